@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: the one command README.md gives and .ci/run calls.
+# Installs what it needs when missing (Debian packages, npm packages), then runs
+# fmt, clippy, unit/integration/doc tests (including the GDAL OGC API client test),
+# the durability trials and the end-to-end browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n==> %s\n' "$*"; }
+
+section "system packages"
+need=()
+command -v ogrinfo >/dev/null || need+=(gdal-bin)
+command -v chromium >/dev/null || need+=(chromium)
+command -v node >/dev/null || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" fonts-noto-cjk >/dev/null
+fi
+rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+
+section "cargo fmt --check"
+cargo fmt --all -- --check
+
+section "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --quiet -- -D warnings
+
+section "cargo test (unit, integration, doc; GDAL client test)"
+NUANXIN_REQUIRE_GDAL=1 cargo test --quiet 2>&1 | tee target/cargo-test.log
+grep -q "test result" target/cargo-test.log
+
+for extra in scripts/test.d/*.sh; do
+  [ -e "$extra" ] || continue
+  section "$extra"
+  bash "$extra"
+done
+
+section "all passed"

@@ -1,0 +1,8 @@
+//! One module per subcommand: its `Args` (clap) and `run`.
+
+pub mod admin;
+pub mod coverage;
+pub mod demo;
+pub mod import;
+pub mod nearest;
+pub mod serve;

@@ -1,0 +1,26 @@
+//! Nuanxin Map (暖新地图): a geospatial service for China's gig workers.
+//!
+//! The library is usable without the HTTP server:
+//! - [`model`]: service points and their vocabularies;
+//! - [`geodesy`]: distances on the WGS-84 ellipsoid and the unit-vector embedding the index uses;
+//! - [`crs`]: WGS-84 / GCJ-02 / BD-09 conversions;
+//! - [`index`]: the R*-tree answering nearest-neighbour, radius, bbox and id queries;
+//! - [`districts`]: shipped district boundaries and point-in-polygon adcode lookup;
+//! - [`import`]: GeoJSON, CSV and XLSX importers with row-level errors;
+//! - [`demo`]: the embedded demo dataset;
+//! - [`travel`]: travel modes and their speeds;
+//! - [`coverage`]: service circles, H3 coverage and maximal-covering proposals;
+//! - [`suggestions`]: suggestions (人民建议), their storage and lifecycle;
+//! - [`server`]: the axum HTTP layer over all of the above.
+
+pub mod coverage;
+pub mod crs;
+pub mod demo;
+pub mod districts;
+pub mod geodesy;
+pub mod import;
+pub mod index;
+pub mod model;
+pub mod server;
+pub mod suggestions;
+pub mod travel;

@@ -1,0 +1,48 @@
+//! `nuanxin`: the command-line entry point. Each subcommand lives in `cli/<name>.rs`.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+/// Nuanxin Map (暖新地图): service points, suggestions and coverage for gig workers.
+#[derive(Debug, Parser)]
+#[command(name = "nuanxin", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (API, OGC API – Features, Open311 and the web map).
+    Serve(cli::serve::Args),
+    /// Check and import a GeoJSON, CSV or XLSX file of service points.
+    Import(cli::import::Args),
+    /// Find the nearest service points to a position.
+    Nearest(cli::nearest::Args),
+    /// Coverage of an area by service circles, gaps and proposals for new sites.
+    Coverage(cli::coverage::Args),
+    /// Regenerate the demo dataset in data/demo/ (fixed seed, reproducible).
+    Demo(cli::demo::Args),
+    /// Administration: officer tokens.
+    Admin(cli::admin::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(a) => cli::serve::run(a),
+        Command::Import(a) => cli::import::run(a),
+        Command::Nearest(a) => cli::nearest::run(a),
+        Command::Coverage(a) => cli::coverage::run(a),
+        Command::Demo(a) => cli::demo::run(a),
+        Command::Admin(a) => cli::admin::run(a),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,196 @@
+use serde::{Deserialize, Serialize};
+
+/// A position `[lon, lat]` in degrees on WGS-84 (EPSG:4326), the order RFC 7946 §3.1.1 uses.
+///
+/// Construct with [`LonLat::new`], which rejects NaN, infinities and out-of-range values;
+/// it never wraps or clamps (a longitude of 472.98 is an error here; callers that accept map
+/// clicks normalise explicitly with [`LonLat::normalized`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(into = "[f64; 2]", try_from = "[f64; 2]")]
+pub struct LonLat {
+    /// Longitude in degrees, east positive, in `[-180, 180]`.
+    pub lon: f64,
+    /// Latitude in degrees, north positive, in `[-90, 90]`.
+    pub lat: f64,
+}
+
+/// Why a coordinate pair was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CoordError {
+    /// Longitude or latitude is NaN or infinite.
+    #[error("{field} is not a finite number")]
+    NotFinite {
+        /// `"lon"` or `"lat"`.
+        field: &'static str,
+    },
+    /// Longitude outside `[-180, 180]` degrees.
+    #[error("lon = {0} is outside [-180, 180] degrees")]
+    LonOutOfRange(f64),
+    /// Latitude outside `[-90, 90]` degrees.
+    #[error("lat = {0} is outside [-90, 90] degrees")]
+    LatOutOfRange(f64),
+}
+
+impl LonLat {
+    /// Checked constructor.
+    ///
+    /// # Errors
+    /// [`CoordError`] when either value is not finite or out of range.
+    pub fn new(lon: f64, lat: f64) -> Result<Self, CoordError> {
+        if !lon.is_finite() {
+            return Err(CoordError::NotFinite { field: "lon" });
+        }
+        if !lat.is_finite() {
+            return Err(CoordError::NotFinite { field: "lat" });
+        }
+        if !(-180.0..=180.0).contains(&lon) {
+            return Err(CoordError::LonOutOfRange(lon));
+        }
+        if !(-90.0..=90.0).contains(&lat) {
+            return Err(CoordError::LatOutOfRange(lat));
+        }
+        Ok(Self { lon, lat })
+    }
+
+    /// Like [`LonLat::new`] but first wraps the longitude into `[-180, 180)`, as a web map
+    /// produces after panning across the antimeridian (472.98 → 112.98).
+    ///
+    /// # Errors
+    /// [`CoordError`] when a value is not finite or the latitude is out of range.
+    pub fn normalized(lon: f64, lat: f64) -> Result<Self, CoordError> {
+        if !lon.is_finite() {
+            return Err(CoordError::NotFinite { field: "lon" });
+        }
+        let wrapped = (lon + 180.0).rem_euclid(360.0) - 180.0;
+        Self::new(wrapped, lat)
+    }
+
+    /// As a `geo` point (x = lon, y = lat).
+    pub fn to_point(self) -> geo::Point<f64> {
+        geo::Point::new(self.lon, self.lat)
+    }
+}
+
+impl From<LonLat> for [f64; 2] {
+    fn from(p: LonLat) -> Self {
+        [p.lon, p.lat]
+    }
+}
+
+impl TryFrom<[f64; 2]> for LonLat {
+    type Error = CoordError;
+    fn try_from(v: [f64; 2]) -> Result<Self, CoordError> {
+        LonLat::new(v[0], v[1])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_out_of_range_and_nan() {
+        assert!(LonLat::new(112.98, 28.19).is_ok());
+        assert_eq!(
+            LonLat::new(472.98, 28.0),
+            Err(CoordError::LonOutOfRange(472.98))
+        );
+        assert_eq!(
+            LonLat::new(1.0, 112.0),
+            Err(CoordError::LatOutOfRange(112.0))
+        );
+        assert!(matches!(
+            LonLat::new(f64::NAN, 0.0),
+            Err(CoordError::NotFinite { field: "lon" })
+        ));
+    }
+
+    #[test]
+    fn normalizes_longitude_after_panning() {
+        // 472.98 - 360 = 112.98 (hand calculation)
+        let p = LonLat::normalized(472.98, 28.19).unwrap();
+        assert!((p.lon - 112.98).abs() < 1e-9);
+        let q = LonLat::normalized(-190.0, 0.0).unwrap();
+        assert!((q.lon - 170.0).abs() < 1e-9);
+    }
+}
+
+/// A bounding box in WGS-84 degrees, `[west, south, east, north]` as in RFC 7946 §5.
+/// `west > east` means the box crosses the antimeridian (RFC 7946 §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bbox {
+    /// Western longitude, degrees.
+    pub west: f64,
+    /// Southern latitude, degrees.
+    pub south: f64,
+    /// Eastern longitude, degrees.
+    pub east: f64,
+    /// Northern latitude, degrees.
+    pub north: f64,
+}
+
+/// Why a bbox was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BboxError {
+    /// Not four comma-separated numbers.
+    #[error("bbox must be four comma-separated numbers west,south,east,north; got `{0}`")]
+    Syntax(String),
+    /// A corner is out of range or not finite.
+    #[error("bbox corner invalid: {0}")]
+    Corner(#[from] CoordError),
+    /// south > north.
+    #[error("bbox is inverted: south {south} > north {north}")]
+    Inverted {
+        /// Southern latitude given.
+        south: f64,
+        /// Northern latitude given.
+        north: f64,
+    },
+}
+
+impl Bbox {
+    /// Checked constructor. `west > east` is allowed (antimeridian crossing), `south > north` is not.
+    ///
+    /// # Errors
+    /// [`BboxError`] for out-of-range corners or an inverted latitude span.
+    pub fn new(west: f64, south: f64, east: f64, north: f64) -> Result<Self, BboxError> {
+        LonLat::new(west, south)?;
+        LonLat::new(east, north)?;
+        if south > north {
+            return Err(BboxError::Inverted { south, north });
+        }
+        Ok(Self {
+            west,
+            south,
+            east,
+            north,
+        })
+    }
+
+    /// Parses `"west,south,east,north"` (the OGC API – Features `bbox` parameter).
+    ///
+    /// # Errors
+    /// [`BboxError`].
+    pub fn parse(s: &str) -> Result<Self, BboxError> {
+        let v: Vec<f64> = s
+            .split(',')
+            .map(|t| t.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| BboxError::Syntax(s.to_string()))?;
+        match v.as_slice() {
+            [w, s_, e, n] => Self::new(*w, *s_, *e, *n),
+            _ => Err(BboxError::Syntax(s.to_string())),
+        }
+    }
+
+    /// Whether the box contains `p` (edges inclusive).
+    pub fn contains(&self, p: LonLat) -> bool {
+        let lat_ok = p.lat >= self.south && p.lat <= self.north;
+        let lon_ok = if self.west <= self.east {
+            p.lon >= self.west && p.lon <= self.east
+        } else {
+            p.lon >= self.west || p.lon <= self.east
+        };
+        lat_ok && lon_ok
+    }
+}

@@ -1,0 +1,120 @@
+//! Opening hours in OpenStreetMap `opening_hours` syntax
+//! (<https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification>),
+//! parsed and evaluated by the `opening-hours` crate.
+
+use chrono::{FixedOffset, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Why an opening-hours expression was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid opening_hours `{expression}`: {reason}")]
+pub struct OpeningHoursError {
+    /// The expression as given.
+    pub expression: String,
+    /// The parser's message.
+    pub reason: String,
+}
+
+/// A parsed `opening_hours` expression such as `"24/7"` or `"Mo-Fr 08:00-20:00"`.
+/// Keeps the original text, which is what is serialised.
+#[derive(Clone)]
+pub struct OpeningHours {
+    raw: String,
+    parsed: opening_hours::OpeningHours,
+}
+
+impl OpeningHours {
+    /// Parses an expression.
+    ///
+    /// # Errors
+    /// [`OpeningHoursError`] with the parser's reason.
+    pub fn parse(raw: &str) -> Result<Self, OpeningHoursError> {
+        let parsed = raw
+            .parse::<opening_hours::OpeningHours>()
+            .map_err(|e| OpeningHoursError {
+                expression: raw.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            raw: raw.to_string(),
+            parsed,
+        })
+    }
+
+    /// The expression as it was given.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// Whether the place is open at `local` (the wall-clock time where the place is; for
+    /// China that is UTC+8, see [`china_local_now`]).
+    pub fn is_open_at(&self, local: NaiveDateTime) -> bool {
+        self.parsed.is_open(local)
+    }
+
+    /// Whether the expression means "always open".
+    pub fn is_24_7(&self) -> bool {
+        self.raw.trim() == "24/7"
+    }
+}
+
+impl std::fmt::Debug for OpeningHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OpeningHours({:?})", self.raw)
+    }
+}
+
+impl PartialEq for OpeningHours {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Serialize for OpeningHours {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.raw)
+    }
+}
+
+impl<'de> Deserialize<'de> for OpeningHours {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        OpeningHours::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The current wall-clock time in China Standard Time (UTC+8, no daylight saving since 1991),
+/// the time zone every service point in the product's area uses.
+pub fn china_local_now() -> NaiveDateTime {
+    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    Utc::now().with_timezone(&cst).naive_local()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn evaluates_weekday_hours() {
+        let oh = OpeningHours::parse("Mo-Fr 08:00-20:00").unwrap();
+        // 2026-11-30 is a Monday, 2026-11-29 a Sunday (checked against a calendar).
+        assert!(oh.is_open_at(at(2026, 11, 30, 8, 0)));
+        assert!(!oh.is_open_at(at(2026, 11, 30, 20, 0)));
+        assert!(!oh.is_open_at(at(2026, 11, 29, 12, 0)));
+        let always = OpeningHours::parse("24/7").unwrap();
+        assert!(always.is_24_7() && always.is_open_at(at(2026, 11, 29, 3, 0)));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(OpeningHours::parse("whenever we feel like it").is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! The domain model: service points and the vocabularies they use.
+//!
+//! Names follow `GLOSSARY.md` (kinds, amenities, access methods). Every enum
+//! serialises as its `snake_case` code name, parses from it with [`std::str::FromStr`],
+//! and has a Simplified Chinese label for the user interface.
+
+mod coord;
+mod hours;
+mod service_point;
+mod vocab;
+
+pub use coord::{Bbox, BboxError, CoordError, LonLat};
+pub use hours::{china_local_now, OpeningHours, OpeningHoursError};
+pub use service_point::{ServicePoint, ServicePointError};
+pub use vocab::{AccessMethod, Amenity, AmenitySet, ServiceKind, UnknownCode};

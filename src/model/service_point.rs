@@ -1,0 +1,124 @@
+use super::{AccessMethod, AmenitySet, LonLat, OpeningHours, ServiceKind};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A service point (服务点): a rest station, legal-aid point, rider-friendly community or
+/// suggestion-collection point.
+///
+/// Serialised field names are the API's and the database's. All positions are `[lon, lat]`
+/// WGS-84 degrees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServicePoint {
+    /// Stable identifier, unique in one dataset. Ids that came as GeoJSON numbers keep
+    /// their decimal text (`17` → `"17"`).
+    pub id: String,
+    /// What the point is.
+    pub kind: ServiceKind,
+    /// Display name (usually Chinese).
+    pub name: String,
+    /// Street address, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// 6-digit GB/T 2260 code of the district the point lies in, e.g. `"430102"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adcode: Option<String>,
+    /// Where the point is.
+    pub location: LonLat,
+    /// Opening hours; `None` means unknown (never treated as open by an `open_now` filter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening_hours: Option<OpeningHours>,
+    /// What it offers.
+    #[serde(default)]
+    pub amenities: AmenitySet,
+    /// How a rider gets in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessMethod>,
+    /// Who runs it (工会, 社区, 党群服务中心 ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// Public contact phone of the point (not a person's private number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Where the record came from (file name, organisation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// When the record was last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// True for generated demonstration data, which must never be mistaken for real points.
+    #[serde(default)]
+    pub demo: bool,
+    /// Rider-friendly communities: the gate riders should use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrance: Option<LonLat>,
+    /// Rider-friendly communities: the compound outline as GeoJSON Polygon coordinates
+    /// (rings of `[lon, lat]`, first ring exterior).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outline: Option<Vec<Vec<[f64; 2]>>>,
+}
+
+/// Why a service point is not valid as a whole.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ServicePointError {
+    /// A required text field is empty.
+    #[error("field `{0}` must not be empty")]
+    Empty(&'static str),
+    /// The adcode is not six digits.
+    #[error("adcode `{0}` is not a 6-digit GB/T 2260 code")]
+    BadAdcode(String),
+}
+
+impl ServicePoint {
+    /// A point with the required fields and everything else unset.
+    pub fn new(
+        id: impl Into<String>,
+        kind: ServiceKind,
+        name: impl Into<String>,
+        location: LonLat,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            kind,
+            name: name.into(),
+            address: None,
+            adcode: None,
+            location,
+            opening_hours: None,
+            amenities: AmenitySet::EMPTY,
+            access: None,
+            operator: None,
+            phone: None,
+            source: None,
+            updated_at: None,
+            demo: false,
+            entrance: None,
+            outline: None,
+        }
+    }
+
+    /// Checks the invariants the type cannot express.
+    ///
+    /// # Errors
+    /// The first [`ServicePointError`] found.
+    pub fn validate(&self) -> Result<(), ServicePointError> {
+        if self.id.trim().is_empty() {
+            return Err(ServicePointError::Empty("id"));
+        }
+        if self.name.trim().is_empty() {
+            return Err(ServicePointError::Empty("name"));
+        }
+        if let Some(a) = &self.adcode {
+            if a.len() != 6 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ServicePointError::BadAdcode(a.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the point is open at local time `at`; unknown hours count as closed.
+    pub fn is_open_at(&self, at: NaiveDateTime) -> bool {
+        self.opening_hours
+            .as_ref()
+            .is_some_and(|h| h.is_open_at(at))
+    }
+}

@@ -1,0 +1,102 @@
+//! Server configuration: defaults, then `nuanxin.toml`, then `NUANXIN_*` environment
+//! variables, then command-line flags (each overrides the one before), merged by `figment`.
+
+use crate::crs::Crs;
+use crate::travel::Speeds;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything the server can be configured with. Field names are the TOML keys; the
+/// environment variable of a key is `NUANXIN_` + the key in upper case (nested keys joined
+/// with `__`, e.g. `NUANXIN_RATE_LIMIT__PER_MINUTE`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on. Default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// Service-point files (GeoJSON, CSV, XLSX) imported at start into the database when it
+    /// holds no points yet. Empty: the embedded demo data.
+    pub data: Vec<PathBuf>,
+    /// Coordinate system of `data`. Default `wgs84`.
+    pub data_crs: Crs,
+    /// SQLite database file for suggestions and edited service points. Default `./nuanxin.db`.
+    pub db_path: PathBuf,
+    /// Origins allowed by CORS; `["*"]` allows any. Default: none (same origin only).
+    pub cors_origins: Vec<String>,
+    /// Largest accepted request body, bytes. Default 6 MiB (a 5 MB photo plus form fields).
+    pub body_limit_bytes: usize,
+    /// Per-request timeout, seconds. Default 30.
+    pub request_timeout_s: u64,
+    /// Rate limit of suggestion submissions per client IP.
+    pub rate_limit: RateLimit,
+    /// Travel speeds for minutes and service circles.
+    pub speeds: Speeds,
+    /// Optional online raster basemap URL template (`{z}/{x}/{y}`); off (None) by default so
+    /// the map works with nothing but this server reachable.
+    pub basemap_url: Option<String>,
+    /// Attribution shown for `basemap_url`.
+    pub basemap_attribution: Option<String>,
+    /// Trust `X-Forwarded-For` for the client IP (only behind a reverse proxy). Default false.
+    pub trust_forwarded_for: bool,
+}
+
+/// Submission rate limit per client IP (a token bucket).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimit {
+    /// Sustained submissions per minute. Default 10.
+    pub per_minute: u32,
+    /// Burst size. Default 5.
+    pub burst: u32,
+    /// Set false to disable (tests, trusted deployments). Default true.
+    pub enabled: bool,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self {
+            per_minute: 10,
+            burst: 5,
+            enabled: true,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data: Vec::new(),
+            data_crs: Crs::Wgs84,
+            db_path: PathBuf::from("nuanxin.db"),
+            cors_origins: Vec::new(),
+            body_limit_bytes: 6 * 1024 * 1024,
+            request_timeout_s: 30,
+            rate_limit: RateLimit::default(),
+            speeds: Speeds::default(),
+            basemap_url: None,
+            basemap_attribution: None,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults ← `file` (if it exists) ← `NUANXIN_*` environment.
+    ///
+    /// # Errors
+    /// A `figment` error naming the bad key and its source.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let file = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("nuanxin.toml"));
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("NUANXIN_").split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+}
