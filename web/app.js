@@ -60,8 +60,15 @@ async function main() {
     },
   };
   window.nuanxin = ctx; // for the end-to-end tests and the curious
+  ctx.courier = () => courier._state();
   ctx.mapReady = new Promise((resolve) => map.on('load', () => {
     addIcons(map);
+    // Start with the attribution collapsed to its (i) button on small screens.
+    if (window.innerWidth < 900) {
+      const a = document.querySelector('.maplibregl-ctrl-attrib');
+      a?.classList.remove('maplibregl-compact-show');
+      a?.removeAttribute('open');
+    }
     for (const v of Object.values(VIEWS)) {
       try { v.mapReady?.(); } catch (e) { console.warn(e); }
     }

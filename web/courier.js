@@ -99,7 +99,7 @@ export function hide() { setVisible(false); }
 
 function setVisible(on) {
   const v = on ? 'visible' : 'none';
-  for (const id of ['pt-cluster', 'pt-cluster-count', 'pt-icon', 'near-icon', 'near-rank']) {
+  for (const id of ['pt-cluster', 'pt-cluster-count', 'pt-icon', 'near-icon', 'near-rank', 'me-halo', 'me-dot']) {
     if (ctx.map.getLayer(id)) ctx.map.setLayoutProperty(id, 'visibility', v);
   }
 }
@@ -113,19 +113,19 @@ export function mapReady() {
   map.addLayer({
     id: 'pt-cluster', type: 'circle', source: 'points', filter: ['has', 'point_count'],
     paint: {
-      'circle-color': ['get', 'colour'], 'circle-opacity': 0.9,
+      'circle-color': KIND_STYLE[state.kind]?.colour || '#495057', 'circle-opacity': 0.9,
       'circle-radius': ['step', ['get', 'point_count'], 16, 10, 20, 50, 26],
       'circle-stroke-color': '#fff', 'circle-stroke-width': 3,
     },
   });
   map.addLayer({
     id: 'pt-cluster-count', type: 'symbol', source: 'points', filter: ['has', 'point_count'],
-    layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'], 'text-size': 14, 'text-allow-overlap': true },
+    layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'], 'text-size': 14, 'text-allow-overlap': true, 'text-ignore-placement': true },
     paint: { 'text-color': '#fff' },
   });
   map.addLayer({
     id: 'pt-icon', type: 'symbol', source: 'points', filter: ['!', ['has', 'point_count']],
-    layout: { 'icon-image': ['concat', 'kind-', ['get', 'kind']], 'icon-allow-overlap': true, 'icon-size': 0.8 },
+    layout: { 'icon-image': ['concat', 'kind-', ['get', 'kind']], 'icon-allow-overlap': true, 'icon-ignore-placement': true, 'icon-size': 0.8 },
   });
   map.addLayer({
     id: 'me-halo', type: 'circle', source: 'me',
@@ -139,7 +139,7 @@ export function mapReady() {
     id: 'near-icon', type: 'symbol', source: 'nearest',
     layout: {
       'icon-image': ['concat', 'kind-', ['get', 'kind'], ['case', ['get', 'selected'], '-selected', '']],
-      'icon-allow-overlap': true, 'icon-size': ['case', ['get', 'selected'], 1.25, 1.05],
+      'icon-allow-overlap': true, 'icon-ignore-placement': true, 'icon-size': ['case', ['get', 'selected'], 1.25, 1.05],
       'symbol-sort-key': ['case', ['get', 'selected'], 0, 1],
     },
   });
@@ -147,7 +147,7 @@ export function mapReady() {
     id: 'near-rank', type: 'symbol', source: 'nearest',
     layout: {
       'text-field': ['to-string', ['get', 'rank']], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'],
-      'text-size': 13, 'text-offset': [1.1, -1.1], 'text-allow-overlap': true,
+      'text-size': 13, 'text-offset': [1.1, -1.1], 'text-allow-overlap': true, 'text-ignore-placement': true,
     },
     paint: { 'text-color': '#212529', 'text-halo-color': '#ffd43b', 'text-halo-width': 3 },
   });
@@ -188,6 +188,7 @@ async function refreshPoints() {
   }
   if (kind !== state.kind) return;
   const colour = KIND_STYLE[kind]?.colour || '#495057';
+  ctx.map.setPaintProperty('pt-cluster', 'circle-color', colour);
   ctx.map.getSource('points').setData({
     type: 'FeatureCollection',
     features: feats.map((f) => ({ ...f, properties: { ...f.properties, kind: f.properties.kind || kind, colour } })),
@@ -320,9 +321,8 @@ function select(id, fallback) {
   syncNearestLayer();
   if (!f) return;
   renderCard(f);
-  ctx.map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(ctx.map.getZoom(), 15), duration: 500 });
-  const item = document.querySelector(`#nearest-list li[data-id="${CSS.escape(id)}"]`);
-  item?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  ctx.map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(ctx.map.getZoom(), 13), duration: 500 });
+  document.getElementById('station-card').scrollIntoView({ block: 'start', behavior: 'smooth' });
 }
 
 /** WGS-84 → GCJ-02 (the public "eviltransform" approximation used by Chinese map apps). */
@@ -357,10 +357,10 @@ export function wgs84ToGcj02(lon, lat) {
 /** Amap and Baidu links: the server's when given, else built here from GCJ-02. */
 function navLinks(f) {
   const p = f.properties;
-  const nav = p.navigation || p.nav || p.links || {};
+  const nav = p.navigation || {};
   const pick = (x) => (typeof x === 'string' ? x : x?.href || x?.url);
-  let amap = pick(nav.amap);
-  let baidu = pick(nav.baidu);
+  let amap = pick(p.nav_amap) || pick(nav.amap);
+  let baidu = pick(p.nav_baidu) || pick(nav.baidu);
   if (!amap || !baidu) {
     const [lon, lat] = f.geometry.coordinates;
     const [glon, glat] = wgs84ToGcj02(lon, lat);

@@ -62,10 +62,10 @@ export function mapReady() {
   map.addLayer({ id: 'pl-circle-line', type: 'line', source: 'pl-circles', paint: { 'line-color': '#2b8a3e', 'line-width': 1 } }, before);
   map.addLayer({ id: 'pl-gap-fill', type: 'fill', source: 'pl-gaps', paint: { 'fill-color': '#e03131', 'fill-opacity': 0.35 } }, before);
   map.addLayer({ id: 'pl-gap-line', type: 'line', source: 'pl-gaps', paint: { 'line-color': '#c92a2a', 'line-width': 0.8 } }, before);
-  map.addLayer({ id: 'pl-proposal', type: 'symbol', source: 'pl-proposals', layout: { 'icon-image': 'proposal', 'icon-allow-overlap': true } });
+  map.addLayer({ id: 'pl-proposal', type: 'symbol', source: 'pl-proposals', layout: { 'icon-image': 'proposal', 'icon-allow-overlap': true, 'icon-ignore-placement': true } });
   map.addLayer({
     id: 'pl-proposal-label', type: 'symbol', source: 'pl-proposals',
-    layout: { 'text-field': ['to-string', ['get', 'rank']], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'], 'text-size': 12, 'text-allow-overlap': true },
+    layout: { 'text-field': ['to-string', ['get', 'rank']], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'], 'text-size': 12, 'text-allow-overlap': true, 'text-ignore-placement': true },
     paint: { 'text-color': '#fff' },
   });
   setVisible(ctx.view === 'planner');

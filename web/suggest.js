@@ -47,11 +47,19 @@ export function mapReady() {
     id: 'pick-pin', type: 'circle', source: 'pick',
     paint: { 'circle-radius': 11, 'circle-color': '#d9480f', 'circle-stroke-color': '#fff', 'circle-stroke-width': 4 },
   });
+  // A tap on a suggestion shows its summary; in the form the pin still moves there, and the
+  // "similar nearby" list offers "me too" for it.
   map.on('click', 'sg-dot', (e) => {
-    if (ctx.view !== 'suggest' || picking) return;
-    const id = e.features?.[0]?.properties?.id;
-    if (id) { e.preventDefault(); location.hash = `#s/${encodeURIComponent(id)}`; }
+    const f = e.features?.[0];
+    if (!f || (ctx.view !== 'suggest' && ctx.view !== 'officer')) return;
+    const p = f.properties;
+    const box = el('div', { class: 'popup' },
+      el('p', {}, statusBadge(p.status), ' ', el('strong', {}, label('category', p.category))),
+      el('a', { href: `#s/${encodeURIComponent(p.id)}` }, t('receipt_view')));
+    new maplibregl.Popup({ closeButton: true, maxWidth: '240px' }).setLngLat(f.geometry.coordinates).setDOMContent(box).addTo(map);
   });
+  map.on('mouseenter', 'sg-dot', () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', 'sg-dot', () => { map.getCanvas().style.cursor = ''; });
   if (ctx.view === 'suggest' || ctx.view === 'officer') setLayer(true);
 }
 
