@@ -269,7 +269,7 @@ impl Generator {
 
     fn phone(&mut self) -> String {
         // Changsha landlines: area code 0731, 8 digits (fictitious numbers).
-        let n = 8_000_0000 + below(&mut self.rng, 9_999_999) as u64;
+        let n = 80_000_000 + below(&mut self.rng, 9_999_999) as u64;
         format!("0731-{n}")
     }
 
@@ -362,7 +362,7 @@ pub fn generate(seed: u64) -> Vec<ServicePoint> {
                             "Mo-Su 07:00-22:00",
                             "Mo-Su 09:00-21:00",
                         ];
-                        p.opening_hours = hours(*pick(&mut g.rng, &h[..]));
+                        p.opening_hours = hours(pick::<&str>(&mut g.rng, &h));
                         p.access = Some(AccessMethod::Open);
                         p.operator = Some(format!("长沙市{district_name}总工会"));
                         p.amenities = g.amenities(
@@ -376,7 +376,7 @@ pub fn generate(seed: u64) -> Vec<ServicePoint> {
                             "Mo-Su 08:00-20:00",
                             "Mo-Sa 08:00-21:00",
                         ];
-                        p.opening_hours = hours(*pick(&mut g.rng, &h[..]));
+                        p.opening_hours = hours(pick::<&str>(&mut g.rng, &h));
                         p.access = Some(if unit(&mut g.rng) < 0.5 {
                             AccessMethod::Open
                         } else {

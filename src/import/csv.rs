@@ -75,6 +75,16 @@ fn sniff_delimiter(text: &str) -> u8 {
         .unwrap_or(b',')
 }
 
+/// How many leading non-empty rows may precede the header (a title such as
+/// `长沙市服务点清单` above the column names).
+pub(crate) const MAX_TITLE_ROWS: usize = 5;
+
+/// Whether a row looks like the header: it names both a longitude and a latitude column.
+pub(crate) fn is_header(cells: &[String]) -> bool {
+    let fields: Vec<_> = cells.iter().filter_map(|c| Field::from_header(c)).collect();
+    fields.contains(&Field::Lon) && fields.contains(&Field::Lat)
+}
+
 /// Maps header cells to fields; warns about unknown columns.
 ///
 /// # Errors
@@ -156,6 +166,8 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
         .from_reader(text.as_bytes());
     let mut b = Builder::new(options, Format::Csv);
     let mut header: Option<Vec<Option<Field>>> = None;
+    let mut title_rows = 0;
+    let mut first: Option<(Location, Vec<String>)> = None;
     for result in reader.records() {
         let record = result.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -167,6 +179,25 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
         let Some(map) = &header else {
             if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
+            }
+            if first.is_none() {
+                first = Some((loc, cells.clone()));
+            }
+            if !is_header(&cells) && title_rows < MAX_TITLE_ROWS {
+                title_rows += 1;
+                b.issue(Issue::warning(
+                    loc,
+                    None,
+                    "no longitude/latitude column names here; taken as a title line and ignored"
+                        .into(),
+                ));
+                continue;
+            }
+            if !is_header(&cells) {
+                // No header found: report against the first non-empty row.
+                let (l, c) = first.take().unwrap_or((loc, cells));
+                map_header(&c, l, &mut b)?;
+                return Err(ImportError::format(l, "no header"));
             }
             header = Some(map_header(&cells, loc, &mut b)?);
             continue;
@@ -194,6 +225,9 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
         b.push(rec);
     }
     if header.is_none() {
+        if let Some((l, c)) = first {
+            map_header(&c, l, &mut b)?;
+        }
         return Err(ImportError::format(
             Location::File,
             "empty file: no header line",

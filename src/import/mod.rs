@@ -231,12 +231,14 @@ pub enum ImportError {
     },
     /// Some records are invalid and `skip_invalid` is off: nothing was imported.
     #[error(
-        "import rejected: {errors} error(s) in {records} record(s); nothing imported \
-         (fix them, or pass --skip-invalid to import the valid records)"
+        "import rejected: {invalid_records} of {records} record(s) invalid ({errors} error(s)); \
+         nothing imported (fix them, or pass --skip-invalid to import the valid records)"
     )]
     Rejected {
         /// Number of errors.
         errors: usize,
+        /// Records with at least one error.
+        invalid_records: usize,
         /// Records read.
         records: usize,
         /// Every issue (errors, skips and warnings), in input order.

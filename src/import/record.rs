@@ -135,8 +135,11 @@ impl<'a> Builder<'a> {
     pub(crate) fn finish(self) -> Result<ImportReport, ImportError> {
         let errors = self.report.errors().count();
         if errors > 0 && !self.opts.skip_invalid {
+            let mut bad: Vec<Location> = self.report.errors().map(|i| i.location).collect();
+            bad.dedup();
             return Err(ImportError::Rejected {
                 errors,
+                invalid_records: bad.len(),
                 records: self.report.records,
                 issues: self.report.issues,
             });
@@ -184,9 +187,9 @@ impl<'a> Builder<'a> {
                         issues,
                         "opening_hours",
                         format!(
-                            "bad opening_hours `{h}` (use OpenStreetMap syntax such as \
-                             `24/7` or `Mo-Fr 08:00-20:00`): {}",
-                            e.reason
+                            "bad opening_hours `{h}`: {} (use OpenStreetMap syntax such as \
+                             `24/7` or `Mo-Fr 08:00-20:00`)",
+                            one_line(&e.reason)
                         ),
                     )
                 })
@@ -352,19 +355,20 @@ impl<'a> Builder<'a> {
         main: bool,
     ) -> Option<LonLat> {
         let loc = rec.loc;
-        let read = |f: Field, issues: &mut Issues| match rec.values.get(&f) {
-            None => {
-                issues.push(Issue::error(loc, Some(f.name()), "missing".into()));
-                None
-            }
-            Some(v) => match degrees(v) {
-                Ok(x) => Some(x),
-                Err(reason) => {
-                    issues.push(Issue::error(loc, Some(f.name()), reason));
+        let read =
+            |f: Field, issues: &mut Issues| match rec.values.get(&f).filter(|v| !is_missing(v)) {
+                None => {
+                    issues.push(Issue::error(loc, Some(f.name()), "missing".into()));
                     None
                 }
-            },
-        };
+                Some(v) => match degrees(v) {
+                    Ok(x) => Some(x),
+                    Err(reason) => {
+                        issues.push(Issue::error(loc, Some(f.name()), reason));
+                        None
+                    }
+                },
+            };
         let (lon, lat) = (read(lon_f, issues), read(lat_f, issues));
         let (lon, lat) = (lon?, lat?);
         let swapped = |issues: &mut Issues, why: &str| {
@@ -460,6 +464,22 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Flattens the parser's multi-line diagnostic (`--> 1:5`, a caret drawing, `= expected ...`)
+/// to `at column 5: expected ...`.
+fn one_line(reason: &str) -> String {
+    let column = reason
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("--> "))
+        .and_then(|pos| pos.split(':').nth(1))
+        .map(|c| format!("at column {c}: "))
+        .unwrap_or_default();
+    let what = reason
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("= "))
+        .unwrap_or_else(|| reason.lines().next().unwrap_or(""));
+    format!("{column}{}", what.trim())
+}
+
 /// An id for a record that has none: `sp-` and the first 12 hex digits of SHA-256 over kind,
 /// name and WGS-84 position (6 decimals), so re-importing the same row gives the same id.
 fn generated_id(kind: &str, name: &str, p: LonLat) -> String {
@@ -514,6 +534,13 @@ mod tests {
             parse_time("2026-11-29").unwrap() + chrono::Duration::hours(8)
         );
         assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn parser_diagnostics_become_one_line() {
+        let e = OpeningHours::parse("Mo-Fr 8-20").unwrap_err();
+        let s = one_line(&e.reason);
+        assert!(!s.contains('\n') && s.starts_with("at column "), "{s}");
     }
 
     #[test]

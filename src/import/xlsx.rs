@@ -5,9 +5,9 @@
 //! numbers (no text round trip), text cells as text (so a coordinate typed as `112,98` is
 //! still caught), date cells as date-times in China Standard Time.
 
-use super::csv::map_header;
+use super::csv::{is_header, map_header, MAX_TITLE_ROWS};
 use super::record::{Builder, RawRecord};
-use super::{Format, ImportError, ImportOptions, ImportReport, Location};
+use super::{Format, ImportError, ImportOptions, ImportReport, Issue, Location};
 use calamine::{Data, Reader};
 use serde_json::Value;
 use std::io::Cursor;
@@ -61,6 +61,8 @@ pub fn import_xlsx_bytes(
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut b = Builder::new(options, Format::Xlsx);
     let mut header = None;
+    let mut title_rows = 0;
+    let mut first: Option<(Location, Vec<String>)> = None;
     for (i, row) in range.rows().enumerate() {
         // Excel row numbers are 1-based.
         let excel_row = row0 + i as u32 + 1;
@@ -72,6 +74,25 @@ pub fn import_xlsx_bytes(
             // Columns before the range start are empty; pad so positions match.
             let mut cells = vec![String::new(); col0 as usize];
             cells.extend(row.iter().map(header_text));
+            if first.is_none() {
+                first = Some((loc, cells.clone()));
+            }
+            if !is_header(&cells) && title_rows < MAX_TITLE_ROWS {
+                title_rows += 1;
+                b.issue(Issue::warning(
+                    loc,
+                    None,
+                    "no longitude/latitude column names here; taken as a title row and ignored"
+                        .into(),
+                ));
+                continue;
+            }
+            if !is_header(&cells) {
+                // No header found: report against the first non-empty row.
+                let (l, c) = first.take().unwrap_or((loc, cells));
+                map_header(&c, l, &mut b)?;
+                return Err(ImportError::format(l, "no header"));
+            }
             header = Some(map_header(&cells, loc, &mut b)?);
             continue;
         };
@@ -87,6 +108,9 @@ pub fn import_xlsx_bytes(
         b.push(rec);
     }
     if header.is_none() {
+        if let Some((l, c)) = first {
+            map_header(&c, l, &mut b)?;
+        }
         return Err(ImportError::format(
             Location::File,
             "the first worksheet is empty: no header row",
