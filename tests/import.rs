@@ -443,6 +443,9 @@ fn xlsx_rows_are_numbered_as_excel_shows_them() {
     // Numbers typed as numbers keep their value.
     assert_eq!(p.location, LonLat::new(112.977541, 28.194746).unwrap());
     assert_eq!(p.phone.as_deref(), Some("73182345678"));
+    assert!(r
+        .warnings()
+        .any(|i| i.location == Location::Row(3) && i.field.as_deref() == Some("phone")));
 }
 
 #[test]
@@ -474,6 +477,10 @@ fn templates_and_sample_import_cleanly() {
     let r = import_file(Path::new("data/samples/changsha_sample_gcj02.csv"), &o).unwrap();
     assert_eq!(r.points.len(), 12);
     assert!(r.issues.is_empty(), "{:?}", r.issues);
+    assert!(
+        r.points.iter().all(|p| p.demo),
+        "fictitious points must be flagged"
+    );
     assert!(r
         .points
         .iter()

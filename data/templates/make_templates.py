@@ -112,7 +112,9 @@ def main():
                      amen, access, op, "", "", "", "2026-11-29"])
     s = os.path.join(ROOT, "data", "samples")
     os.makedirs(s, exist_ok=True)
-    write_csv(os.path.join(s, "changsha_sample_gcj02.csv"), HEADERS, rows)
+    # Fictitious points are flagged 演示数据=是 so the map never shows them as real.
+    write_csv(os.path.join(s, "changsha_sample_gcj02.csv"), HEADERS + ["演示数据"],
+              [r + ["是"] for r in rows])
 
 
 if __name__ == "__main__":

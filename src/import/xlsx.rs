@@ -6,6 +6,7 @@
 //! still caught), date cells as date-times in China Standard Time.
 
 use super::csv::{is_header, map_header, MAX_TITLE_ROWS};
+use super::fields::Field;
 use super::record::{Builder, RawRecord};
 use super::{Format, ImportError, ImportOptions, ImportReport, Issue, Location};
 use calamine::{Data, Reader};
@@ -104,6 +105,15 @@ pub fn import_xlsx_bytes(
         }
         if rec.is_blank() {
             continue;
+        }
+        if rec.values.get(&Field::Phone).is_some_and(Value::is_number) {
+            b.issue(Issue::warning(
+                loc,
+                Some("phone"),
+                "the phone number is stored as a number, so a leading 0 may have been lost; \
+                 format the column as text (文本) in Excel"
+                    .into(),
+            ));
         }
         b.push(rec);
     }
