@@ -758,4 +758,27 @@ fn cli_nearest_reports_metres_and_minutes() {
         assert_eq!(r["kind"], "station");
         assert_eq!(r["demo"], true);
     }
+
+    // At 03:00 only round-the-clock stations are open (the others open at 07:00 or later).
+    let out = nuanxin(&[
+        "nearest",
+        "--lon",
+        "112.97",
+        "--lat",
+        "28.2",
+        "--kind",
+        "驿站",
+        "--open-at",
+        "2026-11-29T03:00",
+        "-k",
+        "10",
+        "--json",
+    ]);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 10);
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["opening_hours"] == "24/7"));
 }

@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, value_parser = parse_local_time, conflicts_with = "open_now")]
     open_at: Option<NaiveDateTime>,
     /// How many points.
-    #[arg(short, long, default_value_t = 5)]
+    #[arg(short = 'k', long = "limit", default_value_t = 5)]
     k: usize,
     /// Service points file (GeoJSON, CSV, XLSX); default: the embedded demo data.
     #[arg(long)]
