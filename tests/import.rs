@@ -219,7 +219,7 @@ fn csv_every_bad_value_is_reported_with_line_and_field() {
         重复,驿站,112.98,28.19,24/7,饮水,a1,\n\
         未知,面包店,112.98,28.19,whenever,桑拿,a5,翻墙\n\
         越界,驿站,181.5,28.19,,,a6,\n\
-        文字,驿站,东经112度,28.19,,,a7,\n\
+        文字,驿站,东经112.98,28.19,,,a7,\n\
         缺位置,驿站,,28.19,,,a8,\n\
         ,驿站,112.98,28.19,,,a9,\n";
     let issues = rejected(import_csv_str(text, &opts()));
@@ -255,7 +255,9 @@ fn csv_every_bad_value_is_reported_with_line_and_field() {
     assert!(has(&issues, Location::Line(9), "lon", "not a number"));
     assert!(has(&issues, Location::Line(10), "lon", "missing"));
     assert!(has(&issues, Location::Line(11), "name", "missing"));
-    assert!(!issues.iter().any(|i| i.location == Location::Line(2)));
+    assert!(!issues
+        .iter()
+        .any(|i| i.location == Location::Line(2) && i.severity == Severity::Error));
     // The message format the CLI prints.
     let line3 = issues
         .iter()
@@ -387,6 +389,18 @@ fn csv_title_line_semicolons_blank_rows_and_unknown_columns() {
     let issues = rejected(import_csv_str(text, &opts()));
     assert!(has(&issues, Location::Line(2), "lon", "comma"));
     assert!(has(&issues, Location::Line(2), "lat", "comma"));
+}
+
+#[test]
+fn csv_coarse_coordinates_get_a_precision_warning() {
+    let text = "名称,类型,经度,纬度\n粗,驿站,112.98,28.1946\n细,驿站,112.9775,28.1947\n";
+    let r = import_csv_str(text, &opts()).unwrap();
+    // 2 decimals of a degree: 0.01° × 111 km/° ≈ 1110 m (hand calculation).
+    assert!(has_warning(&r, Location::Line(2), "about 1110 m"));
+    assert!(!r.issues.iter().any(|i| i.location == Location::Line(3)));
+    let text = "名称,类型,经度,纬度\n全角,驿站,１１２．９８,28.19\n";
+    let issues = rejected(import_csv_str(text, &opts()));
+    assert!(has(&issues, Location::Line(2), "lon", "type `112.98`"));
 }
 
 fn has_warning(r: &ImportReport, loc: Location, needle: &str) -> bool {

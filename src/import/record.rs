@@ -65,6 +65,28 @@ fn degrees(v: &Value) -> Result<f64, String> {
         Value::Number(n) => n.as_f64().ok_or_else(|| format!("`{n}` is not a number")),
         Value::String(s) => {
             let t = s.trim();
+            let full_width =
+                |c: char| ('０'..='９').contains(&c) || matches!(c, '．' | '－' | '＋');
+            if t.chars().any(full_width) {
+                let half: String = t
+                    .chars()
+                    .map(|c| match c {
+                        '０'..='９' | '．' | '－' | '＋' => {
+                            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                        }
+                        _ => c,
+                    })
+                    .collect();
+                return Err(format!(
+                    "`{t}` uses full-width (全角) characters; type `{half}`"
+                ));
+            }
+            if t.contains(['°', '度', '′', '\'', '″', '"']) {
+                return Err(format!(
+                    "`{t}` is in degrees, minutes and seconds; give decimal degrees \
+                     (112°58′48″ = 112 + 58/60 + 48/3600 = 112.98)"
+                ));
+            }
             if t.contains(',') && !t.contains('.') && t.replace(',', ".").parse::<f64>().is_ok() {
                 return Err(format!(
                     "`{t}` uses a comma as the decimal separator; write `{}`",
@@ -81,6 +103,23 @@ fn degrees(v: &Value) -> Result<f64, String> {
         other => Err(format!("expected a number, got `{other}`")),
     }
 }
+
+/// Number of decimal places a coordinate was given with (`112.98` → 2), from its text or,
+/// for a number, its shortest decimal representation.
+fn decimals(v: &Value) -> Option<usize> {
+    let t = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_string(),
+        _ => return None,
+    };
+    if t.contains(['e', 'E']) {
+        return None;
+    }
+    Some(t.split_once('.').map_or(0, |(_, f)| f.len()))
+}
+
+/// Fewer decimal places than this gets a warning: 3 decimals of a degree are about 110 m.
+const MIN_DECIMALS: usize = 4;
 
 /// State across the records of one import.
 pub(crate) struct Builder<'a> {
@@ -400,6 +439,24 @@ impl<'a> Builder<'a> {
                 return None;
             }
         };
+        if main {
+            let places = [lon_f, lat_f]
+                .iter()
+                .filter_map(|f| rec.values.get(f).and_then(decimals))
+                .min();
+            if let Some(n) = places.filter(|n| *n < MIN_DECIMALS) {
+                // 1° of latitude ≈ 111 km.
+                let metres = 111_000.0 / 10f64.powi(n as i32);
+                issues.push(Issue::warning(
+                    loc,
+                    Some("lon/lat"),
+                    format!(
+                        "only {n} decimal place(s): the position is uncertain by about \
+                         {metres:.0} m; copy the full coordinate (6 decimals ≈ 0.1 m)"
+                    ),
+                ));
+            }
+        }
         let inside = in_mainland_china(p);
         if !inside && LonLat::new(lat, lon).is_ok_and(in_mainland_china) {
             swapped(
@@ -522,6 +579,14 @@ mod tests {
         assert!(degrees(&Value::from("NaN")).unwrap_err().contains("finite"));
         assert!(degrees(&Value::from("东经112")).is_err());
         assert_eq!(degrees(&serde_json::json!(28.2)), Ok(28.2));
+        let e = degrees(&Value::from("１１２．９８")).unwrap_err();
+        assert!(e.contains("全角") && e.contains("`112.98`"), "{e}");
+        assert!(degrees(&Value::from("112°58′48″"))
+            .unwrap_err()
+            .contains("decimal degrees"));
+        assert_eq!(decimals(&Value::from("112.980")), Some(3));
+        assert_eq!(decimals(&serde_json::json!(112.98)), Some(2));
+        assert_eq!(decimals(&serde_json::json!(113)), Some(0));
     }
 
     #[test]
