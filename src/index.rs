@@ -197,7 +197,7 @@ impl ServiceIndex {
         let mut best: Vec<Hit> = Vec::with_capacity(k + 1);
         // Squared chord beyond which no point can beat the current k-th best.
         let mut stop_chord2 = f64::INFINITY;
-        for (e, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&q) {
+        for (e, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
             if chord2 > stop_chord2 {
                 break;
             }
@@ -259,7 +259,7 @@ impl ServiceIndex {
     pub fn in_bbox(&self, bbox: &Bbox, filter: &Filter) -> Vec<Arc<ServicePoint>> {
         let mut v: Vec<_> = self
             .tree
-            .locate_in_envelope(&bbox_envelope(bbox))
+            .locate_in_envelope(bbox_envelope(bbox))
             .filter(|e| bbox.contains(e.point.location) && filter.admits(&e.point))
             .map(|e| e.point.clone())
             .collect();
