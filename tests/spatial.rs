@@ -497,7 +497,7 @@ fn opening_hours_and_access_filter() {
 fn upsert_after_bulk_load_of_any_small_size() {
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    let mut random_point = |rng: &mut rand_chacha::ChaCha8Rng| {
+    let random_point = |rng: &mut rand_chacha::ChaCha8Rng| {
         let z: f64 = rng.random_range(-1.0..=1.0);
         ll(rng.random_range(-180.0..=180.0), z.asin().to_degrees())
     };
