@@ -102,13 +102,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         addr
     };
+    // Printing is best effort: a closed standard output (a supervisor that read only the
+    // first line) must not stop the server.
+    let banner = format!(
+        "Listening on http://{shown}/\n  暖新地图 Map       http://{shown}/\n  API 文档 docs      http://{shown}/api/docs\n  OGC API Features  http://{shown}/ogc\n  {count} service points; Ctrl-C to stop\n"
+    );
     let mut out = std::io::stdout().lock();
-    writeln!(out, "Listening on http://{shown}/")?;
-    writeln!(out, "  暖新地图 Map       http://{shown}/")?;
-    writeln!(out, "  API 文档 docs      http://{shown}/api/docs")?;
-    writeln!(out, "  OGC API Features  http://{shown}/ogc")?;
-    writeln!(out, "  {count} service points; Ctrl-C to stop")?;
-    out.flush()?;
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     drop(out);
     tracing::info!(%addr, points = count, "server started");
 
