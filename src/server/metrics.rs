@@ -140,8 +140,15 @@ mod tests {
             "{text}"
         );
         // 300 µs and 700 µs are both ≤ 1 ms, one of them ≤ 0.5 ms.
-        assert!(text.contains(r#"le="0.0005"} 1"#), "{text}");
-        assert!(text.contains(r#"le="0.001"} 2"#), "{text}");
+        let series = r#"method="GET",route="/api/v1/nearest",status="200"}"#;
+        assert!(
+            text.contains(&format!(r#"le="0.0005",{series} 1"#)),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(r#"le="0.001",{series} 2"#)),
+            "{text}"
+        );
         assert!(text.contains(r#"nuanxin_index_points{kind="station"} 42"#));
     }
 }
