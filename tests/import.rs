@@ -670,6 +670,20 @@ fn cli_import_names_line_and_field_and_fails() {
         "{err}"
     );
     assert!(err.contains("import rejected"), "{err}");
+    // The same as JSON, for scripts.
+    let out = nuanxin(&["import", bad.to_str().unwrap(), "--json"]);
+    assert!(!out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["accepted"], false);
+    let errors: Vec<&Value> = v["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["line"], 3);
+    assert_eq!(errors[0]["field"], "lon");
 
     // With --skip-invalid it succeeds and writes the valid point as WGS-84 GeoJSON.
     let out_file = dir.path().join("points.geojson");
@@ -761,6 +775,21 @@ fn cli_nearest_reports_metres_and_minutes() {
     let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 3);
     let from = LonLat::new(112.970804, 28.198783).unwrap();
+    // The right ones: a brute-force geodesic scan over the demo stations.
+    let mut all: Vec<(f64, String)> = nuanxin::demo::demo_points()
+        .into_iter()
+        .filter(|p| p.kind == ServiceKind::Station)
+        .map(|p| (geodesic_distance_m(from, p.location), p.id))
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let got: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = all[..3].iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(got, want);
     let mut last = 0.0;
     for r in rows.as_array().unwrap() {
         let loc = r["location"].as_array().unwrap();
