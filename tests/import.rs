@@ -237,6 +237,10 @@ fn csv_every_bad_value_is_reported_with_line_and_field() {
         "id",
         "duplicate id `a1` (first at line 2)"
     ));
+    // A duplicate of a record that has other errors is reported too (line 2 has id a2).
+    let dup = "名称,类型,经度,纬度,编号\n坏,驿站,28.2,112.9,a2\n好,驿站,112.9775,28.1947,a2\n";
+    let dup_issues = rejected(import_csv_str(dup, &opts()));
+    assert!(has(&dup_issues, Location::Line(3), "id", "first at line 2"));
     assert!(has(
         &issues,
         Location::Line(7),

@@ -165,7 +165,6 @@ impl<'a> Builder<'a> {
         let has_error = issues.iter().any(|i| i.severity == Severity::Error);
         self.report.issues.extend(issues);
         if let (Some(p), false) = (point, has_error) {
-            self.seen_ids.insert(p.id.clone(), rec.loc);
             self.report.points.push(p);
         }
     }
@@ -306,6 +305,16 @@ impl<'a> Builder<'a> {
             }
         }
 
+        // Ids are registered even for records with other errors, so a duplicate is reported
+        // on the first run rather than after the other errors are fixed.
+        let explicit_id = match get(Field::Id) {
+            Some(Value::Number(n)) => Some(n.to_string()),
+            v => text(v),
+        };
+        if let Some(id) = &explicit_id {
+            self.register_id(id, loc, issues);
+        }
+
         let (name, kind, location) = (name?, kind?, location?);
 
         // District: assign when missing, warn when the given one disagrees, check the area.
@@ -344,17 +353,14 @@ impl<'a> Builder<'a> {
             }
         }
 
-        let id = match get(Field::Id) {
-            Some(Value::Number(n)) => n.to_string(),
-            v => text(v).unwrap_or_else(|| generated_id(kind.as_str(), &name, location)),
+        let id = match explicit_id {
+            Some(id) => id,
+            None => {
+                let id = generated_id(kind.as_str(), &name, location);
+                self.register_id(&id, loc, issues);
+                id
+            }
         };
-        if let Some(first) = self.seen_ids.get(&id) {
-            err(
-                issues,
-                "id",
-                format!("duplicate id `{id}` (first at {first})"),
-            );
-        }
 
         let mut p = ServicePoint::new(id, kind, name, location);
         p.address = text(get(Field::Address));
@@ -370,6 +376,20 @@ impl<'a> Builder<'a> {
         p.entrance = entrance;
         p.outline = outline;
         Some(p)
+    }
+
+    /// Records `id` as seen at `loc`, or reports it as a duplicate of an earlier record.
+    fn register_id(&mut self, id: &str, loc: Location, issues: &mut Issues) {
+        match self.seen_ids.get(id) {
+            Some(first) => issues.push(Issue::error(
+                loc,
+                Some("id"),
+                format!("duplicate id `{id}` (first at {first})"),
+            )),
+            None => {
+                self.seen_ids.insert(id.to_string(), loc);
+            }
+        }
     }
 
     fn area_label(&self) -> String {
