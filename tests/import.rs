@@ -200,6 +200,19 @@ fn csv_gbk_as_chinese_windows_excel_writes() {
 }
 
 #[test]
+fn csv_gbk_file_written_by_python_codec() {
+    // tests/fixtures/make_fixtures.py encodes this file with Python's gbk codec.
+    let bytes = std::fs::read("tests/fixtures/gbk_excel_export.csv").unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err());
+    let r = import_file(Path::new("tests/fixtures/gbk_excel_export.csv"), &opts()).unwrap();
+    assert_eq!(r.points.len(), 2);
+    assert_eq!(r.points[0].name, "芙蓉区定王台街道暖新驿站");
+    assert_eq!(r.points[1].kind, ServiceKind::LegalAid);
+    assert_eq!(r.points[1].operator.as_deref(), Some("岳麓区司法局"));
+    assert!(r.points[1].amenities.contains(Amenity::LegalConsult));
+}
+
+#[test]
 fn csv_utf16_with_bom() {
     let mut bytes = vec![0xFF, 0xFE];
     for u in GOOD_CSV.replace(',', "\t").encode_utf16() {
