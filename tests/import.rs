@@ -207,6 +207,7 @@ fn csv_gbk_file_written_by_python_codec() {
     let r = import_file(Path::new("tests/fixtures/gbk_excel_export.csv"), &opts()).unwrap();
     assert_eq!(r.points.len(), 2);
     assert_eq!(r.points[0].name, "芙蓉区定王台街道暖新驿站");
+    assert_eq!(r.encoding, Some("GBK/GB18030"));
     assert_eq!(r.points[1].kind, ServiceKind::LegalAid);
     assert_eq!(r.points[1].operator.as_deref(), Some("岳麓区司法局"));
     assert!(r.points[1].amenities.contains(Amenity::LegalConsult));
@@ -388,6 +389,8 @@ fn csv_header_problems_are_format_errors_naming_the_line() {
     let e = import_csv_str("经度,lon,纬度\n1,2,3\n", &opts()).unwrap_err();
     assert!(e.to_string().contains("both mean field lon"), "{e}");
     assert!(import_csv_str("", &opts()).is_err());
+    let r = import_csv_str("名称,类型,经度,纬度\n", &opts()).unwrap();
+    assert!(has_warning(&r, Location::File, "no records"));
     // Invalid in both UTF-8 and GB18030 (0xFF is never a GB18030 lead byte).
     let e = import_csv_bytes(b"name,lon,lat\nx,1,2\n\xFF\xFF,3,4\n", &opts()).unwrap_err();
     assert!(e.to_string().starts_with("line 3:"), "{e}");

@@ -93,6 +93,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "file": args.file.display().to_string(),
             "accepted": true,
             "crs": report.crs,
+            "encoding": report.encoding,
             "records": report.records,
             "imported": report.points.len(),
             "issues": report.issues,
@@ -125,6 +126,9 @@ fn print_summary(args: &Args, report: &ImportReport) {
         report.warnings().count(),
         report.crs.as_str(),
     );
+    if let Some(enc) = report.encoding {
+        println!("  encoding: {enc}");
+    }
     for k in ServiceKind::ALL {
         let n = report.points.iter().filter(|p| p.kind == *k).count();
         if n > 0 {

@@ -179,6 +179,8 @@ pub struct ImportReport {
     pub format: Option<Format>,
     /// The declared coordinate system of the input.
     pub crs: Crs,
+    /// The text encoding detected (CSV only), e.g. `"UTF-8 (BOM)"` or `"GBK/GB18030"`.
+    pub encoding: Option<&'static str>,
     /// Records read (CSV lines and spreadsheet rows with data, GeoJSON features).
     pub records: usize,
     /// Accepted points, WGS-84, in input order.

@@ -170,7 +170,14 @@ impl<'a> Builder<'a> {
     }
 
     /// Ends the import: all-or-nothing unless `skip_invalid`.
-    pub(crate) fn finish(self) -> Result<ImportReport, ImportError> {
+    pub(crate) fn finish(mut self) -> Result<ImportReport, ImportError> {
+        if self.report.records == 0 {
+            self.report.issues.push(Issue::warning(
+                Location::File,
+                None,
+                "the file holds no records".into(),
+            ));
+        }
         let errors = self.report.errors().count();
         if errors > 0 && !self.opts.skip_invalid {
             let mut bad: Vec<Location> = self.report.errors().map(|i| i.location).collect();
