@@ -845,3 +845,67 @@ fn cli_nearest_reports_metres_and_minutes() {
         .iter()
         .all(|r| r["opening_hours"] == "24/7"));
 }
+
+// ---------------------------------------------------------------- robustness
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("NaN".to_string()),
+            Just("inf".to_string()),
+            Just("112,98".to_string()),
+            Just("\"112,98\"".to_string()),
+            Just("１１２．９８".to_string()),
+            Just("驿站".to_string()),
+            Just("24/7".to_string()),
+            Just("饮水、充电".to_string()),
+            (-400.0f64..400.0).prop_map(|x| format!("{x:.6}")),
+            "[a-z0-9 ,;\"\\n\u{4e00}-\u{4e10}]{0,12}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Arbitrary bytes never panic: the result is a report or an error.
+        #[test]
+        fn csv_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = import_csv_bytes(&bytes, &opts());
+            let _ = import_xlsx_bytes(&bytes, &opts());
+        }
+
+        /// Tricky cells under a valid header: never a panic, and every accepted point is in
+        /// range and every error names a line of the file.
+        #[test]
+        fn csv_cells_never_panic(rows in proptest::collection::vec(proptest::collection::vec(cell(), 4), 0..6)) {
+            let mut text = String::from("名称,类型,经度,纬度\n");
+            for r in &rows {
+                text.push_str(&r.join(","));
+                text.push('\n');
+            }
+            let o = ImportOptions { skip_invalid: true, crs: Crs::Gcj02, ..opts() };
+            if let Ok(r) = import_csv_str(&text, &o) {
+                for p in &r.points {
+                    prop_assert!(p.location.lon.abs() <= 180.0 && p.location.lat.abs() <= 90.0);
+                }
+                let lines = text.lines().count() as u64;
+                for i in r.errors() {
+                    match i.location {
+                        Location::Line(n) => prop_assert!(n >= 2 && n <= lines + 1),
+                        other => prop_assert!(false, "error at {other}"),
+                    }
+                }
+            }
+        }
+
+        /// Arbitrary JSON text never panics.
+        #[test]
+        fn geojson_text_never_panics(s in "\\{\"type\":\"FeatureCollection\",\"features\":\\[.{0,80}") {
+            let _ = import_geojson_str(&s, &opts());
+        }
+    }
+}
