@@ -28,7 +28,7 @@ pub struct Args {
     skip_invalid: bool,
     /// Adcode of the service area (city such as 430100 or district such as 430102); points
     /// outside get a warning. Repeat for several.
-    #[arg(long = "service-area", value_name = "ADCODE")]
+    #[arg(long = "service-area", value_name = "ADCODE", value_parser = parse_area)]
     service_area: Vec<String>,
     /// Write the accepted points, converted to WGS-84, as GeoJSON to this file.
     #[arg(long)]
@@ -41,6 +41,16 @@ pub struct Args {
 
 fn parse_kind(s: &str) -> Result<ServiceKind, String> {
     nuanxin::import::fields::parse_kind(s).map_err(|e| e.to_string())
+}
+
+fn parse_area(s: &str) -> Result<String, String> {
+    let d = nuanxin::districts::Districts::embedded();
+    match d.get(s.trim()) {
+        Some(_) => Ok(s.trim().to_string()),
+        None => Err(format!(
+            "`{s}` is not the adcode of a shipped district or city (e.g. 430100 长沙市, 430102 芙蓉区)"
+        )),
+    }
 }
 
 fn print_issues(issues: &[Issue]) {
