@@ -822,6 +822,22 @@ fn cli_nearest_reports_metres_and_minutes() {
         assert_eq!(r["demo"], true);
     }
 
+    // `--at LON,LAT` as Amap's picker copies it gives the same answer.
+    let out2 = nuanxin(&[
+        "nearest",
+        "--at",
+        "112.976341,28.195346",
+        "--crs",
+        "gcj02",
+        "--kind",
+        "station",
+        "-k",
+        "3",
+        "--json",
+    ]);
+    let rows2: Value = serde_json::from_slice(&out2.stdout).unwrap();
+    assert_eq!(rows2, rows);
+
     // At 03:00 only round-the-clock stations are open (the others open at 07:00 or later).
     let out = nuanxin(&[
         "nearest",
