@@ -69,16 +69,22 @@ export function relabel() {
     [['walk', t('mode_walk')], ['ebike', t('mode_ebike')]], state.mode,
     (m) => { state.mode = m; save(); relabel(); runNearest(); });
   const f = document.getElementById('filters');
-  for (const n of [...f.querySelectorAll('label')]) n.remove();
+  for (const n of [...f.querySelectorAll('label, details')]) n.remove();
   const chip = (key, text, checked, onChange) => el('label', { class: 'chip' },
     el('input', { type: 'checkbox', checked, onchange: (e) => onChange(e.target.checked), dataset: { filter: key } }), el('span', {}, text));
+  // Amenity filters fold away on phones so the list stays in sight; open when any is on.
+  const more = el('details', { class: 'more', open: state.amenities.size > 0 || window.innerWidth >= 900 },
+    el('summary', {}, t('amenities'), state.amenities.size ? ` (${state.amenities.size})` : ''),
+    el('div', { class: 'chips' }, FILTER_AMENITIES.map((a) => chip(a, label('amenity', a), state.amenities.has(a), (v) => {
+      if (v) state.amenities.add(a); else state.amenities.delete(a);
+      more.querySelector('summary').lastChild.textContent = state.amenities.size ? ` (${state.amenities.size})` : '';
+      runNearest();
+    }))));
+  more.querySelector('summary').append(document.createTextNode(''));
   f.append(
     chip('open_now', t('open_now'), state.openNow, (v) => { state.openNow = v; runNearest(); }),
     chip('h24', t('h24'), state.h24, (v) => { state.h24 = v; runNearest(); }),
-    ...FILTER_AMENITIES.map((a) => chip(a, label('amenity', a), state.amenities.has(a), (v) => {
-      if (v) state.amenities.add(a); else state.amenities.delete(a);
-      runNearest();
-    })),
+    more,
   );
   renderList();
   if (state.selectedId) renderCard(findFeature(state.selectedId));
@@ -261,6 +267,11 @@ async function runNearest() {
 }
 
 function syncNearestLayer() {
+  // The clustered layer leaves out what the ranked layer shows, so no point is drawn twice.
+  const ids = state.results.map((f) => String(f.properties.id));
+  if (ctx.map.getLayer('pt-icon')) {
+    ctx.map.setFilter('pt-icon', ['all', ['!', ['has', 'point_count']], ['!', ['in', ['to-string', ['get', 'id']], ['literal', ids]]]]);
+  }
   ctx.map.getSource('nearest')?.setData({
     type: 'FeatureCollection',
     features: state.results.map((f, i) => ({
@@ -381,7 +392,7 @@ function renderCard(f) {
   const links = navLinks(f);
   const dl = el('dl', { class: 'facts' });
   const fact = (k, v) => { if (v) dl.append(el('dt', {}, k), el('dd', {}, v)); };
-  fact(t('hours'), p.opening_hours ? String(p.opening_hours) : t('hours_unknown'));
+  fact(t('hours'), p.opening_hours ? (is24h(p) ? `${t('h24')} (24/7)` : String(p.opening_hours)) : t('hours_unknown'));
   fact(t('access'), p.access ? label('access', p.access) : null);
   fact(t('address'), p.address);
   if (p.phone) dl.append(el('dt', {}, t('phone')), el('dd', {}, el('a', { href: `tel:${String(p.phone).replace(/[^\d+]/g, '')}` }, String(p.phone))));

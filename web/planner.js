@@ -87,16 +87,17 @@ function normalise(r) {
   const s = r.summary || r;
   const area = s.area_km2 ?? s.total_km2;
   const cov = s.covered_km2;
-  const share = s.covered_share ?? s.share ?? s.coverage ?? (area ? cov / area : null);
+  const pctOf = (o) => (Number.isFinite(o.covered_percent) ? o.covered_percent / 100 : null);
+  const share = pctOf(s) ?? s.covered_share ?? (area ? cov / area : null);
   const districts = (r.districts || r.per_district || r.table || []).map((d) => ({
     adcode: d.adcode, name: d.name ?? d.district_name ?? '',
     area_km2: d.area_km2 ?? d.total_km2, covered_km2: d.covered_km2,
-    share: d.covered_share ?? d.share ?? d.coverage ?? (d.area_km2 ? d.covered_km2 / d.area_km2 : null),
+    share: pctOf(d) ?? d.covered_share ?? (d.area_km2 ? d.covered_km2 / d.area_km2 : null),
   }));
   const gaps = r.gaps?.type === 'FeatureCollection' ? r.gaps : { type: 'FeatureCollection', features: toFeatures(r.gaps || []) };
   const props = r.proposals?.type === 'FeatureCollection' ? r.proposals.features : toFeatures(r.proposals || []);
   const proposals = props.map((f, i) => ({ ...f, properties: { ...f.properties, rank: f.properties.rank ?? i + 1 } }));
-  return { summary: { area_km2: area, covered_km2: cov, share: share > 1 ? share / 100 : share }, districts, gaps, proposals };
+  return { summary: { area_km2: area, covered_km2: cov, share }, districts, gaps, proposals };
 }
 
 async function run() {
@@ -110,7 +111,7 @@ async function run() {
       .then((rs) => rs.flatMap(toFeatures));
     const covP = api('/api/v1/coverage', {
       method: 'POST',
-      json: { area: { adcode: p.adcode }, kinds: p.kinds, mode: p.mode, minutes: p.minutes, k: p.k },
+      json: { area: { adcode: p.adcode }, kinds: p.kinds, mode: p.mode, minutes: p.minutes, propose: p.k },
     });
     const [circles, cov] = await Promise.all([circlesP, covP]);
     last = { circles, ...normalise(cov), params: p };
@@ -158,7 +159,7 @@ function renderOut() {
   }
   if (proposals.length) {
     out.append(el('h2', { class: 'h2' }, t('proposals')), el('ol', { class: 'plain proposals' }, proposals.map((f, i) => {
-      const g = f.properties.gain_km2 ?? f.properties.added_km2 ?? f.properties.covered_km2;
+      const g = f.properties.added_km2 ?? f.properties.gain_km2;
       const [lon, lat] = f.geometry.coordinates;
       return el('li', {}, el('button', {
         type: 'button', class: 'link', onclick: () => ctx.map.easeTo({ center: [lon, lat], zoom: 13 }),

@@ -74,8 +74,15 @@ export function setLayer(on) {
 /** Reloads the public suggestions layer (`GET /api/v1/suggestions`). */
 export async function refreshLayer() {
   try {
-    const data = await api(`/api/v1/suggestions?${qs({ limit: 1000 })}`);
-    const feats = toFeatures(data).map((f) => ({ ...f, properties: { id: f.properties.id ?? f.id, status: f.properties.status, category: f.properties.category } }));
+    // Pages of at most 500 (the API's limit), up to 2,000 suggestions on the map.
+    let items = [];
+    for (let offset = 0; offset < 2000; offset += 500) {
+      const page = await api(`/api/v1/suggestions?${qs({ limit: 500, offset })}`);
+      const got = Array.isArray(page?.items) ? page.items : toFeatures(page);
+      items = items.concat(got);
+      if (got.length < 500 || (Number.isFinite(page?.total) && items.length >= page.total)) break;
+    }
+    const feats = toFeatures(items).map((f) => ({ ...f, properties: { id: f.properties.id ?? f.id, status: f.properties.status, category: f.properties.category } }));
     ctx.map.getSource('suggestions')?.setData({ type: 'FeatureCollection', features: feats });
   } catch (e) {
     console.warn('suggestions:', e.message);
@@ -196,7 +203,10 @@ async function loadSimilar() {
   let feats;
   try {
     const [lon, lat] = draft.at;
-    feats = toFeatures(await api(`/api/v1/suggestions/nearby?${qs({ lon: lon.toFixed(6), lat: lat.toFixed(6), category: draft.category })}`));
+    const r = await api(`/api/v1/suggestions/nearby?${qs({ lon: lon.toFixed(6), lat: lat.toFixed(6), category: draft.category })}`);
+    // Items are { distance_m, suggestion }.
+    const items = (r?.items || []).map((it) => (it.suggestion ? { ...it.suggestion, distance_m: it.distance_m } : it));
+    feats = toFeatures(items);
   } catch (e) {
     console.warn('nearby:', e.message);
     return;
@@ -239,13 +249,6 @@ function formError(msg) {
   e.scrollIntoView({ block: 'nearest' });
 }
 
-/** The contact as the API expects it: a phone number or a WeChat id. */
-function contactOf(s) {
-  const v = s.trim();
-  if (!v) return null;
-  const digits = v.replace(/[\s-]/g, '');
-  return /^\+?\d{5,15}$/.test(digits) ? { kind: 'phone', value: digits } : { kind: 'wechat', value: v };
-}
 
 async function submit(e) {
   e.preventDefault();
@@ -259,13 +262,15 @@ async function submit(e) {
     lon: Number(draft.at[0].toFixed(7)), lat: Number(draft.at[1].toFixed(7)), crs: 'wgs84',
     category: draft.category, description: draft.description,
   };
-  const contact = contactOf(draft.contact);
-  if (contact) fields.contact = contact;
+  // A phone number or WeChat id; the server tells them apart and keeps it private.
+  if (draft.contact.trim()) fields.contact = draft.contact.trim();
   if (draft.role) fields.role = draft.role;
   let opts;
   if (draft.photo) {
     const form = new FormData();
-    for (const [k, v] of Object.entries(fields)) form.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+    const { lon, lat, ...rest } = fields;
+    form.append('location', `${lon},${lat}`);
+    for (const [k, v] of Object.entries(rest)) form.append(k, String(v));
     form.append('photo', draft.photo, draft.photo.name);
     opts = { method: 'POST', form };
   } else {
@@ -321,7 +326,7 @@ async function renderStatus(body, id) {
   let rec;
   try {
     const mine = receipts().find((r) => r.id === id);
-    const q = mine?.token ? `?${qs({ receipt_token: mine.token })}` : '';
+    const q = mine?.token ? `?${qs({ receipt: mine.token })}` : '';
     rec = await api(`/api/v1/suggestions/${encodeURIComponent(id)}${q}`);
   } catch (e) {
     showError(body, e.status === 404 ? t('not_found') : t('api_error', { msg: e.message }));

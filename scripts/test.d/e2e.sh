@@ -35,9 +35,12 @@ export NUANXIN_E2E_ARTIFACTS="$root/target/e2e-artifacts"
 mkdir -p "$NUANXIN_E2E_ARTIFACTS"
 
 # An officer token for the officer flow, when the admin command exists.
-if token_out=$("$bin" admin create-token --role admin --name e2e 2>/dev/null); then
-  NUANXIN_E2E_OFFICER_TOKEN=$(printf '%s\n' "$token_out" | grep -Eo '[A-Za-z0-9_.~+/=-]{20,}' | tail -n1 || true)
+# (stdout is the token alone; the database is created with its migrations if missing).
+if token_out=$("$bin" admin create-token --role admin --name e2e --db "$NUANXIN_DB_PATH" 2>"$tmp/token.log"); then
+  NUANXIN_E2E_OFFICER_TOKEN=$(printf '%s' "$token_out" | tr -d '[:space:]')
   export NUANXIN_E2E_OFFICER_TOKEN
+else
+  echo "e2e: no officer token ($(head -c 200 "$tmp/token.log")); the officer test will be skipped"
 fi
 
 "$bin" serve >"$tmp/server.log" 2>&1 &

@@ -217,7 +217,7 @@ describe('suggestions', () => {
   test('a suggestion filed through the form appears in the API and on the map', async (t) => {
     if (!apis.suggestPost) return t.skip('POST /api/v1/suggestions has not landed on this branch (suggest area)');
     for (const [name, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
-      const text = `小区不让骑手进门，希望开通骑手码 e2e ${name} ${Date.now()}`;
+      const text = `小区不让骑手进门，希望开通骑手码 e2e ${name} ${Date.now().toString(36)}`;
       const { id, page, problems } = await fileSuggestion(vp, text, 'entry_access', name);
       assert.ok(id.length > 0);
       await shot(page, `${name}-suggest-receipt`);
@@ -269,7 +269,7 @@ describe('suggestions', () => {
   test('officer answers a suggestion with a public note', async (t) => {
     if (!apis.suggestPost) return t.skip('POST /api/v1/suggestions has not landed on this branch (suggest area)');
     if (!OFFICER_TOKEN) return t.skip('no officer token: `nuanxin admin create-token` is not available on this branch (suggest area)');
-    const { id, page } = await fileSuggestion(DESKTOP, `路口没有饮水点 e2e ${Date.now()}`, 'supplies');
+    const { id, page } = await fileSuggestion(DESKTOP, `路口没有饮水点 e2e ${Date.now().toString(36)}`, 'supplies');
     for (const [name, vp] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       await page.setViewportSize(vp);
       await page.goto(`${BASE}/#officer`);
