@@ -63,12 +63,15 @@ async function main() {
   ctx.courier = () => courier._state();
   ctx.mapReady = new Promise((resolve) => map.on('load', () => {
     addIcons(map);
-    // Start with the attribution collapsed to its (i) button on small screens.
-    if (window.innerWidth < 900) {
+    // Keep the attribution collapsed to its (i) button on small screens.
+    const collapse = () => setTimeout(() => {
+      if (window.innerWidth >= 900) return;
       const a = document.querySelector('.maplibregl-ctrl-attrib');
       a?.classList.remove('maplibregl-compact-show');
       a?.removeAttribute('open');
-    }
+    }, 0);
+    collapse();
+    map.on('resize', collapse);
     for (const v of Object.values(VIEWS)) {
       try { v.mapReady?.(); } catch (e) { console.warn(e); }
     }

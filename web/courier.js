@@ -113,7 +113,7 @@ function setVisible(on) {
 export function mapReady() {
   const map = ctx.map;
   const empty = { type: 'FeatureCollection', features: [] };
-  map.addSource('points', { type: 'geojson', data: empty, cluster: true, clusterRadius: 44, clusterMaxZoom: 13 });
+  map.addSource('points', { type: 'geojson', data: empty, cluster: true, clusterRadius: 44, clusterMaxZoom: 12 });
   map.addSource('nearest', { type: 'geojson', data: empty });
   map.addSource('me', { type: 'geojson', data: empty });
   map.addLayer({

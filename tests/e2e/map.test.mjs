@@ -132,11 +132,29 @@ describe('page', () => {
     assert.match(ml.headers.get('content-type'), /javascript/);
   });
 
+  test('every view renders on a phone and a desktop (screenshots)', async () => {
+    for (const [name, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+      const { page, problems } = await openPage(vp);
+      for (const view of ['courier', 'suggest', 'planner', 'officer']) {
+        await page.click(`#tab-${view}`);
+        await page.waitForSelector(`#view-${view}:not([hidden])`);
+        assert.equal(await page.getAttribute(`#tab-${view}`, 'aria-selected'), 'true');
+        await shot(page, `${name}-view-${view}`);
+      }
+      // No horizontal scrolling on a 360-px phone.
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+      const ignorable = (p) => (/\/api\/v1\/points/.test(p) && !apis.points) || (/\/api\/v1\/suggestions/.test(p) && !apis.suggestions);
+      assert.deepEqual(problems.filter((p) => !ignorable(p)), []);
+      await page.close();
+    }
+  });
+
   test('English switch relabels the interface', async () => {
     const { page, problems } = await openPage(PHONE);
     await page.click('#lang');
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assert.equal((await page.textContent('#tab-courier')).trim(), 'Stations');
+    await shot(page, 'phone-english');
     await page.click('#lang');
     assert.equal((await page.textContent('#tab-courier')).trim(), '找驿站');
     assert.deepEqual(problems.filter((p) => !/\/api\/v1\/points/.test(p) || apis.points), []);
@@ -200,7 +218,8 @@ async function fileSuggestion(vp, description, category = 'supplies', name = nul
   const { page, problems } = await openPage(vp, '#suggest');
   filed += 1;
   // Each one at its own place, 100-odd metres apart.
-  await tapMap(page, [TAP[0] + 0.004 + 0.0012 * filed, TAP[1] + 0.003]);
+  const at = [TAP[0] + 0.004 + 0.0012 * filed, TAP[1] + 0.003];
+  await tapMap(page, at);
   await page.waitForSelector('#sg-where.set');
   await page.click(`#suggest-form input[name="category"][value="${category}"]`, { force: true });
   await page.fill('#sg-desc', description);
@@ -210,7 +229,7 @@ async function fileSuggestion(vp, description, category = 'supplies', name = nul
   await page.waitForSelector('#receipt', { timeout: 15000 });
   const id = (await page.textContent('#receipt-id')).trim();
   const token = (await page.locator('#receipt-token').count()) ? (await page.textContent('#receipt-token')).trim() : null;
-  return { id, token, page, problems };
+  return { id, token, page, problems, at };
 }
 
 describe('suggestions', () => {
@@ -246,7 +265,7 @@ describe('suggestions', () => {
   test('an XSS payload in a description stays inert', async (t) => {
     if (!apis.suggestPost) return t.skip('POST /api/v1/suggestions has not landed on this branch (suggest area)');
     const payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b id="xss-b">bold</b> "\'&amp;';
-    const { id, page } = await fileSuggestion(DESKTOP, payload, 'other');
+    const { id, page, at } = await fileSuggestion(DESKTOP, payload, 'other');
     await page.click('#receipt-link');
     await page.waitForSelector('#status-page');
     await page.waitForTimeout(300);
@@ -255,11 +274,12 @@ describe('suggestions', () => {
     assert.equal((await page.textContent('#status-desc')).trim(), payload.trim());
     // The "similar nearby" list shows it as text too.
     await page.goto(`${BASE}/#suggest`);
-    await tapMap(page, [TAP[0] + 0.004, TAP[1] + 0.003]);
+    await tapMap(page, at);
     await page.click('#suggest-form input[name="category"][value="other"]', { force: true });
-    if (await probe(`/api/v1/suggestions/nearby?lon=${TAP[0]}&lat=${TAP[1]}&category=other`)) {
+    if (await probe(`/api/v1/suggestions/nearby?lon=${at[0]}&lat=${at[1]}&category=other`)) {
       await page.waitForSelector('.sim-desc', { timeout: 10000 });
       assert.equal(await page.locator('#sg-similar img, #sg-similar script, #xss-b').count(), 0);
+      await shot(page, 'desktop-suggest-similar');
     }
     assert.equal(await page.evaluate(() => window.__xss), undefined);
     assert.ok(id);
