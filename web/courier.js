@@ -88,6 +88,12 @@ export function relabel() {
   );
   renderList();
   if (state.selectedId) renderCard(findFeature(state.selectedId));
+  if (!state.here) {
+    status(t('pick_location_first'));
+    if (ctx.view === 'courier') ctx.hint(t('tap_map_hint'));
+  } else if (state.results.length) {
+    status(t('nearest_title', { n: state.results.length }));
+  }
 }
 
 function status(msg, isError = false) {

@@ -139,7 +139,7 @@ const en = {
   tagline: 'Services for gig workers',
   skip_to_panel: 'Skip to content',
   nav_courier: 'Stations',
-  nav_planner: 'Planner',
+  nav_planner: 'Plan',
   nav_suggest: 'Suggest',
   nav_officer: 'Officer',
   lang_switch: '中文',
