@@ -58,8 +58,8 @@ export function mapReady() {
   const empty = { type: 'FeatureCollection', features: [] };
   for (const s of ['pl-circles', 'pl-gaps', 'pl-proposals']) map.addSource(s, { type: 'geojson', data: empty });
   const before = map.getLayer('district-label') ? 'district-label' : undefined;
-  map.addLayer({ id: 'pl-circle-fill', type: 'fill', source: 'pl-circles', paint: { 'fill-color': '#2f9e44', 'fill-opacity': 0.28 } }, before);
-  map.addLayer({ id: 'pl-circle-line', type: 'line', source: 'pl-circles', paint: { 'line-color': '#2b8a3e', 'line-width': 1 } }, before);
+  map.addLayer({ id: 'pl-circle-fill', type: 'fill', source: 'pl-circles', paint: { 'fill-color': '#2f9e44', 'fill-opacity': 0.14 } }, before);
+  map.addLayer({ id: 'pl-circle-line', type: 'line', source: 'pl-circles', paint: { 'line-color': '#2b8a3e', 'line-width': 0.8, 'line-opacity': 0.6 } }, before);
   map.addLayer({ id: 'pl-gap-fill', type: 'fill', source: 'pl-gaps', paint: { 'fill-color': '#e03131', 'fill-opacity': 0.35 } }, before);
   map.addLayer({ id: 'pl-gap-line', type: 'line', source: 'pl-gaps', paint: { 'line-color': '#c92a2a', 'line-width': 0.8 } }, before);
   map.addLayer({ id: 'pl-proposal', type: 'symbol', source: 'pl-proposals', layout: { 'icon-image': 'proposal', 'icon-allow-overlap': true, 'icon-ignore-placement': true } });
@@ -128,6 +128,7 @@ async function run() {
   document.body.dataset.plannerDrawn = '1';
   fitToArea(p.adcode);
   renderOut();
+  document.getElementById('pl-summary')?.scrollIntoView({ block: 'start', behavior: 'smooth' });
 }
 
 async function fitToArea(adcode) {
