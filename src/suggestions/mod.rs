@@ -24,7 +24,9 @@ pub mod privacy;
 pub mod stats;
 mod store;
 
-pub use store::{AuditEntry, ListQuery, NewSuggestion, Store, StoreError, SupportOutcome};
+pub use store::{
+    AuditEntry, ListQuery, NewSuggestion, Officer, Store, StoreError, SupportOutcome,
+};
 
 use crate::crs::Crs;
 use crate::model::{LonLat, UnknownCode};
@@ -442,7 +444,7 @@ impl SuggestionView {
             } else {
                 None
             },
-            input_location: private.then(|| [s.input_location.lon, s.input_location.lat]),
+            input_location: private.then_some([s.input_location.lon, s.input_location.lat]),
             input_crs: private.then_some(s.input_crs),
         }
     }
