@@ -152,7 +152,9 @@ pub(crate) async fn require_officer(
     headers: &HeaderMap,
 ) -> Result<crate::suggestions::Officer, AppError> {
     officer_from(state, headers).await?.ok_or_else(|| {
-        AppError::Unauthorized("this endpoint needs an officer token (Authorization: Bearer)".into())
+        AppError::Unauthorized(
+            "this endpoint needs an officer token (Authorization: Bearer)".into(),
+        )
     })
 }
 
@@ -427,7 +429,10 @@ pub(crate) fn prepare(
     {
         return Err(AppError::bad_param(
             "description",
-            format!("description contains the control character U+{:04X}", c as u32),
+            format!(
+                "description contains the control character U+{:04X}",
+                c as u32
+            ),
         ));
     }
     let (lon, lat, crs) = given_location(b)?;
@@ -450,9 +455,9 @@ pub(crate) fn prepare(
     let campaign_id = match b.campaign_id.as_deref().map(str::trim) {
         Some("") | None => None,
         Some(id) => {
-            let c = st.campaign(id)?.ok_or_else(|| {
-                AppError::bad_param("campaign_id", format!("no campaign `{id}`"))
-            })?;
+            let c = st
+                .campaign(id)?
+                .ok_or_else(|| AppError::bad_param("campaign_id", format!("no campaign `{id}`")))?;
             if !c.is_open_at(now) {
                 return Err(AppError::bad_param(
                     "campaign_id",
@@ -707,7 +712,9 @@ fn parse_time(param: &'static str, s: &str) -> Result<DateTime<Utc>, AppError> {
     }
     Err(AppError::bad_param(
         param,
-        format!("`{s}` is not an RFC 3339 time (e.g. 2026-01-31T08:00:00+08:00) or a date YYYY-MM-DD"),
+        format!(
+            "`{s}` is not an RFC 3339 time (e.g. 2026-01-31T08:00:00+08:00) or a date YYYY-MM-DD"
+        ),
     ))
 }
 
@@ -1017,7 +1024,9 @@ async fn support(
     Path(id): Path<String>,
 ) -> Result<Json<SupportOutcome>, AppError> {
     let st = store(&state)?;
-    let client = ip.map(|i| i.to_string()).unwrap_or_else(|| "unknown".into());
+    let client = ip
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| "unknown".into());
     Ok(Json(blocking(move || Ok(st.support(&id, &client)?)).await?))
 }
 
@@ -1526,7 +1535,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/whoami", get(whoami))
         .route("/api/v1/admin/audit", get(audit))
         .route("/api/v1/admin/suggestions/export", get(export_suggestions))
-        .route("/api/v1/admin/points/{id}", put(put_point).delete(delete_point))
+        .route(
+            "/api/v1/admin/points/{id}",
+            put(put_point).delete(delete_point),
+        )
         .route("/api/v1/stats", get(get_stats))
 }
 
@@ -1545,4 +1557,3 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     );
     doc
 }
-

@@ -24,9 +24,7 @@ pub mod privacy;
 pub mod stats;
 mod store;
 
-pub use store::{
-    AuditEntry, ListQuery, NewSuggestion, Officer, Store, StoreError, SupportOutcome,
-};
+pub use store::{AuditEntry, ListQuery, NewSuggestion, Officer, Store, StoreError, SupportOutcome};
 
 use crate::crs::Crs;
 use crate::model::{LonLat, UnknownCode};
