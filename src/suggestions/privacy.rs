@@ -7,13 +7,17 @@
 //!   (`138 0013 8000`, `138-0013-8000`);
 //! - landline numbers with area code: `0` + 2–3 more area digits + 7–8 subscriber digits,
 //!   10–12 digits in all (`0731-88888888`, `010 6552 9988`);
-//! - resident ID-card numbers (GB 11643-1999): 17 digits and a check character `0-9` or `X`.
+//! - resident ID-card numbers (GB 11643-1999): 17 digits and a check character `0-9` or `X`,
+//!   whose first digit is a region (1–8) and digits 7–14 a plausible birth date
+//!   (19xx/20xx, month 01–12, day 01–31). The check character is not verified, so a number
+//!   typed with one wrong digit is still masked.
 //!
 //! Full-width digits (`０-９`, as Chinese input methods type them) count as digits. The
 //! contact value the reporter submitted is also masked wherever it appears in the text
 //! (case-insensitive), which catches a WeChat ID typed into the description.
 //! Numbers that are not one of these shapes (dates such as `20261129`, amounts, 400/800
-//! hotlines without a leading 0) are left alone.
+//! hotlines without a leading 0, decimal fractions such as `0.008152810265322441`) are left
+//! alone.
 
 use super::{Contact, ContactKind, SuggestionError};
 
@@ -53,14 +57,24 @@ fn is_mobile(d: &[u8]) -> bool {
     d.len() == 11 && d[0] == 1 && (3..=9).contains(&d[1])
 }
 
+/// Region digit 1–8 and a plausible birth date `YYYYMMDD` at digits 7–14 (GB 11643-1999 §4).
+fn plausible_id(d: &[u8]) -> bool {
+    let n = |r: std::ops::Range<usize>| d[r].iter().fold(0u32, |a, v| a * 10 + u32::from(*v));
+    d.len() >= 17
+        && (1..=8).contains(&d[0])
+        && (1900..=2099).contains(&n(6..10))
+        && (1..=12).contains(&n(10..12))
+        && (1..=31).contains(&n(12..14))
+}
+
 fn classify(d: &[u8], trailing_x: bool) -> Option<NumberKind> {
     if trailing_x {
-        return (d.len() == 17).then_some(NumberKind::IdCard);
+        return (d.len() == 17 && plausible_id(d)).then_some(NumberKind::IdCard);
     }
     if is_mobile(d) || (d.len() == 13 && d[0] == 8 && d[1] == 6 && is_mobile(&d[2..])) {
         return Some(NumberKind::Mobile);
     }
-    if d.len() == 18 {
+    if d.len() == 18 && plausible_id(d) {
         return Some(NumberKind::IdCard);
     }
     if (10..=12).contains(&d.len()) && d[0] == 0 && d[1] != 0 {
@@ -107,6 +121,12 @@ pub fn mask_public_text(text: &str, contact: Option<&str>) -> String {
     let mut spans: Vec<(usize, usize, NumberKind)> = Vec::new(); // char ranges to replace
     let mut g = 0;
     while g < groups.len() {
+        // the digits after a decimal point are a fraction, not a number to hide
+        let s0 = groups[g].start;
+        if s0 >= 2 && chars[s0 - 1] == '.' && digit_value(chars[s0 - 2]).is_some() {
+            g += 1;
+            continue;
+        }
         let mut best: Option<(usize, usize, NumberKind)> = None;
         let mut digits: Vec<u8> = Vec::new();
         let mut j = g;
@@ -129,7 +149,7 @@ pub fn mask_public_text(text: &str, contact: Option<&str>) -> String {
             }
             let end = groups[j].end;
             let x = end < chars.len() && matches!(chars[end], 'X' | 'x' | 'Ｘ');
-            if x && digits.len() == 17 {
+            if x && digits.len() == 17 && plausible_id(&digits) {
                 best = Some((start, end + 1, NumberKind::IdCard));
             } else if let Some(kind) = classify(&digits, false) {
                 best = Some((start, end, kind));
@@ -259,6 +279,15 @@ mod tests {
         assert_eq!(
             mask_public_text("430102 19900101 1234", None),
             "[身份证号已隐藏]"
+        );
+        // 18 digits that cannot be an ID (no birth date at 7–14), and a decimal fraction
+        assert_eq!(
+            mask_public_text("编号 123456789012345678", None),
+            "编号 123456789012345678"
+        );
+        assert_eq!(
+            mask_public_text("x 0.008152810265322441 0.13800138000", None),
+            "x 0.008152810265322441 0.13800138000"
         );
     }
 
