@@ -555,6 +555,10 @@ async fn public_responses_never_contain_the_contact() {
         format!("/open311/v2/requests/{id1}.json"),
         format!("/open311/v2/requests/{id2}.json"),
         format!("/api/v1/suggestions?bbox={p_str},{p_str}"),
+        "/ogc/collections/suggestions".to_string(),
+        "/ogc/collections/suggestions/items".to_string(),
+        format!("/ogc/collections/suggestions/items/{id1}"),
+        format!("/ogc/collections/suggestions/items?bbox={p_str},{p_str}&limit=1"),
     ];
     let mut bodies = vec![r1.text(), r2.text()];
     for uri in &public {
@@ -589,6 +593,13 @@ async fn public_responses_never_contain_the_contact() {
     );
     let off = get_auth(&app, &format!("/api/v1/suggestions/{id1}"), &admin).await;
     assert!(off.text().contains(id_card));
+    // the OGC API collection serves the same public features
+    let items = get(&app, "/ogc/collections/suggestions/items").await.json();
+    assert_eq!(items["numberMatched"], 2);
+    let f = &items["features"][1];
+    assert_eq!(f["id"], id1.as_str());
+    assert_eq!(f["geometry"]["coordinates"], json!(P));
+    assert_eq!(f["properties"]["description"], one["description"]);
 }
 
 #[tokio::test]

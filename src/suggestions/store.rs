@@ -745,6 +745,22 @@ impl Store {
         Ok((out, total as usize))
     }
 
+    /// `[west, south, east, north]` of all suggestions, WGS-84 degrees; `None` when empty.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn suggestion_extent(&self) -> Result<Option<[f64; 4]>, StoreError> {
+        let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self.conn().query_row(
+            "SELECT min(lon), min(lat), max(lon), max(lat) FROM suggestions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        Ok(match r {
+            (Some(w), Some(s), Some(e), Some(n)) => Some([w, s, e, n]),
+            _ => None,
+        })
+    }
+
     /// Open suggestions (submitted, accepted, in progress) of `category` within `radius_m`
     /// metres (WGS-84 geodesic, inclusive) of `at`, nearest first, with their distances.
     ///
