@@ -529,6 +529,13 @@ async fn public_responses_never_contain_the_contact() {
     assert_eq!(r2.status, StatusCode::CREATED);
     let id1 = r1.json()["id"].as_str().unwrap().to_string();
     let id2 = r2.json()["id"].as_str().unwrap().to_string();
+    // officers listing with their token see the original of their districts
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let l = get_auth(&app, "/api/v1/suggestions", &officer).await;
+    assert!(l.text().contains(id_card) && l.text().contains(phone));
+    let other = token(&app, OfficerRole::Officer, &["430103"]);
+    let l = get_auth(&app, "/api/v1/suggestions", &other).await;
+    assert!(!l.text().contains(id_card) && !l.text().contains(phone));
     // an officer answer that itself quotes a number is masked in public too
     let admin = token(&app, OfficerRole::Admin, &[]);
     post_json(

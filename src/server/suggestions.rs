@@ -779,14 +779,17 @@ pub(crate) fn list_query(state: &AppState, p: &ListParams) -> Result<ListQuery, 
     Ok(q)
 }
 
-/// `GET /api/v1/suggestions`
+/// `GET /api/v1/suggestions`: public views; with an officer token, the items of the
+/// officer's districts come as full officer views (contact, original text, officer names).
 #[utoipa::path(get, path = "/api/v1/suggestions", tag = "suggestions", params(ListParams),
     responses((status = 200, body = SuggestionPage),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<ListParams>,
+    headers: HeaderMap,
 ) -> Result<Json<SuggestionPage>, AppError> {
+    let officer = officer_from(&state, &headers).await?;
     let q = list_query(&state, &p)?;
     let st = store(&state)?;
     let (limit, offset) = (q.limit, q.offset);
@@ -794,7 +797,13 @@ async fn list(
     Ok(Json(SuggestionPage {
         items: items
             .iter()
-            .map(|s| SuggestionView::new(s, Audience::Public))
+            .map(|s| {
+                let audience = match &officer {
+                    Some(o) if o.handles(s.adcode.as_deref()) => Audience::Officer,
+                    _ => Audience::Public,
+                };
+                SuggestionView::new(s, audience)
+            })
             .collect(),
         total,
         limit,
@@ -1239,6 +1248,10 @@ async fn audit(
     ))
 }
 
+/// Serialises service-point edits so that the database and the live index apply them in
+/// the same order.
+static POINT_EDITS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// `PUT /api/v1/admin/points/{id}`: creates or replaces a service point; the index is
 /// updated at once.
 #[utoipa::path(put, path = "/api/v1/admin/points/{id}", tag = "officers",
@@ -1288,6 +1301,7 @@ async fn put_point(
     p.validate()
         .map_err(|e| AppError::bad_param("point", e.to_string()))?;
     p.updated_at = Some(Utc::now());
+    let _edit = POINT_EDITS.lock().await;
     let old = state.index().get(&id).cloned();
     if !o.handles(p.adcode.as_deref())
         || old
@@ -1325,6 +1339,7 @@ async fn delete_point(
 ) -> Result<StatusCode, AppError> {
     let o = require_officer(&state, &headers).await?;
     let st = store(&state)?;
+    let _edit = POINT_EDITS.lock().await;
     let old = match state.index().get(&id).cloned() {
         Some(p) => Some((*p).clone()),
         None => {
@@ -1483,6 +1498,7 @@ async fn get_stats(
         .as_deref()
         .map(|s| parse_time("since", s))
         .transpose()?;
+    q.without_history = true;
     let since = q.since;
     let st = store(&state)?;
     let items = blocking(move || Ok(st.list_suggestions(&q)?.0)).await?;

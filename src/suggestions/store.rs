@@ -186,6 +186,8 @@ pub struct ListQuery {
     pub until: Option<DateTime<Utc>>,
     /// Only these ids (empty: all).
     pub ids: Vec<String>,
+    /// Skip loading the histories (their `history` stays empty): for KPIs over many rows.
+    pub without_history: bool,
     /// Page size (0 = no limit).
     pub limit: usize,
     /// Items to skip.
@@ -739,8 +741,10 @@ impl Store {
         for r in rows {
             out.push(r?);
         }
-        for s in &mut out {
-            s.history = history(&conn, &s.id)?;
+        if !q.without_history {
+            for s in &mut out {
+                s.history = history(&conn, &s.id)?;
+            }
         }
         Ok((out, total as usize))
     }
