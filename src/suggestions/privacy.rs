@@ -302,6 +302,50 @@ mod tests {
         assert_eq!(mask_public_text(plain, None), plain);
     }
 
+    use proptest::prelude::*;
+
+    fn has_mobile_digits(t: &str) -> bool {
+        // any 11 consecutive ASCII digits forming 1[3-9]xxxxxxxxx
+        let b = t.as_bytes();
+        b.windows(11).any(|w| {
+            w.iter().all(u8::is_ascii_digit) && w[0] == b'1' && (b'3'..=b'9').contains(&w[1])
+        })
+    }
+
+    proptest! {
+        /// Any mobile number written plainly, grouped 3-4-4 by spaces or dashes, or with
+        /// +86, between arbitrary non-digit text, is masked; the surrounding text is kept.
+        #[test]
+        fn mobile_numbers_never_survive(
+            before in "[^0-9０-９.+]{0,12}",
+            after in "[^0-9０-９Xx]{0,12}",
+            second in 3u8..=9,
+            rest in proptest::collection::vec(0u8..=9, 9),
+            style in 0usize..4,
+        ) {
+            let digits: String = std::iter::once(1u8).chain(std::iter::once(second)).chain(rest)
+                .map(|d| char::from(b'0' + d)).collect();
+            let written = match style {
+                0 => digits.clone(),
+                1 => format!("{} {} {}", &digits[..3], &digits[3..7], &digits[7..]),
+                2 => format!("{}-{}-{}", &digits[..3], &digits[3..7], &digits[7..]),
+                _ => format!("+86 {digits}"),
+            };
+            let text = format!("{before}{written}{after}");
+            let masked = mask_public_text(&text, None);
+            prop_assert!(!masked.contains(&digits), "{masked}");
+            prop_assert!(!has_mobile_digits(&masked.replace([' ', '-'], "")), "{masked}");
+            prop_assert!(masked.starts_with(&before), "{masked}");
+            prop_assert!(masked.ends_with(&after), "{masked}");
+        }
+
+        /// Text without digits comes back byte-exact.
+        #[test]
+        fn digit_free_text_is_unchanged(t in "[^0-9０-９]{0,64}") {
+            prop_assert_eq!(mask_public_text(&t, None), t);
+        }
+    }
+
     #[test]
     fn parses_contacts() {
         let c = parse_contact("+86 138-0013-8000").unwrap();
