@@ -1321,6 +1321,8 @@ async fn submissions_are_rate_limited_per_client_ip() {
     let r = send(&app, req("10.9.0.1")).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+    // one token per 60 s at per_minute = 1
+    assert_eq!(r.headers[header::RETRY_AFTER], "60");
     assert_eq!(
         send(&app, req("10.9.0.2")).await.status,
         StatusCode::CREATED

@@ -23,7 +23,8 @@
 
 use super::error::AppError;
 use super::suggestions::{
-    blocking, check_rate_limit, read_form, store, submit_input, ClientIp, SubmitBody, SubmitInput,
+    add_retry_after, blocking, check_rate_limit, read_form, store, submit_input, ClientIp,
+    SubmitBody, SubmitInput,
 };
 use super::AppState;
 use crate::suggestions::{Audience, Category, ListQuery, Status, Suggestion, SuggestionView};
@@ -376,7 +377,9 @@ async fn post_request(
     ClientIp(ip): ClientIp,
     req: Request,
 ) -> R<Response> {
-    check_rate_limit(&state, ip)?;
+    if let Err(e) = check_rate_limit(&state, ip) {
+        return Ok(add_retry_after(&state, Open311Error(e).into_response()));
+    }
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)

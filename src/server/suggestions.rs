@@ -247,14 +247,28 @@ pub(crate) fn check_rate_limit(state: &AppState, ip: Option<IpAddr>) -> Result<(
     if f(ip) {
         Ok(())
     } else {
-        let per = 60 / state.config.rate_limit.per_minute.max(1);
         Err(AppError::TooManyRequests(format!(
             "at most {} suggestions per minute (burst {}) per client; retry in {} s",
             state.config.rate_limit.per_minute,
             state.config.rate_limit.burst,
-            per.max(1)
+            retry_after_s(state)
         )))
     }
+}
+
+/// Seconds until the next submission token: the refill period 60 / `per_minute`, rounded
+/// up (an upper bound of the bucket's real wait).
+pub(crate) fn retry_after_s(state: &AppState) -> u64 {
+    60_u64.div_ceil(u64::from(state.config.rate_limit.per_minute.max(1)))
+}
+
+/// Adds `Retry-After` (RFC 9110 §10.2.3) to a 429 response.
+pub(crate) fn add_retry_after(state: &AppState, mut resp: Response) -> Response {
+    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s(state)));
+    }
+    resp
 }
 
 // ------------------------------------------------------------------ submission
@@ -618,7 +632,9 @@ async fn submit(
     ClientIp(ip): ClientIp,
     req: Request,
 ) -> Result<Response, AppError> {
-    check_rate_limit(&state, ip)?;
+    if let Err(e) = check_rate_limit(&state, ip) {
+        return Ok(add_retry_after(&state, e.into_response()));
+    }
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
