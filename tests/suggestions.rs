@@ -1343,3 +1343,59 @@ async fn openapi_lists_the_routes() {
         assert!(doc["paths"].get(p).is_some(), "{p}");
     }
 }
+
+/// GDAL's OGC API – Features driver reads the `suggestions` collection from the real server
+/// (public fields only). Skipped without `ogrinfo` unless `NUANXIN_REQUIRE_GDAL=1`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_reads_the_suggestions_collection() {
+    let have = std::process::Command::new("ogrinfo")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert_ne!(
+            std::env::var("NUANXIN_REQUIRE_GDAL").as_deref(),
+            Ok("1"),
+            "ogrinfo is required"
+        );
+        eprintln!("SKIPPED: ogrinfo (gdal-bin) not found");
+        return;
+    }
+    let app = app();
+    let mut ids = Vec::new();
+    for (i, at) in [P, T, [113.0, 28.21]].iter().enumerate() {
+        let r = submit(
+            &app,
+            json!({"location": at, "category": "rest", "description": format!("第{i}条 电话13912345678"), "contact": "13912345678"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        ids.push(r.json()["id"].as_str().unwrap().to_string());
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let url = format!("OAPIF:http://{addr}/ogc");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("ogrinfo")
+            .args(["-ro", "-al", "-oo", "PAGE_SIZE=2", &url, "suggestions"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(text.matches("OGRFeature(").count(), 3, "{text}");
+    for id in &ids {
+        assert!(text.contains(id.as_str()), "{id} missing: {text}");
+    }
+    assert!(!text.contains("13912345678"), "{text}");
+    assert!(text.contains("[手机号已隐藏]"), "{text}");
+    assert!(text.contains("POINT (113.03 28.2)"), "{text}");
+}
