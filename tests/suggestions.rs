@@ -766,6 +766,13 @@ async fn bad_input_is_a_400_problem_and_stores_nothing() {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["param"], "photo");
+    // a body over the server's limit is 413, not 5xx
+    let huge =
+        json!({"location": P, "category": "rest", "description": "x".repeat(7 * 1024 * 1024)});
+    assert_eq!(
+        submit(&app, huge).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
     assert_eq!(count(&app).await, 0, "nothing partial stored");
 
     // the limits themselves are fine: 2,000 characters of 4-byte emoji, byte-exact
@@ -1398,4 +1405,70 @@ async fn gdal_reads_the_suggestions_collection() {
     assert!(!text.contains("13912345678"), "{text}");
     assert!(text.contains("[手机号已隐藏]"), "{text}");
     assert!(text.contains("POINT (113.03 28.2)"), "{text}");
+}
+
+/// Arbitrary field values never produce a 5xx: every answer is 201 or a 4xx problem, and
+/// every 201 is readable afterwards.
+#[test]
+fn arbitrary_submissions_never_5xx() {
+    use proptest::prelude::*;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = app();
+    let coord = prop_oneof![
+        Just(f64::MAX),
+        Just(-0.0),
+        Just(1e-320),
+        -200.0f64..200.0,
+        112.0f64..114.5,
+        27.0f64..29.5,
+    ];
+    let text = prop_oneof![
+        Just(String::new()),
+        "\\PC{0,40}",
+        Just("parking".to_string()),
+        Just("gcj02".to_string()),
+        Just("13912345678".to_string()),
+    ];
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases: 96,
+        ..ProptestConfig::default()
+    });
+    runner
+        .run(
+            &(
+                coord.clone(),
+                coord,
+                text.clone(),
+                text.clone(),
+                text.clone(),
+                text.clone(),
+                text,
+            ),
+            |(lon, lat, cat, desc, contact, role, crs)| {
+                let body = json!({"location": [lon, lat], "category": cat, "description": desc,
+                                  "contact": contact, "role": role, "crs": crs});
+                let r = rt.block_on(submit(&app, body.clone()));
+                prop_assert!(
+                    r.status == StatusCode::CREATED || r.status == StatusCode::BAD_REQUEST,
+                    "{body}: {} {}",
+                    r.status,
+                    r.text()
+                );
+                if r.status == StatusCode::CREATED {
+                    let id = r.json()["id"].as_str().unwrap().to_string();
+                    let back = rt.block_on(get(&app, &format!("/api/v1/suggestions/{id}")));
+                    prop_assert_eq!(back.status, StatusCode::OK);
+                } else {
+                    prop_assert_eq!(
+                        r.headers[header::CONTENT_TYPE].to_str().unwrap(),
+                        "application/problem+json"
+                    );
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
 }
