@@ -542,6 +542,13 @@ mod tests {
     }
 
     #[test]
+    fn geojson_round_trip_is_exact() {
+        // Import then export reproduces the file: the importer keeps every field (ids,
+        // entrance, outline, times) and changes no value.
+        assert!(to_geojson(&demo_points()) == DEMO_GEOJSON);
+    }
+
+    #[test]
     fn district_centres_lie_in_their_districts() {
         let d = Districts::embedded();
         for dd in DISTRICTS {

@@ -200,6 +200,20 @@ fn csv_gbk_as_chinese_windows_excel_writes() {
 }
 
 #[test]
+fn csv_gbk_file_written_by_python_codec() {
+    // tests/fixtures/make_fixtures.py encodes this file with Python's gbk codec.
+    let bytes = std::fs::read("tests/fixtures/gbk_excel_export.csv").unwrap();
+    assert!(std::str::from_utf8(&bytes).is_err());
+    let r = import_file(Path::new("tests/fixtures/gbk_excel_export.csv"), &opts()).unwrap();
+    assert_eq!(r.points.len(), 2);
+    assert_eq!(r.points[0].name, "芙蓉区定王台街道暖新驿站");
+    assert_eq!(r.encoding, Some("GBK/GB18030"));
+    assert_eq!(r.points[1].kind, ServiceKind::LegalAid);
+    assert_eq!(r.points[1].operator.as_deref(), Some("岳麓区司法局"));
+    assert!(r.points[1].amenities.contains(Amenity::LegalConsult));
+}
+
+#[test]
 fn csv_utf16_with_bom() {
     let mut bytes = vec![0xFF, 0xFE];
     for u in GOOD_CSV.replace(',', "\t").encode_utf16() {
@@ -219,7 +233,7 @@ fn csv_every_bad_value_is_reported_with_line_and_field() {
         重复,驿站,112.98,28.19,24/7,饮水,a1,\n\
         未知,面包店,112.98,28.19,whenever,桑拿,a5,翻墙\n\
         越界,驿站,181.5,28.19,,,a6,\n\
-        文字,驿站,东经112度,28.19,,,a7,\n\
+        文字,驿站,东经112.98,28.19,,,a7,\n\
         缺位置,驿站,,28.19,,,a8,\n\
         ,驿站,112.98,28.19,,,a9,\n";
     let issues = rejected(import_csv_str(text, &opts()));
@@ -237,6 +251,10 @@ fn csv_every_bad_value_is_reported_with_line_and_field() {
         "id",
         "duplicate id `a1` (first at line 2)"
     ));
+    // A duplicate of a record that has other errors is reported too (line 2 has id a2).
+    let dup = "名称,类型,经度,纬度,编号\n坏,驿站,28.2,112.9,a2\n好,驿站,112.9775,28.1947,a2\n";
+    let dup_issues = rejected(import_csv_str(dup, &opts()));
+    assert!(has(&dup_issues, Location::Line(3), "id", "first at line 2"));
     assert!(has(
         &issues,
         Location::Line(7),
@@ -255,7 +273,9 @@ fn csv_every_bad_value_is_reported_with_line_and_field() {
     assert!(has(&issues, Location::Line(9), "lon", "not a number"));
     assert!(has(&issues, Location::Line(10), "lon", "missing"));
     assert!(has(&issues, Location::Line(11), "name", "missing"));
-    assert!(!issues.iter().any(|i| i.location == Location::Line(2)));
+    assert!(!issues
+        .iter()
+        .any(|i| i.location == Location::Line(2) && i.severity == Severity::Error));
     // The message format the CLI prints.
     let line3 = issues
         .iter()
@@ -369,6 +389,8 @@ fn csv_header_problems_are_format_errors_naming_the_line() {
     let e = import_csv_str("经度,lon,纬度\n1,2,3\n", &opts()).unwrap_err();
     assert!(e.to_string().contains("both mean field lon"), "{e}");
     assert!(import_csv_str("", &opts()).is_err());
+    let r = import_csv_str("名称,类型,经度,纬度\n", &opts()).unwrap();
+    assert!(has_warning(&r, Location::File, "no records"));
     // Invalid in both UTF-8 and GB18030 (0xFF is never a GB18030 lead byte).
     let e = import_csv_bytes(b"name,lon,lat\nx,1,2\n\xFF\xFF,3,4\n", &opts()).unwrap_err();
     assert!(e.to_string().starts_with("line 3:"), "{e}");
@@ -387,6 +409,18 @@ fn csv_title_line_semicolons_blank_rows_and_unknown_columns() {
     let issues = rejected(import_csv_str(text, &opts()));
     assert!(has(&issues, Location::Line(2), "lon", "comma"));
     assert!(has(&issues, Location::Line(2), "lat", "comma"));
+}
+
+#[test]
+fn csv_coarse_coordinates_get_a_precision_warning() {
+    let text = "名称,类型,经度,纬度\n粗,驿站,112.98,28.1946\n细,驿站,112.9775,28.1947\n";
+    let r = import_csv_str(text, &opts()).unwrap();
+    // 2 decimals of a degree: 0.01° × 111 km/° ≈ 1110 m (hand calculation).
+    assert!(has_warning(&r, Location::Line(2), "about 1110 m"));
+    assert!(!r.issues.iter().any(|i| i.location == Location::Line(3)));
+    let text = "名称,类型,经度,纬度\n全角,驿站,１１２．９８,28.19\n";
+    let issues = rejected(import_csv_str(text, &opts()));
+    assert!(has(&issues, Location::Line(2), "lon", "type `112.98`"));
 }
 
 fn has_warning(r: &ImportReport, loc: Location, needle: &str) -> bool {
@@ -656,6 +690,20 @@ fn cli_import_names_line_and_field_and_fails() {
         "{err}"
     );
     assert!(err.contains("import rejected"), "{err}");
+    // The same as JSON, for scripts.
+    let out = nuanxin(&["import", bad.to_str().unwrap(), "--json"]);
+    assert!(!out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["accepted"], false);
+    let errors: Vec<&Value> = v["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["line"], 3);
+    assert_eq!(errors[0]["field"], "lon");
 
     // With --skip-invalid it succeeds and writes the valid point as WGS-84 GeoJSON.
     let out_file = dir.path().join("points.geojson");
@@ -747,6 +795,21 @@ fn cli_nearest_reports_metres_and_minutes() {
     let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 3);
     let from = LonLat::new(112.970804, 28.198783).unwrap();
+    // The right ones: a brute-force geodesic scan over the demo stations.
+    let mut all: Vec<(f64, String)> = nuanxin::demo::demo_points()
+        .into_iter()
+        .filter(|p| p.kind == ServiceKind::Station)
+        .map(|p| (geodesic_distance_m(from, p.location), p.id))
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let got: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let want: Vec<&str> = all[..3].iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(got, want);
     let mut last = 0.0;
     for r in rows.as_array().unwrap() {
         let loc = r["location"].as_array().unwrap();
@@ -757,5 +820,108 @@ fn cli_nearest_reports_metres_and_minutes() {
         last = d;
         assert_eq!(r["kind"], "station");
         assert_eq!(r["demo"], true);
+    }
+
+    // `--at LON,LAT` as Amap's picker copies it gives the same answer.
+    let out2 = nuanxin(&[
+        "nearest",
+        "--at",
+        "112.976341,28.195346",
+        "--crs",
+        "gcj02",
+        "--kind",
+        "station",
+        "-k",
+        "3",
+        "--json",
+    ]);
+    let rows2: Value = serde_json::from_slice(&out2.stdout).unwrap();
+    assert_eq!(rows2, rows);
+
+    // At 03:00 only round-the-clock stations are open (the others open at 07:00 or later).
+    let out = nuanxin(&[
+        "nearest",
+        "--lon",
+        "112.97",
+        "--lat",
+        "28.2",
+        "--kind",
+        "驿站",
+        "--open-at",
+        "2026-11-29T03:00",
+        "-k",
+        "10",
+        "--json",
+    ]);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 10);
+    assert!(rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["opening_hours"] == "24/7"));
+}
+
+// ---------------------------------------------------------------- robustness
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("NaN".to_string()),
+            Just("inf".to_string()),
+            Just("112,98".to_string()),
+            Just("\"112,98\"".to_string()),
+            Just("１１２．９８".to_string()),
+            Just("驿站".to_string()),
+            Just("24/7".to_string()),
+            Just("饮水、充电".to_string()),
+            (-400.0f64..400.0).prop_map(|x| format!("{x:.6}")),
+            "[a-z0-9 ,;\"\\n\u{4e00}-\u{4e10}]{0,12}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Arbitrary bytes never panic: the result is a report or an error.
+        #[test]
+        fn csv_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = import_csv_bytes(&bytes, &opts());
+            let _ = import_xlsx_bytes(&bytes, &opts());
+        }
+
+        /// Tricky cells under a valid header: never a panic, and every accepted point is in
+        /// range and every error names a line of the file.
+        #[test]
+        fn csv_cells_never_panic(rows in proptest::collection::vec(proptest::collection::vec(cell(), 4), 0..6)) {
+            let mut text = String::from("名称,类型,经度,纬度\n");
+            for r in &rows {
+                text.push_str(&r.join(","));
+                text.push('\n');
+            }
+            let o = ImportOptions { skip_invalid: true, crs: Crs::Gcj02, ..opts() };
+            if let Ok(r) = import_csv_str(&text, &o) {
+                for p in &r.points {
+                    prop_assert!(p.location.lon.abs() <= 180.0 && p.location.lat.abs() <= 90.0);
+                }
+                let lines = text.lines().count() as u64;
+                for i in r.errors() {
+                    match i.location {
+                        Location::Line(n) => prop_assert!(n >= 2 && n <= lines + 1),
+                        other => prop_assert!(false, "error at {other}"),
+                    }
+                }
+            }
+        }
+
+        /// Arbitrary JSON text never panics.
+        #[test]
+        fn geojson_text_never_panics(s in "\\{\"type\":\"FeatureCollection\",\"features\":\\[.{0,80}") {
+            let _ = import_geojson_str(&s, &opts());
+        }
     }
 }

@@ -4,7 +4,9 @@
 
 use anyhow::Context;
 use nuanxin::crs::Crs;
-use nuanxin::import::{import_file, to_geojson, ImportError, ImportOptions, Issue, Severity};
+use nuanxin::import::{
+    import_file, to_geojson, ImportError, ImportOptions, ImportReport, Issue, Severity,
+};
 use nuanxin::model::ServiceKind;
 use std::path::PathBuf;
 
@@ -26,15 +28,29 @@ pub struct Args {
     skip_invalid: bool,
     /// Adcode of the service area (city such as 430100 or district such as 430102); points
     /// outside get a warning. Repeat for several.
-    #[arg(long = "service-area", value_name = "ADCODE")]
+    #[arg(long = "service-area", value_name = "ADCODE", value_parser = parse_area)]
     service_area: Vec<String>,
     /// Write the accepted points, converted to WGS-84, as GeoJSON to this file.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print the report as JSON on stdout (`records`, `imported`, `issues` with
+    /// `line`/`row`/`feature`, `field`, `severity`, `reason`).
+    #[arg(long)]
+    json: bool,
 }
 
 fn parse_kind(s: &str) -> Result<ServiceKind, String> {
     nuanxin::import::fields::parse_kind(s).map_err(|e| e.to_string())
+}
+
+fn parse_area(s: &str) -> Result<String, String> {
+    let d = nuanxin::districts::Districts::embedded();
+    match d.get(s.trim()) {
+        Some(_) => Ok(s.trim().to_string()),
+        None => Err(format!(
+            "`{s}` is not the adcode of a shipped district or city (e.g. 430100 长沙市, 430102 芙蓉区)"
+        )),
+    }
 }
 
 fn print_issues(issues: &[Issue]) {
@@ -54,20 +70,63 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crs: args.crs,
         default_kind: args.kind,
         skip_invalid: args.skip_invalid,
-        service_area: args.service_area,
+        service_area: args.service_area.clone(),
         source: None,
     };
     let report = match import_file(&args.file, &opts) {
         Ok(r) => r,
         Err(e @ ImportError::Rejected { .. }) => {
-            if let ImportError::Rejected { issues, .. } = &e {
-                eprintln!("{}:", args.file.display());
-                print_issues(issues);
+            if let ImportError::Rejected {
+                issues, records, ..
+            } = &e
+            {
+                if args.json {
+                    let v = serde_json::json!({
+                        "file": args.file.display().to_string(),
+                        "accepted": false,
+                        "records": records,
+                        "imported": 0,
+                        "issues": issues,
+                    });
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                } else {
+                    eprintln!("{}:", args.file.display());
+                    print_issues(issues);
+                }
             }
             return Err(e.into());
         }
         Err(e) => return Err(e).with_context(|| format!("importing {}", args.file.display())),
     };
+    if args.json {
+        let v = serde_json::json!({
+            "file": args.file.display().to_string(),
+            "accepted": true,
+            "crs": report.crs,
+            "encoding": report.encoding,
+            "records": report.records,
+            "imported": report.points.len(),
+            "issues": report.issues,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print_summary(&args, &report);
+    }
+    if let Some(out) = &args.out {
+        std::fs::write(out, to_geojson(&report.points))
+            .with_context(|| format!("writing {}", out.display()))?;
+        if !args.json {
+            println!(
+                "wrote {} point(s) to {}",
+                report.points.len(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_summary(args: &Args, report: &ImportReport) {
     println!(
         "{}: {} record(s) read, {} imported, {} not imported, {} warning(s); crs {} converted to WGS-84",
         args.file.display(),
@@ -77,24 +136,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         report.warnings().count(),
         report.crs.as_str(),
     );
-    let mut by_kind: Vec<(ServiceKind, usize)> = ServiceKind::ALL
-        .iter()
-        .map(|k| (*k, report.points.iter().filter(|p| p.kind == *k).count()))
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    by_kind.sort();
-    for (k, n) in by_kind {
-        println!("  {} {} ({}): {n}", k.label_zh(), k.label_en(), k.as_str());
+    if let Some(enc) = report.encoding {
+        println!("  encoding: {enc}");
+    }
+    for k in ServiceKind::ALL {
+        let n = report.points.iter().filter(|p| p.kind == *k).count();
+        if n > 0 {
+            println!("  {} {} ({}): {n}", k.label_zh(), k.label_en(), k.as_str());
+        }
     }
     print_issues(&report.issues);
-    if let Some(out) = &args.out {
-        std::fs::write(out, to_geojson(&report.points))
-            .with_context(|| format!("writing {}", out.display()))?;
-        println!(
-            "wrote {} point(s) to {}",
-            report.points.len(),
-            out.display()
-        );
-    }
-    Ok(())
 }

@@ -15,11 +15,25 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Longitude of the query position, degrees.
-    #[arg(long, allow_hyphen_values = true)]
-    lon: f64,
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        required_unless_present = "at",
+        requires = "lat"
+    )]
+    lon: Option<f64>,
     /// Latitude of the query position, degrees.
-    #[arg(long, allow_hyphen_values = true)]
-    lat: f64,
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        required_unless_present = "at",
+        requires = "lon"
+    )]
+    lat: Option<f64>,
+    /// The query position as `LON,LAT`, as Amap's coordinate picker copies it
+    /// (e.g. `112.976341,28.195346` with `--crs gcj02`).
+    #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true, conflicts_with_all = ["lon", "lat"], value_parser = parse_pair)]
+    at: Option<(f64, f64)>,
     /// Coordinate system of --lon/--lat: wgs84, gcj02 (a point copied from Amap/高德) or bd09.
     #[arg(long, default_value = "wgs84")]
     crs: Crs,
@@ -37,7 +51,7 @@ pub struct Args {
     #[arg(long, value_parser = parse_local_time, conflicts_with = "open_now")]
     open_at: Option<NaiveDateTime>,
     /// How many points.
-    #[arg(short, long, default_value_t = 5)]
+    #[arg(short = 'k', long = "limit", default_value_t = 5)]
     k: usize,
     /// Service points file (GeoJSON, CSV, XLSX); default: the embedded demo data.
     #[arg(long)]
@@ -48,6 +62,17 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_pair(s: &str) -> Result<(f64, f64), String> {
+    let parts: Vec<&str> = s.split([',', '，']).map(str::trim).collect();
+    match parts.as_slice() {
+        [a, b] => match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(lon), Ok(lat)) => Ok((lon, lat)),
+            _ => Err(format!("`{s}` is not two numbers LON,LAT")),
+        },
+        _ => Err(format!("`{s}` is not LON,LAT (two numbers and one comma)")),
+    }
 }
 
 fn parse_kind(s: &str) -> Result<ServiceKind, String> {
@@ -87,7 +112,12 @@ fn pad(s: &str, w: usize) -> String {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let given = LonLat::new(args.lon, args.lat).context("invalid --lon/--lat")?;
+    let (lon, lat) = match (args.at, args.lon, args.lat) {
+        (Some(pair), _, _) => pair,
+        (None, Some(lon), Some(lat)) => (lon, lat),
+        _ => anyhow::bail!("give --lon and --lat, or --at LON,LAT"),
+    };
+    let given = LonLat::new(lon, lat).context("invalid position")?;
     let from = args.crs.to_wgs84(given);
     let (points, source) = match &args.data {
         Some(path) => {

@@ -149,8 +149,10 @@ pub fn import_csv_bytes(
     bytes: &[u8],
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let (text, _encoding) = decode(bytes)?;
-    import_csv_str(&text, options)
+    let (text, encoding) = decode(bytes)?;
+    let mut report = import_csv_str(&text, options)?;
+    report.encoding = Some(encoding);
+    Ok(report)
 }
 
 /// Imports CSV text (already decoded).

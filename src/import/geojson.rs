@@ -142,7 +142,11 @@ fn feature_record(f: &Value, loc: Location) -> Result<RawRecord, Issue> {
             _ => {
                 if let Some(field) = Field::from_header(key) {
                     // Position comes from the geometry only.
-                    if !matches!(field, Field::Lon | Field::Lat) {
+                    // An alias (`type`, `名称`) never overrides the canonical name (`kind`, `name`).
+                    let canonical = key.as_str() == field.name();
+                    if !matches!(field, Field::Lon | Field::Lat)
+                        && (canonical || !rec.values.contains_key(&field))
+                    {
                         rec.values.insert(field, v.clone());
                     }
                 }
@@ -183,5 +187,15 @@ mod tests {
         assert_eq!(r.points[0].id, "2");
         assert_eq!(r.issues[0].severity, Severity::Skipped);
         assert_eq!(r.issues[0].location, Location::Feature(0));
+    }
+
+    #[test]
+    fn canonical_property_wins_over_alias() {
+        // serde_json sorts keys, so `type` is seen after `kind`; `kind` must still win.
+        let text = r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","geometry":{"type":"Point","coordinates":[112.98,28.19]},
+           "properties":{"name":"b","kind":"station","type":"node"}}]}"#;
+        let r = import_geojson_str(text, &ImportOptions::default()).unwrap();
+        assert_eq!(r.points[0].kind, crate::model::ServiceKind::Station);
     }
 }

@@ -13,6 +13,24 @@
 //! is derived from kind, name and position (stable across re-imports).
 //!
 //! Column names and value vocabularies (Chinese or English) are in [`fields`].
+//!
+//! ```
+//! use nuanxin::crs::Crs;
+//! use nuanxin::import::{csv::import_csv_str, ImportError, ImportOptions};
+//!
+//! // A position copied from Amap (GCJ-02), Chinese headers and labels.
+//! let opts = ImportOptions { crs: Crs::Gcj02, ..ImportOptions::default() };
+//! let ok = "名称,类型,经度,纬度,设施\n五一广场驿站,驿站,112.976341,28.195346,饮水、充电\n";
+//! let report = import_csv_str(ok, &opts).unwrap();
+//! // Converted to WGS-84 (independent conversion of this metro station: 112.970804, 28.198783).
+//! assert!((report.points[0].location.lon - 112.970804).abs() < 1e-5);
+//! assert_eq!(report.points[0].adcode.as_deref(), Some("430105"));
+//!
+//! // A comma as the decimal separator rejects the file and names line and field.
+//! let bad = "名称,类型,经度,纬度\n站,驿站,\"112,976341\",28.195346\n";
+//! let Err(ImportError::Rejected { issues, .. }) = import_csv_str(bad, &opts) else { panic!() };
+//! assert!(issues[0].to_string().starts_with("line 2, field lon: `112,976341` uses a comma"));
+//! ```
 
 pub mod csv;
 pub mod fields;
@@ -179,6 +197,8 @@ pub struct ImportReport {
     pub format: Option<Format>,
     /// The declared coordinate system of the input.
     pub crs: Crs,
+    /// The text encoding detected (CSV only), e.g. `"UTF-8 (BOM)"` or `"GBK/GB18030"`.
+    pub encoding: Option<&'static str>,
     /// Records read (CSV lines and spreadsheet rows with data, GeoJSON features).
     pub records: usize,
     /// Accepted points, WGS-84, in input order.

@@ -65,6 +65,28 @@ fn degrees(v: &Value) -> Result<f64, String> {
         Value::Number(n) => n.as_f64().ok_or_else(|| format!("`{n}` is not a number")),
         Value::String(s) => {
             let t = s.trim();
+            let full_width =
+                |c: char| ('０'..='９').contains(&c) || matches!(c, '．' | '－' | '＋');
+            if t.chars().any(full_width) {
+                let half: String = t
+                    .chars()
+                    .map(|c| match c {
+                        '０'..='９' | '．' | '－' | '＋' => {
+                            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                        }
+                        _ => c,
+                    })
+                    .collect();
+                return Err(format!(
+                    "`{t}` uses full-width (全角) characters; type `{half}`"
+                ));
+            }
+            if t.contains(['°', '度', '′', '\'', '″', '"']) {
+                return Err(format!(
+                    "`{t}` is in degrees, minutes and seconds; give decimal degrees \
+                     (112°58′48″ = 112 + 58/60 + 48/3600 = 112.98)"
+                ));
+            }
             if t.contains(',') && !t.contains('.') && t.replace(',', ".").parse::<f64>().is_ok() {
                 return Err(format!(
                     "`{t}` uses a comma as the decimal separator; write `{}`",
@@ -81,6 +103,23 @@ fn degrees(v: &Value) -> Result<f64, String> {
         other => Err(format!("expected a number, got `{other}`")),
     }
 }
+
+/// Number of decimal places a coordinate was given with (`112.98` → 2), from its text or,
+/// for a number, its shortest decimal representation.
+fn decimals(v: &Value) -> Option<usize> {
+    let t = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_string(),
+        _ => return None,
+    };
+    if t.contains(['e', 'E']) {
+        return None;
+    }
+    Some(t.split_once('.').map_or(0, |(_, f)| f.len()))
+}
+
+/// Fewer decimal places than this gets a warning: 3 decimals of a degree are about 110 m.
+const MIN_DECIMALS: usize = 4;
 
 /// State across the records of one import.
 pub(crate) struct Builder<'a> {
@@ -126,13 +165,19 @@ impl<'a> Builder<'a> {
         let has_error = issues.iter().any(|i| i.severity == Severity::Error);
         self.report.issues.extend(issues);
         if let (Some(p), false) = (point, has_error) {
-            self.seen_ids.insert(p.id.clone(), rec.loc);
             self.report.points.push(p);
         }
     }
 
     /// Ends the import: all-or-nothing unless `skip_invalid`.
-    pub(crate) fn finish(self) -> Result<ImportReport, ImportError> {
+    pub(crate) fn finish(mut self) -> Result<ImportReport, ImportError> {
+        if self.report.records == 0 {
+            self.report.issues.push(Issue::warning(
+                Location::File,
+                None,
+                "the file holds no records".into(),
+            ));
+        }
         let errors = self.report.errors().count();
         if errors > 0 && !self.opts.skip_invalid {
             let mut bad: Vec<Location> = self.report.errors().map(|i| i.location).collect();
@@ -267,6 +312,16 @@ impl<'a> Builder<'a> {
             }
         }
 
+        // Ids are registered even for records with other errors, so a duplicate is reported
+        // on the first run rather than after the other errors are fixed.
+        let explicit_id = match get(Field::Id) {
+            Some(Value::Number(n)) => Some(n.to_string()),
+            v => text(v),
+        };
+        if let Some(id) = &explicit_id {
+            self.register_id(id, loc, issues);
+        }
+
         let (name, kind, location) = (name?, kind?, location?);
 
         // District: assign when missing, warn when the given one disagrees, check the area.
@@ -305,17 +360,14 @@ impl<'a> Builder<'a> {
             }
         }
 
-        let id = match get(Field::Id) {
-            Some(Value::Number(n)) => n.to_string(),
-            v => text(v).unwrap_or_else(|| generated_id(kind.as_str(), &name, location)),
+        let id = match explicit_id {
+            Some(id) => id,
+            None => {
+                let id = generated_id(kind.as_str(), &name, location);
+                self.register_id(&id, loc, issues);
+                id
+            }
         };
-        if let Some(first) = self.seen_ids.get(&id) {
-            err(
-                issues,
-                "id",
-                format!("duplicate id `{id}` (first at {first})"),
-            );
-        }
 
         let mut p = ServicePoint::new(id, kind, name, location);
         p.address = text(get(Field::Address));
@@ -331,6 +383,20 @@ impl<'a> Builder<'a> {
         p.entrance = entrance;
         p.outline = outline;
         Some(p)
+    }
+
+    /// Records `id` as seen at `loc`, or reports it as a duplicate of an earlier record.
+    fn register_id(&mut self, id: &str, loc: Location, issues: &mut Issues) {
+        match self.seen_ids.get(id) {
+            Some(first) => issues.push(Issue::error(
+                loc,
+                Some("id"),
+                format!("duplicate id `{id}` (first at {first})"),
+            )),
+            None => {
+                self.seen_ids.insert(id.to_string(), loc);
+            }
+        }
     }
 
     fn area_label(&self) -> String {
@@ -400,6 +466,24 @@ impl<'a> Builder<'a> {
                 return None;
             }
         };
+        if main {
+            let places = [lon_f, lat_f]
+                .iter()
+                .filter_map(|f| rec.values.get(f).and_then(decimals))
+                .min();
+            if let Some(n) = places.filter(|n| *n < MIN_DECIMALS) {
+                // 1° of latitude ≈ 111 km.
+                let metres = 111_000.0 / 10f64.powi(n as i32);
+                issues.push(Issue::warning(
+                    loc,
+                    Some("lon/lat"),
+                    format!(
+                        "only {n} decimal place(s): the position is uncertain by about \
+                         {metres:.0} m; copy the full coordinate (6 decimals ≈ 0.1 m)"
+                    ),
+                ));
+            }
+        }
         let inside = in_mainland_china(p);
         if !inside && LonLat::new(lat, lon).is_ok_and(in_mainland_china) {
             swapped(
@@ -522,6 +606,14 @@ mod tests {
         assert!(degrees(&Value::from("NaN")).unwrap_err().contains("finite"));
         assert!(degrees(&Value::from("东经112")).is_err());
         assert_eq!(degrees(&serde_json::json!(28.2)), Ok(28.2));
+        let e = degrees(&Value::from("１１２．９８")).unwrap_err();
+        assert!(e.contains("全角") && e.contains("`112.98`"), "{e}");
+        assert!(degrees(&Value::from("112°58′48″"))
+            .unwrap_err()
+            .contains("decimal degrees"));
+        assert_eq!(decimals(&Value::from("112.980")), Some(3));
+        assert_eq!(decimals(&serde_json::json!(112.98)), Some(2));
+        assert_eq!(decimals(&serde_json::json!(113)), Some(0));
     }
 
     #[test]
