@@ -235,11 +235,35 @@ async fn gcj02_submission_is_routed_answered_resolved_and_counted() {
     let wrong = get(&app, &format!("/api/v1/suggestions/{id}?receipt=nope")).await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
 
+    // the text Amap's coordinate picker copies is accepted as is
+    let amap = format!("{:.6},{:.6}", P_GCJ[0], P_GCJ[1]);
+    let r = submit(
+        &app,
+        json!({"location": amap, "crs": "gcj02", "category": "supplies", "description": "同上"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert!((r.json()["location"][0].as_f64().unwrap() - P[0]).abs() < 2e-6);
+    assert_eq!(
+        r.json()["similar_nearby"],
+        0,
+        "the first one is resolved, not open"
+    );
+    let second = r.json()["id"].as_str().unwrap().to_string();
+    post_json(
+        &app,
+        &format!("/api/v1/suggestions/{second}/status"),
+        json!({"status": "declined", "note": "重复建议，已合并"}),
+        Some(&t),
+    )
+    .await;
+
     // KPIs moved
     let s = get(&app, "/api/v1/stats?adcode=430102").await.json();
-    assert_eq!(s["total"]["total"], 1);
+    assert_eq!(s["total"]["total"], 2);
     assert_eq!(s["total"]["by_status"]["resolved"], 1);
-    assert_eq!(s["total"]["by_category"]["supplies"], 1);
+    assert_eq!(s["total"]["by_status"]["declined"], 1);
+    assert_eq!(s["total"]["by_category"]["supplies"], 2);
     assert_eq!(s["districts"][0]["adcode"], "430102");
     assert!(s["total"]["median_hours_to_resolution"].as_f64().unwrap() >= 0.0);
 
@@ -627,6 +651,11 @@ async fn bad_input_is_a_400_problem_and_stores_nothing() {
             json!({"location": [113.03], "category": "rest", "description": "x"}),
             "location",
             "[lon, lat]",
+        ),
+        (
+            json!({"location": "113.03;28.2", "category": "rest", "description": "x"}),
+            "location",
+            "not a number",
         ),
         (
             json!({"category": "rest", "description": "x"}),

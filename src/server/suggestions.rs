@@ -276,8 +276,9 @@ pub(crate) fn add_retry_after(state: &AppState, mut resp: Response) -> Response 
 /// JSON body of a submission. Give the position as `location: [lon, lat]` or as `lon`/`lat`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SubmitBody {
-    /// `[lon, lat]` in `crs`.
-    pub location: Option<Vec<f64>>,
+    /// `[lon, lat]` in `crs`, or the text `"lon,lat"` as Amap's coordinate picker copies it.
+    #[schema(value_type = Option<Vec<f64>>)]
+    pub location: Option<LocationInput>,
     /// Longitude in `crs`, degrees (alternative to `location`).
     pub lon: Option<f64>,
     /// Latitude in `crs`, degrees (alternative to `location`).
@@ -294,6 +295,31 @@ pub struct SubmitBody {
     pub role: Option<String>,
     /// Campaign id (must be open, accept the category and cover the place).
     pub campaign_id: Option<String>,
+}
+
+/// A position as `[lon, lat]` numbers or as `"lon,lat"` text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LocationInput {
+    /// `[lon, lat]`.
+    Pair(Vec<f64>),
+    /// `"lon,lat"` (brackets and spaces allowed).
+    Text(String),
+}
+
+impl LocationInput {
+    fn numbers(&self) -> Result<Vec<f64>, AppError> {
+        match self {
+            LocationInput::Pair(v) => Ok(v.clone()),
+            LocationInput::Text(t) => t
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split([',', '，'])
+                .map(|s| parse_f64("location", s))
+                .collect(),
+        }
+    }
 }
 
 /// Multipart form of a submission: the [`SubmitBody`] fields as text parts (`location` as
@@ -347,12 +373,12 @@ fn given_location(b: &SubmitBody) -> Result<(f64, f64, Crs), AppError> {
         None => Crs::Wgs84,
     };
     let (lon, lat) = match (&b.location, b.lon, b.lat) {
-        (Some(v), _, _) => match v.as_slice() {
+        (Some(loc), _, _) => match loc.numbers()?.as_slice() {
             [lon, lat] => (*lon, *lat),
             _ => {
                 return Err(AppError::bad_param(
                     "location",
-                    format!("location must be [lon, lat]; got {} numbers", v.len()),
+                    "location must be [lon, lat] (or the text \"lon,lat\")",
                 ))
             }
         },
@@ -597,14 +623,7 @@ async fn read_multipart(mut mp: Multipart) -> Result<SubmitInput, AppError> {
 
 fn set_text_field(b: &mut SubmitBody, name: &str, text: String) -> Result<(), AppError> {
     match name {
-        "location" => {
-            let t = text.trim().trim_start_matches('[').trim_end_matches(']');
-            let v: Vec<f64> = t
-                .split(',')
-                .map(|s| parse_f64("location", s))
-                .collect::<Result<_, _>>()?;
-            b.location = Some(v);
-        }
+        "location" => b.location = Some(LocationInput::Text(text)),
         "lon" => b.lon = Some(parse_f64("lon", &text)?),
         "lat" => b.lat = Some(parse_f64("lat", &text)?),
         "crs" => b.crs = Some(text),
