@@ -9,8 +9,9 @@
 //! Migrations are numbered SQL scripts applied in order on open; `PRAGMA user_version`
 //! records how many have run.
 //!
-//! Concurrency: one connection behind a mutex. Callers in async code use
-//! `tokio::task::spawn_blocking`.
+//! Concurrency: one writing connection and one read-only connection, each behind a mutex
+//! (in WAL mode a reader sees the last committed state and never waits for a writer).
+//! Callers in async code use `tokio::task::spawn_blocking`.
 
 use super::{
     Campaign, Category, CollectionPointRef, Contact, ContactKind, OfficerRole, PhotoInfo,
@@ -133,7 +134,10 @@ const MIGRATIONS: &[&str] = &[
 /// Durable storage (SQLite) of suggestions and edited service points.
 #[derive(Debug)]
 pub struct Store {
+    /// The one writing connection.
     conn: Mutex<Connection>,
+    /// A read-only connection: in WAL mode readers do not wait for a writer's fsync.
+    reader: Mutex<Connection>,
     /// Random per-database salt for hashing client IPs (supporters), from `meta`.
     salt: String,
 }
@@ -409,14 +413,22 @@ impl Store {
                 s
             }
         };
+        let reader = Connection::open(path)?;
+        reader.pragma_update(None, "query_only", "ON")?;
+        reader.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(Store {
             conn: Mutex::new(conn),
+            reader: Mutex::new(reader),
             salt,
         })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The schema version (`PRAGMA user_version`).
@@ -425,7 +437,7 @@ impl Store {
     /// [`StoreError`].
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self
-            .conn()
+            .reader()
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
@@ -436,7 +448,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn service_points(&self) -> Result<Vec<ServicePoint>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut st = conn.prepare("SELECT id, json FROM service_points ORDER BY id")?;
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
@@ -456,7 +468,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn replace_service_points(&self, points: &[ServicePoint]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM service_points", [])?;
         {
@@ -484,7 +496,7 @@ impl Store {
         point: &ServicePoint,
         actor: Option<&Officer>,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let existed: bool = tx
             .query_row(
@@ -514,7 +526,7 @@ impl Store {
         id: &str,
         actor: Option<&Officer>,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx.execute("DELETE FROM service_points WHERE id = ?1", [id])?;
         if n > 0 {
@@ -530,7 +542,7 @@ impl Store {
     /// [`StoreError`].
     pub fn service_point(&self, id: &str) -> Result<Option<ServicePoint>, StoreError> {
         let json: Option<String> = self
-            .conn()
+            .reader()
             .query_row("SELECT json FROM service_points WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
@@ -549,7 +561,7 @@ impl Store {
     /// [`StoreError`].
     pub fn insert_suggestion(&self, n: NewSuggestion) -> Result<(Suggestion, String), StoreError> {
         let receipt = random_hex(24)?;
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let mut id = tracking_id(n.created_at)?;
         // 30 random bits per day: retry the rare collision
@@ -617,7 +629,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn suggestion(&self, id: &str) -> Result<Option<Suggestion>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let s = conn
             .query_row(
                 &format!("SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE id = ?1"),
@@ -640,7 +652,7 @@ impl Store {
     /// [`StoreError`].
     pub fn photo(&self, id: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
         Ok(self
-            .conn()
+            .reader()
             .query_row(
                 "SELECT photo_type, photo FROM suggestions WHERE id = ?1 AND photo IS NOT NULL",
                 [id],
@@ -655,7 +667,7 @@ impl Store {
     /// [`StoreError`].
     pub fn check_receipt(&self, id: &str, token: &str) -> Result<bool, StoreError> {
         let h: Option<String> = self
-            .conn()
+            .reader()
             .query_row(
                 "SELECT receipt_hash FROM suggestions WHERE id = ?1",
                 [id],
@@ -671,7 +683,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn list_suggestions(&self, q: &ListQuery) -> Result<(Vec<Suggestion>, usize), StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut wh: Vec<String> = Vec::new();
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         let mut in_list = |col: &str, vals: Vec<String>, wh: &mut Vec<String>| {
@@ -754,7 +766,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn suggestion_extent(&self) -> Result<Option<[f64; 4]>, StoreError> {
-        let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self.conn().query_row(
+        let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self.reader().query_row(
             "SELECT min(lon), min(lat), max(lon), max(lat) FROM suggestions",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -785,7 +797,7 @@ impl Store {
         let coslat = (at.lat.abs() + dlat).min(89.9).to_radians().cos();
         let dlon = (radius_m / (110_000.0 * coslat)).min(360.0);
         let ids: Vec<String> = {
-            let conn = self.conn();
+            let conn = self.reader();
             let mut st = conn.prepare(
                 "SELECT id FROM suggestions WHERE category = ?1 \
                  AND status IN ('submitted','accepted','in_progress') \
@@ -824,7 +836,7 @@ impl Store {
     /// [`SuggestionError::NotFound`]; [`SuggestionError::Store`].
     pub fn support(&self, id: &str, client: &str) -> Result<SupportOutcome, SuggestionError> {
         let hash = sha256_hex(&format!("{}|{client}", self.salt));
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let exists = tx
             .query_row("SELECT 1 FROM suggestions WHERE id = ?1", [id], |_| Ok(()))
@@ -870,7 +882,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
         {
-            let mut conn = self.conn();
+            let mut conn = self.writer();
             let tx = conn.transaction()?;
             let cur: Option<String> = tx
                 .query_row("SELECT status FROM suggestions WHERE id = ?1", [id], |r| {
@@ -926,7 +938,7 @@ impl Store {
     ) -> Result<(Officer, String), StoreError> {
         let token = format!("nxo_{}", random_hex(32)?);
         let now = Utc::now();
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO officer_tokens (token_hash, role, adcodes, name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -955,7 +967,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn authenticate(&self, token: &str) -> Result<Option<Officer>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let o = conn
             .query_row(
                 "SELECT id, role, adcodes, name, created_at, revoked_at FROM officer_tokens \
@@ -972,7 +984,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn officers(&self) -> Result<Vec<Officer>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut st = conn.prepare(
             "SELECT id, role, adcodes, name, created_at, revoked_at FROM officer_tokens ORDER BY id",
         )?;
@@ -986,7 +998,7 @@ impl Store {
     /// [`StoreError`].
     pub fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
         let now = Utc::now();
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx.execute(
             "UPDATE officer_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
@@ -1012,7 +1024,7 @@ impl Store {
         target: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         audit_tx(&tx, Utc::now(), actor, action, target, detail)?;
         tx.commit()?;
@@ -1024,7 +1036,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn audit_log(&self, limit: usize, offset: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut st = conn.prepare(
             "SELECT seq, at, actor_id, actor_name, action, target, detail FROM audit_log \
              ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
@@ -1057,7 +1069,7 @@ impl Store {
     ) -> Result<(), SuggestionError> {
         c.validate()?;
         let json = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut conn = self.conn();
+        let mut conn = self.writer();
         let tx = conn.transaction()?;
         let n = tx.execute(
             "INSERT OR IGNORE INTO campaigns (id, json, created_at) VALUES (?1, ?2, ?3)",
@@ -1079,7 +1091,7 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut st = conn.prepare("SELECT id, json FROM campaigns")?;
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out: Vec<Campaign> = Vec::new();
@@ -1100,7 +1112,7 @@ impl Store {
     /// [`StoreError`].
     pub fn campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError> {
         let json: Option<String> = self
-            .conn()
+            .reader()
             .query_row("SELECT json FROM campaigns WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
@@ -1217,13 +1229,13 @@ mod tests {
         let s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
         let mode: String = s
-            .conn()
+            .reader()
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
         // synchronous FULL = 2 (SQLite docs)
         let sync: i64 = s
-            .conn()
+            .reader()
             .pragma_query_value(None, "synchronous", |r| r.get(0))
             .unwrap();
         assert_eq!(sync, 2);
@@ -1394,7 +1406,7 @@ mod tests {
             .create_token(OfficerRole::Officer, &["430100".into()], "李四")
             .unwrap();
         let stored: String = s
-            .conn()
+            .reader()
             .query_row("SELECT token_hash FROM officer_tokens", [], |r| r.get(0))
             .unwrap();
         assert_ne!(stored, token);
