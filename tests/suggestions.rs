@@ -267,15 +267,48 @@ async fn gcj02_submission_is_routed_answered_resolved_and_counted() {
     assert_eq!(s["districts"][0]["adcode"], "430102");
     assert!(s["total"]["median_hours_to_resolution"].as_f64().unwrap() >= 0.0);
 
-    // reopen is allowed
+    // the reporter reopens it with the receipt ("not fixed")
+    let reopen = format!("/api/v1/suggestions/{id}/reopen");
+    let note = json!({"note": "饮水点又撤了"});
+    let r = post_json(&app, &reopen, note.clone(), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = post_json(&app, &format!("{reopen}?receipt=nope"), note.clone(), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = post_json(
         &app,
-        &url,
-        json!({"status": "accepted", "note": "居民反映饮水点已撤"}),
-        Some(&t),
+        &format!("{reopen}?receipt={receipt}"),
+        note.clone(),
+        None,
     )
     .await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["status"], "accepted");
+    let last = r.json()["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last["from"].as_str(), last["note"].as_str()),
+        (Some("resolved"), Some("饮水点又撤了"))
+    );
+    let r = post_json(
+        &app,
+        &format!("{reopen}?receipt={receipt}"),
+        note.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "already open");
+    // officers may reopen too: resolve again, then reopen
+    for (to, note) in [
+        ("resolved", "已重新设立"),
+        ("accepted", "居民反映饮水点已撤"),
+    ] {
+        let r = post_json(&app, &url, json!({"status": to, "note": note}), Some(&t)).await;
+        assert_eq!(r.status, StatusCode::OK, "{to}");
+    }
     assert_eq!(
         get(&app, "/api/v1/stats").await.json()["total"]["by_status"]["accepted"],
         1

@@ -11,6 +11,7 @@
 //! | GET | `/api/v1/suggestions/{id}/photo` | reporter (receipt) or officer |
 //! | POST | `/api/v1/suggestions/{id}/support` | anyone (once per client IP) |
 //! | POST | `/api/v1/suggestions/{id}/status` | officer of the district, admin |
+//! | POST | `/api/v1/suggestions/{id}/reopen` | reporter (receipt), after resolved/declined |
 //! | GET | `/api/v1/campaigns`, `/api/v1/campaigns/{id}` | anyone |
 //! | POST | `/api/v1/admin/campaigns` | admin |
 //! | GET | `/api/v1/stats` | anyone |
@@ -1121,6 +1122,63 @@ async fn change_status(
     Ok(Json(SuggestionView::new(&s, Audience::Officer)))
 }
 
+/// The reporter's reopen request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReopenBody {
+    /// Why it is not done (public; 1–2,000 characters).
+    pub note: String,
+}
+
+/// `POST /api/v1/suggestions/{id}/reopen`: the reporter (receipt token) reopens a resolved
+/// or declined suggestion.
+#[utoipa::path(post, path = "/api/v1/suggestions/{id}/reopen", tag = "suggestions",
+    params(("id" = String, Path, description = "Tracking id"), ReceiptParams),
+    request_body = ReopenBody,
+    responses((status = 200, description = "Reporter view after reopening", body = SuggestionView),
+              (status = 401, description = "No receipt", body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Wrong receipt", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Still open, or closed too long ago", body = Problem, content_type = "application/problem+json")))]
+async fn reopen(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ReceiptParams>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<ReopenBody>,
+) -> Result<Json<SuggestionView>, AppError> {
+    let receipt = q.receipt.or_else(|| {
+        headers
+            .get("x-receipt-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    });
+    let Some(receipt) = receipt else {
+        return Err(AppError::Unauthorized(
+            "send the receipt token (X-Receipt-Token or ?receipt=)".into(),
+        ));
+    };
+    let n = b.note.chars().count();
+    if b.note.trim().is_empty() || n > 2000 {
+        return Err(AppError::bad_param(
+            "note",
+            "a public note of 1–2,000 characters is required",
+        ));
+    }
+    let st = store(&state)?;
+    let s = blocking(move || {
+        if st.suggestion(&id)?.is_none() {
+            return Err(AppError::NotFound(format!("no suggestion `{id}`")));
+        }
+        if !st.check_receipt(&id, receipt.trim())? {
+            return Err(AppError::Forbidden(
+                "the receipt token does not match this suggestion".into(),
+            ));
+        }
+        Ok(st.reopen_by_reporter(&id, &b.note, Utc::now())?)
+    })
+    .await?;
+    Ok(Json(SuggestionView::new(&s, Audience::Reporter)))
+}
+
 /// The caller's token record.
 #[utoipa::path(get, path = "/api/v1/admin/whoami", tag = "officers", security(("bearer" = [])),
     responses((status = 200, body = crate::suggestions::Officer),
@@ -1609,11 +1667,11 @@ impl super::ogc::CollectionProvider for SuggestionsCollection {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(submit, list, nearby, categories, get_one, get_photo, support, change_status, whoami,
+    paths(submit, list, nearby, categories, get_one, get_photo, support, change_status, reopen, whoami,
           export_suggestions, audit, put_point, delete_point, list_campaigns, get_campaign,
           create_campaign, get_stats),
     components(schemas(SubmitBody, SubmitForm, SubmitResponse, SuggestionView, SuggestionPage,
-        NearbyResponse, NearbyItem, CategoryInfo, StatusBody, CampaignView, Campaign,
+        NearbyResponse, NearbyItem, CategoryInfo, StatusBody, ReopenBody, CampaignView, Campaign,
         StatsResponse, stats::DistrictStats, SupportOutcome, Problem,
         crate::suggestions::AuditEntry, crate::suggestions::Officer)),
     tags((name = "suggestions", description = "人民建议: submit, follow, support"),
@@ -1637,6 +1695,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/suggestions/{id}/photo", get(get_photo))
         .route("/api/v1/suggestions/{id}/support", post(support))
         .route("/api/v1/suggestions/{id}/status", post(change_status))
+        .route("/api/v1/suggestions/{id}/reopen", post(reopen))
         .route("/api/v1/campaigns", get(list_campaigns))
         .route("/api/v1/campaigns/{id}", get(get_campaign))
         .route("/api/v1/admin/campaigns", post(create_campaign))

@@ -9,8 +9,9 @@
 //!
 //! # Lifecycle
 //! `submitted → accepted → in_progress → resolved | declined` (see [`Status::can_move_to`]);
-//! an officer may reopen a resolved or declined suggestion (back to `accepted`). Every
-//! change records who, when and a public note; the public history omits who.
+//! an officer may reopen a resolved or declined suggestion (back to `accepted`), and so may
+//! its reporter with the receipt token within [`REOPEN_WINDOW_DAYS`] days ("not fixed").
+//! Every change records who, when and a public note; the public history omits who.
 //!
 //! # Where a suggestion may be pinned
 //! Only inside one of the shipped county-level districts (Hunan, [`crate::districts`]): a

@@ -131,6 +131,9 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
+/// How long after a suggestion was closed its reporter may reopen it, days.
+pub const REOPEN_WINDOW_DAYS: i64 = 90;
+
 /// Durable storage (SQLite) of suggestions and edited service points.
 #[derive(Debug)]
 pub struct Store {
@@ -923,6 +926,67 @@ impl Store {
             .ok_or_else(|| SuggestionError::NotFound(format!("no suggestion `{id}`")))
     }
 
+    /// The reporter reopens their resolved or declined suggestion ("it is not fixed"):
+    /// back to `accepted` with their public `note`, within [`REOPEN_WINDOW_DAYS`] days of
+    /// the last change. The history entry has no officer; audited as `reporter`.
+    ///
+    /// # Errors
+    /// [`SuggestionError::NotFound`]; [`SuggestionError::Conflict`] when the suggestion is
+    /// still open or closed too long ago; [`SuggestionError::Store`].
+    pub fn reopen_by_reporter(
+        &self,
+        id: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Suggestion, SuggestionError> {
+        {
+            let mut conn = self.writer();
+            let tx = conn.transaction()?;
+            let cur: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT status, updated_at FROM suggestions WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((cur, updated)) = cur else {
+                return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
+            };
+            let from: Status = cur
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("status: {e}")))?;
+            if from.is_open() {
+                return Err(SuggestionError::Conflict(format!(
+                    "suggestion `{id}` is still open ({from}); only resolved or declined ones can be reopened"
+                )));
+            }
+            if at - from_ms(updated) > chrono::Duration::days(REOPEN_WINDOW_DAYS) {
+                return Err(SuggestionError::Conflict(format!(
+                    "suggestion `{id}` was closed more than {REOPEN_WINDOW_DAYS} days ago; please submit a new one"
+                )));
+            }
+            let t = ms(at);
+            tx.execute(
+                "UPDATE suggestions SET status = 'accepted', updated_at = ?2, resolved_at = NULL WHERE id = ?1",
+                params![id, t],
+            )?;
+            tx.execute(
+                "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
+                 VALUES (?1, ?2, 'accepted', ?3, NULL, ?4)",
+                params![id, from.as_str(), note, t],
+            )?;
+            let detail =
+                serde_json::json!({"from": from, "to": Status::Accepted, "note": note}).to_string();
+            tx.execute(
+                "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, NULL, 'reporter', 'suggestion.reopen', ?2, ?3)",
+                params![t, id, detail],
+            )?;
+            tx.commit()?;
+        }
+        self.suggestion(id)?
+            .ok_or_else(|| SuggestionError::NotFound(format!("no suggestion `{id}`")))
+    }
+
     // ---------------------------------------------------------------- officers
 
     /// Creates a bearer token; returns the officer record and the token (shown once; only
@@ -1396,6 +1460,42 @@ mod tests {
             s.support("nope", "x"),
             Err(SuggestionError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn reporter_reopens_within_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let o = officer(&s);
+        let t = |h: &str| h.parse::<DateTime<Utc>>().unwrap();
+        let (a, _) = s
+            .insert_suggestion(new_at(112.97, 28.2, Category::Rest, "2026-01-01T00:00:00Z"))
+            .unwrap();
+        assert!(matches!(
+            s.reopen_by_reporter(&a.id, "x", t("2026-01-02T00:00:00Z")),
+            Err(SuggestionError::Conflict(_))
+        ));
+        s.transition(
+            &a.id,
+            Status::Declined,
+            "不予采纳",
+            &o,
+            t("2026-01-02T00:00:00Z"),
+        )
+        .unwrap();
+        // 2026-01-02 + 90 days = 2026-04-02 (Jan 29 + Feb 28 + Mar 31 = 88 days to Mar 31)
+        assert!(matches!(
+            s.reopen_by_reporter(&a.id, "x", t("2026-04-02T00:00:01Z")),
+            Err(SuggestionError::Conflict(_))
+        ));
+        let r = s
+            .reopen_by_reporter(&a.id, "问题还在", t("2026-04-02T00:00:00Z"))
+            .unwrap();
+        assert_eq!(r.status, Status::Accepted);
+        assert_eq!(r.history.last().unwrap().officer_id, None);
+        // the reporter's reopening is not an officer's first answer
+        assert_eq!(r.first_answer_at, Some(t("2026-01-02T00:00:00Z")));
+        assert_eq!(s.audit_log(1, 0).unwrap()[0].actor_name, "reporter");
     }
 
     #[test]
