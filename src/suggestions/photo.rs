@@ -67,6 +67,13 @@ fn invalid(msg: impl Into<String>) -> SuggestionError {
 /// [`SuggestionError::PhotoTooLarge`] over the limit; [`SuggestionError::Invalid`] on
 /// `photo` for another format or a file that does not parse.
 pub fn sanitize(bytes: Vec<u8>) -> Result<(PhotoFormat, Vec<u8>), SuggestionError> {
+    // The parser is third-party code fed with untrusted bytes: a panic in it must become a
+    // 400, not a failed request.
+    std::panic::catch_unwind(move || sanitize_inner(bytes))
+        .unwrap_or_else(|_| Err(invalid("the image could not be read")))
+}
+
+fn sanitize_inner(bytes: Vec<u8>) -> Result<(PhotoFormat, Vec<u8>), SuggestionError> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(SuggestionError::PhotoTooLarge {
             size: bytes.len(),
@@ -195,6 +202,37 @@ pub(crate) mod tests {
         assert_eq!(f, PhotoFormat::Png);
         assert!(!contains(&out, b"SECRET"));
         assert!(contains(&out, b"IHDR") && contains(&out, b"IDAT"));
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        /// Garbage behind a valid magic number, or a valid file cut short or with bytes
+        /// flipped, is an error or a stripped image, never a panic.
+        #[test]
+        fn malformed_images_never_panic(
+            magic in 0usize..4,
+            tail in proptest::collection::vec(any::<u8>(), 0..300),
+            cut in 0usize..400,
+            flips in proptest::collection::vec((0usize..400, any::<u8>()), 0..4),
+        ) {
+            let mut b = match magic {
+                0 => [vec![0xFF, 0xD8, 0xFF], tail].concat(),
+                1 => [b"\x89PNG\r\n\x1a\n".to_vec(), tail].concat(),
+                2 => {
+                    let mut v = b"RIFF\0\0\0\0WEBP".to_vec();
+                    v.extend(tail);
+                    v
+                }
+                _ => if cut % 2 == 0 { jpeg_with_exif() } else { png_with_text() },
+            };
+            for (i, v) in flips {
+                if let Some(x) = b.get_mut(i) { *x = v; }
+            }
+            if magic == 3 { b.truncate(cut.max(8)); }
+            let _ = sanitize(b);
+        }
     }
 
     #[test]
