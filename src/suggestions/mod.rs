@@ -25,7 +25,10 @@ pub mod privacy;
 pub mod stats;
 mod store;
 
-pub use store::{AuditEntry, ListQuery, NewSuggestion, Officer, Store, StoreError, SupportOutcome};
+pub use store::{
+    AuditEntry, ListQuery, NewSuggestion, Officer, Store, StoreError, SupportOutcome,
+    REOPEN_WINDOW_DAYS,
+};
 
 use crate::crs::Crs;
 use crate::model::{LonLat, UnknownCode};
