@@ -473,7 +473,9 @@ mod tests {
             let shifted = crs.from_wgs84(w);
             // Skip the ~1 km band where the shift crosses the border (module docs).
             prop_assume!(in_mainland_china(shifted));
-            prop_assert!(geodesic_distance_m(w, shifted) > 50.0, "not shifted: {w:?}");
+            // The shift is 100–700 m in the east but only tens of metres in parts of the west
+            // (regression: 96.89 E, 37.98 N moves about 25 m), so only require that it moved.
+            prop_assert!(geodesic_distance_m(w, shifted) > 1.0, "not shifted: {w:?}");
             let back = crs.to_wgs84(shifted);
             prop_assert!(geodesic_distance_m(w, back) < 1e-3, "{w:?} → {shifted:?} → {back:?}");
             // And the other way: a position read off the app's map.
