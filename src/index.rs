@@ -31,7 +31,9 @@ use crate::geodesy::{
 use crate::model::{AccessMethod, AmenitySet, Bbox, LonLat, ServiceKind, ServicePoint};
 use chrono::NaiveDateTime;
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// One entry of the tree: the unit vector of a point and the point itself.
@@ -61,6 +63,32 @@ impl PointDistance for Entry {
         d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
     }
 }
+
+/// A point in the id set, hashed and compared by its id, so the set needs no second copy of
+/// the id string (`HashSet<ById>` looks up by `&str`).
+#[derive(Debug, Clone)]
+struct ById(Arc<ServicePoint>);
+
+impl Borrow<str> for ById {
+    fn borrow(&self) -> &str {
+        &self.0.id
+    }
+}
+
+impl Hash for ById {
+    /// Hashes exactly as the `str` it borrows as (required by [`Borrow`]).
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.id.as_str().hash(state);
+    }
+}
+
+impl PartialEq for ById {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for ById {}
 
 /// Which points a query may return. The default admits every point.
 /// Filters are applied before the limit `k`, so a query returns the k nearest *matching* points.
@@ -107,7 +135,7 @@ pub enum IndexError {
 #[derive(Debug, Default, Clone)]
 pub struct ServiceIndex {
     tree: RTree<Entry>,
-    by_id: HashMap<String, Arc<ServicePoint>>,
+    by_id: HashSet<ById>,
 }
 
 fn by_distance_then_id(a: &Hit, b: &Hit) -> std::cmp::Ordering {
@@ -122,11 +150,11 @@ impl ServiceIndex {
     /// # Errors
     /// [`IndexError::DuplicateId`] if two points share an id.
     pub fn new(points: Vec<ServicePoint>) -> Result<Self, IndexError> {
-        let mut by_id = HashMap::with_capacity(points.len());
+        let mut by_id = HashSet::with_capacity(points.len());
         let mut entries = Vec::with_capacity(points.len());
         for p in points {
             let p = Arc::new(p);
-            if by_id.insert(p.id.clone(), p.clone()).is_some() {
+            if !by_id.insert(ById(p.clone())) {
                 return Err(IndexError::DuplicateId(p.id.clone()));
             }
             entries.push(Entry {
@@ -152,12 +180,12 @@ impl ServiceIndex {
 
     /// The point with this id.
     pub fn get(&self, id: &str) -> Option<&Arc<ServicePoint>> {
-        self.by_id.get(id)
+        self.by_id.get(id).map(|b| &b.0)
     }
 
     /// Every point, sorted by id (a stable order for paging).
     pub fn all_sorted(&self) -> Vec<Arc<ServicePoint>> {
-        let mut v: Vec<_> = self.by_id.values().cloned().collect();
+        let mut v: Vec<_> = self.by_id.iter().map(|b| b.0.clone()).collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
     }
@@ -166,7 +194,7 @@ impl ServiceIndex {
     pub fn upsert(&mut self, p: ServicePoint) -> Option<Arc<ServicePoint>> {
         let old = self.remove(&p.id);
         let p = Arc::new(p);
-        self.by_id.insert(p.id.clone(), p.clone());
+        self.by_id.insert(ById(p.clone()));
         self.tree.insert(Entry {
             xyz: unit_vector(p.location),
             point: p,
@@ -177,7 +205,7 @@ impl ServiceIndex {
     /// Removes the point with this id. Returns it if it was there. Other points at the same
     /// position stay (tree entries are matched by id, not by position).
     pub fn remove(&mut self, id: &str) -> Option<Arc<ServicePoint>> {
-        let old = self.by_id.remove(id)?;
+        let old = self.by_id.take(id)?.0;
         let removed = self.tree.remove(&Entry {
             xyz: unit_vector(old.location),
             point: old.clone(),
@@ -333,4 +361,76 @@ fn bbox_envelope(b: &Bbox) -> AABB<[f64; 3]> {
     };
     let (x, y) = (product(cos_lon), product(sin_lon));
     AABB::from_corners([x.0, y.0, ss - PAD], [x.1, y.1, sn + PAD])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geodesy::{karney_distance_m, MAX_METRES_PER_RADIAN};
+    use proptest::prelude::*;
+    use rstar::Envelope;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Every position inside a box (its edges and corners included) has its unit vector
+        /// inside the box's 3-D envelope, whichever way the box lies.
+        #[test]
+        fn bbox_envelope_encloses_the_whole_patch(
+            west in -180.0..=180.0f64,
+            east in -180.0..=180.0f64,
+            lat_a in -90.0..=90.0f64,
+            lat_b in -90.0..=90.0f64,
+            t_lon in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+            t_lat in prop_oneof![Just(0.0), Just(1.0), 0.0..=1.0f64],
+        ) {
+            let (south, north) = (lat_a.min(lat_b), lat_a.max(lat_b));
+            let b = Bbox::new(west, south, east, north).unwrap();
+            let width = if west <= east { east - west } else { east - west + 360.0 };
+            let lon = (west + t_lon * width + 180.0).rem_euclid(360.0) - 180.0;
+            let lat = south + t_lat * (north - south);
+            let p = LonLat::new(lon, lat).unwrap();
+            let env = bbox_envelope(&b);
+            prop_assert!(env.contains_point(&unit_vector(p)), "{p:?} outside envelope of {b:?}");
+        }
+
+        /// The pruning chord admits every point within the distance (against Karney directly),
+        /// and is not loose by more than the ellipsoid's curvature range.
+        #[test]
+        fn pruning_chord_is_safe(
+            a_lon in -180.0..=180.0f64, a_lat in -90.0..=90.0f64,
+            b_lon in -180.0..=180.0f64, b_lat in -90.0..=90.0f64,
+        ) {
+            let (a, b) = (LonLat::new(a_lon, a_lat).unwrap(), LonLat::new(b_lon, b_lat).unwrap());
+            let d = karney_distance_m(a, b);
+            let (ua, ub) = (unit_vector(a), unit_vector(b));
+            let chord2 = (ua[0] - ub[0]).powi(2) + (ua[1] - ub[1]).powi(2) + (ua[2] - ub[2]).powi(2);
+            prop_assert!(chord2 <= max_chord2_within(d));
+            let loose = angle_to_chord(d / MAX_METRES_PER_RADIAN);
+            prop_assert!(loose * loose <= max_chord2_within(d));
+        }
+    }
+
+    #[test]
+    fn pruning_chord_covers_the_sphere_beyond_half_the_circumference() {
+        assert_eq!(max_chord2_within(f64::INFINITY), 4.0);
+        // π · b²/a = 19 903 369.65 m (hand calculation): from there on every point is a candidate.
+        assert_eq!(max_chord2_within(19_903_370.0), 4.0);
+        assert!(max_chord2_within(19_800_000.0) < 4.0);
+        assert!(max_chord2_within(0.0) > 0.0);
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let p = ServicePoint::new(
+            "x",
+            ServiceKind::Station,
+            "驿站",
+            LonLat::new(113.0, 28.0).unwrap(),
+        );
+        assert_eq!(
+            ServiceIndex::new(vec![p.clone(), p]).unwrap_err(),
+            IndexError::DuplicateId("x".into())
+        );
+    }
 }
