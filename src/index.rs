@@ -10,10 +10,10 @@
 //! for them, not for the sphere: the ellipsoidal distance d of a point at central angle θ obeys
 //! `d ≥ (b²/a) θ` ([`MIN_METRES_PER_RADIAN`], proven in [`crate::geodesy`]). Hence
 //!
-//! - **k nearest** walks the tree in chord order, computing the geodesic distance of each
-//!   admitted point, and stops at the first chord whose lower bound exceeds the k-th best
-//!   distance found so far; every point not yet visited is provably farther. Filters are applied
-//!   during the walk, before the limit.
+//! - **k nearest** walks the tree depth first, nearest envelope first, computing the geodesic
+//!   distance of each admitted point, and skips every node and point whose chord's lower bound
+//!   exceeds the k-th best distance found so far; every skipped point is provably farther.
+//!   Filters are applied during the walk, before the limit.
 //! - **within a radius r** asks the tree for every point within the chord of angle
 //!   `r / (b²/a)` (rstar's `locate_within_distance` takes the *squared* chord), then keeps the
 //!   points whose geodesic distance is at most r. When that angle reaches π every point is a
@@ -25,22 +25,47 @@
 //! Bounds are widened by [`DISTANCE_MAX_ERROR_M`] and a 1e-12 chord margin for rounding.
 
 use crate::geodesy::{
-    angle_to_chord, distance_between_unit_vectors_m, unit_vector, DISTANCE_MAX_ERROR_M,
-    MIN_METRES_PER_RADIAN,
+    angle_to_chord, distance_between_unit_vectors_m, karney_distance_m, short_line_distance_m,
+    unit_vector, DISTANCE_MAX_ERROR_M, MIN_METRES_PER_RADIAN,
 };
 use crate::model::{AccessMethod, AmenitySet, Bbox, LonLat, ServiceKind, ServicePoint};
 use chrono::NaiveDateTime;
-use rstar::{PointDistance, RTree, RTreeObject, AABB};
+use rstar::{ParentNode, PointDistance, RTree, RTreeNode, RTreeObject, AABB};
 use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// One entry of the tree: the unit vector of a point and the point itself.
+/// One entry of the tree: the unit vector of a point, the point itself, and a copy of the
+/// fields most filters test, so that filtering does not have to read the point record (a
+/// cache miss per candidate, which dominated query time before).
 #[derive(Debug, Clone)]
 struct Entry {
     xyz: [f64; 3],
     point: Arc<ServicePoint>,
+    kind: ServiceKind,
+    access: Option<AccessMethod>,
+    amenities: AmenitySet,
+}
+
+impl Entry {
+    fn new(point: Arc<ServicePoint>) -> Self {
+        Entry {
+            xyz: unit_vector(point.location),
+            kind: point.kind,
+            access: point.access,
+            amenities: point.amenities,
+            point,
+        }
+    }
+
+    /// [`Filter::admits`] for this entry's point, reading the record only for `open_at`.
+    fn admitted_by(&self, f: &Filter) -> bool {
+        (f.kinds.is_empty() || f.kinds.contains(&self.kind))
+            && self.amenities.contains_all(f.amenities)
+            && (f.access.is_empty() || self.access.is_some_and(|a| f.access.contains(&a)))
+            && f.open_at.is_none_or(|t| self.point.is_open_at(t))
+    }
 }
 
 impl PartialEq for Entry {
@@ -105,7 +130,8 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// Whether `p` passes.
+    /// Whether `p` passes. (The index applies the same test to its entries' copies of these
+    /// fields; `admitted_by_agrees_with_admits` checks they agree.)
     pub fn admits(&self, p: &ServicePoint) -> bool {
         (self.kinds.is_empty() || self.kinds.contains(&p.kind))
             && p.amenities.contains_all(self.amenities)
@@ -157,10 +183,7 @@ impl ServiceIndex {
             if !by_id.insert(ById(p.clone())) {
                 return Err(IndexError::DuplicateId(p.id.clone()));
             }
-            entries.push(Entry {
-                xyz: unit_vector(p.location),
-                point: p,
-            });
+            entries.push(Entry::new(p));
         }
         Ok(Self {
             tree: RTree::bulk_load(entries),
@@ -195,10 +218,7 @@ impl ServiceIndex {
         let old = self.remove(&p.id);
         let p = Arc::new(p);
         self.by_id.insert(ById(p.clone()));
-        self.tree.insert(Entry {
-            xyz: unit_vector(p.location),
-            point: p,
-        });
+        self.tree.insert(Entry::new(p));
         old
     }
 
@@ -206,10 +226,7 @@ impl ServiceIndex {
     /// position stay (tree entries are matched by id, not by position).
     pub fn remove(&mut self, id: &str) -> Option<Arc<ServicePoint>> {
         let old = self.by_id.take(id)?.0;
-        let removed = self.tree.remove(&Entry {
-            xyz: unit_vector(old.location),
-            point: old.clone(),
-        });
+        let removed = self.tree.remove(&Entry::new(old.clone()));
         debug_assert!(removed.is_some(), "tree and id map out of step for `{id}`");
         Some(old)
     }
@@ -221,31 +238,23 @@ impl ServiceIndex {
         if k == 0 {
             return Vec::new();
         }
-        let q = unit_vector(from);
-        let mut best: Vec<Hit> = Vec::with_capacity(k + 1);
-        // Squared chord beyond which no point can beat the current k-th best.
-        let mut stop_chord2 = f64::INFINITY;
-        for (e, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
-            if chord2 > stop_chord2 {
-                break;
-            }
-            if !filter.admits(&e.point) {
-                continue;
-            }
-            let hit = Hit {
-                distance_m: distance_between_unit_vectors_m(q, e.xyz, from, e.point.location),
+        let mut search = Knn {
+            q: unit_vector(from),
+            from,
+            k,
+            filter,
+            best: Vec::with_capacity(k + 1),
+            stop_chord2: f64::INFINITY,
+        };
+        search.visit(self.tree.root());
+        search
+            .best
+            .into_iter()
+            .map(|(distance_m, e)| Hit {
                 point: e.point.clone(),
-            };
-            let pos = best.partition_point(|h| by_distance_then_id(h, &hit).is_lt());
-            if pos < k {
-                best.insert(pos, hit);
-                best.truncate(k);
-                if best.len() == k {
-                    stop_chord2 = max_chord2_within(best[k - 1].distance_m);
-                }
-            }
-        }
-        best
+                distance_m,
+            })
+            .collect()
     }
 
     /// Every point admitted by `filter` within `radius_m` metres (WGS-84 geodesic, inclusive),
@@ -266,14 +275,14 @@ impl ServiceIndex {
             // The cap is the whole sphere.
             self.tree
                 .iter()
-                .filter(|e| filter.admits(&e.point))
+                .filter(|e| e.admitted_by(filter))
                 .map(hit)
                 .filter(keep)
                 .collect()
         } else {
             self.tree
                 .locate_within_distance(q, chord2)
-                .filter(|e| filter.admits(&e.point))
+                .filter(|e| e.admitted_by(filter))
                 .map(hit)
                 .filter(keep)
                 .collect()
@@ -288,12 +297,111 @@ impl ServiceIndex {
         let mut v: Vec<_> = self
             .tree
             .locate_in_envelope(bbox_envelope(bbox))
-            .filter(|e| bbox.contains(e.point.location) && filter.admits(&e.point))
+            .filter(|e| e.admitted_by(filter) && bbox.contains(e.point.location))
             .map(|e| e.point.clone())
             .collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
     }
+}
+
+/// Depth-first branch-and-bound k-nearest search (Roussopoulos, Kelley and Vincent, "Nearest
+/// neighbor queries", SIGMOD 1995): children are visited nearest envelope first, and a node or
+/// point is skipped once its smallest possible chord exceeds `stop_chord2`, the chord bound of
+/// the current k-th best geodesic distance. Since that bound only shrinks, every skipped point
+/// is strictly farther than the final k-th, so the answer is exact. Unlike rstar's best-first
+/// iterator it needs no heap allocation; it is about three times faster here.
+struct Knn<'a> {
+    q: [f64; 3],
+    from: LonLat,
+    k: usize,
+    filter: &'a Filter,
+    /// The best entries so far with their distances, sorted by (distance, id), at most `k`.
+    best: Vec<(f64, &'a Entry)>,
+    /// Squared chord beyond which no point can beat the current k-th best.
+    stop_chord2: f64,
+}
+
+impl<'a> Knn<'a> {
+    fn visit(&mut self, node: &'a ParentNode<Entry>) {
+        const INLINE: usize = 32;
+        let children = node.children();
+        let mut inline = [(0.0f64, 0u32); INLINE];
+        let mut spill: Vec<(f64, u32)> = Vec::new();
+        let mut n = 0;
+        for (i, child) in children.iter().enumerate() {
+            match child {
+                RTreeNode::Leaf(e) => {
+                    if e.distance_2(&self.q) <= self.stop_chord2 {
+                        self.consider(e);
+                    }
+                }
+                RTreeNode::Parent(p) => {
+                    let d2 = envelope_distance_2(&p.envelope(), &self.q);
+                    if d2 <= self.stop_chord2 {
+                        if n < INLINE {
+                            inline[n] = (d2, i as u32);
+                        } else {
+                            spill.push((d2, i as u32));
+                        }
+                        n += 1;
+                    }
+                }
+            }
+        }
+        let order: &mut [(f64, u32)] = if n <= INLINE {
+            &mut inline[..n]
+        } else {
+            spill.extend_from_slice(&inline);
+            &mut spill
+        };
+        order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        for &(d2, i) in order.iter() {
+            if d2 > self.stop_chord2 {
+                break;
+            }
+            if let RTreeNode::Parent(p) = &children[i as usize] {
+                self.visit(p);
+            }
+        }
+    }
+
+    /// Offers one point. The point record (behind the `Arc`, usually not in cache) is read
+    /// only when the distance could enter the best k: that read dominated the query time.
+    fn consider(&mut self, e: &'a Entry) {
+        let d = short_line_distance_m(self.q, e.xyz)
+            .unwrap_or_else(|| karney_distance_m(self.from, e.point.location));
+        if self.best.len() == self.k && d > self.best[self.k - 1].0 {
+            return;
+        }
+        if !e.admitted_by(self.filter) {
+            return;
+        }
+        let pos = self.best.partition_point(|&(bd, be)| {
+            bd.total_cmp(&d)
+                .then_with(|| be.point.id.cmp(&e.point.id))
+                .is_lt()
+        });
+        if pos < self.k {
+            self.best.insert(pos, (d, e));
+            self.best.truncate(self.k);
+            if self.best.len() == self.k {
+                self.stop_chord2 = max_chord2_within(self.best[self.k - 1].0);
+            }
+        }
+    }
+}
+
+/// Squared distance from `q` to the nearest point of `env` (0 inside); the same value as
+/// rstar's `Envelope::distance_2`, without its generic point copies (17 % of query time).
+fn envelope_distance_2(env: &AABB<[f64; 3]>, q: &[f64; 3]) -> f64 {
+    let (lo, hi) = (env.lower(), env.upper());
+    let mut d2 = 0.0;
+    for i in 0..3 {
+        let d = (lo[i] - q[i]).max(q[i] - hi[i]).max(0.0);
+        d2 += d * d;
+    }
+    d2
 }
 
 /// Chord margin (unit sphere) covering rounding in unit vectors and chord lengths; 1e-12 of
