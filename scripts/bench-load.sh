@@ -121,6 +121,7 @@ request = function()
 end
 LUA
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 section "warm-up (3 s), then wrk: $CONNECTIONS connections, $THREADS threads, ${DURATION}s"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$WORK/nearest.lua" "$URL" >/dev/null
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/nearest.lua" "$URL" | tee "$WORK/wrk.txt"
@@ -196,6 +197,7 @@ connections, ${DURATION} s after a 3 s warm-up, load generator on the same machi
 
 - nuanxin / PostGIS throughput: **${RATIO}×**; PostGIS p99 / nuanxin p99: **${P99_RATIO}×**.
 - Target: ≥ 30 000 requests/s with p99 ≤ 5 ms on this machine.
+- Load average (1, 5, 15 min) before the runs: $LOAD_BEFORE (other processes compete for the same CPUs when it is above ~0.5).
 - nuanxin errors: ${API_ERR:-none}
 - Server log level during the run: ${BENCH_RUST_LOG:-warn} (set BENCH_RUST_LOG=info to include per-request access logs).
 MD

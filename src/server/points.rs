@@ -383,7 +383,7 @@ pub fn nav_links(location: LonLat, name: &str) -> NavLinks {
             gcj02.lon, gcj02.lat
         ),
         baidu: format!(
-            "https://api.map.baidu.com/marker?location={:.6},{:.6}&title={name}&content={name}&coord_type=bd09ll&output=html&src=nuanxin.map",
+            "https://api.map.baidu.com/marker?location={:.6},{:.6}&title={name}&coord_type=bd09ll&output=html&src=nuanxin.map",
             bd09.lat, bd09.lon
         ),
         gcj02,
