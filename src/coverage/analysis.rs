@@ -19,10 +19,14 @@ use std::collections::HashMap;
 /// Default cap on the number of cells of one analysis (Changsha city at resolution 9 has
 /// about 112 000; resolution 10 about 790 000).
 pub const DEFAULT_MAX_CELLS: usize = 2_000_000;
+/// Largest maximal-covering instance (candidates × cells per circle, about 4 bytes each).
+pub const MAX_INSTANCE_ENTRIES: f64 = 250e6;
 /// Default H3 resolution (mean cell area 0.105 km², edge 174 m).
 pub const DEFAULT_RESOLUTION: u8 = 9;
 
-/// A demand point: where demand is and how much (e.g. order counts, suggestions).
+/// A demand point: where demand is and how much (e.g. order counts, suggestions). Its weight
+/// goes to the H3 cell containing it; when that cell is not part of the area (its centre lies
+/// outside), the weight is reported as `demand_outside` and otherwise ignored.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DemandPoint {
     /// Position.
@@ -363,16 +367,7 @@ pub fn analyze(
     }
     let radius = options.radius_m;
     let resolved = area.resolve(districts)?;
-    let boundary_area_km2 = {
-        use geo::GeodesicArea;
-        resolved
-            .geometry
-            .0
-            .iter()
-            .map(|p| p.geodesic_area_unsigned())
-            .sum::<f64>()
-            / 1e6
-    };
+    let boundary_area_km2 = super::grid::geodesic_area_km2(&resolved.geometry);
     progress.start("tiling", 1);
     let grid = CellGrid::tile(&resolved.geometry, options.resolution, options.max_cells)?;
     progress.advance(1);
@@ -430,12 +425,18 @@ pub fn analyze(
     // Totals and rows.
     let areas = grid.areas_km2();
     let total_km2: f64 = areas.iter().sum();
-    let covered_km2: f64 = (0..n).filter(|&i| covered[i]).map(|i| areas[i]).sum();
-    let demand_total: f64 = demand.iter().sum();
+    // `+ 0.0` turns the empty sum's −0.0 into 0.0.
+    let covered_km2: f64 = (0..n)
+        .filter(|&i| covered[i])
+        .map(|i| areas[i])
+        .sum::<f64>()
+        + 0.0;
+    let demand_total: f64 = demand.iter().sum::<f64>() + 0.0;
     let demand_covered: f64 = (0..demand.len())
         .filter(|&i| covered[i])
         .map(|i| demand[i])
-        .sum();
+        .sum::<f64>()
+        + 0.0;
     let mut rows: Vec<DistrictRow> = row_list
         .iter()
         .map(|d| DistrictRow {
@@ -535,6 +536,16 @@ pub fn analyze(
                     vec![None; sites.len()],
                 ),
             };
+        let per_circle =
+            (std::f64::consts::PI * radius * radius / 1e6 / options.resolution.area_km2())
+                .min(n as f64);
+        let entries = per_circle * locations.len() as f64;
+        if entries > MAX_INSTANCE_ENTRIES {
+            return Err(CoverageError::InstanceTooLarge {
+                candidates: locations.len(),
+                cells_per_circle: per_circle.round() as u64,
+            });
+        }
         progress.start("candidates", locations.len() as u64);
         let sets = candidate_sets(&grid, &locations, radius, &covered, weights, progress);
         progress.start("proposals", options.propose as u64);
@@ -571,8 +582,7 @@ pub fn analyze(
                 added_percent: percent(added_km2, total_km2),
                 added_demand: has_demand.then_some(added_demand),
                 covered_percent_after: percent(cum_km2, total_km2),
-                demand_covered_percent_after: has_demand
-                    .then(|| percent(cum_demand, demand_total)),
+                demand_covered_percent_after: has_demand.then(|| percent(cum_demand, demand_total)),
             });
         }
     }
@@ -695,12 +705,22 @@ pub fn maximal_covering_instance(
     }
     let weights = grid.areas_km2();
     let locations: Vec<LonLat> = match &options.candidates {
-        Candidates::Uncovered => (0..n).filter(|&i| !covered[i]).map(|i| grid.centres()[i]).collect(),
+        Candidates::Uncovered => (0..n)
+            .filter(|&i| !covered[i])
+            .map(|i| grid.centres()[i])
+            .collect(),
         Candidates::All => grid.centres().to_vec(),
         Candidates::Sites(s) => s.iter().map(|s| s.location).collect(),
     };
     let t0 = std::time::Instant::now();
-    let sets = candidate_sets(&grid, &locations, options.radius_m, &covered, weights, &NoProgress);
+    let sets = candidate_sets(
+        &grid,
+        &locations,
+        options.radius_m,
+        &covered,
+        weights,
+        &NoProgress,
+    );
     let mut cov = covered.clone();
     let picks = maxcover::greedy(&sets, weights, &mut cov, options.propose);
     let secs = t0.elapsed().as_secs_f64();

@@ -66,8 +66,7 @@ fn check_coords(g: &MultiPolygon<f64>) -> Result<(), CoverageError> {
                 )));
             }
             for c in &ring.0 {
-                if !c.x.is_finite() || !c.y.is_finite() || c.y.abs() > 90.0 || c.x.abs() > 540.0
-                {
+                if !c.x.is_finite() || !c.y.is_finite() || c.y.abs() > 90.0 || c.x.abs() > 540.0 {
                     return Err(CoverageError::InvalidGeometry(format!(
                         "polygon {pi}: position [{}, {}] is not a valid [lon, lat]",
                         c.x, c.y
@@ -86,7 +85,10 @@ fn rects_of(g: &MultiPolygon<f64>) -> Vec<Rect<f64>> {
     g.0.iter().filter_map(|p| p.bounding_rect()).collect()
 }
 
-fn overlapping_counties(districts: &'static Districts, g: &MultiPolygon<f64>) -> Vec<&'static District> {
+fn overlapping_counties(
+    districts: &'static Districts,
+    g: &MultiPolygon<f64>,
+) -> Vec<&'static District> {
     let rects = rects_of(g);
     districts
         .all()
@@ -108,7 +110,9 @@ impl AreaSpec {
                     .ok_or_else(|| CoverageError::UnknownAdcode(code.clone()))?;
                 let breakdown = match d.level {
                     Level::County => Breakdown::Single(d),
-                    Level::City => Breakdown::TileCounties(districts.counties_of(&d.adcode).collect()),
+                    Level::City => {
+                        Breakdown::TileCounties(districts.counties_of(&d.adcode).collect())
+                    }
                 };
                 Ok(ResolvedArea {
                     kind: "adcode",

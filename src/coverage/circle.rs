@@ -38,7 +38,7 @@ pub const DEFAULT_VERTICES: usize = 64;
 /// assert_eq!(vertices_for_tolerance(1250.0, 10.0), 25);
 /// ```
 pub fn vertices_for_tolerance(radius_m: f64, tolerance_m: f64) -> usize {
-    if !(tolerance_m > 0.0) || !(radius_m > 0.0) {
+    if tolerance_m.is_nan() || radius_m.is_nan() || tolerance_m <= 0.0 || radius_m <= 0.0 {
         return MAX_VERTICES;
     }
     let x = 1.0 - (tolerance_m / radius_m).min(1.0);
@@ -72,7 +72,10 @@ fn pole_lat(centre: LonLat, radius_m: f64) -> Option<f64> {
 
 fn world() -> MultiPolygon<f64> {
     MultiPolygon(vec![geo::Rect::new(
-        Coord { x: -180.0, y: -90.0 },
+        Coord {
+            x: -180.0,
+            y: -90.0,
+        },
         Coord { x: 180.0, y: 90.0 },
     )
     .to_polygon()])
@@ -81,7 +84,13 @@ fn world() -> MultiPolygon<f64> {
 /// Keeps the part of a ring with `x ≤ limit` (`keep_below`) or `x ≥ limit`
 /// (Sutherland–Hodgman clipping against one vertical line).
 fn clip(ring: &[Coord<f64>], limit: f64, keep_below: bool) -> Vec<Coord<f64>> {
-    let inside = |c: &Coord<f64>| if keep_below { c.x <= limit } else { c.x >= limit };
+    let inside = |c: &Coord<f64>| {
+        if keep_below {
+            c.x <= limit
+        } else {
+            c.x >= limit
+        }
+    };
     let mut out = Vec::new();
     for i in 0..ring.len() {
         let a = ring[i];
@@ -169,14 +178,20 @@ pub fn service_circle(centre: LonLat, radius_m: f64, vertices: usize) -> MultiPo
         let west = clip(&ring, 180.0, true);
         let east: Vec<Coord<f64>> = clip(&ring, 180.0, false)
             .into_iter()
-            .map(|c| Coord { x: c.x - 360.0, y: c.y })
+            .map(|c| Coord {
+                x: c.x - 360.0,
+                y: c.y,
+            })
             .collect();
         MultiPolygon(vec![closed(west), closed(east)])
     } else if min_x < -180.0 {
         let east = clip(&ring, -180.0, false);
         let west: Vec<Coord<f64>> = clip(&ring, -180.0, true)
             .into_iter()
-            .map(|c| Coord { x: c.x + 360.0, y: c.y })
+            .map(|c| Coord {
+                x: c.x + 360.0,
+                y: c.y,
+            })
             .collect();
         MultiPolygon(vec![closed(east), closed(west)])
     } else {
@@ -243,7 +258,10 @@ mod tests {
         assert_eq!(mp.0.len(), 1);
         let p = &mp.0[0];
         assert!(geo::Contains::contains(p, &geo::Point::new(90.0, 89.9)));
-        assert!(!geo::Contains::contains(p, &geo::Point::new(180.0 - 1e-9, 85.0)));
+        assert!(!geo::Contains::contains(
+            p,
+            &geo::Point::new(180.0 - 1e-9, 85.0)
+        ));
         assert!(p.signed_area() > 0.0);
         // Geodesic area of the cap ≈ 2πR²(1 − cos(r/R)) = 125 653 km² for r = 200 km
         // (sphere, R = 6 371 km: hand calculation; the ellipsoid near the pole differs ~1 %).

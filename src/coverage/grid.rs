@@ -41,7 +41,7 @@ pub const WGS84_A_M: f64 = 6_378_137.0;
 /// WGS-84 flattening f = 1 / 298.257 223 563.
 pub const WGS84_F: f64 = 1.0 / 298.257_223_563;
 /// Radius of the authalic sphere H3 (and h3o) computes areas on, km.
-pub const H3_EARTH_RADIUS_KM: f64 = 6371.007_180_918_475;
+pub const H3_EARTH_RADIUS_KM: f64 = 6_371.007_180_918_475;
 /// Largest radius, metres, for which the local plane approximation is used (Karney beyond).
 pub const FAST_MAX_RADIUS_M: f64 = 25_000.0;
 
@@ -102,6 +102,17 @@ pub fn within_radius(a: LonLat, b: LonLat, radius_m: f64) -> bool {
     geodesic_distance_m(a, b) <= radius_m
 }
 
+/// Geodesic (WGS-84, Karney) area of `area`, km², whatever the ring orientation (each
+/// polygon is taken as the smaller of the two regions its exterior ring bounds).
+pub fn geodesic_area_km2(area: &MultiPolygon<f64>) -> f64 {
+    use geo::GeodesicArea;
+    area.0
+        .iter()
+        .map(|p| p.geodesic_area_signed().abs())
+        .sum::<f64>()
+        / 1e6
+}
+
 type Node = GeomWithData<[f64; 3], u32>;
 
 /// An area's H3 cells at one resolution, sorted by cell index.
@@ -134,13 +145,7 @@ impl CellGrid {
         resolution: Resolution,
         max_cells: usize,
     ) -> Result<Self, CoverageError> {
-        use geo::GeodesicArea;
-        let area_km2 = area
-            .0
-            .iter()
-            .map(|p| p.geodesic_area_unsigned())
-            .sum::<f64>()
-            / 1e6;
+        let area_km2 = geodesic_area_km2(area);
         let estimate = estimated_cells(area_km2, resolution);
         if estimate > max_cells as f64 * 1.2 {
             return Err(CoverageError::TooManyCells {
@@ -380,5 +385,39 @@ mod tests {
             CellGrid::tile(&sq, Resolution::Twelve, 1_000_000),
             Err(CoverageError::TooManyCells { .. })
         ));
+    }
+}
+#[cfg(test)]
+mod prof {
+    #[test]
+    #[ignore]
+    fn prof_tiling() {
+        use std::time::Instant;
+        let d = crate::districts::Districts::embedded()
+            .get("430103")
+            .unwrap();
+        let t = Instant::now();
+        let mut tiler = h3o::geom::TilerBuilder::new(h3o::Resolution::Ten)
+            .containment_mode(h3o::geom::ContainmentMode::ContainsCentroid)
+            .build();
+        for p in &d.geometry.0 {
+            tiler.add(p.clone()).unwrap();
+        }
+        let cells: Vec<_> = tiler.into_coverage().collect();
+        eprintln!("tile {} cells {:?}", cells.len(), t.elapsed());
+        let t = Instant::now();
+        let g = super::CellGrid::from_cells(cells, h3o::Resolution::Ten);
+        eprintln!("grid {:?}", t.elapsed());
+        let t = Instant::now();
+        let _ = g.bounding_cap();
+        eprintln!("cap {:?}", t.elapsed());
+        eprintln!(
+            "verts {}",
+            d.geometry
+                .0
+                .iter()
+                .map(|p| p.exterior().0.len())
+                .sum::<usize>()
+        );
     }
 }

@@ -120,6 +120,41 @@ pub fn greedy(sets: &[Vec<u32>], weights: &[f64], covered: &mut [bool], k: usize
     picks
 }
 
+/// Plain greedy: re-evaluates every candidate each round. The reference [`greedy`] must
+/// equal (same picks, same ties); kept as the baseline of the benchmark.
+pub fn greedy_plain(
+    sets: &[Vec<u32>],
+    weights: &[f64],
+    covered: &mut [bool],
+    k: usize,
+) -> Vec<Pick> {
+    let mut picks = Vec::new();
+    for _ in 0..k {
+        let mut best: Option<(f64, usize)> = None;
+        for (i, s) in sets.iter().enumerate() {
+            let g = gain_of(s, weights, covered);
+            if g > 0.0 && best.is_none_or(|(bg, _)| g > bg) {
+                best = Some((g, i));
+            }
+        }
+        let Some((gain, candidate)) = best else { break };
+        let added: Vec<u32> = sets[candidate]
+            .iter()
+            .copied()
+            .filter(|&e| !covered[e as usize])
+            .collect();
+        for &e in &added {
+            covered[e as usize] = true;
+        }
+        picks.push(Pick {
+            candidate,
+            gain,
+            added,
+        });
+    }
+    picks
+}
+
 /// The exact optimum by enumerating every choice of `min(k, sets.len())` candidates:
 /// `(best added weight, chosen candidates)`. Exponential: for tests and tiny instances only.
 pub fn brute_force(
@@ -161,9 +196,6 @@ pub fn brute_force(
                 break;
             }
         }
-        if k == 0 {
-            return best;
-        }
     }
 }
 
@@ -171,25 +203,6 @@ pub fn brute_force(
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
-
-    fn plain_greedy(sets: &[Vec<u32>], w: &[f64], covered: &mut [bool], k: usize) -> Vec<usize> {
-        let mut out = Vec::new();
-        for _ in 0..k {
-            let mut best: Option<(f64, usize)> = None;
-            for (i, s) in sets.iter().enumerate() {
-                let g = gain_of(s, w, covered);
-                if g > 0.0 && best.is_none_or(|(bg, _)| g > bg) {
-                    best = Some((g, i));
-                }
-            }
-            let Some((_, i)) = best else { break };
-            for &e in &sets[i] {
-                covered[e as usize] = true;
-            }
-            out.push(i);
-        }
-        out
-    }
 
     #[test]
     fn lazy_equals_plain_greedy_and_meets_the_bound() {
@@ -200,21 +213,17 @@ mod tests {
             let k = rng.random_range(1..5usize);
             let w: Vec<f64> = (0..n_el).map(|_| rng.random_range(0..5) as f64).collect();
             let sets: Vec<Vec<u32>> = (0..n_sets)
-                .map(|_| {
-                    (0..n_el as u32)
-                        .filter(|_| rng.random_bool(0.25))
-                        .collect()
-                })
+                .map(|_| (0..n_el as u32).filter(|_| rng.random_bool(0.25)).collect())
                 .collect();
             let pre: Vec<bool> = (0..n_el).map(|_| rng.random_bool(0.1)).collect();
             let mut c1 = pre.clone();
             let lazy = greedy(&sets, &w, &mut c1, k);
             let mut c2 = pre.clone();
-            let plain = plain_greedy(&sets, &w, &mut c2, k);
-            assert_eq!(
-                lazy.iter().map(|p| p.candidate).collect::<Vec<_>>(),
-                plain
-            );
+            let plain: Vec<usize> = greedy_plain(&sets, &w, &mut c2, k)
+                .iter()
+                .map(|p| p.candidate)
+                .collect();
+            assert_eq!(lazy.iter().map(|p| p.candidate).collect::<Vec<_>>(), plain);
             let got: f64 = lazy.iter().map(|p| p.gain).sum();
             let (opt, _) = brute_force(&sets, &w, &pre, k);
             let bound = 1.0 - (1.0 - 1.0 / k as f64).powi(k as i32);

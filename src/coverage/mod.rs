@@ -80,6 +80,14 @@ pub enum CoverageError {
         /// Resolution asked for.
         resolution: u8,
     },
+    /// Proposals would need too much memory (candidates × cells per circle).
+    #[error("proposals over {candidates} candidates reaching about {cells_per_circle} cells each are too many to evaluate; use a coarser resolution, a shorter time or a candidate list")]
+    InstanceTooLarge {
+        /// Candidate sites.
+        candidates: usize,
+        /// Cells one circle reaches.
+        cells_per_circle: u64,
+    },
     /// A demand point is unusable.
     #[error("bad demand: {0}")]
     BadDemand(String),
