@@ -101,6 +101,15 @@ fn square_with_a_central_station_reaching_its_edges_is_pi_over_4_covered() {
         .map(|f| f["properties"]["area_km2"].as_f64().unwrap())
         .sum();
     assert!((gap_km2 - (r.summary.area_km2 - r.summary.covered_km2)).abs() < 1e-9);
+    // Each gap's reported area (H3 cell areas × the ellipsoid factor) equals Karney's geodesic
+    // area of its dissolved polygon (geo::GeodesicArea), and exteriors are counter-clockwise.
+    for f in r.gaps["features"].as_array().unwrap() {
+        let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+        let mp: geo::MultiPolygon<f64> = g.value.try_into().unwrap();
+        let karney = geo::GeodesicArea::geodesic_area_signed(&mp) / 1e6;
+        let ours = f["properties"]["area_km2"].as_f64().unwrap();
+        assert!((karney / ours - 1.0).abs() < 1e-3, "{karney} vs {ours}");
+    }
 }
 
 #[test]

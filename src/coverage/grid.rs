@@ -387,37 +387,3 @@ mod tests {
         ));
     }
 }
-#[cfg(test)]
-mod prof {
-    #[test]
-    #[ignore]
-    fn prof_tiling() {
-        use std::time::Instant;
-        let d = crate::districts::Districts::embedded()
-            .get("430103")
-            .unwrap();
-        let t = Instant::now();
-        let mut tiler = h3o::geom::TilerBuilder::new(h3o::Resolution::Ten)
-            .containment_mode(h3o::geom::ContainmentMode::ContainsCentroid)
-            .build();
-        for p in &d.geometry.0 {
-            tiler.add(p.clone()).unwrap();
-        }
-        let cells: Vec<_> = tiler.into_coverage().collect();
-        eprintln!("tile {} cells {:?}", cells.len(), t.elapsed());
-        let t = Instant::now();
-        let g = super::CellGrid::from_cells(cells, h3o::Resolution::Ten);
-        eprintln!("grid {:?}", t.elapsed());
-        let t = Instant::now();
-        let _ = g.bounding_cap();
-        eprintln!("cap {:?}", t.elapsed());
-        eprintln!(
-            "verts {}",
-            d.geometry
-                .0
-                .iter()
-                .map(|p| p.exterior().0.len())
-                .sum::<usize>()
-        );
-    }
-}
