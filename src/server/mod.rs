@@ -3,6 +3,16 @@
 //! One module per area, each exposing `router()` and `openapi()`; this file only composes
 //! them and adds the cross-cutting layers. Errors are [`error::AppError`], rendered as
 //! RFC 9457 problem+json.
+//!
+//! Layers, outermost first: request id (`x-request-id`, kept when the client sends one,
+//! echoed in the response) → tracing span per request carrying the id → CORS (when
+//! `cors_origins` is set) → gzip / brotli compression (responses over 1 KiB, level 4) →
+//! metrics per matched route → problem+json for error responses that have no body of
+//! their own (405, 413, timeouts ...) → timeout (`request_timeout_s`, answered with 503) →
+//! body-size limit (`body_limit_bytes`, 413).
+//!
+//! Other modules must not install a router-wide `fallback`: unknown paths get the 404
+//! problem defined here.
 
 pub mod config;
 pub mod coverage;
@@ -20,11 +30,55 @@ pub use config::Config;
 pub use error::{ApiJson, ApiQuery, AppError, Problem};
 pub use state::AppState;
 
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
-/// The whole application: every area's routes with `state`.
+/// The whole application: every area's routes with `state` and the cross-cutting layers.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let config = state.config.clone();
+    let compression = CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(
+            SizeAbove::new(1024)
+                .and(NotForContentType::GRPC)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE),
+        );
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<Body>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
+        })
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Micros),
+        )
+        .on_failure(DefaultOnFailure::new().level(Level::ERROR));
+
+    let mut app = Router::new()
         .merge(points::router())
         .merge(ogc::router())
         .merge(ops::router())
@@ -32,7 +86,158 @@ pub fn router(state: AppState) -> Router {
         .merge(open311::router())
         .merge(coverage::router())
         .merge(web::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(config.request_timeout_s.max(1)),
+        ))
+        .layer(middleware::from_fn(problem_for_bare_errors))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            track_metrics,
+        ))
+        .layer(compression);
+    if let Some(cors) = cors_layer(&config.cors_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(PropagateRequestIdLayer::x_request_id())
+        .layer(trace)
+        .layer(SetRequestIdLayer::x_request_id(CounterRequestId::default()))
         .with_state(state)
+}
+
+/// CORS for `origins`: `None` when empty (same origin only), any origin for `["*"]`.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::PATCH,
+                axum::http::Method::PUT,
+                axum::http::Method::DELETE,
+                axum::http::Method::OPTIONS,
+            ])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+            .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+/// Request ids `<boot>-<n>`: a per-process prefix (start time) and a counter. Cheaper than
+/// a UUID and unique within a deployment's log retention.
+#[derive(Clone)]
+struct CounterRequestId {
+    boot: u32,
+    next: Arc<AtomicU64>,
+}
+
+impl Default for CounterRequestId {
+    fn default() -> Self {
+        let boot = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as u32 ^ d.subsec_nanos())
+            .unwrap_or(0);
+        Self {
+            boot,
+            next: Arc::new(AtomicU64::new(1)),
+        }
+    }
+}
+
+impl MakeRequestId for CounterRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n}", self.boot))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// 404 problem for every path no route matches.
+async fn not_found(req: Request) -> AppError {
+    AppError::NotFound(format!("no resource at `{}`", req.uri().path()))
+}
+
+/// Records the request in the metrics under its matched route template.
+async fn track_metrics(
+    State(metrics): State<Arc<metrics::Metrics>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let resp = next.run(req).await;
+    metrics.observe(
+        method.as_str(),
+        route.as_ref().map_or("unmatched", |r| r.as_str()),
+        resp.status().as_u16(),
+        start.elapsed(),
+    );
+    resp
+}
+
+/// Gives error responses produced outside the handlers (axum's 405, tower-http's 413 and
+/// timeouts) an RFC 9457 problem body, keeping their status and headers.
+async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("json"));
+    if is_json {
+        return resp;
+    }
+    let (mut parts, _) = resp.into_parts();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!(
+            "method {method} is not allowed for this resource; the Allow header lists those that are"
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body exceeds the configured limit (body_limit_bytes)".to_string()
+        }
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "the request took longer than the configured timeout (request_timeout_s)".to_string()
+        }
+        s => s.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let problem = Problem {
+        type_: "about:blank".to_string(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail,
+        param: None,
+        valid: None,
+    };
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(error::PROBLEM_JSON),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body)).into_response()
 }
 
 /// The OpenAPI document: every area's paths merged.
@@ -42,6 +247,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             utoipa::openapi::InfoBuilder::new()
                 .title("Nuanxin Map API (暖新地图)")
                 .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Service points for gig workers: nearest, within a radius, by bbox; \
+                     OGC API – Features; operations. Errors are RFC 9457 problem+json.",
+                ))
                 .build(),
         )
         .build();
@@ -52,6 +261,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         suggestions::openapi(),
         open311::openapi(),
         coverage::openapi(),
+        web::openapi(),
     ] {
         doc.merge(part);
     }
