@@ -866,7 +866,9 @@ async fn ogc_landing_conformance_and_collections() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ServiceKind::codes());
+    let mut want = ServiceKind::codes();
+    want.push("suggestions"); // registered by the suggestions module (ogc::registered_collections)
+    assert_eq!(ids, want);
     let station = get(&app, "/ogc/collections/station").await.json();
     assert_eq!(station["itemType"], "feature");
     let bbox = &station["extent"]["spatial"]["bbox"][0];

@@ -112,10 +112,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     drop(out);
     tracing::info!(%addr, points = count, "server started");
 
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    // connect info: the client IP for the suggestion rate limit and supporter dedupe
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     tracing::info!("server stopped");
     Ok(())
 }

@@ -91,7 +91,7 @@ pub trait CollectionProvider: Send + Sync {
 /// Hook: the suggestions module appends its provider here, e.g.
 /// `vec![Arc::new(crate::server::suggestions::SuggestionsCollection)]`.
 pub fn registered_collections() -> Vec<Arc<dyn CollectionProvider>> {
-    Vec::new()
+    vec![Arc::new(super::suggestions::SuggestionsCollection)]
 }
 
 /// The built-in collection of one service kind, backed by the index.

@@ -342,12 +342,15 @@ pub fn query_mode(p: &Params) -> Result<TravelMode, AppError> {
 /// Percent-encodes `s` for a URL query value: everything but RFC 3986 unreserved
 /// characters (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` of its UTF-8 bytes.
 pub fn percent_encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xF)] as char);
         }
     }
     out
@@ -380,7 +383,7 @@ pub fn nav_links(location: LonLat, name: &str) -> NavLinks {
             gcj02.lon, gcj02.lat
         ),
         baidu: format!(
-            "https://api.map.baidu.com/marker?location={:.6},{:.6}&title={name}&content={name}&coord_type=bd09ll&output=html&src=nuanxin.map",
+            "https://api.map.baidu.com/marker?location={:.6},{:.6}&title={name}&coord_type=bd09ll&output=html&src=nuanxin.map",
             bd09.lat, bd09.lon
         ),
         gcj02,
