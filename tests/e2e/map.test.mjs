@@ -82,13 +82,19 @@ async function shot(page, name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 
-/** Waits until the map has rendered everything (a forced repaint ends in `idle`). */
+/** Waits until the map has loaded what it shows and stopped moving (at most 8 s). */
 async function settle(page) {
   await page.evaluate(() => new Promise((r) => {
     const m = window.nuanxin.map;
-    m.once('idle', r);
+    const t0 = Date.now();
+    let calm = 0;
+    const tick = () => {
+      calm = m.loaded() && !m.isMoving() && m.areTilesLoaded() ? calm + 1 : 0;
+      if (calm >= 3 || Date.now() - t0 > 8000) r();
+      else setTimeout(tick, 100);
+    };
     m.triggerRepaint();
-    setTimeout(r, 8000);
+    tick();
   }));
 }
 
