@@ -12,9 +12,9 @@ export const FONT_BOLD = ['Noto Sans CJK SC Bold', 'Noto Sans CJK SC', 'PingFang
 
 /** Colour and one-character badge per service kind. */
 export const KIND_STYLE = {
-  station: { colour: '#d9480f', glyph: '驿' },
+  station: { colour: '#c2410c', glyph: '驿' },
   legal_aid: { colour: '#1864ab', glyph: '法' },
-  rider_friendly_community: { colour: '#2b8a3e', glyph: '友' },
+  rider_friendly_community: { colour: '#237032', glyph: '友' },
   collection_point: { colour: '#862e9c', glyph: '征' },
 };
 

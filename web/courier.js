@@ -309,6 +309,10 @@ function amenityList(codes) {
 function renderList() {
   const ol = document.getElementById('nearest-list');
   clear(ol);
+  if (!state.here) {
+    ol.append(el('li', { class: 'empty' }, el('strong', {}, t('empty_title')), el('span', {}, t('empty_body'))));
+    return;
+  }
   state.results.forEach((f, i) => {
     const p = f.properties;
     const selected = String(p.id) === state.selectedId;

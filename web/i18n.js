@@ -12,6 +12,8 @@ const zh = {
   lang_switch: 'EN',
   lang_switch_label: 'Switch to English',
   locate_me: '定位我',
+  empty_title: '找最近的暖新驿站',
+  empty_body: '点“定位我”，或在地图上点一下您所在的位置，马上列出最近的 5 个点位和步行、电动车到达时间。',
   locating: '正在定位…',
   locate_failed: '无法获取位置，请在地图上点选您的位置',
   tap_map_hint: '点击地图选择您的位置',
@@ -145,6 +147,8 @@ const en = {
   lang_switch: '中文',
   lang_switch_label: '切换到中文',
   locate_me: 'Locate me',
+  empty_title: 'Find the nearest rest station',
+  empty_body: 'Press “Locate me” or tap where you are on the map: the 5 nearest points and the time to walk or ride there.',
   locating: 'Locating…',
   locate_failed: 'Location unavailable: tap the map where you are',
   tap_map_hint: 'Tap the map to set your location',
@@ -315,8 +319,8 @@ export const STATUS_COLOURS = {
   submitted: '#c92a2a',
   reopened: '#c92a2a',
   accepted: '#1864ab',
-  in_progress: '#e67700',
-  resolved: '#2b8a3e',
+  in_progress: '#b35c00',
+  resolved: '#237032',
   declined: '#495057',
 };
 

@@ -59,7 +59,7 @@ export function mapReady() {
   for (const s of ['pl-circles', 'pl-gaps', 'pl-proposals']) map.addSource(s, { type: 'geojson', data: empty });
   const before = map.getLayer('district-label') ? 'district-label' : undefined;
   map.addLayer({ id: 'pl-circle-fill', type: 'fill', source: 'pl-circles', paint: { 'fill-color': '#2f9e44', 'fill-opacity': 0.14 } }, before);
-  map.addLayer({ id: 'pl-circle-line', type: 'line', source: 'pl-circles', paint: { 'line-color': '#2b8a3e', 'line-width': 0.8, 'line-opacity': 0.6 } }, before);
+  map.addLayer({ id: 'pl-circle-line', type: 'line', source: 'pl-circles', paint: { 'line-color': '#237032', 'line-width': 0.8, 'line-opacity': 0.6 } }, before);
   map.addLayer({ id: 'pl-gap-fill', type: 'fill', source: 'pl-gaps', paint: { 'fill-color': '#e03131', 'fill-opacity': 0.35 } }, before);
   map.addLayer({ id: 'pl-gap-line', type: 'line', source: 'pl-gaps', paint: { 'line-color': '#c92a2a', 'line-width': 0.8 } }, before);
   map.addLayer({ id: 'pl-proposal', type: 'symbol', source: 'pl-proposals', layout: { 'icon-image': 'proposal', 'icon-allow-overlap': true, 'icon-ignore-placement': true } });

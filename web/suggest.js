@@ -45,7 +45,7 @@ export function mapReady() {
   });
   map.addLayer({
     id: 'pick-pin', type: 'circle', source: 'pick',
-    paint: { 'circle-radius': 11, 'circle-color': '#d9480f', 'circle-stroke-color': '#fff', 'circle-stroke-width': 4 },
+    paint: { 'circle-radius': 11, 'circle-color': '#c2410c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 4 },
   });
   // A tap on a suggestion shows its summary; in the form the pin still moves there, and the
   // "similar nearby" list offers "me too" for it.

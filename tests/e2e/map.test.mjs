@@ -220,7 +220,10 @@ describe('courier view', () => {
 
 /** Files a suggestion through the form; returns { id, token, page, problems }. */
 let filed = 0;
-async function fileSuggestion(vp, description, category = 'supplies', name = null) {
+// A 1×1 PNG (IHDR + IDAT + IEND), for the photo upload.
+const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+
+async function fileSuggestion(vp, description, category = 'supplies', name = null, photo = false) {
   const { page, problems } = await openPage(vp, '#suggest');
   filed += 1;
   // Each one at its own place, 100-odd metres apart.
@@ -230,6 +233,7 @@ async function fileSuggestion(vp, description, category = 'supplies', name = nul
   await page.click(`#suggest-form input[name="category"][value="${category}"]`, { force: true });
   await page.fill('#sg-desc', description);
   await page.fill('#sg-contact', '13912345678');
+  if (photo) await page.setInputFiles('#sg-photo', { name: 'gate.png', mimeType: 'image/png', buffer: PNG_1PX });
   if (name) await shot(page, `${name}-suggest-form`);
   await page.click('#sg-submit');
   await page.waitForSelector('#receipt', { timeout: 15000 });
@@ -243,7 +247,8 @@ describe('suggestions', () => {
     if (!apis.suggestPost) return t.skip('POST /api/v1/suggestions has not landed on this branch (suggest area)');
     for (const [name, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
       const text = `小区不让骑手进门，希望开通骑手码 e2e ${name} ${Date.now().toString(36)}`;
-      const { id, page, problems } = await fileSuggestion(vp, text, 'entry_access', name);
+      // The desktop one carries a photo (multipart upload).
+      const { id, page, problems } = await fileSuggestion(vp, text, 'entry_access', name, name === 'desktop');
       assert.ok(id.length > 0);
       await shot(page, `${name}-suggest-receipt`);
       const r = await get(`/api/v1/suggestions/${encodeURIComponent(id)}`);
@@ -251,6 +256,7 @@ describe('suggestions', () => {
       const rec = r.body.properties || r.body;
       assert.equal(rec.description, text);
       assert.equal(rec.category, 'entry_access');
+      if (name === 'desktop' && 'has_photo' in rec) assert.equal(rec.has_photo, true);
       // The public record never carries the contact.
       assert.ok(!JSON.stringify(r.body).includes('13912345678'));
       // On the map: the suggestions layer holds it.
@@ -334,6 +340,15 @@ describe('planner view', () => {
       const drawn = await page.evaluate(() => window.nuanxin.map.queryRenderedFeatures({ layers: ['pl-circle-fill', 'pl-gap-fill'] }).length);
       assert.ok(drawn > 0, 'no circle or gap drawn');
       assert.match(await page.textContent('#pl-summary'), /%/);
+      // The per-district table and CSV export (client-side download, UTF-8 with BOM).
+      assert.ok(await page.locator('#pl-table tbody tr').count() >= 1);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#pl-export-csv')]);
+      const csv = fs.readFileSync(await download.path(), 'utf8');
+      assert.ok(csv.startsWith('\ufeffadcode,name,area_km2,covered_km2,covered_share'), csv.slice(0, 80));
+      assert.match(csv, /430102,芙蓉区,/);
+      const [gj] = await Promise.all([page.waitForEvent('download'), page.click('#pl-export-geojson')]);
+      const fc = JSON.parse(fs.readFileSync(await gj.path(), 'utf8'));
+      assert.equal(fc.type, 'FeatureCollection');
       await shot(page, `${name}-planner`);
       assert.deepEqual(problems, []);
       await page.close();
