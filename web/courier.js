@@ -42,23 +42,26 @@ function save() {
 
 /** A radio group of big buttons (arrow keys move, as WAI-ARIA radiogroup). */
 function segmented(container, options, current, onPick) {
+  const hadFocus = container.contains(document.activeElement);
   clear(container);
   const buttons = options.map(([value, text, extra]) => el('button', {
     type: 'button', role: 'radio', 'aria-checked': String(value === current),
     tabindex: value === current ? '0' : '-1', dataset: { value }, class: extra || '',
     onclick: () => onPick(value),
   }, text));
-  container.addEventListener('keydown', (e) => {
-    const i = buttons.indexOf(document.activeElement);
-    if (i < 0) return;
+  // One handler per group (re-rendering replaces it rather than adding another).
+  container.onkeydown = (e) => {
+    const list = [...container.querySelectorAll('[role="radio"]')];
+    const i = list.indexOf(document.activeElement);
     const d = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
-    if (!d) return;
+    if (i < 0 || !d) return;
     e.preventDefault();
-    const b = buttons[(i + d + buttons.length) % buttons.length];
+    const b = list[(i + d + list.length) % list.length];
     b.focus();
     b.click();
-  });
+  };
   container.append(...buttons);
+  if (hadFocus) container.querySelector('[aria-checked="true"]')?.focus();
 }
 
 export function relabel() {

@@ -138,7 +138,11 @@ function renderForm(body) {
         onchange: () => { draft.category = c; loadSimilar(); },
       }),
       el('span', {}, label('category', c)))));
-  const photo = el('input', { id: 'sg-photo', type: 'file', name: 'photo', accept: PHOTO_TYPES.join(','), onchange: (e) => checkPhoto(e.target) });
+  const photoName = el('span', { class: 'file-name', id: 'sg-photo-name' }, draft.photo ? draft.photo.name : '');
+  const photo = el('input', {
+    id: 'sg-photo', type: 'file', name: 'photo', class: 'file-input', accept: PHOTO_TYPES.join(','), 'aria-describedby': 'sg-photo-label',
+    onchange: (e) => { checkPhoto(e.target); photoName.textContent = draft.photo ? draft.photo.name : ''; },
+  });
   const contact = el('input', { id: 'sg-contact', name: 'contact', type: 'text', autocomplete: 'tel', placeholder: t('contact_ph'), maxlength: '64', oninput: (e) => { draft.contact = e.target.value; } });
   contact.value = draft.contact;
   const role = el('select', { id: 'sg-role', name: 'role', onchange: (e) => { draft.role = e.target.value; } },
@@ -154,8 +158,8 @@ function renderForm(body) {
     el('div', { id: 'sg-similar' }),
     el('label', { for: 'sg-desc' }, el('span', {}, t('description')), counter),
     desc,
-    el('label', { for: 'sg-photo' }, t('photo')),
-    photo,
+    el('p', { class: 'label', id: 'sg-photo-label' }, t('photo')),
+    el('div', { class: 'file-row' }, photo, el('label', { for: 'sg-photo', class: 'btn small' }, t('choose_photo')), photoName),
     el('label', { for: 'sg-contact' }, t('contact')),
     contact,
     el('p', { class: 'privacy', id: 'sg-privacy' }, t('privacy_note')),

@@ -145,6 +145,13 @@ describe('page', () => {
         await page.click(`#tab-${view}`);
         await page.waitForSelector(`#view-${view}:not([hidden])`);
         assert.equal(await page.getAttribute(`#tab-${view}`, 'aria-selected'), 'true');
+        // Every visible control has an accessible name (label, aria-label(ledby) or text).
+        const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, input, select, textarea, a[href]')]
+          .filter((e) => e.offsetParent !== null || e.getClientRects().length)
+          .filter((e) => !(e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || e.textContent.trim()
+            || (e.id && document.querySelector(`label[for="${e.id}"]`)) || e.closest('label') || e.getAttribute('title')))
+          .map((e) => e.outerHTML.slice(0, 80)));
+        assert.deepEqual(unnamed, [], `${view}: unnamed controls`);
         await shot(page, `${name}-view-${view}`);
       }
       // No horizontal scrolling on a 360-px phone.
@@ -153,6 +160,18 @@ describe('page', () => {
       assert.deepEqual(problems.filter((p) => !ignorable(p)), []);
       await page.close();
     }
+  });
+
+  test('keyboard: tab to the kind choice and change it with the arrow keys', async () => {
+    const { page } = await openPage(DESKTOP);
+    await page.focus('#kind-seg [aria-checked="true"]');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.value), 'station');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.querySelector('#kind-seg [aria-checked="true"]').dataset.value === 'legal_aid');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.value), 'legal_aid');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => document.querySelector('#kind-seg [aria-checked="true"]').dataset.value === 'station');
+    await page.close();
   });
 
   test('English switch relabels the interface', async () => {
