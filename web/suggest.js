@@ -122,8 +122,15 @@ function render() {
   renderForm(body);
 }
 
+function setPin(lonLat) {
+  ctx.map?.getSource('pick')?.setData(lonLat
+    ? { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: lonLat } }
+    : { type: 'FeatureCollection', features: [] });
+}
+
 function renderForm(body) {
   picking = !draft.at;
+  setPin(draft.at);
   ctx.hint(picking ? t('suggest_pick') : '');
   const desc = el('textarea', {
     id: 'sg-desc', name: 'description', rows: '4', maxlength: '2000', required: true,
@@ -328,8 +335,8 @@ async function renderStatus(body, id) {
   ctx.hint('');
   body.append(el('p', { class: 'muted' }, t('loading')));
   let rec;
+  const mine = receipts().find((r) => r.id === id);
   try {
-    const mine = receipts().find((r) => r.id === id);
     const q = mine?.token ? `?${qs({ receipt: mine.token })}` : '';
     rec = await api(`/api/v1/suggestions/${encodeURIComponent(id)}${q}`);
   } catch (e) {
@@ -347,6 +354,10 @@ async function renderStatus(body, id) {
     el('h1', { class: 'h' }, t('status_title')),
     el('p', {}, statusBadge(p.status), ' ', el('strong', {}, label('category', p.category)), ' · ', el('code', {}, String(p.id ?? id))),
     el('p', { class: 'desc', id: 'status-desc' }, p.description || ''),
+    p.has_photo && mine?.token && el('img', {
+      class: 'photo', alt: t('photo'), loading: 'lazy',
+      src: `/api/v1/suggestions/${encodeURIComponent(id)}/photo?${qs({ receipt: mine.token })}`,
+    }),
     el('dl', { class: 'facts' },
       p.district_name && [el('dt', {}, t('district')), el('dd', {}, p.district_name)],
       p.collection_point && [el('dt', {}, label('kind', 'collection_point')), el('dd', {}, `${p.collection_point.name || ''}${Number.isFinite(p.collection_point.distance_m) ? ` · ${fmtDistance(p.collection_point.distance_m)}` : ''}`)],
@@ -358,6 +369,7 @@ async function renderStatus(body, id) {
       h.note ? el('p', { class: 'note' }, h.note) : null))),
   ));
   if (Array.isArray(loc) && Number.isFinite(loc[0])) {
+    setPin(loc);
     ctx.map.easeTo({ center: loc, zoom: Math.max(ctx.map.getZoom(), 14) });
   }
 }

@@ -287,6 +287,10 @@ describe('suggestions', () => {
       await page.click('#receipt-link');
       await page.waitForSelector('#status-page');
       assert.equal((await page.textContent('#status-desc')).trim(), text);
+      if (name === 'desktop') {
+        // The reporter (receipt kept on this device) sees their own photo.
+        await page.waitForFunction(() => { const i = document.querySelector('#status-page img.photo'); return i && i.complete && i.naturalWidth > 0; }, null, { timeout: 10000 });
+      }
       await shot(page, `${name}-suggest-status`);
       assert.deepEqual(problems, []);
       await page.close();
