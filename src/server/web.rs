@@ -543,6 +543,39 @@ mod tests {
         axum::serve(l, app).await.unwrap();
     }
 
+    #[tokio::test]
+    async fn configured_basemap_reaches_config_and_csp() {
+        let config = super::super::Config {
+            basemap_url: Some("https://tiles.example.org/{z}/{x}/{y}.png".into()),
+            basemap_attribution: Some("© OpenStreetMap".into()),
+            ..Default::default()
+        };
+        let app = router().with_state(AppState::new(
+            config,
+            crate::index::ServiceIndex::new(Vec::new()).unwrap(),
+        ));
+        let r = app
+            .clone()
+            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("img-src 'self' data: blob: https://tiles.example.org;"));
+        assert!(csp.contains("connect-src 'self' https://tiles.example.org;"));
+        let r = app
+            .oneshot(Request::get("/config.json").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let v: Value =
+            serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(
+            v["basemap_url"],
+            "https://tiles.example.org/{z}/{x}/{y}.png"
+        );
+    }
+
     #[test]
     fn origin_of_tile_templates() {
         assert_eq!(
