@@ -128,7 +128,10 @@ async function run() {
   document.body.dataset.plannerDrawn = '1';
   fitToArea(p.adcode);
   renderOut();
-  document.getElementById('pl-summary')?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  // Bring the results to the top of the panel (the panel is the scroll container).
+  const panel = document.getElementById('panel');
+  const summary = document.getElementById('pl-summary');
+  if (summary) panel.scrollTop = summary.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop - 8;
 }
 
 async function fitToArea(adcode) {
