@@ -1,0 +1,165 @@
+//! The README tells the truth: every `nuanxin …` command in its `sh` blocks runs as written
+//! (in a scratch directory, with the binary this build produced), and every local URL it links
+//! answers 200 from the application.
+//!
+//! `serve` lines would block, so they are checked by clap with `--help` appended: the flags
+//! before it must all parse. The server itself is started for real by `tests/api.rs`.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use nuanxin::index::ServiceIndex;
+use nuanxin::server::{self, AppState, Config};
+use nuanxin::suggestions::Store;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const README: &str = include_str!("../README.md");
+
+/// The lines of fenced `sh` blocks that invoke `nuanxin`, joined across `\` continuations.
+fn readme_commands() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_sh = false;
+    for line in README.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_sh = t == "```sh";
+            continue;
+        }
+        if in_sh && t.starts_with("nuanxin ") {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// Splits a shell command line into words (double quotes only, which is all the README uses).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            '#' if !quoted && cur.is_empty() => break,
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(cur);
+    }
+    words
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn shell_words_split_like_sh() {
+    assert_eq!(
+        shell_words(r#"nuanxin admin --name "芙蓉区 社工部" -k 5  # comment"#),
+        ["nuanxin", "admin", "--name", "芙蓉区 社工部", "-k", "5"]
+    );
+}
+
+#[test]
+fn every_readme_command_runs_as_written() {
+    let commands = readme_commands();
+    assert!(
+        commands.len() >= 6,
+        "README lost its CLI examples: {commands:?}"
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    // The commands refer to the repository's sample files by relative path.
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/samples"),
+        &scratch.path().join("data/samples"),
+    );
+    for line in commands {
+        let mut words = shell_words(&line);
+        let sub = words.get(1).cloned().unwrap_or_default();
+        if sub == "serve" {
+            words.push("--help".into());
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+            .args(&words[1..])
+            .current_dir(scratch.path())
+            .env("NUANXIN_DB_PATH", scratch.path().join("readme.db"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "README command failed: {line}\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !out.stdout.is_empty(),
+            "README command printed nothing: {line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_local_url_in_the_readme_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
+    let points = nuanxin::demo::demo_points();
+    store.replace_service_points(&points).unwrap();
+    let mut state = AppState::new(Config::default(), ServiceIndex::new(points).unwrap());
+    state.store = Some(store);
+    let app = server::router(state);
+
+    let prefix = "http://127.0.0.1:8080";
+    let mut paths: Vec<String> = README
+        .match_indices(prefix)
+        .map(|(i, _)| {
+            README[i + prefix.len()..]
+                .chars()
+                .take_while(|c| {
+                    !c.is_whitespace() && !matches!(c, ')' | '>' | '`' | '"' | '\'' | ';' | ',')
+                })
+                .collect()
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    assert!(paths.len() >= 6, "README lost its links: {paths:?}");
+    for path in paths {
+        let path = if path.is_empty() {
+            "/".to_string()
+        } else {
+            path
+        };
+        let resp = app
+            .clone()
+            .oneshot(Request::get(path.as_str()).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "README link {prefix}{path}");
+    }
+}
