@@ -363,6 +363,7 @@ describe('planner view', () => {
       const drawn = await page.evaluate(() => window.nuanxin.map.queryRenderedFeatures({ layers: ['pl-circle-fill', 'pl-gap-fill'] }).length);
       assert.ok(drawn > 0, 'no circle or gap drawn');
       assert.match(await page.textContent('#pl-summary'), /%/);
+      await shot(page, `${name}-planner`);
       // The per-district table and CSV export (client-side download, UTF-8 with BOM).
       assert.ok(await page.locator('#pl-table tbody tr').count() >= 1);
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#pl-export-csv')]);
@@ -372,7 +373,6 @@ describe('planner view', () => {
       const [gj] = await Promise.all([page.waitForEvent('download'), page.click('#pl-export-geojson')]);
       const fc = JSON.parse(fs.readFileSync(await gj.path(), 'utf8'));
       assert.equal(fc.type, 'FeatureCollection');
-      await shot(page, `${name}-planner`);
       assert.deepEqual(problems, []);
       await page.close();
     }
