@@ -171,6 +171,14 @@ describe('page', () => {
     assert.equal(await page.evaluate(() => document.activeElement.dataset.value), 'legal_aid');
     await page.keyboard.press('ArrowLeft');
     await page.waitForFunction(() => document.querySelector('#kind-seg [aria-checked="true"]').dataset.value === 'station');
+    // Without a pointer, a suggestion's place can be the map centre.
+    await page.click('#tab-suggest');
+    await page.focus('#sg-use-centre');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#sg-where.set');
+    const centre = await page.evaluate(() => window.nuanxin.map.getCenter().toArray());
+    const shown = (await page.textContent('#sg-where .coords')).split(',').map(Number);
+    assert.ok(Math.abs(shown[0] - centre[1]) < 1e-4 && Math.abs(shown[1] - centre[0]) < 1e-4, `${shown} vs ${centre}`);
     await page.close();
   });
 
