@@ -106,12 +106,16 @@ export function relabel() { if (ctx.view === 'suggest') show(ctx.viewArg); }
 export function onMapClick(e) {
   if (mode !== 'form' || e.defaultPrevented) return;
   const ll = e.lngLat.wrap();
-  draft.at = [ll.lng, ll.lat];
+  setAt([ll.lng, ll.lat]);
+}
+
+/** Sets the suggestion's place (a map tap, or the map centre for keyboard users). */
+function setAt(lonLat) {
+  draft.at = lonLat;
   picking = false;
   ctx.hint('');
-  ctx.map.getSource('pick')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: draft.at } });
   render();
-  loadSimilar();
+  document.getElementById('sg-where')?.focus();
 }
 
 function render() {
@@ -157,9 +161,13 @@ function renderForm(body) {
   const form = el('form', { id: 'suggest-form', class: 'form', novalidate: true, onsubmit: submit },
     el('h1', { class: 'h' }, t('suggest_title')),
     el('p', { class: 'muted' }, t('suggest_intro')),
-    el('div', { class: `where ${draft.at ? 'set' : ''}`, id: 'sg-where' },
+    el('div', { class: `where ${draft.at ? 'set' : ''}`, id: 'sg-where', tabindex: '-1' },
       el('span', {}, draft.at ? t('suggest_location_set') : t('suggest_pick')),
-      draft.at && el('span', { class: 'coords' }, `${draft.at[1].toFixed(5)}, ${draft.at[0].toFixed(5)}`)),
+      draft.at && el('span', { class: 'coords' }, `${draft.at[1].toFixed(5)}, ${draft.at[0].toFixed(5)}`),
+      el('button', {
+        type: 'button', class: 'link', id: 'sg-use-centre',
+        onclick: () => { const c = ctx.map.getCenter().wrap(); setAt([c.lng, c.lat]); },
+      }, t('use_centre'))),
     el('p', { class: 'label', id: 'sg-cat-label' }, t('category')),
     chips,
     el('div', { id: 'sg-similar' }),

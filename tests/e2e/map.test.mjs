@@ -171,6 +171,14 @@ describe('page', () => {
     assert.equal(await page.evaluate(() => document.activeElement.dataset.value), 'legal_aid');
     await page.keyboard.press('ArrowLeft');
     await page.waitForFunction(() => document.querySelector('#kind-seg [aria-checked="true"]').dataset.value === 'station');
+    // Without a pointer, a suggestion's place can be the map centre.
+    await page.click('#tab-suggest');
+    await page.focus('#sg-use-centre');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#sg-where.set');
+    const centre = await page.evaluate(() => window.nuanxin.map.getCenter().toArray());
+    const shown = (await page.textContent('#sg-where .coords')).split(',').map(Number);
+    assert.ok(Math.abs(shown[0] - centre[1]) < 1e-4 && Math.abs(shown[1] - centre[0]) < 1e-4, `${shown} vs ${centre}`);
     await page.close();
   });
 
@@ -363,6 +371,7 @@ describe('planner view', () => {
       const drawn = await page.evaluate(() => window.nuanxin.map.queryRenderedFeatures({ layers: ['pl-circle-fill', 'pl-gap-fill'] }).length);
       assert.ok(drawn > 0, 'no circle or gap drawn');
       assert.match(await page.textContent('#pl-summary'), /%/);
+      await shot(page, `${name}-planner`);
       // The per-district table and CSV export (client-side download, UTF-8 with BOM).
       assert.ok(await page.locator('#pl-table tbody tr').count() >= 1);
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#pl-export-csv')]);
@@ -372,7 +381,6 @@ describe('planner view', () => {
       const [gj] = await Promise.all([page.waitForEvent('download'), page.click('#pl-export-geojson')]);
       const fc = JSON.parse(fs.readFileSync(await gj.path(), 'utf8'));
       assert.equal(fc.type, 'FeatureCollection');
-      await shot(page, `${name}-planner`);
       assert.deepEqual(problems, []);
       await page.close();
     }
