@@ -99,7 +99,9 @@ with open(f"{work}/points.csv", "w", newline="") as f:
 PY
 
 section "nuanxin serve (release)"
-RUST_LOG=${BENCH_RUST_LOG:-warn} "$BIN" serve --listen 127.0.0.1:0 --db "$WORK/n.db" \
+SERVER_ENV=("RUST_LOG=${BENCH_RUST_LOG:-warn}")
+[ -n "${WORKER_THREADS:-}" ] && SERVER_ENV+=("NUANXIN_WORKER_THREADS=$WORKER_THREADS")
+env "${SERVER_ENV[@]}" "$BIN" serve --listen 127.0.0.1:0 --db "$WORK/n.db" \
   --data "$WORK/points.json" > "$WORK/server.out" 2> "$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
@@ -199,6 +201,7 @@ connections, ${DURATION} s after a 3 s warm-up, load generator on the same machi
 - Target: ≥ 30 000 requests/s with p99 ≤ 5 ms on this machine.
 - Load average (1, 5, 15 min) before the runs: $LOAD_BEFORE (other processes compete for the same CPUs when it is above ~0.5).
 - nuanxin errors: ${API_ERR:-none}
+- Server worker threads: ${WORKER_THREADS:-one per CPU}.
 - Server log level during the run: ${BENCH_RUST_LOG:-warn} (set BENCH_RUST_LOG=info to include per-request access logs).
 MD
 section "summary ($OUT)"
