@@ -1,7 +1,7 @@
 //! Coordinate systems used by Chinese map apps, and conversion to WGS-84.
 //!
 //! - [`Crs::Wgs84`]: GPS / OpenStreetMap (EPSG:4326); what the program uses inside.
-//! - [`Crs::Gcj02`]: the obfuscated system Amap (高德), Tencent and WeChat show; offset 100–700 m.
+//! - [`Crs::Gcj02`]: the obfuscated system Amap (高德), Tencent and WeChat show; offset 20–700 m.
 //! - [`Crs::Bd09`]: Baidu's further offset of GCJ-02.
 //!
 //! **GCJ-02 forward** is the widely published reverse-engineered polynomial ("eviltransform",
@@ -473,9 +473,9 @@ mod tests {
             let shifted = crs.from_wgs84(w);
             // Skip the ~1 km band where the shift crosses the border (module docs).
             prop_assume!(in_mainland_china(shifted));
-            // The shift is 100–700 m in the east but only tens of metres in parts of the west
-            // (regression: 96.89 E, 37.98 N moves about 25 m), so only require that it moved.
-            prop_assert!(geodesic_distance_m(w, shifted) > 1.0, "not shifted: {w:?}");
+            // The offset is never below 21 m in China's extent (prcoords over 200 000 random
+            // points: minimum 21.1 m, near 97.7° E 36.7° N); check it was applied.
+            prop_assert!(geodesic_distance_m(w, shifted) > 15.0, "not shifted: {w:?}");
             let back = crs.to_wgs84(shifted);
             prop_assert!(geodesic_distance_m(w, back) < 1e-3, "{w:?} → {shifted:?} → {back:?}");
             // And the other way: a position read off the app's map.

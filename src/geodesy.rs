@@ -129,7 +129,7 @@ pub fn ecef_from_unit_vector(u: [f64; 3]) -> [f64; 3] {
 
 /// The short-line series of the module docs, or `None` when the chord exceeds
 /// [`SHORT_LINE_MAX_CHORD_M`].
-fn short_line_distance_m(ua: [f64; 3], ub: [f64; 3]) -> Option<f64> {
+pub(crate) fn short_line_distance_m(ua: [f64; 3], ub: [f64; 3]) -> Option<f64> {
     let p = ecef_from_unit_vector(ua);
     let q = ecef_from_unit_vector(ub);
     let d = [q[0] - p[0], q[1] - p[1], q[2] - p[2]];
