@@ -99,7 +99,9 @@ with open(f"{work}/points.csv", "w", newline="") as f:
 PY
 
 section "nuanxin serve (release)"
-RUST_LOG=${BENCH_RUST_LOG:-warn} "$BIN" serve --listen 127.0.0.1:0 --db "$WORK/n.db" \
+SERVER_ENV=("RUST_LOG=${BENCH_RUST_LOG:-warn}")
+[ -n "${WORKER_THREADS:-}" ] && SERVER_ENV+=("NUANXIN_WORKER_THREADS=$WORKER_THREADS")
+env "${SERVER_ENV[@]}" "$BIN" serve --listen 127.0.0.1:0 --db "$WORK/n.db" \
   --data "$WORK/points.json" > "$WORK/server.out" 2> "$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
@@ -124,7 +126,20 @@ LUA
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 section "warm-up (3 s), then wrk: $CONNECTIONS connections, $THREADS threads, ${DURATION}s"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$WORK/nearest.lua" "$URL" >/dev/null
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/nearest.lua" "$URL" | tee "$WORK/wrk.txt"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS_BEFORE=$(cpu_ticks "$SERVER_PID")
+TIMEFORMAT='%U %S'
+{ time wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/nearest.lua" "$URL" > "$WORK/wrk.txt"; } 2> "$WORK/wrk.time"
+cat "$WORK/wrk.txt"
+TICKS_AFTER=$(cpu_ticks "$SERVER_PID")
+API_REQS=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
+# Server CPU time (user + system) per request, microseconds: independent of how much CPU
+# other processes took during the run.
+API_CPU_US=$(python3 -c "print(f'{($TICKS_AFTER - $TICKS_BEFORE) / $(getconf CLK_TCK) * 1e6 / $API_REQS:.1f}')")
+WRK_CPU_US=$(python3 -c "u, s = map(float, open('$WORK/wrk.time').read().split()[:2]); print(f'{(u + s) * 1e6 / $API_REQS:.1f}')")
+# What this machine would sustain with no other process: CPUs divided by the CPU time one
+# request costs the server and the load generator together.
+API_QUIET_RPS=$(python3 -c "print(round($(nproc) * 1e6 / ($API_CPU_US + $WRK_CPU_US)))")
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 
 to_ms() { # wrk latency like 1.23ms / 850.00us / 1.02s → milliseconds
@@ -198,7 +213,11 @@ connections, ${DURATION} s after a 3 s warm-up, load generator on the same machi
 - nuanxin / PostGIS throughput: **${RATIO}×**; PostGIS p99 / nuanxin p99: **${P99_RATIO}×**.
 - Target: ≥ 30 000 requests/s with p99 ≤ 5 ms on this machine.
 - Load average (1, 5, 15 min) before the runs: $LOAD_BEFORE (other processes compete for the same CPUs when it is above ~0.5).
+- CPU time per request (user + system, all threads), independent of other processes:
+  nuanxin server **${API_CPU_US} µs**, wrk **${WRK_CPU_US} µs**; with nothing else running, this
+  machine's $(nproc) CPUs would sustain about **${API_QUIET_RPS} requests/s** (server and wrk together).
 - nuanxin errors: ${API_ERR:-none}
+- Server worker threads: ${WORKER_THREADS:-one per CPU}.
 - Server log level during the run: ${BENCH_RUST_LOG:-warn} (set BENCH_RUST_LOG=info to include per-request access logs).
 MD
 section "summary ($OUT)"

@@ -1300,3 +1300,75 @@ fn real_binary_answers_over_http_and_stops_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+#[tokio::test]
+async fn arbitrary_query_values_never_give_a_5xx() {
+    let app = app();
+    let nasty = [
+        "",
+        "%",
+        "%ZZ",
+        "%FF%FE",
+        "-0",
+        "1e400",
+        "-1e400",
+        "0x10",
+        "１１２",
+        "NaN",
+        "-inf",
+        "%00",
+        "%E9%A9",
+        "999999999999999999999999",
+        "1,2,3,4,5",
+        ",,,",
+        "null",
+        "[1,2]",
+        "%3Cscript%3E",
+        "..",
+        "2026-02-30T25:61",
+    ];
+    let endpoints: &[(&str, &[&str])] = &[
+        (
+            "/api/v1/nearest",
+            &[
+                "lon", "lat", "crs", "k", "kind", "amenity", "mode", "open_now", "open_at",
+                "out_crs",
+            ],
+        ),
+        (
+            "/api/v1/within",
+            &["lon", "lat", "radius_m", "limit", "offset"],
+        ),
+        (
+            "/api/v1/points",
+            &["bbox", "limit", "offset", "kind", "access"],
+        ),
+        (
+            "/ogc/collections/station/items",
+            &["bbox", "limit", "offset", "datetime", "f"],
+        ),
+        ("/api/v1/districts", &["level", "parent"]),
+    ];
+    for (path, names) in endpoints {
+        for name in *names {
+            for v in nasty {
+                let uri = format!("{path}?lon=112.9&lat=28.1&radius_m=100&{name}={v}");
+                let r = get(&app, &uri).await;
+                assert!(r.status.as_u16() < 500, "{uri}: {}", r.status);
+                if !r.status.is_success() {
+                    assert_eq!(r.content_type(), "application/problem+json", "{uri}");
+                }
+            }
+        }
+    }
+    for id in ["%00", "%FF", "..%2F..%2Fetc", "a%20b", "%E9%A9"] {
+        for path in [
+            "/api/v1/points/",
+            "/ogc/collections/station/items/",
+            "/api/v1/districts/",
+        ] {
+            let r = get(&app, &format!("{path}{id}")).await;
+            assert!(r.status.as_u16() < 500, "{path}{id}: {}", r.status);
+        }
+    }
+}

@@ -134,6 +134,20 @@ fn http_get(addr: &str, path: &str) -> String {
     raw
 }
 
+fn http_post_json(addr: &str, path: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    raw
+}
+
 #[test]
 fn gdal_lists_every_collection_and_reads_every_feature() {
     if !ogrinfo_available() {
@@ -149,6 +163,17 @@ fn gdal_lists_every_collection_and_reads_every_feature() {
     }
     let server = start_server(&points);
     let url = format!("OAPIF:http://{}/ogc", server.addr);
+    for i in 0..3 {
+        let body = format!(
+            r#"{{"lon": {}, "lat": 28.2, "category": "rest", "description": "需要歇脚的地方 {i}"}}"#,
+            112.95 + 0.01 * f64::from(i)
+        );
+        let resp = http_post_json(&server.addr, "/api/v1/suggestions", &body);
+        assert!(
+            resp.starts_with("HTTP/1.1 201") || resp.starts_with("HTTP/1.1 200"),
+            "{resp}"
+        );
+    }
 
     // Summary of every layer: names and feature counts.
     let summary = ogrinfo(&["-ro", "-al", "-so", &url]);
@@ -161,7 +186,7 @@ fn gdal_lists_every_collection_and_reads_every_feature() {
             layers.insert(current.clone().unwrap(), n.trim().parse().unwrap());
         }
     }
-    let want_layers: BTreeMap<String, usize> = ServiceKind::ALL
+    let mut want_layers: BTreeMap<String, usize> = ServiceKind::ALL
         .iter()
         .map(|k| {
             (
@@ -170,9 +195,8 @@ fn gdal_lists_every_collection_and_reads_every_feature() {
             )
         })
         .collect();
-    let mut want_layers = want_layers;
-    // the suggestions module's collection; empty here (this server has no database)
-    want_layers.insert("suggestions".to_string(), 0);
+    // The suggestions collection is listed too, with the three submitted above.
+    want_layers.insert("suggestions".into(), 3);
     assert_eq!(layers, want_layers, "{summary}");
 
     // Every feature of every collection, 7 per page.
@@ -188,6 +212,10 @@ fn gdal_lists_every_collection_and_reads_every_feature() {
         assert_eq!(n, want.len(), "{kind}: features read");
         assert_eq!(ids, want, "{kind}: ids read");
     }
+
+    // Suggestions, two per page.
+    let out = ogrinfo(&["-ro", "-al", "-oo", "PAGE_SIZE=2", &url, "suggestions"]);
+    assert_eq!(out.matches("OGRFeature(").count(), 3, "{out}");
 
     // The collection-URL form GDAL also accepts, and one geometry checked.
     let p0 = &points[0];

@@ -62,7 +62,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !args.cors_origins.is_empty() {
         config.cors_origins = args.cors_origins;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = config.worker_threads.filter(|n| *n > 0) {
+        builder.worker_threads(n);
+    }
+    let runtime = builder
         .enable_all()
         .build()
         .context("starting the async runtime")?;

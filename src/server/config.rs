@@ -41,6 +41,8 @@ pub struct Config {
     pub basemap_attribution: Option<String>,
     /// Trust `X-Forwarded-For` for the client IP (only behind a reverse proxy). Default false.
     pub trust_forwarded_for: bool,
+    /// Threads answering requests. Default (`None`): one per CPU.
+    pub worker_threads: Option<usize>,
 }
 
 /// Submission rate limit per client IP (a token bucket).
@@ -80,6 +82,7 @@ impl Default for Config {
             basemap_url: None,
             basemap_attribution: None,
             trust_forwarded_for: false,
+            worker_threads: None,
         }
     }
 }

@@ -66,14 +66,13 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppEr
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "OpenMetrics text: nuanxin_http_requests_total, nuanxin_http_request_duration_seconds, nuanxin_index_points", content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let index = state.index();
-    for kind in ServiceKind::ALL {
-        // Scrapes are rare (seconds apart); a scan of the id map is cheap enough.
-        let n = index
-            .all_sorted()
-            .iter()
-            .filter(|p| p.kind == *kind)
-            .count();
+    let mut counts = [0usize; ServiceKind::ALL.len()];
+    for p in state.index().all_sorted() {
+        if let Some(i) = ServiceKind::ALL.iter().position(|k| *k == p.kind) {
+            counts[i] += 1;
+        }
+    }
+    for (kind, n) in ServiceKind::ALL.iter().zip(counts) {
         state.metrics.set_index_points(kind.as_str(), n);
     }
     (

@@ -42,7 +42,9 @@ use axum::Router;
 use chrono::NaiveDateTime;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Media type of GeoJSON (RFC 7946 §12).
 pub const GEOJSON: &str = "application/geo+json";
@@ -391,6 +393,38 @@ pub fn nav_links(location: LonLat, name: &str) -> NavLinks {
     }
 }
 
+/// [`nav_links`] through a process-wide cache keyed by the position's exact bits and the
+/// name (the links depend on nothing else), so a hot point's GCJ-02 / BD-09 conversion and
+/// URL formatting run once. A hit costs a hash of the name and an uncontended read lock.
+/// The cache is emptied when it exceeds [`NAV_CACHE_MAX`] entries.
+pub fn nav_links_cached(location: LonLat, name: &str) -> Arc<NavLinks> {
+    use std::hash::{Hash, Hasher};
+    type Cache = RwLock<HashMap<(u64, u64, u64), (Box<str>, Arc<NavLinks>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    let key = (location.lon.to_bits(), location.lat.to_bits(), h.finish());
+    if let Ok(map) = cache.read() {
+        if let Some((n, links)) = map.get(&key) {
+            if &**n == name {
+                return links.clone();
+            }
+        }
+    }
+    let links = Arc::new(nav_links(location, name));
+    if let Ok(mut map) = cache.write() {
+        if map.len() >= NAV_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, (name.into(), links.clone()));
+    }
+    links
+}
+
+/// Largest number of entries [`nav_links_cached`] keeps.
+pub const NAV_CACHE_MAX: usize = 200_000;
+
 /// How a point is rendered as a GeoJSON Feature (see [`PointFeature`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FeatureOptions {
@@ -436,7 +470,7 @@ impl Serialize for Properties<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let f = self.0;
         let p = f.point;
-        let nav = nav_links(p.location, &p.name);
+        let nav = nav_links_cached(p.location, &p.name);
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &p.id)?;
         m.serialize_entry("kind", p.kind.as_str())?;
@@ -660,7 +694,16 @@ fn geojson_response(body: Vec<u8>) -> Response {
 }
 
 fn to_json_bytes<T: Serialize>(v: &T) -> Result<Vec<u8>, AppError> {
-    serde_json::to_vec(v).map_err(|e| AppError::Internal(format!("serialising response: {e}")))
+    to_json_bytes_sized(v, 1024)
+}
+
+/// Serialises into a buffer of `capacity` bytes to start with (a feature of a service point
+/// is about 1 KB), sparing the reallocations of a growing buffer.
+fn to_json_bytes_sized<T: Serialize>(v: &T, capacity: usize) -> Result<Vec<u8>, AppError> {
+    let mut buf = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut buf, v)
+        .map_err(|e| AppError::Internal(format!("serialising response: {e}")))?;
+    Ok(buf)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -783,7 +826,10 @@ pub async fn nearest(State(state): State<AppState>, uri: Uri) -> Result<Response
         },
         links: Vec::new(),
     };
-    Ok(geojson_response(to_json_bytes(&body)?))
+    Ok(geojson_response(to_json_bytes_sized(
+        &body,
+        512 + 1200 * body.number_returned,
+    )?))
 }
 
 /// Service points within a radius.
@@ -1236,6 +1282,15 @@ mod tests {
             p.one("lon").unwrap_err().problem().param.as_deref(),
             Some("lon")
         );
+    }
+
+    #[test]
+    fn cached_navigation_links_equal_fresh_ones_and_follow_name_and_position() {
+        let a = LonLat::new(112.97092, 28.19860).unwrap();
+        let b = LonLat::new(112.97093, 28.19860).unwrap();
+        for (p, name) in [(a, "驿站"), (a, "驿站"), (a, "另一个"), (b, "驿站")] {
+            assert_eq!(*nav_links_cached(p, name), nav_links(p, name));
+        }
     }
 
     #[test]
