@@ -1,10 +1,132 @@
-//! (stub) subcommand; owned by the issue that builds it.
+//! `nuanxin admin`: officer tokens.
+//!
+//! ```text
+//! nuanxin admin create-token --role officer --adcode 430102 [--adcode 430103] [--name 张三] [--db nuanxin.db]
+//! nuanxin admin create-token --role admin --name 管理员
+//! nuanxin admin list-tokens [--db ...]
+//! nuanxin admin revoke-token --id 3 [--db ...]
+//! ```
+//!
+//! The token is printed once; the database keeps only its SHA-256 hash.
+
+use anyhow::{bail, Context};
+use nuanxin::suggestions::{OfficerRole, Store};
+use std::path::PathBuf;
 
 /// Arguments.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Create a bearer token and print it (once).
+    CreateToken {
+        /// `officer` (answers suggestions of its districts) or `admin` (everything).
+        #[arg(long)]
+        role: String,
+        /// District adcode (county or city) an officer handles; repeat for several.
+        #[arg(long = "adcode")]
+        adcodes: Vec<String>,
+        /// Display name (shown to officers and in the audit log).
+        #[arg(long)]
+        name: Option<String>,
+        /// Database file (default: `db_path` of the configuration, `./nuanxin.db`).
+        #[arg(long, env = "NUANXIN_DB_PATH")]
+        db: Option<PathBuf>,
+    },
+    /// List tokens (without the secrets).
+    ListTokens {
+        /// Database file.
+        #[arg(long, env = "NUANXIN_DB_PATH")]
+        db: Option<PathBuf>,
+    },
+    /// Revoke a token by id.
+    RevokeToken {
+        /// Token id (from list-tokens).
+        #[arg(long)]
+        id: i64,
+        /// Database file.
+        #[arg(long, env = "NUANXIN_DB_PATH")]
+        db: Option<PathBuf>,
+    },
+}
+
+fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
+    let path = match db {
+        Some(p) => p,
+        None => nuanxin::server::Config::load(None)
+            .map(|c| c.db_path)
+            .unwrap_or_else(|_| PathBuf::from("nuanxin.db")),
+    };
+    Store::open(&path).with_context(|| format!("opening database {}", path.display()))
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::CreateToken {
+            role,
+            adcodes,
+            name,
+            db,
+        } => {
+            let role: OfficerRole = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let districts = nuanxin::districts::Districts::embedded();
+            for a in &adcodes {
+                if districts.get(a).is_none() {
+                    bail!("--adcode: unknown adcode `{a}` (expected a Hunan county or city code, e.g. 430102)");
+                }
+            }
+            if role == OfficerRole::Officer && adcodes.is_empty() {
+                bail!("--adcode: an officer token needs at least one district");
+            }
+            let name = name.unwrap_or_else(|| match role {
+                OfficerRole::Admin => "admin".to_string(),
+                OfficerRole::Officer => format!("officer {}", adcodes.join(",")),
+            });
+            let store = open(db)?;
+            let (o, token) = store.create_token(role, &adcodes, &name)?;
+            eprintln!(
+                "created token id {} ({}, {}{}); it is shown only now:",
+                o.id,
+                role.as_str(),
+                name,
+                if adcodes.is_empty() {
+                    String::new()
+                } else {
+                    format!(", districts {}", adcodes.join(","))
+                }
+            );
+            println!("{token}");
+            Ok(())
+        }
+        Command::ListTokens { db } => {
+            let store = open(db)?;
+            for o in store.officers()? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}{}",
+                    o.id,
+                    o.role.as_str(),
+                    o.adcodes.join(","),
+                    o.name,
+                    o.created_at.to_rfc3339(),
+                    o.revoked_at
+                        .map(|t| format!("\trevoked {}", t.to_rfc3339()))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::RevokeToken { id, db } => {
+            let store = open(db)?;
+            if !store.revoke_token(id)? {
+                bail!("--id: no active token {id}");
+            }
+            eprintln!("revoked token {id}");
+            Ok(())
+        }
+    }
 }

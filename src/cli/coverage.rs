@@ -1,10 +1,397 @@
-//! (stub) subcommand; owned by the issue that builds it.
+//! `nuanxin coverage`: coverage of an area by service circles, a per-district table, gap
+//! polygons and proposals for new sites.
+//!
+//! ```text
+//! nuanxin coverage --adcode 430100 --mode ebike --minutes 5 --propose 5 --gaps gaps.geojson
+//! ```
 
-/// Arguments.
+use anyhow::{bail, Context};
+use nuanxin::coverage::analysis::{self, CoverageReport, DemandPoint, Progress, Site};
+use nuanxin::coverage::{AreaSpec, Candidates, CoverageOptions};
+use nuanxin::crs::Crs;
+use nuanxin::districts::Districts;
+use nuanxin::index::{Filter, ServiceIndex};
+use nuanxin::model::{Bbox, LonLat, ServiceKind};
+use nuanxin::travel::TravelMode;
+use std::path::PathBuf;
+
+/// Arguments (boxed so that the `Command` enum stays small).
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    inner: Box<CoverageArgs>,
+}
+
+/// The options of `nuanxin coverage`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("area").required(true).args(["adcode", "bbox", "geometry"])))]
+pub struct CoverageArgs {
+    /// District or city adcode (GB/T 2260), e.g. 430100 (长沙市) or 430102 (芙蓉区).
+    #[arg(long)]
+    pub adcode: Option<String>,
+    /// Area as a box `west,south,east,north` (degrees; west > east crosses the antimeridian).
+    #[arg(long, allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// Area as a GeoJSON file holding a Polygon or MultiPolygon (geometry, Feature or the
+    /// first feature of a FeatureCollection), WGS-84.
+    #[arg(long)]
+    pub geometry: Option<PathBuf>,
+    /// Travel mode: walk (5 km/h) or ebike (15 km/h); speeds come from nuanxin.toml `speeds`.
+    #[arg(long, default_value = "walk")]
+    pub mode: TravelMode,
+    /// Travel time, minutes.
+    #[arg(long, default_value_t = 5.0)]
+    pub minutes: f64,
+    /// Station kinds that count (repeatable); default all kinds.
+    #[arg(long = "kind")]
+    pub kinds: Vec<ServiceKind>,
+    /// H3 resolution 0..=15 (9: cells of 0.105 km², edge ≈ 201 m).
+    #[arg(long, default_value_t = analysis::DEFAULT_RESOLUTION)]
+    pub resolution: u8,
+    /// Only stations open at this local (UTC+8) time, e.g. 2026-01-15T20:30.
+    #[arg(long)]
+    pub open_at: Option<String>,
+    /// Write the gap polygons (GeoJSON FeatureCollection) to this file.
+    #[arg(long)]
+    pub gaps: Option<PathBuf>,
+    /// Propose this many new sites (greedy maximal covering).
+    #[arg(long, default_value_t = 0)]
+    pub propose: usize,
+    /// Candidate sites: `uncovered` (cell centres not yet covered, default), `all`, or a GeoJSON
+    /// file of Point features.
+    #[arg(long, default_value = "uncovered")]
+    pub candidates: String,
+    /// Demand: a GeoJSON file of Point features weighted by `--weight-property`.
+    #[arg(long)]
+    pub demand: Option<PathBuf>,
+    /// Name of the demand weight property (missing → 1).
+    #[arg(long, default_value = "weight")]
+    pub weight_property: String,
+    /// Service points file (GeoJSON, CSV, XLSX); default the embedded demo data.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Coordinate system of `--data`.
+    #[arg(long, default_value = "wgs84")]
+    pub crs: Crs,
+    /// Refuse areas needing more cells than this.
+    #[arg(long, default_value_t = analysis::DEFAULT_MAX_CELLS)]
+    pub max_cells: usize,
+    /// Print the whole report as JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the maximal-covering instance (uncovered cells, candidates, coverage sets) and
+    /// the greedy solution as JSON to this file, for comparison with exact solvers.
+    #[arg(long, hide = true)]
+    pub export_mclp: Option<PathBuf>,
+}
+
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, stage: &str, total: u64) {
+        self.0.set_message(stage.to_string());
+        self.0.set_position(0);
+        self.0.set_length(total);
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+fn read_area_geometry(path: &PathBuf) -> anyhow::Result<geo::MultiPolygon<f64>> {
+    let v = read_json(path)?;
+    let g = match v["type"].as_str() {
+        Some("FeatureCollection") => v["features"][0]["geometry"].clone(),
+        Some("Feature") => v["geometry"].clone(),
+        _ => v,
+    };
+    let geom: geojson::Geometry = serde_json::from_value(g)
+        .with_context(|| format!("{}: not a GeoJSON geometry", path.display()))?;
+    match geo::Geometry::<f64>::try_from(geom.value) {
+        Ok(geo::Geometry::Polygon(p)) => Ok(geo::MultiPolygon(vec![p])),
+        Ok(geo::Geometry::MultiPolygon(m)) => Ok(m),
+        _ => bail!(
+            "{}: the geometry must be a Polygon or MultiPolygon",
+            path.display()
+        ),
+    }
+}
+
+fn read_points(path: &PathBuf) -> anyhow::Result<Vec<(LonLat, serde_json::Value)>> {
+    let v = read_json(path)?;
+    let fs = v["features"]
+        .as_array()
+        .with_context(|| format!("{}: not a GeoJSON FeatureCollection", path.display()))?;
+    fs.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let c = &f["geometry"]["coordinates"];
+            let (lon, lat) = match (c[0].as_f64(), c[1].as_f64(), f["geometry"]["type"].as_str()) {
+                (Some(lon), Some(lat), Some("Point")) => (lon, lat),
+                _ => bail!(
+                    "{}: feature {i} (0-based): field `geometry` must be a Point [lon, lat]",
+                    path.display()
+                ),
+            };
+            let p = LonLat::new(lon, lat).map_err(|e| {
+                anyhow::anyhow!("{}: feature {i}: field `geometry`: {e}", path.display())
+            })?;
+            Ok((p, f.clone()))
+        })
+        .collect()
+}
+
+fn display_width(s: &str) -> usize {
+    s.chars().map(|c| if c >= '\u{2E80}' { 2 } else { 1 }).sum()
+}
+
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(display_width(s))))
+}
+
+fn print_report(r: &CoverageReport) {
+    let area = match (&r.area.name, &r.area.adcode) {
+        (Some(n), Some(a)) => format!("{n} ({a})"),
+        _ => r.area.kind.clone(),
+    };
+    let travel = match (r.parameters.mode, r.parameters.minutes) {
+        (Some(m), Some(min)) => format!("{} {min} min, ", m.as_str()),
+        _ => String::new(),
+    };
+    println!(
+        "{area}: {travel}radius {:.0} m, H3 resolution {} ({} cells, mean edge {:.0} m); boundary {:.1} km²",
+        r.parameters.radius_m,
+        r.parameters.resolution,
+        r.summary.cells,
+        r.parameters.cell_edge_m,
+        r.area.boundary_area_km2
+    );
+    let kinds = if r.parameters.kinds.is_empty() {
+        "all kinds".to_string()
+    } else {
+        r.parameters
+            .kinds
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "stations ({kinds}) reaching the area: {}",
+        r.summary.stations
+    );
+    for w in &r.warnings {
+        println!("warning: {w}");
+    }
+    println!();
+    let demand = r.summary.demand_total.is_some();
+    print!(
+        "{}{}{:>12}{:>14}{:>11}",
+        pad("adcode", 8),
+        pad("name", 14),
+        "area km²",
+        "covered km²",
+        "covered %"
+    );
+    if demand {
+        print!("{:>12}{:>10}", "demand", "demand %");
+    }
+    println!();
+    for d in &r.districts {
+        print!(
+            "{}{}{:>12.2}{:>14.2}{:>11.1}",
+            pad(d.adcode.as_deref().unwrap_or("-"), 8),
+            pad(&d.name, 14),
+            d.area_km2,
+            d.covered_km2,
+            d.covered_percent
+        );
+        if let (Some(t), Some(c)) = (d.demand_total, d.demand_covered) {
+            print!(
+                "{t:>12.1}{:>10.1}",
+                if t > 0.0 { 100.0 * c / t } else { 0.0 }
+            );
+        }
+        println!();
+    }
+    print!(
+        "{}{}{:>12.2}{:>14.2}{:>11.1}",
+        pad("", 8),
+        pad("合计 total", 14),
+        r.summary.area_km2,
+        r.summary.covered_km2,
+        r.summary.covered_percent
+    );
+    if let (Some(t), Some(p)) = (r.summary.demand_total, r.summary.demand_covered_percent) {
+        print!("{t:>12.1}{p:>10.1}");
+    }
+    println!();
+    if !r.proposals.is_empty() {
+        println!();
+        println!(
+            "proposed new sites (greedy maximal covering; ≥ 63.2 % of the optimum guaranteed):"
+        );
+        println!(
+            "{:>3}  {:>11} {:>10}  {:<8}{:>7}{:>11}{:>9}{:>17}",
+            "#", "lon", "lat", "adcode", "cells", "added km²", "added %", "covered % after"
+        );
+        for p in &r.proposals {
+            println!(
+                "{:>3}  {:>11.6} {:>10.6}  {:<8}{:>7}{:>11.3}{:>9.2}{:>17.1}",
+                p.rank,
+                p.location.lon,
+                p.location.lat,
+                p.adcode.as_deref().unwrap_or("-"),
+                p.added_cells,
+                p.added_km2,
+                p.added_percent,
+                p.covered_percent_after
+            );
+        }
+    }
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let args = *args.inner;
+    let area = if let Some(a) = &args.adcode {
+        AreaSpec::Adcode(a.clone())
+    } else if let Some(b) = &args.bbox {
+        AreaSpec::Bbox(Bbox::parse(b).context("--bbox")?)
+    } else if let Some(g) = &args.geometry {
+        AreaSpec::Geometry(read_area_geometry(g)?)
+    } else {
+        bail!("give the area with --adcode, --bbox or --geometry");
+    };
+    if !(args.minutes.is_finite() && args.minutes > 0.0) {
+        bail!("--minutes must be a number > 0; got {}", args.minutes);
+    }
+    let speeds = nuanxin::server::Config::load(None)
+        .map(|c| c.speeds)
+        .map_err(|e| anyhow::anyhow!("nuanxin.toml: {e}"))?;
+    let points = match &args.data {
+        Some(path) => {
+            let options = nuanxin::import::ImportOptions {
+                crs: args.crs,
+                ..Default::default()
+            };
+            nuanxin::import::import_file(path, &options)?.points
+        }
+        None => nuanxin::demo::demo_points(),
+    };
+    let index = ServiceIndex::new(points)?;
+    let open_at = match &args.open_at {
+        None => None,
+        Some(s) => Some(
+            ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+                .iter()
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+                .with_context(|| format!("--open-at `{s}` is not a time like 2026-01-15T20:30"))?,
+        ),
+    };
+    let mut options = CoverageOptions::new(speeds.radius_m(args.mode, args.minutes));
+    options.travel = Some((args.mode, args.minutes));
+    options.filter = Filter {
+        kinds: args.kinds.clone(),
+        open_at,
+        ..Filter::default()
+    };
+    options.resolution = nuanxin::coverage::resolution(args.resolution)?;
+    options.max_cells = args.max_cells;
+    options.propose = args.propose;
+    options.gaps = args.gaps.is_some() || args.json;
+    options.candidates = match args.candidates.as_str() {
+        "uncovered" | "uncovered_cells" => Candidates::Uncovered,
+        "all" | "all_cells" => Candidates::All,
+        file => {
+            let path = PathBuf::from(file);
+            let sites = read_points(&path)?
+                .into_iter()
+                .map(|(location, f)| Site {
+                    id: f
+                        .get("id")
+                        .or_else(|| f["properties"].get("id"))
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+                    location,
+                })
+                .collect();
+            Candidates::Sites(sites)
+        }
+    };
+    if let Some(path) = &args.demand {
+        options.demand = read_points(path)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, (location, f))| {
+                let weight = match f["properties"].get(&args.weight_property) {
+                    None | Some(serde_json::Value::Null) => 1.0,
+                    Some(w) => w
+                        .as_f64()
+                        .or_else(|| w.as_str().and_then(|s| s.trim().parse().ok()))
+                        .filter(|w: &f64| w.is_finite() && *w >= 0.0)
+                        .with_context(|| {
+                            format!(
+                                "{}: feature {i}: field `{}` must be a number ≥ 0; got {w}",
+                                path.display(),
+                                args.weight_property
+                            )
+                        })?,
+                };
+                Ok(DemandPoint { location, weight })
+            })
+            .collect::<anyhow::Result<_>>()?;
+    }
+    let districts = Districts::embedded();
+
+    if let Some(path) = &args.export_mclp {
+        let (inst, chosen, added, secs) =
+            analysis::maximal_covering_instance(&index, districts, &area, &options)?;
+        let out = serde_json::json!({
+            "instance": inst,
+            "greedy": {"chosen": chosen, "added_weight": added, "seconds": secs},
+        });
+        std::fs::write(path, serde_json::to_vec(&out)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "wrote {}: {} demand cells, {} candidates, greedy added {added:.4} in {secs:.3} s",
+            path.display(),
+            inst.weights.len(),
+            inst.candidates.len()
+        );
+        return Ok(());
+    }
+
+    let bar = indicatif::ProgressBar::new(1).with_style(
+        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let progress = Bar(bar);
+    let report = analysis::analyze(&index, districts, &area, &options, &progress)?;
+    progress.0.finish_and_clear();
+
+    if let Some(path) = &args.gaps {
+        std::fs::write(path, serde_json::to_vec(&report.gaps)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+        if let Some(path) = &args.gaps {
+            println!();
+            println!(
+                "gap polygons: {} ({} features)",
+                path.display(),
+                report.gaps["features"].as_array().map_or(0, Vec::len)
+            );
+        }
+    }
+    Ok(())
 }

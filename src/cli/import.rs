@@ -1,10 +1,149 @@
-//! (stub) subcommand; owned by the issue that builds it.
+//! `nuanxin import FILE`: check a GeoJSON, CSV or XLSX file of service points and report
+//! every problem as `line N, field F: reason`; optionally write the accepted points as
+//! WGS-84 GeoJSON. Exits non-zero when the import is rejected.
+
+use anyhow::Context;
+use nuanxin::crs::Crs;
+use nuanxin::import::{
+    import_file, to_geojson, ImportError, ImportOptions, ImportReport, Issue, Severity,
+};
+use nuanxin::model::ServiceKind;
+use std::path::PathBuf;
 
 /// Arguments.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The file: .geojson/.json, .csv (UTF-8, UTF-8 with BOM or GBK) or .xlsx.
+    file: PathBuf,
+    /// Coordinate system of the file: wgs84 (GPS, OpenStreetMap), gcj02 (Amap/高德, Tencent,
+    /// WeChat) or bd09 (Baidu).
+    #[arg(long, default_value = "wgs84")]
+    crs: Crs,
+    /// Kind for rows without a 类型/kind value: station, legal_aid, rider_friendly_community,
+    /// collection_point (or the Chinese name).
+    #[arg(long, value_parser = parse_kind)]
+    kind: Option<ServiceKind>,
+    /// Import the valid rows and list the bad ones (default: reject the whole file).
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Adcode of the service area (city such as 430100 or district such as 430102); points
+    /// outside get a warning. Repeat for several.
+    #[arg(long = "service-area", value_name = "ADCODE", value_parser = parse_area)]
+    service_area: Vec<String>,
+    /// Write the accepted points, converted to WGS-84, as GeoJSON to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the report as JSON on stdout (`records`, `imported`, `issues` with
+    /// `line`/`row`/`feature`, `field`, `severity`, `reason`).
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_kind(s: &str) -> Result<ServiceKind, String> {
+    nuanxin::import::fields::parse_kind(s).map_err(|e| e.to_string())
+}
+
+fn parse_area(s: &str) -> Result<String, String> {
+    let d = nuanxin::districts::Districts::embedded();
+    match d.get(s.trim()) {
+        Some(_) => Ok(s.trim().to_string()),
+        None => Err(format!(
+            "`{s}` is not the adcode of a shipped district or city (e.g. 430100 长沙市, 430102 芙蓉区)"
+        )),
+    }
+}
+
+fn print_issues(issues: &[Issue]) {
+    for i in issues {
+        let tag = match i.severity {
+            Severity::Error => "error",
+            Severity::Skipped => "skipped",
+            Severity::Warning => "warning",
+        };
+        eprintln!("  {tag}: {i}");
+    }
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let opts = ImportOptions {
+        crs: args.crs,
+        default_kind: args.kind,
+        skip_invalid: args.skip_invalid,
+        service_area: args.service_area.clone(),
+        source: None,
+    };
+    let report = match import_file(&args.file, &opts) {
+        Ok(r) => r,
+        Err(e @ ImportError::Rejected { .. }) => {
+            if let ImportError::Rejected {
+                issues, records, ..
+            } = &e
+            {
+                if args.json {
+                    let v = serde_json::json!({
+                        "file": args.file.display().to_string(),
+                        "accepted": false,
+                        "records": records,
+                        "imported": 0,
+                        "issues": issues,
+                    });
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                } else {
+                    eprintln!("{}:", args.file.display());
+                    print_issues(issues);
+                }
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e).with_context(|| format!("importing {}", args.file.display())),
+    };
+    if args.json {
+        let v = serde_json::json!({
+            "file": args.file.display().to_string(),
+            "accepted": true,
+            "crs": report.crs,
+            "encoding": report.encoding,
+            "records": report.records,
+            "imported": report.points.len(),
+            "issues": report.issues,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print_summary(&args, &report);
+    }
+    if let Some(out) = &args.out {
+        std::fs::write(out, to_geojson(&report.points))
+            .with_context(|| format!("writing {}", out.display()))?;
+        if !args.json {
+            println!(
+                "wrote {} point(s) to {}",
+                report.points.len(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_summary(args: &Args, report: &ImportReport) {
+    println!(
+        "{}: {} record(s) read, {} imported, {} not imported, {} warning(s); crs {} converted to WGS-84",
+        args.file.display(),
+        report.records,
+        report.points.len(),
+        report.rejected_records(),
+        report.warnings().count(),
+        report.crs.as_str(),
+    );
+    if let Some(enc) = report.encoding {
+        println!("  encoding: {enc}");
+    }
+    for k in ServiceKind::ALL {
+        let n = report.points.iter().filter(|p| p.kind == *k).count();
+        if n > 0 {
+            println!("  {} {} ({}): {n}", k.label_zh(), k.label_en(), k.as_str());
+        }
+    }
+    print_issues(&report.issues);
 }

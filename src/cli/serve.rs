@@ -1,10 +1,230 @@
-//! (stub) subcommand; owned by the issue that builds it.
+//! `nuanxin serve`: runs the HTTP server.
+//!
+//! Configuration: defaults ← `nuanxin.toml` (or `--config FILE`) ← `NUANXIN_*` environment
+//! ← flags. Service points come from the database (`db_path`); when it holds none, it is
+//! seeded from `--data` files (GeoJSON, CSV, XLSX through the importer, or a JSON array of
+//! service-point records as the API's model serialises them) or else from the embedded demo
+//! data. Prints the URLs on standard output; logs (with a request id per request) go to
+//! standard error, filtered by `RUST_LOG` (default `info`). Stops gracefully on SIGTERM or
+//! Ctrl-C: in-flight requests finish, new connections are refused.
+
+use anyhow::{anyhow, bail, Context};
+use nuanxin::crs::Crs;
+use nuanxin::index::ServiceIndex;
+use nuanxin::model::{LonLat, ServicePoint};
+use nuanxin::server::{self, AppState, Config};
+use nuanxin::suggestions::Store;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Arguments.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Configuration file (TOML). Default: `nuanxin.toml` in the working directory, if present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// SQLite database file (suggestions, edited service points).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Service-point file to seed an empty database with (repeatable).
+    #[arg(long = "data", value_name = "FILE")]
+    pub data: Vec<PathBuf>,
+    /// Coordinate system of the `--data` files: wgs84, gcj02 or bd09.
+    #[arg(long, value_name = "CRS")]
+    pub data_crs: Option<Crs>,
+    /// Origin allowed by CORS (repeatable; `*` allows any).
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    init_tracing();
+    let mut config =
+        Config::load(args.config.as_deref()).map_err(|e| anyhow!("configuration error: {e}"))?;
+    if let Some(l) = args.listen {
+        config.listen = l;
+    }
+    if let Some(db) = args.db {
+        config.db_path = db;
+    }
+    if !args.data.is_empty() {
+        config.data = args.data;
+    }
+    if let Some(crs) = args.data_crs {
+        config.data_crs = crs;
+    }
+    if !args.cors_origins.is_empty() {
+        config.cors_origins = args.cors_origins;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(config))
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.db_path)
+        .with_context(|| format!("opening the database {}", config.db_path.display()))?;
+    let points = load_points(&config, &store)?;
+    // Load the embedded country boundaries now rather than in the first request.
+    nuanxin::crs::in_mainland_china(LonLat {
+        lon: 112.97,
+        lat: 28.2,
+    });
+    let count = points.len();
+    let index = ServiceIndex::new(points).context("building the spatial index")?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(config, index).with_store(Arc::new(store));
+    let app = server::router(state);
+
+    let shown = if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    // Printing is best effort: a closed standard output (a supervisor that read only the
+    // first line) must not stop the server.
+    let banner = format!(
+        "Listening on http://{shown}/\n  暖新地图 Map       http://{shown}/\n  API 文档 docs      http://{shown}/api/docs\n  OGC API Features  http://{shown}/ogc\n  {count} service points; Ctrl-C to stop\n"
+    );
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+    drop(out);
+    tracing::info!(%addr, points = count, "server started");
+
+    // connect info: the client IP for the suggestion rate limit and supporter dedupe
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// The service points to serve: the database's; when it holds none, the `data` files (or the
+/// demo data) stored into it first. If the store does not keep them (no database support),
+/// the loaded points are served directly.
+fn load_points(config: &Config, store: &Store) -> anyhow::Result<Vec<ServicePoint>> {
+    let stored = store
+        .service_points()
+        .context("reading stored service points")?;
+    if !stored.is_empty() {
+        if !config.data.is_empty() {
+            tracing::warn!(
+                points = stored.len(),
+                "the database already holds service points; `data` files are not imported again"
+            );
+        }
+        return Ok(stored);
+    }
+    let initial = if config.data.is_empty() {
+        let demo = nuanxin::demo::demo_points();
+        tracing::info!(points = demo.len(), "seeding with the embedded demo data");
+        demo
+    } else {
+        let mut all = Vec::new();
+        for path in &config.data {
+            let pts = read_points_file(path, config.data_crs)?;
+            tracing::info!(file = %path.display(), points = pts.len(), "loaded service points");
+            all.extend(pts);
+        }
+        all
+    };
+    store
+        .replace_service_points(&initial)
+        .context("storing the initial service points")?;
+    let reread = store
+        .service_points()
+        .context("reading stored service points")?;
+    Ok(if reread.is_empty() { initial } else { reread })
+}
+
+/// Reads one data file: a JSON array of service-point records (the model's own serialisation,
+/// e.g. a database dump), or any format the importer reads.
+fn read_points_file(path: &Path, crs: Crs) -> anyhow::Result<Vec<ServicePoint>> {
+    let is_json = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        if text.trim_start().starts_with('[') {
+            let mut points: Vec<ServicePoint> = serde_json::from_str(&text).with_context(|| {
+                format!("{}: not a JSON array of service points", path.display())
+            })?;
+            for (i, p) in points.iter_mut().enumerate() {
+                p.validate()
+                    .map_err(|e| anyhow!("{}: record {}: {e}", path.display(), i + 1))?;
+                if crs != Crs::Wgs84 {
+                    p.location = crs.to_wgs84(p.location);
+                    p.entrance = p.entrance.map(|e| crs.to_wgs84(e));
+                    if let Some(outline) = &mut p.outline {
+                        for ring in outline.iter_mut() {
+                            for c in ring.iter_mut() {
+                                if let Ok(ll) = LonLat::new(c[0], c[1]) {
+                                    let w = crs.to_wgs84(ll);
+                                    *c = [w.lon, w.lat];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return Ok(points);
+        }
+    }
+    let options = nuanxin::import::ImportOptions {
+        crs,
+        ..Default::default()
+    };
+    match nuanxin::import::import_file(path, &options) {
+        Ok(report) => Ok(report.points),
+        Err(e) => bail!("importing {}: {e}", path.display()),
+    }
 }

@@ -1,32 +1,233 @@
-//! Importers of service points: GeoJSON, CSV and XLSX, with row-level errors.
-//! (stub; the core-library issue fills it in)
+//! Importers of service points: GeoJSON ([`geojson`]), CSV ([`csv`]) and XLSX ([`xlsx`]),
+//! with row-level errors.
+//!
+//! Every import declares the coordinate system of its positions ([`ImportOptions::crs`],
+//! WGS-84 by default) and converts them to WGS-84 with [`crate::crs`]. Each problem is an
+//! [`Issue`] naming where (CSV line, spreadsheet row, GeoJSON feature), the field and the
+//! reason. An import is all-or-nothing: one error rejects the whole file
+//! ([`ImportError::Rejected`]) unless [`ImportOptions::skip_invalid`] is set, in which case
+//! the bad records are left out and listed. No value is ever changed silently: a suspicious
+//! value is an error, and an `adcode` that disagrees with the position is kept and warned
+//! about. Only surrounding whitespace is trimmed. A missing `adcode` is filled from the
+//! district the position lies in ([`crate::districts::Districts::county_at`]); a missing id
+//! is derived from kind, name and position (stable across re-imports).
+//!
+//! Column names and value vocabularies (Chinese or English) are in [`fields`].
+//!
+//! ```
+//! use nuanxin::crs::Crs;
+//! use nuanxin::import::{csv::import_csv_str, ImportError, ImportOptions};
+//!
+//! // A position copied from Amap (GCJ-02), Chinese headers and labels.
+//! let opts = ImportOptions { crs: Crs::Gcj02, ..ImportOptions::default() };
+//! let ok = "名称,类型,经度,纬度,设施\n五一广场驿站,驿站,112.976341,28.195346,饮水、充电\n";
+//! let report = import_csv_str(ok, &opts).unwrap();
+//! // Converted to WGS-84 (independent conversion of this metro station: 112.970804, 28.198783).
+//! assert!((report.points[0].location.lon - 112.970804).abs() < 1e-5);
+//! assert_eq!(report.points[0].adcode.as_deref(), Some("430105"));
+//!
+//! // A comma as the decimal separator rejects the file and names line and field.
+//! let bad = "名称,类型,经度,纬度\n站,驿站,\"112,976341\",28.195346\n";
+//! let Err(ImportError::Rejected { issues, .. }) = import_csv_str(bad, &opts) else { panic!() };
+//! assert!(issues[0].to_string().starts_with("line 2, field lon: `112,976341` uses a comma"));
+//! ```
+
+pub mod csv;
+pub mod fields;
+pub mod geojson;
+mod record;
+pub mod xlsx;
 
 use crate::crs::Crs;
 use crate::model::{ServiceKind, ServicePoint};
+use std::fmt;
 use std::path::Path;
 
 /// How to read a file.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
-    /// Coordinate system of the file's positions.
+    /// Coordinate system of the file's positions (default WGS-84).
     pub crs: Crs,
-    /// Kind for rows that do not say.
+    /// Kind for records that do not say.
     pub default_kind: Option<ServiceKind>,
-    /// Keep the valid rows when some are bad (otherwise all-or-nothing).
+    /// Keep the valid records when some are bad (otherwise all-or-nothing).
     pub skip_invalid: bool,
+    /// Adcodes (cities such as `430100` or counties such as `430102`) of the service area;
+    /// a point outside all of them gets a warning. Empty: no check.
+    pub service_area: Vec<String>,
+    /// Value for `source` when a record has none (e.g. the file name).
+    pub source: Option<String>,
+}
+
+/// A file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// GeoJSON FeatureCollection (RFC 7946).
+    GeoJson,
+    /// Comma-, semicolon- or tab-separated text (UTF-8 with or without BOM, GBK/GB18030, UTF-16 with BOM).
+    Csv,
+    /// Excel workbook (`.xlsx`, also `.xlsm`, `.xls`, `.ods`); the first sheet is read.
+    Xlsx,
+}
+
+impl Format {
+    /// The format a file name's extension names (`.geojson`/`.json`, `.csv`/`.tsv`/`.txt`,
+    /// `.xlsx`/`.xlsm`/`.xls`/`.ods`), case-insensitive.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "geojson" | "json" => Some(Format::GeoJson),
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "xlsx" | "xlsm" | "xls" | "ods" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// Where in the input an issue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// The whole file (or its header).
+    File,
+    /// A CSV line, 1-based, as a text editor counts (the header is line 1).
+    Line(u64),
+    /// A spreadsheet row, 1-based, as Excel numbers it (the header is usually row 1).
+    Row(u32),
+    /// A GeoJSON feature: its 0-based index in `features`.
+    Feature(usize),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File => f.write_str("file"),
+            Location::Line(n) => write!(f, "line {n}"),
+            Location::Row(n) => write!(f, "row {n}"),
+            Location::Feature(n) => write!(f, "feature {n} (features[{n}])"),
+        }
+    }
+}
+
+/// How serious an issue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The record is invalid: the import is rejected, or the record left out with `skip_invalid`.
+    Error,
+    /// The record was left out by rule and does not block the import (a GeoJSON feature with
+    /// `geometry: null` or `properties: null`).
+    Skipped,
+    /// Imported, but worth a look (outside the service area, adcode disagrees, unknown column).
+    Warning,
+}
+
+/// One problem found in the input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    /// Where.
+    pub location: Location,
+    /// The canonical field name (`lon`, `name`, `opening_hours` ...), if one field is at fault.
+    pub field: Option<String>,
+    /// How serious.
+    pub severity: Severity,
+    /// Why, in words a spreadsheet user can act on.
+    pub reason: String,
+}
+
+impl Issue {
+    /// An error.
+    pub fn error(location: Location, field: Option<&str>, reason: String) -> Self {
+        Self {
+            location,
+            field: field.map(str::to_string),
+            severity: Severity::Error,
+            reason,
+        }
+    }
+    /// A warning.
+    pub fn warning(location: Location, field: Option<&str>, reason: String) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(location, field, reason)
+        }
+    }
+    /// A skipped record.
+    pub fn skipped(location: Location, field: Option<&str>, reason: String) -> Self {
+        Self {
+            severity: Severity::Skipped,
+            ..Self::error(location, field, reason)
+        }
+    }
+}
+
+/// `line 7, field lat: reason` (or `features[3]: reason` without a field).
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{}, field {}: {}", self.location, field, self.reason),
+            None => write!(f, "{}: {}", self.location, self.reason),
+        }
+    }
+}
+
+impl serde::Serialize for Issue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Issue", 6)?;
+        let (line, row, feature) = match self.location {
+            Location::Line(n) => (Some(n), None, None),
+            Location::Row(n) => (None, Some(n), None),
+            Location::Feature(n) => (None, None, Some(n)),
+            Location::File => (None, None, None),
+        };
+        st.serialize_field("line", &line)?;
+        st.serialize_field("row", &row)?;
+        st.serialize_field("feature", &feature)?;
+        st.serialize_field("field", &self.field)?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("reason", &self.reason)?;
+        st.end()
+    }
 }
 
 /// What an import produced.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
-    /// Accepted points, WGS-84.
+    /// The format read.
+    pub format: Option<Format>,
+    /// The declared coordinate system of the input.
+    pub crs: Crs,
+    /// The text encoding detected (CSV only), e.g. `"UTF-8 (BOM)"` or `"GBK/GB18030"`.
+    pub encoding: Option<&'static str>,
+    /// Records read (CSV lines and spreadsheet rows with data, GeoJSON features).
+    pub records: usize,
+    /// Accepted points, WGS-84, in input order.
     pub points: Vec<ServicePoint>,
+    /// Every issue, in input order.
+    pub issues: Vec<Issue>,
+}
+
+impl ImportReport {
+    /// The errors (records left out under `skip_invalid`).
+    pub fn errors(&self) -> impl Iterator<Item = &Issue> {
+        self.issues.iter().filter(|i| i.severity == Severity::Error)
+    }
+    /// The warnings.
+    pub fn warnings(&self) -> impl Iterator<Item = &Issue> {
+        self.issues
+            .iter()
+            .filter(|i| i.severity == Severity::Warning)
+    }
+    /// Records not imported (invalid or skipped by rule).
+    pub fn rejected_records(&self) -> usize {
+        self.records - self.points.len()
+    }
 }
 
 /// Why an import failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// I/O.
+    /// The file cannot be read.
     #[error("cannot read {path}: {reason}")]
     Io {
         /// The file.
@@ -34,15 +235,139 @@ pub enum ImportError {
         /// Why.
         reason: String,
     },
+    /// The extension names no supported format.
+    #[error("cannot tell the format of {path}: use .geojson/.json, .csv or .xlsx")]
+    UnknownFormat {
+        /// The file.
+        path: String,
+    },
+    /// The file as a whole is unusable (not JSON, no longitude column, broken workbook).
+    #[error("{location}: {reason}")]
+    Format {
+        /// Where (usually [`Location::File`] or the header line).
+        location: Location,
+        /// Why.
+        reason: String,
+    },
+    /// Some records are invalid and `skip_invalid` is off: nothing was imported.
+    #[error(
+        "import rejected: {invalid_records} of {records} record(s) invalid ({errors} error(s)); \
+         nothing imported (fix them, or pass --skip-invalid to import the valid records)"
+    )]
+    Rejected {
+        /// Number of errors.
+        errors: usize,
+        /// Records with at least one error.
+        invalid_records: usize,
+        /// Records read.
+        records: usize,
+        /// Every issue (errors, skips and warnings), in input order.
+        issues: Vec<Issue>,
+    },
 }
 
-/// Imports a file, choosing the format by extension (`.geojson`/`.json`, `.csv`, `.xlsx`).
+impl ImportError {
+    pub(crate) fn format(location: Location, reason: impl Into<String>) -> Self {
+        ImportError::Format {
+            location,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Imports bytes in a given format.
 ///
 /// # Errors
-/// [`ImportError`].
-pub fn import_file(path: &Path, _options: &ImportOptions) -> Result<ImportReport, ImportError> {
-    Err(ImportError::Io {
+/// [`ImportError::Format`] for an unusable file, [`ImportError::Rejected`] for invalid records.
+pub fn import_bytes(
+    bytes: &[u8],
+    format: Format,
+    options: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    match format {
+        Format::GeoJson => {
+            let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+                .map_err(|e| {
+                    ImportError::format(Location::File, format!("GeoJSON must be UTF-8: {e}"))
+                })?;
+            geojson::import_geojson_str(text, options)
+        }
+        Format::Csv => csv::import_csv_bytes(bytes, options),
+        Format::Xlsx => xlsx::import_xlsx_bytes(bytes, options),
+    }
+}
+
+/// Imports a file, choosing the format by extension (see [`Format::from_path`]).
+///
+/// # Errors
+/// [`ImportError`]: unreadable file, unknown extension, unusable content, invalid records.
+pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportReport, ImportError> {
+    let format = Format::from_path(path).ok_or_else(|| ImportError::UnknownFormat {
         path: path.display().to_string(),
-        reason: "not implemented".into(),
-    })
+    })?;
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut options = options.clone();
+    if options.source.is_none() {
+        options.source = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    }
+    import_bytes(&bytes, format, &options)
+}
+
+/// Writes points as an RFC 7946 GeoJSON FeatureCollection (WGS-84), one feature per line,
+/// properties in a fixed order, so the output is byte-for-byte reproducible. The GeoJSON
+/// importer reads it back unchanged (ids, entrance and outline included).
+pub fn to_geojson(points: &[ServicePoint]) -> String {
+    use serde_json::{json, Map, Value};
+    let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
+    for (i, p) in points.iter().enumerate() {
+        let mut props = Map::new();
+        props.insert("kind".into(), json!(p.kind.as_str()));
+        props.insert("name".into(), json!(p.name));
+        let opt = |props: &mut Map<String, Value>, k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                props.insert(k.into(), json!(v));
+            }
+        };
+        opt(&mut props, "address", &p.address);
+        opt(&mut props, "adcode", &p.adcode);
+        if let Some(h) = &p.opening_hours {
+            props.insert("opening_hours".into(), json!(h.as_str()));
+        }
+        props.insert(
+            "amenities".into(),
+            json!(p.amenities.iter().map(|a| a.as_str()).collect::<Vec<_>>()),
+        );
+        if let Some(a) = p.access {
+            props.insert("access".into(), json!(a.as_str()));
+        }
+        opt(&mut props, "operator", &p.operator);
+        opt(&mut props, "phone", &p.phone);
+        opt(&mut props, "source", &p.source);
+        if let Some(t) = p.updated_at {
+            props.insert(
+                "updated_at".into(),
+                json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            );
+        }
+        props.insert("demo".into(), json!(p.demo));
+        if let Some(e) = p.entrance {
+            props.insert("entrance".into(), json!([e.lon, e.lat]));
+        }
+        if let Some(o) = &p.outline {
+            props.insert("outline".into(), json!(o));
+        }
+        let feature = json!({
+            "type": "Feature",
+            "id": p.id,
+            "geometry": {"type": "Point", "coordinates": [p.location.lon, p.location.lat]},
+            "properties": Value::Object(props),
+        });
+        out.push_str(&feature.to_string());
+        out.push_str(if i + 1 < points.len() { ",\n" } else { "\n" });
+    }
+    out.push_str("]}\n");
+    out
 }

@@ -85,11 +85,20 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Loads defaults ← `file` (if it exists) ← `NUANXIN_*` environment.
+    /// Loads defaults ← `file` ← `NUANXIN_*` environment. Without `file`, `nuanxin.toml` in
+    /// the working directory is read if it exists; a `file` given explicitly must exist.
     ///
     /// # Errors
-    /// A `figment` error naming the bad key and its source.
+    /// A `figment` error naming the bad key and its source, or the missing file.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        if let Some(f) = file {
+            if !f.exists() {
+                return Err(Box::new(figment::Error::from(format!(
+                    "configuration file {} does not exist",
+                    f.display()
+                ))));
+            }
+        }
         let file = file
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("nuanxin.toml"));
@@ -98,5 +107,28 @@ impl Config {
             .merge(Env::prefixed("NUANXIN_").split("__"))
             .extract()
             .map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_overrides_defaults_and_explicit_file_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ncors_origins = [\"*\"]\n[rate_limit]\nburst = 9\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&path)).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.cors_origins, ["*"]);
+        assert_eq!(c.rate_limit.burst, 9);
+        assert_eq!(c.rate_limit.per_minute, 10); // default kept
+        let e = Config::load(Some(&dir.path().join("missing.toml"))).unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
     }
 }

@@ -1,14 +1,525 @@
-//! (stub) routes of this area; owned by the issue that builds it.
+//! Coverage routes: service circles and coverage analysis (thin handlers over
+//! [`crate::coverage`]).
+//!
+//! - `GET /api/v1/service-areas?kind&mode&minutes[&bbox][&simplify|&zoom][&open_at]` — the
+//!   service circles of the stations as a GeoJSON FeatureCollection (`application/geo+json`).
+//! - `POST /api/v1/coverage` — coverage of an area: summary, per-district table, gap polygons
+//!   and proposals for new sites.
 
-use super::AppState;
-use axum::Router;
+use super::{ApiJson, ApiQuery, AppError, AppState, Problem};
+use crate::coverage::analysis::{self, CoverageReport, DemandPoint, Site};
+use crate::coverage::circle::{
+    metres_per_pixel, service_circle, vertices_for_tolerance, DEFAULT_VERTICES,
+};
+use crate::coverage::{AreaSpec, Candidates, CoverageError, CoverageOptions, NoProgress};
+use crate::index::Filter;
+use crate::model::{Bbox, LonLat, ServiceKind};
+use crate::travel::TravelMode;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{extract::State, Json, Router};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// Most cells a coverage request may tile (Changsha city: 112 000 at resolution 9, 790 000 at
+/// resolution 10).
+pub const MAX_CELLS: usize = 1_000_000;
+/// Longest travel time accepted, minutes.
+pub const MAX_MINUTES: f64 = 240.0;
+
+impl From<CoverageError> for AppError {
+    fn from(e: CoverageError) -> Self {
+        let msg = e.to_string();
+        match e {
+            CoverageError::UnknownAdcode(_) => AppError::bad_param("area.adcode", msg),
+            CoverageError::InvalidGeometry(_) => AppError::bad_param("area.geometry", msg),
+            CoverageError::BadRadius(_) => AppError::bad_param("minutes", msg),
+            CoverageError::BadResolution(_) => AppError::bad_param("resolution", msg),
+            CoverageError::TooManyCells { .. } => AppError::bad_param("resolution", msg),
+            CoverageError::InstanceTooLarge { .. } => AppError::bad_param("propose", msg),
+            CoverageError::BadDemand(_) => AppError::bad_param("demand", msg),
+            CoverageError::Internal(_) => AppError::Internal(msg),
+        }
+    }
+}
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/service-areas", get(service_areas))
+        .route("/api/v1/coverage", post(coverage))
 }
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(service_areas, coverage),
+    components(schemas(CoverageRequest, CoverageReport, Problem)),
+    tags((name = "coverage", description = "Service circles, coverage analysis and proposals for new sites"))
+)]
+struct Doc;
 
 /// OpenAPI paths of this module, merged into `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
+    Doc::openapi()
+}
+
+fn parse_kinds(param: &str, s: Option<&str>) -> Result<Vec<ServiceKind>, AppError> {
+    let Some(s) = s else { return Ok(Vec::new()) };
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse::<ServiceKind>()
+                .map_err(|e| AppError::bad_choice(param, e.to_string(), &ServiceKind::codes()))
+        })
+        .collect()
+}
+
+fn parse_mode(s: Option<&str>) -> Result<TravelMode, AppError> {
+    match s {
+        None => Ok(TravelMode::Walk),
+        Some(m) => m.parse().map_err(|e: crate::travel::UnknownMode| {
+            AppError::bad_choice("mode", e.to_string(), &["walk", "ebike"])
+        }),
+    }
+}
+
+fn check_minutes(m: f64) -> Result<f64, AppError> {
+    if !(m.is_finite() && m > 0.0 && m <= MAX_MINUTES) {
+        return Err(AppError::bad_param(
+            "minutes",
+            format!("minutes must be a number > 0 and ≤ {MAX_MINUTES}; got {m}"),
+        ));
+    }
+    Ok(m)
+}
+
+fn parse_open_at(s: Option<&str>) -> Result<Option<NaiveDateTime>, AppError> {
+    let Some(s) = s else { return Ok(None) };
+    for f in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s.trim(), f) {
+            return Ok(Some(t));
+        }
+    }
+    Err(AppError::bad_param(
+        "open_at",
+        format!("open_at must be a local (UTC+8) time like 2026-01-15T20:30; got `{s}`"),
+    ))
+}
+
+/// Query of `GET /api/v1/service-areas`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ServiceAreasQuery {
+    /// Station kinds, comma-separated codes (`station,legal_aid`); default all.
+    pub kind: Option<String>,
+    /// Travel mode: `walk` (5 km/h, default) or `ebike` (15 km/h); speeds are configurable.
+    pub mode: Option<String>,
+    /// Travel time, minutes (> 0, ≤ 240); default 5.
+    pub minutes: Option<f64>,
+    /// Only stations whose circle may reach this box `west,south,east,north` (degrees).
+    pub bbox: Option<String>,
+    /// Largest departure of the polygon from the true circle, metres (fewer vertices for
+    /// low zooms). Default: 64 vertices.
+    pub simplify: Option<f64>,
+    /// Web-map zoom the circles are drawn at; sets `simplify` to half a pixel there.
+    pub zoom: Option<f64>,
+    /// Only stations open at this local (UTC+8) time, e.g. `2026-01-15T20:30`.
+    pub open_at: Option<String>,
+}
+
+fn expand_bbox(b: &Bbox, radius_m: f64) -> Bbox {
+    // Degrees of latitude per metre ≥ 1 / 110 574 m (WGS-84 meridian degree at the equator);
+    // longitude degrees grow by 1 / cos φ at the box's most poleward latitude.
+    let dlat = radius_m / 110_574.0;
+    let south = (b.south - dlat).max(-90.0);
+    let north = (b.north + dlat).min(90.0);
+    let worst = south.abs().max(north.abs());
+    if worst >= 89.0 {
+        return Bbox {
+            west: -180.0,
+            south,
+            east: 180.0,
+            north,
+        };
+    }
+    let dlon = dlat / worst.to_radians().cos();
+    let span = if b.west <= b.east {
+        b.east - b.west
+    } else {
+        b.east + 360.0 - b.west
+    };
+    if span + 2.0 * dlon >= 360.0 {
+        return Bbox {
+            west: -180.0,
+            south,
+            east: 180.0,
+            north,
+        };
+    }
+    let wrap = |x: f64| (x + 180.0).rem_euclid(360.0) - 180.0;
+    Bbox {
+        west: wrap(b.west - dlon),
+        south,
+        east: wrap(b.east + dlon),
+        north,
+    }
+}
+
+/// Service circles of stations (GeoJSON).
+#[utoipa::path(
+    get,
+    path = "/api/v1/service-areas",
+    tag = "coverage",
+    params(ServiceAreasQuery),
+    responses(
+        (status = 200, description = "FeatureCollection: one (Multi)Polygon per station, with `id`, `name`, `kind`, `mode`, `minutes`, `radius_m` and `vertices` properties. Circles crossing the antimeridian are cut in two.", content_type = "application/geo+json", body = Object),
+        (status = 400, description = "A bad parameter, named in `param`", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn service_areas(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ServiceAreasQuery>,
+) -> Result<Response, AppError> {
+    let kinds = parse_kinds("kind", q.kind.as_deref())?;
+    let mode = parse_mode(q.mode.as_deref())?;
+    let minutes = check_minutes(q.minutes.unwrap_or(5.0))?;
+    let radius_m = state.config.speeds.radius_m(mode, minutes);
+    let bbox = q.bbox.as_deref().map(Bbox::parse).transpose()?;
+    if let Some(s) = q.simplify {
+        if !(s.is_finite() && s > 0.0) {
+            return Err(AppError::bad_param(
+                "simplify",
+                "simplify must be metres > 0",
+            ));
+        }
+    }
+    if let Some(z) = q.zoom {
+        if !(z.is_finite() && (0.0..=24.0).contains(&z)) {
+            return Err(AppError::bad_param("zoom", "zoom must be in 0..=24"));
+        }
+    }
+    let filter = Filter {
+        kinds,
+        open_at: parse_open_at(q.open_at.as_deref())?,
+        ..Filter::default()
+    };
+    let index = state.index();
+    let points = match &bbox {
+        Some(b) => index.in_bbox(&expand_bbox(b, radius_m), &filter),
+        None => index
+            .all_sorted()
+            .into_iter()
+            .filter(|p| filter.admits(p))
+            .collect(),
+    };
+    let features: Vec<Value> = points
+        .iter()
+        .map(|p| {
+            let tolerance = q
+                .simplify
+                .or_else(|| q.zoom.map(|z| 0.5 * metres_per_pixel(z, p.location.lat)));
+            let n = tolerance.map_or(DEFAULT_VERTICES, |t| vertices_for_tolerance(radius_m, t));
+            let mp = service_circle(p.location, radius_m, n);
+            let geometry = if mp.0.len() == 1 {
+                geojson::Value::from(&mp.0[0])
+            } else {
+                geojson::Value::from(&mp)
+            };
+            json!({
+                "type": "Feature",
+                "id": p.id,
+                "geometry": geojson::Geometry::new(geometry),
+                "properties": {
+                    "id": p.id, "name": p.name, "kind": p.kind,
+                    "mode": mode, "minutes": minutes, "radius_m": radius_m, "vertices": n,
+                },
+            })
+        })
+        .collect();
+    let body = json!({"type": "FeatureCollection", "features": features});
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], Json(body)).into_response())
+}
+
+/// Body of `POST /api/v1/coverage`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageRequest {
+    /// The area: exactly one of `{"adcode": "430100"}` (a shipped district or city),
+    /// `{"geometry": <GeoJSON Polygon | MultiPolygon | Feature>}` or
+    /// `{"bbox": [west, south, east, north]}` (degrees; west > east crosses the antimeridian).
+    #[schema(value_type = Object)]
+    pub area: Value,
+    /// Station kinds that count (codes); default all.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// `walk` (default) or `ebike`.
+    pub mode: Option<String>,
+    /// Travel time, minutes (> 0, ≤ 240); default 5.
+    pub minutes: Option<f64>,
+    /// H3 resolution 0..=15; default 9 (mean cell 0.105 km², edge 201 m).
+    pub resolution: Option<u8>,
+    /// Only stations open at this local (UTC+8) time, e.g. `2026-01-15T20:30`.
+    pub open_at: Option<String>,
+    /// Demand: a GeoJSON FeatureCollection of Points, each weighted by the numeric property
+    /// named by `demand_weight_property` (default `weight`; missing → 1).
+    #[schema(value_type = Option<Object>)]
+    pub demand: Option<Value>,
+    /// Name of the weight property of `demand` features; default `weight`.
+    pub demand_weight_property: Option<String>,
+    /// Number of new sites to propose; default 0.
+    #[serde(alias = "k")]
+    pub propose: Option<usize>,
+    /// Where new sites may go: `"uncovered_cells"` (default), `"all_cells"`, or a GeoJSON
+    /// FeatureCollection of Points (ids from the feature `id` or an `id` property).
+    #[schema(value_type = Option<Object>)]
+    pub candidates: Option<Value>,
+    /// Include gap polygons; default true.
+    pub gaps: Option<bool>,
+}
+
+fn point_of(param: &str, f: &Value) -> Result<LonLat, AppError> {
+    let g = if f.get("type").and_then(Value::as_str) == Some("Feature") {
+        &f["geometry"]
+    } else {
+        f
+    };
+    if g.get("type").and_then(Value::as_str) != Some("Point") {
+        return Err(AppError::bad_param(
+            param,
+            "must be a GeoJSON Point feature",
+        ));
+    }
+    let c = g["coordinates"].as_array().filter(|a| a.len() >= 2);
+    let (lon, lat) = match c.map(|a| (a[0].as_f64(), a[1].as_f64())) {
+        Some((Some(lon), Some(lat))) => (lon, lat),
+        _ => return Err(AppError::bad_param(param, "coordinates must be [lon, lat]")),
+    };
+    LonLat::new(lon, lat).map_err(|e| AppError::bad_param(param, e.to_string()))
+}
+
+fn features<'a>(param: &str, v: &'a Value) -> Result<&'a Vec<Value>, AppError> {
+    if v.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Err(AppError::bad_param(
+            param,
+            "must be a GeoJSON FeatureCollection",
+        ));
+    }
+    v["features"]
+        .as_array()
+        .ok_or_else(|| AppError::bad_param(param, "FeatureCollection without `features`"))
+}
+
+fn parse_area(v: &Value) -> Result<AreaSpec, AppError> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| AppError::bad_param("area", "area must be an object"))?;
+    let keys: Vec<&String> = obj.keys().collect();
+    if keys.len() != 1 {
+        return Err(AppError::bad_choice(
+            "area",
+            "area must have exactly one of `adcode`, `geometry`, `bbox`",
+            &["adcode", "geometry", "bbox"],
+        ));
+    }
+    if let Some(a) = obj.get("adcode") {
+        let code = match a {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => {
+                return Err(AppError::bad_param(
+                    "area.adcode",
+                    "adcode must be a 6-digit code",
+                ))
+            }
+        };
+        return Ok(AreaSpec::Adcode(code));
+    }
+    if let Some(b) = obj.get("bbox") {
+        let nums: Option<Vec<f64>> = b
+            .as_array()
+            .map(|a| a.iter().map(Value::as_f64).collect::<Option<Vec<_>>>())
+            .unwrap_or(None);
+        return match nums.as_deref() {
+            Some([w, s, e, n]) => Bbox::new(*w, *s, *e, *n)
+                .map(AreaSpec::Bbox)
+                .map_err(|e| AppError::bad_param("area.bbox", e.to_string())),
+            _ => Err(AppError::bad_param(
+                "area.bbox",
+                "bbox must be [west, south, east, north] in degrees",
+            )),
+        };
+    }
+    if let Some(g) = obj.get("geometry") {
+        let g = if g.get("type").and_then(Value::as_str) == Some("Feature") {
+            &g["geometry"]
+        } else {
+            g
+        };
+        let geom: geojson::Geometry = serde_json::from_value(g.clone())
+            .map_err(|e| AppError::bad_param("area.geometry", format!("not GeoJSON: {e}")))?;
+        let mp = match geo::Geometry::<f64>::try_from(geom.value) {
+            Ok(geo::Geometry::Polygon(p)) => geo::MultiPolygon(vec![p]),
+            Ok(geo::Geometry::MultiPolygon(m)) => m,
+            _ => {
+                return Err(AppError::bad_param(
+                    "area.geometry",
+                    "geometry must be a GeoJSON Polygon or MultiPolygon",
+                ))
+            }
+        };
+        return Ok(AreaSpec::Geometry(mp));
+    }
+    Err(AppError::bad_choice(
+        "area",
+        "area must have exactly one of `adcode`, `geometry`, `bbox`",
+        &["adcode", "geometry", "bbox"],
+    ))
+}
+
+fn parse_demand(v: &Value, prop: &str) -> Result<Vec<DemandPoint>, AppError> {
+    let fs = features("demand", v)?;
+    fs.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let param = format!("demand.features[{i}]");
+            let location = point_of(&param, f)?;
+            let weight = match f["properties"].get(prop) {
+                None | Some(Value::Null) => 1.0,
+                Some(w) => w
+                    .as_f64()
+                    .or_else(|| w.as_str().and_then(|s| s.trim().parse().ok()))
+                    .filter(|w| w.is_finite() && *w >= 0.0)
+                    .ok_or_else(|| {
+                        AppError::bad_param(
+                            format!("{param}.properties.{prop}"),
+                            format!("weight must be a number ≥ 0; got {w}"),
+                        )
+                    })?,
+            };
+            Ok(DemandPoint { location, weight })
+        })
+        .collect()
+}
+
+fn parse_candidates(v: Option<&Value>) -> Result<Candidates, AppError> {
+    match v {
+        None | Some(Value::Null) => Ok(Candidates::Uncovered),
+        Some(Value::String(s)) => match s.as_str() {
+            "uncovered_cells" | "uncovered" => Ok(Candidates::Uncovered),
+            "all_cells" | "all" => Ok(Candidates::All),
+            _ => Err(AppError::bad_choice(
+                "candidates",
+                format!("unknown candidates `{s}`"),
+                &["uncovered_cells", "all_cells"],
+            )),
+        },
+        Some(v) => {
+            let fs = features("candidates", v)?;
+            let sites = fs
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let location = point_of(&format!("candidates.features[{i}]"), f)?;
+                    let id =
+                        f.get("id")
+                            .or_else(|| f["properties"].get("id"))
+                            .and_then(|v| match v {
+                                Value::String(s) => Some(s.clone()),
+                                Value::Number(n) => Some(n.to_string()),
+                                _ => None,
+                            });
+                    Ok(Site { id, location })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            Ok(Candidates::Sites(sites))
+        }
+    }
+}
+
+/// Coverage of an area by service circles, gaps and proposals for new sites.
+#[utoipa::path(
+    post,
+    path = "/api/v1/coverage",
+    tag = "coverage",
+    request_body = CoverageRequest,
+    responses(
+        (status = 200, description = "Summary, per-district table, gap polygons (GeoJSON) and proposals", body = CoverageReport),
+        (status = 400, description = "A bad field, named in `param` (e.g. `area.adcode`, `minutes`, `resolution` — also when the area needs too many cells)", content_type = "application/problem+json", body = Problem),
+        (status = 413, description = "Body too large", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn coverage(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<CoverageRequest>,
+) -> Result<Json<CoverageReport>, AppError> {
+    let area = parse_area(&req.area)?;
+    let kinds = req
+        .kinds
+        .iter()
+        .map(|k| {
+            k.parse::<ServiceKind>()
+                .map_err(|e| AppError::bad_choice("kinds", e.to_string(), &ServiceKind::codes()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mode = parse_mode(req.mode.as_deref())?;
+    let minutes = check_minutes(req.minutes.unwrap_or(5.0))?;
+    let resolution =
+        crate::coverage::resolution(req.resolution.unwrap_or(analysis::DEFAULT_RESOLUTION))?;
+    let demand = match &req.demand {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => parse_demand(v, req.demand_weight_property.as_deref().unwrap_or("weight"))?,
+    };
+    let mut options = CoverageOptions::new(state.config.speeds.radius_m(mode, minutes));
+    options.travel = Some((mode, minutes));
+    options.filter = Filter {
+        kinds,
+        open_at: parse_open_at(req.open_at.as_deref())?,
+        ..Filter::default()
+    };
+    options.resolution = resolution;
+    options.max_cells = MAX_CELLS;
+    options.demand = demand;
+    options.propose = req.propose.unwrap_or(0);
+    if options.propose > 1000 {
+        return Err(AppError::bad_param("propose", "propose at most 1000 sites"));
+    }
+    options.candidates = parse_candidates(req.candidates.as_ref())?;
+    options.gaps = req.gaps.unwrap_or(true);
+    let index = state.index();
+    let districts = state.districts;
+    let report = tokio::task::spawn_blocking(move || {
+        analysis::analyze(&index, districts, &area, &options, &NoProgress)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("coverage task: {e}")))??;
+    Ok(Json(report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expanded_bbox_wraps_the_antimeridian() {
+        let b = Bbox::new(179.9, -17.0, 180.0, -16.0).unwrap();
+        let e = expand_bbox(&b, 10_000.0);
+        assert!(e.west < 179.9 && e.east < 0.0, "{e:?}");
+        assert!(e.contains(LonLat::new(-179.95, -16.5).unwrap()));
+    }
+
+    #[test]
+    fn openapi_lists_both_paths() {
+        let doc = openapi();
+        assert!(doc.paths.paths.contains_key("/api/v1/service-areas"));
+        assert!(doc.paths.paths.contains_key("/api/v1/coverage"));
+    }
 }

@@ -1,5 +1,154 @@
-//! Prometheus metrics (stub; the server issue fills it in).
+//! Prometheus metrics (`prometheus-client`), served as text at `/metrics`.
+//!
+//! - `nuanxin_http_requests_total{method, route, status}`: requests answered;
+//! - `nuanxin_http_request_duration_seconds{method, route, status}`: latency histogram;
+//! - `nuanxin_index_points{kind}`: points in the spatial index, set at each scrape.
+//!
+//! `route` is the matched route template (`/api/v1/points/{id}`, not the concrete path, so the
+//! number of series stays bounded); requests that match no route count as `unmatched`.
 
-/// Request counters and latency histograms per route.
-#[derive(Debug, Default)]
-pub struct Metrics {}
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::time::Duration;
+
+/// Labels of the per-request series.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// HTTP method, e.g. `GET`.
+    pub method: String,
+    /// Matched route template, or `unmatched`.
+    pub route: String,
+    /// Response status code.
+    pub status: u16,
+}
+
+/// Labels of the index-size gauge.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct KindLabels {
+    /// Service kind code.
+    pub kind: String,
+}
+
+/// Latency histogram bucket bounds, seconds: 50 µs … 10 s.
+pub const LATENCY_BUCKETS_S: [f64; 17] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+    1.0, 2.5, 5.0, 10.0,
+];
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS_S)
+}
+
+/// Request counters and latency histograms per route, and the index size.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RequestLabels, Histogram, fn() -> Histogram>,
+    index_points: Family<KindLabels, Gauge>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("nuanxin");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RequestLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        let index_points = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by method, matched route and status",
+            requests.clone(),
+        );
+        registry.register_with_unit(
+            "http_request_duration",
+            "HTTP request latency from receipt to response headers",
+            prometheus_client::registry::Unit::Seconds,
+            latency.clone(),
+        );
+        registry.register(
+            "index_points",
+            "Service points in the spatial index, by kind",
+            index_points.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            index_points,
+        }
+    }
+}
+
+impl Metrics {
+    /// Records one answered request.
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let labels = RequestLabels {
+            method: method.to_string(),
+            route: route.to_string(),
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Sets the index-size gauge of `kind` to `points`.
+    pub fn set_index_points(&self, kind: &str, points: usize) {
+        self.index_points
+            .get_or_create(&KindLabels {
+                kind: kind.to_string(),
+            })
+            .set(i64::try_from(points).unwrap_or(i64::MAX));
+    }
+
+    /// The OpenMetrics / Prometheus text exposition of every series.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_histograms_appear_in_text() {
+        let m = Metrics::default();
+        m.observe("GET", "/api/v1/nearest", 200, Duration::from_micros(300));
+        m.observe("GET", "/api/v1/nearest", 200, Duration::from_micros(700));
+        m.set_index_points("station", 42);
+        let text = m.encode();
+        assert!(
+            text.contains(
+                r#"nuanxin_http_requests_total{method="GET",route="/api/v1/nearest",status="200"} 2"#
+            ),
+            "{text}"
+        );
+        // 300 µs and 700 µs are both ≤ 1 ms, one of them ≤ 0.5 ms.
+        let series = r#"method="GET",route="/api/v1/nearest",status="200"}"#;
+        assert!(
+            text.contains(&format!(r#"le="0.0005",{series} 1"#)),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(r#"le="0.001",{series} 2"#)),
+            "{text}"
+        );
+        assert!(text.contains(r#"nuanxin_index_points{kind="station"} 42"#));
+    }
+}

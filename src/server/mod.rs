@@ -3,6 +3,16 @@
 //! One module per area, each exposing `router()` and `openapi()`; this file only composes
 //! them and adds the cross-cutting layers. Errors are [`error::AppError`], rendered as
 //! RFC 9457 problem+json.
+//!
+//! Layers, outermost first: request id (`x-request-id`, kept when the client sends one,
+//! echoed in the response) → tracing span per request carrying the id → CORS (when
+//! `cors_origins` is set) → gzip / brotli compression (responses over 1 KiB, level 4) →
+//! metrics per matched route, timeout (`request_timeout_s`, answered with a 503 problem) and
+//! problem+json for error responses that have no body of their own (405, 413) →
+//! body-size limit (`body_limit_bytes`, 413).
+//!
+//! Other modules must not install a router-wide `fallback`: unknown paths get the 404
+//! problem defined here.
 
 pub mod config;
 pub mod coverage;
@@ -20,10 +30,66 @@ pub use config::Config;
 pub use error::{ApiJson, ApiQuery, AppError, Problem};
 pub use state::AppState;
 
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
-/// The whole application: every area's routes with `state`.
+/// The whole application: every area's routes with `state` and the cross-cutting layers.
 pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    let compression = CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(
+            SizeAbove::new(1024)
+                .and(NotForContentType::GRPC)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE),
+        );
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<Body>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
+        })
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Micros),
+        )
+        .on_failure(DefaultOnFailure::new().level(Level::ERROR));
+
+    let stack = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(CounterRequestId::default()))
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .option_layer(cors_layer(&config.cors_origins))
+        .layer(compression)
+        .layer(ObserveLayer {
+            metrics: state.metrics.clone(),
+            timeout: Duration::from_secs(config.request_timeout_s.max(1)),
+        })
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes));
+    // One `layer` call: axum boxes the service of every route once per call, so a single
+    // composed stack costs one indirection per request instead of one per layer.
     Router::new()
         .merge(points::router())
         .merge(ogc::router())
@@ -32,7 +98,192 @@ pub fn router(state: AppState) -> Router {
         .merge(open311::router())
         .merge(coverage::router())
         .merge(web::router())
+        .fallback(not_found)
+        .layer(stack)
         .with_state(state)
+}
+
+/// CORS for `origins`: `None` when empty (same origin only), any origin for `["*"]`.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::PATCH,
+                axum::http::Method::PUT,
+                axum::http::Method::DELETE,
+                axum::http::Method::OPTIONS,
+            ])
+            .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+            .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+/// Request ids `<boot>-<n>`: a per-process prefix (start time) and a counter. Cheaper than
+/// a UUID and unique within a deployment's log retention.
+#[derive(Clone)]
+struct CounterRequestId {
+    boot: u32,
+    next: Arc<AtomicU64>,
+}
+
+impl Default for CounterRequestId {
+    fn default() -> Self {
+        let boot = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as u32 ^ d.subsec_nanos())
+            .unwrap_or(0);
+        Self {
+            boot,
+            next: Arc::new(AtomicU64::new(1)),
+        }
+    }
+}
+
+impl MakeRequestId for CounterRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n}", self.boot))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// 404 problem for every path no route matches.
+async fn not_found(req: Request) -> AppError {
+    AppError::NotFound(format!("no resource at `{}`", req.uri().path()))
+}
+
+/// Metrics, timeout and problem bodies in one layer: times the request out after `timeout`
+/// (503), gives error responses produced outside the handlers (axum's 405, tower-http's 413,
+/// the timeout) an RFC 9457 problem body keeping their status and headers, and records the
+/// request in the metrics under its matched route template.
+#[derive(Clone)]
+struct ObserveLayer {
+    metrics: Arc<metrics::Metrics>,
+    timeout: Duration,
+}
+
+impl<S> tower::Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe {
+            inner,
+            metrics: self.metrics.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Observe<S> {
+    inner: S,
+    metrics: Arc<metrics::Metrics>,
+    timeout: Duration,
+}
+
+impl<S, ReqBody, ResBody> tower::Service<axum::http::Request<ReqBody>> for Observe<S>
+where
+    S: tower::Service<axum::http::Request<ReqBody>, Response = axum::http::Response<ResBody>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ResBody: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    ResBody::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Response, S::Error>> + Send + 'static>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<ReqBody>) -> Self::Future {
+        let start = Instant::now();
+        let method = req.method().clone();
+        let route = req.extensions().get::<MatchedPath>().cloned();
+        let fut = self.inner.call(req);
+        let metrics = self.metrics.clone();
+        let timeout = self.timeout;
+        Box::pin(async move {
+            let resp = match tokio::time::timeout(timeout, fut).await {
+                Ok(r) => problem_for_bare_error(r?.map(Body::new), &method),
+                Err(_) => AppError::Unavailable(format!(
+                    "the request took longer than the configured timeout of {} s (request_timeout_s)",
+                    timeout.as_secs()
+                ))
+                .into_response(),
+            };
+            metrics.observe(
+                method.as_str(),
+                route.as_ref().map_or("unmatched", |r| r.as_str()),
+                resp.status().as_u16(),
+                start.elapsed(),
+            );
+            Ok(resp)
+        })
+    }
+}
+
+/// Gives an error response without a JSON body an RFC 9457 problem body.
+fn problem_for_bare_error(resp: Response, method: &axum::http::Method) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.contains("json"));
+    if is_json {
+        return resp;
+    }
+    let (mut parts, _) = resp.into_parts();
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!(
+            "method {method} is not allowed for this resource; the Allow header lists those that are"
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body exceeds the configured limit (body_limit_bytes)".to_string()
+        }
+        s => s.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let problem = Problem {
+        type_: "about:blank".to_string(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail,
+        param: None,
+        valid: None,
+    };
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(error::PROBLEM_JSON),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// The OpenAPI document: every area's paths merged.
@@ -42,6 +293,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             utoipa::openapi::InfoBuilder::new()
                 .title("Nuanxin Map API (暖新地图)")
                 .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Service points for gig workers: nearest, within a radius, by bbox; \
+                     OGC API – Features; operations. Errors are RFC 9457 problem+json.",
+                ))
                 .build(),
         )
         .build();
@@ -52,8 +307,38 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         suggestions::openapi(),
         open311::openapi(),
         coverage::openapi(),
+        web::openapi(),
     ] {
         doc.merge(part);
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::{Layer, ServiceExt};
+
+    #[tokio::test]
+    async fn slow_requests_time_out_with_a_503_problem_and_are_counted() {
+        let metrics = Arc::new(metrics::Metrics::default());
+        let layer = ObserveLayer {
+            metrics: metrics.clone(),
+            timeout: Duration::from_millis(20),
+        };
+        let slow = tower::service_fn(|_req: axum::http::Request<Body>| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
+        });
+        let resp = layer
+            .layer(slow)
+            .oneshot(axum::http::Request::new(Body::empty()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], error::PROBLEM_JSON);
+        assert!(metrics.encode().contains(
+            r#"nuanxin_http_requests_total{method="GET",route="unmatched",status="503"} 1"#
+        ));
+    }
 }

@@ -1,14 +1,491 @@
-//! (stub) routes of this area; owned by the issue that builds it.
+//! Open311 GeoReport v2 (<http://wiki.open311.org/GeoReport_v2>), JSON format.
+//!
+//! - `GET /open311/v2/discovery.json`
+//! - `GET /open311/v2/services.json`: one service per suggestion category
+//!   (`service_code` = the category code, `metadata: false`);
+//! - `GET /open311/v2/requests.json`: `service_request_id` (comma list; other filters are
+//!   then ignored, as the spec says), `service_code` (comma list), `status` (`open` |
+//!   `closed`), `start_date`, `end_date` (ISO 8601). Without dates the last 90 days; at most
+//!   1,000 requests, newest first;
+//! - `POST /open311/v2/requests.json` (form-encoded as the spec says; JSON also accepted):
+//!   `service_code`, `lat`, `long` (WGS-84; extension: `crs`), `description`, optional
+//!   `phone` (kept private), extension `role`, `campaign_id`. No API key is required: the
+//!   submission rate limit applies instead. `address_string` without `lat`/`long` is
+//!   rejected (no geocoder). Answers 201 with `[{service_request_id, service_notice,
+//!   account_id, receipt_token}]`; `receipt_token` is an extension (see the suggestions API);
+//! - `GET /open311/v2/requests/{id}.json`.
+//!
+//! Statuses: submitted, accepted, in_progress → `open`; resolved, declined → `closed`;
+//! `status_notes` is the latest public note (with the Chinese status label when the note is
+//! empty). Descriptions are masked as in every public output; contacts are never returned.
+//! Errors use the GeoReport error format `[{"code": <status>, "description": "..."}]` with
+//! the same HTTP statuses as the rest of the API.
 
+use super::error::AppError;
+use super::suggestions::{
+    add_retry_after, blocking, check_rate_limit, read_form, store, submit_input, ClientIp,
+    SubmitBody, SubmitInput,
+};
 use super::AppState;
-use axum::Router;
+use crate::suggestions::{Audience, Category, ListQuery, Status, Suggestion, SuggestionView};
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// Most requests one `requests.json` answer holds.
+pub const MAX_REQUESTS: usize = 1000;
+/// Default window of `requests.json` without dates, days.
+pub const DEFAULT_WINDOW_DAYS: i64 = 90;
+
+/// An error in the GeoReport format.
+#[derive(Debug)]
+pub struct Open311Error(pub AppError);
+
+impl From<AppError> for Open311Error {
+    fn from(e: AppError) -> Self {
+        Open311Error(e)
+    }
+}
+
+/// One GeoReport error object.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeoReportError {
+    /// HTTP status code.
+    pub code: u16,
+    /// What is wrong.
+    pub description: String,
+}
+
+impl IntoResponse for Open311Error {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(m) = &self.0 {
+            tracing::error!(error = %m, "internal error (open311)");
+        }
+        let p = self.0.problem();
+        let status = self.0.status();
+        let description = match &p.param {
+            Some(param) => format!("{param}: {}", p.detail),
+            None => p.detail,
+        };
+        (
+            status,
+            Json(vec![GeoReportError {
+                code: status.as_u16(),
+                description,
+            }]),
+        )
+            .into_response()
+    }
+}
+
+type R<T> = Result<T, Open311Error>;
+
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| state.config.listen.to_string());
+    let scheme = if state.config.trust_forwarded_for {
+        headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("http")
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+/// `GET /open311/v2/discovery.json`
+#[utoipa::path(get, path = "/open311/v2/discovery.json", tag = "open311",
+    responses((status = 200, description = "GeoReport v2 service discovery")))]
+async fn discovery(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let base = base_url(&state, &headers);
+    Json(json!({
+        "changeset": "2026-01-01T00:00:00Z",
+        "contact": "暖新地图 Nuanxin Map — suggestions are answered by the district offices",
+        "key_service": "No API key is needed; submissions are rate limited per client.",
+        "endpoints": [{
+            "specification": "http://wiki.open311.org/GeoReport_v2",
+            "url": format!("{base}/open311/v2"),
+            "changeset": "2026-01-01T00:00:00Z",
+            "type": "production",
+            "formats": ["application/json"],
+        }],
+    }))
+}
+
+/// One GeoReport service.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Service {
+    /// The category code.
+    pub service_code: String,
+    /// Chinese label / English label.
+    pub service_name: String,
+    /// What it is for.
+    pub description: String,
+    /// Always false (no extra attributes).
+    pub metadata: bool,
+    /// Always `realtime`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Keywords (code, Chinese, English).
+    pub keywords: String,
+    /// Group.
+    pub group: String,
+}
+
+/// `GET /open311/v2/services.json`
+#[utoipa::path(get, path = "/open311/v2/services.json", tag = "open311",
+    responses((status = 200, body = [Service])))]
+async fn services() -> Json<Vec<Service>> {
+    Json(
+        Category::ALL
+            .iter()
+            .map(|c| Service {
+                service_code: c.as_str().to_string(),
+                service_name: format!("{} / {}", c.label_zh(), c.label_en()),
+                description: format!(
+                    "人民建议：{}。Suggestion of category {}.",
+                    c.label_zh(),
+                    c.label_en()
+                ),
+                metadata: false,
+                type_: "realtime".into(),
+                keywords: format!("{},{},{}", c.as_str(), c.label_zh(), c.label_en()),
+                group: "人民建议 / Suggestions".into(),
+            })
+            .collect(),
+    )
+}
+
+/// One service request in GeoReport form.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceRequest {
+    /// Tracking id.
+    pub service_request_id: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Latest public note.
+    pub status_notes: Option<String>,
+    /// Service name.
+    pub service_name: String,
+    /// Category code.
+    pub service_code: String,
+    /// Description (phone and ID numbers masked).
+    pub description: String,
+    /// District and collection point responsible.
+    pub agency_responsible: Option<String>,
+    /// Notice.
+    pub service_notice: Option<String>,
+    /// Submitted at.
+    pub requested_datetime: DateTime<Utc>,
+    /// Last change.
+    pub updated_datetime: DateTime<Utc>,
+    /// Not estimated.
+    pub expected_datetime: Option<DateTime<Utc>>,
+    /// District name.
+    pub address: Option<String>,
+    /// Not used.
+    pub address_id: Option<String>,
+    /// Not used.
+    pub zipcode: Option<String>,
+    /// Latitude, WGS-84 degrees.
+    pub lat: f64,
+    /// Longitude, WGS-84 degrees.
+    pub long: f64,
+    /// Photos are private: always null.
+    pub media_url: Option<String>,
+    /// Extension: detailed status code (submitted, accepted, in_progress, resolved, declined).
+    pub detailed_status: Status,
+}
+
+/// Maps a suggestion to GeoReport (public fields only).
+pub fn to_service_request(s: &Suggestion) -> ServiceRequest {
+    let v = SuggestionView::new(s, Audience::Public);
+    let last_note = v.history.iter().rev().find(|h| h.from.is_some()).map(|h| {
+        if h.note.is_empty() {
+            h.to_label_zh.clone()
+        } else {
+            h.note.clone()
+        }
+    });
+    let agency = match (&v.district_name, &v.collection_point) {
+        (Some(d), Some(cp)) => Some(format!("{d} · {}", cp.name)),
+        (Some(d), None) => Some(d.clone()),
+        (None, Some(cp)) => Some(cp.name.clone()),
+        (None, None) => None,
+    };
+    ServiceRequest {
+        service_request_id: s.id.clone(),
+        status: if s.status.is_open() { "open" } else { "closed" }.into(),
+        status_notes: last_note,
+        service_name: format!("{} / {}", s.category.label_zh(), s.category.label_en()),
+        service_code: s.category.as_str().into(),
+        description: v.description,
+        agency_responsible: agency,
+        service_notice: None,
+        requested_datetime: s.created_at,
+        updated_datetime: s.updated_at,
+        expected_datetime: None,
+        address: v.district_name,
+        address_id: None,
+        zipcode: None,
+        lat: s.location.lat,
+        long: s.location.lon,
+        media_url: None,
+        detailed_status: s.status,
+    }
+}
+
+/// Query of `requests.json`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RequestsParams {
+    /// Comma-separated ids.
+    pub service_request_id: Option<String>,
+    /// Comma-separated category codes.
+    pub service_code: Option<String>,
+    /// `open` or `closed`.
+    pub status: Option<String>,
+    /// Earliest submission (ISO 8601).
+    pub start_date: Option<String>,
+    /// Latest submission (ISO 8601, exclusive).
+    pub end_date: Option<String>,
+    /// Ignored (one jurisdiction).
+    pub jurisdiction_id: Option<String>,
+}
+
+fn iso(param: &'static str, s: &str) -> Result<DateTime<Utc>, AppError> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            AppError::bad_param(
+                param,
+                format!("`{s}` is not an ISO 8601 date-time (e.g. 2026-01-31T00:00:00+08:00)"),
+            )
+        })
+}
+
+/// `GET /open311/v2/requests.json`
+#[utoipa::path(get, path = "/open311/v2/requests.json", tag = "open311", params(RequestsParams),
+    responses((status = 200, body = [ServiceRequest]), (status = 400, body = [GeoReportError])))]
+async fn get_requests(
+    State(state): State<AppState>,
+    q: Result<Query<RequestsParams>, axum::extract::rejection::QueryRejection>,
+) -> R<Json<Vec<ServiceRequest>>> {
+    let Query(p) = q.map_err(|r| AppError::bad_param("query", r.body_text()))?;
+    let mut lq = ListQuery {
+        limit: MAX_REQUESTS,
+        ..Default::default()
+    };
+    if let Some(ids) = &p.service_request_id {
+        lq.ids = ids
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+    } else {
+        if let Some(codes) = &p.service_code {
+            for c in codes.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                lq.categories.push(c.parse().map_err(AppError::from)?);
+            }
+        }
+        match p.status.as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some("open") => {
+                lq.statuses = vec![Status::Submitted, Status::Accepted, Status::InProgress]
+            }
+            Some("closed") => lq.statuses = vec![Status::Resolved, Status::Declined],
+            Some(other) => {
+                return Err(AppError::bad_choice(
+                    "status",
+                    format!("unknown status `{other}`"),
+                    &["open", "closed"],
+                )
+                .into())
+            }
+        }
+        lq.since = p
+            .start_date
+            .as_deref()
+            .map(|s| iso("start_date", s))
+            .transpose()?;
+        lq.until = p
+            .end_date
+            .as_deref()
+            .map(|s| iso("end_date", s))
+            .transpose()?;
+        if lq.since.is_none() && lq.until.is_none() {
+            lq.since = Some(Utc::now() - Duration::days(DEFAULT_WINDOW_DAYS));
+        }
+    }
+    let st = store(&state)?;
+    let items = blocking(move || Ok(st.list_suggestions(&lq)?.0)).await?;
+    Ok(Json(items.iter().map(to_service_request).collect()))
+}
+
+/// `GET /open311/v2/requests/{id}.json`
+#[utoipa::path(get, path = "/open311/v2/requests/{id}.json", tag = "open311",
+    params(("id" = String, Path, description = "service_request_id")),
+    responses((status = 200, body = [ServiceRequest]), (status = 404, body = [GeoReportError])))]
+async fn get_request(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> R<Json<Vec<ServiceRequest>>> {
+    let Some(id) = file.strip_suffix(".json") else {
+        return Err(AppError::NotFound("only the .json format is served".into()).into());
+    };
+    let id = id.to_string();
+    let st = store(&state)?;
+    let s = blocking(move || {
+        st.suggestion(&id)?
+            .ok_or_else(|| AppError::NotFound(format!("no service request `{id}`")))
+    })
+    .await?;
+    Ok(Json(vec![to_service_request(&s)]))
+}
+
+/// The answer to a POST.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedRequest {
+    /// The new id.
+    pub service_request_id: String,
+    /// Notice to the reporter.
+    pub service_notice: String,
+    /// Not used.
+    pub account_id: Option<String>,
+    /// Extension: private receipt token (see `GET /api/v1/suggestions/{id}`).
+    pub receipt_token: String,
+}
+
+/// `POST /open311/v2/requests.json`
+#[utoipa::path(post, path = "/open311/v2/requests.json", tag = "open311",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "service_code, lat, long, description, phone (private), crs (extension)"),
+    responses((status = 201, body = [CreatedRequest]), (status = 400, body = [GeoReportError]),
+              (status = 429, body = [GeoReportError])))]
+async fn post_request(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    req: Request,
+) -> R<Response> {
+    if let Err(e) = check_rate_limit(&state, ip) {
+        return Ok(add_retry_after(&state, Open311Error(e).into_response()));
+    }
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
+    let pairs: Vec<(String, String)> = if is_json {
+        let v = super::error::ApiJson::<serde_json::Map<String, Value>>::from_request(req, &state)
+            .await?
+            .0;
+        v.into_iter()
+            .map(|(k, v)| {
+                let s = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                (k, s)
+            })
+            .collect()
+    } else {
+        read_form(req, &state).await?
+    };
+    let mut b = SubmitBody::default();
+    let mut address = false;
+    for (k, v) in pairs {
+        let num = |field: &'static str, v: &str| -> Result<f64, AppError> {
+            v.trim()
+                .parse::<f64>()
+                .map_err(|_| AppError::bad_param(field, format!("`{v}` is not a number")))
+        };
+        match k.as_str() {
+            "service_code" => b.category = Some(v),
+            "lat" => b.lat = Some(num("lat", &v)?),
+            "long" => b.lon = Some(num("long", &v)?),
+            "description" => b.description = Some(v),
+            "phone" => b.contact = Some(v),
+            "crs" => b.crs = Some(v),
+            "role" => b.role = Some(v),
+            "campaign_id" => b.campaign_id = Some(v),
+            "address_string" | "address_id" => address = true,
+            _ => {}
+        }
+    }
+    if b.category.is_none() {
+        return Err(AppError::bad_choice(
+            "service_code",
+            "service_code is required",
+            &Category::codes(),
+        )
+        .into());
+    }
+    if b.lat.is_none() || b.lon.is_none() {
+        let msg = if address {
+            "lat and long are required (address_string is not supported: no geocoder)"
+        } else {
+            "lat and long are required"
+        };
+        return Err(AppError::bad_param("lat", msg).into());
+    }
+    let (s, receipt, _) = submit_input(
+        &state,
+        SubmitInput {
+            body: b,
+            photo: None,
+        },
+    )
+    .await?;
+    let loc = format!("/open311/v2/requests/{}.json", s.id);
+    let body = vec![CreatedRequest {
+        service_request_id: s.id.clone(),
+        service_notice: format!(
+            "已提交，由{}受理 / Submitted; keep the receipt token to follow it privately",
+            SuggestionView::new(&s, Audience::Public)
+                .district_name
+                .unwrap_or_else(|| "相关部门".into())
+        ),
+        account_id: None,
+        receipt_token: receipt,
+    }];
+    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&loc) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(discovery, services, get_requests, get_request, post_request),
+    components(schemas(Service, ServiceRequest, CreatedRequest, GeoReportError)),
+    tags((name = "open311", description = "Open311 GeoReport v2 (JSON)"))
+)]
+struct Doc;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/open311/v2/discovery.json", get(discovery))
+        .route("/open311/v2/services.json", get(services))
+        .route(
+            "/open311/v2/requests.json",
+            get(get_requests).post(post_request),
+        )
+        .route("/open311/v2/requests/{file}", get(get_request))
 }
 
 /// OpenAPI paths of this module, merged into `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
+    Doc::openapi()
 }

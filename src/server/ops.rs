@@ -1,14 +1,203 @@
-//! (stub) routes of this area; owned by the issue that builds it.
+//! Operations endpoints: liveness (`/healthz`), readiness (`/readyz`), Prometheus metrics
+//! (`/metrics`), the OpenAPI document (`/api/openapi.json`) and its documentation page
+//! (`/api/docs`, self-contained: no CDN).
 
+use super::error::{AppError, Problem};
+use super::points::Params;
 use super::AppState;
-use axum::Router;
+use crate::model::ServiceKind;
+use axum::extract::State;
+use axum::http::{header, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+/// Liveness and readiness answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+    /// Points in the spatial index.
+    pub points: usize,
+    /// Whether a database is attached.
+    pub database: bool,
+    /// Server version.
+    pub version: &'static str,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = Health)))]
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        points: state.index().len(),
+        database: state.store.is_some(),
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Readiness: the index is loaded and can be read (a poisoned lock means a writer panicked;
+/// the server then reports 503 so a load balancer stops sending traffic).
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "Not ready", content_type = "application/problem+json", body = Problem),
+    ))]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    let points = match state.index.read() {
+        Ok(g) => g.len(),
+        Err(_) => {
+            return Err(AppError::Unavailable(
+                "the index lock is poisoned after a failed update".into(),
+            ))
+        }
+    };
+    Ok(Json(Health {
+        status: "ok",
+        points,
+        database: state.store.is_some(),
+        version: env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "OpenMetrics text: nuanxin_http_requests_total, nuanxin_http_request_duration_seconds, nuanxin_index_points", content_type = "application/openmetrics-text")))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let index = state.index();
+    for kind in ServiceKind::ALL {
+        // Scrapes are rare (seconds apart); a scan of the id map is cheap enough.
+        let n = index
+            .all_sorted()
+            .iter()
+            .filter(|p| p.kind == *kind)
+            .count();
+        state.metrics.set_index_points(kind.as_str(), n);
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}
+
+/// The OpenAPI 3.1 document of the whole API, generated from the code.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json(uri: Uri) -> Result<Response, AppError> {
+    Params::from_uri(&uri, &[])?;
+    let body = serde_json::to_vec(&super::openapi())
+        .map_err(|e| AppError::Internal(format!("openapi: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// The API documentation page: fetches `/api/openapi.json` and lists every path with its
+/// parameters and responses. Self-contained (inline script and style, nothing downloaded).
+pub const DOCS_HTML: &str = r##"<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>暖新地图 API 文档 · Nuanxin Map API</title>
+<style>
+body{font-family:system-ui,-apple-system,"Noto Sans CJK SC",sans-serif;margin:0 auto;max-width:72rem;padding:1rem 1.5rem;color:#222}
+h1{font-size:1.5rem} h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+details{border:1px solid #ddd;border-radius:6px;margin:.5rem 0;padding:.4rem .8rem}
+summary{cursor:pointer} .m{display:inline-block;min-width:4.2rem;font-weight:600;font-family:monospace;color:#fff;border-radius:4px;text-align:center;margin-right:.5rem;padding:0 .3rem}
+.get{background:#2b7bb9}.post{background:#3c9a5f}.patch{background:#b9862b}.delete{background:#b93b2b}.put{background:#7b2bb9}
+code{font-family:monospace} table{border-collapse:collapse;margin:.4rem 0} td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}
+.desc{color:#555}
+</style></head><body>
+<h1>暖新地图 API 文档 <small>Nuanxin Map API</small></h1>
+<p>机器可读文档 Machine-readable document: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1) ·
+OGC API – Features: <a href="/ogc?f=html">/ogc</a> (<a href="/ogc/api">OpenAPI 3.0</a>)</p>
+<div id="doc">加载中… Loading…</div>
+<script>
+(function(){
+  function esc(s){return String(s==null?'':s).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
+  function schemaText(s){
+    if(!s) return '';
+    if(s.$ref) return s.$ref.split('/').pop();
+    if(s.type==='array') return 'array of '+schemaText(s.items);
+    if(s.enum) return s.enum.join(' | ');
+    if(Array.isArray(s.type)) return s.type.join(' | ');
+    if(s.oneOf) return s.oneOf.map(schemaText).join(' | ');
+    return s.type||'';
+  }
+  fetch('/api/openapi.json').then(function(r){return r.json();}).then(function(doc){
+    var byTag={};
+    Object.keys(doc.paths||{}).sort().forEach(function(path){
+      var item=doc.paths[path];
+      ['get','post','put','patch','delete'].forEach(function(m){
+        if(!item[m]) return; var op=item[m]; var tag=(op.tags&&op.tags[0])||'other';
+        (byTag[tag]=byTag[tag]||[]).push({path:path,method:m,op:op});
+      });
+    });
+    var html='<p>'+esc(doc.info.title)+' · '+esc(doc.info.version)+'</p>';
+    Object.keys(byTag).forEach(function(tag){
+      html+='<h2>'+esc(tag)+'</h2>';
+      byTag[tag].forEach(function(e){
+        var op=e.op;
+        html+='<details><summary><span class="m '+e.method+'">'+e.method.toUpperCase()+'</span><code>'+esc(e.path)+'</code> <span class="desc">'+esc(op.summary||'')+'</span></summary>';
+        if(op.description) html+='<p>'+esc(op.description)+'</p>';
+        if(op.parameters&&op.parameters.length){
+          html+='<table><tr><th>参数 Parameter</th><th>位置 In</th><th>类型 Type</th><th>必填 Required</th><th>说明 Description</th></tr>';
+          op.parameters.forEach(function(p){
+            html+='<tr><td><code>'+esc(p.name)+'</code></td><td>'+esc(p.in)+'</td><td>'+esc(schemaText(p.schema))+'</td><td>'+(p.required?'是 yes':'')+'</td><td>'+esc(p.description)+'</td></tr>';
+          });
+          html+='</table>';
+        }
+        if(op.requestBody){
+          html+='<p>请求体 Request body: '+esc(Object.keys(op.requestBody.content||{}).join(', '))+'</p>';
+        }
+        html+='<table><tr><th>状态 Status</th><th>说明 Description</th><th>类型 Content</th></tr>';
+        Object.keys(op.responses||{}).forEach(function(code){
+          var r=op.responses[code]; var c=r.content||{};
+          html+='<tr><td>'+esc(code)+'</td><td>'+esc(r.description)+'</td><td>'+esc(Object.keys(c).map(function(k){return k+(c[k].schema?' ('+schemaText(c[k].schema)+')':'');}).join(', '))+'</td></tr>';
+        });
+        html+='</table></details>';
+      });
+    });
+    document.getElementById('doc').innerHTML=html;
+  }).catch(function(err){document.getElementById('doc').textContent='无法加载 Cannot load /api/openapi.json: '+err;});
+})();
+</script>
+</body></html>
+"##;
+
+/// The API documentation page.
+#[utoipa::path(get, path = "/api/docs", tag = "operations",
+    responses((status = 200, description = "HTML page rendering /api/openapi.json", content_type = "text/html")))]
+pub async fn docs() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        DOCS_HTML,
+    )
+        .into_response()
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(healthz, readyz, metrics, openapi_json, docs),
+    components(schemas(Health, Problem)),
+    tags((name = "operations", description = "Health, readiness, metrics and API documents"))
+)]
+struct OpsApi;
 
 /// Routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/docs", get(docs))
 }
 
 /// OpenAPI paths of this module, merged into `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
+    <OpsApi as utoipa::OpenApi>::openapi()
 }

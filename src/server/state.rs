@@ -20,6 +20,9 @@ pub struct AppState {
     pub store: Option<Arc<crate::suggestions::Store>>,
     /// Prometheus metrics.
     pub metrics: Arc<super::metrics::Metrics>,
+    /// OGC API – Features collections beyond the built-in one-per-kind ones (e.g. the
+    /// suggestions collection); see [`super::ogc::CollectionProvider`].
+    pub ogc_collections: Arc<Vec<Arc<dyn super::ogc::CollectionProvider>>>,
 }
 
 impl AppState {
@@ -31,7 +34,22 @@ impl AppState {
             districts: Districts::embedded(),
             store: None,
             metrics: Arc::new(super::metrics::Metrics::default()),
+            ogc_collections: Arc::new(super::ogc::registered_collections()),
         }
+    }
+
+    /// This state with `store` as the database.
+    pub fn with_store(mut self, store: Arc<crate::suggestions::Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// This state with one more OGC API – Features collection.
+    pub fn with_ogc_collection(mut self, c: Arc<dyn super::ogc::CollectionProvider>) -> Self {
+        let mut v = (*self.ogc_collections).clone();
+        v.push(c);
+        self.ogc_collections = Arc::new(v);
+        self
     }
 
     /// A snapshot of the current index.

@@ -1,43 +1,701 @@
 //! Suggestions (人民建议): pinned at a place, stored durably, answered and tracked.
-//! (stub; the suggestions issue fills it in)
+//!
+//! - [`Store`]: the SQLite database (suggestions, their history, supporters, campaigns,
+//!   officer tokens, the audit log and the edited service points);
+//! - [`privacy`]: contact parsing and masking of phone and ID-card numbers in public text;
+//! - [`photo`]: content sniffing and metadata stripping of attached photos;
+//! - [`export`]: CSV (UTF-8 with BOM) and GeoJSON exports;
+//! - [`stats`]: handling-speed KPIs.
+//!
+//! # Lifecycle
+//! `submitted → accepted → in_progress → resolved | declined` (see [`Status::can_move_to`]);
+//! an officer may reopen a resolved or declined suggestion (back to `accepted`), and so may
+//! its reporter with the receipt token within [`REOPEN_WINDOW_DAYS`] days ("not fixed").
+//! Every change records who, when and a public note; the public history omits who.
+//!
+//! # Where a suggestion may be pinned
+//! Only inside one of the shipped county-level districts (Hunan, [`crate::districts`]): a
+//! position outside every district is rejected ([`SuggestionError::OutsideServiceArea`]),
+//! because no office would be responsible for it. A point on a district border counts as
+//! inside (the district with the smaller adcode wins a shared border).
 
-/// Durable storage (SQLite) of suggestions and edited service points.
-#[derive(Debug)]
-pub struct Store {}
+pub mod export;
+pub mod photo;
+pub mod privacy;
+pub mod stats;
+mod store;
 
-use crate::model::ServicePoint;
-use std::path::Path;
+pub use store::{
+    AuditEntry, ListQuery, NewSuggestion, Officer, Store, StoreError, SupportOutcome,
+    REOPEN_WINDOW_DAYS,
+};
 
-/// Errors of the store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// SQLite failed.
-    #[error("database error: {0}")]
-    Sqlite(String),
+use crate::crs::Crs;
+use crate::model::{LonLat, UnknownCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Defines a closed vocabulary enum with its code, Chinese and English labels (the same
+/// shape as the vocabularies of [`crate::model`]).
+macro_rules! vocab {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant,)+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+            /// The code used in APIs, files and the database.
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $code,)+ } }
+            /// Simplified Chinese label for the user interface.
+            pub fn label_zh(self) -> &'static str { match self { $($name::$variant => $zh,)+ } }
+            /// English label for the user interface.
+            pub fn label_en(self) -> &'static str { match self { $($name::$variant => $en,)+ } }
+            /// Every code, in declaration order.
+            pub fn codes() -> Vec<&'static str> { Self::ALL.iter().map(|v| v.as_str()).collect() }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownCode;
+            /// Parses the code (ASCII case-insensitive); also accepts the Chinese label.
+            fn from_str(s: &str) -> Result<Self, UnknownCode> {
+                let t = s.trim();
+                $(if t.eq_ignore_ascii_case($code) || t == $zh { return Ok($name::$variant); })+
+                Err(UnknownCode { what: $what, given: s.to_string(), valid: Self::codes() })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
 }
 
-impl Store {
-    /// Opens (creating and migrating if needed) the database at `path`.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the file cannot be opened or migrated.
-    pub fn open(_path: &Path) -> Result<Self, StoreError> {
-        Ok(Store {})
+vocab!(
+    /// What a suggestion is about (GLOSSARY.md, "Suggestions").
+    Category, "category", {
+        /// 进门难: cannot get into residential compounds to deliver.
+        EntryAccess = "entry_access", "进门难", "Entry access";
+        /// 停车难: nowhere to park the e-bike.
+        Parking = "parking", "停车难", "Parking";
+        /// 补给难: nowhere to get water, food, charging.
+        Supplies = "supplies", "补给难", "Supplies";
+        /// 休息难: nowhere to rest.
+        Rest = "rest", "休息难", "Rest";
+        /// 学历提升难: hard to upgrade education or skills.
+        Education = "education", "学历提升难", "Education";
+        /// 子女托管难: no summer care for children.
+        Childcare = "childcare", "子女托管难", "Childcare";
+        /// 权益保障: labour rights, injury, contracts.
+        Rights = "rights", "权益保障", "Rights";
+        /// 安全隐患: a hazard seen on the road.
+        SafetyHazard = "safety_hazard", "安全隐患", "Safety hazard";
+        /// 其他: anything else.
+        Other = "other", "其他", "Other";
+    }
+);
+
+vocab!(
+    /// Who the reporter says they are (optional).
+    ReporterRole, "role", {
+        /// 快递员
+        Courier = "courier", "快递员", "Courier";
+        /// 外卖骑手
+        Rider = "rider", "外卖骑手", "Rider";
+        /// 网约车/货车司机
+        Driver = "driver", "司机", "Driver";
+        /// 居民
+        Resident = "resident", "居民", "Resident";
+        /// 其他
+        Other = "other", "其他", "Other";
+    }
+);
+
+vocab!(
+    /// Where a suggestion is in its lifecycle.
+    Status, "status", {
+        /// 已提交: received, not yet looked at.
+        Submitted = "submitted", "已提交", "Submitted";
+        /// 已受理: the responsible office took it on.
+        Accepted = "accepted", "已受理", "Accepted";
+        /// 办理中: being worked on.
+        InProgress = "in_progress", "办理中", "In progress";
+        /// 已办结: done.
+        Resolved = "resolved", "已办结", "Resolved";
+        /// 不予采纳: declined, with the reason in the note.
+        Declined = "declined", "不予采纳", "Declined";
+    }
+);
+
+vocab!(
+    /// The kind of a campaign, as the report's WeChat columns name them.
+    CampaignKind, "campaign kind", {
+        /// 日常征集: the standing, everyday collection.
+        Daily = "daily", "日常征集", "Daily collection";
+        /// 专项征集: a collection on one problem (e.g. parking at a business district).
+        Special = "special", "专项征集", "Special collection";
+        /// 主题征集: a themed collection (e.g. summer childcare).
+        Themed = "themed", "主题征集", "Themed collection";
+    }
+);
+
+vocab!(
+    /// What a bearer token may do.
+    OfficerRole, "role", {
+        /// 办理人员: answers suggestions of their districts, edits their service points.
+        Officer = "officer", "办理人员", "Officer";
+        /// 管理员: everything, everywhere; reads the audit log; creates campaigns.
+        Admin = "admin", "管理员", "Administrator";
+    }
+);
+
+impl Status {
+    /// Whether the suggestion still awaits an outcome (submitted, accepted, in progress).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::Submitted | Status::Accepted | Status::InProgress
+        )
     }
 
-    /// Every stored service point.
+    /// Whether an officer may move a suggestion from `self` to `to`.
     ///
-    /// # Errors
-    /// [`StoreError`].
-    pub fn service_points(&self) -> Result<Vec<ServicePoint>, StoreError> {
-        Ok(Vec::new())
+    /// Forward: submitted → accepted | declined; accepted → in_progress | resolved | declined;
+    /// in_progress → resolved | declined. Reopen: resolved | declined → accepted. Staying in
+    /// the same status is allowed too (a public reply without a change of status).
+    pub fn can_move_to(self, to: Status) -> bool {
+        use Status::*;
+        self == to
+            || matches!(
+                (self, to),
+                (Submitted, Accepted)
+                    | (Submitted, Declined)
+                    | (Accepted, InProgress)
+                    | (Accepted, Resolved)
+                    | (Accepted, Declined)
+                    | (InProgress, Resolved)
+                    | (InProgress, Declined)
+                    | (Resolved, Accepted)
+                    | (Declined, Accepted)
+            )
     }
 
-    /// Stores `points` as the service points (used to seed an empty database at start).
+    /// The statuses reachable from `self` (excluding `self`).
+    pub fn next(self) -> Vec<Status> {
+        Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != self && self.can_move_to(*s))
+            .collect()
+    }
+}
+
+/// A private contact of the reporter: never shown in public output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Contact {
+    /// `phone` or `wechat`.
+    pub kind: ContactKind,
+    /// The number or WeChat ID as given (spaces and dashes removed from phone numbers).
+    pub value: String,
+}
+
+/// The kind of a [`Contact`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    /// A mainland mobile or landline number.
+    Phone,
+    /// A WeChat ID (微信号).
+    Wechat,
+}
+
+/// The collection point (人民建议征集点) responsible for a suggestion: the nearest one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CollectionPointRef {
+    /// Service point id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// WGS-84 geodesic distance from the suggestion, metres.
+    pub distance_m: f64,
+}
+
+/// An attached photo (metadata already stripped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PhotoInfo {
+    /// `image/jpeg`, `image/png` or `image/webp` (decided by content, not by the upload's claim).
+    pub media_type: String,
+    /// Size after stripping, bytes.
+    pub size_bytes: u64,
+}
+
+/// One entry of a suggestion's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StatusChange {
+    /// Status before (`None` for the submission itself).
+    pub from: Option<Status>,
+    /// Status after.
+    pub to: Status,
+    /// Public note (the official answer); may be empty for the submission.
+    pub note: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (token id), `None` for the submission. Never in public output.
+    pub officer_id: Option<i64>,
+    /// Who (token name). Never in public output.
+    pub officer_name: Option<String>,
+}
+
+/// A suggestion as stored: every field, private ones included. Public output goes through
+/// [`SuggestionView::new`] with [`Audience::Public`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// Tracking id, e.g. `S20261129-7K3P9Q`.
+    pub id: String,
+    /// Where, WGS-84.
+    pub location: LonLat,
+    /// The position as submitted, in `input_crs`.
+    pub input_location: LonLat,
+    /// The coordinate system the reporter used.
+    pub input_crs: Crs,
+    /// What about.
+    pub category: Category,
+    /// The text exactly as submitted (byte-exact).
+    pub description: String,
+    /// Who the reporter says they are.
+    pub role: Option<ReporterRole>,
+    /// Private contact.
+    pub contact: Option<Contact>,
+    /// Campaign the suggestion answers.
+    pub campaign_id: Option<String>,
+    /// County-level district (GB/T 2260), assigned by point-in-polygon.
+    pub adcode: Option<String>,
+    /// Nearest collection point at submission time.
+    pub collection_point: Option<CollectionPointRef>,
+    /// Attached photo, if any (the bytes are fetched separately).
+    pub photo: Option<PhotoInfo>,
+    /// Current status.
+    pub status: Status,
+    /// Number of distinct supporters ("me too"), the reporter not included.
+    pub supporters: u32,
+    /// Submitted at.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// First officer entry (any status change or reply).
+    pub first_answer_at: Option<DateTime<Utc>>,
+    /// When it was last resolved (`None` unless the status is resolved).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The history, oldest first; the first entry is the submission.
+    pub history: Vec<StatusChange>,
+}
+
+/// Who is looking at a suggestion; decides which fields a [`SuggestionView`] carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Anyone: no contact, no photo, masked description, no officer identities.
+    Public,
+    /// The reporter holding the receipt token: their own contact, photo and original text.
+    Reporter,
+    /// An officer or admin: everything.
+    Officer,
+}
+
+/// Public entry of the history: like [`StatusChange`] without who.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    /// Status before (`None` for the submission).
+    pub from: Option<Status>,
+    /// Status after.
+    pub to: Status,
+    /// Chinese label of `to`.
+    pub to_label_zh: String,
+    /// Public note; phone and ID numbers masked in public output.
+    pub note: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Officer name (officer audience only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub officer_name: Option<String>,
+    /// Officer token id (officer audience only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub officer_id: Option<i64>,
+}
+
+/// A suggestion as sent over the API. Private fields are `None` (and absent from JSON)
+/// unless the [`Audience`] may see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SuggestionView {
+    /// Tracking id.
+    pub id: String,
+    /// `[lon, lat]` WGS-84 degrees.
+    #[schema(value_type = [f64; 2])]
+    pub location: [f64; 2],
+    /// Category code.
+    pub category: Category,
+    /// Category label, Chinese.
+    pub category_label_zh: String,
+    /// Description; in public output phone and ID-card numbers are masked.
+    pub description: String,
+    /// Reporter's role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<ReporterRole>,
+    /// Campaign id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<String>,
+    /// County-level adcode.
+    pub adcode: Option<String>,
+    /// District name (Chinese).
+    pub district_name: Option<String>,
+    /// Responsible collection point.
+    pub collection_point: Option<CollectionPointRef>,
+    /// Status code.
+    pub status: Status,
+    /// Status label, Chinese.
+    pub status_label_zh: String,
+    /// Distinct supporters ("me too").
+    pub supporters: u32,
+    /// Whether a photo is attached (the photo itself is private).
+    pub has_photo: bool,
+    /// Submitted at (UTC).
+    pub created_at: DateTime<Utc>,
+    /// Last change (UTC).
+    pub updated_at: DateTime<Utc>,
+    /// History, oldest first.
+    pub history: Vec<HistoryEntry>,
+    /// Private: the reporter's contact (reporter and officers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    /// Private: the photo's media type and size (reporter and officers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo: Option<PhotoInfo>,
+    /// Private: URL of the photo (reporter and officers only; needs the same credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
+    /// Private: the position as submitted, `[lon, lat]` in `input_crs`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<[f64; 2]>)]
+    pub input_location: Option<[f64; 2]>,
+    /// Private: the coordinate system of `input_location`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_crs: Option<Crs>,
+}
+
+impl SuggestionView {
+    /// The view of `s` for `audience`.
+    pub fn new(s: &Suggestion, audience: Audience) -> Self {
+        let private = audience != Audience::Public;
+        let mask = |t: &str| {
+            if private {
+                t.to_string()
+            } else {
+                privacy::mask_public_text(t, s.contact.as_ref().map(|c| c.value.as_str()))
+            }
+        };
+        let districts = crate::districts::Districts::embedded();
+        SuggestionView {
+            id: s.id.clone(),
+            location: [s.location.lon, s.location.lat],
+            category: s.category,
+            category_label_zh: s.category.label_zh().to_string(),
+            description: mask(&s.description),
+            role: s.role,
+            campaign_id: s.campaign_id.clone(),
+            adcode: s.adcode.clone(),
+            district_name: s
+                .adcode
+                .as_deref()
+                .and_then(|a| districts.get(a))
+                .map(|d| d.name.clone()),
+            collection_point: s.collection_point.clone(),
+            status: s.status,
+            status_label_zh: s.status.label_zh().to_string(),
+            supporters: s.supporters,
+            has_photo: s.photo.is_some(),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            history: s
+                .history
+                .iter()
+                .map(|h| HistoryEntry {
+                    from: h.from,
+                    to: h.to,
+                    to_label_zh: h.to.label_zh().to_string(),
+                    note: mask(&h.note),
+                    at: h.at,
+                    officer_name: if audience == Audience::Officer {
+                        h.officer_name.clone()
+                    } else {
+                        None
+                    },
+                    officer_id: if audience == Audience::Officer {
+                        h.officer_id
+                    } else {
+                        None
+                    },
+                })
+                .collect(),
+            contact: if private { s.contact.clone() } else { None },
+            photo: if private { s.photo.clone() } else { None },
+            photo_url: if private && s.photo.is_some() {
+                Some(format!("/api/v1/suggestions/{}/photo", s.id))
+            } else {
+                None
+            },
+            input_location: private.then_some([s.input_location.lon, s.input_location.lat]),
+            input_crs: private.then_some(s.input_crs),
+        }
+    }
+}
+
+/// A themed collection window (征集活动).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Campaign {
+    /// Identifier (letters, digits, `-`, `_`).
+    pub id: String,
+    /// 日常 / 专项 / 主题征集.
+    pub kind: CampaignKind,
+    /// Title (Chinese).
+    pub title: String,
+    /// Longer text.
+    #[serde(default)]
+    pub description: String,
+    /// Categories accepted; empty accepts all.
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    /// Area by district: a county or city adcode; `None` with no `area` means everywhere.
+    #[serde(default)]
+    pub adcode: Option<String>,
+    /// Area by polygon: GeoJSON Polygon coordinates (rings of `[lon, lat]` WGS-84).
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Vec<[f64; 2]>>>)]
+    pub area: Option<Vec<Vec<[f64; 2]>>>,
+    /// Opens at (inclusive).
+    pub starts_at: DateTime<Utc>,
+    /// Closes at (exclusive); `None` for an open-ended daily collection.
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+impl Campaign {
+    /// Whether the campaign accepts suggestions at `at`.
+    pub fn is_open_at(&self, at: DateTime<Utc>) -> bool {
+        at >= self.starts_at && self.ends_at.is_none_or(|e| at < e)
+    }
+
+    /// Whether a suggestion at `p` in county `adcode` lies in the campaign's area
+    /// (boundary inclusive). A city adcode covers its counties.
+    pub fn covers(&self, p: LonLat, adcode: Option<&str>) -> bool {
+        if let Some(a) = &self.adcode {
+            let Some(sa) = adcode else { return false };
+            let districts = crate::districts::Districts::embedded();
+            let in_city = districts
+                .get(sa)
+                .and_then(|d| d.parent_adcode.as_deref())
+                .is_some_and(|parent| parent == a);
+            if sa != a && !in_city {
+                return false;
+            }
+        }
+        if let Some(rings) = &self.area {
+            use geo::Intersects;
+            let mut it = rings
+                .iter()
+                .map(|r| geo::LineString::from(r.iter().map(|c| (c[0], c[1])).collect::<Vec<_>>()));
+            let Some(ext) = it.next() else { return false };
+            let poly = geo::Polygon::new(ext, it.collect());
+            if !poly.intersects(&p.to_point()) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Checks the campaign's own fields.
     ///
     /// # Errors
-    /// [`StoreError`].
-    pub fn replace_service_points(&self, _points: &[ServicePoint]) -> Result<(), StoreError> {
+    /// [`SuggestionError::Invalid`] naming the field.
+    pub fn validate(&self) -> Result<(), SuggestionError> {
+        let bad = |field: &'static str, msg: String| Err(SuggestionError::Invalid { field, msg });
+        if self.id.is_empty()
+            || self.id.len() > 64
+            || !self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return bad(
+                "id",
+                "campaign id must be 1–64 letters, digits, '-' or '_'".into(),
+            );
+        }
+        let n = self.title.trim().chars().count();
+        if n == 0 || n > 200 {
+            return bad("title", "title must be 1–200 characters".into());
+        }
+        if let Some(a) = &self.adcode {
+            if crate::districts::Districts::embedded().get(a).is_none() {
+                return bad("adcode", format!("unknown adcode `{a}`"));
+            }
+        }
+        if let Some(rings) = &self.area {
+            let ok = !rings.is_empty()
+                && rings.iter().all(|r| {
+                    r.len() >= 4
+                        && r.first() == r.last()
+                        && r.iter().all(|c| LonLat::new(c[0], c[1]).is_ok())
+                });
+            if !ok {
+                return bad(
+                    "area",
+                    "area must be GeoJSON Polygon coordinates: closed rings of at least 4 valid [lon, lat] positions".into(),
+                );
+            }
+        }
+        if let Some(e) = self.ends_at {
+            if e <= self.starts_at {
+                return bad("ends_at", "ends_at must be after starts_at".into());
+            }
+        }
         Ok(())
+    }
+}
+
+/// Why a suggestion or a change to it was refused. The server maps these to 4xx.
+#[derive(Debug, thiserror::Error)]
+pub enum SuggestionError {
+    /// A field is missing or invalid (400).
+    #[error("{field}: {msg}")]
+    Invalid {
+        /// The field at fault.
+        field: &'static str,
+        /// What is wrong.
+        msg: String,
+    },
+    /// A code is not one of a closed list (400 listing the valid ones).
+    #[error(transparent)]
+    Unknown(#[from] UnknownCode),
+    /// The position lies outside every shipped district (400).
+    #[error(
+        "location {lon}, {lat} (WGS-84) is outside the service area (the districts of Hunan){hint}"
+    )]
+    OutsideServiceArea {
+        /// Longitude, degrees.
+        lon: f64,
+        /// Latitude, degrees.
+        lat: f64,
+        /// Extra hint (e.g. lon and lat look swapped).
+        hint: String,
+    },
+    /// The photo is too large (413).
+    #[error("photo is {size} bytes; the limit is {limit} bytes")]
+    PhotoTooLarge {
+        /// Size given.
+        size: usize,
+        /// Limit.
+        limit: usize,
+    },
+    /// No such suggestion, campaign or point (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The status change is not allowed from the current status (409).
+    #[error("cannot move from {from} to {to}; allowed: {}", allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))]
+    BadTransition {
+        /// Current status.
+        from: Status,
+        /// Requested status.
+        to: Status,
+        /// Allowed targets.
+        allowed: Vec<Status>,
+    },
+    /// Conflicts with stored data (409), e.g. a campaign id already used.
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage failed (500; logged).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_match_the_glossary() {
+        assert_eq!(
+            Category::codes(),
+            vec![
+                "entry_access",
+                "parking",
+                "supplies",
+                "rest",
+                "education",
+                "childcare",
+                "rights",
+                "safety_hazard",
+                "other"
+            ]
+        );
+        assert_eq!("停车难".parse::<Category>().unwrap(), Category::Parking);
+        let e = "potholes".parse::<Category>().unwrap_err();
+        assert_eq!(e.valid.len(), 9);
+    }
+
+    #[test]
+    fn lifecycle_transitions() {
+        use Status::*;
+        assert!(Submitted.can_move_to(Accepted));
+        assert!(!Submitted.can_move_to(Resolved));
+        assert!(!Submitted.can_move_to(InProgress));
+        assert!(InProgress.can_move_to(Resolved));
+        assert!(Resolved.can_move_to(Accepted));
+        assert!(Declined.can_move_to(Accepted));
+        assert!(!Resolved.can_move_to(Submitted));
+        assert_eq!(Submitted.next(), vec![Accepted, Declined]);
+        assert!(Accepted.is_open() && !Resolved.is_open() && !Declined.is_open());
+    }
+
+    #[test]
+    fn campaign_area_and_window() {
+        let t0 = "2026-07-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let t1 = "2026-09-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let c = Campaign {
+            id: "summer".into(),
+            kind: CampaignKind::Themed,
+            title: "暑期托管".into(),
+            description: String::new(),
+            categories: vec![Category::Childcare],
+            adcode: Some("430100".into()),
+            area: None,
+            starts_at: t0,
+            ends_at: Some(t1),
+        };
+        c.validate().unwrap();
+        assert!(c.is_open_at(t0));
+        assert!(!c.is_open_at(t1));
+        let p = LonLat::new(112.97, 28.2).unwrap();
+        // 430102 芙蓉区 is a county of 430100 长沙市; 430202 荷塘区 is in 株洲市.
+        assert!(c.covers(p, Some("430102")));
+        assert!(!c.covers(p, Some("430202")));
+        let square = Campaign {
+            adcode: None,
+            area: Some(vec![vec![
+                [112.0, 28.0],
+                [113.0, 28.0],
+                [113.0, 29.0],
+                [112.0, 29.0],
+                [112.0, 28.0],
+            ]]),
+            ..c
+        };
+        square.validate().unwrap();
+        assert!(square.covers(p, None));
+        // on the edge counts as inside
+        assert!(square.covers(LonLat::new(113.0, 28.5).unwrap(), None));
+        assert!(!square.covers(LonLat::new(113.5, 28.5).unwrap(), None));
     }
 }

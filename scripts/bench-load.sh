@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Load benchmark of /api/v1/nearest against PostgreSQL + PostGIS, in one run, on this machine.
+#
+#   scripts/bench-load.sh            # defaults: 5000 points, 64 connections, 20 s each
+#   POINTS=20000 DURATION=30 CONNECTIONS=64 scripts/bench-load.sh
+#
+# 1. builds the release binary;
+# 2. generates POINTS service points uniformly over Changsha (fixed seed), written both as the
+#    server's JSON and as CSV for PostgreSQL;
+# 3. starts `nuanxin serve` on a free loopback port and loads `GET /api/v1/nearest?lon&lat&k=5`
+#    with wrk (Debian `wrk`), CONNECTIONS connections, a Lua script choosing a random position
+#    in the same area for every request;
+# 4. starts a throw-away PostgreSQL cluster (Debian `postgresql` + `postgresql-*-postgis-3`)
+#    in a temporary directory on loopback, as the unprivileged `postgres` user when run as root,
+#    loads the same points with a GiST index and runs the equivalent query
+#    `ORDER BY geom <-> point LIMIT 5` (plus the geodesic distance of each hit, as the API
+#    returns) under pgbench with CONNECTIONS clients and the same random positions;
+# 5. reports requests/s and p99 latency of both and their ratio in target/bench-load.md.
+#
+# Not a test: the numbers depend on the machine. Both load generators run on the same machine
+# as the system under test and take CPU from it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+POINTS=${POINTS:-5000}
+DURATION=${DURATION:-20}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+OUT=${OUT:-target/bench-load.md}
+# West, south, east, north of the area queried and populated (central Changsha and suburbs).
+BBOX_W=112.80 BBOX_S=27.95 BBOX_E=113.20 BBOX_N=28.40
+
+section() { printf '\n==> %s\n' "$*"; }
+
+section "tools"
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v pgbench >/dev/null || need+=(postgresql-client postgresql)
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then need+=(postgresql); fi
+if [ -n "$PGBIN" ]; then
+  PGVER=$(basename "$(dirname "$PGBIN")")
+  ls /usr/share/postgresql/"$PGVER"/extension/postgis.control >/dev/null 2>&1 || need+=("postgresql-$PGVER-postgis-3")
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  PGVER=$(basename "$(dirname "$PGBIN")")
+  if ! ls /usr/share/postgresql/"$PGVER"/extension/postgis.control >/dev/null 2>&1; then
+    apt-get install -y -qq --no-install-recommends "postgresql-$PGVER-postgis-3" >/dev/null
+  fi
+fi
+echo "wrk: $(command -v wrk); PostgreSQL: $PGBIN"
+
+section "cargo build --release"
+cargo build --release --quiet
+BIN="$ROOT/target/release/nuanxin"
+
+WORK=$(mktemp -d /tmp/nuanxin-bench.XXXXXX)
+SERVER_PID=""
+PG_STARTED=""
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  [ -n "$PG_STARTED" ] && as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+section "data: $POINTS points over [$BBOX_W, $BBOX_S, $BBOX_E, $BBOX_N]"
+python3 - "$WORK" "$POINTS" "$BBOX_W" "$BBOX_S" "$BBOX_E" "$BBOX_N" <<'PY'
+import csv, json, random, sys
+work, n = sys.argv[1], int(sys.argv[2])
+w, s, e, nn = map(float, sys.argv[3:7])
+rng = random.Random(20261129)
+kinds = ["station", "legal_aid", "rider_friendly_community", "collection_point"]
+hours = ["24/7", "Mo-Fr 08:00-20:00", "Mo-Su 07:00-22:00", None]
+amen = ["drinking_water", "charging", "hot_meals", "toilet", "heating", "cooling", "rest", "wifi"]
+pts = []
+for i in range(n):
+    lon, lat = rng.uniform(w, e), rng.uniform(s, nn)
+    p = {"id": f"b{i:06d}", "kind": kinds[i % 4], "name": f"基准点 {i}", "location": [lon, lat],
+         "amenities": rng.sample(amen, rng.randint(0, 4))}
+    h = hours[i % 4]
+    if h:
+        p["opening_hours"] = h
+    pts.append(p)
+json.dump(pts, open(f"{work}/points.json", "w"), ensure_ascii=False)
+with open(f"{work}/points.csv", "w", newline="") as f:
+    wr = csv.writer(f)
+    for p in pts:
+        wr.writerow([p["id"], p["kind"], p["name"], f"SRID=4326;POINT({p['location'][0]!r} {p['location'][1]!r})"])
+PY
+
+section "nuanxin serve (release)"
+RUST_LOG=${BENCH_RUST_LOG:-warn} "$BIN" serve --listen 127.0.0.1:0 --db "$WORK/n.db" \
+  --data "$WORK/points.json" > "$WORK/server.out" 2> "$WORK/server.err" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  grep -q "Listening on" "$WORK/server.out" 2>/dev/null && break
+  sleep 0.1
+done
+URL=$(head -1 "$WORK/server.out" | sed 's/^Listening on //; s:/$::')
+echo "server at $URL"
+curl -fsS "$URL/api/v1/nearest?lon=112.97&lat=28.2&k=5" >/dev/null
+
+cat > "$WORK/nearest.lua" <<LUA
+-- A random position in the benchmark area for every request.
+local w, s, e, n = $BBOX_W, $BBOX_S, $BBOX_E, $BBOX_N
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
+request = function()
+  local lon = w + (e - w) * math.random()
+  local lat = s + (n - s) * math.random()
+  return wrk.format("GET", string.format("/api/v1/nearest?lon=%.6f&lat=%.6f&k=5", lon, lat))
+end
+LUA
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+section "warm-up (3 s), then wrk: $CONNECTIONS connections, $THREADS threads, ${DURATION}s"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$WORK/nearest.lua" "$URL" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/nearest.lua" "$URL" | tee "$WORK/wrk.txt"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+
+to_ms() { # wrk latency like 1.23ms / 850.00us / 1.02s → milliseconds
+  awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us$/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v); print v+0} else if (v ~ /s$/) {sub(/s$/,"",v); print v*1000} else print v }'
+}
+API_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.txt")
+API_P50=$(to_ms "$(awk '$1=="50%" {print $2}' "$WORK/wrk.txt")")
+API_P99=$(to_ms "$(awk '$1=="99%" {print $2}' "$WORK/wrk.txt")")
+API_ERR=$(awk '/Non-2xx|Socket errors/ {print}' "$WORK/wrk.txt" | tr '\n' ' ')
+
+section "PostgreSQL + PostGIS ($PGBIN)"
+mkdir -p "$WORK/pg"
+cp "$WORK/points.csv" "$WORK/pg/points.csv"
+if [ "$(id -u)" = 0 ]; then chown -R postgres "$WORK/pg"; chmod 755 "$WORK"; fi
+PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg "$PGBIN/initdb" -D "$WORK/pg/data" -U bench --auth=trust -E UTF8 >/dev/null
+as_pg "$PGBIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/log" -w \
+  -o "-c listen_addresses=127.0.0.1 -c port=$PGPORT -k $WORK/pg -c max_connections=$((CONNECTIONS + 10)) -c shared_buffers=256MB -c fsync=off -c synchronous_commit=off" start >/dev/null
+PG_STARTED=1
+PSQL=(psql -h 127.0.0.1 -p "$PGPORT" -U bench -d postgres -v ON_ERROR_STOP=1 -q)
+"${PSQL[@]}" <<SQL
+CREATE EXTENSION postgis;
+CREATE TABLE points (id text PRIMARY KEY, kind text NOT NULL, name text NOT NULL, geom geometry(Point, 4326) NOT NULL);
+\copy points FROM '$WORK/pg/points.csv' WITH (FORMAT csv)
+CREATE INDEX points_geom ON points USING gist (geom);
+VACUUM ANALYZE points;
+SQL
+echo "PostgreSQL $("${PSQL[@]}" -tAc 'SHOW server_version'), PostGIS $("${PSQL[@]}" -tAc 'SELECT postgis_lib_version()'), $("${PSQL[@]}" -tAc 'SELECT count(*) FROM points') rows"
+
+# Same area, positions drawn uniformly at micro-degree resolution.
+SPAN_X=$(python3 -c "print(round(($BBOX_E - $BBOX_W) * 1e6))")
+SPAN_Y=$(python3 -c "print(round(($BBOX_N - $BBOX_S) * 1e6))")
+cat > "$WORK/nearest.sql" <<SQL
+\set x random(0, $SPAN_X)
+\set y random(0, $SPAN_Y)
+SELECT id, kind, name, ST_X(geom), ST_Y(geom),
+       ST_Distance(geom::geography, q::geography) AS distance_m
+FROM points, (SELECT ST_SetSRID(ST_MakePoint($BBOX_W + :x / 1e6, $BBOX_S + :y / 1e6), 4326) AS q) AS query
+ORDER BY geom <-> q
+LIMIT 5;
+SQL
+"${PSQL[@]}" -c "EXPLAIN (COSTS OFF) SELECT id FROM points ORDER BY geom <-> ST_SetSRID(ST_MakePoint(112.97, 28.2), 4326) LIMIT 5" | tee "$WORK/explain.txt"
+grep -q "points_geom" "$WORK/explain.txt" || { echo "GiST index not used"; exit 1; }
+
+section "warm-up (3 s), then pgbench: $CONNECTIONS clients, $THREADS threads, ${DURATION}s, prepared statements"
+(cd "$WORK" && pgbench -h 127.0.0.1 -p "$PGPORT" -U bench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T 3 -f nearest.sql postgres >/dev/null)
+mkdir -p "$WORK/pglog"
+(cd "$WORK/pglog" && pgbench -h 127.0.0.1 -p "$PGPORT" -U bench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" \
+  -T "$DURATION" -f ../nearest.sql --log --log-prefix=tx postgres) | tee "$WORK/pgbench.txt"
+PG_TPS=$(awk '/^tps = / {print $3; exit}' "$WORK/pgbench.txt")
+# Per-transaction log: column 3 is the latency in microseconds.
+read -r PG_P50 PG_P99 < <(cat "$WORK"/pglog/tx* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {i50=int(NR*0.50); i99=int(NR*0.99); if(i50<1)i50=1; if(i99<1)i99=1; printf "%.3f %.3f\n", a[i50]/1000, a[i99]/1000}')
+
+RATIO=$(python3 -c "print(f'{$API_RPS / $PG_TPS:.1f}')")
+P99_RATIO=$(python3 -c "print(f'{$PG_P99 / $API_P99:.1f}')")
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+
+mkdir -p "$(dirname "$OUT")"
+cat > "$OUT" <<MD
+# Load benchmark: nearest 5 service points
+
+$(date -u +"%Y-%m-%d %H:%M UTC"), $(nproc) CPUs ($CPU), $POINTS points over Changsha
+[$BBOX_W, $BBOX_S, $BBOX_E, $BBOX_N], random query positions in the same area, $CONNECTIONS
+connections, ${DURATION} s after a 3 s warm-up, load generator on the same machine.
+
+| system | query | requests/s | p50 ms | p99 ms |
+|---|---|---:|---:|---:|
+| nuanxin \`GET /api/v1/nearest?lon&lat&k=5\` (HTTP/1.1 keep-alive, GeoJSON with geodesic distances, minutes, Amap/Baidu links; wrk) | R*-tree, Karney distances | $API_RPS | $API_P50 | $API_P99 |
+| PostgreSQL $("${PSQL[@]}" -tAc 'SHOW server_version' | cut -d' ' -f1) + PostGIS $("${PSQL[@]}" -tAc 'SELECT postgis_lib_version()') (\`ORDER BY geom <-> q LIMIT 5\` + geography distance; pgbench, prepared statements, TCP loopback) | GiST KNN | $PG_TPS | $PG_P50 | $PG_P99 |
+
+- nuanxin / PostGIS throughput: **${RATIO}×**; PostGIS p99 / nuanxin p99: **${P99_RATIO}×**.
+- Target: ≥ 30 000 requests/s with p99 ≤ 5 ms on this machine.
+- Load average (1, 5, 15 min) before the runs: $LOAD_BEFORE (other processes compete for the same CPUs when it is above ~0.5).
+- nuanxin errors: ${API_ERR:-none}
+- Server log level during the run: ${BENCH_RUST_LOG:-warn} (set BENCH_RUST_LOG=info to include per-request access logs).
+MD
+section "summary ($OUT)"
+cat "$OUT"

@@ -1,0 +1,758 @@
+//! The coverage analysis: which cells of an area lie within reach of a station, how much that
+//! is per district and weighted by demand, where the gaps are, and where new sites would add
+//! the most (see the [module docs](super) for the rules and their error).
+
+use super::area::{county_among, AreaSpec, Breakdown, ResolvedArea};
+use super::grid::CellGrid;
+use super::maxcover;
+use super::CoverageError;
+use crate::districts::{District, Districts};
+use crate::index::{Filter, ServiceIndex};
+use crate::model::{LonLat, ServiceKind};
+use crate::travel::TravelMode;
+use chrono::NaiveDateTime;
+use h3o::geom::SolventBuilder;
+use h3o::Resolution;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Default cap on the number of cells of one analysis (Changsha city at resolution 9 has
+/// about 112 000; resolution 10 about 790 000).
+pub const DEFAULT_MAX_CELLS: usize = 2_000_000;
+/// Largest maximal-covering instance (candidates × cells per circle, about 4 bytes each).
+pub const MAX_INSTANCE_ENTRIES: f64 = 250e6;
+/// Default H3 resolution (mean cell area 0.105 km², edge 174 m).
+pub const DEFAULT_RESOLUTION: u8 = 9;
+
+/// A demand point: where demand is and how much (e.g. order counts, suggestions). Its weight
+/// goes to the H3 cell containing it; when that cell is not part of the area (its centre lies
+/// outside), the weight is reported as `demand_outside` and otherwise ignored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DemandPoint {
+    /// Position.
+    pub location: LonLat,
+    /// Weight, finite and ≥ 0.
+    pub weight: f64,
+}
+
+/// A candidate site supplied by the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    /// An optional id echoed in the proposals.
+    pub id: Option<String>,
+    /// Position.
+    pub location: LonLat,
+}
+
+/// Where new sites may go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Candidates {
+    /// Centres of the cells not yet covered (default).
+    #[default]
+    Uncovered,
+    /// Centres of all cells of the area.
+    All,
+    /// A user-supplied list.
+    Sites(Vec<Site>),
+}
+
+impl Candidates {
+    fn label(&self) -> &'static str {
+        match self {
+            Candidates::Uncovered => "uncovered_cells",
+            Candidates::All => "all_cells",
+            Candidates::Sites(_) => "sites",
+        }
+    }
+}
+
+/// Reports progress of long runs (the CLI shows a bar). All methods default to doing nothing.
+pub trait Progress: Sync {
+    /// A stage begins with `total` steps.
+    fn start(&self, _stage: &str, _total: u64) {}
+    /// `n` more steps are done.
+    fn advance(&self, _n: u64) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct CoverageOptions {
+    /// Service-circle radius, metres (speed × minutes).
+    pub radius_m: f64,
+    /// Travel mode and minutes the radius came from, echoed in the report.
+    pub travel: Option<(TravelMode, f64)>,
+    /// Which stations count (kinds, open at a time ...).
+    pub filter: Filter,
+    /// H3 resolution.
+    pub resolution: Resolution,
+    /// Refuse areas of more cells than this.
+    pub max_cells: usize,
+    /// Demand points; empty: coverage by area only.
+    pub demand: Vec<DemandPoint>,
+    /// Number of new sites to propose (0: none).
+    pub propose: usize,
+    /// Where new sites may go.
+    pub candidates: Candidates,
+    /// Compute gap polygons.
+    pub gaps: bool,
+}
+
+impl CoverageOptions {
+    /// Defaults for `radius_m`: resolution 9, all kinds, no demand, no proposals, gaps on.
+    pub fn new(radius_m: f64) -> Self {
+        Self {
+            radius_m,
+            travel: None,
+            filter: Filter::default(),
+            resolution: Resolution::Nine,
+            max_cells: DEFAULT_MAX_CELLS,
+            demand: Vec::new(),
+            propose: 0,
+            candidates: Candidates::Uncovered,
+            gaps: true,
+        }
+    }
+}
+
+/// The area analysed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AreaInfo {
+    /// `adcode`, `geometry` or `bbox`.
+    pub kind: String,
+    /// Adcode of the district, for an adcode area.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adcode: Option<String>,
+    /// Name of the district, for an adcode area.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Geodesic (WGS-84) area of the boundary itself, km² (Karney), to compare with the
+    /// discretised `summary.area_km2`.
+    pub boundary_area_km2: f64,
+}
+
+/// The parameters in force.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Parameters {
+    /// Travel mode, when the radius came from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<TravelMode>,
+    /// Minutes, when the radius came from a travel mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<f64>,
+    /// Service-circle radius, metres.
+    pub radius_m: f64,
+    /// H3 resolution.
+    pub resolution: u8,
+    /// Mean hexagon edge at this resolution, metres (H3 tables).
+    pub cell_edge_m: f64,
+    /// Mean cell area at this resolution, km² (H3 tables).
+    pub cell_area_km2: f64,
+    /// Station kinds counted; empty: all.
+    pub kinds: Vec<ServiceKind>,
+    /// Only stations open at this local (UTC+8) time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub open_at: Option<NaiveDateTime>,
+    /// Where proposals may go: `uncovered_cells`, `all_cells` or `sites`.
+    pub candidates: String,
+}
+
+/// Totals over the area.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    /// Cells of the area.
+    pub cells: usize,
+    /// Cells whose centre is within reach of a station.
+    pub covered_cells: usize,
+    /// Area of the cells, km² (ellipsoidal).
+    pub area_km2: f64,
+    /// Area of the covered cells, km².
+    pub covered_km2: f64,
+    /// `covered_km2 / area_km2`, percent.
+    pub covered_percent: f64,
+    /// Stations (of the chosen kinds) covering at least one cell.
+    pub stations: usize,
+    /// Total demand weight inside the area.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_total: Option<f64>,
+    /// Demand weight in covered cells.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_covered: Option<f64>,
+    /// `demand_covered / demand_total`, percent (0 when there is no demand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_covered_percent: Option<f64>,
+    /// Demand weight of points outside the area (ignored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_outside: Option<f64>,
+}
+
+/// One row of the per-district table.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DistrictRow {
+    /// Adcode; absent for cells outside every shipped district.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adcode: Option<String>,
+    /// Name (`区域外` for cells outside every shipped district).
+    pub name: String,
+    /// Cells.
+    pub cells: usize,
+    /// Area, km².
+    pub area_km2: f64,
+    /// Covered area, km².
+    pub covered_km2: f64,
+    /// Covered share, percent.
+    pub covered_percent: f64,
+    /// Demand weight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_total: Option<f64>,
+    /// Covered demand weight.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_covered: Option<f64>,
+}
+
+/// A proposed new site.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Proposal {
+    /// 1-based order of choice.
+    pub rank: usize,
+    /// Position `[lon, lat]`, WGS-84.
+    #[schema(value_type = [f64; 2])]
+    pub location: LonLat,
+    /// The candidate's id, for user-supplied sites.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_id: Option<String>,
+    /// The H3 cell the site is the centre of, for cell candidates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub h3_cell: Option<String>,
+    /// County the site lies in, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adcode: Option<String>,
+    /// Cells it newly covers.
+    pub added_cells: usize,
+    /// Area it newly covers, km².
+    pub added_km2: f64,
+    /// Area it newly covers, percent of the area.
+    pub added_percent: f64,
+    /// Demand weight it newly covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added_demand: Option<f64>,
+    /// Covered share of the area after this and the earlier proposals, percent.
+    pub covered_percent_after: f64,
+    /// Covered demand share after this and the earlier proposals, percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_covered_percent_after: Option<f64>,
+}
+
+/// The result of [`analyze`].
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoverageReport {
+    /// The area.
+    pub area: AreaInfo,
+    /// Parameters in force.
+    pub parameters: Parameters,
+    /// Totals.
+    pub summary: Summary,
+    /// Per-district table, by adcode.
+    pub districts: Vec<DistrictRow>,
+    /// Gaps: a GeoJSON FeatureCollection with one MultiPolygon feature per district, the
+    /// uncovered cells dissolved, with `adcode`, `name`, `cells` and `area_km2` properties;
+    /// largest first.
+    #[schema(value_type = Object)]
+    pub gaps: serde_json::Value,
+    /// Proposed new sites in order of choice (greedy maximal covering).
+    pub proposals: Vec<Proposal>,
+    /// Things the user should know (no stations of the kinds, fewer proposals than asked ...).
+    pub warnings: Vec<String>,
+}
+
+fn percent(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        100.0 * part / whole
+    } else {
+        0.0
+    }
+}
+
+/// Runs `f` over `0..n` in contiguous chunks on all cores, concatenating the results in order.
+fn par_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .min(16);
+    if threads <= 1 || n < 2048 {
+        return f(0..n);
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let f = &f;
+                s.spawn(move || f(t * chunk..((t + 1) * chunk).min(n)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker thread panicked"))
+            .collect()
+    })
+}
+
+/// The row number of each cell, and the rows (`None`: outside every district).
+fn assign_rows(
+    grid: &CellGrid,
+    area: &ResolvedArea,
+    progress: &dyn Progress,
+) -> (Vec<u32>, Vec<Option<&'static District>>) {
+    let n = grid.len();
+    match &area.breakdown {
+        Breakdown::Single(d) => (vec![0; n], vec![Some(*d)]),
+        Breakdown::TileCounties(counties) => {
+            let none = counties.len() as u32;
+            let mut rows = vec![none; n];
+            progress.start("districts", counties.len() as u64);
+            for (i, d) in counties.iter().enumerate() {
+                // Counties are far smaller than max_cells whenever their city fits.
+                if let Ok(g) = CellGrid::tile(&d.geometry, grid.resolution(), usize::MAX) {
+                    for &c in g.cells() {
+                        if let Some(p) = grid.position(c) {
+                            rows[p as usize] = i as u32;
+                        }
+                    }
+                }
+                progress.advance(1);
+            }
+            let mut list: Vec<Option<&'static District>> =
+                counties.iter().map(|d| Some(*d)).collect();
+            list.push(None);
+            (rows, list)
+        }
+        Breakdown::PointInPolygon(counties) => {
+            progress.start("districts", n as u64);
+            let none = counties.len() as u32;
+            let rows = par_chunks(n, |r| {
+                let len = r.len();
+                let v: Vec<u32> = r
+                    .map(|i| county_among(counties, grid.centres()[i]).map_or(none, |k| k as u32))
+                    .collect();
+                progress.advance(len as u64);
+                v
+            });
+            let mut list: Vec<Option<&'static District>> =
+                counties.iter().map(|d| Some(*d)).collect();
+            list.push(None);
+            (rows, list)
+        }
+    }
+}
+
+/// Analyses the coverage of `area` by the stations of `index` admitted by
+/// `options.filter` (see the [module docs](super)).
+///
+/// # Errors
+/// [`CoverageError`] for an unknown adcode, invalid geometry, a bad radius or too many cells.
+pub fn analyze(
+    index: &ServiceIndex,
+    districts: &'static Districts,
+    area: &AreaSpec,
+    options: &CoverageOptions,
+    progress: &dyn Progress,
+) -> Result<CoverageReport, CoverageError> {
+    if !(options.radius_m.is_finite() && options.radius_m > 0.0) {
+        return Err(CoverageError::BadRadius(options.radius_m));
+    }
+    let radius = options.radius_m;
+    let resolved = area.resolve(districts)?;
+    let boundary_area_km2 = super::grid::geodesic_area_km2(&resolved.geometry);
+    progress.start("tiling", 1);
+    let grid = CellGrid::tile(&resolved.geometry, options.resolution, options.max_cells)?;
+    progress.advance(1);
+    let n = grid.len();
+    let mut warnings = Vec::new();
+    if n == 0 {
+        warnings.push(format!(
+            "the area holds no H3 cell centre at resolution {}; use a finer resolution",
+            u8::from(options.resolution)
+        ));
+    }
+    let (row_of, row_list) = assign_rows(&grid, &resolved, progress);
+
+    // Existing stations: one radius query on the index finds every station that can reach
+    // any cell; each then marks the cells within its radius.
+    let mut covered = vec![false; n];
+    let mut stations = 0usize;
+    if let Some((c, cap_m)) = grid.bounding_cap() {
+        let hits = index.within(c, cap_m + radius * 1.02 + 1.0, &options.filter);
+        progress.start("stations", hits.len() as u64);
+        let mut buf = Vec::new();
+        for h in &hits {
+            buf.clear();
+            grid.cells_within(h.point.location, radius, &mut buf);
+            if !buf.is_empty() {
+                stations += 1;
+            }
+            for &i in &buf {
+                covered[i as usize] = true;
+            }
+            progress.advance(1);
+        }
+    }
+    if stations == 0 {
+        warnings.push("no station of the chosen kinds reaches the area".to_string());
+    }
+
+    // Demand.
+    let has_demand = !options.demand.is_empty();
+    let mut demand = vec![0.0f64; if has_demand { n } else { 0 }];
+    let mut demand_outside = 0.0;
+    for d in &options.demand {
+        if !(d.weight.is_finite() && d.weight >= 0.0) {
+            return Err(CoverageError::BadDemand(format!(
+                "weight {} at [{}, {}] is not a finite number ≥ 0",
+                d.weight, d.location.lon, d.location.lat
+            )));
+        }
+        match grid.position_of(d.location) {
+            Some(i) => demand[i as usize] += d.weight,
+            None => demand_outside += d.weight,
+        }
+    }
+
+    // Totals and rows.
+    let areas = grid.areas_km2();
+    let total_km2: f64 = areas.iter().sum();
+    // `+ 0.0` turns the empty sum's −0.0 into 0.0.
+    let covered_km2: f64 = (0..n)
+        .filter(|&i| covered[i])
+        .map(|i| areas[i])
+        .sum::<f64>()
+        + 0.0;
+    let demand_total: f64 = demand.iter().sum::<f64>() + 0.0;
+    let demand_covered: f64 = (0..demand.len())
+        .filter(|&i| covered[i])
+        .map(|i| demand[i])
+        .sum::<f64>()
+        + 0.0;
+    let mut rows: Vec<DistrictRow> = row_list
+        .iter()
+        .map(|d| DistrictRow {
+            adcode: d.map(|d| d.adcode.clone()),
+            name: d.map_or_else(|| "区域外".to_string(), |d| d.name.clone()),
+            cells: 0,
+            area_km2: 0.0,
+            covered_km2: 0.0,
+            covered_percent: 0.0,
+            demand_total: has_demand.then_some(0.0),
+            demand_covered: has_demand.then_some(0.0),
+        })
+        .collect();
+    for i in 0..n {
+        let r = &mut rows[row_of[i] as usize];
+        r.cells += 1;
+        r.area_km2 += areas[i];
+        if covered[i] {
+            r.covered_km2 += areas[i];
+        }
+        if has_demand {
+            *r.demand_total.as_mut().expect("set") += demand[i];
+            if covered[i] {
+                *r.demand_covered.as_mut().expect("set") += demand[i];
+            }
+        }
+    }
+    for r in &mut rows {
+        r.covered_percent = percent(r.covered_km2, r.area_km2);
+    }
+
+    // Gaps, one dissolved MultiPolygon per row.
+    let mut gap_features: Vec<(f64, serde_json::Value)> = Vec::new();
+    if options.gaps {
+        progress.start("gaps", rows.len() as u64);
+        let mut per_row: Vec<Vec<h3o::CellIndex>> = vec![Vec::new(); rows.len()];
+        for i in 0..n {
+            if !covered[i] {
+                per_row[row_of[i] as usize].push(grid.cells()[i]);
+            }
+        }
+        let solvent = SolventBuilder::new().build();
+        for (r, cells) in per_row.into_iter().enumerate() {
+            progress.advance(1);
+            if cells.is_empty() {
+                continue;
+            }
+            let count = cells.len();
+            let area_km2: f64 = cells
+                .iter()
+                .map(|&c| areas[grid.position(c).expect("own cell") as usize])
+                .sum();
+            let mp = solvent
+                .dissolve(cells)
+                .map_err(|e| CoverageError::Internal(format!("dissolving gaps: {e}")))?;
+            let geometry = geojson::Geometry::new(geojson::Value::from(&mp));
+            let feature = serde_json::json!({
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "adcode": rows[r].adcode,
+                    "name": rows[r].name,
+                    "cells": count,
+                    "area_km2": area_km2,
+                },
+            });
+            gap_features.push((area_km2, feature));
+        }
+        gap_features.sort_by(|a, b| b.0.total_cmp(&a.0));
+    }
+    let gaps = serde_json::json!({
+        "type": "FeatureCollection",
+        "features": gap_features.into_iter().map(|f| f.1).collect::<Vec<_>>(),
+    });
+
+    // Proposals.
+    let mut proposals = Vec::new();
+    if options.propose > 0 && n > 0 {
+        let weights: &[f64] = if has_demand { &demand } else { areas };
+        let (locations, ids, cells): (Vec<LonLat>, Vec<Option<String>>, Vec<Option<String>>) =
+            match &options.candidates {
+                Candidates::Uncovered | Candidates::All => {
+                    let all = matches!(options.candidates, Candidates::All);
+                    let picked: Vec<usize> = (0..n).filter(|&i| all || !covered[i]).collect();
+                    (
+                        picked.iter().map(|&i| grid.centres()[i]).collect(),
+                        vec![None; picked.len()],
+                        picked
+                            .iter()
+                            .map(|&i| Some(grid.cells()[i].to_string()))
+                            .collect(),
+                    )
+                }
+                Candidates::Sites(sites) => (
+                    sites.iter().map(|s| s.location).collect(),
+                    sites.iter().map(|s| s.id.clone()).collect(),
+                    vec![None; sites.len()],
+                ),
+            };
+        let per_circle =
+            (std::f64::consts::PI * radius * radius / 1e6 / options.resolution.area_km2())
+                .min(n as f64);
+        let entries = per_circle * locations.len() as f64;
+        if entries > MAX_INSTANCE_ENTRIES {
+            return Err(CoverageError::InstanceTooLarge {
+                candidates: locations.len(),
+                cells_per_circle: per_circle.round() as u64,
+            });
+        }
+        progress.start("candidates", locations.len() as u64);
+        let sets = candidate_sets(&grid, &locations, radius, &covered, weights, progress);
+        progress.start("proposals", options.propose as u64);
+        let mut cov = covered.clone();
+        let picks = maxcover::greedy(&sets, weights, &mut cov, options.propose);
+        progress.advance(options.propose as u64);
+        if picks.len() < options.propose {
+            warnings.push(format!(
+                "only {} of {} proposals add coverage; the other candidates add nothing",
+                picks.len(),
+                options.propose
+            ));
+        }
+        let mut cum_km2 = covered_km2;
+        let mut cum_demand = demand_covered;
+        for (rank, p) in picks.iter().enumerate() {
+            let added_km2: f64 = p.added.iter().map(|&e| areas[e as usize]).sum();
+            let added_demand: f64 = if has_demand {
+                p.added.iter().map(|&e| demand[e as usize]).sum()
+            } else {
+                0.0
+            };
+            cum_km2 += added_km2;
+            cum_demand += added_demand;
+            let loc = locations[p.candidate];
+            proposals.push(Proposal {
+                rank: rank + 1,
+                location: loc,
+                site_id: ids[p.candidate].clone(),
+                h3_cell: cells[p.candidate].clone(),
+                adcode: districts.county_at(loc).map(|d| d.adcode.clone()),
+                added_cells: p.added.len(),
+                added_km2,
+                added_percent: percent(added_km2, total_km2),
+                added_demand: has_demand.then_some(added_demand),
+                covered_percent_after: percent(cum_km2, total_km2),
+                demand_covered_percent_after: has_demand.then(|| percent(cum_demand, demand_total)),
+            });
+        }
+    }
+
+    rows.retain(|r| r.cells > 0);
+    Ok(CoverageReport {
+        area: AreaInfo {
+            kind: resolved.kind.to_string(),
+            adcode: resolved.adcode.clone(),
+            name: resolved.name.clone(),
+            boundary_area_km2,
+        },
+        parameters: Parameters {
+            mode: options.travel.map(|t| t.0),
+            minutes: options.travel.map(|t| t.1),
+            radius_m: radius,
+            resolution: u8::from(options.resolution),
+            cell_edge_m: options.resolution.edge_length_m(),
+            cell_area_km2: options.resolution.area_km2(),
+            kinds: options.filter.kinds.clone(),
+            open_at: options.filter.open_at,
+            candidates: options.candidates.label().to_string(),
+        },
+        summary: Summary {
+            cells: n,
+            covered_cells: covered.iter().filter(|&&c| c).count(),
+            area_km2: total_km2,
+            covered_km2,
+            covered_percent: percent(covered_km2, total_km2),
+            stations,
+            demand_total: has_demand.then_some(demand_total),
+            demand_covered: has_demand.then_some(demand_covered),
+            demand_covered_percent: has_demand.then(|| percent(demand_covered, demand_total)),
+            demand_outside: has_demand.then_some(demand_outside),
+        },
+        districts: rows,
+        gaps,
+        proposals,
+        warnings,
+    })
+}
+
+/// For each candidate location, the cells within `radius_m` that are not yet `covered` and
+/// have positive weight (the maximal-covering instance; computed on all cores).
+pub fn candidate_sets(
+    grid: &CellGrid,
+    locations: &[LonLat],
+    radius_m: f64,
+    covered: &[bool],
+    weights: &[f64],
+    progress: &dyn Progress,
+) -> Vec<Vec<u32>> {
+    par_chunks(locations.len(), |r| {
+        let mut buf = Vec::new();
+        let len = r.len() as u64;
+        let out: Vec<Vec<u32>> = r
+            .map(|c| {
+                buf.clear();
+                grid.cells_within(locations[c], radius_m, &mut buf);
+                let mut s: Vec<u32> = buf
+                    .iter()
+                    .copied()
+                    .filter(|&e| !covered[e as usize] && weights[e as usize] > 0.0)
+                    .collect();
+                s.sort_unstable();
+                s
+            })
+            .collect();
+        progress.advance(len);
+        out
+    })
+}
+
+/// The maximal-covering instance of an analysis, for comparing with exact solvers
+/// (see `scripts/bench-coverage-spopt.sh`).
+#[derive(Debug, Clone, Serialize)]
+pub struct McInstance {
+    /// Weight of each demand cell (km² or demand), cells not covered by existing stations.
+    pub weights: Vec<f64>,
+    /// H3 index of each demand cell.
+    pub cells: Vec<String>,
+    /// Candidate positions `[lon, lat]`.
+    pub candidates: Vec<[f64; 2]>,
+    /// For each candidate, the demand cells (positions in `weights`) it reaches.
+    pub coverage: Vec<Vec<u32>>,
+    /// Weight already covered by existing stations (a constant in the objective).
+    pub existing_weight: f64,
+    /// Total weight of the area.
+    pub total_weight: f64,
+    /// Sites to choose.
+    pub k: usize,
+}
+
+/// Builds the maximal-covering instance [`analyze`] would solve for `options.propose` sites,
+/// restricted to uncovered cells (which is all the objective sees), and its greedy solution:
+/// `(instance, chosen candidate numbers, added weight, seconds spent in building the sets and
+/// solving)`.
+///
+/// # Errors
+/// As [`analyze`].
+pub fn maximal_covering_instance(
+    index: &ServiceIndex,
+    districts: &'static Districts,
+    area: &AreaSpec,
+    options: &CoverageOptions,
+) -> Result<(McInstance, Vec<usize>, f64, f64), CoverageError> {
+    let resolved = area.resolve(districts)?;
+    let grid = CellGrid::tile(&resolved.geometry, options.resolution, options.max_cells)?;
+    let n = grid.len();
+    let mut covered = vec![false; n];
+    if let Some((c, cap_m)) = grid.bounding_cap() {
+        let mut buf = Vec::new();
+        for h in index.within(c, cap_m + options.radius_m * 1.02 + 1.0, &options.filter) {
+            buf.clear();
+            grid.cells_within(h.point.location, options.radius_m, &mut buf);
+            for &i in &buf {
+                covered[i as usize] = true;
+            }
+        }
+    }
+    let weights = grid.areas_km2();
+    let locations: Vec<LonLat> = match &options.candidates {
+        Candidates::Uncovered => (0..n)
+            .filter(|&i| !covered[i])
+            .map(|i| grid.centres()[i])
+            .collect(),
+        Candidates::All => grid.centres().to_vec(),
+        Candidates::Sites(s) => s.iter().map(|s| s.location).collect(),
+    };
+    let t0 = std::time::Instant::now();
+    let sets = candidate_sets(
+        &grid,
+        &locations,
+        options.radius_m,
+        &covered,
+        weights,
+        &NoProgress,
+    );
+    let mut cov = covered.clone();
+    let picks = maxcover::greedy(&sets, weights, &mut cov, options.propose);
+    let secs = t0.elapsed().as_secs_f64();
+    let added: f64 = picks.iter().map(|p| p.gain).sum();
+    // Renumber demand cells to the uncovered ones.
+    let mut renum: HashMap<u32, u32> = HashMap::new();
+    let mut w = Vec::new();
+    let mut cells = Vec::new();
+    for i in 0..n {
+        if !covered[i] {
+            renum.insert(i as u32, w.len() as u32);
+            w.push(weights[i]);
+            cells.push(grid.cells()[i].to_string());
+        }
+    }
+    let coverage = sets
+        .iter()
+        .map(|s| s.iter().map(|e| renum[e]).collect())
+        .collect();
+    let existing_weight = (0..n).filter(|&i| covered[i]).map(|i| weights[i]).sum();
+    Ok((
+        McInstance {
+            weights: w,
+            cells,
+            candidates: locations.iter().map(|&p| p.into()).collect(),
+            coverage,
+            existing_weight,
+            total_weight: weights.iter().sum(),
+            k: options.propose,
+        },
+        picks.iter().map(|p| p.candidate).collect(),
+        added,
+        secs,
+    ))
+}

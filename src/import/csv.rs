@@ -1,0 +1,261 @@
+//! CSV importer for files as officials export them from Excel.
+//!
+//! - Encoding: UTF-8 with or without BOM; UTF-16 with BOM (Excel's "Unicode text"); anything
+//!   else that is not valid UTF-8 is decoded as GB18030, the superset of GBK that Chinese
+//!   Windows Excel writes ("CSV (逗号分隔)"). A byte sequence invalid in GB18030 as well is an
+//!   error naming the line, never replaced silently.
+//! - Separator: `,`, `;` or tab, whichever occurs most in the header line.
+//! - Header: the first line; names matched by [`super::fields::Field::from_header`].
+//!   Unknown columns are warned about and ignored; `lon` and `lat` columns are required.
+//! - Blank lines (all cells empty, as Excel leaves at the end) are ignored.
+
+use super::fields::Field;
+use super::record::{Builder, RawRecord};
+use super::{Format, ImportError, ImportOptions, ImportReport, Issue, Location};
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// Decodes CSV bytes to text (see the module docs for the rules). Returns the text and the
+/// name of the encoding used.
+///
+/// # Errors
+/// [`ImportError::Format`] naming the first line with bytes invalid in the detected encoding.
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), ImportError> {
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let body = &bytes[bom_len..];
+        if enc == encoding_rs::UTF_8 {
+            return std::str::from_utf8(body)
+                .map(|s| (Cow::Borrowed(s), "UTF-8 (BOM)"))
+                .map_err(|e| bad_bytes(body, e.valid_up_to(), "UTF-8"));
+        }
+        let (text, had_errors) = enc.decode_without_bom_handling(body);
+        if had_errors {
+            return Err(ImportError::format(
+                Location::File,
+                format!("invalid {} byte sequence", enc.name()),
+            ));
+        }
+        let name = if enc == UTF_16LE || enc == UTF_16BE {
+            "UTF-16 (BOM)"
+        } else {
+            enc.name()
+        };
+        return Ok((text, name));
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok((Cow::Borrowed(s), "UTF-8"));
+    }
+    let (text, had_errors) = GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        let at = text.find('\u{fffd}').unwrap_or(0);
+        let line = text[..at].matches('\n').count() + 1;
+        return Err(ImportError::format(
+            Location::Line(line as u64),
+            "bytes that are neither UTF-8 nor GBK/GB18030; save the file as \
+             \"CSV UTF-8 (逗号分隔)\" and import again",
+        ));
+    }
+    Ok((text, "GBK/GB18030"))
+}
+
+fn bad_bytes(body: &[u8], valid_up_to: usize, enc: &str) -> ImportError {
+    let line = body[..valid_up_to].iter().filter(|b| **b == b'\n').count() + 1;
+    ImportError::format(
+        Location::Line(line as u64),
+        format!("invalid {enc} byte sequence"),
+    )
+}
+
+fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',')
+}
+
+/// How many leading non-empty rows may precede the header (a title such as
+/// `长沙市服务点清单` above the column names).
+pub(crate) const MAX_TITLE_ROWS: usize = 5;
+
+/// Whether a row looks like the header: it names both a longitude and a latitude column.
+pub(crate) fn is_header(cells: &[String]) -> bool {
+    let fields: Vec<_> = cells.iter().filter_map(|c| Field::from_header(c)).collect();
+    fields.contains(&Field::Lon) && fields.contains(&Field::Lat)
+}
+
+/// Maps header cells to fields; warns about unknown columns.
+///
+/// # Errors
+/// [`ImportError::Format`] when two columns name the same field, or `lon`/`lat` is missing.
+pub(crate) fn map_header(
+    cells: &[String],
+    loc: Location,
+    b: &mut Builder<'_>,
+) -> Result<Vec<Option<Field>>, ImportError> {
+    let mut map: Vec<Option<Field>> = Vec::with_capacity(cells.len());
+    for (i, cell) in cells.iter().enumerate() {
+        let f = Field::from_header(cell);
+        if let Some(f) = f {
+            if let Some(j) = map.iter().position(|g| *g == Some(f)) {
+                return Err(ImportError::format(
+                    loc,
+                    format!(
+                        "columns {} (`{}`) and {} (`{cell}`) both mean field {}",
+                        j + 1,
+                        cells[j],
+                        i + 1,
+                        f.name()
+                    ),
+                ));
+            }
+        } else if !cell.trim().is_empty() {
+            b.issue(Issue::warning(
+                loc,
+                None,
+                format!(
+                    "column {} `{}` is not a known field; ignored",
+                    i + 1,
+                    cell.trim()
+                ),
+            ));
+        }
+        map.push(f);
+    }
+    for need in [Field::Lon, Field::Lat] {
+        if !map.contains(&Some(need)) {
+            return Err(ImportError::format(
+                loc,
+                format!(
+                    "no {} column; the header must name it `{}` or `{}` (found: {})",
+                    need.name(),
+                    need.header_zh(),
+                    need.name(),
+                    cells.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(map)
+}
+
+/// Imports CSV bytes.
+///
+/// # Errors
+/// [`ImportError::Format`] for an undecodable file or an unusable header;
+/// [`ImportError::Rejected`] for invalid rows.
+pub fn import_csv_bytes(
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let (text, encoding) = decode(bytes)?;
+    let mut report = import_csv_str(&text, options)?;
+    report.encoding = Some(encoding);
+    Ok(report)
+}
+
+/// Imports CSV text (already decoded).
+///
+/// # Errors
+/// As [`import_csv_bytes`].
+pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportReport, ImportError> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(text))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut b = Builder::new(options, Format::Csv);
+    let mut header: Option<Vec<Option<Field>>> = None;
+    let mut title_rows = 0;
+    let mut first: Option<(Location, Vec<String>)> = None;
+    for result in reader.records() {
+        let record = result.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            ImportError::format(Location::Line(line), format!("malformed CSV: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let loc = Location::Line(line);
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        let Some(map) = &header else {
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            if first.is_none() {
+                first = Some((loc, cells.clone()));
+            }
+            if !is_header(&cells) && title_rows < MAX_TITLE_ROWS {
+                title_rows += 1;
+                b.issue(Issue::warning(
+                    loc,
+                    None,
+                    "no longitude/latitude column names here; taken as a title line and ignored"
+                        .into(),
+                ));
+                continue;
+            }
+            if !is_header(&cells) {
+                // No header found: report against the first non-empty row.
+                let (l, c) = first.take().unwrap_or((loc, cells));
+                map_header(&c, l, &mut b)?;
+                return Err(ImportError::format(l, "no header"));
+            }
+            header = Some(map_header(&cells, loc, &mut b)?);
+            continue;
+        };
+        let mut rec = RawRecord::new(loc);
+        for (cell, field) in cells.iter().zip(map) {
+            if let Some(f) = field {
+                rec.values.insert(*f, Value::String(cell.clone()));
+            }
+        }
+        if rec.is_blank() {
+            continue;
+        }
+        if cells.len() > map.len() && cells[map.len()..].iter().any(|c| !c.trim().is_empty()) {
+            b.issue(Issue::warning(
+                loc,
+                None,
+                format!(
+                    "{} cells but the header has {} columns; the extra cells are ignored",
+                    cells.len(),
+                    map.len()
+                ),
+            ));
+        }
+        b.push(rec);
+    }
+    if header.is_none() {
+        if let Some((l, c)) = first {
+            map_header(&c, l, &mut b)?;
+        }
+        return Err(ImportError::format(
+            Location::File,
+            "empty file: no header line",
+        ));
+    }
+    b.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_gbk_and_bom() {
+        let (gbk, _, _) = GB18030.encode("名称,经度\n驿站,112.9\n");
+        let (t, enc) = decode(&gbk).unwrap();
+        assert_eq!(enc, "GBK/GB18030");
+        assert!(t.starts_with("名称,经度"));
+        let (t, enc) = decode(b"\xEF\xBB\xBFname\n").unwrap();
+        assert_eq!((t.as_ref(), enc), ("name\n", "UTF-8 (BOM)"));
+    }
+
+    #[test]
+    fn sniffs_semicolon() {
+        assert_eq!(sniff_delimiter("name;lon;lat\n"), b';');
+        assert_eq!(sniff_delimiter("name,lon,lat\n"), b',');
+        assert_eq!(sniff_delimiter("name\tlon\tlat\n"), b'\t');
+    }
+}

@@ -1,0 +1,1557 @@
+//! The SQLite store (rusqlite, bundled SQLite).
+//!
+//! Durability: the database runs in WAL mode with `synchronous=FULL`, so a transaction that
+//! returned from `COMMIT` has been fsync'ed to the WAL and survives `kill -9` and an OS
+//! crash (SQLite docs, "PRAGMA synchronous": FULL in WAL mode syncs the WAL on every
+//! commit). Every write is one transaction: either all of a suggestion (record, history,
+//! photo) is stored or nothing is.
+//!
+//! Migrations are numbered SQL scripts applied in order on open; `PRAGMA user_version`
+//! records how many have run.
+//!
+//! Concurrency: one writing connection and one read-only connection, each behind a mutex
+//! (in WAL mode a reader sees the last committed state and never waits for a writer).
+//! Callers in async code use `tokio::task::spawn_blocking`.
+
+use super::{
+    Campaign, Category, CollectionPointRef, Contact, ContactKind, OfficerRole, PhotoInfo,
+    ReporterRole, Status, StatusChange, Suggestion, SuggestionError,
+};
+use crate::crs::Crs;
+use crate::model::{Bbox, LonLat, ServicePoint};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(String),
+    /// A stored row does not decode (a bug or a hand-edited database).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for SuggestionError {
+    fn from(e: rusqlite::Error) -> Self {
+        SuggestionError::Store(e.into())
+    }
+}
+
+/// The schema, one script per version.
+const MIGRATIONS: &[&str] = &[
+    // 1: everything
+    "
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE service_points (
+        id TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE suggestions (
+        id TEXT PRIMARY KEY,
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        input_lon REAL NOT NULL,
+        input_lat REAL NOT NULL,
+        input_crs TEXT NOT NULL,
+        category TEXT NOT NULL,
+        description TEXT NOT NULL,
+        role TEXT,
+        contact_kind TEXT,
+        contact_value TEXT,
+        campaign_id TEXT REFERENCES campaigns(id),
+        adcode TEXT,
+        collection_point_id TEXT,
+        collection_point_name TEXT,
+        collection_point_distance_m REAL,
+        photo BLOB,
+        photo_type TEXT,
+        status TEXT NOT NULL,
+        supporters INTEGER NOT NULL DEFAULT 0,
+        receipt_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        first_answer_at INTEGER,
+        resolved_at INTEGER
+    );
+    CREATE INDEX suggestions_status_category ON suggestions(status, category);
+    CREATE INDEX suggestions_adcode ON suggestions(adcode);
+    CREATE INDEX suggestions_lat_lon ON suggestions(lat, lon);
+    CREATE INDEX suggestions_created ON suggestions(created_at);
+    CREATE TABLE status_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        suggestion_id TEXT NOT NULL REFERENCES suggestions(id),
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        note TEXT NOT NULL,
+        officer_id INTEGER,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX status_changes_suggestion ON status_changes(suggestion_id, seq);
+    CREATE TABLE supports (
+        suggestion_id TEXT NOT NULL REFERENCES suggestions(id),
+        client_hash TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (suggestion_id, client_hash)
+    );
+    CREATE TABLE officer_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token_hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        adcodes TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor_id INTEGER,
+        actor_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    ",
+];
+
+/// How long after a suggestion was closed its reporter may reopen it, days.
+pub const REOPEN_WINDOW_DAYS: i64 = 90;
+
+/// Durable storage (SQLite) of suggestions and edited service points.
+#[derive(Debug)]
+pub struct Store {
+    /// The one writing connection.
+    conn: Mutex<Connection>,
+    /// A read-only connection: in WAL mode readers do not wait for a writer's fsync.
+    reader: Mutex<Connection>,
+    /// Random per-database salt for hashing client IPs (supporters), from `meta`.
+    salt: String,
+}
+
+/// A validated suggestion ready to store (the server fills it from the request).
+#[derive(Debug, Clone)]
+pub struct NewSuggestion {
+    /// Where, WGS-84.
+    pub location: LonLat,
+    /// As submitted.
+    pub input_location: LonLat,
+    /// CRS of `input_location`.
+    pub input_crs: Crs,
+    /// Category.
+    pub category: Category,
+    /// Description, byte-exact.
+    pub description: String,
+    /// Reporter's role.
+    pub role: Option<ReporterRole>,
+    /// Private contact.
+    pub contact: Option<Contact>,
+    /// Campaign id (already validated).
+    pub campaign_id: Option<String>,
+    /// County adcode.
+    pub adcode: Option<String>,
+    /// Nearest collection point.
+    pub collection_point: Option<CollectionPointRef>,
+    /// Stripped photo: media type and bytes.
+    pub photo: Option<(String, Vec<u8>)>,
+    /// Submission time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters and paging of [`Store::list_suggestions`].
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Only these statuses (empty: all).
+    pub statuses: Vec<Status>,
+    /// Only these categories (empty: all).
+    pub categories: Vec<Category>,
+    /// Only these county adcodes (empty: all). A city adcode should be expanded by the caller.
+    pub adcodes: Vec<String>,
+    /// Only inside this box.
+    pub bbox: Option<Bbox>,
+    /// Only of this campaign.
+    pub campaign_id: Option<String>,
+    /// Only submitted at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Only submitted before.
+    pub until: Option<DateTime<Utc>>,
+    /// Only these ids (empty: all).
+    pub ids: Vec<String>,
+    /// Skip loading the histories (their `history` stays empty): for KPIs over many rows.
+    pub without_history: bool,
+    /// Page size (0 = no limit).
+    pub limit: usize,
+    /// Items to skip.
+    pub offset: usize,
+}
+
+/// Result of a "me too".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct SupportOutcome {
+    /// Supporters now.
+    pub supporters: u32,
+    /// False when this client had already supported it (nothing changed).
+    pub counted: bool,
+}
+
+/// A bearer-token holder.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Officer {
+    /// Token id.
+    pub id: i64,
+    /// Role.
+    pub role: OfficerRole,
+    /// Districts (county or city adcodes) an officer handles; ignored for admins.
+    pub adcodes: Vec<String>,
+    /// Display name (shown to officers only).
+    pub name: String,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+    /// Revoked at, if revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Officer {
+    /// Whether this officer handles things in county `adcode` (admins: everything; officers:
+    /// their counties and the counties of their cities; nothing without an adcode).
+    pub fn handles(&self, adcode: Option<&str>) -> bool {
+        if self.role == OfficerRole::Admin {
+            return true;
+        }
+        let Some(a) = adcode else { return false };
+        let parent = crate::districts::Districts::embedded()
+            .get(a)
+            .and_then(|d| d.parent_adcode.clone());
+        self.adcodes
+            .iter()
+            .any(|o| o == a || parent.as_deref() == Some(o.as_str()))
+    }
+}
+
+/// One audit-log entry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    /// Sequence number.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Token id (`None` for the command line).
+    pub actor_id: Option<i64>,
+    /// Token name or `cli`.
+    pub actor_name: String,
+    /// What, e.g. `suggestion.status`, `point.upsert`.
+    pub action: String,
+    /// On what (an id).
+    pub target: String,
+    /// Details (JSON text).
+    pub detail: String,
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+/// SHA-256 hex digest of `s`.
+pub(crate) fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// `n` random bytes from the OS, hex-encoded.
+pub(crate) fn random_hex(n: usize) -> Result<String, StoreError> {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Sqlite(format!("no randomness: {e}")))?;
+    Ok(hex::encode(b))
+}
+
+/// A tracking id `S` + UTC date + `-` + 6 Crockford base-32 characters (30 random bits).
+fn tracking_id(at: DateTime<Utc>) -> Result<String, StoreError> {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).map_err(|e| StoreError::Sqlite(format!("no randomness: {e}")))?;
+    let tail: String = b
+        .iter()
+        .map(|v| ALPHABET[(*v & 31) as usize] as char)
+        .collect();
+    Ok(format!("S{}-{tail}", at.format("%Y%m%d")))
+}
+
+const SUGGESTION_COLUMNS: &str = "id, lon, lat, input_lon, input_lat, input_crs, category, description, role, \
+     contact_kind, contact_value, campaign_id, adcode, collection_point_id, collection_point_name, \
+     collection_point_distance_m, photo_type, length(photo), status, supporters, created_at, updated_at, \
+     first_answer_at, resolved_at";
+
+fn corrupt(what: &str, v: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{what}: {v}").into(),
+    )
+}
+
+fn row_to_suggestion(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suggestion> {
+    let parse_ll = |lon: f64, lat: f64| LonLat::new(lon, lat).map_err(|e| corrupt("location", e));
+    let category: String = r.get(6)?;
+    let role: Option<String> = r.get(8)?;
+    let contact_kind: Option<String> = r.get(9)?;
+    let contact_value: Option<String> = r.get(10)?;
+    let status: String = r.get(18)?;
+    let crs: String = r.get(5)?;
+    let cp_id: Option<String> = r.get(13)?;
+    let photo_type: Option<String> = r.get(16)?;
+    Ok(Suggestion {
+        id: r.get(0)?,
+        location: parse_ll(r.get(1)?, r.get(2)?)?,
+        input_location: parse_ll(r.get(3)?, r.get(4)?)?,
+        input_crs: crs.parse().map_err(|e| corrupt("crs", e))?,
+        category: category.parse().map_err(|e| corrupt("category", e))?,
+        description: r.get(7)?,
+        role: role
+            .map(|s| s.parse())
+            .transpose()
+            .map_err(|e| corrupt("role", e))?,
+        contact: match (contact_kind.as_deref(), contact_value) {
+            (Some("phone"), Some(value)) => Some(Contact {
+                kind: ContactKind::Phone,
+                value,
+            }),
+            (Some("wechat"), Some(value)) => Some(Contact {
+                kind: ContactKind::Wechat,
+                value,
+            }),
+            _ => None,
+        },
+        campaign_id: r.get(11)?,
+        adcode: r.get(12)?,
+        collection_point: match cp_id {
+            Some(id) => Some(CollectionPointRef {
+                id,
+                name: r.get::<_, Option<String>>(14)?.unwrap_or_default(),
+                distance_m: r.get::<_, Option<f64>>(15)?.unwrap_or(0.0),
+            }),
+            None => None,
+        },
+        photo: photo_type.map(|media_type| PhotoInfo {
+            media_type,
+            size_bytes: 0,
+        }),
+        status: status.parse().map_err(|e| corrupt("status", e))?,
+        supporters: r.get::<_, i64>(19)? as u32,
+        created_at: from_ms(r.get(20)?),
+        updated_at: from_ms(r.get(21)?),
+        first_answer_at: r.get::<_, Option<i64>>(22)?.map(from_ms),
+        resolved_at: r.get::<_, Option<i64>>(23)?.map(from_ms),
+        history: Vec::new(),
+    })
+    .map(|mut s| {
+        if let (Some(p), Ok(Some(n))) = (&mut s.photo, r.get::<_, Option<i64>>(17)) {
+            p.size_bytes = n as u64;
+        }
+        s
+    })
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the database at `path`, in WAL mode with
+    /// `synchronous=FULL`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the file cannot be opened or migrated.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Sqlite(format!(
+                "cannot switch {} to WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(StoreError::Sqlite(format!(
+                "{} has schema version {version}, newer than this program ({})",
+                path.display(),
+                MIGRATIONS.len()
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        let salt: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'salt'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let salt = match salt {
+            Some(s) => s,
+            None => {
+                let s = random_hex(32)?;
+                conn.execute("INSERT INTO meta (key, value) VALUES ('salt', ?1)", [&s])?;
+                s
+            }
+        };
+        let reader = Connection::open(path)?;
+        reader.pragma_update(None, "query_only", "ON")?;
+        reader.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            reader: Mutex::new(reader),
+            salt,
+        })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The schema version (`PRAGMA user_version`).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .reader()
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    // ---------------------------------------------------------------- service points
+
+    /// Every stored service point, sorted by id.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn service_points(&self) -> Result<Vec<ServicePoint>, StoreError> {
+        let conn = self.reader();
+        let mut st = conn.prepare("SELECT id, json FROM service_points ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row?;
+            out.push(
+                serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Stores `points` as the service points, replacing all (used to seed an empty database
+    /// at start). One transaction.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn replace_service_points(&self, points: &[ServicePoint]) -> Result<(), StoreError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM service_points", [])?;
+        {
+            let mut st = tx.prepare(
+                "INSERT OR REPLACE INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3)",
+            )?;
+            let now = ms(Utc::now());
+            for p in points {
+                let json =
+                    serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                st.execute(params![p.id, json, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Inserts or replaces one service point and writes an audit entry, in one transaction.
+    /// Returns true when a point with that id existed.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn upsert_service_point(
+        &self,
+        point: &ServicePoint,
+        actor: Option<&Officer>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let existed: bool = tx
+            .query_row(
+                "SELECT 1 FROM service_points WHERE id = ?1",
+                [&point.id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        let json = serde_json::to_string(point).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let now = Utc::now();
+        tx.execute(
+            "INSERT OR REPLACE INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3)",
+            params![point.id, json, ms(now)],
+        )?;
+        audit_tx(&tx, now, actor, "point.upsert", &point.id, &json)?;
+        tx.commit()?;
+        Ok(existed)
+    }
+
+    /// Deletes one service point (with an audit entry). Returns true if it existed.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn delete_service_point(
+        &self,
+        id: &str,
+        actor: Option<&Officer>,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx.execute("DELETE FROM service_points WHERE id = ?1", [id])?;
+        if n > 0 {
+            audit_tx(&tx, Utc::now(), actor, "point.delete", id, "{}")?;
+        }
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// One stored service point.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn service_point(&self, id: &str) -> Result<Option<ServicePoint>, StoreError> {
+        let json: Option<String> = self
+            .reader()
+            .query_row("SELECT json FROM service_points WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+
+    // ---------------------------------------------------------------- suggestions
+
+    /// Stores a new suggestion with its first history entry and returns it with the
+    /// receipt token (shown once; only its SHA-256 is stored). Returns after the commit is
+    /// durable.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn insert_suggestion(&self, n: NewSuggestion) -> Result<(Suggestion, String), StoreError> {
+        let receipt = random_hex(24)?;
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let mut id = tracking_id(n.created_at)?;
+        // 30 random bits per day: retry the rare collision
+        for _ in 0..8 {
+            let taken = tx
+                .query_row("SELECT 1 FROM suggestions WHERE id = ?1", [&id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if !taken {
+                break;
+            }
+            id = tracking_id(n.created_at)?;
+        }
+        let at = ms(n.created_at);
+        let (photo_type, photo) = match &n.photo {
+            Some((t, b)) => (Some(t.as_str()), Some(b.as_slice())),
+            None => (None, None),
+        };
+        tx.execute(
+            "INSERT INTO suggestions (id, lon, lat, input_lon, input_lat, input_crs, category, description, role, \
+             contact_kind, contact_value, campaign_id, adcode, collection_point_id, collection_point_name, \
+             collection_point_distance_m, photo, photo_type, status, supporters, receipt_hash, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'submitted', 0, ?19, ?20, ?20)",
+            params![
+                id,
+                n.location.lon,
+                n.location.lat,
+                n.input_location.lon,
+                n.input_location.lat,
+                n.input_crs.as_str(),
+                n.category.as_str(),
+                n.description,
+                n.role.map(|r| r.as_str()),
+                n.contact.as_ref().map(|c| match c.kind {
+                    ContactKind::Phone => "phone",
+                    ContactKind::Wechat => "wechat",
+                }),
+                n.contact.as_ref().map(|c| c.value.as_str()),
+                n.campaign_id,
+                n.adcode,
+                n.collection_point.as_ref().map(|c| c.id.as_str()),
+                n.collection_point.as_ref().map(|c| c.name.as_str()),
+                n.collection_point.as_ref().map(|c| c.distance_m),
+                photo,
+                photo_type,
+                sha256_hex(&receipt),
+                at,
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
+             VALUES (?1, NULL, 'submitted', '', NULL, ?2)",
+            params![id, at],
+        )?;
+        tx.commit()?;
+        drop(conn);
+        let s = self
+            .suggestion(&id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("suggestion {id} vanished")))?;
+        Ok((s, receipt))
+    }
+
+    /// One suggestion with its history.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn suggestion(&self, id: &str) -> Result<Option<Suggestion>, StoreError> {
+        let conn = self.reader();
+        let s = conn
+            .query_row(
+                &format!("SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE id = ?1"),
+                [id],
+                row_to_suggestion,
+            )
+            .optional()?;
+        match s {
+            Some(mut s) => {
+                s.history = history(&conn, id)?;
+                Ok(Some(s))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The stored photo of a suggestion: media type and bytes.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn photo(&self, id: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT photo_type, photo FROM suggestions WHERE id = ?1 AND photo IS NOT NULL",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Whether `token` is the receipt of suggestion `id`.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn check_receipt(&self, id: &str, token: &str) -> Result<bool, StoreError> {
+        let h: Option<String> = self
+            .reader()
+            .query_row(
+                "SELECT receipt_hash FROM suggestions WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(h.is_some_and(|h| constant_time_eq(h.as_bytes(), sha256_hex(token).as_bytes())))
+    }
+
+    /// Suggestions matching `q`, newest first, with their histories, and the total count
+    /// before paging.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn list_suggestions(&self, q: &ListQuery) -> Result<(Vec<Suggestion>, usize), StoreError> {
+        let conn = self.reader();
+        let mut wh: Vec<String> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut in_list = |col: &str, vals: Vec<String>, wh: &mut Vec<String>| {
+            if !vals.is_empty() {
+                let marks = vec!["?"; vals.len()].join(",");
+                wh.push(format!("{col} IN ({marks})"));
+                args.extend(vals.into_iter().map(rusqlite::types::Value::Text));
+            }
+        };
+        in_list(
+            "status",
+            q.statuses.iter().map(|s| s.as_str().to_string()).collect(),
+            &mut wh,
+        );
+        in_list(
+            "category",
+            q.categories
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            &mut wh,
+        );
+        in_list("adcode", q.adcodes.clone(), &mut wh);
+        in_list("id", q.ids.clone(), &mut wh);
+        if let Some(c) = &q.campaign_id {
+            wh.push("campaign_id = ?".into());
+            args.push(rusqlite::types::Value::Text(c.clone()));
+        }
+        if let Some(t) = q.since {
+            wh.push("created_at >= ?".into());
+            args.push(rusqlite::types::Value::Integer(ms(t)));
+        }
+        if let Some(t) = q.until {
+            wh.push("created_at < ?".into());
+            args.push(rusqlite::types::Value::Integer(ms(t)));
+        }
+        if let Some(b) = &q.bbox {
+            wh.push("lat >= ? AND lat <= ?".into());
+            args.push(rusqlite::types::Value::Real(b.south));
+            args.push(rusqlite::types::Value::Real(b.north));
+            if b.west <= b.east {
+                wh.push("lon >= ? AND lon <= ?".into());
+            } else {
+                wh.push("(lon >= ? OR lon <= ?)".into());
+            }
+            args.push(rusqlite::types::Value::Real(b.west));
+            args.push(rusqlite::types::Value::Real(b.east));
+        }
+        let where_sql = if wh.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wh.join(" AND "))
+        };
+        let total: i64 = conn.query_row(
+            &format!("SELECT count(*) FROM suggestions {where_sql}"),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let limit = if q.limit == 0 { -1 } else { q.limit as i64 };
+        let sql = format!(
+            "SELECT {SUGGESTION_COLUMNS} FROM suggestions {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {}",
+            q.offset
+        );
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), row_to_suggestion)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?);
+        }
+        if !q.without_history {
+            for s in &mut out {
+                s.history = history(&conn, &s.id)?;
+            }
+        }
+        Ok((out, total as usize))
+    }
+
+    /// `[west, south, east, north]` of all suggestions, WGS-84 degrees; `None` when empty.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn suggestion_extent(&self) -> Result<Option<[f64; 4]>, StoreError> {
+        let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self.reader().query_row(
+            "SELECT min(lon), min(lat), max(lon), max(lat) FROM suggestions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        Ok(match r {
+            (Some(w), Some(s), Some(e), Some(n)) => Some([w, s, e, n]),
+            _ => None,
+        })
+    }
+
+    /// Open suggestions (submitted, accepted, in progress) of `category` within `radius_m`
+    /// metres (WGS-84 geodesic, inclusive) of `at`, nearest first, with their distances.
+    ///
+    /// A latitude/longitude window around `at` preselects rows by index; the exact test is
+    /// the geodesic distance ([`crate::geodesy::geodesic_distance_m`]).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn nearby_open(
+        &self,
+        at: LonLat,
+        category: Category,
+        radius_m: f64,
+    ) -> Result<Vec<(Suggestion, f64)>, StoreError> {
+        // One degree of latitude is at least 110 574 m (WGS-84, at the equator), so
+        // radius/110 000 degrees bounds the latitude span from above.
+        let dlat = radius_m / 110_000.0;
+        let coslat = (at.lat.abs() + dlat).min(89.9).to_radians().cos();
+        let dlon = (radius_m / (110_000.0 * coslat)).min(360.0);
+        let ids: Vec<String> = {
+            let conn = self.reader();
+            let mut st = conn.prepare(
+                "SELECT id FROM suggestions WHERE category = ?1 \
+                 AND status IN ('submitted','accepted','in_progress') \
+                 AND lat BETWEEN ?2 AND ?3",
+            )?;
+            let rows = st.query_map(
+                params![category.as_str(), at.lat - dlat, at.lat + dlat],
+                |r| r.get::<_, String>(0),
+            )?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(s) = self.suggestion(&id)? {
+                let mut d_lon = (s.location.lon - at.lon).abs();
+                if d_lon > 180.0 {
+                    d_lon = 360.0 - d_lon;
+                }
+                if d_lon > dlon {
+                    continue;
+                }
+                let d = crate::geodesy::geodesic_distance_m(at, s.location);
+                if d <= radius_m {
+                    out.push((s, d));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
+        Ok(out)
+    }
+
+    /// Counts a supporter of suggestion `id`, identified by a salted SHA-256 of `client`
+    /// (e.g. the IP address; the raw value is never stored). Idempotent per client.
+    ///
+    /// # Errors
+    /// [`SuggestionError::NotFound`]; [`SuggestionError::Store`].
+    pub fn support(&self, id: &str, client: &str) -> Result<SupportOutcome, SuggestionError> {
+        let hash = sha256_hex(&format!("{}|{client}", self.salt));
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let exists = tx
+            .query_row("SELECT 1 FROM suggestions WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !exists {
+            return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
+        }
+        let n = tx.execute(
+            "INSERT OR IGNORE INTO supports (suggestion_id, client_hash, at) VALUES (?1, ?2, ?3)",
+            params![id, hash, ms(Utc::now())],
+        )?;
+        if n > 0 {
+            tx.execute(
+                "UPDATE suggestions SET supporters = supporters + 1 WHERE id = ?1",
+                [id],
+            )?;
+        }
+        let supporters: i64 = tx.query_row(
+            "SELECT supporters FROM suggestions WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(SupportOutcome {
+            supporters: supporters as u32,
+            counted: n > 0,
+        })
+    }
+
+    /// Moves suggestion `id` to `to` with a public `note`, by `officer`, at `at`; records the
+    /// history entry and an audit entry in the same transaction.
+    ///
+    /// # Errors
+    /// [`SuggestionError::NotFound`], [`SuggestionError::BadTransition`],
+    /// [`SuggestionError::Store`].
+    pub fn transition(
+        &self,
+        id: &str,
+        to: Status,
+        note: &str,
+        officer: &Officer,
+        at: DateTime<Utc>,
+    ) -> Result<Suggestion, SuggestionError> {
+        {
+            let mut conn = self.writer();
+            let tx = conn.transaction()?;
+            let cur: Option<String> = tx
+                .query_row("SELECT status FROM suggestions WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            let Some(cur) = cur else {
+                return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
+            };
+            let from: Status = cur
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("status: {e}")))?;
+            if !from.can_move_to(to) {
+                return Err(SuggestionError::BadTransition {
+                    from,
+                    to,
+                    allowed: from.next(),
+                });
+            }
+            let t = ms(at);
+            tx.execute(
+                "UPDATE suggestions SET status = ?2, updated_at = ?3, \
+                 first_answer_at = COALESCE(first_answer_at, ?3), \
+                 resolved_at = CASE WHEN ?2 = 'resolved' THEN ?3 ELSE NULL END \
+                 WHERE id = ?1",
+                params![id, to.as_str(), t],
+            )?;
+            tx.execute(
+                "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, from.as_str(), to.as_str(), note, officer.id, t],
+            )?;
+            let detail = serde_json::json!({"from": from, "to": to, "note": note}).to_string();
+            audit_tx(&tx, at, Some(officer), "suggestion.status", id, &detail)?;
+            tx.commit()?;
+        }
+        self.suggestion(id)?
+            .ok_or_else(|| SuggestionError::NotFound(format!("no suggestion `{id}`")))
+    }
+
+    /// The reporter reopens their resolved or declined suggestion ("it is not fixed"):
+    /// back to `accepted` with their public `note`, within [`REOPEN_WINDOW_DAYS`] days of
+    /// the last change. The history entry has no officer; audited as `reporter`.
+    ///
+    /// # Errors
+    /// [`SuggestionError::NotFound`]; [`SuggestionError::Conflict`] when the suggestion is
+    /// still open or closed too long ago; [`SuggestionError::Store`].
+    pub fn reopen_by_reporter(
+        &self,
+        id: &str,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Suggestion, SuggestionError> {
+        {
+            let mut conn = self.writer();
+            let tx = conn.transaction()?;
+            let cur: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT status, updated_at FROM suggestions WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((cur, updated)) = cur else {
+                return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
+            };
+            let from: Status = cur
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("status: {e}")))?;
+            if from.is_open() {
+                return Err(SuggestionError::Conflict(format!(
+                    "suggestion `{id}` is still open ({from}); only resolved or declined ones can be reopened"
+                )));
+            }
+            if at - from_ms(updated) > chrono::Duration::days(REOPEN_WINDOW_DAYS) {
+                return Err(SuggestionError::Conflict(format!(
+                    "suggestion `{id}` was closed more than {REOPEN_WINDOW_DAYS} days ago; please submit a new one"
+                )));
+            }
+            let t = ms(at);
+            tx.execute(
+                "UPDATE suggestions SET status = 'accepted', updated_at = ?2, resolved_at = NULL WHERE id = ?1",
+                params![id, t],
+            )?;
+            tx.execute(
+                "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
+                 VALUES (?1, ?2, 'accepted', ?3, NULL, ?4)",
+                params![id, from.as_str(), note, t],
+            )?;
+            let detail =
+                serde_json::json!({"from": from, "to": Status::Accepted, "note": note}).to_string();
+            tx.execute(
+                "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, NULL, 'reporter', 'suggestion.reopen', ?2, ?3)",
+                params![t, id, detail],
+            )?;
+            tx.commit()?;
+        }
+        self.suggestion(id)?
+            .ok_or_else(|| SuggestionError::NotFound(format!("no suggestion `{id}`")))
+    }
+
+    // ---------------------------------------------------------------- officers
+
+    /// Creates a bearer token; returns the officer record and the token (shown once; only
+    /// its SHA-256 is stored). Audited as `token.create` by the command line.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn create_token(
+        &self,
+        role: OfficerRole,
+        adcodes: &[String],
+        name: &str,
+    ) -> Result<(Officer, String), StoreError> {
+        let token = format!("nxo_{}", random_hex(32)?);
+        let now = Utc::now();
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO officer_tokens (token_hash, role, adcodes, name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![sha256_hex(&token), role.as_str(), adcodes.join(","), name, ms(now)],
+        )?;
+        let id = tx.last_insert_rowid();
+        let detail =
+            serde_json::json!({"role": role, "adcodes": adcodes, "name": name}).to_string();
+        audit_tx(&tx, now, None, "token.create", &id.to_string(), &detail)?;
+        tx.commit()?;
+        Ok((
+            Officer {
+                id,
+                role,
+                adcodes: adcodes.to_vec(),
+                name: name.to_string(),
+                created_at: from_ms(ms(now)),
+                revoked_at: None,
+            },
+            token,
+        ))
+    }
+
+    /// The officer holding `token`, unless unknown or revoked.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn authenticate(&self, token: &str) -> Result<Option<Officer>, StoreError> {
+        let conn = self.reader();
+        let o = conn
+            .query_row(
+                "SELECT id, role, adcodes, name, created_at, revoked_at FROM officer_tokens \
+                 WHERE token_hash = ?1 AND revoked_at IS NULL",
+                [sha256_hex(token)],
+                row_to_officer,
+            )
+            .optional()?;
+        Ok(o)
+    }
+
+    /// Every token holder (without tokens), by id.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn officers(&self) -> Result<Vec<Officer>, StoreError> {
+        let conn = self.reader();
+        let mut st = conn.prepare(
+            "SELECT id, role, adcodes, name, created_at, revoked_at FROM officer_tokens ORDER BY id",
+        )?;
+        let rows = st.query_map([], row_to_officer)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Revokes token `id`. Returns false if there is no such (unrevoked) token.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE officer_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, ms(now)],
+        )?;
+        if n > 0 {
+            audit_tx(&tx, now, None, "token.revoke", &id.to_string(), "{}")?;
+        }
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    /// Appends an audit entry.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn audit(
+        &self,
+        actor: Option<&Officer>,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        audit_tx(&tx, Utc::now(), actor, action, target, detail)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Audit entries, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn audit_log(&self, limit: usize, offset: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let conn = self.reader();
+        let mut st = conn.prepare(
+            "SELECT seq, at, actor_id, actor_name, action, target, detail FROM audit_log \
+             ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = st.query_map(params![limit as i64, offset as i64], |r| {
+            Ok(AuditEntry {
+                seq: r.get(0)?,
+                at: from_ms(r.get(1)?),
+                actor_id: r.get(2)?,
+                actor_name: r.get(3)?,
+                action: r.get(4)?,
+                target: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    // ---------------------------------------------------------------- campaigns
+
+    /// Stores a new campaign (validated first), audited.
+    ///
+    /// # Errors
+    /// [`SuggestionError::Invalid`], [`SuggestionError::Conflict`] for a used id,
+    /// [`SuggestionError::Store`].
+    pub fn create_campaign(
+        &self,
+        c: &Campaign,
+        actor: Option<&Officer>,
+    ) -> Result<(), SuggestionError> {
+        c.validate()?;
+        let json = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "INSERT OR IGNORE INTO campaigns (id, json, created_at) VALUES (?1, ?2, ?3)",
+            params![c.id, json, ms(Utc::now())],
+        )?;
+        if n == 0 {
+            return Err(SuggestionError::Conflict(format!(
+                "campaign `{}` already exists",
+                c.id
+            )));
+        }
+        audit_tx(&tx, Utc::now(), actor, "campaign.create", &c.id, &json)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every campaign, by start time (newest first).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        let conn = self.reader();
+        let mut st = conn.prepare("SELECT id, json FROM campaigns")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out: Vec<Campaign> = Vec::new();
+        for r in rows {
+            let (id, json) = r?;
+            out.push(
+                serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("campaign {id}: {e}")))?,
+            );
+        }
+        out.sort_by(|a, b| b.starts_at.cmp(&a.starts_at).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// One campaign.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError> {
+        let json: Option<String> = self
+            .reader()
+            .query_row("SELECT json FROM campaigns WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .transpose()
+    }
+}
+
+fn row_to_officer(r: &rusqlite::Row<'_>) -> rusqlite::Result<Officer> {
+    let role: String = r.get(1)?;
+    let adcodes: String = r.get(2)?;
+    Ok(Officer {
+        id: r.get(0)?,
+        role: role.parse().map_err(|e| corrupt("role", e))?,
+        adcodes: adcodes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        name: r.get(3)?,
+        created_at: from_ms(r.get(4)?),
+        revoked_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+    })
+}
+
+fn history(conn: &Connection, id: &str) -> Result<Vec<StatusChange>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT c.from_status, c.to_status, c.note, c.at, c.officer_id, o.name \
+         FROM status_changes c LEFT JOIN officer_tokens o ON o.id = c.officer_id \
+         WHERE c.suggestion_id = ?1 ORDER BY c.seq",
+    )?;
+    let rows = st.query_map([id], |r| {
+        let from: Option<String> = r.get(0)?;
+        let to: String = r.get(1)?;
+        Ok(StatusChange {
+            from: from
+                .map(|s| s.parse())
+                .transpose()
+                .map_err(|e| corrupt("status", e))?,
+            to: to.parse().map_err(|e| corrupt("status", e))?,
+            note: r.get(2)?,
+            at: from_ms(r.get(3)?),
+            officer_id: r.get(4)?,
+            officer_name: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn audit_tx(
+    tx: &rusqlite::Transaction<'_>,
+    at: DateTime<Utc>,
+    actor: Option<&Officer>,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), rusqlite::Error> {
+    tx.execute(
+        "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            ms(at),
+            actor.map(|a| a.id),
+            actor.map(|a| a.name.as_str()).unwrap_or("cli"),
+            action,
+            target,
+            detail
+        ],
+    )?;
+    Ok(())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ServiceKind;
+
+    fn new_at(lon: f64, lat: f64, cat: Category, t: &str) -> NewSuggestion {
+        let p = LonLat::new(lon, lat).unwrap();
+        NewSuggestion {
+            location: p,
+            input_location: p,
+            input_crs: Crs::Wgs84,
+            category: cat,
+            description: "小区不让骑手进 🛵".into(),
+            role: Some(ReporterRole::Rider),
+            contact: Some(Contact {
+                kind: ContactKind::Phone,
+                value: "13800138000".into(),
+            }),
+            campaign_id: None,
+            adcode: Some("430102".into()),
+            collection_point: None,
+            photo: None,
+            created_at: t.parse().unwrap(),
+        }
+    }
+
+    fn officer(store: &Store) -> Officer {
+        store
+            .create_token(OfficerRole::Officer, &["430102".into()], "张三")
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn migrates_once_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let mode: String = s
+            .reader()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        // synchronous FULL = 2 (SQLite docs)
+        let sync: i64 = s
+            .reader()
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2);
+        let (sug, _) = s
+            .insert_suggestion(new_at(
+                112.97,
+                28.2,
+                Category::Parking,
+                "2026-01-01T00:00:00Z",
+            ))
+            .unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert!(s.suggestion(&sug.id).unwrap().is_some());
+    }
+
+    #[test]
+    fn service_point_crud() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let p = ServicePoint::new(
+            "p1",
+            ServiceKind::Station,
+            "驿站",
+            LonLat::new(112.9, 28.2).unwrap(),
+        );
+        s.replace_service_points(std::slice::from_ref(&p)).unwrap();
+        assert_eq!(s.service_points().unwrap(), vec![p.clone()]);
+        let mut q = p.clone();
+        q.name = "新驿站".into();
+        assert!(s.upsert_service_point(&q, None).unwrap());
+        assert_eq!(s.service_point("p1").unwrap().unwrap().name, "新驿站");
+        assert!(s.delete_service_point("p1", None).unwrap());
+        assert!(!s.delete_service_point("p1", None).unwrap());
+        assert!(s.service_points().unwrap().is_empty());
+        let log = s.audit_log(10, 0).unwrap();
+        assert_eq!(log[0].action, "point.delete");
+        assert_eq!(log[1].action, "point.upsert");
+    }
+
+    #[test]
+    fn description_is_byte_exact_and_receipt_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let mut n = new_at(112.97, 28.2, Category::Rest, "2026-01-01T00:00:00Z");
+        n.description = "e\u{301} 👩‍👩‍👧 \u{1F1E8}\u{1F1F3}\r\n\t末尾空格 ".into();
+        let want = n.description.clone();
+        let (sug, receipt) = s.insert_suggestion(n).unwrap();
+        assert_eq!(sug.description.as_bytes(), want.as_bytes());
+        assert!(s.check_receipt(&sug.id, &receipt).unwrap());
+        assert!(!s.check_receipt(&sug.id, "nope").unwrap());
+        assert!(sug.id.starts_with("S20260101-"));
+        assert_eq!(sug.history.len(), 1);
+    }
+
+    #[test]
+    fn transitions_support_and_nearby() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let o = officer(&s);
+        let (a, _) = s
+            .insert_suggestion(new_at(
+                112.97,
+                28.2,
+                Category::Parking,
+                "2026-01-01T00:00:00Z",
+            ))
+            .unwrap();
+        // 0.002° of latitude north: Python geographiclib 2.0
+        // Geodesic.WGS84.Inverse(28.2, 112.97, 28.202, 112.97)['s12'] = 221.645399 m
+        let (b, _) = s
+            .insert_suggestion(new_at(
+                112.97,
+                28.202,
+                Category::Parking,
+                "2026-01-01T01:00:00Z",
+            ))
+            .unwrap();
+        s.insert_suggestion(new_at(
+            112.97,
+            28.2001,
+            Category::Rest,
+            "2026-01-01T01:00:00Z",
+        ))
+        .unwrap();
+        let near = s
+            .nearby_open(LonLat::new(112.97, 28.2).unwrap(), Category::Parking, 300.0)
+            .unwrap();
+        assert_eq!(near.len(), 2);
+        assert_eq!(near[0].0.id, a.id);
+        assert!((near[1].1 - 221.645399).abs() < 1e-3, "{}", near[1].1);
+        let near = s
+            .nearby_open(LonLat::new(112.97, 28.2).unwrap(), Category::Parking, 200.0)
+            .unwrap();
+        assert_eq!(near.len(), 1);
+
+        let t = |h: &str| h.parse::<DateTime<Utc>>().unwrap();
+        let err = s
+            .transition(&a.id, Status::Resolved, "x", &o, t("2026-01-01T02:00:00Z"))
+            .unwrap_err();
+        assert!(matches!(err, SuggestionError::BadTransition { .. }));
+        s.transition(
+            &a.id,
+            Status::Accepted,
+            "已受理",
+            &o,
+            t("2026-01-01T02:00:00Z"),
+        )
+        .unwrap();
+        let done = s
+            .transition(
+                &a.id,
+                Status::Resolved,
+                "已设停车点",
+                &o,
+                t("2026-01-02T00:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(done.status, Status::Resolved);
+        assert_eq!(done.first_answer_at, Some(t("2026-01-01T02:00:00Z")));
+        assert_eq!(done.resolved_at, Some(t("2026-01-02T00:00:00Z")));
+        assert_eq!(done.history.len(), 3);
+        assert_eq!(done.history[2].officer_name.as_deref(), Some("张三"));
+        // resolved ones are not "open": only b remains nearby
+        let near = s
+            .nearby_open(LonLat::new(112.97, 28.2).unwrap(), Category::Parking, 300.0)
+            .unwrap();
+        assert_eq!(near.len(), 1);
+        assert_eq!(near[0].0.id, b.id);
+        // reopen clears resolved_at
+        let re = s
+            .transition(
+                &a.id,
+                Status::Accepted,
+                "重新办理",
+                &o,
+                t("2026-01-03T00:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(re.resolved_at, None);
+
+        assert_eq!(
+            s.support(&b.id, "10.0.0.1").unwrap(),
+            SupportOutcome {
+                supporters: 1,
+                counted: true
+            }
+        );
+        assert_eq!(
+            s.support(&b.id, "10.0.0.1").unwrap(),
+            SupportOutcome {
+                supporters: 1,
+                counted: false
+            }
+        );
+        assert_eq!(s.support(&b.id, "10.0.0.2").unwrap().supporters, 2);
+        assert!(matches!(
+            s.support("nope", "x"),
+            Err(SuggestionError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn reporter_reopens_within_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let o = officer(&s);
+        let t = |h: &str| h.parse::<DateTime<Utc>>().unwrap();
+        let (a, _) = s
+            .insert_suggestion(new_at(112.97, 28.2, Category::Rest, "2026-01-01T00:00:00Z"))
+            .unwrap();
+        assert!(matches!(
+            s.reopen_by_reporter(&a.id, "x", t("2026-01-02T00:00:00Z")),
+            Err(SuggestionError::Conflict(_))
+        ));
+        s.transition(
+            &a.id,
+            Status::Declined,
+            "不予采纳",
+            &o,
+            t("2026-01-02T00:00:00Z"),
+        )
+        .unwrap();
+        // 2026-01-02 + 90 days = 2026-04-02 (Jan 29 + Feb 28 + Mar 31 = 88 days to Mar 31)
+        assert!(matches!(
+            s.reopen_by_reporter(&a.id, "x", t("2026-04-02T00:00:01Z")),
+            Err(SuggestionError::Conflict(_))
+        ));
+        let r = s
+            .reopen_by_reporter(&a.id, "问题还在", t("2026-04-02T00:00:00Z"))
+            .unwrap();
+        assert_eq!(r.status, Status::Accepted);
+        assert_eq!(r.history.last().unwrap().officer_id, None);
+        // the reporter's reopening is not an officer's first answer
+        assert_eq!(r.first_answer_at, Some(t("2026-01-02T00:00:00Z")));
+        assert_eq!(s.audit_log(1, 0).unwrap()[0].actor_name, "reporter");
+    }
+
+    #[test]
+    fn tokens_are_hashed_and_revocable() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let (o, token) = s
+            .create_token(OfficerRole::Officer, &["430100".into()], "李四")
+            .unwrap();
+        let stored: String = s
+            .reader()
+            .query_row("SELECT token_hash FROM officer_tokens", [], |r| r.get(0))
+            .unwrap();
+        assert_ne!(stored, token);
+        assert_eq!(stored.len(), 64);
+        assert_eq!(s.authenticate(&token).unwrap().unwrap().id, o.id);
+        // a city token covers its counties: 430102 芙蓉区 is in 430100 长沙市
+        assert!(o.handles(Some("430102")));
+        assert!(!o.handles(Some("430202")));
+        assert!(!o.handles(None));
+        assert!(s.revoke_token(o.id).unwrap());
+        assert!(s.authenticate(&token).unwrap().is_none());
+    }
+
+    #[test]
+    fn list_filters_and_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        for i in 0..5 {
+            let cat = if i % 2 == 0 {
+                Category::Parking
+            } else {
+                Category::Rest
+            };
+            s.insert_suggestion(new_at(
+                112.9 + i as f64 * 0.01,
+                28.2,
+                cat,
+                &format!("2026-01-0{}T00:00:00Z", i + 1),
+            ))
+            .unwrap();
+        }
+        let (all, total) = s.list_suggestions(&ListQuery::default()).unwrap();
+        assert_eq!((all.len(), total), (5, 5));
+        assert!(all[0].created_at > all[4].created_at);
+        let q = ListQuery {
+            categories: vec![Category::Parking],
+            limit: 2,
+            ..Default::default()
+        };
+        let (page, total) = s.list_suggestions(&q).unwrap();
+        assert_eq!((page.len(), total), (2, 3));
+        let q = ListQuery {
+            bbox: Some(Bbox::new(112.905, 28.0, 112.925, 28.5).unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(s.list_suggestions(&q).unwrap().1, 2);
+    }
+}

@@ -1,0 +1,1302 @@
+//! HTTP API tests: in-process router tests (`tower::ServiceExt::oneshot`) of every endpoint
+//! and every error class, and one test against the real binary over TCP.
+//!
+//! Expected values are computed independently of the code under test: nearest / within /
+//! bbox answers by a brute-force scan with Karney geodesics, GCJ-02 and BD-09 values by the
+//! Python package `coord-convert` 0.2.1 and distances anchored by Python `geographiclib` 2.0
+//! (commands quoted where used).
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use nuanxin::geodesy::geodesic_distance_m;
+use nuanxin::index::ServiceIndex;
+use nuanxin::model::{
+    AccessMethod, Amenity, AmenitySet, LonLat, OpeningHours, ServiceKind, ServicePoint,
+};
+use nuanxin::server::{self, AppState, Config};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use tower::ServiceExt;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------------
+
+/// 五一广场 (OSM, WGS-84).
+const WUYI: (f64, f64) = (112.97092, 28.19860);
+/// GCJ-02 of WUYI: `coord_convert.transform.wgs2gcj(112.97092, 28.19860)`.
+const WUYI_GCJ: (f64, f64) = (112.976_457_501_098_76, 28.195_163_772_197_11);
+/// BD-09 of WUYI: `coord_convert.transform.wgs2bd(112.97092, 28.19860)`.
+const WUYI_BD: (f64, f64) = (112.983_035_773_769_05, 28.200_829_443_136_172);
+
+fn pt(id: &str, kind: ServiceKind, name: &str, lon: f64, lat: f64) -> ServicePoint {
+    ServicePoint::new(id, kind, name, LonLat::new(lon, lat).unwrap())
+}
+
+/// A small xorshift generator so fixtures are the same on every run.
+struct Rng(u64);
+impl Rng {
+    fn next_f64(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Three hand-placed points, 60 pseudo-random points over central Changsha and one in
+/// Hong Kong.
+fn fixtures() -> Vec<ServicePoint> {
+    let mut v = Vec::new();
+    let mut a = pt(
+        "st-wuyi",
+        ServiceKind::Station,
+        "五一广场驿站",
+        WUYI.0,
+        WUYI.1,
+    );
+    a.opening_hours = Some(OpeningHours::parse("24/7").unwrap());
+    a.amenities = [Amenity::DrinkingWater, Amenity::Charging]
+        .into_iter()
+        .collect();
+    a.access = Some(AccessMethod::FaceScan);
+    a.address = Some("黄兴中路 & 解放西路".into());
+    v.push(a);
+    let mut b = pt(
+        "la-furong",
+        ServiceKind::LegalAid,
+        "芙蓉区法律援助",
+        112.99,
+        28.20,
+    );
+    b.opening_hours = Some(OpeningHours::parse("Mo-Fr 08:00-20:00").unwrap());
+    b.amenities = [Amenity::LegalConsult].into_iter().collect();
+    v.push(b);
+    let mut c = pt("st-north", ServiceKind::Station, "北站驿站", 112.97, 28.21);
+    c.opening_hours = Some(OpeningHours::parse("Mo-Fr 08:00-20:00").unwrap());
+    c.amenities = [Amenity::DrinkingWater].into_iter().collect();
+    c.access = Some(AccessMethod::RiderCode);
+    v.push(c);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for i in 0..60 {
+        let lon = 112.85 + 0.25 * rng.next_f64();
+        let lat = 28.05 + 0.25 * rng.next_f64();
+        let kind = ServiceKind::ALL[i % ServiceKind::ALL.len()];
+        let mut p = pt(&format!("g{i:03}"), kind, &format!("点{i}"), lon, lat);
+        let mut am = AmenitySet::EMPTY;
+        for (j, a) in Amenity::ALL.iter().enumerate() {
+            if rng.next_f64() < 0.3 || (j == 0 && i % 2 == 0) {
+                am.insert(*a);
+            }
+        }
+        p.amenities = am;
+        if i % 3 == 0 {
+            p.opening_hours = Some(OpeningHours::parse("24/7").unwrap());
+        }
+        v.push(p);
+    }
+    v.push(pt("st-hk", ServiceKind::Station, "香港", 114.17, 22.30));
+    v
+}
+
+fn app_with(config: Config) -> Router {
+    server::router(AppState::new(
+        config,
+        ServiceIndex::new(fixtures()).unwrap(),
+    ))
+}
+
+fn app() -> Router {
+    app_with(Config::default())
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+async fn send(app: &Router, req: Request<Body>) -> Resp {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(app: &Router, uri: &str) -> Resp {
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+/// Asserts a problem+json answer with `status` naming `param`.
+async fn assert_problem(app: &Router, uri: &str, status: u16, param: Option<&str>) -> Value {
+    let r = get(app, uri).await;
+    assert_eq!(r.status.as_u16(), status, "{uri}: {}", r.text());
+    assert_eq!(r.content_type(), "application/problem+json", "{uri}");
+    let p = r.json();
+    assert_eq!(p["status"], status, "{uri}");
+    assert!(
+        p["title"].is_string() && p["detail"].is_string(),
+        "{uri}: {p}"
+    );
+    assert_eq!(p["param"].as_str(), param, "{uri}: {p}");
+    if let Some(name) = param {
+        assert!(
+            p["detail"].as_str().unwrap().contains(name),
+            "{uri}: detail should name `{name}`: {p}"
+        );
+    }
+    p
+}
+
+fn ids(fc: &Value) -> Vec<String> {
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Brute force: every fixture admitted by `admit`, with its Karney distance from `from`,
+/// sorted by distance then id.
+fn brute_force(from: LonLat, admit: impl Fn(&ServicePoint) -> bool) -> Vec<(String, f64)> {
+    let mut v: Vec<(String, f64)> = fixtures()
+        .into_iter()
+        .filter(|p| admit(p))
+        .map(|p| (p.id.clone(), geodesic_distance_m(from, p.location)))
+        .collect();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/v1/nearest
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn nearest_matches_brute_force_with_distances_and_minutes() {
+    let app = app();
+    for (lon, lat) in [
+        (112.95, 28.15),
+        (113.05, 28.25),
+        (112.97, 28.2),
+        (100.0, 40.0),
+    ] {
+        for k in [1usize, 5, 17, 50] {
+            let r = get(&app, &format!("/api/v1/nearest?lon={lon}&lat={lat}&k={k}")).await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert_eq!(r.content_type(), "application/geo+json");
+            let fc = r.json();
+            assert_eq!(fc["type"], "FeatureCollection");
+            let want = brute_force(LonLat::new(lon, lat).unwrap(), |_| true);
+            let want: Vec<_> = want.into_iter().take(k).collect();
+            assert_eq!(fc["numberReturned"], want.len());
+            assert_eq!(
+                ids(&fc),
+                want.iter().map(|w| w.0.clone()).collect::<Vec<_>>()
+            );
+            for (f, (_, d)) in fc["features"].as_array().unwrap().iter().zip(&want) {
+                let got = f["properties"]["distance_m"].as_f64().unwrap();
+                assert!((got - d).abs() <= 0.05 + 1e-9, "{got} vs {d}");
+                // walking 5 km/h = 83.333 m/min
+                let minutes = f["properties"]["minutes"].as_f64().unwrap();
+                assert!((minutes - d / (5000.0 / 60.0)).abs() <= 0.005 + 1e-9);
+                assert_eq!(f["properties"]["mode"], "walk");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn nearest_distance_anchored_by_geographiclib() {
+    // Python geographiclib 2.0: Geodesic.WGS84.Inverse(28.19860, 112.97092, 28.20, 112.99)
+    // → s12 = 1879.694 m; to (28.21, 112.97) → 1266.604 m.
+    let r = get(
+        &app(),
+        "/api/v1/nearest?lon=112.97092&lat=28.19860&kind=legal_aid,station&k=50&mode=ebike",
+    )
+    .await;
+    let fc = r.json();
+    let by_id = |id: &str| {
+        fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()["properties"]
+            .clone()
+    };
+    assert!((by_id("la-furong")["distance_m"].as_f64().unwrap() - 1879.7).abs() < 0.051);
+    assert!((by_id("st-north")["distance_m"].as_f64().unwrap() - 1266.6).abs() < 0.051);
+    // e-bike 15 km/h = 250 m/min: 1879.694 / 250 = 7.52 min
+    assert!((by_id("la-furong")["minutes"].as_f64().unwrap() - 7.52).abs() < 0.006);
+    assert_eq!(by_id("la-furong")["mode"], "ebike");
+}
+
+#[tokio::test]
+async fn nearest_for_a_gcj02_point_finds_the_station_there() {
+    // The GCJ-02 coordinates Amap shows for 五一广场 (converted with coord-convert).
+    let r = get(
+        &app(),
+        &format!(
+            "/api/v1/nearest?lon={}&lat={}&crs=gcj02&k=3&out_crs=gcj02",
+            WUYI_GCJ.0, WUYI_GCJ.1
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let fc = r.json();
+    let first = &fc["features"][0];
+    assert_eq!(first["id"], "st-wuyi");
+    assert!(first["properties"]["distance_m"].as_f64().unwrap() < 0.1);
+    let w = &fc["query"]["position_wgs84"];
+    assert!((w[0].as_f64().unwrap() - WUYI.0).abs() < 1e-7);
+    assert!((w[1].as_f64().unwrap() - WUYI.1).abs() < 1e-7);
+    assert_eq!(fc["query"]["crs"], "gcj02");
+    let g = &first["properties"]["gcj02"];
+    assert!((g[0].as_f64().unwrap() - WUYI_GCJ.0).abs() < 1e-7);
+    assert!((g[1].as_f64().unwrap() - WUYI_GCJ.1).abs() < 1e-7);
+    // Without conversion the same numbers read as WGS-84 lie ~700 m away.
+    let raw = get(
+        &app(),
+        &format!("/api/v1/nearest?lon={}&lat={}&k=1", WUYI_GCJ.0, WUYI_GCJ.1),
+    )
+    .await
+    .json();
+    assert!(
+        raw["features"][0]["properties"]["distance_m"]
+            .as_f64()
+            .unwrap()
+            > 300.0
+    );
+}
+
+#[tokio::test]
+async fn bd09_query_and_navigation_links_use_each_apps_coordinates() {
+    let fc = get(
+        &app(),
+        &format!(
+            "/api/v1/nearest?lon={}&lat={}&crs=bd09&k=1&out_crs=bd09",
+            WUYI_BD.0, WUYI_BD.1
+        ),
+    )
+    .await
+    .json();
+    let p = &fc["features"][0]["properties"];
+    assert_eq!(fc["features"][0]["id"], "st-wuyi");
+    assert!(p["distance_m"].as_f64().unwrap() < 0.1);
+    let b = &p["bd09"];
+    assert!((b[0].as_f64().unwrap() - WUYI_BD.0).abs() < 1e-6);
+    assert!((b[1].as_f64().unwrap() - WUYI_BD.1).abs() < 1e-6);
+    // Amap: GCJ-02 lon,lat; Baidu: BD-09 lat,lon; names percent-encoded UTF-8.
+    let amap = p["nav_amap"].as_str().unwrap();
+    assert!(amap.starts_with("https://uri.amap.com/marker?position=112.976458,28.195164&"));
+    assert!(amap.contains("coordinate=gaode"));
+    // 五 = U+4E94 = E4 BA 94
+    assert!(amap.contains("name=%E4%BA%94"), "{amap}");
+    let baidu = p["nav_baidu"].as_str().unwrap();
+    assert!(
+        baidu.starts_with("https://api.map.baidu.com/marker?location=28.200829,112.983036&"),
+        "{baidu}"
+    );
+    assert!(baidu.contains("coord_type=bd09ll") && baidu.contains("output=html"));
+}
+
+#[tokio::test]
+async fn longitude_from_a_panned_map_is_normalised() {
+    let app = app();
+    let a = get(&app, "/api/v1/nearest?lon=112.95&lat=28.15&k=5")
+        .await
+        .json();
+    for lon in ["472.95", "-247.05", "832.95"] {
+        let b = get(&app, &format!("/api/v1/nearest?lon={lon}&lat=28.15&k=5")).await;
+        assert_eq!(b.status, StatusCode::OK, "{lon}");
+        let b = b.json();
+        assert_eq!(ids(&a), ids(&b), "{lon}");
+        // 472.95 − 360 = 112.95; −247.05 + 360 = 112.95; 832.95 − 720 = 112.95
+        assert!((b["query"]["position"][0].as_f64().unwrap() - 112.95).abs() < 1e-9);
+    }
+}
+
+#[tokio::test]
+async fn filters_kind_amenity_access_and_open_at() {
+    let app = app();
+    let from = LonLat::new(112.95, 28.15).unwrap();
+    // kinds: any of, given repeated and as a comma list
+    let fc = get(
+        &app,
+        "/api/v1/nearest?lon=112.95&lat=28.15&k=50&kind=legal_aid&kind=collection_point,legal_aid",
+    )
+    .await
+    .json();
+    let want = brute_force(from, |p| {
+        matches!(p.kind, ServiceKind::LegalAid | ServiceKind::CollectionPoint)
+    });
+    assert_eq!(
+        ids(&fc),
+        want.iter()
+            .take(50)
+            .map(|w| w.0.clone())
+            .collect::<Vec<_>>()
+    );
+    assert!(!want.is_empty());
+    // amenities: all of; the Chinese label is accepted too
+    let fc = get(
+        &app,
+        "/api/v1/nearest?lon=112.95&lat=28.15&k=50&amenity=drinking_water&amenity=%E5%85%85%E7%94%B5",
+    )
+    .await
+    .json();
+    let want = brute_force(from, |p| {
+        p.amenities.contains(Amenity::DrinkingWater) && p.amenities.contains(Amenity::Charging)
+    });
+    assert_eq!(
+        ids(&fc),
+        want.iter()
+            .take(50)
+            .map(|w| w.0.clone())
+            .collect::<Vec<_>>()
+    );
+    // access
+    let fc = get(
+        &app,
+        "/api/v1/nearest?lon=112.95&lat=28.15&k=50&access=rider_code,face_scan",
+    )
+    .await
+    .json();
+    assert_eq!(
+        ids(&fc).into_iter().collect::<BTreeSet<_>>(),
+        ["st-north", "st-wuyi"].map(String::from).into()
+    );
+    // open_at: 2026-11-30 is a Monday, 2026-11-29 a Sunday (calendar). On Monday 09:00 the
+    // Mo-Fr stations are open; on Sunday only 24/7 ones. Unknown hours never pass.
+    let monday = get(
+        &app,
+        "/api/v1/nearest?lon=112.97&lat=28.21&k=50&kind=station&open_at=2026-11-30T09:00",
+    )
+    .await
+    .json();
+    let sunday = get(
+        &app,
+        "/api/v1/nearest?lon=112.97&lat=28.21&k=50&kind=station&open_at=2026-11-29T09:00",
+    )
+    .await
+    .json();
+    assert_eq!(monday["features"][0]["id"], "st-north");
+    assert_eq!(monday["features"][0]["properties"]["open_now"], true);
+    assert!(!ids(&sunday).contains(&"st-north".to_string()));
+    let always: BTreeSet<String> = fixtures()
+        .into_iter()
+        .filter(|p| {
+            p.kind == ServiceKind::Station && p.opening_hours.as_ref().is_some_and(|h| h.is_24_7())
+        })
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids(&sunday).into_iter().collect::<BTreeSet<_>>(), always);
+    // open_now parses and admits only points with hours
+    let now = get(
+        &app,
+        "/api/v1/nearest?lon=112.97&lat=28.21&k=50&open_now=true",
+    )
+    .await
+    .json();
+    for f in now["features"].as_array().unwrap() {
+        assert_eq!(f["properties"]["open_now"], true);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/v1/within, /api/v1/points, /api/v1/points/{id}
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn within_matches_brute_force_and_pages() {
+    let app = app();
+    let from = LonLat::new(112.97, 28.18).unwrap();
+    for radius in [0.0, 1500.0, 5000.0, 12000.0] {
+        let want: Vec<_> = brute_force(from, |_| true)
+            .into_iter()
+            .filter(|(_, d)| *d <= radius)
+            .collect();
+        let fc = get(
+            &app,
+            &format!("/api/v1/within?lon=112.97&lat=28.18&radius_m={radius}&limit=10000"),
+        )
+        .await
+        .json();
+        assert_eq!(fc["numberMatched"], want.len());
+        assert_eq!(
+            ids(&fc),
+            want.iter().map(|w| w.0.clone()).collect::<Vec<_>>()
+        );
+    }
+    // paging: follow next links until the end; every id once, in distance order
+    let want: Vec<String> = brute_force(from, |_| true)
+        .into_iter()
+        .filter(|(_, d)| *d <= 12000.0)
+        .map(|w| w.0)
+        .collect();
+    assert!(want.len() > 7);
+    let mut got = Vec::new();
+    let mut next = Some("/api/v1/within?lon=112.97&lat=28.18&radius_m=12000&limit=7".to_string());
+    while let Some(uri) = next {
+        let fc = get(&app, &uri).await.json();
+        got.extend(ids(&fc));
+        next = fc["links"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["rel"] == "next"))
+            .map(|l| l["href"].as_str().unwrap().to_string());
+    }
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn points_by_bbox_and_paging_with_next_links() {
+    let app = app();
+    let (w, s, e, n) = (112.90, 28.10, 113.00, 28.22);
+    let want: Vec<String> = {
+        let mut v: Vec<String> = fixtures()
+            .into_iter()
+            .filter(|p| {
+                let l = p.location;
+                l.lon >= w && l.lon <= e && l.lat >= s && l.lat <= n
+            })
+            .map(|p| p.id)
+            .collect();
+        v.sort();
+        v
+    };
+    assert!(want.len() > 5, "{want:?}");
+    let mut got = Vec::new();
+    let mut uri = Some(format!("/api/v1/points?bbox={w},{s},{e},{n}&limit=4"));
+    let mut pages = 0;
+    while let Some(u) = uri {
+        let r = get(&app, &u).await;
+        assert_eq!(r.status, StatusCode::OK, "{u}");
+        let fc = r.json();
+        assert_eq!(fc["numberMatched"], want.len());
+        assert!(fc["numberReturned"].as_u64().unwrap() <= 4);
+        got.extend(ids(&fc));
+        pages += 1;
+        uri = fc["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .map(|l| l["href"].as_str().unwrap().to_string());
+    }
+    assert_eq!(got, want);
+    assert_eq!(pages, want.len().div_ceil(4));
+    // prev link on a later page, and limit/offset paging without bbox covers every point
+    let fc = get(&app, "/api/v1/points?limit=10&offset=10&kind=station")
+        .await
+        .json();
+    let prev = fc["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "prev")
+        .unwrap();
+    assert!(prev["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("kind=station&limit=10&offset=0"));
+    let all = get(&app, "/api/v1/points?limit=10000").await.json();
+    assert_eq!(all["numberMatched"], fixtures().len());
+    // a box across the antimeridian (west > east) that holds no fixture
+    let fc = get(&app, "/api/v1/points?bbox=170,-10,-170,10")
+        .await
+        .json();
+    assert_eq!(fc["numberMatched"], 0);
+}
+
+#[tokio::test]
+async fn point_by_id_and_404() {
+    let app = app();
+    let r = get(&app, "/api/v1/points/st-wuyi?out_crs=gcj02").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let f = r.json();
+    assert_eq!(f["type"], "Feature");
+    assert_eq!(f["geometry"]["coordinates"][0].as_f64().unwrap(), WUYI.0);
+    assert_eq!(f["properties"]["name"], "五一广场驿站");
+    assert_eq!(f["properties"]["kind_label_zh"], "驿站");
+    assert_eq!(
+        f["properties"]["amenities"],
+        serde_json::json!(["drinking_water", "charging"])
+    );
+    assert_eq!(f["properties"]["access"], "face_scan");
+    assert_eq!(f["properties"]["opening_hours"], "24/7");
+    assert_eq!(f["properties"]["open_now"], true);
+    assert!((f["properties"]["gcj02"][0].as_f64().unwrap() - WUYI_GCJ.0).abs() < 1e-7);
+    assert_problem(&app, "/api/v1/points/nope", 404, None).await;
+    // Outside mainland China GCJ-02 equals WGS-84 (Hong Kong).
+    let hk = get(&app, "/api/v1/points/st-hk?out_crs=gcj02").await.json();
+    assert_eq!(
+        hk["properties"]["gcj02"],
+        serde_json::json!([114.17, 22.30])
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_bad_input_is_a_4xx_problem_naming_the_parameter() {
+    let app = app();
+    let n = "/api/v1/nearest?";
+    let cases: &[(&str, u16, Option<&str>)] = &[
+        ("/api/v1/nearest", 400, Some("lon")),
+        ("/api/v1/nearest?lat=28.2", 400, Some("lon")),
+        ("/api/v1/nearest?lon=112.9", 400, Some("lat")),
+        ("/api/v1/nearest?lon=112.9&lat=112", 400, Some("lat")),
+        ("/api/v1/nearest?lon=112.9&lat=-90.5", 400, Some("lat")),
+        ("/api/v1/nearest?lon=NaN&lat=28", 400, Some("lon")),
+        ("/api/v1/nearest?lon=112&lat=NaN", 400, Some("lat")),
+        ("/api/v1/nearest?lon=inf&lat=28", 400, Some("lon")),
+        ("/api/v1/nearest?lon=abc&lat=28", 400, Some("lon")),
+        ("/api/v1/nearest?lon=&lat=28", 400, Some("lon")),
+        ("/api/v1/nearest?lon=1&lon=2&lat=28", 400, Some("lon")),
+        ("/api/v1/nearest?lon=112&lat=28&k=0", 400, Some("k")),
+        ("/api/v1/nearest?lon=112&lat=28&k=51", 400, Some("k")),
+        ("/api/v1/nearest?lon=112&lat=28&k=-1", 400, Some("k")),
+        ("/api/v1/nearest?lon=112&lat=28&k=2.5", 400, Some("k")),
+        (
+            "/api/v1/nearest?lon=112&lat=28&kind=bakery",
+            400,
+            Some("kind"),
+        ),
+        (
+            "/api/v1/nearest?lon=112&lat=28&kind=station,bakery",
+            400,
+            Some("kind"),
+        ),
+        (
+            "/api/v1/nearest?lon=112&lat=28&amenity=sauna",
+            400,
+            Some("amenity"),
+        ),
+        (
+            "/api/v1/nearest?lon=112&lat=28&access=teleport",
+            400,
+            Some("access"),
+        ),
+        ("/api/v1/nearest?lon=112&lat=28&crs=utm", 400, Some("crs")),
+        (
+            "/api/v1/nearest?lon=112&lat=28&out_crs=utm",
+            400,
+            Some("out_crs"),
+        ),
+        ("/api/v1/nearest?lon=112&lat=28&mode=car", 400, Some("mode")),
+        (
+            "/api/v1/nearest?lon=112&lat=28&open_now=maybe",
+            400,
+            Some("open_now"),
+        ),
+        (
+            "/api/v1/nearest?lon=112&lat=28&open_at=tomorrow",
+            400,
+            Some("open_at"),
+        ),
+        (
+            "/api/v1/nearest?lon=112&lat=28&open_now=1&open_at=2026-11-30T09:00",
+            400,
+            Some("open_at"),
+        ),
+        ("/api/v1/nearest?lng=112&lat=28", 400, Some("lng")),
+        (
+            "/api/v1/nearest?lon=112&lat=28&radius_m=5",
+            400,
+            Some("radius_m"),
+        ),
+        ("/api/v1/within?lon=112&lat=28", 400, Some("radius_m")),
+        (
+            "/api/v1/within?lon=112&lat=28&radius_m=-5",
+            400,
+            Some("radius_m"),
+        ),
+        (
+            "/api/v1/within?lon=112&lat=28&radius_m=NaN",
+            400,
+            Some("radius_m"),
+        ),
+        (
+            "/api/v1/within?lon=112&lat=28&radius_m=1e9",
+            400,
+            Some("radius_m"),
+        ),
+        (
+            "/api/v1/within?lon=112&lat=28&radius_m=10&limit=0",
+            400,
+            Some("limit"),
+        ),
+        ("/api/v1/within?lat=28&radius_m=10", 400, Some("lon")),
+        ("/api/v1/points?bbox=113,28.3,112,28.1", 400, Some("bbox")),
+        ("/api/v1/points?bbox=1,2,3", 400, Some("bbox")),
+        ("/api/v1/points?bbox=a,b,c,d", 400, Some("bbox")),
+        ("/api/v1/points?bbox=112,28,113,95", 400, Some("bbox")),
+        ("/api/v1/points?limit=0", 400, Some("limit")),
+        ("/api/v1/points?limit=10001", 400, Some("limit")),
+        ("/api/v1/points?offset=-1", 400, Some("offset")),
+        ("/api/v1/points?kind=", 200, None),
+        ("/api/v1/points/st-wuyi?bogus=1", 400, Some("bogus")),
+        ("/api/v1/points/nope", 404, None),
+        ("/api/v1/districts?level=province", 400, Some("level")),
+        ("/api/v1/districts?parent=43", 400, Some("parent")),
+        ("/api/v1/districts/12", 400, Some("adcode")),
+        ("/api/v1/districts/999999", 404, None),
+        ("/ogc?f=xml", 400, Some("f")),
+        ("/ogc/collections/nope", 404, None),
+        ("/ogc/collections/nope/items", 404, None),
+        ("/ogc/collections/station/items?limit=0", 400, Some("limit")),
+        ("/ogc/collections/station/items?limit=x", 400, Some("limit")),
+        (
+            "/ogc/collections/station/items?offset=-3",
+            400,
+            Some("offset"),
+        ),
+        (
+            "/ogc/collections/station/items?bbox=113,28.3,112,28.1",
+            400,
+            Some("bbox"),
+        ),
+        (
+            "/ogc/collections/station/items?datetime=yesterday",
+            400,
+            Some("datetime"),
+        ),
+        ("/ogc/collections/station/items?foo=bar", 400, Some("foo")),
+        ("/ogc/collections/station/items/nope", 404, None),
+        ("/ogc/collections/legal_aid/items/st-wuyi", 404, None),
+        ("/nope", 404, None),
+        ("/api/v1/nope", 404, None),
+    ];
+    for (uri, status, param) in cases {
+        if *status == 200 {
+            assert_eq!(get(&app, uri).await.status, StatusCode::OK, "{uri}");
+            continue;
+        }
+        assert_problem(&app, uri, *status, *param).await;
+    }
+    // The problem for an unknown code lists the valid ones.
+    let p = assert_problem(
+        &app,
+        &format!("{n}lon=112&lat=28&kind=bakery"),
+        400,
+        Some("kind"),
+    )
+    .await;
+    let valid: Vec<&str> = p["valid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(valid, ServiceKind::codes());
+    let p = assert_problem(
+        &app,
+        &format!("{n}lon=112&lat=28&mode=car"),
+        400,
+        Some("mode"),
+    )
+    .await;
+    assert_eq!(p["valid"], serde_json::json!(["walk", "ebike"]));
+}
+
+#[tokio::test]
+async fn wrong_method_and_oversized_body_are_problems() {
+    let app = app_with(Config {
+        body_limit_bytes: 16,
+        ..Config::default()
+    });
+    let r = send(
+        &app,
+        Request::builder()
+            .method(Method::DELETE)
+            .uri("/api/v1/nearest?lon=1&lat=2")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.content_type(), "application/problem+json");
+    assert_eq!(r.json()["status"], 405);
+    let r = send(
+        &app,
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/nearest")
+            .header(header::CONTENT_LENGTH, "100")
+            .body(Body::from(vec![b'x'; 100]))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.content_type(), "application/problem+json");
+    assert_eq!(r.json()["status"], 413);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Districts
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn districts_list_and_boundary() {
+    let app = app();
+    let all = get(&app, "/api/v1/districts").await.json();
+    let list = all["districts"].as_array().unwrap();
+    // Hunan: 14 prefecture-level units, 122 county-level units (data/boundaries, 2024 codes).
+    assert_eq!(list.iter().filter(|d| d["level"] == "city").count(), 14);
+    assert_eq!(list.iter().filter(|d| d["level"] == "county").count(), 122);
+    let cs = get(&app, "/api/v1/districts?parent=430100").await.json();
+    let names: BTreeSet<&str> = cs["districts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    // Changsha's 9 county-level divisions (GB/T 2260): 6 districts, 1 county, 2 cities.
+    for n in [
+        "芙蓉区",
+        "天心区",
+        "岳麓区",
+        "开福区",
+        "雨花区",
+        "望城区",
+        "长沙县",
+        "浏阳市",
+        "宁乡市",
+    ] {
+        assert!(names.contains(n), "{n} missing from {names:?}");
+    }
+    assert_eq!(names.len(), 9);
+    let r = get(&app, "/api/v1/districts/430102").await;
+    assert_eq!(r.content_type(), "application/geo+json");
+    let f = r.json();
+    assert_eq!(f["properties"]["name"], "芙蓉区");
+    assert_eq!(f["properties"]["parent_adcode"], "430100");
+    assert!(matches!(
+        f["geometry"]["type"].as_str(),
+        Some("MultiPolygon" | "Polygon")
+    ));
+    // 五一广场 lies near the 芙蓉区 / 天心区 border; 芙蓉区's bbox contains it.
+    let b = &f["bbox"];
+    assert!(b[0].as_f64().unwrap() < WUYI.0 && WUYI.0 < b[2].as_f64().unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// OGC API – Features
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn ogc_landing_conformance_and_collections() {
+    let app = app();
+    let r = send(
+        &app,
+        Request::get("/ogc")
+            .header(header::HOST, "example.test:8080")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let landing = r.json();
+    let rels: BTreeSet<&str> = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
+    for rel in ["self", "service-desc", "service-doc", "conformance", "data"] {
+        assert!(rels.contains(rel), "{rel}");
+    }
+    let data = landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "data")
+        .unwrap();
+    assert_eq!(data["href"], "http://example.test:8080/ogc/collections");
+
+    let conf = get(&app, "/ogc/conformance").await.json();
+    for c in ["core", "geojson", "oas30"] {
+        let uri = format!("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{c}");
+        assert!(
+            conf["conformsTo"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v == &uri),
+            "{c}"
+        );
+    }
+    let cols = get(&app, "/ogc/collections").await.json();
+    let ids: Vec<&str> = cols["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let mut want = ServiceKind::codes();
+    want.push("suggestions"); // registered by the suggestions module (ogc::registered_collections)
+    assert_eq!(ids, want);
+    let station = get(&app, "/ogc/collections/station").await.json();
+    assert_eq!(station["itemType"], "feature");
+    let bbox = &station["extent"]["spatial"]["bbox"][0];
+    // Station fixtures span up to Hong Kong (114.17, 22.30) in the south-east.
+    assert_eq!(bbox[2].as_f64().unwrap(), 114.17);
+    assert_eq!(bbox[1].as_f64().unwrap(), 22.30);
+    let api = get(&app, "/ogc/api").await;
+    assert_eq!(
+        api.content_type(),
+        "application/vnd.oai.openapi+json;version=3.0"
+    );
+    let api = api.json();
+    assert_eq!(api["openapi"], "3.0.3");
+    assert!(api["paths"]["/ogc/collections/{collectionId}/items"].is_object());
+    assert!(!api.to_string().contains("\"null\""), "3.1 null types left");
+}
+
+#[tokio::test]
+async fn ogc_items_page_through_every_collection() {
+    let app = app();
+    for kind in ServiceKind::ALL {
+        let want: Vec<String> = {
+            let mut v: Vec<String> = fixtures()
+                .into_iter()
+                .filter(|p| p.kind == *kind)
+                .map(|p| p.id)
+                .collect();
+            v.sort();
+            v
+        };
+        let mut got = Vec::new();
+        let mut uri = Some(format!("/ogc/collections/{}/items?limit=7", kind.as_str()));
+        while let Some(u) = uri {
+            let r = get(&app, &u).await;
+            assert_eq!(r.content_type(), "application/geo+json");
+            let fc = r.json();
+            assert_eq!(fc["numberMatched"], want.len());
+            assert_eq!(
+                fc["numberReturned"],
+                fc["features"].as_array().unwrap().len()
+            );
+            assert!(fc["timeStamp"].is_string());
+            got.extend(ids(&fc));
+            let links = fc["links"].as_array().unwrap();
+            assert!(links.iter().any(|l| l["rel"] == "self"));
+            if got.len() > 7 {
+                assert!(links.iter().any(|l| l["rel"] == "prev"));
+            }
+            uri = links
+                .iter()
+                .find(|l| l["rel"] == "next")
+                .map(|l| l["href"].as_str().unwrap().to_string());
+        }
+        assert_eq!(got, want, "{kind}");
+    }
+    // limit above the maximum is reduced, not refused (OGC /per/core/limit-response)
+    let r = get(&app, "/ogc/collections/station/items?limit=999999").await;
+    assert_eq!(r.status, StatusCode::OK);
+    // bbox
+    let fc = get(&app, "/ogc/collections/station/items?bbox=114,22,115,23")
+        .await
+        .json();
+    assert_eq!(ids(&fc), ["st-hk"]);
+    // one item, with links; wrong collection is 404 (tested with errors)
+    let f = get(&app, "/ogc/collections/station/items/st-wuyi")
+        .await
+        .json();
+    assert_eq!(f["id"], "st-wuyi");
+    assert!(f["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["rel"] == "collection"));
+    // datetime is accepted
+    let r = get(
+        &app,
+        "/ogc/collections/station/items?datetime=2026-01-01T00:00:00Z/..",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn ogc_html_views() {
+    let app = app();
+    for uri in [
+        "/ogc",
+        "/ogc/conformance",
+        "/ogc/collections",
+        "/ogc/collections/station",
+        "/ogc/collections/station/items",
+        "/ogc/collections/station/items/st-wuyi",
+    ] {
+        let r = send(
+            &app,
+            Request::get(uri)
+                .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert!(r.content_type().starts_with("text/html"), "{uri}");
+        assert!(r.text().starts_with("<!doctype html>"), "{uri}");
+        let f = get(&app, &format!("{uri}?f=html")).await;
+        assert!(f.content_type().starts_with("text/html"), "{uri}");
+    }
+    let item = get(&app, "/ogc/collections/station/items/st-wuyi?f=html")
+        .await
+        .text();
+    assert!(item.contains("五一广场驿站"));
+    // the address "黄兴中路 & 解放西路" is escaped
+    assert!(item.contains("黄兴中路 &amp; 解放西路"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAPI, operations, layers
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn openapi_document_and_docs_page() {
+    let app = app();
+    let doc = get(&app, "/api/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/nearest",
+        "/api/v1/within",
+        "/api/v1/points",
+        "/api/v1/points/{id}",
+        "/api/v1/districts",
+        "/api/v1/districts/{adcode}",
+        "/ogc",
+        "/ogc/collections/{collectionId}/items",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
+    }
+    let params: Vec<&str> = doc["paths"]["/api/v1/nearest"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for p in [
+        "lon", "lat", "crs", "kind", "amenity", "open_now", "k", "mode", "out_crs",
+    ] {
+        assert!(params.contains(&p), "{p}");
+    }
+    let docs = get(&app, "/api/docs").await;
+    assert!(docs.content_type().starts_with("text/html"));
+    let html = docs.text();
+    assert!(html.contains("/api/openapi.json"));
+    assert!(
+        !html.contains("<script src"),
+        "docs page must be self-contained"
+    );
+    assert!(!html.contains("cdn"), "no CDN");
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = app();
+    let h = get(&app, "/healthz").await.json();
+    assert_eq!(h["status"], "ok");
+    assert_eq!(h["points"], fixtures().len());
+    let r = get(&app, "/readyz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    get(&app, "/api/v1/nearest?lon=112.9&lat=28.1").await;
+    get(&app, "/api/v1/nearest?lon=112.9&lat=28.1").await;
+    get(&app, "/api/v1/nearest?lon=112.9").await;
+    get(&app, "/api/v1/points/st-wuyi").await;
+    get(&app, "/no/such/thing").await;
+    let m = get(&app, "/metrics").await;
+    assert!(m.content_type().contains("openmetrics-text"));
+    let text = m.text();
+    assert!(
+        text.contains(
+            r#"nuanxin_http_requests_total{method="GET",route="/api/v1/nearest",status="200"} 2"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        r#"nuanxin_http_requests_total{method="GET",route="/api/v1/nearest",status="400"} 1"#
+    ));
+    // route templates, not concrete ids
+    assert!(text.contains(r#"route="/api/v1/points/{id}""#));
+    assert!(text.contains(r#"route="unmatched",status="404""#));
+    assert!(text.contains("nuanxin_http_request_duration_seconds_bucket"));
+    let stations = fixtures()
+        .iter()
+        .filter(|p| p.kind == ServiceKind::Station)
+        .count();
+    assert!(text.contains(&format!(
+        r#"nuanxin_index_points{{kind="station"}} {stations}"#
+    )));
+}
+
+#[tokio::test]
+async fn request_ids_compression_and_cors() {
+    let app = app();
+    let r = get(&app, "/healthz").await;
+    assert!(r.headers.contains_key("x-request-id"));
+    let r = send(
+        &app,
+        Request::get("/healthz")
+            .header("x-request-id", "abc-123")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.headers["x-request-id"], "abc-123");
+    for enc in ["gzip", "br"] {
+        let r = send(
+            &app,
+            Request::get("/api/v1/points?limit=50")
+                .header(header::ACCEPT_ENCODING, enc)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.headers[header::CONTENT_ENCODING], enc);
+    }
+    // gzip body decodes to the same JSON (gzip magic 1f 8b per RFC 1952)
+    let r = send(
+        &app,
+        Request::get("/api/v1/points?limit=50")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(&r.body[..2], &[0x1f, 0x8b]);
+    // CORS off by default
+    let r = send(
+        &app,
+        Request::get("/healthz")
+            .header(header::ORIGIN, "https://a.example")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(!r.headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    let app = app_with(Config {
+        cors_origins: vec!["https://a.example".into()],
+        ..Config::default()
+    });
+    let r = send(
+        &app,
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri("/api/v1/nearest")
+            .header(header::ORIGIN, "https://a.example")
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.status);
+    assert_eq!(
+        r.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+        "https://a.example"
+    );
+    let r = send(
+        &app,
+        Request::get("/healthz")
+            .header(header::ORIGIN, "https://evil.example")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(!r.headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real binary
+// ---------------------------------------------------------------------------------------------
+
+mod real {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+
+    /// A minimal HTTP/1.1 client: one request per connection, `Connection: close`.
+    pub fn http_get(addr: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        s.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_string()
+        };
+        (status, head.to_string(), body)
+    }
+
+    fn dechunk(mut s: &str) -> String {
+        let mut out = String::new();
+        loop {
+            let (size, rest) = s.split_once("\r\n").unwrap();
+            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            if n == 0 {
+                return out;
+            }
+            out.push_str(&rest[..n]);
+            s = &rest[n + 2..];
+        }
+    }
+
+    pub struct Server {
+        pub child: Child,
+        pub addr: String,
+        _dir: tempfile::TempDir,
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// Starts `nuanxin serve` on a free port with the fixtures as its data; `envs` are extra
+    /// environment variables.
+    pub fn start(envs: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("points.json");
+        std::fs::write(&data, serde_json::to_vec(&fixtures()).unwrap()).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nuanxin"));
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--db")
+            .arg(dir.path().join("n.db"))
+            .arg("--data")
+            .arg(&data)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("Listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        Server {
+            child,
+            addr,
+            _dir: dir,
+        }
+    }
+}
+
+#[test]
+fn real_binary_answers_over_http_and_stops_on_sigterm() {
+    let mut server = real::start(&[("NUANXIN_CORS_ORIGINS", "[\"https://a.example\"]")]);
+    let addr = server.addr.clone();
+    let (status, head, body) = real::http_get(
+        &addr,
+        &format!(
+            "/api/v1/nearest?lon={}&lat={}&crs=gcj02&k=2",
+            WUYI_GCJ.0, WUYI_GCJ.1
+        ),
+        &[("Origin", "https://a.example")],
+    );
+    assert_eq!(status, 200, "{head}\n{body}");
+    let head_lc = head.to_ascii_lowercase();
+    assert!(head_lc.contains("content-type: application/geo+json"));
+    assert!(head_lc.contains("x-request-id: "));
+    // the CORS origin came from the environment
+    assert!(
+        head_lc.contains("access-control-allow-origin: https://a.example"),
+        "{head}"
+    );
+    let fc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(fc["features"][0]["id"], "st-wuyi");
+    let (status, _, body) = real::http_get(&addr, "/api/v1/nearest?lon=1&lat=112", &[]);
+    assert_eq!(status, 400);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["param"],
+        "lat"
+    );
+    let (status, _, body) = real::http_get(&addr, "/healthz", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["points"],
+        fixtures().len()
+    );
+    // graceful shutdown on SIGTERM: exit status 0
+    let killed = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(server.child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(st) = server.child.try_wait().unwrap() {
+            assert!(st.success(), "exit status {st}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
