@@ -26,7 +26,7 @@ use nuanxin::geodesy::{
     MIN_METRES_PER_RADIAN,
 };
 use nuanxin::index::{Filter, ServiceIndex};
-use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
+use nuanxin::model::{Amenity, LonLat, ServiceKind, ServicePoint};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -244,6 +244,19 @@ fn nearest(c: &mut Criterion<ThreadCpu>) {
             b.iter(|| {
                 i = (i + 1) % queries.len();
                 black_box(index.nearest(queries[i], 5, &filter))
+            })
+        });
+        // "Drinking water and charging": a quarter of the points qualify.
+        let water_and_charging = Filter {
+            amenities: [Amenity::DrinkingWater, Amenity::Charging]
+                .into_iter()
+                .collect(),
+            ..Filter::default()
+        };
+        group.bench_with_input(BenchmarkId::new("index_filtered_25pct", n), &n, |b, _| {
+            b.iter(|| {
+                i = (i + 1) % queries.len();
+                black_box(index.nearest(queries[i], 5, &water_and_charging))
             })
         });
         if n >= 1_000_000 {

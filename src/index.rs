@@ -61,10 +61,19 @@ impl Entry {
 
     /// [`Filter::admits`] for this entry's point, reading the record only for `open_at`.
     fn admitted_by(&self, f: &Filter) -> bool {
+        self.admitted_by_inline_fields(f) && self.open_as_required_by(f)
+    }
+
+    /// The part of [`Filter::admits`] decided by the fields copied into the entry.
+    fn admitted_by_inline_fields(&self, f: &Filter) -> bool {
         (f.kinds.is_empty() || f.kinds.contains(&self.kind))
             && self.amenities.contains_all(f.amenities)
             && (f.access.is_empty() || self.access.is_some_and(|a| f.access.contains(&a)))
-            && f.open_at.is_none_or(|t| self.point.is_open_at(t))
+    }
+
+    /// The `open_at` part of [`Filter::admits`] (reads the point record).
+    fn open_as_required_by(&self, f: &Filter) -> bool {
+        f.open_at.is_none_or(|t| self.point.is_open_at(t))
     }
 }
 
@@ -369,12 +378,17 @@ impl<'a> Knn<'a> {
     /// Offers one point. The point record (behind the `Arc`, usually not in cache) is read
     /// only when the distance could enter the best k: that read dominated the query time.
     fn consider(&mut self, e: &'a Entry) {
+        // Cheapest test first: a filter that rejects most points must not cost a geodesic
+        // distance (or a Karney call, for far points) per rejected point.
+        if !e.admitted_by_inline_fields(self.filter) {
+            return;
+        }
         let d = short_line_distance_m(self.q, e.xyz)
             .unwrap_or_else(|| karney_distance_m(self.from, e.point.location));
         if self.best.len() == self.k && d > self.best[self.k - 1].0 {
             return;
         }
-        if !e.admitted_by(self.filter) {
+        if !e.open_as_required_by(self.filter) {
             return;
         }
         let pos = self.best.partition_point(|&(bd, be)| {
@@ -526,6 +540,62 @@ mod tests {
         assert_eq!(max_chord2_within(19_903_370.0), 4.0);
         assert!(max_chord2_within(19_800_000.0) < 4.0);
         assert!(max_chord2_within(0.0) > 0.0);
+    }
+
+    #[test]
+    fn admitted_by_agrees_with_admits() {
+        use crate::model::{Amenity, OpeningHours};
+        use chrono::NaiveDate;
+        let hours = [None, Some("24/7"), Some("Mo-Fr 08:00-20:00")];
+        let access = [None, Some(AccessMethod::Open), Some(AccessMethod::FaceScan)];
+        let monday_9 = NaiveDate::from_ymd_opt(2026, 11, 30)
+            .unwrap()
+            .and_hms_opt(9, 0, 0);
+        let sunday_9 = NaiveDate::from_ymd_opt(2026, 11, 29)
+            .unwrap()
+            .and_hms_opt(9, 0, 0);
+        let filters: Vec<Filter> = (0..64u32)
+            .map(|b| Filter {
+                kinds: if b & 1 == 1 {
+                    vec![ServiceKind::Station]
+                } else {
+                    vec![]
+                },
+                amenities: if b & 2 == 2 {
+                    [Amenity::Charging].into_iter().collect()
+                } else {
+                    AmenitySet::EMPTY
+                },
+                open_at: [None, monday_9, sunday_9][(b as usize >> 2) % 3],
+                access: if b & 32 == 32 {
+                    vec![AccessMethod::Open]
+                } else {
+                    vec![]
+                },
+            })
+            .collect();
+        let mut n = 0;
+        for kind in ServiceKind::ALL {
+            for h in hours {
+                for a in access {
+                    for charging in [false, true] {
+                        let mut p =
+                            ServicePoint::new("x", *kind, "n", LonLat::new(113.0, 28.0).unwrap());
+                        p.opening_hours = h.map(|h| OpeningHours::parse(h).unwrap());
+                        p.access = a;
+                        if charging {
+                            p.amenities.insert(Amenity::Charging);
+                        }
+                        let e = Entry::new(Arc::new(p.clone()));
+                        for f in &filters {
+                            assert_eq!(e.admitted_by(f), f.admits(&p), "{p:?} {f:?}");
+                            n += usize::from(f.admits(&p));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(n > 0);
     }
 
     #[test]
