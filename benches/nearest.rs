@@ -143,18 +143,26 @@ fn random_positions(n: usize, seed: u64) -> Vec<LonLat> {
         .collect()
 }
 
-/// Points with realistic short ids and names ("s0000042", "驿站 42").
+/// Points with realistic short ids and names ("s0000042", "驿站 42"); each has drinking water
+/// with probability 1/2 and, independently, charging with probability 1/2.
 fn service_points(n: usize) -> Vec<ServicePoint> {
+    let mut rng = ChaCha8Rng::seed_from_u64(43);
     random_positions(n, 42)
         .into_iter()
         .enumerate()
         .map(|(i, p)| {
-            ServicePoint::new(
+            let mut sp = ServicePoint::new(
                 format!("s{i:07}"),
                 ServiceKind::Station,
                 format!("驿站 {i}"),
                 p,
-            )
+            );
+            for a in [Amenity::DrinkingWater, Amenity::Charging] {
+                if rng.random_bool(0.5) {
+                    sp.amenities.insert(a);
+                }
+            }
+            sp
         })
         .collect()
 }
@@ -253,12 +261,37 @@ fn nearest(c: &mut Criterion<ThreadCpu>) {
                 .collect(),
             ..Filter::default()
         };
+        for q in queries.iter().take(20) {
+            let hits = index.nearest(*q, 5, &water_and_charging);
+            assert_eq!(
+                hits.len(),
+                5,
+                "the filter should leave a quarter of the points"
+            );
+        }
         group.bench_with_input(BenchmarkId::new("index_filtered_25pct", n), &n, |b, _| {
             b.iter(|| {
                 i = (i + 1) % queries.len();
                 black_box(index.nearest(queries[i], 5, &water_and_charging))
             })
         });
+        // A filter no point passes: the worst case, a walk over the whole tree.
+        let nothing = Filter {
+            kinds: vec![ServiceKind::LegalAid],
+            ..Filter::default()
+        };
+        if n <= 100_000 {
+            group.bench_with_input(
+                BenchmarkId::new("index_filter_matches_none", n),
+                &n,
+                |b, _| {
+                    b.iter(|| {
+                        i = (i + 1) % queries.len();
+                        black_box(index.nearest(queries[i], 5, &nothing))
+                    })
+                },
+            );
+        }
         if n >= 1_000_000 {
             group.sample_size(10);
         }
