@@ -6,7 +6,7 @@
 //! angle θ (see [`crate::geodesy`]), so the tree's Euclidean order is the great-circle order,
 //! with no seam anywhere.
 //!
-//! Reported distances are WGS-84 geodesics ([`geodesic_distance_m`]), and every query is exact
+//! Reported distances are WGS-84 geodesics ([`crate::geodesy::geodesic_distance_m`]), and every query is exact
 //! for them, not for the sphere: the ellipsoidal distance d of a point at central angle θ obeys
 //! `d ≥ (b²/a) θ` ([`MIN_METRES_PER_RADIAN`], proven in [`crate::geodesy`]). Hence
 //!
@@ -23,6 +23,13 @@
 //!   asks the tree for that, then tests each candidate's `[lon, lat]` exactly.
 //!
 //! Bounds are widened by [`DISTANCE_MAX_ERROR_M`] and a 1e-12 chord margin for rounding.
+//!
+//! **Cost** (`benches/nearest.rs`, thread CPU time on the shared 2-core build machine): k = 5
+//! over 100 000 points in Hunan takes about 2.4 µs, 28 000 times less than computing every
+//! geodesic distance; with a filter a quarter of the points pass, about 3.6 µs. Filters are not
+//! summarised in the tree's nodes, so the walk cannot prune by them: a filter that few points
+//! pass makes it visit many nodes before the k-th match bounds the search, and one that no
+//! point passes walks the whole tree (about 35 ns per point).
 
 use crate::geodesy::{
     angle_to_chord, distance_between_unit_vectors_m, karney_distance_m, short_line_distance_m,
