@@ -6,9 +6,10 @@
 //! angle θ (see [`crate::geodesy`]), so the tree's Euclidean order is the great-circle order,
 //! with no seam anywhere.
 //!
-//! Reported distances are WGS-84 geodesics ([`crate::geodesy::geodesic_distance_m`]), and every query is exact
-//! for them, not for the sphere: the ellipsoidal distance d of a point at central angle θ obeys
-//! `d ≥ (b²/a) θ` ([`MIN_METRES_PER_RADIAN`], proven in [`crate::geodesy`]). Hence
+//! Reported distances are WGS-84 geodesics ([`crate::geodesy::geodesic_distance_m`]), and every
+//! query is exact for them, not for the sphere: the ellipsoidal distance d of a point at central
+//! angle θ obeys `d ≥ (b²/a) θ` ([`MIN_METRES_PER_RADIAN`], proven in [`crate::geodesy`]).
+//! Hence
 //!
 //! - **k nearest** walks the tree depth first, nearest envelope first, computing the geodesic
 //!   distance of each admitted point, and skips every node and point whose chord's lower bound
