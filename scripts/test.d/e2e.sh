@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End-to-end tests of the web map: the real binary on a free port with a temporary
+# database, driven by headless Debian Chromium through playwright-core (never downloads a
+# browser). Screenshots of every view land in target/e2e-artifacts/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+
+# Tools: chromium, node/npm, CJK fonts (labels are drawn from local fonts).
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "e2e: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+if [ ! -f tests/e2e/node_modules/playwright-core/package.json ]; then
+  (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+cargo build --quiet --bin nuanxin
+bin="$root/target/debug/nuanxin"
+
+tmp=$(mktemp -d)
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+export NUANXIN_LISTEN="127.0.0.1:$port"
+export NUANXIN_DB_PATH="$tmp/e2e.db"
+export NUANXIN_RATE_LIMIT__ENABLED=false
+export NUANXIN_URL="http://127.0.0.1:$port"
+export NUANXIN_E2E_ARTIFACTS="$root/target/e2e-artifacts"
+mkdir -p "$NUANXIN_E2E_ARTIFACTS"
+
+# An officer token for the officer flow, when the admin command exists.
+# (stdout is the token alone; the database is created with its migrations if missing).
+if token_out=$("$bin" admin create-token --role admin --name e2e --db "$NUANXIN_DB_PATH" 2>"$tmp/token.log"); then
+  NUANXIN_E2E_OFFICER_TOKEN=$(printf '%s' "$token_out" | tr -d '[:space:]')
+  export NUANXIN_E2E_OFFICER_TOKEN
+else
+  echo "e2e: no officer token ($(head -c 200 "$tmp/token.log")); the officer test will be skipped"
+fi
+
+"$bin" serve >"$tmp/server.log" 2>&1 &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+up() { node -e "fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" "$NUANXIN_URL/"; }
+for _ in $(seq 1 150); do
+  if up; then break; fi
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "e2e: the server exited early:"; cat "$tmp/server.log"; exit 1
+  fi
+  sleep 0.2
+done
+up || { echo "e2e: server did not answer"; cat "$tmp/server.log"; exit 1; }
+
+cd tests/e2e
+node --test --test-concurrency=1 --test-reporter=spec
+echo "e2e: screenshots in $NUANXIN_E2E_ARTIFACTS"

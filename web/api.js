@@ -1,0 +1,66 @@
+// Thin client of the server's JSON API. Errors are RFC 9457 problem+json; they become
+// ApiError with the server's `detail` (or title) as message and the HTTP status.
+
+export class ApiError extends Error {
+  constructor(status, message, problem) {
+    super(message);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/**
+ * Calls `path` and returns the parsed JSON body (null for 204).
+ * opts: { method, json (body object), form (FormData), token (bearer), signal }
+ */
+export async function api(path, opts = {}) {
+  const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
+  let body;
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.form) {
+    body = opts.form;
+  }
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  let resp;
+  try {
+    resp = await fetch(path, { method: opts.method || (body ? 'POST' : 'GET'), headers, body, signal: opts.signal });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, String(e.message || e), null);
+  }
+  if (resp.status === 204) return null;
+  const text = await resp.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+  if (!resp.ok) {
+    const msg = (data && (data.detail || data.title)) || `HTTP ${resp.status}`;
+    throw new ApiError(resp.status, msg, data);
+  }
+  return data;
+}
+
+/** A query string from an object, skipping null/undefined/''/false; arrays are comma-joined. */
+export function qs(params) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === null || v === undefined || v === '' || v === false) continue;
+    if (Array.isArray(v)) { if (v.length) u.set(k, v.join(',')); } else u.set(k, String(v));
+  }
+  return u.toString();
+}
+
+/** Features of a GeoJSON FeatureCollection, or of a list of records with lon/lat or location. */
+export function toFeatures(data) {
+  if (!data) return [];
+  if (data.type === 'FeatureCollection') return data.features || [];
+  const list = Array.isArray(data) ? data : (data.items || data.suggestions || data.features || []);
+  return list.map((r) => {
+    if (r.type === 'Feature') return r;
+    const loc = r.location || r.position || {};
+    const lon = Array.isArray(loc) ? loc[0] : (loc.lon ?? r.lon ?? r.long);
+    const lat = Array.isArray(loc) ? loc[1] : (loc.lat ?? r.lat);
+    return { type: 'Feature', id: r.id, properties: r, geometry: { type: 'Point', coordinates: [Number(lon), Number(lat)] } };
+  }).filter((f) => f.geometry && Number.isFinite(f.geometry.coordinates[0]));
+}

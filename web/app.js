@@ -1,0 +1,132 @@
+// Nuanxin Map page: boots the map, the four views and hash routing.
+//   #courier (default) · #suggest · #s/<id> (status page) · #planner · #officer
+
+import { api } from './api.js';
+import { applyI18n, getLang, setLang, t } from './i18n.js';
+import { addIcons, createMap } from './basemap.js';
+import { toast } from './ui.js';
+import * as courier from './courier.js';
+import * as suggest from './suggest.js';
+import * as planner from './planner.js';
+import * as officer from './officer.js';
+
+const VIEWS = { courier, suggest, planner, officer };
+
+async function loadConfig() {
+  try { return await api('/config.json'); } catch { return { basemap_url: null, speeds_m_per_s: { walk: 5 / 3.6, ebike: 15 / 3.6 } }; }
+}
+
+function whenMapLibre() {
+  return new Promise((resolve) => {
+    if (window.maplibregl) resolve();
+    else window.addEventListener('load', () => resolve(), { once: true });
+  });
+}
+
+async function main() {
+  setLang(getLang());
+  applyI18n();
+  const [config] = await Promise.all([loadConfig(), whenMapLibre()]);
+  const map = createMap('map', config, getLang(), t('attribution'));
+  const ctx = {
+    map,
+    config,
+    view: null,
+    mapReady: null,
+    /** Shows or hides the hint banner over the map. */
+    hint(msg) {
+      const h = document.getElementById('map-hint');
+      h.textContent = msg || '';
+      h.hidden = !msg;
+    },
+    /** Brings the panel into view (phones: the panel is below the map). */
+    focusPanel() {
+      const p = document.getElementById('panel');
+      p.scrollTop = 0;
+    },
+    legend(items) {
+      const box = document.getElementById('map-legend');
+      box.replaceChildren();
+      box.hidden = !items || items.length === 0;
+      for (const [colour, text, shape] of items || []) {
+        const sw = document.createElement('span');
+        sw.className = `sw ${shape || ''}`;
+        sw.style.background = colour;
+        const row = document.createElement('span');
+        row.className = 'lg';
+        row.append(sw, document.createTextNode(text));
+        box.append(row);
+      }
+    },
+  };
+  window.nuanxin = ctx; // for the end-to-end tests and the curious
+  ctx.courier = () => courier._state();
+  ctx.mapReady = new Promise((resolve) => map.on('load', () => {
+    addIcons(map);
+    // Keep the attribution collapsed to its (i) button on small screens.
+    const collapse = () => setTimeout(() => {
+      if (window.innerWidth >= 900) return;
+      const a = document.querySelector('.maplibregl-ctrl-attrib');
+      a?.classList.remove('maplibregl-compact-show');
+      a?.removeAttribute('open');
+    }, 0);
+    collapse();
+    map.on('resize', collapse);
+    for (const v of Object.values(VIEWS)) {
+      try { v.mapReady?.(); } catch (e) { console.warn(e); }
+    }
+    resolve();
+  }));
+
+  map.on('error', (e) => {
+    // Source load failures (e.g. an API not answering) must not break the page.
+    console.warn('map:', e.error?.message || e);
+  });
+  map.on('click', (e) => VIEWS[ctx.view]?.onMapClick?.(e));
+
+  for (const v of Object.values(VIEWS)) v.init(ctx);
+
+  document.getElementById('lang').addEventListener('click', () => {
+    setLang(getLang() === 'en' ? 'zh' : 'en');
+    applyI18n();
+    for (const v of Object.values(VIEWS)) v.relabel?.();
+    // District labels stay Chinese (official names); metro labels follow the language.
+    if (map.getLayer('metro-station-label')) {
+      map.setLayoutProperty('metro-station-label', 'text-field',
+        getLang() === 'en' ? ['coalesce', ['get', 'pinyin'], ['get', 'name']] : ['get', 'name']);
+    }
+  });
+
+  const route = () => {
+    const h = decodeURIComponent(location.hash.replace(/^#/, ''));
+    let view = 'courier';
+    let arg = null;
+    if (h.startsWith('s/')) { view = 'suggest'; arg = h.slice(2); } else if (VIEWS[h]) view = h;
+    show(ctx, view, arg);
+  };
+  window.addEventListener('hashchange', route);
+  route();
+  await ctx.mapReady;
+  document.body.dataset.ready = '1';
+}
+
+function show(ctx, view, arg) {
+  if (ctx.view && ctx.view !== view) VIEWS[ctx.view].hide?.();
+  ctx.view = view;
+  ctx.viewArg = arg;
+  document.body.dataset.view = view;
+  for (const [name] of Object.entries(VIEWS)) {
+    document.getElementById(`view-${name}`).hidden = name !== view;
+    const tab = document.getElementById(`tab-${name}`);
+    tab.setAttribute('aria-selected', String(name === view));
+    if (name === view) tab.setAttribute('aria-current', 'page'); else tab.removeAttribute('aria-current');
+  }
+  ctx.hint('');
+  ctx.legend([]);
+  VIEWS[view].show?.(arg, false);
+}
+
+main().catch((e) => {
+  console.error(e);
+  toast(t('api_error', { msg: e.message || e }), 'error');
+});

@@ -1,0 +1,152 @@
+// The offline basemap: district boundaries and names, Changsha metro lines and stations,
+// all served by our own binary. An online raster basemap is added only when the server's
+// configuration names one (`basemap_url`, off by default).
+//
+// Labels: the style has no `glyphs` URL, so MapLibre draws every glyph locally (TinySDF)
+// from the device fonts named in FONT; Chinese, Latin and digits need no downloads.
+
+/* global maplibregl */
+
+export const FONT = ['Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', 'Source Han Sans SC'];
+export const FONT_BOLD = ['Noto Sans CJK SC Bold', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei'];
+
+/** Colour and one-character badge per service kind. */
+export const KIND_STYLE = {
+  station: { colour: '#c2410c', glyph: '驿' },
+  legal_aid: { colour: '#1864ab', glyph: '法' },
+  rider_friendly_community: { colour: '#237032', glyph: '友' },
+  collection_point: { colour: '#862e9c', glyph: '征' },
+};
+
+/** Changsha (长沙市) — where the demo data and metro are. */
+export const HOME = { center: [112.985, 28.2], zoom: 10.6 };
+
+export function buildStyle(config, lang, attribution = '') {
+  const sources = {
+    districts: { type: 'geojson', data: '/data/districts.geojson', attribution },
+    district_labels: { type: 'geojson', data: '/data/district-labels.geojson' },
+    metro_lines: { type: 'geojson', data: '/data/metro-lines.geojson' },
+    metro_stations: { type: 'geojson', data: '/data/metro-stations.geojson' },
+  };
+  const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#e9ece5' } }];
+  if (config.basemap_url) {
+    sources.online = {
+      type: 'raster', tiles: [config.basemap_url], tileSize: 256,
+      attribution: config.basemap_attribution || '',
+    };
+    layers.push({ id: 'online', type: 'raster', source: 'online' });
+  }
+  const online = Boolean(config.basemap_url);
+  layers.push(
+    {
+      id: 'district-fill', type: 'fill', source: 'districts', filter: ['==', ['get', 'level'], 'county'],
+      paint: {
+        'fill-color': ['case', ['==', ['get', 'parent_adcode'], '430100'], '#fbfaf6', '#f3f2ec'],
+        'fill-opacity': online ? 0.15 : 1,
+      },
+    },
+    {
+      id: 'district-line', type: 'line', source: 'districts', filter: ['==', ['get', 'level'], 'county'],
+      minzoom: 6.5,
+      paint: { 'line-color': '#8f959c', 'line-width': ['interpolate', ['linear'], ['zoom'], 7, 0.5, 12, 1.5], 'line-dasharray': [3, 2] },
+    },
+    {
+      id: 'city-line', type: 'line', source: 'districts', filter: ['==', ['get', 'level'], 'city'],
+      paint: { 'line-color': '#5c636a', 'line-width': ['interpolate', ['linear'], ['zoom'], 6, 1, 12, 3] },
+    },
+    {
+      id: 'metro-line', type: 'line', source: 'metro_lines', minzoom: 8,
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': ['coalesce', ['get', 'color'], '#888'], 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.5, 14, 4], 'line-opacity': 0.85 },
+    },
+    {
+      id: 'metro-station', type: 'circle', source: 'metro_stations', minzoom: 11,
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, 2, 15, 5],
+        'circle-color': '#fff', 'circle-stroke-color': '#495057',
+        'circle-stroke-width': ['case', ['get', 'interchange'], 2, 1],
+      },
+    },
+    {
+      id: 'metro-station-label', type: 'symbol', source: 'metro_stations', minzoom: 13,
+      layout: {
+        'text-field': lang === 'en' ? ['coalesce', ['get', 'pinyin'], ['get', 'name']] : ['get', 'name'],
+        'text-font': FONT, 'text-size': 12, 'text-offset': [0, 1.0], 'text-anchor': 'top', 'text-optional': true,
+      },
+      paint: { 'text-color': '#343a40', 'text-halo-color': '#fff', 'text-halo-width': 1.5 },
+    },
+    {
+      id: 'district-label', type: 'symbol', source: 'district_labels',
+      filter: ['any',
+        ['all', ['==', ['get', 'level'], 'county'], ['>=', ['zoom'], 8]],
+        ['all', ['==', ['get', 'level'], 'city'], ['<', ['zoom'], 8]]],
+      layout: {
+        'text-field': ['get', 'name'], 'text-font': FONT_BOLD,
+        'text-size': ['interpolate', ['linear'], ['zoom'], 6, 12, 12, 16],
+        'text-letter-spacing': 0.1,
+      },
+      paint: { 'text-color': '#3d4349', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
+    },
+  );
+  return { version: 8, sources, layers };
+}
+
+/** Adds kind badges (`kind-<code>`), a cluster ring and the "me" marker as map images. */
+export function addIcons(map) {
+  const px = 2; // device pixel ratio of the drawn images
+  const draw = (name, size, paint) => {
+    if (map.hasImage(name)) return;
+    const c = document.createElement('canvas');
+    c.width = c.height = size * px;
+    const g = c.getContext('2d');
+    g.scale(px, px);
+    paint(g, size);
+    map.addImage(name, g.getImageData(0, 0, size * px, size * px), { pixelRatio: px });
+  };
+  for (const [kind, s] of Object.entries(KIND_STYLE)) {
+    for (const [suffix, ring] of [['', '#ffffff'], ['-selected', '#ffd43b']]) {
+      draw(`kind-${kind}${suffix}`, 34, (g, n) => {
+        g.beginPath(); g.arc(n / 2, n / 2, n / 2 - 2, 0, Math.PI * 2);
+        g.fillStyle = s.colour; g.fill();
+        g.lineWidth = suffix ? 4 : 2.5; g.strokeStyle = ring; g.stroke();
+        g.fillStyle = '#fff';
+        g.font = `bold 17px ${FONT.map((f) => `"${f}"`).join(',')}, sans-serif`;
+        g.textAlign = 'center'; g.textBaseline = 'middle';
+        g.fillText(s.glyph, n / 2, n / 2 + 1);
+      });
+    }
+  }
+  draw('proposal', 30, (g, n) => {
+    g.beginPath(); g.moveTo(n / 2, 2); g.lineTo(n - 3, n / 2); g.lineTo(n / 2, n - 2); g.lineTo(3, n / 2); g.closePath();
+    g.fillStyle = '#7048e8'; g.fill(); g.lineWidth = 2; g.strokeStyle = '#fff'; g.stroke();
+  });
+}
+
+/** Creates the map in `container`. */
+export function createMap(container, config, lang, attribution) {
+  const map = new maplibregl.Map({
+    container,
+    style: buildStyle(config, lang, attribution),
+    center: HOME.center,
+    zoom: HOME.zoom,
+    minZoom: 4,
+    maxZoom: 18,
+    attributionControl: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+    cooperativeGestures: false,
+    locale: lang === 'en' ? {} : {
+      'NavigationControl.ZoomIn': '放大', 'NavigationControl.ZoomOut': '缩小',
+      'NavigationControl.ResetBearing': '指北', 'AttributionControl.ToggleAttribution': '数据来源',
+      'ScaleControl.Meters': '米', 'ScaleControl.Kilometers': '公里',
+    },
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: [] }), 'bottom-right');
+  return map;
+}
+
+/** Colours `colour` used with white text need at least 4.5:1 contrast; these all do. */
+export function kindColour(kind) { return KIND_STYLE[kind]?.colour || '#495057'; }

@@ -1,0 +1,435 @@
+// Courier view (default, mobile-first): locate me (or tap the map), the nearest 5 of a kind
+// with metres and minutes, filters, clustered kind markers, a station card with navigation.
+
+import { api, qs, toFeatures } from './api.js';
+import { label, t, VOCAB } from './i18n.js';
+import { clear, el, fmtDistance, fmtMinutes, toast } from './ui.js';
+import { KIND_STYLE } from './basemap.js';
+
+const FILTER_AMENITIES = ['drinking_water', 'charging', 'hot_meals', 'toilet', 'heating', 'cooling'];
+const K = 5;
+
+const state = {
+  kind: 'station',
+  mode: 'ebike',
+  amenities: new Set(),
+  openNow: false,
+  h24: false,
+  here: null, // [lon, lat]
+  results: [], // features from /nearest
+  selectedId: null,
+  seq: 0,
+};
+let ctx;
+const allPoints = new Map(); // kind -> features
+
+export function init(c) {
+  ctx = c;
+  try {
+    const saved = JSON.parse(localStorage.getItem('nuanxin.courier') || '{}');
+    if (VOCAB.kind[saved.kind]) state.kind = saved.kind;
+    if (saved.mode === 'walk' || saved.mode === 'ebike') state.mode = saved.mode;
+  } catch { /* ignore */ }
+  document.getElementById('locate').addEventListener('click', locate);
+  document.getElementById('locate-btn').addEventListener('click', locate);
+  relabel();
+  status(t('pick_location_first'));
+}
+
+function save() {
+  try { localStorage.setItem('nuanxin.courier', JSON.stringify({ kind: state.kind, mode: state.mode })); } catch { /* ignore */ }
+}
+
+/** A radio group of big buttons (arrow keys move, as WAI-ARIA radiogroup). */
+function segmented(container, options, current, onPick) {
+  const hadFocus = container.contains(document.activeElement);
+  clear(container);
+  const buttons = options.map(([value, text, extra]) => el('button', {
+    type: 'button', role: 'radio', 'aria-checked': String(value === current),
+    tabindex: value === current ? '0' : '-1', dataset: { value }, class: extra || '',
+    onclick: () => onPick(value),
+  }, text));
+  // One handler per group (re-rendering replaces it rather than adding another).
+  container.onkeydown = (e) => {
+    const list = [...container.querySelectorAll('[role="radio"]')];
+    const i = list.indexOf(document.activeElement);
+    const d = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    if (i < 0 || !d) return;
+    e.preventDefault();
+    const b = list[(i + d + list.length) % list.length];
+    b.focus();
+    b.click();
+  };
+  container.append(...buttons);
+  if (hadFocus) container.querySelector('[aria-checked="true"]')?.focus();
+}
+
+export function relabel() {
+  segmented(document.getElementById('kind-seg'),
+    Object.keys(VOCAB.kind).map((k) => [k, label('kind', k), `kind-${k}`]), state.kind,
+    (k) => { state.kind = k; save(); relabel(); refreshPoints(); runNearest(); });
+  segmented(document.getElementById('mode-seg'),
+    [['walk', t('mode_walk')], ['ebike', t('mode_ebike')]], state.mode,
+    (m) => { state.mode = m; save(); relabel(); runNearest(); });
+  const f = document.getElementById('filters');
+  for (const n of [...f.querySelectorAll('label, details')]) n.remove();
+  const chip = (key, text, checked, onChange) => el('label', { class: 'chip' },
+    el('input', { type: 'checkbox', checked, onchange: (e) => onChange(e.target.checked), dataset: { filter: key } }), el('span', {}, text));
+  // Amenity filters fold away on phones so the list stays in sight; open when any is on.
+  const more = el('details', { class: 'more', open: state.amenities.size > 0 || window.innerWidth >= 900 },
+    el('summary', {}, t('amenities'), state.amenities.size ? ` (${state.amenities.size})` : ''),
+    el('div', { class: 'chips' }, FILTER_AMENITIES.map((a) => chip(a, label('amenity', a), state.amenities.has(a), (v) => {
+      if (v) state.amenities.add(a); else state.amenities.delete(a);
+      more.querySelector('summary').lastChild.textContent = state.amenities.size ? ` (${state.amenities.size})` : '';
+      runNearest();
+    }))));
+  more.querySelector('summary').append(document.createTextNode(''));
+  f.append(
+    chip('open_now', t('open_now'), state.openNow, (v) => { state.openNow = v; runNearest(); }),
+    chip('h24', t('h24'), state.h24, (v) => { state.h24 = v; runNearest(); }),
+    more,
+  );
+  renderList();
+  if (state.selectedId) renderCard(findFeature(state.selectedId));
+  if (!state.here) {
+    status(t('pick_location_first'));
+    if (ctx.view === 'courier') ctx.hint(t('tap_map_hint'));
+  } else if (state.results.length) {
+    status(t('nearest_title', { n: state.results.length }));
+  }
+}
+
+function status(msg, isError = false) {
+  const s = document.getElementById('courier-status');
+  s.textContent = msg || '';
+  s.classList.toggle('error', isError);
+}
+
+export function show() {
+  ctx.mapReady.then(() => setVisible(true));
+  if (!state.here) ctx.hint(t('tap_map_hint'));
+}
+
+export function hide() { setVisible(false); }
+
+function setVisible(on) {
+  const v = on ? 'visible' : 'none';
+  for (const id of ['pt-cluster', 'pt-cluster-count', 'pt-icon', 'near-icon', 'near-rank', 'me-halo', 'me-dot']) {
+    if (ctx.map.getLayer(id)) ctx.map.setLayoutProperty(id, 'visibility', v);
+  }
+}
+
+export function mapReady() {
+  const map = ctx.map;
+  const empty = { type: 'FeatureCollection', features: [] };
+  map.addSource('points', { type: 'geojson', data: empty, cluster: true, clusterRadius: 44, clusterMaxZoom: 12 });
+  map.addSource('nearest', { type: 'geojson', data: empty });
+  map.addSource('me', { type: 'geojson', data: empty });
+  map.addLayer({
+    id: 'pt-cluster', type: 'circle', source: 'points', filter: ['has', 'point_count'],
+    paint: {
+      'circle-color': KIND_STYLE[state.kind]?.colour || '#495057', 'circle-opacity': 0.9,
+      'circle-radius': ['step', ['get', 'point_count'], 16, 10, 20, 50, 26],
+      'circle-stroke-color': '#fff', 'circle-stroke-width': 3,
+    },
+  });
+  map.addLayer({
+    id: 'pt-cluster-count', type: 'symbol', source: 'points', filter: ['has', 'point_count'],
+    layout: { 'text-field': ['get', 'point_count_abbreviated'], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'], 'text-size': 14, 'text-allow-overlap': true, 'text-ignore-placement': true },
+    paint: { 'text-color': '#fff' },
+  });
+  map.addLayer({
+    id: 'pt-icon', type: 'symbol', source: 'points', filter: ['!', ['has', 'point_count']],
+    layout: { 'icon-image': ['concat', 'kind-', ['get', 'kind']], 'icon-allow-overlap': true, 'icon-ignore-placement': true, 'icon-size': 0.8 },
+  });
+  map.addLayer({
+    id: 'me-halo', type: 'circle', source: 'me',
+    paint: { 'circle-radius': 18, 'circle-color': '#1c7ed6', 'circle-opacity': 0.18 },
+  });
+  map.addLayer({
+    id: 'me-dot', type: 'circle', source: 'me',
+    paint: { 'circle-radius': 8, 'circle-color': '#1c7ed6', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 },
+  });
+  map.addLayer({
+    id: 'near-icon', type: 'symbol', source: 'nearest',
+    layout: {
+      'icon-image': ['concat', 'kind-', ['get', 'kind'], ['case', ['get', 'selected'], '-selected', '']],
+      'icon-allow-overlap': true, 'icon-ignore-placement': true, 'icon-size': ['case', ['get', 'selected'], 1.25, 1.05],
+      'symbol-sort-key': ['case', ['get', 'selected'], 0, 1],
+    },
+  });
+  map.addLayer({
+    id: 'near-rank', type: 'symbol', source: 'nearest',
+    layout: {
+      'text-field': ['to-string', ['get', 'rank']], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'],
+      'text-size': 13, 'text-offset': [1.1, -1.1], 'text-allow-overlap': true, 'text-ignore-placement': true,
+    },
+    paint: { 'text-color': '#212529', 'text-halo-color': '#ffd43b', 'text-halo-width': 3 },
+  });
+  for (const id of ['pt-icon', 'near-icon']) {
+    map.on('click', id, (e) => {
+      const f = e.features?.[0];
+      if (!f) return;
+      e.preventDefault();
+      const p = f.properties;
+      select(String(p.id), f);
+    });
+    map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
+  }
+  map.on('click', 'pt-cluster', async (e) => {
+    e.preventDefault();
+    const f = e.features[0];
+    const z = await map.getSource('points').getClusterExpansionZoom(f.properties.cluster_id);
+    map.easeTo({ center: f.geometry.coordinates, zoom: z });
+  });
+  refreshPoints();
+  setVisible(ctx.view === 'courier');
+}
+
+/** All points of the chosen kind, for the clustered layer. */
+async function refreshPoints() {
+  if (!ctx.map.getSource('points')) return;
+  const kind = state.kind;
+  let feats = allPoints.get(kind);
+  if (!feats) {
+    try {
+      feats = toFeatures(await api(`/api/v1/points?${qs({ kind, limit: 10000 })}`));
+      allPoints.set(kind, feats);
+    } catch (e) {
+      console.warn('points:', e.message);
+      feats = [];
+    }
+  }
+  if (kind !== state.kind) return;
+  const colour = KIND_STYLE[kind]?.colour || '#495057';
+  ctx.map.setPaintProperty('pt-cluster', 'circle-color', colour);
+  ctx.map.getSource('points').setData({
+    type: 'FeatureCollection',
+    features: feats.map((f) => ({ ...f, properties: { ...f.properties, kind: f.properties.kind || kind, colour } })),
+  });
+}
+
+function locate() {
+  if (!navigator.geolocation) { status(t('locate_failed'), true); ctx.hint(t('tap_map_hint')); return; }
+  status(t('locating'));
+  navigator.geolocation.getCurrentPosition(
+    (pos) => setHere([pos.coords.longitude, pos.coords.latitude], true),
+    () => { status(t('locate_failed'), true); ctx.hint(t('tap_map_hint')); },
+    { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 },
+  );
+}
+
+export function onMapClick(e) {
+  if (e.defaultPrevented) return;
+  const hits = ctx.map.queryRenderedFeatures(e.point, { layers: ['pt-cluster', 'pt-icon', 'near-icon'].filter((l) => ctx.map.getLayer(l)) });
+  if (hits.length) return;
+  const ll = e.lngLat.wrap();
+  setHere([ll.lng, ll.lat], false);
+}
+
+function setHere(lonLat, fly) {
+  state.here = lonLat;
+  ctx.hint('');
+  ctx.map.getSource('me')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: lonLat } });
+  if (fly) ctx.map.easeTo({ center: lonLat, zoom: Math.max(ctx.map.getZoom(), 14) });
+  runNearest();
+}
+
+function is24h(p) {
+  const h = String(p.opening_hours ?? '').trim();
+  return h === '24/7' || /^(mo-su|mo-su,ph) 00:00-24:00$/i.test(h);
+}
+
+async function runNearest() {
+  if (!state.here) { status(t('pick_location_first')); return; }
+  const seq = ++state.seq;
+  status(t('loading'));
+  const [lon, lat] = state.here;
+  const params = {
+    lon: lon.toFixed(6), lat: lat.toFixed(6), kind: state.kind, mode: state.mode,
+    amenity: [...state.amenities], open_now: state.openNow ? 'true' : null,
+    k: state.h24 ? 50 : K,
+  };
+  let feats;
+  try {
+    feats = toFeatures(await api(`/api/v1/nearest?${qs(params)}`));
+  } catch (e) {
+    if (seq !== state.seq) return;
+    state.results = [];
+    renderList();
+    status(t('api_error', { msg: e.message }), true);
+    return;
+  }
+  if (seq !== state.seq) return;
+  if (state.h24) feats = feats.filter((f) => is24h(f.properties));
+  state.results = feats.slice(0, K);
+  if (!state.results.some((f) => String(f.properties.id) === state.selectedId)) state.selectedId = null;
+  status(state.results.length ? t('nearest_title', { n: state.results.length }) : t('no_results'));
+  renderList();
+  syncNearestLayer();
+  if (state.results.length) {
+    const b = new maplibregl.LngLatBounds(state.here, state.here);
+    for (const f of state.results) b.extend(f.geometry.coordinates);
+    ctx.map.fitBounds(b, { padding: { top: 60, bottom: 40, left: 40, right: 60 }, maxZoom: 16, duration: 600 });
+  }
+}
+
+function syncNearestLayer() {
+  // The clustered layer leaves out what the ranked layer shows, so no point is drawn twice.
+  const ids = state.results.map((f) => String(f.properties.id));
+  if (ctx.map.getLayer('pt-icon')) {
+    ctx.map.setFilter('pt-icon', ['all', ['!', ['has', 'point_count']], ['!', ['in', ['to-string', ['get', 'id']], ['literal', ids]]]]);
+  }
+  ctx.map.getSource('nearest')?.setData({
+    type: 'FeatureCollection',
+    features: state.results.map((f, i) => ({
+      type: 'Feature', geometry: f.geometry,
+      properties: { id: String(f.properties.id), kind: f.properties.kind || state.kind, rank: i + 1, selected: String(f.properties.id) === state.selectedId },
+    })),
+  });
+}
+
+function minutesOf(p) {
+  if (typeof p.minutes === 'number') return p.minutes;
+  if (p.minutes && typeof p.minutes[state.mode] === 'number') return p.minutes[state.mode];
+  const v = ctx.config.speeds_m_per_s?.[state.mode] || (state.mode === 'walk' ? 5 / 3.6 : 15 / 3.6);
+  return p.distance_m / v / 60;
+}
+
+function openBadge(p) {
+  if (p.open_now === true) return el('span', { class: 'badge ok' }, t('open'));
+  if (p.open_now === false) return el('span', { class: 'badge off' }, t('closed'));
+  if (is24h(p)) return el('span', { class: 'badge ok' }, t('h24'));
+  return null;
+}
+
+function amenityList(codes) {
+  const list = Array.isArray(codes) ? codes : [];
+  return list.length ? el('ul', { class: 'tags', 'aria-label': t('amenities') }, list.map((a) => el('li', {}, label('amenity', a)))) : null;
+}
+
+function renderList() {
+  const ol = document.getElementById('nearest-list');
+  clear(ol);
+  if (!state.here) {
+    ol.append(el('li', { class: 'empty' }, el('strong', {}, t('empty_title')), el('span', {}, t('empty_body'))));
+    return;
+  }
+  state.results.forEach((f, i) => {
+    const p = f.properties;
+    const selected = String(p.id) === state.selectedId;
+    const mode = state.mode === 'walk' ? t('mode_walk') : t('mode_ebike');
+    ol.append(el('li', { class: `card${selected ? ' selected' : ''}`, dataset: { id: String(p.id) } },
+      el('button', { type: 'button', class: 'card-btn', 'aria-pressed': String(selected), onclick: () => select(String(p.id)) },
+        el('span', { class: 'rank', style: `background:${KIND_STYLE[p.kind || state.kind]?.colour}` }, String(i + 1)),
+        el('span', { class: 'card-main' },
+          el('span', { class: 'card-title' }, p.name || ''),
+          el('span', { class: 'card-meta' },
+            el('strong', { class: 'dist' }, fmtDistance(p.distance_m)),
+            el('span', { class: 'mins' }, t('minutes_mode', { mode, n: fmtMinutes(minutesOf(p)) })),
+            openBadge(p)),
+          amenityList(p.amenities)))));
+  });
+}
+
+function findFeature(id) {
+  return state.results.find((f) => String(f.properties.id) === id)
+    || (allPoints.get(state.kind) || []).find((f) => String(f.properties.id) === id) || null;
+}
+
+function select(id, fallback) {
+  state.selectedId = id;
+  const f = findFeature(id) || fallback;
+  renderList();
+  syncNearestLayer();
+  if (!f) return;
+  renderCard(f);
+  ctx.map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(ctx.map.getZoom(), 13), duration: 500 });
+  document.getElementById('station-card').scrollIntoView({ block: 'start', behavior: 'smooth' });
+}
+
+/** WGS-84 → GCJ-02 (the public "eviltransform" approximation used by Chinese map apps). */
+export function wgs84ToGcj02(lon, lat) {
+  const a = 6378245.0;
+  const ee = 0.00669342162296594323;
+  const tl = (x, y) => {
+    let r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
+    r += (20 * Math.sin(y * Math.PI) + 40 * Math.sin(y / 3 * Math.PI)) * 2 / 3;
+    r += (160 * Math.sin(y / 12 * Math.PI) + 320 * Math.sin(y * Math.PI / 30)) * 2 / 3;
+    return r;
+  };
+  const tn = (x, y) => {
+    let r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
+    r += (20 * Math.sin(x * Math.PI) + 40 * Math.sin(x / 3 * Math.PI)) * 2 / 3;
+    r += (150 * Math.sin(x / 12 * Math.PI) + 300 * Math.sin(x / 30 * Math.PI)) * 2 / 3;
+    return r;
+  };
+  let dLat = tl(lon - 105, lat - 35);
+  let dLon = tn(lon - 105, lat - 35);
+  const radLat = lat / 180 * Math.PI;
+  let magic = Math.sin(radLat);
+  magic = 1 - ee * magic * magic;
+  const sq = Math.sqrt(magic);
+  dLat = (dLat * 180) / ((a * (1 - ee)) / (magic * sq) * Math.PI);
+  dLon = (dLon * 180) / (a / sq * Math.cos(radLat) * Math.PI);
+  return [lon + dLon, lat + dLat];
+}
+
+/** Amap and Baidu links: the server's when given, else built here from GCJ-02. */
+function navLinks(f) {
+  const p = f.properties;
+  const nav = p.navigation || {};
+  const pick = (x) => (typeof x === 'string' ? x : x?.href || x?.url);
+  let amap = pick(p.nav_amap) || pick(nav.amap);
+  let baidu = pick(p.nav_baidu) || pick(nav.baidu);
+  if (!amap || !baidu) {
+    const [lon, lat] = f.geometry.coordinates;
+    const [glon, glat] = wgs84ToGcj02(lon, lat);
+    const name = encodeURIComponent(p.name || '');
+    const mode = state.mode === 'walk' ? 'walk' : 'ride';
+    amap ||= `https://uri.amap.com/navigation?to=${glon.toFixed(6)},${glat.toFixed(6)},${name}&mode=${mode}&coordinate=gaode&callnative=1`;
+    baidu ||= `https://api.map.baidu.com/direction?destination=latlng:${glat.toFixed(6)},${glon.toFixed(6)}|name:${name}&mode=${state.mode === 'walk' ? 'walking' : 'riding'}&coord_type=gcj02&output=html&src=nuanxin`;
+  }
+  const safe = (u) => (/^https?:\/\//i.test(u) ? u : null);
+  return { amap: safe(amap), baidu: safe(baidu) };
+}
+
+function renderCard(f) {
+  const card = document.getElementById('station-card');
+  if (!f) { card.hidden = true; return; }
+  const p = f.properties;
+  const amen = Array.isArray(p.amenities) ? p.amenities : (typeof p.amenities === 'string' ? safeJson(p.amenities) : []);
+  const links = navLinks(f);
+  const dl = el('dl', { class: 'facts' });
+  const fact = (k, v) => { if (v) dl.append(el('dt', {}, k), el('dd', {}, v)); };
+  fact(t('hours'), p.opening_hours ? (is24h(p) ? `${t('h24')} (24/7)` : String(p.opening_hours)) : t('hours_unknown'));
+  fact(t('access'), p.access ? label('access', p.access) : null);
+  fact(t('address'), p.address);
+  if (p.phone) dl.append(el('dt', {}, t('phone')), el('dd', {}, el('a', { href: `tel:${String(p.phone).replace(/[^\d+]/g, '')}` }, String(p.phone))));
+  clear(card).append(
+    el('header', { class: 'card-head' },
+      el('span', { class: 'kind-dot', style: `background:${KIND_STYLE[p.kind]?.colour || '#495057'}` }, KIND_STYLE[p.kind]?.glyph || ''),
+      el('div', {},
+        el('h2', { class: 'card-name' }, p.name || ''),
+        el('p', { class: 'card-sub' }, label('kind', p.kind),
+          Number.isFinite(p.distance_m) ? ` · ${fmtDistance(p.distance_m)}` : '',
+          p.demo === true || p.demo === 'true' ? el('span', { class: 'badge demo' }, t('demo_badge')) : null,
+          openBadge(p))),
+      el('button', { type: 'button', class: 'icon-btn', 'aria-label': t('close'), onclick: () => { card.hidden = true; state.selectedId = null; renderList(); syncNearestLayer(); } }, '×')),
+    amenityList(amen) || '',
+    dl,
+    el('div', { class: 'nav-links', role: 'group', 'aria-label': t('navigate') },
+      links.amap && el('a', { class: 'btn primary', href: links.amap, target: '_blank', rel: 'noopener noreferrer' }, t('nav_amap')),
+      links.baidu && el('a', { class: 'btn', href: links.baidu, target: '_blank', rel: 'noopener noreferrer' }, t('nav_baidu'))),
+  );
+  card.hidden = false;
+}
+
+function safeJson(s) { try { return JSON.parse(s); } catch { return []; } }
+
+// Exposed for the end-to-end tests.
+export function _state() { return state; }
+export function _toast(m) { toast(m); }

@@ -1,0 +1,375 @@
+// Suggestion flow: 提建议 → tap the map → form → similar open suggestions nearby ("me too")
+// → submit → receipt (tracking id + private receipt token) → status page (#s/<id>).
+// Also the public suggestions layer, coloured by status.
+// Every user-written text is put in the page with textContent (ui.el), never as HTML.
+
+import { api, qs, toFeatures } from './api.js';
+import { label, STATUS_COLOURS, t, VOCAB } from './i18n.js';
+import { clear, el, fmtDistance, fmtTime, showError, toast } from './ui.js';
+
+const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+const ROLES = ['courier', 'rider', 'driver', 'resident', 'other'];
+
+let ctx;
+const draft = { at: null, category: null, description: '', contact: '', role: '', photo: null };
+let picking = false;
+let mode = 'form'; // form | receipt | status
+let receipt = null;
+let statusId = null;
+
+export function init(c) { ctx = c; }
+
+function receipts() {
+  try { return JSON.parse(localStorage.getItem('nuanxin.receipts') || '[]'); } catch { return []; }
+}
+function remember(r) {
+  const list = receipts().filter((x) => x.id !== r.id);
+  list.unshift(r);
+  try { localStorage.setItem('nuanxin.receipts', JSON.stringify(list.slice(0, 20))); } catch { /* ignore */ }
+}
+
+export function mapReady() {
+  const map = ctx.map;
+  const empty = { type: 'FeatureCollection', features: [] };
+  map.addSource('suggestions', { type: 'geojson', data: empty });
+  map.addSource('pick', { type: 'geojson', data: empty });
+  const colour = ['match', ['get', 'status'], ...Object.entries(STATUS_COLOURS).flat(), '#868e96'];
+  map.addLayer({
+    id: 'sg-dot', type: 'circle', source: 'suggestions',
+    layout: { visibility: 'none' },
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, 4, 15, 8],
+      'circle-color': colour, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2,
+    },
+  });
+  map.addLayer({
+    id: 'pick-pin', type: 'circle', source: 'pick',
+    paint: { 'circle-radius': 11, 'circle-color': '#c2410c', 'circle-stroke-color': '#fff', 'circle-stroke-width': 4 },
+  });
+  // A tap on a suggestion shows its summary; in the form the pin still moves there, and the
+  // "similar nearby" list offers "me too" for it.
+  map.on('click', 'sg-dot', (e) => {
+    const f = e.features?.[0];
+    if (!f || (ctx.view !== 'suggest' && ctx.view !== 'officer')) return;
+    const p = f.properties;
+    const box = el('div', { class: 'popup' },
+      el('p', {}, statusBadge(p.status), ' ', el('strong', {}, label('category', p.category))),
+      el('a', { href: `#s/${encodeURIComponent(p.id)}` }, t('receipt_view')));
+    new maplibregl.Popup({ closeButton: true, maxWidth: '240px' }).setLngLat(f.geometry.coordinates).setDOMContent(box).addTo(map);
+  });
+  map.on('mouseenter', 'sg-dot', () => { map.getCanvas().style.cursor = 'pointer'; });
+  map.on('mouseleave', 'sg-dot', () => { map.getCanvas().style.cursor = ''; });
+  if (ctx.view === 'suggest' || ctx.view === 'officer') setLayer(true);
+}
+
+export function setLayer(on) {
+  const map = ctx.map;
+  if (!map.getLayer('sg-dot')) return;
+  map.setLayoutProperty('sg-dot', 'visibility', on ? 'visible' : 'none');
+  map.setLayoutProperty('pick-pin', 'visibility', on ? 'visible' : 'none');
+  if (on) refreshLayer();
+}
+
+/** Reloads the public suggestions layer (`GET /api/v1/suggestions`). */
+export async function refreshLayer() {
+  try {
+    // Pages of at most 500 (the API's limit), up to 2,000 suggestions on the map.
+    let items = [];
+    for (let offset = 0; offset < 2000; offset += 500) {
+      const page = await api(`/api/v1/suggestions?${qs({ limit: 500, offset })}`);
+      const got = Array.isArray(page?.items) ? page.items : toFeatures(page);
+      items = items.concat(got);
+      if (got.length < 500 || (Number.isFinite(page?.total) && items.length >= page.total)) break;
+    }
+    const feats = toFeatures(items).map((f) => ({ ...f, properties: { id: f.properties.id ?? f.id, status: f.properties.status, category: f.properties.category } }));
+    ctx.map.getSource('suggestions')?.setData({ type: 'FeatureCollection', features: feats });
+  } catch (e) {
+    console.warn('suggestions:', e.message);
+  }
+}
+
+export function show(arg) {
+  ctx.mapReady.then(() => setLayer(true));
+  ctx.legend(['submitted', 'accepted', 'in_progress', 'resolved', 'declined'].map((s) => [STATUS_COLOURS[s], label('status', s)]));
+  if (arg) { mode = 'status'; statusId = arg; } else if (mode === 'status') mode = 'form';
+  render();
+}
+
+export function hide() {
+  picking = false;
+  ctx.mapReady.then(() => { if (ctx.view !== 'officer') setLayer(false); });
+}
+
+export function relabel() { if (ctx.view === 'suggest') show(ctx.viewArg); }
+
+export function onMapClick(e) {
+  if (mode !== 'form' || e.defaultPrevented) return;
+  const ll = e.lngLat.wrap();
+  draft.at = [ll.lng, ll.lat];
+  picking = false;
+  ctx.hint('');
+  ctx.map.getSource('pick')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: draft.at } });
+  render();
+  loadSimilar();
+}
+
+function render() {
+  const body = document.getElementById('suggest-body');
+  clear(body);
+  if (mode === 'receipt' && receipt) return renderReceipt(body);
+  if (mode === 'status' && statusId) return renderStatus(body, statusId);
+  renderForm(body);
+}
+
+function setPin(lonLat) {
+  ctx.map?.getSource('pick')?.setData(lonLat
+    ? { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: lonLat } }
+    : { type: 'FeatureCollection', features: [] });
+}
+
+function renderForm(body) {
+  picking = !draft.at;
+  setPin(draft.at);
+  ctx.hint(picking ? t('suggest_pick') : '');
+  const desc = el('textarea', {
+    id: 'sg-desc', name: 'description', rows: '4', maxlength: '2000', required: true,
+    placeholder: t('description_ph'), oninput: (e) => { draft.description = e.target.value; counter.textContent = `${[...e.target.value].length}/2000`; },
+  });
+  desc.value = draft.description;
+  const counter = el('span', { class: 'counter', 'aria-live': 'off' }, `${[...draft.description].length}/2000`);
+  const chips = el('div', { class: 'chips cat', role: 'radiogroup', 'aria-labelledby': 'sg-cat-label' },
+    Object.keys(VOCAB.category).map((c) => el('label', { class: 'chip big' },
+      el('input', {
+        type: 'radio', name: 'category', value: c, checked: draft.category === c,
+        onchange: () => { draft.category = c; loadSimilar(); },
+      }),
+      el('span', {}, label('category', c)))));
+  const photoName = el('span', { class: 'file-name', id: 'sg-photo-name' }, draft.photo ? draft.photo.name : '');
+  const photo = el('input', {
+    id: 'sg-photo', type: 'file', name: 'photo', class: 'file-input', accept: PHOTO_TYPES.join(','), 'aria-describedby': 'sg-photo-label',
+    onchange: (e) => { checkPhoto(e.target); photoName.textContent = draft.photo ? draft.photo.name : ''; },
+  });
+  const contact = el('input', { id: 'sg-contact', name: 'contact', type: 'text', autocomplete: 'tel', placeholder: t('contact_ph'), maxlength: '64', oninput: (e) => { draft.contact = e.target.value; } });
+  contact.value = draft.contact;
+  const role = el('select', { id: 'sg-role', name: 'role', onchange: (e) => { draft.role = e.target.value; } },
+    el('option', { value: '' }, t('role_none')), ROLES.map((r) => el('option', { value: r, selected: draft.role === r }, t(`role_${r}`))));
+  const form = el('form', { id: 'suggest-form', class: 'form', novalidate: true, onsubmit: submit },
+    el('h1', { class: 'h' }, t('suggest_title')),
+    el('p', { class: 'muted' }, t('suggest_intro')),
+    el('div', { class: `where ${draft.at ? 'set' : ''}`, id: 'sg-where' },
+      el('span', {}, draft.at ? t('suggest_location_set') : t('suggest_pick')),
+      draft.at && el('span', { class: 'coords' }, `${draft.at[1].toFixed(5)}, ${draft.at[0].toFixed(5)}`)),
+    el('p', { class: 'label', id: 'sg-cat-label' }, t('category')),
+    chips,
+    el('div', { id: 'sg-similar' }),
+    el('label', { for: 'sg-desc' }, el('span', {}, t('description')), counter),
+    desc,
+    el('p', { class: 'label', id: 'sg-photo-label' }, t('photo')),
+    el('div', { class: 'file-row' }, photo, el('label', { for: 'sg-photo', class: 'btn small' }, t('choose_photo')), photoName),
+    el('label', { for: 'sg-contact' }, t('contact')),
+    contact,
+    el('p', { class: 'privacy', id: 'sg-privacy' }, t('privacy_note')),
+    el('label', { for: 'sg-role' }, t('role')),
+    role,
+    el('p', { id: 'sg-error', class: 'notice error', role: 'alert', hidden: true }),
+    el('button', { type: 'submit', class: 'btn primary wide', id: 'sg-submit' }, t('submit')),
+  );
+  contact.setAttribute('aria-describedby', 'sg-privacy');
+  body.append(form, myList());
+  loadSimilar();
+}
+
+function myList() {
+  const mine = receipts();
+  const wrap = el('section', { class: 'mine' });
+  const lookupInput = el('input', { type: 'text', id: 'sg-lookup', placeholder: t('lookup_placeholder'), 'aria-label': t('lookup_placeholder') });
+  wrap.append(
+    el('h2', { class: 'h2' }, t('my_suggestions')),
+    el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); if (lookupInput.value.trim()) location.hash = `#s/${encodeURIComponent(lookupInput.value.trim())}`; } },
+      lookupInput, el('button', { type: 'submit', class: 'btn' }, t('lookup'))),
+  );
+  if (mine.length) {
+    wrap.append(el('ul', { class: 'plain' }, mine.map((r) => el('li', {},
+      el('a', { href: `#s/${encodeURIComponent(r.id)}` }, `${label('category', r.category)} · ${r.id}`)))));
+  }
+  return wrap;
+}
+
+function checkPhoto(input) {
+  const f = input.files?.[0];
+  draft.photo = null;
+  if (!f) return;
+  if (!PHOTO_TYPES.includes(f.type)) { input.value = ''; toast(t('photo_bad_type'), 'error'); return; }
+  if (f.size > MAX_PHOTO_BYTES) { input.value = ''; toast(t('photo_too_large'), 'error'); return; }
+  draft.photo = f;
+}
+
+let similarSeq = 0;
+/** Open suggestions of the same category near the chosen place, nearest first. */
+async function loadSimilar() {
+  const box = document.getElementById('sg-similar');
+  if (!box || !draft.at || !draft.category) { if (box) clear(box); return; }
+  const seq = ++similarSeq;
+  let feats;
+  try {
+    const [lon, lat] = draft.at;
+    const r = await api(`/api/v1/suggestions/nearby?${qs({ lon: lon.toFixed(6), lat: lat.toFixed(6), category: draft.category })}`);
+    // Items are { distance_m, suggestion }.
+    const items = (r?.items || []).map((it) => (it.suggestion ? { ...it.suggestion, distance_m: it.distance_m } : it));
+    feats = toFeatures(items);
+  } catch (e) {
+    console.warn('nearby:', e.message);
+    return;
+  }
+  if (seq !== similarSeq) return;
+  clear(box);
+  if (!feats.length) return;
+  box.append(el('section', { class: 'similar', 'aria-labelledby': 'sg-sim-h' },
+    el('h2', { class: 'h2', id: 'sg-sim-h' }, t('similar_title')),
+    el('p', { class: 'muted' }, t('similar_intro')),
+    el('ul', { class: 'plain' }, feats.slice(0, 5).map((f) => {
+      const p = f.properties;
+      const btn = el('button', { type: 'button', class: 'btn small' }, t('me_too', { n: p.supporters ?? 0 }));
+      btn.addEventListener('click', async () => {
+        btn.disabled = true;
+        try {
+          const r = await api(`/api/v1/suggestions/${encodeURIComponent(p.id)}/support`, { method: 'POST' });
+          btn.textContent = `${t('me_too_done')} (${r?.supporters ?? (p.supporters ?? 0) + 1})`;
+        } catch (e) {
+          btn.disabled = false;
+          toast(t('api_error', { msg: e.message }), 'error');
+        }
+      });
+      return el('li', { class: 'sim' },
+        el('p', { class: 'sim-desc' }, p.description || ''),
+        el('p', { class: 'muted' }, statusBadge(p.status), Number.isFinite(p.distance_m) ? ` ${fmtDistance(p.distance_m)}` : '',
+          ' · ', el('a', { href: `#s/${encodeURIComponent(p.id)}` }, String(p.id))),
+        btn);
+    }))));
+}
+
+function statusBadge(s) {
+  return el('span', { class: 'badge', style: `background:${STATUS_COLOURS[s] || '#868e96'};color:#fff` }, label('status', s));
+}
+
+function formError(msg) {
+  const e = document.getElementById('sg-error');
+  e.textContent = msg;
+  e.hidden = false;
+  e.scrollIntoView({ block: 'nearest' });
+}
+
+
+async function submit(e) {
+  e.preventDefault();
+  if (!draft.at) return formError(t('need_location'));
+  if (!draft.category) return formError(t('need_category'));
+  if (!draft.description.trim()) { document.getElementById('sg-desc').focus(); return formError(t('need_description')); }
+  const btn = document.getElementById('sg-submit');
+  btn.disabled = true;
+  btn.textContent = t('submitting');
+  const fields = {
+    lon: Number(draft.at[0].toFixed(7)), lat: Number(draft.at[1].toFixed(7)), crs: 'wgs84',
+    category: draft.category, description: draft.description,
+  };
+  // A phone number or WeChat id; the server tells them apart and keeps it private.
+  if (draft.contact.trim()) fields.contact = draft.contact.trim();
+  if (draft.role) fields.role = draft.role;
+  let opts;
+  if (draft.photo) {
+    const form = new FormData();
+    const { lon, lat, ...rest } = fields;
+    form.append('location', `${lon},${lat}`);
+    for (const [k, v] of Object.entries(rest)) form.append(k, String(v));
+    form.append('photo', draft.photo, draft.photo.name);
+    opts = { method: 'POST', form };
+  } else {
+    opts = { method: 'POST', json: fields };
+  }
+  try {
+    const r = await api('/api/v1/suggestions', opts);
+    const rec = r?.suggestion || r?.properties || r || {};
+    receipt = {
+      id: rec.id ?? r?.id,
+      token: r?.receipt_token ?? rec.receipt_token ?? null,
+      category: draft.category,
+      at: new Date().toISOString(),
+    };
+    remember(receipt);
+    Object.assign(draft, { at: null, category: null, description: '', contact: '', role: '', photo: null });
+    ctx.map.getSource('pick')?.setData({ type: 'FeatureCollection', features: [] });
+    mode = 'receipt';
+    render();
+    refreshLayer();
+  } catch (err) {
+    btn.disabled = false;
+    btn.textContent = t('submit');
+    formError(t('api_error', { msg: err.message }));
+  }
+}
+
+function copyButton(value) {
+  return el('button', {
+    type: 'button', class: 'btn small', onclick: async (e) => {
+      try { await navigator.clipboard.writeText(value); e.target.textContent = t('copied'); } catch { /* not allowed */ }
+    },
+  }, t('copy'));
+}
+
+function renderReceipt(body) {
+  ctx.hint('');
+  body.append(el('section', { class: 'receipt', id: 'receipt', tabindex: '-1' },
+    el('h1', { class: 'h' }, t('receipt_title')),
+    el('p', { class: 'label' }, t('receipt_id')),
+    el('p', { class: 'big-id' }, el('code', { id: 'receipt-id' }, String(receipt.id ?? '')), copyButton(String(receipt.id ?? ''))),
+    receipt.token && el('p', { class: 'label' }, t('receipt_token')),
+    receipt.token && el('p', { class: 'big-id' }, el('code', { id: 'receipt-token' }, String(receipt.token)), copyButton(String(receipt.token))),
+    el('p', {}, el('a', { class: 'btn primary wide', href: `#s/${encodeURIComponent(receipt.id)}`, id: 'receipt-link' }, t('receipt_view'))),
+    el('p', {}, el('button', { type: 'button', class: 'btn wide', onclick: () => { mode = 'form'; receipt = null; render(); } }, t('suggest_start'))),
+  ));
+  document.getElementById('receipt').focus();
+}
+
+async function renderStatus(body, id) {
+  ctx.hint('');
+  body.append(el('p', { class: 'muted' }, t('loading')));
+  let rec;
+  const mine = receipts().find((r) => r.id === id);
+  try {
+    const q = mine?.token ? `?${qs({ receipt: mine.token })}` : '';
+    rec = await api(`/api/v1/suggestions/${encodeURIComponent(id)}${q}`);
+  } catch (e) {
+    showError(body, e.status === 404 ? t('not_found') : t('api_error', { msg: e.message }));
+    body.append(el('p', {}, el('a', { href: '#suggest', class: 'btn' }, t('suggest_start'))));
+    return;
+  }
+  if (statusId !== id || ctx.view !== 'suggest') return;
+  const p = rec.properties || rec;
+  const loc = rec.geometry?.coordinates || p.location;
+  clear(body);
+  const hist = Array.isArray(p.history) ? p.history : [];
+  body.append(el('section', { class: 'status-page', id: 'status-page' },
+    el('a', { href: '#suggest', class: 'back' }, '← ', t('suggest_title')),
+    el('h1', { class: 'h' }, t('status_title')),
+    el('p', {}, statusBadge(p.status), ' ', el('strong', {}, label('category', p.category)), ' · ', el('code', {}, String(p.id ?? id))),
+    el('p', { class: 'desc', id: 'status-desc' }, p.description || ''),
+    p.has_photo && mine?.token && el('img', {
+      class: 'photo', alt: t('photo'), loading: 'lazy',
+      src: `/api/v1/suggestions/${encodeURIComponent(id)}/photo?${qs({ receipt: mine.token })}`,
+    }),
+    el('dl', { class: 'facts' },
+      p.district_name && [el('dt', {}, t('district')), el('dd', {}, p.district_name)],
+      p.collection_point && [el('dt', {}, label('kind', 'collection_point')), el('dd', {}, `${p.collection_point.name || ''}${Number.isFinite(p.collection_point.distance_m) ? ` · ${fmtDistance(p.collection_point.distance_m)}` : ''}`)],
+      [el('dt', {}, t('submitted_at')), el('dd', {}, fmtTime(p.created_at))],
+      Number(p.supporters) > 0 && [el('dt', {}, t('me_too_done')), el('dd', {}, t('supporters', { n: p.supporters }))]),
+    el('h2', { class: 'h2' }, t('history')),
+    el('ol', { class: 'timeline' }, hist.map((h) => el('li', {},
+      statusBadge(h.to), ' ', el('time', { datetime: h.at }, fmtTime(h.at)),
+      h.note ? el('p', { class: 'note' }, h.note) : null))),
+  ));
+  if (Array.isArray(loc) && Number.isFinite(loc[0])) {
+    setPin(loc);
+    ctx.map.easeTo({ center: loc, zoom: Math.max(ctx.map.getZoom(), 14) });
+  }
+}
