@@ -341,7 +341,7 @@ struct Knn<'a> {
 
 impl<'a> Knn<'a> {
     fn visit(&mut self, node: &'a ParentNode<Entry>) {
-        const INLINE: usize = 32;
+        const INLINE: usize = 12;
         let children = node.children();
         let mut inline = [(0.0f64, 0u32); INLINE];
         let mut spill: Vec<(f64, u32)> = Vec::new();
