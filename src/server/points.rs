@@ -28,7 +28,7 @@
 
 use super::error::{AppError, Problem};
 use super::AppState;
-use crate::crs::{gcj02_to_bd09, wgs84_to_gcj02, Crs};
+use crate::crs::Crs;
 use crate::index::{Filter, Hit};
 use crate::model::{
     china_local_now, AccessMethod, Amenity, Bbox, LonLat, ServiceKind, ServicePoint,
@@ -376,8 +376,9 @@ pub struct NavLinks {
 /// Builds the Amap and Baidu links of a WGS-84 position named `name`. Coordinates carry six
 /// decimals (about 0.1 m).
 pub fn nav_links(location: LonLat, name: &str) -> NavLinks {
-    let gcj02 = wgs84_to_gcj02(location);
-    let bd09 = gcj02_to_bd09(gcj02);
+    let gcj02 = Crs::Gcj02.from_wgs84(location);
+    // Not `gcj02_to_bd09(gcj02)`: that applies Baidu's offset outside mainland China too.
+    let bd09 = Crs::Bd09.from_wgs84(location);
     let name = percent_encode(name);
     NavLinks {
         amap: format!(
@@ -1297,6 +1298,21 @@ mod tests {
     fn percent_encoding_of_chinese_name() {
         // "驿" is U+9A7F, UTF-8 E9 A9 BF.
         assert_eq!(percent_encode("驿 a&b"), "%E9%A9%BF%20a%26b");
+    }
+
+    #[test]
+    fn nav_links_leave_points_outside_mainland_china_unshifted() {
+        // Regression: the Baidu link applied BD-09's offset (≈ +0.0065°, +0.006°) in Seoul.
+        // Outside mainland China both apps take the WGS-84 position as it is.
+        let seoul = LonLat::new(126.978, 37.566).unwrap();
+        let links = nav_links(seoul, "Seoul");
+        assert_eq!(links.gcj02, seoul);
+        assert_eq!(links.bd09, seoul);
+        assert!(
+            links.baidu.contains("location=37.566000,126.978000"),
+            "{}",
+            links.baidu
+        );
     }
 
     #[test]
