@@ -83,12 +83,33 @@ pub struct CoverageArgs {
     /// the greedy solution as JSON to this file, for comparison with exact solvers.
     #[arg(long, hide = true)]
     pub export_mclp: Option<PathBuf>,
+    /// Print the seconds spent in each stage to stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
-struct Bar(indicatif::ProgressBar);
+struct Bar(
+    indicatif::ProgressBar,
+    std::sync::Mutex<Vec<(String, std::time::Instant)>>,
+);
+
+impl Bar {
+    /// Seconds spent in each stage, in order.
+    fn timings(&self) -> Vec<(String, f64)> {
+        let mut v = self.1.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        v.push(("end".into(), std::time::Instant::now()));
+        v.windows(2)
+            .map(|w| (w[0].0.clone(), (w[1].1 - w[0].1).as_secs_f64()))
+            .collect()
+    }
+}
 
 impl Progress for Bar {
     fn start(&self, stage: &str, total: u64) {
+        self.1
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((stage.to_string(), std::time::Instant::now()));
         self.0.set_message(stage.to_string());
         self.0.set_position(0);
         self.0.set_length(total);
@@ -372,9 +393,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let progress = Bar(bar);
+    let progress = Bar(bar, Default::default());
     let report = analysis::analyze(&index, districts, &area, &options, &progress)?;
     progress.0.finish_and_clear();
+    if args.timings {
+        for (stage, s) in progress.timings() {
+            eprintln!("{stage:>12}: {s:.3} s");
+        }
+    }
 
     if let Some(path) = &args.gaps {
         std::fs::write(path, serde_json::to_vec(&report.gaps)?)

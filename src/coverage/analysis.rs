@@ -2,10 +2,10 @@
 //! is per district and weighted by demand, where the gaps are, and where new sites would add
 //! the most (see the [module docs](super) for the rules and their error).
 
-use super::area::{county_among, AreaSpec, Breakdown, ResolvedArea};
+use super::area::{AreaSpec, BandedPolygon, Breakdown, ResolvedArea};
 use super::grid::CellGrid;
 use super::maxcover;
-use super::CoverageError;
+use super::{par_chunks, CoverageError};
 use crate::districts::{District, Districts};
 use crate::index::{Filter, ServiceIndex};
 use crate::model::{LonLat, ServiceKind};
@@ -278,29 +278,8 @@ fn percent(part: f64, whole: f64) -> f64 {
     }
 }
 
-/// Runs `f` over `0..n` in contiguous chunks on all cores, concatenating the results in order.
-fn par_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map(|t| t.get())
-        .unwrap_or(1)
-        .min(16);
-    if threads <= 1 || n < 2048 {
-        return f(0..n);
-    }
-    let chunk = n.div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let f = &f;
-                s.spawn(move || f(t * chunk..((t + 1) * chunk).min(n)))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("worker thread panicked"))
-            .collect()
-    })
-}
+/// A dissolved gap: (row, cells, area km², outline).
+type DissolvedGap = (usize, usize, f64, geo::MultiPolygon<f64>);
 
 /// The row number of each cell, and the rows (`None`: outside every district).
 fn assign_rows(
@@ -311,33 +290,23 @@ fn assign_rows(
     let n = grid.len();
     match &area.breakdown {
         Breakdown::Single(d) => (vec![0; n], vec![Some(*d)]),
-        Breakdown::TileCounties(counties) => {
-            let none = counties.len() as u32;
-            let mut rows = vec![none; n];
-            progress.start("districts", counties.len() as u64);
-            for (i, d) in counties.iter().enumerate() {
-                // Counties are far smaller than max_cells whenever their city fits.
-                if let Ok(g) = CellGrid::tile(&d.geometry, grid.resolution(), usize::MAX) {
-                    for &c in g.cells() {
-                        if let Some(p) = grid.position(c) {
-                            rows[p as usize] = i as u32;
-                        }
-                    }
-                }
-                progress.advance(1);
-            }
-            let mut list: Vec<Option<&'static District>> =
-                counties.iter().map(|d| Some(*d)).collect();
-            list.push(None);
-            (rows, list)
-        }
         Breakdown::PointInPolygon(counties) => {
             progress.start("districts", n as u64);
             let none = counties.len() as u32;
+            let banded: Vec<BandedPolygon> = counties
+                .iter()
+                .map(|d| BandedPolygon::new(&d.geometry))
+                .collect();
             let rows = par_chunks(n, |r| {
                 let len = r.len();
                 let v: Vec<u32> = r
-                    .map(|i| county_among(counties, grid.centres()[i]).map_or(none, |k| k as u32))
+                    .map(|i| {
+                        let p = grid.centres()[i];
+                        banded
+                            .iter()
+                            .position(|b| b.contains(p.lon, p.lat))
+                            .map_or(none, |k| k as u32)
+                    })
                     .collect();
                 progress.advance(len as u64);
                 v
@@ -479,19 +448,46 @@ pub fn analyze(
             }
         }
         let solvent = SolventBuilder::new().build();
-        for (r, cells) in per_row.into_iter().enumerate() {
-            progress.advance(1);
-            if cells.is_empty() {
-                continue;
-            }
-            let count = cells.len();
-            let area_km2: f64 = cells
-                .iter()
-                .map(|&c| areas[grid.position(c).expect("own cell") as usize])
-                .sum();
-            let mp = solvent
-                .dissolve(cells)
-                .map_err(|e| CoverageError::Internal(format!("dissolving gaps: {e}")))?;
+        // Dissolve the rows' gaps on all cores (rows are independent).
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .min(8);
+        let jobs: Vec<(usize, Vec<h3o::CellIndex>)> = per_row
+            .into_iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_empty())
+            .collect();
+        let results: Vec<Result<DissolvedGap, CoverageError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let jobs = &jobs;
+                    let grid = &grid;
+                    s.spawn(move || {
+                        jobs.iter()
+                            .skip(t)
+                            .step_by(threads)
+                            .map(|(r, cells)| {
+                                let area_km2: f64 = cells
+                                    .iter()
+                                    .map(|&c| areas[grid.position(c).expect("own cell") as usize])
+                                    .sum();
+                                let mp = solvent.dissolve(cells.iter().copied()).map_err(|e| {
+                                    CoverageError::Internal(format!("dissolving gaps: {e}"))
+                                })?;
+                                Ok((*r, cells.len(), area_km2, mp))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("gap worker panicked"))
+                .collect()
+        });
+        progress.advance(rows.len() as u64);
+        for res in results {
+            let (r, count, area_km2, mp) = res?;
             let geometry = geojson::Geometry::new(geojson::Value::from(&mp));
             let feature = serde_json::json!({
                 "type": "Feature",

@@ -2,7 +2,7 @@
 
 use super::CoverageError;
 use crate::districts::{District, Districts, Level};
-use crate::model::{Bbox, LonLat};
+use crate::model::Bbox;
 use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Rect};
 
 /// What area to analyse.
@@ -21,11 +21,82 @@ pub enum AreaSpec {
 pub enum Breakdown {
     /// Every cell is in this one county.
     Single(&'static District),
-    /// Cells are assigned to these counties by tiling each (same centre rule as the area).
-    TileCounties(Vec<&'static District>),
-    /// Cells are assigned by point-in-polygon of their centres (boundary inclusive, the
-    /// smallest adcode on a shared border, as [`Districts::county_at`]).
+    /// Cells are assigned to the county containing their centre (the same centre rule as the
+    /// tiling; a centre exactly on a shared border goes to the smallest adcode).
     PointInPolygon(Vec<&'static District>),
+}
+
+/// Fast point-in-polygon for many points: the edges of every ring bucketed by latitude band,
+/// tested with the crossing-number (even–odd) rule, so holes and several parts work.
+/// Points exactly on an edge may fall either way.
+#[derive(Debug, Clone)]
+pub struct BandedPolygon {
+    y0: f64,
+    inv_h: f64,
+    bands: Vec<Vec<[f64; 4]>>,
+    bounds: Option<Rect<f64>>,
+}
+
+impl BandedPolygon {
+    /// Indexes the rings of `g` (degrees).
+    pub fn new(g: &MultiPolygon<f64>) -> Self {
+        let bounds = g.bounding_rect();
+        let edges: Vec<[f64; 4]> =
+            g.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .flat_map(|ring| {
+                    ring.lines()
+                        .map(|l| [l.start.x, l.start.y, l.end.x, l.end.y])
+                })
+                .collect();
+        let Some(b) = bounds else {
+            return Self {
+                y0: 0.0,
+                inv_h: 0.0,
+                bands: vec![Vec::new()],
+                bounds,
+            };
+        };
+        let n = (edges.len() / 4).clamp(1, 4096);
+        let h = (b.height() / n as f64).max(1e-12);
+        let mut bands = vec![Vec::new(); n];
+        let band = |y: f64| (((y - b.min().y) / h) as usize).min(n - 1);
+        for e in edges {
+            let (lo, hi) = if e[1] <= e[3] {
+                (e[1], e[3])
+            } else {
+                (e[3], e[1])
+            };
+            for bucket in &mut bands[band(lo)..=band(hi)] {
+                bucket.push(e);
+            }
+        }
+        Self {
+            y0: b.min().y,
+            inv_h: 1.0 / h,
+            bands,
+            bounds,
+        }
+    }
+
+    /// Whether `(x, y)` (degrees) lies inside.
+    pub fn contains(&self, x: f64, y: f64) -> bool {
+        let Some(b) = self.bounds else { return false };
+        if x < b.min().x || x > b.max().x || y < b.min().y || y > b.max().y {
+            return false;
+        }
+        let i = (((y - self.y0) * self.inv_h) as usize).min(self.bands.len() - 1);
+        let mut inside = false;
+        for e in &self.bands[i] {
+            if (e[1] > y) != (e[3] > y) {
+                let xi = e[0] + (y - e[1]) * (e[2] - e[0]) / (e[3] - e[1]);
+                if x < xi {
+                    inside = !inside;
+                }
+            }
+        }
+        inside
+    }
 }
 
 /// An area resolved to geometry.
@@ -111,7 +182,7 @@ impl AreaSpec {
                 let breakdown = match d.level {
                     Level::County => Breakdown::Single(d),
                     Level::City => {
-                        Breakdown::TileCounties(districts.counties_of(&d.adcode).collect())
+                        Breakdown::PointInPolygon(districts.counties_of(&d.adcode).collect())
                     }
                 };
                 Ok(ResolvedArea {
@@ -146,11 +217,33 @@ impl AreaSpec {
     }
 }
 
-/// The county among `candidates` containing `p` (boundary inclusive, smallest adcode first
-/// since `candidates` are sorted by adcode).
-pub fn county_among(candidates: &[&'static District], p: LonLat) -> Option<usize> {
-    let pt = p.to_point();
-    candidates
-        .iter()
-        .position(|d| d.bounds.intersects(&pt) && d.geometry.intersects(&pt))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banded_polygon_agrees_with_geo_on_changsha() {
+        // Reference: geo's boundary-inclusive `Intersects` on the same boundary.
+        let d = Districts::embedded().get("430104").unwrap();
+        let bp = BandedPolygon::new(&d.geometry);
+        let b = d.bounds;
+        let mut disagree = 0;
+        for i in 0..100 {
+            for j in 0..100 {
+                let x = b.min().x + b.width() * (i as f64 + 0.37) / 100.0;
+                let y = b.min().y + b.height() * (j as f64 + 0.61) / 100.0;
+                let want = d.geometry.intersects(&geo::Point::new(x, y));
+                if bp.contains(x, y) != want {
+                    disagree += 1;
+                }
+            }
+        }
+        assert_eq!(disagree, 0);
+        // A square with a square hole.
+        let outer = Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 4.0, y: 4.0 }).to_polygon();
+        let hole = Rect::new(Coord { x: 1.0, y: 1.0 }, Coord { x: 3.0, y: 3.0 }).to_polygon();
+        let p = geo::Polygon::new(outer.exterior().clone(), vec![hole.exterior().clone()]);
+        let bp = BandedPolygon::new(&MultiPolygon(vec![p]));
+        assert!(bp.contains(0.5, 0.5) && !bp.contains(2.0, 2.0) && !bp.contains(5.0, 2.0));
+    }
 }

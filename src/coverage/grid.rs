@@ -178,21 +178,20 @@ impl CellGrid {
         cells.retain(|c| c.resolution() == resolution);
         cells.sort_unstable();
         cells.dedup();
-        let centres: Vec<LonLat> = cells
-            .iter()
-            .map(|&c| {
+        let (centres, areas_km2): (Vec<LonLat>, Vec<f64>) = super::par_chunks(cells.len(), |r| {
+            r.map(|i| {
+                let c = cells[i];
                 let ll = LatLng::from(c);
-                LonLat {
+                let p = LonLat {
                     lon: ll.lng(),
                     lat: ll.lat(),
-                }
+                };
+                (p, c.area_km2() * ellipsoid_area_factor(p.lat))
             })
-            .collect();
-        let areas_km2 = cells
-            .iter()
-            .zip(&centres)
-            .map(|(c, p)| c.area_km2() * ellipsoid_area_factor(p.lat))
-            .collect();
+            .collect()
+        })
+        .into_iter()
+        .unzip();
         let position = cells
             .iter()
             .enumerate()
@@ -260,9 +259,18 @@ impl CellGrid {
         let q = unit_vector(p);
         let angle = radius_m / (EARTH_MEAN_RADIUS_M * (1.0 - SPHERE_ELLIPSOID_MAX_RATIO_ERROR));
         let chord = angle_to_chord(angle) + 1e-12;
+        // Centres whose spherical distance is short enough to be within the radius on the
+        // ellipsoid whatever the direction (the sphere/ellipsoid ratio bound of `geodesy`)
+        // need no further test.
+        let sure_angle =
+            radius_m / (EARTH_MEAN_RADIUS_M * (1.0 + SPHERE_ELLIPSOID_MAX_RATIO_ERROR));
+        let sure = angle_to_chord(sure_angle) - 1e-12;
+        let sure2 = sure * sure;
         for n in self.tree.locate_within_distance(q, chord * chord) {
             let i = n.data;
-            if within_radius(p, self.centres[i as usize], radius_m) {
+            let v = n.geom();
+            let c2 = (v[0] - q[0]).powi(2) + (v[1] - q[1]).powi(2) + (v[2] - q[2]).powi(2);
+            if c2 <= sure2 || within_radius(p, self.centres[i as usize], radius_m) {
                 out.push(i);
             }
         }

@@ -10,7 +10,10 @@
 //! `(1 − (1 − 1/k)^k) ≥ 1 − 1/e ≈ 63.2 %` of the optimum added weight (G. L. Nemhauser,
 //! L. A. Wolsey, M. L. Fisher, "An analysis of approximations for maximizing submodular set
 //! functions — I", Mathematical Programming 14, 265–294, 1978). In practice it is usually
-//! optimal or within a fraction of a percent (see `scripts/bench-coverage-spopt.sh`).
+//! optimal or within a fraction of a percent: against the exact optimum of PySAL spopt's
+//! MCLP (CBC) on Changsha districts at resolution 8 (e-bike 5 min, k = 5 and 10, up to 634
+//! demand cells and 803 candidates) the greedy reached ≥ 99.99 % of the optimum added area,
+//! 400–6 400 times faster (`scripts/bench-coverage-spopt.sh`).
 //!
 //! # Lazy evaluation
 //! Submodularity means a site's gain can only shrink as others are chosen, so stale gains

@@ -105,6 +105,33 @@ pub enum CoverageError {
     Internal(String),
 }
 
+/// Runs `f` over `0..n` in contiguous chunks on all cores, concatenating the results in order.
+pub(crate) fn par_chunks<T: Send>(
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>) -> Vec<T> + Sync,
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .min(16);
+    if threads <= 1 || n < 2048 {
+        return f(0..n);
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let f = &f;
+                s.spawn(move || f(t * chunk..((t + 1) * chunk).min(n)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker thread panicked"))
+            .collect()
+    })
+}
+
 /// Parses an H3 resolution (0..=15).
 ///
 /// # Errors
