@@ -1534,3 +1534,125 @@ fn arbitrary_submissions_never_5xx() {
         )
         .unwrap();
 }
+
+async fn put_point(app: &App, id: &str, body: Value, tok: &str) -> Resp {
+    send(
+        app,
+        Request::put(format!("/api/v1/admin/points/{id}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// Regression: an officer of 430102 could create points in 岳麓区 (112.88, 28.22 lies in
+/// 430104, shapely) by claiming `"adcode": "430102"`, and in Beijing (116.4, 39.9; outside
+/// every shipped district); the district is now derived from the location.
+#[tokio::test]
+async fn admin_points_district_is_derived_from_the_location() {
+    let app = app();
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let admin = token(&app, OfficerRole::Admin, &[]);
+    let body = |loc: [f64; 2], adcode: Option<&str>| {
+        let mut v = json!({"kind": "collection_point", "name": "x", "location": loc});
+        if let Some(a) = adcode {
+            v["adcode"] = json!(a);
+        }
+        v
+    };
+    // the tester's input: adcode disagrees with the location → 400 naming adcode
+    let r = put_point(&app, "yl", body([112.88, 28.22], Some("430102")), &officer).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("adcode"), "{}", r.text());
+    // without adcode: derived 430104, not the officer's → 403
+    let r = put_point(&app, "yl", body([112.88, 28.22], None), &officer).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    // Beijing: outside every district → 400 naming location, for admins as well
+    for tok in [&officer, &admin] {
+        let r = put_point(&app, "bj", body([116.4, 39.9], Some("430102")), tok).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+        assert_eq!(r.json()["param"], "location", "{}", r.text());
+    }
+    assert!(app.state.index().get("yl").is_none() && app.state.index().get("bj").is_none());
+    assert!(app.store.service_point("bj").unwrap().is_none());
+    // a matching adcode is fine; admin may place in 430104 and gets the derived adcode
+    let r = put_point(&app, "ok", body(P, Some("430102")), &officer).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = put_point(&app, "yl", body([112.88, 28.22], None), &admin).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["adcode"], "430104");
+    // moving the officer's own point cp1 (430102) to T (430103) → 403, point unchanged
+    let r = put_point(
+        &app,
+        "cp1",
+        json!({"kind": "collection_point", "name": "搬走", "location": T}),
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(app.state.index().get("cp1").unwrap().location.lon, 113.035);
+    // a stored point at T whose recorded adcode wrongly says 430102 may not be deleted
+    // or edited by the 430102 officer
+    let mut wrong = ServicePoint::new(
+        "mis",
+        ServiceKind::Station,
+        "错码驿站",
+        LonLat::new(T[0], T[1]).unwrap(),
+    );
+    wrong.adcode = Some("430102".into());
+    app.state.update_index(|ix| ix.upsert(wrong.clone()));
+    let r = send(
+        &app,
+        Request::delete("/api/v1/admin/points/mis")
+            .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = put_point(
+        &app,
+        "mis",
+        json!({"kind": "station", "name": "搬来", "location": P}),
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert!(app.state.index().get("mis").is_some());
+}
+
+/// Regression: a 100,000-character name and a 5,000-rule `opening_hours` were accepted.
+#[tokio::test]
+async fn admin_points_text_fields_are_capped() {
+    let app = app();
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let rules = vec!["Mo 08:00-09:00"; 5000].join("; ");
+    let cases = [
+        ("name", "名".repeat(100_000), 200),
+        ("address", "路".repeat(501), 500),
+        ("opening_hours", rules, 500),
+        ("operator", "工".repeat(201), 200),
+        ("phone", "1".repeat(51), 50),
+    ];
+    for (field, value, limit) in cases {
+        let mut b = json!({"kind": "station", "name": "驿站", "location": P});
+        b[field] = json!(value);
+        let r = put_point(&app, field, b, &officer).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{field}: {}", r.text());
+        assert_eq!(r.json()["param"], field, "{}", r.text());
+        assert!(app.state.index().get(field).is_none());
+        // exactly at the limit is accepted (opening_hours: a valid rule padded with spaces
+        // is not a valid rule, so check a short one instead)
+        let ok = if field == "opening_hours" {
+            "Mo-Su 08:00-20:00".to_string()
+        } else {
+            "1".repeat(limit)
+        };
+        let mut b = json!({"kind": "station", "name": "驿站", "location": P});
+        b[field] = json!(ok);
+        let r = put_point(&app, field, b, &officer).await;
+        assert!(r.status.is_success(), "{field}: {}", r.text());
+    }
+}

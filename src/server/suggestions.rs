@@ -1341,6 +1341,76 @@ async fn audit(
     ))
 }
 
+/// Longest accepted text fields of a service point edited through the admin API, in
+/// characters (Unicode scalar values): `(field, limit)`.
+pub const POINT_TEXT_LIMITS: [(&str, usize); 5] = [
+    ("name", 200),
+    ("address", 500),
+    ("opening_hours", 500),
+    ("operator", 200),
+    ("phone", 50),
+];
+
+/// Rejects over-long text fields of an edited point's JSON body (400 naming the field),
+/// before the body is parsed (so a huge `opening_hours` is never parsed).
+fn check_point_text_lengths(v: &serde_json::Value) -> Result<(), AppError> {
+    for (field, limit) in POINT_TEXT_LIMITS {
+        let n = v
+            .get(field)
+            .and_then(serde_json::Value::as_str)
+            .map_or(0, |t| t.chars().count());
+        if n > limit {
+            return Err(AppError::bad_param(
+                field,
+                format!("`{field}` has {n} characters; at most {limit} are accepted"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The county-level district an edited point lies in, derived from its location (a point
+/// on a border counts as inside, as for suggestions).
+///
+/// # Errors
+/// 400 naming `location` when the location is outside every shipped district (no office
+/// is responsible for it, for officers and admins alike); 400 naming `adcode` when the body
+/// gives an adcode that differs from the derived one.
+fn point_district(state: &AppState, p: &ServicePoint) -> Result<String, AppError> {
+    let Some(d) = state.districts.county_at(p.location) else {
+        return Err(AppError::bad_param(
+            "location",
+            format!(
+                "location [{}, {}] is outside every served district",
+                p.location.lon, p.location.lat
+            ),
+        ));
+    };
+    if let Some(given) = &p.adcode {
+        if *given != d.adcode {
+            return Err(AppError::bad_param(
+                "adcode",
+                format!(
+                    "adcode `{given}` does not match the location, which lies in {} `{}`",
+                    d.name, d.adcode
+                ),
+            ));
+        }
+    }
+    Ok(d.adcode.clone())
+}
+
+/// Whether officer `o` may change or delete the stored point `old`: the district its
+/// location lies in must be one of theirs, and so must its recorded adcode if it has one
+/// (imported records may carry an adcode that disagrees with the location). Admins may.
+fn may_edit_stored(state: &AppState, o: &crate::suggestions::Officer, old: &ServicePoint) -> bool {
+    let derived = state
+        .districts
+        .county_at(old.location)
+        .map(|d| d.adcode.as_str());
+    o.handles(derived) && old.adcode.as_deref().is_none_or(|a| o.handles(Some(a)))
+}
+
 /// Serialises service-point edits so that the database and the live index apply them in
 /// the same order.
 static POINT_EDITS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -1376,6 +1446,7 @@ async fn put_point(
             }
         }
     }
+    check_point_text_lengths(&v)?;
     let mut p: ServicePoint = serde_json::from_value(v).map_err(|e| {
         let text = e.to_string();
         let param = text.split('`').nth(1).map(str::to_string);
@@ -1385,21 +1456,16 @@ async fn put_point(
             valid: None,
         }
     })?;
-    if p.adcode.is_none() {
-        p.adcode = state
-            .districts
-            .county_at(p.location)
-            .map(|d| d.adcode.clone());
-    }
     p.validate()
         .map_err(|e| AppError::bad_param("point", e.to_string()))?;
+    p.adcode = Some(point_district(&state, &p)?);
     p.updated_at = Some(Utc::now());
     let _edit = POINT_EDITS.lock().await;
     let old = state.index().get(&id).cloned();
     if !o.handles(p.adcode.as_deref())
         || old
             .as_ref()
-            .is_some_and(|old| !o.handles(old.adcode.as_deref()))
+            .is_some_and(|old| !may_edit_stored(&state, &o, old))
     {
         return Err(AppError::Forbidden(
             "the point is outside your districts".into(),
@@ -1444,7 +1510,7 @@ async fn delete_point(
     let Some(old) = old else {
         return Err(AppError::NotFound(format!("no service point `{id}`")));
     };
-    if !o.handles(old.adcode.as_deref()) {
+    if !may_edit_stored(&state, &o, &old) {
         return Err(AppError::Forbidden(
             "the point is outside your districts".into(),
         ));
