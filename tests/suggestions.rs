@@ -1656,3 +1656,79 @@ async fn admin_points_text_fields_are_capped() {
         assert!(r.status.is_success(), "{field}: {}", r.text());
     }
 }
+
+/// Regression: a repeated multipart `category` silently took the last value, a second
+/// `photo` was accepted and unknown fields were ignored; JSON bodies ignored unknown fields.
+#[tokio::test]
+async fn repeated_and_unknown_submission_fields_are_rejected() {
+    let app = app();
+    let loc = format!("{},{}", P[0], P[1]);
+    let jpg = jpeg_with_exif();
+    let base: Vec<(&str, &[u8])> = vec![
+        ("location", loc.as_bytes()),
+        ("category", b"parking"),
+        ("description", "没地方停车".as_bytes()),
+    ];
+    let with = |extra: &[(&'static str, &'static [u8])]| {
+        let mut f = base.clone();
+        f.extend_from_slice(extra);
+        f
+    };
+    let cases: Vec<(Vec<(&str, &[u8])>, &str)> = vec![
+        (with(&[("category", b"rest")]), "category"),
+        (with(&[("location", b"113.0,28.2")]), "location"),
+        (with(&[("colour", b"red")]), "colour"),
+    ];
+    for (fields, param) in cases {
+        let r = send(&app, multipart(&fields, Some(&jpg))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{param}: {}", r.text());
+        assert_eq!(r.json()["param"], param, "{}", r.text());
+    }
+    // a second photo part
+    let mut fields = base.clone();
+    fields.push(("photo", &jpg));
+    let r = send(&app, multipart(&fields, Some(&jpg))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "photo", "{}", r.text());
+    // form-urlencoded: repeated field
+    let r = send(
+        &app,
+        from_ip(
+            Request::post("/api/v1/suggestions")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(
+                    "lon=113.03&lat=28.2&category=parking&category=rest&description=x",
+                ))
+                .unwrap(),
+            "10.0.0.1",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "category", "{}", r.text());
+    // JSON: unknown field
+    let r = submit(
+        &app,
+        json!({"location": P, "category": "parking", "description": "x", "photo_url": "http://x"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "photo_url", "{}", r.text());
+    assert_eq!(count(&app).await, 0);
+    // the valid multipart submission is still accepted
+    let r = send(&app, multipart(&base, Some(&jpg))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(r.json()["category"], "parking");
+    // status body: unknown field
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let r = post_json(
+        &app,
+        &format!("/api/v1/suggestions/{id}/status"),
+        json!({"status": "accepted", "note": "已受理", "assignee": "张三"}),
+        Some(&officer),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "assignee", "{}", r.text());
+}

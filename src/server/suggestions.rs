@@ -275,7 +275,9 @@ pub(crate) fn add_retry_after(state: &AppState, mut resp: Response) -> Response 
 // ------------------------------------------------------------------ submission
 
 /// JSON body of a submission. Give the position as `location: [lon, lat]` or as `lon`/`lat`.
+/// Unknown fields are rejected (400 naming the field), as in the coverage API.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitBody {
     /// `[lon, lat]` in `crs`, or the text `"lon,lat"` as Amap's coordinate picker copies it.
     #[schema(value_type = Option<Vec<f64>>)]
@@ -602,6 +604,12 @@ async fn read_multipart(mut mp: Multipart) -> Result<SubmitInput, AppError> {
     while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "photo" {
+            if input.photo.is_some() {
+                return Err(AppError::bad_param(
+                    "photo",
+                    "only one `photo` may be attached",
+                ));
+            }
             let mut buf: Vec<u8> = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                 if buf.len() + chunk.len() > photo::MAX_PHOTO_BYTES {
@@ -622,7 +630,51 @@ async fn read_multipart(mut mp: Multipart) -> Result<SubmitInput, AppError> {
     Ok(input)
 }
 
+/// The text fields of a form or multipart submission (the [`SubmitBody`] fields).
+const TEXT_FIELDS: [&str; 9] = [
+    "location",
+    "lon",
+    "lat",
+    "crs",
+    "category",
+    "description",
+    "contact",
+    "role",
+    "campaign_id",
+];
+
+/// Sets one text field of a form or multipart submission.
+///
+/// # Errors
+/// 400 naming the field when it is not a submission field or was already given (a repeated
+/// field is ambiguous: neither value silently wins).
 fn set_text_field(b: &mut SubmitBody, name: &str, text: String) -> Result<(), AppError> {
+    let given = match name {
+        "location" => b.location.is_some(),
+        "lon" => b.lon.is_some(),
+        "lat" => b.lat.is_some(),
+        "crs" => b.crs.is_some(),
+        "category" => b.category.is_some(),
+        "description" => b.description.is_some(),
+        "contact" => b.contact.is_some(),
+        "role" => b.role.is_some(),
+        "campaign_id" => b.campaign_id.is_some(),
+        _ => {
+            return Err(AppError::bad_param(
+                name,
+                format!(
+                    "unknown field `{name}`; accepted: {}, photo (multipart only)",
+                    TEXT_FIELDS.join(", ")
+                ),
+            ))
+        }
+    };
+    if given {
+        return Err(AppError::bad_param(
+            name,
+            format!("field `{name}` is given more than once"),
+        ));
+    }
     match name {
         "location" => b.location = Some(LocationInput::Text(text)),
         "lon" => b.lon = Some(parse_f64("lon", &text)?),
@@ -632,8 +684,7 @@ fn set_text_field(b: &mut SubmitBody, name: &str, text: String) -> Result<(), Ap
         "description" => b.description = Some(text),
         "contact" => b.contact = Some(text),
         "role" => b.role = Some(text),
-        "campaign_id" => b.campaign_id = Some(text),
-        _ => {}
+        _ => b.campaign_id = Some(text),
     }
     Ok(())
 }
@@ -1077,8 +1128,9 @@ async fn support(
 
 // ------------------------------------------------------------------ officers
 
-/// An officer's status change.
+/// An officer's status change (unknown fields are rejected).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// New status (the same status posts a reply without a change).
     pub status: String,
@@ -1122,8 +1174,9 @@ async fn change_status(
     Ok(Json(SuggestionView::new(&s, Audience::Officer)))
 }
 
-/// The reporter's reopen request.
+/// The reporter's reopen request (unknown fields are rejected).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReopenBody {
     /// Why it is not done (public; 1–2,000 characters).
     pub note: String,
