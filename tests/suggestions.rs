@@ -1674,7 +1674,8 @@ async fn repeated_and_unknown_submission_fields_are_rejected() {
         f.extend_from_slice(extra);
         f
     };
-    let cases: Vec<(Vec<(&str, &[u8])>, &str)> = vec![
+    type Fields<'a> = Vec<(&'a str, &'a [u8])>;
+    let cases: Vec<(Fields, &str)> = vec![
         (with(&[("category", b"rest")]), "category"),
         (with(&[("location", b"113.0,28.2")]), "location"),
         (with(&[("colour", b"red")]), "colour"),
