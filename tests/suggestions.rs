@@ -1733,3 +1733,49 @@ async fn repeated_and_unknown_submission_fields_are_rejected() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
     assert_eq!(r.json()["param"], "assignee", "{}", r.text());
 }
+
+/// A PNG declaring `w` × `h` pixels in IHDR (signature, IHDR, IDAT, IEND; CRC-32 per PNG
+/// spec §5.5 computed bitwise here). Only the header matters to the size check.
+fn png_sized(w: u32, h: u32) -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    let chunk = |v: &mut Vec<u8>, kind: &[u8; 4], body: &[u8]| {
+        v.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        v.extend_from_slice(kind);
+        v.extend_from_slice(body);
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in kind.iter().chain(body) {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        v.extend_from_slice(&(!crc).to_be_bytes());
+    };
+    let ihdr = [&w.to_be_bytes()[..], &h.to_be_bytes(), &[8, 0, 0, 0, 0]].concat();
+    chunk(&mut v, b"IHDR", &ihdr);
+    chunk(&mut v, b"IDAT", &[0x78, 0x9C, 0x63, 0, 0, 0, 1, 0, 1]);
+    chunk(&mut v, b"IEND", &[]);
+    v
+}
+
+/// Regression: a 20000 × 20000 PNG (a decompression bomb) was accepted as a photo.
+#[tokio::test]
+async fn oversized_photo_dimensions_are_rejected() {
+    let app = app();
+    let loc = format!("{},{}", P[0], P[1]);
+    let fields: Vec<(&str, &[u8])> = vec![
+        ("location", loc.as_bytes()),
+        ("category", b"parking"),
+        ("description", "门口没地方停车".as_bytes()),
+    ];
+    let r = send(&app, multipart(&fields, Some(&png_sized(20_000, 20_000)))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "photo", "{}", r.text());
+    assert_eq!(count(&app).await, 0);
+    let r = send(&app, multipart(&fields, Some(&png_sized(4_000, 3_000)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}

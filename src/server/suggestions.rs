@@ -326,7 +326,9 @@ impl LocationInput {
 }
 
 /// Multipart form of a submission: the [`SubmitBody`] fields as text parts (`location` as
-/// `lon,lat`) plus an optional `photo` file part (JPEG, PNG or WebP, at most 5 MiB).
+/// `lon,lat`) plus an optional `photo` file part (JPEG, PNG or WebP, at most 5 MiB and
+/// 12,000 pixels a side, 40 megapixels in all). Each field at most once; unknown fields are
+/// rejected.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct SubmitForm {
