@@ -1779,3 +1779,39 @@ async fn oversized_photo_dimensions_are_rejected() {
     let r = send(&app, multipart(&fields, Some(&png_sized(4_000, 3_000)))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 }
+
+/// On a border shared by 芙蓉区 430102 and 天心区 430103 (a vertex of both polygons) a point
+/// may name either district, but not a third one.
+#[tokio::test]
+async fn admin_point_on_a_shared_border_may_name_either_district() {
+    use geo::{CoordsIter, Intersects};
+    let d = nuanxin::districts::Districts::embedded();
+    let (a, b) = (d.get("430102").unwrap(), d.get("430103").unwrap());
+    let v = a
+        .geometry
+        .coords_iter()
+        .find(|c| b.geometry.intersects(&geo::Point::from(*c)))
+        .expect("430102 and 430103 share a border vertex");
+    let app = app();
+    let admin = token(&app, OfficerRole::Admin, &[]);
+    for (i, code) in ["430102", "430103"].into_iter().enumerate() {
+        let r = put_point(
+            &app,
+            &format!("b{i}"),
+            json!({"kind": "station", "name": "界上", "location": [v.x, v.y], "adcode": code}),
+            &admin,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{code}: {}", r.text());
+        assert_eq!(r.json()["adcode"], code);
+    }
+    let r = put_point(
+        &app,
+        "b3",
+        json!({"kind": "station", "name": "界上", "location": [v.x, v.y], "adcode": "430104"}),
+        &admin,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "adcode");
+}

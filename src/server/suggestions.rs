@@ -1442,7 +1442,13 @@ fn point_district(state: &AppState, p: &ServicePoint) -> Result<String, AppError
         ));
     };
     if let Some(given) = &p.adcode {
-        if *given != d.adcode {
+        use geo::Intersects;
+        // on a shared border either neighbour is right
+        let on_border_of_given = state.districts.get(given).is_some_and(|g| {
+            g.level == crate::districts::Level::County
+                && g.geometry.intersects(&p.location.to_point())
+        });
+        if *given != d.adcode && !on_border_of_given {
             return Err(AppError::bad_param(
                 "adcode",
                 format!(
@@ -1452,7 +1458,7 @@ fn point_district(state: &AppState, p: &ServicePoint) -> Result<String, AppError
             ));
         }
     }
-    Ok(d.adcode.clone())
+    Ok(p.adcode.clone().unwrap_or_else(|| d.adcode.clone()))
 }
 
 /// Whether officer `o` may change or delete the stored point `old`: the district its
@@ -1471,7 +1477,9 @@ fn may_edit_stored(state: &AppState, o: &crate::suggestions::Officer, old: &Serv
 static POINT_EDITS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// `PUT /api/v1/admin/points/{id}`: creates or replaces a service point; the index is
-/// updated at once.
+/// updated at once. The district (`adcode`) is derived from `location`, which must lie in a
+/// served district; an officer may only place points in, and move points out of, their own
+/// districts. Text limits: see [`POINT_TEXT_LIMITS`].
 #[utoipa::path(put, path = "/api/v1/admin/points/{id}", tag = "officers",
     params(("id" = String, Path, description = "Service point id")),
     request_body(content = Object, description = "A service point (the `ServicePoint` JSON of the points API); `id` may be omitted"),
