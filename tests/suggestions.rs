@@ -60,9 +60,12 @@ fn fixture_points() -> Vec<ServicePoint> {
 }
 
 fn app_with(config: Config) -> App {
+    app_with_points(config, fixture_points())
+}
+
+fn app_with_points(config: Config, pts: Vec<ServicePoint>) -> App {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
-    let pts = fixture_points();
     store.replace_service_points(&pts).unwrap();
     let mut state = AppState::new(config, ServiceIndex::new(pts).unwrap());
     state.store = Some(store.clone());
@@ -1814,4 +1817,85 @@ async fn admin_point_on_a_shared_border_may_name_either_district() {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
     assert_eq!(r.json()["param"], "adcode");
+}
+
+#[tokio::test]
+async fn rejected_submissions_do_not_use_up_the_rate_limit() {
+    // Regression: a resident who got three 400s (swapped coordinates, a category typo, no
+    // description) was then locked out with 429 before filing the corrected suggestion.
+    let mut c = Config::default();
+    c.rate_limit.enabled = true;
+    c.rate_limit.per_minute = 1;
+    c.rate_limit.burst = 2;
+    let app = app_with(c);
+    let req = |body: Value| {
+        from_ip(
+            Request::post("/api/v1/suggestions")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+            "10.9.1.1",
+        )
+    };
+    let bad = [
+        json!({"location": [P[1], P[0]], "category": "rest", "description": "x"}),
+        json!({"location": P, "category": "rset", "description": "x"}),
+        json!({"location": P, "category": "rest"}),
+    ];
+    for b in bad {
+        assert_eq!(send(&app, req(b)).await.status, StatusCode::BAD_REQUEST);
+    }
+    let good = json!({"location": P, "category": "rest", "description": "x"});
+    for _ in 0..2 {
+        assert_eq!(
+            send(&app, req(good.clone())).await.status,
+            StatusCode::CREATED
+        );
+    }
+    assert_eq!(
+        send(&app, req(good)).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(count(&app).await, 2);
+}
+
+#[tokio::test]
+async fn the_responsible_collection_point_is_in_the_suggestions_district() {
+    // Regression: a suggestion in 芙蓉区 was handed to a 天心区 collection point that happened
+    // to be nearer. P is in 430102; the 430103 point is 14.8 m away, the 430102 one 740 m
+    // (geographiclib distances of the fixture above).
+    let ll = |lon, lat| LonLat::new(lon, lat).unwrap();
+    let mut near = ServicePoint::new(
+        "cp-other",
+        ServiceKind::CollectionPoint,
+        "邻区征集点",
+        ll(113.0301, 28.2001),
+    );
+    near.adcode = Some("430103".into());
+    let mut own = ServicePoint::new(
+        "cp-own",
+        ServiceKind::CollectionPoint,
+        "本区征集点",
+        ll(113.035, 28.205),
+    );
+    own.adcode = Some("430102".into());
+    let mut c = Config::default();
+    c.rate_limit.enabled = false;
+    let app = app_with_points(c, vec![near, own]);
+    let r = post_json(
+        &app,
+        "/api/v1/suggestions",
+        json!({"location": P, "category": "rest", "description": "没有歇脚的地方"}),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    let s = if v["suggestion"].is_object() {
+        &v["suggestion"]
+    } else {
+        &v
+    };
+    assert_eq!(s["adcode"], "430102");
+    assert_eq!(s["collection_point"]["id"], "cp-own");
 }

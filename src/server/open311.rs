@@ -23,8 +23,7 @@
 
 use super::error::AppError;
 use super::suggestions::{
-    add_retry_after, blocking, check_rate_limit, read_form, store, submit_input, ClientIp,
-    SubmitBody, SubmitInput,
+    add_retry_after, blocking, read_form, store, submit_input, ClientIp, SubmitBody, SubmitInput,
 };
 use super::AppState;
 use crate::suggestions::{Audience, Category, ListQuery, Status, Suggestion, SuggestionView};
@@ -377,9 +376,6 @@ async fn post_request(
     ClientIp(ip): ClientIp,
     req: Request,
 ) -> R<Response> {
-    if let Err(e) = check_rate_limit(&state, ip) {
-        return Ok(add_retry_after(&state, Open311Error(e).into_response()));
-    }
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -438,14 +434,21 @@ async fn post_request(
         };
         return Err(AppError::bad_param("lat", msg).into());
     }
-    let (s, receipt, _) = submit_input(
+    let submitted = submit_input(
         &state,
         SubmitInput {
             body: b,
             photo: None,
         },
+        ip,
     )
-    .await?;
+    .await;
+    let (s, receipt, _) = match submitted {
+        Err(e @ AppError::TooManyRequests(_)) => {
+            return Ok(add_retry_after(&state, Open311Error(e).into_response()))
+        }
+        other => other?,
+    };
     let loc = format!("/open311/v2/requests/{}.json", s.id);
     let body = vec![CreatedRequest {
         service_request_id: s.id.clone(),

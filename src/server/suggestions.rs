@@ -530,11 +530,16 @@ pub(crate) fn prepare(
         kinds: vec![ServiceKind::CollectionPoint],
         ..Default::default()
     };
-    let collection_point = state
-        .index()
-        .nearest(location, 1, &filter)
+    // The handler responsible is the nearest collection point of the suggestion's own
+    // district (an office does not answer for its neighbour's streets); the nearest one
+    // overall only when the district has none among the 50 nearest.
+    let candidates = state.index().nearest(location, 50, &filter);
+    let same_district = candidates
+        .iter()
+        .position(|h| h.point.adcode.as_deref() == Some(adcode.as_str()));
+    let collection_point = candidates
         .into_iter()
-        .next()
+        .nth(same_district.unwrap_or(0))
         .map(|h| CollectionPointRef {
             id: h.point.id.clone(),
             name: h.point.name.clone(),
@@ -556,16 +561,21 @@ pub(crate) fn prepare(
     })
 }
 
-/// Stores a validated submission; returns the stored record, the receipt token and the
-/// number of similar open suggestions nearby.
+/// Validates and stores a submission from client `ip`; returns the stored record, the receipt
+/// token and the number of similar open suggestions nearby.
+///
+/// The rate limit is charged only once the submission is valid, so a resident correcting a
+/// typo is not locked out by their own rejected attempts (429 only for would-be-stored ones).
 pub(crate) async fn submit_input(
     state: &AppState,
     input: SubmitInput,
+    ip: Option<IpAddr>,
 ) -> Result<(Suggestion, String, usize), AppError> {
     let st = store(state)?;
     let state = state.clone();
     blocking(move || {
         let n = prepare(&state, &st, input, Utc::now())?;
+        check_rate_limit(&state, ip)?;
         let (loc, cat) = (n.location, n.category);
         let (s, receipt) = st.insert_suggestion(n)?;
         let similar = st
@@ -705,9 +715,6 @@ async fn submit(
     ClientIp(ip): ClientIp,
     req: Request,
 ) -> Result<Response, AppError> {
-    if let Err(e) = check_rate_limit(&state, ip) {
-        return Ok(add_retry_after(&state, e.into_response()));
-    }
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -734,7 +741,12 @@ async fn submit(
         let ApiJson(body) = ApiJson::<SubmitBody>::from_request(req, &state).await?;
         SubmitInput { body, photo: None }
     };
-    let (s, receipt, similar) = submit_input(&state, input).await?;
+    let (s, receipt, similar) = match submit_input(&state, input, ip).await {
+        Err(e @ AppError::TooManyRequests(_)) => {
+            return Ok(add_retry_after(&state, e.into_response()))
+        }
+        other => other?,
+    };
     let location = format!("/api/v1/suggestions/{}", s.id);
     let body = SubmitResponse {
         suggestion: SuggestionView::new(&s, Audience::Public),
