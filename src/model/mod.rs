@@ -12,4 +12,5 @@ mod vocab;
 pub use coord::{Bbox, BboxError, CoordError, LonLat};
 pub use hours::{china_local_now, OpeningHours, OpeningHoursError};
 pub use service_point::{ServicePoint, ServicePointError};
+pub(crate) use vocab::vocabulary;
 pub use vocab::{AccessMethod, Amenity, AmenitySet, ServiceKind, UnknownCode};

@@ -1,8 +1,6 @@
 //! Closed vocabularies: service kinds, amenities and access methods.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// A code that is not one of a vocabulary's names. `valid` lists the accepted codes, so
 /// an error message can tell the user what to type instead.
@@ -17,11 +15,14 @@ pub struct UnknownCode {
     pub valid: Vec<&'static str>,
 }
 
-/// Defines a closed vocabulary enum with its code, Chinese and English labels.
+/// Defines a closed vocabulary enum with its code, Chinese and English labels: `ALL`,
+/// `as_str`, `label_zh`, `label_en`, `codes`, `FromStr` (code, ASCII case-insensitive, or
+/// Chinese label; error [`UnknownCode`] listing the valid codes) and `Display`.
+/// Used for every closed list of the domain (here and in `suggestions`).
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vmeta])* $variant,)+ }
 
@@ -38,21 +39,22 @@ macro_rules! vocabulary {
             pub fn codes() -> Vec<&'static str> { Self::ALL.iter().map(|v| v.as_str()).collect() }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownCode;
-            /// Parses the code; also accepts the Chinese label.
-            fn from_str(s: &str) -> Result<Self, UnknownCode> {
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::model::UnknownCode;
+            /// Parses the code (ASCII case-insensitive); also accepts the Chinese label.
+            fn from_str(s: &str) -> Result<Self, $crate::model::UnknownCode> {
                 let t = s.trim();
                 $(if t.eq_ignore_ascii_case($code) || t == $zh { return Ok($name::$variant); })+
-                Err(UnknownCode { what: $what, given: s.to_string(), valid: Self::codes() })
+                Err($crate::model::UnknownCode { what: $what, given: s.to_string(), valid: Self::codes() })
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result { f.write_str(self.as_str()) }
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary!(
     /// The four kinds of service point the index holds (docs/GLOSSARY.md, "Service points").

@@ -34,46 +34,8 @@ use crate::crs::Crs;
 use crate::model::{LonLat, UnknownCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-/// Defines a closed vocabulary enum with its code, Chinese and English labels (the same
-/// shape as the vocabularies of [`crate::model`]).
-macro_rules! vocab {
-    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant,)+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-            /// The code used in APIs, files and the database.
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $code,)+ } }
-            /// Simplified Chinese label for the user interface.
-            pub fn label_zh(self) -> &'static str { match self { $($name::$variant => $zh,)+ } }
-            /// English label for the user interface.
-            pub fn label_en(self) -> &'static str { match self { $($name::$variant => $en,)+ } }
-            /// Every code, in declaration order.
-            pub fn codes() -> Vec<&'static str> { Self::ALL.iter().map(|v| v.as_str()).collect() }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownCode;
-            /// Parses the code (ASCII case-insensitive); also accepts the Chinese label.
-            fn from_str(s: &str) -> Result<Self, UnknownCode> {
-                let t = s.trim();
-                $(if t.eq_ignore_ascii_case($code) || t == $zh { return Ok($name::$variant); })+
-                Err(UnknownCode { what: $what, given: s.to_string(), valid: Self::codes() })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-    };
-}
+use crate::model::vocabulary as vocab;
 
 vocab!(
     /// What a suggestion is about (GLOSSARY.md, "Suggestions").
