@@ -3,7 +3,7 @@
 use super::CoverageError;
 use crate::districts::{District, Districts, Level};
 use crate::model::Bbox;
-use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Rect};
+use geo::{BoundingRect, Coord, Intersects, LineString, MultiPolygon, Polygon, Rect, Validation};
 
 /// What area to analyse.
 #[derive(Debug, Clone)]
@@ -114,10 +114,36 @@ pub struct ResolvedArea {
     pub breakdown: Breakdown,
 }
 
-/// The polygon(s) of a bbox: one rectangle, or two when it crosses the antimeridian.
+/// Most vertices a posted area geometry may have (all rings of all parts together): the
+/// validity check is quadratic in the vertices of a ring, and tiling time grows with them.
+pub const MAX_AREA_VERTICES: usize = 20_000;
+/// Widest bbox accepted, degrees of longitude.
+pub const MAX_BBOX_SPAN_DEG: f64 = 180.0;
+/// Largest |latitude| of a bbox, degrees: the H3 tiler treats rings as planar in degrees,
+/// which breaks down at the poles (and the service is for China).
+pub const MAX_BBOX_ABS_LAT_DEG: f64 = 85.0;
+
+/// The polygon(s) of a bbox: one rectangle, or two when it crosses the antimeridian. The
+/// east–west edges are densified to steps of at most 1° so that their geodesics follow the
+/// parallels closely (the boundary area is computed along geodesics).
 pub fn bbox_polygons(b: &Bbox) -> MultiPolygon<f64> {
     let rect = |w: f64, e: f64| {
-        Rect::new(Coord { x: w, y: b.south }, Coord { x: e, y: b.north }).to_polygon()
+        let steps = ((e - w).abs().ceil() as usize).max(1);
+        let mut ring: Vec<Coord<f64>> = Vec::with_capacity(2 * steps + 3);
+        for i in 0..=steps {
+            ring.push(Coord {
+                x: w + (e - w) * i as f64 / steps as f64,
+                y: b.south,
+            });
+        }
+        for i in 0..=steps {
+            ring.push(Coord {
+                x: e - (e - w) * i as f64 / steps as f64,
+                y: b.north,
+            });
+        }
+        ring.push(ring[0]);
+        Polygon::new(LineString(ring), vec![])
     };
     if b.west <= b.east {
         MultiPolygon(vec![rect(b.west, b.east)])
@@ -126,9 +152,57 @@ pub fn bbox_polygons(b: &Bbox) -> MultiPolygon<f64> {
     }
 }
 
-/// Checks that every vertex is a valid WGS-84 position (longitudes up to ±540° are allowed
-/// for rings drawn across the antimeridian).
+/// Checks that a bbox is usable as an area: at most [`MAX_BBOX_SPAN_DEG`] wide and within
+/// ±[`MAX_BBOX_ABS_LAT_DEG`], with positive height.
+fn check_bbox(b: &Bbox) -> Result<(), CoverageError> {
+    let span = if b.west <= b.east {
+        b.east - b.west
+    } else {
+        b.east + 360.0 - b.west
+    };
+    if span > MAX_BBOX_SPAN_DEG {
+        return Err(CoverageError::InvalidBbox(format!(
+            "the bbox spans {span}° of longitude, more than {MAX_BBOX_SPAN_DEG}°; split it or use a smaller area"
+        )));
+    }
+    if b.south.abs() > MAX_BBOX_ABS_LAT_DEG || b.north.abs() > MAX_BBOX_ABS_LAT_DEG {
+        return Err(CoverageError::InvalidBbox(format!(
+            "the bbox reaches latitude {}°; areas must lie within ±{MAX_BBOX_ABS_LAT_DEG}°",
+            if b.south.abs() > b.north.abs() {
+                b.south
+            } else {
+                b.north
+            }
+        )));
+    }
+    if b.north <= b.south || span <= 0.0 {
+        return Err(CoverageError::InvalidBbox(
+            "the bbox has no area (south ≥ north or west = east)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that every vertex is a valid WGS-84 position with longitude in [−180°, 180°]
+/// (polygons crossing the antimeridian must be cut at ±180° as RFC 7946 §3.1.9 says, or
+/// drawn with an edge spanning more than 180°, which h3o repairs), that there are at most
+/// [`MAX_AREA_VERTICES`] vertices, and that the geometry is valid in the OGC simple-features
+/// sense (geo's [`Validation`]: closed rings of ≥ 4 positions, no self-intersection, holes
+/// inside their shell, parts not overlapping).
 fn check_coords(g: &MultiPolygon<f64>) -> Result<(), CoverageError> {
+    if g.0.is_empty() {
+        return Err(CoverageError::InvalidGeometry("no polygon".into()));
+    }
+    let vertices: usize =
+        g.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .map(|r| r.0.len())
+            .sum();
+    if vertices > MAX_AREA_VERTICES {
+        return Err(CoverageError::InvalidGeometry(format!(
+            "{vertices} vertices, more than the limit of {MAX_AREA_VERTICES}; simplify the geometry"
+        )));
+    }
     for (pi, p) in g.0.iter().enumerate() {
         for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
             if ring.0.len() < 4 {
@@ -137,17 +211,19 @@ fn check_coords(g: &MultiPolygon<f64>) -> Result<(), CoverageError> {
                 )));
             }
             for c in &ring.0 {
-                if !c.x.is_finite() || !c.y.is_finite() || c.y.abs() > 90.0 || c.x.abs() > 540.0 {
+                if !c.x.is_finite() || !c.y.is_finite() || c.y.abs() > 90.0 || c.x.abs() > 180.0 {
                     return Err(CoverageError::InvalidGeometry(format!(
-                        "polygon {pi}: position [{}, {}] is not a valid [lon, lat]",
+                        "polygon {pi}: position [{}, {}] is not a valid [lon, lat] (longitude must be in −180..=180; cut rings crossing the antimeridian at ±180° as RFC 7946 §3.1.9 recommends)",
                         c.x, c.y
                     )));
                 }
             }
         }
     }
-    if g.0.is_empty() {
-        return Err(CoverageError::InvalidGeometry("no polygon".into()));
+    if let Err(e) = g.check_validation() {
+        return Err(CoverageError::InvalidGeometry(format!(
+            "the geometry is not valid: {e}"
+        )));
     }
     Ok(())
 }
@@ -172,7 +248,10 @@ impl AreaSpec {
     /// Resolves the area against the shipped `districts`.
     ///
     /// # Errors
-    /// [`CoverageError::UnknownAdcode`], [`CoverageError::InvalidGeometry`].
+    /// [`CoverageError::UnknownAdcode`], [`CoverageError::InvalidGeometry`] (see
+    /// `check_coords`: longitudes in −180..=180, at most [`MAX_AREA_VERTICES`], OGC-valid),
+    /// [`CoverageError::InvalidBbox`] (wider than [`MAX_BBOX_SPAN_DEG`] or beyond
+    /// ±[`MAX_BBOX_ABS_LAT_DEG`]).
     pub fn resolve(&self, districts: &'static Districts) -> Result<ResolvedArea, CoverageError> {
         match self {
             AreaSpec::Adcode(code) => {
@@ -204,6 +283,7 @@ impl AreaSpec {
                 })
             }
             AreaSpec::Bbox(b) => {
+                check_bbox(b)?;
                 let g = bbox_polygons(b);
                 Ok(ResolvedArea {
                     kind: "bbox",

@@ -73,6 +73,9 @@ pub enum CoverageError {
     /// The posted geometry is not a usable polygon.
     #[error("invalid area geometry: {0}")]
     InvalidGeometry(String),
+    /// The bbox is not usable as an area (too wide, reaching the poles, empty).
+    #[error("invalid area bbox: {0}")]
+    InvalidBbox(String),
     /// The radius is not a positive finite number of metres.
     #[error("radius {0} m is not a positive finite number (minutes must be > 0)")]
     BadRadius(f64),
@@ -100,6 +103,9 @@ pub enum CoverageError {
     /// A demand point is unusable.
     #[error("bad demand: {0}")]
     BadDemand(String),
+    /// The caller abandoned the analysis (its cancellation flag was set).
+    #[error("the analysis was cancelled")]
+    Cancelled,
     /// A bug (e.g. dissolving produced an error).
     #[error("internal error: {0}")]
     Internal(String),
