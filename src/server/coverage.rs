@@ -600,6 +600,15 @@ mod tests {
     }
 
     #[test]
+    fn dropping_the_guard_sets_the_cancellation_flag() {
+        let flag = Arc::new(AtomicBool::new(false));
+        let guard = CancelOnDrop(Arc::clone(&flag));
+        assert!(!flag.load(Ordering::Relaxed));
+        drop(guard);
+        assert!(flag.load(Ordering::Relaxed));
+    }
+
+    #[test]
     fn openapi_lists_both_paths() {
         let doc = openapi();
         assert!(doc.paths.paths.contains_key("/api/v1/service-areas"));
