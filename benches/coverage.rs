@@ -137,6 +137,7 @@ fn bench(c: &mut Criterion) {
         RADIUS_M,
         &covered,
         grid.areas_km2(),
+        None,
         &NoProgress,
     );
     g.bench_function("greedy_lazy_k10", |b| {

@@ -642,3 +642,225 @@ fn cli_prints_a_table_and_writes_gaps() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("999999"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Regressions: hostile or invalid areas, cancellation, response caps
+
+#[tokio::test]
+async fn api_rejects_longitudes_beyond_180_instead_of_running_forever() {
+    // Tester's input: this box ran until the 30 s timeout (h3o loops on lon > 180); the same
+    // box cut at the antimeridian must be given with −179.5.
+    let (st, _, v) = call(
+        app(vec![]),
+        post(
+            json!({"area": {"geometry": {"type": "Polygon", "coordinates":
+            [[[179.5, -17], [180.5, -17], [180.5, -16], [179.5, -16], [179.5, -17]]]}},
+            "resolution": 5, "gaps": false}),
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["param"], "area.geometry", "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("180.5"), "{v}");
+}
+
+#[tokio::test]
+async fn api_rejects_too_many_vertices() {
+    // A 50 000-vertex zigzag (tester's input shape): over the 20 000-vertex limit.
+    let n = 50_000;
+    let mut ring: Vec<[f64; 2]> = (0..n)
+        .map(|i| {
+            let x = 112.0 + i as f64 / n as f64;
+            [x, if i % 2 == 0 { 28.0 } else { 28.01 }]
+        })
+        .collect();
+    ring.push([113.0, 29.0]);
+    ring.push([112.0, 29.0]);
+    ring.push(ring[0]);
+    let (st, _, v) = call(
+        app(vec![]),
+        post(
+            json!({"area": {"geometry": {"type": "Polygon", "coordinates": [ring]}},
+            "gaps": false}),
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["param"], "area.geometry", "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("20000"), "{v}");
+}
+
+#[test]
+fn a_set_cancellation_flag_stops_the_analysis() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let idx = index(vec![station("s", ServiceKind::Station, ll(112.97, 28.20))]);
+    let mut o = CoverageOptions::new(5000.0);
+    o.cancel = Some(Arc::new(AtomicBool::new(true)));
+    let r = analyze(
+        &idx,
+        Districts::embedded(),
+        &bbox(112.8, 28.05, 113.15, 28.35),
+        &o,
+        &NoProgress,
+    );
+    assert!(
+        matches!(r, Err(nuanxin::coverage::CoverageError::Cancelled)),
+        "{r:?}"
+    );
+    // Unset: the same analysis runs.
+    o.cancel = Some(Arc::new(AtomicBool::new(false)));
+    assert!(analyze(
+        &idx,
+        Districts::embedded(),
+        &bbox(112.8, 28.05, 113.15, 28.35),
+        &o,
+        &NoProgress
+    )
+    .is_ok());
+}
+
+#[tokio::test]
+async fn api_rejects_invalid_geometries_and_unusable_bboxes() {
+    let poly = |rings: Value| json!({"area": {"geometry": {"type": "Polygon", "coordinates": rings}}, "gaps": false});
+    let cases = [
+        // Whole world and nearly whole world: 200 with 0 cells before.
+        (
+            json!({"area": {"bbox": [-180, -90, 180, 90]}}),
+            "area.bbox",
+            "spans",
+        ),
+        (
+            json!({"area": {"bbox": [-179.9, -89, 179.9, 89]}, "resolution": 0}),
+            "area.bbox",
+            "spans",
+        ),
+        // Reaching the pole (narrow).
+        (
+            json!({"area": {"bbox": [10, 80, 20, 90]}, "resolution": 0}),
+            "area.bbox",
+            "latitude",
+        ),
+        // Bow-tie: area 0 but 560 cells before.
+        (
+            poly(json!([[
+                [112.9, 28.1],
+                [113.0, 28.2],
+                [113.0, 28.1],
+                [112.9, 28.2],
+                [112.9, 28.1]
+            ]])),
+            "area.geometry",
+            "self-intersection",
+        ),
+        // A hole larger than its shell.
+        (
+            poly(json!([
+                [
+                    [112.9, 28.1],
+                    [113.0, 28.1],
+                    [113.0, 28.2],
+                    [112.9, 28.2],
+                    [112.9, 28.1]
+                ],
+                [
+                    [112.0, 27.0],
+                    [114.0, 27.0],
+                    [114.0, 29.0],
+                    [112.0, 29.0],
+                    [112.0, 27.0]
+                ]
+            ])),
+            "area.geometry",
+            "not valid",
+        ),
+        // Unclosed 3-position ring.
+        (
+            poly(json!([[[112.9, 28.1], [113.0, 28.1], [113.0, 28.2]]])),
+            "area.geometry",
+            "RFC 7946",
+        ),
+        // Overlapping parts would double-count area.
+        (
+            json!({"area": {"geometry": {"type": "MultiPolygon", "coordinates": [
+                [[[112.9, 28.1], [113.0, 28.1], [113.0, 28.2], [112.9, 28.2], [112.9, 28.1]]],
+                [[[112.95, 28.15], [113.05, 28.15], [113.05, 28.25], [112.95, 28.25], [112.95, 28.15]]]
+            ]}}, "gaps": false}),
+            "area.geometry",
+            "not valid",
+        ),
+    ];
+    for (body, param, word) in cases {
+        let (st, _, v) = call(app(vec![]), post(body.clone())).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body}: {v}");
+        assert_eq!(v["param"], param, "{body}: {v}");
+        assert!(v["detail"].as_str().unwrap().contains(word), "{body}: {v}");
+    }
+}
+
+#[test]
+fn a_wide_bbox_has_the_area_of_its_parallels() {
+    // pyproj: Geod(ellps="WGS84").polygon_area_perimeter of the box 100..140 E, 20..40 N with
+    // each edge densified to 4 000 steps (edges along the parallels): 8 513 224.99 km².
+    // Undensified, the northern and southern edges are great-circle arcs, and the area is
+    // far off.
+    let idx = index(vec![]);
+    let mut o = CoverageOptions::new(5000.0);
+    o.resolution = nuanxin::coverage::resolution(2).unwrap();
+    o.gaps = false;
+    let r = run(&idx, &bbox(100.0, 20.0, 140.0, 40.0), &o);
+    let want = 8_513_224.99;
+    assert!(
+        (r.area.boundary_area_km2 / want - 1.0).abs() < 1e-4,
+        "{}",
+        r.area.boundary_area_km2
+    );
+    assert!(
+        (r.summary.area_km2 / want - 1.0).abs() < 0.1,
+        "{} km² in {} cells",
+        r.summary.area_km2,
+        r.summary.cells
+    );
+}
+
+#[tokio::test]
+async fn api_service_areas_bounds_minutes_simplify_and_the_response() {
+    let get = |q: &str| {
+        Request::get(format!("/api/v1/service-areas?{q}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (q, param) in [
+        ("minutes=1e-300", "minutes"),
+        ("minutes=240&mode=ebike", "minutes"),
+        ("simplify=1e-300", "simplify"),
+    ] {
+        let (st, _, v) = call(app(vec![]), get(q)).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{q}: {v}");
+        assert_eq!(v["param"], param, "{q}: {v}");
+    }
+    // 400 stations at 720 vertices each (the finest simplify) = 288 000 vertices > 250 000:
+    // the tester's 12 MB body.
+    let grid = |n: usize| -> Vec<ServicePoint> {
+        (0..n)
+            .map(|i| {
+                let p = ll(
+                    112.0 + (i % 100) as f64 * 0.01,
+                    28.0 + (i / 100) as f64 * 0.01,
+                );
+                station(&format!("s{i}"), ServiceKind::Station, p)
+            })
+            .collect()
+    };
+    let (st, _, v) = call(app(grid(400)), get("simplify=0.1&minutes=120&mode=ebike")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["param"], "simplify", "{v}");
+    // 399 × 720 = 287 280 still over; 300 × 720 = 216 000 is fine.
+    let (st, _, v) = call(app(grid(300)), get("simplify=0.1&minutes=120&mode=ebike")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["features"].as_array().unwrap().len(), 300);
+    // More than 5 000 circles.
+    let (st, _, v) = call(app(grid(5_001)), get("minutes=5")).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["param"], "kind", "{v}");
+}

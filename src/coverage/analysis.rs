@@ -15,6 +15,8 @@ use h3o::geom::SolventBuilder;
 use h3o::Resolution;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Default cap on the number of cells of one analysis (Changsha city at resolution 9 has
 /// about 112 000; resolution 10 about 790 000).
@@ -100,6 +102,11 @@ pub struct CoverageOptions {
     pub candidates: Candidates,
     /// Compute gap polygons.
     pub gaps: bool,
+    /// Set to `true` (by another thread) to abandon the analysis: [`analyze`] then returns
+    /// [`CoverageError::Cancelled`] at its next check (during tiling, per station, per gap
+    /// row and per candidate). The server sets it when the request is dropped (timeout,
+    /// client gone).
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl CoverageOptions {
@@ -115,6 +122,7 @@ impl CoverageOptions {
             propose: 0,
             candidates: Candidates::Uncovered,
             gaps: true,
+            cancel: None,
         }
     }
 }
@@ -335,10 +343,24 @@ pub fn analyze(
         return Err(CoverageError::BadRadius(options.radius_m));
     }
     let radius = options.radius_m;
+    let cancel = options.cancel.as_deref();
+    let check = || {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            Err(CoverageError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
     let resolved = area.resolve(districts)?;
+    check()?;
     let boundary_area_km2 = super::grid::geodesic_area_km2(&resolved.geometry);
     progress.start("tiling", 1);
-    let grid = CellGrid::tile(&resolved.geometry, options.resolution, options.max_cells)?;
+    let grid = CellGrid::tile_cancellable(
+        &resolved.geometry,
+        options.resolution,
+        options.max_cells,
+        cancel,
+    )?;
     progress.advance(1);
     let n = grid.len();
     let mut warnings = Vec::new();
@@ -349,6 +371,7 @@ pub fn analyze(
         ));
     }
     let (row_of, row_list) = assign_rows(&grid, &resolved, progress);
+    check()?;
 
     // Existing stations: one radius query on the index finds every station that can reach
     // any cell; each then marks the cells within its radius.
@@ -359,6 +382,7 @@ pub fn analyze(
         progress.start("stations", hits.len() as u64);
         let mut buf = Vec::new();
         for h in &hits {
+            check()?;
             buf.clear();
             grid.cells_within(h.point.location, radius, &mut buf);
             if !buf.is_empty() {
@@ -467,6 +491,7 @@ pub fn analyze(
                             .skip(t)
                             .step_by(threads)
                             .map(|(r, cells)| {
+                                check()?;
                                 let area_km2: f64 = cells
                                     .iter()
                                     .map(|&c| areas[grid.position(c).expect("own cell") as usize])
@@ -543,7 +568,10 @@ pub fn analyze(
             });
         }
         progress.start("candidates", locations.len() as u64);
-        let sets = candidate_sets(&grid, &locations, radius, &covered, weights, progress);
+        let sets = candidate_sets(
+            &grid, &locations, radius, &covered, weights, cancel, progress,
+        );
+        check()?;
         progress.start("proposals", options.propose as u64);
         let mut cov = covered.clone();
         let picks = maxcover::greedy(&sets, weights, &mut cov, options.propose);
@@ -622,13 +650,15 @@ pub fn analyze(
 }
 
 /// For each candidate location, the cells within `radius_m` that are not yet `covered` and
-/// have positive weight (the maximal-covering instance; computed on all cores).
+/// have positive weight (the maximal-covering instance; computed on all cores). Once `cancel`
+/// is set, the remaining sets are left empty (the caller must then discard the result).
 pub fn candidate_sets(
     grid: &CellGrid,
     locations: &[LonLat],
     radius_m: f64,
     covered: &[bool],
     weights: &[f64],
+    cancel: Option<&AtomicBool>,
     progress: &dyn Progress,
 ) -> Vec<Vec<u32>> {
     par_chunks(locations.len(), |r| {
@@ -636,6 +666,9 @@ pub fn candidate_sets(
         let len = r.len() as u64;
         let out: Vec<Vec<u32>> = r
             .map(|c| {
+                if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                    return Vec::new();
+                }
                 buf.clear();
                 grid.cells_within(locations[c], radius_m, &mut buf);
                 let mut s: Vec<u32> = buf
@@ -715,6 +748,7 @@ pub fn maximal_covering_instance(
         options.radius_m,
         &covered,
         weights,
+        None,
         &NoProgress,
     );
     let mut cov = covered.clone();

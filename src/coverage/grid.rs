@@ -35,6 +35,7 @@ use h3o::{CellIndex, LatLng, Resolution};
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// WGS-84 semi-major axis a, metres.
 pub const WGS84_A_M: f64 = 6_378_137.0;
@@ -145,6 +146,21 @@ impl CellGrid {
         resolution: Resolution,
         max_cells: usize,
     ) -> Result<Self, CoverageError> {
+        Self::tile_cancellable(area, resolution, max_cells, None)
+    }
+
+    /// As [`CellGrid::tile`], stopping with [`CoverageError::Cancelled`] as soon as `cancel`
+    /// is set. At most `max_cells + 1` cells are ever collected.
+    ///
+    /// # Errors
+    /// As [`CellGrid::tile`], and [`CoverageError::Cancelled`].
+    pub fn tile_cancellable(
+        area: &MultiPolygon<f64>,
+        resolution: Resolution,
+        max_cells: usize,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Self, CoverageError> {
+        let cancelled = || cancel.is_some_and(|c| c.load(Ordering::Relaxed));
         let area_km2 = geodesic_area_km2(area);
         let estimate = estimated_cells(area_km2, resolution);
         if estimate > max_cells as f64 * 1.2 {
@@ -162,7 +178,14 @@ impl CellGrid {
                 .add(p.clone())
                 .map_err(|e| CoverageError::InvalidGeometry(e.to_string()))?;
         }
-        let cells: Vec<CellIndex> = tiler.into_coverage().collect();
+        let cells: Vec<CellIndex> = tiler
+            .into_coverage()
+            .take_while(|_| !cancelled())
+            .take(max_cells.saturating_add(1))
+            .collect();
+        if cancelled() {
+            return Err(CoverageError::Cancelled);
+        }
         if cells.len() > max_cells {
             return Err(CoverageError::TooManyCells {
                 estimated: cells.len() as u64,

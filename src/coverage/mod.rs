@@ -50,6 +50,15 @@
 //! repairs polygons with an edge spanning more than 180°). Service circles crossing ±180° are
 //! cut into two parts; circles containing a pole are closed along the pole (see [`circle`]).
 //! Gap polygons of cells straddling ±180° are as h3o's solvent draws them.
+//!
+//! # Limits on posted areas
+//! Posted geometries must have longitudes in −180..=180 (h3o's tiler did not terminate on a
+//! ring reaching 180.5°), at most [`area::MAX_AREA_VERTICES`] vertices, and be valid simple
+//! features (simple rings of ≥ 3 distinct positions, holes inside their shell, parts not
+//! overlapping); bboxes at most [`area::MAX_BBOX_SPAN_DEG`] wide and within
+//! ±[`area::MAX_BBOX_ABS_LAT_DEG`]. The cell count is estimated from the geodesic area before
+//! tiling, tiling stops after `max_cells + 1` cells, and [`CoverageOptions::cancel`] stops a
+//! running analysis (the server sets it when a request is dropped).
 
 pub mod analysis;
 pub mod area;
@@ -73,6 +82,9 @@ pub enum CoverageError {
     /// The posted geometry is not a usable polygon.
     #[error("invalid area geometry: {0}")]
     InvalidGeometry(String),
+    /// The bbox is not usable as an area (too wide, reaching the poles, empty).
+    #[error("invalid area bbox: {0}")]
+    InvalidBbox(String),
     /// The radius is not a positive finite number of metres.
     #[error("radius {0} m is not a positive finite number (minutes must be > 0)")]
     BadRadius(f64),
@@ -100,6 +112,9 @@ pub enum CoverageError {
     /// A demand point is unusable.
     #[error("bad demand: {0}")]
     BadDemand(String),
+    /// The caller abandoned the analysis (its cancellation flag was set).
+    #[error("the analysis was cancelled")]
+    Cancelled,
     /// A bug (e.g. dissolving produced an error).
     #[error("internal error: {0}")]
     Internal(String),

@@ -22,13 +22,25 @@ use axum::{extract::State, Json, Router};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// Most cells a coverage request may tile (Changsha city: 112 000 at resolution 9, 790 000 at
 /// resolution 10).
 pub const MAX_CELLS: usize = 1_000_000;
-/// Longest travel time accepted, minutes.
-pub const MAX_MINUTES: f64 = 240.0;
+/// Longest travel time accepted, minutes (2 h: an e-bike circle of 30 km; straight-line
+/// circles mean little beyond).
+pub const MAX_MINUTES: f64 = 120.0;
+/// Shortest travel time accepted, minutes (6 s: 8 m on foot).
+pub const MIN_MINUTES: f64 = 0.1;
+/// Smallest `simplify` tolerance accepted, metres.
+pub const MIN_SIMPLIFY_M: f64 = 0.1;
+/// Most circles one `service-areas` response may hold; narrow with `bbox` or `kind` beyond.
+pub const MAX_CIRCLES: usize = 5_000;
+/// Most polygon vertices (all circles together) one `service-areas` response may hold
+/// (about 40 bytes of JSON each: ~10 MB); coarsen with `simplify`/`zoom` or narrow with `bbox`.
+pub const MAX_RESPONSE_VERTICES: usize = 250_000;
 
 impl From<CoverageError> for AppError {
     fn from(e: CoverageError) -> Self {
@@ -36,11 +48,13 @@ impl From<CoverageError> for AppError {
         match e {
             CoverageError::UnknownAdcode(_) => AppError::bad_param("area.adcode", msg),
             CoverageError::InvalidGeometry(_) => AppError::bad_param("area.geometry", msg),
+            CoverageError::InvalidBbox(_) => AppError::bad_param("area.bbox", msg),
             CoverageError::BadRadius(_) => AppError::bad_param("minutes", msg),
             CoverageError::BadResolution(_) => AppError::bad_param("resolution", msg),
             CoverageError::TooManyCells { .. } => AppError::bad_param("resolution", msg),
             CoverageError::InstanceTooLarge { .. } => AppError::bad_param("propose", msg),
             CoverageError::BadDemand(_) => AppError::bad_param("demand", msg),
+            CoverageError::Cancelled => AppError::Unavailable(msg),
             CoverageError::Internal(_) => AppError::Internal(msg),
         }
     }
@@ -88,10 +102,10 @@ fn parse_mode(s: Option<&str>) -> Result<TravelMode, AppError> {
 }
 
 fn check_minutes(m: f64) -> Result<f64, AppError> {
-    if !(m.is_finite() && m > 0.0 && m <= MAX_MINUTES) {
+    if !(m.is_finite() && (MIN_MINUTES..=MAX_MINUTES).contains(&m)) {
         return Err(AppError::bad_param(
             "minutes",
-            format!("minutes must be a number > 0 and ≤ {MAX_MINUTES}; got {m}"),
+            format!("minutes must be a number ≥ {MIN_MINUTES} and ≤ {MAX_MINUTES}; got {m}"),
         ));
     }
     Ok(m)
@@ -123,12 +137,13 @@ pub struct ServiceAreasQuery {
     pub kind: Option<String>,
     /// Travel mode: `walk` (5 km/h, default) or `ebike` (15 km/h); speeds are configurable.
     pub mode: Option<String>,
-    /// Travel time, minutes (> 0, ≤ 240); default 5.
+    /// Travel time, minutes (0.1 ..= 120); default 5.
     pub minutes: Option<f64>,
     /// Only stations whose circle may reach this box `west,south,east,north` (degrees).
     pub bbox: Option<String>,
-    /// Largest departure of the polygon from the true circle, metres (fewer vertices for
-    /// low zooms). Default: 64 vertices.
+    /// Largest departure of the polygon from the true circle, metres, ≥ 0.1 (fewer vertices
+    /// for low zooms). Default: 64 vertices. A response holds at most 5 000 circles and
+    /// 250 000 vertices (400 beyond: narrow with `bbox`/`kind` or coarsen).
     pub simplify: Option<f64>,
     /// Web-map zoom the circles are drawn at; sets `simplify` to half a pixel there.
     pub zoom: Option<f64>,
@@ -195,10 +210,10 @@ pub async fn service_areas(
     let radius_m = state.config.speeds.radius_m(mode, minutes);
     let bbox = q.bbox.as_deref().map(Bbox::parse).transpose()?;
     if let Some(s) = q.simplify {
-        if !(s.is_finite() && s > 0.0) {
+        if !(s.is_finite() && s >= MIN_SIMPLIFY_M) {
             return Err(AppError::bad_param(
                 "simplify",
-                "simplify must be metres > 0",
+                format!("simplify must be metres ≥ {MIN_SIMPLIFY_M}; got {s}"),
             ));
         }
     }
@@ -221,13 +236,41 @@ pub async fn service_areas(
             .filter(|p| filter.admits(p))
             .collect(),
     };
+    if points.len() > MAX_CIRCLES {
+        return Err(AppError::bad_param(
+            if bbox.is_some() { "bbox" } else { "kind" },
+            format!(
+                "{} stations match, more than {MAX_CIRCLES} circles per response; narrow with `bbox` or `kind`",
+                points.len()
+            ),
+        ));
+    }
+    let vertices_of = |p: &crate::model::ServicePoint| {
+        let tolerance = q
+            .simplify
+            .or_else(|| q.zoom.map(|z| 0.5 * metres_per_pixel(z, p.location.lat)));
+        tolerance.map_or(DEFAULT_VERTICES, |t| vertices_for_tolerance(radius_m, t))
+    };
+    let total: usize = points.iter().map(|p| vertices_of(p)).sum();
+    if total > MAX_RESPONSE_VERTICES {
+        let param = if q.simplify.is_some() {
+            "simplify"
+        } else if q.zoom.is_some() {
+            "zoom"
+        } else {
+            "bbox"
+        };
+        return Err(AppError::bad_param(
+            param,
+            format!(
+                "the circles would have {total} vertices, more than {MAX_RESPONSE_VERTICES} per response; use a larger `simplify`, a lower `zoom`, or narrow with `bbox` or `kind`"
+            ),
+        ));
+    }
     let features: Vec<Value> = points
         .iter()
         .map(|p| {
-            let tolerance = q
-                .simplify
-                .or_else(|| q.zoom.map(|z| 0.5 * metres_per_pixel(z, p.location.lat)));
-            let n = tolerance.map_or(DEFAULT_VERTICES, |t| vertices_for_tolerance(radius_m, t));
+            let n = vertices_of(p);
             let mp = service_circle(p.location, radius_m, n);
             let geometry = if mp.0.len() == 1 {
                 geojson::Value::from(&mp.0[0])
@@ -263,7 +306,7 @@ pub struct CoverageRequest {
     pub kinds: Vec<String>,
     /// `walk` (default) or `ebike`.
     pub mode: Option<String>,
-    /// Travel time, minutes (> 0, ≤ 240); default 5.
+    /// Travel time, minutes (0.1 ..= 120); default 5.
     pub minutes: Option<f64>,
     /// H3 resolution 0..=15; default 9 (mean cell 0.105 km², edge 201 m).
     pub resolution: Option<u8>,
@@ -366,6 +409,7 @@ fn parse_area(v: &Value) -> Result<AreaSpec, AppError> {
         };
         let geom: geojson::Geometry = serde_json::from_value(g.clone())
             .map_err(|e| AppError::bad_param("area.geometry", format!("not GeoJSON: {e}")))?;
+        check_rings_closed(&geom.value)?;
         let mp = match geo::Geometry::<f64>::try_from(geom.value) {
             Ok(geo::Geometry::Polygon(p)) => geo::MultiPolygon(vec![p]),
             Ok(geo::Geometry::MultiPolygon(m)) => m,
@@ -383,6 +427,31 @@ fn parse_area(v: &Value) -> Result<AreaSpec, AppError> {
         "area must have exactly one of `adcode`, `geometry`, `bbox`",
         &["adcode", "geometry", "bbox"],
     ))
+}
+
+/// RFC 7946 §3.1.6: a linear ring has ≥ 4 positions and its first and last are equal
+/// (geo closes rings silently, so this is checked on the GeoJSON).
+fn check_rings_closed(v: &geojson::Value) -> Result<(), AppError> {
+    let polygons: Vec<&geojson::PolygonType> = match v {
+        geojson::Value::Polygon(p) => vec![p],
+        geojson::Value::MultiPolygon(m) => m.iter().collect(),
+        _ => Vec::new(),
+    };
+    for (pi, p) in polygons.iter().enumerate() {
+        for (ri, ring) in p.iter().enumerate() {
+            if ring.len() < 4 || ring.first() != ring.last() {
+                return Err(AppError::bad_param(
+                    "area.geometry",
+                    format!(
+                        "polygon {pi}, ring {ri}: a linear ring needs at least 4 positions, the last equal to the first (RFC 7946 §3.1.6); got {} positions{}",
+                        ring.len(),
+                        if ring.first() != ring.last() { ", not closed" } else { "" }
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn parse_demand(v: &Value, prop: &str) -> Result<Vec<DemandPoint>, AppError> {
@@ -494,6 +563,11 @@ pub async fn coverage(
     }
     options.candidates = parse_candidates(req.candidates.as_ref())?;
     options.gaps = req.gaps.unwrap_or(true);
+    // Set when this handler's future is dropped (timeout, client gone) or finishes, so an
+    // abandoned analysis stops at its next check instead of running on.
+    let cancel = Arc::new(AtomicBool::new(false));
+    options.cancel = Some(Arc::clone(&cancel));
+    let _guard = CancelOnDrop(cancel);
     let index = state.index();
     let districts = state.districts;
     let report = tokio::task::spawn_blocking(move || {
@@ -502,6 +576,15 @@ pub async fn coverage(
     .await
     .map_err(|e| AppError::Internal(format!("coverage task: {e}")))??;
     Ok(Json(report))
+}
+
+/// Sets its flag when dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]
@@ -514,6 +597,15 @@ mod tests {
         let e = expand_bbox(&b, 10_000.0);
         assert!(e.west < 179.9 && e.east < 0.0, "{e:?}");
         assert!(e.contains(LonLat::new(-179.95, -16.5).unwrap()));
+    }
+
+    #[test]
+    fn dropping_the_guard_sets_the_cancellation_flag() {
+        let flag = Arc::new(AtomicBool::new(false));
+        let guard = CancelOnDrop(Arc::clone(&flag));
+        assert!(!flag.load(Ordering::Relaxed));
+        drop(guard);
+        assert!(flag.load(Ordering::Relaxed));
     }
 
     #[test]
