@@ -337,13 +337,19 @@ async fn longitude_from_a_panned_map_is_normalised() {
     let a = get(&app, "/api/v1/nearest?lon=112.95&lat=28.15&k=5")
         .await
         .json();
-    for lon in ["472.95", "-247.05", "832.95"] {
+    for lon in ["472.95", "-247.05"] {
         let b = get(&app, &format!("/api/v1/nearest?lon={lon}&lat=28.15&k=5")).await;
         assert_eq!(b.status, StatusCode::OK, "{lon}");
         let b = b.json();
         assert_eq!(ids(&a), ids(&b), "{lon}");
-        // 472.95 − 360 = 112.95; −247.05 + 360 = 112.95; 832.95 − 720 = 112.95
+        // 472.95 − 360 = 112.95; −247.05 + 360 = 112.95
         assert!((b["query"]["position"][0].as_f64().unwrap() - 112.95).abs() < 1e-9);
+    }
+    // More than one wrap (|lon| > 540) is a mistake, not a panned map: 400 naming lon.
+    for lon in ["1e20", "-1e20", "832.95", "-540.5"] {
+        let uri = format!("/api/v1/nearest?lon={lon}&lat=28&k=5");
+        let p = assert_problem(&app, &uri, 400, Some("lon")).await;
+        assert!(p["detail"].as_str().unwrap().contains("540"), "{p}");
     }
 }
 

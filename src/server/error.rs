@@ -154,7 +154,8 @@ impl From<crate::model::CoordError> for AppError {
     fn from(e: crate::model::CoordError) -> Self {
         let param = match &e {
             crate::model::CoordError::NotFinite { field } => *field,
-            crate::model::CoordError::LonOutOfRange(_) => "lon",
+            crate::model::CoordError::LonOutOfRange(_)
+            | crate::model::CoordError::LonBeyondOneWrap(_) => "lon",
             crate::model::CoordError::LatOutOfRange(_) => "lat",
         };
         AppError::bad_param(param, e.to_string())

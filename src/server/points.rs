@@ -780,7 +780,7 @@ struct DistanceCollection<'a> {
     path = "/api/v1/nearest",
     tag = "points",
     params(
-        ("lon" = f64, Query, description = "Longitude, degrees (in `crs`). Values outside [-180, 180] are wrapped (472.98 → 112.98)."),
+        ("lon" = f64, Query, description = "Longitude, degrees (in `crs`). Values in [-540, 540] outside [-180, 180] are wrapped once (472.98 → 112.98); larger values are a 400."),
         ("lat" = f64, Query, description = "Latitude, degrees (in `crs`), within [-90, 90]."),
         ("crs" = Option<Crs>, Query, description = "System of lon/lat: wgs84 (default), gcj02 (Amap/WeChat), bd09 (Baidu)."),
         ("kind" = Option<Vec<ServiceKind>>, Query, explode = true, description = "Admitted kinds, any of (repeat or comma list)."),
@@ -839,7 +839,7 @@ pub async fn nearest(State(state): State<AppState>, uri: Uri) -> Result<Response
     path = "/api/v1/within",
     tag = "points",
     params(
-        ("lon" = f64, Query, description = "Longitude, degrees (in `crs`); wrapped into [-180, 180)."),
+        ("lon" = f64, Query, description = "Longitude, degrees (in `crs`), in [-540, 540]; wrapped into [-180, 180)."),
         ("lat" = f64, Query, description = "Latitude, degrees (in `crs`)."),
         ("radius_m" = f64, Query, minimum = 0, maximum = 100000, description = "Radius, metres (WGS-84 geodesic), 0..=100000."),
         ("crs" = Option<Crs>, Query, description = "System of lon/lat."),
