@@ -4,9 +4,9 @@
 //! # Parameters shared by the point queries
 //! - `lon`, `lat`: the query position, degrees. A longitude outside `[-180, 180]` (what a web
 //!   map reports after panning across the antimeridian, e.g. 472.98) is **normalised** by
-//!   adding or subtracting whole turns (472.98 → 112.98, see [`LonLat::normalized`]); the
-//!   normalised position is echoed in the response's `query`. A latitude outside `[-90, 90]`,
-//!   NaN or infinity is a 400.
+//!   adding or subtracting one turn (472.98 → 112.98, see [`LonLat::normalized`]); the
+//!   normalised position is echoed in the response's `query`. A longitude beyond one wrap
+//!   (`|lon| > 540`), a latitude outside `[-90, 90]`, NaN or infinity is a 400.
 //! - `crs`: the system of `lon`/`lat`: `wgs84` (default), `gcj02` (Amap, WeChat), `bd09`
 //!   (Baidu). Converted to WGS-84 before the query ([`crate::crs`]).
 //! - `kind`: admitted kinds, any of (repeat the parameter or give a comma list).
