@@ -1378,3 +1378,35 @@ async fn arbitrary_query_values_never_give_a_5xx() {
         }
     }
 }
+
+#[tokio::test]
+async fn forged_host_and_forwarded_proto_are_not_reflected() {
+    let app = app_with(Config {
+        trust_forwarded_for: true,
+        ..Config::default()
+    });
+    // Open311 discovery reflected Host unchecked.
+    let r = send(
+        &app,
+        Request::get("/open311/v2/discovery.json")
+            .header(header::HOST, "evil.example\"x<y")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text().contains("evil"), "{}", r.text());
+    // OGC HTML took any X-Forwarded-Proto as the scheme of its links.
+    let r = send(
+        &app,
+        Request::get("/ogc?f=html")
+            .header(header::HOST, "example.org")
+            .header("x-forwarded-proto", "javascript:alert(1)//")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text().contains("javascript:"), "{}", r.text());
+    assert!(r.text().contains("http://example.org/ogc"), "{}", r.text());
+}

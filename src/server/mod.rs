@@ -17,6 +17,7 @@
 pub mod config;
 pub mod coverage;
 pub mod error;
+pub mod forwarded;
 pub mod metrics;
 pub mod ogc;
 pub mod open311;

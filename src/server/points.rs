@@ -600,38 +600,7 @@ impl Link {
     }
 }
 
-/// `scheme://host[:port]` of the request, from the `Host` header (and `X-Forwarded-Proto` /
-/// `X-Forwarded-Host` when the configuration trusts a proxy). Empty when there is no `Host`
-/// header (links are then root-relative, which RFC 3986 resolves against the request URL).
-pub fn base_url(headers: &HeaderMap, trust_forwarded: bool) -> String {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(',').next().unwrap_or("").trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
-    let (mut scheme, mut host) = ("http".to_string(), header("host"));
-    if trust_forwarded {
-        if let Some(p) = header("x-forwarded-proto") {
-            scheme = p;
-        }
-        if let Some(h) = header("x-forwarded-host") {
-            host = Some(h);
-        }
-    }
-    match host {
-        // Reject anything that could break out of the authority (defence against header
-        // injection into links).
-        Some(h)
-            if h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b)) =>
-        {
-            format!("{scheme}://{h}")
-        }
-        _ => String::new(),
-    }
-}
+pub use super::forwarded::base_url;
 
 /// `path?query` with `pairs` as the query, `limit` and `offset` replaced by the given values.
 pub fn paged_href(
@@ -1329,14 +1298,5 @@ mod tests {
         assert!(paging_links("", "/p", &pairs, 10, 20, 25, GEOJSON)
             .iter()
             .all(|l| l.rel != "next"));
-    }
-
-    #[test]
-    fn base_url_rejects_injection() {
-        let mut h = HeaderMap::new();
-        h.insert("host", HeaderValue::from_static("example.org:8080"));
-        assert_eq!(base_url(&h, false), "http://example.org:8080");
-        h.insert("host", HeaderValue::from_static("evil.org/\"><script>"));
-        assert_eq!(base_url(&h, false), "");
     }
 }
