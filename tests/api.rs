@@ -1028,11 +1028,69 @@ async fn openapi_document_and_docs_page() {
     assert!(docs.content_type().starts_with("text/html"));
     let html = docs.text();
     assert!(html.contains("/api/openapi.json"));
-    assert!(
-        !html.contains("<script src"),
-        "docs page must be self-contained"
-    );
+    // Self-contained: the only script is our own, so the CSP can forbid inline scripts.
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(html.contains(r#"<script src="/api/docs.js"></script>"#));
     assert!(!html.contains("cdn"), "no CDN");
+    let csp = docs.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src 'self' 'unsafe-inline'"));
+    let js = get(&app, "/api/docs.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.content_type().starts_with("text/javascript"));
+    assert!(js.text().contains("/api/openapi.json"));
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let app = app();
+    for uri in [
+        "/api/v1/nearest?lon=112.95&lat=28.15",
+        "/api/v1/nearest?lon=abc&lat=28",
+        "/no/such/path",
+        "/ogc?f=html",
+        "/api/docs",
+        "/",
+        "/metrics",
+    ] {
+        let r = get(&app, uri).await;
+        assert_eq!(
+            r.headers
+                .get(header::X_CONTENT_TYPE_OPTIONS)
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{uri}"
+        );
+    }
+    // 405 from axum and an invented method too.
+    let r = send(
+        &app,
+        Request::builder()
+            .method("AAAA1")
+            .uri("/api/v1/nearest")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    // OGC HTML views: no script allowed at all.
+    for uri in [
+        "/ogc?f=html",
+        "/ogc/collections?f=html",
+        "/ogc/conformance?f=html",
+    ] {
+        let r = get(&app, uri).await;
+        assert!(r.content_type().starts_with("text/html"), "{uri}");
+        let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'"), "{uri}: {csp}");
+        assert!(!csp.contains("script-src"), "{uri}: {csp}");
+    }
+    // The web map keeps its own policy (set in web.rs), which allows its own scripts.
+    let r = get(&app, "/").await;
+    let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
 }
 
 #[tokio::test]

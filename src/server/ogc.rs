@@ -246,8 +246,20 @@ fn html_page(title: &str, body: &str) -> Response {
          <a href=\"/api/docs\">API 文档 Docs</a></nav><h1>{t}</h1>{body}</body></html>",
         t = html_escape(title)
     );
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, HTML_CSP),
+        ],
+        page,
+    )
+        .into_response()
 }
+
+/// Content-Security-Policy of the OGC HTML views: no script at all, inline style only,
+/// images from this origin, no plugins, frames, forms or `<base>`.
+pub const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 fn links_html(links: &[Link]) -> String {
     let mut s = String::from("<ul>");
