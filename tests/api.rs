@@ -696,6 +696,11 @@ async fn every_bad_input_is_a_4xx_problem_naming_the_parameter() {
             Some("bbox"),
         ),
         (
+            "/ogc/collections/station/items?datetime=2026-12-01T00:00:00Z/2026-01-01T00:00:00Z",
+            400,
+            Some("datetime"),
+        ),
+        (
             "/ogc/collections/station/items?datetime=yesterday",
             400,
             Some("datetime"),
