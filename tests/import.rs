@@ -725,6 +725,43 @@ fn cli_import_names_line_and_field_and_fails() {
 }
 
 #[test]
+fn cli_import_with_db_stores_points_and_a_rejected_file_stores_nothing() {
+    // Regression: `import` printed "12 imported" but stored nothing anywhere.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stations.db");
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "编号,名称,类型,经度,纬度\nA1,甲驿站,驿站,112.98,28.19\nA2,乙驿站,驿站,112.99,28.20\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "编号,名称,类型,经度,纬度\nB1,丙驿站,驿站,112.98,28.19\nB2,丁驿站,驿站,\"112,98\",28.19\n",
+    )
+    .unwrap();
+    let db_arg = db.to_str().unwrap();
+    let out = nuanxin(&["import", bad.to_str().unwrap(), "--db", db_arg]);
+    assert!(!out.status.success());
+    let out = nuanxin(&["import", good.to_str().unwrap(), "--db", db_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = nuanxin::suggestions::Store::open(&db).unwrap();
+    let mut ids: Vec<String> = store
+        .service_points()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["A1", "A2"]);
+}
+
+#[test]
 fn cli_nearest_reports_metres_and_minutes() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("p.geojson");

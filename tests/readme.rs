@@ -163,3 +163,15 @@ async fn every_local_url_in_the_readme_answers() {
         assert_eq!(resp.status(), StatusCode::OK, "README link {prefix}{path}");
     }
 }
+
+#[test]
+fn the_readme_configuration_example_loads() {
+    let start = README.find("```toml\n").expect("README has a toml example") + "```toml\n".len();
+    let end = start + README[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nuanxin.toml");
+    std::fs::write(&file, &README[start..end]).unwrap();
+    let config = Config::load(Some(&file)).expect("README's nuanxin.toml example is valid");
+    assert_eq!(config.rate_limit.per_minute, 10);
+    assert_eq!(config.data_crs, nuanxin::crs::Crs::Gcj02);
+}

@@ -1534,3 +1534,284 @@ fn arbitrary_submissions_never_5xx() {
         )
         .unwrap();
 }
+
+async fn put_point(app: &App, id: &str, body: Value, tok: &str) -> Resp {
+    send(
+        app,
+        Request::put(format!("/api/v1/admin/points/{id}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// Regression: an officer of 430102 could create points in 岳麓区 (112.88, 28.22 lies in
+/// 430104, shapely) by claiming `"adcode": "430102"`, and in Beijing (116.4, 39.9; outside
+/// every shipped district); the district is now derived from the location.
+#[tokio::test]
+async fn admin_points_district_is_derived_from_the_location() {
+    let app = app();
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let admin = token(&app, OfficerRole::Admin, &[]);
+    let body = |loc: [f64; 2], adcode: Option<&str>| {
+        let mut v = json!({"kind": "collection_point", "name": "x", "location": loc});
+        if let Some(a) = adcode {
+            v["adcode"] = json!(a);
+        }
+        v
+    };
+    // the tester's input: adcode disagrees with the location → 400 naming adcode
+    let r = put_point(&app, "yl", body([112.88, 28.22], Some("430102")), &officer).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("adcode"), "{}", r.text());
+    // without adcode: derived 430104, not the officer's → 403
+    let r = put_point(&app, "yl", body([112.88, 28.22], None), &officer).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    // Beijing: outside every district → 400 naming location, for admins as well
+    for tok in [&officer, &admin] {
+        let r = put_point(&app, "bj", body([116.4, 39.9], Some("430102")), tok).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+        assert_eq!(r.json()["param"], "location", "{}", r.text());
+    }
+    assert!(app.state.index().get("yl").is_none() && app.state.index().get("bj").is_none());
+    assert!(app.store.service_point("bj").unwrap().is_none());
+    // a matching adcode is fine; admin may place in 430104 and gets the derived adcode
+    let r = put_point(&app, "ok", body(P, Some("430102")), &officer).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = put_point(&app, "yl", body([112.88, 28.22], None), &admin).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["adcode"], "430104");
+    // moving the officer's own point cp1 (430102) to T (430103) → 403, point unchanged
+    let r = put_point(
+        &app,
+        "cp1",
+        json!({"kind": "collection_point", "name": "搬走", "location": T}),
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(app.state.index().get("cp1").unwrap().location.lon, 113.035);
+    // a stored point at T whose recorded adcode wrongly says 430102 may not be deleted
+    // or edited by the 430102 officer
+    let mut wrong = ServicePoint::new(
+        "mis",
+        ServiceKind::Station,
+        "错码驿站",
+        LonLat::new(T[0], T[1]).unwrap(),
+    );
+    wrong.adcode = Some("430102".into());
+    app.state.update_index(|ix| ix.upsert(wrong.clone()));
+    let r = send(
+        &app,
+        Request::delete("/api/v1/admin/points/mis")
+            .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = put_point(
+        &app,
+        "mis",
+        json!({"kind": "station", "name": "搬来", "location": P}),
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert!(app.state.index().get("mis").is_some());
+}
+
+/// Regression: a 100,000-character name and a 5,000-rule `opening_hours` were accepted.
+#[tokio::test]
+async fn admin_points_text_fields_are_capped() {
+    let app = app();
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let rules = vec!["Mo 08:00-09:00"; 5000].join("; ");
+    let cases = [
+        ("name", "名".repeat(100_000), 200),
+        ("address", "路".repeat(501), 500),
+        ("opening_hours", rules, 500),
+        ("operator", "工".repeat(201), 200),
+        ("phone", "1".repeat(51), 50),
+    ];
+    for (field, value, limit) in cases {
+        let mut b = json!({"kind": "station", "name": "驿站", "location": P});
+        b[field] = json!(value);
+        let r = put_point(&app, field, b, &officer).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{field}: {}", r.text());
+        assert_eq!(r.json()["param"], field, "{}", r.text());
+        assert!(app.state.index().get(field).is_none());
+        // exactly at the limit is accepted (opening_hours: a valid rule padded with spaces
+        // is not a valid rule, so check a short one instead)
+        let ok = if field == "opening_hours" {
+            "Mo-Su 08:00-20:00".to_string()
+        } else {
+            "1".repeat(limit)
+        };
+        let mut b = json!({"kind": "station", "name": "驿站", "location": P});
+        b[field] = json!(ok);
+        let r = put_point(&app, field, b, &officer).await;
+        assert!(r.status.is_success(), "{field}: {}", r.text());
+    }
+}
+
+/// Regression: a repeated multipart `category` silently took the last value, a second
+/// `photo` was accepted and unknown fields were ignored; JSON bodies ignored unknown fields.
+#[tokio::test]
+async fn repeated_and_unknown_submission_fields_are_rejected() {
+    let app = app();
+    let loc = format!("{},{}", P[0], P[1]);
+    let jpg = jpeg_with_exif();
+    let base: Vec<(&str, &[u8])> = vec![
+        ("location", loc.as_bytes()),
+        ("category", b"parking"),
+        ("description", "没地方停车".as_bytes()),
+    ];
+    let with = |extra: &[(&'static str, &'static [u8])]| {
+        let mut f = base.clone();
+        f.extend_from_slice(extra);
+        f
+    };
+    type Fields<'a> = Vec<(&'a str, &'a [u8])>;
+    let cases: Vec<(Fields, &str)> = vec![
+        (with(&[("category", b"rest")]), "category"),
+        (with(&[("location", b"113.0,28.2")]), "location"),
+        (with(&[("colour", b"red")]), "colour"),
+    ];
+    for (fields, param) in cases {
+        let r = send(&app, multipart(&fields, Some(&jpg))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{param}: {}", r.text());
+        assert_eq!(r.json()["param"], param, "{}", r.text());
+    }
+    // a second photo part
+    let mut fields = base.clone();
+    fields.push(("photo", &jpg));
+    let r = send(&app, multipart(&fields, Some(&jpg))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "photo", "{}", r.text());
+    // form-urlencoded: repeated field
+    let r = send(
+        &app,
+        from_ip(
+            Request::post("/api/v1/suggestions")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(
+                    "lon=113.03&lat=28.2&category=parking&category=rest&description=x",
+                ))
+                .unwrap(),
+            "10.0.0.1",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "category", "{}", r.text());
+    // JSON: unknown field
+    let r = submit(
+        &app,
+        json!({"location": P, "category": "parking", "description": "x", "photo_url": "http://x"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "photo_url", "{}", r.text());
+    assert_eq!(count(&app).await, 0);
+    // the valid multipart submission is still accepted
+    let r = send(&app, multipart(&base, Some(&jpg))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(r.json()["category"], "parking");
+    // status body: unknown field
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let r = post_json(
+        &app,
+        &format!("/api/v1/suggestions/{id}/status"),
+        json!({"status": "accepted", "note": "已受理", "assignee": "张三"}),
+        Some(&officer),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "assignee", "{}", r.text());
+}
+
+/// A PNG declaring `w` × `h` pixels in IHDR (signature, IHDR, IDAT, IEND; CRC-32 per PNG
+/// spec §5.5 computed bitwise here). Only the header matters to the size check.
+fn png_sized(w: u32, h: u32) -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    let chunk = |v: &mut Vec<u8>, kind: &[u8; 4], body: &[u8]| {
+        v.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        v.extend_from_slice(kind);
+        v.extend_from_slice(body);
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in kind.iter().chain(body) {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        v.extend_from_slice(&(!crc).to_be_bytes());
+    };
+    let ihdr = [&w.to_be_bytes()[..], &h.to_be_bytes(), &[8, 0, 0, 0, 0]].concat();
+    chunk(&mut v, b"IHDR", &ihdr);
+    chunk(&mut v, b"IDAT", &[0x78, 0x9C, 0x63, 0, 0, 0, 1, 0, 1]);
+    chunk(&mut v, b"IEND", &[]);
+    v
+}
+
+/// Regression: a 20000 × 20000 PNG (a decompression bomb) was accepted as a photo.
+#[tokio::test]
+async fn oversized_photo_dimensions_are_rejected() {
+    let app = app();
+    let loc = format!("{},{}", P[0], P[1]);
+    let fields: Vec<(&str, &[u8])> = vec![
+        ("location", loc.as_bytes()),
+        ("category", b"parking"),
+        ("description", "门口没地方停车".as_bytes()),
+    ];
+    let r = send(&app, multipart(&fields, Some(&png_sized(20_000, 20_000)))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "photo", "{}", r.text());
+    assert_eq!(count(&app).await, 0);
+    let r = send(&app, multipart(&fields, Some(&png_sized(4_000, 3_000)))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+}
+
+/// On a border shared by 芙蓉区 430102 and 天心区 430103 (a vertex of both polygons) a point
+/// may name either district, but not a third one.
+#[tokio::test]
+async fn admin_point_on_a_shared_border_may_name_either_district() {
+    use geo::{CoordsIter, Intersects};
+    let d = nuanxin::districts::Districts::embedded();
+    let (a, b) = (d.get("430102").unwrap(), d.get("430103").unwrap());
+    let v = a
+        .geometry
+        .coords_iter()
+        .find(|c| b.geometry.intersects(&geo::Point::from(*c)))
+        .expect("430102 and 430103 share a border vertex");
+    let app = app();
+    let admin = token(&app, OfficerRole::Admin, &[]);
+    for (i, code) in ["430102", "430103"].into_iter().enumerate() {
+        let r = put_point(
+            &app,
+            &format!("b{i}"),
+            json!({"kind": "station", "name": "界上", "location": [v.x, v.y], "adcode": code}),
+            &admin,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{code}: {}", r.text());
+        assert_eq!(r.json()["adcode"], code);
+    }
+    let r = put_point(
+        &app,
+        "b3",
+        json!({"kind": "station", "name": "界上", "location": [v.x, v.y], "adcode": "430104"}),
+        &admin,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.json()["param"], "adcode");
+}

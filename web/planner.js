@@ -167,7 +167,7 @@ function renderOut() {
       const [lon, lat] = f.geometry.coordinates;
       return el('li', {}, el('button', {
         type: 'button', class: 'link', onclick: () => ctx.map.easeTo({ center: [lon, lat], zoom: 13 }),
-      }, Number.isFinite(g) ? t('proposal_gain', { i: i + 1, km2: g.toFixed(2) }) : `#${i + 1}`), ` ${lat.toFixed(4)}, ${lon.toFixed(4)}`);
+      }, Number.isFinite(g) ? t('proposal_gain', { i: i + 1, km2: g.toFixed(2) }) : `#${i + 1}`), ` ${lon.toFixed(5)}, ${lat.toFixed(5)} (WGS-84 lon, lat)`);
     })));
   }
   out.append(el('div', { class: 'row' },

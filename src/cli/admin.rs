@@ -61,7 +61,11 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
             .map(|c| c.db_path)
             .unwrap_or_else(|_| PathBuf::from("nuanxin.db")),
     };
-    Store::open(&path).with_context(|| format!("opening database {}", path.display()))
+    let store =
+        Store::open(&path).with_context(|| format!("opening database {}", path.display()))?;
+    let shown = std::fs::canonicalize(&path).unwrap_or(path);
+    eprintln!("database: {}", shown.display());
+    Ok(store)
 }
 
 /// Runs the subcommand.

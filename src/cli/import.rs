@@ -1,6 +1,7 @@
 //! `nuanxin import FILE`: check a GeoJSON, CSV or XLSX file of service points and report
-//! every problem as `line N, field F: reason`; optionally write the accepted points as
-//! WGS-84 GeoJSON. Exits non-zero when the import is rejected.
+//! every problem as `line N, field F: reason`; with `--db`, store the accepted points in the
+//! database the server serves from; optionally write them as WGS-84 GeoJSON. Exits non-zero
+//! when the import is rejected (then nothing is stored).
 
 use anyhow::Context;
 use nuanxin::crs::Crs;
@@ -33,6 +34,11 @@ pub struct Args {
     /// Write the accepted points, converted to WGS-84, as GeoJSON to this file.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Store the accepted points in this database (the `--db` of `nuanxin serve`), adding
+    /// new ids and replacing existing ones. Without it the file is only checked. A server
+    /// that is running picks the points up at its next start.
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
     /// Print the report as JSON on stdout (`records`, `imported`, `issues` with
     /// `line`/`row`/`feature`, `field`, `severity`, `reason`).
     #[arg(long)]
@@ -112,6 +118,31 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         print_summary(&args, &report);
     }
+    if let Some(db) = &args.db {
+        let store = nuanxin::suggestions::Store::open(db)
+            .with_context(|| format!("opening database {}", db.display()))?;
+        let mut replaced = 0;
+        for p in &report.points {
+            if store
+                .upsert_service_point(p, None)
+                .with_context(|| format!("storing point {} in {}", p.id, db.display()))?
+            {
+                replaced += 1;
+            }
+        }
+        if !args.json {
+            println!(
+                "stored {} point(s) in {} ({} new, {} replaced); restart `nuanxin serve --db {}` to serve them",
+                report.points.len(),
+                db.display(),
+                report.points.len() - replaced,
+                replaced,
+                db.display()
+            );
+        }
+    } else if !args.json {
+        println!("checked only: pass --db FILE to store the points in the server's database");
+    }
     if let Some(out) = &args.out {
         std::fs::write(out, to_geojson(&report.points))
             .with_context(|| format!("writing {}", out.display()))?;
@@ -128,7 +159,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 fn print_summary(args: &Args, report: &ImportReport) {
     println!(
-        "{}: {} record(s) read, {} imported, {} not imported, {} warning(s); crs {} converted to WGS-84",
+        "{}: {} record(s) read, {} accepted, {} not accepted, {} warning(s); crs {} converted to WGS-84",
         args.file.display(),
         report.records,
         report.points.len(),

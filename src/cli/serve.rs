@@ -229,6 +229,26 @@ fn read_points_file(path: &Path, crs: Crs) -> anyhow::Result<Vec<ServicePoint>> 
     };
     match nuanxin::import::import_file(path, &options) {
         Ok(report) => Ok(report.points),
+        Err(nuanxin::import::ImportError::Rejected { issues, .. }) => {
+            // List the rows (the importer's message suggests --skip-invalid, which belongs
+            // to `nuanxin import`, not to serve).
+            let mut msg = format!(
+                "{} was rejected; nothing was served from it:\n",
+                path.display()
+            );
+            for i in issues.iter().take(50) {
+                msg.push_str(&format!("  {i}\n"));
+            }
+            if issues.len() > 50 {
+                msg.push_str(&format!("  ... and {} more\n", issues.len() - 50));
+            }
+            msg.push_str(&format!(
+                "check it with `nuanxin import {} --crs {}` (add --skip-invalid --db FILE to keep the valid rows)",
+                path.display(),
+                crs.as_str()
+            ));
+            bail!(msg)
+        }
         Err(e) => bail!("importing {}: {e}", path.display()),
     }
 }

@@ -137,7 +137,7 @@ pub fn normalize_header(header: &str) -> String {
         .replace('-', "_")
 }
 
-/// Extra Chinese names of service kinds seen in official lists (GLOSSARY.md), beyond the
+/// Extra Chinese names of service kinds seen in official lists (docs/GLOSSARY.md), beyond the
 /// labels [`ServiceKind::label_zh`] gives.
 const KIND_ALIASES: &[(&str, ServiceKind)] = &[
     ("暖新驿站", ServiceKind::Station),

@@ -1,6 +1,6 @@
 //! The domain model: service points and the vocabularies they use.
 //!
-//! Names follow `GLOSSARY.md` (kinds, amenities, access methods). Every enum
+//! Names follow `docs/GLOSSARY.md` (kinds, amenities, access methods). Every enum
 //! serialises as its `snake_case` code name, parses from it with [`std::str::FromStr`],
 //! and has a Simplified Chinese label for the user interface.
 

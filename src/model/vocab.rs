@@ -55,7 +55,7 @@ macro_rules! vocabulary {
 }
 
 vocabulary!(
-    /// The four kinds of service point the index holds (GLOSSARY.md, "Service points").
+    /// The four kinds of service point the index holds (docs/GLOSSARY.md, "Service points").
     ServiceKind, "kind", {
         /// 驿站: a rest station (some are 24-hour "red homes").
         Station = "station", "驿站", "Rest station";

@@ -105,6 +105,7 @@ impl Config {
         let file = file
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("nuanxin.toml"));
+        check_file_keys(&file)?;
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("NUANXIN_").split("__"))
@@ -113,9 +114,65 @@ impl Config {
     }
 }
 
+/// Rejects keys of the TOML file that no setting has (a typo such as `ratelimit` would
+/// otherwise be ignored silently). Environment variables are not checked: `NUANXIN_*` names
+/// are also used by scripts for other purposes.
+fn check_file_keys(file: &Path) -> Result<(), Box<figment::Error>> {
+    if !file.exists() {
+        return Ok(());
+    }
+    let given: serde_json::Value = Figment::from(Toml::file(file))
+        .extract()
+        .map_err(Box::new)?;
+    let known = serde_json::to_value(Config::default()).unwrap_or_default();
+    fn walk(
+        given: &serde_json::Value,
+        known: &serde_json::Value,
+        prefix: &str,
+        file: &Path,
+    ) -> Result<(), Box<figment::Error>> {
+        let (Some(g), Some(k)) = (given.as_object(), known.as_object()) else {
+            return Ok(());
+        };
+        for (key, value) in g {
+            let path = format!("{prefix}{key}");
+            match k.get(key) {
+                None => {
+                    let mut valid: Vec<&str> = k.keys().map(String::as_str).collect();
+                    valid.sort_unstable();
+                    return Err(Box::new(figment::Error::from(format!(
+                        "{}: unknown key `{path}`; valid keys here: {}",
+                        file.display(),
+                        valid.join(", ")
+                    ))));
+                }
+                Some(kv) => walk(value, kv, &format!("{path}."), file)?,
+            }
+        }
+        Ok(())
+    }
+    walk(&given, &known, "", file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_keys_in_the_file_are_rejected_with_the_valid_ones() {
+        // Regression: `ratelimit = 3` and `listen_port = 3` were accepted silently.
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("n.toml");
+        std::fs::write(&f, "ratelimit = 3\n").unwrap();
+        let e = Config::load(Some(&f)).unwrap_err().to_string();
+        assert!(e.contains("unknown key `ratelimit`"), "{e}");
+        assert!(e.contains("rate_limit"), "{e}");
+        std::fs::write(&f, "[rate_limit]\nper_minutes = 3\n").unwrap();
+        let e = Config::load(Some(&f)).unwrap_err().to_string();
+        assert!(e.contains("unknown key `rate_limit.per_minutes`"), "{e}");
+        std::fs::write(&f, "[rate_limit]\nper_minute = 3\n").unwrap();
+        assert_eq!(Config::load(Some(&f)).unwrap().rate_limit.per_minute, 3);
+    }
 
     #[test]
     fn file_overrides_defaults_and_explicit_file_must_exist() {

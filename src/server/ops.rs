@@ -132,7 +132,27 @@ pub const DOCS_JS: &str = r##"(function(){
     if(s.oneOf) return s.oneOf.map(schemaText).join(' | ');
     return s.type||'';
   }
+  var schemas={};
+  function resolve(s){var seen=0;while(s&&s.$ref&&seen++<10){s=schemas[s.$ref.split('/').pop()];}return s;}
+  /* A table of an object schema's fields (one level; nested objects are named by type). */
+  function fields(s){
+    var name=s&&s.$ref?s.$ref.split('/').pop():'';
+    s=resolve(s);
+    if(!s) return '';
+    if(s.allOf){var m={type:'object',properties:{},required:[]};s.allOf.map(resolve).forEach(function(x){if(!x)return;Object.assign(m.properties,x.properties||{});m.required=m.required.concat(x.required||[]);});s=m;}
+    if(!s.properties) return '<p><code>'+esc(name||schemaText(s))+'</code> '+esc(s.description||'')+'</p>';
+    var req=s.required||[];
+    var t=(name?'<p><code>'+esc(name)+'</code> '+esc(s.description||'')+'</p>':'')+'<table><tr><th>字段 Field</th><th>类型 Type</th><th>必填 Required</th><th>说明 Description</th></tr>';
+    Object.keys(s.properties).forEach(function(k){
+      var f=s.properties[k]; var r=resolve(f)||{};
+      var d=f.description||r.description||'';
+      if(r.enum) d+=(d?' ':'')+'('+r.enum.join(' | ')+')';
+      t+='<tr><td><code>'+esc(k)+'</code></td><td>'+esc(schemaText(f))+'</td><td>'+(req.indexOf(k)>=0?'是 yes':'')+'</td><td>'+esc(d)+'</td></tr>';
+    });
+    return t+'</table>';
+  }
   fetch('/api/openapi.json').then(function(r){return r.json();}).then(function(doc){
+    schemas=(doc.components&&doc.components.schemas)||{};
     var byTag={};
     Object.keys(doc.paths||{}).sort().forEach(function(path){
       var item=doc.paths[path];
@@ -156,7 +176,11 @@ pub const DOCS_JS: &str = r##"(function(){
           html+='</table>';
         }
         if(op.requestBody){
-          html+='<p>请求体 Request body: '+esc(Object.keys(op.requestBody.content||{}).join(', '))+'</p>';
+          var content=op.requestBody.content||{};
+          Object.keys(content).forEach(function(ct){
+            html+='<p>请求体 Request body (<code>'+esc(ct)+'</code>)'+(op.requestBody.required?'，必填 required':'')+':</p>';
+            html+=fields(content[ct].schema);
+          });
         }
         html+='<table><tr><th>状态 Status</th><th>说明 Description</th><th>类型 Content</th></tr>';
         Object.keys(op.responses||{}).forEach(function(code){

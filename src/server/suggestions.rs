@@ -270,7 +270,9 @@ pub(crate) fn add_retry_after(state: &AppState, mut resp: Response) -> Response 
 // ------------------------------------------------------------------ submission
 
 /// JSON body of a submission. Give the position as `location: [lon, lat]` or as `lon`/`lat`.
+/// Unknown fields are rejected (400 naming the field), as in the coverage API.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitBody {
     /// `[lon, lat]` in `crs`, or the text `"lon,lat"` as Amap's coordinate picker copies it.
     #[schema(value_type = Option<Vec<f64>>)]
@@ -319,7 +321,9 @@ impl LocationInput {
 }
 
 /// Multipart form of a submission: the [`SubmitBody`] fields as text parts (`location` as
-/// `lon,lat`) plus an optional `photo` file part (JPEG, PNG or WebP, at most 5 MiB).
+/// `lon,lat`) plus an optional `photo` file part (JPEG, PNG or WebP, at most 5 MiB and
+/// 12,000 pixels a side, 40 megapixels in all). Each field at most once; unknown fields are
+/// rejected.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct SubmitForm {
@@ -597,6 +601,12 @@ async fn read_multipart(mut mp: Multipart) -> Result<SubmitInput, AppError> {
     while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "photo" {
+            if input.photo.is_some() {
+                return Err(AppError::bad_param(
+                    "photo",
+                    "only one `photo` may be attached",
+                ));
+            }
             let mut buf: Vec<u8> = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                 if buf.len() + chunk.len() > photo::MAX_PHOTO_BYTES {
@@ -617,7 +627,51 @@ async fn read_multipart(mut mp: Multipart) -> Result<SubmitInput, AppError> {
     Ok(input)
 }
 
+/// The text fields of a form or multipart submission (the [`SubmitBody`] fields).
+const TEXT_FIELDS: [&str; 9] = [
+    "location",
+    "lon",
+    "lat",
+    "crs",
+    "category",
+    "description",
+    "contact",
+    "role",
+    "campaign_id",
+];
+
+/// Sets one text field of a form or multipart submission.
+///
+/// # Errors
+/// 400 naming the field when it is not a submission field or was already given (a repeated
+/// field is ambiguous: neither value silently wins).
 fn set_text_field(b: &mut SubmitBody, name: &str, text: String) -> Result<(), AppError> {
+    let given = match name {
+        "location" => b.location.is_some(),
+        "lon" => b.lon.is_some(),
+        "lat" => b.lat.is_some(),
+        "crs" => b.crs.is_some(),
+        "category" => b.category.is_some(),
+        "description" => b.description.is_some(),
+        "contact" => b.contact.is_some(),
+        "role" => b.role.is_some(),
+        "campaign_id" => b.campaign_id.is_some(),
+        _ => {
+            return Err(AppError::bad_param(
+                name,
+                format!(
+                    "unknown field `{name}`; accepted: {}, photo (multipart only)",
+                    TEXT_FIELDS.join(", ")
+                ),
+            ))
+        }
+    };
+    if given {
+        return Err(AppError::bad_param(
+            name,
+            format!("field `{name}` is given more than once"),
+        ));
+    }
     match name {
         "location" => b.location = Some(LocationInput::Text(text)),
         "lon" => b.lon = Some(parse_f64("lon", &text)?),
@@ -627,8 +681,7 @@ fn set_text_field(b: &mut SubmitBody, name: &str, text: String) -> Result<(), Ap
         "description" => b.description = Some(text),
         "contact" => b.contact = Some(text),
         "role" => b.role = Some(text),
-        "campaign_id" => b.campaign_id = Some(text),
-        _ => {}
+        _ => b.campaign_id = Some(text),
     }
     Ok(())
 }
@@ -1072,8 +1125,9 @@ async fn support(
 
 // ------------------------------------------------------------------ officers
 
-/// An officer's status change.
+/// An officer's status change (unknown fields are rejected).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// New status (the same status posts a reply without a change).
     pub status: String,
@@ -1117,8 +1171,9 @@ async fn change_status(
     Ok(Json(SuggestionView::new(&s, Audience::Officer)))
 }
 
-/// The reporter's reopen request.
+/// The reporter's reopen request (unknown fields are rejected).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReopenBody {
     /// Why it is not done (public; 1–2,000 characters).
     pub note: String,
@@ -1336,12 +1391,90 @@ async fn audit(
     ))
 }
 
+/// Longest accepted text fields of a service point edited through the admin API, in
+/// characters (Unicode scalar values): `(field, limit)`.
+pub const POINT_TEXT_LIMITS: [(&str, usize); 5] = [
+    ("name", 200),
+    ("address", 500),
+    ("opening_hours", 500),
+    ("operator", 200),
+    ("phone", 50),
+];
+
+/// Rejects over-long text fields of an edited point's JSON body (400 naming the field),
+/// before the body is parsed (so a huge `opening_hours` is never parsed).
+fn check_point_text_lengths(v: &serde_json::Value) -> Result<(), AppError> {
+    for (field, limit) in POINT_TEXT_LIMITS {
+        let n = v
+            .get(field)
+            .and_then(serde_json::Value::as_str)
+            .map_or(0, |t| t.chars().count());
+        if n > limit {
+            return Err(AppError::bad_param(
+                field,
+                format!("`{field}` has {n} characters; at most {limit} are accepted"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The county-level district an edited point lies in, derived from its location (a point
+/// on a border counts as inside, as for suggestions).
+///
+/// # Errors
+/// 400 naming `location` when the location is outside every shipped district (no office
+/// is responsible for it, for officers and admins alike); 400 naming `adcode` when the body
+/// gives an adcode that differs from the derived one.
+fn point_district(state: &AppState, p: &ServicePoint) -> Result<String, AppError> {
+    let Some(d) = state.districts.county_at(p.location) else {
+        return Err(AppError::bad_param(
+            "location",
+            format!(
+                "location [{}, {}] is outside every served district",
+                p.location.lon, p.location.lat
+            ),
+        ));
+    };
+    if let Some(given) = &p.adcode {
+        use geo::Intersects;
+        // on a shared border either neighbour is right
+        let on_border_of_given = state.districts.get(given).is_some_and(|g| {
+            g.level == crate::districts::Level::County
+                && g.geometry.intersects(&p.location.to_point())
+        });
+        if *given != d.adcode && !on_border_of_given {
+            return Err(AppError::bad_param(
+                "adcode",
+                format!(
+                    "adcode `{given}` does not match the location, which lies in {} `{}`",
+                    d.name, d.adcode
+                ),
+            ));
+        }
+    }
+    Ok(p.adcode.clone().unwrap_or_else(|| d.adcode.clone()))
+}
+
+/// Whether officer `o` may change or delete the stored point `old`: the district its
+/// location lies in must be one of theirs, and so must its recorded adcode if it has one
+/// (imported records may carry an adcode that disagrees with the location). Admins may.
+fn may_edit_stored(state: &AppState, o: &crate::suggestions::Officer, old: &ServicePoint) -> bool {
+    let derived = state
+        .districts
+        .county_at(old.location)
+        .map(|d| d.adcode.as_str());
+    o.handles(derived) && old.adcode.as_deref().is_none_or(|a| o.handles(Some(a)))
+}
+
 /// Serialises service-point edits so that the database and the live index apply them in
 /// the same order.
 static POINT_EDITS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// `PUT /api/v1/admin/points/{id}`: creates or replaces a service point; the index is
-/// updated at once.
+/// updated at once. The district (`adcode`) is derived from `location`, which must lie in a
+/// served district; an officer may only place points in, and move points out of, their own
+/// districts. Text limits: see [`POINT_TEXT_LIMITS`].
 #[utoipa::path(put, path = "/api/v1/admin/points/{id}", tag = "officers",
     params(("id" = String, Path, description = "Service point id")),
     request_body(content = Object, description = "A service point (the `ServicePoint` JSON of the points API); `id` may be omitted"),
@@ -1371,6 +1504,7 @@ async fn put_point(
             }
         }
     }
+    check_point_text_lengths(&v)?;
     let mut p: ServicePoint = serde_json::from_value(v).map_err(|e| {
         let text = e.to_string();
         let param = text.split('`').nth(1).map(str::to_string);
@@ -1380,21 +1514,16 @@ async fn put_point(
             valid: None,
         }
     })?;
-    if p.adcode.is_none() {
-        p.adcode = state
-            .districts
-            .county_at(p.location)
-            .map(|d| d.adcode.clone());
-    }
     p.validate()
         .map_err(|e| AppError::bad_param("point", e.to_string()))?;
+    p.adcode = Some(point_district(&state, &p)?);
     p.updated_at = Some(Utc::now());
     let _edit = POINT_EDITS.lock().await;
     let old = state.index().get(&id).cloned();
     if !o.handles(p.adcode.as_deref())
         || old
             .as_ref()
-            .is_some_and(|old| !o.handles(old.adcode.as_deref()))
+            .is_some_and(|old| !may_edit_stored(&state, &o, old))
     {
         return Err(AppError::Forbidden(
             "the point is outside your districts".into(),
@@ -1439,7 +1568,7 @@ async fn delete_point(
     let Some(old) = old else {
         return Err(AppError::NotFound(format!("no service point `{id}`")));
     };
-    if !o.handles(old.adcode.as_deref()) {
+    if !may_edit_stored(&state, &o, &old) {
         return Err(AppError::Forbidden(
             "the point is outside your districts".into(),
         ));
