@@ -337,13 +337,19 @@ async fn longitude_from_a_panned_map_is_normalised() {
     let a = get(&app, "/api/v1/nearest?lon=112.95&lat=28.15&k=5")
         .await
         .json();
-    for lon in ["472.95", "-247.05", "832.95"] {
+    for lon in ["472.95", "-247.05"] {
         let b = get(&app, &format!("/api/v1/nearest?lon={lon}&lat=28.15&k=5")).await;
         assert_eq!(b.status, StatusCode::OK, "{lon}");
         let b = b.json();
         assert_eq!(ids(&a), ids(&b), "{lon}");
-        // 472.95 − 360 = 112.95; −247.05 + 360 = 112.95; 832.95 − 720 = 112.95
+        // 472.95 − 360 = 112.95; −247.05 + 360 = 112.95
         assert!((b["query"]["position"][0].as_f64().unwrap() - 112.95).abs() < 1e-9);
+    }
+    // More than one wrap (|lon| > 540) is a mistake, not a panned map: 400 naming lon.
+    for lon in ["1e20", "-1e20", "832.95", "-540.5"] {
+        let uri = format!("/api/v1/nearest?lon={lon}&lat=28&k=5");
+        let p = assert_problem(&app, &uri, 400, Some("lon")).await;
+        assert!(p["detail"].as_str().unwrap().contains("540"), "{p}");
     }
 }
 
@@ -690,6 +696,11 @@ async fn every_bad_input_is_a_4xx_problem_naming_the_parameter() {
             Some("bbox"),
         ),
         (
+            "/ogc/collections/station/items?datetime=2026-12-01T00:00:00Z/2026-01-01T00:00:00Z",
+            400,
+            Some("datetime"),
+        ),
+        (
             "/ogc/collections/station/items?datetime=yesterday",
             400,
             Some("datetime"),
@@ -1022,11 +1033,69 @@ async fn openapi_document_and_docs_page() {
     assert!(docs.content_type().starts_with("text/html"));
     let html = docs.text();
     assert!(html.contains("/api/openapi.json"));
-    assert!(
-        !html.contains("<script src"),
-        "docs page must be self-contained"
-    );
+    // Self-contained: the only script is our own, so the CSP can forbid inline scripts.
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(html.contains(r#"<script src="/api/docs.js"></script>"#));
     assert!(!html.contains("cdn"), "no CDN");
+    let csp = docs.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src 'self' 'unsafe-inline'"));
+    let js = get(&app, "/api/docs.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.content_type().starts_with("text/javascript"));
+    assert!(js.text().contains("/api/openapi.json"));
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let app = app();
+    for uri in [
+        "/api/v1/nearest?lon=112.95&lat=28.15",
+        "/api/v1/nearest?lon=abc&lat=28",
+        "/no/such/path",
+        "/ogc?f=html",
+        "/api/docs",
+        "/",
+        "/metrics",
+    ] {
+        let r = get(&app, uri).await;
+        assert_eq!(
+            r.headers
+                .get(header::X_CONTENT_TYPE_OPTIONS)
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{uri}"
+        );
+    }
+    // 405 from axum and an invented method too.
+    let r = send(
+        &app,
+        Request::builder()
+            .method("AAAA1")
+            .uri("/api/v1/nearest")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    // OGC HTML views: no script allowed at all.
+    for uri in [
+        "/ogc?f=html",
+        "/ogc/collections?f=html",
+        "/ogc/conformance?f=html",
+    ] {
+        let r = get(&app, uri).await;
+        assert!(r.content_type().starts_with("text/html"), "{uri}");
+        let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'"), "{uri}: {csp}");
+        assert!(!csp.contains("script-src"), "{uri}: {csp}");
+    }
+    // The web map keeps its own policy (set in web.rs), which allows its own scripts.
+    let r = get(&app, "/").await;
+    let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
 }
 
 #[tokio::test]
@@ -1371,4 +1440,36 @@ async fn arbitrary_query_values_never_give_a_5xx() {
             assert!(r.status.as_u16() < 500, "{path}{id}: {}", r.status);
         }
     }
+}
+
+#[tokio::test]
+async fn forged_host_and_forwarded_proto_are_not_reflected() {
+    let app = app_with(Config {
+        trust_forwarded_for: true,
+        ..Config::default()
+    });
+    // Open311 discovery reflected Host unchecked.
+    let r = send(
+        &app,
+        Request::get("/open311/v2/discovery.json")
+            .header(header::HOST, "evil.example\"x<y")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text().contains("evil"), "{}", r.text());
+    // OGC HTML took any X-Forwarded-Proto as the scheme of its links.
+    let r = send(
+        &app,
+        Request::get("/ogc?f=html")
+            .header(header::HOST, "example.org")
+            .header("x-forwarded-proto", "javascript:alert(1)//")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text().contains("javascript:"), "{}", r.text());
+    assert!(r.text().contains("http://example.org/ogc"), "{}", r.text());
 }

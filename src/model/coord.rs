@@ -29,7 +29,16 @@ pub enum CoordError {
     /// Latitude outside `[-90, 90]` degrees.
     #[error("lat = {0} is outside [-90, 90] degrees")]
     LatOutOfRange(f64),
+    /// Longitude given to [`LonLat::normalized`] beyond one wrap each way (`|lon| > 540`).
+    #[error(
+        "lon = {0} is outside [-540, 540] degrees (one wrap across the antimeridian each way \
+         is accepted and normalised; larger values are not map positions)"
+    )]
+    LonBeyondOneWrap(f64),
 }
+
+/// Largest `|lon|` in degrees [`LonLat::normalized`] accepts: 180 + one full turn of 360.
+pub const MAX_WRAPPED_LON_DEG: f64 = 540.0;
 
 impl LonLat {
     /// Checked constructor.
@@ -55,11 +64,21 @@ impl LonLat {
     /// Like [`LonLat::new`] but first wraps the longitude into `[-180, 180)`, as a web map
     /// produces after panning across the antimeridian (472.98 → 112.98).
     ///
+    /// Only one wrap each way is accepted: `lon` must lie in `[-540, 540]`, which covers a
+    /// map panned once across the antimeridian in either direction (MapLibre's
+    /// `LngLat.wrap()` is what clients should call for more). Larger values (`1e20`) are
+    /// typing or unit mistakes, not map positions, and are rejected rather than silently
+    /// folded onto some unrelated meridian.
+    ///
     /// # Errors
-    /// [`CoordError`] when a value is not finite or the latitude is out of range.
+    /// [`CoordError`] when a value is not finite, `|lon| > 540`
+    /// ([`CoordError::LonBeyondOneWrap`]) or the latitude is out of range.
     pub fn normalized(lon: f64, lat: f64) -> Result<Self, CoordError> {
         if !lon.is_finite() {
             return Err(CoordError::NotFinite { field: "lon" });
+        }
+        if lon.abs() > MAX_WRAPPED_LON_DEG {
+            return Err(CoordError::LonBeyondOneWrap(lon));
         }
         let wrapped = (lon + 180.0).rem_euclid(360.0) - 180.0;
         Self::new(wrapped, lat)
@@ -112,6 +131,18 @@ mod tests {
         assert!((p.lon - 112.98).abs() < 1e-9);
         let q = LonLat::normalized(-190.0, 0.0).unwrap();
         assert!((q.lon - 170.0).abs() < 1e-9);
+        // The bounds themselves: 540 - 360 = 180 ≡ -180; -540 + 360 = -180.
+        assert!((LonLat::normalized(540.0, 0.0).unwrap().lon.abs() - 180.0).abs() < 1e-9);
+        assert!((LonLat::normalized(-540.0, 0.0).unwrap().lon + 180.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn normalized_rejects_more_than_one_wrap() {
+        for lon in [1e20, -1e20, 540.000_001, -541.0, 900.0] {
+            let err = LonLat::normalized(lon, 28.0).unwrap_err();
+            assert_eq!(err, CoordError::LonBeyondOneWrap(lon));
+            assert!(err.to_string().starts_with("lon = "), "{err}");
+        }
     }
 }
 

@@ -154,7 +154,8 @@ impl From<crate::model::CoordError> for AppError {
     fn from(e: crate::model::CoordError) -> Self {
         let param = match &e {
             crate::model::CoordError::NotFinite { field } => *field,
-            crate::model::CoordError::LonOutOfRange(_) => "lon",
+            crate::model::CoordError::LonOutOfRange(_)
+            | crate::model::CoordError::LonBeyondOneWrap(_) => "lon",
             crate::model::CoordError::LatOutOfRange(_) => "lat",
         };
         AppError::bad_param(param, e.to_string())
@@ -185,8 +186,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
             Err(rej) => {
                 let text = rej.body_text();
-                // serde_urlencoded messages look like "Failed to deserialize query string: missing field `lon`"
-                let param = text.split('`').nth(1).map(str::to_string);
+                let param = param_from_rejection(&text);
                 Err(AppError::BadRequest {
                     param,
                     detail: text,
@@ -195,6 +195,42 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
             }
         }
     }
+}
+
+/// The parameter or field a query-string or JSON rejection of axum is about, `None` when
+/// the text does not say.
+///
+/// axum's messages are `<prefix>: <path>: <serde message>`, where `<path>` comes from
+/// `serde_path_to_error` (`limit`, `location.lon`, `tags[0]`), or `<prefix>: missing field
+/// \`lon\`` / `unknown field \`x\`, expected ...` without a path. Back-quoted tokens in
+/// other messages are values (`invalid value: integer \`-1\``), never the name.
+fn param_from_rejection(text: &str) -> Option<String> {
+    let mut rest = text.split_once(": ").map_or(text, |(_, r)| r);
+    let mut path = None;
+    if let Some((head, tail)) = rest.split_once(": ") {
+        let looks_like_path = !head.is_empty()
+            && head != "."
+            && head
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.[]-".contains(&b));
+        if looks_like_path {
+            path = Some(head);
+            rest = tail;
+        }
+    }
+    // A missing field inside a nested object: the path names the object, the message the
+    // field.
+    for marker in ["missing field `", "unknown field `", "duplicate field `"] {
+        if let Some(name) = rest.strip_prefix(marker).and_then(|r| r.split('`').next()) {
+            return Some(match path {
+                // For unknown fields the path already ends with the field.
+                Some(p) if p == name || p.ends_with(&format!(".{name}")) => p.to_string(),
+                Some(p) => format!("{p}.{name}"),
+                None => name.to_string(),
+            });
+        }
+    }
+    path.map(str::to_string)
 }
 
 /// JSON body extractor whose rejection is a 4xx problem (400 syntax/data, 413 too large,
@@ -214,7 +250,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(text),
                     StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(text),
                     _ => {
-                        let param = text.split('`').nth(1).map(str::to_string);
+                        let param = param_from_rejection(&text);
                         AppError::BadRequest {
                             param,
                             detail: text,
@@ -224,5 +260,115 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::{get, post};
+    use axum::Router;
+    use tower::ServiceExt;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Q {
+        lon: f64,
+        open: Option<bool>,
+        limit: Option<usize>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        lon: f64,
+        lat: f64,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct B {
+        resolution: u8,
+        location: Option<Inner>,
+    }
+
+    /// The `param` of the problem a tiny router answers for `req`.
+    async fn param_of(req: axum::http::Request<Body>) -> Option<String> {
+        let app = Router::new()
+            .route("/q", get(|ApiQuery(_q): ApiQuery<Q>| async { "ok" }))
+            .route("/b", post(|ApiJson(_b): ApiJson<B>| async { "ok" }));
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        v["param"].as_str().map(str::to_string)
+    }
+
+    fn get_req(uri: &str) -> axum::http::Request<Body> {
+        axum::http::Request::get(uri).body(Body::empty()).unwrap()
+    }
+
+    fn post_json(body: &str) -> axum::http::Request<Body> {
+        axum::http::Request::post("/b")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn query_rejections_name_the_parameter_not_the_value() {
+        assert_eq!(
+            param_of(get_req("/q?lon=1&open=abc")).await.as_deref(),
+            Some("open")
+        );
+        assert_eq!(
+            param_of(get_req("/q?lon=1&limit=abc")).await.as_deref(),
+            Some("limit")
+        );
+        assert_eq!(param_of(get_req("/q?lon=x")).await.as_deref(), Some("lon"));
+        assert_eq!(
+            param_of(get_req("/q?open=true")).await.as_deref(),
+            Some("lon")
+        );
+    }
+
+    #[tokio::test]
+    async fn json_rejections_name_the_field_not_the_value() {
+        assert_eq!(
+            param_of(post_json(r#"{"resolution":-1}"#)).await.as_deref(),
+            Some("resolution")
+        );
+        assert_eq!(
+            param_of(post_json(r#"{}"#)).await.as_deref(),
+            Some("resolution")
+        );
+        assert_eq!(
+            param_of(post_json(r#"{"resolution":7,"x":1}"#))
+                .await
+                .as_deref(),
+            Some("x")
+        );
+        assert_eq!(
+            param_of(post_json(r#"{"resolution":7,"location":{"lat":1}}"#))
+                .await
+                .as_deref(),
+            Some("location.lon")
+        );
+        assert_eq!(
+            param_of(post_json(
+                r#"{"resolution":7,"location":{"lon":"a","lat":1}}"#
+            ))
+            .await
+            .as_deref(),
+            Some("location.lon")
+        );
+        // Syntax errors and type errors at the root name no parameter.
+        assert_eq!(param_of(post_json(r#"{"resolution" 7}"#)).await, None);
+        assert_eq!(param_of(post_json(r#"[1]"#)).await, None);
     }
 }

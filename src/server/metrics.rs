@@ -6,6 +6,8 @@
 //!
 //! `route` is the matched route template (`/api/v1/points/{id}`, not the concrete path, so the
 //! number of series stays bounded); requests that match no route count as `unmatched`.
+//! `method` is one of the nine methods of RFC 9110 §9 and RFC 5789 (PATCH); any other
+//! (clients may invent methods) counts as `other`, again to keep the series bounded.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -41,6 +43,19 @@ pub const LATENCY_BUCKETS_S: [f64; 17] = [
 
 fn latency_histogram() -> Histogram {
     Histogram::new(LATENCY_BUCKETS_S)
+}
+
+/// The `method` label for `method`: itself when standard (RFC 9110 §9, RFC 5789), else
+/// `other`.
+pub fn method_label(method: &str) -> &str {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    if STANDARD.contains(&method) {
+        method
+    } else {
+        "other"
+    }
 }
 
 /// Request counters and latency histograms per route, and the index size.
@@ -91,10 +106,10 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Records one answered request.
+    /// Records one answered request; `method` is folded by [`method_label`].
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let labels = RequestLabels {
-            method: method.to_string(),
+            method: method_label(method).to_string(),
             route: route.to_string(),
             status,
         };
@@ -150,5 +165,23 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(r#"nuanxin_index_points{kind="station"} 42"#));
+    }
+
+    #[test]
+    fn invented_methods_share_one_series() {
+        let m = Metrics::default();
+        for method in ["AAAA1", "AAAA2", "get", "PROPFIND"] {
+            m.observe(method, "unmatched", 405, Duration::from_micros(10));
+        }
+        m.observe("PATCH", "unmatched", 405, Duration::from_micros(10));
+        let text = m.encode();
+        assert!(
+            text.contains(
+                r#"nuanxin_http_requests_total{method="other",route="unmatched",status="405"} 4"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains(r#"method="PATCH""#), "{text}");
+        assert!(!text.contains("AAAA"), "{text}");
     }
 }

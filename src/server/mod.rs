@@ -9,7 +9,8 @@
 //! `cors_origins` is set) → gzip / brotli compression (responses over 1 KiB, level 4) →
 //! metrics per matched route, timeout (`request_timeout_s`, answered with a 503 problem) and
 //! problem+json for error responses that have no body of their own (405, 413) →
-//! body-size limit (`body_limit_bytes`, 413).
+//! body-size limit (`body_limit_bytes`, 413). Outside them all, every response gets
+//! `X-Content-Type-Options: nosniff`.
 //!
 //! Other modules must not install a router-wide `fallback`: unknown paths get the 404
 //! problem defined here.
@@ -17,6 +18,7 @@
 pub mod config;
 pub mod coverage;
 pub mod error;
+pub mod forwarded;
 pub mod metrics;
 pub mod ogc;
 pub mod open311;
@@ -100,7 +102,19 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .fallback(not_found)
         .layer(stack)
+        .layer(axum::middleware::map_response(nosniff))
         .with_state(state)
+}
+
+/// `X-Content-Type-Options: nosniff` on every response (outermost, so it also covers CORS
+/// preflights and the problem bodies of the other layers): browsers must not guess a
+/// script or HTML type for a JSON or text body.
+async fn nosniff(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
 }
 
 /// CORS for `origins`: `None` when empty (same origin only), any origin for `["*"]`.

@@ -246,8 +246,20 @@ fn html_page(title: &str, body: &str) -> Response {
          <a href=\"/api/docs\">API 文档 Docs</a></nav><h1>{t}</h1>{body}</body></html>",
         t = html_escape(title)
     );
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, HTML_CSP),
+        ],
+        page,
+    )
+        .into_response()
 }
+
+/// Content-Security-Policy of the OGC HTML views: no script at all, inline style only,
+/// images from this origin, no plugins, frames, forms or `<base>`.
+pub const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 fn links_html(links: &[Link]) -> String {
     let mut s = String::from("<ul>");
@@ -576,23 +588,51 @@ impl LinkIn {
     }
 }
 
-/// Checks the `datetime` parameter's syntax (RFC 3339 instant or interval with `..`).
-fn check_datetime(v: &str) -> Result<(), AppError> {
-    let ok = v.split('/').all(|part| {
-        part.is_empty()
-            || part == ".."
-            || chrono::DateTime::parse_from_rfc3339(part).is_ok()
-            || chrono::NaiveDate::parse_from_str(part, "%Y-%m-%d").is_ok()
-    }) && v.split('/').count() <= 2;
-    if ok {
-        Ok(())
+/// One end of a `datetime` value as an instant: `Some(None)` for an open end (`..` or
+/// empty), `None` when unparsable. A full date stands for the whole UTC day: its start when
+/// it opens an interval, its last nanosecond when it closes one.
+fn datetime_bound(part: &str, is_end: bool) -> Option<Option<chrono::DateTime<chrono::Utc>>> {
+    if part.is_empty() || part == ".." {
+        return Some(None);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(part) {
+        return Some(Some(t.with_timezone(&chrono::Utc)));
+    }
+    let day = chrono::NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()?;
+    let t = if is_end {
+        day.and_hms_nano_opt(23, 59, 59, 999_999_999)?
     } else {
-        Err(AppError::bad_param(
+        day.and_time(chrono::NaiveTime::MIN)
+    };
+    Some(Some(t.and_utc()))
+}
+
+/// Checks the `datetime` parameter (RFC 3339 instant or interval with `..`, OGC API –
+/// Features Part 1 §7.15.4): syntax, and that an interval's start is not after its end.
+fn check_datetime(v: &str) -> Result<(), AppError> {
+    let parts: Vec<&str> = v.split('/').collect();
+    let bad = |why: &str| {
+        AppError::bad_param(
             "datetime",
             format!(
-                "`datetime` must be an RFC 3339 instant or interval (a/b, ../b, a/..); got `{v}`"
+                "`datetime` must be an RFC 3339 instant or interval (a/b, ../b, a/..){why}; got `{v}`"
             ),
-        ))
+        )
+    };
+    match parts.as_slice() {
+        [one] if *one != ".." && !one.is_empty() => {
+            datetime_bound(one, false).ok_or_else(|| bad(""))?;
+            Ok(())
+        }
+        [start, end] => {
+            let s = datetime_bound(start, false).ok_or_else(|| bad(""))?;
+            let e = datetime_bound(end, true).ok_or_else(|| bad(""))?;
+            match (s, e) {
+                (Some(s), Some(e)) if s > e => Err(bad(" whose start is not after its end")),
+                _ => Ok(()),
+            }
+        }
+        _ => Err(bad("")),
     }
 }
 
@@ -909,6 +949,21 @@ mod tests {
         assert!(check_datetime("../2026-11-29T10:00:00Z").is_ok());
         assert!(check_datetime("2026-01-01/..").is_ok());
         assert!(check_datetime("yesterday").is_err());
+        assert!(check_datetime("..").is_err());
+        assert!(check_datetime("a/b/c").is_err());
+        // Start after end (regression: was accepted).
+        let e = check_datetime("2026-12-01T00:00:00Z/2026-01-01T00:00:00Z").unwrap_err();
+        assert!(
+            matches!(e, AppError::BadRequest { ref param, .. } if param.as_deref() == Some("datetime"))
+        );
+        assert!(check_datetime("2026-01-02/2026-01-01").is_err());
+        // Same instant in two offsets (10:00+08:00 is 02:00Z): a valid one-instant interval.
+        assert!(check_datetime("2026-01-01T10:00:00+08:00/2026-01-01T02:00:00Z").is_ok());
+        // 01:00Z is before 10:00+08:00 = 02:00Z.
+        assert!(check_datetime("2026-01-01T10:00:00+08:00/2026-01-01T01:00:00Z").is_err());
+        // A date closes at the end of its (UTC) day.
+        assert!(check_datetime("2026-01-01/2026-01-01").is_ok());
+        assert!(check_datetime("2026-01-01T23:00:00Z/2026-01-01").is_ok());
     }
 
     #[test]

@@ -85,21 +85,15 @@ impl IntoResponse for Open311Error {
 
 type R<T> = Result<T, Open311Error>;
 
+/// `scheme://host[:port]` for links: [`super::forwarded::base_url`] (validated `Host`,
+/// `X-Forwarded-*` only when trusted), else the configured listen address.
 fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(|| state.config.listen.to_string());
-    let scheme = if state.config.trust_forwarded_for {
-        headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("http")
+    let base = super::forwarded::base_url(headers, state.config.trust_forwarded_for);
+    if base.is_empty() {
+        format!("http://{}", state.config.listen)
     } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
+        base
+    }
 }
 
 /// `GET /open311/v2/discovery.json`

@@ -96,7 +96,8 @@ pub async fn openapi_json(uri: Uri) -> Result<Response, AppError> {
 }
 
 /// The API documentation page: fetches `/api/openapi.json` and lists every path with its
-/// parameters and responses. Self-contained (inline script and style, nothing downloaded).
+/// parameters and responses. Self-contained (inline style, script from `/api/docs.js`,
+/// nothing downloaded from elsewhere); served with [`DOCS_CSP`].
 pub const DOCS_HTML: &str = r##"<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -114,8 +115,13 @@ code{font-family:monospace} table{border-collapse:collapse;margin:.4rem 0} td,th
 <p>机器可读文档 Machine-readable document: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI 3.1) ·
 OGC API – Features: <a href="/ogc?f=html">/ogc</a> (<a href="/ogc/api">OpenAPI 3.0</a>)</p>
 <div id="doc">加载中… Loading…</div>
-<script>
-(function(){
+<script src="/api/docs.js"></script>
+</body></html>
+"##;
+
+/// The script of [`DOCS_HTML`], served at `/api/docs.js` so that the page's
+/// Content-Security-Policy can forbid inline scripts.
+pub const DOCS_JS: &str = r##"(function(){
   function esc(s){return String(s==null?'':s).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
   function schemaText(s){
     if(!s) return '';
@@ -187,8 +193,6 @@ OGC API – Features: <a href="/ogc?f=html">/ogc</a> (<a href="/ogc/api">OpenAPI
     document.getElementById('doc').innerHTML=html;
   }).catch(function(err){document.getElementById('doc').textContent='无法加载 Cannot load /api/openapi.json: '+err;});
 })();
-</script>
-</body></html>
 "##;
 
 /// The API documentation page.
@@ -196,8 +200,27 @@ OGC API – Features: <a href="/ogc?f=html">/ogc</a> (<a href="/ogc/api">OpenAPI
     responses((status = 200, description = "HTML page rendering /api/openapi.json", content_type = "text/html")))]
 pub async fn docs() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, DOCS_CSP),
+        ],
         DOCS_HTML,
+    )
+        .into_response()
+}
+
+/// Content-Security-Policy of `/api/docs`: scripts only from this origin (no inline
+/// script, no `eval`), inline style, data fetched only from this origin, no plugins, frames,
+/// forms or `<base>`.
+pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; \
+     connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+     frame-ancestors 'none'";
+
+/// The script of the API documentation page.
+async fn docs_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        DOCS_JS,
     )
         .into_response()
 }
@@ -218,6 +241,7 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/docs", get(docs))
+        .route("/api/docs.js", get(docs_js))
 }
 
 /// OpenAPI paths of this module, merged into `/api/openapi.json`.

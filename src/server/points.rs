@@ -4,9 +4,9 @@
 //! # Parameters shared by the point queries
 //! - `lon`, `lat`: the query position, degrees. A longitude outside `[-180, 180]` (what a web
 //!   map reports after panning across the antimeridian, e.g. 472.98) is **normalised** by
-//!   adding or subtracting whole turns (472.98 → 112.98, see [`LonLat::normalized`]); the
-//!   normalised position is echoed in the response's `query`. A latitude outside `[-90, 90]`,
-//!   NaN or infinity is a 400.
+//!   adding or subtracting one turn (472.98 → 112.98, see [`LonLat::normalized`]); the
+//!   normalised position is echoed in the response's `query`. A longitude beyond one wrap
+//!   (`|lon| > 540`), a latitude outside `[-90, 90]`, NaN or infinity is a 400.
 //! - `crs`: the system of `lon`/`lat`: `wgs84` (default), `gcj02` (Amap, WeChat), `bd09`
 //!   (Baidu). Converted to WGS-84 before the query ([`crate::crs`]).
 //! - `kind`: admitted kinds, any of (repeat the parameter or give a comma list).
@@ -600,38 +600,7 @@ impl Link {
     }
 }
 
-/// `scheme://host[:port]` of the request, from the `Host` header (and `X-Forwarded-Proto` /
-/// `X-Forwarded-Host` when the configuration trusts a proxy). Empty when there is no `Host`
-/// header (links are then root-relative, which RFC 3986 resolves against the request URL).
-pub fn base_url(headers: &HeaderMap, trust_forwarded: bool) -> String {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(',').next().unwrap_or("").trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
-    let (mut scheme, mut host) = ("http".to_string(), header("host"));
-    if trust_forwarded {
-        if let Some(p) = header("x-forwarded-proto") {
-            scheme = p;
-        }
-        if let Some(h) = header("x-forwarded-host") {
-            host = Some(h);
-        }
-    }
-    match host {
-        // Reject anything that could break out of the authority (defence against header
-        // injection into links).
-        Some(h)
-            if h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b)) =>
-        {
-            format!("{scheme}://{h}")
-        }
-        _ => String::new(),
-    }
-}
+pub use super::forwarded::base_url;
 
 /// `path?query` with `pairs` as the query, `limit` and `offset` replaced by the given values.
 pub fn paged_href(
@@ -780,7 +749,7 @@ struct DistanceCollection<'a> {
     path = "/api/v1/nearest",
     tag = "points",
     params(
-        ("lon" = f64, Query, description = "Longitude, degrees (in `crs`). Values outside [-180, 180] are wrapped (472.98 → 112.98)."),
+        ("lon" = f64, Query, description = "Longitude, degrees (in `crs`). Values in [-540, 540] outside [-180, 180] are wrapped once (472.98 → 112.98); larger values are a 400."),
         ("lat" = f64, Query, description = "Latitude, degrees (in `crs`), within [-90, 90]."),
         ("crs" = Option<Crs>, Query, description = "System of lon/lat: wgs84 (default), gcj02 (Amap/WeChat), bd09 (Baidu)."),
         ("kind" = Option<Vec<ServiceKind>>, Query, explode = true, description = "Admitted kinds, any of (repeat or comma list)."),
@@ -839,7 +808,7 @@ pub async fn nearest(State(state): State<AppState>, uri: Uri) -> Result<Response
     path = "/api/v1/within",
     tag = "points",
     params(
-        ("lon" = f64, Query, description = "Longitude, degrees (in `crs`); wrapped into [-180, 180)."),
+        ("lon" = f64, Query, description = "Longitude, degrees (in `crs`), in [-540, 540]; wrapped into [-180, 180)."),
         ("lat" = f64, Query, description = "Latitude, degrees (in `crs`)."),
         ("radius_m" = f64, Query, minimum = 0, maximum = 100000, description = "Radius, metres (WGS-84 geodesic), 0..=100000."),
         ("crs" = Option<Crs>, Query, description = "System of lon/lat."),
@@ -1329,14 +1298,5 @@ mod tests {
         assert!(paging_links("", "/p", &pairs, 10, 20, 25, GEOJSON)
             .iter()
             .all(|l| l.rel != "next"));
-    }
-
-    #[test]
-    fn base_url_rejects_injection() {
-        let mut h = HeaderMap::new();
-        h.insert("host", HeaderValue::from_static("example.org:8080"));
-        assert_eq!(base_url(&h, false), "http://example.org:8080");
-        h.insert("host", HeaderValue::from_static("evil.org/\"><script>"));
-        assert_eq!(base_url(&h, false), "");
     }
 }

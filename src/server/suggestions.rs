@@ -180,12 +180,7 @@ impl FromRequestParts<AppState> for ClientIp {
 
 fn client_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
     if state.config.trust_forwarded_for {
-        let xff = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| s.split(',').next())
-            .and_then(|s| s.trim().parse::<IpAddr>().ok());
+        let xff = super::forwarded::forwarded_for(&parts.headers);
         if xff.is_some() {
             return xff;
         }
