@@ -29,6 +29,19 @@ pub enum CoordError {
     /// Latitude outside `[-90, 90]` degrees.
     #[error("lat = {0} is outside [-90, 90] degrees")]
     LatOutOfRange(f64),
+    /// Latitude outside `[-90, 90]` but the pair reads as a position with the two swapped
+    /// (`lon` within ±90°, `lat` within ±180°): the commonest mistake with Chinese sources,
+    /// which often write 纬度 (lat) before 经度 (lon).
+    #[error(
+        "lat = {lat} is outside [-90, 90] degrees; longitude and latitude look swapped \
+         (did you mean lon = {lat}, lat = {lon}?)"
+    )]
+    LatLonSwapped {
+        /// The longitude given.
+        lon: f64,
+        /// The latitude given.
+        lat: f64,
+    },
     /// Longitude given to [`LonLat::normalized`] beyond one wrap each way (`|lon| > 540`).
     #[error(
         "lon = {0} is outside [-540, 540] degrees (one wrap across the antimeridian each way \
@@ -56,6 +69,9 @@ impl LonLat {
             return Err(CoordError::LonOutOfRange(lon));
         }
         if !(-90.0..=90.0).contains(&lat) {
+            if (-90.0..=90.0).contains(&lon) {
+                return Err(CoordError::LatLonSwapped { lon, lat });
+            }
             return Err(CoordError::LatOutOfRange(lat));
         }
         Ok(Self { lon, lat })
@@ -115,8 +131,22 @@ mod tests {
             Err(CoordError::LonOutOfRange(472.98))
         );
         assert_eq!(
-            LonLat::new(1.0, 112.0),
-            Err(CoordError::LatOutOfRange(112.0))
+            LonLat::new(120.0, 95.0),
+            Err(CoordError::LatOutOfRange(95.0))
+        );
+        // Regression: `nearest?lon=28.19&lat=112.98` only said the latitude was out of range.
+        let e = LonLat::new(28.19, 112.98).unwrap_err();
+        assert_eq!(
+            e,
+            CoordError::LatLonSwapped {
+                lon: 28.19,
+                lat: 112.98
+            }
+        );
+        assert!(
+            e.to_string()
+                .contains("did you mean lon = 112.98, lat = 28.19"),
+            "{e}"
         );
         assert!(matches!(
             LonLat::new(f64::NAN, 0.0),

@@ -156,7 +156,8 @@ impl From<crate::model::CoordError> for AppError {
             crate::model::CoordError::NotFinite { field } => *field,
             crate::model::CoordError::LonOutOfRange(_)
             | crate::model::CoordError::LonBeyondOneWrap(_) => "lon",
-            crate::model::CoordError::LatOutOfRange(_) => "lat",
+            crate::model::CoordError::LatOutOfRange(_)
+            | crate::model::CoordError::LatLonSwapped { .. } => "lat",
         };
         AppError::bad_param(param, e.to_string())
     }
