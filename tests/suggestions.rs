@@ -1899,3 +1899,24 @@ async fn the_responsible_collection_point_is_in_the_suggestions_district() {
     assert_eq!(s["adcode"], "430102");
     assert_eq!(s["collection_point"]["id"], "cp-own");
 }
+
+#[tokio::test]
+async fn tracking_ids_are_found_as_people_type_them() {
+    // Regression: `s20261129-73w4dn` (typed in lower case from a receipt) was a 404.
+    let app = app();
+    let r = post_json(
+        &app,
+        "/api/v1/suggestions",
+        json!({"location": P, "category": "rest", "description": "x"}),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    let typed = id.to_lowercase();
+    let got = get(&app, &format!("/api/v1/suggestions/{typed}")).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.text());
+    let back: Value = serde_json::from_slice(&got.body).unwrap();
+    assert_eq!(back["id"], id.as_str());
+}

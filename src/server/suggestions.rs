@@ -191,6 +191,46 @@ fn client_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
         .map(|c| c.0.ip())
 }
 
+/// A suggestion's tracking id from the URL path, as a person may type it from a receipt:
+/// case-insensitive, with the Crockford base-32 look-alikes (O → 0, I and L → 1) mapped
+/// as Crockford's spec allows (<https://www.crockford.com/base32.html>). Tracking ids are
+/// `S` + date + `-` + 6 Crockford characters (see `suggestions::store`).
+pub(crate) struct TrackingId(pub String);
+
+impl TrackingId {
+    /// The canonical (upper-case) form of a typed id.
+    pub(crate) fn canonical(typed: &str) -> String {
+        let upper = typed.trim().to_ascii_uppercase();
+        match upper.split_once('-') {
+            Some((head, tail)) => {
+                let tail: String = tail
+                    .chars()
+                    .map(|c| match c {
+                        'O' => '0',
+                        'I' | 'L' => '1',
+                        c => c,
+                    })
+                    .collect();
+                format!("{head}-{tail}")
+            }
+            None => upper,
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TrackingId {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| AppError::bad_param("id", e.body_text()))?;
+        Ok(TrackingId(Self::canonical(&id)))
+    }
+}
+
 // ------------------------------------------------------------------ rate limit
 
 type CheckFn = dyn Fn(IpAddr) -> bool + Send + Sync;
@@ -1068,7 +1108,7 @@ async fn load(state: &AppState, id: String) -> Result<Suggestion, AppError> {
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_one(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    TrackingId(id): TrackingId,
     ApiQuery(q): ApiQuery<ReceiptParams>,
     headers: HeaderMap,
 ) -> Result<Json<SuggestionView>, AppError> {
@@ -1086,7 +1126,7 @@ async fn get_one(
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_photo(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    TrackingId(id): TrackingId,
     ApiQuery(q): ApiQuery<ReceiptParams>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -1126,7 +1166,7 @@ async fn get_photo(
 async fn support(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
+    TrackingId(id): TrackingId,
 ) -> Result<Json<SupportOutcome>, AppError> {
     let st = store(&state)?;
     let client = ip
@@ -1158,7 +1198,7 @@ pub struct StatusBody {
               (status = 409, description = "Transition not allowed", body = Problem, content_type = "application/problem+json")))]
 async fn change_status(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    TrackingId(id): TrackingId,
     headers: HeaderMap,
     ApiJson(b): ApiJson<StatusBody>,
 ) -> Result<Json<SuggestionView>, AppError> {
@@ -1202,7 +1242,7 @@ pub struct ReopenBody {
               (status = 409, description = "Still open, or closed too long ago", body = Problem, content_type = "application/problem+json")))]
 async fn reopen(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    TrackingId(id): TrackingId,
     ApiQuery(q): ApiQuery<ReceiptParams>,
     headers: HeaderMap,
     ApiJson(b): ApiJson<ReopenBody>,
@@ -1859,4 +1899,22 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         ),
     );
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_tracking_ids_are_canonical() {
+        // Crockford base 32: O reads as 0, I and L as 1 (hand-mapped).
+        assert_eq!(
+            TrackingId::canonical(" s20261129-o1il2x "),
+            "S20261129-01112X"
+        );
+        assert_eq!(
+            TrackingId::canonical("S20261129-73W4DN"),
+            "S20261129-73W4DN"
+        );
+    }
 }
