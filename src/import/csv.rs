@@ -79,6 +79,63 @@ fn sniff_delimiter(text: &str) -> u8 {
 /// `长沙市服务点清单` above the column names).
 pub(crate) const MAX_TITLE_ROWS: usize = 5;
 
+/// Finds the header row of a table (CSV or worksheet): the first row naming a longitude and
+/// a latitude column, after at most [`MAX_TITLE_ROWS`] title rows (each warned about).
+#[derive(Debug, Default)]
+pub(crate) struct HeaderSearch {
+    title_rows: usize,
+    first: Option<(Location, Vec<String>)>,
+}
+
+impl HeaderSearch {
+    /// Looks at the next non-empty row. `Ok(None)`: a title row, skipped with a warning
+    /// (`unit` is `"line"` or `"row"`); `Ok(Some(map))`: the header's column → field map.
+    ///
+    /// # Errors
+    /// [`ImportError::Format`] when no header appears within the title rows, or the header
+    /// is unusable (see [`map_header`]).
+    pub(crate) fn next_row(
+        &mut self,
+        loc: Location,
+        cells: Vec<String>,
+        unit: &str,
+        b: &mut Builder<'_>,
+    ) -> Result<Option<Vec<Option<Field>>>, ImportError> {
+        if self.first.is_none() {
+            self.first = Some((loc, cells.clone()));
+        }
+        if is_header(&cells) {
+            return map_header(&cells, loc, b).map(Some);
+        }
+        if self.title_rows < MAX_TITLE_ROWS {
+            self.title_rows += 1;
+            b.issue(Issue::warning(
+                loc,
+                None,
+                format!(
+                    "no longitude/latitude column names here; taken as a title {unit} and ignored"
+                ),
+            ));
+            return Ok(None);
+        }
+        // No header found: report against the first non-empty row.
+        let (l, c) = self.first.take().unwrap_or((loc, cells));
+        map_header(&c, l, b)?;
+        Err(ImportError::format(l, "no header"))
+    }
+
+    /// The error for a table that ended before its header: what is wrong with the first
+    /// non-empty row as a header, or `empty` (at file level) when there was none.
+    pub(crate) fn missing(self, empty: &str, b: &mut Builder<'_>) -> ImportError {
+        if let Some((l, c)) = self.first {
+            if let Err(e) = map_header(&c, l, b) {
+                return e;
+            }
+        }
+        ImportError::format(Location::File, empty)
+    }
+}
+
 /// Whether a row looks like the header: it names both a longitude and a latitude column.
 pub(crate) fn is_header(cells: &[String]) -> bool {
     let fields: Vec<_> = cells.iter().filter_map(|c| Field::from_header(c)).collect();
@@ -168,8 +225,7 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
         .from_reader(text.as_bytes());
     let mut b = Builder::new(options, Format::Csv);
     let mut header: Option<Vec<Option<Field>>> = None;
-    let mut title_rows = 0;
-    let mut first: Option<(Location, Vec<String>)> = None;
+    let mut search = HeaderSearch::default();
     for result in reader.records() {
         let record = result.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -182,26 +238,7 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
             if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            if first.is_none() {
-                first = Some((loc, cells.clone()));
-            }
-            if !is_header(&cells) && title_rows < MAX_TITLE_ROWS {
-                title_rows += 1;
-                b.issue(Issue::warning(
-                    loc,
-                    None,
-                    "no longitude/latitude column names here; taken as a title line and ignored"
-                        .into(),
-                ));
-                continue;
-            }
-            if !is_header(&cells) {
-                // No header found: report against the first non-empty row.
-                let (l, c) = first.take().unwrap_or((loc, cells));
-                map_header(&c, l, &mut b)?;
-                return Err(ImportError::format(l, "no header"));
-            }
-            header = Some(map_header(&cells, loc, &mut b)?);
+            header = search.next_row(loc, cells, "line", &mut b)?;
             continue;
         };
         let mut rec = RawRecord::new(loc);
@@ -227,13 +264,7 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
         b.push(rec);
     }
     if header.is_none() {
-        if let Some((l, c)) = first {
-            map_header(&c, l, &mut b)?;
-        }
-        return Err(ImportError::format(
-            Location::File,
-            "empty file: no header line",
-        ));
+        return Err(search.missing("empty file: no header line", &mut b));
     }
     b.finish()
 }

@@ -5,7 +5,7 @@
 //! numbers (no text round trip), text cells as text (so a coordinate typed as `112,98` is
 //! still caught), date cells as date-times in China Standard Time.
 
-use super::csv::{is_header, map_header, MAX_TITLE_ROWS};
+use super::csv::HeaderSearch;
 use super::fields::Field;
 use super::record::{Builder, RawRecord};
 use super::{Format, ImportError, ImportOptions, ImportReport, Issue, Location};
@@ -62,8 +62,7 @@ pub fn import_xlsx_bytes(
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut b = Builder::new(options, Format::Xlsx);
     let mut header = None;
-    let mut title_rows = 0;
-    let mut first: Option<(Location, Vec<String>)> = None;
+    let mut search = HeaderSearch::default();
     for (i, row) in range.rows().enumerate() {
         // Excel row numbers are 1-based.
         let excel_row = row0 + i as u32 + 1;
@@ -75,26 +74,7 @@ pub fn import_xlsx_bytes(
             // Columns before the range start are empty; pad so positions match.
             let mut cells = vec![String::new(); col0 as usize];
             cells.extend(row.iter().map(header_text));
-            if first.is_none() {
-                first = Some((loc, cells.clone()));
-            }
-            if !is_header(&cells) && title_rows < MAX_TITLE_ROWS {
-                title_rows += 1;
-                b.issue(Issue::warning(
-                    loc,
-                    None,
-                    "no longitude/latitude column names here; taken as a title row and ignored"
-                        .into(),
-                ));
-                continue;
-            }
-            if !is_header(&cells) {
-                // No header found: report against the first non-empty row.
-                let (l, c) = first.take().unwrap_or((loc, cells));
-                map_header(&c, l, &mut b)?;
-                return Err(ImportError::format(l, "no header"));
-            }
-            header = Some(map_header(&cells, loc, &mut b)?);
+            header = search.next_row(loc, cells, "row", &mut b)?;
             continue;
         };
         let mut rec = RawRecord::new(loc);
@@ -118,13 +98,7 @@ pub fn import_xlsx_bytes(
         b.push(rec);
     }
     if header.is_none() {
-        if let Some((l, c)) = first {
-            map_header(&c, l, &mut b)?;
-        }
-        return Err(ImportError::format(
-            Location::File,
-            "the first worksheet is empty: no header row",
-        ));
+        return Err(search.missing("the first worksheet is empty: no header row", &mut b));
     }
     b.finish()
 }
