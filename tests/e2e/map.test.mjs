@@ -202,7 +202,7 @@ describe('courier view', () => {
       const { page, problems } = await openPage(vp);
       await page.click('#mode-seg [data-value="walk"]');
       await tapMap(page, TAP);
-      await page.waitForSelector('#nearest-list > li');
+      await page.waitForSelector('#nearest-list > li[data-id]');
       const here = await page.evaluate(() => window.nuanxin.courier().here);
       // The tap landed within a few metres of the target (a pixel at zoom 13 is ~17 m).
       assert.ok(Math.abs(here[0] - TAP[0]) < 0.001 && Math.abs(here[1] - TAP[1]) < 0.001, `tap at ${here}`);
@@ -237,7 +237,10 @@ describe('courier view', () => {
     await browser.context.setGeolocation({ longitude: TAP[0], latitude: TAP[1] });
     const { page, problems } = await openPage(PHONE);
     await page.click('#locate-btn');
-    await page.waitForSelector('#nearest-list > li');
+    // The list may show an empty-state item before the position arrives: wait for the
+    // position itself (regression: a fresh-clone run read `here` while it was still null).
+    await page.waitForFunction(() => window.nuanxin.courier().here != null, null, { timeout: 15000 });
+    await page.waitForSelector('#nearest-list > li[data-id]');
     const here = await page.evaluate(() => window.nuanxin.courier().here);
     assert.deepEqual(here.map((x) => x.toFixed(4)), TAP.map((x) => x.toFixed(4)));
     assert.deepEqual(problems, []);
