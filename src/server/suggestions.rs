@@ -26,8 +26,9 @@
 //! outside the token's role or districts.
 //!
 //! Client IP (rate limit, supporter dedupe): the socket peer address when the server is
-//! served with `into_make_service_with_connect_info::<SocketAddr>()`; the first
-//! `X-Forwarded-For` address when `trust_forwarded_for` is set. Without either the rate limit
+//! served with `into_make_service_with_connect_info::<SocketAddr>()`; the rightmost
+//! `X-Forwarded-For` entry (the one our reverse proxy appended; see `server::forwarded`)
+//! when `trust_forwarded_for` is set. Without either the rate limit
 //! is not applied (a warning is logged once) rather than throttling all clients as one.
 
 use super::error::{ApiJson, ApiQuery, AppError, Problem};
