@@ -11,7 +11,8 @@
 //! - [`travel`]: travel modes and their speeds;
 //! - [`coverage`]: service circles, H3 coverage and maximal-covering proposals;
 //! - [`suggestions`]: suggestions (人民建议), their storage and lifecycle;
-//! - [`server`]: the axum HTTP layer over all of the above.
+//!
+//! The HTTP server and CLI live in the `nuanxin` crate, which depends on this one.
 
 pub mod coverage;
 pub mod crs;
@@ -21,6 +22,5 @@ pub mod geodesy;
 pub mod import;
 pub mod index;
 pub mod model;
-pub mod server;
 pub mod suggestions;
 pub mod travel;

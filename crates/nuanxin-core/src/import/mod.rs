@@ -15,8 +15,8 @@
 //! Column names and value vocabularies (Chinese or English) are in [`fields`].
 //!
 //! ```
-//! use nuanxin::crs::Crs;
-//! use nuanxin::import::{csv::import_csv_str, ImportError, ImportOptions};
+//! use nuanxin_core::crs::Crs;
+//! use nuanxin_core::import::{csv::import_csv_str, ImportError, ImportOptions};
 //!
 //! // A position copied from Amap (GCJ-02), Chinese headers and labels.
 //! let opts = ImportOptions { crs: Crs::Gcj02, ..ImportOptions::default() };

@@ -29,7 +29,7 @@ use serde_json::Value;
 use std::sync::OnceLock;
 
 /// The shipped demo dataset (GeoJSON, WGS-84).
-pub const DEMO_GEOJSON: &str = include_str!("../data/demo/service_points_demo.geojson");
+pub const DEMO_GEOJSON: &str = include_str!("../../../data/demo/service_points_demo.geojson");
 /// Path of the shipped demo dataset, relative to the repository root.
 pub const DEMO_PATH: &str = "data/demo/service_points_demo.geojson";
 /// The seed the shipped dataset was generated with.
@@ -42,8 +42,9 @@ pub const DEMO_COUNTS: [(ServiceKind, usize); 4] = [
     (ServiceKind::LegalAid, 15),
 ];
 
-const METRO_GEOJSON: &str = include_str!("../data/metro/changsha_metro_stations_wgs84.geojson");
-const COMMUNITIES_CSV: &str = include_str!("../data/demo/changsha_communities_nbs2023.csv");
+const METRO_GEOJSON: &str =
+    include_str!("../../../data/metro/changsha_metro_stations_wgs84.geojson");
+const COMMUNITIES_CSV: &str = include_str!("../../../data/demo/changsha_communities_nbs2023.csv");
 
 /// The demo service points, parsed once from [`DEMO_GEOJSON`].
 pub fn demo_points() -> Vec<ServicePoint> {

@@ -68,7 +68,7 @@ fn gain_of(set: &[u32], weights: &[f64], covered: &[bool]) -> f64 {
 /// no candidate adds positive weight. Weights must be finite and non-negative.
 ///
 /// ```
-/// use nuanxin::coverage::maxcover::greedy;
+/// use nuanxin_core::coverage::maxcover::greedy;
 /// // Elements 0..4 of weight 1; set 0 covers {0,1,2}, set 1 {2,3}, set 2 {3}.
 /// let sets = vec![vec![0, 1, 2], vec![2, 3], vec![3]];
 /// let mut covered = vec![false; 4];

@@ -52,7 +52,7 @@ pub const FAST_MAX_RADIUS_M: f64 = 25_000.0;
 /// ```
 /// // Hand calculation at 28° N: e² = 0.006694380, W² = 0.998525, N = 6 382 848 m,
 /// // M = 6 349 487 m, R_a² = 4.058974e13 m² → k = M N / R_a² = 0.998474.
-/// let k = nuanxin::coverage::grid::ellipsoid_area_factor(28.0);
+/// let k = nuanxin_core::coverage::grid::ellipsoid_area_factor(28.0);
 /// assert!((k - 0.998_474).abs() < 2e-6, "{k}");
 /// ```
 pub fn ellipsoid_area_factor(lat_deg: f64) -> f64 {

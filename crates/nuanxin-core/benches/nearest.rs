@@ -21,12 +21,12 @@
 
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{black_box, criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
-use nuanxin::geodesy::{
+use nuanxin_core::geodesy::{
     angle_to_chord, distance_between_unit_vectors_m, geodesic_distance_m, unit_vector,
     MIN_METRES_PER_RADIAN,
 };
-use nuanxin::index::{Filter, ServiceIndex};
-use nuanxin::model::{Amenity, LonLat, ServiceKind, ServicePoint};
+use nuanxin_core::index::{Filter, ServiceIndex};
+use nuanxin_core::model::{Amenity, LonLat, ServiceKind, ServicePoint};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::alloc::{GlobalAlloc, Layout, System};

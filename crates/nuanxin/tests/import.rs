@@ -202,9 +202,20 @@ fn csv_gbk_as_chinese_windows_excel_writes() {
 #[test]
 fn csv_gbk_file_written_by_python_codec() {
     // tests/fixtures/make_fixtures.py encodes this file with Python's gbk codec.
-    let bytes = std::fs::read("tests/fixtures/gbk_excel_export.csv").unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/gbk_excel_export.csv"
+    ))
+    .unwrap();
     assert!(std::str::from_utf8(&bytes).is_err());
-    let r = import_file(Path::new("tests/fixtures/gbk_excel_export.csv"), &opts()).unwrap();
+    let r = import_file(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/gbk_excel_export.csv"
+        )),
+        &opts(),
+    )
+    .unwrap();
     assert_eq!(r.points.len(), 2);
     assert_eq!(r.points[0].name, "芙蓉区定王台街道暖新驿站");
     assert_eq!(r.encoding, Some("GBK/GB18030"));
@@ -452,7 +463,11 @@ fn csv_gcj02_and_bd09_are_converted() {
 
 #[test]
 fn xlsx_rows_are_numbered_as_excel_shows_them() {
-    let bytes = std::fs::read("tests/fixtures/bad_rows.xlsx").unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/bad_rows.xlsx"
+    ))
+    .unwrap();
     let issues = rejected(import_xlsx_bytes(&bytes, &opts()));
     // Row 1 is a title, row 2 the header, row 3 valid.
     assert!(!issues
@@ -493,8 +508,14 @@ fn xlsx_garbage_is_a_format_error() {
 #[test]
 fn templates_and_sample_import_cleanly() {
     for f in [
-        "data/templates/service_points_template.csv",
-        "data/templates/service_points_template.xlsx",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/templates/service_points_template.csv"
+        ),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/templates/service_points_template.xlsx"
+        ),
     ] {
         let r = import_file(Path::new(f), &gcj()).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert_eq!(r.points.len(), 2, "{f}");
@@ -508,7 +529,14 @@ fn templates_and_sample_import_cleanly() {
         service_area: vec!["430100".into()],
         ..opts()
     };
-    let r = import_file(Path::new("data/samples/changsha_sample_gcj02.csv"), &o).unwrap();
+    let r = import_file(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/samples/changsha_sample_gcj02.csv"
+        )),
+        &o,
+    )
+    .unwrap();
     assert_eq!(r.points.len(), 12);
     assert!(r.issues.is_empty(), "{:?}", r.issues);
     assert!(
@@ -539,7 +567,11 @@ fn unknown_extension_and_missing_file() {
 // ---------------------------------------------------------------- real data
 
 fn metro_csv_wgs84() -> BTreeMap<String, LonLat> {
-    let mut rdr = csv::Reader::from_path("data/metro/changsha_metro_stations.csv").unwrap();
+    let mut rdr = csv::Reader::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/metro/changsha_metro_stations.csv"
+    ))
+    .unwrap();
     let h = rdr.headers().unwrap().clone();
     let col = |n: &str| h.iter().position(|x| x == n).unwrap();
     let (id, lon, lat) = (col("id"), col("lon_wgs84"), col("lat_wgs84"));
@@ -556,8 +588,11 @@ fn metro_csv_wgs84() -> BTreeMap<String, LonLat> {
 
 #[test]
 fn real_metro_stations_in_gcj02_land_within_1_m_and_in_the_right_districts() {
-    let text =
-        std::fs::read_to_string("tests/fixtures/changsha_metro_stations_gcj02.geojson").unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/changsha_metro_stations_gcj02.geojson"
+    ))
+    .unwrap();
     // The stations carry `kind: metro_station`; import them as stations.
     let mut v: Value = serde_json::from_str(&text).unwrap();
     for f in v["features"].as_array_mut().unwrap() {
@@ -609,7 +644,11 @@ fn real_metro_stations_in_gcj02_land_within_1_m_and_in_the_right_districts() {
 
 /// The vertices of a district's boundary in the shipped file.
 fn vertices(adcode: &str) -> Vec<[f64; 2]> {
-    let text = std::fs::read_to_string("data/boundaries/hunan_counties_wgs84.geojson").unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/boundaries/hunan_counties_wgs84.geojson"
+    ))
+    .unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     let f = v["features"]
         .as_array()

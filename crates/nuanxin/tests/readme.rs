@@ -15,7 +15,7 @@ use std::process::Command;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const README: &str = include_str!("../README.md");
+const README: &str = include_str!("../../../README.md");
 
 /// The lines of fenced `sh` blocks that invoke `nuanxin`, joined across `\` continuations.
 fn readme_commands() -> Vec<String> {
@@ -96,7 +96,7 @@ fn every_readme_command_runs_as_written() {
     let scratch = tempfile::tempdir().unwrap();
     // The commands refer to the repository's sample files by relative path.
     copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/samples"),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/samples"),
         &scratch.path().join("data/samples"),
     );
     for line in commands {

@@ -9,15 +9,15 @@
 //! - lazy greedy vs plain greedy (re-evaluating every candidate each round) on the same sets.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use nuanxin::coverage::analysis::{
+use nuanxin_core::coverage::analysis::{
     analyze, candidate_sets, Candidates, CoverageOptions, NoProgress,
 };
-use nuanxin::coverage::grid::CellGrid;
-use nuanxin::coverage::maxcover;
-use nuanxin::coverage::AreaSpec;
-use nuanxin::districts::Districts;
-use nuanxin::index::{Filter, ServiceIndex};
-use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
+use nuanxin_core::coverage::grid::CellGrid;
+use nuanxin_core::coverage::maxcover;
+use nuanxin_core::coverage::AreaSpec;
+use nuanxin_core::districts::Districts;
+use nuanxin_core::index::{Filter, ServiceIndex};
+use nuanxin_core::model::{LonLat, ServiceKind, ServicePoint};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
 
@@ -28,7 +28,7 @@ const RADIUS_M: f64 = 1250.0; // 15 km/h × 5 min
 fn stations() -> Vec<ServicePoint> {
     let d = Districts::embedded();
     let city = d.get("430100").expect("Changsha");
-    let demo: Vec<ServicePoint> = nuanxin::demo::demo_points()
+    let demo: Vec<ServicePoint> = nuanxin_core::demo::demo_points()
         .into_iter()
         .filter(|p| {
             p.kind == ServiceKind::Station

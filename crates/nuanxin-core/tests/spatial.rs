@@ -3,10 +3,10 @@
 //! stations converted from GCJ-02 by a separate implementation.
 
 use chrono::NaiveDate;
-use nuanxin::crs::Crs;
-use nuanxin::geodesy::{geodesic_distance_m, karney_distance_m};
-use nuanxin::index::{Filter, Hit, ServiceIndex};
-use nuanxin::model::{
+use nuanxin_core::crs::Crs;
+use nuanxin_core::geodesy::{geodesic_distance_m, karney_distance_m};
+use nuanxin_core::index::{Filter, Hit, ServiceIndex};
+use nuanxin_core::model::{
     AccessMethod, Amenity, AmenitySet, Bbox, LonLat, OpeningHours, ServiceKind, ServicePoint,
 };
 use proptest::prelude::*;
@@ -109,7 +109,7 @@ fn distances_match_geographiclib() {
 /// (iterated inverse, rounded to 6 decimals ≈ 0.1 m; see ../shared/data/SOURCES.md).
 #[test]
 fn metro_stations_convert_like_the_independent_conversion() {
-    let csv = include_str!("../data/metro/changsha_metro_stations.csv");
+    let csv = include_str!("../../../data/metro/changsha_metro_stations.csv");
     let mut n = 0;
     for line in csv.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();

@@ -107,7 +107,7 @@ impl Crs {
     /// are returned unchanged (module docs).
     ///
     /// ```
-    /// use nuanxin::{crs::Crs, model::LonLat};
+    /// use nuanxin_core::{crs::Crs, model::LonLat};
     /// // OpenStreetMap node of 五一广场 station, WGS-84 (112.97092, 28.19860); its GCJ-02
     /// // position by the standard transform is (112.97646, 28.19516) (../shared/data/SOURCES.md).
     /// let w = Crs::Gcj02.to_wgs84(LonLat::new(112.97646, 28.19516).unwrap());

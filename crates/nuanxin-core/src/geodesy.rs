@@ -96,7 +96,7 @@ fn wgs84() -> &'static Geodesic {
 /// Karney to within [`DISTANCE_MAX_ERROR_M`].
 ///
 /// ```
-/// use nuanxin::{geodesy::geodesic_distance_m, model::LonLat};
+/// use nuanxin_core::{geodesy::geodesic_distance_m, model::LonLat};
 /// // GeographicLib 2.0 (Python), Geodesic.WGS84.Inverse(28, 113, 29, 113)["s12"]
 /// // = 110 827.576 m (Karney path: chord > 100 km).
 /// let d = geodesic_distance_m(LonLat::new(113.0, 28.0).unwrap(), LonLat::new(113.0, 29.0).unwrap());

@@ -33,7 +33,7 @@ pub const DEFAULT_VERTICES: usize = 64;
 /// [`MIN_VERTICES`]..=[`MAX_VERTICES`].
 ///
 /// ```
-/// use nuanxin::coverage::circle::vertices_for_tolerance;
+/// use nuanxin_core::coverage::circle::vertices_for_tolerance;
 /// // r = 1250 m, 10 m: n ≥ π / acos(1 − 10/1250) = π / 0.12659 = 24.8 → 25
 /// assert_eq!(vertices_for_tolerance(1250.0, 10.0), 25);
 /// ```

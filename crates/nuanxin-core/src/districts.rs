@@ -16,10 +16,10 @@ use std::sync::OnceLock;
 
 /// Embedded county-level boundaries of Hunan (122 features), WGS-84 GeoJSON.
 pub const HUNAN_COUNTIES_GEOJSON: &str =
-    include_str!("../data/boundaries/hunan_counties_wgs84.geojson");
+    include_str!("../../../data/boundaries/hunan_counties_wgs84.geojson");
 /// Embedded city-level boundaries of Hunan (14 features), WGS-84 GeoJSON.
 pub const HUNAN_CITIES_GEOJSON: &str =
-    include_str!("../data/boundaries/hunan_cities_wgs84.geojson");
+    include_str!("../../../data/boundaries/hunan_cities_wgs84.geojson");
 
 /// Administrative level of a [`District`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -79,7 +79,7 @@ macro_rules! app_file {
     ($path:literal, $file:literal, $ct:expr) => {
         Asset {
             path: $path,
-            body: include_bytes!(concat!("../../web/", $file)),
+            body: include_bytes!(concat!("../../../../web/", $file)),
             content_type: $ct,
             caching: Caching::Revalidate,
         }
@@ -112,38 +112,38 @@ static ASSETS: &[Asset] = &[
     ),
     Asset {
         path: "/vendor/maplibre-gl-5.24.1/maplibre-gl.js",
-        body: include_bytes!("../../web/vendor/maplibre-gl/maplibre-gl.js"),
+        body: include_bytes!("../../../../web/vendor/maplibre-gl/maplibre-gl.js"),
         content_type: JS,
         caching: Caching::Immutable,
     },
     Asset {
         path: "/vendor/maplibre-gl-5.24.1/maplibre-gl.css",
-        body: include_bytes!("../../web/vendor/maplibre-gl/maplibre-gl.css"),
+        body: include_bytes!("../../../../web/vendor/maplibre-gl/maplibre-gl.css"),
         content_type: CSS,
         caching: Caching::Immutable,
     },
     Asset {
         path: "/vendor/maplibre-gl-5.24.1/LICENSE.txt",
-        body: include_bytes!("../../web/vendor/maplibre-gl/LICENSE.txt"),
+        body: include_bytes!("../../../../web/vendor/maplibre-gl/LICENSE.txt"),
         content_type: "text/plain; charset=utf-8",
         caching: Caching::Immutable,
     },
     Asset {
         path: "/data/metro-lines.geojson",
-        body: include_bytes!("../../data/metro/changsha_metro_lines_wgs84.geojson"),
+        body: include_bytes!("../../../../data/metro/changsha_metro_lines_wgs84.geojson"),
         content_type: GEOJSON,
         caching: Caching::Hour,
     },
     Asset {
         path: "/data/metro-stations.geojson",
-        body: include_bytes!("../../data/metro/changsha_metro_stations_wgs84.geojson"),
+        body: include_bytes!("../../../../data/metro/changsha_metro_stations_wgs84.geojson"),
         content_type: GEOJSON,
         caching: Caching::Hour,
     },
 ];
 
 /// The admin index with a label point per district (WGS-84 columns used).
-const ADMIN_INDEX_CSV: &str = include_str!("../../data/boundaries/hunan_admin_index.csv");
+const ADMIN_INDEX_CSV: &str = include_str!("../../../../data/boundaries/hunan_admin_index.csv");
 
 /// Routes of this module: `/` and every embedded file, `/config.json`, `/data/*`.
 pub fn router() -> Router<AppState> {
@@ -442,7 +442,7 @@ mod tests {
         // The tag is the SHA-256 prefix of the file, computed here independently.
         let want = format!(
             "\"{}\"",
-            &hex::encode(Sha256::digest(include_bytes!("../../web/app.js")))[..32]
+            &hex::encode(Sha256::digest(include_bytes!("../../../../web/app.js")))[..32]
         );
         assert_eq!(tag, want);
         let r = get_resp("/app.js", Some(&format!("\"nope\", W/{tag}"))).await;
@@ -463,7 +463,7 @@ mod tests {
         let css = get_resp(&path.replace(".js", ".css"), None).await;
         assert_eq!(css.headers()[header::CONTENT_TYPE], CSS);
         // The README records the same version.
-        assert!(include_str!("../../web/vendor/README.md").contains(MAPLIBRE_VERSION));
+        assert!(include_str!("../../../../web/vendor/README.md").contains(MAPLIBRE_VERSION));
     }
 
     #[tokio::test]
