@@ -64,9 +64,15 @@ pub enum AppError {
     /// 415: unsupported media type.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
-    /// 429: too many requests.
-    #[error("too many requests: {0}")]
-    TooManyRequests(String),
+    /// 429: too many requests; the response carries `Retry-After: retry_after_s`
+    /// (RFC 9110 §10.2.3).
+    #[error("too many requests: {detail}")]
+    TooManyRequests {
+        /// What limit was hit, for a person.
+        detail: String,
+        /// Seconds until a retry may succeed (an upper bound).
+        retry_after_s: u64,
+    },
     /// 503: not ready.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -104,9 +110,29 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Headers this error adds to any response carrying it (`WWW-Authenticate` on 401,
+    /// `Retry-After` on 429), whatever the body format (problem+json, GeoReport).
+    pub fn add_headers(&self, headers: &mut header::HeaderMap) {
+        match self {
+            AppError::Unauthorized(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+            }
+            AppError::TooManyRequests { retry_after_s, .. } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(*retry_after_s),
+                );
+            }
+            _ => {}
         }
     }
 
@@ -140,12 +166,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut resp = (status, [(header::CONTENT_TYPE, PROBLEM_JSON)], body).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-        }
+        self.add_headers(resp.headers_mut());
         resp
     }
 }

@@ -15,8 +15,14 @@
 //! Other modules must not install a router-wide `fallback`: unknown paths get the 404
 //! problem defined here.
 
+pub mod admin_points;
+pub mod audit;
+pub mod auth;
+pub mod campaigns;
 pub mod config;
 pub mod coverage;
+pub mod db;
+pub mod districts;
 pub mod error;
 pub mod forwarded;
 pub mod metrics;
@@ -24,7 +30,9 @@ pub mod ogc;
 pub mod open311;
 pub mod ops;
 pub mod points;
+pub mod rate_limit;
 pub mod state;
+pub mod stats;
 pub mod suggestions;
 pub mod web;
 
@@ -92,15 +100,25 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(config.body_limit_bytes));
     // One `layer` call: axum boxes the service of every route once per call, so a single
     // composed stack costs one indirection per request instead of one per layer.
+    // OGC API collections beyond the built-in kinds are registered here, so the OGC module
+    // needs to know no other module.
+    let ogc_collections: Vec<Arc<dyn ogc::CollectionProvider>> =
+        vec![Arc::new(suggestions::collection::SuggestionsCollection)];
     Router::new()
         .merge(points::router())
-        .merge(ogc::router())
+        .merge(districts::router())
+        .merge(ogc::router(ogc_collections))
         .merge(ops::router())
         .merge(suggestions::router())
+        .merge(campaigns::router())
+        .merge(stats::router())
+        .merge(audit::router())
+        .merge(admin_points::router())
         .merge(open311::router())
         .merge(coverage::router())
         .merge(web::router())
         .fallback(not_found)
+        .layer(axum::Extension(ops::ApiDoc(Arc::new(openapi()))))
         .layer(stack)
         .layer(axum::middleware::map_response(nosniff))
         .with_state(state)
@@ -316,9 +334,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .build();
     for part in [
         points::openapi(),
+        districts::openapi(),
         ogc::openapi(),
         ops::openapi(),
         suggestions::openapi(),
+        campaigns::openapi(),
+        stats::openapi(),
+        audit::openapi(),
+        admin_points::openapi(),
         open311::openapi(),
         coverage::openapi(),
         web::openapi(),

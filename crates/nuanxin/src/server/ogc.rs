@@ -6,8 +6,8 @@
 //!   `/ogc/collections`, `/ogc/collections/{collectionId}`,
 //!   `/ogc/collections/{collectionId}/items`, `/ogc/collections/{collectionId}/items/{featureId}`.
 //! - One collection per service kind (`station`, `legal_aid`, `rider_friendly_community`,
-//!   `collection_point`); other modules add collections through [`CollectionProvider`]
-//!   (register in [`registered_collections`] or with [`AppState::with_ogc_collection`]).
+//!   `collection_point`); other modules add collections through [`CollectionProvider`],
+//!   registered where the router is built (`server::router` passes them to [`router`]).
 //! - Items: `bbox` (CRS84 `west,south,east,north`), `limit` (default 100, 1..; values above
 //!   10 000 are reduced to 10 000 as `/per/core/limit-response` allows), `offset`, `datetime`
 //!   (accepted; features have no temporal geometry, so it matches every feature), `f`.
@@ -15,17 +15,23 @@
 //!   `next`, `prev`, `collection` links. Features are sorted by id, so pages are stable.
 //! - Formats: JSON (GeoJSON for features) and a minimal HTML view, chosen by `f=json|html`
 //!   or else by the `Accept` header (HTML only when it asks for `text/html` and not JSON).
-//! - Links are absolute, built from the request's `Host` (see [`super::points::base_url`]).
+//! - Links are absolute, built from the request's `Host` (see [`super::forwarded::base_url`]).
+//! - Providers may read the database: their methods run on blocking threads.
 //! - Unknown query parameters are a 400 (`/req/core/query-param-unknown`).
 
+use super::db::blocking;
 use super::error::{AppError, Problem};
-use super::points::{base_url, paging_links, point_feature, Link, Params, GEOJSON};
+use super::ops::ApiDoc;
+use super::points::geojson::{point_feature, GEOJSON};
+use super::points::links::{base_url, paged_href, paging_links, percent_encode, Link};
+use super::points::query::Params;
 use super::AppState;
 use crate::model::{Bbox, ServiceKind};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -57,9 +63,9 @@ pub struct ItemsPage {
 }
 
 /// A feature collection served by the OGC API. The built-in ones are the service kinds;
-/// other modules implement this and register it in [`registered_collections`] (or call
-/// [`AppState::with_ogc_collection`]). Every method gets the application state, so a
-/// provider can read the index or the store.
+/// other modules implement this and register it in `server::router`. Every method gets the
+/// application state, so a provider can read the index or the store; `extent`, `items`
+/// and `item` run on a blocking thread.
 pub trait CollectionProvider: Send + Sync {
     /// Collection id: lower-case, URL-safe, unique (e.g. `suggestions`).
     fn id(&self) -> String;
@@ -85,13 +91,6 @@ pub trait CollectionProvider: Send + Sync {
     /// # Errors
     /// [`AppError`].
     fn item(&self, state: &AppState, feature_id: &str) -> Result<Option<Value>, AppError>;
-}
-
-/// Collections other modules contribute, added to every [`AppState`] at construction.
-/// Hook: the suggestions module appends its provider here, e.g.
-/// `vec![Arc::new(crate::server::suggestions::SuggestionsCollection)]`.
-pub fn registered_collections() -> Vec<Arc<dyn CollectionProvider>> {
-    vec![Arc::new(super::suggestions::SuggestionsCollection)]
 }
 
 /// The built-in collection of one service kind, backed by the index.
@@ -169,21 +168,35 @@ impl CollectionProvider for KindCollection {
     }
 }
 
-/// Every collection: the kinds, then the registered ones.
-pub fn collections(state: &AppState) -> Vec<Arc<dyn CollectionProvider>> {
-    let mut v: Vec<Arc<dyn CollectionProvider>> = ServiceKind::ALL
-        .iter()
-        .map(|k| Arc::new(KindCollection(*k)) as Arc<dyn CollectionProvider>)
-        .collect();
-    v.extend(state.ogc_collections.iter().cloned());
-    v
-}
+/// Every collection served: one per service kind, then those registered by other modules
+/// (see [`router`]). Shared by the OGC handlers as a request extension.
+#[derive(Clone)]
+pub struct Collections(Arc<Vec<Arc<dyn CollectionProvider>>>);
 
-fn find_collection(state: &AppState, id: &str) -> Result<Arc<dyn CollectionProvider>, AppError> {
-    collections(state)
-        .into_iter()
-        .find(|c| c.id() == id)
-        .ok_or_else(|| AppError::NotFound(format!("no collection `{id}`")))
+impl Collections {
+    /// The kind collections followed by `registered`.
+    pub fn with(registered: Vec<Arc<dyn CollectionProvider>>) -> Self {
+        let mut v: Vec<Arc<dyn CollectionProvider>> = ServiceKind::ALL
+            .iter()
+            .map(|k| Arc::new(KindCollection(*k)) as Arc<dyn CollectionProvider>)
+            .collect();
+        v.extend(registered);
+        Collections(Arc::new(v))
+    }
+
+    /// Every collection, kinds first.
+    pub fn all(&self) -> &[Arc<dyn CollectionProvider>] {
+        &self.0
+    }
+
+    /// The collection `id`; 404 when there is none.
+    fn find(&self, id: &str) -> Result<Arc<dyn CollectionProvider>, AppError> {
+        self.0
+            .iter()
+            .find(|c| c.id() == id)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound(format!("no collection `{id}`")))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -371,10 +384,13 @@ pub async fn conformance(headers: HeaderMap, uri: Uri) -> Result<Response, AppEr
     tag = "OGC API – Features",
     responses((status = 200, description = "OpenAPI 3.0 document", content_type = "application/vnd.oai.openapi+json;version=3.0"))
 )]
-pub async fn api_definition(uri: Uri) -> Result<Response, AppError> {
+pub async fn api_definition(
+    Extension(doc): Extension<ApiDoc>,
+    uri: Uri,
+) -> Result<Response, AppError> {
     Params::from_uri(&uri, &["f"])?;
-    let doc = serde_json::to_value(super::openapi())
-        .map_err(|e| AppError::Internal(format!("openapi: {e}")))?;
+    let doc =
+        serde_json::to_value(&*doc.0).map_err(|e| AppError::Internal(format!("openapi: {e}")))?;
     json_response(&to_openapi30(doc), OPENAPI30_JSON)
 }
 
@@ -476,13 +492,13 @@ fn collection_json(c: &dyn CollectionProvider, state: &AppState, base: &str) -> 
 )]
 pub async fn collections_handler(
     State(state): State<AppState>,
+    Extension(all): Extension<Collections>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let p = Params::from_uri(&uri, &["f"])?;
     let fmt = format(&p, &headers)?;
     let base = base_url(&headers, state.config.trust_forwarded_for);
-    let all = collections(&state);
     let links = vec![
         Link::new(format!("{base}/ogc/collections"), "self", JSON).titled("This document"),
         Link::new(format!("{base}/ogc/collections?f=html"), "alternate", HTML)
@@ -490,17 +506,22 @@ pub async fn collections_handler(
     ];
     match fmt {
         Format::Json => {
-            let cols: Vec<Value> = all
-                .iter()
-                .map(|c| collection_json(c.as_ref(), &state, &base))
-                .collect();
+            let base = base.clone();
+            let cols: Vec<Value> = blocking(move || {
+                Ok(all
+                    .all()
+                    .iter()
+                    .map(|c| collection_json(c.as_ref(), &state, &base))
+                    .collect())
+            })
+            .await?;
             json_response(&json!({"links": links, "collections": cols}), JSON)
         }
         Format::Html => {
             let mut body = String::from(
                 "<table><tr><th>id</th><th>名称 Title</th><th>说明 Description</th></tr>",
             );
-            for c in &all {
+            for c in all.all() {
                 let id = html_escape(&c.id());
                 body.push_str(&format!(
                     "<tr><td><a href=\"/ogc/collections/{id}?f=html\">{id}</a></td><td>{}</td><td>{}</td></tr>",
@@ -530,15 +551,23 @@ pub async fn collections_handler(
 )]
 pub async fn collection_handler(
     State(state): State<AppState>,
+    Extension(all): Extension<Collections>,
     Path(id): Path<String>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let p = Params::from_uri(&uri, &["f"])?;
     let fmt = format(&p, &headers)?;
-    let c = find_collection(&state, &id)?;
+    let c = all.find(&id)?;
     let base = base_url(&headers, state.config.trust_forwarded_for);
-    let v = collection_json(c.as_ref(), &state, &base);
+    let (v, extent) = {
+        let c = c.clone();
+        blocking(move || {
+            let v = collection_json(c.as_ref(), &state, &base);
+            Ok((v, c.extent(&state)))
+        })
+        .await?
+    };
     match fmt {
         Format::Json => json_response(&v, JSON),
         Format::Html => {
@@ -547,8 +576,7 @@ pub async fn collection_handler(
                 .into_iter()
                 .map(LinkIn::into_link)
                 .collect();
-            let extent = c
-                .extent(&state)
+            let extent = extent
                 .map(|b| {
                     format!(
                         "<p>范围 Extent: {:.5}, {:.5}, {:.5}, {:.5}</p>",
@@ -650,20 +678,21 @@ fn check_datetime(v: &str) -> Result<(), AppError> {
         ("f" = Option<String>, Query, description = "json (GeoJSON) or html"),
     ),
     responses(
-        (status = 200, description = "GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp and paging links", content_type = "application/geo+json", body = super::points::FeatureCollectionDoc),
+        (status = 200, description = "GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp and paging links", content_type = "application/geo+json", body = super::points::geojson::FeatureCollectionDoc),
         (status = 400, description = "Bad parameter", content_type = "application/problem+json", body = Problem),
         (status = 404, description = "No such collection", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn items_handler(
     State(state): State<AppState>,
+    Extension(all): Extension<Collections>,
     Path(id): Path<String>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let p = Params::from_uri(&uri, &["f", "bbox", "limit", "offset", "datetime"])?;
     let fmt = format(&p, &headers)?;
-    let c = find_collection(&state, &id)?;
+    let c = all.find(&id)?;
     let bbox = p.one("bbox")?.map(Bbox::parse).transpose()?;
     let limit = match p.one("limit")? {
         None => ITEMS_LIMIT_DEFAULT,
@@ -684,7 +713,10 @@ pub async fn items_handler(
     if let Some(dt) = p.one("datetime")? {
         check_datetime(dt)?;
     }
-    let page = c.items(&state, bbox.as_ref(), limit, offset)?;
+    let page = {
+        let (state, c) = (state.clone(), c.clone());
+        blocking(move || c.items(&state, bbox.as_ref(), limit, offset)).await?
+    };
     let base = base_url(&headers, state.config.trust_forwarded_for);
     let path = format!("/ogc/collections/{id}/items");
     // Links keep the caller's other parameters (bbox, datetime) but not `f`.
@@ -694,7 +726,7 @@ pub async fn items_handler(
         .filter(|(k, _)| k != "f")
         .cloned()
         .collect();
-    let self_href = super::points::paged_href(&base, &path, &pairs, limit, offset);
+    let self_href = paged_href(&base, &path, &pairs, limit, offset);
     let mut links = vec![
         Link::new(self_href.clone(), "self", GEOJSON).titled("This page"),
         Link::new(format!("{self_href}&f=html"), "alternate", HTML).titled("This page as HTML"),
@@ -749,7 +781,7 @@ pub async fn items_handler(
                 body.push_str(&format!(
                     "<tr><td><a href=\"/ogc/collections/{}/items/{}?f=html\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     html_escape(&id),
-                    html_escape(&super::points::percent_encode(&fid)),
+                    html_escape(&percent_encode(&fid)),
                     html_escape(&fid),
                     html_escape(name),
                     coords[0],
@@ -774,24 +806,28 @@ pub async fn items_handler(
         ("f" = Option<String>, Query, description = "json (GeoJSON) or html"),
     ),
     responses(
-        (status = 200, description = "GeoJSON Feature with self and collection links", content_type = "application/geo+json", body = super::points::PointFeatureDoc),
+        (status = 200, description = "GeoJSON Feature with self and collection links", content_type = "application/geo+json", body = super::points::geojson::PointFeatureDoc),
         (status = 404, description = "No such collection or feature", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn item_handler(
     State(state): State<AppState>,
+    Extension(all): Extension<Collections>,
     Path((id, fid)): Path<(String, String)>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let p = Params::from_uri(&uri, &["f"])?;
     let fmt = format(&p, &headers)?;
-    let c = find_collection(&state, &id)?;
-    let mut f = c
-        .item(&state, &fid)?
+    let c = all.find(&id)?;
+    let found = {
+        let (state, fid) = (state.clone(), fid.clone());
+        blocking(move || c.item(&state, &fid)).await?
+    };
+    let mut f = found
         .ok_or_else(|| AppError::NotFound(format!("no feature `{fid}` in collection `{id}`")))?;
     let base = base_url(&headers, state.config.trust_forwarded_for);
-    let enc = super::points::percent_encode(&fid);
+    let enc = percent_encode(&fid);
     let links = vec![
         Link::new(
             format!("{base}/ogc/collections/{id}/items/{enc}"),
@@ -897,8 +933,9 @@ pub struct CollectionsDoc {
 )]
 struct OgcApi;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
+/// Routes of this module, serving the kind collections and `registered` (the collections
+/// other modules contribute, e.g. `suggestions`).
+pub fn router(registered: Vec<Arc<dyn CollectionProvider>>) -> Router<AppState> {
     Router::new()
         .route("/ogc", get(landing))
         .route("/ogc/", get(landing))
@@ -911,6 +948,7 @@ pub fn router() -> Router<AppState> {
             "/ogc/collections/{collection_id}/items/{feature_id}",
             get(item_handler),
         )
+        .layer(Extension(Collections::with(registered)))
 }
 
 /// OpenAPI paths of this module, merged into `/api/openapi.json`.

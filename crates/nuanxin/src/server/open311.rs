@@ -21,10 +21,10 @@
 //! Errors use the GeoReport error format `[{"code": <status>, "description": "..."}]` with
 //! the same HTTP statuses as the rest of the API.
 
+use super::auth::ClientIp;
+use super::db::Db;
 use super::error::AppError;
-use super::suggestions::{
-    add_retry_after, blocking, read_form, store, submit_input, ClientIp, SubmitBody, SubmitInput,
-};
+use super::suggestions::submit::{read_form, submit_input, SubmitBody, SubmitInput};
 use super::AppState;
 use crate::suggestions::{Audience, Category, ListQuery, Status, Suggestion, SuggestionView};
 use axum::extract::{FromRequest, Path, Query, Request, State};
@@ -72,14 +72,16 @@ impl IntoResponse for Open311Error {
             Some(param) => format!("{param}: {}", p.detail),
             None => p.detail,
         };
-        (
+        let mut resp = (
             status,
             Json(vec![GeoReportError {
                 code: status.as_u16(),
                 description,
             }]),
         )
-            .into_response()
+            .into_response();
+        self.0.add_headers(resp.headers_mut());
+        resp
     }
 }
 
@@ -320,8 +322,9 @@ async fn get_requests(
             lq.since = Some(Utc::now() - Duration::days(DEFAULT_WINDOW_DAYS));
         }
     }
-    let st = store(&state)?;
-    let items = blocking(move || Ok(st.list_suggestions(&lq)?.0)).await?;
+    let items = Db::of(&state)?
+        .run(move |st| Ok(st.list_suggestions(&lq)?.0))
+        .await?;
     Ok(Json(items.iter().map(to_service_request).collect()))
 }
 
@@ -337,12 +340,12 @@ async fn get_request(
         return Err(AppError::NotFound("only the .json format is served".into()).into());
     };
     let id = id.to_string();
-    let st = store(&state)?;
-    let s = blocking(move || {
-        st.suggestion(&id)?
-            .ok_or_else(|| AppError::NotFound(format!("no service request `{id}`")))
-    })
-    .await?;
+    let s = Db::of(&state)?
+        .run(move |st| {
+            st.suggestion(&id)?
+                .ok_or_else(|| AppError::NotFound(format!("no service request `{id}`")))
+        })
+        .await?;
     Ok(Json(vec![to_service_request(&s)]))
 }
 
@@ -437,12 +440,7 @@ async fn post_request(
         ip,
     )
     .await;
-    let (s, receipt, _) = match submitted {
-        Err(e @ AppError::TooManyRequests(_)) => {
-            return Ok(add_retry_after(&state, Open311Error(e).into_response()))
-        }
-        other => other?,
-    };
+    let (s, receipt, _) = submitted?;
     let loc = format!("/open311/v2/requests/{}.json", s.id);
     let body = vec![CreatedRequest {
         service_request_id: s.id.clone(),

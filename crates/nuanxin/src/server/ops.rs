@@ -3,15 +3,17 @@
 //! (`/api/docs`, self-contained: no CDN).
 
 use super::error::{AppError, Problem};
-use super::points::Params;
+use super::points::query::Params;
 use super::AppState;
 use crate::model::ServiceKind;
 use axum::extract::State;
 use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::{Json, Router};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Liveness and readiness answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -85,13 +87,21 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The OpenAPI document of the whole API, built once where the router is built
+/// (`server::router`) and handed to the handlers that serve it as a request extension.
+#[derive(Clone)]
+pub struct ApiDoc(pub Arc<utoipa::openapi::OpenApi>);
+
 /// The OpenAPI 3.1 document of the whole API, generated from the code.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
-pub async fn openapi_json(uri: Uri) -> Result<Response, AppError> {
+pub async fn openapi_json(
+    Extension(doc): Extension<ApiDoc>,
+    uri: Uri,
+) -> Result<Response, AppError> {
     Params::from_uri(&uri, &[])?;
-    let body = serde_json::to_vec(&super::openapi())
-        .map_err(|e| AppError::Internal(format!("openapi: {e}")))?;
+    let body =
+        serde_json::to_vec(&*doc.0).map_err(|e| AppError::Internal(format!("openapi: {e}")))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 

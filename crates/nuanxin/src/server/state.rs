@@ -1,6 +1,12 @@
 //! Shared state handed to every handler.
+//!
+//! Depends only on the configuration, the metrics and the rate limiter: modules that serve
+//! routes depend on the state, never the other way round (the OGC collections each module
+//! contributes are registered where the router is built, in `server::router`).
 
 use super::config::Config;
+use super::metrics::Metrics;
+use super::rate_limit::SubmissionLimiter;
 use crate::districts::Districts;
 use crate::index::ServiceIndex;
 use std::sync::{Arc, RwLock};
@@ -19,36 +25,32 @@ pub struct AppState {
     /// (in-process tests of the read-only API).
     pub store: Option<Arc<crate::suggestions::Store>>,
     /// Prometheus metrics.
-    pub metrics: Arc<super::metrics::Metrics>,
-    /// OGC API – Features collections beyond the built-in one-per-kind ones (e.g. the
-    /// suggestions collection); see [`super::ogc::CollectionProvider`].
-    pub ogc_collections: Arc<Vec<Arc<dyn super::ogc::CollectionProvider>>>,
+    pub metrics: Arc<Metrics>,
+    /// The per-client submission rate limit (`[rate_limit]` of the configuration); `None`
+    /// when disabled. Shared by every clone of this state, so one server has one limiter.
+    pub submission_limiter: Option<Arc<SubmissionLimiter>>,
+    /// Serialises service-point edits so that the database and the live index apply them
+    /// in the same order.
+    pub point_edits: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
-    /// A read-only state over `index` with default configuration and no database.
+    /// A read-only state over `index` with `config` and no database.
     pub fn new(config: Config, index: ServiceIndex) -> Self {
         Self {
+            submission_limiter: SubmissionLimiter::from_config(&config.rate_limit).map(Arc::new),
             config: Arc::new(config),
             index: Arc::new(RwLock::new(Arc::new(index))),
             districts: Districts::embedded(),
             store: None,
-            metrics: Arc::new(super::metrics::Metrics::default()),
-            ogc_collections: Arc::new(super::ogc::registered_collections()),
+            metrics: Arc::new(Metrics::default()),
+            point_edits: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
     /// This state with `store` as the database.
     pub fn with_store(mut self, store: Arc<crate::suggestions::Store>) -> Self {
         self.store = Some(store);
-        self
-    }
-
-    /// This state with one more OGC API – Features collection.
-    pub fn with_ogc_collection(mut self, c: Arc<dyn super::ogc::CollectionProvider>) -> Self {
-        let mut v = (*self.ogc_collections).clone();
-        v.push(c);
-        self.ogc_collections = Arc::new(v);
         self
     }
 

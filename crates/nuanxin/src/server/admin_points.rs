@@ -1,0 +1,216 @@
+//! The admin service-point API: `PUT` / `DELETE /api/v1/admin/points/{id}` (officers for
+//! points in their districts, admins anywhere). The database and the live index are edited
+//! under [`super::AppState::point_edits`], so both apply edits in the same order.
+
+use super::auth::Officer;
+use super::db::Db;
+use super::error::{ApiJson, AppError, Problem};
+use super::AppState;
+use crate::model::ServicePoint;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use axum::{Json, Router};
+use chrono::Utc;
+use utoipa::OpenApi;
+
+/// Longest accepted text fields of a service point edited through the admin API, in
+/// characters (Unicode scalar values): `(field, limit)`.
+pub const POINT_TEXT_LIMITS: [(&str, usize); 5] = [
+    ("name", 200),
+    ("address", 500),
+    ("opening_hours", 500),
+    ("operator", 200),
+    ("phone", 50),
+];
+
+/// Rejects over-long text fields of an edited point's JSON body (400 naming the field),
+/// before the body is parsed (so a huge `opening_hours` is never parsed).
+fn check_point_text_lengths(v: &serde_json::Value) -> Result<(), AppError> {
+    for (field, limit) in POINT_TEXT_LIMITS {
+        let n = v
+            .get(field)
+            .and_then(serde_json::Value::as_str)
+            .map_or(0, |t| t.chars().count());
+        if n > limit {
+            return Err(AppError::bad_param(
+                field,
+                format!("`{field}` has {n} characters; at most {limit} are accepted"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The county-level district an edited point lies in, derived from its location (a point
+/// on a border counts as inside, as for suggestions).
+///
+/// # Errors
+/// 400 naming `location` when the location is outside every shipped district (no office
+/// is responsible for it, for officers and admins alike); 400 naming `adcode` when the body
+/// gives an adcode that differs from the derived one.
+fn point_district(state: &AppState, p: &ServicePoint) -> Result<String, AppError> {
+    let Some(d) = state.districts.county_at(p.location) else {
+        return Err(AppError::bad_param(
+            "location",
+            format!(
+                "location [{}, {}] is outside every served district",
+                p.location.lon, p.location.lat
+            ),
+        ));
+    };
+    if let Some(given) = &p.adcode {
+        use geo::Intersects;
+        // on a shared border either neighbour is right
+        let on_border_of_given = state.districts.get(given).is_some_and(|g| {
+            g.level == crate::districts::Level::County
+                && g.geometry.intersects(&p.location.to_point())
+        });
+        if *given != d.adcode && !on_border_of_given {
+            return Err(AppError::bad_param(
+                "adcode",
+                format!(
+                    "adcode `{given}` does not match the location, which lies in {} `{}`",
+                    d.name, d.adcode
+                ),
+            ));
+        }
+    }
+    Ok(p.adcode.clone().unwrap_or_else(|| d.adcode.clone()))
+}
+
+/// Whether officer `o` may change or delete the stored point `old`: the district its
+/// location lies in must be one of theirs, and so must its recorded adcode if it has one
+/// (imported records may carry an adcode that disagrees with the location). Admins may.
+fn may_edit_stored(state: &AppState, o: &crate::suggestions::Officer, old: &ServicePoint) -> bool {
+    let derived = state
+        .districts
+        .county_at(old.location)
+        .map(|d| d.adcode.as_str());
+    o.handles(derived) && old.adcode.as_deref().is_none_or(|a| o.handles(Some(a)))
+}
+
+/// `PUT /api/v1/admin/points/{id}`: creates or replaces a service point; the index is
+/// updated at once. The district (`adcode`) is derived from `location`, which must lie in a
+/// served district; an officer may only place points in, and move points out of, their own
+/// districts. Text limits: see [`POINT_TEXT_LIMITS`].
+#[utoipa::path(put, path = "/api/v1/admin/points/{id}", tag = "officers",
+    params(("id" = String, Path, description = "Service point id")),
+    request_body(content = Object, description = "A service point (the `ServicePoint` JSON of the points API); `id` may be omitted"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Replaced"), (status = 201, description = "Created"),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn put_point(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Officer(o): Officer,
+    ApiJson(mut v): ApiJson<serde_json::Value>,
+) -> Result<Response, AppError> {
+    if let Some(obj) = v.as_object_mut() {
+        match obj.get("id") {
+            None => {
+                obj.insert("id".into(), serde_json::Value::String(id.clone()));
+            }
+            Some(serde_json::Value::String(s)) if *s == id => {}
+            Some(other) => {
+                return Err(AppError::bad_param(
+                    "id",
+                    format!("body id {other} differs from the path id `{id}`"),
+                ))
+            }
+        }
+    }
+    check_point_text_lengths(&v)?;
+    let mut p: ServicePoint = serde_json::from_value(v).map_err(|e| {
+        let text = e.to_string();
+        let param = text.split('`').nth(1).map(str::to_string);
+        AppError::BadRequest {
+            param,
+            detail: text,
+            valid: None,
+        }
+    })?;
+    p.validate()
+        .map_err(|e| AppError::bad_param("point", e.to_string()))?;
+    p.adcode = Some(point_district(&state, &p)?);
+    p.updated_at = Some(Utc::now());
+    let _edit = state.point_edits.lock().await;
+    let old = state.index().get(&id).cloned();
+    if !o.handles(p.adcode.as_deref())
+        || old
+            .as_ref()
+            .is_some_and(|old| !may_edit_stored(&state, &o, old))
+    {
+        return Err(AppError::Forbidden(
+            "the point is outside your districts".into(),
+        ));
+    }
+    let saved = p.clone();
+    let existed = Db::of(&state)?
+        .run(move |st| Ok(st.upsert_service_point(&saved, Some(&o))?))
+        .await?;
+    state.update_index(|ix| ix.upsert(p.clone()));
+    let status = if existed || old.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(p)).into_response())
+}
+
+/// `DELETE /api/v1/admin/points/{id}`
+#[utoipa::path(delete, path = "/api/v1/admin/points/{id}", tag = "officers",
+    params(("id" = String, Path, description = "Service point id")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn delete_point(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Officer(o): Officer,
+    db: Db,
+) -> Result<StatusCode, AppError> {
+    let _edit = state.point_edits.lock().await;
+    let old = match state.index().get(&id).cloned() {
+        Some(p) => Some((*p).clone()),
+        None => {
+            let id = id.clone();
+            db.run(move |st| Ok(st.service_point(&id)?)).await?
+        }
+    };
+    let Some(old) = old else {
+        return Err(AppError::NotFound(format!("no service point `{id}`")));
+    };
+    if !may_edit_stored(&state, &o, &old) {
+        return Err(AppError::Forbidden(
+            "the point is outside your districts".into(),
+        ));
+    }
+    let key = id.clone();
+    db.run(move |st| Ok(st.delete_service_point(&key, Some(&o))?))
+        .await?;
+    state.update_index(|ix| ix.remove(&id));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(put_point, delete_point), components(schemas(Problem)))]
+struct Doc;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/admin/points/{id}",
+        put(put_point).delete(delete_point),
+    )
+}
+
+/// OpenAPI paths of this module, merged into `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}

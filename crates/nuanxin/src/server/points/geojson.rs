@@ -1,0 +1,291 @@
+//! GeoJSON rendering of service points: [`PointFeature`] (one Feature, serialised without an
+//! intermediate JSON tree; also used by the OGC API), the FeatureCollection shapes of the
+//! point queries and their OpenAPI documentation schemas.
+
+use super::links::{nav_links_cached, Link};
+use super::query::QueryPosition;
+use crate::crs::Crs;
+use crate::index::Hit;
+use crate::model::{LonLat, ServicePoint};
+use crate::server::error::AppError;
+use crate::travel::{Speeds, TravelMode};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDateTime;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+/// Media type of GeoJSON (RFC 7946 §12).
+pub const GEOJSON: &str = "application/geo+json";
+
+/// How a point is rendered as a GeoJSON Feature (see [`PointFeature`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeatureOptions {
+    /// Adds the position in this system as a property (`gcj02` or `bd09`); WGS-84 adds nothing.
+    pub out_crs: Crs,
+    /// Adds `open_now` (true/false, null when hours are unknown) evaluated at this local time.
+    pub open_at: Option<NaiveDateTime>,
+}
+
+/// A GeoJSON Feature of one service point; serialises without building an intermediate
+/// JSON tree.
+///
+/// Shape: `{"type": "Feature", "id": ID, "geometry": {"type": "Point", "coordinates":
+/// [lon, lat]}, "properties": {...}}` with properties `id, kind, kind_label_zh,
+/// kind_label_en, name, address, adcode, opening_hours, amenities (list of codes), access,
+/// operator, phone, source, updated_at, demo, entrance ([lon, lat]), outline (Polygon
+/// coordinates), nav_amap, nav_baidu` (unknown values are `null`), plus `open_now`,
+/// `gcj02`/`bd09` and `distance_m` (metres, WGS-84 geodesic), `minutes`, `mode` when asked.
+#[derive(Debug, Clone, Copy)]
+pub struct PointFeature<'a> {
+    /// The point.
+    pub point: &'a ServicePoint,
+    /// Rendering options.
+    pub options: FeatureOptions,
+    /// Distance from the query position, metres, and the minutes it takes in the mode.
+    pub distance: Option<(f64, TravelMode, f64)>,
+}
+
+impl<'a> PointFeature<'a> {
+    /// A plain feature of `point`.
+    pub fn new(point: &'a ServicePoint) -> Self {
+        Self {
+            point,
+            options: FeatureOptions::default(),
+            distance: None,
+        }
+    }
+}
+
+struct Properties<'a>(&'a PointFeature<'a>);
+
+impl Serialize for Properties<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = self.0;
+        let p = f.point;
+        let nav = nav_links_cached(p.location, &p.name);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("id", &p.id)?;
+        m.serialize_entry("kind", p.kind.as_str())?;
+        m.serialize_entry("kind_label_zh", p.kind.label_zh())?;
+        m.serialize_entry("kind_label_en", p.kind.label_en())?;
+        m.serialize_entry("name", &p.name)?;
+        m.serialize_entry("address", &p.address)?;
+        m.serialize_entry("adcode", &p.adcode)?;
+        m.serialize_entry("opening_hours", &p.opening_hours)?;
+        if let Some(at) = f.options.open_at {
+            m.serialize_entry(
+                "open_now",
+                &p.opening_hours.as_ref().map(|h| h.is_open_at(at)),
+            )?;
+        }
+        m.serialize_entry("amenities", &p.amenities)?;
+        m.serialize_entry("access", &p.access)?;
+        m.serialize_entry("operator", &p.operator)?;
+        m.serialize_entry("phone", &p.phone)?;
+        m.serialize_entry("source", &p.source)?;
+        m.serialize_entry("updated_at", &p.updated_at)?;
+        m.serialize_entry("demo", &p.demo)?;
+        m.serialize_entry("entrance", &p.entrance)?;
+        m.serialize_entry("outline", &p.outline)?;
+        m.serialize_entry("nav_amap", &nav.amap)?;
+        m.serialize_entry("nav_baidu", &nav.baidu)?;
+        match f.options.out_crs {
+            Crs::Wgs84 => {}
+            Crs::Gcj02 => m.serialize_entry("gcj02", &[nav.gcj02.lon, nav.gcj02.lat])?,
+            Crs::Bd09 => m.serialize_entry("bd09", &[nav.bd09.lon, nav.bd09.lat])?,
+        }
+        if let Some((d, mode, minutes)) = f.distance {
+            m.serialize_entry("distance_m", &round_to(d, 1))?;
+            m.serialize_entry("minutes", &round_to(minutes, 2))?;
+            m.serialize_entry("mode", mode.as_str())?;
+        }
+        m.end()
+    }
+}
+
+pub(crate) fn round_to(v: f64, decimals: i32) -> f64 {
+    let f = 10f64.powi(decimals);
+    (v * f).round() / f
+}
+
+struct PointGeometry(LonLat);
+
+impl Serialize for PointGeometry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("type", "Point")?;
+        m.serialize_entry("coordinates", &[self.0.lon, self.0.lat])?;
+        m.end()
+    }
+}
+
+impl Serialize for PointFeature<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("type", "Feature")?;
+        m.serialize_entry("id", &self.point.id)?;
+        m.serialize_entry("geometry", &PointGeometry(self.point.location))?;
+        m.serialize_entry("properties", &Properties(self))?;
+        m.end()
+    }
+}
+
+/// The GeoJSON Feature of `point` as a JSON value, with default options (no distance, no
+/// `open_now`, WGS-84 only). For modules that add their own members.
+pub fn point_feature(point: &ServicePoint) -> serde_json::Value {
+    serde_json::to_value(PointFeature::new(point)).unwrap_or(serde_json::Value::Null)
+}
+
+/// A sequence serialised from an iterator (for features without collecting a Vec).
+pub(crate) struct SeqOf<I>(std::cell::Cell<Option<I>>);
+
+impl<I, T> Serialize for SeqOf<I>
+where
+    I: Iterator<Item = T>,
+    T: Serialize,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        if let Some(it) = self.0.take() {
+            for x in it {
+                seq.serialize_element(&x)?;
+            }
+        }
+        seq.end()
+    }
+}
+
+pub(crate) fn seq_of<I: Iterator>(it: I) -> SeqOf<I> {
+    SeqOf(std::cell::Cell::new(Some(it)))
+}
+
+pub(crate) fn geojson_response(body: Vec<u8>) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON))],
+        body,
+    )
+        .into_response()
+}
+
+pub(crate) fn to_json_bytes<T: Serialize>(v: &T) -> Result<Vec<u8>, AppError> {
+    to_json_bytes_sized(v, 1024)
+}
+
+/// Serialises into a buffer of `capacity` bytes to start with (a feature of a service point
+/// is about 1 KB), sparing the reallocations of a growing buffer.
+pub(crate) fn to_json_bytes_sized<T: Serialize>(
+    v: &T,
+    capacity: usize,
+) -> Result<Vec<u8>, AppError> {
+    let mut buf = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut buf, v)
+        .map_err(|e| AppError::Internal(format!("serialising response: {e}")))?;
+    Ok(buf)
+}
+
+pub(crate) struct HitFeatures<'a> {
+    pub(crate) hits: &'a [Hit],
+    pub(crate) options: FeatureOptions,
+    pub(crate) mode: TravelMode,
+    pub(crate) speeds: Speeds,
+}
+
+impl Serialize for HitFeatures<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        seq_of(self.hits.iter().map(|h| PointFeature {
+            point: &h.point,
+            options: self.options,
+            distance: Some((
+                h.distance_m,
+                self.mode,
+                self.speeds.minutes(self.mode, h.distance_m),
+            )),
+        }))
+        .serialize(s)
+    }
+}
+
+/// The query echoed in distance responses.
+#[derive(Serialize)]
+pub(crate) struct EchoQuery<'a> {
+    #[serde(flatten)]
+    pub(crate) position: QueryPosition,
+    pub(crate) mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) k: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) radius_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) open_at: Option<&'a NaiveDateTime>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct DistanceCollection<'a> {
+    #[serde(rename = "type")]
+    pub(crate) type_: &'static str,
+    pub(crate) features: HitFeatures<'a>,
+    #[serde(rename = "numberMatched", skip_serializing_if = "Option::is_none")]
+    pub(crate) number_matched: Option<usize>,
+    #[serde(rename = "numberReturned")]
+    pub(crate) number_returned: usize,
+    pub(crate) query: EchoQuery<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) links: Vec<Link>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct PageCollection<'a, F: Serialize> {
+    #[serde(rename = "type")]
+    pub(crate) type_: &'static str,
+    pub(crate) features: F,
+    #[serde(rename = "numberMatched")]
+    pub(crate) number_matched: usize,
+    #[serde(rename = "numberReturned")]
+    pub(crate) number_returned: usize,
+    pub(crate) links: &'a [Link],
+}
+
+/// A GeoJSON FeatureCollection (RFC 7946 §3.3) of service points (documentation schema).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FeatureCollectionDoc {
+    /// Always `FeatureCollection`.
+    #[schema(rename = "type", example = "FeatureCollection")]
+    type_: String,
+    /// The features.
+    features: Vec<PointFeatureDoc>,
+    /// Features matching the query before paging (listings only).
+    #[schema(rename = "numberMatched")]
+    number_matched: Option<usize>,
+    /// Features in this response.
+    #[schema(rename = "numberReturned")]
+    number_returned: usize,
+    /// Paging links (`self`, `next`, `prev`).
+    links: Option<Vec<Link>>,
+    /// The query as understood: `position` as given (longitude normalised), `crs`,
+    /// `position_wgs84`, `mode`, `k` / `radius_m` (distance queries only).
+    #[schema(value_type = Option<Object>)]
+    query: Option<serde_json::Value>,
+}
+
+/// A GeoJSON Feature (RFC 7946 §3.2) of a service point (documentation schema); see
+/// [`PointFeature`] for the properties.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PointFeatureDoc {
+    /// Always `Feature`.
+    #[schema(rename = "type", example = "Feature")]
+    type_: String,
+    /// The point id.
+    id: String,
+    /// `{"type": "Point", "coordinates": [lon, lat]}`, WGS-84.
+    #[schema(value_type = Object)]
+    geometry: serde_json::Value,
+    /// id, kind, kind_label_zh, kind_label_en, name, address, adcode, opening_hours,
+    /// open_now, amenities, access, operator, phone, source, updated_at, demo, entrance,
+    /// outline, nav_amap, nav_baidu, and when asked gcj02 / bd09 `[lon, lat]`, distance_m,
+    /// minutes, mode.
+    #[schema(value_type = Object)]
+    properties: serde_json::Value,
+}

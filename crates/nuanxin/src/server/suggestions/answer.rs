@@ -1,0 +1,114 @@
+//! Answers: an officer's status change with a public note, and the reporter's reopen.
+
+use super::super::auth::Officer;
+use super::super::db::Db;
+use super::super::error::{ApiJson, ApiQuery, AppError, Problem};
+use super::super::AppState;
+use super::read::ReceiptParams;
+use super::{load, receipt_of, TrackingId};
+use crate::suggestions::{Audience, Status, SuggestionView};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// An officer's status change (unknown fields are rejected).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// New status (the same status posts a reply without a change).
+    pub status: String,
+    /// Public note: the official answer (1–2,000 characters).
+    pub note: String,
+}
+
+/// `POST /api/v1/suggestions/{id}/status`
+#[utoipa::path(post, path = "/api/v1/suggestions/{id}/status", tag = "officers",
+    params(("id" = String, Path, description = "Tracking id")),
+    request_body = StatusBody,
+    security(("bearer" = [])),
+    responses((status = 200, description = "Officer view after the change", body = SuggestionView),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Transition not allowed", body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn change_status(
+    TrackingId(id): TrackingId,
+    Officer(o): Officer,
+    db: Db,
+    ApiJson(b): ApiJson<StatusBody>,
+) -> Result<Json<SuggestionView>, AppError> {
+    let to: Status = b.status.parse()?;
+    let n = b.note.chars().count();
+    if b.note.trim().is_empty() || n > 2000 {
+        return Err(AppError::bad_param(
+            "note",
+            "a public note of 1–2,000 characters is required",
+        ));
+    }
+    let s = load(&db, id.clone()).await?;
+    if !o.handles(s.adcode.as_deref()) {
+        return Err(AppError::Forbidden(format!(
+            "suggestion `{id}` is in district {} which your token does not cover",
+            s.adcode.as_deref().unwrap_or("(none)")
+        )));
+    }
+    let s = db
+        .run(move |st| Ok(st.transition(&id, to, &b.note, &o, Utc::now())?))
+        .await?;
+    Ok(Json(SuggestionView::new(&s, Audience::Officer)))
+}
+
+/// The reporter's reopen request (unknown fields are rejected).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenBody {
+    /// Why it is not done (public; 1–2,000 characters).
+    pub note: String,
+}
+
+/// `POST /api/v1/suggestions/{id}/reopen`: the reporter (receipt token) reopens a resolved
+/// or declined suggestion.
+#[utoipa::path(post, path = "/api/v1/suggestions/{id}/reopen", tag = "suggestions",
+    params(("id" = String, Path, description = "Tracking id"), ReceiptParams),
+    request_body = ReopenBody,
+    responses((status = 200, description = "Reporter view after reopening", body = SuggestionView),
+              (status = 401, description = "No receipt", body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Wrong receipt", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Still open, or closed too long ago", body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn reopen(
+    State(state): State<AppState>,
+    TrackingId(id): TrackingId,
+    ApiQuery(q): ApiQuery<ReceiptParams>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<ReopenBody>,
+) -> Result<Json<SuggestionView>, AppError> {
+    let Some(receipt) = receipt_of(q.receipt, &headers) else {
+        return Err(AppError::Unauthorized(
+            "send the receipt token (X-Receipt-Token or ?receipt=)".into(),
+        ));
+    };
+    let n = b.note.chars().count();
+    if b.note.trim().is_empty() || n > 2000 {
+        return Err(AppError::bad_param(
+            "note",
+            "a public note of 1–2,000 characters is required",
+        ));
+    }
+    let db = Db::of(&state)?;
+    let s = db
+        .run(move |st| {
+            if st.suggestion(&id)?.is_none() {
+                return Err(AppError::NotFound(format!("no suggestion `{id}`")));
+            }
+            if !st.check_receipt(&id, receipt.trim())? {
+                return Err(AppError::Forbidden(
+                    "the receipt token does not match this suggestion".into(),
+                ));
+            }
+            Ok(st.reopen_by_reporter(&id, &b.note, Utc::now())?)
+        })
+        .await?;
+    Ok(Json(SuggestionView::new(&s, Audience::Reporter)))
+}

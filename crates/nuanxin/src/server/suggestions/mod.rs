@@ -1,0 +1,206 @@
+//! Suggestions API (人民建议): submit, list, follow, support, answer, export. Campaigns,
+//! KPIs, the audit log and the admin service-point API are sibling modules
+//! (`server::{campaigns, stats, audit, admin_points}`).
+//!
+//! | method | path | who | module |
+//! |---|---|---|---|
+//! | POST | `/api/v1/suggestions` (JSON, multipart with `photo`, or form) | anyone (rate limited) | `submit` |
+//! | GET | `/api/v1/suggestions` | anyone (public fields) | `read` |
+//! | GET | `/api/v1/suggestions/nearby` | anyone | `read` |
+//! | GET | `/api/v1/suggestions/categories` | anyone | `read` |
+//! | GET | `/api/v1/suggestions/{id}` | anyone; full record with receipt or officer token | `read` |
+//! | GET | `/api/v1/suggestions/{id}/photo` | reporter (receipt) or officer | `read` |
+//! | POST | `/api/v1/suggestions/{id}/support` | anyone (once per client IP) | `read` |
+//! | POST | `/api/v1/suggestions/{id}/status` | officer of the district, admin | `answer` |
+//! | POST | `/api/v1/suggestions/{id}/reopen` | reporter (receipt), after resolved/declined | `answer` |
+//! | GET | `/api/v1/admin/suggestions/export` | officer (their districts), admin | `export` |
+//!
+//! The OGC API – Features collection `suggestions` is [`collection::SuggestionsCollection`].
+//!
+//! Credentials: officers send `Authorization: Bearer <token>` (see `server::auth`);
+//! reporters send their receipt as `X-Receipt-Token: <token>` or `?receipt=<token>`. Every
+//! write endpoint answers 401 without a valid token and 403 outside the token's role or
+//! districts. Client IP (rate limit, supporter dedupe): see `server::auth::ClientIp`.
+
+pub mod answer;
+pub mod collection;
+pub mod export;
+pub mod read;
+pub mod submit;
+
+use super::auth::MaybeOfficer;
+use super::db::Db;
+use super::error::{AppError, Problem};
+use super::AppState;
+use crate::suggestions::{Audience, Suggestion, SuggestionError};
+use axum::extract::{DefaultBodyLimit, Path};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use utoipa::OpenApi;
+
+impl From<SuggestionError> for AppError {
+    fn from(e: SuggestionError) -> Self {
+        match e {
+            SuggestionError::Invalid { field, msg } => AppError::bad_param(field, msg),
+            SuggestionError::Unknown(u) => u.into(),
+            e @ SuggestionError::OutsideServiceArea { .. } => {
+                AppError::bad_param("location", e.to_string())
+            }
+            e @ SuggestionError::PhotoTooLarge { .. } => AppError::PayloadTooLarge(e.to_string()),
+            SuggestionError::NotFound(m) => AppError::NotFound(m),
+            e @ SuggestionError::BadTransition { .. } => AppError::Conflict(e.to_string()),
+            SuggestionError::Conflict(m) => AppError::Conflict(m),
+            SuggestionError::Store(s) => AppError::Internal(s.to_string()),
+        }
+    }
+}
+
+/// A suggestion's tracking id from the URL path, as a person may type it from a receipt:
+/// case-insensitive, with the Crockford base-32 look-alikes (O → 0, I and L → 1) mapped
+/// as Crockford's spec allows (<https://www.crockford.com/base32.html>). Tracking ids are
+/// `S` + date + `-` + 6 Crockford characters (see `suggestions::store`).
+pub(crate) struct TrackingId(pub String);
+
+impl TrackingId {
+    /// The canonical (upper-case) form of a typed id.
+    pub(crate) fn canonical(typed: &str) -> String {
+        let upper = typed.trim().to_ascii_uppercase();
+        match upper.split_once('-') {
+            Some((head, tail)) => {
+                let tail: String = tail
+                    .chars()
+                    .map(|c| match c {
+                        'O' => '0',
+                        'I' | 'L' => '1',
+                        c => c,
+                    })
+                    .collect();
+                format!("{head}-{tail}")
+            }
+            None => upper,
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TrackingId {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, AppError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| AppError::bad_param("id", e.body_text()))?;
+        Ok(TrackingId(Self::canonical(&id)))
+    }
+}
+
+/// The receipt token of a request: `?receipt=` or else the `X-Receipt-Token` header.
+pub(crate) fn receipt_of(query: Option<String>, headers: &HeaderMap) -> Option<String> {
+    query.or_else(|| {
+        headers
+            .get("x-receipt-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    })
+}
+
+/// Who may see what of suggestion `s`: officer (token and district), reporter (receipt) or
+/// public. A wrong receipt is 403.
+async fn audience_for(
+    db: &Db,
+    officer: &MaybeOfficer,
+    receipt: Option<String>,
+    s: &Suggestion,
+) -> Result<Audience, AppError> {
+    if let MaybeOfficer(Some(o)) = officer {
+        if o.handles(s.adcode.as_deref()) {
+            return Ok(Audience::Officer);
+        }
+    }
+    if let Some(r) = receipt {
+        let id = s.id.clone();
+        if db
+            .run(move |st| Ok(st.check_receipt(&id, r.trim())?))
+            .await?
+        {
+            return Ok(Audience::Reporter);
+        }
+        return Err(AppError::Forbidden(
+            "the receipt token does not match this suggestion".into(),
+        ));
+    }
+    Ok(Audience::Public)
+}
+
+/// The suggestion `id`; 404 when there is none.
+async fn load(db: &Db, id: String) -> Result<Suggestion, AppError> {
+    db.run(move |st| {
+        st.suggestion(&id)?
+            .ok_or_else(|| AppError::NotFound(format!("no suggestion `{id}`")))
+    })
+    .await
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(submit::submit, read::list, read::nearby, read::categories, read::get_one,
+          read::get_photo, read::support, answer::change_status, answer::reopen,
+          export::export_suggestions),
+    components(schemas(submit::SubmitBody, submit::SubmitForm, submit::SubmitResponse,
+        crate::suggestions::SuggestionView, read::SuggestionPage, read::NearbyResponse,
+        read::NearbyItem, read::CategoryInfo, answer::StatusBody, answer::ReopenBody,
+        crate::suggestions::SupportOutcome, Problem)),
+    tags((name = "suggestions", description = "人民建议: submit, follow, support"),
+         (name = "officers", description = "办理: answers, exports, audit, service points"))
+)]
+struct Doc;
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/suggestions",
+            post(submit::submit)
+                .layer(DefaultBodyLimit::max(submit::SUBMIT_BODY_LIMIT))
+                .get(read::list),
+        )
+        .route("/api/v1/suggestions/nearby", get(read::nearby))
+        .route("/api/v1/suggestions/categories", get(read::categories))
+        .route("/api/v1/suggestions/{id}", get(read::get_one))
+        .route("/api/v1/suggestions/{id}/photo", get(read::get_photo))
+        .route("/api/v1/suggestions/{id}/support", post(read::support))
+        .route(
+            "/api/v1/suggestions/{id}/status",
+            post(answer::change_status),
+        )
+        .route("/api/v1/suggestions/{id}/reopen", post(answer::reopen))
+        .route(
+            "/api/v1/admin/suggestions/export",
+            get(export::export_suggestions),
+        )
+}
+
+/// OpenAPI paths of this module, merged into `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_tracking_ids_are_canonical() {
+        // Crockford base 32: O reads as 0, I and L as 1 (hand-mapped).
+        assert_eq!(
+            TrackingId::canonical(" s20261129-o1il2x "),
+            "S20261129-01112X"
+        );
+        assert_eq!(
+            TrackingId::canonical("S20261129-73W4DN"),
+            "S20261129-73W4DN"
+        );
+    }
+}

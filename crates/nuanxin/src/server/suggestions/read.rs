@@ -1,0 +1,358 @@
+//! Reading suggestions: the public list, the duplicate search, categories, one suggestion,
+//! its photo, and "me too" support.
+
+use super::super::auth::{ClientIp, MaybeOfficer};
+use super::super::db::Db;
+use super::super::error::{ApiQuery, AppError, Problem};
+use super::super::AppState;
+use super::submit::{default_radius_m, MAX_NEARBY_RADIUS_M};
+use super::{audience_for, load, receipt_of, TrackingId};
+use crate::crs::Crs;
+use crate::model::{Bbox, LonLat};
+use crate::suggestions::{Audience, Category, ListQuery, Status, SuggestionView, SupportOutcome};
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Filters of the public list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Comma-separated statuses; `open` means submitted, accepted and in_progress.
+    pub status: Option<String>,
+    /// Comma-separated categories.
+    pub category: Option<String>,
+    /// County or city adcode (a city includes its counties).
+    pub adcode: Option<String>,
+    /// `west,south,east,north`, WGS-84 degrees.
+    pub bbox: Option<String>,
+    /// Campaign id.
+    pub campaign_id: Option<String>,
+    /// Only submitted at or after (RFC 3339).
+    pub since: Option<String>,
+    /// Only submitted before (RFC 3339).
+    pub until: Option<String>,
+    /// Page size, 1–500 (default 50).
+    pub limit: Option<usize>,
+    /// Items to skip (default 0).
+    pub offset: Option<usize>,
+}
+
+/// A page of suggestions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionPage {
+    /// The items, newest first.
+    pub items: Vec<SuggestionView>,
+    /// Matching items in all.
+    pub total: usize,
+    /// Page size used.
+    pub limit: usize,
+    /// Offset used.
+    pub offset: usize,
+}
+
+pub(crate) fn parse_time(param: &'static str, s: &str) -> Result<DateTime<Utc>, AppError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        // a bare date is midnight China time (UTC+8)
+        let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        return Ok(DateTime::<Utc>::from_naive_utc_and_offset(
+            local - chrono::Duration::hours(8),
+            Utc,
+        ));
+    }
+    Err(AppError::bad_param(
+        param,
+        format!(
+            "`{s}` is not an RFC 3339 time (e.g. 2026-01-31T08:00:00+08:00) or a date YYYY-MM-DD"
+        ),
+    ))
+}
+
+/// Expands a county or city adcode into county adcodes.
+pub(crate) fn expand_adcode(state: &AppState, a: &str) -> Result<Vec<String>, AppError> {
+    let d = state
+        .districts
+        .get(a.trim())
+        .ok_or_else(|| AppError::bad_param("adcode", format!("unknown adcode `{a}`")))?;
+    Ok(match d.level {
+        crate::districts::Level::County => vec![d.adcode.clone()],
+        crate::districts::Level::City => state
+            .districts
+            .counties_of(&d.adcode)
+            .map(|c| c.adcode.clone())
+            .collect(),
+    })
+}
+
+pub(crate) fn list_query(state: &AppState, p: &ListParams) -> Result<ListQuery, AppError> {
+    let mut q = ListQuery::default();
+    if let Some(s) = &p.status {
+        for part in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if part == "open" {
+                q.statuses
+                    .extend([Status::Submitted, Status::Accepted, Status::InProgress]);
+            } else if part == "closed" {
+                q.statuses.extend([Status::Resolved, Status::Declined]);
+            } else {
+                q.statuses.push(part.parse()?);
+            }
+        }
+    }
+    if let Some(s) = &p.category {
+        for part in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            q.categories.push(part.parse()?);
+        }
+    }
+    if let Some(a) = &p.adcode {
+        q.adcodes = expand_adcode(state, a)?;
+    }
+    if let Some(b) = &p.bbox {
+        q.bbox = Some(Bbox::parse(b)?);
+    }
+    q.campaign_id = p.campaign_id.clone();
+    q.since = p
+        .since
+        .as_deref()
+        .map(|s| parse_time("since", s))
+        .transpose()?;
+    q.until = p
+        .until
+        .as_deref()
+        .map(|s| parse_time("until", s))
+        .transpose()?;
+    let limit = p.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::bad_param("limit", "limit must be 1–500"));
+    }
+    q.limit = limit;
+    q.offset = p.offset.unwrap_or(0);
+    Ok(q)
+}
+
+/// `GET /api/v1/suggestions`: public views; with an officer token, the items of the
+/// officer's districts come as full officer views (contact, original text, officer names).
+#[utoipa::path(get, path = "/api/v1/suggestions", tag = "suggestions", params(ListParams),
+    responses((status = 200, body = SuggestionPage),
+              (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+    MaybeOfficer(officer): MaybeOfficer,
+    db: Db,
+) -> Result<Json<SuggestionPage>, AppError> {
+    let q = list_query(&state, &p)?;
+    let (limit, offset) = (q.limit, q.offset);
+    let (items, total) = db.run(move |st| Ok(st.list_suggestions(&q)?)).await?;
+    Ok(Json(SuggestionPage {
+        items: items
+            .iter()
+            .map(|s| {
+                let audience = match &officer {
+                    Some(o) if o.handles(s.adcode.as_deref()) => Audience::Officer,
+                    _ => Audience::Public,
+                };
+                SuggestionView::new(s, audience)
+            })
+            .collect(),
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// Query of the duplicate search.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NearbyParams {
+    /// Longitude in `crs`, degrees.
+    pub lon: f64,
+    /// Latitude in `crs`, degrees.
+    pub lat: f64,
+    /// Category code.
+    pub category: String,
+    /// Search radius, metres (default per category, see `default_radius_m`; at most 5,000).
+    pub radius_m: Option<f64>,
+    /// `wgs84` (default), `gcj02`, `bd09`.
+    pub crs: Option<String>,
+}
+
+/// A nearby open suggestion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyItem {
+    /// WGS-84 geodesic distance from the query position, metres.
+    pub distance_m: f64,
+    /// The suggestion (public fields).
+    pub suggestion: SuggestionView,
+}
+
+/// Answer of the duplicate search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyResponse {
+    /// Radius used, metres.
+    pub radius_m: f64,
+    /// Category searched.
+    pub category: Category,
+    /// Open suggestions, nearest first.
+    pub items: Vec<NearbyItem>,
+}
+
+/// `GET /api/v1/suggestions/nearby`
+#[utoipa::path(get, path = "/api/v1/suggestions/nearby", tag = "suggestions", params(NearbyParams),
+    responses((status = 200, body = NearbyResponse),
+              (status = 400, body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn nearby(
+    ApiQuery(p): ApiQuery<NearbyParams>,
+    db: Db,
+) -> Result<Json<NearbyResponse>, AppError> {
+    let category: Category = p.category.parse()?;
+    let crs = match &p.crs {
+        Some(c) => c
+            .parse::<Crs>()
+            .map_err(|e| AppError::bad_choice("crs", e.to_string(), &["wgs84", "gcj02", "bd09"]))?,
+        None => Crs::Wgs84,
+    };
+    let at = crs.to_wgs84(LonLat::new(p.lon, p.lat)?);
+    let radius_m = p.radius_m.unwrap_or_else(|| default_radius_m(category));
+    if !(radius_m.is_finite() && radius_m > 0.0 && radius_m <= MAX_NEARBY_RADIUS_M) {
+        return Err(AppError::bad_param(
+            "radius_m",
+            format!("radius_m must be in (0, {MAX_NEARBY_RADIUS_M}] metres"),
+        ));
+    }
+    let found = db
+        .run(move |st| Ok(st.nearby_open(at, category, radius_m)?))
+        .await?;
+    Ok(Json(NearbyResponse {
+        radius_m,
+        category,
+        items: found
+            .iter()
+            .map(|(s, d)| NearbyItem {
+                distance_m: (d * 10.0).round() / 10.0,
+                suggestion: SuggestionView::new(s, Audience::Public),
+            })
+            .collect(),
+    }))
+}
+
+/// A category with labels and its default duplicate radius.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryInfo {
+    /// Code.
+    pub code: Category,
+    /// Chinese label.
+    pub label_zh: &'static str,
+    /// English label.
+    pub label_en: &'static str,
+    /// Default duplicate-search radius, metres.
+    pub nearby_radius_m: f64,
+}
+
+/// `GET /api/v1/suggestions/categories`
+#[utoipa::path(get, path = "/api/v1/suggestions/categories", tag = "suggestions",
+    responses((status = 200, body = [CategoryInfo])))]
+pub(crate) async fn categories() -> Json<Vec<CategoryInfo>> {
+    Json(
+        Category::ALL
+            .iter()
+            .map(|c| CategoryInfo {
+                code: *c,
+                label_zh: c.label_zh(),
+                label_en: c.label_en(),
+                nearby_radius_m: default_radius_m(*c),
+            })
+            .collect(),
+    )
+}
+
+/// Receipt token from `?receipt=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReceiptParams {
+    /// The reporter's receipt token (or send `X-Receipt-Token`).
+    pub receipt: Option<String>,
+}
+
+/// `GET /api/v1/suggestions/{id}`
+#[utoipa::path(get, path = "/api/v1/suggestions/{id}", tag = "suggestions",
+    params(("id" = String, Path, description = "Tracking id"), ReceiptParams),
+    responses((status = 200, body = SuggestionView),
+              (status = 403, description = "Wrong receipt", body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn get_one(
+    TrackingId(id): TrackingId,
+    ApiQuery(q): ApiQuery<ReceiptParams>,
+    headers: HeaderMap,
+    db: Db,
+    officer: MaybeOfficer,
+) -> Result<Json<SuggestionView>, AppError> {
+    let s = load(&db, id).await?;
+    let receipt = receipt_of(q.receipt, &headers);
+    let audience = audience_for(&db, &officer, receipt, &s).await?;
+    Ok(Json(SuggestionView::new(&s, audience)))
+}
+
+/// `GET /api/v1/suggestions/{id}/photo`
+#[utoipa::path(get, path = "/api/v1/suggestions/{id}/photo", tag = "suggestions",
+    params(("id" = String, Path, description = "Tracking id"), ReceiptParams),
+    responses((status = 200, description = "The photo (metadata stripped)", content_type = "image/jpeg"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn get_photo(
+    TrackingId(id): TrackingId,
+    ApiQuery(q): ApiQuery<ReceiptParams>,
+    headers: HeaderMap,
+    db: Db,
+    officer: MaybeOfficer,
+) -> Result<Response, AppError> {
+    let s = load(&db, id.clone()).await?;
+    let receipt = receipt_of(q.receipt, &headers);
+    match audience_for(&db, &officer, receipt, &s).await? {
+        Audience::Public => {
+            if headers.contains_key(header::AUTHORIZATION) {
+                return Err(AppError::Forbidden(
+                    "this suggestion is outside your districts".into(),
+                ));
+            }
+            return Err(AppError::Unauthorized(
+                "photos are private: send the receipt token or an officer token".into(),
+            ));
+        }
+        Audience::Reporter | Audience::Officer => {}
+    }
+    let p = db.run(move |st| Ok(st.photo(&id)?)).await?;
+    let (media_type, bytes) =
+        p.ok_or_else(|| AppError::NotFound("this suggestion has no photo".into()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `POST /api/v1/suggestions/{id}/support`
+#[utoipa::path(post, path = "/api/v1/suggestions/{id}/support", tag = "suggestions",
+    params(("id" = String, Path, description = "Tracking id")),
+    responses((status = 200, body = SupportOutcome),
+              (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn support(
+    ClientIp(ip): ClientIp,
+    TrackingId(id): TrackingId,
+    db: Db,
+) -> Result<Json<SupportOutcome>, AppError> {
+    let client = ip
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| "unknown".into());
+    Ok(Json(db.run(move |st| Ok(st.support(&id, &client)?)).await?))
+}
