@@ -339,6 +339,70 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// A page of a listing (id order, filters, optional bbox, any offset) equals the brute
+    /// force answer: filter every point, sort by id, skip and take; `matched` counts them all.
+    /// Checked after random edits that move points and change their kind and amenities, so
+    /// the per-kind lists and the cached counts must follow every change.
+    #[test]
+    fn page_matches_brute_force(
+        points in arb_points(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0..3u8, arb_position(), any::<u8>()), 0..20),
+        bbox in prop::option::of((108.0..115.0f64, 24.0..31.0f64, 0.0..6.0f64, 0.0..6.0f64)),
+        whole_world in any::<bool>(),
+        filter in arb_filter(),
+        offset in prop_oneof![0..5usize, 0..200usize],
+        limit in 1..30usize,
+    ) {
+        let mut index = ServiceIndex::new(points.clone()).unwrap();
+        let mut live: std::collections::BTreeMap<String, ServicePoint> =
+            points.iter().map(|p| (p.id.clone(), p.clone())).collect();
+        // Counted before the edits: the cache must not survive them.
+        let _ = index.count(&filter);
+        for (i, op, to, extra) in edits {
+            if points.is_empty() {
+                break;
+            }
+            let i = i.index(points.len());
+            match op {
+                0 => {
+                    index.remove(&points[i].id);
+                    live.remove(&points[i].id);
+                }
+                _ => {
+                    let p = point(i, to, extra);
+                    index.upsert(p.clone());
+                    live.insert(p.id.clone(), p);
+                }
+            }
+        }
+        let bbox = if whole_world {
+            Some(Bbox::new(-180.0, -90.0, 180.0, 90.0).unwrap())
+        } else {
+            bbox.map(|(w, s, dw, dn)| Bbox::new(w, s, w + dw, s + dn).unwrap())
+        };
+        let all: Vec<&ServicePoint> = live
+            .values()
+            .filter(|p| filter.admits(p) && bbox.is_none_or(|b| b.contains(p.location)))
+            .collect();
+        let want: Vec<&str> = all.iter().skip(offset).take(limit).map(|p| p.id.as_str()).collect();
+        for _ in 0..2 {
+            let page = index.page(bbox.as_ref(), &filter, offset, limit);
+            let got: Vec<&str> = page.points.iter().map(|p| p.id.as_str()).collect();
+            prop_assert_eq!(&got, &want);
+            prop_assert_eq!(page.matched, all.len());
+        }
+        if bbox.is_none() {
+            prop_assert_eq!(index.count(&filter), all.len());
+        }
+        let sorted: Vec<&str> = index.iter_sorted().map(|p| p.id.as_str()).collect();
+        let want_sorted: Vec<&str> = live.keys().map(String::as_str).collect();
+        prop_assert_eq!(sorted, want_sorted);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hand-made cases.
 
