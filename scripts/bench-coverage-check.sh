@@ -5,7 +5,8 @@
 #
 # Usage: scripts/bench-coverage-check.sh [ADCODE [RESOLUTION]]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 ADCODE="${1:-430100}"
 RES="${2:-9}"
 VENV="${NUANXIN_CHECK_VENV:-$HOME/.cache/nuanxin/check-venv}"
@@ -16,7 +17,7 @@ fi
 cargo build --release --quiet --bin nuanxin
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-target/release/nuanxin coverage --adcode "$ADCODE" --mode ebike --minutes 5 --kind station \
+"$(nuanxin_bin release)" coverage --adcode "$ADCODE" --mode ebike --minutes 5 --kind station \
     --resolution "$RES" --json > "$OUT/report.json"
 "$VENV/bin/python" scripts/bench_coverage_check.py "$OUT/report.json" \
     data/demo/service_points_demo.geojson data/boundaries/hunan_counties_wgs84.geojson

@@ -9,7 +9,8 @@
 # Output: one JSON line per instance and a summary table (greedy share of the optimum, goal
 # ≥ 0.99; speed ratio spopt time / our time for building the coverage sets and solving).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 
 VENV="${NUANXIN_SPOPT_VENV:-$HOME/.cache/nuanxin/spopt-venv}"
 if ! "$VENV/bin/python" -c "import spopt, pulp" 2>/dev/null; then
@@ -19,7 +20,7 @@ if ! "$VENV/bin/python" -c "import spopt, pulp" 2>/dev/null; then
 fi
 
 cargo build --release --quiet --bin nuanxin
-BIN=target/release/nuanxin
+BIN="$(nuanxin_bin release)"
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 

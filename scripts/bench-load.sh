@@ -15,19 +15,19 @@
 #    loads the same points with a GiST index and runs the equivalent query
 #    `ORDER BY geom <-> point LIMIT 5` (plus the geodesic distance of each hit, as the API
 #    returns) under pgbench with CONNECTIONS clients and the same random positions;
-# 5. reports requests/s and p99 latency of both and their ratio in target/bench-load.md.
+# 5. reports requests/s and p99 latency of both and their ratio in $TARGET_DIR/bench-load.md (target/ by default).
 #
 # Not a test: the numbers depend on the machine. Both load generators run on the same machine
 # as the system under test and take CPU from it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 
 POINTS=${POINTS:-5000}
 DURATION=${DURATION:-20}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
-OUT=${OUT:-target/bench-load.md}
+OUT=${OUT:-$TARGET_DIR/bench-load.md}
 # West, south, east, north of the area queried and populated (central Changsha and suburbs).
 BBOX_W=112.80 BBOX_S=27.95 BBOX_E=113.20 BBOX_N=28.40
 
@@ -58,7 +58,7 @@ echo "wrk: $(command -v wrk); PostgreSQL: $PGBIN"
 
 section "cargo build --release"
 cargo build --release --quiet
-BIN="$ROOT/target/release/nuanxin"
+BIN="$(nuanxin_bin release)"
 
 WORK=$(mktemp -d /tmp/nuanxin-bench.XXXXXX)
 SERVER_PID=""

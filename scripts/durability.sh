@@ -10,13 +10,14 @@
 # Usage: scripts/durability.sh [TRIALS (default 3)] [WORKERS (default 6)]
 # Needs: cargo, python3 (standard library only).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 
 TRIALS="${1:-${DURABILITY_TRIALS:-3}}"
 WORKERS="${2:-${DURABILITY_WORKERS:-6}}"
 
 cargo build --quiet --bin nuanxin
-BIN="$(pwd)/target/debug/nuanxin"
+BIN="$(nuanxin_bin debug)"
 WORK="$(mktemp -d -t nuanxin-durability.XXXXXX)"
 SERVER_PID=""
 cleanup() {

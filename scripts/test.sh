@@ -4,7 +4,8 @@
 # fmt, clippy, unit/integration/doc tests (including the GDAL OGC API client test),
 # the durability trials and the end-to-end browser tests.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 
 section() { printf '\n==> %s\n' "$*"; }
 
@@ -29,13 +30,13 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 section "cargo test (unit, integration, doc; GDAL client test)"
 # A fixed proptest seed keeps CI deterministic; run without it locally to explore new cases.
-PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261129} NUANXIN_REQUIRE_GDAL=1 cargo test --quiet 2>&1 | tee target/cargo-test.log
-grep -q "test result" target/cargo-test.log
+PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261129} NUANXIN_REQUIRE_GDAL=1 cargo test --quiet 2>&1 | tee "$TARGET_DIR/cargo-test.log"
+grep -q "test result" "$TARGET_DIR/cargo-test.log"
 
 for extra in scripts/test.d/*.sh; do
   [ -e "$extra" ] || continue
   section "$extra"
-  bash "$extra"
+  bash "$ROOT/$extra"
 done
 
 section "all passed"

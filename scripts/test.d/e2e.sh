@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests of the web map: the real binary on a free port with a temporary
 # database, driven by headless Debian Chromium through playwright-core (never downloads a
-# browser). Screenshots of every view land in target/e2e-artifacts/.
+# browser). Screenshots of every view land in $TARGET_DIR/e2e-artifacts/ (target/ by default).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$(pwd)
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+root=$ROOT
 
 # Tools: chromium, node/npm, CJK fonts (labels are drawn from local fonts).
 need=()
@@ -23,7 +24,7 @@ if [ ! -f tests/e2e/node_modules/playwright-core/package.json ]; then
 fi
 
 cargo build --quiet --bin nuanxin
-bin="$root/target/debug/nuanxin"
+bin="$(nuanxin_bin debug)"
 
 tmp=$(mktemp -d)
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
@@ -31,7 +32,7 @@ export NUANXIN_LISTEN="127.0.0.1:$port"
 export NUANXIN_DB_PATH="$tmp/e2e.db"
 export NUANXIN_RATE_LIMIT__ENABLED=false
 export NUANXIN_URL="http://127.0.0.1:$port"
-export NUANXIN_E2E_ARTIFACTS="$root/target/e2e-artifacts"
+export NUANXIN_E2E_ARTIFACTS="$TARGET_DIR/e2e-artifacts"
 mkdir -p "$NUANXIN_E2E_ARTIFACTS"
 
 # An officer token for the officer flow, when the admin command exists.
