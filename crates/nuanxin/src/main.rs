@@ -28,8 +28,24 @@ enum Command {
     Admin(cli::admin::Args),
 }
 
+/// Restores the default action of SIGPIPE (end the process quietly), which Rust's runtime
+/// sets to "ignore": a command whose reader goes away (`nuanxin nearest … | head`) then ends
+/// like any Unix tool instead of panicking on the failed write. Not for `serve`, whose log
+/// output must never end the server.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        quiet_on_closed_pipe();
+    }
     let result = match cli.command {
         Command::Serve(a) => cli::serve::run(a),
         Command::Import(a) => cli::import::run(a),

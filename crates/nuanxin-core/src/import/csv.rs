@@ -10,6 +10,7 @@
 //! - Blank lines (all cells empty, as Excel leaves at the end) are ignored.
 
 use super::fields::Field;
+use super::limits::{MAX_COLUMN, MAX_LINE_BYTES};
 use super::record::{Builder, RawRecord};
 use super::{Format, ImportError, ImportOptions, ImportReport, Issue, Location};
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE};
@@ -197,6 +198,30 @@ pub(crate) fn map_header(
     Ok(map)
 }
 
+/// Refuses a record longer than [`MAX_LINE_BYTES`] or with more than [`MAX_COLUMN`] cells.
+fn check_record_size(record: &::csv::StringRecord, loc: Location) -> Result<(), ImportError> {
+    let bytes = record.as_byte_record().as_slice().len();
+    if bytes > MAX_LINE_BYTES {
+        return Err(ImportError::too_large(
+            loc,
+            format!(
+                "the record is {bytes} bytes long, more than the limit of {MAX_LINE_BYTES}; \
+                 check for a missing closing quote (\")"
+            ),
+        ));
+    }
+    if record.len() > MAX_COLUMN as usize {
+        return Err(ImportError::too_large(
+            loc,
+            format!(
+                "{} cells, more than the limit of {MAX_COLUMN} columns",
+                record.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Imports CSV bytes.
 ///
 /// # Errors
@@ -233,6 +258,7 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let loc = Location::Line(line);
+        check_record_size(&record, loc)?;
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         let Some(map) = &header else {
             if cells.iter().all(|c| c.trim().is_empty()) {
@@ -250,6 +276,7 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
         if rec.is_blank() {
             continue;
         }
+        b.check_record_limit(loc)?;
         if cells.len() > map.len() && cells[map.len()..].iter().any(|c| !c.trim().is_empty()) {
             b.issue(Issue::warning(
                 loc,

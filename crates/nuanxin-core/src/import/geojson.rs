@@ -12,6 +12,7 @@
 //!   declared CRS.
 
 use super::fields::Field;
+use super::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
 use super::record::{Builder, RawRecord};
 use super::{Format, ImportError, ImportOptions, ImportReport, Issue, Location};
 use serde_json::Value;
@@ -25,6 +26,15 @@ pub fn import_geojson_str(
     text: &str,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
+    if json_depth_exceeds(text.as_bytes(), MAX_JSON_DEPTH) {
+        return Err(ImportError::too_large(
+            Location::File,
+            format!(
+                "arrays and objects nested more than {MAX_JSON_DEPTH} deep, the limit; \
+                 a FeatureCollection of Points needs 5"
+            ),
+        ));
+    }
     let root: Value = serde_json::from_str(text).map_err(|e| {
         ImportError::format(
             Location::File,
@@ -35,9 +45,11 @@ pub fn import_geojson_str(
             ),
         )
     })?;
-    let features: Vec<Value> = match root.get("type").and_then(Value::as_str) {
-        Some("FeatureCollection") => match root.get("features") {
-            Some(Value::Array(a)) => a.clone(),
+    let mut root = root;
+    let root_type = root.get("type").and_then(Value::as_str).map(str::to_owned);
+    let features: Vec<Value> = match root_type.as_deref() {
+        Some("FeatureCollection") => match root.get_mut("features") {
+            Some(Value::Array(a)) => std::mem::take(a),
             _ => {
                 return Err(ImportError::format(
                     Location::File,
@@ -45,7 +57,7 @@ pub fn import_geojson_str(
                 ))
             }
         },
-        Some("Feature") => vec![root.clone()],
+        Some("Feature") => vec![std::mem::take(&mut root)],
         other => {
             return Err(ImportError::format(
                 Location::File,
@@ -59,6 +71,7 @@ pub fn import_geojson_str(
     let mut b = Builder::new(options, Format::GeoJson);
     for (i, f) in features.iter().enumerate() {
         let loc = Location::Feature(i);
+        b.check_record_limit(loc)?;
         match feature_record(f, loc) {
             Ok(rec) => b.push(rec),
             Err(issue) => {

@@ -35,6 +35,7 @@
 pub mod csv;
 pub mod fields;
 pub mod geojson;
+pub mod limits;
 mod record;
 pub mod xlsx;
 
@@ -249,6 +250,15 @@ pub enum ImportError {
         /// Why.
         reason: String,
     },
+    /// The file exceeds one of the [`limits`]: refused before the importer allocates for
+    /// it; nothing was imported.
+    #[error("{location}: {reason}")]
+    TooLarge {
+        /// Where the limit was exceeded ([`Location::File`] for the file's size).
+        location: Location,
+        /// Which limit, its value, and what to do.
+        reason: String,
+    },
     /// Some records are invalid and `skip_invalid` is off: nothing was imported.
     #[error(
         "import rejected: {invalid_records} of {records} record(s) invalid ({errors} error(s)); \
@@ -267,6 +277,13 @@ pub enum ImportError {
 }
 
 impl ImportError {
+    pub(crate) fn too_large(location: Location, reason: impl Into<String>) -> Self {
+        ImportError::TooLarge {
+            location,
+            reason: reason.into(),
+        }
+    }
+
     pub(crate) fn format(location: Location, reason: impl Into<String>) -> Self {
         ImportError::Format {
             location,
@@ -278,12 +295,14 @@ impl ImportError {
 /// Imports bytes in a given format.
 ///
 /// # Errors
-/// [`ImportError::Format`] for an unusable file, [`ImportError::Rejected`] for invalid records.
+/// [`ImportError::TooLarge`] beyond a [limit](limits), [`ImportError::Format`] for an unusable
+/// file, [`ImportError::Rejected`] for invalid records.
 pub fn import_bytes(
     bytes: &[u8],
     format: Format,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
+    check_file_size(bytes.len() as u64)?;
     match format {
         Format::GeoJson => {
             let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
@@ -300,11 +319,15 @@ pub fn import_bytes(
 /// Imports a file, choosing the format by extension (see [`Format::from_path`]).
 ///
 /// # Errors
-/// [`ImportError`]: unreadable file, unknown extension, unusable content, invalid records.
+/// [`ImportError`]: unreadable file, unknown extension, file beyond a [limit](limits),
+/// unusable content, invalid records.
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportReport, ImportError> {
     let format = Format::from_path(path).ok_or_else(|| ImportError::UnknownFormat {
         path: path.display().to_string(),
     })?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        check_file_size(meta.len())?;
+    }
     let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
         path: path.display().to_string(),
         reason: e.to_string(),
@@ -314,6 +337,20 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportReport,
         options.source = path.file_name().map(|n| n.to_string_lossy().into_owned());
     }
     import_bytes(&bytes, format, &options)
+}
+
+fn check_file_size(len: u64) -> Result<(), ImportError> {
+    if len > limits::MAX_FILE_BYTES {
+        return Err(ImportError::too_large(
+            Location::File,
+            format!(
+                "the file is {len} bytes, more than the limit of {} bytes (64 MiB); \
+                 split it into smaller files",
+                limits::MAX_FILE_BYTES
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Writes points as an RFC 7946 GeoJSON FeatureCollection (WGS-84), one feature per line,

@@ -157,6 +157,21 @@ impl<'a> Builder<'a> {
         self.report.records += 1;
     }
 
+    /// Refuses the file when one more record would pass [`MAX_RECORDS`](super::limits::MAX_RECORDS).
+    ///
+    /// # Errors
+    /// [`ImportError::TooLarge`] at `loc`.
+    pub(crate) fn check_record_limit(&self, loc: Location) -> Result<(), ImportError> {
+        use super::limits::MAX_RECORDS;
+        if self.report.records >= MAX_RECORDS {
+            return Err(ImportError::too_large(
+                loc,
+                format!("more than {MAX_RECORDS} records, the limit for one file; split the file"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks one record; the point is kept if it has no errors.
     pub(crate) fn push(&mut self, rec: RawRecord) {
         self.report.records += 1;

@@ -1,17 +1,27 @@
-//! Spreadsheet importer (`.xlsx`, also `.xlsm`, `.xls`, `.ods`), read with `calamine`.
+//! Spreadsheet importer (`.xlsx`, also `.xlsm`, `.xlsb`, `.xls`, `.ods`), read with `calamine`.
 //!
 //! The first worksheet is read. Its first non-empty row is the header (same names as CSV,
 //! [`super::fields`]); issues name the row as Excel numbers it. Number cells are read as
 //! numbers (no text round trip), text cells as text (so a coordinate typed as `112,98` is
 //! still caught), date cells as date-times in China Standard Time.
+//!
+//! Sizes are checked before anything is allocated for them ([`super::limits`]): the parts of
+//! a zipped workbook are decompressed once into nothing to measure them; `.xlsx` and `.xlsb`
+//! worksheets are streamed cell by cell, keeping only non-empty cells, and a declared
+//! dimension or a cell reference beyond [`MAX_ROW`] or [`MAX_COLUMN`] refuses the file.
 
 use super::csv::HeaderSearch;
 use super::fields::Field;
+use super::limits::{
+    column_name, MAX_CELLS, MAX_COLUMN, MAX_ROW, MAX_UNZIPPED_ENTRY_BYTES,
+    MAX_UNZIPPED_TOTAL_BYTES, MAX_ZIP_ENTRIES,
+};
 use super::record::{Builder, RawRecord};
 use super::{Format, ImportError, ImportOptions, ImportReport, Issue, Location};
-use calamine::{Data, Reader};
+use calamine::{Data, Reader, Sheets};
 use serde_json::Value;
-use std::io::Cursor;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
 
 fn cell_value(c: &Data) -> Value {
     match c {
@@ -43,49 +53,196 @@ fn header_text(c: &Data) -> String {
     }
 }
 
+/// Measures every part of a zipped workbook by decompressing it into nothing, so a zip bomb
+/// (or a lying declared size) is refused before calamine reads any part into memory.
+/// Bytes that are not a zip archive (legacy `.xls`) pass unchecked.
+fn check_zip_parts(bytes: &[u8]) -> Result<(), ImportError> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(());
+    }
+    let not_readable = |e: &dyn std::fmt::Display| {
+        ImportError::format(Location::File, format!("not a readable workbook: {e}"))
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_readable(&e))?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err(ImportError::too_large(
+            Location::File,
+            format!(
+                "the workbook has {} parts, more than the limit of {MAX_ZIP_ENTRIES}; \
+                 save it again from Excel as a plain .xlsx",
+                zip.len()
+            ),
+        ));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|e| not_readable(&e))?;
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let mut limited = entry.take(MAX_UNZIPPED_ENTRY_BYTES + 1);
+        let n = std::io::copy(&mut limited, &mut std::io::sink()).map_err(|e| not_readable(&e))?;
+        if n > MAX_UNZIPPED_ENTRY_BYTES {
+            return Err(ImportError::too_large(
+                Location::File,
+                format!(
+                    "part `{name}` of the workbook decompresses to more than {} MiB, the \
+                     limit; the sheet is far larger than a list of service points needs \
+                     (delete unused rows and columns, or split the file)",
+                    MAX_UNZIPPED_ENTRY_BYTES >> 20
+                ),
+            ));
+        }
+        total += n;
+        if total > MAX_UNZIPPED_TOTAL_BYTES {
+            return Err(ImportError::too_large(
+                Location::File,
+                format!(
+                    "the workbook decompresses to more than {} MiB, the limit; split the file",
+                    MAX_UNZIPPED_TOTAL_BYTES >> 20
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of a cell or dimension beyond the sheet limits. `row` and `col` are 0-based.
+fn beyond_limits(what: &str, row: u32, col: u32) -> ImportError {
+    let (row1, col1) = (u64::from(row) + 1, u64::from(col) + 1);
+    let name = column_name(col.saturating_add(1));
+    let loc = Location::Row(row.saturating_add(1));
+    let why = if col1 > u64::from(MAX_COLUMN) {
+        format!(
+            "column {name} ({col1}) is past the last column read, {} ({MAX_COLUMN})",
+            column_name(MAX_COLUMN)
+        )
+    } else {
+        format!("row {row1} is past the last row read ({MAX_ROW})")
+    };
+    ImportError::too_large(
+        loc,
+        format!(
+            "{what} {name}{row1}: {why}; delete the rows and columns after your data \
+             (in Excel: select them, right-click, 删除) and save again"
+        ),
+    )
+}
+
+fn check_position(what: &str, (row, col): (u32, u32)) -> Result<(), ImportError> {
+    if row >= MAX_ROW || col >= MAX_COLUMN {
+        return Err(beyond_limits(what, row, col));
+    }
+    Ok(())
+}
+
+/// The non-empty cells of a sheet by 0-based row, each row's cells by 0-based column.
+type SparseSheet = BTreeMap<u32, BTreeMap<u32, Data>>;
+
+/// Adds one streamed cell, refusing cells beyond the limits.
+fn add_cell(
+    sheet: &mut SparseSheet,
+    cells: &mut usize,
+    pos: (u32, u32),
+    value: Data,
+) -> Result<(), ImportError> {
+    if matches!(value, Data::Empty) {
+        // A formatted but empty cell: kept nowhere, whatever its position.
+        return Ok(());
+    }
+    check_position("cell", pos)?;
+    *cells += 1;
+    if *cells > MAX_CELLS {
+        return Err(ImportError::too_large(
+            Location::Row(pos.0 + 1),
+            format!("the first worksheet has more than {MAX_CELLS} non-empty cells, the limit; split the file"),
+        ));
+    }
+    sheet.entry(pos.0).or_default().insert(pos.1, value);
+    Ok(())
+}
+
+/// Reads the first worksheet into a sparse sheet, streaming `.xlsx`/`.xlsb` cell by cell.
+fn read_first_sheet(bytes: &[u8]) -> Result<SparseSheet, ImportError> {
+    let not_readable = |e: &dyn std::fmt::Display| {
+        ImportError::format(Location::File, format!("not a readable workbook: {e}"))
+    };
+    let first_sheet = |e: &dyn std::fmt::Display| {
+        ImportError::format(Location::File, format!("first worksheet: {e}"))
+    };
+    let no_sheet = || ImportError::format(Location::File, "the workbook has no worksheet");
+    let mut wb =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| not_readable(&e))?;
+    let name = wb.sheet_names().into_iter().next().ok_or_else(no_sheet)?;
+    let mut sheet = SparseSheet::new();
+    let mut cells = 0usize;
+    // The .xlsx and .xlsb cell readers are different types with the same streaming methods.
+    macro_rules! stream_cells {
+        ($book:expr) => {{
+            let mut r = $book
+                .worksheet_cells_reader(&name)
+                .map_err(|e| first_sheet(&e))?;
+            check_position("the declared dimension ends at", r.dimensions().end)?;
+            while let Some(c) = r.next_cell().map_err(|e| first_sheet(&e))? {
+                let pos = c.get_position();
+                add_cell(&mut sheet, &mut cells, pos, c.get_value().clone().into())?;
+            }
+        }};
+    }
+    match &mut wb {
+        Sheets::Xlsx(x) => stream_cells!(x),
+        Sheets::Xlsb(x) => stream_cells!(x),
+        _ => {
+            // Legacy .xls and .ods: calamine reads the sheet whole (bounded by the formats).
+            let range = wb
+                .worksheet_range_at(0)
+                .ok_or_else(no_sheet)?
+                .map_err(|e| first_sheet(&e))?;
+            for (row, col, v) in range.used_cells() {
+                let pos = (row as u32, col as u32);
+                let (r0, c0) = range.start().unwrap_or((0, 0));
+                add_cell(&mut sheet, &mut cells, (r0 + pos.0, c0 + pos.1), v.clone())?;
+            }
+        }
+    }
+    Ok(sheet)
+}
+
 /// Imports workbook bytes.
 ///
 /// # Errors
-/// [`ImportError::Format`] when the bytes are not a workbook or the first sheet has no
-/// usable header; [`ImportError::Rejected`] for invalid rows.
+/// [`ImportError::TooLarge`] beyond a [limit](super::limits); [`ImportError::Format`] when
+/// the bytes are not a workbook or the first sheet has no usable header;
+/// [`ImportError::Rejected`] for invalid rows.
 pub fn import_xlsx_bytes(
     bytes: &[u8],
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
-        ImportError::format(Location::File, format!("not a readable workbook: {e}"))
-    })?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| ImportError::format(Location::File, "the workbook has no worksheet"))?
-        .map_err(|e| ImportError::format(Location::File, format!("first worksheet: {e}")))?;
-    let (row0, col0) = range.start().unwrap_or((0, 0));
+    check_zip_parts(bytes)?;
+    let sheet = read_first_sheet(bytes)?;
     let mut b = Builder::new(options, Format::Xlsx);
     let mut header = None;
     let mut search = HeaderSearch::default();
-    for (i, row) in range.rows().enumerate() {
+    for (row, cells) in &sheet {
         // Excel row numbers are 1-based.
-        let excel_row = row0 + i as u32 + 1;
-        let loc = Location::Row(excel_row);
+        let loc = Location::Row(row + 1);
         let Some(map) = &header else {
-            if row.iter().all(|c| matches!(c, Data::Empty)) {
-                continue;
+            let width = cells.keys().next_back().map_or(0, |c| *c as usize + 1);
+            let mut texts = vec![String::new(); width];
+            for (col, c) in cells {
+                texts[*col as usize] = header_text(c);
             }
-            // Columns before the range start are empty; pad so positions match.
-            let mut cells = vec![String::new(); col0 as usize];
-            cells.extend(row.iter().map(header_text));
-            header = search.next_row(loc, cells, "row", &mut b)?;
+            header = search.next_row(loc, texts, "row", &mut b)?;
             continue;
         };
         let mut rec = RawRecord::new(loc);
-        for (j, c) in row.iter().enumerate() {
-            if let Some(Some(f)) = map.get(col0 as usize + j) {
+        for (col, c) in cells {
+            if let Some(Some(f)) = map.get(*col as usize) {
                 rec.values.insert(*f, cell_value(c));
             }
         }
         if rec.is_blank() {
             continue;
         }
+        b.check_record_limit(loc)?;
         if rec.values.get(&Field::Phone).is_some_and(Value::is_number) {
             b.issue(Issue::warning(
                 loc,
