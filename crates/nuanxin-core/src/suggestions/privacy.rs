@@ -2,22 +2,31 @@
 //! free text before it is shown in public.
 //!
 //! Masked in public text (officers and the reporter see the original):
-//! - mainland mobile numbers: 11 digits `1[3-9]xxxxxxxxx` (GB/T numbering plan of MIIT),
-//!   optionally prefixed `+86`/`86`, digits possibly grouped by spaces or dashes
-//!   (`138 0013 8000`, `138-0013-8000`);
+//! - mainland mobile numbers: 11 digits `1[3-9]xxxxxxxxx` (numbering plan of MIIT),
+//!   optionally prefixed `+86`, `86` or `0086`;
 //! - landline numbers with area code: `0` + 2–3 more area digits + 7–8 subscriber digits,
-//!   10–12 digits in all (`0731-88888888`, `010 6552 9988`);
+//!   10–12 digits in all (`0731-88888888`, `(010) 6552 9988`), or the same without the
+//!   leading `0` after `+86`/`0086` (`+86 731 8888 8888`);
 //! - resident ID-card numbers (GB 11643-1999): 17 digits and a check character `0-9` or `X`,
 //!   whose first digit is a region (1–8) and digits 7–14 a plausible birth date
-//!   (19xx/20xx, month 01–12, day 01–31). The check character is not verified, so a number
-//!   typed with one wrong digit is still masked.
+//!   (19xx/20xx, month 01–12, day 01–31); and the 15-digit first-generation numbers
+//!   (region, then `YYMMDD`). The check character is not verified, so a number typed with
+//!   one wrong digit is still masked.
 //!
-//! Full-width digits (`０-９`, as Chinese input methods type them) count as digits. The
-//! contact value the reporter submitted is also masked wherever it appears in the text
-//! (case-insensitive), which catches a WeChat ID typed into the description.
+//! What counts as a digit: ASCII and full-width digits (`０-９`), Chinese numerals
+//! (`零〇○洞 一幺壹 二贰 三叁 四肆 五伍 六陆 七柒 八捌 九玖`, as people write numbers to dodge
+//! filters: `一三八零零一三八零零零`). Invisible characters (zero-width spaces and joiners,
+//! word joiner, BOM, soft hyphen) are ignored wherever they are. Digits may be grouped by up
+//! to three separators: spaces (also full-width and no-break), hyphens and dashes (`-‐‑‒–—―−－`),
+//! dots (`.．·`), slashes (`/／`), underscores (`_＿`) and brackets (`()（）[]【】〔〕`).
+//! A dot between exactly two groups is a decimal point (`112.976341`, `0.13800138000`)
+//! unless the first group is an area code (`0731.88888888`).
+//!
+//! The contact value the reporter submitted is also masked wherever it appears in the text,
+//! compared case-insensitively, full-width letters as ASCII, separators and invisible
+//! characters skipped (`Rider Wang_88`, `ＲｉｄｅｒＷａｎｇ８８` for `riderwang88`).
 //! Numbers that are not one of these shapes (dates such as `20261129`, amounts, 400/800
-//! hotlines without a leading 0, decimal fractions such as `0.008152810265322441`) are left
-//! alone.
+//! hotlines without a leading 0, decimal fractions) are left alone.
 
 use super::{Contact, ContactKind, SuggestionError};
 
@@ -31,19 +40,73 @@ pub const MASK_ID_CARD: &str = "[身份证号已隐藏]";
 pub const MASK_CONTACT: &str = "[联系方式已隐藏]";
 
 fn digit_value(c: char) -> Option<u8> {
-    match c {
-        '0'..='9' => Some(c as u8 - b'0'),
-        '０'..='９' => Some((c as u32 - '０' as u32) as u8),
-        _ => None,
-    }
+    Some(match c {
+        '0'..='9' => c as u8 - b'0',
+        '０'..='９' => (c as u32 - '０' as u32) as u8,
+        '零' | '〇' | '○' | '洞' => 0,
+        '一' | '幺' | '壹' => 1,
+        '二' | '贰' => 2,
+        '三' | '叁' => 3,
+        '四' | '肆' => 4,
+        '五' | '伍' => 5,
+        '六' | '陆' => 6,
+        '七' | '柒' => 7,
+        '八' | '捌' => 8,
+        '九' | '玖' => 9,
+        _ => return None,
+    })
+}
+
+/// Characters that display as nothing: zero-width space, non-joiner and joiner, word
+/// joiner, BOM / zero-width no-break space, soft hyphen, Mongolian vowel separator.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+    )
 }
 
 fn is_separator(c: char) -> bool {
     matches!(
         c,
-        ' ' | '-' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{3000}' | '－'
+        ' ' | '\t' | '\u{00A0}' | '\u{3000}' | '-' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2212}'
+                | '－'
+                | '.'
+                | '．'
+                | '·'
+                | '/'
+                | '／'
+                | '_'
+                | '＿'
+                | '('
+                | ')'
+                | '（'
+                | '）'
+                | '['
+                | ']'
+                | '【'
+                | '】'
+                | '〔'
+                | '〕'
     )
 }
+
+fn is_opening_bracket(c: char) -> bool {
+    matches!(c, '(' | '（' | '[' | '【' | '〔')
+}
+
+fn is_closing_bracket(c: char) -> bool {
+    matches!(c, ')' | '）' | ']' | '】' | '〕')
+}
+
+fn is_decimal_point(c: char) -> bool {
+    matches!(c, '.' | '．')
+}
+
+/// Most separator characters between two digit groups of one number (`) - ` is three).
+const MAX_GAP: usize = 3;
 
 /// What a run of digits is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,91 +130,148 @@ fn plausible_id(d: &[u8]) -> bool {
         && (1..=31).contains(&n(12..14))
 }
 
-fn classify(d: &[u8], trailing_x: bool) -> Option<NumberKind> {
-    if trailing_x {
-        return (d.len() == 17 && plausible_id(d)).then_some(NumberKind::IdCard);
+/// A 15-digit first-generation ID number: region digit 1–8, `YYMMDD` at digits 7–12.
+fn plausible_old_id(d: &[u8]) -> bool {
+    let n = |r: std::ops::Range<usize>| d[r].iter().fold(0u32, |a, v| a * 10 + u32::from(*v));
+    d.len() == 15
+        && (1..=8).contains(&d[0])
+        && (1..=12).contains(&n(8..10))
+        && (1..=31).contains(&n(10..12))
+}
+
+/// `d` without an international prefix `86`/`0086` (`86` only when written after `+`, or
+/// when a mobile number follows), and whether there was one.
+fn strip_country_code(d: &[u8], plus: bool) -> (&[u8], bool) {
+    if d.starts_with(&[0, 0, 8, 6]) {
+        (&d[4..], true)
+    } else if d.starts_with(&[8, 6]) && (plus || is_mobile(&d[2..])) {
+        (&d[2..], true)
+    } else {
+        (d, false)
     }
-    if is_mobile(d) || (d.len() == 13 && d[0] == 8 && d[1] == 6 && is_mobile(&d[2..])) {
+}
+
+fn classify(d: &[u8], plus: bool) -> Option<NumberKind> {
+    let (rest, international) = strip_country_code(d, plus);
+    if is_mobile(rest) {
         return Some(NumberKind::Mobile);
     }
-    if d.len() == 18 && plausible_id(d) {
+    if !international && ((d.len() == 18 && plausible_id(d)) || plausible_old_id(d)) {
         return Some(NumberKind::IdCard);
     }
-    if (10..=12).contains(&d.len()) && d[0] == 0 && d[1] != 0 {
+    let landline = |n: &[u8]| (10..=12).contains(&n.len()) && n[0] == 0 && n[1] != 0;
+    if landline(rest) {
+        return Some(NumberKind::Landline);
+    }
+    // +86 731 8888 8888: the area code loses its leading 0 after the country code.
+    if international && (9..=11).contains(&rest.len()) && rest[0] != 0 && rest[0] != 1 {
         return Some(NumberKind::Landline);
     }
     None
 }
 
-/// A maximal run of digits: char indices `[start, end)` into the text and its digits.
+/// A maximal run of digits (invisible characters inside it ignored): char indices
+/// `[start, end)` into the text and its digits.
 struct Group {
     start: usize,
     end: usize,
     digits: Vec<u8>,
 }
 
-/// Masks mobile, landline and ID-card numbers in `text`, and every occurrence of
-/// `contact` (if at least 4 characters). Everything else is kept byte-exact.
-pub fn mask_public_text(text: &str, contact: Option<&str>) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    // 1. groups of digits
+fn digit_groups(chars: &[char]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        if digit_value(chars[i]).is_some() {
-            let start = i;
-            let mut digits = Vec::new();
-            while i < chars.len() {
-                match digit_value(chars[i]) {
-                    Some(v) => digits.push(v),
-                    None => break,
-                }
-                i += 1;
-            }
-            groups.push(Group {
-                start,
-                end: i,
-                digits,
-            });
-        } else {
+        let Some(first) = digit_value(chars[i]) else {
             i += 1;
+            continue;
+        };
+        let (start, mut end, mut digits) = (i, i + 1, vec![first]);
+        let mut k = i + 1;
+        while k < chars.len() {
+            if let Some(v) = digit_value(chars[k]) {
+                digits.push(v);
+                end = k + 1;
+            } else if !is_invisible(chars[k]) {
+                break;
+            }
+            k += 1;
         }
+        groups.push(Group { start, end, digits });
+        i = end;
     }
-    // 2. longest match of consecutive groups joined by exactly one separator
+    groups
+}
+
+/// The separator characters between groups `a` and `b` (invisible ones left out), or `None`
+/// when something else, or too many separators, lie between.
+fn gap(chars: &[char], a: &Group, b: &Group) -> Option<Vec<char>> {
+    let seps: Vec<char> = chars[a.end..b.start]
+        .iter()
+        .copied()
+        .filter(|c| !is_invisible(*c))
+        .collect();
+    (!seps.is_empty() && seps.len() <= MAX_GAP && seps.iter().all(|c| is_separator(*c)))
+        .then_some(seps)
+}
+
+/// Masks mobile, landline and ID-card numbers in `text`, and every occurrence of
+/// `contact` (if at least 4 characters once normalised). Everything else is kept byte-exact.
+pub fn mask_public_text(text: &str, contact: Option<&str>) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let groups = digit_groups(&chars);
+    // Longest match of consecutive groups joined by separators.
     let mut spans: Vec<(usize, usize, NumberKind)> = Vec::new(); // char ranges to replace
     let mut g = 0;
     while g < groups.len() {
         // the digits after a decimal point are a fraction, not a number to hide
         let s0 = groups[g].start;
-        if s0 >= 2 && chars[s0 - 1] == '.' && digit_value(chars[s0 - 2]).is_some() {
+        if s0 >= 2 && is_decimal_point(chars[s0 - 1]) && digit_value(chars[s0 - 2]).is_some() {
             g += 1;
             continue;
         }
+        let plus = s0 > 0 && matches!(chars[s0 - 1], '+' | '＋');
+        let mut start = if plus { s0 - 1 } else { s0 };
         let mut best: Option<(usize, usize, NumberKind)> = None;
         let mut digits: Vec<u8> = Vec::new();
         let mut j = g;
-        // a "+" right before the first group belongs to the number (+86 ...)
-        let start = if groups[g].start > 0 && chars[groups[g].start - 1] == '+' {
-            groups[g].start - 1
-        } else {
-            groups[g].start
-        };
         while j < groups.len() {
             if j > g {
-                let gap = groups[j].start - groups[j - 1].end;
-                if gap != 1 || !is_separator(chars[groups[j - 1].end]) {
+                let Some(seps) = gap(&chars, &groups[j - 1], &groups[j]) else {
                     break;
+                };
+                if j == g + 1 && seps.len() == 1 && is_decimal_point(seps[0]) {
+                    // n.m is a decimal number unless n is an area code or more dotted
+                    // groups follow (138.0013.8000)
+                    let first = &groups[g].digits;
+                    let area_code = (3..=4).contains(&first.len()) && first[0] == 0;
+                    let more = groups
+                        .get(j + 1)
+                        .and_then(|n| gap(&chars, &groups[j], n))
+                        .is_some();
+                    if !area_code && !more {
+                        break;
+                    }
+                }
+                if j == g + 1
+                    && start > 0
+                    && is_opening_bracket(chars[start - 1])
+                    && !plus
+                    && seps.iter().any(|c| is_closing_bracket(*c))
+                {
+                    // (0731) 88888888: the brackets belong to the number
+                    start -= 1;
                 }
             }
             digits.extend_from_slice(&groups[j].digits);
-            if digits.len() > 18 {
+            if digits.len() > 19 {
                 break;
             }
             let end = groups[j].end;
-            let x = end < chars.len() && matches!(chars[end], 'X' | 'x' | 'Ｘ');
+            let x = end < chars.len() && matches!(chars[end], 'X' | 'x' | 'Ｘ' | 'ｘ');
             if x && digits.len() == 17 && plausible_id(&digits) {
                 best = Some((start, end + 1, NumberKind::IdCard));
-            } else if let Some(kind) = classify(&digits, false) {
+            } else if let Some(kind) = classify(&digits, plus) {
                 best = Some((start, end, kind));
             }
             j += 1;
@@ -184,23 +304,64 @@ pub fn mask_public_text(text: &str, contact: Option<&str>) -> String {
         }
     }
     match contact {
-        Some(c) if c.chars().count() >= 4 => replace_ignore_ascii_case(&out, c, MASK_CONTACT),
-        _ => out,
+        Some(c) => mask_contact(&out, c),
+        None => out,
     }
 }
 
-fn replace_ignore_ascii_case(hay: &str, needle: &str, with: &str) -> String {
-    let lower_hay = hay.to_ascii_lowercase();
-    let lower_needle = needle.to_ascii_lowercase();
-    let mut out = String::with_capacity(hay.len());
-    let mut pos = 0;
-    while let Some(found) = lower_hay[pos..].find(&lower_needle) {
-        let at = pos + found;
-        out.push_str(&hay[pos..at]);
-        out.push_str(with);
-        pos = at + lower_needle.len();
+/// How a character compares when looking for the reporter's contact: invisible characters
+/// and separators are skipped (`None`), full-width ASCII is folded to ASCII, letters to
+/// lower case, digits of any script to ASCII.
+fn contact_key(c: char) -> Option<char> {
+    if is_invisible(c) || is_separator(c) {
+        return None;
     }
-    out.push_str(&hay[pos..]);
+    if let Some(d) = digit_value(c) {
+        return Some(char::from(b'0' + d));
+    }
+    let c = match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    };
+    Some(c.to_ascii_lowercase())
+}
+
+/// Replaces every occurrence of `contact` in `text` (compared by [`contact_key`]) with
+/// [`MASK_CONTACT`]. Contacts shorter than 4 compared characters are not searched for.
+fn mask_contact(text: &str, contact: &str) -> String {
+    let needle: Vec<char> = contact.chars().filter_map(contact_key).collect();
+    if needle.len() < 4 {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    // compared characters with their index in `chars`
+    let keyed: Vec<(char, usize)> = chars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| contact_key(*c).map(|k| (k, i)))
+        .collect();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i + needle.len() <= keyed.len() {
+        if keyed[i..i + needle.len()]
+            .iter()
+            .map(|(k, _)| *k)
+            .eq(needle.iter().copied())
+        {
+            spans.push((keyed[i].1, keyed[i + needle.len() - 1].1 + 1));
+            i += needle.len();
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut idx = 0;
+    for (s, e) in spans {
+        out.extend(&chars[idx..s]);
+        out.push_str(MASK_CONTACT);
+        idx = e;
+    }
+    out.extend(&chars[idx..]);
     out
 }
 
@@ -302,6 +463,116 @@ mod tests {
         assert_eq!(mask_public_text(plain, None), plain);
     }
 
+    /// The forms seen in the attack on the public text (issue 15), and their neighbours:
+    /// each input with the output a reader of the public page must see. Expected values are
+    /// written by hand from the rules in the module docs.
+    #[test]
+    fn masks_every_written_form() {
+        const M: &str = MASK_MOBILE;
+        const L: &str = MASK_LANDLINE;
+        const I: &str = MASK_ID_CARD;
+        let cases: Vec<(&str, String)> = vec![
+            // mobile numbers, separators
+            ("13800138000", M.into()),
+            ("138 0013 8000", M.into()),
+            ("138-0013-8000", M.into()),
+            ("138.0013.8000", M.into()),
+            ("138/0013/8000", M.into()),
+            ("138_0013_8000", M.into()),
+            ("138—0013—8000", M.into()),
+            ("138–0013–8000", M.into()),
+            ("138 - 0013 - 8000", M.into()),
+            ("1 3 8 0 0 1 3 8 0 0 0", M.into()),
+            ("(138)0013-8000", M.into()),
+            ("【138】00138000", M.into()),
+            ("１３８－００１３－８０００", M.into()),
+            ("１３８．００１３．８０００", M.into()),
+            ("138／0013／8000", M.into()),
+            ("138\u{3000}0013\u{3000}8000", M.into()),
+            // invisible characters inside and between groups
+            ("138\u{200B}0013\u{200B}8000", M.into()),
+            (
+                "1\u{200B}3\u{200C}8\u{200D}0\u{2060}0\u{FEFF}1\u{AD}38000",
+                M.into(),
+            ),
+            ("138 \u{200B}0013 8000", M.into()),
+            // Chinese numerals, also mixed with digits
+            ("一三八零零一三八零零零", M.into()),
+            ("幺三八〇〇幺三八〇〇〇", M.into()),
+            ("壹叁捌零零壹叁捌零零零", M.into()),
+            ("一三八-0013-8000", M.into()),
+            ("一三八 零零一三 八零零零", M.into()),
+            // country codes
+            ("+86 138 0013 8000", M.into()),
+            ("+86-13800138000", M.into()),
+            ("008613800138000", M.into()),
+            ("＋８６ １３８００１３８０００", M.into()),
+            // landlines with area codes
+            ("0731-88888888", L.into()),
+            ("(0731)88888888", L.into()),
+            ("（0731）8888-8888", L.into()),
+            ("0731—8888 8888", L.into()),
+            ("010 6552 9988", L.into()),
+            ("0731.88888888", L.into()),
+            ("零七三幺-八八八八八八八八", L.into()),
+            ("+86 731 8888 8888", L.into()),
+            ("+86 (731) 88888888", L.into()),
+            // ID cards
+            ("11010519491231002X", I.into()),
+            ("110105 19491231 002X", I.into()),
+            ("110105-1949-1231-002x", I.into()),
+            ("11010519491231002Ｘ", I.into()),
+            ("110105491231002", I.into()),
+            ("壹壹零壹零伍壹玖肆玖壹贰叁壹零零贰X", I.into()),
+            // in a sentence, text around kept
+            ("电话：138.0013.8000，谢谢", format!("电话：{M}，谢谢")),
+            ("打（0731）8888-8888找王师傅", format!("打{L}找王师傅")),
+            // not personal numbers: left alone
+            (
+                "坐标 112.976341, 28.195346",
+                "坐标 112.976341, 28.195346".into(),
+            ),
+            ("0.13800138000", "0.13800138000".into()),
+            (
+                "日期 2026/11/29 08:00-20:00",
+                "日期 2026/11/29 08:00-20:00".into(),
+            ),
+            ("第一三八号", "第一三八号".into()),
+            ("一二三四五", "一二三四五".into()),
+            ("热线 400-800-8888", "热线 400-800-8888".into()),
+            ("金额 1500.00 元", "金额 1500.00 元".into()),
+        ];
+        assert!(cases.len() >= 30);
+        for (input, want) in &cases {
+            assert_eq!(&mask_public_text(input, None), want, "input {input:?}");
+        }
+    }
+
+    /// The reporter's own contact, in any written form, never shows.
+    #[test]
+    fn the_reporters_contact_never_shows_in_any_form() {
+        for text in [
+            "加我 RiderWang_88",
+            "加我 riderwang_88",
+            "加我 Rider Wang 88",
+            "加我 Rider-Wang-88",
+            "加我 ＲｉｄｅｒＷａｎｇ＿８８",
+            "加我 Rider\u{200B}Wang_88",
+            "加我 rider.wang.八八",
+        ] {
+            assert_eq!(
+                mask_public_text(text, Some("RiderWang_88")),
+                format!("加我 {MASK_CONTACT}"),
+                "{text:?}"
+            );
+        }
+        // a phone contact typed with separators is masked as a phone number
+        let m = mask_public_text("打 138 0013 8000", Some("13800138000"));
+        assert!(!m.contains("0013"), "{m}");
+        // short contacts are not searched for (too many false hits)
+        assert_eq!(mask_public_text("abc abc", Some("abc")), "abc abc");
+    }
+
     use proptest::prelude::*;
 
     fn has_mobile_digits(t: &str) -> bool {
@@ -317,8 +588,8 @@ mod tests {
         /// +86, between arbitrary non-digit text, is masked; the surrounding text is kept.
         #[test]
         fn mobile_numbers_never_survive(
-            before in "[^0-9０-９.+]{0,12}",
-            after in "[^0-9０-９Xx]{0,12}",
+            before in "[^0-9０-９零〇○洞一幺壹二贰三叁四肆五伍六陆七柒八捌九玖.．+＋]{0,12}",
+            after in "[^0-9０-９零〇○洞一幺壹二贰三叁四肆五伍六陆七柒八捌九玖XxＸｘ]{0,12}",
             second in 3u8..=9,
             rest in proptest::collection::vec(0u8..=9, 9),
             style in 0usize..4,
@@ -339,9 +610,9 @@ mod tests {
             prop_assert!(masked.ends_with(&after), "{masked}");
         }
 
-        /// Text without digits comes back byte-exact.
+        /// Text without digits (of any script) comes back byte-exact.
         #[test]
-        fn digit_free_text_is_unchanged(t in "[^0-9０-９]{0,64}") {
+        fn digit_free_text_is_unchanged(t in "[^0-9０-９零〇○洞一幺壹二贰三叁四肆五伍六陆七柒八捌九玖]{0,64}") {
             prop_assert_eq!(mask_public_text(&t, None), t);
         }
     }
