@@ -864,3 +864,173 @@ async fn api_service_areas_bounds_minutes_simplify_and_the_response() {
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["param"], "kind", "{v}");
 }
+
+/// Runs the real binary in `dir`.
+fn cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs the real binary in `dir` and asserts that it succeeded.
+fn cli_ok(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = cli(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `nearest` and `coverage` with `--db` use the imported points, as the server does (they used
+/// to analyse the demo data whatever the database held).
+#[test]
+fn cli_nearest_and_coverage_use_the_database_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("n.db");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/samples/changsha_sample_gcj02.csv"
+    );
+    let run = |args: &[&str]| cli_ok(dir.path(), args);
+    // A missing database is an error, not a new empty one.
+    let out = cli(
+        dir.path(),
+        &[
+            "nearest",
+            "--lon",
+            "112.97",
+            "--lat",
+            "28.19",
+            "--db",
+            "missing.db",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.db"));
+    assert!(!dir.path().join("missing.db").exists());
+
+    run(&[
+        "import",
+        sample,
+        "--crs",
+        "gcj02",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    // The sample's ids are cs-NNN; the demo data's are not.
+    let out = run(&[
+        "nearest",
+        "--lon",
+        "112.97",
+        "--lat",
+        "28.19",
+        "-k",
+        "3",
+        "--json",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert!(ids.iter().all(|i| i.starts_with("cs-")), "{ids:?}");
+
+    // Coverage: the sample has 12 points in the rows shown above; the stations among them
+    // reaching 芙蓉区 are far fewer than the demo's dozens.
+    let out = run(&[
+        "coverage",
+        "--adcode",
+        "430102",
+        "--resolution",
+        "8",
+        "--kind",
+        "station",
+        "--json",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    let with_db: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = run(&[
+        "coverage",
+        "--adcode",
+        "430102",
+        "--resolution",
+        "8",
+        "--kind",
+        "station",
+        "--json",
+    ]);
+    let demo: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stored: usize = std::fs::read_to_string(sample).unwrap().lines().count() - 1;
+    let n_db = with_db["summary"]["stations"].as_u64().unwrap() as usize;
+    assert!(n_db >= 1 && n_db <= stored, "{n_db}");
+    assert_ne!(with_db["summary"]["stations"], demo["summary"]["stations"]);
+}
+
+#[test]
+fn cli_demand_layer_at_night_and_proposal_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| String::from_utf8(cli_ok(dir.path(), args).stdout).unwrap();
+    let common = [
+        "coverage",
+        "--adcode",
+        "430103",
+        "--resolution",
+        "8",
+        "--mode",
+        "ebike",
+        "--kind",
+        "station",
+        "--demand",
+        "builtup",
+    ];
+    let day = run(&[&common[..], &["--json", "--at", "2026-12-01T12:00+08:00"]].concat());
+    let night = run(&[&common[..], &["--json", "--at", "2026-11-30T18:00Z"]].concat());
+    let day: Value = serde_json::from_str(&day).unwrap();
+    let night: Value = serde_json::from_str(&night).unwrap();
+    assert_eq!(night["parameters"]["open_at"], "2026-12-01T02:00:00");
+    let d = day["summary"]["demand_covered_percent"].as_f64().unwrap();
+    let n = night["summary"]["demand_covered_percent"].as_f64().unwrap();
+    assert!(n < d, "night {n} ≥ day {d}");
+    // The table puts the demand share first and names the coordinate systems.
+    let text = run(&[&common[..], &["--propose", "2", "--proposals-out", "p.csv"]].concat());
+    let header = text.lines().find(|l| l.starts_with("adcode")).unwrap();
+    assert!(
+        header.find("demand %").unwrap() < header.find("covered %").unwrap(),
+        "{header}"
+    );
+    assert!(text.contains("WGS-84") && text.contains("GCJ-02"), "{text}");
+    let csv = std::fs::read_to_string(dir.path().join("p.csv")).unwrap();
+    assert_eq!(csv.matches("\r\n").count(), 3, "{csv}");
+    run(&[
+        &common[..],
+        &["--propose", "1", "--proposals-out", "p.geojson"],
+    ]
+    .concat());
+    let g: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("p.geojson")).unwrap()).unwrap();
+    assert_eq!(g["features"][0]["properties"]["rank"], 1);
+    assert!(g["features"][0]["properties"]["gcj02"].is_array());
+    // A bad time and a bad demand name the flag.
+    let out = cli(
+        dir.path(),
+        &["coverage", "--adcode", "430102", "--at", "tonight"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--at"));
+    let out = cli(
+        dir.path(),
+        &["coverage", "--adcode", "430102", "--demand", "people"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--demand"));
+}

@@ -3,6 +3,7 @@
 //! the most (see the [module docs](super) for the rules and their error).
 
 use super::area::{AreaSpec, BandedPolygon, Breakdown, ResolvedArea};
+use super::demand::DemandLayer;
 use super::grid::CellGrid;
 use super::maxcover;
 use super::{par_chunks, CoverageError};
@@ -49,9 +50,15 @@ pub struct Site {
 /// Where new sites may go.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Candidates {
-    /// Centres of the cells not yet covered (default).
+    /// [`Candidates::DemandCells`] when the analysis has demand, else
+    /// [`Candidates::Uncovered`] (default).
     #[default]
+    Auto,
+    /// Centres of the cells not yet covered.
     Uncovered,
+    /// Centres of the cells holding demand (weight > 0), covered or not: plausible sites are
+    /// where riders' work is, not empty hillsides.
+    DemandCells,
     /// Centres of all cells of the area.
     All,
     /// A user-supplied list.
@@ -61,7 +68,9 @@ pub enum Candidates {
 impl Candidates {
     fn label(&self) -> &'static str {
         match self {
+            Candidates::Auto => "auto",
             Candidates::Uncovered => "uncovered_cells",
+            Candidates::DemandCells => "demand_cells",
             Candidates::All => "all_cells",
             Candidates::Sites(_) => "sites",
         }
@@ -94,8 +103,11 @@ pub struct CoverageOptions {
     pub resolution: Resolution,
     /// Refuse areas of more cells than this.
     pub max_cells: usize,
-    /// Demand points; empty: coverage by area only.
+    /// Demand points; empty (and no `demand_layer`): coverage by area only.
     pub demand: Vec<DemandPoint>,
+    /// An embedded demand layer; when set, `demand` must be empty. Its extent says where
+    /// there is data: cells outside it are *no data*, not zero demand.
+    pub demand_layer: Option<DemandLayer>,
     /// Number of new sites to propose (0: none).
     pub propose: usize,
     /// Where new sites may go.
@@ -119,8 +131,9 @@ impl CoverageOptions {
             resolution: Resolution::Nine,
             max_cells: DEFAULT_MAX_CELLS,
             demand: Vec::new(),
+            demand_layer: None,
             propose: 0,
-            candidates: Candidates::Uncovered,
+            candidates: Candidates::Auto,
             gaps: true,
             cancel: None,
         }
@@ -166,13 +179,31 @@ pub struct Parameters {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub open_at: Option<NaiveDateTime>,
-    /// Where proposals may go: `uncovered_cells`, `all_cells` or `sites`.
+    /// Where proposals may go: `uncovered_cells`, `demand_cells`, `all_cells` or `sites`.
     pub candidates: String,
+    /// Demand: the embedded layer's name (`builtup`, `pickups`), `points` for user-supplied
+    /// points; absent without demand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand: Option<String>,
+    /// Unit of a demand weight (`m³` for builtup, `points` for pickups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_unit: Option<String>,
+    /// Attribution of the demand layer, to show with the results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_attribution: Option<String>,
 }
 
 /// Totals over the area.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Summary {
+    /// Share of the demand (in the part of the area with demand data) within reach of a
+    /// station, percent: the headline figure when there is demand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_covered_percent: Option<f64>,
+    /// Share of the area's surface where the demand layer has data, percent (100 for
+    /// user-supplied demand). Outside it there is no data, which is not zero demand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_data_percent: Option<f64>,
     /// Cells of the area.
     pub cells: usize,
     /// Cells whose centre is within reach of a station.
@@ -191,9 +222,6 @@ pub struct Summary {
     /// Demand weight in covered cells.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub demand_covered: Option<f64>,
-    /// `demand_covered / demand_total`, percent (0 when there is no demand).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub demand_covered_percent: Option<f64>,
     /// Demand weight of points outside the area (ignored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub demand_outside: Option<f64>,
@@ -207,6 +235,13 @@ pub struct DistrictRow {
     pub adcode: Option<String>,
     /// Name (`区域外` for cells outside every shipped district).
     pub name: String,
+    /// Share of the district's demand within reach of a station, percent; absent when the
+    /// district has no demand data (or no demand at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_covered_percent: Option<f64>,
+    /// Share of the district's area where the demand layer has data, percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_data_percent: Option<f64>,
     /// Cells.
     pub cells: usize,
     /// Area, km².
@@ -290,7 +325,7 @@ fn percent(part: f64, whole: f64) -> f64 {
 type DissolvedGap = (usize, usize, f64, geo::MultiPolygon<f64>);
 
 /// The row number of each cell, and the rows (`None`: outside every district).
-fn assign_rows(
+pub(crate) fn assign_rows(
     grid: &CellGrid,
     area: &ResolvedArea,
     progress: &dyn Progress,
@@ -399,21 +434,23 @@ pub fn analyze(
     }
 
     // Demand.
-    let has_demand = !options.demand.is_empty();
-    let mut demand = vec![0.0f64; if has_demand { n } else { 0 }];
-    let mut demand_outside = 0.0;
-    for d in &options.demand {
-        if !(d.weight.is_finite() && d.weight >= 0.0) {
-            return Err(CoverageError::BadDemand(format!(
-                "weight {} at [{}, {}] is not a finite number ≥ 0",
-                d.weight, d.location.lon, d.location.lat
-            )));
+    let demand_points = demand_points(options)?;
+    let has_demand = !demand_points.is_empty();
+    let (demand, demand_outside) = aggregate_demand(&grid, demand_points)?;
+    // Cells with demand data: inside the layer's extent (user points: everywhere).
+    let has_data: Vec<bool> = match options.demand_layer {
+        Some(l) if has_demand => {
+            let ext = BandedPolygon::new(l.extent());
+            par_chunks(n, |r| {
+                r.map(|i| {
+                    let p = grid.centres()[i];
+                    ext.contains(p.lon, p.lat)
+                })
+                .collect()
+            })
         }
-        match grid.position_of(d.location) {
-            Some(i) => demand[i as usize] += d.weight,
-            None => demand_outside += d.weight,
-        }
-    }
+        _ => vec![true; if has_demand { n } else { 0 }],
+    };
 
     // Totals and rows.
     let areas = grid.areas_km2();
@@ -430,11 +467,19 @@ pub fn analyze(
         .map(|i| demand[i])
         .sum::<f64>()
         + 0.0;
+    let data_km2: f64 = (0..has_data.len())
+        .filter(|&i| has_data[i])
+        .map(|i| areas[i])
+        .sum::<f64>()
+        + 0.0;
+    let mut row_data_km2 = vec![0.0f64; row_list.len()];
     let mut rows: Vec<DistrictRow> = row_list
         .iter()
         .map(|d| DistrictRow {
             adcode: d.map(|d| d.adcode.clone()),
             name: d.map_or_else(|| "区域外".to_string(), |d| d.name.clone()),
+            demand_covered_percent: None,
+            demand_data_percent: None,
             cells: 0,
             area_km2: 0.0,
             covered_km2: 0.0,
@@ -451,14 +496,51 @@ pub fn analyze(
             r.covered_km2 += areas[i];
         }
         if has_demand {
+            if has_data[i] {
+                row_data_km2[row_of[i] as usize] += areas[i];
+            }
             *r.demand_total.as_mut().expect("set") += demand[i];
             if covered[i] {
                 *r.demand_covered.as_mut().expect("set") += demand[i];
             }
         }
     }
-    for r in &mut rows {
+    for (k, r) in rows.iter_mut().enumerate() {
         r.covered_percent = percent(r.covered_km2, r.area_km2);
+        if has_demand {
+            r.demand_data_percent = Some(if options.demand_layer.is_some() {
+                percent(row_data_km2[k], r.area_km2)
+            } else {
+                100.0
+            });
+            if let (Some(t), Some(c)) = (r.demand_total, r.demand_covered) {
+                r.demand_covered_percent =
+                    (row_data_km2[k] > 0.0 && t > 0.0).then(|| percent(c, t));
+            }
+        }
+    }
+    let demand_data_percent = if options.demand_layer.is_some() {
+        percent(data_km2, total_km2)
+    } else {
+        100.0
+    };
+    if let Some(l) = options.demand_layer.filter(|_| has_demand && n > 0) {
+        if demand_data_percent < 99.95 {
+            let missing: Vec<&str> = rows
+                .iter()
+                .filter(|r| r.cells > 0 && r.demand_data_percent == Some(0.0))
+                .map(|r| r.name.as_str())
+                .collect();
+            warnings.push(format!(
+                "需求图层 {} 只覆盖本区域面积的 {:.1} %；范围外为无数据，不是零需求{}。The demand layer `{}` has data for {:.1} % of the area; outside it there is no data, which is not zero demand: demand shares count only the part with data{}",
+                l.label_zh(),
+                demand_data_percent,
+                if missing.is_empty() { String::new() } else { format!("（无数据：{}）", missing.join("、")) },
+                l.as_str(),
+                demand_data_percent,
+                if missing.is_empty() { String::new() } else { format!(" (no data at all: {})", missing.join(", ")) },
+            ));
+        }
     }
 
     // Gaps, one dissolved MultiPolygon per row.
@@ -534,14 +616,21 @@ pub fn analyze(
     });
 
     // Proposals.
+    let candidates = match &options.candidates {
+        Candidates::Auto if has_demand => &Candidates::DemandCells,
+        Candidates::Auto => &Candidates::Uncovered,
+        c => c,
+    };
     let mut proposals = Vec::new();
     if options.propose > 0 && n > 0 {
         let weights: &[f64] = if has_demand { &demand } else { areas };
         let (locations, ids, cells): (Vec<LonLat>, Vec<Option<String>>, Vec<Option<String>>) =
-            match &options.candidates {
-                Candidates::Uncovered | Candidates::All => {
-                    let all = matches!(options.candidates, Candidates::All);
-                    let picked: Vec<usize> = (0..n).filter(|&i| all || !covered[i]).collect();
+            match candidates {
+                Candidates::Auto
+                | Candidates::Uncovered
+                | Candidates::DemandCells
+                | Candidates::All => {
+                    let picked = candidate_cells(candidates, &covered, &demand);
                     (
                         picked.iter().map(|&i| grid.centres()[i]).collect(),
                         vec![None; picked.len()],
@@ -628,9 +717,18 @@ pub fn analyze(
             cell_area_km2: options.resolution.area_km2(),
             kinds: options.filter.kinds.clone(),
             open_at: options.filter.open_at,
-            candidates: options.candidates.label().to_string(),
+            candidates: candidates.label().to_string(),
+            demand: has_demand.then(|| {
+                options
+                    .demand_layer
+                    .map_or_else(|| "points".to_string(), |l| l.as_str().to_string())
+            }),
+            demand_unit: options.demand_layer.map(|l| l.unit().to_string()),
+            demand_attribution: options.demand_layer.map(|l| l.attribution().to_string()),
         },
         summary: Summary {
+            demand_covered_percent: has_demand.then(|| percent(demand_covered, demand_total)),
+            demand_data_percent: has_demand.then_some(demand_data_percent),
             cells: n,
             covered_cells: covered.iter().filter(|&&c| c).count(),
             area_km2: total_km2,
@@ -639,7 +737,6 @@ pub fn analyze(
             stations,
             demand_total: has_demand.then_some(demand_total),
             demand_covered: has_demand.then_some(demand_covered),
-            demand_covered_percent: has_demand.then(|| percent(demand_covered, demand_total)),
             demand_outside: has_demand.then_some(demand_outside),
         },
         districts: rows,
@@ -647,6 +744,56 @@ pub fn analyze(
         proposals,
         warnings,
     })
+}
+
+/// The demand points of `options`: the embedded layer's or the given ones.
+pub(crate) fn demand_points(options: &CoverageOptions) -> Result<&[DemandPoint], CoverageError> {
+    match options.demand_layer {
+        Some(_) if !options.demand.is_empty() => Err(CoverageError::BadDemand(
+            "give either an embedded demand layer or demand points, not both".into(),
+        )),
+        Some(l) => Ok(l.points()),
+        None => Ok(&options.demand),
+    }
+}
+
+/// Demand weight per cell of `grid` (empty when there are no points) and the weight of
+/// points whose cell is not in the grid.
+///
+/// # Errors
+/// [`CoverageError::BadDemand`] for a weight that is not a finite number ≥ 0.
+pub fn aggregate_demand(
+    grid: &CellGrid,
+    points: &[DemandPoint],
+) -> Result<(Vec<f64>, f64), CoverageError> {
+    let mut demand = vec![0.0f64; if points.is_empty() { 0 } else { grid.len() }];
+    let mut outside = 0.0;
+    for d in points {
+        if !(d.weight.is_finite() && d.weight >= 0.0) {
+            return Err(CoverageError::BadDemand(format!(
+                "weight {} at [{}, {}] is not a finite number ≥ 0",
+                d.weight, d.location.lon, d.location.lat
+            )));
+        }
+        match grid.position_of(d.location) {
+            Some(i) => demand[i as usize] += d.weight,
+            None => outside += d.weight,
+        }
+    }
+    Ok((demand, outside))
+}
+
+/// The cells whose centres are candidate sites under a cell rule (`Auto` must be resolved
+/// by the caller; it is taken as `Uncovered`).
+fn candidate_cells(c: &Candidates, covered: &[bool], demand: &[f64]) -> Vec<usize> {
+    (0..covered.len())
+        .filter(|&i| match c {
+            Candidates::All => true,
+            Candidates::DemandCells => demand.get(i).is_some_and(|&w| w > 0.0),
+            Candidates::Sites(_) => false,
+            Candidates::Auto | Candidates::Uncovered => !covered[i],
+        })
+        .collect()
 }
 
 /// For each candidate location, the cells within `radius_m` that are not yet `covered` and
@@ -732,14 +879,25 @@ pub fn maximal_covering_instance(
             }
         }
     }
-    let weights = grid.areas_km2();
+    let (demand, _) = aggregate_demand(&grid, demand_points(options)?)?;
+    let has_demand = !demand.is_empty();
+    let weights: &[f64] = if has_demand {
+        &demand
+    } else {
+        grid.areas_km2()
+    };
     let locations: Vec<LonLat> = match &options.candidates {
-        Candidates::Uncovered => (0..n)
-            .filter(|&i| !covered[i])
-            .map(|i| grid.centres()[i])
-            .collect(),
-        Candidates::All => grid.centres().to_vec(),
         Candidates::Sites(s) => s.iter().map(|s| s.location).collect(),
+        c => {
+            let c = match c {
+                Candidates::Auto if has_demand => &Candidates::DemandCells,
+                c => c,
+            };
+            candidate_cells(c, &covered, &demand)
+                .into_iter()
+                .map(|i| grid.centres()[i])
+                .collect()
+        }
     };
     let t0 = std::time::Instant::now();
     let sets = candidate_sets(
@@ -760,7 +918,7 @@ pub fn maximal_covering_instance(
     let mut w = Vec::new();
     let mut cells = Vec::new();
     for i in 0..n {
-        if !covered[i] {
+        if !covered[i] && weights[i] > 0.0 {
             renum.insert(i as u32, w.len() as u32);
             w.push(weights[i]);
             cells.push(grid.cells()[i].to_string());

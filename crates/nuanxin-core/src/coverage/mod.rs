@@ -63,8 +63,12 @@
 pub mod analysis;
 pub mod area;
 pub mod circle;
+pub mod demand;
+pub mod export;
 pub mod grid;
+pub mod hours;
 pub mod maxcover;
+pub mod whatif;
 
 pub use analysis::{
     analyze, Candidates, CoverageOptions, CoverageReport, DemandPoint, NoProgress, Progress, Site,

@@ -3,10 +3,13 @@
 //!
 //! ```text
 //! nuanxin coverage --adcode 430100 --mode ebike --minutes 5 --propose 5 --gaps gaps.geojson
+//! nuanxin coverage --adcode 430100 --mode ebike --minutes 5 --demand builtup --propose 3 \
+//!     --at 2026-12-01T02:00+08:00 --db nuanxin.db --proposals-out proposals.csv
 //! ```
 
 use anyhow::{bail, Context};
-use nuanxin::coverage::analysis::{self, CoverageReport, DemandPoint, Progress, Site};
+use nuanxin::coverage::analysis::{self, CoverageReport, Progress, Site};
+use nuanxin::coverage::demand::{read_demand_file, DemandLayer};
 use nuanxin::coverage::{AreaSpec, Candidates, CoverageOptions};
 use nuanxin::crs::Crs;
 use nuanxin::districts::Districts;
@@ -48,28 +51,39 @@ pub struct CoverageArgs {
     /// H3 resolution 0..=15 (9: cells of 0.105 km², edge ≈ 201 m).
     #[arg(long, default_value_t = analysis::DEFAULT_RESOLUTION)]
     pub resolution: u8,
-    /// Only stations open at this local (UTC+8) time, e.g. 2026-01-15T20:30.
-    #[arg(long)]
-    pub open_at: Option<String>,
+    /// Only stations open at this time: RFC 3339 with an offset (2026-12-01T02:00+08:00) or
+    /// Beijing time without one (2026-12-01T02:00).
+    #[arg(long, alias = "open-at")]
+    pub at: Option<String>,
     /// Write the gap polygons (GeoJSON FeatureCollection) to this file.
     #[arg(long)]
     pub gaps: Option<PathBuf>,
     /// Propose this many new sites (greedy maximal covering).
     #[arg(long, default_value_t = 0)]
     pub propose: usize,
-    /// Candidate sites: `uncovered` (cell centres not yet covered, default), `all`, or a GeoJSON
-    /// file of Point features.
-    #[arg(long, default_value = "uncovered")]
+    /// Candidate sites: `auto` (cells holding demand when there is demand, else uncovered
+    /// cells; default), `demand` (cells holding demand), `uncovered`, `all`, or a GeoJSON file
+    /// of Point features (WGS-84, optional `id`).
+    #[arg(long, default_value = "auto")]
     pub candidates: String,
-    /// Demand: a GeoJSON file of Point features weighted by `--weight-property`.
+    /// Demand: `builtup` (建筑量, GHSL built volume, urban core only), `pickups` (取餐点, OSM
+    /// food and shop POIs), or a file: GeoJSON Point features weighted by `--weight-property`,
+    /// or CSV with columns 经度,纬度,权重 (WGS-84).
     #[arg(long)]
-    pub demand: Option<PathBuf>,
+    pub demand: Option<String>,
     /// Name of the demand weight property (missing → 1).
     #[arg(long, default_value = "weight")]
     pub weight_property: String,
     /// Service points file (GeoJSON, CSV, XLSX); default the embedded demo data.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "db")]
     pub data: Option<PathBuf>,
+    /// Use the service points stored in this database (as `nuanxin serve --db` serves them).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Write the proposals to this file: `.csv` (Excel, UTF-8 with BOM, CRLF) or `.geojson`;
+    /// both hold WGS-84 and GCJ-02 (高德) coordinates.
+    #[arg(long)]
+    pub proposals_out: Option<PathBuf>,
     /// Coordinate system of `--data`.
     #[arg(long, default_value = "wgs84")]
     pub crs: Crs,
@@ -207,72 +221,103 @@ fn print_report(r: &CoverageReport) {
         "stations ({kinds}) reaching the area: {}",
         r.summary.stations
     );
+    if let Some(at) = r.parameters.open_at {
+        println!("stations open at {at} Beijing time (北京时间) only");
+    }
+    if let (Some(d), Some(a)) = (&r.parameters.demand, &r.parameters.demand_attribution) {
+        println!("demand: {d} ({a})");
+    }
     for w in &r.warnings {
         println!("warning: {w}");
     }
     println!();
     let demand = r.summary.demand_total.is_some();
-    print!(
-        "{}{}{:>12}{:>14}{:>11}",
-        pad("adcode", 8),
-        pad("name", 14),
-        "area km²",
-        "covered km²",
-        "covered %"
-    );
     if demand {
-        print!("{:>12}{:>10}", "demand", "demand %");
+        println!("需求覆盖率 = 服务圈内的需求 ÷ 有数据部分的全部需求; demand % = demand within reach ÷ all demand where there is data");
     }
-    println!();
+    print!("{}{}", pad("adcode", 8), pad("name", 14));
+    if demand {
+        print!("{:>10}{:>8}{:>14}", "demand %", "data %", "demand");
+    }
+    println!("{:>11}{:>12}{:>14}", "covered %", "area km²", "covered km²");
+    let dem = |p: Option<f64>, data: Option<f64>, t: Option<f64>| {
+        let share = p.map_or_else(|| "无数据".to_string(), |p| format!("{p:.1}"));
+        format!(
+            "{}{:>8.1}{:>14.1}",
+            " ".repeat(10usize.saturating_sub(display_width(&share))) + &share,
+            data.unwrap_or(0.0),
+            t.unwrap_or(0.0)
+        )
+    };
     for d in &r.districts {
         print!(
-            "{}{}{:>12.2}{:>14.2}{:>11.1}",
+            "{}{}",
             pad(d.adcode.as_deref().unwrap_or("-"), 8),
-            pad(&d.name, 14),
-            d.area_km2,
-            d.covered_km2,
-            d.covered_percent
+            pad(&d.name, 14)
         );
-        if let (Some(t), Some(c)) = (d.demand_total, d.demand_covered) {
+        if demand {
             print!(
-                "{t:>12.1}{:>10.1}",
-                if t > 0.0 { 100.0 * c / t } else { 0.0 }
+                "{}",
+                dem(
+                    d.demand_covered_percent,
+                    d.demand_data_percent,
+                    d.demand_total
+                )
             );
         }
-        println!();
+        println!(
+            "{:>11.1}{:>12.2}{:>14.2}",
+            d.covered_percent, d.area_km2, d.covered_km2
+        );
     }
-    print!(
-        "{}{}{:>12.2}{:>14.2}{:>11.1}",
-        pad("", 8),
-        pad("合计 total", 14),
-        r.summary.area_km2,
-        r.summary.covered_km2,
-        r.summary.covered_percent
+    print!("{}{}", pad("", 8), pad("合计 total", 14));
+    if demand {
+        print!(
+            "{}",
+            dem(
+                r.summary.demand_covered_percent,
+                r.summary.demand_data_percent,
+                r.summary.demand_total
+            )
+        );
+    }
+    println!(
+        "{:>11.1}{:>12.2}{:>14.2}",
+        r.summary.covered_percent, r.summary.area_km2, r.summary.covered_km2
     );
-    if let (Some(t), Some(p)) = (r.summary.demand_total, r.summary.demand_covered_percent) {
-        print!("{t:>12.1}{p:>10.1}");
-    }
-    println!();
     if !r.proposals.is_empty() {
         println!();
         println!(
-            "proposed new sites (greedy maximal covering; ≥ 63.2 % of the optimum guaranteed):"
+            "proposed new sites (greedy maximal covering; ≥ 63.2 % of the optimum guaranteed; candidates: {}):",
+            r.parameters.candidates
         );
+        println!("coordinates: WGS-84 (GPS/OSM) and GCJ-02 (高德/Amap, WeChat)");
         println!(
-            "{:>3}  {:>11} {:>10}  {:<8}{:>7}{:>11}{:>9}{:>17}",
-            "#", "lon", "lat", "adcode", "cells", "added km²", "added %", "covered % after"
+            "{:>3}  {:>11} {:>10}  {:>11} {:>10}  {:<8}{:>11}{:>17}{:>16}",
+            "#",
+            "lon WGS-84",
+            "lat",
+            "lon GCJ-02",
+            "lat",
+            "adcode",
+            "added km²",
+            "covered % after",
+            "demand % after"
         );
         for p in &r.proposals {
+            let g = nuanxin::crs::wgs84_to_gcj02(p.location);
             println!(
-                "{:>3}  {:>11.6} {:>10.6}  {:<8}{:>7}{:>11.3}{:>9.2}{:>17.1}",
+                "{:>3}  {:>11.6} {:>10.6}  {:>11.6} {:>10.6}  {:<8}{:>11.3}{:>17.1}{:>16}",
                 p.rank,
                 p.location.lon,
                 p.location.lat,
+                g.lon,
+                g.lat,
                 p.adcode.as_deref().unwrap_or("-"),
-                p.added_cells,
                 p.added_km2,
-                p.added_percent,
-                p.covered_percent_after
+                p.covered_percent_after,
+                p.demand_covered_percent_after
+                    .map_or_else(|| "-".to_string(), |d| format!("{d:.1}"))
             );
         }
     }
@@ -296,25 +341,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let speeds = nuanxin::server::Config::load(None)
         .map(|c| c.speeds)
         .map_err(|e| anyhow::anyhow!("nuanxin.toml: {e}"))?;
-    let points = match &args.data {
-        Some(path) => {
-            let options = nuanxin::import::ImportOptions {
-                crs: args.crs,
-                ..Default::default()
-            };
-            nuanxin::import::import_file(path, &options)?.points
-        }
-        None => nuanxin::demo::demo_points(),
-    };
+    let (points, source) = super::points::load(args.db.as_deref(), args.data.as_deref(), args.crs)?;
+    if !args.json {
+        eprintln!("service points: {source}");
+    }
     let index = ServiceIndex::new(points)?;
-    let open_at = match &args.open_at {
+    let open_at = match &args.at {
         None => None,
-        Some(s) => Some(
-            ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-                .iter()
-                .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
-                .with_context(|| format!("--open-at `{s}` is not a time like 2026-01-15T20:30"))?,
-        ),
+        Some(s) => {
+            Some(nuanxin::coverage::hours::parse_at(s).map_err(|e| anyhow::anyhow!("--at: {e}"))?)
+        }
     };
     let mut options = CoverageOptions::new(speeds.radius_m(args.mode, args.minutes));
     options.travel = Some((args.mode, args.minutes));
@@ -328,6 +364,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     options.propose = args.propose;
     options.gaps = args.gaps.is_some() || args.json;
     options.candidates = match args.candidates.as_str() {
+        "auto" => Candidates::Auto,
+        "demand" | "demand_cells" => Candidates::DemandCells,
         "uncovered" | "uncovered_cells" => Candidates::Uncovered,
         "all" | "all_cells" => Candidates::All,
         file => {
@@ -345,28 +383,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Candidates::Sites(sites)
         }
     };
-    if let Some(path) = &args.demand {
-        options.demand = read_points(path)?
-            .into_iter()
-            .enumerate()
-            .map(|(i, (location, f))| {
-                let weight = match f["properties"].get(&args.weight_property) {
-                    None | Some(serde_json::Value::Null) => 1.0,
-                    Some(w) => w
-                        .as_f64()
-                        .or_else(|| w.as_str().and_then(|s| s.trim().parse().ok()))
-                        .filter(|w: &f64| w.is_finite() && *w >= 0.0)
-                        .with_context(|| {
-                            format!(
-                                "{}: feature {i}: field `{}` must be a number ≥ 0; got {w}",
-                                path.display(),
-                                args.weight_property
-                            )
-                        })?,
-                };
-                Ok(DemandPoint { location, weight })
-            })
-            .collect::<anyhow::Result<_>>()?;
+    if let Some(d) = &args.demand {
+        match DemandLayer::parse(d) {
+            Some(layer) => options.demand_layer = Some(layer),
+            None => {
+                let path = PathBuf::from(d);
+                if !path.exists() {
+                    bail!("--demand `{d}`: not builtup, pickups or an existing file");
+                }
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                options.demand = read_demand_file(d, &bytes, &args.weight_property)
+                    .with_context(|| format!("--demand {}", path.display()))?;
+            }
+        }
     }
     let districts = Districts::embedded();
 
@@ -405,6 +435,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(path) = &args.gaps {
         std::fs::write(path, serde_json::to_vec(&report.gaps)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.proposals_out {
+        let now = chrono::Utc::now().fixed_offset();
+        let geo = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
+        let body = if geo {
+            serde_json::to_string_pretty(&nuanxin::coverage::export::proposals_geojson(
+                &report, districts, now,
+            ))?
+        } else {
+            nuanxin::coverage::export::proposals_csv(&report, districts, now)
+        };
+        std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -5,4 +5,5 @@ pub mod coverage;
 pub mod demo;
 pub mod import;
 pub mod nearest;
+pub mod points;
 pub mod serve;

@@ -5,7 +5,7 @@
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use nuanxin::crs::Crs;
-use nuanxin::import::{fields, import_file, ImportOptions};
+use nuanxin::import::fields;
 use nuanxin::index::{Filter, ServiceIndex};
 use nuanxin::model::{china_local_now, Amenity, LonLat, ServiceKind};
 use nuanxin::travel::{Speeds, TravelMode};
@@ -59,6 +59,10 @@ pub struct Args {
     /// Coordinate system of --data.
     #[arg(long, default_value = "wgs84")]
     data_crs: Crs,
+    /// Use the service points stored in this database (as `nuanxin serve --db` serves them,
+    /// e.g. after `nuanxin import --db`).
+    #[arg(long, conflicts_with = "data")]
+    db: Option<PathBuf>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -119,25 +123,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let given = LonLat::new(lon, lat).context("invalid position")?;
     let from = args.crs.to_wgs84(given);
-    let (points, source) = match &args.data {
-        Some(path) => {
-            let opts = ImportOptions {
-                crs: args.data_crs,
-                ..ImportOptions::default()
-            };
-            let r = import_file(path, &opts).with_context(|| {
-                format!(
-                    "loading {} (check it with `nuanxin import`)",
-                    path.display()
-                )
-            })?;
-            (r.points, path.display().to_string())
-        }
-        None => (
-            nuanxin::demo::demo_points(),
-            "embedded demo data (synthetic)".to_string(),
-        ),
-    };
+    let (points, source) =
+        super::points::load(args.db.as_deref(), args.data.as_deref(), args.data_crs)?;
     let index = ServiceIndex::new(points).context("building the index")?;
     let filter = Filter {
         kinds: args.kind.clone(),

@@ -1,0 +1,153 @@
+//! Exports of proposed sites that people can use: CSV for Excel and GeoJSON for GIS, each with
+//! WGS-84 *and* GCJ-02 coordinates (GCJ-02 is what Amap/高德 and WeChat show: paste the
+//! `lon,lat` pair into Amap's coordinate picker), shares as percentages with one decimal and
+//! the time of the analysis in Beijing time (UTC+8).
+//!
+//! The CSV follows RFC 4180 (CRLF line endings, fields with commas or quotes quoted) and
+//! starts with a UTF-8 byte-order mark, without which Excel on Chinese Windows reads UTF-8 as
+//! GBK and garbles the Chinese headers.
+
+use super::analysis::CoverageReport;
+use crate::crs::wgs84_to_gcj02;
+use crate::districts::Districts;
+use chrono::{DateTime, FixedOffset};
+
+/// Column headers of the CSV export (Chinese / English).
+pub const CSV_HEADERS: [&str; 14] = [
+    "序号 rank",
+    "经度 lon (WGS-84)",
+    "纬度 lat (WGS-84)",
+    "经度 lon (GCJ-02 高德)",
+    "纬度 lat (GCJ-02 高德)",
+    "高德坐标 Amap lon,lat (GCJ-02)",
+    "区县代码 adcode",
+    "区县 district",
+    "候选 site",
+    "新增覆盖面积 added km²",
+    "新增覆盖需求 added demand",
+    "面积覆盖率 covered area % after",
+    "需求覆盖率 covered demand % after",
+    "分析时间 analysed at (北京时间 UTC+8)",
+];
+
+fn one_decimal(x: f64) -> String {
+    format!("{:.1}", x + 0.0)
+}
+
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// The report's proposals as CSV (see the module docs); `analysed_at` is shown in Beijing time.
+/// Coordinates have 6 decimals (about 0.1 m).
+pub fn proposals_csv(
+    report: &CoverageReport,
+    districts: &Districts,
+    analysed_at: DateTime<FixedOffset>,
+) -> String {
+    let at = analysed_at
+        .with_timezone(&super::hours::beijing_offset())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let mut out = String::from("\u{feff}");
+    out.push_str(
+        &CSV_HEADERS
+            .iter()
+            .map(|h| quote(h))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    out.push_str("\r\n");
+    for p in &report.proposals {
+        let g = wgs84_to_gcj02(p.location);
+        let name = p
+            .adcode
+            .as_deref()
+            .and_then(|a| districts.get(a))
+            .map_or("", |d| d.name.as_str());
+        let fields = [
+            p.rank.to_string(),
+            format!("{:.6}", p.location.lon),
+            format!("{:.6}", p.location.lat),
+            format!("{:.6}", g.lon),
+            format!("{:.6}", g.lat),
+            format!("{:.6},{:.6}", g.lon, g.lat),
+            p.adcode.clone().unwrap_or_default(),
+            name.to_string(),
+            p.site_id
+                .clone()
+                .or_else(|| p.h3_cell.clone())
+                .unwrap_or_default(),
+            format!("{:.3}", p.added_km2),
+            p.added_demand
+                .map_or_else(String::new, |d| format!("{d:.1}")),
+            one_decimal(p.covered_percent_after),
+            p.demand_covered_percent_after
+                .map_or_else(String::new, one_decimal),
+            at.clone(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|f| quote(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The report's proposals as a GeoJSON FeatureCollection (RFC 7946: geometry in WGS-84), each
+/// feature with `gcj02: [lon, lat]`, `amap: "lon,lat"` (GCJ-02), percentages with one decimal
+/// (numbers) and `analysed_at` in Beijing time (RFC 3339 with +08:00).
+pub fn proposals_geojson(
+    report: &CoverageReport,
+    districts: &Districts,
+    analysed_at: DateTime<FixedOffset>,
+) -> serde_json::Value {
+    let at = analysed_at
+        .with_timezone(&super::hours::beijing_offset())
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let round1 = |x: f64| (x * 10.0).round() / 10.0 + 0.0;
+    let features: Vec<serde_json::Value> = report
+        .proposals
+        .iter()
+        .map(|p| {
+            let g = wgs84_to_gcj02(p.location);
+            let g6 = [
+                (g.lon * 1e6).round() / 1e6,
+                (g.lat * 1e6).round() / 1e6,
+            ];
+            serde_json::json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [
+                    (p.location.lon * 1e6).round() / 1e6,
+                    (p.location.lat * 1e6).round() / 1e6,
+                ]},
+                "properties": {
+                    "rank": p.rank,
+                    "gcj02": g6,
+                    "amap": format!("{:.6},{:.6}", g.lon, g.lat),
+                    "adcode": p.adcode,
+                    "district": p.adcode.as_deref().and_then(|a| districts.get(a)).map(|d| d.name.clone()),
+                    "site_id": p.site_id,
+                    "h3_cell": p.h3_cell,
+                    "added_km2": (p.added_km2 * 1000.0).round() / 1000.0,
+                    "added_demand": p.added_demand.map(round1),
+                    "covered_percent_after": round1(p.covered_percent_after),
+                    "demand_covered_percent_after": p.demand_covered_percent_after.map(round1),
+                    "analysed_at": at,
+                },
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "type": "FeatureCollection",
+        "features": features,
+    })
+}

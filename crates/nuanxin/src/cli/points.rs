@@ -1,0 +1,65 @@
+//! Where the CLI's analysis commands (`nearest`, `coverage`) get their service points: the
+//! server's database (`--db`), a file (`--data`), or the embedded demo data, said out loud.
+
+use anyhow::Context;
+use nuanxin::crs::Crs;
+use nuanxin::import::{import_file, ImportOptions};
+use nuanxin::model::ServicePoint;
+use nuanxin::suggestions::Store;
+use std::path::Path;
+
+/// Loads the service points: from the database at `db` exactly as `nuanxin serve --db` serves
+/// them (a database that holds none is what a first server start seeds with the demo data,
+/// so the demo data is used then too), else from `data` (`crs` its coordinate system), else
+/// the embedded demo data. Returns the points and a description of their source.
+///
+/// # Errors
+/// A missing database file (never created here: a typo would otherwise analyse an empty,
+/// new database), an unreadable database or a data file with errors.
+pub fn load(
+    db: Option<&Path>,
+    data: Option<&Path>,
+    crs: Crs,
+) -> anyhow::Result<(Vec<ServicePoint>, String)> {
+    if let Some(db) = db {
+        if !db.exists() {
+            anyhow::bail!(
+                "数据库 {} 不存在 (no database at {}); create it with `nuanxin serve --db` or `nuanxin import FILE --db`",
+                db.display(),
+                db.display()
+            );
+        }
+        let store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+        let points = store
+            .service_points()
+            .with_context(|| format!("reading service points from {}", db.display()))?;
+        if points.is_empty() {
+            return Ok((
+                nuanxin::demo::demo_points(),
+                format!(
+                    "{}: no stored points yet, so the embedded demo data the server seeds it with (synthetic)",
+                    db.display()
+                ),
+            ));
+        }
+        let n = points.len();
+        return Ok((points, format!("{} ({n} stored points)", db.display())));
+    }
+    if let Some(path) = data {
+        let opts = ImportOptions {
+            crs,
+            ..ImportOptions::default()
+        };
+        let r = import_file(path, &opts).with_context(|| {
+            format!(
+                "loading {} (check it with `nuanxin import`)",
+                path.display()
+            )
+        })?;
+        return Ok((r.points, path.display().to_string()));
+    }
+    Ok((
+        nuanxin::demo::demo_points(),
+        "embedded demo data (synthetic; pass --db nuanxin.db for the server's points)".to_string(),
+    ))
+}
