@@ -21,7 +21,11 @@ const state = {
   seq: 0,
 };
 let ctx;
-const allPoints = new Map(); // kind -> features
+// Points in the current viewport (loaded by bbox on every move, at most VIEW_LIMIT of them):
+// the page never asks for a whole kind, so its first load costs the same with 400 or 1M points.
+let viewPoints = [];
+const VIEW_LIMIT = 2000;
+let viewRequest = null; // AbortController of the request in flight
 
 export function init(c) {
   ctx = c;
@@ -183,30 +187,48 @@ export function mapReady() {
     const z = await map.getSource('points').getClusterExpansionZoom(f.properties.cluster_id);
     map.easeTo({ center: f.geometry.coordinates, zoom: z });
   });
+  let moveTimer = null;
+  map.on('moveend', () => { clearTimeout(moveTimer); moveTimer = setTimeout(refreshPoints, 200); });
   refreshPoints();
   setVisible(ctx.view === 'courier');
 }
 
-/** All points of the chosen kind, for the clustered layer. */
+/** The viewport as a WGS-84 bbox parameter (clamped to the valid ranges). */
+function viewBbox(map) {
+  const b = map.getBounds();
+  let [w, e] = [b.getWest(), b.getEast()];
+  if (e - w >= 360) [w, e] = [-180, 180];
+  const wrap = (x) => ((((x + 180) % 360) + 360) % 360) - 180;
+  const clampLat = (y) => Math.max(-90, Math.min(90, y));
+  return [w === -180 ? -180 : wrap(w), clampLat(b.getSouth()), e === 180 ? 180 : wrap(e), clampLat(b.getNorth())]
+    .map((v) => v.toFixed(5)).join(',');
+}
+
+/** The points of the chosen kind in the viewport, for the clustered layer. */
 async function refreshPoints() {
-  if (!ctx.map.getSource('points')) return;
+  const map = ctx.map;
+  if (!map.getSource('points')) return;
   const kind = state.kind;
-  let feats = allPoints.get(kind);
-  if (!feats) {
-    try {
-      feats = toFeatures(await api(`/api/v1/points?${qs({ kind, limit: 10000 })}`));
-      allPoints.set(kind, feats);
-    } catch (e) {
-      console.warn('points:', e.message);
-      feats = [];
-    }
+  viewRequest?.abort();
+  const request = new AbortController();
+  viewRequest = request;
+  let fc;
+  try {
+    fc = await api(`/api/v1/points?${qs({ kind, bbox: viewBbox(map), limit: VIEW_LIMIT })}`, { signal: request.signal });
+  } catch (e) {
+    if (request.signal.aborted) return;
+    console.warn('points:', e.message);
+    fc = { features: [] };
   }
-  if (kind !== state.kind) return;
+  if (kind !== state.kind || request !== viewRequest) return;
+  viewPoints = toFeatures(fc);
+  const shown = viewPoints.length;
+  if (fc.numberMatched > shown) ctx.hint(t('zoom_in_for_all', { n: shown, total: fc.numberMatched }));
   const colour = KIND_STYLE[kind]?.colour || '#495057';
-  ctx.map.setPaintProperty('pt-cluster', 'circle-color', colour);
-  ctx.map.getSource('points').setData({
+  map.setPaintProperty('pt-cluster', 'circle-color', colour);
+  map.getSource('points').setData({
     type: 'FeatureCollection',
-    features: feats.map((f) => ({ ...f, properties: { ...f.properties, kind: f.properties.kind || kind, colour } })),
+    features: viewPoints.map((f) => ({ ...f, properties: { ...f.properties, kind: f.properties.kind || kind, colour } })),
   });
 }
 
@@ -335,7 +357,7 @@ function renderList() {
 
 function findFeature(id) {
   return state.results.find((f) => String(f.properties.id) === id)
-    || (allPoints.get(state.kind) || []).find((f) => String(f.properties.id) === id) || null;
+    || viewPoints.find((f) => String(f.properties.id) === id) || null;
 }
 
 function select(id, fallback) {

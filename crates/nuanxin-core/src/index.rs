@@ -191,6 +191,8 @@ pub struct ServiceIndex {
     extent: Option<Bbox>,
     /// `numberMatched` of recent filters (cleared on every change).
     counts: listing::CountCache,
+    /// Per kind, the bbox of its points (computed on first use, cleared on every change).
+    kind_extents: std::sync::OnceLock<Vec<Option<Bbox>>>,
 }
 
 impl Clone for ServiceIndex {
@@ -202,6 +204,7 @@ impl Clone for ServiceIndex {
             hours: self.hours.clone(),
             extent: self.extent,
             counts: listing::CountCache::default(),
+            kind_extents: self.kind_extents.clone(),
         }
     }
 }
@@ -249,20 +252,7 @@ impl ServiceIndex {
     }
 
     fn grow_extent(&mut self, p: LonLat) {
-        self.extent = Some(match self.extent {
-            None => Bbox {
-                west: p.lon,
-                south: p.lat,
-                east: p.lon,
-                north: p.lat,
-            },
-            Some(b) => Bbox {
-                west: b.west.min(p.lon),
-                south: b.south.min(p.lat),
-                east: b.east.max(p.lon),
-                north: b.north.max(p.lat),
-            },
-        });
+        self.extent = Some(listing::grown(self.extent, p));
     }
 
     /// Number of points.
@@ -315,6 +305,7 @@ impl ServiceIndex {
         self.sorted.insert(at, listed);
         self.tree.insert(Entry::new(p));
         self.counts.clear();
+        self.kind_extents.take();
         old
     }
 
@@ -334,6 +325,7 @@ impl ServiceIndex {
         let removed = self.tree.remove(&Entry::new(old.clone()));
         debug_assert!(removed.is_some(), "tree and id list out of step for `{id}`");
         self.counts.clear();
+        self.kind_extents.take();
         Some(old)
     }
 

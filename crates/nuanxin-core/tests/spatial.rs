@@ -397,6 +397,16 @@ proptest! {
         if bbox.is_none() {
             prop_assert_eq!(index.count(&filter), all.len());
         }
+        for kind in ServiceKind::ALL {
+            let of_kind: Vec<LonLat> = live.values().filter(|p| p.kind == *kind).map(|p| p.location).collect();
+            prop_assert_eq!(index.count_of_kind(*kind), of_kind.len());
+            let want = (!of_kind.is_empty()).then(|| {
+                let f = |g: fn(f64, f64) -> f64, c: fn(&LonLat) -> f64, start: f64| of_kind.iter().map(c).fold(start, g);
+                [f(f64::min, |p| p.lon, 180.0), f(f64::min, |p| p.lat, 90.0), f(f64::max, |p| p.lon, -180.0), f(f64::max, |p| p.lat, -90.0)]
+            });
+            let got = index.extent_of_kind(*kind).map(|b| [b.west, b.south, b.east, b.north]);
+            prop_assert_eq!(got, want);
+        }
         let sorted: Vec<&str> = index.iter_sorted().map(|p| p.id.as_str()).collect();
         let want_sorted: Vec<&str> = live.keys().map(String::as_str).collect();
         prop_assert_eq!(sorted, want_sorted);

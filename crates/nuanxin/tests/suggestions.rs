@@ -1605,7 +1605,7 @@ async fn admin_points_district_is_derived_from_the_location() {
         LonLat::new(T[0], T[1]).unwrap(),
     );
     wrong.adcode = Some("430102".into());
-    app.state.update_index(|ix| ix.upsert(wrong.clone()));
+    app.state.index.upsert(wrong.clone());
     let r = send(
         &app,
         Request::delete("/api/v1/admin/points/mis")

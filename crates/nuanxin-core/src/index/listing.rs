@@ -16,7 +16,9 @@
 //!   every point takes the id-order path above.
 
 use super::{bbox_envelope, kind_slot, Attrs, Filter, ServiceIndex};
-use crate::model::{AccessMethod, AmenitySet, Bbox, OpeningHours, ServiceKind, ServicePoint};
+use crate::model::{
+    AccessMethod, AmenitySet, Bbox, LonLat, OpeningHours, ServiceKind, ServicePoint,
+};
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -37,6 +39,24 @@ impl Listed {
             hours: hours.intern(point.opening_hours.as_ref()),
             point,
         }
+    }
+}
+
+/// `b` grown to hold `p` (a box around `p` alone when `b` is `None`).
+pub(super) fn grown(b: Option<Bbox>, p: LonLat) -> Bbox {
+    match b {
+        None => Bbox {
+            west: p.lon,
+            south: p.lat,
+            east: p.lon,
+            north: p.lat,
+        },
+        Some(b) => Bbox {
+            west: b.west.min(p.lon),
+            south: b.south.min(p.lat),
+            east: b.east.max(p.lon),
+            north: b.north.max(p.lat),
+        },
     }
 }
 
@@ -194,6 +214,26 @@ impl ServiceIndex {
             .map(|l| l.point.clone())
             .collect();
         Page { points, matched }
+    }
+
+    /// How many points of `kind` the index holds (O(1)).
+    pub fn count_of_kind(&self, kind: ServiceKind) -> usize {
+        self.by_kind.get(kind_slot(kind)).map_or(0, Vec::len)
+    }
+
+    /// The smallest bbox holding every point of `kind` (`None` when there is none); computed
+    /// once per state of the index (O(points of the kind)), then cached until it changes.
+    pub fn extent_of_kind(&self, kind: ServiceKind) -> Option<Bbox> {
+        let extents = self.kind_extents.get_or_init(|| {
+            self.by_kind
+                .iter()
+                .map(|list| {
+                    list.iter()
+                        .fold(None, |b, l| Some(grown(b, l.point.location)))
+                })
+                .collect()
+        });
+        extents.get(kind_slot(kind)).copied().flatten()
     }
 
     /// How many points `filter` admits: O(1) for no filter or kinds only, else one scan of

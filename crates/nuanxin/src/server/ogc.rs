@@ -113,21 +113,8 @@ impl CollectionProvider for KindCollection {
         )
     }
     fn extent(&self, state: &AppState) -> Option<[f64; 4]> {
-        let index = state.index();
-        let mut it = index
-            .all_sorted()
-            .into_iter()
-            .filter(|p| p.kind == self.0)
-            .map(|p| p.location);
-        let first = it.next()?;
-        let mut b = [first.lon, first.lat, first.lon, first.lat];
-        for p in it {
-            b[0] = b[0].min(p.lon);
-            b[1] = b[1].min(p.lat);
-            b[2] = b[2].max(p.lon);
-            b[3] = b[3].max(p.lat);
-        }
-        Some(b)
+        let b = state.index().extent_of_kind(self.0)?;
+        Some([b.west, b.south, b.east, b.north])
     }
     fn items(
         &self,
@@ -140,23 +127,10 @@ impl CollectionProvider for KindCollection {
             kinds: vec![self.0],
             ..Default::default()
         };
-        let index = state.index();
-        let matched = match bbox {
-            Some(b) => index.in_bbox(b, &filter),
-            None => {
-                let mut v = index.all_sorted();
-                v.retain(|p| p.kind == self.0);
-                v
-            }
-        };
+        let page = state.index().page(bbox, &filter, offset, limit);
         Ok(ItemsPage {
-            number_matched: matched.len(),
-            features: matched
-                .iter()
-                .skip(offset)
-                .take(limit)
-                .map(|p| point_feature(p))
-                .collect(),
+            number_matched: page.matched,
+            features: page.points.iter().map(|p| point_feature(p)).collect(),
         })
     }
     fn item(&self, state: &AppState, feature_id: &str) -> Result<Option<Value>, AppError> {

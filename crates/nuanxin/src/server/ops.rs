@@ -40,22 +40,15 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
-/// Readiness: the index is loaded and can be read (a poisoned lock means a writer panicked;
-/// the server then reports 503 so a load balancer stops sending traffic).
+/// Readiness: the index is loaded and can be read (it is built before the listener opens,
+/// and snapshots are lock-free, so a serving process is ready).
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "Not ready", content_type = "application/problem+json", body = Problem),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    let points = match state.index.read() {
-        Ok(g) => g.len(),
-        Err(_) => {
-            return Err(AppError::Unavailable(
-                "the index lock is poisoned after a failed update".into(),
-            ))
-        }
-    };
+    let points = state.index().len();
     Ok(Json(Health {
         status: "ok",
         points,
@@ -68,14 +61,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppEr
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "OpenMetrics text: nuanxin_http_requests_total, nuanxin_http_request_duration_seconds, nuanxin_index_points", content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let mut counts = [0usize; ServiceKind::ALL.len()];
-    for p in state.index().all_sorted() {
-        if let Some(i) = ServiceKind::ALL.iter().position(|k| *k == p.kind) {
-            counts[i] += 1;
-        }
-    }
-    for (kind, n) in ServiceKind::ALL.iter().zip(counts) {
-        state.metrics.set_index_points(kind.as_str(), n);
+    let index = state.index();
+    for kind in ServiceKind::ALL {
+        state
+            .metrics
+            .set_index_points(kind.as_str(), index.count_of_kind(*kind));
     }
     (
         [(

@@ -8,17 +8,20 @@ use super::config::Config;
 use super::metrics::Metrics;
 use super::rate_limit::SubmissionLimiter;
 use crate::districts::Districts;
+use crate::index::live::LiveIndex;
 use crate::index::ServiceIndex;
-use std::sync::{Arc, RwLock};
+use crate::model::ServicePoint;
+use std::sync::Arc;
 
 /// Explicit application state (cheap to clone: everything is behind `Arc`).
 #[derive(Clone)]
 pub struct AppState {
     /// Configuration in force.
     pub config: Arc<Config>,
-    /// The current index. Readers take a snapshot with [`AppState::index`]; writers replace
-    /// or edit it under the lock, so queries never see a half-applied change.
-    pub index: Arc<RwLock<Arc<ServiceIndex>>>,
+    /// The service points. Readers take a snapshot with [`AppState::index`] (lock-free);
+    /// edits go through [`AppState::upsert_point`] and [`AppState::remove_point`], which
+    /// update it incrementally without blocking readers ([`LiveIndex`]).
+    pub index: Arc<LiveIndex>,
     /// District boundaries (embedded).
     pub districts: &'static Districts,
     /// Suggestion and service-point storage; `None` when the server runs without a database
@@ -40,7 +43,7 @@ impl AppState {
         Self {
             submission_limiter: SubmissionLimiter::from_config(&config.rate_limit).map(Arc::new),
             config: Arc::new(config),
-            index: Arc::new(RwLock::new(Arc::new(index))),
+            index: Arc::new(LiveIndex::new(index)),
             districts: Districts::embedded(),
             store: None,
             metrics: Arc::new(Metrics::default()),
@@ -54,17 +57,25 @@ impl AppState {
         self
     }
 
-    /// A snapshot of the current index.
+    /// A snapshot of the current index (lock-free; unaffected by later edits).
     pub fn index(&self) -> Arc<ServiceIndex> {
-        self.index.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.index.snapshot()
     }
 
-    /// Applies `change` to a copy of the index and publishes the copy.
-    pub fn update_index<R>(&self, change: impl FnOnce(&mut ServiceIndex) -> R) -> R {
-        let mut guard = self.index.write().unwrap_or_else(|p| p.into_inner());
-        let mut copy = (**guard).clone();
-        let r = change(&mut copy);
-        *guard = Arc::new(copy);
-        r
+    /// Inserts or replaces a point in the live index (off the async workers: an edit may
+    /// wait for readers of the spare copy, see [`LiveIndex`]). Returns the replaced point.
+    pub async fn upsert_point(&self, p: ServicePoint) -> Option<Arc<ServicePoint>> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.upsert(p))
+            .await
+            .expect("index edits do not panic")
+    }
+
+    /// Removes a point from the live index; returns it if it was there.
+    pub async fn remove_point(&self, id: &str) -> Option<Arc<ServicePoint>> {
+        let (index, id) = (self.index.clone(), id.to_string());
+        tokio::task::spawn_blocking(move || index.remove(&id))
+            .await
+            .expect("index edits do not panic")
     }
 }

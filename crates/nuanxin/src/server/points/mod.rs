@@ -249,16 +249,8 @@ pub async fn points(
     let out_crs = query_out_crs(&p)?;
     let limit = p.int("limit", LIMIT_DEFAULT, 1, LIMIT_MAX)?;
     let offset = p.int("offset", 0, 0, usize::MAX / 2)?;
-    let index = state.index();
-    let matched_points = match &bbox {
-        Some(b) => index.in_bbox(b, &filter),
-        None => {
-            let mut v = index.all_sorted();
-            v.retain(|pt| filter.admits(pt));
-            v
-        }
-    };
-    let matched = matched_points.len();
+    let page = state.index().page(bbox.as_ref(), &filter, offset, limit);
+    let matched = page.matched;
     let base = base_url(&headers, state.config.trust_forwarded_for);
     let mut links = vec![Link::new(format!("{base}{uri}"), "self", GEOJSON)];
     links.extend(paging_links(
@@ -274,7 +266,7 @@ pub async fn points(
         out_crs,
         open_at: Some(filter.open_at.unwrap_or_else(china_local_now)),
     };
-    let page = matched_points.iter().skip(offset).take(limit);
+    let page = page.points.iter();
     let body = PageCollection {
         type_: "FeatureCollection",
         number_returned: page.len(),
