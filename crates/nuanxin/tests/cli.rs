@@ -83,3 +83,130 @@ fn a_closed_stdout_ends_the_cli_quietly() {
         );
     }
 }
+
+/// A running `nuanxin serve` on a free loopback port with a fresh database; killed on drop.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts the server with extra environment settings; `nofile` lowers the soft
+    /// open-file limit the server starts with (the hard limit stays).
+    fn start(env: &[(&str, &str)], nofile: Option<u64>) -> Server {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = nuanxin();
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("n.db"))
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        if let Some(n) = nofile {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: only async-signal-safe calls (getrlimit/setrlimit) between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let mut lim = libc::rlimit {
+                        rlim_cur: 0,
+                        rlim_max: 0,
+                    };
+                    libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+                    lim.rlim_cur = n as libc::rlim_t;
+                    libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+                    Ok(())
+                });
+            }
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let port = first
+            .trim()
+            .trim_start_matches("Listening on http://127.0.0.1:")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap_or_else(|_| panic!("no port in {first:?}"));
+        Server {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    fn connect(&self) -> std::net::TcpStream {
+        std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap()
+    }
+
+    /// `GET /healthz` on a new connection; the status line, or the error within `within`.
+    fn healthz(&self, within: Duration) -> std::io::Result<String> {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect_timeout(
+            &std::net::SocketAddr::from(([127, 0, 0, 1], self.port)),
+            within,
+        )?;
+        s.set_read_timeout(Some(within))?;
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")?;
+        let mut buf = String::new();
+        s.read_to_string(&mut buf)?;
+        Ok(buf.lines().next().unwrap_or("").to_string())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The attack: 300 silent sockets against a server started with a 256-file limit used to
+/// exhaust its descriptors, and `/healthz` stopped answering. Now the server raises its
+/// soft limit to the hard one, caps connections (here at 100) and closes the longest-idle
+/// connection to make room: with more idle connections open than the cap, `/healthz`
+/// answers within a second.
+#[test]
+fn more_idle_connections_than_the_cap_do_not_lock_out_healthz() {
+    let server = Server::start(&[("NUANXIN_MAX_CONNECTIONS", "100")], Some(256));
+    let idle: Vec<_> = (0..300).map(|_| server.connect()).collect();
+    // let the server accept them all
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let status = server
+        .healthz(Duration::from_secs(1))
+        .expect("healthz answered");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    drop(idle);
+}
+
+/// A connection that never sends a request is closed after the idle timeout (here 1 s);
+/// it used to stay open forever.
+#[test]
+fn a_silent_connection_is_closed_after_the_idle_timeout() {
+    let server = Server::start(&[("NUANXIN_IDLE_TIMEOUT_S", "1")], None);
+    let mut silent = server.connect();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    // the server closes: read returns 0 bytes (EOF) or a reset, not a timeout
+    match silent.read(&mut buf) {
+        Ok(n) => assert_eq!(n, 0),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    // and the server still answers
+    assert_eq!(
+        server.healthz(Duration::from_secs(2)).unwrap(),
+        "HTTP/1.1 200 OK"
+    );
+}

@@ -94,6 +94,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     });
     let count = points.len();
     let index = ServiceIndex::new(points).context("building the spatial index")?;
+    let open_files = server::listen::raise_open_file_limit();
+    let limits = server::listen::ConnectionLimits {
+        max_connections: config.max_connections,
+        idle_timeout: std::time::Duration::from_secs(config.idle_timeout_s.max(1)),
+    }
+    .fit_to(open_files);
+    tracing::info!(
+        open_files = open_files.unwrap_or(0),
+        max_connections = limits.max_connections,
+        idle_timeout_s = limits.idle_timeout.as_secs(),
+        "connection limits"
+    );
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -116,14 +128,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     drop(out);
     tracing::info!(%addr, points = count, "server started");
 
-    // connect info: the client IP for the suggestion rate limit and supporter dedupe
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving")?;
+    // connect info (the client IP for the suggestion rate limit and supporter dedupe) is
+    // added to every request by the accept loop
+    server::listen::serve(listener, app, limits, shutdown_signal())
+        .await
+        .context("serving")?;
     tracing::info!("server stopped");
     Ok(())
 }

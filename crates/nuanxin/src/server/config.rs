@@ -30,6 +30,12 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Per-request timeout, seconds. Default 30.
     pub request_timeout_s: u64,
+    /// Seconds a connection may take to send a complete request head, after it opens and
+    /// between keep-alive requests; then it is closed. Default 10.
+    pub idle_timeout_s: u64,
+    /// Most open connections; at the cap the longest-idle connection is closed to make room.
+    /// Lowered to fit the open-file limit (raised to the hard limit at start). Default 4096.
+    pub max_connections: usize,
     /// Rate limit of suggestion submissions per client IP.
     pub rate_limit: RateLimit,
     /// Travel speeds for minutes and service circles.
@@ -77,6 +83,8 @@ impl Default for Config {
             cors_origins: Vec::new(),
             body_limit_bytes: 6 * 1024 * 1024,
             request_timeout_s: 30,
+            idle_timeout_s: 10,
+            max_connections: 4096,
             rate_limit: RateLimit::default(),
             speeds: Speeds::default(),
             basemap_url: None,

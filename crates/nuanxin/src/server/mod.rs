@@ -25,6 +25,7 @@ pub mod db;
 pub mod districts;
 pub mod error;
 pub mod forwarded;
+pub mod listen;
 pub mod metrics;
 pub mod ogc;
 pub mod open311;
