@@ -6,6 +6,7 @@
 //! - [`crs`]: WGS-84 / GCJ-02 / BD-09 conversions;
 //! - [`index`]: the R*-tree answering nearest-neighbour, radius, bbox and id queries;
 //! - [`districts`]: shipped district boundaries and point-in-polygon adcode lookup;
+//! - [`geojson_out`]: RFC 7946 output hygiene (winding, precision, validity);
 //! - [`import`]: GeoJSON, CSV and XLSX importers with row-level errors;
 //! - [`demo`]: the embedded demo dataset;
 //! - [`travel`]: travel modes and their speeds;
@@ -19,6 +20,7 @@ pub mod crs;
 pub mod demo;
 pub mod districts;
 pub mod geodesy;
+pub mod geojson_out;
 pub mod import;
 pub mod index;
 pub mod model;

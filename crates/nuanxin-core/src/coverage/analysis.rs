@@ -595,7 +595,11 @@ pub fn analyze(
         progress.advance(rows.len() as u64);
         for res in results {
             let (r, count, area_km2, mp) = res?;
-            let geometry = geojson::Geometry::new(geojson::Value::from(&mp));
+            // RFC 7946 winding and 7 decimals (crate::geojson_out).
+            let geometry = crate::geojson_out::multipolygon_geometry(
+                &mp,
+                crate::geojson_out::DEFAULT_DECIMALS,
+            );
             let feature = serde_json::json!({
                 "type": "Feature",
                 "geometry": geometry,

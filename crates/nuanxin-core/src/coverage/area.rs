@@ -276,7 +276,7 @@ fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
 /// sweep for the rings' self-intersections and `Relate` — itself R-tree based — for the
 /// relations between rings and parts): each ring simple and of ≥ 3 distinct positions, each
 /// hole inside its shell, holes' interiors disjoint, parts' interiors disjoint.
-fn validate(g: &MultiPolygon<f64>) -> Result<(), String> {
+pub(crate) fn validate(g: &MultiPolygon<f64>) -> Result<(), String> {
     let interiors_meet = |a: &Polygon<f64>, b: &Polygon<f64>| {
         let (Some(ra), Some(rb)) = (a.bounding_rect(), b.bounding_rect()) else {
             return false;

@@ -97,7 +97,10 @@ pub fn feature(s: &Suggestion, audience: Audience) -> Value {
     json!({
         "type": "Feature",
         "id": s.id,
-        "geometry": {"type": "Point", "coordinates": [s.location.lon, s.location.lat]},
+        "geometry": {"type": "Point", "coordinates": [
+            crate::geojson_out::round(s.location.lon, crate::geojson_out::DEFAULT_DECIMALS),
+            crate::geojson_out::round(s.location.lat, crate::geojson_out::DEFAULT_DECIMALS),
+        ]},
         "properties": props,
     })
 }

@@ -288,7 +288,9 @@ pub async fn service_areas(
             })
         })
         .collect();
-    let body = json!({"type": "FeatureCollection", "features": features});
+    let mut body = json!({"type": "FeatureCollection", "features": features});
+    // RFC 7946: counter-clockwise exteriors, 7 decimals.
+    crate::geojson_out::normalize(&mut body, crate::geojson_out::DEFAULT_DECIMALS);
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], Json(body)).into_response())
 }
 

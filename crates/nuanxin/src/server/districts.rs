@@ -1,13 +1,16 @@
 //! District boundaries for the map: the list of cities and counties (adcodes, names,
-//! bboxes) and one district's boundary as a GeoJSON Feature.
+//! bboxes), also as a GeoJSON FeatureCollection, and one district's boundary as a GeoJSON
+//! Feature. Boundaries are written per RFC 7946 (counter-clockwise exteriors, 7 decimals
+//! unless `precision` asks otherwise; see `nuanxin_core::geojson_out`).
 
 use super::error::{AppError, Problem};
 use super::points::geojson::{geojson_response, to_json_bytes, PointFeatureDoc};
 use super::points::query::Params;
 use super::AppState;
+use crate::geojson_out::{self, DEFAULT_DECIMALS, MAX_DECIMALS};
 use axum::extract::{Path, State};
-use axum::http::Uri;
-use axum::response::Response;
+use axum::http::{header, HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
@@ -49,17 +52,37 @@ fn level_str(l: crate::districts::Level) -> &'static str {
     params(
         ("level" = Option<String>, Query, description = "`city` or `county`."),
         ("parent" = Option<String>, Query, description = "Only the counties of this city adcode."),
+        ("f" = Option<String>, Query, description = "`json` (the list, default) or `geojson`: a FeatureCollection of the boundaries (also chosen by `Accept: application/geo+json`)."),
+        ("precision" = Option<u32>, Query, description = "Decimals of the boundary positions (GeoJSON only), 0–12; default 7 (≈ 1 cm)."),
     ),
     responses(
-        (status = 200, description = "Districts sorted by adcode", body = DistrictList),
+        (status = 200, description = "Districts sorted by adcode: `{\"districts\": [...]}`, or with `f=geojson` a FeatureCollection of MultiPolygon features (RFC 7946 winding) with properties adcode, name, level, parent_adcode", body = DistrictList),
         (status = 400, description = "A parameter is invalid", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn districts(
     State(state): State<AppState>,
+    headers: HeaderMap,
     uri: Uri,
-) -> Result<axum::Json<DistrictList>, AppError> {
-    let p = Params::from_uri(&uri, &["level", "parent"])?;
+) -> Result<Response, AppError> {
+    let p = Params::from_uri(&uri, &["level", "parent", "f", "precision"])?;
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let as_geojson = match p.one("f")? {
+        None => accept.contains("application/geo+json"),
+        Some("geojson") => true,
+        Some("json") => false,
+        Some(other) => {
+            return Err(AppError::bad_choice(
+                "f",
+                format!("unknown format `{other}`"),
+                &["json", "geojson"],
+            ))
+        }
+    };
+    let decimals = precision(&p)?;
     let level = match p.one("level")? {
         None => None,
         Some(l @ ("city" | "county")) => Some(l),
@@ -75,12 +98,19 @@ pub async fn districts(
     if let Some(code) = parent {
         check_adcode("parent", code)?;
     }
-    let districts = state
+    let selected = state
         .districts
         .all()
         .iter()
         .filter(|d| level.is_none_or(|l| level_str(d.level) == l))
-        .filter(|d| parent.is_none_or(|c| d.parent_adcode.as_deref() == Some(c)))
+        .filter(|d| parent.is_none_or(|c| d.parent_adcode.as_deref() == Some(c)));
+    if as_geojson {
+        let features: Vec<serde_json::Value> =
+            selected.map(|d| district_feature(d, decimals)).collect();
+        let fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+        return Ok(geojson_response(to_json_bytes(&fc)?));
+    }
+    let districts = selected
         .map(|d| DistrictSummary {
             adcode: d.adcode.clone(),
             name: d.name.clone(),
@@ -94,7 +124,46 @@ pub async fn districts(
             ],
         })
         .collect();
-    Ok(axum::Json(DistrictList { districts }))
+    Ok(axum::Json(DistrictList { districts }).into_response())
+}
+
+/// The `precision` parameter: decimals of written positions, default
+/// [`DEFAULT_DECIMALS`], at most [`MAX_DECIMALS`].
+fn precision(p: &Params) -> Result<u32, AppError> {
+    match p.one("precision")? {
+        None => Ok(DEFAULT_DECIMALS),
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|d| *d <= MAX_DECIMALS)
+            .ok_or_else(|| {
+                AppError::bad_param(
+                    "precision",
+                    format!("`precision` must be a whole number of decimals from 0 to {MAX_DECIMALS}; got `{s}`"),
+                )
+            }),
+    }
+}
+
+/// A district as a GeoJSON Feature: MultiPolygon wound per RFC 7946, positions rounded to
+/// `decimals`, `bbox` rounded outwards.
+fn district_feature(d: &crate::districts::District, decimals: u32) -> serde_json::Value {
+    let mut bbox = serde_json::json!({
+        "bbox": [d.bounds.min().x, d.bounds.min().y, d.bounds.max().x, d.bounds.max().y],
+    });
+    geojson_out::normalize(&mut bbox, decimals);
+    serde_json::json!({
+        "type": "Feature",
+        "id": d.adcode,
+        "bbox": bbox["bbox"],
+        "geometry": geojson_out::multipolygon_geometry(&d.geometry, decimals),
+        "properties": {
+            "adcode": d.adcode,
+            "name": d.name,
+            "level": level_str(d.level),
+            "parent_adcode": d.parent_adcode,
+        }
+    })
 }
 
 fn check_adcode(param: &str, code: &str) -> Result<(), AppError> {
@@ -113,7 +182,10 @@ fn check_adcode(param: &str, code: &str) -> Result<(), AppError> {
     get,
     path = "/api/v1/districts/{adcode}",
     tag = "districts",
-    params(("adcode" = String, Path, description = "6-digit GB/T 2260 code, e.g. 430102.")),
+    params(
+        ("adcode" = String, Path, description = "6-digit GB/T 2260 code, e.g. 430102."),
+        ("precision" = Option<u32>, Query, description = "Decimals of the positions, 0–12; default 7 (≈ 1 cm)."),
+    ),
     responses(
         (status = 200, description = "GeoJSON Feature with properties adcode, name, level, parent_adcode", content_type = "application/geo+json", body = PointFeatureDoc),
         (status = 400, description = "Not a 6-digit code", content_type = "application/problem+json", body = Problem),
@@ -125,25 +197,16 @@ pub async fn district(
     Path(adcode): Path<String>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    Params::from_uri(&uri, &[])?;
+    let p = Params::from_uri(&uri, &["precision"])?;
     check_adcode("adcode", &adcode)?;
+    let decimals = precision(&p)?;
     let d = state
         .districts
         .get(&adcode)
         .ok_or_else(|| AppError::NotFound(format!("no district with adcode `{adcode}`")))?;
-    let feature = serde_json::json!({
-        "type": "Feature",
-        "id": d.adcode,
-        "bbox": [d.bounds.min().x, d.bounds.min().y, d.bounds.max().x, d.bounds.max().y],
-        "geometry": geojson::Geometry::from(&d.geometry),
-        "properties": {
-            "adcode": d.adcode,
-            "name": d.name,
-            "level": level_str(d.level),
-            "parent_adcode": d.parent_adcode,
-        }
-    });
-    Ok(geojson_response(to_json_bytes(&feature)?))
+    Ok(geojson_response(to_json_bytes(&district_feature(
+        d, decimals,
+    ))?))
 }
 
 #[derive(utoipa::OpenApi)]

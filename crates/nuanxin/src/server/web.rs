@@ -25,7 +25,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use geo::{MultiPolygon, Polygon, Simplify};
+use geo::{MultiPolygon, Simplify, SimplifyVwPreserve};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -43,7 +43,7 @@ pub const SIMPLIFY_TOLERANCE_DEG: f64 = 0.0005;
 pub const SIMPLIFY_TOLERANCE_FAR_DEG: f64 = 0.005;
 
 /// Decimals kept in served basemap coordinates (5 decimals ≈ 1.1 m).
-pub const COORD_DECIMALS: i32 = 5;
+pub const COORD_DECIMALS: u32 = 5;
 
 /// How a response may be cached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,32 +288,36 @@ fn serve_generated(g: &'static Generated, headers: &HeaderMap) -> Response {
 }
 
 fn round(x: f64) -> f64 {
-    let f = 10f64.powi(COORD_DECIMALS);
+    let f = 10f64.powi(COORD_DECIMALS as i32);
     (x * f).round() / f
 }
 
 /// Simplifies `mp` and returns GeoJSON MultiPolygon coordinates, dropping rings that
 /// collapse below 4 positions (and polygons whose exterior collapses).
 fn simplified_coords(mp: &MultiPolygon<f64>, tolerance_deg: f64) -> Vec<Vec<Vec<[f64; 2]>>> {
-    let ring = |ls: &geo::LineString<f64>| -> Option<Vec<[f64; 2]>> {
-        let mut out: Vec<[f64; 2]> = Vec::with_capacity(ls.0.len());
-        for c in &ls.0 {
-            let p = [round(c.x), round(c.y)];
-            if out.last() != Some(&p) {
-                out.push(p);
-            }
-        }
-        (out.len() >= 4).then_some(out)
-    };
-    mp.0.iter()
-        .filter_map(|p: &Polygon<f64>| {
-            let s = p.simplify(tolerance_deg);
-            let ext = ring(s.exterior())?;
-            let mut rings = vec![ext];
-            rings.extend(s.interiors().iter().filter_map(ring));
-            Some(rings)
-        })
-        .collect()
+    // Douglas–Peucker keeps the outline lightest but may make a ring cross itself or a
+    // neighbouring part; when the written result is not valid, the district is simplified
+    // with topology-preserving Visvalingam–Whyatt instead (area tolerance tolerance²), and
+    // left unsimplified if even that fails. Rings are written per RFC 7946.
+    let dp = MultiPolygon(mp.0.iter().map(|p| p.simplify(tolerance_deg)).collect());
+    let out = crate::geojson_out::multipolygon_coordinates(&dp, COORD_DECIMALS);
+    if crate::geojson_out::validate_multipolygon(
+        &crate::geojson_out::multipolygon_from_coordinates(&out),
+    )
+    .is_ok()
+    {
+        return out;
+    }
+    let vw = mp.simplify_vw_preserve(tolerance_deg * tolerance_deg);
+    let out = crate::geojson_out::multipolygon_coordinates(&vw, COORD_DECIMALS);
+    if crate::geojson_out::validate_multipolygon(
+        &crate::geojson_out::multipolygon_from_coordinates(&out),
+    )
+    .is_ok()
+    {
+        return out;
+    }
+    crate::geojson_out::multipolygon_coordinates(mp, COORD_DECIMALS)
 }
 
 /// `/data/districts.geojson`: every embedded district (counties and cities) simplified,
@@ -503,6 +507,20 @@ mod tests {
         assert_eq!(furong["properties"]["parent_adcode"], "430100");
         // Much lighter than the 4.3 MB of the two source files.
         assert!(body.len() < 450_000, "{} bytes", body.len());
+        // Every district is valid as served (regression: Douglas–Peucker made a ring of
+        // 荷塘区 430202 cross itself) and wound per RFC 7946 (exterior counter-clockwise).
+        for f in feats {
+            let c: Vec<Vec<Vec<[f64; 2]>>> =
+                serde_json::from_value(f["geometry"]["coordinates"].clone()).unwrap();
+            let g = crate::geojson_out::multipolygon_from_coordinates(&c);
+            crate::geojson_out::validate_multipolygon(&g)
+                .unwrap_or_else(|e| panic!("{}: {e}", f["properties"]["adcode"]));
+            for p in &g.0 {
+                use geo::Winding;
+                assert!(p.exterior().is_ccw(), "{}", f["properties"]["adcode"]);
+                assert!(p.interiors().iter().all(|h| h.is_cw()));
+            }
+        }
         // Every ring is closed and has at least 4 positions.
         for f in feats {
             for poly in f["geometry"]["coordinates"].as_array().unwrap() {
@@ -513,6 +531,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn hetang_simplified_stays_valid() {
+        // Regression input: Douglas–Peucker at the far tolerance makes the small second part
+        // of 荷塘区 (430202) cross itself near [113.25228, 28.00522]; the fallback must not.
+        let d = crate::districts::Districts::embedded()
+            .get("430202")
+            .unwrap();
+        let dp = MultiPolygon(
+            d.geometry
+                .0
+                .iter()
+                .map(|p| p.simplify(SIMPLIFY_TOLERANCE_FAR_DEG))
+                .collect(),
+        );
+        let written = crate::geojson_out::multipolygon_coordinates(&dp, COORD_DECIMALS);
+        assert!(crate::geojson_out::validate_multipolygon(
+            &crate::geojson_out::multipolygon_from_coordinates(&written)
+        )
+        .is_err());
+        let served = simplified_coords(&d.geometry, SIMPLIFY_TOLERANCE_FAR_DEG);
+        crate::geojson_out::validate_multipolygon(
+            &crate::geojson_out::multipolygon_from_coordinates(&served),
+        )
+        .unwrap();
+        assert_eq!(served.len(), 2, "both parts kept");
     }
 
     #[tokio::test]

@@ -115,7 +115,15 @@ impl Serialize for PointGeometry {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("type", "Point")?;
-        m.serialize_entry("coordinates", &[self.0.lon, self.0.lat])?;
+        // RFC 7946 §11.2: 7 decimals (≈ 1 cm), see nuanxin_core::geojson_out.
+        use crate::geojson_out::{round, DEFAULT_DECIMALS};
+        m.serialize_entry(
+            "coordinates",
+            &[
+                round(self.0.lon, DEFAULT_DECIMALS),
+                round(self.0.lat, DEFAULT_DECIMALS),
+            ],
+        )?;
         m.end()
     }
 }

@@ -1,0 +1,50 @@
+# Sourced by scripts/test.d/*.sh: builds the binary and starts a real server on a free
+# loopback port with a temporary database. After `start_server`, $NUANXIN_URL is its base URL,
+# $tmp a scratch directory, $server_log its log; the server is stopped on exit.
+# Works from any directory and honours CARGO_TARGET_DIR.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/nuanxin"
+
+start_server() {
+  (cd "$root" && cargo build --quiet --bin nuanxin)
+  tmp=$(mktemp -d)
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  export NUANXIN_LISTEN="127.0.0.1:$port"
+  export NUANXIN_DB_PATH="$tmp/test.db"
+  export NUANXIN_RATE_LIMIT__ENABLED=false
+  export NUANXIN_URL="http://127.0.0.1:$port"
+  server_log="$tmp/server.log"
+  (cd "$tmp" && exec "$bin" serve "$@") >"$server_log" 2>&1 &
+  server=$!
+  trap stop_server EXIT
+  for _ in $(seq 1 300); do
+    if curl -fsS -o /dev/null "$NUANXIN_URL/readyz" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$server" 2>/dev/null; then
+      echo "the server exited early:"; cat "$server_log"; return 1
+    fi
+    sleep 0.2
+  done
+  echo "the server did not become ready:"; cat "$server_log"; return 1
+}
+
+stop_server() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+
+# Installs Debian packages whose commands are missing: `need_apt command package ...` pairs.
+need_apt() {
+  local pkgs=()
+  while [ $# -ge 2 ]; do
+    command -v "$1" >/dev/null || pkgs+=("$2")
+    shift 2
+  done
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    echo "installing: ${pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  fi
+}
