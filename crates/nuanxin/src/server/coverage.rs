@@ -3,14 +3,21 @@
 //!
 //! - `GET /api/v1/service-areas?kind&mode&minutes[&bbox][&simplify|&zoom][&open_at]` — the
 //!   service circles of the stations as a GeoJSON FeatureCollection (`application/geo+json`).
-//! - `POST /api/v1/coverage` — coverage of an area: summary, per-district table, gap polygons
-//!   and proposals for new sites.
+//! - `POST /api/v1/coverage` — coverage of an area: summary, per-district table (demand share
+//!   first when there is demand), gap polygons and proposals for new sites.
+//! - `POST /api/v1/coverage/proposals?format=csv|geojson` — the same analysis, its proposals
+//!   as a download (WGS-84 and GCJ-02, percentages with one decimal, Beijing time, CRLF CSV).
+//! - `POST /api/v1/coverage/day-night` — the same analysis at two times (default 12:00 and
+//!   02:00 Beijing time) and the districts where night coverage drops most.
 
 use super::{ApiJson, ApiQuery, AppError, AppState, Problem};
 use crate::coverage::analysis::{self, CoverageReport, DemandPoint, Site};
 use crate::coverage::circle::{
     metres_per_pixel, service_circle, vertices_for_tolerance, DEFAULT_VERTICES,
 };
+use crate::coverage::demand::DemandLayer;
+use crate::coverage::export;
+use crate::coverage::hours::{coverage_drop, parse_at, HourDrop};
 use crate::coverage::{AreaSpec, Candidates, CoverageError, CoverageOptions, NoProgress};
 use crate::index::Filter;
 use crate::model::{Bbox, LonLat, ServiceKind};
@@ -65,12 +72,14 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/service-areas", get(service_areas))
         .route("/api/v1/coverage", post(coverage))
+        .route("/api/v1/coverage/proposals", post(proposals_export))
+        .route("/api/v1/coverage/day-night", post(day_night))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(service_areas, coverage),
-    components(schemas(CoverageRequest, CoverageReport, Problem)),
+    paths(service_areas, coverage, proposals_export, day_night),
+    components(schemas(CoverageRequest, CoverageReport, DayNightRequest, DayNightReport, HourDrop, Problem)),
     tags((name = "coverage", description = "Service circles, coverage analysis and proposals for new sites"))
 )]
 struct Doc;
@@ -312,10 +321,16 @@ pub struct CoverageRequest {
     pub minutes: Option<f64>,
     /// H3 resolution 0..=15; default 9 (mean cell 0.105 km², edge 201 m).
     pub resolution: Option<u8>,
-    /// Only stations open at this local (UTC+8) time, e.g. `2026-01-15T20:30`.
+    /// Only stations open at this local (UTC+8) time, e.g. `2026-01-15T20:30` (same as `at`
+    /// without an offset).
     pub open_at: Option<String>,
-    /// Demand: a GeoJSON FeatureCollection of Points, each weighted by the numeric property
-    /// named by `demand_weight_property` (default `weight`; missing → 1).
+    /// Only stations open at this time: RFC 3339 with an offset, e.g.
+    /// `2026-12-01T02:00+08:00`, or Beijing time without one.
+    pub at: Option<String>,
+    /// Demand: `"builtup"` (建筑量: GHSL built volume, urban core only; outside it there is no
+    /// data), `"pickups"` (取餐点: OpenStreetMap food and shop points), or a GeoJSON
+    /// FeatureCollection of Points, each weighted by the numeric property named by
+    /// `demand_weight_property` (default `weight`; missing → 1).
     #[schema(value_type = Option<Object>)]
     pub demand: Option<Value>,
     /// Name of the weight property of `demand` features; default `weight`.
@@ -323,8 +338,9 @@ pub struct CoverageRequest {
     /// Number of new sites to propose; default 0.
     #[serde(alias = "k")]
     pub propose: Option<usize>,
-    /// Where new sites may go: `"uncovered_cells"` (default), `"all_cells"`, or a GeoJSON
-    /// FeatureCollection of Points (ids from the feature `id` or an `id` property).
+    /// Where new sites may go: `"auto"` (default: cells holding demand when there is demand,
+    /// else uncovered cells), `"demand_cells"`, `"uncovered_cells"`, `"all_cells"`, or a
+    /// GeoJSON FeatureCollection of Points (ids from the feature `id` or an `id` property).
     #[schema(value_type = Option<Object>)]
     pub candidates: Option<Value>,
     /// Include gap polygons; default true.
@@ -483,14 +499,16 @@ fn parse_demand(v: &Value, prop: &str) -> Result<Vec<DemandPoint>, AppError> {
 
 fn parse_candidates(v: Option<&Value>) -> Result<Candidates, AppError> {
     match v {
-        None | Some(Value::Null) => Ok(Candidates::Uncovered),
+        None | Some(Value::Null) => Ok(Candidates::Auto),
         Some(Value::String(s)) => match s.as_str() {
+            "auto" => Ok(Candidates::Auto),
+            "demand_cells" | "demand" => Ok(Candidates::DemandCells),
             "uncovered_cells" | "uncovered" => Ok(Candidates::Uncovered),
             "all_cells" | "all" => Ok(Candidates::All),
             _ => Err(AppError::bad_choice(
                 "candidates",
                 format!("unknown candidates `{s}`"),
-                &["uncovered_cells", "all_cells"],
+                &["auto", "demand_cells", "uncovered_cells", "all_cells"],
             )),
         },
         Some(v) => {
@@ -532,6 +550,15 @@ pub async fn coverage(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<CoverageRequest>,
 ) -> Result<Json<CoverageReport>, AppError> {
+    let (area, options) = options_of(&state, &req)?;
+    Ok(Json(run(&state, area, options).await?))
+}
+
+/// The area and analysis options a request asks for.
+pub(crate) fn options_of(
+    state: &AppState,
+    req: &CoverageRequest,
+) -> Result<(AreaSpec, CoverageOptions), AppError> {
     let area = parse_area(&req.area)?;
     let kinds = req
         .kinds
@@ -545,26 +572,56 @@ pub async fn coverage(
     let minutes = check_minutes(req.minutes.unwrap_or(5.0))?;
     let resolution =
         crate::coverage::resolution(req.resolution.unwrap_or(analysis::DEFAULT_RESOLUTION))?;
-    let demand = match &req.demand {
-        None | Some(Value::Null) => Vec::new(),
-        Some(v) => parse_demand(v, req.demand_weight_property.as_deref().unwrap_or("weight"))?,
-    };
     let mut options = CoverageOptions::new(state.config.speeds.radius_m(mode, minutes));
+    match &req.demand {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => {
+            options.demand_layer = Some(DemandLayer::parse(s).ok_or_else(|| {
+                AppError::bad_choice(
+                    "demand",
+                    format!("unknown demand layer `{s}`"),
+                    &["builtup", "pickups"],
+                )
+            })?);
+        }
+        Some(v) => {
+            options.demand =
+                parse_demand(v, req.demand_weight_property.as_deref().unwrap_or("weight"))?
+        }
+    }
+    let open_at = match (&req.at, &req.open_at) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_param(
+                "at",
+                "give `at` or `open_at`, not both",
+            ))
+        }
+        (Some(at), None) => Some(parse_at(at).map_err(|e| AppError::bad_param("at", e))?),
+        (None, o) => parse_open_at(o.as_deref())?,
+    };
     options.travel = Some((mode, minutes));
     options.filter = Filter {
         kinds,
-        open_at: parse_open_at(req.open_at.as_deref())?,
+        open_at,
         ..Filter::default()
     };
     options.resolution = resolution;
     options.max_cells = MAX_CELLS;
-    options.demand = demand;
     options.propose = req.propose.unwrap_or(0);
     if options.propose > 1000 {
         return Err(AppError::bad_param("propose", "propose at most 1000 sites"));
     }
     options.candidates = parse_candidates(req.candidates.as_ref())?;
     options.gaps = req.gaps.unwrap_or(true);
+    Ok((area, options))
+}
+
+/// Runs an analysis off the async threads; it stops when the request is dropped.
+async fn run(
+    state: &AppState,
+    area: AreaSpec,
+    mut options: CoverageOptions,
+) -> Result<CoverageReport, AppError> {
     // Set when this handler's future is dropped (timeout, client gone) or finishes, so an
     // abandoned analysis stops at its next check instead of running on.
     let cancel = Arc::new(AtomicBool::new(false));
@@ -577,7 +634,147 @@ pub async fn coverage(
     })
     .await
     .map_err(|e| AppError::Internal(format!("coverage task: {e}")))??;
-    Ok(Json(report))
+    Ok(report)
+}
+
+/// Query of `POST /api/v1/coverage/proposals`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (default; Excel: UTF-8 with BOM, CRLF) or `geojson`.
+    pub format: Option<String>,
+}
+
+/// The proposals of an analysis as a file to download: CSV (RFC 4180, CRLF, UTF-8 with BOM)
+/// or GeoJSON, with WGS-84 and GCJ-02 (高德) coordinates, percentages with one decimal and the
+/// time of the analysis in Beijing time.
+#[utoipa::path(
+    post,
+    path = "/api/v1/coverage/proposals",
+    tag = "coverage",
+    params(ExportQuery),
+    request_body = CoverageRequest,
+    responses(
+        (status = 200, description = "`text/csv` or `application/geo+json` attachment"),
+        (status = 400, description = "A bad field, named in `param`", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn proposals_export(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+    ApiJson(req): ApiJson<CoverageRequest>,
+) -> Result<Response, AppError> {
+    let geo = match q.format.as_deref() {
+        None | Some("csv") => false,
+        Some("geojson") => true,
+        Some(f) => {
+            return Err(AppError::bad_choice(
+                "format",
+                format!("unknown format `{f}`"),
+                &["csv", "geojson"],
+            ))
+        }
+    };
+    let (area, mut options) = options_of(&state, &req)?;
+    options.gaps = false;
+    let report = run(&state, area, options).await?;
+    let now = chrono::Utc::now().fixed_offset();
+    let stamp = now
+        .with_timezone(&crate::coverage::hours::beijing_offset())
+        .format("%Y%m%d-%H%M");
+    if geo {
+        let body = export::proposals_geojson(&report, state.districts, now);
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/geo+json".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"proposals-{stamp}.geojson\""),
+                ),
+            ],
+            Json(body),
+        )
+            .into_response())
+    } else {
+        let body = export::proposals_csv(&report, state.districts, now);
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"proposals-{stamp}.csv\""),
+                ),
+            ],
+            body,
+        )
+            .into_response())
+    }
+}
+
+/// Body of `POST /api/v1/coverage/day-night`: a coverage request plus the two times.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DayNightRequest {
+    /// The analysis (its `at`/`open_at` must be absent; `propose` and `gaps` are ignored).
+    #[serde(flatten)]
+    pub coverage: CoverageRequest,
+    /// Day time, RFC 3339 or Beijing time; default today 12:00 Beijing time.
+    pub day: Option<String>,
+    /// Night time; default today 02:00 Beijing time.
+    pub night: Option<String>,
+}
+
+/// Coverage at two times, district by district.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct DayNightReport {
+    /// The day analysis (no gaps, no proposals).
+    pub day: CoverageReport,
+    /// The night analysis.
+    pub night: CoverageReport,
+    /// Districts by drop of coverage from day to night, largest first: where the next
+    /// 24-hour station should go.
+    pub drops: Vec<HourDrop>,
+}
+
+/// Day and night coverage side by side, and the districts where night coverage drops most.
+#[utoipa::path(
+    post,
+    path = "/api/v1/coverage/day-night",
+    tag = "coverage",
+    request_body = DayNightRequest,
+    responses(
+        (status = 200, description = "Both analyses and the drops", body = DayNightReport),
+        (status = 400, description = "A bad field, named in `param`", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn day_night(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<DayNightRequest>,
+) -> Result<Json<DayNightReport>, AppError> {
+    if req.coverage.at.is_some() || req.coverage.open_at.is_some() {
+        return Err(AppError::bad_param(
+            "at",
+            "give the times as `day` and `night`, not `at`",
+        ));
+    }
+    let today = crate::model::china_local_now().date();
+    let time = |param: &str, v: &Option<String>, h: u32| -> Result<NaiveDateTime, AppError> {
+        match v {
+            Some(s) => parse_at(s).map_err(|e| AppError::bad_param(param, e)),
+            None => Ok(today.and_hms_opt(h, 0, 0).expect("valid hour")),
+        }
+    };
+    let day_at = time("day", &req.day, 12)?;
+    let night_at = time("night", &req.night, 2)?;
+    let (area, mut options) = options_of(&state, &req.coverage)?;
+    options.gaps = false;
+    options.propose = 0;
+    let mut night_options = options.clone();
+    options.filter.open_at = Some(day_at);
+    night_options.filter.open_at = Some(night_at);
+    let day = run(&state, area.clone(), options).await?;
+    let night = run(&state, area, night_options).await?;
+    let drops = coverage_drop(&day, &night);
+    Ok(Json(DayNightReport { day, night, drops }))
 }
 
 /// Sets its flag when dropped.

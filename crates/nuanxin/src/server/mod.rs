@@ -36,6 +36,7 @@ pub mod state;
 pub mod stats;
 pub mod suggestions;
 pub mod web;
+pub mod whatif;
 
 pub use config::Config;
 pub use error::{ApiJson, ApiQuery, AppError, Problem};
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_points::router())
         .merge(open311::router())
         .merge(coverage::router())
+        .merge(whatif::router())
         .merge(web::router())
         .fallback(not_found)
         .layer(axum::Extension(ops::ApiDoc(Arc::new(openapi()))))
@@ -345,6 +347,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         admin_points::openapi(),
         open311::openapi(),
         coverage::openapi(),
+        whatif::openapi(),
         web::openapi(),
     ] {
         doc.merge(part);

@@ -1,0 +1,342 @@
+//! What-if siting routes (thin handlers over [`crate::coverage::whatif`]) and the demand
+//! layers for the planner's heat map.
+//!
+//! - `POST /api/v1/whatif` — starts a session for an area (same body as `POST
+//!   /api/v1/coverage`; proposals ignored): per-district figures, gaps and the stations.
+//! - `POST /api/v1/whatif/{session}` — `{"op": "add"|"move"|"remove", "id", "location"}`:
+//!   one station's reach added or removed, the district figures and the gaps of the changed
+//!   districts updated incrementally.
+//! - `GET /api/v1/demand/{layer}` — a demand layer aggregated to H3 cells as weighted points
+//!   (for a heat map), with the extent where it has data and its attribution.
+//!
+//! Sessions live in memory (at most [`MAX_SESSIONS`], the least recently used dropped first,
+//! each for at most [`SESSION_TTL`] of inactivity); a restart forgets them.
+
+use super::coverage::{options_of, CoverageRequest};
+use super::{ApiJson, ApiQuery, AppError, AppState, Problem};
+use crate::coverage::demand::DemandLayer;
+use crate::coverage::whatif::{WhatIf, WhatIfChange, WhatIfError, WhatIfRow, WhatIfStation};
+use crate::model::LonLat;
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{extract::State, Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// Most what-if sessions kept at once.
+pub const MAX_SESSIONS: usize = 64;
+/// A session unused for this long is dropped.
+pub const SESSION_TTL: Duration = Duration::from_secs(3600);
+
+type Sessions = Mutex<HashMap<String, (Instant, Arc<Mutex<WhatIf>>)>>;
+
+/// 16 hex digits from the OS's randomness (sessions are not secrets, but must not collide).
+fn random_id() -> String {
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        b = (Instant::now().elapsed().as_nanos() as u64 ^ std::process::id() as u64).to_le_bytes();
+    }
+    hex::encode(b)
+}
+
+fn sessions() -> &'static Sessions {
+    static S: OnceLock<Sessions> = OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+impl From<WhatIfError> for AppError {
+    fn from(e: WhatIfError) -> Self {
+        match e {
+            WhatIfError::UnknownStation(_) => AppError::bad_param("id", e.to_string()),
+            WhatIfError::DuplicateId(_) => AppError::Conflict(e.to_string()),
+        }
+    }
+}
+
+/// Routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/whatif", post(start))
+        .route("/api/v1/whatif/{session}", post(change))
+        .route("/api/v1/demand/{layer}", get(demand_layer))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(start, change, demand_layer),
+    components(schemas(WhatIfState, WhatIfChangeRequest, WhatIfRow, WhatIfStation, WhatIfChange, Problem)),
+    tags((name = "coverage", description = "Service circles, coverage analysis and proposals for new sites"))
+)]
+struct Doc;
+
+/// OpenAPI paths of this module, merged into `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}
+
+/// A what-if session's state after a change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatIfState {
+    /// Session id for `POST /api/v1/whatif/{session}`.
+    pub session: String,
+    /// Covered share of the whole area, percent.
+    pub covered_percent: f64,
+    /// Covered share of the demand, percent (with demand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demand_covered_percent: Option<f64>,
+    /// Per-district figures.
+    pub districts: Vec<WhatIfRow>,
+    /// Gaps as GeoJSON (all districts when starting, the changed ones after a change), one
+    /// MultiPolygon per district with `row`, `adcode`, `name`, `cells`.
+    #[schema(value_type = Object)]
+    pub gaps: Value,
+    /// The stations (when starting) — ids to move or remove.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stations: Option<Vec<WhatIfStation>>,
+    /// What the change did (after a change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<WhatIfChange>,
+    /// Time spent updating (after a change), milliseconds.
+    pub elapsed_ms: f64,
+}
+
+fn state_of(
+    id: &str,
+    w: &WhatIf,
+    rows: Option<&[usize]>,
+    elapsed: Duration,
+) -> Result<WhatIfState, AppError> {
+    let (covered_percent, demand_covered_percent) = w.totals();
+    Ok(WhatIfState {
+        session: id.to_string(),
+        covered_percent,
+        demand_covered_percent,
+        districts: w.rows(),
+        gaps: w.gaps(rows)?,
+        stations: None,
+        change: None,
+        elapsed_ms: elapsed.as_secs_f64() * 1000.0,
+    })
+}
+
+/// Starts a what-if session.
+#[utoipa::path(
+    post,
+    path = "/api/v1/whatif",
+    tag = "coverage",
+    request_body = CoverageRequest,
+    responses(
+        (status = 200, description = "The session, figures, gaps and stations", body = WhatIfState),
+        (status = 400, description = "A bad field, named in `param`", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn start(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<CoverageRequest>,
+) -> Result<Json<WhatIfState>, AppError> {
+    let (area, options) = options_of(&state, &req)?;
+    let index = state.index();
+    let districts = state.districts;
+    let t0 = Instant::now();
+    let w = tokio::task::spawn_blocking(move || WhatIf::new(&index, districts, &area, &options))
+        .await
+        .map_err(|e| AppError::Internal(format!("what-if task: {e}")))??;
+    let id = random_id();
+    let mut out = state_of(&id, &w, None, t0.elapsed())?;
+    out.stations = Some(w.stations());
+    let mut map = sessions().lock().unwrap_or_else(|p| p.into_inner());
+    map.retain(|_, (t, _)| t.elapsed() < SESSION_TTL);
+    while map.len() >= MAX_SESSIONS {
+        let oldest = map
+            .iter()
+            .min_by_key(|(_, (t, _))| *t)
+            .map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => map.remove(&k),
+            None => break,
+        };
+    }
+    map.insert(id, (Instant::now(), Arc::new(Mutex::new(w))));
+    Ok(Json(out))
+}
+
+/// One change in a what-if session.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WhatIfChangeRequest {
+    /// `add` (a new site), `move` or `remove`.
+    pub op: String,
+    /// Station id (existing, or the new site's id for `add`; default a fresh id).
+    pub id: Option<String>,
+    /// New position `[lon, lat]`, WGS-84 (for `add` and `move`).
+    pub location: Option<[f64; 2]>,
+}
+
+/// Adds, moves or removes one station and returns the updated figures and gaps.
+#[utoipa::path(
+    post,
+    path = "/api/v1/whatif/{session}",
+    tag = "coverage",
+    params(("session" = String, Path, description = "Session id from `POST /api/v1/whatif`")),
+    request_body = WhatIfChangeRequest,
+    responses(
+        (status = 200, description = "Updated figures, the changed districts' gaps and the change", body = WhatIfState),
+        (status = 400, description = "A bad field, named in `param`", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such session (expired or the server restarted)", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "`add` with an id already in the session", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn change(
+    Path(session): Path<String>,
+    ApiJson(req): ApiJson<WhatIfChangeRequest>,
+) -> Result<Json<WhatIfState>, AppError> {
+    let w = {
+        let mut map = sessions().lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.get_mut(&session).ok_or_else(|| {
+            AppError::NotFound(format!(
+                "no what-if session `{session}` (sessions end after an hour unused or on restart); start one with POST /api/v1/whatif"
+            ))
+        })?;
+        entry.0 = Instant::now();
+        Arc::clone(&entry.1)
+    };
+    let location = match req.location {
+        Some([lon, lat]) => Some(
+            LonLat::new(lon, lat).map_err(|e| AppError::bad_param("location", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let need_location = move || {
+        location.ok_or_else(|| AppError::bad_param("location", "location [lon, lat] is required"))
+    };
+    let id = req.id.clone();
+    let need_id = {
+        let id = id.clone();
+        move || {
+            id.clone()
+                .ok_or_else(|| AppError::bad_param("id", "id is required"))
+        }
+    };
+    let op = req.op.clone();
+    let out = tokio::task::spawn_blocking(move || -> Result<WhatIfState, AppError> {
+        let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
+        let t0 = Instant::now();
+        let change = match op.as_str() {
+            "add" => {
+                let id = id
+                    .clone()
+                    .unwrap_or_else(|| format!("new-{}", &random_id()[..6]));
+                w.add(&id, need_location()?)?
+            }
+            "move" => w.move_to(&need_id()?, need_location()?)?,
+            "remove" => w.remove(&need_id()?)?,
+            other => {
+                return Err(AppError::bad_choice(
+                    "op",
+                    format!("unknown op `{other}`"),
+                    &["add", "move", "remove"],
+                ))
+            }
+        };
+        let mut st = state_of(&session, &w, Some(&change.rows_changed), t0.elapsed())?;
+        st.change = Some(change);
+        Ok(st)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("what-if task: {e}")))??;
+    Ok(Json(out))
+}
+
+/// Query of `GET /api/v1/demand/{layer}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DemandQuery {
+    /// H3 resolution of the aggregation, 5..=10; default 8 (cells of 0.74 km²).
+    pub resolution: Option<u8>,
+}
+
+/// A demand layer for the map: one Point feature per H3 cell holding demand, at the cell
+/// centre, with `weight` (sum of the layer's weights in the cell) and `share` (weight over
+/// the largest cell's weight, 0..1, for a heat map); a foreign member `extent` (GeoJSON
+/// Polygon where the layer has data: outside it there is no data, not zero demand) and
+/// `attribution`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/demand/{layer}",
+    tag = "coverage",
+    params(("layer" = String, Path, description = "`builtup` or `pickups`"), DemandQuery),
+    responses(
+        (status = 200, description = "GeoJSON FeatureCollection (`application/geo+json`)"),
+        (status = 400, description = "Unknown layer or bad resolution", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn demand_layer(
+    Path(layer): Path<String>,
+    ApiQuery(q): ApiQuery<DemandQuery>,
+) -> Result<Response, AppError> {
+    let l = DemandLayer::parse(&layer).ok_or_else(|| {
+        AppError::bad_choice(
+            "layer",
+            format!("unknown demand layer `{layer}`"),
+            &["builtup", "pickups"],
+        )
+    })?;
+    let r = q.resolution.unwrap_or(8);
+    if !(5..=10).contains(&r) {
+        return Err(AppError::bad_param(
+            "resolution",
+            format!("resolution must be 5..=10; got {r}"),
+        ));
+    }
+    let res = crate::coverage::resolution(r)?;
+    let body = tokio::task::spawn_blocking(move || {
+        let mut cells: HashMap<h3o::CellIndex, f64> = HashMap::new();
+        for p in l.points() {
+            if let Ok(ll) = h3o::LatLng::new(p.location.lat, p.location.lon) {
+                *cells.entry(ll.to_cell(res)).or_default() += p.weight;
+            }
+        }
+        let max = cells.values().copied().fold(0.0, f64::max);
+        let mut list: Vec<(h3o::CellIndex, f64)> = cells.into_iter().filter(|c| c.1 > 0.0).collect();
+        list.sort_unstable_by_key(|c| c.0);
+        let features: Vec<Value> = list
+            .into_iter()
+            .map(|(c, w)| {
+                let ll = h3o::LatLng::from(c);
+                json!({
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [
+                        (ll.lng() * 1e6).round() / 1e6, (ll.lat() * 1e6).round() / 1e6]},
+                    "properties": {"h3": c.to_string(), "weight": w, "share": if max > 0.0 { w / max } else { 0.0 }},
+                })
+            })
+            .collect();
+        let extent = geojson::Geometry::new(geojson::Value::from(l.extent()));
+        json!({
+            "type": "FeatureCollection",
+            "layer": l.as_str(),
+            "label": l.label_zh(),
+            "unit": l.unit(),
+            "resolution": r,
+            "attribution": l.attribution(),
+            "extent": extent,
+            "features": features,
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("demand task: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/geo+json"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        Json(body),
+    )
+        .into_response())
+}
