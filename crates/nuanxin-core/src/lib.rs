@@ -11,6 +11,7 @@
 //! - [`demo`]: the embedded demo dataset;
 //! - [`travel`]: travel modes and their speeds;
 //! - [`coverage`]: service circles, H3 coverage and maximal-covering proposals;
+//! - [`routing`]: OpenStreetMap road graphs, travel times along roads, network service areas;
 //! - [`suggestions`]: suggestions (人民建议), their storage and lifecycle;
 //!
 //! The HTTP server and CLI live in the `nuanxin` crate, which depends on this one.
@@ -24,5 +25,6 @@ pub mod geojson_out;
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod routing;
 pub mod suggestions;
 pub mod travel;

@@ -1,0 +1,569 @@
+//! The routing graph: OSM nodes and the road segments between them, in compact arrays, with a
+//! compressed-sparse-row adjacency, connected components per mode and an R-tree over the
+//! segments for snapping. Stored in a small binary file beside the database.
+
+use super::RoutingError;
+use crate::coverage::grid::local_distance_m;
+use crate::model::LonLat;
+use crate::travel::{Speeds, TravelMode};
+use rstar::primitives::{GeomWithData, Line};
+use rstar::RTree;
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// Segment flag: pedestrians may go from `u` to `v`.
+pub const WALK_FORWARD: u8 = 1;
+/// Segment flag: pedestrians may go from `v` to `u`.
+pub const WALK_BACKWARD: u8 = 2;
+/// Segment flag: e-bikes may go from `u` to `v`.
+pub const EBIKE_FORWARD: u8 = 4;
+/// Segment flag: e-bikes may go from `v` to `u`.
+pub const EBIKE_BACKWARD: u8 = 8;
+/// Segment flag: part of a ferry route (travelled at [`FERRY_SPEED_M_PER_S`]).
+pub const FERRY: u8 = 16;
+
+/// Speed on a ferry, m/s (10 km/h: an assumed average for short urban river ferries, waiting
+/// not included; the product's extracts rarely contain any).
+pub const FERRY_SPEED_M_PER_S: f64 = 10_000.0 / 3600.0;
+
+/// Components with fewer nodes than this (or than the largest component, if smaller) are not
+/// snapped to: a courtyard footway mapped without its connection would otherwise strand a
+/// query. Valhalla's `min_reach` plays the same role.
+pub const MIN_SNAP_COMPONENT_NODES: u32 = 30;
+
+const MAGIC: &[u8; 8] = b"NXROADS1";
+
+/// Index of a mode in per-mode arrays.
+pub(crate) fn mode_index(mode: TravelMode) -> usize {
+    match mode {
+        TravelMode::Walk => 0,
+        TravelMode::Ebike => 1,
+    }
+}
+
+/// `(forward, backward)` flags of `mode`.
+pub(crate) fn mode_bits(mode: TravelMode) -> (u8, u8) {
+    match mode {
+        TravelMode::Walk => (WALK_FORWARD, WALK_BACKWARD),
+        TravelMode::Ebike => (EBIKE_FORWARD, EBIKE_BACKWARD),
+    }
+}
+
+/// Figures of one import (what the file held and what was dropped).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ImportFigures {
+    /// The file imported (as given).
+    pub source: String,
+    /// Ways with a `highway` or `route=ferry` tag.
+    pub ways_read: u64,
+    /// Ways that at least one mode may use.
+    pub ways_used: u64,
+    /// Usable ways that refer to nodes missing from the file (clipped extracts); they are cut
+    /// at the missing nodes.
+    pub ways_cut: u64,
+    /// References to missing nodes.
+    pub missing_node_refs: u64,
+    /// Wall time of the import, seconds.
+    pub elapsed_s: f64,
+}
+
+/// Figures of one mode's part of the graph.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ModeFigures {
+    /// The mode.
+    pub mode: TravelMode,
+    /// Directed edges the mode may traverse.
+    pub edges: u64,
+    /// Kilometres of road the mode may use (each segment once, in either direction).
+    pub road_km: f64,
+    /// Connected components (ignoring direction) of the mode's segments.
+    pub components: u64,
+    /// Share of the mode's nodes in the largest component, 0–1.
+    pub largest_component_share: f64,
+}
+
+/// Figures of a graph.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct GraphFigures {
+    /// Nodes (OSM nodes used by a segment).
+    pub nodes: u64,
+    /// Segments (undirected; each carries per-mode direction flags).
+    pub segments: u64,
+    /// Per mode.
+    pub modes: Vec<ModeFigures>,
+    /// Bytes of memory per segment held by the graph (arrays, adjacency, components, R-tree
+    /// entries; allocator overhead excluded).
+    pub bytes_per_segment: f64,
+    /// Bytes per segment of the stored file.
+    pub file_bytes_per_segment: f64,
+}
+
+/// A road graph. Node positions are stored as OSM stores them (1e-7 degrees, i32); segment
+/// lengths in metres (f32); ids are u32.
+#[derive(Debug, Clone)]
+pub struct RoadGraph {
+    pub(crate) lon_e7: Vec<i32>,
+    pub(crate) lat_e7: Vec<i32>,
+    pub(crate) seg_u: Vec<u32>,
+    pub(crate) seg_v: Vec<u32>,
+    pub(crate) seg_len_m: Vec<f32>,
+    pub(crate) seg_flags: Vec<u8>,
+    /// CSR: the segments at node `i` are `adj[adj_start[i]..adj_start[i + 1]]`.
+    pub(crate) adj_start: Vec<u32>,
+    pub(crate) adj: Vec<u32>,
+    /// Per mode: component id of each node (`u32::MAX`: the mode uses no segment there).
+    pub(crate) component: [Vec<u32>; 2],
+    pub(crate) component_size: [Vec<u32>; 2],
+    /// Per mode: the smallest component size snapped to.
+    pub(crate) snap_min_size: [u32; 2],
+    pub(crate) tree: RTree<GeomWithData<Line<[f64; 2]>, u32>>,
+    pub(crate) proj: LocalProjection,
+    /// Figures of the import that made the graph.
+    pub import: ImportFigures,
+}
+
+/// A plane tangent to the ellipsoid at the graph's centre, metres: used to rank segments for
+/// snapping (the true distance is then computed with
+/// [`local_distance_m`]). Over a province (±3° of latitude) its scale errs by up to 6 %, which
+/// the snapping search allows for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LocalProjection {
+    lon0: f64,
+    lat0: f64,
+    kx: f64,
+    ky: f64,
+}
+
+impl LocalProjection {
+    fn new(lon0: f64, lat0: f64) -> Self {
+        let a = 6_378_137.0f64;
+        let f = 1.0 / 298.257_223_563;
+        let e2 = f * (2.0 - f);
+        let s = lat0.to_radians().sin();
+        let w2 = 1.0 - e2 * s * s;
+        let n = a / w2.sqrt();
+        let m = a * (1.0 - e2) / (w2 * w2.sqrt());
+        Self {
+            lon0,
+            lat0,
+            kx: n * lat0.to_radians().cos() * std::f64::consts::PI / 180.0,
+            ky: m * std::f64::consts::PI / 180.0,
+        }
+    }
+    pub(crate) fn forward(&self, p: LonLat) -> [f64; 2] {
+        [(p.lon - self.lon0) * self.kx, (p.lat - self.lat0) * self.ky]
+    }
+    pub(crate) fn inverse(&self, xy: [f64; 2]) -> LonLat {
+        LonLat {
+            lon: self.lon0 + xy[0] / self.kx,
+            lat: self.lat0 + xy[1] / self.ky,
+        }
+    }
+}
+
+/// One road segment as the importer produces it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RawSegment {
+    /// Start node (index into the node arrays).
+    pub u: u32,
+    /// End node.
+    pub v: u32,
+    /// Flags ([`WALK_FORWARD`] …).
+    pub flags: u8,
+}
+
+impl RoadGraph {
+    /// Builds a graph from node positions (`[lon, lat]` in 1e-7 degrees) and segments.
+    /// Segment lengths are computed here (ellipsoidal plane at the mid latitude,
+    /// [`local_distance_m`], error below 1e-5 of the length). Nodes that no segment uses are
+    /// dropped and the rest renumbered.
+    ///
+    /// # Errors
+    /// [`RoutingError::NoUsableWays`] when `segments` is empty.
+    pub fn build(
+        lon_e7: Vec<i32>,
+        lat_e7: Vec<i32>,
+        segments: Vec<RawSegment>,
+        import: ImportFigures,
+    ) -> Result<Self, RoutingError> {
+        if segments.is_empty() {
+            return Err(RoutingError::NoUsableWays(import.source.clone()));
+        }
+        // Keep only used nodes.
+        let mut new_id = vec![u32::MAX; lon_e7.len()];
+        let mut lons = Vec::new();
+        let mut lats = Vec::new();
+        let mut seg_u = Vec::with_capacity(segments.len());
+        let mut seg_v = Vec::with_capacity(segments.len());
+        let mut seg_flags = Vec::with_capacity(segments.len());
+        for s in &segments {
+            for &n in &[s.u, s.v] {
+                if new_id[n as usize] == u32::MAX {
+                    new_id[n as usize] = lons.len() as u32;
+                    lons.push(lon_e7[n as usize]);
+                    lats.push(lat_e7[n as usize]);
+                }
+            }
+            seg_u.push(new_id[s.u as usize]);
+            seg_v.push(new_id[s.v as usize]);
+            seg_flags.push(s.flags);
+        }
+        let at = |i: u32| LonLat {
+            lon: lons[i as usize] as f64 * 1e-7,
+            lat: lats[i as usize] as f64 * 1e-7,
+        };
+        let seg_len_m = (0..seg_u.len())
+            .map(|s| local_distance_m(at(seg_u[s]), at(seg_v[s])) as f32)
+            .collect();
+        Ok(Self::from_arrays(
+            lons, lats, seg_u, seg_v, seg_len_m, seg_flags, import,
+        ))
+    }
+
+    /// A graph from its stored arrays, with everything derived from them computed.
+    fn from_arrays(
+        lon_e7: Vec<i32>,
+        lat_e7: Vec<i32>,
+        seg_u: Vec<u32>,
+        seg_v: Vec<u32>,
+        seg_len_m: Vec<f32>,
+        seg_flags: Vec<u8>,
+        import: ImportFigures,
+    ) -> Self {
+        let mut g = RoadGraph {
+            lon_e7,
+            lat_e7,
+            seg_u,
+            seg_v,
+            seg_len_m,
+            seg_flags,
+            adj_start: Vec::new(),
+            adj: Vec::new(),
+            component: [Vec::new(), Vec::new()],
+            component_size: [Vec::new(), Vec::new()],
+            snap_min_size: [0, 0],
+            tree: RTree::new(),
+            proj: LocalProjection::default(),
+            import,
+        };
+        g.derive();
+        g
+    }
+
+    /// Computes the adjacency, components, projection and R-tree from the stored arrays.
+    fn derive(&mut self) {
+        let n = self.lon_e7.len();
+        let m = self.seg_u.len();
+        let mut deg = vec![0u32; n + 1];
+        for s in 0..m {
+            deg[self.seg_u[s] as usize + 1] += 1;
+            if self.seg_v[s] != self.seg_u[s] {
+                deg[self.seg_v[s] as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            deg[i + 1] += deg[i];
+        }
+        let mut fill = deg.clone();
+        let mut adj = vec![0u32; deg[n] as usize];
+        for s in 0..m {
+            let u = self.seg_u[s] as usize;
+            adj[fill[u] as usize] = s as u32;
+            fill[u] += 1;
+            let v = self.seg_v[s] as usize;
+            if v != u {
+                adj[fill[v] as usize] = s as u32;
+                fill[v] += 1;
+            }
+        }
+        self.adj_start = deg;
+        self.adj = adj;
+        for mode in TravelMode::ALL {
+            let (f, b) = mode_bits(*mode);
+            let (comp, size) = components(n, &self.seg_u, &self.seg_v, |s| {
+                self.seg_flags[s] & (f | b) != 0
+            });
+            let largest = size.iter().copied().max().unwrap_or(0);
+            self.snap_min_size[mode_index(*mode)] = MIN_SNAP_COMPONENT_NODES.min(largest);
+            self.component[mode_index(*mode)] = comp;
+            self.component_size[mode_index(*mode)] = size;
+        }
+        let (mut lon_sum, mut lat_sum) = (0.0, 0.0);
+        for i in 0..n {
+            lon_sum += self.lon_e7[i] as f64 * 1e-7;
+            lat_sum += self.lat_e7[i] as f64 * 1e-7;
+        }
+        self.proj = LocalProjection::new(lon_sum / n.max(1) as f64, lat_sum / n.max(1) as f64);
+        let entries = (0..m)
+            .map(|s| {
+                let a = self.proj.forward(self.node(self.seg_u[s]));
+                let b = self.proj.forward(self.node(self.seg_v[s]));
+                GeomWithData::new(Line::new(a, b), s as u32)
+            })
+            .collect();
+        self.tree = RTree::bulk_load(entries);
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.lon_e7.len()
+    }
+
+    /// Number of segments.
+    pub fn segment_count(&self) -> usize {
+        self.seg_u.len()
+    }
+
+    /// Position of node `i`.
+    pub fn node(&self, i: u32) -> LonLat {
+        LonLat {
+            lon: self.lon_e7[i as usize] as f64 * 1e-7,
+            lat: self.lat_e7[i as usize] as f64 * 1e-7,
+        }
+    }
+
+    /// Whether `mode` may use segment `s` in some direction, on a component large enough to
+    /// snap to (see [`MIN_SNAP_COMPONENT_NODES`]).
+    pub(crate) fn snappable(&self, s: u32, mode: TravelMode) -> bool {
+        let (f, b) = mode_bits(mode);
+        if self.seg_flags[s as usize] & (f | b) == 0 {
+            return false;
+        }
+        let mi = mode_index(mode);
+        let c = self.component[mi][self.seg_u[s as usize] as usize];
+        self.component_size[mi][c as usize] >= self.snap_min_size[mi]
+    }
+
+    /// Travel time along the whole of segment `s` in `mode`, seconds.
+    pub(crate) fn segment_time_s(&self, s: u32, speed_m_per_s: f64) -> f64 {
+        let v = if self.seg_flags[s as usize] & FERRY != 0 {
+            FERRY_SPEED_M_PER_S
+        } else {
+            speed_m_per_s
+        };
+        self.seg_len_m[s as usize] as f64 / v
+    }
+
+    /// The largest speed any usable edge allows `mode`, m/s (the mode's speed, or the ferry's
+    /// if faster and the graph has a ferry): a straight-line distance divided by it is a lower
+    /// bound on the travel time.
+    pub fn max_speed_m_per_s(&self, mode: TravelMode, speeds: &Speeds) -> f64 {
+        let (f, b) = mode_bits(mode);
+        let ferry = self
+            .seg_flags
+            .iter()
+            .any(|&x| x & FERRY != 0 && x & (f | b) != 0);
+        if ferry {
+            speeds.of(mode).max(FERRY_SPEED_M_PER_S)
+        } else {
+            speeds.of(mode)
+        }
+    }
+
+    /// Figures: nodes, segments, per-mode edges, km, components, share of the largest, bytes.
+    pub fn figures(&self) -> GraphFigures {
+        let n = self.node_count();
+        let m = self.segment_count();
+        let modes = TravelMode::ALL
+            .iter()
+            .map(|&mode| {
+                let (f, b) = mode_bits(mode);
+                let mut edges = 0u64;
+                let mut km = 0.0;
+                for s in 0..m {
+                    let fl = self.seg_flags[s];
+                    edges += u64::from(fl & f != 0) + u64::from(fl & b != 0);
+                    if fl & (f | b) != 0 {
+                        km += self.seg_len_m[s] as f64 / 1000.0;
+                    }
+                }
+                let sizes = &self.component_size[mode_index(mode)];
+                let used: u64 = sizes.iter().map(|&x| x as u64).sum();
+                let largest = sizes.iter().copied().max().unwrap_or(0) as f64;
+                ModeFigures {
+                    mode,
+                    edges,
+                    road_km: km,
+                    components: sizes.len() as u64,
+                    largest_component_share: if used == 0 {
+                        0.0
+                    } else {
+                        largest / used as f64
+                    },
+                }
+            })
+            .collect();
+        let node_bytes = 4 + 4 + 4 + 2 * 4; // lon, lat, adj_start, component ×2
+        let seg_bytes = 4 + 4 + 4 + 1 + 2 * 4 // u, v, len, flags, two adjacency entries
+            + std::mem::size_of::<GeomWithData<Line<[f64; 2]>, u32>>();
+        let mem = n * node_bytes + m * seg_bytes;
+        GraphFigures {
+            nodes: n as u64,
+            segments: m as u64,
+            modes,
+            bytes_per_segment: mem as f64 / m.max(1) as f64,
+            file_bytes_per_segment: (n * 8 + m * 13) as f64 / m.max(1) as f64,
+        }
+    }
+
+    /// Writes the graph to `path` atomically (a temporary file renamed over it), so a reader
+    /// never sees half a file and a failed write leaves the previous graph in place.
+    ///
+    /// # Errors
+    /// [`RoutingError::Io`] when the file cannot be written.
+    pub fn save(&self, path: &Path) -> Result<(), RoutingError> {
+        let io = |e: std::io::Error| RoutingError::Io(path.display().to_string(), e.to_string());
+        let tmp = path.with_extension("roads.tmp");
+        {
+            let f = std::fs::File::create(&tmp).map_err(io)?;
+            let mut w = std::io::BufWriter::new(f);
+            let meta = serde_json::to_vec(&self.import).expect("figures serialise");
+            w.write_all(MAGIC).map_err(io)?;
+            for x in [
+                meta.len() as u64,
+                self.lon_e7.len() as u64,
+                self.seg_u.len() as u64,
+            ] {
+                w.write_all(&x.to_le_bytes()).map_err(io)?;
+            }
+            w.write_all(&meta).map_err(io)?;
+            for a in [&self.lon_e7, &self.lat_e7] {
+                for x in a.iter() {
+                    w.write_all(&x.to_le_bytes()).map_err(io)?;
+                }
+            }
+            for a in [&self.seg_u, &self.seg_v] {
+                for x in a.iter() {
+                    w.write_all(&x.to_le_bytes()).map_err(io)?;
+                }
+            }
+            for x in &self.seg_len_m {
+                w.write_all(&x.to_le_bytes()).map_err(io)?;
+            }
+            w.write_all(&self.seg_flags).map_err(io)?;
+            w.flush().map_err(io)?;
+            w.get_ref().sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
+    /// Reads a graph written by [`RoadGraph::save`].
+    ///
+    /// # Errors
+    /// [`RoutingError::Io`] when the file cannot be read, [`RoutingError::BadGraphFile`] when
+    /// it is not a graph file or is damaged.
+    pub fn load(path: &Path) -> Result<Self, RoutingError> {
+        let name = path.display().to_string();
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| RoutingError::Io(name.clone(), e.to_string()))?;
+        let bad = |why: &str| RoutingError::BadGraphFile(name.clone(), why.to_string());
+        if bytes.len() < 32 || &bytes[..8] != MAGIC {
+            return Err(bad("not a Nuanxin road graph (wrong magic number)"));
+        }
+        let word = |i: usize| u64::from_le_bytes(bytes[8 + 8 * i..16 + 8 * i].try_into().unwrap());
+        let (meta_len, n, m) = (word(0) as usize, word(1) as usize, word(2) as usize);
+        let expected = 32usize
+            .checked_add(meta_len)
+            .and_then(|x| x.checked_add(n.checked_mul(8)?))
+            .and_then(|x| x.checked_add(m.checked_mul(13)?));
+        if expected != Some(bytes.len()) {
+            return Err(bad("truncated or damaged (size does not match its header)"));
+        }
+        let import: ImportFigures = serde_json::from_slice(&bytes[32..32 + meta_len])
+            .map_err(|e| bad(&format!("damaged header: {e}")))?;
+        let mut at = 32 + meta_len;
+        let mut take = |len: usize| {
+            let s = &bytes[at..at + len];
+            at += len;
+            s
+        };
+        let i32s = |b: &[u8]| -> Vec<i32> {
+            b.chunks_exact(4)
+                .map(|c| i32::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        };
+        let u32s = |b: &[u8]| -> Vec<u32> {
+            b.chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        };
+        let lon_e7 = i32s(take(4 * n));
+        let lat_e7 = i32s(take(4 * n));
+        let seg_u = u32s(take(4 * m));
+        let seg_v = u32s(take(4 * m));
+        let seg_len_m: Vec<f32> = take(4 * m)
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        let seg_flags = take(m).to_vec();
+        if seg_u.iter().chain(&seg_v).any(|&x| x as usize >= n)
+            || seg_len_m.iter().any(|l| !(l.is_finite() && *l >= 0.0))
+        {
+            return Err(bad("damaged (a segment refers to a missing node)"));
+        }
+        if m == 0 {
+            return Err(bad("holds no segment"));
+        }
+        Ok(Self::from_arrays(
+            lon_e7, lat_e7, seg_u, seg_v, seg_len_m, seg_flags, import,
+        ))
+    }
+}
+
+/// Connected components (ignoring direction) of the segments `usable` admits, by union-find
+/// with path halving and union by size. Returns each node's component id (`u32::MAX` for nodes
+/// no usable segment touches) and each component's node count.
+fn components(
+    n: usize,
+    seg_u: &[u32],
+    seg_v: &[u32],
+    usable: impl Fn(usize) -> bool,
+) -> (Vec<u32>, Vec<u32>) {
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    let mut size = vec![1u32; n];
+    let mut touched = vec![false; n];
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            let p = parent[parent[x as usize] as usize];
+            parent[x as usize] = p;
+            x = p;
+        }
+        x
+    }
+    for s in 0..seg_u.len() {
+        if !usable(s) {
+            continue;
+        }
+        touched[seg_u[s] as usize] = true;
+        touched[seg_v[s] as usize] = true;
+        let (a, b) = (find(&mut parent, seg_u[s]), find(&mut parent, seg_v[s]));
+        if a != b {
+            let (big, small) = if size[a as usize] >= size[b as usize] {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            parent[small as usize] = big;
+            size[big as usize] += size[small as usize];
+        }
+    }
+    let mut id_of_root = vec![u32::MAX; n];
+    let mut comp = vec![u32::MAX; n];
+    let mut sizes = Vec::new();
+    for i in 0..n {
+        if !touched[i] {
+            continue;
+        }
+        let r = find(&mut parent, i as u32) as usize;
+        if id_of_root[r] == u32::MAX {
+            id_of_root[r] = sizes.len() as u32;
+            sizes.push(0);
+        }
+        comp[i] = id_of_root[r];
+        sizes[id_of_root[r] as usize] += 1;
+    }
+    (comp, sizes)
+}

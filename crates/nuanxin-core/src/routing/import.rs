@@ -1,0 +1,191 @@
+//! Reading an OpenStreetMap PBF extract into a [`RoadGraph`] (parsing by the `osmpbf` crate).
+//!
+//! Two passes over the file: the first keeps the ways some mode may use ([`super::tags`]) and
+//! the ids of their nodes; the second reads the positions of just those nodes. Each pair of
+//! consecutive nodes of a way becomes a segment. A way that refers to a node missing from the
+//! file (a clipped extract) is cut there: the segments touching the missing node are dropped,
+//! the rest of the way is kept, and both are counted in [`ImportFigures`].
+
+use super::graph::{
+    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, FERRY, WALK_BACKWARD,
+    WALK_FORWARD,
+};
+use super::tags::way_access;
+use super::RoutingError;
+use crate::coverage::Progress;
+use osmpbf::{Element, ElementReader};
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+/// Counts bytes read, for the progress bar.
+struct Counting<'p, R> {
+    inner: R,
+    progress: &'p dyn Progress,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
+/// Checks that `path` starts like an OSM PBF file: a 4-byte big-endian length below 64 KiB,
+/// then a `BlobHeader` whose type is `OSMHeader` (OSM wiki, *PBF Format*).
+fn check_pbf_start(path: &Path, name: &str) -> Result<u64, RoutingError> {
+    let io = |e: std::io::Error| RoutingError::Io(name.to_string(), e.to_string());
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    let mut head = [0u8; 64];
+    let mut got = 0;
+    while got < head.len() {
+        let n = f.read(&mut head[got..]).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    let not_pbf = |why: &str| RoutingError::NotPbf(name.to_string(), why.to_string());
+    if got < 4 {
+        return Err(not_pbf("the file is empty or shorter than a block header"));
+    }
+    let len = u32::from_be_bytes(head[..4].try_into().expect("4 bytes")) as usize;
+    if len == 0 || len > 64 * 1024 {
+        return Err(not_pbf("it does not start with an OSM block header"));
+    }
+    let window = &head[4..got.min(4 + len)];
+    if !window.windows(9).any(|w| w == b"OSMHeader") {
+        return Err(not_pbf("its first block is not an OSMHeader block"));
+    }
+    Ok(size)
+}
+
+/// A way kept by the first pass.
+struct KeptWay {
+    refs: Vec<i64>,
+    flags: u8,
+}
+
+/// Imports the road graph of the PBF extract at `path`. `progress` gets one stage, `reading`,
+/// measured in bytes (the file is read twice).
+///
+/// # Errors
+/// [`RoutingError::NotPbf`] for a file that is not a PBF, [`RoutingError::Pbf`] for a
+/// truncated or damaged one, [`RoutingError::NoUsableWays`] when no way can be walked or
+/// ridden, [`RoutingError::Io`] when it cannot be read.
+pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, RoutingError> {
+    let started = Instant::now();
+    let name = path.display().to_string();
+    let size = check_pbf_start(path, &name)?;
+    progress.start("reading", 2 * size);
+    let open = || -> Result<ElementReader<Counting<'_, std::io::BufReader<std::fs::File>>>, RoutingError> {
+        let f = std::fs::File::open(path)
+            .map_err(|e| RoutingError::Io(name.clone(), e.to_string()))?;
+        Ok(ElementReader::new(Counting {
+            inner: std::io::BufReader::with_capacity(1 << 20, f),
+            progress,
+        }))
+    };
+    let damaged = |e: osmpbf::Error| RoutingError::Pbf(name.clone(), e.to_string());
+
+    // Pass 1: ways.
+    let mut figures = ImportFigures {
+        source: name.clone(),
+        ..ImportFigures::default()
+    };
+    let mut ways: Vec<KeptWay> = Vec::new();
+    let mut needed: Vec<i64> = Vec::new();
+    open()?
+        .for_each(|el| {
+            if let Element::Way(w) = el {
+                let pairs: Vec<(&str, &str)> = w.tags().collect();
+                let is_candidate = pairs
+                    .iter()
+                    .any(|(k, v)| *k == "highway" || (*k == "route" && *v == "ferry"));
+                if !is_candidate {
+                    return;
+                }
+                figures.ways_read += 1;
+                let Some(a) = way_access(&pairs) else {
+                    return;
+                };
+                let mut flags = 0u8;
+                for (on, bit) in [
+                    (a.walk_forward, WALK_FORWARD),
+                    (a.walk_backward, WALK_BACKWARD),
+                    (a.ebike_forward, EBIKE_FORWARD),
+                    (a.ebike_backward, EBIKE_BACKWARD),
+                    (a.ferry, FERRY),
+                ] {
+                    if on {
+                        flags |= bit;
+                    }
+                }
+                let refs: Vec<i64> = w.refs().collect();
+                if refs.len() < 2 {
+                    return;
+                }
+                figures.ways_used += 1;
+                needed.extend_from_slice(&refs);
+                ways.push(KeptWay { refs, flags });
+            }
+        })
+        .map_err(damaged)?;
+    needed.sort_unstable();
+    needed.dedup();
+
+    // Pass 2: positions of the needed nodes.
+    let mut lon_e7 = vec![0i32; needed.len()];
+    let mut lat_e7 = vec![0i32; needed.len()];
+    let mut found = vec![false; needed.len()];
+    let mut put = |id: i64, lon: i32, lat: i32| {
+        if let Ok(i) = needed.binary_search(&id) {
+            lon_e7[i] = lon;
+            lat_e7[i] = lat;
+            found[i] = true;
+        }
+    };
+    open()?
+        .for_each(|el| match el {
+            Element::Node(n) => put(n.id(), n.decimicro_lon(), n.decimicro_lat()),
+            Element::DenseNode(n) => put(n.id(), n.decimicro_lon(), n.decimicro_lat()),
+            _ => {}
+        })
+        .map_err(damaged)?;
+
+    // Segments, cut at missing nodes.
+    let mut segments = Vec::new();
+    for w in &ways {
+        let idx: Vec<Option<u32>> = w
+            .refs
+            .iter()
+            .map(|r| {
+                let i = needed.binary_search(r).expect("collected in pass 1");
+                found[i].then_some(i as u32)
+            })
+            .collect();
+        let missing = idx.iter().filter(|x| x.is_none()).count() as u64;
+        if missing > 0 {
+            figures.ways_cut += 1;
+            figures.missing_node_refs += missing;
+        }
+        for p in idx.windows(2) {
+            if let (Some(u), Some(v)) = (p[0], p[1]) {
+                if u != v {
+                    segments.push(RawSegment {
+                        u,
+                        v,
+                        flags: w.flags,
+                    });
+                }
+            }
+        }
+    }
+    drop(ways);
+    figures.elapsed_s = started.elapsed().as_secs_f64();
+    let mut g = RoadGraph::build(lon_e7, lat_e7, segments, figures)?;
+    g.import.elapsed_s = started.elapsed().as_secs_f64();
+    Ok(g)
+}

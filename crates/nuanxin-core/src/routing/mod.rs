@@ -1,0 +1,76 @@
+//! Routing on OpenStreetMap roads: travel times along the street network for walking and
+//! e-bikes (电动自行车), instead of straight-line distance divided by a speed.
+//!
+//! - [`tags`]: which ways each mode may use, as one table of OSM tags (with the OSM wiki pages
+//!   it follows);
+//! - [`import`]: an OSM PBF extract → a [`RoadGraph`]; clipped extracts are cut at missing
+//!   nodes and counted;
+//! - [`graph`]: the compact graph (i32 positions, u32 ids, f32 lengths, a CSR adjacency, an
+//!   R-tree over segments), its figures, and its file `<db>.roads` beside the database;
+//! - [`search`]: snapping, bounded Dijkstra, nearest service points by travel time, routes,
+//!   network service areas (isochrones) and network reach for coverage.
+//!
+//! **Model.** A trip is: the straight walk or ride from the origin to the nearest point of a
+//! usable road (its *snap*, at most `max_snap_m`, default [`DEFAULT_MAX_SNAP_M`]), the road
+//! network at the mode's configured speed ([`crate::travel::Speeds`]; ferries at
+//! [`graph::FERRY_SPEED_M_PER_S`]), then the straight leg from the road to the destination.
+//! No turn costs, no waiting at crossings, no slope. A position farther than `max_snap_m`
+//! from every usable road falls back to the straight-line model, and results say so
+//! (`network: false`).
+
+pub mod graph;
+pub mod import;
+pub mod search;
+pub mod tags;
+
+#[cfg(test)]
+mod tests;
+
+pub use graph::{GraphFigures, ImportFigures, ModeFigures, RoadGraph};
+pub use import::import_pbf;
+pub use search::{
+    covers_any, nearest_by_time, service_area, NetworkOptions, NetworkReach, ServiceArea, Snap,
+    TimedHit, TimedNearest,
+};
+
+use std::path::{Path, PathBuf};
+
+/// Default largest distance from a position to the road it is snapped to, metres.
+pub const DEFAULT_MAX_SNAP_M: f64 = 200.0;
+
+/// Half-width of the band around reached roads that a network service area covers, metres: a
+/// short walk off the road to a door (see [`search::service_area`]).
+pub const WALK_OFF_M: f64 = 25.0;
+
+/// The road-graph file that belongs to the database at `db`: `<db>.roads`.
+pub fn graph_path_for_db(db: &Path) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(".roads");
+    PathBuf::from(s)
+}
+
+/// Errors importing, storing or loading a road graph. Each names the file and the reason, in
+/// Chinese then English.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RoutingError {
+    /// The file is not an OpenStreetMap PBF file.
+    #[error("{0}: 不是 OpenStreetMap PBF 文件 (not an OpenStreetMap PBF file): {1}")]
+    NotPbf(String, String),
+    /// The PBF file is truncated or damaged.
+    #[error("{0}: PBF 文件不完整或已损坏 (truncated or damaged PBF file): {1}")]
+    Pbf(String, String),
+    /// No way in the file can be walked or ridden.
+    #[error("{0}: 文件中没有可步行或骑行的道路 (no way in the file can be walked or ridden)")]
+    NoUsableWays(String),
+    /// The roads are nowhere near the service points.
+    #[error(
+        "{0}: 道路网不覆盖任何服务点（{1} 个服务点距最近道路均超过 {2} 米）(the extract covers none of the {1} service points: every one is more than {2} m from a usable road)"
+    )]
+    CoversNoServicePoint(String, usize, f64),
+    /// The file cannot be read or written.
+    #[error("{0}: 无法读写 (cannot read or write): {1}")]
+    Io(String, String),
+    /// A stored graph file is damaged or not a graph.
+    #[error("{0}: 道路图文件无效 (not a valid road graph file): {1}")]
+    BadGraphFile(String, String),
+}

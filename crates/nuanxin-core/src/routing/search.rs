@@ -1,0 +1,788 @@
+//! Searches on a [`RoadGraph`]: snapping, bounded Dijkstra, nearest service points by travel
+//! time (with routes), network service areas and network reach.
+
+use super::graph::{mode_bits, RoadGraph};
+use super::{RoutingError, DEFAULT_MAX_SNAP_M, WALK_OFF_M};
+use crate::coverage::grid::local_distance_m;
+use crate::index::{Filter, ServiceIndex};
+use crate::model::{LonLat, ServicePoint};
+use crate::travel::{Speeds, TravelMode};
+use geo::{Buffer, Coord, LineString, MultiLineString, MultiPolygon};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+const NONE: u32 = u32::MAX;
+
+/// Where a position meets the road network.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Snap {
+    /// The segment.
+    pub segment: u32,
+    /// Position along the segment from its start node `u` (0) to its end node `v` (1).
+    pub fraction: f64,
+    /// The snapped position on the road.
+    pub point: LonLat,
+    /// Distance from the position to the road, metres.
+    pub distance_m: f64,
+}
+
+/// Options of network searches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NetworkOptions {
+    /// Largest snap distance, metres; farther positions fall back to straight line.
+    pub max_snap_m: f64,
+    /// Return each result's route.
+    pub route: bool,
+    /// Speeds of the modes (configuration `[speeds]`).
+    pub speeds: Speeds,
+}
+
+impl Default for NetworkOptions {
+    fn default() -> Self {
+        Self {
+            max_snap_m: DEFAULT_MAX_SNAP_M,
+            route: false,
+            speeds: Speeds::default(),
+        }
+    }
+}
+
+impl RoadGraph {
+    /// Snaps `p` to the nearest point of a segment `mode` may use (on a component large enough,
+    /// see [`super::graph::MIN_SNAP_COMPONENT_NODES`]), if one lies within `max_snap_m` metres.
+    ///
+    /// Segments are ranked in the graph's local plane and the best is decided by the
+    /// ellipsoidal distance ([`local_distance_m`]) to the foot of the perpendicular; the scan
+    /// goes 7 % beyond the best plane distance to absorb the plane's scale error.
+    pub fn snap(&self, p: LonLat, mode: TravelMode, max_snap_m: f64) -> Option<Snap> {
+        if max_snap_m.is_nan() || max_snap_m < 0.0 {
+            return None;
+        }
+        let q = self.proj.forward(p);
+        let mut best: Option<Snap> = None;
+        for (item, d2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
+            let bound = best.map_or(max_snap_m, |b| b.distance_m.min(max_snap_m));
+            if d2.sqrt() > bound * 1.07 + 1.0 {
+                break;
+            }
+            let s = item.data;
+            if !self.snappable(s, mode) {
+                continue;
+            }
+            let (a, b) = (item.geom().from, item.geom().to);
+            let ab = [b[0] - a[0], b[1] - a[1]];
+            let len2 = ab[0] * ab[0] + ab[1] * ab[1];
+            let t = if len2 > 0.0 {
+                (((q[0] - a[0]) * ab[0] + (q[1] - a[1]) * ab[1]) / len2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let point = self.proj.inverse([a[0] + t * ab[0], a[1] + t * ab[1]]);
+            let d = local_distance_m(p, point);
+            if d <= max_snap_m && best.is_none_or(|b| d < b.distance_m) {
+                best = Some(Snap {
+                    segment: s,
+                    fraction: t,
+                    point,
+                    distance_m: d,
+                });
+            }
+        }
+        best
+    }
+
+    /// The segments leaving `node` that the direction flags `fwd` (u → v) and `bwd` (v → u)
+    /// allow, each with the node at its other end.
+    pub(crate) fn out_edges(
+        &self,
+        node: u32,
+        fwd: u8,
+        bwd: u8,
+    ) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let (a, b) = (
+            self.adj_start[node as usize] as usize,
+            self.adj_start[node as usize + 1] as usize,
+        );
+        self.adj[a..b].iter().filter_map(move |&s| {
+            let si = s as usize;
+            let (other, bit) = if self.seg_u[si] == node {
+                (self.seg_v[si], fwd)
+            } else {
+                (self.seg_u[si], bwd)
+            };
+            (self.seg_flags[si] & bit != 0).then_some((s, other))
+        })
+    }
+
+    /// Positions of a path of nodes.
+    fn positions(&self, nodes: &[u32]) -> Vec<LonLat> {
+        nodes.iter().map(|&n| self.node(n)).collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Label {
+    time_s: f64,
+    dist_m: f64,
+    /// The segment the best path arrived by, [`NONE`] at a source.
+    pred: u32,
+    settled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Queued {
+    time_s: f64,
+    node: u32,
+}
+impl Eq for Queued {}
+impl Ord for Queued {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // Reversed: BinaryHeap is a max-heap.
+        o.time_s
+            .total_cmp(&self.time_s)
+            .then_with(|| o.node.cmp(&self.node))
+    }
+}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// A resumable Dijkstra search over one mode's directed edges, bounded by `limit_s`: nodes
+/// are settled in order of travel time; labels beyond the limit are never created.
+pub(crate) struct Search<'g> {
+    g: &'g RoadGraph,
+    fwd: u8,
+    bwd: u8,
+    speed: f64,
+    limit_s: f64,
+    labels: HashMap<u32, Label>,
+    heap: BinaryHeap<Queued>,
+}
+
+impl<'g> Search<'g> {
+    pub(crate) fn new(g: &'g RoadGraph, mode: TravelMode, speed: f64, limit_s: f64) -> Self {
+        let (fwd, bwd) = mode_bits(mode);
+        Search {
+            g,
+            fwd,
+            bwd,
+            speed,
+            limit_s,
+            labels: HashMap::new(),
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn offer(&mut self, node: u32, time_s: f64, dist_m: f64, pred: u32) {
+        if time_s > self.limit_s {
+            return;
+        }
+        let l = self.labels.entry(node).or_insert(Label {
+            time_s: f64::INFINITY,
+            dist_m: f64::INFINITY,
+            pred: NONE,
+            settled: false,
+        });
+        if !l.settled && time_s < l.time_s {
+            *l = Label {
+                time_s,
+                dist_m,
+                pred,
+                settled: false,
+            };
+            self.heap.push(Queued { time_s, node });
+        }
+    }
+
+    /// Starts the search (also) at `node`, reached after `time_s` and `dist_m`.
+    pub(crate) fn add_source(&mut self, node: u32, time_s: f64, dist_m: f64) {
+        self.offer(node, time_s, dist_m, NONE);
+    }
+
+    /// Sources for a start at `snap` after `lead_s` seconds: both ends of its segment, as the
+    /// directions allow.
+    pub(crate) fn add_snap_source(&mut self, snap: &Snap, lead_s: f64) {
+        let s = snap.segment as usize;
+        let (len, t) = (
+            self.g.seg_len_m[s] as f64,
+            self.g.segment_time_s(snap.segment, self.speed),
+        );
+        let f = snap.fraction;
+        // At an end of the segment (fraction 0 or 1) that end is reached at once, whatever
+        // the segment's direction.
+        if self.g.seg_flags[s] & self.fwd != 0 || f == 1.0 {
+            self.add_source(self.g.seg_v[s], lead_s + (1.0 - f) * t, (1.0 - f) * len);
+        }
+        if self.g.seg_flags[s] & self.bwd != 0 || f == 0.0 {
+            self.add_source(self.g.seg_u[s], lead_s + f * t, f * len);
+        }
+    }
+
+    /// Time of the next node to settle, if any.
+    pub(crate) fn peek_time(&mut self) -> Option<f64> {
+        while let Some(q) = self.heap.peek() {
+            let l = self.labels[&q.node];
+            if l.settled || q.time_s > l.time_s {
+                self.heap.pop();
+            } else {
+                return Some(q.time_s);
+            }
+        }
+        None
+    }
+
+    /// Settles the next node and relaxes its edges. Returns it with its time.
+    pub(crate) fn settle_next(&mut self) -> Option<(u32, f64)> {
+        self.peek_time()?;
+        let Queued { node, .. } = self.heap.pop().expect("peeked");
+        let l = {
+            let l = self
+                .labels
+                .get_mut(&node)
+                .expect("queued nodes have labels");
+            l.settled = true;
+            *l
+        };
+        let g = self.g;
+        for (s, other) in g.out_edges(node, self.fwd, self.bwd) {
+            let si = s as usize;
+            let t = l.time_s + g.segment_time_s(s, self.speed);
+            self.offer(other, t, l.dist_m + g.seg_len_m[si] as f64, s);
+        }
+        Some((node, l.time_s))
+    }
+
+    /// Runs to the limit.
+    pub(crate) fn run(&mut self) {
+        while self.settle_next().is_some() {}
+    }
+
+    /// The settled label of `node`: `(time_s, dist_m)`.
+    pub(crate) fn settled(&self, node: u32) -> Option<(f64, f64)> {
+        self.labels
+            .get(&node)
+            .filter(|l| l.settled)
+            .map(|l| (l.time_s, l.dist_m))
+    }
+
+    /// The nodes of the best path from a source to `node` (settled), source first.
+    fn path_to(&self, node: u32) -> Vec<u32> {
+        let mut out = vec![node];
+        let mut n = node;
+        while let Some(l) = self.labels.get(&n) {
+            if l.pred == NONE {
+                break;
+            }
+            let s = l.pred as usize;
+            n = if self.g.seg_u[s] == n {
+                self.g.seg_v[s]
+            } else {
+                self.g.seg_u[s]
+            };
+            out.push(n);
+        }
+        out.reverse();
+        out
+    }
+}
+
+/// How a destination on segment `snap.segment` is reached from the search: via its start
+/// node (`u`, travelling forward), via its end node (`v`, backward), each with the extra
+/// time and metres along the segment.
+fn arrivals(g: &RoadGraph, mode: TravelMode, speed: f64, snap: &Snap) -> [(u32, f64, f64); 2] {
+    let (fwd, bwd) = mode_bits(mode);
+    let s = snap.segment as usize;
+    let (len, t) = (g.seg_len_m[s] as f64, g.segment_time_s(snap.segment, speed));
+    let f = snap.fraction;
+    let mut out = [(NONE, 0.0, 0.0); 2];
+    if g.seg_flags[s] & fwd != 0 || f == 0.0 {
+        out[0] = (g.seg_u[s], f * t, f * len);
+    }
+    if g.seg_flags[s] & bwd != 0 || f == 1.0 {
+        out[1] = (g.seg_v[s], (1.0 - f) * t, (1.0 - f) * len);
+    }
+    out
+}
+
+/// Time and metres from `a` to `b` on the same segment without leaving it, if the direction
+/// is allowed.
+fn along_same_segment(
+    g: &RoadGraph,
+    mode: TravelMode,
+    speed: f64,
+    a: &Snap,
+    b: &Snap,
+) -> Option<(f64, f64)> {
+    if a.segment != b.segment {
+        return None;
+    }
+    let (fwd, bwd) = mode_bits(mode);
+    let s = a.segment as usize;
+    let bit = if b.fraction >= a.fraction { fwd } else { bwd };
+    (g.seg_flags[s] & bit != 0).then(|| {
+        let d = (b.fraction - a.fraction).abs();
+        (
+            d * g.segment_time_s(a.segment, speed),
+            d * g.seg_len_m[s] as f64,
+        )
+    })
+}
+
+/// One result of [`nearest_by_time`].
+#[derive(Debug, Clone)]
+pub struct TimedHit {
+    /// The service point.
+    pub point: Arc<ServicePoint>,
+    /// WGS-84 geodesic distance from the origin, metres.
+    pub distance_m: f64,
+    /// Travel time, seconds: off-road legs at the mode's speed plus the road network; or,
+    /// when `network` is false, the straight-line distance at the mode's speed.
+    pub travel_time_s: f64,
+    /// Whether the time was computed along roads (`false`: straight-line fallback, because
+    /// the origin or the point is farther than `max_snap_m` from a usable road).
+    pub network: bool,
+    /// Metres along roads between the two snapped positions (network results only).
+    pub network_distance_m: Option<f64>,
+    /// Distance from the point to the road it was snapped to, metres (network results only).
+    pub snap_distance_m: Option<f64>,
+    /// The route from the origin to the point, `[lon, lat]` (when asked for).
+    pub route: Option<Vec<LonLat>>,
+}
+
+/// The answer of [`nearest_by_time`].
+#[derive(Debug, Clone)]
+pub struct TimedNearest {
+    /// Results, quickest first (ties by id).
+    pub hits: Vec<TimedHit>,
+    /// Where the origin met the network (`None`: no usable road within `max_snap_m`, every
+    /// result is straight-line).
+    pub origin_snap: Option<Snap>,
+    /// Nodes settled by the search (a measure of its work).
+    pub settled_nodes: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    None,
+    Direct,
+    Arrival(usize),
+}
+
+struct Candidate {
+    point: Arc<ServicePoint>,
+    distance_m: f64,
+    snap: Option<Snap>,
+    /// Off-road leg from the snap to the point (via its entrance, if any), seconds.
+    tail_s: f64,
+    best_s: f64,
+    best_m: f64,
+    via: Via,
+}
+
+/// The `k` service points admitted by `filter` quickest to reach from `from` in `mode`
+/// (module docs of [`super`] for the model).
+///
+/// Candidates come from `index` in order of geodesic distance, in batches. A Dijkstra search
+/// from the origin's snap runs in order of time; it stops as soon as the k-th best time found
+/// is no larger than the search frontier *and* than the lower bound of every candidate not yet
+/// fetched (its geodesic distance divided by the fastest speed of the mode,
+/// [`RoadGraph::max_speed_m_per_s`]: a road path is never shorter than the geodesic). Points
+/// farther than `max_snap_m` from a usable road get the straight-line time and
+/// `network: false`. Points the network cannot reach from the origin are left out. Filters
+/// apply before the limit.
+pub fn nearest_by_time(
+    g: &RoadGraph,
+    index: &ServiceIndex,
+    from: LonLat,
+    k: usize,
+    filter: &Filter,
+    mode: TravelMode,
+    opts: &NetworkOptions,
+) -> TimedNearest {
+    let speeds = &opts.speeds;
+    let speed = speeds.of(mode);
+    let Some(origin) = g.snap(from, mode, opts.max_snap_m) else {
+        let hits = index
+            .nearest(from, k, filter)
+            .into_iter()
+            .map(|h| TimedHit {
+                travel_time_s: h.distance_m / speed,
+                distance_m: h.distance_m,
+                network: false,
+                network_distance_m: None,
+                snap_distance_m: None,
+                route: opts.route.then(|| vec![from, h.point.location]),
+                point: h.point,
+            })
+            .collect();
+        return TimedNearest {
+            hits,
+            origin_snap: None,
+            settled_nodes: 0,
+        };
+    };
+    if k == 0 {
+        return TimedNearest {
+            hits: Vec::new(),
+            origin_snap: Some(origin),
+            settled_nodes: 0,
+        };
+    }
+    let lead_s = origin.distance_m / speed;
+    // A margin of 0.1 % absorbs the error of segment lengths (below 1e-5) and rounding.
+    let vmax = g.max_speed_m_per_s(mode, speeds) * 1.001;
+    let mut search = Search::new(g, mode, speed, f64::INFINITY);
+    search.add_snap_source(&origin, lead_s);
+
+    let mut cands: Vec<Candidate> = Vec::new();
+    let mut by_node: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+    let mut batch = (4 * k).max(16);
+    let mut exhausted = false;
+    let mut settled_nodes = 0usize;
+    let register = |c: &mut Candidate,
+                    i: usize,
+                    search: &Search<'_>,
+                    by_node: &mut HashMap<u32, Vec<(usize, usize)>>| {
+        let Some(snap) = c.snap else {
+            c.best_s = c.distance_m / speed;
+            return;
+        };
+        let tail_s = c.tail_s;
+        if let Some((t, m)) = along_same_segment(g, mode, speed, &origin, &snap) {
+            c.best_s = lead_s + t + tail_s;
+            c.best_m = m;
+            c.via = Via::Direct;
+        }
+        for (j, (node, extra_s, extra_m)) in arrivals(g, mode, speed, &snap).into_iter().enumerate()
+        {
+            if node == NONE {
+                continue;
+            }
+            if let Some((t, m)) = search.settled(node) {
+                if t + extra_s + tail_s < c.best_s {
+                    c.best_s = t + extra_s + tail_s;
+                    c.best_m = m + extra_m;
+                    c.via = Via::Arrival(j);
+                }
+            }
+            by_node.entry(node).or_default().push((i, j));
+        }
+    };
+    let kth = |cands: &[Candidate]| -> f64 {
+        if cands.len() < k {
+            return f64::INFINITY;
+        }
+        let mut t: Vec<f64> = cands.iter().map(|c| c.best_s).collect();
+        let (_, x, _) = t.select_nth_unstable_by(k - 1, f64::total_cmp);
+        *x
+    };
+    let mut fetch = true;
+    loop {
+        if fetch {
+            let hits = index.nearest(from, batch, filter);
+            exhausted = hits.len() < batch;
+            for h in hits.into_iter().skip(cands.len()) {
+                // A compound's entrance (gate) is where the road trip ends; the walk on from
+                // the gate counts, so the trip is never shorter than the geodesic.
+                let door = h.point.entrance.unwrap_or(h.point.location);
+                let snap = g.snap(door, mode, opts.max_snap_m);
+                let tail_m = snap.map_or(0.0, |s| {
+                    s.distance_m + local_distance_m(door, h.point.location)
+                });
+                let mut c = Candidate {
+                    snap,
+                    tail_s: tail_m / speed,
+                    point: h.point,
+                    distance_m: h.distance_m,
+                    best_s: f64::INFINITY,
+                    best_m: f64::INFINITY,
+                    via: Via::None,
+                };
+                let i = cands.len();
+                register(&mut c, i, &search, &mut by_node);
+                cands.push(c);
+            }
+            fetch = false;
+        }
+        let bound_k = kth(&cands);
+        let frontier = search.peek_time().unwrap_or(f64::INFINITY);
+        let unfetched_lb = if exhausted {
+            f64::INFINITY
+        } else {
+            cands.last().map_or(0.0, |c| c.distance_m / vmax)
+        };
+        if unfetched_lb < bound_k && frontier >= unfetched_lb {
+            // Candidates not yet fetched could still beat the k-th: fetch more.
+            batch *= 2;
+            fetch = true;
+            continue;
+        }
+        if frontier >= bound_k || frontier == f64::INFINITY {
+            break;
+        }
+        let (node, t) = search.settle_next().expect("frontier is finite");
+        settled_nodes += 1;
+        if let Some(list) = by_node.get(&node) {
+            for &(i, j) in list {
+                let c = &mut cands[i];
+                let snap = c.snap.expect("registered candidates are snapped");
+                let (_, extra_s, extra_m) = arrivals(g, mode, speed, &snap)[j];
+                let total = t + extra_s + c.tail_s;
+                if total < c.best_s {
+                    c.best_s = total;
+                    c.best_m = search.settled(node).expect("just settled").1 + extra_m;
+                    c.via = Via::Arrival(j);
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..cands.len())
+        .filter(|&i| cands[i].best_s.is_finite())
+        .collect();
+    order.sort_by(|&a, &b| {
+        cands[a]
+            .best_s
+            .total_cmp(&cands[b].best_s)
+            .then_with(|| cands[a].point.id.cmp(&cands[b].point.id))
+    });
+    order.truncate(k);
+    let hits = order
+        .into_iter()
+        .map(|i| {
+            let c = &cands[i];
+            let route = opts.route.then(|| {
+                let mut r = vec![from];
+                match (c.snap, c.via) {
+                    (Some(snap), Via::Direct) => {
+                        r.push(origin.point);
+                        r.push(snap.point);
+                    }
+                    (Some(snap), Via::Arrival(j)) => {
+                        let (node, _, _) = arrivals(g, mode, speed, &snap)[j];
+                        r.push(origin.point);
+                        r.extend(g.positions(&search.path_to(node)));
+                        r.push(snap.point);
+                    }
+                    _ => {}
+                }
+                if let Some(e) = c.point.entrance {
+                    r.push(e);
+                }
+                r.push(c.point.location);
+                r.dedup();
+                r
+            });
+            TimedHit {
+                point: c.point.clone(),
+                distance_m: c.distance_m,
+                travel_time_s: c.best_s,
+                network: c.snap.is_some(),
+                network_distance_m: c.snap.map(|_| c.best_m),
+                snap_distance_m: c.snap.map(|s| s.distance_m),
+                route,
+            }
+        })
+        .collect();
+    TimedNearest {
+        hits,
+        origin_snap: Some(origin),
+        settled_nodes,
+    }
+}
+
+/// Travel times from a set of sources (e.g. every station) to every node within a limit: the
+/// result of one multi-source search, queried for arbitrary positions.
+pub struct NetworkReach<'g> {
+    search: Search<'g>,
+    mode: TravelMode,
+    speed: f64,
+    limit_s: f64,
+    max_snap_m: f64,
+    sources: Vec<(Snap, f64)>,
+    /// Indices of the sources farther than `max_snap_m` from a usable road (not searched).
+    pub unsnapped: Vec<usize>,
+}
+
+impl<'g> NetworkReach<'g> {
+    /// One search from all `sources` in `mode`, up to `limit_s` seconds (including each
+    /// source's off-road leg to its snap).
+    pub fn new(
+        g: &'g RoadGraph,
+        sources: &[LonLat],
+        mode: TravelMode,
+        speeds: &Speeds,
+        limit_s: f64,
+        max_snap_m: f64,
+    ) -> Self {
+        let speed = speeds.of(mode);
+        let mut search = Search::new(g, mode, speed, limit_s);
+        let mut snapped = Vec::new();
+        let mut unsnapped = Vec::new();
+        for (i, &p) in sources.iter().enumerate() {
+            match g.snap(p, mode, max_snap_m) {
+                Some(s) => {
+                    let lead = s.distance_m / speed;
+                    if lead <= limit_s {
+                        search.add_snap_source(&s, lead);
+                        snapped.push((s, lead));
+                    }
+                }
+                None => unsnapped.push(i),
+            }
+        }
+        search.run();
+        NetworkReach {
+            search,
+            mode,
+            speed,
+            limit_s,
+            max_snap_m,
+            sources: snapped,
+            unsnapped,
+        }
+    }
+
+    /// Travel time from the nearest source (by time) to `p`, seconds, including `p`'s
+    /// off-road leg, if within the limit; `None` when `p` is farther than `max_snap_m` from a
+    /// usable road or not reached.
+    pub fn time_to(&self, p: LonLat) -> Option<f64> {
+        let g = self.search.g;
+        let snap = g.snap(p, self.mode, self.max_snap_m)?;
+        let tail = snap.distance_m / self.speed;
+        let mut best = f64::INFINITY;
+        for (node, extra, _) in arrivals(g, self.mode, self.speed, &snap) {
+            if let Some((t, _)) = (node != NONE).then(|| self.search.settled(node)).flatten() {
+                best = best.min(t + extra + tail);
+            }
+        }
+        for (s, lead) in &self.sources {
+            if let Some((t, _)) = along_same_segment(g, self.mode, self.speed, s, &snap) {
+                best = best.min(lead + t + tail);
+            }
+        }
+        (best <= self.limit_s).then_some(best)
+    }
+
+    /// Number of nodes reached.
+    pub fn reached_nodes(&self) -> usize {
+        self.search.labels.values().filter(|l| l.settled).count()
+    }
+}
+
+/// A network service area: everywhere reachable within the limit.
+#[derive(Debug, Clone)]
+pub struct ServiceArea {
+    /// The area, `[lon, lat]` WGS-84.
+    pub polygon: MultiPolygon<f64>,
+    /// Where the origin met the network.
+    pub origin_snap: Snap,
+    /// Road pieces reached (whole or partial segments).
+    pub reached_pieces: usize,
+}
+
+/// The network service area (isochrone) of `from` within `minutes` in `mode`, or `None` when
+/// `from` is farther than `max_snap_m` from a usable road (callers fall back to a circle).
+///
+/// **Method.** A Dijkstra search from the origin's snap, bounded by the time left after the
+/// off-road leg, finds every node within the limit; from each reached node every usable
+/// segment is followed as far as the remaining time allows (partially at the end). The reached
+/// road pieces, in the graph's local plane, are buffered by [`WALK_OFF_M`] metres (a short
+/// walk from the road to a door, round caps and joins) and unioned (geo's `Buffer`, by
+/// i_overlay). The error of this polygon against Valhalla's isochrones is measured by
+/// `scripts/bench-routing.sh` (README).
+pub fn service_area(
+    g: &RoadGraph,
+    from: LonLat,
+    mode: TravelMode,
+    speeds: &Speeds,
+    minutes: f64,
+    max_snap_m: f64,
+) -> Option<ServiceArea> {
+    let speed = speeds.of(mode);
+    let origin = g.snap(from, mode, max_snap_m)?;
+    let limit = minutes * 60.0;
+    let lead = origin.distance_m / speed;
+    let mut search = Search::new(g, mode, speed, limit);
+    search.add_snap_source(&origin, lead);
+    search.run();
+    let (fwd, bwd) = mode_bits(mode);
+    let mut lines: Vec<LineString<f64>> = Vec::new();
+    let xy = |p: LonLat| {
+        let [x, y] = g.proj.forward(p);
+        Coord { x, y }
+    };
+    let lerp = |a: Coord<f64>, b: Coord<f64>, t: f64| Coord {
+        x: a.x + t * (b.x - a.x),
+        y: a.y + t * (b.y - a.y),
+    };
+    // Pieces from the origin's snap along its own segment.
+    {
+        let s = origin.segment as usize;
+        let (a, b) = (xy(g.node(g.seg_u[s])), xy(g.node(g.seg_v[s])));
+        let st = g.segment_time_s(origin.segment, speed);
+        let rem = (limit - lead).max(0.0);
+        let f = origin.fraction;
+        let p = lerp(a, b, f);
+        if g.seg_flags[s] & fwd != 0 {
+            let reach = (f + rem / st.max(1e-9)).min(1.0);
+            lines.push(LineString(vec![p, lerp(a, b, reach)]));
+        }
+        if g.seg_flags[s] & bwd != 0 {
+            let reach = (f - rem / st.max(1e-9)).max(0.0);
+            lines.push(LineString(vec![p, lerp(a, b, reach)]));
+        }
+        if lines.is_empty() {
+            lines.push(LineString(vec![p, p]));
+        }
+    }
+    for (&node, l) in &search.labels {
+        if !l.settled {
+            continue;
+        }
+        let rem = limit - l.time_s;
+        for (s, other) in g.out_edges(node, fwd, bwd) {
+            let st = g.segment_time_s(s, speed);
+            let frac = if st > 0.0 { (rem / st).min(1.0) } else { 1.0 };
+            let (a, b) = (xy(g.node(node)), xy(g.node(other)));
+            lines.push(LineString(vec![a, lerp(a, b, frac)]));
+        }
+    }
+    let reached_pieces = lines.len();
+    let buffered = MultiLineString(lines).buffer(WALK_OFF_M);
+    let polygon = geo::MapCoords::map_coords(&buffered, |c| {
+        let p = g.proj.inverse([c.x, c.y]);
+        Coord { x: p.lon, y: p.lat }
+    });
+    Some(ServiceArea {
+        polygon,
+        origin_snap: origin,
+        reached_pieces,
+    })
+}
+
+/// Checks that at least one of `points` lies within `max_snap_m` of a road some mode may use;
+/// an extract of another city would otherwise silently replace a useful graph.
+///
+/// # Errors
+/// [`RoutingError::CoversNoServicePoint`] when none does (and `points` is not empty).
+pub fn covers_any(g: &RoadGraph, points: &[LonLat], max_snap_m: f64) -> Result<(), RoutingError> {
+    if points.is_empty()
+        || points.iter().any(|&p| {
+            TravelMode::ALL
+                .iter()
+                .any(|&m| g.snap(p, m, max_snap_m).is_some())
+        })
+    {
+        Ok(())
+    } else {
+        Err(RoutingError::CoversNoServicePoint(
+            g.import.source.clone(),
+            points.len(),
+            max_snap_m,
+        ))
+    }
+}

@@ -1,0 +1,365 @@
+//! Which OpenStreetMap ways each travel mode may use, and in which direction: one table of
+//! tags, written as data.
+//!
+//! Sources (OpenStreetMap wiki, consulted 2026):
+//! - *OSM tags for routing/Access restrictions*, section "China": the default access of each
+//!   `highway` class for pedestrians and bicycles (an electric bicycle, 电动自行车, is a
+//!   non-motor vehicle in China under GB 17761-2018, at most 25 km/h, so it follows the
+//!   bicycle column; expressways (`motorway`) are closed to it and to pedestrians);
+//! - *Key:access*: the hierarchy `access` → `vehicle` → `bicycle` (more specific keys
+//!   override less specific ones) and the meaning of the values;
+//! - *Key:oneway*, *Key:oneway:bicycle*, *Tag:junction=roundabout* (a roundabout implies
+//!   `oneway=yes`), *Tag:cycleway=opposite* (contraflow for bicycles);
+//! - *Tag:route=ferry* (ferry routes are ways tagged `route=ferry`, usable by people on foot
+//!   and with bicycles unless access tags say otherwise);
+//! - *Tag:highway=steps* (walkable; not rideable unless `bicycle=yes`).
+//!
+//! The decision for one way and one mode is:
+//! 1. the default of its `highway` class from [`HIGHWAY_DEFAULTS`] (or [`FERRY_DEFAULT`] for
+//!    `route=ferry`); a way with neither is not a road;
+//! 2. each key of the mode's [`AccessRule::keys`], least specific first, overrides the result
+//!    when its value is in [`ACCESS_VALUES`] (unknown values are ignored);
+//! 3. the direction: [`ONEWAY_IMPLIED`] tags make a way one-way, then each key of the mode's
+//!    [`AccessRule::oneway_keys`], least specific first, overrides with a value from
+//!    [`ONEWAY_VALUES`]; [`CONTRAFLOW_TAGS`] lift one-way for e-bikes.
+
+use crate::travel::TravelMode;
+
+/// Default access of one `highway` class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HighwayDefault {
+    /// The value of the `highway` key.
+    pub highway: &'static str,
+    /// Pedestrians may use it.
+    pub walk: bool,
+    /// Electric bicycles may use it.
+    pub ebike: bool,
+}
+
+const fn hw(highway: &'static str, walk: bool, ebike: bool) -> HighwayDefault {
+    HighwayDefault {
+        highway,
+        walk,
+        ebike,
+    }
+}
+
+/// Default access per `highway` class (OSM wiki, *OSM tags for routing/Access
+/// restrictions*, China). Classes not listed (`construction`, `proposed`, `abandoned`,
+/// `raceway`, `bus_guideway`, `escape`, `platform` …) are not roads for either mode.
+pub const HIGHWAY_DEFAULTS: &[HighwayDefault] = &[
+    hw("motorway", false, false),
+    hw("motorway_link", false, false),
+    hw("trunk", true, true),
+    hw("trunk_link", true, true),
+    hw("primary", true, true),
+    hw("primary_link", true, true),
+    hw("secondary", true, true),
+    hw("secondary_link", true, true),
+    hw("tertiary", true, true),
+    hw("tertiary_link", true, true),
+    hw("unclassified", true, true),
+    hw("residential", true, true),
+    hw("living_street", true, true),
+    hw("service", true, true),
+    hw("road", true, true),
+    hw("track", true, true),
+    hw("pedestrian", true, false),
+    hw("footway", true, false),
+    hw("steps", true, false),
+    hw("corridor", true, false),
+    hw("path", true, true),
+    hw("cycleway", false, true),
+    hw("bridleway", false, false),
+];
+
+/// Default access of a ferry route (`route=ferry`).
+pub const FERRY_DEFAULT: HighwayDefault = hw("ferry", true, true);
+
+/// Access keys and one-way keys consulted for one mode, least specific first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessRule {
+    /// The mode.
+    pub mode: TravelMode,
+    /// Access keys (*Key:access* hierarchy), least specific first.
+    pub keys: &'static [&'static str],
+    /// Whether ordinary one-way tags (`oneway`, roundabouts) bind this mode. Pedestrians may
+    /// walk both ways along a one-way street (*Key:oneway*: "oneway applies to vehicles").
+    pub follows_oneway: bool,
+    /// Direction keys, least specific first (applied after the implied one-way).
+    pub oneway_keys: &'static [&'static str],
+}
+
+/// The rule of each mode.
+pub const ACCESS_RULES: &[AccessRule] = &[
+    AccessRule {
+        mode: TravelMode::Walk,
+        keys: &["access", "foot"],
+        follows_oneway: false,
+        oneway_keys: &["oneway:foot"],
+    },
+    AccessRule {
+        mode: TravelMode::Ebike,
+        keys: &["access", "vehicle", "bicycle", "electric_bicycle"],
+        follows_oneway: true,
+        oneway_keys: &["oneway", "oneway:bicycle"],
+    },
+];
+
+/// Access values and whether they admit the mode (*Key:access*). `destination`, `delivery`
+/// and `customers` admit: couriers and riders are exactly the people with business there.
+pub const ACCESS_VALUES: &[(&str, bool)] = &[
+    ("yes", true),
+    ("designated", true),
+    ("permissive", true),
+    ("official", true),
+    ("destination", true),
+    ("delivery", true),
+    ("customers", true),
+    ("discouraged", true),
+    ("no", false),
+    ("private", false),
+    ("use_sidepath", false),
+    ("dismount", false),
+    ("agricultural", false),
+    ("forestry", false),
+    ("military", false),
+];
+
+/// Tags that make a way one-way in its drawing direction (*Tag:junction=roundabout*).
+pub const ONEWAY_IMPLIED: &[(&str, &str)] = &[("junction", "roundabout"), ("junction", "circular")];
+
+/// Direction of travel a one-way value allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Both ways.
+    Both,
+    /// Only in the way's drawing direction.
+    Forward,
+    /// Only against it.
+    Backward,
+}
+
+/// One-way values (*Key:oneway*).
+pub const ONEWAY_VALUES: &[(&str, Direction)] = &[
+    ("yes", Direction::Forward),
+    ("true", Direction::Forward),
+    ("1", Direction::Forward),
+    ("-1", Direction::Backward),
+    ("reverse", Direction::Backward),
+    ("no", Direction::Both),
+    ("false", Direction::Both),
+    ("0", Direction::Both),
+];
+
+/// Tags that open a one-way street to bicycles against its direction (*Tag:cycleway=opposite*).
+pub const CONTRAFLOW_TAGS: &[(&str, &str)] = &[
+    ("cycleway", "opposite"),
+    ("cycleway", "opposite_lane"),
+    ("cycleway", "opposite_track"),
+    ("cycleway:left", "opposite_lane"),
+    ("cycleway:right", "opposite_lane"),
+];
+
+/// What a way allows, per mode and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WayAccess {
+    /// Walk forward (drawing direction), walk backward, e-bike forward, e-bike backward.
+    pub walk_forward: bool,
+    /// See [`WayAccess::walk_forward`].
+    pub walk_backward: bool,
+    /// See [`WayAccess::walk_forward`].
+    pub ebike_forward: bool,
+    /// See [`WayAccess::walk_forward`].
+    pub ebike_backward: bool,
+    /// A ferry route.
+    pub ferry: bool,
+}
+
+impl WayAccess {
+    /// Whether any mode may use the way in any direction.
+    pub fn any(&self) -> bool {
+        self.walk_forward || self.walk_backward || self.ebike_forward || self.ebike_backward
+    }
+}
+
+fn lookup<'t>(tags: &[(&'t str, &'t str)], key: &str) -> Option<&'t str> {
+    tags.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// Decides what a way with these tags allows (module docs), or `None` when it is not a way
+/// any mode may use. `tags` are `(key, value)` pairs as in the file.
+pub fn way_access(tags: &[(&str, &str)]) -> Option<WayAccess> {
+    let ferry = lookup(tags, "route") == Some("ferry");
+    let default = match lookup(tags, "highway") {
+        Some(h) => HIGHWAY_DEFAULTS.iter().find(|d| d.highway == h).copied(),
+        None if ferry => Some(FERRY_DEFAULT),
+        None => None,
+    }?;
+    let mut out = WayAccess {
+        ferry,
+        ..WayAccess::default()
+    };
+    for rule in ACCESS_RULES {
+        let mut allowed = match rule.mode {
+            TravelMode::Walk => default.walk,
+            TravelMode::Ebike => default.ebike,
+        };
+        for key in rule.keys {
+            if let Some(v) = lookup(tags, key) {
+                if let Some((_, a)) = ACCESS_VALUES.iter().find(|(name, _)| *name == v) {
+                    allowed = *a;
+                }
+            }
+        }
+        let mut dir = Direction::Both;
+        if rule.follows_oneway
+            && ONEWAY_IMPLIED
+                .iter()
+                .any(|(k, v)| lookup(tags, k) == Some(v))
+        {
+            dir = Direction::Forward;
+        }
+        for key in rule.oneway_keys {
+            if let Some(v) = lookup(tags, key) {
+                if let Some((_, d)) = ONEWAY_VALUES.iter().find(|(name, _)| *name == v) {
+                    dir = *d;
+                }
+            }
+        }
+        if rule.mode == TravelMode::Ebike
+            && CONTRAFLOW_TAGS
+                .iter()
+                .any(|(k, v)| lookup(tags, k) == Some(v))
+        {
+            dir = Direction::Both;
+        }
+        let fwd = allowed && dir != Direction::Backward;
+        let bwd = allowed && dir != Direction::Forward;
+        match rule.mode {
+            TravelMode::Walk => (out.walk_forward, out.walk_backward) = (fwd, bwd),
+            TravelMode::Ebike => (out.ebike_forward, out.ebike_backward) = (fwd, bwd),
+        }
+    }
+    out.any().then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acc(tags: &[(&str, &str)]) -> Option<(bool, bool, bool, bool)> {
+        way_access(tags).map(|a| {
+            (
+                a.walk_forward,
+                a.walk_backward,
+                a.ebike_forward,
+                a.ebike_backward,
+            )
+        })
+    }
+
+    #[test]
+    fn highway_classes_follow_the_china_defaults() {
+        assert_eq!(
+            acc(&[("highway", "residential")]),
+            Some((true, true, true, true))
+        );
+        assert_eq!(
+            acc(&[("highway", "footway")]),
+            Some((true, true, false, false))
+        );
+        assert_eq!(
+            acc(&[("highway", "cycleway")]),
+            Some((false, false, true, true))
+        );
+        assert_eq!(
+            acc(&[("highway", "steps")]),
+            Some((true, true, false, false))
+        );
+        assert_eq!(acc(&[("highway", "motorway")]), None);
+        assert_eq!(acc(&[("highway", "construction")]), None);
+        assert_eq!(acc(&[("building", "yes")]), None);
+    }
+
+    #[test]
+    fn specific_access_keys_override_general_ones() {
+        // access=no, foot=yes: pedestrians only.
+        assert_eq!(
+            acc(&[("highway", "service"), ("access", "no"), ("foot", "yes")]),
+            Some((true, true, false, false))
+        );
+        // A footway open to bicycles.
+        assert_eq!(
+            acc(&[("highway", "footway"), ("bicycle", "yes")]),
+            Some((true, true, true, true))
+        );
+        // vehicle=no closes it to e-bikes, but bicycle=designated (more specific) reopens it.
+        assert_eq!(
+            acc(&[
+                ("highway", "track"),
+                ("vehicle", "no"),
+                ("bicycle", "designated")
+            ]),
+            Some((true, true, true, true))
+        );
+        assert_eq!(acc(&[("highway", "primary"), ("access", "private")]), None);
+        // Unknown values are ignored.
+        assert_eq!(
+            acc(&[("highway", "primary"), ("foot", "sometimes")]),
+            Some((true, true, true, true))
+        );
+        // bicycle=dismount: walk it, do not ride it.
+        assert_eq!(
+            acc(&[("highway", "pedestrian"), ("bicycle", "dismount")]),
+            Some((true, true, false, false))
+        );
+    }
+
+    #[test]
+    fn one_way_binds_ebikes_not_pedestrians() {
+        assert_eq!(
+            acc(&[("highway", "residential"), ("oneway", "yes")]),
+            Some((true, true, true, false))
+        );
+        assert_eq!(
+            acc(&[("highway", "residential"), ("oneway", "-1")]),
+            Some((true, true, false, true))
+        );
+        assert_eq!(
+            acc(&[("highway", "primary"), ("junction", "roundabout")]),
+            Some((true, true, true, false))
+        );
+        // A roundabout explicitly two-way for bicycles.
+        assert_eq!(
+            acc(&[
+                ("highway", "primary"),
+                ("junction", "roundabout"),
+                ("oneway:bicycle", "no")
+            ]),
+            Some((true, true, true, true))
+        );
+        assert_eq!(
+            acc(&[
+                ("highway", "residential"),
+                ("oneway", "yes"),
+                ("cycleway", "opposite_lane")
+            ]),
+            Some((true, true, true, true))
+        );
+        assert_eq!(
+            acc(&[("highway", "footway"), ("oneway:foot", "yes")]),
+            Some((true, false, false, false))
+        );
+    }
+
+    #[test]
+    fn ferries_carry_both_modes() {
+        let a = way_access(&[("route", "ferry")]).unwrap();
+        assert!(a.ferry && a.walk_forward && a.ebike_backward);
+        assert_eq!(
+            acc(&[("route", "ferry"), ("bicycle", "no")]),
+            Some((true, true, false, false))
+        );
+    }
+}

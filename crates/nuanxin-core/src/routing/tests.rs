@@ -1,0 +1,431 @@
+//! Routing tests: a hand-built graph with times worked out by hand, and property tests of the
+//! searches against a plain Dijkstra over the whole graph.
+
+use super::graph::{
+    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, WALK_BACKWARD,
+    WALK_FORWARD,
+};
+use super::search::{nearest_by_time, service_area, NetworkOptions, NetworkReach};
+use super::RoutingError;
+use crate::index::{Filter, ServiceIndex};
+use crate::model::{LonLat, ServiceKind, ServicePoint};
+use crate::travel::{Speeds, TravelMode};
+use proptest::prelude::*;
+
+const ALL: u8 = WALK_FORWARD | WALK_BACKWARD | EBIKE_FORWARD | EBIKE_BACKWARD;
+
+/// Metres per 0.001° of longitude on the equator: a·π/180·0.001 with a = 6 378 137 m
+/// (the prime-vertical radius N equals a there).
+const DX: f64 = 111.319_490_8;
+/// Metres per 0.001° of latitude at the equator: a(1 − e²)·π/180·0.001 = 6 335 439.327 m ·
+/// 1.745 329 25e-5 (the meridian radius M = a(1 − e²) at φ = 0, e² = 0.006 694 380 0).
+const DY: f64 = 110.574_275_8;
+
+fn ll(lon: f64, lat: f64) -> LonLat {
+    LonLat::new(lon, lat).unwrap()
+}
+
+fn graph(nodes: &[(f64, f64)], segs: &[(u32, u32, u8)]) -> RoadGraph {
+    let lon = nodes.iter().map(|n| (n.0 * 1e7).round() as i32).collect();
+    let lat = nodes.iter().map(|n| (n.1 * 1e7).round() as i32).collect();
+    let segs = segs
+        .iter()
+        .map(|&(u, v, flags)| RawSegment { u, v, flags })
+        .collect();
+    RoadGraph::build(lon, lat, segs, ImportFigures::default()).unwrap()
+}
+
+/// A river between two rows of streets, one bridge at the east end.
+///
+/// ```text
+///  N0 ── N1 ── N2 ── N3      lat 0.001
+///                    │ bridge
+///  S0 ── S1 ── S2 ── S3      lat 0
+///  lon 0  0.001 0.002 0.003
+/// ```
+fn river(bridge_flags: u8) -> RoadGraph {
+    graph(
+        &[
+            (0.0, 0.0),
+            (0.001, 0.0),
+            (0.002, 0.0),
+            (0.003, 0.0),
+            (0.0, 0.001),
+            (0.001, 0.001),
+            (0.002, 0.001),
+            (0.003, 0.001),
+        ],
+        &[
+            (0, 1, ALL),
+            (1, 2, ALL),
+            (2, 3, ALL),
+            (4, 5, ALL),
+            (5, 6, ALL),
+            (6, 7, ALL),
+            (3, 7, bridge_flags),
+        ],
+    )
+}
+
+fn station(id: &str, at: LonLat) -> ServicePoint {
+    ServicePoint::new(id, ServiceKind::Station, id, at)
+}
+
+/// Walking at 1 m/s and riding at 5 m/s make times equal metres (÷ 5).
+fn speeds() -> Speeds {
+    Speeds {
+        walk_m_per_s: 1.0,
+        ebike_m_per_s: 5.0,
+    }
+}
+
+fn opts() -> NetworkOptions {
+    NetworkOptions {
+        speeds: speeds(),
+        ..NetworkOptions::default()
+    }
+}
+
+/// Nearest by time with no filter.
+fn nearest(
+    g: &RoadGraph,
+    idx: &ServiceIndex,
+    from: LonLat,
+    k: usize,
+    mode: TravelMode,
+    opts: &NetworkOptions,
+) -> super::TimedNearest {
+    nearest_by_time(g, idx, from, k, &Filter::default(), mode, opts)
+}
+
+fn river_index() -> ServiceIndex {
+    ServiceIndex::new(vec![
+        // Across the river, 124 m away as the crow flies, on the middle of N0–N1.
+        station("across", ll(0.0005, 0.001)),
+        // Along the bank, 334 m away, at S3.
+        station("along", ll(0.003, 0.0)),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn segment_lengths_match_the_hand_calculation() {
+    let g = river(ALL);
+    assert!(
+        (g.seg_len_m[0] as f64 - DX).abs() < 1e-3,
+        "{}",
+        g.seg_len_m[0]
+    );
+    assert!(
+        (g.seg_len_m[6] as f64 - DY).abs() < 1e-3,
+        "{}",
+        g.seg_len_m[6]
+    );
+    let f = g.figures();
+    assert_eq!((f.nodes, f.segments), (8, 7));
+    let walk = &f.modes[0];
+    assert_eq!(walk.edges, 14);
+    assert!((walk.road_km - (6.0 * DX + DY) / 1000.0).abs() < 1e-5);
+    assert_eq!(walk.components, 1);
+    assert_eq!(walk.largest_component_share, 1.0);
+}
+
+#[test]
+fn a_station_across_the_river_ranks_below_a_farther_one_along_the_bank() {
+    let g = river(ALL);
+    let idx = river_index();
+    let with_route = NetworkOptions {
+        route: true,
+        ..opts()
+    };
+    let r = nearest(&g, &idx, ll(0.0, 0.0), 2, TravelMode::Walk, &with_route);
+    let ids: Vec<&str> = r.hits.iter().map(|h| h.point.id.as_str()).collect();
+    assert_eq!(ids, ["along", "across"]);
+    // along: S0→S3 = 3 DX = 333.958 m at 1 m/s.
+    let along = &r.hits[0];
+    assert!(
+        (along.travel_time_s - 3.0 * DX).abs() < 0.01,
+        "{}",
+        along.travel_time_s
+    );
+    assert!((along.network_distance_m.unwrap() - 3.0 * DX).abs() < 0.01);
+    // across: S0→S3 (3 DX), the bridge (DY), N3→N1 (2 DX), half of N1–N0 (0.5 DX)
+    // = 5.5 × 111.3195 + 110.5743 = 722.831 m.
+    let across = &r.hits[1];
+    assert!(
+        (across.travel_time_s - (5.5 * DX + DY)).abs() < 0.01,
+        "{}",
+        across.travel_time_s
+    );
+    assert!(across.network && across.distance_m < 130.0);
+    let route = across.route.as_ref().unwrap();
+    assert_eq!(route.first(), Some(&ll(0.0, 0.0)));
+    assert!(route.contains(&g.node(3)) && route.contains(&g.node(7)));
+    assert_eq!(route.last(), Some(&ll(0.0005, 0.001)));
+    // By e-bike, 5 times faster.
+    let r = nearest(&g, &idx, ll(0.0, 0.0), 2, TravelMode::Ebike, &opts());
+    assert!((r.hits[1].travel_time_s - (5.5 * DX + DY) / 5.0).abs() < 0.01);
+}
+
+#[test]
+fn a_one_way_bridge_strands_ebikes_not_pedestrians() {
+    // The bridge S3→N3 is one-way southwards for e-bikes (N3 → S3 only).
+    let g = river(WALK_FORWARD | WALK_BACKWARD | EBIKE_BACKWARD);
+    let idx = river_index();
+    let run = |mode| nearest(&g, &idx, ll(0.0, 0.0), 2, mode, &opts());
+    let ids = |r: &super::TimedNearest| -> Vec<String> {
+        r.hits.iter().map(|h| h.point.id.clone()).collect()
+    };
+    assert_eq!(ids(&run(TravelMode::Walk)), ["along", "across"]);
+    // Unreachable by e-bike from the south bank: left out.
+    assert_eq!(ids(&run(TravelMode::Ebike)), ["along"]);
+    // From the north bank the e-bike crosses southwards: N0→N3 (3 DX) + bridge (DY).
+    let r = nearest(&g, &idx, ll(0.0, 0.001), 2, TravelMode::Ebike, &opts());
+    assert_eq!(ids(&r), ["across", "along"]);
+    assert!((r.hits[0].travel_time_s - 0.5 * DX / 5.0).abs() < 0.01);
+    assert!((r.hits[1].travel_time_s - (3.0 * DX + DY) / 5.0).abs() < 0.01);
+}
+
+#[test]
+fn off_road_legs_count_and_far_positions_fall_back_to_straight_line() {
+    let g = river(ALL);
+    // 0.0001° south of S0: snapped 11.06 m (0.1 DY) onto S0.
+    let idx = river_index();
+    let r = nearest(&g, &idx, ll(0.0, -0.0001), 1, TravelMode::Walk, &opts());
+    let snap = r.origin_snap.unwrap();
+    assert!(
+        (snap.distance_m - 0.1 * DY).abs() < 0.01,
+        "{}",
+        snap.distance_m
+    );
+    assert!((r.hits[0].travel_time_s - (3.0 * DX + 0.1 * DY)).abs() < 0.01);
+    // 0.01° north: 1.1 km from every road, beyond max_snap_m = 200 m.
+    let r = nearest(&g, &idx, ll(0.0, 0.011), 2, TravelMode::Walk, &opts());
+    assert!(r.origin_snap.is_none());
+    assert!(r.hits.iter().all(|h| !h.network));
+    assert!((r.hits[0].travel_time_s - r.hits[0].distance_m).abs() < 1e-9);
+    // A station 0.004° (442 m) north of the north bank: straight line, flagged.
+    let idx = ServiceIndex::new(vec![station("far", ll(0.0015, 0.005))]).unwrap();
+    let r = nearest(&g, &idx, ll(0.0, 0.0), 1, TravelMode::Walk, &opts());
+    assert!(!r.hits[0].network && r.hits[0].network_distance_m.is_none());
+    assert!((r.hits[0].travel_time_s - r.hits[0].distance_m).abs() < 1e-9);
+}
+
+#[test]
+fn service_area_is_the_reached_road_buffered() {
+    use geo::GeodesicArea;
+    let g = river(ALL);
+    // 200 s at 1 m/s from S0 (an end of the street): 200 m east along the south bank. The
+    // area is a capsule: 200 m × 2·25 m plus a disc of radius 25 m = 10 000 + 1 963.5 m².
+    let a = service_area(
+        &g,
+        ll(0.0, 0.0),
+        TravelMode::Walk,
+        &speeds(),
+        200.0 / 60.0,
+        200.0,
+    )
+    .unwrap();
+    let area = a.polygon.geodesic_area_unsigned();
+    let expected = 200.0 * 50.0 + std::f64::consts::PI * 25.0 * 25.0;
+    assert!((area / expected - 1.0).abs() < 0.01, "{area} vs {expected}");
+}
+
+#[test]
+fn network_reach_times_positions() {
+    let g = river(ALL);
+    let reach = NetworkReach::new(
+        &g,
+        &[ll(0.0, 0.0)],
+        TravelMode::Walk,
+        &speeds(),
+        200.0,
+        200.0,
+    );
+    // Halfway along S1–S2: 1.5 DX.
+    let t = reach.time_to(ll(0.0015, 0.0)).unwrap();
+    assert!((t - 1.5 * DX).abs() < 0.01, "{t}");
+    // N0 is 6 DX + DY = 778.5 s away: beyond 200 s.
+    assert_eq!(reach.time_to(ll(0.0, 0.001)), None);
+    let reach = NetworkReach::new(
+        &g,
+        &[ll(0.0, 0.0)],
+        TravelMode::Walk,
+        &speeds(),
+        1000.0,
+        200.0,
+    );
+    let t = reach.time_to(ll(0.0, 0.001)).unwrap();
+    assert!((t - (6.0 * DX + DY)).abs() < 0.01, "{t}");
+    // Far from every road.
+    assert_eq!(reach.time_to(ll(0.0, 0.02)), None);
+}
+
+#[test]
+fn graph_file_round_trips_and_damage_is_reported() {
+    let g = river(ALL);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db.roads");
+    g.save(&path).unwrap();
+    let h = RoadGraph::load(&path).unwrap();
+    assert_eq!(h.figures(), g.figures());
+    assert_eq!(h.seg_len_m, g.seg_len_m);
+    // Truncated.
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    assert!(matches!(
+        RoadGraph::load(&path),
+        Err(RoutingError::BadGraphFile(_, _))
+    ));
+    std::fs::write(&path, b"hello").unwrap();
+    assert!(matches!(
+        RoadGraph::load(&path),
+        Err(RoutingError::BadGraphFile(_, _))
+    ));
+}
+
+/// A plain Dijkstra over the whole graph (O(n²), no heap, no bound, no adjacency index): the
+/// reference for the searches. Returns seconds from `source` to every node.
+fn plain_dijkstra(g: &RoadGraph, source: u32, mode: TravelMode, speed: f64) -> Vec<f64> {
+    let (fwd, bwd) = match mode {
+        TravelMode::Walk => (WALK_FORWARD, WALK_BACKWARD),
+        TravelMode::Ebike => (EBIKE_FORWARD, EBIKE_BACKWARD),
+    };
+    let n = g.node_count();
+    let mut dist = vec![f64::INFINITY; n];
+    let mut done = vec![false; n];
+    dist[source as usize] = 0.0;
+    while let Some(u) = (0..n)
+        .filter(|&i| !done[i] && dist[i].is_finite())
+        .min_by(|&a, &b| dist[a].total_cmp(&dist[b]))
+    {
+        done[u] = true;
+        for s in 0..g.segment_count() {
+            let len = g.seg_len_m[s] as f64 / speed;
+            let f = g.seg_flags[s];
+            if g.seg_u[s] as usize == u && f & fwd != 0 {
+                let v = g.seg_v[s] as usize;
+                dist[v] = dist[v].min(dist[u] + len);
+            }
+            if g.seg_v[s] as usize == u && f & bwd != 0 {
+                let v = g.seg_u[s] as usize;
+                dist[v] = dist[v].min(dist[u] + len);
+            }
+        }
+    }
+    dist
+}
+
+/// A random street grid at Changsha's latitude: `cols × rows` nodes 0.001° apart, each street
+/// present or not, each with random flags (some one-way).
+fn arb_grid() -> impl Strategy<Value = RoadGraph> {
+    (3usize..7, 3usize..7)
+        .prop_flat_map(|(cols, rows)| {
+            let edges = cols * (rows - 1) + rows * (cols - 1);
+            (
+                Just((cols, rows)),
+                proptest::collection::vec((any::<bool>(), 1u8..16), edges),
+            )
+        })
+        .prop_map(|((cols, rows), e)| {
+            let mut nodes = Vec::new();
+            for r in 0..rows {
+                for c in 0..cols {
+                    nodes.push((112.97 + 0.001 * c as f64, 28.19 + 0.0008 * r as f64));
+                }
+            }
+            let mut segs = Vec::new();
+            let mut it = e.into_iter();
+            for r in 0..rows {
+                for c in 0..cols {
+                    let i = (r * cols + c) as u32;
+                    if c + 1 < cols {
+                        let (on, f) = it.next().unwrap();
+                        if on {
+                            segs.push((i, i + 1, f));
+                        }
+                    }
+                    if r + 1 < rows {
+                        let (on, f) = it.next().unwrap();
+                        if on {
+                            segs.push((i, i + cols as u32, f));
+                        }
+                    }
+                }
+            }
+            if segs.is_empty() {
+                segs.push((0, 1, ALL));
+            }
+            graph(&nodes, &segs)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The bounded search settles exactly the nodes within the limit, at the plain
+    /// Dijkstra's times.
+    #[test]
+    fn bounded_search_agrees_with_plain_dijkstra(
+        g in arb_grid(), src in 0u32..64, limit in 0.0f64..600.0, ebike in any::<bool>()
+    ) {
+        let src = src % g.node_count() as u32;
+        let mode = if ebike { TravelMode::Ebike } else { TravelMode::Walk };
+        let reference = plain_dijkstra(&g, src, mode, 1.0);
+        let mut s = super::search::Search::new(&g, mode, 1.0, limit);
+        s.add_source(src, 0.0, 0.0);
+        s.run();
+        for (node, &want) in reference.iter().enumerate() {
+            let got = s.settled(node as u32).map(|x| x.0);
+            if want <= limit - 1e-6 {
+                let got = got.expect("within the limit");
+                prop_assert!((got - want).abs() < 1e-6, "node {node}: {got} vs {want}");
+            } else if want > limit + 1e-6 {
+                prop_assert!(got.is_none(), "node {node} beyond the limit was settled");
+            }
+        }
+    }
+
+    /// Nearest by time returns the k quickest stations, as a full Dijkstra to every station
+    /// decides (stations and origin on nodes; unsnappable stations by straight line).
+    #[test]
+    fn nearest_by_time_agrees_with_a_full_search(
+        g in arb_grid(),
+        origin in 0u32..64,
+        at in proptest::collection::vec(0u32..64, 1..12),
+        k in 1usize..6,
+        ebike in any::<bool>(),
+    ) {
+        let n = g.node_count() as u32;
+        let mode = if ebike { TravelMode::Ebike } else { TravelMode::Walk };
+        let sp = speeds();
+        let speed = sp.of(mode);
+        let from = g.node(origin % n);
+        let pts: Vec<ServicePoint> = at.iter().enumerate()
+            .map(|(i, &a)| station(&format!("s{i}"), g.node(a % n)))
+            .collect();
+        let idx = ServiceIndex::new(pts.clone()).unwrap();
+        let opts = NetworkOptions { max_snap_m: 1.0, route: false, speeds: sp };
+        let got = nearest_by_time(&g, &idx, from, k, &Filter::default(), mode, &opts);
+        let Some(osnap) = got.origin_snap else {
+            prop_assert!(got.hits.iter().all(|h| !h.network));
+            return Ok(());
+        };
+        prop_assert!(osnap.distance_m < 1e-6);
+        let reference = plain_dijkstra(&g, origin % n, mode, speed);
+        let mut want: Vec<f64> = pts.iter().zip(&at).filter_map(|(p, &a)| {
+            if g.snap(p.location, mode, 1.0).is_some() {
+                Some(reference[(a % n) as usize]).filter(|t| t.is_finite())
+            } else {
+                Some(crate::geodesy::geodesic_distance_m(from, p.location) / speed)
+            }
+        }).collect();
+        want.sort_by(f64::total_cmp);
+        want.truncate(k);
+        let times: Vec<f64> = got.hits.iter().map(|h| h.travel_time_s).collect();
+        prop_assert_eq!(times.len(), want.len(), "{:?} vs {:?}", times, want);
+        for (a, b) in times.iter().zip(&want) {
+            prop_assert!((a - b).abs() < 1e-3, "{:?} vs {:?}", times, want);
+        }
+    }
+}
