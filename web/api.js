@@ -11,7 +11,8 @@ export class ApiError extends Error {
 
 /**
  * Calls `path` and returns the parsed JSON body (null for 204).
- * opts: { method, json (body object), form (FormData), token (bearer), signal }
+ * opts: { method, json (body object), form (FormData), token (bearer), receipt (the
+ *   reporter's receipt token, sent as X-Receipt-Token: secrets never go into URLs), signal }
  */
 export async function api(path, opts = {}) {
   const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
@@ -23,6 +24,7 @@ export async function api(path, opts = {}) {
     body = opts.form;
   }
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  if (opts.receipt) headers['X-Receipt-Token'] = opts.receipt;
   let resp;
   try {
     resp = await fetch(path, { method: opts.method || (body ? 'POST' : 'GET'), headers, body, signal: opts.signal });

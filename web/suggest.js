@@ -339,14 +339,24 @@ function renderReceipt(body) {
   document.getElementById('receipt').focus();
 }
 
+/** The reporter's private photo: fetched with the receipt in a header, shown from a blob URL. */
+function privatePhoto(id, token) {
+  const img = el('img', { class: 'photo', alt: t('photo') });
+  fetch(`/api/v1/suggestions/${encodeURIComponent(id)}/photo`, { headers: { 'X-Receipt-Token': token } })
+    .then((r) => (r.ok ? r.blob() : null))
+    .then((b) => { if (b) img.src = URL.createObjectURL(b); else img.remove(); })
+    .catch(() => img.remove());
+  return img;
+}
+
 async function renderStatus(body, id) {
   ctx.hint('');
   body.append(el('p', { class: 'muted' }, t('loading')));
   let rec;
   const mine = receipts().find((r) => r.id === id);
   try {
-    const q = mine?.token ? `?${qs({ receipt: mine.token })}` : '';
-    rec = await api(`/api/v1/suggestions/${encodeURIComponent(id)}${q}`);
+    // the receipt travels in a header, never in the URL (URLs end up in logs and history)
+    rec = await api(`/api/v1/suggestions/${encodeURIComponent(id)}`, { receipt: mine?.token });
   } catch (e) {
     showError(body, e.status === 404 ? t('not_found') : t('api_error', { msg: e.message }));
     body.append(el('p', {}, el('a', { href: '#suggest', class: 'btn' }, t('suggest_start'))));
@@ -362,10 +372,7 @@ async function renderStatus(body, id) {
     el('h1', { class: 'h' }, t('status_title')),
     el('p', {}, statusBadge(p.status), ' ', el('strong', {}, label('category', p.category)), ' · ', el('code', {}, String(p.id ?? id))),
     el('p', { class: 'desc', id: 'status-desc' }, p.description || ''),
-    p.has_photo && mine?.token && el('img', {
-      class: 'photo', alt: t('photo'), loading: 'lazy',
-      src: `/api/v1/suggestions/${encodeURIComponent(id)}/photo?${qs({ receipt: mine.token })}`,
-    }),
+    p.has_photo && mine?.token && privatePhoto(id, mine.token),
     el('dl', { class: 'facts' },
       p.district_name && [el('dt', {}, t('district')), el('dd', {}, p.district_name)],
       p.collection_point && [el('dt', {}, label('kind', 'collection_point')), el('dd', {}, `${p.collection_point.name || ''}${Number.isFinite(p.collection_point.distance_m) ? ` · ${fmtDistance(p.collection_point.distance_m)}` : ''}`)],

@@ -88,7 +88,7 @@ fn a_closed_stdout_ends_the_cli_quietly() {
 struct Server {
     child: std::process::Child,
     port: u16,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Server {
@@ -103,7 +103,7 @@ impl Server {
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap());
         #[cfg(unix)]
         if let Some(n) = nofile {
             use std::os::unix::process::CommandExt;
@@ -132,15 +132,48 @@ impl Server {
             .trim_end_matches('/')
             .parse()
             .unwrap_or_else(|_| panic!("no port in {first:?}"));
-        Server {
-            child,
-            port,
-            _dir: dir,
-        }
+        Server { child, port, dir }
     }
 
     fn connect(&self) -> std::net::TcpStream {
         std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap()
+    }
+
+    /// One HTTP/1.1 request on a new connection: status code and body.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        use std::io::Write;
+        let mut s = self.connect();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body.as_bytes()).unwrap();
+        let mut resp = Vec::new();
+        s.read_to_end(&mut resp).unwrap();
+        let resp = String::from_utf8_lossy(&resp).into_owned();
+        let status = resp[9..12].parse().unwrap();
+        let body = resp
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, b)| b)
+            .to_string();
+        (status, body)
+    }
+
+    /// The server's log (standard error) so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
     /// `GET /healthz` on a new connection; the status line, or the error within `within`.
@@ -209,4 +242,63 @@ fn a_silent_connection_is_closed_after_the_idle_timeout() {
         server.healthz(Duration::from_secs(2)).unwrap(),
         "HTTP/1.1 200 OK"
     );
+}
+
+/// Receipt and officer tokens never reach the request log, whichever way a client sends
+/// them (issue 15: the page put `?receipt=` in URLs and the log kept it in full). The test
+/// creates each secret, uses it in headers and in query strings, then greps the whole log
+/// for every one of them.
+#[test]
+fn no_secret_reaches_the_log() {
+    let server = Server::start(&[("RUST_LOG", "debug")], None);
+    let db = server.dir.path().join("n.db");
+    let out = nuanxin()
+        .args("admin create-token --role admin --name t --db".split(' '))
+        .arg(&db)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "create-token: {err}");
+    let officer = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(officer.len() >= 16, "{officer}");
+
+    let (status, body) = server.request(
+        "POST",
+        "/api/v1/suggestions",
+        &[("Content-Type", "application/json")],
+        r#"{"lon":112.9823,"lat":28.1941,"category":"rest","description":"路口缺少休息点","contact":"13800138000"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let receipt = v["receipt_token"].as_str().unwrap().to_string();
+    let id = v["id"].as_str().unwrap().to_string();
+    assert!(receipt.len() >= 16, "{receipt}");
+
+    let path = format!("/api/v1/suggestions/{id}");
+    for (p, headers) in [
+        (format!("{path}?receipt={receipt}"), vec![]),
+        (format!("{path}?Receipt={receipt}&lang=zh"), vec![]),
+        (path.clone(), vec![("X-Receipt-Token", receipt.as_str())]),
+        (format!("{path}?token={officer}"), vec![]),
+        (format!("{path}?code={officer}"), vec![]),
+    ] {
+        let (status, body) = server.request("GET", &p, &headers, "");
+        assert_eq!(status, 200, "{p}: {body}");
+    }
+    let bearer = format!("Bearer {officer}");
+    let (status, _) = server.request("GET", &path, &[("Authorization", bearer.as_str())], "");
+    assert_eq!(status, 200);
+
+    let log = server.log();
+    assert!(
+        log.contains("/api/v1/suggestions"),
+        "requests are logged: {log}"
+    );
+    assert!(log.contains("receipt=[redacted]"), "{log}");
+    for secret in [&receipt, &officer, &"13800138000".to_string()] {
+        assert!(
+            !log.contains(secret.as_str()),
+            "secret {secret} in the log:\n{log}"
+        );
+    }
 }

@@ -32,6 +32,7 @@ pub mod open311;
 pub mod ops;
 pub mod points;
 pub mod rate_limit;
+pub mod redact;
 pub mod state;
 pub mod stats;
 pub mod suggestions;
@@ -78,7 +79,9 @@ pub fn router(state: AppState) -> Router {
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
+            // secret query parameters (`?receipt=`, `?token=`) never reach the log
+            let uri = redact::loggable_uri(req.uri());
+            tracing::info_span!("request", id, method = %req.method(), uri = %uri)
         })
         .on_request(())
         .on_response(
