@@ -1111,9 +1111,37 @@ async fn health_readiness_and_metrics() {
     get(&app, "/api/v1/nearest?lon=112.9").await;
     get(&app, "/api/v1/points/st-wuyi").await;
     get(&app, "/no/such/thing").await;
-    let m = get(&app, "/metrics").await;
+    // Without an Accept header: the classic text format 0.0.4, counters' HELP/TYPE under
+    // their `_total` name.
+    let classic = get(&app, "/metrics").await;
+    assert!(
+        classic
+            .content_type()
+            .starts_with("text/plain; version=0.0.4"),
+        "{}",
+        classic.content_type()
+    );
+    let classic = classic.text();
+    assert!(classic.contains("# TYPE nuanxin_http_requests_total counter\n"));
+    assert!(!classic.contains("# EOF"));
+    assert!(classic.contains("nuanxin_build_info{version=\""));
+    // Prometheus asks for OpenMetrics.
+    let m = send(
+        &app,
+        Request::get("/metrics")
+            .header(
+                "accept",
+                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+            )
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert!(m.content_type().contains("openmetrics-text"));
     let text = m.text();
+    assert!(text.contains("# TYPE nuanxin_http_requests counter\n"));
+    assert!(text.contains("# TYPE nuanxin_build info\n"));
+    assert!(text.ends_with("# EOF\n"));
     assert!(
         text.contains(
             r#"nuanxin_http_requests_total{method="GET",route="/api/v1/nearest",status="200"} 2"#

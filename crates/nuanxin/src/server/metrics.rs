@@ -2,7 +2,11 @@
 //!
 //! - `nuanxin_http_requests_total{method, route, status}`: requests answered;
 //! - `nuanxin_http_request_duration_seconds{method, route, status}`: latency histogram;
-//! - `nuanxin_index_points{kind}`: points in the spatial index, set at each scrape.
+//! - `nuanxin_index_points{kind}`: points in the spatial index, set at each scrape;
+//! - `nuanxin_build_info{version, rustc}` and the `process_*` families ([`super::exposition`]).
+//!
+//! Every family has HELP and TYPE lines; [`Metrics::encode_for`] answers OpenMetrics or the
+//! classic text format 0.0.4 by the scraper's `Accept` header.
 //!
 //! `route` is the matched route template (`/api/v1/points/{id}`, not the concrete path, so the
 //! number of series stays bounded); requests that match no route count as `unmatched`.
@@ -128,12 +132,26 @@ impl Metrics {
             .set(i64::try_from(points).unwrap_or(i64::MAX));
     }
 
-    /// The OpenMetrics / Prometheus text exposition of every series.
+    /// The OpenMetrics text exposition of every series, with the process and build-info
+    /// families.
     pub fn encode(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
-        out
+        let extra = super::exposition::build_info_family() + &super::exposition::process_families();
+        super::exposition::with_families(out, &extra)
+    }
+
+    /// `(content type, body)` for a scrape with this `Accept` header value: OpenMetrics 1.0.0
+    /// when asked for, else the classic text format 0.0.4.
+    pub fn encode_for(&self, accept: &str) -> (&'static str, String) {
+        use super::exposition::{to_text_004, wants_openmetrics, OPENMETRICS, TEXT_004};
+        let om = self.encode();
+        if wants_openmetrics(accept) {
+            (OPENMETRICS, om)
+        } else {
+            (TEXT_004, to_text_004(&om))
+        }
     }
 }
 

@@ -24,6 +24,7 @@ pub mod coverage;
 pub mod db;
 pub mod districts;
 pub mod error;
+pub mod exposition;
 pub mod forwarded;
 pub mod listen;
 pub mod metrics;

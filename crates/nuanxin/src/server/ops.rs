@@ -57,24 +57,24 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppEr
     }))
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics: OpenMetrics 1.0.0 when `Accept` asks for
+/// `application/openmetrics-text` (as Prometheus does), otherwise the classic text format
+/// 0.0.4. Every family has HELP and TYPE.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "OpenMetrics text: nuanxin_http_requests_total, nuanxin_http_request_duration_seconds, nuanxin_index_points", content_type = "application/openmetrics-text")))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+    responses((status = 200, description = "Metrics text: nuanxin_http_requests_total, nuanxin_http_request_duration_seconds, nuanxin_index_points, nuanxin_build_info, process_* (Linux). OpenMetrics when `Accept: application/openmetrics-text`, else text format 0.0.4.", content_type = "text/plain; version=0.0.4")))]
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let index = state.index();
     for kind in ServiceKind::ALL {
         state
             .metrics
             .set_index_points(kind.as_str(), index.count_of_kind(*kind));
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.encode(),
-    )
-        .into_response()
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (content_type, body) = state.metrics.encode_for(accept);
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 /// The OpenAPI document of the whole API, built once where the router is built
