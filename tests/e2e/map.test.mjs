@@ -363,6 +363,55 @@ describe('suggestions', () => {
 });
 
 describe('planner view', () => {
+  test('demand-weighted coverage, day and night, what-if drag and drop, site export', async (t) => {
+    const dn = await probe('/api/v1/coverage/day-night', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    if (!dn) return t.skip('POST /api/v1/coverage/day-night has not landed on this branch');
+    const { page, problems } = await openPage(DESKTOP, '#planner');
+    await page.selectOption('#pl-area', '430102');
+    assert.equal(await page.inputValue('#pl-demand'), 'builtup');
+    await page.click('#pl-run');
+    await page.waitForSelector('body[data-planner-drawn="1"]', { timeout: 60000 });
+    await page.waitForSelector('body[data-planner-whatif="1"]', { timeout: 60000 });
+    await page.waitForSelector('body[data-planner-demand="builtup"]', { timeout: 30000 });
+    // The headline is the demand share and equals the API's (one decimal).
+    const api = await fetch(`${BASE}/api/v1/coverage`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ area: { adcode: '430102' }, kinds: ['station'], mode: 'ebike', minutes: 5, demand: 'builtup', gaps: false }),
+    }).then((r) => r.json());
+    const summary = await page.textContent('#pl-summary');
+    assert.match(summary, /需求覆盖率/);
+    assert.ok(summary.includes(`${api.summary.demand_covered_percent.toFixed(1)}%`), `${summary} vs ${api.summary.demand_covered_percent}`);
+    assert.match(await page.textContent('#pl-meaning'), /建筑量.*服务圈/);
+    assert.match(await page.textContent('#pl-model'), /直线/);
+    assert.ok(await page.locator('#pl-day-night tbody tr').count() >= 1);
+    await shot(page, 'desktop-planner-demand');
+    // Drag proposal 1 by 120 px: one what-if change, the figures update.
+    const site = page.locator('.pl-site[data-site="p1"]');
+    const box = await site.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 130, box.y + 60, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForSelector('body[data-planner-changes="1"]', { timeout: 20000 });
+    assert.ok(Number(await page.getAttribute('body', 'data-planner-whatif-ms')) >= 0);
+    // Drop a new site in the east of 芙蓉区.
+    await page.click('#pl-drop');
+    const px = await page.evaluate(() => { const p = window.nuanxin.map.project([113.05, 28.21]); return [p.x, p.y]; });
+    const mapBox = await page.locator('#map').boundingBox();
+    await page.mouse.click(mapBox.x + px[0], mapBox.y + px[1]);
+    await page.waitForSelector('body[data-planner-changes="2"]', { timeout: 20000 });
+    assert.ok(await page.locator('.pl-site[data-site="n1"]').count() === 1);
+    await shot(page, 'desktop-planner-whatif');
+    // Proposals as CSV from the server: BOM, CRLF, WGS-84 and GCJ-02 columns.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#pl-export-sites-csv')]);
+    const csv = fs.readFileSync(await dl.path(), 'utf8');
+    assert.ok(csv.startsWith('\ufeff序号 rank,'), csv.slice(0, 60));
+    assert.match(csv, /GCJ-02/);
+    assert.ok(csv.split('\r\n').length >= 3, csv);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('the coverage overlay draws', async (t) => {
     if (!apis.serviceAreas || !apis.coverage) return t.skip('GET /api/v1/service-areas or POST /api/v1/coverage has not landed on this branch (coverage area)');
     for (const [name, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {

@@ -364,7 +364,11 @@ impl WhatIf {
             };
             features.push(serde_json::json!({
                 "type": "Feature",
-                "geometry": geojson::Geometry::new(geojson::Value::from(&mp)),
+                // RFC 7946 winding and 7 decimals (crate::geojson_out).
+                "geometry": crate::geojson_out::multipolygon_geometry(
+                    &mp,
+                    crate::geojson_out::DEFAULT_DECIMALS,
+                ),
                 "properties": {
                     "row": r,
                     "adcode": d.map(|d| d.adcode.clone()),

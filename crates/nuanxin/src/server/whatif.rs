@@ -317,7 +317,10 @@ pub async fn demand_layer(
                 })
             })
             .collect();
-        let extent = geojson::Geometry::new(geojson::Value::from(l.extent()));
+        let extent = crate::geojson_out::multipolygon_geometry(
+            l.extent(),
+            crate::geojson_out::DEFAULT_DECIMALS,
+        );
         json!({
             "type": "FeatureCollection",
             "layer": l.as_str(),
