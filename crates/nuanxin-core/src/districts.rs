@@ -169,6 +169,19 @@ impl Districts {
         })
     }
 
+    /// The county adcodes `adcode` stands for: itself for a county, its counties for a
+    /// city; `None` when no shipped district has it.
+    pub fn county_adcodes(&self, adcode: &str) -> Option<Vec<String>> {
+        let d = self.get(adcode.trim())?;
+        Some(match d.level {
+            Level::County => vec![d.adcode.clone()],
+            Level::City => self
+                .counties_of(&d.adcode)
+                .map(|c| c.adcode.clone())
+                .collect(),
+        })
+    }
+
     /// The county-level district containing `p` (boundary inclusive; smallest adcode on a
     /// shared border), or `None` outside every district.
     pub fn county_at(&self, p: LonLat) -> Option<&District> {

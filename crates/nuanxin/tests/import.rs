@@ -149,6 +149,42 @@ const GOOD_CSV: &str = "编号,名称,类型,经度,纬度,地址,开放时间,�
     s2,溁湾镇权益服务点,legal_aid,112.953002,28.195538,,Mo-Fr 09:00-12:00,legal_consult;drinking_water,staffed_hours,,\n";
 
 #[test]
+fn csv_text_limits_are_those_of_the_admin_api() {
+    // Regression: the 200-character name limit existed only in the admin API; the importer
+    // stored a 201-character name. 201 CJK characters are 603 bytes.
+    let long = "驿".repeat(201);
+    let csv = format!(
+        "名称,类型,经度,纬度,电话\n{long},驿站,112.977541,28.194746,\n\
+         站,驿站,112.977541,28.194746,{}\n",
+        "1".repeat(51)
+    );
+    let issues = rejected(import_csv_str(&csv, &opts()));
+    assert!(
+        has(
+            &issues,
+            Location::Line(2),
+            "name",
+            "201 characters; at most 200"
+        ),
+        "{issues:?}"
+    );
+    assert!(
+        has(
+            &issues,
+            Location::Line(3),
+            "phone",
+            "51 characters; at most 50"
+        ),
+        "{issues:?}"
+    );
+    let ok = format!(
+        "名称,类型,经度,纬度\n{},驿站,112.977541,28.194746\n",
+        "驿".repeat(200)
+    );
+    assert_eq!(import_csv_str(&ok, &opts()).unwrap().points.len(), 1);
+}
+
+#[test]
 fn csv_chinese_headers_labels_and_codes() {
     let r = import_csv_str(GOOD_CSV, &opts()).unwrap();
     assert_eq!(r.points.len(), 2);

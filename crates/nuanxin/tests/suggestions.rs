@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use nuanxin::index::ServiceIndex;
 use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
 use nuanxin::server::{self, AppState, Config};
-use nuanxin::suggestions::{Category, NewSuggestion, OfficerRole, Status, Store};
+use nuanxin::suggestions::{Category, NewSuggestion, OfficerRole, PublicNote, Status, Store};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -340,7 +340,7 @@ async fn kpi_medians_per_district() {
             .transition(
                 &s.id,
                 Status::Accepted,
-                "受理",
+                &PublicNote::new("受理").unwrap(),
                 &o,
                 at + chrono::Duration::hours(answer_h),
             )
@@ -350,7 +350,7 @@ async fn kpi_medians_per_district() {
                 .transition(
                     &s.id,
                     Status::Resolved,
-                    "办结",
+                    &PublicNote::new("办结").unwrap(),
                     &o,
                     at + chrono::Duration::hours(h),
                 )

@@ -67,6 +67,7 @@ pub mod demand;
 pub mod export;
 pub mod grid;
 pub mod hours;
+pub mod input;
 pub mod maxcover;
 pub mod whatif;
 

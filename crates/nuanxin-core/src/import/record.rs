@@ -6,7 +6,7 @@ use super::{ImportError, ImportOptions, ImportReport, Issue, Location, Severity}
 use crate::crs::{in_mainland_china, Crs};
 use crate::districts::Districts;
 use crate::model::{AmenitySet, LonLat, OpeningHours, ServicePoint};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -397,6 +397,10 @@ impl<'a> Builder<'a> {
         p.demo = demo;
         p.entrance = entrance;
         p.outline = outline;
+        if let Err(e) = p.validate() {
+            err(issues, e.field(), e.to_string());
+            return None;
+        }
         Some(p)
     }
 
@@ -586,27 +590,10 @@ fn generated_id(kind: &str, name: &str, p: LonLat) -> String {
     format!("sp-{}", &hex::encode(digest)[..12])
 }
 
-/// RFC 3339, or a naive date-time / date taken as China Standard Time (UTC+8).
+/// RFC 3339, or a naive date-time / date taken as China Standard Time (UTC+8)
+/// ([`crate::model::parse_instant`]).
 fn parse_time(s: &str) -> Result<DateTime<Utc>, ()> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let cst = FixedOffset::east_opt(8 * 3600).ok_or(())?;
-    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .or_else(|| {
-            ["%Y-%m-%d", "%Y/%m/%d"]
-                .iter()
-                .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-        .ok_or(())?;
-    naive
-        .and_local_timezone(cst)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or(())
+    crate::model::parse_instant(s).ok_or(())
 }
 
 #[cfg(test)]

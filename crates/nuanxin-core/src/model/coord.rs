@@ -124,6 +124,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn expanded_bbox_wraps_the_antimeridian() {
+        let b = Bbox::new(179.9, -17.0, 180.0, -16.0).unwrap();
+        let e = b.expanded_by_m(10_000.0);
+        assert!(e.west < 179.9 && e.east < 0.0, "{e:?}");
+        assert!(e.contains(LonLat::new(-179.95, -16.5).unwrap()));
+    }
+
+    #[test]
+    fn expanded_bbox_grows_by_at_least_the_radius() {
+        // 1 km at the equator: 1000 / 110 574 = 0.009044° of latitude (hand computed);
+        // longitude at latitude 1° grows by that / cos 1° = 0.009045°.
+        let b = Bbox::new(10.0, 0.0, 11.0, 1.0).unwrap();
+        let e = b.expanded_by_m(1000.0);
+        assert!((e.south - (-0.009044)).abs() < 1e-6, "{e:?}");
+        assert!((e.north - 1.009044).abs() < 1e-6, "{e:?}");
+        assert!((e.west - (10.0 - 0.009045)).abs() < 2e-6, "{e:?}");
+    }
+
+    #[test]
     fn rejects_out_of_range_and_nan() {
         assert!(LonLat::new(112.98, 28.19).is_ok());
         assert_eq!(
@@ -210,6 +229,49 @@ pub enum BboxError {
 }
 
 impl Bbox {
+    /// This box grown by at least `radius_m` metres on every side: everything within
+    /// `radius_m` of a point in the box lies in the result. Latitudes are clamped to ±90;
+    /// the box becomes the full longitude range when it would wrap the globe or reach within
+    /// 1° of a pole; longitudes wrap across ±180 (west > east then).
+    pub fn expanded_by_m(&self, radius_m: f64) -> Bbox {
+        let b = self;
+        // Degrees of latitude per metre ≥ 1 / 110 574 m (WGS-84 meridian degree at the equator);
+        // longitude degrees grow by 1 / cos φ at the box's most poleward latitude.
+        let dlat = radius_m / 110_574.0;
+        let south = (b.south - dlat).max(-90.0);
+        let north = (b.north + dlat).min(90.0);
+        let worst = south.abs().max(north.abs());
+        if worst >= 89.0 {
+            return Bbox {
+                west: -180.0,
+                south,
+                east: 180.0,
+                north,
+            };
+        }
+        let dlon = dlat / worst.to_radians().cos();
+        let span = if b.west <= b.east {
+            b.east - b.west
+        } else {
+            b.east + 360.0 - b.west
+        };
+        if span + 2.0 * dlon >= 360.0 {
+            return Bbox {
+                west: -180.0,
+                south,
+                east: 180.0,
+                north,
+            };
+        }
+        let wrap = |x: f64| (x + 180.0).rem_euclid(360.0) - 180.0;
+        Bbox {
+            west: wrap(b.west - dlon),
+            south,
+            east: wrap(b.east + dlon),
+            north,
+        }
+    }
+
     /// Checked constructor. `west > east` is allowed (antimeridian crossing), `south > north` is not.
     ///
     /// # Errors

@@ -2,7 +2,7 @@
 //! (<https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification>),
 //! parsed and evaluated by the `opening-hours` crate.
 
-use chrono::{FixedOffset, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 /// Why an opening-hours expression was rejected.
@@ -81,13 +81,6 @@ impl<'de> Deserialize<'de> for OpeningHours {
         let raw = String::deserialize(d)?;
         OpeningHours::parse(&raw).map_err(serde::de::Error::custom)
     }
-}
-
-/// The current wall-clock time in China Standard Time (UTC+8, no daylight saving since 1991),
-/// the time zone every service point in the product's area uses.
-pub fn china_local_now() -> NaiveDateTime {
-    let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    Utc::now().with_timezone(&cst).naive_local()
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@
 mod coord;
 mod hours;
 mod service_point;
+mod time;
 mod vocab;
 
 pub use coord::{Bbox, BboxError, CoordError, LonLat};
-pub use hours::{china_local_now, OpeningHours, OpeningHoursError};
+pub use hours::{OpeningHours, OpeningHoursError};
 pub use service_point::{ServicePoint, ServicePointError};
+pub use time::{china_local_now, china_offset, parse_instant, parse_local_time};
 pub(crate) use vocab::vocabulary;
 pub use vocab::{AccessMethod, Amenity, AmenitySet, ServiceKind, UnknownCode};

@@ -66,6 +66,27 @@ pub enum ServicePointError {
     /// The adcode is not six digits.
     #[error("adcode `{0}` is not a 6-digit GB/T 2260 code")]
     BadAdcode(String),
+    /// A text field is longer than [`ServicePoint::TEXT_LIMITS`] allows.
+    #[error("`{field}` has {chars} characters; at most {limit} are accepted")]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its length, characters (Unicode scalar values).
+        chars: usize,
+        /// The limit, characters.
+        limit: usize,
+    },
+}
+
+impl ServicePointError {
+    /// The field at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ServicePointError::Empty(f) => f,
+            ServicePointError::BadAdcode(_) => "adcode",
+            ServicePointError::TooLong { field, .. } => field,
+        }
+    }
 }
 
 impl ServicePoint {
@@ -101,6 +122,16 @@ impl ServicePoint {
     /// # Errors
     /// The first [`ServicePointError`] found.
     pub fn validate(&self) -> Result<(), ServicePointError> {
+        for (field, limit) in Self::TEXT_LIMITS {
+            let chars = self.text_field(field).map_or(0, |t| t.chars().count());
+            if chars > limit {
+                return Err(ServicePointError::TooLong {
+                    field,
+                    chars,
+                    limit,
+                });
+            }
+        }
         if self.id.trim().is_empty() {
             return Err(ServicePointError::Empty("id"));
         }
@@ -113,6 +144,31 @@ impl ServicePoint {
             }
         }
         Ok(())
+    }
+
+    /// Longest accepted text fields, characters (Unicode scalar values): `(field, limit)`.
+    /// Names and operators fit a sign (200); addresses and opening hours in OSM syntax fit
+    /// a paragraph (500); a phone field holds a few numbers (50). Checked by
+    /// [`ServicePoint::validate`], so the importer and the admin API enforce the same limits.
+    pub const TEXT_LIMITS: [(&'static str, usize); 5] = [
+        ("name", 200),
+        ("address", 500),
+        ("opening_hours", 500),
+        ("operator", 200),
+        ("phone", 50),
+    ];
+
+    /// The text of one of the [`ServicePoint::TEXT_LIMITS`] fields (`opening_hours` as
+    /// written), `None` when unset or not a text field.
+    pub fn text_field(&self, field: &str) -> Option<&str> {
+        match field {
+            "name" => Some(&self.name),
+            "address" => self.address.as_deref(),
+            "opening_hours" => self.opening_hours.as_ref().map(|h| h.as_str()),
+            "operator" => self.operator.as_deref(),
+            "phone" => self.phone.as_deref(),
+            _ => None,
+        }
     }
 
     /// Whether the point is open at local time `at`; unknown hours count as closed.

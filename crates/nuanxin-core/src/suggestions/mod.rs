@@ -5,7 +5,9 @@
 //! - [`privacy`]: contact parsing and masking of phone and ID-card numbers in public text;
 //! - [`photo`]: content sniffing and metadata stripping of attached photos;
 //! - [`export`]: CSV (UTF-8 with BOM) and GeoJSON exports;
-//! - [`stats`]: handling-speed KPIs.
+//! - [`stats`]: handling-speed KPIs;
+//! - [`submit`]: the rules of a new suggestion ([`submit::submit`]), shared by every channel
+//!   (JSON API, forms, Open311).
 //!
 //! # Lifecycle
 //! `submitted → accepted → in_progress → resolved | declined` (see [`Status::can_move_to`]);
@@ -24,6 +26,7 @@ pub mod photo;
 pub mod privacy;
 pub mod stats;
 mod store;
+pub mod submit;
 
 pub use store::{
     AuditEntry, ListQuery, NewSuggestion, Officer, Store, StoreError, SupportOutcome,
@@ -114,6 +117,58 @@ vocab!(
         Admin = "admin", "管理员", "Administrator";
     }
 );
+
+impl Category {
+    /// Default duplicate-search radius, metres: how far apart two reports of this category
+    /// are likely about the same thing. Compound gates and road hazards are specific places
+    /// (150 m, 100 m); parking, supplies and rest concern a street block (200–300 m);
+    /// education, childcare and rights concern a neighbourhood (1 km). A search may ask
+    /// for another radius up to [`MAX_NEARBY_RADIUS_M`].
+    pub fn nearby_radius_m(self) -> f64 {
+        match self {
+            Category::EntryAccess => 150.0,
+            Category::Parking => 200.0,
+            Category::Supplies | Category::Rest | Category::Other => 300.0,
+            Category::Education | Category::Childcare | Category::Rights => 1000.0,
+            Category::SafetyHazard => 100.0,
+        }
+    }
+}
+
+/// Largest radius of a duplicate search, metres.
+pub const MAX_NEARBY_RADIUS_M: f64 = 5000.0;
+
+/// Longest public note (an officer's answer, a reporter's reopen reason), characters
+/// (Unicode scalar values); the same limit as a suggestion's description.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
+/// A public note on a status change: 1–[`MAX_NOTE_CHARS`] characters, not blank. The
+/// store takes only this type, so every channel enforces the same limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicNote(String);
+
+impl PublicNote {
+    /// Checks `text` (kept byte-exact).
+    ///
+    /// # Errors
+    /// [`SuggestionError::Invalid`] naming `note` when blank or longer than
+    /// [`MAX_NOTE_CHARS`].
+    pub fn new(text: impl Into<String>) -> Result<Self, SuggestionError> {
+        let text = text.into();
+        if text.trim().is_empty() || text.chars().count() > MAX_NOTE_CHARS {
+            return Err(SuggestionError::Invalid {
+                field: "note",
+                msg: "a public note of 1–2,000 characters is required".into(),
+            });
+        }
+        Ok(PublicNote(text))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl Status {
     /// Whether the suggestion still awaits an outcome (submitted, accepted, in progress).
@@ -541,6 +596,26 @@ pub enum SuggestionError {
     /// A code is not one of a closed list (400 listing the valid ones).
     #[error(transparent)]
     Unknown(#[from] UnknownCode),
+    /// A field must be one of `valid` (missing, or not accepted here, e.g. by a campaign)
+    /// (400 listing them).
+    #[error("{msg}")]
+    Choice {
+        /// The field at fault.
+        field: &'static str,
+        /// What is wrong.
+        msg: String,
+        /// The values accepted here.
+        valid: Vec<&'static str>,
+    },
+    /// The position is not a valid coordinate (400 naming `lon` or `lat`).
+    #[error("{source}{hint}")]
+    BadCoordinate {
+        /// Why.
+        #[source]
+        source: crate::model::CoordError,
+        /// Extra hint (e.g. lon and lat look swapped), empty or starting with `; `.
+        hint: String,
+    },
     /// The position lies outside every shipped district (400).
     #[error(
         "location {lon}, {lat} (WGS-84) is outside the service area (the districts of Hunan){hint}"

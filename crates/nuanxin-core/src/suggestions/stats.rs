@@ -49,8 +49,18 @@ fn hours(a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Utc>) -> 
     (b - a).num_milliseconds() as f64 / 3_600_000.0
 }
 
-/// KPIs of `items` grouped by county: the total first, then one entry per adcode (sorted).
-pub fn compute<'a>(items: impl IntoIterator<Item = &'a Suggestion>) -> Vec<DistrictStats> {
+/// KPIs of a set of suggestions: all of them together and per county.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpis {
+    /// All the suggestions together (`adcode` and `name` are `None`).
+    pub total: DistrictStats,
+    /// One entry per county with suggestions, sorted by adcode (suggestions without an
+    /// adcode count only in `total`).
+    pub districts: Vec<DistrictStats>,
+}
+
+/// KPIs of `items`: the total and one entry per county adcode (sorted).
+pub fn compute<'a>(items: impl IntoIterator<Item = &'a Suggestion>) -> Kpis {
     let mut groups: BTreeMap<Option<String>, Vec<&Suggestion>> = BTreeMap::new();
     let mut all = Vec::new();
     for s in items {
@@ -99,13 +109,14 @@ pub fn compute<'a>(items: impl IntoIterator<Item = &'a Suggestion>) -> Vec<Distr
             resolved: resolved_n,
         }
     };
-    let mut out = vec![one(None, &all, true)];
-    for (adcode, list) in groups {
-        if adcode.is_some() {
-            out.push(one(adcode, &list, false));
-        }
+    Kpis {
+        total: one(None, &all, true),
+        districts: groups
+            .into_iter()
+            .filter(|(adcode, _)| adcode.is_some())
+            .map(|(adcode, list)| one(adcode, &list, false))
+            .collect(),
     }
-    out
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 
 use super::{
     Campaign, Category, CollectionPointRef, Contact, ContactKind, OfficerRole, PhotoInfo,
-    ReporterRole, Status, StatusChange, Suggestion, SuggestionError,
+    PublicNote, ReporterRole, Status, StatusChange, Suggestion, SuggestionError,
 };
 use crate::crs::Crs;
 use crate::model::{Bbox, LonLat, ServicePoint};
@@ -199,6 +199,33 @@ pub struct ListQuery {
     pub limit: usize,
     /// Items to skip.
     pub offset: usize,
+}
+
+impl ListQuery {
+    /// Restricts the query to the districts `officer` handles (admins: unchanged): the
+    /// requested counties that are theirs, or all their counties when none were requested.
+    /// Returns false when nothing requested is theirs (the caller answers 403), leaving
+    /// the query matching nothing.
+    pub fn restrict_to(&mut self, officer: &Officer) -> bool {
+        if officer.role == OfficerRole::Admin {
+            return true;
+        }
+        let districts = crate::districts::Districts::embedded();
+        let mine: Vec<String> = officer
+            .adcodes
+            .iter()
+            .flat_map(|a| districts.county_adcodes(a).unwrap_or_default())
+            .collect();
+        self.adcodes = if self.adcodes.is_empty() {
+            mine
+        } else {
+            std::mem::take(&mut self.adcodes)
+                .into_iter()
+                .filter(|a| mine.contains(a))
+                .collect()
+        };
+        !self.adcodes.is_empty()
+    }
 }
 
 /// Result of a "me too".
@@ -880,7 +907,7 @@ impl Store {
         &self,
         id: &str,
         to: Status,
-        note: &str,
+        note: &PublicNote,
         officer: &Officer,
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
@@ -916,9 +943,10 @@ impl Store {
             tx.execute(
                 "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, from.as_str(), to.as_str(), note, officer.id, t],
+                params![id, from.as_str(), to.as_str(), note.as_str(), officer.id, t],
             )?;
-            let detail = serde_json::json!({"from": from, "to": to, "note": note}).to_string();
+            let detail =
+                serde_json::json!({"from": from, "to": to, "note": note.as_str()}).to_string();
             audit_tx(&tx, at, Some(officer), "suggestion.status", id, &detail)?;
             tx.commit()?;
         }
@@ -936,7 +964,7 @@ impl Store {
     pub fn reopen_by_reporter(
         &self,
         id: &str,
-        note: &str,
+        note: &PublicNote,
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
         {
@@ -973,10 +1001,11 @@ impl Store {
             tx.execute(
                 "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
                  VALUES (?1, ?2, 'accepted', ?3, NULL, ?4)",
-                params![id, from.as_str(), note, t],
+                params![id, from.as_str(), note.as_str(), t],
             )?;
             let detail =
-                serde_json::json!({"from": from, "to": Status::Accepted, "note": note}).to_string();
+                serde_json::json!({"from": from, "to": Status::Accepted, "note": note.as_str()})
+                    .to_string();
             tx.execute(
                 "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, NULL, 'reporter', 'suggestion.reopen', ?2, ?3)",
                 params![t, id, detail],
@@ -1258,6 +1287,10 @@ mod tests {
     use super::*;
     use crate::model::ServiceKind;
 
+    fn note(text: &str) -> PublicNote {
+        PublicNote::new(text).unwrap()
+    }
+
     fn new_at(lon: f64, lat: f64, cat: Category, t: &str) -> NewSuggestion {
         let p = LonLat::new(lon, lat).unwrap();
         NewSuggestion {
@@ -1398,13 +1431,19 @@ mod tests {
 
         let t = |h: &str| h.parse::<DateTime<Utc>>().unwrap();
         let err = s
-            .transition(&a.id, Status::Resolved, "x", &o, t("2026-01-01T02:00:00Z"))
+            .transition(
+                &a.id,
+                Status::Resolved,
+                &note("x"),
+                &o,
+                t("2026-01-01T02:00:00Z"),
+            )
             .unwrap_err();
         assert!(matches!(err, SuggestionError::BadTransition { .. }));
         s.transition(
             &a.id,
             Status::Accepted,
-            "已受理",
+            &note("已受理"),
             &o,
             t("2026-01-01T02:00:00Z"),
         )
@@ -1413,7 +1452,7 @@ mod tests {
             .transition(
                 &a.id,
                 Status::Resolved,
-                "已设停车点",
+                &note("已设停车点"),
                 &o,
                 t("2026-01-02T00:00:00Z"),
             )
@@ -1434,7 +1473,7 @@ mod tests {
             .transition(
                 &a.id,
                 Status::Accepted,
-                "重新办理",
+                &note("重新办理"),
                 &o,
                 t("2026-01-03T00:00:00Z"),
             )
@@ -1472,24 +1511,24 @@ mod tests {
             .insert_suggestion(new_at(112.97, 28.2, Category::Rest, "2026-01-01T00:00:00Z"))
             .unwrap();
         assert!(matches!(
-            s.reopen_by_reporter(&a.id, "x", t("2026-01-02T00:00:00Z")),
+            s.reopen_by_reporter(&a.id, &note("x"), t("2026-01-02T00:00:00Z")),
             Err(SuggestionError::Conflict(_))
         ));
         s.transition(
             &a.id,
             Status::Declined,
-            "不予采纳",
+            &note("不予采纳"),
             &o,
             t("2026-01-02T00:00:00Z"),
         )
         .unwrap();
         // 2026-01-02 + 90 days = 2026-04-02 (Jan 29 + Feb 28 + Mar 31 = 88 days to Mar 31)
         assert!(matches!(
-            s.reopen_by_reporter(&a.id, "x", t("2026-04-02T00:00:01Z")),
+            s.reopen_by_reporter(&a.id, &note("x"), t("2026-04-02T00:00:01Z")),
             Err(SuggestionError::Conflict(_))
         ));
         let r = s
-            .reopen_by_reporter(&a.id, "问题还在", t("2026-04-02T00:00:00Z"))
+            .reopen_by_reporter(&a.id, &note("问题还在"), t("2026-04-02T00:00:00Z"))
             .unwrap();
         assert_eq!(r.status, Status::Accepted);
         assert_eq!(r.history.last().unwrap().officer_id, None);

@@ -8,13 +8,13 @@
 //! ```
 
 use anyhow::{bail, Context};
-use nuanxin::coverage::analysis::{self, CoverageReport, Progress, Site};
+use nuanxin::coverage::analysis::{self, CoverageReport, Progress};
 use nuanxin::coverage::demand::{read_demand_file, DemandLayer};
-use nuanxin::coverage::{AreaSpec, Candidates, CoverageOptions};
+use nuanxin::coverage::{input, AreaSpec, Candidates, CoverageOptions};
 use nuanxin::crs::Crs;
 use nuanxin::districts::Districts;
 use nuanxin::index::{Filter, ServiceIndex};
-use nuanxin::model::{Bbox, LonLat, ServiceKind};
+use nuanxin::model::{Bbox, ServiceKind};
 use nuanxin::travel::TravelMode;
 use std::path::PathBuf;
 
@@ -139,47 +139,20 @@ fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
     serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
 }
 
+/// `what: ` prefix for errors of the coverage input read from `path`.
+fn input_error(path: &std::path::Path, e: input::InputError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}: {}", path.display(), e.path, e.msg)
+}
+
+/// The area polygon of a GeoJSON file: a Polygon or MultiPolygon, a Feature of one, or the
+/// first feature of a FeatureCollection.
 fn read_area_geometry(path: &PathBuf) -> anyhow::Result<geo::MultiPolygon<f64>> {
     let v = read_json(path)?;
     let g = match v["type"].as_str() {
-        Some("FeatureCollection") => v["features"][0]["geometry"].clone(),
-        Some("Feature") => v["geometry"].clone(),
-        _ => v,
+        Some("FeatureCollection") => &v["features"][0],
+        _ => &v,
     };
-    let geom: geojson::Geometry = serde_json::from_value(g)
-        .with_context(|| format!("{}: not a GeoJSON geometry", path.display()))?;
-    match geo::Geometry::<f64>::try_from(geom.value) {
-        Ok(geo::Geometry::Polygon(p)) => Ok(geo::MultiPolygon(vec![p])),
-        Ok(geo::Geometry::MultiPolygon(m)) => Ok(m),
-        _ => bail!(
-            "{}: the geometry must be a Polygon or MultiPolygon",
-            path.display()
-        ),
-    }
-}
-
-fn read_points(path: &PathBuf) -> anyhow::Result<Vec<(LonLat, serde_json::Value)>> {
-    let v = read_json(path)?;
-    let fs = v["features"]
-        .as_array()
-        .with_context(|| format!("{}: not a GeoJSON FeatureCollection", path.display()))?;
-    fs.iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let c = &f["geometry"]["coordinates"];
-            let (lon, lat) = match (c[0].as_f64(), c[1].as_f64(), f["geometry"]["type"].as_str()) {
-                (Some(lon), Some(lat), Some("Point")) => (lon, lat),
-                _ => bail!(
-                    "{}: feature {i} (0-based): field `geometry` must be a Point [lon, lat]",
-                    path.display()
-                ),
-            };
-            let p = LonLat::new(lon, lat).map_err(|e| {
-                anyhow::anyhow!("{}: feature {i}: field `geometry`: {e}", path.display())
-            })?;
-            Ok((p, f.clone()))
-        })
-        .collect()
+    input::polygons("geometry", g).map_err(|e| input_error(path, e))
 }
 
 fn display_width(s: &str) -> usize {
@@ -363,24 +336,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     options.max_cells = args.max_cells;
     options.propose = args.propose;
     options.gaps = args.gaps.is_some() || args.json;
-    options.candidates = match args.candidates.as_str() {
-        "auto" => Candidates::Auto,
-        "demand" | "demand_cells" => Candidates::DemandCells,
-        "uncovered" | "uncovered_cells" => Candidates::Uncovered,
-        "all" | "all_cells" => Candidates::All,
-        file => {
-            let path = PathBuf::from(file);
-            let sites = read_points(&path)?
-                .into_iter()
-                .map(|(location, f)| Site {
-                    id: f
-                        .get("id")
-                        .or_else(|| f["properties"].get("id"))
-                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)),
-                    location,
-                })
-                .collect();
-            Candidates::Sites(sites)
+    options.candidates = match input::candidate_rule(&args.candidates) {
+        Some(rule) => rule,
+        None => {
+            let path = PathBuf::from(&args.candidates);
+            let v = read_json(&path)?;
+            Candidates::Sites(input::sites("candidates", &v).map_err(|e| input_error(&path, e))?)
         }
     };
     if let Some(d) = &args.demand {

@@ -88,10 +88,7 @@ fn parse_amenity(s: &str) -> Result<Amenity, String> {
 }
 
 fn parse_local_time(s: &str) -> Result<NaiveDateTime, String> {
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .ok_or_else(|| format!("`{s}` is not YYYY-MM-DDTHH:MM"))
+    nuanxin::model::parse_local_time(s).ok_or_else(|| format!("`{s}` is not YYYY-MM-DDTHH:MM"))
 }
 
 /// Display width of text in a terminal: CJK and full-width characters take two columns.

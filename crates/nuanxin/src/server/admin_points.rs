@@ -6,7 +6,7 @@ use super::auth::Officer;
 use super::db::Db;
 use super::error::{ApiJson, AppError, Problem};
 use super::AppState;
-use crate::model::ServicePoint;
+use crate::model::{ServicePoint, ServicePointError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,29 +15,22 @@ use axum::{Json, Router};
 use chrono::Utc;
 use utoipa::OpenApi;
 
-/// Longest accepted text fields of a service point edited through the admin API, in
-/// characters (Unicode scalar values): `(field, limit)`.
-pub const POINT_TEXT_LIMITS: [(&str, usize); 5] = [
-    ("name", 200),
-    ("address", 500),
-    ("opening_hours", 500),
-    ("operator", 200),
-    ("phone", 50),
-];
-
-/// Rejects over-long text fields of an edited point's JSON body (400 naming the field),
-/// before the body is parsed (so a huge `opening_hours` is never parsed).
+/// Rejects over-long text fields of an edited point's JSON body (400 naming the field)
+/// before the body is parsed, so a huge `opening_hours` is never parsed. The limits are the
+/// library's ([`ServicePoint::TEXT_LIMITS`]); [`ServicePoint::validate`] checks them again.
 fn check_point_text_lengths(v: &serde_json::Value) -> Result<(), AppError> {
-    for (field, limit) in POINT_TEXT_LIMITS {
-        let n = v
+    for (field, limit) in ServicePoint::TEXT_LIMITS {
+        let chars = v
             .get(field)
             .and_then(serde_json::Value::as_str)
             .map_or(0, |t| t.chars().count());
-        if n > limit {
-            return Err(AppError::bad_param(
+        if chars > limit {
+            return Err(ServicePointError::TooLong {
                 field,
-                format!("`{field}` has {n} characters; at most {limit} are accepted"),
-            ));
+                chars,
+                limit,
+            }
+            .into());
         }
     }
     Ok(())
@@ -94,7 +87,7 @@ fn may_edit_stored(state: &AppState, o: &crate::suggestions::Officer, old: &Serv
 /// `PUT /api/v1/admin/points/{id}`: creates or replaces a service point; the index is
 /// updated at once. The district (`adcode`) is derived from `location`, which must lie in a
 /// served district; an officer may only place points in, and move points out of, their own
-/// districts. Text limits: see [`POINT_TEXT_LIMITS`].
+/// districts. Text limits: see [`ServicePoint::TEXT_LIMITS`].
 #[utoipa::path(put, path = "/api/v1/admin/points/{id}", tag = "officers",
     params(("id" = String, Path, description = "Service point id")),
     request_body(content = Object, description = "A service point (the `ServicePoint` JSON of the points API); `id` may be omitted"),
@@ -133,8 +126,7 @@ async fn put_point(
             valid: None,
         }
     })?;
-    p.validate()
-        .map_err(|e| AppError::bad_param("point", e.to_string()))?;
+    p.validate()?;
     p.adcode = Some(point_district(&state, &p)?);
     p.updated_at = Some(Utc::now());
     let _edit = state.point_edits.lock().await;

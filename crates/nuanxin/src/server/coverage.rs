@@ -11,16 +11,16 @@
 //!   02:00 Beijing time) and the districts where night coverage drops most.
 
 use super::{ApiJson, ApiQuery, AppError, AppState, Problem};
-use crate::coverage::analysis::{self, CoverageReport, DemandPoint, Site};
+use crate::coverage::analysis::{self, CoverageReport};
 use crate::coverage::circle::{
     metres_per_pixel, service_circle, vertices_for_tolerance, DEFAULT_VERTICES,
 };
 use crate::coverage::demand::DemandLayer;
 use crate::coverage::export;
 use crate::coverage::hours::{coverage_drop, parse_at, HourDrop};
-use crate::coverage::{AreaSpec, Candidates, CoverageError, CoverageOptions, NoProgress};
+use crate::coverage::{input, AreaSpec, Candidates, CoverageError, CoverageOptions, NoProgress};
 use crate::index::Filter;
-use crate::model::{Bbox, LonLat, ServiceKind};
+use crate::model::{Bbox, ServiceKind};
 use crate::travel::TravelMode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -122,20 +122,12 @@ fn check_minutes(m: f64) -> Result<f64, AppError> {
 
 fn parse_open_at(s: Option<&str>) -> Result<Option<NaiveDateTime>, AppError> {
     let Some(s) = s else { return Ok(None) };
-    for f in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s.trim(), f) {
-            return Ok(Some(t));
-        }
-    }
-    Err(AppError::bad_param(
-        "open_at",
-        format!("open_at must be a local (UTC+8) time like 2026-01-15T20:30; got `{s}`"),
-    ))
+    crate::model::parse_local_time(s).map(Some).ok_or_else(|| {
+        AppError::bad_param(
+            "open_at",
+            format!("open_at must be a local (UTC+8) time like 2026-01-15T20:30; got `{s}`"),
+        )
+    })
 }
 
 /// Query of `GET /api/v1/service-areas`.
@@ -158,44 +150,6 @@ pub struct ServiceAreasQuery {
     pub zoom: Option<f64>,
     /// Only stations open at this local (UTC+8) time, e.g. `2026-01-15T20:30`.
     pub open_at: Option<String>,
-}
-
-fn expand_bbox(b: &Bbox, radius_m: f64) -> Bbox {
-    // Degrees of latitude per metre ≥ 1 / 110 574 m (WGS-84 meridian degree at the equator);
-    // longitude degrees grow by 1 / cos φ at the box's most poleward latitude.
-    let dlat = radius_m / 110_574.0;
-    let south = (b.south - dlat).max(-90.0);
-    let north = (b.north + dlat).min(90.0);
-    let worst = south.abs().max(north.abs());
-    if worst >= 89.0 {
-        return Bbox {
-            west: -180.0,
-            south,
-            east: 180.0,
-            north,
-        };
-    }
-    let dlon = dlat / worst.to_radians().cos();
-    let span = if b.west <= b.east {
-        b.east - b.west
-    } else {
-        b.east + 360.0 - b.west
-    };
-    if span + 2.0 * dlon >= 360.0 {
-        return Bbox {
-            west: -180.0,
-            south,
-            east: 180.0,
-            north,
-        };
-    }
-    let wrap = |x: f64| (x + 180.0).rem_euclid(360.0) - 180.0;
-    Bbox {
-        west: wrap(b.west - dlon),
-        south,
-        east: wrap(b.east + dlon),
-        north,
-    }
 }
 
 /// Service circles of stations (GeoJSON).
@@ -238,7 +192,7 @@ pub async fn service_areas(
     };
     let index = state.index();
     let points = match &bbox {
-        Some(b) => index.in_bbox(&expand_bbox(b, radius_m), &filter),
+        Some(b) => index.in_bbox(&b.expanded_by_m(radius_m), &filter),
         None => index
             .all_sorted()
             .into_iter()
@@ -347,190 +301,23 @@ pub struct CoverageRequest {
     pub gaps: Option<bool>,
 }
 
-fn point_of(param: &str, f: &Value) -> Result<LonLat, AppError> {
-    let g = if f.get("type").and_then(Value::as_str) == Some("Feature") {
-        &f["geometry"]
-    } else {
-        f
-    };
-    if g.get("type").and_then(Value::as_str) != Some("Point") {
-        return Err(AppError::bad_param(
-            param,
-            "must be a GeoJSON Point feature",
-        ));
-    }
-    let c = g["coordinates"].as_array().filter(|a| a.len() >= 2);
-    let (lon, lat) = match c.map(|a| (a[0].as_f64(), a[1].as_f64())) {
-        Some((Some(lon), Some(lat))) => (lon, lat),
-        _ => return Err(AppError::bad_param(param, "coordinates must be [lon, lat]")),
-    };
-    LonLat::new(lon, lat).map_err(|e| AppError::bad_param(param, e.to_string()))
-}
-
-fn features<'a>(param: &str, v: &'a Value) -> Result<&'a Vec<Value>, AppError> {
-    if v.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
-        return Err(AppError::bad_param(
-            param,
-            "must be a GeoJSON FeatureCollection",
-        ));
-    }
-    v["features"]
-        .as_array()
-        .ok_or_else(|| AppError::bad_param(param, "FeatureCollection without `features`"))
-}
-
-fn parse_area(v: &Value) -> Result<AreaSpec, AppError> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| AppError::bad_param("area", "area must be an object"))?;
-    let keys: Vec<&String> = obj.keys().collect();
-    if keys.len() != 1 {
-        return Err(AppError::bad_choice(
-            "area",
-            "area must have exactly one of `adcode`, `geometry`, `bbox`",
-            &["adcode", "geometry", "bbox"],
-        ));
-    }
-    if let Some(a) = obj.get("adcode") {
-        let code = match a {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => {
-                return Err(AppError::bad_param(
-                    "area.adcode",
-                    "adcode must be a 6-digit code",
-                ))
-            }
-        };
-        return Ok(AreaSpec::Adcode(code));
-    }
-    if let Some(b) = obj.get("bbox") {
-        let nums: Option<Vec<f64>> = b
-            .as_array()
-            .map(|a| a.iter().map(Value::as_f64).collect::<Option<Vec<_>>>())
-            .unwrap_or(None);
-        return match nums.as_deref() {
-            Some([w, s, e, n]) => Bbox::new(*w, *s, *e, *n)
-                .map(AreaSpec::Bbox)
-                .map_err(|e| AppError::bad_param("area.bbox", e.to_string())),
-            _ => Err(AppError::bad_param(
-                "area.bbox",
-                "bbox must be [west, south, east, north] in degrees",
-            )),
-        };
-    }
-    if let Some(g) = obj.get("geometry") {
-        let g = if g.get("type").and_then(Value::as_str) == Some("Feature") {
-            &g["geometry"]
-        } else {
-            g
-        };
-        let geom: geojson::Geometry = serde_json::from_value(g.clone())
-            .map_err(|e| AppError::bad_param("area.geometry", format!("not GeoJSON: {e}")))?;
-        check_rings_closed(&geom.value)?;
-        let mp = match geo::Geometry::<f64>::try_from(geom.value) {
-            Ok(geo::Geometry::Polygon(p)) => geo::MultiPolygon(vec![p]),
-            Ok(geo::Geometry::MultiPolygon(m)) => m,
-            _ => {
-                return Err(AppError::bad_param(
-                    "area.geometry",
-                    "geometry must be a GeoJSON Polygon or MultiPolygon",
-                ))
-            }
-        };
-        return Ok(AreaSpec::Geometry(mp));
-    }
-    Err(AppError::bad_choice(
-        "area",
-        "area must have exactly one of `adcode`, `geometry`, `bbox`",
-        &["adcode", "geometry", "bbox"],
-    ))
-}
-
-/// RFC 7946 §3.1.6: a linear ring has ≥ 4 positions and its first and last are equal
-/// (geo closes rings silently, so this is checked on the GeoJSON).
-fn check_rings_closed(v: &geojson::Value) -> Result<(), AppError> {
-    let polygons: Vec<&geojson::PolygonType> = match v {
-        geojson::Value::Polygon(p) => vec![p],
-        geojson::Value::MultiPolygon(m) => m.iter().collect(),
-        _ => Vec::new(),
-    };
-    for (pi, p) in polygons.iter().enumerate() {
-        for (ri, ring) in p.iter().enumerate() {
-            if ring.len() < 4 || ring.first() != ring.last() {
-                return Err(AppError::bad_param(
-                    "area.geometry",
-                    format!(
-                        "polygon {pi}, ring {ri}: a linear ring needs at least 4 positions, the last equal to the first (RFC 7946 §3.1.6); got {} positions{}",
-                        ring.len(),
-                        if ring.first() != ring.last() { ", not closed" } else { "" }
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn parse_demand(v: &Value, prop: &str) -> Result<Vec<DemandPoint>, AppError> {
-    let fs = features("demand", v)?;
-    fs.iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let param = format!("demand.features[{i}]");
-            let location = point_of(&param, f)?;
-            let weight = match f["properties"].get(prop) {
-                None | Some(Value::Null) => 1.0,
-                Some(w) => w
-                    .as_f64()
-                    .or_else(|| w.as_str().and_then(|s| s.trim().parse().ok()))
-                    .filter(|w| w.is_finite() && *w >= 0.0)
-                    .ok_or_else(|| {
-                        AppError::bad_param(
-                            format!("{param}.properties.{prop}"),
-                            format!("weight must be a number ≥ 0; got {w}"),
-                        )
-                    })?,
-            };
-            Ok(DemandPoint { location, weight })
-        })
-        .collect()
-}
-
 fn parse_candidates(v: Option<&Value>) -> Result<Candidates, AppError> {
     match v {
         None | Some(Value::Null) => Ok(Candidates::Auto),
-        Some(Value::String(s)) => match s.as_str() {
-            "auto" => Ok(Candidates::Auto),
-            "demand_cells" | "demand" => Ok(Candidates::DemandCells),
-            "uncovered_cells" | "uncovered" => Ok(Candidates::Uncovered),
-            "all_cells" | "all" => Ok(Candidates::All),
-            _ => Err(AppError::bad_choice(
+        Some(Value::String(s)) => input::candidate_rule(s).ok_or_else(|| {
+            AppError::bad_choice(
                 "candidates",
                 format!("unknown candidates `{s}`"),
-                &["auto", "demand_cells", "uncovered_cells", "all_cells"],
-            )),
-        },
-        Some(v) => {
-            let fs = features("candidates", v)?;
-            let sites = fs
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    let location = point_of(&format!("candidates.features[{i}]"), f)?;
-                    let id =
-                        f.get("id")
-                            .or_else(|| f["properties"].get("id"))
-                            .and_then(|v| match v {
-                                Value::String(s) => Some(s.clone()),
-                                Value::Number(n) => Some(n.to_string()),
-                                _ => None,
-                            });
-                    Ok(Site { id, location })
-                })
-                .collect::<Result<Vec<_>, AppError>>()?;
-            Ok(Candidates::Sites(sites))
-        }
+                &input::CANDIDATE_RULES,
+            )
+        }),
+        Some(v) => Ok(Candidates::Sites(input::sites("candidates", v)?)),
+    }
+}
+
+impl From<input::InputError> for AppError {
+    fn from(e: input::InputError) -> Self {
+        AppError::bad_param(e.path, e.msg)
     }
 }
 
@@ -559,7 +346,7 @@ pub(crate) fn options_of(
     state: &AppState,
     req: &CoverageRequest,
 ) -> Result<(AreaSpec, CoverageOptions), AppError> {
-    let area = parse_area(&req.area)?;
+    let area = input::area(&req.area)?;
     let kinds = req
         .kinds
         .iter()
@@ -585,8 +372,11 @@ pub(crate) fn options_of(
             })?);
         }
         Some(v) => {
-            options.demand =
-                parse_demand(v, req.demand_weight_property.as_deref().unwrap_or("weight"))?
+            options.demand = input::demand(
+                "demand",
+                v,
+                req.demand_weight_property.as_deref().unwrap_or("weight"),
+            )?
         }
     }
     let open_at = match (&req.at, &req.open_at) {
@@ -789,14 +579,6 @@ impl Drop for CancelOnDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn expanded_bbox_wraps_the_antimeridian() {
-        let b = Bbox::new(179.9, -17.0, 180.0, -16.0).unwrap();
-        let e = expand_bbox(&b, 10_000.0);
-        assert!(e.west < 179.9 && e.east < 0.0, "{e:?}");
-        assert!(e.contains(LonLat::new(-179.95, -16.5).unwrap()));
-    }
 
     #[test]
     fn dropping_the_guard_sets_the_cancellation_flag() {

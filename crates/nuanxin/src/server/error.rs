@@ -184,6 +184,12 @@ impl From<crate::model::CoordError> for AppError {
     }
 }
 
+impl From<crate::model::ServicePointError> for AppError {
+    fn from(e: crate::model::ServicePointError) -> Self {
+        AppError::bad_param(e.field(), e.to_string())
+    }
+}
+
 impl From<crate::model::BboxError> for AppError {
     fn from(e: crate::model::BboxError) -> Self {
         AppError::bad_param("bbox", e.to_string())

@@ -259,14 +259,12 @@ pub struct RequestsParams {
 }
 
 fn iso(param: &'static str, s: &str) -> Result<DateTime<Utc>, AppError> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            AppError::bad_param(
-                param,
-                format!("`{s}` is not an ISO 8601 date-time (e.g. 2026-01-31T00:00:00+08:00)"),
-            )
-        })
+    crate::model::parse_instant(s).ok_or_else(|| {
+        AppError::bad_param(
+            param,
+            format!("`{s}` is not an ISO 8601 date-time (e.g. 2026-01-31T00:00:00+08:00)"),
+        )
+    })
 }
 
 /// `GET /open311/v2/requests.json`
@@ -440,7 +438,11 @@ async fn post_request(
         ip,
     )
     .await;
-    let (s, receipt, _) = submitted?;
+    let crate::suggestions::submit::Submitted {
+        suggestion: s,
+        receipt_token: receipt,
+        ..
+    } = submitted?;
     let loc = format!("/open311/v2/requests/{}.json", s.id);
     let body = vec![CreatedRequest {
         service_request_id: s.id.clone(),

@@ -59,14 +59,13 @@ async fn get_stats(
     let items = Db::of(&state)?
         .run(move |st| Ok(st.list_suggestions(&q)?.0))
         .await?;
-    let mut rows = stats::compute(&items);
-    let total = rows.remove(0);
+    let stats::Kpis { total, districts } = stats::compute(&items);
     Ok(Json(StatsResponse {
         adcode: p.adcode,
         since,
         generated_at: Utc::now(),
         total,
-        districts: rows,
+        districts,
     }))
 }
 

@@ -4,12 +4,11 @@
 
 use crate::crs::Crs;
 use crate::index::Filter;
-use crate::model::{china_local_now, AccessMethod, Amenity, LonLat, ServiceKind};
+use crate::model::{china_local_now, parse_local_time, AccessMethod, Amenity, LonLat, ServiceKind};
 use crate::server::error::AppError;
 use crate::travel::TravelMode;
 use axum::extract::Query;
 use axum::http::Uri;
-use chrono::NaiveDateTime;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::str::FromStr;
@@ -260,14 +259,6 @@ pub fn query_filter(p: &Params) -> Result<Filter, AppError> {
         f.open_at = Some(china_local_now());
     }
     Ok(f)
-}
-
-fn parse_local_time(s: &str) -> Option<NaiveDateTime> {
-    let s = s.trim();
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
-        .ok()
 }
 
 /// Reads `out_crs` (`wgs84` default: nothing added).

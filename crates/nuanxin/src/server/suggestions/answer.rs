@@ -6,7 +6,7 @@ use super::super::error::{ApiJson, ApiQuery, AppError, Problem};
 use super::super::AppState;
 use super::read::ReceiptParams;
 use super::{load, receipt_of, TrackingId};
-use crate::suggestions::{Audience, Status, SuggestionView};
+use crate::suggestions::{Audience, PublicNote, Status, SuggestionView};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
@@ -40,13 +40,7 @@ pub(crate) async fn change_status(
     ApiJson(b): ApiJson<StatusBody>,
 ) -> Result<Json<SuggestionView>, AppError> {
     let to: Status = b.status.parse()?;
-    let n = b.note.chars().count();
-    if b.note.trim().is_empty() || n > 2000 {
-        return Err(AppError::bad_param(
-            "note",
-            "a public note of 1–2,000 characters is required",
-        ));
-    }
+    let note = PublicNote::new(b.note)?;
     let s = load(&db, id.clone()).await?;
     if !o.handles(s.adcode.as_deref()) {
         return Err(AppError::Forbidden(format!(
@@ -55,7 +49,7 @@ pub(crate) async fn change_status(
         )));
     }
     let s = db
-        .run(move |st| Ok(st.transition(&id, to, &b.note, &o, Utc::now())?))
+        .run(move |st| Ok(st.transition(&id, to, &note, &o, Utc::now())?))
         .await?;
     Ok(Json(SuggestionView::new(&s, Audience::Officer)))
 }
@@ -89,13 +83,7 @@ pub(crate) async fn reopen(
             "send the receipt token (X-Receipt-Token or ?receipt=)".into(),
         ));
     };
-    let n = b.note.chars().count();
-    if b.note.trim().is_empty() || n > 2000 {
-        return Err(AppError::bad_param(
-            "note",
-            "a public note of 1–2,000 characters is required",
-        ));
-    }
+    let note = PublicNote::new(b.note)?;
     let db = Db::of(&state)?;
     let s = db
         .run(move |st| {
@@ -107,7 +95,7 @@ pub(crate) async fn reopen(
                     "the receipt token does not match this suggestion".into(),
                 ));
             }
-            Ok(st.reopen_by_reporter(&id, &b.note, Utc::now())?)
+            Ok(st.reopen_by_reporter(&id, &note, Utc::now())?)
         })
         .await?;
     Ok(Json(SuggestionView::new(&s, Audience::Reporter)))

@@ -4,8 +4,8 @@ use super::super::auth::Officer;
 use super::super::db::Db;
 use super::super::error::{ApiQuery, AppError, Problem};
 use super::super::AppState;
-use super::read::{expand_adcode, list_query, ListParams};
-use crate::suggestions::{export, Audience, OfficerRole};
+use super::read::{list_query, ListParams};
+use crate::suggestions::{export, Audience};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -61,23 +61,10 @@ pub(crate) async fn export_suggestions(
     };
     let mut q = list_query(&state, &lp)?;
     q.limit = 0;
-    if o.role != OfficerRole::Admin {
-        // restrict to the officer's counties
-        let mine: Vec<String> = o
-            .adcodes
-            .iter()
-            .flat_map(|a| expand_adcode(&state, a).unwrap_or_default())
-            .collect();
-        q.adcodes = if q.adcodes.is_empty() {
-            mine
-        } else {
-            q.adcodes.into_iter().filter(|a| mine.contains(a)).collect()
-        };
-        if q.adcodes.is_empty() {
-            return Err(AppError::Forbidden(
-                "the requested districts are outside your token".into(),
-            ));
-        }
+    if !q.restrict_to(&o) {
+        return Err(AppError::Forbidden(
+            "the requested districts are outside your token".into(),
+        ));
     }
     let db = Db::of(&state)?;
     let fmt = format.clone();

@@ -44,6 +44,24 @@ impl From<SuggestionError> for AppError {
         match e {
             SuggestionError::Invalid { field, msg } => AppError::bad_param(field, msg),
             SuggestionError::Unknown(u) => u.into(),
+            SuggestionError::Choice { field, msg, valid } => {
+                AppError::bad_choice(field, msg, &valid)
+            }
+            SuggestionError::BadCoordinate { source, hint } => match AppError::from(source) {
+                AppError::BadRequest {
+                    param,
+                    mut detail,
+                    valid,
+                } => {
+                    detail.push_str(&hint);
+                    AppError::BadRequest {
+                        param,
+                        detail,
+                        valid,
+                    }
+                }
+                other => other,
+            },
             e @ SuggestionError::OutsideServiceArea { .. } => {
                 AppError::bad_param("location", e.to_string())
             }

@@ -5,11 +5,12 @@ use super::super::auth::{ClientIp, MaybeOfficer};
 use super::super::db::Db;
 use super::super::error::{ApiQuery, AppError, Problem};
 use super::super::AppState;
-use super::submit::{default_radius_m, MAX_NEARBY_RADIUS_M};
 use super::{audience_for, load, receipt_of, TrackingId};
 use crate::crs::Crs;
 use crate::model::{Bbox, LonLat};
-use crate::suggestions::{Audience, Category, ListQuery, Status, SuggestionView, SupportOutcome};
+use crate::suggestions::{
+    Audience, Category, ListQuery, Status, SuggestionView, SupportOutcome, MAX_NEARBY_RADIUS_M,
+};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -56,39 +57,25 @@ pub struct SuggestionPage {
 }
 
 pub(crate) fn parse_time(param: &'static str, s: &str) -> Result<DateTime<Utc>, AppError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        // a bare date is midnight China time (UTC+8)
-        let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-        return Ok(DateTime::<Utc>::from_naive_utc_and_offset(
-            local - chrono::Duration::hours(8),
-            Utc,
-        ));
-    }
-    Err(AppError::bad_param(
-        param,
-        format!(
-            "`{s}` is not an RFC 3339 time (e.g. 2026-01-31T08:00:00+08:00) or a date YYYY-MM-DD"
-        ),
-    ))
+    crate::model::parse_instant(s).ok_or_else(|| {
+        AppError::bad_param(
+            param,
+            format!(
+                "`{s}` is not an RFC 3339 time (e.g. 2026-01-31T08:00:00+08:00) or a date YYYY-MM-DD"
+            ),
+        )
+    })
 }
 
-/// Expands a county or city adcode into county adcodes.
+/// The county adcodes a county or city `adcode` parameter stands for.
+///
+/// # Errors
+/// 400 naming `adcode` when no shipped district has it.
 pub(crate) fn expand_adcode(state: &AppState, a: &str) -> Result<Vec<String>, AppError> {
-    let d = state
+    state
         .districts
-        .get(a.trim())
-        .ok_or_else(|| AppError::bad_param("adcode", format!("unknown adcode `{a}`")))?;
-    Ok(match d.level {
-        crate::districts::Level::County => vec![d.adcode.clone()],
-        crate::districts::Level::City => state
-            .districts
-            .counties_of(&d.adcode)
-            .map(|c| c.adcode.clone())
-            .collect(),
-    })
+        .county_adcodes(a)
+        .ok_or_else(|| AppError::bad_param("adcode", format!("unknown adcode `{a}`")))
 }
 
 pub(crate) fn list_query(state: &AppState, p: &ListParams) -> Result<ListQuery, AppError> {
@@ -177,7 +164,7 @@ pub struct NearbyParams {
     pub lat: f64,
     /// Category code.
     pub category: String,
-    /// Search radius, metres (default per category, see `default_radius_m`; at most 5,000).
+    /// Search radius, metres (default per category, see `Category::nearby_radius_m`; at most 5,000).
     pub radius_m: Option<f64>,
     /// `wgs84` (default), `gcj02`, `bd09`.
     pub crs: Option<String>,
@@ -219,7 +206,7 @@ pub(crate) async fn nearby(
         None => Crs::Wgs84,
     };
     let at = crs.to_wgs84(LonLat::new(p.lon, p.lat)?);
-    let radius_m = p.radius_m.unwrap_or_else(|| default_radius_m(category));
+    let radius_m = p.radius_m.unwrap_or_else(|| category.nearby_radius_m());
     if !(radius_m.is_finite() && radius_m > 0.0 && radius_m <= MAX_NEARBY_RADIUS_M) {
         return Err(AppError::bad_param(
             "radius_m",
@@ -266,7 +253,7 @@ pub(crate) async fn categories() -> Json<Vec<CategoryInfo>> {
                 code: *c,
                 label_zh: c.label_zh(),
                 label_en: c.label_en(),
-                nearby_radius_m: default_radius_m(*c),
+                nearby_radius_m: c.nearby_radius_m(),
             })
             .collect(),
     )

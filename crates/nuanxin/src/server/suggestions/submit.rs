@@ -7,17 +7,13 @@ use super::super::db::{blocking, Db};
 use super::super::error::{ApiJson, AppError, Problem};
 use super::super::AppState;
 use crate::crs::Crs;
-use crate::index::Filter;
-use crate::model::{LonLat, ServiceKind};
-use crate::suggestions::{
-    photo, privacy, Audience, Category, CollectionPointRef, NewSuggestion, ReporterRole, Store,
-    Suggestion, SuggestionError, SuggestionView,
-};
+use crate::suggestions::submit::{self as rules, Submission, Submitted};
+use crate::suggestions::{photo, Audience, SuggestionError, SuggestionView};
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use utoipa::ToSchema;
@@ -25,24 +21,6 @@ use utoipa::ToSchema;
 /// Largest request body of a submission, bytes: a 5 MiB photo plus form fields and
 /// multipart overhead (the server-wide `body_limit_bytes` applies as well).
 pub const SUBMIT_BODY_LIMIT: usize = photo::MAX_PHOTO_BYTES + 1024 * 1024;
-
-/// Default duplicate-search radius per category, metres: how far apart two reports of the
-/// same category are likely about the same thing. Compound gates and road hazards are
-/// specific places (150 m, 100 m); parking, supplies and rest concern a street block
-/// (200–300 m); education, childcare and rights concern a neighbourhood (1 km).
-/// A request may override it with `radius_m` (at most [`MAX_NEARBY_RADIUS_M`]).
-pub fn default_radius_m(c: Category) -> f64 {
-    match c {
-        Category::EntryAccess => 150.0,
-        Category::Parking => 200.0,
-        Category::Supplies | Category::Rest | Category::Other => 300.0,
-        Category::Education | Category::Childcare | Category::Rights => 1000.0,
-        Category::SafetyHazard => 100.0,
-    }
-}
-
-/// Largest `radius_m` accepted by `/api/v1/suggestions/nearby`, metres.
-pub const MAX_NEARBY_RADIUS_M: f64 = 5000.0;
 
 /// JSON body of a submission. Give the position as `location: [lon, lat]` or as `lon`/`lat`.
 /// Unknown fields are rejected (400 naming the field), as in the coverage API.
@@ -139,200 +117,47 @@ fn parse_f64(field: &'static str, s: &str) -> Result<f64, AppError> {
         .map_err(|_| AppError::bad_param(field, format!("`{s}` is not a number")))
 }
 
-/// Position from the body: `(as given, crs)`.
-fn given_location(b: &SubmitBody) -> Result<(f64, f64, Crs), AppError> {
-    let crs = match &b.crs {
-        Some(c) => c
-            .parse::<Crs>()
-            .map_err(|e| AppError::bad_choice("crs", e.to_string(), &["wgs84", "gcj02", "bd09"]))?,
-        None => Crs::Wgs84,
-    };
-    let (lon, lat) = match (&b.location, b.lon, b.lat) {
-        (Some(loc), _, _) => match loc.numbers()?.as_slice() {
-            [lon, lat] => (*lon, *lat),
-            _ => {
-                return Err(AppError::bad_param(
-                    "location",
-                    "location must be [lon, lat] (or the text \"lon,lat\")",
-                ))
-            }
-        },
-        (None, Some(lon), Some(lat)) => (lon, lat),
-        _ => {
-            return Err(AppError::bad_param(
-                "location",
-                "location is required: `location: [lon, lat]` or `lon` and `lat`",
-            ))
-        }
-    };
-    Ok((lon, lat, crs))
-}
-
-/// Checks a position and converts it to WGS-84; on failure the message says when lon and
-/// lat look swapped.
-pub(crate) fn checked_position(
-    lon: f64,
-    lat: f64,
-    crs: Crs,
-) -> Result<(LonLat, LonLat, String), AppError> {
-    let input = LonLat::new(lon, lat).map_err(|e| {
-        let swapped = LonLat::new(lat, lon).is_ok();
-        let mut err = AppError::from(e);
-        if swapped {
-            if let AppError::BadRequest { detail, .. } = &mut err {
-                detail.push_str("; lon and lat look swapped: location is [lon, lat]");
-            }
-        }
-        err
-    })?;
-    let wgs = crs.to_wgs84(input);
-    let districts = crate::districts::Districts::embedded();
-    match districts.county_at(wgs) {
-        Some(d) => Ok((input, wgs, d.adcode.clone())),
-        None => {
-            let hint = LonLat::new(lat, lon)
-                .ok()
-                .filter(|sw| districts.county_at(crs.to_wgs84(*sw)).is_some())
-                .map(|_| "; lon and lat look swapped: location is [lon, lat]".to_string())
-                .unwrap_or_default();
-            Err(SuggestionError::OutsideServiceArea {
-                lon: wgs.lon,
-                lat: wgs.lat,
-                hint,
-            }
-            .into())
-        }
+impl SubmitBody {
+    /// The channel-neutral [`Submission`] of this body (and `photo`): the position read
+    /// from `location` or `lon`/`lat`, the CRS parsed; every other check is the library's.
+    ///
+    /// # Errors
+    /// 400 naming `crs` or `location` when they cannot be read.
+    pub(crate) fn into_submission(self, photo: Option<Vec<u8>>) -> Result<Submission, AppError> {
+        let crs = match &self.crs {
+            Some(c) => c.parse::<Crs>().map_err(|e| {
+                AppError::bad_choice("crs", e.to_string(), &["wgs84", "gcj02", "bd09"])
+            })?,
+            None => Crs::Wgs84,
+        };
+        let position = match (&self.location, self.lon, self.lat) {
+            (Some(loc), _, _) => match loc.numbers()?.as_slice() {
+                [lon, lat] => Some((*lon, *lat)),
+                _ => {
+                    return Err(AppError::bad_param(
+                        "location",
+                        "location must be [lon, lat] (or the text \"lon,lat\")",
+                    ))
+                }
+            },
+            (None, Some(lon), Some(lat)) => Some((lon, lat)),
+            _ => None,
+        };
+        Ok(Submission {
+            position,
+            crs,
+            category: self.category,
+            description: self.description,
+            contact: self.contact,
+            role: self.role,
+            campaign_id: self.campaign_id,
+            photo,
+        })
     }
 }
 
-/// Validates a submission and prepares it for storage: district, nearest collection
-/// point, campaign checks. Runs on a blocking thread (point-in-polygon, campaign lookup).
-pub(crate) fn prepare(
-    state: &AppState,
-    st: &Store,
-    input: SubmitInput,
-    now: DateTime<Utc>,
-) -> Result<NewSuggestion, AppError> {
-    let b = &input.body;
-    let category: Category = match &b.category {
-        Some(c) => c.parse()?,
-        None => {
-            return Err(AppError::bad_choice(
-                "category",
-                "category is required",
-                &Category::codes(),
-            ))
-        }
-    };
-    let description = b.description.clone().unwrap_or_default();
-    let n = description.chars().count();
-    if description.trim().is_empty() {
-        return Err(AppError::bad_param(
-            "description",
-            "description is required (1–2,000 characters)",
-        ));
-    }
-    if n > 2000 {
-        return Err(AppError::bad_param(
-            "description",
-            format!("description has {n} characters; at most 2,000 are accepted"),
-        ));
-    }
-    if let Some(c) = description
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(AppError::bad_param(
-            "description",
-            format!(
-                "description contains the control character U+{:04X}",
-                c as u32
-            ),
-        ));
-    }
-    let (lon, lat, crs) = given_location(b)?;
-    let (input_location, location, adcode) = checked_position(lon, lat, crs)?;
-    let contact = match b.contact.as_deref().map(str::trim) {
-        Some("") | None => None,
-        Some(c) => Some(privacy::parse_contact(c)?),
-    };
-    let role: Option<ReporterRole> = match b.role.as_deref().map(str::trim) {
-        Some("") | None => None,
-        Some(r) => Some(r.parse()?),
-    };
-    let photo = match input.photo {
-        Some(bytes) if !bytes.is_empty() => {
-            let (fmt, clean) = photo::sanitize(bytes)?;
-            Some((fmt.media_type().to_string(), clean))
-        }
-        _ => None,
-    };
-    let campaign_id = match b.campaign_id.as_deref().map(str::trim) {
-        Some("") | None => None,
-        Some(id) => {
-            let c = st
-                .campaign(id)?
-                .ok_or_else(|| AppError::bad_param("campaign_id", format!("no campaign `{id}`")))?;
-            if !c.is_open_at(now) {
-                return Err(AppError::bad_param(
-                    "campaign_id",
-                    format!("campaign `{id}` is not open now"),
-                ));
-            }
-            if !c.categories.is_empty() && !c.categories.contains(&category) {
-                let valid: Vec<&str> = c.categories.iter().map(|c| c.as_str()).collect();
-                return Err(AppError::bad_choice(
-                    "category",
-                    format!("campaign `{id}` does not collect `{category}`"),
-                    &valid,
-                ));
-            }
-            if !c.covers(location, Some(&adcode)) {
-                return Err(AppError::bad_param(
-                    "campaign_id",
-                    format!("the location is outside the area of campaign `{id}`"),
-                ));
-            }
-            Some(c.id)
-        }
-    };
-    let filter = Filter {
-        kinds: vec![ServiceKind::CollectionPoint],
-        ..Default::default()
-    };
-    // The handler responsible is the nearest collection point of the suggestion's own
-    // district (an office does not answer for its neighbour's streets); the nearest one
-    // overall only when the district has none among the 50 nearest.
-    let candidates = state.index().nearest(location, 50, &filter);
-    let same_district = candidates
-        .iter()
-        .position(|h| h.point.adcode.as_deref() == Some(adcode.as_str()));
-    let collection_point = candidates
-        .into_iter()
-        .nth(same_district.unwrap_or(0))
-        .map(|h| CollectionPointRef {
-            id: h.point.id.clone(),
-            name: h.point.name.clone(),
-            distance_m: (h.distance_m * 10.0).round() / 10.0,
-        });
-    Ok(NewSuggestion {
-        location,
-        input_location,
-        input_crs: crs,
-        category,
-        description,
-        role,
-        contact,
-        campaign_id,
-        adcode: Some(adcode),
-        collection_point,
-        photo,
-        created_at: now,
-    })
-}
-
-/// Validates and stores a submission from client `ip`; returns the stored record, the receipt
-/// token and the number of similar open suggestions nearby.
+/// Validates and stores a submission from client `ip` ([`rules::submit`]): the stored record, the
+/// receipt token and the number of similar open suggestions nearby.
 ///
 /// The rate limit is charged only once the submission is valid, so a resident correcting a
 /// typo is not locked out by their own rejected attempts (429 only for would-be-stored ones).
@@ -340,22 +165,17 @@ pub(crate) async fn submit_input(
     state: &AppState,
     input: SubmitInput,
     ip: Option<IpAddr>,
-) -> Result<(Suggestion, String, usize), AppError> {
+) -> Result<Submitted, AppError> {
     let Db(st) = Db::of(state)?;
     let state = state.clone();
     blocking(move || {
-        let n = prepare(&state, &st, input, Utc::now())?;
-        if let Some(limiter) = &state.submission_limiter {
-            limiter.check(ip)?;
-        }
-        let (loc, cat) = (n.location, n.category);
-        let (s, receipt) = st.insert_suggestion(n)?;
-        let similar = st
-            .nearby_open(loc, cat, default_radius_m(cat))?
-            .into_iter()
-            .filter(|(o, _)| o.id != s.id)
-            .count();
-        Ok((s, receipt, similar))
+        let submission = input.body.into_submission(input.photo)?;
+        rules::submit(&st, &state.index(), submission, Utc::now(), || match &state
+            .submission_limiter
+        {
+            Some(limiter) => limiter.check(ip),
+            None => Ok(()),
+        })
     })
     .await
 }
@@ -513,7 +333,11 @@ pub(crate) async fn submit(
         let ApiJson(body) = ApiJson::<SubmitBody>::from_request(req, &state).await?;
         SubmitInput { body, photo: None }
     };
-    let (s, receipt, similar) = submit_input(&state, input, ip).await?;
+    let Submitted {
+        suggestion: s,
+        receipt_token: receipt,
+        similar_nearby: similar,
+    } = submit_input(&state, input, ip).await?;
     let location = format!("/api/v1/suggestions/{}", s.id);
     let body = SubmitResponse {
         suggestion: SuggestionView::new(&s, Audience::Public),
