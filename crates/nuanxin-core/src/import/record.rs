@@ -162,14 +162,19 @@ impl<'a> Builder<'a> {
     /// # Errors
     /// [`ImportError::TooLarge`] at `loc`.
     pub(crate) fn check_record_limit(&self, loc: Location) -> Result<(), ImportError> {
-        use super::limits::MAX_RECORDS;
-        if self.report.records >= MAX_RECORDS {
+        let max = self.opts.max_records();
+        if self.report.records >= max {
             return Err(ImportError::too_large(
                 loc,
-                format!("more than {MAX_RECORDS} records, the limit for one file; split the file"),
+                format!("more than {max} records, the limit for one file; split the file"),
             ));
         }
         Ok(())
+    }
+
+    /// Whether no record has been read yet.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.report.records == 0
     }
 
     /// Checks one record; the point is kept if it has no errors.

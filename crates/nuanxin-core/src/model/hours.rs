@@ -17,10 +17,23 @@ pub struct OpeningHoursError {
 
 /// A parsed `opening_hours` expression such as `"24/7"` or `"Mo-Fr 08:00-20:00"`.
 /// Keeps the original text, which is what is serialised.
+///
+/// The parsed form is shared (`Arc`) between equal expressions parsed on the same thread
+/// (a cache of the last [`PARSE_CACHE_SIZE`] distinct ones): a million points with a
+/// handful of distinct hours parse each expression once, which makes loading them from the
+/// database several times faster and the records smaller.
 #[derive(Clone)]
 pub struct OpeningHours {
     raw: String,
-    parsed: opening_hours::OpeningHours,
+    parsed: std::sync::Arc<opening_hours::OpeningHours>,
+}
+
+/// Distinct expressions kept parsed per thread by [`OpeningHours::parse`].
+pub const PARSE_CACHE_SIZE: usize = 4096;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, std::sync::Arc<opening_hours::OpeningHours>>> =
+        Default::default();
 }
 
 impl OpeningHours {
@@ -29,12 +42,26 @@ impl OpeningHours {
     /// # Errors
     /// [`OpeningHoursError`] with the parser's reason.
     pub fn parse(raw: &str) -> Result<Self, OpeningHoursError> {
-        let parsed = raw
-            .parse::<opening_hours::OpeningHours>()
-            .map_err(|e| OpeningHoursError {
-                expression: raw.to_string(),
-                reason: e.to_string(),
-            })?;
+        if let Some(parsed) = PARSED.with(|c| c.borrow().get(raw).cloned()) {
+            return Ok(Self {
+                raw: raw.to_string(),
+                parsed,
+            });
+        }
+        let parsed =
+            std::sync::Arc::new(raw.parse::<opening_hours::OpeningHours>().map_err(|e| {
+                OpeningHoursError {
+                    expression: raw.to_string(),
+                    reason: e.to_string(),
+                }
+            })?);
+        PARSED.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= PARSE_CACHE_SIZE {
+                c.clear();
+            }
+            c.insert(raw.to_string(), parsed.clone());
+        });
         Ok(Self {
             raw: raw.to_string(),
             parsed,

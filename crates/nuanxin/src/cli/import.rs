@@ -39,10 +39,39 @@ pub struct Args {
     /// that is running picks the points up at its next start.
     #[arg(long, value_name = "FILE")]
     db: Option<PathBuf>,
+    /// Size limits (raise them for a nationwide file).
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Print the report as JSON on stdout (`records`, `imported`, `issues` with
     /// `line`/`row`/`feature`, `field`, `severity`, `reason`).
     #[arg(long)]
     json: bool,
+}
+
+/// The size limits of an import, for `nuanxin import` and `nuanxin serve --data`.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct LimitArgs {
+    /// Most records in one file (default 200000). GeoJSON is read feature by feature, so
+    /// memory grows with the accepted points (about 0.5 KB each), not with the file.
+    #[arg(long, value_name = "N")]
+    pub max_records: Option<usize>,
+    /// Largest file in MiB (default 64).
+    #[arg(long, value_name = "MIB")]
+    pub max_file_mib: Option<u64>,
+}
+
+impl LimitArgs {
+    /// `options` with these limits.
+    pub fn apply(self, options: ImportOptions) -> ImportOptions {
+        ImportOptions {
+            max_records: self.max_records.or(options.max_records),
+            max_file_bytes: self
+                .max_file_mib
+                .map(|m| m << 20)
+                .or(options.max_file_bytes),
+            ..options
+        }
+    }
 }
 
 fn parse_kind(s: &str) -> Result<ServiceKind, String> {
@@ -72,13 +101,13 @@ fn print_issues(issues: &[Issue]) {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let opts = ImportOptions {
+    let opts = args.limits.apply(ImportOptions {
         crs: args.crs,
         default_kind: args.kind,
         skip_invalid: args.skip_invalid,
         service_area: args.service_area.clone(),
-        source: None,
-    };
+        ..ImportOptions::default()
+    });
     let report = match import_file(&args.file, &opts) {
         Ok(r) => r,
         Err(e @ ImportError::Rejected { .. }) => {
@@ -121,15 +150,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(db) = &args.db {
         let store = nuanxin::suggestions::Store::open(db)
             .with_context(|| format!("opening database {}", db.display()))?;
-        let mut replaced = 0;
-        for p in &report.points {
-            if store
-                .upsert_service_point(p, None)
-                .with_context(|| format!("storing point {} in {}", p.id, db.display()))?
-            {
-                replaced += 1;
-            }
-        }
+        // One transaction for the whole file: all or nothing, durable when it returns.
+        let replaced = store
+            .upsert_service_points(&report.points, None)
+            .with_context(|| format!("storing the points in {}", db.display()))?;
         if !args.json {
             println!(
                 "stored {} point(s) in {} ({} new, {} replaced); restart `nuanxin serve --db {}` to serve them",

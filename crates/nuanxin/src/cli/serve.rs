@@ -40,6 +40,9 @@ pub struct Args {
     /// Origin allowed by CORS (repeatable; `*` allows any).
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// Size limits of the `--data` files.
+    #[command(flatten)]
+    pub limits: super::import::LimitArgs,
 }
 
 /// Runs the subcommand.
@@ -70,7 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(config))
+    runtime.block_on(serve(config, args.limits))
 }
 
 fn init_tracing() {
@@ -83,10 +86,10 @@ fn init_tracing() {
         .try_init();
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, limits: super::import::LimitArgs) -> anyhow::Result<()> {
     let store = Store::open(&config.db_path)
         .with_context(|| format!("opening the database {}", config.db_path.display()))?;
-    let points = load_points(&config, &store)?;
+    let points = load_points(&config, &store, limits)?;
     // Load the embedded country boundaries now rather than in the first request.
     nuanxin::crs::in_mainland_china(LonLat {
         lon: 112.97,
@@ -162,7 +165,11 @@ async fn shutdown_signal() {
 /// The service points to serve: the database's; when it holds none, the `data` files (or the
 /// demo data) stored into it first. If the store does not keep them (no database support),
 /// the loaded points are served directly.
-fn load_points(config: &Config, store: &Store) -> anyhow::Result<Vec<ServicePoint>> {
+fn load_points(
+    config: &Config,
+    store: &Store,
+    limits: super::import::LimitArgs,
+) -> anyhow::Result<Vec<ServicePoint>> {
     let stored = store
         .service_points()
         .context("reading stored service points")?;
@@ -182,7 +189,7 @@ fn load_points(config: &Config, store: &Store) -> anyhow::Result<Vec<ServicePoin
     } else {
         let mut all = Vec::new();
         for path in &config.data {
-            let pts = read_points_file(path, config.data_crs)?;
+            let pts = read_points_file(path, config.data_crs, limits)?;
             tracing::info!(file = %path.display(), points = pts.len(), "loaded service points");
             all.extend(pts);
         }
@@ -191,15 +198,22 @@ fn load_points(config: &Config, store: &Store) -> anyhow::Result<Vec<ServicePoin
     store
         .replace_service_points(&initial)
         .context("storing the initial service points")?;
-    let reread = store
+    // Serve what a restart would load, and nothing more: the imported records go (and their
+    // memory back to the system) before the database is read.
+    drop(initial);
+    release_free_memory();
+    store
         .service_points()
-        .context("reading stored service points")?;
-    Ok(if reread.is_empty() { initial } else { reread })
+        .context("reading stored service points")
 }
 
 /// Reads one data file: a JSON array of service-point records (the model's own serialisation,
 /// e.g. a database dump), or any format the importer reads.
-fn read_points_file(path: &Path, crs: Crs) -> anyhow::Result<Vec<ServicePoint>> {
+fn read_points_file(
+    path: &Path,
+    crs: Crs,
+    limits: super::import::LimitArgs,
+) -> anyhow::Result<Vec<ServicePoint>> {
     let is_json = path
         .extension()
         .and_then(|e| e.to_str())
@@ -232,10 +246,10 @@ fn read_points_file(path: &Path, crs: Crs) -> anyhow::Result<Vec<ServicePoint>> 
             return Ok(points);
         }
     }
-    let options = nuanxin::import::ImportOptions {
+    let options = limits.apply(nuanxin::import::ImportOptions {
         crs,
         ..Default::default()
-    };
+    });
     match nuanxin::import::import_file(path, &options) {
         Ok(report) => Ok(report.points),
         Err(nuanxin::import::ImportError::Rejected { issues, .. }) => {
@@ -259,5 +273,15 @@ fn read_points_file(path: &Path, crs: Crs) -> anyhow::Result<Vec<ServicePoint>> 
             bail!(msg)
         }
         Err(e) => bail!("importing {}: {e}", path.display()),
+    }
+}
+
+/// Returns freed heap memory to the operating system (glibc keeps it in its arenas
+/// otherwise), so that a server seeded from `--data` holds what a restart would.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
