@@ -129,6 +129,35 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     ",
+    // 2: a spatial index of the open suggestions (SQLite's R*Tree module; bounding boxes
+    // are stored as 32-bit floats rounded outward, so a box query never misses a row), kept
+    // in step with `suggestions` by triggers, for nearby and duplicate look-ups.
+    "
+    CREATE VIRTUAL TABLE suggestions_open_rtree USING rtree(
+        id, min_lon, max_lon, min_lat, max_lat, +category TEXT
+    );
+    INSERT INTO suggestions_open_rtree (id, min_lon, max_lon, min_lat, max_lat, category)
+        SELECT rowid, lon, lon, lat, lat, category FROM suggestions
+        WHERE status IN ('submitted','accepted','in_progress');
+    CREATE TRIGGER suggestions_open_rtree_insert AFTER INSERT ON suggestions
+        WHEN NEW.status IN ('submitted','accepted','in_progress')
+    BEGIN
+        INSERT INTO suggestions_open_rtree (id, min_lon, max_lon, min_lat, max_lat, category)
+        VALUES (NEW.rowid, NEW.lon, NEW.lon, NEW.lat, NEW.lat, NEW.category);
+    END;
+    CREATE TRIGGER suggestions_open_rtree_update
+        AFTER UPDATE OF status, lon, lat, category ON suggestions
+    BEGIN
+        DELETE FROM suggestions_open_rtree WHERE id = OLD.rowid;
+        INSERT INTO suggestions_open_rtree (id, min_lon, max_lon, min_lat, max_lat, category)
+        SELECT NEW.rowid, NEW.lon, NEW.lon, NEW.lat, NEW.lat, NEW.category
+        WHERE NEW.status IN ('submitted','accepted','in_progress');
+    END;
+    CREATE TRIGGER suggestions_open_rtree_delete AFTER DELETE ON suggestions
+    BEGIN
+        DELETE FROM suggestions_open_rtree WHERE id = OLD.rowid;
+    END;
+    ",
 ];
 
 /// How long after a suggestion was closed its reporter may reopen it, days.
@@ -844,8 +873,10 @@ impl Store {
     /// Open suggestions (submitted, accepted, in progress) of `category` within `radius_m`
     /// metres (WGS-84 geodesic, inclusive) of `at`, nearest first, with their distances.
     ///
-    /// A latitude/longitude window around `at` preselects rows by index; the exact test is
-    /// the geodesic distance ([`crate::geodesy::geodesic_distance_m`]).
+    /// A latitude/longitude window around `at` preselects rows through the R*Tree of open
+    /// suggestions (schema version 2), so the cost follows the suggestions near `at`, not
+    /// all open ones; the exact test is the geodesic distance
+    /// ([`crate::geodesy::geodesic_distance_m`]).
     ///
     /// # Errors
     /// [`StoreError`].
@@ -860,15 +891,22 @@ impl Store {
         let dlat = radius_m / 110_000.0;
         let coslat = (at.lat.abs() + dlat).min(89.9).to_radians().cos();
         let dlon = (radius_m / (110_000.0 * coslat)).min(360.0);
+        // A window across the antimeridian is widened to every longitude (rare; exact
+        // test below).
+        let (west, east) = if at.lon - dlon < -180.0 || at.lon + dlon > 180.0 {
+            (-180.0, 180.0)
+        } else {
+            (at.lon - dlon, at.lon + dlon)
+        };
         let ids: Vec<String> = {
             let conn = self.reader();
-            let mut st = conn.prepare(
-                "SELECT id FROM suggestions WHERE category = ?1 \
-                 AND status IN ('submitted','accepted','in_progress') \
-                 AND lat BETWEEN ?2 AND ?3",
+            let mut st = conn.prepare_cached(
+                "SELECT s.id FROM suggestions_open_rtree r JOIN suggestions s ON s.rowid = r.id \
+                 WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 \
+                 AND r.min_lon <= ?5 AND r.max_lon >= ?4 AND r.category = ?1",
             )?;
             let rows = st.query_map(
-                params![category.as_str(), at.lat - dlat, at.lat + dlat],
+                params![category.as_str(), at.lat - dlat, at.lat + dlat, west, east],
                 |r| r.get::<_, String>(0),
             )?;
             rows.collect::<Result<_, _>>()?
@@ -1420,6 +1458,86 @@ mod tests {
         assert!(!s.check_receipt(&sug.id, "nope").unwrap());
         assert!(sug.id.starts_with("S20260101-"));
         assert_eq!(sug.history.len(), 1);
+    }
+
+    /// The R*Tree look-up returns exactly what a scan of every open suggestion with the
+    /// geodesic distance returns, after accepting and rejecting some (the triggers keep the
+    /// tree in step), and on a database created at schema version 1 (the migration fills it).
+    #[test]
+    fn nearby_open_matches_a_full_scan() {
+        use rand::{Rng, SeedableRng};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        // A version-1 database with two open suggestions, then migrated.
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let o = officer(&s);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
+        let cats = [Category::Parking, Category::Rest];
+        let mut all = Vec::new();
+        for i in 0..300 {
+            let (lon, lat) = (
+                112.97 + rng.random_range(-0.02..0.02),
+                28.2 + rng.random_range(-0.02..0.02),
+            );
+            let (sug, _) = s
+                .insert_suggestion(new_at(lon, lat, cats[i % 2], "2026-01-01T00:00:00Z"))
+                .unwrap();
+            all.push(sug);
+        }
+        let t = "2026-01-02T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let mut open = vec![true; all.len()];
+        for (i, sug) in all.iter().enumerate() {
+            if i % 3 == 0 {
+                s.transition(&sug.id, Status::Accepted, &note("已受理"), &o, t)
+                    .unwrap();
+            }
+            if i % 5 == 0 {
+                let to = if i % 3 == 0 {
+                    Status::Resolved
+                } else {
+                    Status::Declined
+                };
+                if s.transition(&sug.id, to, &note("办结"), &o, t).is_ok() {
+                    open[i] = false;
+                }
+            }
+        }
+        assert!(open.iter().any(|o| !o) && open.iter().any(|o| *o));
+        for q in 0..40 {
+            let at = LonLat::new(
+                112.97 + rng.random_range(-0.02..0.02),
+                28.2 + rng.random_range(-0.02..0.02),
+            )
+            .unwrap();
+            let radius = [50.0, 300.0, 1500.0, 5000.0][q % 4];
+            let cat = cats[q % 2];
+            let got: Vec<String> = s
+                .nearby_open(at, cat, radius)
+                .unwrap()
+                .into_iter()
+                .map(|(x, _)| x.id)
+                .collect();
+            let mut want: Vec<(f64, String)> = all
+                .iter()
+                .zip(&open)
+                .filter(|(x, o)| **o && x.category == cat)
+                .map(|(x, _)| {
+                    (
+                        crate::geodesy::karney_distance_m(at, x.location),
+                        x.id.clone(),
+                    )
+                })
+                .filter(|(d, _)| *d <= radius)
+                .collect();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+            let want: Vec<String> = want.into_iter().map(|(_, id)| id).collect();
+            assert_eq!(got, want, "query {q} at {at:?} r {radius}");
+        }
     }
 
     #[test]
