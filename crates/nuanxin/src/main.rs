@@ -22,6 +22,8 @@ enum Command {
     Nearest(cli::nearest::Args),
     /// Coverage of an area by service circles, gaps and proposals for new sites.
     Coverage(cli::coverage::Args),
+    /// Road graphs from OpenStreetMap extracts, for travel times along roads.
+    Roads(cli::roads::Args),
     /// Regenerate the demo dataset in data/demo/ (fixed seed, reproducible).
     Demo(cli::demo::Args),
     /// Administration: officer tokens.
@@ -51,6 +53,7 @@ fn main() -> std::process::ExitCode {
         Command::Import(a) => cli::import::run(a),
         Command::Nearest(a) => cli::nearest::run(a),
         Command::Coverage(a) => cli::coverage::run(a),
+        Command::Roads(a) => cli::roads::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::Admin(a) => cli::admin::run(a),
     };

@@ -119,6 +119,24 @@ pub struct CoverageOptions {
     /// row and per candidate). The server sets it when the request is dropped (timeout,
     /// client gone).
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Reach along roads instead of circles (`None`: the straight-line model).
+    pub network: Option<NetworkModel>,
+}
+
+/// The road-network model of coverage: a cell is reached when its centre is within the
+/// minutes of a station along roads ([`crate::routing::NetworkReach`]: one multi-source
+/// search from all stations, off-road legs included). Stations farther than the snap limit
+/// from a road keep their straight-line circle. Proposals use the same reach: each candidate's
+/// circle is narrowed to the cells its own network search reaches (a road trip is never
+/// shorter than the straight line, so network reach lies inside the circle).
+#[derive(Debug, Clone)]
+pub struct NetworkModel {
+    /// The road graph.
+    pub graph: Arc<crate::routing::RoadGraph>,
+    /// Speeds of the modes, m/s.
+    pub speeds: crate::travel::Speeds,
+    /// Largest snap distance, metres.
+    pub max_snap_m: f64,
 }
 
 impl CoverageOptions {
@@ -136,6 +154,7 @@ impl CoverageOptions {
             candidates: Candidates::Auto,
             gaps: true,
             cancel: None,
+            network: None,
         }
     }
 }
@@ -159,6 +178,9 @@ pub struct AreaInfo {
 /// The parameters in force.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Parameters {
+    /// Which model decided reach: `straight_line` (circles of speed × minutes) or `network`
+    /// (travel time along roads, see [`NetworkModel`]).
+    pub model: String,
     /// Travel mode, when the radius came from one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<TravelMode>,
@@ -412,8 +434,40 @@ pub fn analyze(
     // any cell; each then marks the cells within its radius.
     let mut covered = vec![false; n];
     let mut stations = 0usize;
+    let travel = options.travel.map_or(TravelMode::Walk, |t| t.0);
     if let Some((c, cap_m)) = grid.bounding_cap() {
-        let hits = index.within(c, cap_m + radius * 1.02 + 1.0, &options.filter);
+        let mut hits = index.within(c, cap_m + radius * 1.02 + 1.0, &options.filter);
+        if let Some(net) = &options.network {
+            // One search from every station; the stations off the network keep circles.
+            progress.start("network", 1);
+            let at: Vec<LonLat> = hits.iter().map(|h| h.point.location).collect();
+            let limit_s = radius / net.speeds.of(travel);
+            let reach = crate::routing::NetworkReach::new(
+                &net.graph,
+                &at,
+                travel,
+                &net.speeds,
+                limit_s,
+                net.max_snap_m,
+            );
+            for (i, p) in grid.centres().iter().enumerate() {
+                if i % 4096 == 0 {
+                    check()?;
+                }
+                covered[i] = reach.time_to(*p).is_some();
+            }
+            progress.advance(1);
+            if !reach.unsnapped.is_empty() {
+                warnings.push(format!(
+                    "{} stations are farther than {} m from a road and count with straight-line circles",
+                    reach.unsnapped.len(),
+                    net.max_snap_m
+                ));
+            }
+            stations = hits.len() - reach.unsnapped.len();
+            let keep: Vec<_> = reach.unsnapped.iter().map(|&i| hits[i].clone()).collect();
+            hits = keep;
+        }
         progress.start("stations", hits.len() as u64);
         let mut buf = Vec::new();
         for h in &hits {
@@ -661,10 +715,28 @@ pub fn analyze(
             });
         }
         progress.start("candidates", locations.len() as u64);
-        let sets = candidate_sets(
+        let mut sets = candidate_sets(
             &grid, &locations, radius, &covered, weights, cancel, progress,
         );
         check()?;
+        if let Some(net) = &options.network {
+            let limit_s = radius / net.speeds.of(travel);
+            let centres = grid.centres();
+            for (set, &at) in sets.iter_mut().zip(&locations) {
+                check()?;
+                let reach = crate::routing::NetworkReach::new(
+                    &net.graph,
+                    &[at],
+                    travel,
+                    &net.speeds,
+                    limit_s,
+                    net.max_snap_m,
+                );
+                if reach.unsnapped.is_empty() {
+                    set.retain(|&c| reach.time_to(centres[c as usize]).is_some());
+                }
+            }
+        }
         progress.start("proposals", options.propose as u64);
         let mut cov = covered.clone();
         let picks = maxcover::greedy(&sets, weights, &mut cov, options.propose);
@@ -713,6 +785,12 @@ pub fn analyze(
             boundary_area_km2,
         },
         parameters: Parameters {
+            model: if options.network.is_some() {
+                "network"
+            } else {
+                "straight_line"
+            }
+            .to_string(),
             mode: options.travel.map(|t| t.0),
             minutes: options.travel.map(|t| t.1),
             radius_m: radius,

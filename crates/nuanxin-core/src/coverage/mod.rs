@@ -72,8 +72,8 @@ pub mod maxcover;
 pub mod whatif;
 
 pub use analysis::{
-    analyze, Candidates, CoverageOptions, CoverageReport, DemandPoint, NoProgress, Progress, Site,
-    DEFAULT_MAX_CELLS, DEFAULT_RESOLUTION,
+    analyze, Candidates, CoverageOptions, CoverageReport, DemandPoint, NetworkModel, NoProgress,
+    Progress, Site, DEFAULT_MAX_CELLS, DEFAULT_RESOLUTION,
 };
 pub use area::AreaSpec;
 pub use circle::service_circle;

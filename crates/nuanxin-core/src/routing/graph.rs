@@ -22,6 +22,8 @@ pub const EBIKE_FORWARD: u8 = 4;
 pub const EBIKE_BACKWARD: u8 = 8;
 /// Segment flag: part of a ferry route (travelled at [`FERRY_SPEED_M_PER_S`]).
 pub const FERRY: u8 = 16;
+/// Segment flag: in a tunnel (snapped to only when no surface road is near).
+pub const TUNNEL: u8 = 32;
 
 /// Speed on a ferry, m/s (10 km/h: an assumed average for short urban river ferries, waiting
 /// not included; the product's extracts rarely contain any).

@@ -7,8 +7,8 @@
 //! the rest of the way is kept, and both are counted in [`ImportFigures`].
 
 use super::graph::{
-    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, FERRY, WALK_BACKWARD,
-    WALK_FORWARD,
+    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, FERRY, TUNNEL,
+    WALK_BACKWARD, WALK_FORWARD,
 };
 use super::tags::way_access;
 use super::RoutingError;
@@ -118,6 +118,7 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
                     (a.ebike_forward, EBIKE_FORWARD),
                     (a.ebike_backward, EBIKE_BACKWARD),
                     (a.ferry, FERRY),
+                    (a.tunnel, TUNNEL),
                 ] {
                     if on {
                         flags |= bit;

@@ -1,7 +1,7 @@
 //! Searches on a [`RoadGraph`]: snapping, bounded Dijkstra, nearest service points by travel
 //! time (with routes), network service areas and network reach.
 
-use super::graph::{mode_bits, RoadGraph};
+use super::graph::{mode_bits, RoadGraph, TUNNEL};
 use super::{RoutingError, DEFAULT_MAX_SNAP_M, WALK_OFF_M};
 use crate::coverage::grid::local_distance_m;
 use crate::index::{Filter, ServiceIndex};
@@ -61,7 +61,9 @@ impl RoadGraph {
             return None;
         }
         let q = self.proj.forward(p);
+        // The best surface segment and the best tunnel segment; a tunnel wins only alone.
         let mut best: Option<Snap> = None;
+        let mut best_tunnel: Option<Snap> = None;
         for (item, d2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
             let bound = best.map_or(max_snap_m, |b| b.distance_m.min(max_snap_m));
             if d2.sqrt() > bound * 1.07 + 1.0 {
@@ -81,8 +83,13 @@ impl RoadGraph {
             };
             let point = self.proj.inverse([a[0] + t * ab[0], a[1] + t * ab[1]]);
             let d = local_distance_m(p, point);
-            if d <= max_snap_m && best.is_none_or(|b| d < b.distance_m) {
-                best = Some(Snap {
+            let slot = if self.seg_flags[s as usize] & TUNNEL != 0 {
+                &mut best_tunnel
+            } else {
+                &mut best
+            };
+            if d <= max_snap_m && slot.is_none_or(|b| d < b.distance_m) {
+                *slot = Some(Snap {
                     segment: s,
                     fraction: t,
                     point,
@@ -90,7 +97,7 @@ impl RoadGraph {
                 });
             }
         }
-        best
+        best.or(best_tunnel)
     }
 
     /// The segments leaving `node` that the direction flags `fwd` (u → v) and `bwd` (v → u)

@@ -174,6 +174,9 @@ pub struct WayAccess {
     pub ebike_backward: bool,
     /// A ferry route.
     pub ferry: bool,
+    /// In a tunnel (`tunnel=yes`): routable, but positions snap to it only when no road at
+    /// the surface is near enough (a door is not in a service tunnel four floors down).
+    pub tunnel: bool,
 }
 
 impl WayAccess {
@@ -198,6 +201,7 @@ pub fn way_access(tags: &[(&str, &str)]) -> Option<WayAccess> {
     }?;
     let mut out = WayAccess {
         ferry,
+        tunnel: lookup(tags, "tunnel") == Some("yes"),
         ..WayAccess::default()
     };
     for rule in ACCESS_RULES {

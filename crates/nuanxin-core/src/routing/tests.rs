@@ -429,3 +429,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn positions_snap_to_a_tunnel_only_when_no_surface_road_is_near() {
+    use super::graph::TUNNEL;
+    // A surface street along the equator and a tunnel 0.0002° (22 m) north of it.
+    let g = graph(
+        &[(0.0, 0.0), (0.001, 0.0), (0.0, 0.0002), (0.001, 0.0002)],
+        &[(0, 1, ALL), (2, 3, ALL | TUNNEL), (1, 3, ALL)],
+    );
+    // 1 m from the tunnel, 21 m from the street: the street.
+    let s = g
+        .snap(ll(0.0005, 0.00019), TravelMode::Walk, 200.0)
+        .unwrap();
+    assert_eq!(s.segment, 0);
+    assert!((s.distance_m - 0.19 * DY).abs() < 0.01);
+    // With a 5 m limit only the tunnel is near enough.
+    let s = g.snap(ll(0.0005, 0.00019), TravelMode::Walk, 5.0).unwrap();
+    assert_eq!(s.segment, 1);
+}

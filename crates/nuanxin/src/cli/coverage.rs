@@ -100,14 +100,35 @@ pub struct CoverageArgs {
     /// Print the seconds spent in each stage to stderr.
     #[arg(long)]
     pub timings: bool,
+    /// Reach model: `straight_line` (circles of speed × minutes, 直线) or `network` (travel
+    /// time along roads, 沿道路; needs the road graph of --db, see `nuanxin roads import`).
+    #[arg(long, default_value = "straight_line", value_parser = ["straight_line", "network"])]
+    pub model: String,
+    /// Road graph file for `--model network` (default: `<db>.roads`).
+    #[arg(long)]
+    pub roads: Option<PathBuf>,
+    /// Largest distance from a station or a cell centre to a road, metres (`--model network`).
+    #[arg(long, default_value_t = nuanxin::routing::DEFAULT_MAX_SNAP_M)]
+    pub max_snap_m: f64,
 }
 
-struct Bar(
-    indicatif::ProgressBar,
+/// A progress bar on stderr (indicatif) that also records when each stage started.
+pub(crate) struct Bar(
+    pub(crate) indicatif::ProgressBar,
     std::sync::Mutex<Vec<(String, std::time::Instant)>>,
 );
 
 impl Bar {
+    /// A bar showing the stage, position and total.
+    pub(crate) fn new() -> Self {
+        let bar = indicatif::ProgressBar::new(1).with_style(
+            indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        Bar(bar, Default::default())
+    }
+
     /// Seconds spent in each stage, in order.
     fn timings(&self) -> Vec<(String, f64)> {
         let mut v = self.1.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -172,8 +193,13 @@ fn print_report(r: &CoverageReport) {
         (Some(m), Some(min)) => format!("{} {min} min, ", m.as_str()),
         _ => String::new(),
     };
+    let model = if r.parameters.model == "network" {
+        "沿道路 along roads"
+    } else {
+        "直线 straight line"
+    };
     println!(
-        "{area}: {travel}radius {:.0} m, H3 resolution {} ({} cells, mean edge {:.0} m); boundary {:.1} km²",
+        "{area}: {travel}{model}, radius {:.0} m, H3 resolution {} ({} cells, mean edge {:.0} m); boundary {:.1} km²",
         r.parameters.radius_m,
         r.parameters.resolution,
         r.summary.cells,
@@ -327,6 +353,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut options = CoverageOptions::new(speeds.radius_m(args.mode, args.minutes));
     options.travel = Some((args.mode, args.minutes));
+    if args.model == "network" {
+        let graph = super::roads::load_graph(args.db.as_deref(), args.roads.as_deref())?;
+        options.network = Some(nuanxin::coverage::NetworkModel {
+            graph: std::sync::Arc::new(graph),
+            speeds,
+            max_snap_m: args.max_snap_m,
+        });
+    }
     options.filter = Filter {
         kinds: args.kinds.clone(),
         open_at,
@@ -379,12 +413,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let bar = indicatif::ProgressBar::new(1).with_style(
-        indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    let progress = Bar(bar, Default::default());
+    let progress = Bar::new();
     let report = analysis::analyze(&index, districts, &area, &options, &progress)?;
     progress.0.finish_and_clear();
     if args.timings {

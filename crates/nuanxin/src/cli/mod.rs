@@ -6,4 +6,5 @@ pub mod demo;
 pub mod import;
 pub mod nearest;
 pub mod points;
+pub mod roads;
 pub mod serve;

@@ -8,6 +8,7 @@ use nuanxin::crs::Crs;
 use nuanxin::import::fields;
 use nuanxin::index::{Filter, ServiceIndex};
 use nuanxin::model::{china_local_now, Amenity, LonLat, ServiceKind};
+use nuanxin::routing::{nearest_by_time, NetworkOptions};
 use nuanxin::travel::{Speeds, TravelMode};
 use std::path::PathBuf;
 
@@ -66,6 +67,32 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Rank by `distance` (straight line) or by travel `time` along roads (needs the road
+    /// graph of --db: `nuanxin roads import FILE.osm.pbf --db DB`, or --roads).
+    #[arg(long, value_enum, default_value_t = By::Distance)]
+    by: By,
+    /// Travel mode for `--by time`: walk or ebike.
+    #[arg(long, default_value = "walk")]
+    mode: TravelMode,
+    /// Road graph file for `--by time` (default: `<db>.roads`).
+    #[arg(long)]
+    roads: Option<PathBuf>,
+    /// Largest distance from the position or a point to a road, metres; beyond it that result
+    /// is straight-line (flagged).
+    #[arg(long, default_value_t = nuanxin::routing::DEFAULT_MAX_SNAP_M)]
+    max_snap_m: f64,
+    /// With `--by time --json`: include each route as `[lon, lat]` positions.
+    #[arg(long)]
+    route: bool,
+}
+
+/// How results are ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum By {
+    /// Straight-line distance.
+    Distance,
+    /// Travel time along roads.
+    Time,
 }
 
 fn parse_pair(s: &str) -> Result<(f64, f64), String> {
@@ -133,6 +160,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         access: Vec::new(),
     };
+    if args.by == By::Time {
+        return run_by_time(&args, from, &index, &filter, &source);
+    }
     let hits = index.nearest(from, args.k, &filter);
     let speeds = Speeds::default();
     if args.json {
@@ -143,6 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     "id": h.point.id,
                     "name": h.point.name,
                     "kind": h.point.kind,
+                    "model": "straight_line",
                     "distance_m": (h.distance_m * 10.0).round() / 10.0,
                     "walk_minutes": (speeds.minutes(TravelMode::Walk, h.distance_m) * 10.0).round() / 10.0,
                     "ebike_minutes": (speeds.minutes(TravelMode::Ebike, h.distance_m) * 10.0).round() / 10.0,
@@ -237,6 +268,105 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "Straight-line distance on the WGS-84 ellipsoid; minutes at {:.0} km/h walking, {:.0} km/h e-bike.",
         speeds.walk_m_per_s * 3.6,
         speeds.ebike_m_per_s * 3.6
+    );
+    Ok(())
+}
+
+/// `--by time`: ranked by travel time along roads.
+fn run_by_time(
+    args: &Args,
+    from: LonLat,
+    index: &ServiceIndex,
+    filter: &Filter,
+    source: &str,
+) -> anyhow::Result<()> {
+    let graph = super::roads::load_graph(args.db.as_deref(), args.roads.as_deref())?;
+    let opts = NetworkOptions {
+        max_snap_m: args.max_snap_m,
+        route: args.route,
+        speeds: Speeds::default(),
+    };
+    let r = nearest_by_time(&graph, index, from, args.k, filter, args.mode, &opts);
+    let model = |network: bool| if network { "network" } else { "straight_line" };
+    if args.json {
+        let rows: Vec<_> = r
+            .hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "id": h.point.id,
+                    "name": h.point.name,
+                    "kind": h.point.kind,
+                    "mode": args.mode,
+                    "model": model(h.network),
+                    "network": h.network,
+                    "travel_time_s": (h.travel_time_s * 10.0).round() / 10.0,
+                    "network_distance_m": h.network_distance_m.map(|d| (d * 10.0).round() / 10.0),
+                    "distance_m": (h.distance_m * 10.0).round() / 10.0,
+                    "snap_distance_m": h.snap_distance_m.map(|d| (d * 10.0).round() / 10.0),
+                    "location": [h.point.location.lon, h.point.location.lat],
+                    "route": h.route.as_ref().map(|r| r.iter().map(|p| [p.lon, p.lat]).collect::<Vec<_>>()),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "origin_snap_m": r.origin_snap.map(|s| (s.distance_m * 10.0).round() / 10.0),
+                "results": rows,
+            }))?
+        );
+        return Ok(());
+    }
+    println!(
+        "From lon {:.6}, lat {:.6} (WGS-84) by {}; data: {source}",
+        from.lon,
+        from.lat,
+        args.mode.as_str()
+    );
+    match r.origin_snap {
+        Some(s) => println!(
+            "起点距道路 {:.0} m (origin is {:.0} m from the road)",
+            s.distance_m, s.distance_m
+        ),
+        None => println!(
+            "起点 {} m 内没有道路，按直线计算 (no road within {} m: straight line)",
+            args.max_snap_m, args.max_snap_m
+        ),
+    }
+    if r.hits.is_empty() {
+        println!("没有符合条件的服务点 / No matching service points.");
+        return Ok(());
+    }
+    println!(
+        "{:>2}  {}  {:>8}  {:>8}  {:>6}  模型 Model",
+        "#",
+        pad("名称 Name", 24),
+        "直线 m",
+        "沿道路 m",
+        "分钟 min"
+    );
+    for (i, h) in r.hits.iter().enumerate() {
+        println!(
+            "{:>2}  {}  {:>8.0}  {:>8}  {:>8.1}  {}",
+            i + 1,
+            pad(&h.point.name, 24),
+            h.distance_m,
+            h.network_distance_m
+                .map_or("-".to_string(), |d| format!("{d:.0}")),
+            h.travel_time_s / 60.0,
+            if h.network {
+                "沿道路 network"
+            } else {
+                "直线 straight line"
+            }
+        );
+    }
+    let speeds = Speeds::default();
+    println!(
+        "Minutes at {:.0} km/h along roads (OpenStreetMap, {}), off-road legs included.",
+        speeds.of(args.mode) * 3.6,
+        graph.import.source
     );
     Ok(())
 }

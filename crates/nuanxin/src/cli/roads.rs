@@ -1,0 +1,153 @@
+//! `nuanxin roads`: import an OpenStreetMap extract as the road graph that travel times along
+//! roads use (`nearest --by time`, `coverage --model network`, the server's `by=time`).
+//!
+//! ```text
+//! nuanxin roads import tests/fixtures/osm/helsinki_center.osm.pbf --db helsinki.db
+//! nuanxin roads info --db helsinki.db
+//! ```
+
+use anyhow::Context;
+use nuanxin::routing::{self, GraphFigures, RoadGraph};
+use std::path::{Path, PathBuf};
+
+/// Arguments.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Import an OpenStreetMap PBF extract (e.g. Geofabrik's hunan-latest.osm.pbf) as the road
+    /// graph of a database; it is stored beside it as `<db>.roads`.
+    Import(ImportArgs),
+    /// Print the figures of a database's road graph.
+    Info(InfoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The extract, `.osm.pbf`.
+    file: PathBuf,
+    /// The database whose service points the roads must cover (the graph is written to
+    /// `<db>.roads`; the previous graph stays if the import fails).
+    #[arg(long)]
+    db: PathBuf,
+    /// Largest distance from a service point to a road for it to count as covered, metres.
+    #[arg(long, default_value_t = routing::DEFAULT_MAX_SNAP_M)]
+    max_snap_m: f64,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct InfoArgs {
+    /// The database (its graph is `<db>.roads`).
+    #[arg(long)]
+    db: PathBuf,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::Import(a) => {
+            let (points, _) = super::points::load(Some(&a.db), None, Default::default())?;
+            let at: Vec<_> = points.iter().map(|p| p.location).collect();
+            let graph = import_checked(&a.file, &at, a.max_snap_m)?;
+            let out = routing::graph_path_for_db(&a.db);
+            graph.save(&out)?;
+            print_figures(&graph, &graph.figures(), a.json, Some(&out))
+        }
+        Command::Info(a) => {
+            let graph = load_graph(Some(&a.db), None)?;
+            print_figures(&graph, &graph.figures(), a.json, None)
+        }
+    }
+}
+
+/// Imports `file` with a progress bar and checks that it covers at least one of `points`.
+///
+/// # Errors
+/// The import's errors ([`routing::RoutingError`]), naming the file and the reason.
+pub fn import_checked(
+    file: &Path,
+    points: &[nuanxin::model::LonLat],
+    max_snap_m: f64,
+) -> anyhow::Result<RoadGraph> {
+    let progress = super::coverage::Bar::new();
+    let graph = routing::import_pbf(file, &progress);
+    progress.0.finish_and_clear();
+    let graph = graph?;
+    routing::covers_any(&graph, points, max_snap_m)?;
+    Ok(graph)
+}
+
+/// Loads the road graph at `roads`, else the one beside the database `db`.
+///
+/// # Errors
+/// When neither is given, or the file is missing or damaged; the message says how to make one.
+pub fn load_graph(db: Option<&Path>, roads: Option<&Path>) -> anyhow::Result<RoadGraph> {
+    let path = match (roads, db) {
+        (Some(r), _) => r.to_path_buf(),
+        (None, Some(db)) => routing::graph_path_for_db(db),
+        (None, None) => anyhow::bail!(
+            "沿道路计算需要道路网，请给出 --db（先运行 `nuanxin roads import FILE.osm.pbf --db DB`）或 --roads (travel along roads needs a road graph: give --db after `nuanxin roads import FILE.osm.pbf --db DB`, or --roads FILE.roads)"
+        ),
+    };
+    if !path.exists() {
+        anyhow::bail!(
+            "{}: 没有道路网，请先运行 `nuanxin roads import FILE.osm.pbf --db DB` (no road graph; import one first)",
+            path.display()
+        );
+    }
+    RoadGraph::load(&path).with_context(|| format!("loading the road graph {}", path.display()))
+}
+
+fn print_figures(
+    g: &RoadGraph,
+    f: &GraphFigures,
+    json: bool,
+    written: Option<&Path>,
+) -> anyhow::Result<()> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "import": g.import,
+                "graph": f,
+                "file": written.map(|p| p.display().to_string()),
+            }))?
+        );
+        return Ok(());
+    }
+    let i = &g.import;
+    println!("道路网 Road graph from {}", i.source);
+    println!(
+        "  ways: {} road ways read, {} usable, {} cut at {} missing nodes (clipped extract)",
+        i.ways_read, i.ways_used, i.ways_cut, i.missing_node_refs
+    );
+    println!(
+        "  nodes: {}, segments: {}, {:.1} bytes per segment in memory, {:.1} on disk",
+        f.nodes, f.segments, f.bytes_per_segment, f.file_bytes_per_segment
+    );
+    for m in &f.modes {
+        println!(
+            "  {:<6} {:>9.1} km of road, {} directed edges, {} connected components, largest holds {:.1} % of nodes",
+            m.mode.as_str(),
+            m.road_km,
+            m.edges,
+            m.components,
+            m.largest_component_share * 100.0
+        );
+    }
+    println!("  import took {:.2} s", i.elapsed_s);
+    if let Some(p) = written {
+        println!("written to {} (the server loads it at start)", p.display());
+    }
+    Ok(())
+}
