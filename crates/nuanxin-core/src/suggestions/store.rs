@@ -779,7 +779,11 @@ impl Store {
         let conn = self.reader();
         let mut wh: Vec<String> = Vec::new();
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let mut in_list = |col: &str, vals: Vec<String>, wh: &mut Vec<String>| {
+        let mut in_list = |col: &str, mut vals: Vec<String>, wh: &mut Vec<String>| {
+            // a value repeated (`status=open,open,…`) must not grow the statement past
+            // SQLite's limit on bound variables
+            vals.sort_unstable();
+            vals.dedup();
             if !vals.is_empty() {
                 let marks = vec!["?"; vals.len()].join(",");
                 wh.push(format!("{col} IN ({marks})"));
@@ -836,9 +840,10 @@ impl Store {
             |r| r.get(0),
         )?;
         let limit = if q.limit == 0 { -1 } else { q.limit as i64 };
+        // an offset past i64::MAX (SQLite's integers) is past every row
+        let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
         let sql = format!(
-            "SELECT {SUGGESTION_COLUMNS} FROM suggestions {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {}",
-            q.offset
+            "SELECT {SUGGESTION_COLUMNS} FROM suggestions {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
         );
         let mut st = conn.prepare(&sql)?;
         let rows = st.query_map(rusqlite::params_from_iter(args.iter()), row_to_suggestion)?;
@@ -1206,7 +1211,12 @@ impl Store {
             "SELECT seq, at, actor_id, actor_name, action, target, detail FROM audit_log \
              ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
         )?;
-        let rows = st.query_map(params![limit as i64, offset as i64], |r| {
+        // `as i64` would wrap a huge offset to a negative one, which SQLite reads as 0
+        let (limit, offset) = (
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX),
+        );
+        let rows = st.query_map(params![limit, offset], |r| {
             Ok(AuditEntry {
                 seq: r.get(0)?,
                 at: from_ms(r.get(1)?),

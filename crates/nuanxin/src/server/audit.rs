@@ -24,9 +24,11 @@ async fn whoami(Officer(o): Officer) -> Json<crate::suggestions::Officer> {
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// 1–1000, default 100.
-    pub limit: Option<usize>,
-    /// Default 0.
-    pub offset: Option<usize>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u64>,
+    /// 0–1000000000, default 0.
+    #[param(minimum = 0, maximum = 1_000_000_000)]
+    pub offset: Option<u64>,
 }
 
 /// `GET /api/v1/admin/audit`
@@ -44,7 +46,7 @@ async fn audit(
     if !(1..=1000).contains(&limit) {
         return Err(AppError::bad_param("limit", "limit must be 1–1000"));
     }
-    let offset = p.offset.unwrap_or(0);
+    let (limit, offset) = (limit as usize, AppError::check_offset(p.offset)?);
     Ok(Json(
         db.run(move |st| Ok(st.audit_log(limit, offset)?)).await?,
     ))

@@ -81,6 +81,12 @@ pub enum AppError {
     Internal(String),
 }
 
+/// Largest `offset` a list endpoint accepts (400 beyond): far past any real list, and
+/// within SQLite's 64-bit integers.
+pub const MAX_OFFSET: u64 = 1_000_000_000;
+/// Most items in a comma-separated list parameter (`status=open,closed`); 400 beyond.
+pub const MAX_LIST_ITEMS: usize = 50;
+
 impl AppError {
     /// A 400 naming `param`.
     pub fn bad_param(param: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -89,6 +95,43 @@ impl AppError {
             detail: detail.into(),
             valid: None,
         }
+    }
+
+    /// The `offset` query parameter checked against [`MAX_OFFSET`] (default 0).
+    ///
+    /// # Errors
+    /// A 400 naming `offset` beyond the range.
+    pub fn check_offset(offset: Option<u64>) -> Result<usize, Self> {
+        match offset.unwrap_or(0) {
+            o if o <= MAX_OFFSET => Ok(o as usize),
+            o => Err(AppError::bad_param(
+                "offset",
+                format!("offset {o} is out of range 0–{MAX_OFFSET}"),
+            )),
+        }
+    }
+
+    /// The items of a comma-separated list parameter (trimmed, empty items dropped), at most
+    /// [`MAX_LIST_ITEMS`].
+    ///
+    /// # Errors
+    /// A 400 naming `param` when the list is longer.
+    pub fn list_items<'a>(param: &str, s: &'a str) -> Result<Vec<&'a str>, Self> {
+        let items: Vec<&str> = s
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
+        if items.len() > MAX_LIST_ITEMS {
+            return Err(AppError::bad_param(
+                param,
+                format!(
+                    "{} items; a list takes at most {MAX_LIST_ITEMS}",
+                    items.len()
+                ),
+            ));
+        }
+        Ok(items)
     }
 
     /// A 400 naming `param` and listing the accepted values.

@@ -23,9 +23,10 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Comma-separated statuses; `open` means submitted, accepted and in_progress.
+    /// Comma-separated statuses (at most 50); `open` means submitted, accepted and
+    /// in_progress, `closed` resolved and declined.
     pub status: Option<String>,
-    /// Comma-separated categories.
+    /// Comma-separated categories (at most 50).
     pub category: Option<String>,
     /// County or city adcode (a city includes its counties).
     pub adcode: Option<String>,
@@ -38,9 +39,11 @@ pub struct ListParams {
     /// Only submitted before (RFC 3339).
     pub until: Option<String>,
     /// Page size, 1–500 (default 50).
-    pub limit: Option<usize>,
-    /// Items to skip (default 0).
-    pub offset: Option<usize>,
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u64>,
+    /// Items to skip, 0–1000000000 (default 0).
+    #[param(minimum = 0, maximum = 1_000_000_000)]
+    pub offset: Option<u64>,
 }
 
 /// A page of suggestions.
@@ -81,7 +84,7 @@ pub(crate) fn expand_adcode(state: &AppState, a: &str) -> Result<Vec<String>, Ap
 pub(crate) fn list_query(state: &AppState, p: &ListParams) -> Result<ListQuery, AppError> {
     let mut q = ListQuery::default();
     if let Some(s) = &p.status {
-        for part in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        for part in AppError::list_items("status", s)? {
             if part == "open" {
                 q.statuses
                     .extend([Status::Submitted, Status::Accepted, Status::InProgress]);
@@ -93,7 +96,7 @@ pub(crate) fn list_query(state: &AppState, p: &ListParams) -> Result<ListQuery, 
         }
     }
     if let Some(s) = &p.category {
-        for part in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        for part in AppError::list_items("category", s)? {
             q.categories.push(part.parse()?);
         }
     }
@@ -118,8 +121,8 @@ pub(crate) fn list_query(state: &AppState, p: &ListParams) -> Result<ListQuery, 
     if !(1..=500).contains(&limit) {
         return Err(AppError::bad_param("limit", "limit must be 1–500"));
     }
-    q.limit = limit;
-    q.offset = p.offset.unwrap_or(0);
+    q.limit = limit as usize;
+    q.offset = AppError::check_offset(p.offset)?;
     Ok(q)
 }
 
