@@ -222,6 +222,51 @@ fn check_record_size(record: &::csv::StringRecord, loc: Location) -> Result<(), 
     Ok(())
 }
 
+/// Physical line numbers (1-based, as a text editor counts) of byte offsets met in
+/// increasing order: the number of `\n` before the offset, plus one. Counting `\n` alone is
+/// right for LF and CRLF endings (Excel and Python's `csv` write CRLF; the `csv` crate's own
+/// line count falls one behind per CRLF record) and for line breaks inside quoted cells.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of byte offset `byte`; offsets before the previous one are counted afresh.
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // The reader may place a record's start on the `\n` of the previous CRLF; a record
+        // never starts with a line terminator, so step over it.
+        while matches!(self.text.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte < self.byte {
+            *self = Self {
+                text: self.text,
+                byte: 0,
+                line: 1,
+            };
+        }
+        self.line += self.text[self.byte..byte]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.byte = byte;
+        self.line
+    }
+}
+
 /// Imports CSV bytes.
 ///
 /// # Errors
@@ -251,12 +296,13 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
     let mut b = Builder::new(options, Format::Csv);
     let mut header: Option<Vec<Option<Field>>> = None;
     let mut search = HeaderSearch::default();
+    let mut lines = LineCounter::new(text);
     for result in reader.records() {
         let record = result.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| lines.line_at(p.byte()));
             ImportError::format(Location::Line(line), format!("malformed CSV: {e}"))
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.line_at(p.byte()));
         let loc = Location::Line(line);
         check_record_size(&record, loc)?;
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
@@ -278,15 +324,22 @@ pub fn import_csv_str(text: &str, options: &ImportOptions) -> Result<ImportRepor
         }
         b.check_record_limit(loc)?;
         if cells.len() > map.len() && cells[map.len()..].iter().any(|c| !c.trim().is_empty()) {
-            b.issue(Issue::warning(
+            // An error, not a warning: a decimal comma (`112,98`) splits one number into two
+            // cells and shifts every later field, and the row may still parse as a wrong
+            // but valid position.
+            b.count_record();
+            b.issue(Issue::error(
                 loc,
                 None,
                 format!(
-                    "{} cells but the header has {} columns; the extra cells are ignored",
+                    "{} cells but the header has {} columns (本行单元格比表头多); a comma used as \
+                     the decimal separator (112,98) or an unquoted comma in a name shifts the \
+                     later fields: write decimals with a point and quote text containing commas",
                     cells.len(),
                     map.len()
                 ),
             ));
+            continue;
         }
         b.push(rec);
     }
@@ -308,6 +361,50 @@ mod tests {
         assert!(t.starts_with("名称,经度"));
         let (t, enc) = decode(b"\xEF\xBB\xBFname\n").unwrap();
         assert_eq!((t.as_ref(), enc), ("name\n", "UTF-8 (BOM)"));
+    }
+
+    fn error_lines(text: &str) -> Vec<u64> {
+        let opts = ImportOptions {
+            skip_invalid: true,
+            ..ImportOptions::default()
+        };
+        let r = import_csv_str(text, &opts).unwrap();
+        r.issues
+            .iter()
+            .filter(|i| i.severity == crate::import::Severity::Error)
+            .map(|i| match i.location {
+                Location::Line(l) => l,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn crlf_line_numbers_are_physical_lines() {
+        // Regression: with CRLF endings the bad latitude on the third line was reported on
+        // line 2. Counted by hand: header line 1, `a` line 2, `b` line 3.
+        let lf = "name,kind,lon,lat\na,station,112.9,28.1\nb,station,112.9,128.1\n";
+        assert_eq!(error_lines(lf), [3]);
+        assert_eq!(error_lines(&lf.replace('\n', "\r\n")), [3]);
+        // A quoted name spanning two physical lines: `b` starts on line 4.
+        let quoted =
+            "name,kind,lon,lat\r\n\"a\r\nx\",station,112.9,28.1\r\nb,station,112.9,128.1\r\n";
+        assert_eq!(error_lines(quoted), [4]);
+    }
+
+    #[test]
+    fn more_cells_than_header_is_an_error() {
+        // A decimal comma splits 112,98 into two cells: lat would read 98 — in range, wrong.
+        let text = "name,kind,lon,lat\r\na,station,112,98,28.19\r\nb,station,112.98,28.19\r\n";
+        let opts = ImportOptions {
+            skip_invalid: true,
+            ..ImportOptions::default()
+        };
+        let r = import_csv_str(text, &opts).unwrap();
+        assert_eq!(r.points.len(), 1);
+        assert_eq!(r.points[0].name, "b");
+        assert_eq!(error_lines(text), [2]);
+        assert!(import_csv_str(text, &ImportOptions::default()).is_err());
     }
 
     #[test]
