@@ -10,6 +10,18 @@
 //!   well as `name`. `amenities` may be an array or a list string. A rider-friendly community
 //!   may carry `entrance` (`[lon, lat]`) and `outline` (Polygon coordinates), both in the
 //!   declared CRS.
+//! - A `MultiPoint` feature gives one service point per position; with a feature id `17`
+//!   (or property `id`) and more than one position, the points get ids `17-1`, `17-2`, …
+//!   (1-based, in position order). An empty MultiPoint is an error.
+//! - A top-level `crs` member (GeoJSON 2008; RFC 7946 §4 removed it) is honoured or refused,
+//!   never ignored: `OGC:CRS84`, `EPSG:4326` (GeoJSON positions are always longitude first)
+//!   and `EPSG:4490` (CGCS2000, the Chinese national datum, which agrees with WGS-84 to a few
+//!   centimetres; read as WGS-84 with a note) are read as degrees; `EPSG:3857` (Web Mercator,
+//!   also written `EPSG:900913` or `EPSG:102100`) positions are converted from metres by the
+//!   spherical inverse (EPSG method 1024: lon = x / R, lat = 2·atan(e^(y / R)) − π/2,
+//!   R = 6 378 137 m) and then read in the datum given by the import options (WGS-84, or
+//!   GCJ-02 for Amap tiles); any other CRS is refused with its name. A `crs` member after
+//!   `features` must name a degree CRS (the features were already read as degrees).
 
 use super::fields::Field;
 use super::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
@@ -139,6 +151,104 @@ struct RootSeed<'a, 'b> {
     stop: &'a mut Option<ImportError>,
 }
 
+/// How positions of the file are read, from its `crs` member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum FileCrs {
+    /// Degrees, longitude first (no `crs`, CRS84, EPSG:4326, EPSG:4490).
+    #[default]
+    Degrees,
+    /// Web Mercator metres (EPSG:3857).
+    WebMercator,
+}
+
+/// Reads a GeoJSON 2008 `crs` member: the CRS and, for EPSG:4490, a note.
+///
+/// # Errors
+/// [`ImportError::Format`] naming an unsupported or unreadable CRS.
+fn file_crs(v: &Value) -> Result<(FileCrs, Option<String>), ImportError> {
+    if v.is_null() {
+        return Ok((FileCrs::Degrees, None));
+    }
+    let name = match (
+        v.get("type").and_then(Value::as_str),
+        v.pointer("/properties/name").and_then(Value::as_str),
+    ) {
+        (Some("name"), Some(n)) => n.trim(),
+        _ => {
+            return Err(ImportError::format(
+                Location::File,
+                format!(
+                    "the `crs` member {v} is not a named CRS ({{\"type\": \"name\", \"properties\": {{\"name\": \"EPSG:4326\"}}}}); \
+                     linked CRSs are not supported; remove `crs` if the positions are WGS-84 longitude/latitude"
+                ),
+            ))
+        }
+    };
+    // EPSG codes in the forms GDAL and others write: EPSG:4326, urn:ogc:def:crs:EPSG::4326,
+    // urn:ogc:def:crs:EPSG:6.6:4326, http://www.opengis.net/def/crs/EPSG/0/4326.
+    let upper = name.to_ascii_uppercase();
+    let epsg = if upper.contains("EPSG") {
+        upper
+            .rsplit([':', '/'])
+            .next()
+            .and_then(|c| c.parse::<u32>().ok())
+    } else {
+        None
+    };
+    let crs84 = upper.ends_with("CRS84");
+    match (crs84, epsg) {
+        (true, _) | (_, Some(4326)) => Ok((FileCrs::Degrees, None)),
+        (_, Some(4490)) => Ok((
+            FileCrs::Degrees,
+            Some(format!(
+                "crs `{name}` (CGCS2000) read as WGS-84: the two datums agree to a few centimetres \
+                 (CGCS2000 与 WGS-84 相差仅厘米级，按 WGS-84 读取)"
+            )),
+        )),
+        (_, Some(3857 | 900_913 | 102_100 | 3785)) => Ok((
+            FileCrs::WebMercator,
+            Some(format!(
+                "crs `{name}` (Web Mercator, metres): positions converted to degrees"
+            )),
+        )),
+        _ => Err(ImportError::format(
+            Location::File,
+            format!(
+                "crs `{name}` is not supported (不支持该坐标系); GeoJSON positions must be \
+                 longitude/latitude in WGS-84 (EPSG:4326, CRS84), CGCS2000 (EPSG:4490) or Web \
+                 Mercator metres (EPSG:3857); reproject the file, e.g. \
+                 `ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`"
+            ),
+        )),
+    }
+}
+
+/// Web Mercator metres to degrees (spherical inverse, EPSG method 1024, R = 6 378 137 m).
+fn web_mercator_to_degrees(x: f64, y: f64) -> (f64, f64) {
+    const R: f64 = 6_378_137.0;
+    let lon = (x / R).to_degrees();
+    let lat = (2.0 * (y / R).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
+    (lon, lat)
+}
+
+/// Converts every position (array whose first two members are numbers) inside `v` from Web
+/// Mercator metres to degrees, in place.
+fn positions_to_degrees(v: &mut Value) {
+    let Some(a) = v.as_array_mut() else {
+        return;
+    };
+    if let (Some(x), Some(y)) = (
+        a.first().and_then(Value::as_f64),
+        a.get(1).and_then(Value::as_f64),
+    ) {
+        let (lon, lat) = web_mercator_to_degrees(x, y);
+        a[0] = Value::from(lon);
+        a[1] = Value::from(lat);
+        return;
+    }
+    a.iter_mut().for_each(positions_to_degrees);
+}
+
 impl<'de> serde::de::DeserializeSeed<'de> for RootSeed<'_, '_> {
     type Value = Option<Root>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -153,13 +263,42 @@ impl<'de> serde::de::Visitor<'de> for RootSeed<'_, '_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut root = Root::default();
+        let mut crs = FileCrs::Degrees;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "features" => {
                     root.saw_features = map.next_value_seed(FeaturesSeed {
                         builder: &mut *self.builder,
                         stop: &mut *self.stop,
+                        crs,
                     })?;
+                }
+                "crs" => {
+                    let v: Value = map.next_value()?;
+                    match file_crs(&v) {
+                        Ok((FileCrs::WebMercator, _)) if root.saw_features => {
+                            *self.stop = Some(ImportError::format(
+                                Location::File,
+                                "the `crs` member (Web Mercator, metres) comes after `features`, \
+                                 which were already read as degrees; put `crs` before `features`",
+                            ));
+                            return Err(serde::de::Error::custom("crs after features"));
+                        }
+                        Ok((c, note)) => {
+                            crs = c;
+                            if let Some(note) = note {
+                                self.builder.issue(Issue::warning(
+                                    Location::File,
+                                    Some("crs"),
+                                    note,
+                                ));
+                            }
+                        }
+                        Err(e) => {
+                            *self.stop = Some(e);
+                            return Err(serde::de::Error::custom("unsupported crs"));
+                        }
+                    }
                 }
                 "type" => root.type_ = Some(map.next_value()?),
                 _ => {
@@ -199,6 +338,8 @@ impl<'de> serde::de::Visitor<'de> for RootSeed<'_, '_> {
 struct FeaturesSeed<'a, 'b> {
     builder: &'a mut Builder<'b>,
     stop: &'a mut Option<ImportError>,
+    /// The file's `crs` as declared before `features`.
+    crs: FileCrs,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
@@ -221,7 +362,20 @@ impl<'de> serde::de::Visitor<'de> for FeaturesSeed<'_, '_> {
                 *self.stop = Some(e);
                 return Err(serde::de::Error::custom("record limit"));
             }
-            feature_into(self.builder, &f, loc);
+            if self.crs == FileCrs::WebMercator {
+                let mut f = f;
+                if let Some(c) = f.pointer_mut("/geometry/coordinates") {
+                    positions_to_degrees(c);
+                }
+                for member in ["entrance", "outline"] {
+                    if let Some(p) = f.get_mut("properties").and_then(|p| p.get_mut(member)) {
+                        positions_to_degrees(p);
+                    }
+                }
+                feature_into(self.builder, &f, loc);
+            } else {
+                feature_into(self.builder, &f, loc);
+            }
             i += 1;
         }
         Ok(true)
@@ -256,7 +410,7 @@ impl<'de> serde::de::Visitor<'de> for FeaturesSeed<'_, '_> {
 /// Checks one feature and hands it to the builder.
 fn feature_into(b: &mut Builder<'_>, f: &Value, loc: Location) {
     match feature_record(f, loc) {
-        Ok(rec) => b.push(rec),
+        Ok(recs) => recs.into_iter().for_each(|rec| b.push(rec)),
         Err(issue) => {
             b.count_record();
             b.issue(issue);
@@ -330,7 +484,8 @@ fn import_geojson_stream<'de, R: serde_json::de::Read<'de>>(
     b.finish()
 }
 
-fn feature_record(f: &Value, loc: Location) -> Result<RawRecord, Issue> {
+/// The records of one feature: one for a Point, one per position for a MultiPoint.
+fn feature_record(f: &Value, loc: Location) -> Result<Vec<RawRecord>, Issue> {
     if f.get("type").and_then(Value::as_str) != Some("Feature") {
         return Err(Issue::error(
             loc,
@@ -364,24 +519,60 @@ fn feature_record(f: &Value, loc: Location) -> Result<RawRecord, Issue> {
         }
     };
     let gtype = geometry.get("type").and_then(Value::as_str).unwrap_or("");
-    if gtype != "Point" {
-        return Err(Issue::error(
-            loc,
-            Some("geometry"),
-            format!("geometry type `{gtype}` is not supported; a service point is a Point"),
-        ));
-    }
-    let coords = geometry
-        .get("coordinates")
-        .and_then(Value::as_array)
-        .filter(|c| c.len() == 2 || c.len() == 3)
-        .ok_or_else(|| {
-            Issue::error(
+    let position = |c: &Value| -> Option<(Value, Value)> {
+        let c = c.as_array().filter(|c| c.len() == 2 || c.len() == 3)?;
+        Some((c[0].clone(), c[1].clone()))
+    };
+    let positions: Vec<(Value, Value)> = match gtype {
+        "Point" => vec![geometry
+            .get("coordinates")
+            .and_then(position)
+            .ok_or_else(|| {
+                Issue::error(
+                    loc,
+                    Some("geometry"),
+                    "Point coordinates must be [lon, lat] or [lon, lat, elevation]".into(),
+                )
+            })?],
+        "MultiPoint" => {
+            let list = geometry
+                .get("coordinates")
+                .and_then(Value::as_array)
+                .filter(|l| !l.is_empty())
+                .ok_or_else(|| {
+                    Issue::error(
+                        loc,
+                        Some("geometry"),
+                        "MultiPoint coordinates must be a non-empty array of [lon, lat] positions"
+                            .into(),
+                    )
+                })?;
+            list.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    position(c).ok_or_else(|| {
+                        Issue::error(
+                            loc,
+                            Some("geometry"),
+                            format!(
+                                "MultiPoint position {} must be [lon, lat] or [lon, lat, elevation]",
+                                i + 1
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        }
+        _ => {
+            return Err(Issue::error(
                 loc,
                 Some("geometry"),
-                "Point coordinates must be [lon, lat] or [lon, lat, elevation]".into(),
-            )
-        })?;
+                format!(
+                    "geometry type `{gtype}` is not supported; a service point is a Point (or a MultiPoint of several)"
+                ),
+            ))
+        }
+    };
 
     let mut rec = RawRecord::new(loc);
     for (key, v) in props {
@@ -426,9 +617,30 @@ fn feature_record(f: &Value, loc: Location) -> Result<RawRecord, Issue> {
             ))
         }
     }
-    rec.values.insert(Field::Lon, coords[0].clone());
-    rec.values.insert(Field::Lat, coords[1].clone());
-    Ok(rec)
+    if positions.len() == 1 {
+        let (lon, lat) = positions.into_iter().next().expect("one");
+        rec.values.insert(Field::Lon, lon);
+        rec.values.insert(Field::Lat, lat);
+        return Ok(vec![rec]);
+    }
+    let id = rec.values.get(&Field::Id).map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    Ok(positions
+        .into_iter()
+        .enumerate()
+        .map(|(i, (lon, lat))| {
+            let mut r = rec.clone();
+            if let Some(id) = &id {
+                r.values
+                    .insert(Field::Id, Value::String(format!("{id}-{}", i + 1)));
+            }
+            r.values.insert(Field::Lon, lon);
+            r.values.insert(Field::Lat, lat);
+            r
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -447,6 +659,77 @@ mod tests {
         assert_eq!(r.points[0].id, "2");
         assert_eq!(r.issues[0].severity, Severity::Skipped);
         assert_eq!(r.issues[0].location, Location::Feature(0));
+    }
+
+    fn fc(members: &str, features: &str) -> String {
+        format!(r#"{{"type":"FeatureCollection",{members}"features":[{features}]}}"#)
+    }
+    const WUYI: &str = r#"{"type":"Feature","id":7,"geometry":{"type":"Point","coordinates":[112.97092,28.1986]},"properties":{"name":"a","kind":"station"}}"#;
+
+    #[test]
+    fn multipoint_gives_one_point_per_position_with_suffixed_ids() {
+        let f = r#"{"type":"Feature","id":17,"geometry":{"type":"MultiPoint","coordinates":[[112.97,28.19],[112.98,28.2]]},"properties":{"name":"m","kind":"station"}}"#;
+        let r = import_geojson_str(&fc("", f), &ImportOptions::default()).unwrap();
+        let ids: Vec<&str> = r.points.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["17-1", "17-2"]);
+        assert_eq!(r.points[1].location.lon, 112.98);
+        let empty = r#"{"type":"Feature","geometry":{"type":"MultiPoint","coordinates":[]},"properties":{"name":"m","kind":"station"}}"#;
+        let skip = ImportOptions {
+            skip_invalid: true,
+            ..ImportOptions::default()
+        };
+        let r = import_geojson_str(&fc("", &format!("{empty},{WUYI}")), &skip).unwrap();
+        assert_eq!(r.points.len(), 1);
+        let e = r.errors().next().unwrap();
+        assert_eq!(e.location, Location::Feature(0));
+        assert!(e.reason.contains("MultiPoint"), "{}", e.reason);
+    }
+
+    #[test]
+    fn crs_member_is_honoured_or_refused() {
+        let opts = ImportOptions::default();
+        let named = |n: &str| format!(r#""crs":{{"type":"name","properties":{{"name":"{n}"}}}},"#);
+        // Degrees: CRS84 and EPSG:4326 silently, EPSG:4490 with a note.
+        for n in [
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+            "urn:ogc:def:crs:EPSG::4326",
+            "EPSG:4326",
+        ] {
+            let r = import_geojson_str(&fc(&named(n), WUYI), &opts).unwrap();
+            assert_eq!(r.points[0].location.lon, 112.97092, "{n}");
+            assert!(r.warnings().next().is_none(), "{n}");
+        }
+        let r = import_geojson_str(&fc(&named("EPSG:4490"), WUYI), &opts).unwrap();
+        assert_eq!(r.points[0].location.lat, 28.1986);
+        assert!(r.warnings().any(|w| w.reason.contains("CGCS2000")));
+        // Web Mercator: 五一广场 at x = 112.97092° · π/180 · R, y = R · ln(tan(π/4 + φ/2)),
+        // computed here independently of the importer's inverse.
+        let r_m = 6_378_137.0_f64;
+        let x = 112.97092_f64.to_radians() * r_m;
+        let y = r_m
+            * (std::f64::consts::FRAC_PI_4 + 28.1986_f64.to_radians() / 2.0)
+                .tan()
+                .ln();
+        let f = WUYI.replace("[112.97092,28.1986]", &format!("[{x},{y}]"));
+        let r = import_geojson_str(&fc(&named("urn:ogc:def:crs:EPSG::3857"), &f), &opts).unwrap();
+        assert!((r.points[0].location.lon - 112.97092).abs() < 1e-9);
+        assert!((r.points[0].location.lat - 28.1986).abs() < 1e-9);
+        // Anything else: refused, naming it.
+        let e = import_geojson_str(&fc(&named("EPSG:4547"), WUYI), &opts).unwrap_err();
+        assert!(e.to_string().contains("EPSG:4547"), "{e}");
+        let e = import_geojson_str(
+            &fc(r#""crs":{"type":"link","properties":{"href":"x"}},"#, WUYI),
+            &opts,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not a named CRS"), "{e}");
+        // Web Mercator declared after the features: refused, not misread as degrees.
+        let late = format!(
+            r#"{{"type":"FeatureCollection","features":[{f}],{}"name":"x"}}"#,
+            named("EPSG:3857")
+        );
+        let e = import_geojson_str(&late, &opts).unwrap_err();
+        assert!(e.to_string().contains("after `features`"), "{e}");
     }
 
     #[test]
