@@ -115,6 +115,8 @@ async fn serve(config: Config, limits: super::import::LimitArgs) -> anyhow::Resu
     let addr = listener.local_addr()?;
     let state = AppState::new(config, index).with_store(Arc::new(store));
     let app = server::router(state);
+    // Compress the embedded web files once, off the request path.
+    tokio::task::spawn_blocking(server::web::precompress);
 
     let shown = if addr.ip().is_unspecified() {
         SocketAddr::from(([127, 0, 0, 1], addr.port()))

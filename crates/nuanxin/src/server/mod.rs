@@ -32,6 +32,7 @@ pub mod ogc;
 pub mod open311;
 pub mod ops;
 pub mod points;
+pub mod precompressed;
 pub mod rate_limit;
 pub mod redact;
 pub mod state;

@@ -19,6 +19,7 @@
 //! - `/data/metro-lines.geojson`, `/data/metro-stations.geojson`: Changsha metro
 //!   (`data/metro/`, schematic lines between stations).
 
+use super::precompressed::{preferred, Coding, Encoded};
 use super::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -231,9 +232,38 @@ fn respond(
     (StatusCode::OK, h, body).into_response()
 }
 
+/// The compressed forms of asset `i` (`None` for small or already-compressed ones),
+/// computed once per process: by [`precompress`] at start-up, else at the first request
+/// for it.
+fn encoded(i: usize) -> Option<&'static Encoded> {
+    static ENCODED: OnceLock<Vec<OnceLock<Option<Encoded>>>> = OnceLock::new();
+    ENCODED.get_or_init(|| ASSETS.iter().map(|_| OnceLock::new()).collect())[i]
+        .get_or_init(|| Encoded::of(ASSETS[i].body, ASSETS[i].content_type, &etags()[i]))
+        .as_ref()
+}
+
+/// Compresses the embedded files now (brotli and gzip, once for the process), so that no
+/// request pays for it; `nuanxin serve` calls it off the request path at start-up.
+pub fn precompress() {
+    for i in 0..ASSETS.len() {
+        let _ = encoded(i);
+    }
+}
+
 fn serve(i: usize, state: &AppState, headers: &HeaderMap) -> Response {
     let a = &ASSETS[i];
-    let mut resp = respond(a.body, a.content_type, a.caching, &etags()[i], headers);
+    let (body, etag, coding) = match (encoded(i), preferred(headers)) {
+        (Some(e), Coding::Brotli) => (&e.br[..], &e.br_etag, Some("br")),
+        (Some(e), Coding::Gzip) => (&e.gzip[..], &e.gzip_etag, Some("gzip")),
+        _ => (a.body, &etags()[i], None),
+    };
+    let mut resp = respond(body, a.content_type, a.caching, etag, headers);
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(c) = coding {
+        resp.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+    }
     if a.content_type.starts_with("text/html") {
         let origin = state.config.basemap_url.as_deref().and_then(origin_of);
         if let Ok(v) = HeaderValue::from_str(&csp(origin.as_deref())) {
@@ -453,6 +483,58 @@ mod tests {
         assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
         let r = get_resp("/app.js", Some("\"nope\"")).await;
         assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    /// Through the whole router (with its compression layer): the brotli and gzip forms are
+    /// the precompressed bytes, decompress to the file, carry their own ETags and revalidate.
+    #[tokio::test]
+    async fn files_are_served_precompressed_with_their_own_etags() {
+        use std::io::Read;
+        let full = crate::server::router(AppState::new(
+            super::super::Config::default(),
+            crate::index::ServiceIndex::new(Vec::new()).unwrap(),
+        ));
+        let path = format!("/vendor/maplibre-gl-{MAPLIBRE_VERSION}/maplibre-gl.js");
+        let original = include_bytes!("../../../../web/vendor/maplibre-gl/maplibre-gl.js");
+        let get = |accept: &'static str, inm: Option<String>| {
+            let mut req = Request::get(&path).header(header::ACCEPT_ENCODING, accept);
+            if let Some(t) = inm {
+                req = req.header(header::IF_NONE_MATCH, t);
+            }
+            full.clone().oneshot(req.body(Body::empty()).unwrap())
+        };
+        let mut etags = Vec::new();
+        for (accept, coding) in [("gzip, br", "br"), ("gzip", "gzip")] {
+            let r = get(accept, None).await.unwrap();
+            assert_eq!(r.headers()[header::CONTENT_ENCODING], coding);
+            assert_eq!(r.headers()[header::VARY], "accept-encoding");
+            let etag = r.headers()[header::ETAG].to_str().unwrap().to_string();
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            let mut plain = Vec::new();
+            if coding == "br" {
+                brotli::Decompressor::new(&body[..], 4096)
+                    .read_to_end(&mut plain)
+                    .unwrap();
+            } else {
+                flate2::read::GzDecoder::new(&body[..])
+                    .read_to_end(&mut plain)
+                    .unwrap();
+            }
+            assert_eq!(plain, original);
+            let again = get(accept, Some(etag.clone())).await.unwrap();
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+            etags.push(etag);
+        }
+        let r = get("identity", None).await.unwrap();
+        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+        etags.push(r.headers()[header::ETAG].to_str().unwrap().to_string());
+        assert_eq!(
+            r.into_body().collect().await.unwrap().to_bytes(),
+            &original[..]
+        );
+        etags.sort();
+        etags.dedup();
+        assert_eq!(etags.len(), 3, "one ETag per representation");
     }
 
     #[tokio::test]
