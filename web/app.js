@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, t } from './i18n.js';
-import { addIcons, createMap } from './basemap.js';
+import { addIcons, addPoisWhenZoomed, createMap } from './basemap.js';
 import { toast } from './ui.js';
 import * as courier from './courier.js';
 import * as suggest from './suggest.js';
@@ -63,6 +63,7 @@ async function main() {
   ctx.courier = () => courier._state();
   ctx.mapReady = new Promise((resolve) => map.on('load', () => {
     addIcons(map);
+    addPoisWhenZoomed(map, getLang());
     // Keep the attribution collapsed to its (i) button on small screens.
     const collapse = () => setTimeout(() => {
       if (window.innerWidth >= 900) return;

@@ -27,6 +27,7 @@ export function buildStyle(config, lang, attribution = '') {
     district_labels: { type: 'geojson', data: '/data/district-labels.geojson' },
     metro_lines: { type: 'geojson', data: '/data/metro-lines.geojson' },
     metro_stations: { type: 'geojson', data: '/data/metro-stations.geojson' },
+    rivers: { type: 'geojson', data: '/data/rivers.geojson' },
   };
   const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#e9ece5' } }];
   if (config.basemap_url) {
@@ -53,6 +54,16 @@ export function buildStyle(config, lang, attribution = '') {
     {
       id: 'city-line', type: 'line', source: 'districts', filter: ['==', ['get', 'level'], 'city'],
       paint: { 'line-color': '#5c636a', 'line-width': ['interpolate', ['linear'], ['zoom'], 6, 1, 12, 3] },
+    },
+    {
+      // GSHHG/WDBII rivers (湘江 …): about 1:1M, for orientation only.
+      id: 'river', type: 'line', source: 'rivers',
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: {
+        'line-color': '#8fc1e3',
+        'line-width': ['interpolate', ['exponential', 1.6], ['zoom'], 8, ['case', ['<=', ['get', 'wdb_level'], 2], 1.5, 0.8], 14, ['case', ['<=', ['get', 'wdb_level'], 2], 26, 6], 17, ['case', ['<=', ['get', 'wdb_level'], 2], 160, 30]],
+        'line-opacity': 0.9,
+      },
     },
     {
       id: 'metro-line', type: 'line', source: 'metro_lines', minzoom: 8,
@@ -89,6 +100,40 @@ export function buildStyle(config, lang, attribution = '') {
     },
   );
   return { version: 8, sources, layers };
+}
+
+/** Attribution of the river lines (LGPL GSHHG) and the POIs (ODbL OpenStreetMap). */
+export const RIVERS_ATTRIBUTION = 'Rivers: GSHHG 2.3.7 / WDBII (Wessel & Smith, LGPL-3.0)';
+export const POIS_ATTRIBUTION = 'POI © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)';
+
+/** Zoom from which named points of interest are shown (and first downloaded). */
+export const POI_MIN_ZOOM = 14;
+
+/**
+ * Adds named OpenStreetMap points of interest (`/data/pois.geojson`) the first time the map
+ * reaches POI_MIN_ZOOM, so a phone on a weak signal does not download them for the city view.
+ */
+export function addPoisWhenZoomed(map, lang) {
+  const add = () => {
+    if (map.getZoom() < POI_MIN_ZOOM - 0.5 || map.getSource('pois')) return;
+    map.addSource('pois', { type: 'geojson', data: '/data/pois.geojson', attribution: POIS_ATTRIBUTION });
+    const before = map.getLayer('metro-station') ? 'metro-station' : undefined;
+    map.addLayer({
+      id: 'poi-dot', type: 'circle', source: 'pois', minzoom: POI_MIN_ZOOM,
+      paint: { 'circle-radius': 2.5, 'circle-color': '#868e96', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 },
+    }, before);
+    map.addLayer({
+      id: 'poi-label', type: 'symbol', source: 'pois', minzoom: POI_MIN_ZOOM,
+      layout: {
+        'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 11,
+        'text-offset': [0, 0.6], 'text-anchor': 'top', 'text-optional': true, 'text-max-width': 8,
+      },
+      paint: { 'text-color': '#5c636a', 'text-halo-color': '#fff', 'text-halo-width': 1.2 },
+    }, before);
+    void lang;
+  };
+  map.on('zoomend', add);
+  add();
 }
 
 /** Adds kind badges (`kind-<code>`), a cluster ring and the "me" marker as map images. */

