@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { applyI18n, getLang, setLang, t } from './i18n.js';
 import { addIcons, addPoisWhenZoomed, createMap } from './basemap.js';
 import { toast } from './ui.js';
+import { addSearchLayer, initSearch } from './search.js';
 import * as courier from './courier.js';
 import * as suggest from './suggest.js';
 import * as planner from './planner.js';
@@ -64,6 +65,7 @@ async function main() {
   ctx.mapReady = new Promise((resolve) => map.on('load', () => {
     addIcons(map);
     addPoisWhenZoomed(map, getLang());
+    addSearchLayer(map);
     // Keep the attribution collapsed to its (i) button on small screens.
     const collapse = () => setTimeout(() => {
       if (window.innerWidth >= 900) return;
@@ -86,6 +88,8 @@ async function main() {
   map.on('click', (e) => VIEWS[ctx.view]?.onMapClick?.(e));
 
   for (const v of Object.values(VIEWS)) v.init(ctx);
+  ctx.toast = (m) => toast(m, 'error');
+  initSearch(ctx, (lonLat, place) => VIEWS[ctx.view]?.onSearchPick?.(lonLat, place));
 
   document.getElementById('lang').addEventListener('click', () => {
     setLang(getLang() === 'en' ? 'zh' : 'en');

@@ -250,6 +250,11 @@ export function onMapClick(e) {
   setHere([ll.lng, ll.lat], false);
 }
 
+/** A place picked in the search box: the nearest points from there. */
+export function onSearchPick(lonLat) {
+  setHere(lonLat, false);
+}
+
 function setHere(lonLat, fly) {
   state.here = lonLat;
   ctx.hint('');
@@ -371,52 +376,15 @@ function select(id, fallback) {
   document.getElementById('station-card').scrollIntoView({ block: 'start', behavior: 'smooth' });
 }
 
-/** WGS-84 → GCJ-02 (the public "eviltransform" approximation used by Chinese map apps). */
-export function wgs84ToGcj02(lon, lat) {
-  const a = 6378245.0;
-  const ee = 0.00669342162296594323;
-  const tl = (x, y) => {
-    let r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-    r += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
-    r += (20 * Math.sin(y * Math.PI) + 40 * Math.sin(y / 3 * Math.PI)) * 2 / 3;
-    r += (160 * Math.sin(y / 12 * Math.PI) + 320 * Math.sin(y * Math.PI / 30)) * 2 / 3;
-    return r;
-  };
-  const tn = (x, y) => {
-    let r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-    r += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
-    r += (20 * Math.sin(x * Math.PI) + 40 * Math.sin(x / 3 * Math.PI)) * 2 / 3;
-    r += (150 * Math.sin(x / 12 * Math.PI) + 300 * Math.sin(x / 30 * Math.PI)) * 2 / 3;
-    return r;
-  };
-  let dLat = tl(lon - 105, lat - 35);
-  let dLon = tn(lon - 105, lat - 35);
-  const radLat = lat / 180 * Math.PI;
-  let magic = Math.sin(radLat);
-  magic = 1 - ee * magic * magic;
-  const sq = Math.sqrt(magic);
-  dLat = (dLat * 180) / ((a * (1 - ee)) / (magic * sq) * Math.PI);
-  dLon = (dLon * 180) / (a / sq * Math.cos(radLat) * Math.PI);
-  return [lon + dLon, lat + dLat];
-}
-
-/** Amap and Baidu links: the server's when given, else built here from GCJ-02. */
+/**
+ * Navigation links, all built by the server (`crate::nav`): Amap and Baidu web URIs that open
+ * riding or walking navigation (from the located position when the point came from a
+ * nearest search), plus the app schemes when given. Only http(s) links become buttons.
+ */
 function navLinks(f) {
   const p = f.properties;
-  const nav = p.navigation || {};
-  const pick = (x) => (typeof x === 'string' ? x : x?.href || x?.url);
-  let amap = pick(p.nav_amap) || pick(nav.amap);
-  let baidu = pick(p.nav_baidu) || pick(nav.baidu);
-  if (!amap || !baidu) {
-    const [lon, lat] = f.geometry.coordinates;
-    const [glon, glat] = wgs84ToGcj02(lon, lat);
-    const name = encodeURIComponent(p.name || '');
-    const mode = state.mode === 'walk' ? 'walk' : 'ride';
-    amap ||= `https://uri.amap.com/navigation?to=${glon.toFixed(6)},${glat.toFixed(6)},${name}&mode=${mode}&coordinate=gaode&callnative=1`;
-    baidu ||= `https://api.map.baidu.com/direction?destination=latlng:${glat.toFixed(6)},${glon.toFixed(6)}|name:${name}&mode=${state.mode === 'walk' ? 'walking' : 'riding'}&coord_type=gcj02&output=html&src=nuanxin`;
-  }
-  const safe = (u) => (/^https?:\/\//i.test(u) ? u : null);
-  return { amap: safe(amap), baidu: safe(baidu) };
+  const safe = (u) => (typeof u === 'string' && /^https?:\/\//i.test(u) ? u : null);
+  return { amap: safe(p.nav_amap), baidu: safe(p.nav_baidu) };
 }
 
 function renderCard(f) {

@@ -109,6 +109,12 @@ export function onMapClick(e) {
   setAt([ll.lng, ll.lat]);
 }
 
+/** A place picked in the search box becomes the suggestion's place. */
+export function onSearchPick(lonLat) {
+  if (mode !== 'form') return;
+  setAt(lonLat);
+}
+
 /** Sets the suggestion's place (a map tap, or the map centre for keyboard users). */
 function setAt(lonLat) {
   draft.at = lonLat;

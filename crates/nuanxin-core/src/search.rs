@@ -485,12 +485,7 @@ fn decode_component(s: &str) -> String {
 /// Query parameters of a URL (after `?`, and after `#` too), decoded.
 fn params(url: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for part in url
-        .splitn(2, '?')
-        .nth(1)
-        .into_iter()
-        .chain(url.splitn(2, '#').nth(1))
-    {
+    if let Some((_, part)) = url.split_once(['?', '#']) {
         for kv in part.split(['&', '#', '?']) {
             if let Some((k, v)) = kv.split_once('=') {
                 out.push((k.to_ascii_lowercase(), decode_component(v)));

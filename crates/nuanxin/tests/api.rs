@@ -317,18 +317,123 @@ async fn bd09_query_and_navigation_links_use_each_apps_coordinates() {
     let b = &p["bd09"];
     assert!((b[0].as_f64().unwrap() - WUYI_BD.0).abs() < 1e-6);
     assert!((b[1].as_f64().unwrap() - WUYI_BD.1).abs() < 1e-6);
-    // Amap: GCJ-02 lon,lat; Baidu: BD-09 lat,lon; names percent-encoded UTF-8.
+    // Navigation from the query position (here the station itself) in the query's mode
+    // (walk by default). Amap: GCJ-02 lon,lat; Baidu: BD-09 lat,lng; names percent-encoded UTF-8.
     let amap = p["nav_amap"].as_str().unwrap();
-    assert!(amap.starts_with("https://uri.amap.com/marker?position=112.976458,28.195164&"));
-    assert!(amap.contains("coordinate=gaode"));
+    assert!(
+        amap.starts_with("https://uri.amap.com/navigation?from="),
+        "{amap}"
+    );
     // 五 = U+4E94 = E4 BA 94
-    assert!(amap.contains("name=%E4%BA%94"), "{amap}");
+    assert!(
+        amap.contains("&to=112.976458,28.195164,%E4%BA%94"),
+        "{amap}"
+    );
+    assert!(
+        amap.contains("&mode=walk&")
+            && amap.contains("coordinate=gaode")
+            && amap.contains("callnative=1")
+    );
     let baidu = p["nav_baidu"].as_str().unwrap();
     assert!(
-        baidu.starts_with("https://api.map.baidu.com/marker?location=28.200829,112.983036&"),
+        baidu.starts_with("https://api.map.baidu.com/direction?origin="),
         "{baidu}"
     );
-    assert!(baidu.contains("coord_type=bd09ll") && baidu.contains("output=html"));
+    // destination=latlng:28.200829,112.983036|name:五… percent-encoded (':' %3A, ',' %2C, '|' %7C)
+    assert!(
+        baidu.contains("destination=latlng%3A28.200829%2C112.983036%7Cname%3A%E4%BA%94"),
+        "{baidu}"
+    );
+    assert!(baidu.contains("mode=walking") && baidu.contains("coord_type=bd09ll"));
+    assert!(baidu.contains("src=webapp."), "{baidu}");
+    let apps = &p["nav_apps"];
+    assert!(apps["amap_android"]
+        .as_str()
+        .unwrap()
+        .starts_with("amapuri://route/plan/?"));
+    assert!(apps["baidu_ios"].as_str().unwrap().contains("src=ios."));
+    // An e-bike query rides.
+    let fc = get(
+        &app(),
+        &format!(
+            "/api/v1/nearest?lon={}&lat={}&k=1&mode=ebike",
+            WUYI.0, WUYI.1
+        ),
+    )
+    .await
+    .json();
+    let p = &fc["features"][0]["properties"];
+    assert!(p["nav_amap"].as_str().unwrap().contains("&mode=ride&"));
+    assert!(p["nav_baidu"].as_str().unwrap().contains("mode=riding"));
+    assert!(p["nav_apps"]["amap_ios"].as_str().unwrap().contains("&t=3"));
+    // Without a query position (a point by id) Amap navigates from where the rider is and
+    // there are no app links.
+    let f = get(&app(), "/api/v1/points/st-wuyi").await.json();
+    let amap = f["properties"]["nav_amap"].as_str().unwrap();
+    assert!(
+        amap.starts_with("https://uri.amap.com/navigation?to=112.976458,28.195164,"),
+        "{amap}"
+    );
+    assert!(f["properties"].get("nav_apps").is_none());
+}
+
+#[tokio::test]
+async fn search_finds_names_pinyin_initials_and_pasted_positions() {
+    let app = app();
+    // Pinyin initials: the 五一广场 metro station (shipped metro data).
+    let r = get(&app, "/api/v1/search?q=wygc").await.json();
+    assert_eq!(r["results"][0]["name"], "五一广场");
+    assert_eq!(r["results"][0]["kind"], "metro_station");
+    assert!(r["position"].is_null());
+    // A service point of the index by its Chinese name, first.
+    let r = get(
+        &app,
+        "/api/v1/search?q=%E4%BA%94%E4%B8%80%E5%B9%BF%E5%9C%BA%E9%A9%BF%E7%AB%99",
+    )
+    .await
+    .json();
+    assert_eq!(r["results"][0]["id"], "st-wuyi");
+    assert_eq!(r["results"][0]["kind"], "service_point");
+    assert_eq!(r["results"][0]["score"], 100);
+    // A pair copied from Amap: GCJ-02 by default, answered in WGS-84 (within 0.5 m, about
+    // 5e-6 degrees).
+    let r = get(
+        &app,
+        &format!("/api/v1/search?q={:.6},{:.6}", WUYI_GCJ.0, WUYI_GCJ.1),
+    )
+    .await
+    .json();
+    let loc = &r["position"]["location"];
+    assert!((loc[0].as_f64().unwrap() - WUYI.0).abs() < 5e-6, "{r}");
+    assert!((loc[1].as_f64().unwrap() - WUYI.1).abs() < 5e-6, "{r}");
+    assert_eq!(r["position"]["input_crs"], "gcj02");
+    // A Baidu share link: BD-09, latitude first.
+    let r = get(
+        &app,
+        &format!(
+            "/api/v1/search?q=https%3A%2F%2Fapi.map.baidu.com%2Fmarker%3Flocation%3D{:.6}%2C{:.6}%26title%3Dx",
+            WUYI_BD.1, WUYI_BD.0
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(r["position"]["source"], "baidu");
+    assert!(
+        (r["position"]["location"][0].as_f64().unwrap() - WUYI.0).abs() < 5e-6,
+        "{r}"
+    );
+    // Bad input is a 400 problem naming the parameter.
+    assert_problem(&app, "/api/v1/search", 400, Some("q")).await;
+    assert_problem(&app, "/api/v1/search?q=200,100", 400, Some("q")).await;
+    assert_problem(&app, "/api/v1/search?q=x&limit=0", 400, Some("limit")).await;
+    assert_problem(&app, "/api/v1/search?q=x&crs=utm", 400, Some("crs")).await;
+    assert_problem(
+        &app,
+        "/api/v1/search?q=https%3A%2F%2Furi.amap.com%2Fsearch%3Fkeyword%3Dx",
+        400,
+        Some("q"),
+    )
+    .await;
 }
 
 #[tokio::test]

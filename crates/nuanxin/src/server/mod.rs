@@ -35,6 +35,7 @@ pub mod points;
 pub mod precompressed;
 pub mod rate_limit;
 pub mod redact;
+pub mod search;
 pub mod state;
 pub mod stats;
 pub mod suggestions;
@@ -124,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(open311::router())
         .merge(coverage::router())
         .merge(whatif::router())
+        .merge(search::router())
         .merge(web::router())
         .fallback(not_found)
         .layer(axum::Extension(ops::ApiDoc(Arc::new(openapi()))))
@@ -353,6 +355,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         open311::openapi(),
         coverage::openapi(),
         whatif::openapi(),
+        search::openapi(),
         web::openapi(),
     ] {
         doc.merge(part);

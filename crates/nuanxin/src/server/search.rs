@@ -7,8 +7,8 @@ use super::{AppError, AppState, Problem};
 use crate::crs::Crs;
 use crate::index::ServiceIndex;
 use crate::search::{
-    parse_position, search_text, Gazetteer, PastedPosition, PlaceMatch, PositionError,
-    MAX_LIMIT, MAX_QUERY_CHARS,
+    parse_position, search_text, Gazetteer, PastedPosition, PlaceMatch, PositionError, MAX_LIMIT,
+    MAX_QUERY_CHARS,
 };
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -91,7 +91,10 @@ pub async fn search(
 ) -> Result<Json<SearchResponse>, AppError> {
     let q = p.q.as_deref().map(str::trim).unwrap_or("");
     if q.is_empty() {
-        return Err(AppError::bad_param("q", "q is required: a place name or a position"));
+        return Err(AppError::bad_param(
+            "q",
+            "q is required: a place name or a position",
+        ));
     }
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(AppError::bad_param(
@@ -118,7 +121,9 @@ pub async fn search(
         },
     };
     let position = parse_position(q, crs).map_err(|e| match e {
-        PositionError::OutOfRange(m) | PositionError::Unsupported(m) => AppError::bad_param("q", m),
+        PositionError::OutOfRange(m) | PositionError::Unsupported(m) => {
+            AppError::bad_param("q", format!("q: {m}"))
+        }
     })?;
     let results = if position.is_some() {
         Vec::new()

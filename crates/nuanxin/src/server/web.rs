@@ -104,6 +104,7 @@ static ASSETS: &[Asset] = &[
     app_file!("/suggest.js", "suggest.js", JS),
     app_file!("/officer.js", "officer.js", JS),
     app_file!("/ui.js", "ui.js", JS),
+    app_file!("/search.js", "search.js", JS),
     app_file!("/style.css", "style.css", CSS),
     app_file!("/favicon.svg", "favicon.svg", "image/svg+xml"),
     app_file!(
@@ -163,6 +164,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/data/district-labels.geojson",
             get(|h: HeaderMap| async move { serve_generated(district_labels_geojson(), &h) }),
+        )
+        .route(
+            "/data/rivers.geojson",
+            get(|h: HeaderMap| async move { serve_generated(rivers_geojson(), &h) }),
+        )
+        .route(
+            "/data/pois.geojson",
+            get(|h: HeaderMap| async move { serve_generated(pois_geojson(), &h) }),
         )
 }
 
@@ -414,12 +423,61 @@ fn district_labels_geojson() -> &'static Generated {
                 "geometry": { "type": "Point", "coordinates": [round(lon), round(lat)] },
             }));
         }
-        let body =
-            serde_json::to_vec(&json!({ "type": "FeatureCollection", "features": features }))
-                .unwrap_or_default();
-        let etag = etag_of(&body);
-        Generated { body, etag }
+        generated(&json!({ "type": "FeatureCollection", "features": features }))
     })
+}
+
+/// The GSHHG / WDBII river lines of the Changsha area (LGPL-3.0, `data/rivers/`).
+const RIVERS_GEOJSON: &str = include_str!("../../../../data/rivers/gshhg_rivers_changsha.geojson");
+
+/// `/data/rivers.geojson`: the river lines (湘江 …) rounded to [`COORD_DECIMALS`], property
+/// `wdb_level` (1 = major river … 4).
+fn rivers_geojson() -> &'static Generated {
+    static G: OnceLock<Generated> = OnceLock::new();
+    G.get_or_init(|| {
+        let v: Value = serde_json::from_str(RIVERS_GEOJSON).unwrap_or(Value::Null);
+        let mut features = Vec::new();
+        for f in v["features"].as_array().into_iter().flatten() {
+            let Some(coords) = f["geometry"]["coordinates"].as_array() else {
+                continue;
+            };
+            let line: Vec<[f64; 2]> = coords
+                .iter()
+                .filter_map(|c| Some([round(c[0].as_f64()?), round(c[1].as_f64()?)]))
+                .collect();
+            features.push(json!({
+                "type": "Feature",
+                "properties": { "wdb_level": f["properties"]["wdb_level"] },
+                "geometry": { "type": "LineString", "coordinates": line },
+            }));
+        }
+        generated(&json!({ "type": "FeatureCollection", "features": features }))
+    })
+}
+
+/// `/data/pois.geojson`: the named OpenStreetMap points of interest (ODbL,
+/// `data/osm/`), properties `name` and `fclass`, positions rounded to [`COORD_DECIMALS`].
+fn pois_geojson() -> &'static Generated {
+    static G: OnceLock<Generated> = OnceLock::new();
+    G.get_or_init(|| {
+        let features: Vec<Value> = crate::search::poi_places(crate::search::OSM_POIS_GEOJSON)
+            .into_iter()
+            .map(|p| {
+                json!({
+                    "type": "Feature",
+                    "properties": { "name": p.name, "fclass": p.category },
+                    "geometry": { "type": "Point", "coordinates": [round(p.location.lon), round(p.location.lat)] },
+                })
+            })
+            .collect();
+        generated(&json!({ "type": "FeatureCollection", "features": features }))
+    })
+}
+
+fn generated(v: &Value) -> Generated {
+    let body = serde_json::to_vec(v).unwrap_or_default();
+    let etag = etag_of(&body);
+    Generated { body, etag }
 }
 
 #[cfg(test)]
@@ -649,6 +707,43 @@ mod tests {
             serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
         // hunan_admin_index.csv has 137 rows: province + 14 cities + 122 counties.
         assert_eq!(v["features"].as_array().unwrap().len(), 137);
+    }
+
+    #[tokio::test]
+    async fn rivers_include_the_xiang_river_at_wuyi_square() {
+        let r = get_resp("/data/rivers.geojson", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value =
+            serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        let f = v["features"].as_array().unwrap();
+        // SOURCES.md of the staged data: 11 lines; the 湘江 passes about 100 m from
+        // (112.958, 28.195), west of 五一广场. Nearest vertex within 1 km (0.01° ≈ 1 km).
+        assert_eq!(f.len(), 11);
+        let near = f.iter().any(|f| {
+            f["geometry"]["coordinates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| {
+                    (c[0].as_f64().unwrap() - 112.958).abs() < 0.01
+                        && (c[1].as_f64().unwrap() - 28.195).abs() < 0.01
+                })
+        });
+        assert!(near);
+    }
+
+    #[tokio::test]
+    async fn pois_are_the_named_osm_points() {
+        let r = get_resp("/data/pois.geojson", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value =
+            serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        let f = v["features"].as_array().unwrap();
+        // SOURCES.md: 3,502 POIs of which 2,971 have a name.
+        assert_eq!(f.len(), 2971);
+        assert!(f.iter().all(|f| f["properties"]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())));
     }
 
     /// Development aid, not a test: serves the whole app on `NUANXIN_DEV_PORT` until killed.

@@ -7,6 +7,7 @@ use super::query::QueryPosition;
 use crate::crs::Crs;
 use crate::index::Hit;
 use crate::model::{LonLat, ServicePoint};
+use crate::nav::nav_links;
 use crate::server::error::AppError;
 use crate::travel::{Speeds, TravelMode};
 use axum::http::{header, HeaderValue};
@@ -14,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
+use std::sync::Arc;
 
 /// Media type of GeoJSON (RFC 7946 §12).
 pub const GEOJSON: &str = "application/geo+json";
@@ -34,8 +36,10 @@ pub struct FeatureOptions {
 /// [lon, lat]}, "properties": {...}}` with properties `id, kind, kind_label_zh,
 /// kind_label_en, name, address, adcode, opening_hours, amenities (list of codes), access,
 /// operator, phone, source, updated_at, demo, entrance ([lon, lat]), outline (Polygon
-/// coordinates), nav_amap, nav_baidu` (unknown values are `null`), plus `open_now`,
-/// `gcj02`/`bd09` and `distance_m` (metres, WGS-84 geodesic), `minutes`, `mode` when asked.
+/// coordinates), nav_amap, nav_baidu` (Amap / Baidu web navigation links, see `crate::nav`; unknown values are `null`), plus `open_now`,
+/// `gcj02`/`bd09` and `distance_m` (metres, WGS-84 geodesic), `minutes`, `mode` when asked;
+/// with a query position the links start there and `nav_apps` adds the app schemes
+/// (`amap_android`, `amap_ios`, `baidu_android`, `baidu_ios`).
 #[derive(Debug, Clone, Copy)]
 pub struct PointFeature<'a> {
     /// The point.
@@ -44,6 +48,9 @@ pub struct PointFeature<'a> {
     pub options: FeatureOptions,
     /// Distance from the query position, metres, and the minutes it takes in the mode.
     pub distance: Option<(f64, TravelMode, f64)>,
+    /// The rider's WGS-84 position (nearest, within): navigation links then start there, in
+    /// the mode of `distance`, and the app schemes are added as `nav_apps`.
+    pub origin: Option<LonLat>,
 }
 
 impl<'a> PointFeature<'a> {
@@ -53,6 +60,7 @@ impl<'a> PointFeature<'a> {
             point,
             options: FeatureOptions::default(),
             distance: None,
+            origin: None,
         }
     }
 }
@@ -63,7 +71,11 @@ impl Serialize for Properties<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let f = self.0;
         let p = f.point;
-        let nav = nav_links_cached(p.location, &p.name);
+        let from = f.origin.zip(f.distance.map(|(_, mode, _)| mode));
+        let nav = match from {
+            Some((origin, mode)) => Arc::new(nav_links(p.location, &p.name, Some(origin), mode)),
+            None => nav_links_cached(p.location, &p.name),
+        };
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &p.id)?;
         m.serialize_entry("kind", p.kind.as_str())?;
@@ -90,6 +102,15 @@ impl Serialize for Properties<'_> {
         m.serialize_entry("outline", &p.outline)?;
         m.serialize_entry("nav_amap", &nav.amap)?;
         m.serialize_entry("nav_baidu", &nav.baidu)?;
+        if from.is_some() {
+            m.serialize_entry(
+                "nav_apps",
+                &serde_json::json!({
+                    "amap_android": nav.amap_android, "amap_ios": nav.amap_ios,
+                    "baidu_android": nav.baidu_android, "baidu_ios": nav.baidu_ios,
+                }),
+            )?;
+        }
         match f.options.out_crs {
             Crs::Wgs84 => {}
             Crs::Gcj02 => m.serialize_entry("gcj02", &[nav.gcj02.lon, nav.gcj02.lat])?,
@@ -197,6 +218,8 @@ pub(crate) struct HitFeatures<'a> {
     pub(crate) options: FeatureOptions,
     pub(crate) mode: TravelMode,
     pub(crate) speeds: Speeds,
+    /// The query position (WGS-84): where navigation starts.
+    pub(crate) origin: LonLat,
 }
 
 impl Serialize for HitFeatures<'_> {
@@ -209,6 +232,7 @@ impl Serialize for HitFeatures<'_> {
                 self.mode,
                 self.speeds.minutes(self.mode, h.distance_m),
             )),
+            origin: Some(self.origin),
         }))
         .serialize(s)
     }

@@ -1,69 +1,23 @@
 //! Links in responses: navigation links to the map apps riders use (Amap, Baidu), RFC 8288
 //! style link objects and the `next` / `prev` paging links of listings.
 
-use crate::crs::Crs;
 use crate::model::LonLat;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
-/// Percent-encodes `s` for a URL query value: everything but RFC 3986 unreserved
-/// characters (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` of its UTF-8 bytes.
-pub fn percent_encode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 0xF)] as char);
-        }
-    }
-    out
-}
+pub use crate::nav::percent_encode;
+use crate::nav::{nav_links, NavLinks};
+use crate::travel::TravelMode;
 
-/// Navigation links of a point for the two map apps most riders use.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NavLinks {
-    /// Amap (高德) marker URI (<https://lbs.amap.com/api/uri-api/guide/mobile-web/point>),
-    /// GCJ-02 `position=lon,lat` with `coordinate=gaode`.
-    pub amap: String,
-    /// Baidu marker URI (<https://lbsyun.baidu.com/faq/api?title=webapi/uri/web>), BD-09
-    /// `location=lat,lon` with `coord_type=bd09ll`.
-    pub baidu: String,
-    /// The point in GCJ-02.
-    pub gcj02: LonLat,
-    /// The point in BD-09.
-    pub bd09: LonLat,
-}
+/// The travel mode of links built without a query: riders go by e-bike.
+pub const DEFAULT_NAV_MODE: TravelMode = TravelMode::Ebike;
 
-/// Builds the Amap and Baidu links of a WGS-84 position named `name`. Coordinates carry six
-/// decimals (about 0.1 m).
-pub fn nav_links(location: LonLat, name: &str) -> NavLinks {
-    let gcj02 = Crs::Gcj02.from_wgs84(location);
-    // Not `gcj02_to_bd09(gcj02)`: that applies Baidu's offset outside mainland China too.
-    let bd09 = Crs::Bd09.from_wgs84(location);
-    let name = percent_encode(name);
-    NavLinks {
-        amap: format!(
-            "https://uri.amap.com/marker?position={:.6},{:.6}&name={name}&coordinate=gaode&callnative=1",
-            gcj02.lon, gcj02.lat
-        ),
-        baidu: format!(
-            "https://api.map.baidu.com/marker?location={:.6},{:.6}&title={name}&coord_type=bd09ll&output=html&src=nuanxin.map",
-            bd09.lat, bd09.lon
-        ),
-        gcj02,
-        bd09,
-    }
-}
-
-/// [`nav_links`] through a process-wide cache keyed by the position's exact bits and the
-/// name (the links depend on nothing else), so a hot point's GCJ-02 / BD-09 conversion and
-/// URL formatting run once. A hit costs a hash of the name and an uncontended read lock.
-/// The cache is emptied when it exceeds [`NAV_CACHE_MAX`] entries.
+/// [`nav_links`] without an origin, in [`DEFAULT_NAV_MODE`], through a process-wide cache keyed
+/// by the position's exact bits and the name (the links depend on nothing else), so a hot
+/// point's GCJ-02 / BD-09 conversion and URL formatting run once. A hit costs a hash of the
+/// name and an uncontended read lock. The cache is emptied when it exceeds
+/// [`NAV_CACHE_MAX`] entries. Links from a known origin (nearest, within) are built fresh.
 pub fn nav_links_cached(location: LonLat, name: &str) -> Arc<NavLinks> {
     use std::hash::{Hash, Hasher};
     type Cache = RwLock<HashMap<(u64, u64, u64), (Box<str>, Arc<NavLinks>)>>;
@@ -79,7 +33,7 @@ pub fn nav_links_cached(location: LonLat, name: &str) -> Arc<NavLinks> {
             }
         }
     }
-    let links = Arc::new(nav_links(location, name));
+    let links = Arc::new(nav_links(location, name, None, DEFAULT_NAV_MODE));
     if let Ok(mut map) = cache.write() {
         if map.len() >= NAV_CACHE_MAX {
             map.clear();
@@ -189,29 +143,11 @@ mod tests {
         let a = LonLat::new(112.97092, 28.19860).unwrap();
         let b = LonLat::new(112.97093, 28.19860).unwrap();
         for (p, name) in [(a, "驿站"), (a, "驿站"), (a, "另一个"), (b, "驿站")] {
-            assert_eq!(*nav_links_cached(p, name), nav_links(p, name));
+            assert_eq!(
+                *nav_links_cached(p, name),
+                nav_links(p, name, None, DEFAULT_NAV_MODE)
+            );
         }
-    }
-
-    #[test]
-    fn percent_encoding_of_chinese_name() {
-        // "驿" is U+9A7F, UTF-8 E9 A9 BF.
-        assert_eq!(percent_encode("驿 a&b"), "%E9%A9%BF%20a%26b");
-    }
-
-    #[test]
-    fn nav_links_leave_points_outside_mainland_china_unshifted() {
-        // Regression: the Baidu link applied BD-09's offset (≈ +0.0065°, +0.006°) in Seoul.
-        // Outside mainland China both apps take the WGS-84 position as it is.
-        let seoul = LonLat::new(126.978, 37.566).unwrap();
-        let links = nav_links(seoul, "Seoul");
-        assert_eq!(links.gcj02, seoul);
-        assert_eq!(links.bd09, seoul);
-        assert!(
-            links.baidu.contains("location=37.566000,126.978000"),
-            "{}",
-            links.baidu
-        );
     }
 
     #[test]

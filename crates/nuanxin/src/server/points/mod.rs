@@ -111,6 +111,7 @@ pub async fn nearest(State(state): State<AppState>, uri: Uri) -> Result<Response
             },
             mode,
             speeds: state.config.speeds,
+            origin: position.wgs84,
         },
         number_matched: None,
         number_returned: hits.len(),
@@ -195,6 +196,7 @@ pub async fn within(
             },
             mode,
             speeds: state.config.speeds,
+            origin: position.wgs84,
         },
         number_matched: Some(matched),
         number_returned: page.len(),
@@ -274,6 +276,7 @@ pub async fn points(
             point: pt,
             options,
             distance: None,
+            origin: None,
         })),
         number_matched: matched,
         links: &links,
@@ -313,6 +316,7 @@ pub async fn point_by_id(
             open_at: Some(china_local_now()),
         },
         distance: None,
+        origin: None,
     };
     Ok(geojson_response(to_json_bytes(&f)?))
 }

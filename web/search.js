@@ -1,0 +1,106 @@
+// Place search over the map (courier and suggestion views): names in Chinese or pinyin
+// initials (wygc → 五一广场), and positions or share links pasted from Amap, Baidu or
+// Tencent. `GET /api/v1/search?q=` does the work (crate::search); this file only shows the
+// results and moves the map. Picking a result calls the open view's onSearchPick(lonLat, place).
+
+import { api, qs } from './api.js';
+import { label, t } from './i18n.js';
+import { clear, el } from './ui.js';
+
+const KIND_ICON = { service_point: '驿', metro_station: '铁', district: '区', poi: '•', street: '路', position: '⌖' };
+let ctx;
+let seq = 0;
+let timer;
+let results = [];
+let active = -1;
+
+function kindText(m) {
+  if (m.kind === 'service_point' && m.category) return label('kind', m.category);
+  if (m.kind === 'metro_station') return m.category ? `${t('search_metro')} · ${m.category}` : t('search_metro');
+  if (m.kind === 'position') return t('search_position', { crs: String(m.category || '').toUpperCase() });
+  return t(`search_kind_${m.kind}`);
+}
+
+/** Wires the search form in index.html. `onPick(lonLat, place)` goes to the open view. */
+export function initSearch(c, onPick) {
+  ctx = c;
+  const form = document.getElementById('place-search');
+  const input = document.getElementById('place-q');
+  const list = document.getElementById('place-results');
+  const close = () => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); active = -1; };
+  const pick = (m) => {
+    close();
+    const lonLat = m.location;
+    input.value = m.name || input.value;
+    ctx.map.getSource('search-pin')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: lonLat } });
+    ctx.map.easeTo({ center: lonLat, zoom: Math.max(ctx.map.getZoom(), m.kind === 'district' ? 12 : 16), duration: 600 });
+    onPick(lonLat, m);
+  };
+  const render = () => {
+    clear(list);
+    results.forEach((m, i) => list.append(el('li', {
+      role: 'option', id: `place-opt-${i}`, 'aria-selected': String(i === active), class: 'place-opt',
+      onmousedown: (e) => { e.preventDefault(); pick(m); },
+    }, el('span', { class: `place-ic k-${m.kind}`, 'aria-hidden': 'true' }, KIND_ICON[m.kind] || '•'),
+    el('span', { class: 'place-name' }, m.name), el('span', { class: 'place-kind' }, kindText(m)))));
+    list.hidden = results.length === 0;
+    input.setAttribute('aria-expanded', String(!list.hidden));
+    if (active >= 0) input.setAttribute('aria-activedescendant', `place-opt-${active}`);
+    else input.removeAttribute('aria-activedescendant');
+  };
+  const run = async (submit) => {
+    const q = input.value.trim();
+    const my = ++seq;
+    if (!q) { results = []; render(); return; }
+    let r;
+    try {
+      r = await api(`/api/v1/search?${qs({ q, limit: 8 })}`);
+    } catch (e) {
+      if (my !== seq) return;
+      results = [];
+      render();
+      if (submit) ctx.toast?.(e.message);
+      document.getElementById('place-msg').textContent = e.status ? e.message : t('search_offline');
+      return;
+    }
+    if (my !== seq) return;
+    document.getElementById('place-msg').textContent = '';
+    if (r.position) {
+      const name = r.position.name || `${r.position.location[1].toFixed(5)}, ${r.position.location[0].toFixed(5)}`;
+      results = [{ kind: 'position', name, location: r.position.location, category: r.position.input_crs }];
+      if (submit) { pick(results[0]); return; }
+    } else {
+      results = r.results || [];
+      if (!results.length) document.getElementById('place-msg').textContent = t('search_none');
+    }
+    active = -1;
+    if (submit && results.length) { pick(results[0]); return; }
+    render();
+  };
+  input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(() => run(false), 250); });
+  input.addEventListener('paste', () => { clearTimeout(timer); setTimeout(() => run(true), 0); });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (!results.length) return;
+      e.preventDefault();
+      active = (active + (e.key === 'ArrowDown' ? 1 : -1) + results.length) % results.length;
+      render();
+    } else if (e.key === 'Escape') close();
+  });
+  input.addEventListener('blur', () => setTimeout(close, 150));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearTimeout(timer);
+    if (active >= 0 && results[active]) pick(results[active]); else run(true);
+  });
+}
+
+/** The search-pin layer (a ring where a search went). */
+export function addSearchLayer(map) {
+  if (map.getSource('search-pin')) return;
+  map.addSource('search-pin', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  map.addLayer({
+    id: 'search-pin', type: 'circle', source: 'search-pin',
+    paint: { 'circle-radius': 9, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#1864ab', 'circle-stroke-width': 3 },
+  });
+}
