@@ -430,25 +430,29 @@ fn district_labels_geojson() -> &'static Generated {
 /// The GSHHG / WDBII river lines of the Changsha area (LGPL-3.0, `data/rivers/`).
 const RIVERS_GEOJSON: &str = include_str!("../../../../data/rivers/gshhg_rivers_changsha.geojson");
 
-/// `/data/rivers.geojson`: the river lines (湘江 …) rounded to [`COORD_DECIMALS`], property
-/// `wdb_level` (1 = major river … 4).
+/// `/data/rivers.geojson`: the river lines (湘江 …; LineStrings and MultiLineStrings) rounded
+/// to [`COORD_DECIMALS`], property `wdb_level` (1 = major river … 4).
 fn rivers_geojson() -> &'static Generated {
     static G: OnceLock<Generated> = OnceLock::new();
     G.get_or_init(|| {
         let v: Value = serde_json::from_str(RIVERS_GEOJSON).unwrap_or(Value::Null);
         let mut features = Vec::new();
+        // Rounds every number of a (Multi)LineString's nested coordinate arrays.
+        fn rounded(c: &Value) -> Value {
+            match c {
+                Value::Array(a) => Value::Array(a.iter().map(rounded).collect()),
+                Value::Number(n) => json!(round(n.as_f64().unwrap_or(0.0))),
+                other => other.clone(),
+            }
+        }
         for f in v["features"].as_array().into_iter().flatten() {
-            let Some(coords) = f["geometry"]["coordinates"].as_array() else {
-                continue;
-            };
-            let line: Vec<[f64; 2]> = coords
-                .iter()
-                .filter_map(|c| Some([round(c[0].as_f64()?), round(c[1].as_f64()?)]))
-                .collect();
             features.push(json!({
                 "type": "Feature",
                 "properties": { "wdb_level": f["properties"]["wdb_level"] },
-                "geometry": { "type": "LineString", "coordinates": line },
+                "geometry": {
+                    "type": f["geometry"]["type"],
+                    "coordinates": rounded(&f["geometry"]["coordinates"]),
+                },
             }));
         }
         generated(&json!({ "type": "FeatureCollection", "features": features }))
@@ -730,6 +734,21 @@ mod tests {
                 })
         });
         assert!(near);
+        // Regression: the 2 MultiLineStrings lost their coordinates. The source has 616
+        // vertices (python3: sum of the lengths of every line of every feature).
+        let vertices: usize = f
+            .iter()
+            .map(|f| match f["geometry"]["type"].as_str().unwrap() {
+                "LineString" => f["geometry"]["coordinates"].as_array().unwrap().len(),
+                _ => f["geometry"]["coordinates"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l.as_array().unwrap().len())
+                    .sum(),
+            })
+            .sum();
+        assert_eq!(vertices, 616);
     }
 
     #[tokio::test]
