@@ -19,6 +19,8 @@ const outputs = [
   ["/ogc/collections/suggestions/items?limit=20", null, 7],
   ["/data/districts.geojson", null, 5],
   ["/data/district-labels.geojson", null, 5],
+  ["/data/rivers.geojson", null, 5],
+  ["/data/pois.geojson", null, 5],
 ];
 
 let problems = 0;
