@@ -43,6 +43,11 @@ pub struct Args {
     /// Size limits of the `--data` files.
     #[command(flatten)]
     pub limits: super::import::LimitArgs,
+    /// Import this OpenStreetMap extract (`.osm.pbf`) as the road graph (stored as
+    /// `<db>.roads`, as `nuanxin roads import` does), then serve. Without it the server loads
+    /// `<db>.roads` if present, else answers in the straight-line model.
+    #[arg(long, value_name = "FILE.osm.pbf")]
+    pub roads: Option<PathBuf>,
 }
 
 /// Runs the subcommand.
@@ -73,7 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(config, args.limits))
+    runtime.block_on(serve(config, args.limits, args.roads))
 }
 
 fn init_tracing() {
@@ -86,7 +91,37 @@ fn init_tracing() {
         .try_init();
 }
 
-async fn serve(config: Config, limits: super::import::LimitArgs) -> anyhow::Result<()> {
+/// The road graph to serve: `import` imported (and stored beside the database), else the
+/// stored `<db>.roads` if any.
+fn road_graph(
+    config: &Config,
+    import: Option<&std::path::Path>,
+    points: &[nuanxin::model::ServicePoint],
+) -> anyhow::Result<Option<Arc<nuanxin::routing::RoadGraph>>> {
+    let stored = nuanxin::routing::graph_path_for_db(&config.db_path);
+    if let Some(file) = import {
+        let at: Vec<_> = points.iter().map(|p| p.location).collect();
+        let g = super::roads::import_checked(file, &at, nuanxin::routing::DEFAULT_MAX_SNAP_M)?;
+        g.save(&stored)?;
+        let f = g.figures();
+        tracing::info!(file = %file.display(), nodes = f.nodes, segments = f.segments, seconds = g.import.elapsed_s, "road graph imported");
+        return Ok(Some(Arc::new(g)));
+    }
+    if !stored.exists() {
+        tracing::info!("no road graph ({}): straight-line model", stored.display());
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
+    let g = nuanxin::routing::RoadGraph::load(&stored)?;
+    tracing::info!(file = %stored.display(), segments = g.segment_count(), seconds = started.elapsed().as_secs_f64(), "road graph loaded");
+    Ok(Some(Arc::new(g)))
+}
+
+async fn serve(
+    config: Config,
+    limits: super::import::LimitArgs,
+    roads: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let store = Store::open(&config.db_path)
         .with_context(|| format!("opening the database {}", config.db_path.display()))?;
     let points = load_points(&config, &store, limits)?;
@@ -96,6 +131,7 @@ async fn serve(config: Config, limits: super::import::LimitArgs) -> anyhow::Resu
         lat: 28.2,
     });
     let count = points.len();
+    let roads = road_graph(&config, roads.as_deref(), &points)?;
     let index = ServiceIndex::new(points).context("building the spatial index")?;
     let open_files = server::listen::raise_open_file_limit();
     let limits = server::listen::ConnectionLimits {
@@ -113,7 +149,9 @@ async fn serve(config: Config, limits: super::import::LimitArgs) -> anyhow::Resu
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(config, index).with_store(Arc::new(store));
+    let state = AppState::new(config, index)
+        .with_store(Arc::new(store))
+        .with_roads(roads);
     let app = server::router(state);
     // Compress the embedded web files once, off the request path.
     tokio::task::spawn_blocking(server::web::precompress);

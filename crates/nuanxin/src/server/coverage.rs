@@ -150,6 +150,28 @@ pub struct ServiceAreasQuery {
     pub zoom: Option<f64>,
     /// Only stations open at this local (UTC+8) time, e.g. `2026-01-15T20:30`.
     pub open_at: Option<String>,
+    /// `straight_line` (circles, default) or `network`: the area reachable along roads (the
+    /// reached roads buffered by 25 m, see `routing::search::service_area`), when the server
+    /// has a road graph; otherwise circles. Each feature's `model` says which one it is
+    /// (stations farther than 200 m from a road keep their circle). At most 500 network areas
+    /// per response.
+    pub model: Option<String>,
+}
+
+/// Most network service areas one response may hold.
+const MAX_NETWORK_AREAS: usize = 500;
+
+/// `straight_line` or `network` from a request (`param` names it in errors).
+fn parse_model(param: &str, s: Option<&str>) -> Result<bool, AppError> {
+    match s {
+        None | Some("straight_line") => Ok(false),
+        Some("network") => Ok(true),
+        Some(other) => Err(AppError::bad_choice(
+            param,
+            format!("`{param}` = `{other}`: use straight_line or network"),
+            &["straight_line", "network"],
+        )),
+    }
 }
 
 /// Service circles of stations (GeoJSON).
@@ -208,12 +230,24 @@ pub async fn service_areas(
             ),
         ));
     }
-    let vertices_of = |p: &crate::model::ServicePoint| {
-        let tolerance = q
-            .simplify
-            .or_else(|| q.zoom.map(|z| 0.5 * metres_per_pixel(z, p.location.lat)));
+    let (simplify, zoom) = (q.simplify, q.zoom);
+    let vertices_of = move |p: &crate::model::ServicePoint| {
+        let tolerance =
+            simplify.or_else(|| zoom.map(|z| 0.5 * metres_per_pixel(z, p.location.lat)));
         tolerance.map_or(DEFAULT_VERTICES, |t| vertices_for_tolerance(radius_m, t))
     };
+    let network = parse_model("model", q.model.as_deref())?
+        .then(|| state.roads.clone())
+        .flatten();
+    if network.is_some() && points.len() > MAX_NETWORK_AREAS {
+        return Err(AppError::bad_param(
+            "bbox",
+            format!(
+                "{} stations match, more than {MAX_NETWORK_AREAS} network areas per response; narrow with `bbox` or `kind`",
+                points.len()
+            ),
+        ));
+    }
     let total: usize = points.iter().map(|p| vertices_of(p)).sum();
     if total > MAX_RESPONSE_VERTICES {
         let param = if q.simplify.is_some() {
@@ -230,27 +264,50 @@ pub async fn service_areas(
             ),
         ));
     }
-    let features: Vec<Value> = points
-        .iter()
-        .map(|p| {
-            let n = vertices_of(p);
-            let mp = service_circle(p.location, radius_m, n);
-            let geometry = if mp.0.len() == 1 {
-                geojson::Value::from(&mp.0[0])
-            } else {
-                geojson::Value::from(&mp)
-            };
-            json!({
-                "type": "Feature",
-                "id": p.id,
-                "geometry": geojson::Geometry::new(geometry),
-                "properties": {
-                    "id": p.id, "name": p.name, "kind": p.kind,
-                    "mode": mode, "minutes": minutes, "radius_m": radius_m, "vertices": n,
-                },
+    let speeds = state.config.speeds;
+    let features: Vec<Value> = tokio::task::spawn_blocking(move || {
+        points
+            .iter()
+            .map(|p| {
+                let n = vertices_of(p);
+                let area = network.as_ref().and_then(|g| {
+                    nuanxin_core::routing::service_area(
+                        g,
+                        p.location,
+                        mode,
+                        &speeds,
+                        minutes,
+                        nuanxin_core::routing::DEFAULT_MAX_SNAP_M,
+                    )
+                });
+                let model = if area.is_some() {
+                    "network"
+                } else {
+                    "straight_line"
+                };
+                let mp = match area {
+                    Some(a) => a.polygon,
+                    None => service_circle(p.location, radius_m, n),
+                };
+                let geometry = if mp.0.len() == 1 {
+                    geojson::Value::from(&mp.0[0])
+                } else {
+                    geojson::Value::from(&mp)
+                };
+                json!({
+                    "type": "Feature",
+                    "id": p.id,
+                    "geometry": geojson::Geometry::new(geometry),
+                    "properties": {
+                        "id": p.id, "name": p.name, "kind": p.kind, "model": model,
+                        "mode": mode, "minutes": minutes, "radius_m": radius_m, "vertices": n,
+                    },
+                })
             })
-        })
-        .collect();
+            .collect()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut body = json!({"type": "FeatureCollection", "features": features});
     // RFC 7946: counter-clockwise exteriors, 7 decimals.
     crate::geojson_out::normalize(&mut body, crate::geojson_out::DEFAULT_DECIMALS);
@@ -297,6 +354,9 @@ pub struct CoverageRequest {
     /// GeoJSON FeatureCollection of Points (ids from the feature `id` or an `id` property).
     #[schema(value_type = Option<Object>)]
     pub candidates: Option<Value>,
+    /// `straight_line` (circles, default) or `network` (travel time along roads, when the
+    /// server has a road graph; `parameters.model` of the report says which was used).
+    pub model: Option<String>,
     /// Include gap polygons; default true.
     pub gaps: Option<bool>,
 }
@@ -403,6 +463,16 @@ pub(crate) fn options_of(
     }
     options.candidates = parse_candidates(req.candidates.as_ref())?;
     options.gaps = req.gaps.unwrap_or(true);
+    if parse_model("model", req.model.as_deref())? {
+        options.network = state
+            .roads
+            .clone()
+            .map(|graph| crate::coverage::NetworkModel {
+                graph,
+                speeds: state.config.speeds,
+                max_snap_m: nuanxin_core::routing::DEFAULT_MAX_SNAP_M,
+            });
+    }
     Ok((area, options))
 }
 

@@ -35,6 +35,9 @@ pub struct AppState {
     /// Serialises service-point edits so that the database and the live index apply them
     /// in the same order.
     pub point_edits: Arc<tokio::sync::Mutex<()>>,
+    /// The road graph for travel times along roads (`by=time`, `model=network`); `None`
+    /// without an imported extract: everything then answers in the straight-line model.
+    pub roads: Option<Arc<crate::routing::RoadGraph>>,
 }
 
 impl AppState {
@@ -48,7 +51,14 @@ impl AppState {
             store: None,
             metrics: Arc::new(Metrics::default()),
             point_edits: Arc::new(tokio::sync::Mutex::new(())),
+            roads: None,
         }
+    }
+
+    /// This state with `roads` as the road graph.
+    pub fn with_roads(mut self, roads: Option<Arc<crate::routing::RoadGraph>>) -> Self {
+        self.roads = roads;
+        self
     }
 
     /// This state with `store` as the database.

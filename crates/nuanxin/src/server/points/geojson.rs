@@ -244,6 +244,8 @@ pub(crate) struct EchoQuery<'a> {
     #[serde(flatten)]
     pub(crate) position: QueryPosition,
     pub(crate) mode: &'static str,
+    /// Which model made the figures: `straight_line` or `network` (along roads).
+    pub(crate) model: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) k: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]

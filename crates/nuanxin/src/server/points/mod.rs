@@ -66,6 +66,7 @@ const WITHIN_PARAMS: &[&str] = &[
     "lon", "lat", "crs", "kind", "amenity", "access", "open_now", "open_at", "radius_m", "mode",
     "out_crs", "limit", "offset",
 ];
+const NEAREST_BY_TIME_PARAMS: &[&str] = &["by", "route"];
 const POINTS_PARAMS: &[&str] = &[
     "bbox", "kind", "amenity", "access", "open_now", "open_at", "out_crs", "limit", "offset",
 ];
@@ -87,20 +88,65 @@ const POINTS_PARAMS: &[&str] = &[
         ("k" = Option<usize>, Query, minimum = 1, maximum = 50, description = "Number of points, default 5, 1..=50."),
         ("mode" = Option<TravelMode>, Query, description = "Speed for `minutes`: walk (5 km/h, default) or ebike (15 km/h)."),
         ("out_crs" = Option<Crs>, Query, description = "gcj02 or bd09 adds the point's coordinates in that system as a property."),
+        ("by" = Option<String>, Query, description = "Rank by `distance` (straight line, default) or `time`: travel time along roads in `mode`, when the server has a road graph (`nuanxin roads import`); without one the answer is straight-line and says so (`query.model`). Each `by=time` feature carries `travel_time_s`, `network_distance_m`, `snap_distance_m`, `network` (false: straight-line fallback, farther than 200 m from a road) and `model`."),
+        ("route" = Option<bool>, Query, description = "With `by=time`: add each feature's route as a GeoJSON LineString in the property `route`."),
     ),
     responses(
-        (status = 200, description = "GeoJSON FeatureCollection, nearest first, each feature with `distance_m` (WGS-84 geodesic, metres), `minutes` and `mode`", content_type = "application/geo+json", body = FeatureCollectionDoc),
+        (status = 200, description = "GeoJSON FeatureCollection, nearest (or quickest) first, each feature with `distance_m` (WGS-84 geodesic, metres), `minutes` and `mode`; `query.model` says which model made the figures", content_type = "application/geo+json", body = FeatureCollectionDoc),
         (status = 400, description = "A parameter is missing or invalid (named in `param`)", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn nearest(State(state): State<AppState>, uri: Uri) -> Result<Response, AppError> {
-    let p = Params::from_uri(&uri, NEAREST_PARAMS)?;
+    let allowed: Vec<&str> = NEAREST_PARAMS
+        .iter()
+        .chain(NEAREST_BY_TIME_PARAMS)
+        .copied()
+        .collect();
+    let p = Params::from_uri(&uri, &allowed)?;
     let position = query_position(&p)?;
     let filter = query_filter(&p)?;
     let k = p.int("k", NEAREST_K_DEFAULT, 1, NEAREST_K_MAX)?;
     let mode = query_mode(&p)?;
     let out_crs = query_out_crs(&p)?;
-    let hits = state.index().nearest(position.wgs84, k, &filter);
+    let by_time = match p.one("by")? {
+        None | Some("distance") => false,
+        Some("time") => true,
+        Some(other) => {
+            return Err(AppError::bad_choice(
+                "by",
+                format!("`by` = `{other}`: rank by `distance` or `time`"),
+                &["distance", "time"],
+            ))
+        }
+    };
+    let route = p.bool("route")?.unwrap_or(false);
+    let timed = match (&state.roads, by_time) {
+        (Some(g), true) => Some(nuanxin_core::routing::nearest_by_time(
+            g,
+            &state.index(),
+            position.wgs84,
+            k,
+            &filter,
+            mode,
+            &nuanxin_core::routing::NetworkOptions {
+                route,
+                speeds: state.config.speeds,
+                ..Default::default()
+            },
+        )),
+        _ => None,
+    };
+    let hits: Vec<crate::index::Hit> = match &timed {
+        Some(t) => t
+            .hits
+            .iter()
+            .map(|h| crate::index::Hit {
+                point: h.point.clone(),
+                distance_m: h.distance_m,
+            })
+            .collect(),
+        None => state.index().nearest(position.wgs84, k, &filter),
+    };
     let body = DistanceCollection {
         type_: "FeatureCollection",
         features: HitFeatures {
@@ -118,16 +164,57 @@ pub async fn nearest(State(state): State<AppState>, uri: Uri) -> Result<Response
         query: EchoQuery {
             position,
             mode: mode.as_str(),
+            model: "straight_line",
             k: Some(k),
             radius_m: None,
             open_at: filter.open_at.as_ref(),
         },
         links: Vec::new(),
     };
-    Ok(geojson_response(to_json_bytes_sized(
-        &body,
-        512 + 1200 * body.number_returned,
-    )?))
+    let bytes = to_json_bytes_sized(&body, 512 + 1200 * body.number_returned)?;
+    match timed {
+        Some(t) => Ok(geojson_response(with_travel_times(&bytes, &t)?)),
+        None => Ok(geojson_response(bytes)),
+    }
+}
+
+/// Adds the network figures of `t` to the features of a straight-line response (same points,
+/// same order): `travel_time_s`, `minutes` (replaced), `network_distance_m`,
+/// `snap_distance_m`, `network`, `model`, optional `route`; and `query.model`,
+/// `query.origin_snap_m`.
+fn with_travel_times(
+    bytes: &[u8],
+    t: &nuanxin_core::routing::TimedNearest,
+) -> Result<Vec<u8>, AppError> {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    let round = |x: f64| (x * 10.0).round() / 10.0;
+    if let Some(features) = v["features"].as_array_mut() {
+        for (f, h) in features.iter_mut().zip(&t.hits) {
+            let props = &mut f["properties"];
+            props["travel_time_s"] = round(h.travel_time_s).into();
+            props["minutes"] = round(h.travel_time_s / 60.0).into();
+            props["network"] = h.network.into();
+            props["model"] = if h.network {
+                "network"
+            } else {
+                "straight_line"
+            }
+            .into();
+            props["network_distance_m"] = h.network_distance_m.map(round).into();
+            props["snap_distance_m"] = h.snap_distance_m.map(round).into();
+            if let Some(r) = &h.route {
+                let coords: Vec<[f64; 2]> = r
+                    .iter()
+                    .map(|p| [(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7])
+                    .collect();
+                props["route"] = serde_json::json!({"type": "LineString", "coordinates": coords});
+            }
+        }
+    }
+    v["query"]["model"] = "network".into();
+    v["query"]["origin_snap_m"] = t.origin_snap.map(|s| round(s.distance_m)).into();
+    serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Service points within a radius.
@@ -203,6 +290,7 @@ pub async fn within(
         query: EchoQuery {
             position,
             mode: mode.as_str(),
+            model: "straight_line",
             k: None,
             radius_m: Some(radius_m),
             open_at: filter.open_at.as_ref(),

@@ -1,0 +1,157 @@
+//! The HTTP API with and without a road graph: `nearest?by=time`, `service-areas?model=network`
+//! and `POST /api/v1/coverage` with `"model": "network"`, on the Helsinki extract (ODbL,
+//! `tests/fixtures/osm/README.md`) with test stations placed there.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use nuanxin::coverage::NoProgress;
+use nuanxin::import::{import_file, ImportOptions};
+use nuanxin::index::ServiceIndex;
+use nuanxin::routing::import_pbf;
+use nuanxin::server::{self, AppState, Config};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/osm")
+        .join(name)
+}
+
+fn app(with_roads: bool) -> Router {
+    let points = import_file(
+        &fixture("helsinki_stations.geojson"),
+        &ImportOptions::default(),
+    )
+    .unwrap()
+    .points;
+    let roads = with_roads
+        .then(|| Arc::new(import_pbf(&fixture("helsinki_center.osm.pbf"), &NoProgress).unwrap()));
+    server::router(
+        AppState::new(Config::default(), ServiceIndex::new(points).unwrap()).with_roads(roads),
+    )
+}
+
+async fn call(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {
+    call(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+const FINLANDIA: &str = "lon=24.937214&lat=60.175607";
+
+#[tokio::test]
+async fn nearest_by_time_ranks_along_roads_with_routes() {
+    let app = app(true);
+    let (s, v) = get(&app, &format!("/api/v1/nearest?{FINLANDIA}&k=6")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["features"][0]["properties"]["id"], "hki-1");
+    assert_eq!(v["query"]["model"], "straight_line");
+    let (s, v) = get(
+        &app,
+        &format!("/api/v1/nearest?{FINLANDIA}&k=6&by=time&mode=walk&route=true"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["query"]["model"], "network");
+    let f = v["features"].as_array().unwrap();
+    assert_eq!(f[0]["properties"]["id"], "hki-2");
+    let p = &f[0]["properties"];
+    assert_eq!(p["model"], "network");
+    assert!(p["travel_time_s"].as_f64().unwrap() > 0.0);
+    assert!(p["network_distance_m"].as_f64().unwrap() >= p["distance_m"].as_f64().unwrap() - 1.0);
+    assert_eq!(p["route"]["type"], "LineString");
+    let t: Vec<f64> = f
+        .iter()
+        .map(|x| x["properties"]["travel_time_s"].as_f64().unwrap())
+        .collect();
+    assert!(t.windows(2).all(|w| w[0] <= w[1]), "{t:?}");
+    let (s, v) = get(&app, &format!("/api/v1/nearest?{FINLANDIA}&by=speed")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["param"], "by");
+}
+
+#[tokio::test]
+async fn without_roads_everything_is_straight_line_and_labelled() {
+    let app = app(false);
+    let (s, v) = get(&app, &format!("/api/v1/nearest?{FINLANDIA}&k=6&by=time")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["query"]["model"], "straight_line");
+    assert_eq!(v["features"][0]["properties"]["id"], "hki-1");
+    let (s, v) = get(&app, "/api/v1/service-areas?minutes=5&model=network").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["properties"]["model"] == "straight_line"));
+}
+
+#[tokio::test]
+async fn network_service_areas_are_smaller_than_circles() {
+    use geo::GeodesicArea;
+    let app = app(true);
+    let area = |v: &Value, i: usize| -> f64 {
+        let g: geojson::Geometry =
+            serde_json::from_value(v["features"][i]["geometry"].clone()).unwrap();
+        let g: geo::Geometry<f64> = g.try_into().unwrap();
+        g.geodesic_area_unsigned()
+    };
+    let (s, line) = get(&app, "/api/v1/service-areas?minutes=5&mode=walk").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, net) = get(
+        &app,
+        "/api/v1/service-areas?minutes=5&mode=walk&model=network",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let n = net["features"].as_array().unwrap().len();
+    assert_eq!(n, 6);
+    for i in 0..n {
+        assert_eq!(net["features"][i]["properties"]["model"], "network");
+        let (a, c) = (area(&net, i), area(&line, i));
+        // 5 min at 5 km/h: a circle of 417 m radius, 0.546 km²; the network area is inside
+        // it (plus at most the 25 m walk-off band) and, in a street grid, well below it.
+        assert!(a > 0.02e6 && a < c, "{i}: {a} vs {c}");
+    }
+    let (s, v) = get(&app, "/api/v1/service-areas?model=isochrone").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(v["param"], "model");
+}
+
+#[tokio::test]
+async fn coverage_api_takes_the_network_model() {
+    let app = app(true);
+    let post = |model: &'static str| {
+        Request::post("/api/v1/coverage")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                serde_json::json!({
+                    "area": {"bbox": [24.9352, 60.1642, 24.9534, 60.1791]},
+                    "minutes": 5, "resolution": 10, "model": model, "gaps": false,
+                })
+                .to_string(),
+            ))
+            .unwrap()
+    };
+    let (s, line) = call(&app, post("straight_line")).await;
+    assert_eq!(s, StatusCode::OK, "{line}");
+    let (s, net) = call(&app, post("network")).await;
+    assert_eq!(s, StatusCode::OK, "{net}");
+    assert_eq!(net["parameters"]["model"], "network");
+    assert_eq!(line["parameters"]["model"], "straight_line");
+    let (a, b) = (
+        net["summary"]["covered_km2"].as_f64().unwrap(),
+        line["summary"]["covered_km2"].as_f64().unwrap(),
+    );
+    assert!(a > 0.0 && a < b, "{a} vs {b}");
+}
