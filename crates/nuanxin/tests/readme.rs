@@ -99,6 +99,11 @@ fn every_readme_command_runs_as_written() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/samples"),
         &scratch.path().join("data/samples"),
     );
+    // ... and the OpenStreetMap extracts of the road walkthrough.
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/osm"),
+        &scratch.path().join("tests/fixtures/osm"),
+    );
     for line in commands {
         let mut words = shell_words(&line);
         let sub = words.get(1).cloned().unwrap_or_default();
