@@ -935,7 +935,10 @@ async fn districts_list_and_boundary() {
 
 #[tokio::test]
 async fn ogc_landing_conformance_and_collections() {
-    let app = app();
+    let app = app_with(Config {
+        public_url: Some("https://map.example.test/".into()),
+        ..Config::default()
+    });
     let r = send(
         &app,
         Request::get("/ogc")
@@ -961,7 +964,8 @@ async fn ogc_landing_conformance_and_collections() {
         .iter()
         .find(|l| l["rel"] == "data")
         .unwrap();
-    assert_eq!(data["href"], "http://example.test:8080/ogc/collections");
+    // under the configured public URL; the Host header plays no part
+    assert_eq!(data["href"], "https://map.example.test/ogc/collections");
 
     let conf = get(&app, "/ogc/conformance").await.json();
     for c in ["core", "geojson", "oas30"] {
@@ -1604,5 +1608,40 @@ async fn forged_host_and_forwarded_proto_are_not_reflected() {
     .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.text().contains("javascript:"), "{}", r.text());
-    assert!(r.text().contains("http://example.org/ogc"), "{}", r.text());
+    // issue 15: links took their host from `Host`; now from the configuration only
+    // (default: the listen address)
+    assert!(!r.text().contains("example.org"), "{}", r.text());
+    assert!(
+        r.text().contains("http://127.0.0.1:8080/ogc"),
+        "{}",
+        r.text()
+    );
+    let app = app_with(Config {
+        trust_forwarded_for: true,
+        public_url: Some("https://map.example.gov.cn".into()),
+        ..Config::default()
+    });
+    for uri in [
+        "/ogc",
+        "/open311/v2/discovery.json",
+        "/api/v1/points?limit=1",
+    ] {
+        let r = send(
+            &app,
+            Request::get(uri)
+                .header(header::HOST, "attacker.example")
+                .header("x-forwarded-host", "attacker.example")
+                .header("x-forwarded-proto", "http")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert!(!r.text().contains("attacker"), "{uri}: {}", r.text());
+        assert!(
+            r.text().contains("https://map.example.gov.cn/"),
+            "{uri}: {}",
+            r.text()
+        );
+    }
 }

@@ -70,6 +70,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !args.cors_origins.is_empty() {
         config.cors_origins = args.cors_origins;
     }
+    config
+        .validate()
+        .map_err(|e| anyhow!("configuration error: {e}"))?;
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = config.worker_threads.filter(|n| *n > 0) {
         builder.worker_threads(n);
@@ -149,6 +152,11 @@ async fn serve(
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let mut config = config;
+    if config.public_url.is_none() {
+        // links name the port actually bound (`--listen 127.0.0.1:0`)
+        config.listen = addr;
+    }
     let state = AppState::new(config, index)
         .with_store(Arc::new(store))
         .with_roads(roads);

@@ -45,6 +45,11 @@ pub struct Config {
     pub basemap_url: Option<String>,
     /// Attribution shown for `basemap_url`.
     pub basemap_attribution: Option<String>,
+    /// Public base URL, `scheme://host[:port][/path]`, of the absolute links the server writes
+    /// (OGC API, Open311, paging links). Set it to the address users reach (the reverse
+    /// proxy's `https://…`). Default: `http://` + the listen address (`127.0.0.1` for an
+    /// unspecified one). Request headers (`Host`, `X-Forwarded-Host`) never change links.
+    pub public_url: Option<String>,
     /// Trust `X-Forwarded-For` for the client IP (only behind a reverse proxy). Default false.
     pub trust_forwarded_for: bool,
     /// Threads answering requests. Default (`None`): one per CPU.
@@ -89,6 +94,7 @@ impl Default for Config {
             speeds: Speeds::default(),
             basemap_url: None,
             basemap_attribution: None,
+            public_url: None,
             trust_forwarded_for: false,
             worker_threads: None,
         }
@@ -96,6 +102,45 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The base of absolute links, without a trailing `/`: [`Config::public_url`], or else
+    /// `http://` + the listen address.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim().trim_end_matches('/').to_string(),
+            None => {
+                let mut a = self.listen;
+                if a.ip().is_unspecified() {
+                    a.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                format!("http://{a}")
+            }
+        }
+    }
+
+    /// Checks settings that parse but cannot work.
+    ///
+    /// # Errors
+    /// A message naming the key: `public_url` that is not `http(s)://` + a plain host.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(u) = &self.public_url {
+            let rest = u
+                .trim()
+                .strip_prefix("https://")
+                .or_else(|| u.trim().strip_prefix("http://"));
+            let host = rest.map(|r| r.split('/').next().unwrap_or(""));
+            let path_ok = rest.is_some_and(|r| {
+                r.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~/:[]%".contains(&b))
+            });
+            if !host.is_some_and(super::forwarded::is_safe_host) || !path_ok {
+                return Err(format!(
+                    "public_url `{u}` must be http:// or https:// followed by a host, e.g. https://map.example.gov.cn"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Loads defaults ← `file` ← `NUANXIN_*` environment. Without `file`, `nuanxin.toml` in
     /// the working directory is read if it exists; a `file` given explicitly must exist.
     ///
@@ -180,6 +225,36 @@ mod tests {
         assert!(e.contains("unknown key `rate_limit.per_minutes`"), "{e}");
         std::fs::write(&f, "[rate_limit]\nper_minute = 3\n").unwrap();
         assert_eq!(Config::load(Some(&f)).unwrap().rate_limit.per_minute, 3);
+    }
+
+    #[test]
+    fn public_url_must_be_http_or_https_with_a_plain_host() {
+        let with = |u: &str| Config {
+            public_url: Some(u.into()),
+            ..Config::default()
+        };
+        for ok in [
+            "https://map.example.gov.cn",
+            "http://10.0.0.2:8080/",
+            "https://a.cn/nuanxin",
+        ] {
+            assert!(with(ok).validate().is_ok(), "{ok}");
+        }
+        for bad in [
+            "map.example.gov.cn",
+            "javascript:alert(1)",
+            "https://",
+            "https://a\"b",
+            "ftp://a",
+        ] {
+            assert!(with(bad).validate().is_err(), "{bad}");
+        }
+        assert_eq!(with("https://a.cn/x/").public_base(), "https://a.cn/x");
+        let c = Config {
+            listen: "0.0.0.0:9000".parse().unwrap(),
+            ..Config::default()
+        };
+        assert_eq!(c.public_base(), "http://127.0.0.1:9000");
     }
 
     #[test]

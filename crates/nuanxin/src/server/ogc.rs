@@ -15,7 +15,8 @@
 //!   `next`, `prev`, `collection` links. Features are sorted by id, so pages are stable.
 //! - Formats: JSON (GeoJSON for features) and a minimal HTML view, chosen by `f=json|html`
 //!   or else by the `Accept` header (HTML only when it asks for `text/html` and not JSON).
-//! - Links are absolute, built from the request's `Host` (see [`super::forwarded::base_url`]).
+//! - Links are absolute, under the configured `public_url` ([`super::Config::public_base`]);
+//!   the request's `Host` header plays no part.
 //! - Providers may read the database: their methods run on blocking threads.
 //! - Unknown query parameters are a 400 (`/req/core/query-param-unknown`).
 
@@ -23,7 +24,7 @@ use super::db::blocking;
 use super::error::{AppError, Problem};
 use super::ops::ApiDoc;
 use super::points::geojson::{point_feature, GEOJSON};
-use super::points::links::{base_url, paged_href, paging_links, percent_encode, Link};
+use super::points::links::{paged_href, paging_links, percent_encode, Link};
 use super::points::query::Params;
 use super::AppState;
 use crate::model::{Bbox, ServiceKind};
@@ -301,7 +302,7 @@ pub async fn landing(
 ) -> Result<Response, AppError> {
     let p = Params::from_uri(&uri, &["f"])?;
     let fmt = format(&p, &headers)?;
-    let base = base_url(&headers, state.config.trust_forwarded_for);
+    let base = state.config.public_base();
     let links = vec![
         Link::new(format!("{base}/ogc"), "self", JSON).titled("This document"),
         Link::new(format!("{base}/ogc?f=html"), "alternate", HTML).titled("This document as HTML"),
@@ -472,7 +473,7 @@ pub async fn collections_handler(
 ) -> Result<Response, AppError> {
     let p = Params::from_uri(&uri, &["f"])?;
     let fmt = format(&p, &headers)?;
-    let base = base_url(&headers, state.config.trust_forwarded_for);
+    let base = state.config.public_base();
     let links = vec![
         Link::new(format!("{base}/ogc/collections"), "self", JSON).titled("This document"),
         Link::new(format!("{base}/ogc/collections?f=html"), "alternate", HTML)
@@ -533,7 +534,7 @@ pub async fn collection_handler(
     let p = Params::from_uri(&uri, &["f"])?;
     let fmt = format(&p, &headers)?;
     let c = all.find(&id)?;
-    let base = base_url(&headers, state.config.trust_forwarded_for);
+    let base = state.config.public_base();
     let (v, extent) = {
         let c = c.clone();
         blocking(move || {
@@ -691,7 +692,7 @@ pub async fn items_handler(
         let (state, c) = (state.clone(), c.clone());
         blocking(move || c.items(&state, bbox.as_ref(), limit, offset)).await?
     };
-    let base = base_url(&headers, state.config.trust_forwarded_for);
+    let base = state.config.public_base();
     let path = format!("/ogc/collections/{id}/items");
     // Links keep the caller's other parameters (bbox, datetime) but not `f`.
     let pairs: Vec<(String, String)> = p
@@ -800,7 +801,7 @@ pub async fn item_handler(
     };
     let mut f = found
         .ok_or_else(|| AppError::NotFound(format!("no feature `{fid}` in collection `{id}`")))?;
-    let base = base_url(&headers, state.config.trust_forwarded_for);
+    let base = state.config.public_base();
     let enc = percent_encode(&fid);
     let links = vec![
         Link::new(

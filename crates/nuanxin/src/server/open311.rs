@@ -28,7 +28,7 @@ use super::suggestions::submit::{read_form, submit_input, SubmitBody, SubmitInpu
 use super::AppState;
 use crate::suggestions::{Audience, Category, ListQuery, Status, Suggestion, SuggestionView};
 use axum::extract::{FromRequest, Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -87,22 +87,11 @@ impl IntoResponse for Open311Error {
 
 type R<T> = Result<T, Open311Error>;
 
-/// `scheme://host[:port]` for links: [`super::forwarded::base_url`] (validated `Host`,
-/// `X-Forwarded-*` only when trusted), else the configured listen address.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    let base = super::forwarded::base_url(headers, state.config.trust_forwarded_for);
-    if base.is_empty() {
-        format!("http://{}", state.config.listen)
-    } else {
-        base
-    }
-}
-
-/// `GET /open311/v2/discovery.json`
+/// `GET /open311/v2/discovery.json` (endpoint URL under the configured `public_url`)
 #[utoipa::path(get, path = "/open311/v2/discovery.json", tag = "open311",
     responses((status = 200, description = "GeoReport v2 service discovery")))]
-async fn discovery(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let base = base_url(&state, &headers);
+async fn discovery(State(state): State<AppState>) -> Json<Value> {
+    let base = state.config.public_base();
     Json(json!({
         "changeset": "2026-01-01T00:00:00Z",
         "contact": "暖新地图 Nuanxin Map — suggestions are answered by the district offices",

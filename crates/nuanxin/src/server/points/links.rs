@@ -78,8 +78,6 @@ impl Link {
     }
 }
 
-pub use crate::server::forwarded::base_url;
-
 /// `path?query` with `pairs` as the query, `limit` and `offset` replaced by the given values.
 pub fn paged_href(
     base: &str,

@@ -36,7 +36,7 @@ use crate::crs::Crs;
 use crate::model::{china_local_now, AccessMethod, Amenity, Bbox, ServiceKind};
 use crate::travel::TravelMode;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -45,7 +45,7 @@ use geojson::{
     FeatureCollectionDoc, FeatureOptions, HitFeatures, PageCollection, PointFeature,
     PointFeatureDoc, GEOJSON,
 };
-use links::{base_url, paging_links, Link};
+use links::{paging_links, Link};
 use query::{query_filter, query_mode, query_out_crs, query_position, Params};
 
 /// Default and largest `k` of `/nearest`.
@@ -242,11 +242,7 @@ fn with_travel_times(
         (status = 400, description = "A parameter is missing or invalid", content_type = "application/problem+json", body = Problem),
     )
 )]
-pub async fn within(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, AppError> {
+pub async fn within(State(state): State<AppState>, uri: Uri) -> Result<Response, AppError> {
     let p = Params::from_uri(&uri, WITHIN_PARAMS)?;
     let position = query_position(&p)?;
     let radius_m = p.required_f64("radius_m", "radius, metres")?;
@@ -272,7 +268,7 @@ pub async fn within(
     let page = hits
         .get(offset.min(matched)..(offset + limit).min(matched))
         .unwrap_or(&[]);
-    let base = base_url(&headers, state.config.trust_forwarded_for);
+    let base = state.config.public_base();
     let body = DistanceCollection {
         type_: "FeatureCollection",
         features: HitFeatures {
@@ -328,11 +324,7 @@ pub async fn within(
         (status = 400, description = "A parameter is invalid", content_type = "application/problem+json", body = Problem),
     )
 )]
-pub async fn points(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, AppError> {
+pub async fn points(State(state): State<AppState>, uri: Uri) -> Result<Response, AppError> {
     let p = Params::from_uri(&uri, POINTS_PARAMS)?;
     let bbox = p.one("bbox")?.map(Bbox::parse).transpose()?;
     let filter = query_filter(&p)?;
@@ -341,7 +333,7 @@ pub async fn points(
     let offset = p.int("offset", 0, 0, usize::MAX / 2)?;
     let page = state.index().page(bbox.as_ref(), &filter, offset, limit);
     let matched = page.matched;
-    let base = base_url(&headers, state.config.trust_forwarded_for);
+    let base = state.config.public_base();
     let mut links = vec![Link::new(format!("{base}{uri}"), "self", GEOJSON)];
     links.extend(paging_links(
         &base,
