@@ -81,7 +81,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(config, args.limits, args.roads))
+    let result = runtime.block_on(serve(config, args.limits, args.roads));
+    // Do not wait for background work still running (the start-up precompression of the
+    // web files takes seconds in debug builds): connections are already drained.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    result
 }
 
 fn init_tracing() {
