@@ -25,7 +25,7 @@ let ctx;
 // the page never asks for a whole kind, so its first load costs the same with 400 or 1M points.
 let viewPoints = [];
 const VIEW_LIMIT = 2000;
-let viewRequest = null; // AbortController of the request in flight
+let viewSeq = 0; // number of the latest viewport request: older answers are dropped
 
 export function init(c) {
   ctx = c;
@@ -209,18 +209,17 @@ async function refreshPoints() {
   const map = ctx.map;
   if (!map.getSource('points')) return;
   const kind = state.kind;
-  viewRequest?.abort();
-  const request = new AbortController();
-  viewRequest = request;
+  // Not aborted when superseded (an aborted request shows as a failed one): its answer is
+  // just dropped.
+  const seq = ++viewSeq;
   let fc;
   try {
-    fc = await api(`/api/v1/points?${qs({ kind, bbox: viewBbox(map), limit: VIEW_LIMIT })}`, { signal: request.signal });
+    fc = await api(`/api/v1/points?${qs({ kind, bbox: viewBbox(map), limit: VIEW_LIMIT })}`);
   } catch (e) {
-    if (request.signal.aborted) return;
     console.warn('points:', e.message);
     fc = { features: [] };
   }
-  if (kind !== state.kind || request !== viewRequest) return;
+  if (kind !== state.kind || seq !== viewSeq) return;
   viewPoints = toFeatures(fc);
   const shown = viewPoints.length;
   if (fc.numberMatched > shown) ctx.hint(t('zoom_in_for_all', { n: shown, total: fc.numberMatched }));
