@@ -37,7 +37,12 @@ export function buildStyle(config, lang, attribution = '') {
     };
     layers.push({ id: 'online', type: 'raster', source: 'online' });
   }
-  const online = Boolean(config.basemap_url);
+  for (const r of config.raster_basemaps || []) {
+    sources[r.id] = { type: 'raster', tiles: r.tiles, tileSize: 256, attribution: r.attribution || '' };
+    layers.push({ id: r.id, type: 'raster', source: r.id });
+  }
+  const online = Boolean(config.basemap_url) || (config.raster_basemaps || []).length > 0;
+  const streets = config.vector_tiles;
   layers.push(
     {
       id: 'district-fill', type: 'fill', source: 'districts', filter: ['==', ['get', 'level'], 'county'],
@@ -46,6 +51,7 @@ export function buildStyle(config, lang, attribution = '') {
         'fill-opacity': online ? 0.15 : 1,
       },
     },
+    ...(streets ? streetLayers(lang) : []),
     {
       id: 'district-line', type: 'line', source: 'districts', filter: ['==', ['get', 'level'], 'county'],
       minzoom: 6.5,
@@ -99,7 +105,75 @@ export function buildStyle(config, lang, attribution = '') {
       paint: { 'text-color': '#3d4349', 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
     },
   );
+  if (streets) {
+    sources.streets = {
+      type: 'vector',
+      tiles: streets.tiles.map((t) => (t.startsWith('/') ? location.origin + t : t)),
+      minzoom: streets.minzoom ?? 0,
+      maxzoom: streets.maxzoom ?? 14,
+      attribution: streets.attribution || '© OpenStreetMap contributors (ODbL)',
+      ...(streets.bounds ? { bounds: streets.bounds } : {}),
+    };
+  }
   return { version: 8, sources, layers };
+}
+
+/** Chinese names first: `name:zh`, then the local `name`. */
+const NAME = ['coalesce', ['get', 'name:zh'], ['get', 'name']];
+
+/** Road classes of the OpenMapTiles schema, widest first: [class, colour, casing, width at z16]. */
+const ROADS = [
+  ['motorway', '#f4b183', '#c87f4b', 10],
+  ['trunk', '#f9c99a', '#c8895b', 9],
+  ['primary', '#fde3a7', '#c9a15c', 8],
+  ['secondary', '#fff2c6', '#c9b27a', 7],
+  ['tertiary', '#ffffff', '#b9b3a6', 6],
+  ['minor', '#ffffff', '#c6c1b6', 4.5],
+  ['service', '#ffffff', '#cfcac0', 3],
+];
+
+/**
+ * The street basemap's layers over an MBTiles archive in the OpenMapTiles schema (what
+ * `tilemaker` writes with its config-openmaptiles.json): land use and parks, water, buildings
+ * from zoom 14, roads by class with casings, paths, railways, road names along the lines,
+ * and place names. Labels are Chinese when the data has them (`name:zh`).
+ */
+export function streetLayers() {
+  const w = (z16) => ['interpolate', ['exponential', 1.5], ['zoom'], 10, z16 / 8, 16, z16, 18, z16 * 3];
+  const layers = [
+    { id: 'st-landuse', type: 'fill', source: 'streets', 'source-layer': 'landuse', paint: { 'fill-color': '#efe9e1', 'fill-opacity': 0.7 } },
+    { id: 'st-park', type: 'fill', source: 'streets', 'source-layer': 'park', paint: { 'fill-color': '#cfe8c4' } },
+    { id: 'st-landcover', type: 'fill', source: 'streets', 'source-layer': 'landcover', filter: ['in', ['get', 'class'], ['literal', ['grass', 'wood', 'forest', 'park']]], paint: { 'fill-color': '#d8ecd0' } },
+    { id: 'st-water', type: 'fill', source: 'streets', 'source-layer': 'water', paint: { 'fill-color': '#a9d3f0' } },
+    { id: 'st-waterway', type: 'line', source: 'streets', 'source-layer': 'waterway', paint: { 'line-color': '#a9d3f0', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 1, 16, 4] } },
+    { id: 'st-building', type: 'fill', source: 'streets', 'source-layer': 'building', minzoom: 14, paint: { 'fill-color': '#dcd6cd', 'fill-outline-color': '#c8c1b6' } },
+    { id: 'st-path', type: 'line', source: 'streets', 'source-layer': 'transportation', minzoom: 14, filter: ['in', ['get', 'class'], ['literal', ['path', 'track']]], paint: { 'line-color': '#a89f91', 'line-width': 1.2, 'line-dasharray': [2, 1.5] } },
+    { id: 'st-rail', type: 'line', source: 'streets', 'source-layer': 'transportation', filter: ['in', ['get', 'class'], ['literal', ['rail', 'transit']]], paint: { 'line-color': '#9a9a9a', 'line-width': 1.5, 'line-dasharray': [3, 2] } },
+  ];
+  for (const [cls, , casing, width] of ROADS) {
+    layers.push({ id: `st-road-${cls}-casing`, type: 'line', source: 'streets', 'source-layer': 'transportation', filter: ['==', ['get', 'class'], cls], layout: { 'line-join': 'round', 'line-cap': 'round' }, paint: { 'line-color': casing, 'line-width': w(width + 2) } });
+  }
+  for (const [cls, colour, , width] of ROADS) {
+    layers.push({ id: `st-road-${cls}`, type: 'line', source: 'streets', 'source-layer': 'transportation', filter: ['==', ['get', 'class'], cls], layout: { 'line-join': 'round', 'line-cap': 'round' }, paint: { 'line-color': colour, 'line-width': w(width) } });
+  }
+  layers.push(
+    {
+      id: 'st-road-name', type: 'symbol', source: 'streets', 'source-layer': 'transportation_name', minzoom: 13,
+      layout: { 'symbol-placement': 'line', 'text-field': NAME, 'text-font': FONT, 'text-size': 12, 'text-max-angle': 30, 'text-padding': 2 },
+      paint: { 'text-color': '#4a4f55', 'text-halo-color': '#ffffff', 'text-halo-width': 1.6 },
+    },
+    {
+      id: 'st-water-name', type: 'symbol', source: 'streets', 'source-layer': 'water_name',
+      layout: { 'text-field': NAME, 'text-font': FONT, 'text-size': 12 },
+      paint: { 'text-color': '#2f6f9f', 'text-halo-color': '#fff', 'text-halo-width': 1.2 },
+    },
+    {
+      id: 'st-place', type: 'symbol', source: 'streets', 'source-layer': 'place', minzoom: 11,
+      layout: { 'text-field': NAME, 'text-font': FONT_BOLD, 'text-size': ['match', ['get', 'class'], ['city', 'town'], 15, 13] },
+      paint: { 'text-color': '#343a40', 'text-halo-color': '#fff', 'text-halo-width': 1.8 },
+    },
+  );
+  return layers;
 }
 
 /** Attribution of the river lines (LGPL GSHHG) and the POIs (ODbL OpenStreetMap). */

@@ -73,6 +73,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     config
         .validate()
         .map_err(|e| anyhow!("configuration error: {e}"))?;
+    // The basemap must work as configured: a missing archive or key stops the start.
+    for warning in nuanxin::server::tiles::preflight(&config)
+        .map_err(|e| anyhow!("configuration error: {e}"))?
+    {
+        tracing::warn!("{warning}");
+    }
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = config.worker_threads.filter(|n| *n > 0) {
         builder.worker_threads(n);

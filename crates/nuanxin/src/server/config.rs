@@ -50,6 +50,16 @@ pub struct Config {
     /// proxy's `https://…`). Default: `http://` + the listen address (`127.0.0.1` for an
     /// unspecified one). Request headers (`Host`, `X-Forwarded-Host`) never change links.
     pub public_url: Option<String>,
+    /// Street basemap: an MBTiles archive of vector tiles in the OpenMapTiles schema (made with
+    /// `tilemaker` from an OSM extract), served at `/tiles/{z}/{x}/{y}.pbf` and drawn with a
+    /// Chinese style. Checked at start. Default: none (the offline layers only).
+    pub basemap_tiles: Option<PathBuf>,
+    /// Online basemap by name: `"tianditu"` (天地图, WGS-84/CGCS2000, vector and label layers;
+    /// needs `tianditu_key`). Default: none.
+    pub basemap: Option<String>,
+    /// Key of the 天地图 web service (free, <https://console.tianditu.gov.cn/>), for
+    /// `basemap = "tianditu"`. Sent to the browser: use a key restricted to your domain.
+    pub tianditu_key: Option<String>,
     /// Trust `X-Forwarded-For` for the client IP (only behind a reverse proxy). Default false.
     pub trust_forwarded_for: bool,
     /// Threads answering requests. Default (`None`): one per CPU.
@@ -95,6 +105,9 @@ impl Default for Config {
             basemap_url: None,
             basemap_attribution: None,
             public_url: None,
+            basemap_tiles: None,
+            basemap: None,
+            tianditu_key: None,
             trust_forwarded_for: false,
             worker_threads: None,
         }

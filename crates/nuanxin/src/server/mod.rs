@@ -39,6 +39,7 @@ pub mod search;
 pub mod state;
 pub mod stats;
 pub mod suggestions;
+pub mod tiles;
 pub mod web;
 pub mod whatif;
 
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(coverage::router())
         .merge(whatif::router())
         .merge(search::router())
+        .merge(tiles::router())
         .merge(web::router())
         .fallback(not_found)
         .layer(axum::Extension(ops::ApiDoc(Arc::new(openapi()))))
@@ -356,6 +358,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         coverage::openapi(),
         whatif::openapi(),
         search::openapi(),
+        tiles::openapi(),
         web::openapi(),
     ] {
         doc.merge(part);

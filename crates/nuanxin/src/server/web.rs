@@ -205,8 +205,8 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
 
 /// Content-Security-Policy of the page: only this server (plus the configured basemap
 /// origin); MapLibre runs its worker from a `blob:` URL and decodes images from `blob:`.
-fn csp(basemap_origin: Option<&str>) -> String {
-    let extra = basemap_origin.map(|o| format!(" {o}")).unwrap_or_default();
+fn csp(basemap_origins: &[String]) -> String {
+    let extra: String = basemap_origins.iter().map(|o| format!(" {o}")).collect();
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; \
@@ -274,8 +274,17 @@ fn serve(i: usize, state: &AppState, headers: &HeaderMap) -> Response {
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
     }
     if a.content_type.starts_with("text/html") {
-        let origin = state.config.basemap_url.as_deref().and_then(origin_of);
-        if let Ok(v) = HeaderValue::from_str(&csp(origin.as_deref())) {
+        let mut origins: Vec<String> = state
+            .config
+            .basemap_url
+            .as_deref()
+            .and_then(origin_of)
+            .into_iter()
+            .collect();
+        if state.config.basemap.as_deref() == Some("tianditu") {
+            origins.extend(super::tiles::tianditu_origins());
+        }
+        if let Ok(v) = HeaderValue::from_str(&csp(&origins)) {
             resp.headers_mut()
                 .insert(header::CONTENT_SECURITY_POLICY, v);
         }
@@ -309,6 +318,14 @@ async fn config_json(State(state): State<AppState>) -> Response {
     let body = json!({
         "basemap_url": c.basemap_url,
         "basemap_attribution": c.basemap_attribution,
+        "basemap_warning": c.basemap_url.as_deref().and_then(super::tiles::shifted_tiles_warning),
+        // The street basemap archive as a MapLibre vector source (null when not configured).
+        "vector_tiles": c.basemap_tiles.as_deref().and_then(|p| super::tiles::archive(p).ok()).map(|a| a.source_json()),
+        // 天地图 raster layers (vector map + labels), when `basemap = "tianditu"` has a key.
+        "raster_basemaps": match (c.basemap.as_deref(), c.tianditu_key.as_deref()) {
+            (Some("tianditu"), Some(k)) if !k.trim().is_empty() => super::tiles::tianditu_layers(k),
+            _ => json!([]),
+        },
         "speeds_m_per_s": { "walk": c.speeds.walk_m_per_s, "ebike": c.speeds.ebike_m_per_s },
         "maplibre_version": MAPLIBRE_VERSION,
         "version": env!("CARGO_PKG_VERSION"),
