@@ -289,6 +289,9 @@ async function runNearest() {
   }
   if (seq !== state.seq) return;
   if (state.h24) feats = feats.filter((f) => is24h(f.properties));
+  // Open points first (the API's distance order kept within each group); closed ones after,
+  // dimmed and labelled 未营业.
+  feats = [...feats.filter((f) => f.properties.open_now !== false), ...feats.filter((f) => f.properties.open_now === false)];
   state.results = feats.slice(0, K);
   if (!state.results.some((f) => String(f.properties.id) === state.selectedId)) state.selectedId = null;
   status(state.results.length ? t('nearest_title', { n: state.results.length }) : t('no_results'));
@@ -346,7 +349,7 @@ function renderList() {
     const p = f.properties;
     const selected = String(p.id) === state.selectedId;
     const mode = state.mode === 'walk' ? t('mode_walk') : t('mode_ebike');
-    ol.append(el('li', { class: `card${selected ? ' selected' : ''}`, dataset: { id: String(p.id) } },
+    ol.append(el('li', { class: `card${selected ? ' selected' : ''}${p.open_now === false ? ' closed' : ''}`, dataset: { id: String(p.id) } },
       el('button', { type: 'button', class: 'card-btn', 'aria-pressed': String(selected), onclick: () => select(String(p.id)) },
         el('span', { class: 'rank', style: `background:${KIND_STYLE[p.kind || state.kind]?.colour}` }, String(i + 1)),
         el('span', { class: 'card-main' },

@@ -208,7 +208,11 @@ describe('courier view', () => {
       assert.ok(Math.abs(here[0] - TAP[0]) < 0.001 && Math.abs(here[1] - TAP[1]) < 0.001, `tap at ${here}`);
       const api = await get(`/api/v1/nearest?lon=${here[0].toFixed(6)}&lat=${here[1].toFixed(6)}&kind=station&mode=walk&k=5`);
       assert.equal(api.status, 200);
-      const want = api.body.features.map((f) => String(f.properties.id));
+      // Open points first, closed ones (open_now false, labelled 未营业) after, each group in
+      // the API's distance order.
+      const feats = api.body.features;
+      const want = [...feats.filter((f) => f.properties.open_now !== false), ...feats.filter((f) => f.properties.open_now === false)]
+        .map((f) => String(f.properties.id));
       const got = await page.$$eval('#nearest-list > li', (els) => els.map((e) => e.dataset.id));
       assert.deepEqual(got, want);
       // Distances shown are the API's, in metres or kilometres.
