@@ -256,7 +256,7 @@ fn gdal_lists_every_collection_and_reads_every_feature() {
         .lines()
         .filter(|l| {
             l.starts_with("nuanxin_http_requests_total{")
-                && l.contains(r#"route="/ogc/collections/{collection_id}/items""#)
+                && l.contains(r#"route="/ogc/collections/{collectionId}/items""#)
                 && l.contains(r#"status="200""#)
         })
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())

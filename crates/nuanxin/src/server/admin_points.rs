@@ -10,10 +10,11 @@ use crate::model::{ServicePoint, ServicePointError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::put;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::Utc;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Rejects over-long text fields of an edited point's JSON body (400 naming the field)
 /// before the body is parsed, so a huge `opening_hours` is never parsed. The limits are the
@@ -190,19 +191,11 @@ async fn delete_point(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(OpenApi)]
-#[openapi(paths(put_point, delete_point), components(schemas(Problem)))]
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(Problem)))]
 struct Doc;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/admin/points/{id}",
-        put(put_point).delete(delete_point),
-    )
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi()).routes(routes!(put_point, delete_point))
 }

@@ -6,10 +6,11 @@ use super::auth::{Admin, Officer};
 use super::db::Db;
 use super::error::{ApiQuery, AppError, Problem};
 use super::AppState;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The caller's token record.
 #[utoipa::path(get, path = "/api/v1/admin/whoami", tag = "officers", security(("bearer" = [])),
@@ -52,33 +53,34 @@ async fn audit(
     ))
 }
 
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(whoami, audit),
+    modifiers(&BearerScheme),
     components(schemas(crate::suggestions::AuditEntry, crate::suggestions::Officer, Problem))
 )]
 struct Doc;
 
-/// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/whoami", get(whoami))
-        .route("/api/v1/admin/audit", get(audit))
+/// Adds the `bearer` security scheme (officer tokens) the officers' operations name.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let comps = doc.components.get_or_insert_with(Default::default);
+        comps.add_security_scheme(
+            "bearer",
+            utoipa::openapi::security::SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                    .description(Some("Officer token from `nuanxin admin create-token`"))
+                    .build(),
+            ),
+        );
+    }
 }
 
-/// OpenAPI paths of this module (and the `bearer` security scheme), merged into
-/// `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = Doc::openapi();
-    let comps = doc.components.get_or_insert_with(Default::default);
-    comps.add_security_scheme(
-        "bearer",
-        utoipa::openapi::security::SecurityScheme::Http(
-            utoipa::openapi::security::HttpBuilder::new()
-                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
-                .description(Some("Officer token from `nuanxin admin create-token`"))
-                .build(),
-        ),
-    );
-    doc
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(whoami))
+        .routes(routes!(audit))
 }

@@ -13,11 +13,12 @@ use crate::suggestions::Campaign;
 use axum::extract::Path;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// A campaign with whether it is open now.
 #[derive(Debug, Serialize, ToSchema)]
@@ -103,23 +104,17 @@ async fn create_campaign(
     Ok(resp)
 }
 
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list_campaigns, get_campaign, create_campaign),
     components(schemas(CampaignView, Campaign, Problem)),
     tags((name = "campaigns", description = "征集活动"))
 )]
 struct Doc;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/campaigns", get(list_campaigns))
-        .route("/api/v1/campaigns/{id}", get(get_campaign))
-        .route("/api/v1/admin/campaigns", post(create_campaign))
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(list_campaigns))
+        .routes(routes!(get_campaign))
+        .routes(routes!(create_campaign))
 }

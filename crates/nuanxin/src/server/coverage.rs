@@ -24,14 +24,15 @@ use crate::model::{Bbox, ServiceKind};
 use crate::travel::TravelMode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{extract::State, Json, Router};
+use axum::{extract::State, Json};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Most cells a coverage request may tile (Changsha city: 112 000 at resolution 9, 790 000 at
 /// resolution 10).
@@ -68,26 +69,20 @@ impl From<CoverageError> for AppError {
 }
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/service-areas", get(service_areas))
-        .route("/api/v1/coverage", post(coverage))
-        .route("/api/v1/coverage/proposals", post(proposals_export))
-        .route("/api/v1/coverage/day-night", post(day_night))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(service_areas))
+        .routes(routes!(coverage))
+        .routes(routes!(proposals_export))
+        .routes(routes!(day_night))
 }
 
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(service_areas, coverage, proposals_export, day_night),
     components(schemas(CoverageRequest, CoverageReport, DayNightRequest, DayNightReport, HourDrop, Problem)),
     tags((name = "coverage", description = "Service circles, coverage analysis and proposals for new sites"))
 )]
 struct Doc;
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
 
 fn parse_kinds(param: &str, s: Option<&str>) -> Result<Vec<ServiceKind>, AppError> {
     let Some(s) = s else { return Ok(Vec::new()) };
@@ -661,7 +656,7 @@ mod tests {
 
     #[test]
     fn openapi_lists_both_paths() {
-        let doc = openapi();
+        let doc = router().into_openapi();
         assert!(doc.paths.paths.contains_key("/api/v1/service-areas"));
         assert!(doc.paths.paths.contains_key("/api/v1/coverage"));
     }

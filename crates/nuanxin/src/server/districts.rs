@@ -11,9 +11,9 @@ use crate::geojson_out::{self, DEFAULT_DECIMALS, MAX_DECIMALS};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// One district in the list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -211,20 +211,14 @@ pub async fn district(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(districts, district),
     components(schemas(Problem, DistrictList, DistrictSummary)),
     tags((name = "districts", description = "District boundaries for the map"))
 )]
 struct DistrictsApi;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/districts", get(districts))
-        .route("/api/v1/districts/{adcode}", get(district))
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    <DistrictsApi as utoipa::OpenApi>::openapi()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(<DistrictsApi as utoipa::OpenApi>::openapi())
+        .routes(routes!(districts))
+        .routes(routes!(district))
 }

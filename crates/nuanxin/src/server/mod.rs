@@ -64,6 +64,7 @@ use tower_http::request_id::{
 };
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa_axum::router::OpenApiRouter;
 
 /// The whole application: every area's routes with `state` and the cross-cutting layers.
 pub fn router(state: AppState) -> Router {
@@ -107,30 +108,15 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes));
+    let (routes, doc) = api().split_for_parts();
     // One `layer` call: axum boxes the service of every route once per call, so a single
     // composed stack costs one indirection per request instead of one per layer.
-    // OGC API collections beyond the built-in kinds are registered here, so the OGC module
-    // needs to know no other module.
-    let ogc_collections: Vec<Arc<dyn ogc::CollectionProvider>> =
-        vec![Arc::new(suggestions::collection::SuggestionsCollection)];
-    Router::new()
-        .merge(points::router())
-        .merge(districts::router())
-        .merge(ogc::router(ogc_collections))
-        .merge(ops::router())
-        .merge(suggestions::router())
-        .merge(campaigns::router())
-        .merge(stats::router())
-        .merge(audit::router())
-        .merge(admin_points::router())
-        .merge(open311::router())
-        .merge(coverage::router())
-        .merge(whatif::router())
-        .merge(search::router())
+    routes
+        // files of the page (vector tiles, the page itself): not API operations
         .merge(tiles::router())
         .merge(web::router())
         .fallback(not_found)
-        .layer(axum::Extension(ops::ApiDoc(Arc::new(openapi()))))
+        .layer(axum::Extension(ops::ApiDoc(Arc::new(doc))))
         .layer(stack)
         .layer(axum::middleware::map_response(nosniff))
         .with_state(state)
@@ -330,9 +316,17 @@ fn problem_for_bare_error(resp: Response, method: &axum::http::Method) -> Respon
     Response::from_parts(parts, Body::from(body))
 }
 
-/// The OpenAPI document: every area's paths merged.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = utoipa::openapi::OpenApiBuilder::new()
+/// Every API route with its OpenAPI operation, registered together (`utoipa_axum`'s
+/// `routes!` takes the path and methods from each handler's `#[utoipa::path]`), so an API
+/// route cannot exist undocumented. Only files (the web page, `/api/docs.js`) and aliases
+/// (`/ogc/`, Open311's `{id}.json`) are routed without an operation of their own.
+///
+/// OGC API collections beyond the built-in kinds are registered here, so the OGC module
+/// needs to know no other module.
+pub fn api() -> OpenApiRouter<AppState> {
+    let ogc_collections: Vec<Arc<dyn ogc::CollectionProvider>> =
+        vec![Arc::new(suggestions::collection::SuggestionsCollection)];
+    let info = utoipa::openapi::OpenApiBuilder::new()
         .info(
             utoipa::openapi::InfoBuilder::new()
                 .title("Nuanxin Map API (暖新地图)")
@@ -344,26 +338,25 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 .build(),
         )
         .build();
-    for part in [
-        points::openapi(),
-        districts::openapi(),
-        ogc::openapi(),
-        ops::openapi(),
-        suggestions::openapi(),
-        campaigns::openapi(),
-        stats::openapi(),
-        audit::openapi(),
-        admin_points::openapi(),
-        open311::openapi(),
-        coverage::openapi(),
-        whatif::openapi(),
-        search::openapi(),
-        tiles::openapi(),
-        web::openapi(),
-    ] {
-        doc.merge(part);
-    }
-    doc
+    OpenApiRouter::with_openapi(info)
+        .merge(points::router())
+        .merge(districts::router())
+        .merge(ogc::router(ogc_collections))
+        .merge(ops::router())
+        .merge(suggestions::router())
+        .merge(campaigns::router())
+        .merge(stats::router())
+        .merge(audit::router())
+        .merge(admin_points::router())
+        .merge(open311::router())
+        .merge(coverage::router())
+        .merge(whatif::router())
+        .merge(search::router())
+}
+
+/// The OpenAPI document of every route in [`api`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
 }
 
 #[cfg(test)]

@@ -33,10 +33,12 @@ use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
-use axum::Router;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Largest page of items; larger `limit`s are reduced to it.
 pub const ITEMS_LIMIT_MAX: usize = 10_000;
@@ -902,7 +904,6 @@ pub struct CollectionsDoc {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(landing, conformance, api_definition, collections_handler, collection_handler, items_handler, item_handler),
     components(schemas(LandingPageDoc, ConformanceDoc, CollectionDoc, CollectionsDoc, Link, Problem)),
     tags((name = "OGC API – Features", description = "OGC API – Features – Part 1: Core (core, geojson, oas30)"))
 )]
@@ -910,25 +911,18 @@ struct OgcApi;
 
 /// Routes of this module, serving the kind collections and `registered` (the collections
 /// other modules contribute, e.g. `suggestions`).
-pub fn router(registered: Vec<Arc<dyn CollectionProvider>>) -> Router<AppState> {
-    Router::new()
-        .route("/ogc", get(landing))
+pub fn router(registered: Vec<Arc<dyn CollectionProvider>>) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(OgcApi::openapi())
+        .routes(routes!(landing))
+        // the landing page with a trailing slash, as some clients request it
         .route("/ogc/", get(landing))
-        .route("/ogc/conformance", get(conformance))
-        .route("/ogc/api", get(api_definition))
-        .route("/ogc/collections", get(collections_handler))
-        .route("/ogc/collections/{collection_id}", get(collection_handler))
-        .route("/ogc/collections/{collection_id}/items", get(items_handler))
-        .route(
-            "/ogc/collections/{collection_id}/items/{feature_id}",
-            get(item_handler),
-        )
+        .routes(routes!(conformance))
+        .routes(routes!(api_definition))
+        .routes(routes!(collections_handler))
+        .routes(routes!(collection_handler))
+        .routes(routes!(items_handler))
+        .routes(routes!(item_handler))
         .layer(Extension(Collections::with(registered)))
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    <OgcApi as utoipa::OpenApi>::openapi()
 }
 
 #[cfg(test)]

@@ -31,11 +31,13 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Most requests one `requests.json` answer holds.
 pub const MAX_REQUESTS: usize = 1000;
@@ -451,27 +453,21 @@ async fn post_request(
     Ok(resp)
 }
 
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(discovery, services, get_requests, get_request, post_request),
+    paths(get_request),
     components(schemas(Service, ServiceRequest, CreatedRequest, GeoReportError)),
     tags((name = "open311", description = "Open311 GeoReport v2 (JSON)"))
 )]
 struct Doc;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/open311/v2/discovery.json", get(discovery))
-        .route("/open311/v2/services.json", get(services))
-        .route(
-            "/open311/v2/requests.json",
-            get(get_requests).post(post_request),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(discovery))
+        .routes(routes!(services))
+        .routes(routes!(get_requests, post_request))
+        // `{id}.json`: axum captures whole segments, so the route takes the file name and
+        // the handler strips `.json`; the operation is documented as `{id}.json` below.
         .route("/open311/v2/requests/{file}", get(get_request))
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
 }

@@ -11,9 +11,11 @@ use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Liveness and readiness answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -227,24 +229,19 @@ async fn docs_js() -> Response {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(healthz, readyz, metrics, openapi_json, docs),
     components(schemas(Health, Problem)),
     tags((name = "operations", description = "Health, readiness, metrics and API documents"))
 )]
 struct OpsApi;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .route("/api/openapi.json", get(openapi_json))
-        .route("/api/docs", get(docs))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(<OpsApi as utoipa::OpenApi>::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi_json))
+        .routes(routes!(docs))
+        // the script of the docs page: a file, not an API operation
         .route("/api/docs.js", get(docs_js))
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    <OpsApi as utoipa::OpenApi>::openapi()
 }

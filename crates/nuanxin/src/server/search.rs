@@ -11,29 +11,24 @@ use crate::search::{
     MAX_QUERY_CHARS,
 };
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, Weak};
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/search", get(search))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi()).routes(routes!(search))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(search),
     components(schemas(SearchResponse, PlaceMatch, PastedPosition, crate::search::Place, crate::search::PlaceKind, Problem)),
     tags((name = "search", description = "Place search: names (Chinese, pinyin initials) and pasted positions or share links"))
 )]
 struct Doc;
-
-/// OpenAPI paths of this module.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
 
 /// Query string of `GET /api/v1/search`.
 #[derive(Debug, Deserialize)]

@@ -6,11 +6,12 @@ use super::suggestions::read::{expand_adcode, parse_time};
 use super::AppState;
 use crate::suggestions::{stats, ListQuery};
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// KPI query.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,19 +70,11 @@ async fn get_stats(
     }))
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(get_stats),
-    components(schemas(StatsResponse, stats::DistrictStats, Problem))
-)]
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(StatsResponse, stats::DistrictStats, Problem)))]
 struct Doc;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/stats", get(get_stats))
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi()).routes(routes!(get_stats))
 }

@@ -259,16 +259,11 @@ pub fn tianditu_origins() -> Vec<String> {
         .collect()
 }
 
-/// Routes of this module.
+/// Routes of this module (files of the page, not API operations: undocumented).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tiles/metadata.json", get(metadata))
         .route("/tiles/{z}/{x}/{y_pbf}", get(tile))
-}
-
-/// OpenAPI paths of this module (none: tiles belong to the page, not the API).
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
 }
 
 fn configured(state: &AppState) -> Result<Arc<Archive>, AppError> {

@@ -175,11 +175,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// OpenAPI paths of this module (none: the page and its files are not part of the API).
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApiBuilder::new().build()
-}
-
 /// A strong ETag: the first 16 bytes of the SHA-256 of `body`, hex, quoted.
 fn etag_of(body: &[u8]) -> String {
     let d = Sha256::digest(body);

@@ -20,14 +20,15 @@ use crate::model::LonLat;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{extract::State, Json, Router};
+use axum::{extract::State, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Most what-if sessions kept at once.
 pub const MAX_SESSIONS: usize = 64;
@@ -60,25 +61,19 @@ impl From<WhatIfError> for AppError {
 }
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/whatif", post(start))
-        .route("/api/v1/whatif/{session}", post(change))
-        .route("/api/v1/demand/{layer}", get(demand_layer))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes(routes!(start))
+        .routes(routes!(change))
+        .routes(routes!(demand_layer))
 }
 
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(start, change, demand_layer),
     components(schemas(WhatIfState, WhatIfChangeRequest, WhatIfRow, WhatIfStation, WhatIfChange, Problem)),
     tags((name = "coverage", description = "Service circles, coverage analysis and proposals for new sites"))
 )]
 struct Doc;
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
-}
 
 /// A what-if session's state after a change.
 #[derive(Debug, Serialize, ToSchema)]

@@ -38,8 +38,6 @@ use crate::travel::TravelMode;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use geojson::{
     geojson_response, seq_of, to_json_bytes, to_json_bytes_sized, DistanceCollection, EchoQuery,
     FeatureCollectionDoc, FeatureOptions, HitFeatures, PageCollection, PointFeature,
@@ -47,6 +45,8 @@ use geojson::{
 };
 use links::{paging_links, Link};
 use query::{query_filter, query_mode, query_out_crs, query_position, Params};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Default and largest `k` of `/nearest`.
 pub const NEAREST_K_DEFAULT: usize = 5;
@@ -403,7 +403,6 @@ pub async fn point_by_id(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(nearest, within, points, point_by_id),
     components(schemas(Problem, Link, FeatureCollectionDoc, PointFeatureDoc, Crs, TravelMode, ServiceKind, Amenity, AccessMethod)),
     tags(
         (name = "points", description = "Service points: nearest, within a radius, by bbox, by id"),
@@ -412,15 +411,10 @@ pub async fn point_by_id(
 struct PointsApi;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/nearest", get(nearest))
-        .route("/api/v1/within", get(within))
-        .route("/api/v1/points", get(points))
-        .route("/api/v1/points/{id}", get(point_by_id))
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    <PointsApi as utoipa::OpenApi>::openapi()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(<PointsApi as utoipa::OpenApi>::openapi())
+        .routes(routes!(nearest))
+        .routes(routes!(within))
+        .routes(routes!(points))
+        .routes(routes!(point_by_id))
 }

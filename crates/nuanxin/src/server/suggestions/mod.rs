@@ -35,9 +35,9 @@ use super::AppState;
 use crate::suggestions::{Audience, Suggestion, SuggestionError};
 use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::Router;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 impl From<SuggestionError> for AppError {
     fn from(e: SuggestionError) -> Self {
@@ -161,11 +161,8 @@ async fn load(db: &Db, id: String) -> Result<Suggestion, AppError> {
     .await
 }
 
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(submit::submit, read::list, read::nearby, read::categories, read::get_one,
-          read::get_photo, read::support, answer::change_status, answer::reopen,
-          export::export_suggestions),
     components(schemas(submit::SubmitBody, submit::SubmitForm, submit::SubmitResponse,
         crate::suggestions::SuggestionView, read::SuggestionPage, read::NearbyResponse,
         read::NearbyItem, read::CategoryInfo, answer::StatusBody, answer::ReopenBody,
@@ -176,33 +173,23 @@ async fn load(db: &Db, id: String) -> Result<Suggestion, AppError> {
 struct Doc;
 
 /// Routes of this module.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/suggestions",
-            post(submit::submit)
-                .layer(DefaultBodyLimit::max(submit::SUBMIT_BODY_LIMIT))
-                .get(read::list),
-        )
-        .route("/api/v1/suggestions/nearby", get(read::nearby))
-        .route("/api/v1/suggestions/categories", get(read::categories))
-        .route("/api/v1/suggestions/{id}", get(read::get_one))
-        .route("/api/v1/suggestions/{id}/photo", get(read::get_photo))
-        .route("/api/v1/suggestions/{id}/support", post(read::support))
-        .route(
-            "/api/v1/suggestions/{id}/status",
-            post(answer::change_status),
-        )
-        .route("/api/v1/suggestions/{id}/reopen", post(answer::reopen))
-        .route(
-            "/api/v1/admin/suggestions/export",
-            get(export::export_suggestions),
-        )
-}
-
-/// OpenAPI paths of this module, merged into `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Doc::openapi())
+        .routes({
+            let (schemas, paths, method_router) = routes!(submit::submit, read::list);
+            let limit = DefaultBodyLimit::max(submit::SUBMIT_BODY_LIMIT);
+            // the larger body limit applies to the POST only
+            let method_router = method_router.layer(limit);
+            (schemas, paths, method_router)
+        })
+        .routes(routes!(read::nearby))
+        .routes(routes!(read::categories))
+        .routes(routes!(read::get_one))
+        .routes(routes!(read::get_photo))
+        .routes(routes!(read::support))
+        .routes(routes!(answer::change_status))
+        .routes(routes!(answer::reopen))
+        .routes(routes!(export::export_suggestions))
 }
 
 #[cfg(test)]
