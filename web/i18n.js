@@ -396,14 +396,12 @@ export const VOCAB = {
     in_progress: ['办理中', 'In progress'],
     resolved: ['已办结', 'Resolved'],
     declined: ['不予采纳', 'Declined'],
-    reopened: ['重新办理', 'Reopened'],
   },
 };
 
 /** Colours per status (suggestions layer and badges); WCAG AA on white. */
 export const STATUS_COLOURS = {
   submitted: '#c92a2a',
-  reopened: '#c92a2a',
   accepted: '#1864ab',
   in_progress: '#b35c00',
   resolved: '#237032',
