@@ -88,15 +88,20 @@ fn a_closed_stdout_ends_the_cli_quietly() {
 struct Server {
     child: std::process::Child,
     port: u16,
-    dir: tempfile::TempDir,
+    /// Holds the database `n.db` and the log `server.log`; handed back by [`Server::stop`].
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
     /// Starts the server with extra environment settings; `nofile` lowers the soft
     /// open-file limit the server starts with (the hard limit stays).
     fn start(env: &[(&str, &str)], nofile: Option<u64>) -> Server {
+        Self::start_in(tempfile::tempdir().unwrap(), env, nofile)
+    }
+
+    /// Starts the server on the database `n.db` in `dir`.
+    fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)], nofile: Option<u64>) -> Server {
         use std::io::BufRead;
-        let dir = tempfile::tempdir().unwrap();
         let mut cmd = nuanxin();
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
             .arg(dir.path().join("n.db"))
@@ -132,7 +137,11 @@ impl Server {
             .trim_end_matches('/')
             .parse()
             .unwrap_or_else(|_| panic!("no port in {first:?}"));
-        Server { child, port, dir }
+        Server {
+            child,
+            port,
+            dir: Some(dir),
+        }
     }
 
     fn connect(&self) -> std::net::TcpStream {
@@ -171,9 +180,29 @@ impl Server {
         (status, body)
     }
 
+    fn dir(&self) -> &std::path::Path {
+        self.dir.as_ref().unwrap().path()
+    }
+
     /// The server's log (standard error) so far.
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir().join("server.log")).unwrap_or_default()
+    }
+
+    /// Stops the server and hands back its directory (database kept).
+    fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.dir.take().unwrap()
+    }
+
+    /// How many service points `/healthz` says are served.
+    fn points(&self) -> u64 {
+        let (status, body) = self.request("GET", "/healthz", &[], "");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["points"]
+            .as_u64()
+            .unwrap()
     }
 
     /// `GET /healthz` on a new connection; the status line, or the error within `within`.
@@ -251,7 +280,7 @@ fn a_silent_connection_is_closed_after_the_idle_timeout() {
 #[test]
 fn no_secret_reaches_the_log() {
     let server = Server::start(&[("RUST_LOG", "debug")], None);
-    let db = server.dir.path().join("n.db");
+    let db = server.dir().join("n.db");
     let out = nuanxin()
         .args("admin create-token --role admin --name t --db".split(' '))
         .arg(&db)
@@ -328,4 +357,59 @@ fn huge_offsets_and_long_lists_are_400_not_500() {
     assert_eq!(get(&ok).0, 200);
     let (status, body) = get("/api/v1/suggestions?category=rest,rest&limit=0");
     assert_eq!(status, 400, "{body}");
+}
+
+/// Demo data never mixes with real data silently (issue 15, item 11): `import --replace`
+/// removes every stored point of the file's kinds (the 427 synthetic points included) and
+/// `--no-demo` (`demo = false`) serves no demo point.
+#[test]
+fn replace_import_and_no_demo_keep_demo_points_out() {
+    let demo = nuanxin::demo::demo_points();
+    let demo_stations = demo
+        .iter()
+        .filter(|p| p.kind == nuanxin::model::ServiceKind::Station)
+        .count() as u64;
+    assert!(demo_stations > 0 && demo.iter().all(|p| p.demo));
+    // a fresh database is seeded with the demo data
+    let server = Server::start(&[], None);
+    assert_eq!(server.points(), demo.len() as u64);
+    let dir = server.stop();
+    let db = dir.path().join("n.db");
+    let csv = dir.path().join("stations.csv");
+    std::fs::write(
+        &csv,
+        "名称,类型,经度,纬度\n芙蓉区真实驿站,驿站,112.9885,28.1938\n天心区真实驿站,驿站,112.9722,28.1432\n",
+    )
+    .unwrap();
+    let out = nuanxin()
+        .arg("import")
+        .arg(&csv)
+        .arg("--db")
+        .arg(&db)
+        .arg("--replace")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("{demo_stations} removed, 2 stored")),
+        "{stdout}"
+    );
+    // the demo points of other kinds are still there, and served with demo on
+    let server = Server::start_in(dir, &[], None);
+    assert_eq!(server.points(), demo.len() as u64 - demo_stations + 2);
+    let dir = server.stop();
+    // with the demo off, only the real stations are served
+    let server = Server::start_in(dir, &[("NUANXIN_DEMO", "false")], None);
+    assert_eq!(server.points(), 2);
+    drop(server);
+    // and a fresh database is not seeded with demo data
+    assert_eq!(
+        Server::start(&[("NUANXIN_DEMO", "false")], None).points(),
+        0
+    );
 }

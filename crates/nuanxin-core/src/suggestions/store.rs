@@ -557,26 +557,59 @@ impl Store {
         points: &[ServicePoint],
         actor: Option<&Officer>,
     ) -> Result<usize, StoreError> {
+        self.import_points(&[], points, actor)
+            .map(|(_, replaced)| replaced)
+    }
+
+    /// Replaces every stored point of the given `kinds` (demo or not) by `points`, in one
+    /// transaction with one audit entry (`points.replace`, kinds and counts): the import of a
+    /// complete list, after which no old point of those kinds is served. Points of other
+    /// kinds are kept. Returns how many points were removed.
+    ///
+    /// # Errors
+    /// [`StoreError`]; nothing changes then.
+    pub fn replace_service_points_of_kinds(
+        &self,
+        kinds: &[crate::model::ServiceKind],
+        points: &[ServicePoint],
+        actor: Option<&Officer>,
+    ) -> Result<usize, StoreError> {
+        self.import_points(kinds, points, actor)
+            .map(|(removed, _)| removed)
+    }
+
+    /// One transaction: removes the points of `remove_kinds`, puts `points`, audits
+    /// (`points.import`, or `points.replace` when kinds are removed). Returns (removed,
+    /// replaced ids).
+    fn import_points(
+        &self,
+        remove_kinds: &[crate::model::ServiceKind],
+        points: &[ServicePoint],
+        actor: Option<&Officer>,
+    ) -> Result<(usize, usize), StoreError> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let now = Utc::now();
-        let mut replaced = 0;
-        {
-            let mut exists = tx.prepare("SELECT 1 FROM service_points WHERE id = ?1")?;
-            let mut put = tx.prepare(
-                "INSERT OR REPLACE INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3)",
+        let mut removed = 0;
+        for k in remove_kinds {
+            removed += tx.execute(
+                "DELETE FROM service_points WHERE json_extract(json, '$.kind') = ?1",
+                [k.as_str()],
             )?;
-            for p in points {
-                replaced += usize::from(exists.exists([&p.id])?);
-                let json =
-                    serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                put.execute(params![p.id, json, ms(now)])?;
-            }
         }
-        let detail = serde_json::json!({ "points": points.len(), "replaced": replaced });
-        audit_tx(&tx, now, actor, "points.import", "", &detail.to_string())?;
+        let replaced = put_points(&tx, points, now)?;
+        let (action, detail) = if remove_kinds.is_empty() {
+            let d = serde_json::json!({ "points": points.len(), "replaced": replaced });
+            ("points.import", d)
+        } else {
+            let kinds: Vec<&str> = remove_kinds.iter().map(|k| k.as_str()).collect();
+            let d =
+                serde_json::json!({ "kinds": kinds, "removed": removed, "points": points.len() });
+            ("points.replace", d)
+        };
+        audit_tx(&tx, now, actor, action, "", &detail.to_string())?;
         tx.commit()?;
-        Ok(replaced)
+        Ok((removed, replaced))
     }
 
     /// Inserts or replaces one service point and writes an audit entry, in one transaction.
@@ -1336,6 +1369,25 @@ fn history(conn: &Connection, id: &str) -> Result<Vec<StatusChange>, StoreError>
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Inserts or replaces `points` within `tx`; returns how many ids existed before.
+fn put_points(
+    tx: &rusqlite::Transaction<'_>,
+    points: &[ServicePoint],
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut replaced = 0;
+    let mut exists = tx.prepare("SELECT 1 FROM service_points WHERE id = ?1")?;
+    let mut put = tx.prepare(
+        "INSERT OR REPLACE INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3)",
+    )?;
+    for p in points {
+        replaced += usize::from(exists.exists([&p.id])?);
+        let json = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        put.execute(params![p.id, json, ms(now)])?;
+    }
+    Ok(replaced)
 }
 
 fn audit_tx(

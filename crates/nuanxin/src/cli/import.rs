@@ -39,6 +39,12 @@ pub struct Args {
     /// that is running picks the points up at its next start.
     #[arg(long, value_name = "FILE")]
     db: Option<PathBuf>,
+    /// With --db: the file is the complete list of its kinds. Every stored point of the kinds
+    /// the file holds (demo points included) is removed first, in the same transaction, so
+    /// old or synthetic points of those kinds are never served mixed with the new ones.
+    /// Points of other kinds are kept.
+    #[arg(long, requires = "db")]
+    replace: bool,
     /// Size limits (raise them for a nationwide file).
     #[command(flatten)]
     limits: LimitArgs,
@@ -150,6 +156,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(db) = &args.db {
         let store = nuanxin::suggestions::Store::open(db)
             .with_context(|| format!("opening database {}", db.display()))?;
+        if args.replace {
+            let mut kinds: Vec<ServiceKind> = report.points.iter().map(|p| p.kind).collect();
+            kinds.extend(args.kind);
+            kinds.sort_by_key(|k| k.as_str());
+            kinds.dedup();
+            let removed = store
+                .replace_service_points_of_kinds(&kinds, &report.points, None)
+                .with_context(|| format!("replacing the points in {}", db.display()))?;
+            if !args.json {
+                let names: Vec<&str> = kinds.iter().map(|k| k.label_zh()).collect();
+                println!(
+                    "replaced every {} point in {}: {removed} removed, {} stored; restart `nuanxin serve --db {}` to serve them",
+                    names.join("、"),
+                    db.display(),
+                    report.points.len(),
+                    db.display()
+                );
+            }
+            return write_out(&args, &report);
+        }
         // One transaction for the whole file: all or nothing, durable when it returns.
         let replaced = store
             .upsert_service_points(&report.points, None)
@@ -167,6 +193,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else if !args.json {
         println!("checked only: pass --db FILE to store the points in the server's database");
     }
+    write_out(&args, &report)
+}
+
+/// Writes the accepted points as GeoJSON to `--out`, if given.
+fn write_out(args: &Args, report: &ImportReport) -> anyhow::Result<()> {
     if let Some(out) = &args.out {
         std::fs::write(out, to_geojson(&report.points))
             .with_context(|| format!("writing {}", out.display()))?;

@@ -40,6 +40,11 @@ pub struct Args {
     /// Origin allowed by CORS (repeatable; `*` allows any).
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// Serve no demo points: an empty database is not seeded with the embedded demo data,
+    /// and demo points already stored are not served (use `nuanxin import --replace` to
+    /// remove them for good).
+    #[arg(long)]
+    pub no_demo: bool,
     /// Size limits of the `--data` files.
     #[command(flatten)]
     pub limits: super::import::LimitArgs,
@@ -69,6 +74,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if !args.cors_origins.is_empty() {
         config.cors_origins = args.cors_origins;
+    }
+    if args.no_demo {
+        config.demo = false;
     }
     config
         .validate()
@@ -231,6 +239,17 @@ fn load_points(
     let stored = store
         .service_points()
         .context("reading stored service points")?;
+    if !stored.is_empty() && !config.demo {
+        let real: Vec<ServicePoint> = stored.iter().filter(|p| !p.demo).cloned().collect();
+        if real.len() < stored.len() {
+            tracing::warn!(
+                demo = stored.len() - real.len(),
+                served = real.len(),
+                "demo data off: the stored demo points are not served"
+            );
+            return Ok(real);
+        }
+    }
     if !stored.is_empty() {
         if !config.data.is_empty() {
             tracing::warn!(
@@ -240,7 +259,10 @@ fn load_points(
         }
         return Ok(stored);
     }
-    let initial = if config.data.is_empty() {
+    let initial = if config.data.is_empty() && !config.demo {
+        tracing::warn!("demo data off and no `data` files: serving no service points");
+        return Ok(Vec::new());
+    } else if config.data.is_empty() {
         let demo = nuanxin::demo::demo_points();
         tracing::info!(points = demo.len(), "seeding with the embedded demo data");
         demo

@@ -20,6 +20,10 @@ pub struct Config {
     /// Service-point files (GeoJSON, CSV, XLSX) imported at start into the database when it
     /// holds no points yet. Empty: the embedded demo data.
     pub data: Vec<PathBuf>,
+    /// Seed an empty database with the embedded demo data (427 synthetic points of
+    /// Changsha, each marked `demo`) and serve stored demo points. `false` (`--no-demo`):
+    /// neither. Default true.
+    pub demo: bool,
     /// Coordinate system of `data`. Default `wgs84`.
     pub data_crs: Crs,
     /// SQLite database file for suggestions and edited service points. Default `./nuanxin.db`.
@@ -93,6 +97,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data: Vec::new(),
+            demo: true,
             data_crs: Crs::Wgs84,
             db_path: PathBuf::from("nuanxin.db"),
             cors_origins: Vec::new(),
