@@ -30,6 +30,7 @@ pub mod listen;
 pub mod metrics;
 pub mod ogc;
 pub mod open311;
+pub mod open311_xml;
 pub mod ops;
 pub mod points;
 pub mod precompressed;
@@ -275,7 +276,8 @@ where
     }
 }
 
-/// Gives an error response without a JSON body an RFC 9457 problem body.
+/// Gives an error response without a JSON (or XML: Open311's `<errors>`) body an RFC 9457
+/// problem body.
 fn problem_for_bare_error(resp: Response, method: &axum::http::Method) -> Response {
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -285,7 +287,7 @@ fn problem_for_bare_error(resp: Response, method: &axum::http::Method) -> Respon
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.contains("json"));
+        .is_some_and(|ct| ct.contains("json") || ct.contains("xml"));
     if is_json {
         return resp;
     }

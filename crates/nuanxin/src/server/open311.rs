@@ -1,15 +1,22 @@
-//! Open311 GeoReport v2 (<http://wiki.open311.org/GeoReport_v2>), JSON format.
+//! Open311 GeoReport v2 (<http://wiki.open311.org/GeoReport_v2>), XML (the required format,
+//! written by [`super::open311_xml`]) and JSON: every path below answers as `.xml` and `.json`,
+//! errors included (`<errors>` / `[{"code", "description"}]`).
 //!
-//! - `GET /open311/v2/discovery.json`
-//! - `GET /open311/v2/services.json`: one service per suggestion category
-//!   (`service_code` = the category code, `metadata: false`);
+//! - `GET /open311/v2/discovery.{xml,json}`
+//! - `GET /open311/v2/services.{xml,json}`: one service per suggestion category
+//!   (`service_code` = the category code, `metadata: true`);
+//! - `GET /open311/v2/services/{service_code}.{xml,json}`: the service definition, one
+//!   optional `singlevaluelist` attribute `role` (who the reporter is); a POST with an
+//!   `attribute[role]` outside its values, or any other `attribute[…]`, is a 400;
 //! - `GET /open311/v2/requests.json`: `service_request_id` (comma list; other filters are
 //!   then ignored, as the spec says), `service_code` (comma list), `status` (`open` |
 //!   `closed`), `start_date`, `end_date` (ISO 8601). Without dates the last 90 days; at most
 //!   1,000 requests, newest first;
 //! - `POST /open311/v2/requests.json` (form-encoded as the spec says; JSON also accepted):
 //!   `service_code`, `lat`, `long` (WGS-84; extension: `crs`), `description`, optional
-//!   `phone` (kept private), extension `role`, `campaign_id`. No API key is required: the
+//!   `phone` (kept private; `email`, `first_name`, `last_name` are accepted and not stored),
+//!   `attribute[role]`, extensions
+//!   `role`, `campaign_id`. No API key is required: the
 //!   submission rate limit applies instead. `address_string` without `lat`/`long` is
 //!   rejected (no geocoder). Answers 201 with `[{service_request_id, service_notice,
 //!   account_id, receipt_token}]`; `receipt_token` is an extension (see the suggestions API);
@@ -44,13 +51,50 @@ pub const MAX_REQUESTS: usize = 1000;
 /// Default window of `requests.json` without dates, days.
 pub const DEFAULT_WINDOW_DAYS: i64 = 90;
 
-/// An error in the GeoReport format.
+/// The format a GeoReport path asks for by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fmt {
+    /// `.json`
+    #[default]
+    Json,
+    /// `.xml` (the specification's required format)
+    Xml,
+}
+
+impl Fmt {
+    /// Splits `name.json` / `name.xml` into the name and its format.
+    fn split(file: &str) -> Option<(&str, Fmt)> {
+        file.strip_suffix(".json")
+            .map(|n| (n, Fmt::Json))
+            .or_else(|| file.strip_suffix(".xml").map(|n| (n, Fmt::Xml)))
+    }
+}
+
+/// An error in the GeoReport format of the path (`[{"code","description"}]` or `<errors>`).
 #[derive(Debug)]
-pub struct Open311Error(pub AppError);
+pub struct Open311Error(pub AppError, pub Fmt);
 
 impl From<AppError> for Open311Error {
     fn from(e: AppError) -> Self {
-        Open311Error(e)
+        Open311Error(e, Fmt::Json)
+    }
+}
+
+/// Answers `value` as JSON or as the XML `to_xml` writes.
+fn answer<T: Serialize>(
+    fmt: Fmt,
+    status: StatusCode,
+    value: &T,
+    to_xml: impl FnOnce(&T) -> String,
+) -> Response {
+    match fmt {
+        Fmt::Json => (status, Json(value)).into_response(),
+        Fmt::Xml => (
+            status,
+            [(header::CONTENT_TYPE, super::open311_xml::XML)],
+            to_xml(value),
+        )
+            .into_response(),
     }
 }
 
@@ -74,14 +118,11 @@ impl IntoResponse for Open311Error {
             Some(param) => format!("{param}: {}", p.detail),
             None => p.detail,
         };
-        let mut resp = (
-            status,
-            Json(vec![GeoReportError {
-                code: status.as_u16(),
-                description,
-            }]),
-        )
-            .into_response();
+        let body = vec![GeoReportError {
+            code: status.as_u16(),
+            description,
+        }];
+        let mut resp = answer(self.1, status, &body, |b| super::open311_xml::errors(b));
         self.0.add_headers(resp.headers_mut());
         resp
     }
@@ -89,23 +130,42 @@ impl IntoResponse for Open311Error {
 
 type R<T> = Result<T, Open311Error>;
 
+const CHANGESET: &str = "2026-01-01T00:00:00Z";
+const CONTACT: &str = "暖新地图 Nuanxin Map — suggestions are answered by the district offices";
+const KEY_SERVICE: &str = "No API key is needed; submissions are rate limited per client.";
+
 /// `GET /open311/v2/discovery.json` (endpoint URL under the configured `public_url`)
 #[utoipa::path(get, path = "/open311/v2/discovery.json", tag = "open311",
-    responses((status = 200, description = "GeoReport v2 service discovery")))]
+    responses((status = 200, description = "GeoReport v2 service discovery (also `discovery.xml`)")))]
 async fn discovery(State(state): State<AppState>) -> Json<Value> {
     let base = state.config.public_base();
     Json(json!({
-        "changeset": "2026-01-01T00:00:00Z",
-        "contact": "暖新地图 Nuanxin Map — suggestions are answered by the district offices",
-        "key_service": "No API key is needed; submissions are rate limited per client.",
+        "changeset": CHANGESET,
+        "contact": CONTACT,
+        "key_service": KEY_SERVICE,
         "endpoints": [{
             "specification": "http://wiki.open311.org/GeoReport_v2",
             "url": format!("{base}/open311/v2"),
-            "changeset": "2026-01-01T00:00:00Z",
+            "changeset": CHANGESET,
             "type": "production",
-            "formats": ["application/json"],
+            "formats": ["text/xml", "application/json"],
         }],
     }))
+}
+
+/// `GET /open311/v2/discovery.xml`
+async fn discovery_xml(State(state): State<AppState>) -> Response {
+    let base = state.config.public_base();
+    (
+        [(header::CONTENT_TYPE, super::open311_xml::XML)],
+        super::open311_xml::discovery(
+            CHANGESET,
+            CONTACT,
+            KEY_SERVICE,
+            &format!("{base}/open311/v2"),
+        ),
+    )
+        .into_response()
 }
 
 /// One GeoReport service.
@@ -117,7 +177,8 @@ pub struct Service {
     pub service_name: String,
     /// What it is for.
     pub description: String,
-    /// Always false (no extra attributes).
+    /// True: every service has a definition (`services/{service_code}.json|xml`) with
+    /// optional attributes.
     pub metadata: bool,
     /// Always `realtime`.
     #[serde(rename = "type")]
@@ -128,28 +189,126 @@ pub struct Service {
     pub group: String,
 }
 
+/// One attribute of a service definition.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Attribute {
+    /// True: the reporter supplies a value.
+    pub variable: bool,
+    /// Attribute code (POST it as `attribute[code]`).
+    pub code: String,
+    /// `string`, `number`, `datetime`, `text`, `singlevaluelist` or `multivaluelist`.
+    pub datatype: String,
+    /// Whether a request must carry it.
+    pub required: bool,
+    /// How to fill it in.
+    pub datatype_description: String,
+    /// Display order, from 1.
+    pub order: u32,
+    /// The question.
+    pub description: String,
+    /// Allowed values of list datatypes.
+    pub values: Vec<AttributeValue>,
+}
+
+/// One allowed value of a list attribute.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttributeValue {
+    /// Value to send.
+    pub key: String,
+    /// Label.
+    pub name: String,
+}
+
+/// A service definition (`services/{service_code}.json|xml`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceDefinition {
+    /// The category code.
+    pub service_code: String,
+    /// The attributes.
+    pub attributes: Vec<Attribute>,
+}
+
+/// The definition of `code`'s service: every category has the optional `role` attribute
+/// (who the reporter is).
+fn definition(code: Category) -> ServiceDefinition {
+    use crate::suggestions::ReporterRole;
+    ServiceDefinition {
+        service_code: code.as_str().into(),
+        attributes: vec![Attribute {
+            variable: true,
+            code: "role".into(),
+            datatype: "singlevaluelist".into(),
+            required: false,
+            datatype_description: "One of the keys; may be left out. 可不填。".into(),
+            order: 1,
+            description: "您的身份 / Who are you?".into(),
+            values: ReporterRole::ALL
+                .iter()
+                .map(|r| AttributeValue {
+                    key: r.as_str().into(),
+                    name: format!("{} / {}", r.label_zh(), r.label_en()),
+                })
+                .collect(),
+        }],
+    }
+}
+
+/// `GET /open311/v2/services/{service_code}.json` (or `.xml`)
+#[utoipa::path(get, path = "/open311/v2/services/{service_code}.json", tag = "open311",
+    params(("service_code" = String, Path, description = "A category code")),
+    responses((status = 200, body = ServiceDefinition), (status = 404, body = [GeoReportError])))]
+async fn service_definition(Path(file): Path<String>) -> R<Response> {
+    let (code, fmt) = Fmt::split(&file).ok_or_else(|| {
+        Open311Error(
+            AppError::NotFound("ask for `{service_code}.json` or `{service_code}.xml`".into()),
+            Fmt::Json,
+        )
+    })?;
+    let code: Category = code.parse().map_err(|_| {
+        Open311Error(
+            AppError::NotFound(format!(
+                "no service `{code}`; services: {}",
+                Category::codes().join(", ")
+            )),
+            fmt,
+        )
+    })?;
+    Ok(answer(fmt, StatusCode::OK, &definition(code), |d| {
+        super::open311_xml::service_definition(d)
+    }))
+}
+
+/// `GET /open311/v2/services.xml`
+async fn services_xml() -> Response {
+    answer(Fmt::Xml, StatusCode::OK, &service_list(), |l| {
+        super::open311_xml::services(l)
+    })
+}
+
 /// `GET /open311/v2/services.json`
 #[utoipa::path(get, path = "/open311/v2/services.json", tag = "open311",
     responses((status = 200, body = [Service])))]
 async fn services() -> Json<Vec<Service>> {
-    Json(
-        Category::ALL
-            .iter()
-            .map(|c| Service {
-                service_code: c.as_str().to_string(),
-                service_name: format!("{} / {}", c.label_zh(), c.label_en()),
-                description: format!(
-                    "人民建议：{}。Suggestion of category {}.",
-                    c.label_zh(),
-                    c.label_en()
-                ),
-                metadata: false,
-                type_: "realtime".into(),
-                keywords: format!("{},{},{}", c.as_str(), c.label_zh(), c.label_en()),
-                group: "人民建议 / Suggestions".into(),
-            })
-            .collect(),
-    )
+    Json(service_list())
+}
+
+fn service_list() -> Vec<Service> {
+    Category::ALL
+        .iter()
+        .map(|c| Service {
+            service_code: c.as_str().to_string(),
+            service_name: format!("{} / {}", c.label_zh(), c.label_en()),
+            description: format!(
+                "人民建议：{}。Suggestion of category {}.",
+                c.label_zh(),
+                c.label_en()
+            ),
+            metadata: true,
+            type_: "realtime".into(),
+            keywords: format!("{},{},{}", c.as_str(), c.label_zh(), c.label_en()),
+            group: "人民建议 / Suggestions".into(),
+        })
+        .collect()
 }
 
 /// One service request in GeoReport form.
@@ -262,9 +421,36 @@ fn iso(param: &'static str, s: &str) -> Result<DateTime<Utc>, AppError> {
 #[utoipa::path(get, path = "/open311/v2/requests.json", tag = "open311", params(RequestsParams),
     responses((status = 200, body = [ServiceRequest]), (status = 400, body = [GeoReportError])))]
 async fn get_requests(
+    state: State<AppState>,
+    q: Result<Query<RequestsParams>, axum::extract::rejection::QueryRejection>,
+) -> R<Response> {
+    requests_in(state, q, Fmt::Json).await
+}
+
+/// `GET /open311/v2/requests.xml`
+async fn get_requests_xml(
+    state: State<AppState>,
+    q: Result<Query<RequestsParams>, axum::extract::rejection::QueryRejection>,
+) -> R<Response> {
+    requests_in(state, q, Fmt::Xml).await
+}
+
+async fn requests_in(
     State(state): State<AppState>,
     q: Result<Query<RequestsParams>, axum::extract::rejection::QueryRejection>,
-) -> R<Json<Vec<ServiceRequest>>> {
+    fmt: Fmt,
+) -> R<Response> {
+    let xml_err = |e: AppError| Open311Error(e, fmt);
+    let list = requests_list(&state, q).await.map_err(xml_err)?;
+    Ok(answer(fmt, StatusCode::OK, &list, |l| {
+        super::open311_xml::service_requests(l)
+    }))
+}
+
+async fn requests_list(
+    state: &AppState,
+    q: Result<Query<RequestsParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Vec<ServiceRequest>, AppError> {
     let Query(p) = q.map_err(|r| AppError::bad_param("query", r.body_text()))?;
     let mut lq = ListQuery {
         limit: MAX_REQUESTS,
@@ -293,8 +479,7 @@ async fn get_requests(
                     "status",
                     format!("unknown status `{other}`"),
                     &["open", "closed"],
-                )
-                .into())
+                ))
             }
         }
         lq.since = p
@@ -311,31 +496,35 @@ async fn get_requests(
             lq.since = Some(Utc::now() - Duration::days(DEFAULT_WINDOW_DAYS));
         }
     }
-    let items = Db::of(&state)?
+    let items = Db::of(state)?
         .run(move |st| Ok(st.list_suggestions(&lq)?.0))
         .await?;
-    Ok(Json(items.iter().map(to_service_request).collect()))
+    Ok(items.iter().map(to_service_request).collect())
 }
 
 /// `GET /open311/v2/requests/{id}.json`
 #[utoipa::path(get, path = "/open311/v2/requests/{id}.json", tag = "open311",
     params(("id" = String, Path, description = "service_request_id")),
     responses((status = 200, body = [ServiceRequest]), (status = 404, body = [GeoReportError])))]
-async fn get_request(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> R<Json<Vec<ServiceRequest>>> {
-    let Some(id) = file.strip_suffix(".json") else {
-        return Err(AppError::NotFound("only the .json format is served".into()).into());
+async fn get_request(State(state): State<AppState>, Path(file): Path<String>) -> R<Response> {
+    let Some((id, fmt)) = Fmt::split(&file) else {
+        return Err(AppError::NotFound("ask for `{id}.json` or `{id}.xml`".into()).into());
     };
     let id = id.to_string();
-    let s = Db::of(&state)?
+    let s = Db::of(&state)
+        .map_err(|e| Open311Error(e, fmt))?
         .run(move |st| {
             st.suggestion(&id)?
                 .ok_or_else(|| AppError::NotFound(format!("no service request `{id}`")))
         })
-        .await?;
-    Ok(Json(vec![to_service_request(&s)]))
+        .await
+        .map_err(|e| Open311Error(e, fmt))?;
+    Ok(answer(
+        fmt,
+        StatusCode::OK,
+        &vec![to_service_request(&s)],
+        |l| super::open311_xml::service_requests(l),
+    ))
 }
 
 /// The answer to a POST.
@@ -357,11 +546,34 @@ pub struct CreatedRequest {
         description = "service_code, lat, long, description, phone (private), crs (extension)"),
     responses((status = 201, body = [CreatedRequest]), (status = 400, body = [GeoReportError]),
               (status = 429, body = [GeoReportError])))]
-async fn post_request(
+async fn post_request(state: State<AppState>, ip: ClientIp, req: Request) -> R<Response> {
+    post_in(state, ip, req, Fmt::Json).await
+}
+
+/// `POST /open311/v2/requests.xml`
+async fn post_request_xml(state: State<AppState>, ip: ClientIp, req: Request) -> R<Response> {
+    post_in(state, ip, req, Fmt::Xml).await
+}
+
+async fn post_in(state: State<AppState>, ip: ClientIp, req: Request, fmt: Fmt) -> R<Response> {
+    let (body, loc) = post_core(state, ip, req)
+        .await
+        .map_err(|e| Open311Error(e, fmt))?;
+    let ext = if fmt == Fmt::Xml { "xml" } else { "json" };
+    let mut resp = answer(fmt, StatusCode::CREATED, &body, |b| {
+        super::open311_xml::created(b)
+    });
+    if let Ok(v) = HeaderValue::from_str(&format!("{loc}.{ext}")) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+async fn post_core(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     req: Request,
-) -> R<Response> {
+) -> Result<(Vec<CreatedRequest>, String), AppError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -396,7 +608,28 @@ async fn post_request(
             "lat" => b.lat = Some(num("lat", &v)?),
             "long" => b.lon = Some(num("long", &v)?),
             "description" => b.description = Some(v),
+            // Private contact (never shown publicly). The store keeps a phone or WeChat id;
+            // `email`, `first_name` and `last_name` are accepted and not stored.
             "phone" => b.contact = Some(v),
+            "attribute[role]" => {
+                use crate::suggestions::ReporterRole;
+                if v.trim().parse::<ReporterRole>().is_err() {
+                    return Err(AppError::bad_choice(
+                        "attribute[role]",
+                        format!("`{v}` is not a value of attribute `role`"),
+                        &ReporterRole::codes(),
+                    ));
+                }
+                b.role = Some(v);
+            }
+            k if k.starts_with("attribute[") => {
+                return Err(AppError::bad_param(
+                    "attribute",
+                    format!(
+                    "`{k}`: the service definition has no such attribute (only attribute[role])"
+                ),
+                ))
+            }
             "crs" => b.crs = Some(v),
             "role" => b.role = Some(v),
             "campaign_id" => b.campaign_id = Some(v),
@@ -409,8 +642,7 @@ async fn post_request(
             "service_code",
             "service_code is required",
             &Category::codes(),
-        )
-        .into());
+        ));
     }
     if b.lat.is_none() || b.lon.is_none() {
         let msg = if address {
@@ -418,7 +650,7 @@ async fn post_request(
         } else {
             "lat and long are required"
         };
-        return Err(AppError::bad_param("lat", msg).into());
+        return Err(AppError::bad_param("lat", msg));
     }
     let submitted = submit_input(
         &state,
@@ -434,7 +666,7 @@ async fn post_request(
         receipt_token: receipt,
         ..
     } = submitted?;
-    let loc = format!("/open311/v2/requests/{}.json", s.id);
+    let loc = format!("/open311/v2/requests/{}", s.id);
     let body = vec![CreatedRequest {
         service_request_id: s.id.clone(),
         service_notice: format!(
@@ -446,18 +678,14 @@ async fn post_request(
         account_id: None,
         receipt_token: receipt,
     }];
-    let mut resp = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&loc) {
-        resp.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(resp)
+    Ok((body, loc))
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_request),
-    components(schemas(Service, ServiceRequest, CreatedRequest, GeoReportError)),
-    tags((name = "open311", description = "Open311 GeoReport v2 (JSON)"))
+    paths(get_request, service_definition),
+    components(schemas(Service, ServiceDefinition, Attribute, AttributeValue, ServiceRequest, CreatedRequest, GeoReportError)),
+    tags((name = "open311", description = "Open311 GeoReport v2 (XML and JSON: every `.json` path also answers as `.xml`)"))
 )]
 struct Doc;
 
@@ -467,7 +695,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(discovery))
         .routes(routes!(services))
         .routes(routes!(get_requests, post_request))
-        // `{id}.json`: axum captures whole segments, so the route takes the file name and
-        // the handler strips `.json`; the operation is documented as `{id}.json` below.
+        // The XML forms answer the same operations (documented once, under `.json`).
+        .route("/open311/v2/discovery.xml", get(discovery_xml))
+        .route("/open311/v2/services.xml", get(services_xml))
+        .route(
+            "/open311/v2/requests.xml",
+            get(get_requests_xml).post(post_request_xml),
+        )
+        // `{id}.json` / `{service_code}.xml`: axum captures whole segments, so the routes take
+        // the file name and the handlers split off the extension; the operations are
+        // documented as `{id}.json` and `{service_code}.json`.
+        .route("/open311/v2/services/{file}", get(service_definition))
         .route("/open311/v2/requests/{file}", get(get_request))
 }
