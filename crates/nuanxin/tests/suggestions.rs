@@ -1433,7 +1433,14 @@ async fn gdal_reads_the_suggestions_collection() {
         eprintln!("SKIPPED: ogrinfo (gdal-bin) not found");
         return;
     }
-    let app = app();
+    // Absolute links (paging) come from `public_url`, not the Host header: point it at the
+    // address the router is served on, as `serve` does with the address it binds.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut c = Config::default();
+    c.rate_limit.enabled = false;
+    c.public_url = Some(format!("http://{addr}"));
+    let app = app_with(c);
     let mut ids = Vec::new();
     for (i, at) in [P, T, [113.0, 28.21]].iter().enumerate() {
         let r = submit(
@@ -1444,8 +1451,6 @@ async fn gdal_reads_the_suggestions_collection() {
         assert_eq!(r.status, StatusCode::CREATED);
         ids.push(r.json()["id"].as_str().unwrap().to_string());
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let router = app.router.clone();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let url = format!("OAPIF:http://{addr}/ogc");
