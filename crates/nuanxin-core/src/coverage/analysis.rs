@@ -24,6 +24,9 @@ use std::sync::Arc;
 pub const DEFAULT_MAX_CELLS: usize = 2_000_000;
 /// Largest maximal-covering instance (candidates × cells per circle, about 4 bytes each).
 pub const MAX_INSTANCE_ENTRIES: f64 = 250e6;
+/// Most interchange passes after the greedy choice of proposals
+/// ([`maxcover::greedy_interchange`]).
+pub const INTERCHANGE_PASSES: usize = 20;
 /// Default H3 resolution (mean cell area 0.105 km², edge 174 m).
 pub const DEFAULT_RESOLUTION: u8 = 9;
 
@@ -739,7 +742,13 @@ pub fn analyze(
         }
         progress.start("proposals", options.propose as u64);
         let mut cov = covered.clone();
-        let picks = maxcover::greedy(&sets, weights, &mut cov, options.propose);
+        let picks = maxcover::greedy_interchange(
+            &sets,
+            weights,
+            &mut cov,
+            options.propose,
+            INTERCHANGE_PASSES,
+        );
         progress.advance(options.propose as u64);
         if picks.len() < options.propose {
             warnings.push(format!(
@@ -992,7 +1001,13 @@ pub fn maximal_covering_instance(
         &NoProgress,
     );
     let mut cov = covered.clone();
-    let picks = maxcover::greedy(&sets, weights, &mut cov, options.propose);
+    let picks = maxcover::greedy_interchange(
+        &sets,
+        weights,
+        &mut cov,
+        options.propose,
+        INTERCHANGE_PASSES,
+    );
     let secs = t0.elapsed().as_secs_f64();
     let added: f64 = picks.iter().map(|p| p.gain).sum();
     // Renumber demand cells to the uncovered ones.

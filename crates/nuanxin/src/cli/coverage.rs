@@ -287,7 +287,7 @@ fn print_report(r: &CoverageReport) {
     if !r.proposals.is_empty() {
         println!();
         println!(
-            "proposed new sites (greedy maximal covering; ≥ 63.2 % of the optimum guaranteed; candidates: {}):",
+            "proposed new sites (greedy maximal covering improved by interchange; ≥ 63.2 % of the optimum guaranteed; candidates: {}):",
             r.parameters.candidates
         );
         println!("coordinates: WGS-84 (GPS/OSM) and GCJ-02 (高德/Amap, WeChat)");
