@@ -21,14 +21,31 @@ const README: &str = include_str!("../../../README.md");
 fn readme_commands() -> Vec<String> {
     let mut out = Vec::new();
     let mut in_sh = false;
+    // A command whose line ends in `\` continues on the next line.
+    let mut pending: Option<String> = None;
     for line in README.lines() {
         let t = line.trim();
         if t.starts_with("```") {
             in_sh = t == "```sh";
             continue;
         }
-        if in_sh && t.starts_with("nuanxin ") {
-            out.push(t.to_string());
+        if !in_sh {
+            continue;
+        }
+        let started = match pending.take() {
+            Some(mut cmd) => {
+                cmd.push(' ');
+                cmd.push_str(t);
+                Some(cmd)
+            }
+            None if t.starts_with("nuanxin ") => Some(t.to_string()),
+            None => None,
+        };
+        if let Some(cmd) = started {
+            match cmd.strip_suffix('\\') {
+                Some(head) => pending = Some(head.trim_end().to_string()),
+                None => out.push(cmd),
+            }
         }
     }
     out
