@@ -255,7 +255,9 @@ fn bad(msg: String) -> CoverageError {
     CoverageError::BadDemand(msg)
 }
 
-fn weight_of(v: Option<&serde_json::Value>) -> Option<f64> {
+/// The demand weight of a property value: a number or numeric text ≥ 0; 1 when absent or
+/// null; `None` when present but not such a number. One rule for demand files and the API.
+pub(crate) fn weight_of(v: Option<&serde_json::Value>) -> Option<f64> {
     match v {
         None | Some(serde_json::Value::Null) => Some(1.0),
         Some(w) => w

@@ -174,19 +174,16 @@ pub fn demand(
         .into_iter()
         .enumerate()
         .map(|(i, (location, f))| {
-            let weight = match f["properties"].get(weight_property) {
-                None | Some(Value::Null) => 1.0,
-                Some(w) => w
-                    .as_f64()
-                    .or_else(|| w.as_str().and_then(|s| s.trim().parse().ok()))
-                    .filter(|w| w.is_finite() && *w >= 0.0)
-                    .ok_or_else(|| {
-                        InputError::new(
-                            format!("{path}.features[{i}].properties.{weight_property}"),
-                            format!("weight must be a number ≥ 0; got {w}"),
-                        )
-                    })?,
-            };
+            let w = f["properties"].get(weight_property);
+            let weight = super::demand::weight_of(w).ok_or_else(|| {
+                InputError::new(
+                    format!("{path}.features[{i}].properties.{weight_property}"),
+                    format!(
+                        "weight must be a number ≥ 0; got {}",
+                        w.map_or_else(String::new, ToString::to_string)
+                    ),
+                )
+            })?;
             Ok(DemandPoint { location, weight })
         })
         .collect()
