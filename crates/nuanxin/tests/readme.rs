@@ -196,4 +196,6 @@ fn the_readme_configuration_example_loads() {
     let config = Config::load(Some(&file)).expect("README's nuanxin.toml example is valid");
     assert_eq!(config.rate_limit.per_minute, 10);
     assert_eq!(config.data_crs, nuanxin::crs::Crs::Gcj02);
+    assert_eq!(config.analyses.budget_s, 20.0);
+    assert_eq!(config.analyses.queue, 8);
 }

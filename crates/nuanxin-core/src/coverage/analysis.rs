@@ -160,6 +160,22 @@ impl CoverageOptions {
             network: None,
         }
     }
+
+    /// `Err(`[`CoverageError::Cancelled`]`)` once [`CoverageOptions::cancel`] is set.
+    ///
+    /// # Errors
+    /// [`CoverageError::Cancelled`].
+    pub fn check_cancelled(&self) -> Result<(), CoverageError> {
+        if self
+            .cancel
+            .as_deref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
+            Err(CoverageError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// The area analysed.
@@ -404,13 +420,7 @@ pub fn analyze(
     }
     let radius = options.radius_m;
     let cancel = options.cancel.as_deref();
-    let check = || {
-        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            Err(CoverageError::Cancelled)
-        } else {
-            Ok(())
-        }
-    };
+    let check = || options.check_cancelled();
     let resolved = area.resolve(districts)?;
     check()?;
     let boundary_area_km2 = super::grid::geodesic_area_km2(&resolved.geometry);
@@ -742,13 +752,15 @@ pub fn analyze(
         }
         progress.start("proposals", options.propose as u64);
         let mut cov = covered.clone();
-        let picks = maxcover::greedy_interchange(
+        let picks = maxcover::greedy_interchange_cancellable(
             &sets,
             weights,
             &mut cov,
             options.propose,
             INTERCHANGE_PASSES,
+            cancel,
         );
+        check()?;
         progress.advance(options.propose as u64);
         if picks.len() < options.propose {
             warnings.push(format!(

@@ -141,6 +141,21 @@ pub fn greedy_interchange(
     k: usize,
     max_passes: usize,
 ) -> Vec<Pick> {
+    greedy_interchange_cancellable(sets, weights, covered, k, max_passes, None)
+}
+
+/// As [`greedy_interchange`], stopping the interchange early (before each swap attempt)
+/// once `cancel` is set: the result is then the choice reached so far, still at least as
+/// good as greedy's (the caller that set `cancel` usually discards it).
+pub fn greedy_interchange_cancellable(
+    sets: &[Vec<u32>],
+    weights: &[f64],
+    covered: &mut [bool],
+    k: usize,
+    max_passes: usize,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Vec<Pick> {
+    let cancelled = || cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed));
     let base: Vec<bool> = covered.to_vec();
     let mut scratch = base.clone();
     let first = greedy(sets, weights, &mut scratch, k);
@@ -161,9 +176,12 @@ pub fn greedy_interchange(
         is_chosen[c] = true;
     }
     let live = |e: u32| !base[e as usize];
-    for _ in 0..max_passes {
+    'passes: for _ in 0..max_passes {
         let mut improved = false;
         for slot in chosen.iter_mut() {
+            if cancelled() {
+                break 'passes;
+            }
             let out = *slot;
             let loss: f64 = sets[out]
                 .iter()
@@ -207,6 +225,7 @@ pub fn greedy_interchange(
                 &mut chosen,
                 &mut is_chosen,
                 &mut count,
+                &cancelled,
             );
         }
         if !improved {
@@ -238,6 +257,7 @@ fn pair_exchange(
     chosen: &mut [usize],
     is_chosen: &mut [bool],
     count: &mut [u32],
+    cancelled: &dyn Fn() -> bool,
 ) -> bool {
     let k = chosen.len();
     if !(2..=MAX_PAIR_EXCHANGE_K).contains(&k) {
@@ -251,6 +271,9 @@ fn pair_exchange(
             .sum()
     };
     for a in 0..k {
+        if cancelled() {
+            return false;
+        }
         for b in a + 1..k {
             let (oa, ob) = (chosen[a], chosen[b]);
             for &e in sets[oa].iter().chain(&sets[ob]) {

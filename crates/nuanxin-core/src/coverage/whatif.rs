@@ -106,6 +106,9 @@ impl WhatIf {
     /// Starts a session: the area, demand and station filter of `options` (proposals, gaps
     /// and candidates are ignored), with every admitted station of `index` reaching the area.
     ///
+    /// Stops with [`CoverageError::Cancelled`] once `options.cancel` is set (checked while
+    /// tiling and per station).
+    ///
     /// # Errors
     /// As [`super::analysis::analyze`].
     pub fn new(
@@ -117,10 +120,17 @@ impl WhatIf {
         if !(options.radius_m.is_finite() && options.radius_m > 0.0) {
             return Err(CoverageError::BadRadius(options.radius_m));
         }
+        let check = || options.check_cancelled();
         let resolved = area.resolve(districts)?;
-        let grid = CellGrid::tile(&resolved.geometry, options.resolution, options.max_cells)?;
+        let grid = CellGrid::tile_cancellable(
+            &resolved.geometry,
+            options.resolution,
+            options.max_cells,
+            options.cancel.as_deref(),
+        )?;
         let n = grid.len();
         let (row_of, row_list) = assign_rows(&grid, &resolved, &super::NoProgress);
+        check()?;
         let points = demand_points(options)?;
         let (demand, _) = aggregate_demand(&grid, points)?;
         let has_data: Vec<bool> = match options.demand_layer {
@@ -163,6 +173,7 @@ impl WhatIf {
         if let Some((c, cap_m)) = s.grid.bounding_cap() {
             let hits = index.within(c, cap_m + s.radius_m * 1.02 + 1.0, &options.filter);
             for h in hits {
+                check()?;
                 s.insert(h.point.id.clone(), h.point.location, false);
             }
         }

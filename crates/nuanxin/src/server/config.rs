@@ -42,6 +42,9 @@ pub struct Config {
     pub max_connections: usize,
     /// Rate limit of suggestion submissions per client IP.
     pub rate_limit: RateLimit,
+    /// Concurrency, queue, per-client share and time budget of the CPU-heavy analyses
+    /// (coverage, proposals, what-if, network service areas).
+    pub analyses: super::throttle::AnalysisLimits,
     /// Travel speeds for minutes and service circles.
     pub speeds: Speeds,
     /// Optional online raster basemap URL template (`{z}/{x}/{y}`); off (None) by default so
@@ -106,6 +109,7 @@ impl Default for Config {
             idle_timeout_s: 10,
             max_connections: 4096,
             rate_limit: RateLimit::default(),
+            analyses: Default::default(),
             speeds: Speeds::default(),
             basemap_url: None,
             basemap_attribution: None,

@@ -10,6 +10,7 @@
 //! - `POST /api/v1/coverage/day-night` — the same analysis at two times (default 12:00 and
 //!   02:00 Beijing time) and the districts where night coverage drops most.
 
+use super::auth::ClientIp;
 use super::{ApiJson, ApiQuery, AppError, AppState, Problem};
 use crate::coverage::analysis::{self, CoverageReport};
 use crate::coverage::circle::{
@@ -28,8 +29,7 @@ use axum::{extract::State, Json};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -178,10 +178,13 @@ fn parse_model(param: &str, s: Option<&str>) -> Result<bool, AppError> {
     responses(
         (status = 200, description = "FeatureCollection: one (Multi)Polygon per station, with `id`, `name`, `kind`, `mode`, `minutes`, `radius_m` and `vertices` properties. Circles crossing the antimeridian are cut in two.", content_type = "application/geo+json", body = Object),
         (status = 400, description = "A bad parameter, named in `param`", content_type = "application/problem+json", body = Problem),
+        (status = 429, description = "This client has `analyses.per_client` analyses computing or waiting already; `Retry-After` says when to retry", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "The analysis queue is full (`Retry-After` says when to retry) or the analysis was stopped at its time budget (`analyses.budget_s`)", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn service_areas(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiQuery(q): ApiQuery<ServiceAreasQuery>,
 ) -> Result<Response, AppError> {
     let kinds = parse_kinds("kind", q.kind.as_deref())?;
@@ -234,6 +237,7 @@ pub async fn service_areas(
     let network = parse_model("model", q.model.as_deref())?
         .then(|| state.roads.clone())
         .flatten();
+    let network_used = network.is_some();
     if network.is_some() && points.len() > MAX_NETWORK_AREAS {
         return Err(AppError::bad_param(
             "bbox",
@@ -260,49 +264,67 @@ pub async fn service_areas(
         ));
     }
     let speeds = state.config.speeds;
-    let features: Vec<Value> = tokio::task::spawn_blocking(move || {
-        points
-            .iter()
-            .map(|p| {
-                let n = vertices_of(p);
-                let area = network.as_ref().and_then(|g| {
-                    nuanxin_core::routing::service_area(
-                        g,
-                        p.location,
-                        mode,
-                        &speeds,
-                        minutes,
-                        nuanxin_core::routing::DEFAULT_MAX_SNAP_M,
-                    )
-                });
-                let model = if area.is_some() {
-                    "network"
-                } else {
-                    "straight_line"
-                };
-                let mp = match area {
-                    Some(a) => a.polygon,
-                    None => service_circle(p.location, radius_m, n),
-                };
-                let geometry = if mp.0.len() == 1 {
-                    geojson::Value::from(&mp.0[0])
-                } else {
-                    geojson::Value::from(&mp)
-                };
-                json!({
-                    "type": "Feature",
-                    "id": p.id,
-                    "geometry": geojson::Geometry::new(geometry),
-                    "properties": {
-                        "id": p.id, "name": p.name, "kind": p.kind, "model": model,
-                        "mode": mode, "minutes": minutes, "radius_m": radius_m, "vertices": n,
-                    },
-                })
+    let feature_of = move |p: &crate::model::ServicePoint| {
+        let n = vertices_of(p);
+        let area = network.as_ref().and_then(|g| {
+            nuanxin_core::routing::service_area(
+                g,
+                p.location,
+                mode,
+                &speeds,
+                minutes,
+                nuanxin_core::routing::DEFAULT_MAX_SNAP_M,
+            )
+        });
+        let model = if area.is_some() {
+            "network"
+        } else {
+            "straight_line"
+        };
+        let mp = match area {
+            Some(a) => a.polygon,
+            None => service_circle(p.location, radius_m, n),
+        };
+        let geometry = if mp.0.len() == 1 {
+            geojson::Value::from(&mp.0[0])
+        } else {
+            geojson::Value::from(&mp)
+        };
+        json!({
+            "type": "Feature",
+            "id": p.id,
+            "geometry": geojson::Geometry::new(geometry),
+            "properties": {
+                "id": p.id, "name": p.name, "kind": p.kind, "model": model,
+                "mode": mode, "minutes": minutes, "radius_m": radius_m, "vertices": n,
+            },
+        })
+    };
+    let features: Vec<Value> = if network_used {
+        // Network areas take up to a second each: a heavy analysis, through the gate, and
+        // stopped between stations once cancelled.
+        state
+            .analyses
+            .run(ip, move |cancel| {
+                points
+                    .iter()
+                    .map(|p| {
+                        if cancel.load(Ordering::Relaxed) {
+                            Err(AppError::Unavailable(
+                                "the service areas were cancelled".into(),
+                            ))
+                        } else {
+                            Ok(feature_of(p))
+                        }
+                    })
+                    .collect()
             })
-            .collect()
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+            .await?
+    } else {
+        tokio::task::spawn_blocking(move || points.iter().map(|p| feature_of(p)).collect())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    };
     let mut body = json!({"type": "FeatureCollection", "features": features});
     // RFC 7946: counter-clockwise exteriors, 7 decimals.
     crate::geojson_out::normalize(&mut body, crate::geojson_out::DEFAULT_DECIMALS);
@@ -386,14 +408,17 @@ impl From<input::InputError> for AppError {
         (status = 200, description = "Summary, per-district table, gap polygons (GeoJSON) and proposals", body = CoverageReport),
         (status = 400, description = "A bad field, named in `param` (e.g. `area.adcode`, `minutes`, `resolution` — also when the area needs too many cells)", content_type = "application/problem+json", body = Problem),
         (status = 413, description = "Body too large", content_type = "application/problem+json", body = Problem),
+        (status = 429, description = "This client has `analyses.per_client` analyses computing or waiting already; `Retry-After` says when to retry", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "The analysis queue is full (`Retry-After` says when to retry) or the analysis was stopped at its time budget (`analyses.budget_s`)", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn coverage(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<CoverageRequest>,
 ) -> Result<Json<CoverageReport>, AppError> {
     let (area, options) = options_of(&state, &req)?;
-    Ok(Json(run(&state, area, options).await?))
+    Ok(Json(run(&state, ip, area, options).await?))
 }
 
 /// The area and analysis options a request asks for.
@@ -471,25 +496,30 @@ pub(crate) fn options_of(
     Ok((area, options))
 }
 
-/// Runs an analysis off the async threads; it stops when the request is dropped.
+/// Runs an analysis through the server's [`super::throttle::AnalysisGate`] (slot, queue,
+/// per-client share, time budget); it stops when the request is dropped (timeout, client
+/// gone) or its budget runs out.
 async fn run(
     state: &AppState,
+    ip: Option<std::net::IpAddr>,
     area: AreaSpec,
     mut options: CoverageOptions,
 ) -> Result<CoverageReport, AppError> {
-    // Set when this handler's future is dropped (timeout, client gone) or finishes, so an
-    // abandoned analysis stops at its next check instead of running on.
-    let cancel = Arc::new(AtomicBool::new(false));
-    options.cancel = Some(Arc::clone(&cancel));
-    let _guard = CancelOnDrop(cancel);
     let index = state.index();
     let districts = state.districts;
-    let report = tokio::task::spawn_blocking(move || {
-        analysis::analyze(&index, districts, &area, &options, &NoProgress)
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("coverage task: {e}")))??;
-    Ok(report)
+    state
+        .analyses
+        .run(ip, move |cancel| {
+            options.cancel = Some(cancel);
+            Ok(analysis::analyze(
+                &index,
+                districts,
+                &area,
+                &options,
+                &NoProgress,
+            )?)
+        })
+        .await
 }
 
 /// Query of `POST /api/v1/coverage/proposals`.
@@ -512,10 +542,13 @@ pub struct ExportQuery {
     responses(
         (status = 200, description = "`text/csv` or `application/geo+json` attachment"),
         (status = 400, description = "A bad field, named in `param`", content_type = "application/problem+json", body = Problem),
+        (status = 429, description = "This client has `analyses.per_client` analyses computing or waiting already; `Retry-After` says when to retry", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "The analysis queue is full (`Retry-After` says when to retry) or the analysis was stopped at its time budget (`analyses.budget_s`)", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn proposals_export(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiQuery(q): ApiQuery<ExportQuery>,
     ApiJson(req): ApiJson<CoverageRequest>,
 ) -> Result<Response, AppError> {
@@ -532,7 +565,7 @@ pub async fn proposals_export(
     };
     let (area, mut options) = options_of(&state, &req)?;
     options.gaps = false;
-    let report = run(&state, area, options).await?;
+    let report = run(&state, ip, area, options).await?;
     let now = chrono::Utc::now().fixed_offset();
     let stamp = now
         .with_timezone(&crate::coverage::hours::beijing_offset())
@@ -599,10 +632,13 @@ pub struct DayNightReport {
     responses(
         (status = 200, description = "Both analyses and the drops", body = DayNightReport),
         (status = 400, description = "A bad field, named in `param`", content_type = "application/problem+json", body = Problem),
+        (status = 429, description = "This client has `analyses.per_client` analyses computing or waiting already; `Retry-After` says when to retry", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "The analysis queue is full (`Retry-After` says when to retry) or the analysis was stopped at its time budget (`analyses.budget_s`)", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn day_night(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<DayNightRequest>,
 ) -> Result<Json<DayNightReport>, AppError> {
     if req.coverage.at.is_some() || req.coverage.open_at.is_some() {
@@ -626,33 +662,26 @@ pub async fn day_night(
     let mut night_options = options.clone();
     options.filter.open_at = Some(day_at);
     night_options.filter.open_at = Some(night_at);
-    let day = run(&state, area.clone(), options).await?;
-    let night = run(&state, area, night_options).await?;
+    // Both analyses in one slot and one budget.
+    let index = state.index();
+    let districts = state.districts;
+    let (day, night) = state
+        .analyses
+        .run(ip, move |cancel| {
+            options.cancel = Some(cancel.clone());
+            night_options.cancel = Some(cancel);
+            let day = analysis::analyze(&index, districts, &area, &options, &NoProgress)?;
+            let night = analysis::analyze(&index, districts, &area, &night_options, &NoProgress)?;
+            Ok((day, night))
+        })
+        .await?;
     let drops = coverage_drop(&day, &night);
     Ok(Json(DayNightReport { day, night, drops }))
-}
-
-/// Sets its flag when dropped.
-struct CancelOnDrop(Arc<AtomicBool>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dropping_the_guard_sets_the_cancellation_flag() {
-        let flag = Arc::new(AtomicBool::new(false));
-        let guard = CancelOnDrop(Arc::clone(&flag));
-        assert!(!flag.load(Ordering::Relaxed));
-        drop(guard);
-        assert!(flag.load(Ordering::Relaxed));
-    }
 
     #[test]
     fn openapi_lists_both_paths() {

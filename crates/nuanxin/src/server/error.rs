@@ -76,6 +76,14 @@ pub enum AppError {
     /// 503: not ready.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// 503 with `Retry-After: retry_after_s`: too busy now (the analysis queue is full).
+    #[error("unavailable: {detail}")]
+    Overloaded {
+        /// What is full, for a person.
+        detail: String,
+        /// Seconds until a retry may succeed (an estimate).
+        retry_after_s: u64,
+    },
     /// 500: a bug or an I/O failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -154,13 +162,15 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Overloaded { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// Headers this error adds to any response carrying it (`WWW-Authenticate` on 401,
-    /// `Retry-After` on 429), whatever the body format (problem+json, GeoReport).
+    /// `Retry-After` on 429 and on a full analysis queue's 503), whatever the body format (problem+json, GeoReport).
     pub fn add_headers(&self, headers: &mut header::HeaderMap) {
         match self {
             AppError::Unauthorized(_) => {
@@ -169,7 +179,8 @@ impl AppError {
                     header::HeaderValue::from_static("Bearer"),
                 );
             }
-            AppError::TooManyRequests { retry_after_s, .. } => {
+            AppError::TooManyRequests { retry_after_s, .. }
+            | AppError::Overloaded { retry_after_s, .. } => {
                 headers.insert(
                     header::RETRY_AFTER,
                     header::HeaderValue::from(*retry_after_s),

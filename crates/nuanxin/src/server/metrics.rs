@@ -3,6 +3,9 @@
 //! - `nuanxin_http_requests_total{method, route, status}`: requests answered;
 //! - `nuanxin_http_request_duration_seconds{method, route, status}`: latency histogram;
 //! - `nuanxin_index_points{kind}`: points in the spatial index, set at each scrape;
+//! - `nuanxin_analyses_running`, `nuanxin_analyses_queued`: heavy analyses computing and
+//!   waiting, and `nuanxin_analyses_stopped_total{reason}` (`queue_full`, `per_client`,
+//!   `time_budget`), set at each scrape from [`super::throttle::AnalysisGate`];
 //! - `nuanxin_build_info{version, rustc}` and the `process_*` families ([`super::exposition`]).
 //!
 //! Every family has HELP and TYPE lines; [`Metrics::encode_for`] answers OpenMetrics or the
@@ -39,6 +42,13 @@ pub struct KindLabels {
     pub kind: String,
 }
 
+/// Labels of the stopped-analyses counter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct ReasonLabels {
+    /// `queue_full`, `per_client` or `time_budget`.
+    pub reason: &'static str,
+}
+
 /// Latency histogram bucket bounds, seconds: 50 µs … 10 s.
 pub const LATENCY_BUCKETS_S: [f64; 17] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
@@ -68,6 +78,9 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RequestLabels, Histogram, fn() -> Histogram>,
     index_points: Family<KindLabels, Gauge>,
+    analyses_running: Gauge,
+    analyses_queued: Gauge,
+    analyses_stopped: Family<ReasonLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -100,11 +113,32 @@ impl Default for Metrics {
             "Service points in the spatial index, by kind",
             index_points.clone(),
         );
+        let analyses_running = Gauge::default();
+        let analyses_queued = Gauge::default();
+        let analyses_stopped = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "analyses_running",
+            "Heavy analyses (coverage, proposals, what-if, network service areas) computing",
+            analyses_running.clone(),
+        );
+        registry.register(
+            "analyses_queued",
+            "Heavy analyses waiting for a slot",
+            analyses_queued.clone(),
+        );
+        registry.register(
+            "analyses_stopped",
+            "Heavy analyses refused (queue_full: 503, per_client: 429) or stopped at their time budget (time_budget: 503)",
+            analyses_stopped.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             index_points,
+            analyses_running,
+            analyses_queued,
+            analyses_stopped,
         }
     }
 }
@@ -130,6 +164,24 @@ impl Metrics {
                 kind: kind.to_string(),
             })
             .set(i64::try_from(points).unwrap_or(i64::MAX));
+    }
+
+    /// Sets the analysis gauges and counters from the gate's counts `c`.
+    pub fn set_analyses(&self, c: super::throttle::GateCounts) {
+        self.analyses_running
+            .set(i64::try_from(c.running).unwrap_or(i64::MAX));
+        self.analyses_queued
+            .set(i64::try_from(c.queued).unwrap_or(i64::MAX));
+        for (reason, total) in [
+            ("queue_full", c.rejected_queue_full),
+            ("per_client", c.rejected_per_client),
+            ("time_budget", c.over_budget),
+        ] {
+            let counter = self
+                .analyses_stopped
+                .get_or_create(&ReasonLabels { reason });
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
     }
 
     /// The OpenMetrics text exposition of every series, with the process and build-info

@@ -40,6 +40,7 @@ pub mod search;
 pub mod state;
 pub mod stats;
 pub mod suggestions;
+pub mod throttle;
 pub mod tiles;
 pub mod web;
 pub mod whatif;

@@ -63,7 +63,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppEr
 /// `application/openmetrics-text` (as Prometheus does), otherwise the classic text format
 /// 0.0.4. Every family has HELP and TYPE.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Metrics text: nuanxin_http_requests_total, nuanxin_http_request_duration_seconds, nuanxin_index_points, nuanxin_build_info, process_* (Linux). OpenMetrics when `Accept: application/openmetrics-text`, else text format 0.0.4.", content_type = "text/plain; version=0.0.4")))]
+    responses((status = 200, description = "Metrics text: nuanxin_http_requests_total, nuanxin_http_request_duration_seconds, nuanxin_index_points, nuanxin_analyses_running, nuanxin_analyses_queued, nuanxin_analyses_stopped_total, nuanxin_build_info, process_* (Linux). OpenMetrics when `Accept: application/openmetrics-text`, else text format 0.0.4.", content_type = "text/plain; version=0.0.4")))]
 pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     let index = state.index();
     for kind in ServiceKind::ALL {
@@ -71,6 +71,7 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
             .metrics
             .set_index_points(kind.as_str(), index.count_of_kind(*kind));
     }
+    state.metrics.set_analyses(state.analyses.counts());
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

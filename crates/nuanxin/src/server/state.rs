@@ -7,6 +7,7 @@
 use super::config::Config;
 use super::metrics::Metrics;
 use super::rate_limit::SubmissionLimiter;
+use super::throttle::AnalysisGate;
 use crate::districts::Districts;
 use crate::index::live::LiveIndex;
 use crate::index::ServiceIndex;
@@ -32,6 +33,9 @@ pub struct AppState {
     /// The per-client submission rate limit (`[rate_limit]` of the configuration); `None`
     /// when disabled. Shared by every clone of this state, so one server has one limiter.
     pub submission_limiter: Option<Arc<SubmissionLimiter>>,
+    /// The budget of CPU-heavy analyses (`[analyses]` of the configuration): concurrency,
+    /// queue, per-client share and time budget. Shared by every clone of this state.
+    pub analyses: Arc<AnalysisGate>,
     /// Serialises service-point edits so that the database and the live index apply them
     /// in the same order.
     pub point_edits: Arc<tokio::sync::Mutex<()>>,
@@ -45,6 +49,7 @@ impl AppState {
     pub fn new(config: Config, index: ServiceIndex) -> Self {
         Self {
             submission_limiter: SubmissionLimiter::from_config(&config.rate_limit).map(Arc::new),
+            analyses: Arc::new(AnalysisGate::new(&config.analyses)),
             config: Arc::new(config),
             index: Arc::new(LiveIndex::new(index)),
             districts: Districts::embedded(),

@@ -12,6 +12,7 @@
 //! Sessions live in memory (at most [`MAX_SESSIONS`], the least recently used dropped first,
 //! each for at most [`SESSION_TTL`] of inactivity); a restart forgets them.
 
+use super::auth::ClientIp;
 use super::coverage::{options_of, CoverageRequest};
 use super::{ApiJson, ApiQuery, AppError, AppState, Problem};
 use crate::coverage::demand::DemandLayer;
@@ -129,19 +130,26 @@ fn state_of(
     responses(
         (status = 200, description = "The session, figures, gaps and stations", body = WhatIfState),
         (status = 400, description = "A bad field, named in `param`", content_type = "application/problem+json", body = Problem),
+        (status = 429, description = "This client has `analyses.per_client` analyses computing or waiting already; `Retry-After` says when to retry", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "The analysis queue is full (`Retry-After` says when to retry) or the analysis was stopped at its time budget (`analyses.budget_s`)", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn start(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<CoverageRequest>,
 ) -> Result<Json<WhatIfState>, AppError> {
-    let (area, options) = options_of(&state, &req)?;
+    let (area, mut options) = options_of(&state, &req)?;
     let index = state.index();
     let districts = state.districts;
     let t0 = Instant::now();
-    let w = tokio::task::spawn_blocking(move || WhatIf::new(&index, districts, &area, &options))
-        .await
-        .map_err(|e| AppError::Internal(format!("what-if task: {e}")))??;
+    let w = state
+        .analyses
+        .run(ip, move |cancel| {
+            options.cancel = Some(cancel);
+            Ok(WhatIf::new(&index, districts, &area, &options)?)
+        })
+        .await?;
     let id = random_id();
     let mut out = state_of(&id, &w, None, t0.elapsed())?;
     out.stations = Some(w.stations());
