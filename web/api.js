@@ -12,7 +12,8 @@ export class ApiError extends Error {
 /**
  * Calls `path` and returns the parsed JSON body (null for 204).
  * opts: { method, json (body object), form (FormData), token (bearer), receipt (the
- *   reporter's receipt token, sent as X-Receipt-Token: secrets never go into URLs), signal }
+ *   reporter's receipt token, sent as X-Receipt-Token: secrets never go into URLs), headers
+ *   (more request headers, e.g. Idempotency-Key), signal }
  */
 export async function api(path, opts = {}) {
   const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
@@ -25,6 +26,7 @@ export async function api(path, opts = {}) {
   }
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   if (opts.receipt) headers['X-Receipt-Token'] = opts.receipt;
+  Object.assign(headers, opts.headers || {});
   let resp;
   try {
     resp = await fetch(path, { method: opts.method || (body ? 'POST' : 'GET'), headers, body, signal: opts.signal });

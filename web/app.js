@@ -1,17 +1,37 @@
 // Nuanxin Map page: boots the map, the four views and hash routing.
 //   #courier (default) · #suggest · #s/<id> (status page) · #planner · #officer
+// Only the code of the open view is loaded: the planner and officer views are imported the
+// first time they are opened. The service worker (sw.js) keeps the app for offline use.
 
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, t } from './i18n.js';
-import { addIcons, addPoisWhenZoomed, createMap } from './basemap.js';
+import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap } from './basemap.js';
 import { toast } from './ui.js';
 import { addSearchLayer, initSearch } from './search.js';
 import * as courier from './courier.js';
 import * as suggest from './suggest.js';
-import * as planner from './planner.js';
-import * as officer from './officer.js';
 
-const VIEWS = { courier, suggest, planner, officer };
+/** The views; the ones not needed for the first paint are loaded when first opened. */
+const VIEW_NAMES = ['courier', 'suggest', 'planner', 'officer'];
+const LAZY = { planner: () => import('./planner.js'), officer: () => import('./officer.js') };
+/** Loaded views by name. */
+const VIEWS = { courier, suggest };
+let mapLoaded = false;
+
+/** The module of view `name`, loading (and initialising) it the first time. */
+async function loadView(ctx, name) {
+  if (!VIEWS[name]) {
+    const m = await LAZY[name]();
+    if (!VIEWS[name]) {
+      VIEWS[name] = m;
+      m.init(ctx);
+      if (mapLoaded) {
+        try { m.mapReady?.(); } catch (e) { console.warn(e); }
+      }
+    }
+  }
+  return VIEWS[name];
+}
 
 async function loadConfig() {
   try { return await api('/config.json'); } catch { return { basemap_url: null, speeds_m_per_s: { walk: 5 / 3.6, ebike: 15 / 3.6 } }; }
@@ -75,10 +95,13 @@ async function main() {
     }, 0);
     collapse();
     map.on('resize', collapse);
+    mapLoaded = true;
     for (const v of Object.values(VIEWS)) {
       try { v.mapReady?.(); } catch (e) { console.warn(e); }
     }
     resolve();
+    // The rest of Hunan's boundaries once the first view is drawn.
+    map.once('idle', () => addRestOfHunan(map));
   }));
 
   map.on('error', (e) => {
@@ -106,21 +129,35 @@ async function main() {
     const h = decodeURIComponent(location.hash.replace(/^#/, ''));
     let view = 'courier';
     let arg = null;
-    if (h.startsWith('s/')) { view = 'suggest'; arg = h.slice(2); } else if (VIEWS[h]) view = h;
+    if (h.startsWith('s/')) { view = 'suggest'; arg = h.slice(2); } else if (VIEW_NAMES.includes(h)) view = h;
     show(ctx, view, arg);
   };
   window.addEventListener('hashchange', route);
   route();
+  // Suggestions filed without a signal go out when it returns (and are retried every minute).
+  suggest.flushOutbox();
+  window.addEventListener('online', () => suggest.flushOutbox());
+  setInterval(() => suggest.flushOutbox(), 60000);
   await ctx.mapReady;
   document.body.dataset.ready = '1';
+  registerServiceWorker();
+}
+
+/** Registers sw.js (scope `/`) once the map is up, so its precaching never delays it. */
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/sw.js', { scope: '/' })
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => { document.body.dataset.offlineReady = '1'; })
+    .catch((e) => console.warn('service worker:', e.message || e));
 }
 
 function show(ctx, view, arg) {
-  if (ctx.view && ctx.view !== view) VIEWS[ctx.view].hide?.();
+  if (ctx.view && ctx.view !== view) VIEWS[ctx.view]?.hide?.();
   ctx.view = view;
   ctx.viewArg = arg;
   document.body.dataset.view = view;
-  for (const [name] of Object.entries(VIEWS)) {
+  for (const name of VIEW_NAMES) {
     document.getElementById(`view-${name}`).hidden = name !== view;
     const tab = document.getElementById(`tab-${name}`);
     tab.setAttribute('aria-selected', String(name === view));
@@ -128,7 +165,8 @@ function show(ctx, view, arg) {
   }
   ctx.hint('');
   ctx.legend([]);
-  VIEWS[view].show?.(arg, false);
+  loadView(ctx, view).then((v) => { if (ctx.view === view && ctx.viewArg === arg) v.show?.(arg, false); })
+    .catch((e) => toast(t('api_error', { msg: e.message || e }), 'error'));
 }
 
 main().catch((e) => {

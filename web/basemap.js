@@ -18,12 +18,16 @@ export const KIND_STYLE = {
   collection_point: { colour: '#862e9c', glyph: '征' },
 };
 
+/** Rank badges (nearest list and map): dark number on yellow, a rounded square. */
+export const RANK_STYLE = { background: '#ffd43b', colour: '#212529' };
+
 /** Changsha (长沙市) — where the demo data and metro are. */
 export const HOME = { center: [112.985, 28.2], zoom: 10.6 };
 
 export function buildStyle(config, lang, attribution = '') {
   const sources = {
-    districts: { type: 'geojson', data: '/data/districts.geojson', attribution },
+    // Changsha's districts first; the rest of Hunan is added once the map is drawn.
+    districts: { type: 'geojson', data: '/data/districts-changsha.geojson', attribution },
     district_labels: { type: 'geojson', data: '/data/district-labels.geojson' },
     metro_lines: { type: 'geojson', data: '/data/metro-lines.geojson' },
     metro_stations: { type: 'geojson', data: '/data/metro-stations.geojson' },
@@ -176,6 +180,28 @@ export function streetLayers() {
   return layers;
 }
 
+/**
+ * Adds the boundaries of the rest of Hunan (`/data/districts-rest.geojson`) to the
+ * `districts` source, after the first view is drawn: a phone on a weak signal draws
+ * Changsha first and downloads the other 13 cities later.
+ */
+export async function addRestOfHunan(map) {
+  const src = map.getSource('districts');
+  if (!src || src.nuanxinRest) return;
+  src.nuanxinRest = true;
+  try {
+    const [have, rest] = await Promise.all([
+      src.getData(),
+      fetch('/data/districts-rest.geojson').then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`)))),
+    ]);
+    src.setData({ ...have, features: [...(have.features || []), ...(rest.features || [])] });
+    document.body.dataset.hunan = '1';
+  } catch (e) {
+    src.nuanxinRest = false;
+    console.warn('districts:', e.message || e);
+  }
+}
+
 /** Attribution of the river lines (LGPL GSHHG) and the POIs (ODbL OpenStreetMap). */
 export const RIVERS_ATTRIBUTION = 'Rivers: GSHHG 2.3.7 / WDBII (Wessel & Smith, LGPL-3.0)';
 export const POIS_ATTRIBUTION = 'POI © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)';
@@ -234,6 +260,22 @@ export function addIcons(map) {
         g.fillText(s.glyph, n / 2, n / 2 + 1);
       });
     }
+  }
+  // Rank badges of the nearest list: yellow rounded squares with a dark number, never round
+  // (round bubbles in the kind's colour with a white count are clusters).
+  for (let rank = 1; rank <= 9; rank += 1) {
+    draw(`rank-${rank}`, 22, (g, n) => {
+      const r = 5;
+      g.beginPath();
+      g.moveTo(1 + r, 1); g.arcTo(n - 1, 1, n - 1, n - 1, r); g.arcTo(n - 1, n - 1, 1, n - 1, r);
+      g.arcTo(1, n - 1, 1, 1, r); g.arcTo(1, 1, n - 1, 1, r); g.closePath();
+      g.fillStyle = RANK_STYLE.background; g.fill();
+      g.lineWidth = 1.5; g.strokeStyle = RANK_STYLE.colour; g.stroke();
+      g.fillStyle = RANK_STYLE.colour;
+      g.font = `800 14px ${FONT.map((f) => `"${f}"`).join(',')}, sans-serif`;
+      g.textAlign = 'center'; g.textBaseline = 'middle';
+      g.fillText(String(rank), n / 2, n / 2 + 1);
+    });
   }
   draw('proposal', 30, (g, n) => {
     g.beginPath(); g.moveTo(n / 2, 2); g.lineTo(n - 3, n / 2); g.lineTo(n / 2, n - 2); g.lineTo(3, n / 2); g.closePath();

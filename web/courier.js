@@ -5,6 +5,7 @@ import { api, qs, toFeatures } from './api.js';
 import { label, t, VOCAB } from './i18n.js';
 import { clear, el, fmtDistance, fmtMinutes, toast } from './ui.js';
 import { KIND_STYLE } from './basemap.js';
+import { isNetworkError, keepArea, nearestOffline, pointsOffline } from './offline.js';
 
 const FILTER_AMENITIES = ['drinking_water', 'charging', 'hot_meals', 'toilet', 'heating', 'cooling'];
 const K = 5;
@@ -19,6 +20,7 @@ const state = {
   results: [], // features from /nearest
   selectedId: null,
   seq: 0,
+  offline: null, // { saved_at, covers, stillTrying } when the list was computed on the device
 };
 let ctx;
 // Points in the current viewport (loaded by bbox on every move, at most VIEW_LIMIT of them):
@@ -26,6 +28,9 @@ let ctx;
 let viewPoints = [];
 const VIEW_LIMIT = 2000;
 let viewSeq = 0; // number of the latest viewport request: older answers are dropped
+// On a weak signal, cached (offline) results are shown when the API has not answered
+// within this many milliseconds; the API's answer replaces them when it comes.
+const WEAK_SIGNAL_MS = 6000;
 
 export function init(c) {
   ctx = c;
@@ -99,7 +104,7 @@ export function relabel() {
     status(t('pick_location_first'));
     if (ctx.view === 'courier') ctx.hint(t('tap_map_hint'));
   } else if (state.results.length) {
-    status(t('nearest_title', { n: state.results.length }));
+    status(resultsStatus());
   }
 }
 
@@ -163,12 +168,12 @@ export function mapReady() {
     },
   });
   map.addLayer({
+    // The rank as a yellow square badge at the icon's upper right, as in the list.
     id: 'near-rank', type: 'symbol', source: 'nearest',
     layout: {
-      'text-field': ['to-string', ['get', 'rank']], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'],
-      'text-size': 13, 'text-offset': [1.1, -1.1], 'text-allow-overlap': true, 'text-ignore-placement': true,
+      'icon-image': ['concat', 'rank-', ['to-string', ['get', 'rank']]], 'icon-offset': [15, -15],
+      'icon-allow-overlap': true, 'icon-ignore-placement': true,
     },
-    paint: { 'text-color': '#212529', 'text-halo-color': '#ffd43b', 'text-halo-width': 3 },
   });
   for (const id of ['pt-icon', 'near-icon']) {
     map.on('click', id, (e) => {
@@ -194,14 +199,27 @@ export function mapReady() {
 }
 
 /** The viewport as a WGS-84 bbox parameter (clamped to the valid ranges). */
-function viewBbox(map) {
+function viewBbox(map) { return viewBboxNumbers(map).map((v) => v.toFixed(5)).join(','); }
+
+/** The viewport as [west, south, east, north], WGS-84 degrees, clamped to the valid ranges. */
+function viewBboxNumbers(map) {
   const b = map.getBounds();
   let [w, e] = [b.getWest(), b.getEast()];
   if (e - w >= 360) [w, e] = [-180, 180];
   const wrap = (x) => ((((x + 180) % 360) + 360) % 360) - 180;
   const clampLat = (y) => Math.max(-90, Math.min(90, y));
-  return [w === -180 ? -180 : wrap(w), clampLat(b.getSouth()), e === 180 ? 180 : wrap(e), clampLat(b.getNorth())]
-    .map((v) => v.toFixed(5)).join(',');
+  return [w === -180 ? -180 : wrap(w), clampLat(b.getSouth()), e === 180 ? 180 : wrap(e), clampLat(b.getNorth())];
+}
+
+/** Keeps the points around the viewport for offline use (a few seconds later, off the
+ * critical path of a weak signal). */
+let keepTimer = null;
+function keepViewedArea() {
+  clearTimeout(keepTimer);
+  keepTimer = setTimeout(() => {
+    const c = ctx.map.getCenter().wrap();
+    keepArea([c.lng, c.lat], viewBboxNumbers(ctx.map));
+  }, 3000);
 }
 
 /** The points of the chosen kind in the viewport, for the clustered layer. */
@@ -215,9 +233,11 @@ async function refreshPoints() {
   let fc;
   try {
     fc = await api(`/api/v1/points?${qs({ kind, bbox: viewBbox(map), limit: VIEW_LIMIT })}`);
+    keepViewedArea();
   } catch (e) {
     console.warn('points:', e.message);
-    fc = { features: [] };
+    // Offline: the points kept on this device.
+    fc = { features: isNetworkError(e) ? await pointsOffline(kind, viewBboxNumbers(map)) : [] };
   }
   if (kind !== state.kind || seq !== viewSeq) return;
   viewPoints = toFeatures(fc);
@@ -278,23 +298,53 @@ async function runNearest() {
     k: state.h24 ? 50 : K,
   };
   let feats;
+  // A weak signal: show what this device has kept if the server is slow to answer.
+  const slow = setTimeout(() => { if (seq === state.seq) showOffline(seq, true); }, WEAK_SIGNAL_MS);
   try {
     feats = toFeatures(await api(`/api/v1/nearest?${qs(params)}`));
   } catch (e) {
+    clearTimeout(slow);
     if (seq !== state.seq) return;
+    if (isNetworkError(e) && await showOffline(seq, false)) return;
     state.results = [];
     renderList();
     status(t('api_error', { msg: e.message }), true);
     return;
+  } finally {
+    clearTimeout(slow);
   }
   if (seq !== state.seq) return;
+  state.offline = null;
+  keepViewedArea();
   if (state.h24) feats = feats.filter((f) => is24h(f.properties));
   // Open points first (the API's distance order kept within each group); closed ones after,
   // dimmed and labelled 未营业.
   feats = [...feats.filter((f) => f.properties.open_now !== false), ...feats.filter((f) => f.properties.open_now === false)];
+  showResults(feats);
+}
+
+/**
+ * The nearest points computed on this device from the cached area (straight-line), marked
+ * 离线 with the age of the data. `stillTrying`: the server has not answered yet (weak
+ * signal) rather than failed. Returns false when nothing is cached.
+ */
+async function showOffline(seq, stillTrying) {
+  const r = await nearestOffline(state.here, {
+    kind: state.kind, amenities: [...state.amenities], k: state.h24 || state.openNow ? 50 : K,
+    // Opening hours are not evaluated offline: "open now" keeps only 24-hour points.
+    filter: state.h24 || state.openNow ? is24h : null,
+  });
+  if (!r || seq !== state.seq) return false;
+  state.offline = { saved_at: r.saved_at, covers: r.covers, stillTrying };
+  showResults(r.features);
+  return true;
+}
+
+/** Shows `feats` (nearest first) as the list and the ranked markers. */
+function showResults(feats) {
   state.results = feats.slice(0, K);
   if (!state.results.some((f) => String(f.properties.id) === state.selectedId)) state.selectedId = null;
-  status(state.results.length ? t('nearest_title', { n: state.results.length }) : t('no_results'));
+  status(resultsStatus());
   renderList();
   syncNearestLayer();
   if (state.results.length) {
@@ -302,6 +352,16 @@ async function runNearest() {
     for (const f of state.results) b.extend(f.geometry.coordinates);
     ctx.map.fitBounds(b, { padding: { top: 60, bottom: 40, left: 40, right: 60 }, maxZoom: 16, duration: 600 });
   }
+}
+
+/** The status line above the list: how many, and for offline results where they come from. */
+function resultsStatus() {
+  if (!state.results.length) return state.offline ? t('offline_none') : t('no_results');
+  const head = t('nearest_title', { n: state.results.length });
+  if (!state.offline) return head;
+  const mins = Math.max(0, Math.round((Date.now() - state.offline.saved_at) / 60000));
+  const age = mins < 1 ? t('age_now') : mins < 60 ? t('age_minutes', { n: mins }) : mins < 48 * 60 ? t('age_hours', { n: Math.round(mins / 60) }) : t('age_days', { n: Math.round(mins / 1440) });
+  return `${head} · ${t(state.offline.stillTrying ? 'offline_weak' : 'offline_note', { age })}${state.offline.covers ? '' : ` ${t('offline_outside')}`}`;
 }
 
 function syncNearestLayer() {
@@ -351,13 +411,13 @@ function renderList() {
     const mode = state.mode === 'walk' ? t('mode_walk') : t('mode_ebike');
     ol.append(el('li', { class: `card${selected ? ' selected' : ''}${p.open_now === false ? ' closed' : ''}`, dataset: { id: String(p.id) } },
       el('button', { type: 'button', class: 'card-btn', 'aria-pressed': String(selected), onclick: () => select(String(p.id)) },
-        el('span', { class: 'rank', style: `background:${KIND_STYLE[p.kind || state.kind]?.colour}` }, String(i + 1)),
+        el('span', { class: 'rank' }, String(i + 1)),
         el('span', { class: 'card-main' },
           el('span', { class: 'card-title' }, p.name || ''),
           el('span', { class: 'card-meta' },
             el('strong', { class: 'dist' }, fmtDistance(p.distance_m)),
             el('span', { class: 'mins' }, t('minutes_mode', { mode, n: fmtMinutes(minutesOf(p)) })),
-            openBadge(p)),
+            p.offline ? el('span', { class: 'badge offline' }, t('offline_badge')) : openBadge(p)),
           amenityList(p.amenities)))));
   });
 }

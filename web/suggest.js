@@ -6,6 +6,7 @@
 import { api, qs, toFeatures } from './api.js';
 import { label, STATUS_COLOURS, t, VOCAB } from './i18n.js';
 import { clear, el, fmtDistance, fmtTime, showError, toast } from './ui.js';
+import { discard, enqueue, flush, isNetworkError, newKey, queued, send } from './offline.js';
 
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
@@ -14,8 +15,9 @@ const ROLES = ['courier', 'rider', 'driver', 'resident', 'other'];
 let ctx;
 const draft = { at: null, category: null, description: '', contact: '', role: '', photo: null };
 let picking = false;
-let mode = 'form'; // form | receipt | status
+let mode = 'form'; // form | receipt | status | queued
 let receipt = null;
+let queuedKey = null; // Idempotency-Key of the suggestion shown as queued (待发送)
 let statusId = null;
 
 export function init(c) { ctx = c; }
@@ -128,6 +130,7 @@ function render() {
   const body = document.getElementById('suggest-body');
   clear(body);
   if (mode === 'receipt' && receipt) return renderReceipt(body);
+  if (mode === 'queued' && queuedKey) return renderQueued(body);
   if (mode === 'status' && statusId) return renderStatus(body, statusId);
   renderForm(body);
 }
@@ -190,7 +193,7 @@ function renderForm(body) {
     el('button', { type: 'submit', class: 'btn primary wide', id: 'sg-submit' }, t('submit')),
   );
   contact.setAttribute('aria-describedby', 'sg-privacy');
-  body.append(form, myList());
+  body.append(form, outboxList(), myList());
   loadSimilar();
 }
 
@@ -290,37 +293,93 @@ async function submit(e) {
   // A phone number or WeChat id; the server tells them apart and keeps it private.
   if (draft.contact.trim()) fields.contact = draft.contact.trim();
   if (draft.role) fields.role = draft.role;
-  let opts;
-  if (draft.photo) {
-    const form = new FormData();
-    const { lon, lat, ...rest } = fields;
-    form.append('location', `${lon},${lat}`);
-    for (const [k, v] of Object.entries(rest)) form.append(k, String(v));
-    form.append('photo', draft.photo, draft.photo.name);
-    opts = { method: 'POST', form };
-  } else {
-    opts = { method: 'POST', json: fields };
-  }
+  // One Idempotency-Key per suggestion, made now: a retry (by the outbox, or after a reply
+  // lost on the way back) can never file it twice.
+  const item = { key: newKey(), fields, photo: draft.photo, category: draft.category, queued_at: Date.now() };
   try {
-    const r = await api('/api/v1/suggestions', opts);
-    const rec = r?.suggestion || r?.properties || r || {};
-    receipt = {
-      id: rec.id ?? r?.id,
-      token: r?.receipt_token ?? rec.receipt_token ?? null,
-      category: draft.category,
-      at: new Date().toISOString(),
-    };
-    remember(receipt);
-    Object.assign(draft, { at: null, category: null, description: '', contact: '', role: '', photo: null });
-    ctx.map.getSource('pick')?.setData({ type: 'FeatureCollection', features: [] });
+    accepted(item, await send(item));
     mode = 'receipt';
-    render();
-    refreshLayer();
   } catch (err) {
-    btn.disabled = false;
-    btn.textContent = t('submit');
-    formError(t('api_error', { msg: err.message }));
+    if (!isNetworkError(err)) {
+      btn.disabled = false;
+      btn.textContent = t('submit');
+      formError(t('api_error', { msg: err.message }));
+      return;
+    }
+    // No signal: kept on this device (IndexedDB) and sent when the network returns.
+    try {
+      await enqueue(item);
+    } catch (e) {
+      btn.disabled = false;
+      btn.textContent = t('submit');
+      formError(t('api_error', { msg: err.message }));
+      return;
+    }
+    queuedKey = item.key;
+    mode = 'queued';
   }
+  Object.assign(draft, { at: null, category: null, description: '', contact: '', role: '', photo: null });
+  ctx.map.getSource('pick')?.setData({ type: 'FeatureCollection', features: [] });
+  render();
+  if (mode === 'receipt') refreshLayer();
+}
+
+/** Keeps the receipt of an accepted suggestion (`r`: the server's 201 body) on this device. */
+function accepted(item, r) {
+  const rec = r?.suggestion || r?.properties || r || {};
+  receipt = {
+    id: rec.id ?? r?.id,
+    token: r?.receipt_token ?? rec.receipt_token ?? null,
+    category: item.category,
+    at: new Date().toISOString(),
+  };
+  remember(receipt);
+  return receipt;
+}
+
+/**
+ * Sends the suggestions queued while offline (called at start, when the browser comes back
+ * online, and every minute while any is queued). The one on screen as 待发送 turns into its
+ * receipt; others are announced.
+ */
+export async function flushOutbox() {
+  await flush((item, r) => {
+    const rec = accepted(item, r);
+    if (mode === 'queued' && queuedKey === item.key && ctx.view === 'suggest') {
+      mode = 'receipt';
+      queuedKey = null;
+      render();
+    } else {
+      toast(t('queued_sent', { id: rec.id }));
+      if (ctx.view === 'suggest' && mode === 'form') render();
+    }
+    refreshLayer();
+  }, () => { if (ctx.view === 'suggest') render(); });
+}
+
+function renderQueued(body) {
+  ctx.hint('');
+  body.append(el('section', { class: 'receipt queued', id: 'queued', tabindex: '-1' },
+    el('h1', { class: 'h' }, el('span', { class: 'badge queued' }, t('queued_badge')), ' ', t('queued_title')),
+    el('p', {}, t('queued_body')),
+    el('p', {}, el('button', { type: 'button', class: 'btn wide', onclick: () => { mode = 'form'; queuedKey = null; render(); } }, t('suggest_start'))),
+  ));
+  document.getElementById('queued').focus();
+}
+
+/** The suggestions waiting on this device (待发送), with the reason when one was refused. */
+function outboxList() {
+  const wrap = el('section', { class: 'mine outbox', id: 'sg-outbox', hidden: true });
+  queued().then((items) => {
+    if (!items.length) return;
+    wrap.append(el('h2', { class: 'h2' }, t('queued_badge')), el('ul', { class: 'plain' }, items.map((it) => el('li', { dataset: { key: it.key } },
+      el('span', { class: 'badge queued' }, t('queued_badge')), ' ',
+      `${label('category', it.category)} · ${fmtTime(new Date(it.queued_at).toISOString())}`,
+      it.rejected && el('p', { class: 'notice error' }, t('queued_rejected', { msg: it.rejected })),
+      it.rejected && el('button', { type: 'button', class: 'btn small', onclick: async () => { await discard(it.key); render(); } }, t('queued_discard'))))));
+    wrap.hidden = false;
+  });
+  return wrap;
 }
 
 function copyButton(value) {

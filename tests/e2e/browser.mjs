@@ -1,5 +1,5 @@
 // Launches the system Chromium (Debian `chromium`) through playwright-core; never downloads
-// a browser. Each launch gets a fresh profile directory.
+// a browser. Each launch gets a fresh profile directory. Also the map helpers the tests share.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,3 +32,28 @@ export async function launch() {
 
 export const PHONE = { width: 360, height: 740 };
 export const DESKTOP = { width: 1280, height: 800 };
+
+/** Waits until the map has loaded what it shows and stopped moving (at most 8 s). */
+export async function settle(page) {
+  await page.evaluate(() => new Promise((r) => {
+    const m = window.nuanxin.map;
+    const t0 = Date.now();
+    let calm = 0;
+    const tick = () => {
+      calm = m.loaded() && !m.isMoving() && m.areTilesLoaded() ? calm + 1 : 0;
+      if (calm >= 3 || Date.now() - t0 > 8000) r();
+      else setTimeout(tick, 100);
+    };
+    m.triggerRepaint();
+    tick();
+  }));
+}
+
+/** Taps the map at [lon, lat] (converted to a pixel by the map itself) at zoom 13. */
+export async function tapMap(page, lonLat) {
+  await page.evaluate((ll) => window.nuanxin.map.jumpTo({ center: ll, zoom: 13 }), lonLat);
+  await settle(page);
+  const px = await page.evaluate((ll) => { const p = window.nuanxin.map.project(ll); return [p.x, p.y]; }, lonLat);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + px[0], box.y + px[1]);
+}

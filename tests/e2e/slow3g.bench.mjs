@@ -1,0 +1,70 @@
+// Weak-signal benchmark of the page (run by scripts/bench-web-slow3g.sh against a running
+// server, URL in NUANXIN_URL): Chromium's own network emulation (DevTools protocol
+// `Network.emulateNetworkConditions`) with the DevTools "Slow 3G" preset, and for each of a
+// first visit (empty caches), a repeat visit and an offline repeat visit:
+//   - first paint: `first-contentful-paint` of the Paint Timing API;
+//   - map usable: the map's `load` event (style, boundaries and metro drawn; body[data-ready]);
+//   - nearest: from navigation start to the first result of 定位我 (geolocation granted at
+//     五一广场, the button pressed as soon as the page's code has booted).
+// Not a `*.test.mjs` file: it measures, it does not assert. Prints one JSON line per visit.
+import { launch, PHONE } from './browser.mjs';
+
+const BASE = process.env.NUANXIN_URL;
+if (!BASE) throw new Error('NUANXIN_URL is not set');
+// Chrome DevTools' "Slow 3G" preset (front_end/core/sdk/NetworkManager.ts): 500 kbit/s
+// × 0.8 each way, 400 ms × 5 latency.
+const SLOW_3G = { offline: false, latency: 2000, downloadThroughput: (500 * 1000 / 8) * 0.8, uploadThroughput: (500 * 1000 / 8) * 0.8 };
+const TAP = [112.9770, 28.1960];
+const RUNS = Number(process.env.RUNS || 1);
+
+async function visit(context, label, { offline = false } = {}) {
+  const page = await context.newPage();
+  await page.setViewportSize(PHONE);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', offline ? { ...SLOW_3G, offline: true } : SLOW_3G);
+  if (offline) await context.setOffline(true);
+  let bytes = 0;
+  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
+  const t0 = Date.now();
+  await page.goto(`${BASE}/`, { waitUntil: 'commit', timeout: 120000 });
+  await page.waitForFunction(() => window.nuanxin && document.getElementById('locate-btn'), null, { timeout: 120000, polling: 50 });
+  await page.click('#locate-btn');
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
+  const ready = await page.evaluate(() => performance.now());
+  await page.waitForSelector('#nearest-list > li[data-id]', { timeout: 120000 });
+  const nearest = await page.evaluate(() => performance.now());
+  const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+  const offlineBadge = await page.locator('#nearest-list .badge.offline').count();
+  const r = {
+    visit: label,
+    first_paint_s: fcp === null ? null : +(fcp / 1000).toFixed(2),
+    map_usable_s: +(ready / 1000).toFixed(2),
+    nearest_s: +(nearest / 1000).toFixed(2),
+    wall_s: +((Date.now() - t0) / 1000).toFixed(2),
+    bytes_over_network: bytes,
+    offline_results: offlineBadge,
+  };
+  if (offline) await context.setOffline(false);
+  // Leave the page open long enough for a service worker to install and precache.
+  if (!offline) await page.waitForTimeout(Number(process.env.SETTLE_MS || 15000));
+  await page.close();
+  return r;
+}
+
+for (let run = 0; run < RUNS; run += 1) {
+  const browser = await launch();
+  try {
+    await browser.context.grantPermissions(['geolocation'], { origin: BASE });
+    await browser.context.setGeolocation({ longitude: TAP[0], latitude: TAP[1] });
+    for (const [label, opts] of [['first', {}], ['repeat', {}], ['offline_repeat', { offline: true }]]) {
+      try {
+        console.log(JSON.stringify(await visit(browser.context, label, opts)));
+      } catch (e) {
+        console.log(JSON.stringify({ visit: label, error: String(e.message || e).split('\n')[0] }));
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}

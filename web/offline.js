@@ -1,0 +1,232 @@
+// Weak signal and offline: what the page keeps on the device (IndexedDB, database
+// `nuanxin`) so that it still answers without a network.
+//   - `areas`: the service points of every kind around the area last viewed (one record,
+//     key `last`: { bbox [w, s, e, n] WGS-84 degrees, saved_at ms, features }), refreshed
+//     at most every AREA_MAX_AGE_MS or when the map leaves the cached area. Offline,
+//     "nearest" is computed from them on the device (straight-line, haversine).
+//   - `outbox`: suggestions filed without a signal, each with the Idempotency-Key made when
+//     it was queued; sent in order when the signal returns. The server stores the key with
+//     the suggestion, so a repeat (a reply lost on the way back) returns the first receipt
+//     instead of a second suggestion.
+// The app shell itself (HTML, JS, CSS, MapLibre, boundaries) is cached by the service
+// worker (sw.js).
+
+import { api, ApiError, qs } from './api.js';
+
+const DB = 'nuanxin';
+const DB_VERSION = 1;
+
+/** Half-size of the cached area around the viewport's centre, degrees (≈ 15 km × 13 km). */
+export const AREA_HALF_DEG = [0.15, 0.12];
+/** Cached points older than this are refreshed when online (30 minutes). */
+export const AREA_MAX_AGE_MS = 30 * 60 * 1000;
+/** Most points kept for offline use. */
+export const AREA_LIMIT = 5000;
+/** Mean Earth radius, metres (IUGG), as `crate::geodesy`. */
+const EARTH_RADIUS_M = 6371008.8;
+
+let dbPromise;
+function db() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      if (!('indexedDB' in window)) { reject(new Error('no IndexedDB')); return; }
+      const req = indexedDB.open(DB, DB_VERSION);
+      req.onupgradeneeded = () => {
+        const d = req.result;
+        if (!d.objectStoreNames.contains('areas')) d.createObjectStore('areas');
+        if (!d.objectStoreNames.contains('outbox')) d.createObjectStore('outbox', { keyPath: 'key' });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  return dbPromise;
+}
+
+/** Runs `fn(store)` in a transaction of `store` and resolves with the request's result. */
+async function tx(store, mode, fn) {
+  const d = await db();
+  return new Promise((resolve, reject) => {
+    const t = d.transaction(store, mode);
+    const req = fn(t.objectStore(store));
+    t.oncomplete = () => resolve(req?.result);
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error);
+  });
+}
+
+/** Whether an error means "no network" (as opposed to an answer from the server). */
+export function isNetworkError(e) {
+  return e instanceof ApiError ? e.status === 0 : e?.name === 'TypeError';
+}
+
+// ---------------------------------------------------------------- service points
+
+let area = null; // the cached record, once read
+let refreshing = null;
+
+/** The cached area record ({ bbox, saved_at, features }) or null. */
+export async function cachedArea() {
+  if (area) return area;
+  try { area = (await tx('areas', 'readonly', (s) => s.get('last'))) || null; } catch { area = null; }
+  return area;
+}
+
+function inside(bbox, [lon, lat]) {
+  return lon >= bbox[0] && lon <= bbox[2] && lat >= bbox[1] && lat <= bbox[3];
+}
+
+/**
+ * Keeps the points around `centre` ([lon, lat]) for offline use: fetches every kind in
+ * AREA_HALF_DEG around it unless the cached area is recent and `viewBbox` ([w, s, e, n])
+ * lies inside it. Quiet on failure (it is a cache).
+ */
+export async function keepArea(centre, viewBbox) {
+  if (refreshing || !navigator.onLine) return;
+  const have = await cachedArea();
+  const fresh = have && Date.now() - have.saved_at < AREA_MAX_AGE_MS;
+  if (fresh && inside(have.bbox, [viewBbox[0], viewBbox[1]]) && inside(have.bbox, [viewBbox[2], viewBbox[3]])) return;
+  const [lon, lat] = centre;
+  const bbox = [
+    Math.max(-180, Math.min(lon - AREA_HALF_DEG[0], viewBbox[0])), Math.max(-90, Math.min(lat - AREA_HALF_DEG[1], viewBbox[1])),
+    Math.min(180, Math.max(lon + AREA_HALF_DEG[0], viewBbox[2])), Math.min(90, Math.max(lat + AREA_HALF_DEG[1], viewBbox[3])),
+  ].map((v) => Number(v.toFixed(5)));
+  refreshing = (async () => {
+    try {
+      const fc = await api(`/api/v1/points?${qs({ bbox: bbox.join(','), limit: AREA_LIMIT })}`);
+      const rec = { bbox, saved_at: Date.now(), features: (fc?.features || []).map(slim) };
+      await tx('areas', 'readwrite', (s) => s.put(rec, 'last'));
+      area = rec;
+    } catch (e) {
+      console.warn('offline cache:', e.message || e);
+    } finally {
+      refreshing = null;
+    }
+  })();
+  await refreshing;
+}
+
+/** A point feature without what offline use does not need. */
+function slim(f) {
+  const p = f.properties || {};
+  const keep = ['id', 'kind', 'name', 'address', 'opening_hours', 'amenities', 'access', 'phone', 'demo', 'nav_amap', 'nav_baidu'];
+  return { type: 'Feature', geometry: f.geometry, properties: Object.fromEntries(keep.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]])) };
+}
+
+/** Great-circle distance between two [lon, lat] points, metres (haversine). */
+export function haversineM(a, b) {
+  const r = Math.PI / 180;
+  const dLat = (b[1] - a[1]) * r;
+  const dLon = (b[0] - a[0]) * r;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * r) * Math.cos(b[1] * r) * Math.sin(dLon / 2) ** 2;
+  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/**
+ * The `k` nearest cached points to `here` ([lon, lat]) of `kind` offering every amenity in
+ * `amenities`, as features with `distance_m`, nearest first; null when nothing is cached.
+ * Returns { features, saved_at, covers } (`covers`: whether `here` lies in the cached area).
+ */
+export async function nearestOffline(here, { kind, amenities = [], k = 5, filter = null }) {
+  const a = await cachedArea();
+  if (!a) return null;
+  const feats = a.features
+    .filter((f) => f.properties.kind === kind)
+    .filter((f) => amenities.every((m) => (f.properties.amenities || []).includes(m)))
+    .filter((f) => !filter || filter(f.properties))
+    .map((f) => ({ ...f, properties: { ...f.properties, distance_m: haversineM(here, f.geometry.coordinates), offline: true } }))
+    .sort((x, y) => x.properties.distance_m - y.properties.distance_m)
+    .slice(0, k);
+  return { features: feats, saved_at: a.saved_at, covers: inside(a.bbox, here) };
+}
+
+/** Cached points of `kind` inside `bbox` ([w, s, e, n]), for the map when offline. */
+export async function pointsOffline(kind, bbox) {
+  const a = await cachedArea();
+  if (!a) return [];
+  return a.features.filter((f) => f.properties.kind === kind && inside(bbox, f.geometry.coordinates));
+}
+
+// ---------------------------------------------------------------- outbox
+
+/** A new Idempotency-Key (UUID v4). */
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * Queues a suggestion: { key, fields (the JSON body), photo (Blob|null), category,
+ * queued_at ms }. Resolves when it is stored.
+ */
+export async function enqueue(item) {
+  await tx('outbox', 'readwrite', (s) => s.put(item));
+}
+
+/** Every queued suggestion, oldest first. */
+export async function queued() {
+  try {
+    const all = (await tx('outbox', 'readonly', (s) => s.getAll())) || [];
+    return all.sort((a, b) => a.queued_at - b.queued_at);
+  } catch {
+    return [];
+  }
+}
+
+/** Sends one suggestion with its Idempotency-Key; resolves with the server's answer. */
+export function send(item) {
+  let opts;
+  if (item.photo) {
+    const form = new FormData();
+    const { lon, lat, ...rest } = item.fields;
+    form.append('location', `${lon},${lat}`);
+    for (const [k, v] of Object.entries(rest)) form.append(k, String(v));
+    form.append('photo', item.photo, item.photo.name || 'photo');
+    opts = { method: 'POST', form };
+  } else {
+    opts = { method: 'POST', json: item.fields };
+  }
+  return api('/api/v1/suggestions', { ...opts, headers: { 'Idempotency-Key': item.key } });
+}
+
+let flushing = null;
+/**
+ * Sends every queued suggestion, oldest first, each at most once at a time. `onSent(item,
+ * answer)` is called for each one the server accepted (201, or the first answer again for a
+ * repeated key); `onRejected(item, error)` for one the server refused (4xx: kept in the
+ * outbox with the error, never dropped silently). Stops at the first network error.
+ */
+export function flush(onSent, onRejected) {
+  if (flushing) return flushing;
+  flushing = (async () => {
+    try {
+      for (const item of await queued()) {
+        if (item.rejected) continue;
+        let answer;
+        try {
+          answer = await send(item);
+        } catch (e) {
+          if (isNetworkError(e) || (e instanceof ApiError && (e.status >= 500 || e.status === 429))) return;
+          item.rejected = String(e.message || e);
+          await tx('outbox', 'readwrite', (s) => s.put(item));
+          onRejected?.(item, e);
+          continue;
+        }
+        await tx('outbox', 'readwrite', (s) => s.delete(item.key));
+        onSent?.(item, answer);
+      }
+    } finally {
+      flushing = null;
+    }
+  })();
+  return flushing;
+}
+
+/** Removes a queued suggestion (the user gave it up). */
+export async function discard(key) {
+  await tx('outbox', 'readwrite', (s) => s.delete(key));
+}

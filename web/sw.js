@@ -1,0 +1,99 @@
+// Service worker of the Nuanxin Map page (scope `/`), for weak signals and no signal.
+// Served by the binary (`server::web`), which fills in BUILD (a hash of every file listed
+// in PRECACHE, so each new build installs a new worker) and PRECACHE (the app shell: HTML,
+// JS, CSS, MapLibre, icons, boundaries, rivers, metro).
+//
+//   - the app shell: precached at install into `nuanxin-shell-<BUILD>` and served from it
+//     (cache first: a repeat visit on a weak signal downloads nothing but the API calls);
+//     the caches of earlier builds are deleted when the new worker activates;
+//   - `/config.json`: network first, the cached copy when offline;
+//   - street tiles (`/tiles/…`) and the POIs: the last ones viewed, stale-while-revalidate,
+//     at most RUNTIME_MAX entries;
+//   - everything else (the API) goes to the network: the page itself keeps the service
+//     points of the area last viewed and queues suggestions filed offline (offline.js).
+
+const BUILD = '__BUILD__';
+const PRECACHE = __PRECACHE__;
+const SHELL = `nuanxin-shell-${BUILD}`;
+const RUNTIME = 'nuanxin-runtime';
+const RUNTIME_MAX = 600;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(SHELL);
+    // `reload`: straight from the server, never an older copy from the HTTP cache.
+    await cache.addAll(PRECACHE.map((u) => new Request(u, { cache: 'reload' })));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith('nuanxin-shell-') && name !== SHELL) await caches.delete(name);
+    }
+    await self.clients.claim();
+  })());
+});
+
+/** Keeps at most RUNTIME_MAX entries in the runtime cache (oldest first out). */
+async function trim(cache) {
+  const keys = await cache.keys();
+  for (let i = 0; i < keys.length - RUNTIME_MAX; i += 1) await cache.delete(keys[i]);
+}
+
+async function cacheFirst(request, key) {
+  const cache = await caches.open(SHELL);
+  const hit = await cache.match(key, { ignoreVary: true });
+  return hit || fetch(request);
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(RUNTIME);
+  try {
+    const resp = await fetch(request);
+    if (resp.ok) await cache.put(request, resp.clone());
+    return resp;
+  } catch (e) {
+    const hit = await cache.match(request, { ignoreVary: true });
+    if (hit) return hit;
+    throw e;
+  }
+}
+
+async function staleWhileRevalidate(event) {
+  const cache = await caches.open(RUNTIME);
+  const hit = await cache.match(event.request, { ignoreVary: true });
+  const fresh = fetch(event.request).then(async (resp) => {
+    if (resp.ok) {
+      await cache.put(event.request, resp.clone());
+      await trim(cache);
+    }
+    return resp;
+  });
+  if (hit) {
+    event.waitUntil(fresh.catch(() => undefined));
+    return hit;
+  }
+  return fresh;
+}
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== self.location.origin) return;
+  const path = url.pathname;
+  if (req.mode === 'navigate') {
+    // The page is one document with hash routes: `/` and `/index.html` are the shell.
+    if (path === '/' || path === '/index.html') event.respondWith(cacheFirst(req, '/'));
+    return;
+  }
+  if (PRECACHE.includes(path) && !url.search) {
+    event.respondWith(cacheFirst(req, path));
+  } else if (path === '/config.json') {
+    event.respondWith(networkFirst(req));
+  } else if (path.startsWith('/tiles/') || path === '/data/pois.geojson') {
+    event.respondWith(staleWhileRevalidate(event));
+  }
+});
