@@ -5,12 +5,16 @@
 //! consecutive nodes of a way becomes a segment. A way that refers to a node missing from the
 //! file (a clipped extract) is cut there: the segments touching the missing node are dropped,
 //! the rest of the way is kept, and both are counted in [`ImportFigures`].
+//!
+//! A barrier node ([`barrier_passage`]) that stops a mode is split: every segment touching it
+//! gets its own copy of the node, joined to the original by a zero-length connector that only
+//! the modes allowed through carry (none when the barrier stops both).
 
 use super::graph::{
     ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, FERRY, TUNNEL,
     WALK_BACKWARD, WALK_FORWARD,
 };
-use super::tags::way_access;
+use super::tags::{barrier_passage, way_access};
 use super::RoutingError;
 use crate::coverage::Progress;
 use osmpbf::{Element, ElementReader};
@@ -141,17 +145,27 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
     let mut lon_e7 = vec![0i32; needed.len()];
     let mut lat_e7 = vec![0i32; needed.len()];
     let mut found = vec![false; needed.len()];
-    let mut put = |id: i64, lon: i32, lat: i32| {
+    // Barrier nodes that stop a mode: (node index, walk passes, e-bike passes).
+    let mut barriers: Vec<(u32, bool, bool)> = Vec::new();
+    let mut put = |id: i64, lon: i32, lat: i32, tags: &mut dyn Iterator<Item = (&str, &str)>| {
         if let Ok(i) = needed.binary_search(&id) {
             lon_e7[i] = lon;
             lat_e7[i] = lat;
             found[i] = true;
+            let tags: Vec<(&str, &str)> = tags.collect();
+            if let Some((walk, ebike)) = barrier_passage(&tags) {
+                if !(walk && ebike) {
+                    barriers.push((i as u32, walk, ebike));
+                }
+            }
         }
     };
     open()?
         .for_each(|el| match el {
-            Element::Node(n) => put(n.id(), n.decimicro_lon(), n.decimicro_lat()),
-            Element::DenseNode(n) => put(n.id(), n.decimicro_lon(), n.decimicro_lat()),
+            Element::Node(n) => put(n.id(), n.decimicro_lon(), n.decimicro_lat(), &mut n.tags()),
+            Element::DenseNode(n) => {
+                put(n.id(), n.decimicro_lon(), n.decimicro_lat(), &mut n.tags())
+            }
             _ => {}
         })
         .map_err(damaged)?;
@@ -185,8 +199,51 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
         }
     }
     drop(ways);
+    figures.barriers = barriers.len() as u64;
+    split_barriers(&mut lon_e7, &mut lat_e7, &mut segments, &mut barriers);
     figures.elapsed_s = started.elapsed().as_secs_f64();
     let mut g = RoadGraph::build(lon_e7, lat_e7, segments, figures)?;
     g.import.elapsed_s = started.elapsed().as_secs_f64();
     Ok(g)
+}
+
+/// Splits each barrier node (module docs): the segments touching it get copies of it, joined
+/// to it by zero-length connectors carrying only the modes the barrier lets through.
+fn split_barriers(
+    lon_e7: &mut Vec<i32>,
+    lat_e7: &mut Vec<i32>,
+    segments: &mut Vec<RawSegment>,
+    barriers: &mut [(u32, bool, bool)],
+) {
+    if barriers.is_empty() {
+        return;
+    }
+    barriers.sort_unstable_by_key(|b| b.0);
+    let find = |n: u32| barriers.binary_search_by_key(&n, |b| b.0).ok();
+    let mut connectors = Vec::new();
+    for seg in segments.iter_mut() {
+        for end in [&mut seg.u, &mut seg.v] {
+            let Some(b) = find(*end) else { continue };
+            let (node, walk, ebike) = barriers[b];
+            let copy = lon_e7.len() as u32;
+            lon_e7.push(lon_e7[node as usize]);
+            lat_e7.push(lat_e7[node as usize]);
+            *end = copy;
+            let mut flags = 0;
+            if walk {
+                flags |= WALK_FORWARD | WALK_BACKWARD;
+            }
+            if ebike {
+                flags |= EBIKE_FORWARD | EBIKE_BACKWARD;
+            }
+            if flags != 0 {
+                connectors.push(RawSegment {
+                    u: copy,
+                    v: node,
+                    flags,
+                });
+            }
+        }
+    }
+    segments.extend(connectors);
 }

@@ -29,8 +29,8 @@ mod tests;
 pub use graph::{GraphFigures, ImportFigures, ModeFigures, RoadGraph};
 pub use import::import_pbf;
 pub use search::{
-    covers_any, nearest_by_time, service_area, NetworkOptions, NetworkReach, ServiceArea, Snap,
-    TimedHit, TimedNearest,
+    covers_any, nearest_by_time, service_area, trip, NetworkOptions, NetworkReach, ServiceArea,
+    Snap, TimedHit, TimedNearest,
 };
 
 use std::path::{Path, PathBuf};

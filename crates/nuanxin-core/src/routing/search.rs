@@ -602,6 +602,24 @@ pub fn nearest_by_time(
     }
 }
 
+/// The trip from `from` to `to` in `mode` (module docs of [`super`] for the model): the
+/// answer of [`nearest_by_time`] with `k = 1` over an index that holds only `to`. `None` when
+/// the network cannot reach `to` from `from`; a straight-line fallback (`network: false`) when
+/// either end is farther than `max_snap_m` from a usable road.
+pub fn trip(
+    g: &RoadGraph,
+    from: LonLat,
+    to: LonLat,
+    mode: TravelMode,
+    opts: &NetworkOptions,
+) -> Option<TimedHit> {
+    let dest = ServicePoint::new("to", crate::model::ServiceKind::Station, "to", to);
+    let index = ServiceIndex::new(vec![dest]).ok()?;
+    nearest_by_time(g, &index, from, 1, &Filter::default(), mode, opts)
+        .hits
+        .pop()
+}
+
 /// Travel times from a set of sources (e.g. every station) to every node within a limit: the
 /// result of one multi-source search, queried for arbitrary positions.
 pub struct NetworkReach<'g> {

@@ -15,6 +15,7 @@
 //! - *Tag:highway=steps* (walkable; not rideable unless `bicycle=yes`).
 //!
 //! The decision for one way and one mode is:
+//! 0. a way tagged as an area ([`AREA_TAGS`]) is not a road;
 //! 1. the default of its `highway` class from [`HIGHWAY_DEFAULTS`] (or [`FERRY_DEFAULT`] for
 //!    `route=ferry`); a way with neither is not a road;
 //! 2. each key of the mode's [`AccessRule::keys`], least specific first, overrides the result
@@ -72,6 +73,13 @@ pub const HIGHWAY_DEFAULTS: &[HighwayDefault] = &[
     hw("cycleway", false, true),
     hw("bridleway", false, false),
 ];
+
+/// Tags that make a way the outline of an area rather than a line one travels along
+/// (*Key:area*: `highway=pedestrian` + `area=yes` is a pedestrian square; its outline is not a
+/// path, and walking around it is not how people cross it). Such ways are not roads; squares
+/// are crossed by the footways mapped over them. Valhalla skips them the same way (measured
+/// against it, README "Comparison with Valhalla").
+pub const AREA_TAGS: &[(&str, &str)] = &[("area", "yes")];
 
 /// Default access of a ferry route (`route=ferry`).
 pub const FERRY_DEFAULT: HighwayDefault = hw("ferry", true, true);
@@ -161,6 +169,59 @@ pub const CONTRAFLOW_TAGS: &[(&str, &str)] = &[
     ("cycleway:right", "opposite_lane"),
 ];
 
+/// Default passage through a barrier node (`barrier=*` on a node of a way), per mode (OSM
+/// wiki, *Key:barrier*; access tags on the node override, as on ways, *Key:access*).
+/// Barriers not listed are passable by both modes (most are gates or posts that stop cars).
+pub const BARRIER_DEFAULTS: &[HighwayDefault] = &[
+    // Closed unless tagged otherwise: a linear barrier drawn through the way's node.
+    hw("wall", false, false),
+    hw("fence", false, false),
+    hw("hedge", false, false),
+    hw("retaining_wall", false, false),
+    hw("city_wall", false, false),
+    // People pass, bicycles do not.
+    hw("stile", true, false),
+    hw("turnstile", true, false),
+    hw("full-height_turnstile", true, false),
+    hw("kissing_gate", true, false),
+    hw("motorcycle_barrier", true, false),
+];
+
+/// Whether `rule`'s mode may pass: the class `default`, overridden by each of the rule's
+/// access keys, least specific first, whose value is in [`ACCESS_VALUES`].
+fn allowed_by(tags: &[(&str, &str)], rule: &AccessRule, default: &HighwayDefault) -> bool {
+    let mut allowed = match rule.mode {
+        TravelMode::Walk => default.walk,
+        TravelMode::Ebike => default.ebike,
+    };
+    for key in rule.keys {
+        if let Some(v) = lookup(tags, key) {
+            if let Some((_, a)) = ACCESS_VALUES.iter().find(|(name, _)| *name == v) {
+                allowed = *a;
+            }
+        }
+    }
+    allowed
+}
+
+/// Whether a barrier node with these tags lets `(walk, ebike)` pass, or `None` when the
+/// node is no barrier (no `barrier` key). `tags` are the node's `(key, value)` pairs.
+pub fn barrier_passage(tags: &[(&str, &str)]) -> Option<(bool, bool)> {
+    let barrier = lookup(tags, "barrier")?;
+    let default = BARRIER_DEFAULTS
+        .iter()
+        .find(|d| d.highway == barrier)
+        .copied()
+        .unwrap_or(hw("", true, true));
+    let of = |mode: TravelMode| {
+        ACCESS_RULES
+            .iter()
+            .find(|r| r.mode == mode)
+            .is_none_or(|rule| allowed_by(tags, rule, &default))
+    };
+    Some((of(TravelMode::Walk), of(TravelMode::Ebike)))
+}
+
 /// What a way allows, per mode and direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WayAccess {
@@ -193,6 +254,9 @@ fn lookup<'t>(tags: &[(&'t str, &'t str)], key: &str) -> Option<&'t str> {
 /// Decides what a way with these tags allows (module docs), or `None` when it is not a way
 /// any mode may use. `tags` are `(key, value)` pairs as in the file.
 pub fn way_access(tags: &[(&str, &str)]) -> Option<WayAccess> {
+    if AREA_TAGS.iter().any(|(k, v)| lookup(tags, k) == Some(v)) {
+        return None;
+    }
     let ferry = lookup(tags, "route") == Some("ferry");
     let default = match lookup(tags, "highway") {
         Some(h) => HIGHWAY_DEFAULTS.iter().find(|d| d.highway == h).copied(),
@@ -205,17 +269,7 @@ pub fn way_access(tags: &[(&str, &str)]) -> Option<WayAccess> {
         ..WayAccess::default()
     };
     for rule in ACCESS_RULES {
-        let mut allowed = match rule.mode {
-            TravelMode::Walk => default.walk,
-            TravelMode::Ebike => default.ebike,
-        };
-        for key in rule.keys {
-            if let Some(v) = lookup(tags, key) {
-                if let Some((_, a)) = ACCESS_VALUES.iter().find(|(name, _)| *name == v) {
-                    allowed = *a;
-                }
-            }
-        }
+        let allowed = allowed_by(tags, rule, &default);
         let mut dir = Direction::Both;
         if rule.follows_oneway
             && ONEWAY_IMPLIED
@@ -284,6 +338,12 @@ mod tests {
         assert_eq!(acc(&[("highway", "motorway")]), None);
         assert_eq!(acc(&[("highway", "construction")]), None);
         assert_eq!(acc(&[("building", "yes")]), None);
+        // A pedestrian square's outline is not a path.
+        assert_eq!(acc(&[("highway", "pedestrian"), ("area", "yes")]), None);
+        assert_eq!(
+            acc(&[("highway", "pedestrian"), ("area", "no")]),
+            Some((true, true, false, false))
+        );
     }
 
     #[test]
@@ -354,6 +414,33 @@ mod tests {
         assert_eq!(
             acc(&[("highway", "footway"), ("oneway:foot", "yes")]),
             Some((true, false, false, false))
+        );
+    }
+
+    #[test]
+    fn barriers_block_by_type_and_access_tags() {
+        assert_eq!(barrier_passage(&[("highway", "crossing")]), None);
+        assert_eq!(barrier_passage(&[("barrier", "gate")]), Some((true, true)));
+        // Helsinki botanical garden: "There is no public entrance from this gate."
+        assert_eq!(
+            barrier_passage(&[("barrier", "gate"), ("access", "no")]),
+            Some((false, false))
+        );
+        assert_eq!(
+            barrier_passage(&[("barrier", "gate"), ("access", "private"), ("foot", "yes")]),
+            Some((true, false))
+        );
+        assert_eq!(
+            barrier_passage(&[("barrier", "stile")]),
+            Some((true, false))
+        );
+        assert_eq!(
+            barrier_passage(&[("barrier", "fence"), ("foot", "yes")]),
+            Some((true, false))
+        );
+        assert_eq!(
+            barrier_passage(&[("barrier", "bollard")]),
+            Some((true, true))
         );
     }
 

@@ -128,8 +128,8 @@ fn print_figures(
     let i = &g.import;
     println!("道路网 Road graph from {}", i.source);
     println!(
-        "  ways: {} road ways read, {} usable, {} cut at {} missing nodes (clipped extract)",
-        i.ways_read, i.ways_used, i.ways_cut, i.missing_node_refs
+        "  ways: {} road ways read, {} usable, {} cut at {} missing nodes (clipped extract); {} barriers (gates, stiles…) closed to a mode",
+        i.ways_read, i.ways_used, i.ways_cut, i.missing_node_refs, i.barriers
     );
     println!(
         "  nodes: {}, segments: {}, {:.1} bytes per segment in memory, {:.1} on disk",

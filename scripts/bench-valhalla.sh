@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Our road engine against Valhalla 3.9.1 (pyvalhalla) on the central-Helsinki extract:
+# 1 000 random origin-destination pairs (travel time and length, walking and e-bike) and 50
+# five-minute walking isochrones (IoU with our service areas, and the time of one isochrone
+# in each engine, warm, in the same run).
+#
+# Steps: a Python 3.12 virtual environment with pyvalhalla 3.9.1 and pyosmium (PyPI; the
+# pyvalhalla wheel needs Python 3.12 or newer, so this is a bench script, not a CI step);
+# Valhalla tiles built from tests/fixtures/osm/helsinki_center_complete.osm.pbf with
+# valhalla_build_tiles; the oracle written by scripts/valhalla_oracle.py (the same command
+# made tests/fixtures/osm/helsinki_valhalla_oracle.json); then our engine, built in release,
+# checked against the fresh oracle by crates/nuanxin-core/tests/valhalla_oracle.rs.
+#
+# Usage: scripts/bench-valhalla.sh [--keep DIR]   (DIR keeps the tiles and the oracle)
+# Env: NUANXIN_PY312 (a python3.12 binary), NUANXIN_VALHALLA_VENV (default
+#      ~/.cache/nuanxin/valhalla-venv).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+KEEP=""
+if [ "${1:-}" = "--keep" ]; then KEEP="$2"; fi
+
+PY312="${NUANXIN_PY312:-}"
+if [ -z "$PY312" ]; then
+    for c in python3.12 python3.13 "$HOME"/.pyenv/versions/3.12*/bin/python "$HOME"/.pyenv/versions/3.13*/bin/python; do
+        if command -v "$c" >/dev/null 2>&1; then PY312="$(command -v "$c")"; break; fi
+    done
+fi
+[ -n "$PY312" ] || { echo "needs Python 3.12 or newer (pyvalhalla 3.9.1's wheel); set NUANXIN_PY312" >&2; exit 1; }
+VENV="${NUANXIN_VALHALLA_VENV:-$HOME/.cache/nuanxin/valhalla-venv}"
+if ! "$VENV/bin/python" -c "import valhalla, osmium" 2>/dev/null; then
+    echo "installing pyvalhalla 3.9.1 and osmium into $VENV (PyPI)" >&2
+    "$PY312" -m venv "$VENV"
+    "$VENV/bin/pip" install -q pyvalhalla==3.9.1 osmium
+fi
+export PATH="$VENV/bin:$PATH"   # pyvalhalla's launchers look their programs up on PATH
+
+if [ -n "$KEEP" ]; then OUT="$KEEP"; mkdir -p "$OUT"; else OUT=$(mktemp -d); trap 'rm -rf "$OUT"' EXIT; fi
+PBF="$ROOT/tests/fixtures/osm/helsinki_center_complete.osm.pbf"
+(
+    cd "$OUT"
+    valhalla_build_config --mjolnir-tile-dir "$OUT/tiles" --mjolnir-tile-extract "$OUT/tiles.tar" \
+        --mjolnir-timezone "$OUT/tz.sqlite" --mjolnir-admin "$OUT/admins.sqlite" > valhalla.json
+    valhalla_build_tiles -c valhalla.json "$PBF" > build.log 2>&1
+)
+echo "Valhalla tiles built from $(basename "$PBF")" >&2
+"$VENV/bin/python" scripts/valhalla_oracle.py "$PBF" "$OUT/valhalla.json" "$OUT/oracle.json" \
+    --timing-out "$OUT/valhalla_isochrone_s.json" 2> >(grep -v '\[INFO\]\|\[WARN\]\|\[ERROR\]' >&2)
+
+NUANXIN_VALHALLA_ORACLE="$OUT/oracle.json" NUANXIN_TIME_SERVICE_AREAS=1 \
+    cargo test --release -q -p nuanxin-core --test valhalla_oracle -- --include-ignored --nocapture \
+    2>&1 | tee "$OUT/ours.txt" | grep -E '^VALHALLA_|panicked|test result' || true
+
+"$VENV/bin/python" - "$OUT/ours.txt" "$OUT/valhalla_isochrone_s.json" <<'PY'
+import json, statistics, sys
+lines = open(sys.argv[1]).read().splitlines()
+get = lambda tag: next((json.loads(l.split(" ", 1)[1]) for l in lines if l.startswith(tag + " ")), None)
+t, i = get("VALHALLA_TIMES"), get("VALHALLA_ISOCHRONES")
+vh = statistics.median(json.load(open(sys.argv[2])))
+print()
+if t:
+    print(f"walking, {t['pairs']} pairs: time rel. diff median {100*t['walk_time_rel_diff_median']:.2f} % "
+          f"(goal <= 3 %), p95 {100*t['walk_time_rel_diff_p95']:.2f} % (goal <= 10 %); length median "
+          f"{100*t['walk_length_rel_diff_median']:.2f} %, p95 {100*t['walk_length_rel_diff_p95']:.2f} %")
+    print(f"e-bike, {t['ebike_routed_by_both']} pairs routed by both ({t['ebike_unrouted']} not by us): time median "
+          f"{100*t['ebike_time_rel_diff_median']:.1f} %, p95 {100*t['ebike_time_rel_diff_p95']:.1f} %; length median "
+          f"{100*t['ebike_length_rel_diff_median']:.1f} %, p95 {100*t['ebike_length_rel_diff_p95']:.1f} %")
+if i:
+    print(f"5-min walking isochrones, {i['isochrones']}: IoU median {i['iou_median']:.3f} (goal >= 0.85), "
+          f"5th percentile {i['iou_p05']:.3f}, min {i['iou_min']:.3f}")
+    if i.get("ours_median_s"):
+        print(f"one isochrone, warm, median: Valhalla {1000*vh:.2f} ms, ours {1000*i['ours_median_s']:.2f} ms, "
+              f"ratio {vh / i['ours_median_s']:.1f}x (goal >= 10x)")
+PY

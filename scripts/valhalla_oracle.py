@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Reference travel times and isochrones from Valhalla (pyvalhalla) on an OSM extract.
+
+Usage: valhalla_oracle.py PBF VALHALLA_JSON OUT.json [--pairs 1000] [--isochrones 50] [--seed 17]
+
+Positions are random vertices (seeded) of ways that both engines let pedestrians use, read
+from the PBF with pyosmium, so neither engine has to snap far. Origin-destination pairs are
+redrawn until they are at least MIN_PAIR_M apart (on shorter trips one crossing delay is a
+large share). For each pair Valhalla's route is asked for walking (`pedestrian`) and for
+e-bikes (`bicycle`), and for each isochrone origin a 5-minute walking isochrone.
+
+Costing is set to our model as far as Valhalla allows (see README, "Comparison with
+Valhalla"): walking_speed / cycling_speed = ours; on foot every preference factor neutral and
+no penalties except Valhalla's private-access one (walk_costing); by bicycle `shortest: true`
+(the path of least length), gate costs and penalties 0. What Valhalla still adds and we do
+not: its crossing delays (pedestrian 0-15 s per crossed intersection by the crossing's stop
+impact, not configurable), bicycle speed factors by surface and road class.
+
+The output records the exact command, the versions and the options used.
+"""
+import argparse
+import importlib.metadata
+import json
+import math
+import platform
+import random
+import sys
+import time
+
+import osmium
+import valhalla
+
+# Highway classes that both our tag table (China's defaults) and Valhalla's (generic) open to
+# pedestrians. Cycleways are left out: our table closes them to walking, Valhalla's does not.
+POOL_HIGHWAYS = {
+    "footway", "pedestrian", "residential", "service", "unclassified", "tertiary",
+    "tertiary_link", "secondary", "secondary_link", "primary", "primary_link",
+    "living_street", "path",
+}
+CLOSED = {"no", "private"}
+MIN_PAIR_M = 200.0
+WALK_KMH = 5.0
+EBIKE_KMH = 15.0
+
+
+def geodesic_m(a, b):
+    """Haversine distance (mean Earth radius 6 371 008.8 m), metres."""
+    r = 6371008.8
+    la1, la2 = math.radians(a[1]), math.radians(b[1])
+    dla, dlo = la2 - la1, math.radians(b[0] - a[0])
+    h = math.sin(dla / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin(dlo / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
+
+
+def pool(pbf):
+    """Sorted, distinct positions of nodes of pedestrian ways, `(lon, lat)` rounded to 1e-7."""
+    pts = {}
+    for w in osmium.FileProcessor(pbf).with_locations().with_filter(osmium.filter.KeyFilter("highway")):
+        if not w.is_way():
+            continue
+        t = w.tags
+        if t.get("highway") not in POOL_HIGHWAYS:
+            continue
+        if t.get("access") in CLOSED or t.get("foot") in CLOSED or t.get("area") == "yes":
+            continue
+        if t.get("tunnel") in ("yes", "building_passage") or t.get("indoor") == "yes":
+            continue
+        for n in w.nodes:
+            if n.location.valid():
+                pts[n.ref] = (round(n.location.lon, 7), round(n.location.lat, 7))
+    return [pts[k] for k in sorted(pts)]
+
+
+def walk_costing():
+    # The quickest path at one speed: every preference factor neutral (1.0, or 0.5 for the
+    # use_* sliders, which maps to factor 1), no penalties. Not `shortest: true`: it also drops
+    # the private-access penalty, so Valhalla would walk through private gates, which our
+    # model closes. The private-access penalty (600 s of cost, no time) stays as Valhalla's
+    # stand-in for "closed".
+    return {
+        "walking_speed": WALK_KMH,
+        "walkway_factor": 1.0,
+        "sidewalk_factor": 1.0,
+        "alley_factor": 1.0,
+        "driveway_factor": 1.0,
+        "service_factor": 1.0,
+        "service_penalty": 0,
+        "use_living_streets": 0.5,
+        "use_tracks": 0.5,
+        "use_lit": 0.0,
+        "gate_cost": 0,
+        "gate_penalty": 0,
+        "step_penalty": 0,
+        "maneuver_penalty": 0,
+    }
+
+
+def bike_costing():
+    return {
+        "cycling_speed": EBIKE_KMH,
+        "bicycle_type": "hybrid",
+        "shortest": True,
+        "gate_cost": 0,
+        "gate_penalty": 0,
+        "maneuver_penalty": 0,
+    }
+
+
+def route(actor, a, b, costing, options):
+    req = {
+        "locations": [{"lon": a[0], "lat": a[1]}, {"lon": b[0], "lat": b[1]}],
+        "costing": costing,
+        "costing_options": {costing: options},
+        "units": "kilometers",
+        "directions_type": "none",
+    }
+    try:
+        r = json.loads(actor.route(json.dumps(req)))
+    except RuntimeError as e:  # no route (e.g. an isolated piece)
+        return {"error": str(e)[:120]}
+    s = r["trip"]["summary"]
+    return {"time_s": round(s["time"], 3), "length_m": round(s["length"] * 1000.0, 1)}
+
+
+def isochrone(actor, o, minutes):
+    req = {
+        "locations": [{"lon": o[0], "lat": o[1]}],
+        "costing": "pedestrian",
+        "costing_options": {"pedestrian": walk_costing()},
+        "contours": [{"time": minutes}],
+        "polygons": True,
+    }
+    r = json.loads(actor.isochrone(json.dumps(req)))
+    geom = r["features"][0]["geometry"]
+
+    def rnd(x):
+        return [round(x[0], 7), round(x[1], 7)] if isinstance(x[0], float) else [rnd(y) for y in x]
+
+    return {"type": geom["type"], "coordinates": rnd(geom["coordinates"])}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("pbf")
+    ap.add_argument("config")
+    ap.add_argument("out")
+    ap.add_argument("--pairs", type=int, default=1000)
+    ap.add_argument("--isochrones", type=int, default=50)
+    ap.add_argument("--minutes", type=float, default=5.0)
+    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--timing-out", help="write Valhalla's warm isochrone times (s) here")
+    a = ap.parse_args()
+
+    pts = pool(a.pbf)
+    rng = random.Random(a.seed)
+    actor = valhalla.Actor(a.config)
+    pairs = []
+    while len(pairs) < a.pairs:
+        o, d = rng.choice(pts), rng.choice(pts)
+        if geodesic_m(o, d) < MIN_PAIR_M:
+            continue
+        pairs.append({
+            "from": list(o),
+            "to": list(d),
+            "walk": route(actor, o, d, "pedestrian", walk_costing()),
+            "ebike": route(actor, o, d, "bicycle", bike_costing()),
+        })
+    isos = []
+    timings = []
+    for _ in range(a.isochrones):
+        o = rng.choice(pts)
+        isochrone(actor, o, a.minutes)  # warm
+        t0 = time.perf_counter()
+        poly = isochrone(actor, o, a.minutes)
+        timings.append(time.perf_counter() - t0)
+        isos.append({"origin": list(o), "minutes": a.minutes, "mode": "walk", "polygon": poly})
+    out = {
+        "about": (
+            "Reference travel times (Valhalla route, walking and bicycle) and 5-minute walking "
+            "isochrones (Valhalla isochrone) on the extract, for the routing oracle test. "
+            "Data (c) OpenStreetMap contributors, ODbL 1.0."
+        ),
+        "command": "scripts/valhalla_oracle.py " + " ".join(sys.argv[1:]),
+        "versions": {
+            "pyvalhalla": importlib.metadata.version("pyvalhalla"),
+            "pyosmium": importlib.metadata.version("osmium"),
+            "python": platform.python_version(),
+        },
+        "valhalla_config": (
+            "valhalla_build_config defaults, only the mjolnir tile, admin and timezone paths "
+            "set; tiles by valhalla_build_tiles (scripts/bench-valhalla.sh)"
+        ),
+        "extract": a.pbf.split("/")[-1],
+        "seed": a.seed,
+        "min_pair_m": MIN_PAIR_M,
+        "pool_highways": sorted(POOL_HIGHWAYS),
+        "walk_speed_kmh": WALK_KMH,
+        "ebike_speed_kmh": EBIKE_KMH,
+        "costing": {"pedestrian": walk_costing(), "bicycle": bike_costing()},
+        "pairs": pairs,
+        "isochrones": isos,
+    }
+    with open(a.out, "w") as f:
+        json.dump(out, f, separators=(",", ":"))
+        f.write("\n")
+    if a.timing_out:
+        with open(a.timing_out, "w") as f:
+            json.dump(timings, f)
+    ok = sum(1 for p in pairs if "time_s" in p["walk"])
+    print(f"{len(pairs)} pairs ({ok} routed on foot), {len(isos)} isochrones -> {a.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
