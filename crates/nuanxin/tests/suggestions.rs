@@ -65,7 +65,7 @@ fn app_with(config: Config) -> App {
 
 fn app_with_points(config: Config, pts: Vec<ServicePoint>) -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
+    let store = Arc::new(Store::open_for_test(dir.path()).unwrap());
     store.replace_service_points(&pts).unwrap();
     let mut state = AppState::new(config, ServiceIndex::new(pts).unwrap());
     state.store = Some(store.clone());

@@ -42,8 +42,17 @@ pub const DEFAULT_MAX_SNAP_M: f64 = 200.0;
 /// short walk off the road to a door (see [`search::service_area`]).
 pub const WALK_OFF_M: f64 = 25.0;
 
-/// The road-graph file that belongs to the database at `db`: `<db>.roads`.
+/// The road-graph file that belongs to the database at `db`: `<db>.roads` beside a SQLite
+/// file; `<database name>.roads` in the working directory for a PostgreSQL URL (each server
+/// keeps its own copy of the graph).
 pub fn graph_path_for_db(db: &Path) -> PathBuf {
+    if let crate::suggestions::Location::Postgres(url) = crate::suggestions::Location::of(db) {
+        let name = crate::suggestions::pg::parse_url(url)
+            .ok()
+            .and_then(|c| c.get_dbname().map(str::to_string))
+            .unwrap_or_else(|| "postgres".into());
+        return PathBuf::from(format!("{name}.roads"));
+    }
     let mut s = db.as_os_str().to_owned();
     s.push(".roads");
     PathBuf::from(s)

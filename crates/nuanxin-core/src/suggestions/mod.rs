@@ -1,6 +1,6 @@
 //! Suggestions (人民建议): pinned at a place, stored durably, answered and tracked.
 //!
-//! - [`Store`]: the SQLite database (suggestions, their history, supporters, campaigns,
+//! - [`Store`]: the database, SQLite or PostgreSQL (suggestions, their history, supporters, campaigns,
 //!   officer tokens, the audit log and the edited service points);
 //! - [`privacy`]: contact parsing and masking of phone and ID-card numbers in public text;
 //! - [`photo`]: content sniffing and metadata stripping of attached photos;
@@ -22,15 +22,18 @@
 //! inside (the district with the smaller adcode wins a shared border).
 
 pub mod export;
+pub mod pg;
 pub mod photo;
 pub mod privacy;
+pub mod sql;
+mod sqlite;
 pub mod stats;
 mod store;
 pub mod submit;
 
 pub use store::{
-    AuditEntry, ListQuery, NewSuggestion, Officer, Store, StoreError, SupportOutcome,
-    REOPEN_WINDOW_DAYS,
+    AuditEntry, ListQuery, Location, Migration, NewSuggestion, Officer, Store, StoreError,
+    SupportOutcome, MIGRATIONS, REOPEN_WINDOW_DAYS,
 };
 
 use crate::crs::Crs;

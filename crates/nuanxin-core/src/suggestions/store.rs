@@ -1,18 +1,26 @@
-//! The SQLite store (rusqlite, bundled SQLite).
+//! The store: one interface ([`Store`]) over two engines, SQLite (a file, the default) and
+//! PostgreSQL (a server, for several servers sharing one database).
 //!
-//! Durability: the database runs in WAL mode with `synchronous=FULL`, so a transaction that
-//! returned from `COMMIT` has been fsync'ed to the WAL and survives `kill -9` and an OS
-//! crash (SQLite docs, "PRAGMA synchronous": FULL in WAL mode syncs the WAL on every
-//! commit). Every write is one transaction: either all of a suggestion (record, history,
-//! photo) is stored or nothing is.
+//! The engine is chosen by the location given to [`Store::open`]: a path or `sqlite:PATH`
+//! is SQLite; `postgres://…` or `postgresql://…` is PostgreSQL. Every method below is
+//! written once, against the engine-neutral layer in [`super::sql`]; the engines differ
+//! only in their schema scripts ([`MIGRATIONS`]) and in a few statements matched on
+//! [`Engine`] (the spatial look-up of [`Store::nearby_open`], a JSON field, row locks).
 //!
-//! Migrations are numbered SQL scripts applied in order on open; `PRAGMA user_version`
-//! records how many have run.
+//! Durability: every write is one transaction: either all of a suggestion (record,
+//! history, photo) is stored or nothing is, and a method returns only after the commit is
+//! durable (SQLite: WAL with `synchronous=FULL`, see [`super::sqlite`]; PostgreSQL:
+//! `synchronous_commit = on`, see [`super::pg`]).
 //!
-//! Concurrency: one writing connection and one read-only connection, each behind a mutex
-//! (in WAL mode a reader sees the last committed state and never waits for a writer).
+//! Migrations are numbered scripts, one per engine for each version, applied in order on
+//! open (SQLite records the version in `PRAGMA user_version`; PostgreSQL in table
+//! `schema_migrations`, under an advisory lock).
+//!
 //! Callers in async code use `tokio::task::spawn_blocking`.
 
+use super::pg::Postgres;
+use super::sql::{args, Conn, Engine, Row, Value};
+use super::sqlite::Sqlite;
 use super::{
     Campaign, Category, CollectionPointRef, Contact, ContactKind, OfficerRole, PhotoInfo,
     PublicNote, ReporterRole, Status, StatusChange, Suggestion, SuggestionError,
@@ -20,38 +28,46 @@ use super::{
 use crate::crs::Crs;
 use crate::model::{Bbox, LonLat, ServicePoint};
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::Mutex;
 
-/// Errors of the store.
+/// Errors of the store, classified the same way on both engines.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite failed.
+    /// The database cannot be reached now: a lost or refused connection, a server shutting
+    /// down or read-only (a standby), all connections busy, a SQLite file locked by another
+    /// process. Worth retrying later (the server answers 503 with `Retry-After`).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The engine refused the statement for another reason (a bug, a full disk, a schema
+    /// newer than this program…).
     #[error("database error: {0}")]
-    Sqlite(String),
+    Database(String),
+    /// A uniqueness or reference constraint was violated (the message names the
+    /// constraint).
+    #[error("constraint violated: {0}")]
+    Constraint(String),
     /// A stored row does not decode (a bug or a hand-edited database).
     #[error("corrupt row: {0}")]
     Corrupt(String),
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e.to_string())
-    }
+/// One schema version: the script for each engine. Scripts of the same version create the
+/// same tables and columns (engine types differ: see [`super::sql`]), so data copies
+/// between engines row by row.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// SQLite script.
+    pub sqlite: &'static str,
+    /// PostgreSQL script.
+    pub postgres: &'static str,
 }
 
-impl From<rusqlite::Error> for SuggestionError {
-    fn from(e: rusqlite::Error) -> Self {
-        SuggestionError::Store(e.into())
-    }
-}
-
-/// The schema, one script per version.
-const MIGRATIONS: &[&str] = &[
+/// The schema, one [`Migration`] per version, applied in order.
+pub const MIGRATIONS: &[Migration] = &[
     // 1: everything
-    "
+    Migration {
+        sqlite: "
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE service_points (
         id TEXT PRIMARY KEY,
@@ -129,10 +145,91 @@ const MIGRATIONS: &[&str] = &[
         detail TEXT NOT NULL
     );
     ",
-    // 2: a spatial index of the open suggestions (SQLite's R*Tree module; bounding boxes
-    // are stored as 32-bit floats rounded outward, so a box query never misses a row), kept
-    // in step with `suggestions` by triggers, for nearby and duplicate look-ups.
-    "
+        postgres: r#"
+    CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+    CREATE TABLE service_points (
+        id text COLLATE "C" PRIMARY KEY,
+        json text NOT NULL,
+        updated_at bigint NOT NULL
+    );
+    CREATE TABLE campaigns (
+        id text COLLATE "C" PRIMARY KEY,
+        json text NOT NULL,
+        created_at bigint NOT NULL
+    );
+    CREATE TABLE suggestions (
+        id text COLLATE "C" PRIMARY KEY,
+        lon double precision NOT NULL,
+        lat double precision NOT NULL,
+        input_lon double precision NOT NULL,
+        input_lat double precision NOT NULL,
+        input_crs text NOT NULL,
+        category text NOT NULL,
+        description text NOT NULL,
+        role text,
+        contact_kind text,
+        contact_value text,
+        campaign_id text REFERENCES campaigns(id),
+        adcode text,
+        collection_point_id text,
+        collection_point_name text,
+        collection_point_distance_m double precision,
+        photo bytea,
+        photo_type text,
+        status text NOT NULL,
+        supporters bigint NOT NULL DEFAULT 0,
+        receipt_hash text NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        first_answer_at bigint,
+        resolved_at bigint
+    );
+    CREATE INDEX suggestions_status_category ON suggestions(status, category);
+    CREATE INDEX suggestions_adcode ON suggestions(adcode);
+    CREATE INDEX suggestions_lat_lon ON suggestions(lat, lon);
+    CREATE INDEX suggestions_created ON suggestions(created_at);
+    CREATE TABLE status_changes (
+        seq bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        suggestion_id text NOT NULL REFERENCES suggestions(id),
+        from_status text,
+        to_status text NOT NULL,
+        note text NOT NULL,
+        officer_id bigint,
+        at bigint NOT NULL
+    );
+    CREATE INDEX status_changes_suggestion ON status_changes(suggestion_id, seq);
+    CREATE TABLE supports (
+        suggestion_id text NOT NULL REFERENCES suggestions(id),
+        client_hash text NOT NULL,
+        at bigint NOT NULL,
+        PRIMARY KEY (suggestion_id, client_hash)
+    );
+    CREATE TABLE officer_tokens (
+        id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        token_hash text NOT NULL UNIQUE,
+        role text NOT NULL,
+        adcodes text NOT NULL,
+        name text NOT NULL,
+        created_at bigint NOT NULL,
+        revoked_at bigint
+    );
+    CREATE TABLE audit_log (
+        seq bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        at bigint NOT NULL,
+        actor_id bigint,
+        actor_name text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL,
+        detail text NOT NULL
+    );
+    "#,
+    },
+    // 2: a spatial index of the open suggestions, for nearby and duplicate look-ups.
+    // SQLite: the R*Tree module (bounding boxes stored as 32-bit floats rounded outward,
+    // so a box query never misses a row), kept in step with `suggestions` by triggers.
+    // PostgreSQL: a partial B-tree on (category, lat, lon) of the open rows.
+    Migration {
+        sqlite: "
     CREATE VIRTUAL TABLE suggestions_open_rtree USING rtree(
         id, min_lon, max_lon, min_lat, max_lat, +category TEXT
     );
@@ -158,20 +255,29 @@ const MIGRATIONS: &[&str] = &[
         DELETE FROM suggestions_open_rtree WHERE id = OLD.rowid;
     END;
     ",
+        postgres: "
+    CREATE INDEX suggestions_open_category_lat_lon ON suggestions (category, lat, lon)
+        WHERE status IN ('submitted','accepted','in_progress');
+    ",
+    },
 ];
 
 /// How long after a suggestion was closed its reporter may reopen it, days.
 pub const REOPEN_WINDOW_DAYS: i64 = 90;
 
-/// Durable storage (SQLite) of suggestions and edited service points.
+/// Durable storage of suggestions, their history and supporters, campaigns, officer
+/// tokens, the audit log and the edited service points, in SQLite or PostgreSQL.
 #[derive(Debug)]
 pub struct Store {
-    /// The one writing connection.
-    conn: Mutex<Connection>,
-    /// A read-only connection: in WAL mode readers do not wait for a writer's fsync.
-    reader: Mutex<Connection>,
+    backend: Backend,
     /// Random per-database salt for hashing client IPs (supporters), from `meta`.
     salt: String,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
 }
 
 /// A validated suggestion ready to store (the server fills it from the request).
@@ -335,7 +441,7 @@ pub(crate) fn sha256_hex(s: &str) -> String {
 /// `n` random bytes from the OS, hex-encoded.
 pub(crate) fn random_hex(n: usize) -> Result<String, StoreError> {
     let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).map_err(|e| StoreError::Sqlite(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| StoreError::Database(format!("no randomness: {e}")))?;
     Ok(hex::encode(b))
 }
 
@@ -343,7 +449,7 @@ pub(crate) fn random_hex(n: usize) -> Result<String, StoreError> {
 fn tracking_id(at: DateTime<Utc>) -> Result<String, StoreError> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut b = [0u8; 6];
-    getrandom::fill(&mut b).map_err(|e| StoreError::Sqlite(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| StoreError::Database(format!("no randomness: {e}")))?;
     let tail: String = b
         .iter()
         .map(|v| ALPHABET[(*v & 31) as usize] as char)
@@ -356,16 +462,13 @@ const SUGGESTION_COLUMNS: &str = "id, lon, lat, input_lon, input_lat, input_crs,
      collection_point_distance_m, photo_type, length(photo), status, supporters, created_at, updated_at, \
      first_answer_at, resolved_at";
 
-fn corrupt(what: &str, v: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("{what}: {v}").into(),
-    )
+fn corrupt(what: &str, v: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {v}"))
 }
 
-fn row_to_suggestion(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suggestion> {
+fn row_to_suggestion(r: &Row) -> Result<Suggestion, StoreError> {
     let parse_ll = |lon: f64, lat: f64| LonLat::new(lon, lat).map_err(|e| corrupt("location", e));
+    let id: String = r.get(0)?;
     let category: String = r.get(6)?;
     let role: Option<String> = r.get(8)?;
     let contact_kind: Option<String> = r.get(9)?;
@@ -374,17 +477,20 @@ fn row_to_suggestion(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suggestion> {
     let crs: String = r.get(5)?;
     let cp_id: Option<String> = r.get(13)?;
     let photo_type: Option<String> = r.get(16)?;
+    let photo_size: Option<i64> = r.get(17)?;
+    let what = |field: &str| format!("suggestion {id}: {field}");
     Ok(Suggestion {
-        id: r.get(0)?,
         location: parse_ll(r.get(1)?, r.get(2)?)?,
         input_location: parse_ll(r.get(3)?, r.get(4)?)?,
-        input_crs: crs.parse().map_err(|e| corrupt("crs", e))?,
-        category: category.parse().map_err(|e| corrupt("category", e))?,
+        input_crs: crs.parse().map_err(|e| corrupt(&what("crs"), e))?,
+        category: category
+            .parse()
+            .map_err(|e| corrupt(&what("category"), e))?,
         description: r.get(7)?,
         role: role
             .map(|s| s.parse())
             .transpose()
-            .map_err(|e| corrupt("role", e))?,
+            .map_err(|e| corrupt(&what("role"), e))?,
         contact: match (contact_kind.as_deref(), contact_value) {
             (Some("phone"), Some(value)) => Some(Contact {
                 kind: ContactKind::Phone,
@@ -401,103 +507,168 @@ fn row_to_suggestion(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suggestion> {
         collection_point: match cp_id {
             Some(id) => Some(CollectionPointRef {
                 id,
-                name: r.get::<_, Option<String>>(14)?.unwrap_or_default(),
-                distance_m: r.get::<_, Option<f64>>(15)?.unwrap_or(0.0),
+                name: r.get::<Option<String>>(14)?.unwrap_or_default(),
+                distance_m: r.get::<Option<f64>>(15)?.unwrap_or(0.0),
             }),
             None => None,
         },
         photo: photo_type.map(|media_type| PhotoInfo {
             media_type,
-            size_bytes: 0,
+            size_bytes: photo_size.unwrap_or(0) as u64,
         }),
-        status: status.parse().map_err(|e| corrupt("status", e))?,
-        supporters: r.get::<_, i64>(19)? as u32,
+        status: status.parse().map_err(|e| corrupt(&what("status"), e))?,
+        supporters: r.get::<i64>(19)? as u32,
         created_at: from_ms(r.get(20)?),
         updated_at: from_ms(r.get(21)?),
-        first_answer_at: r.get::<_, Option<i64>>(22)?.map(from_ms),
-        resolved_at: r.get::<_, Option<i64>>(23)?.map(from_ms),
+        first_answer_at: r.get::<Option<i64>>(22)?.map(from_ms),
+        resolved_at: r.get::<Option<i64>>(23)?.map(from_ms),
         history: Vec::new(),
-    })
-    .map(|mut s| {
-        if let (Some(p), Ok(Some(n))) = (&mut s.photo, r.get::<_, Option<i64>>(17)) {
-            p.size_bytes = n as u64;
-        }
-        s
+        id,
     })
 }
 
+/// The engine a store location names: `postgres://…` / `postgresql://…` → PostgreSQL;
+/// `sqlite:PATH` (also `sqlite://PATH`) or a plain path → SQLite.
+pub enum Location<'a> {
+    /// A SQLite file.
+    Sqlite(&'a Path),
+    /// A PostgreSQL URL.
+    Postgres(&'a str),
+}
+
+impl<'a> Location<'a> {
+    /// The location for messages: a path as given, a PostgreSQL URL without its password.
+    pub fn redacted(location: &Path) -> String {
+        match Location::of(location) {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => super::pg::parse_url(url)
+                .map(|c| super::pg::describe(&c))
+                .unwrap_or_else(|_| "an invalid PostgreSQL URL".into()),
+        }
+    }
+
+    /// Classifies `location` (see [`Location`]).
+    pub fn of(location: &'a Path) -> Self {
+        match location.to_str() {
+            Some(s) if s.starts_with("postgres://") || s.starts_with("postgresql://") => {
+                Location::Postgres(s)
+            }
+            Some(s) if s.starts_with("sqlite:") => {
+                let p = s.trim_start_matches("sqlite:");
+                let p = p.strip_prefix("//").unwrap_or(p);
+                Location::Sqlite(Path::new(p))
+            }
+            _ => Location::Sqlite(location),
+        }
+    }
+}
+
 impl Store {
-    /// Opens (creating and migrating if needed) the database at `path`, in WAL mode with
-    /// `synchronous=FULL`.
+    /// Opens (creating and migrating if needed) the store at `location`: a SQLite file
+    /// (a path or `sqlite:PATH`; WAL mode, `synchronous=FULL`) or a PostgreSQL database
+    /// (`postgres://user[:password]@host[:port]/database[?connect_timeout=5&…]`, the
+    /// libpq URL form; the database must exist, its tables are created here).
     ///
     /// # Errors
-    /// [`StoreError`] when the file cannot be opened or migrated.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut conn = Connection::open(path)?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Sqlite(format!(
-                "cannot switch {} to WAL mode (got {mode})",
-                path.display()
-            )));
+    /// [`StoreError`] when the database cannot be opened or migrated; the message names
+    /// it (a PostgreSQL URL without its password).
+    pub fn open(location: &Path) -> Result<Self, StoreError> {
+        match Location::of(location) {
+            Location::Sqlite(path) => Self::with(Backend::Sqlite(Sqlite::open(path, MIGRATIONS)?)),
+            Location::Postgres(url) => Self::open_postgres(super::pg::parse_url(url)?),
         }
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version as usize > MIGRATIONS.len() {
-            return Err(StoreError::Sqlite(format!(
-                "{} has schema version {version}, newer than this program ({})",
-                path.display(),
-                MIGRATIONS.len()
-            )));
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
-        }
-        let salt: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'salt'", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let salt = match salt {
-            Some(s) => s,
-            None => {
-                let s = random_hex(32)?;
-                conn.execute("INSERT INTO meta (key, value) VALUES ('salt', ?1)", [&s])?;
-                s
-            }
+    }
+
+    /// Opens the PostgreSQL database of `config` (see [`Store::open`]).
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    #[doc(hidden)]
+    pub fn open_postgres(config: tokio_postgres::Config) -> Result<Self, StoreError> {
+        Self::with(Backend::Postgres(Postgres::open(config, MIGRATIONS)?))
+    }
+
+    fn with(backend: Backend) -> Result<Self, StoreError> {
+        let mut store = Store {
+            backend,
+            salt: String::new(),
         };
-        let reader = Connection::open(path)?;
-        reader.pragma_update(None, "query_only", "ON")?;
-        reader.busy_timeout(std::time::Duration::from_secs(10))?;
-        Ok(Store {
-            conn: Mutex::new(conn),
-            reader: Mutex::new(reader),
-            salt,
-        })
+        store.salt = store.write(|c| {
+            let get =
+                |c: &mut dyn Conn| c.query_opt("SELECT value FROM meta WHERE key = 'salt'", &[]);
+            if let Some(r) = get(c)? {
+                return r.get(0);
+            }
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES ('salt', ?1) ON CONFLICT (key) DO NOTHING",
+                &args![random_hex(32)?],
+            )?;
+            get(c)?
+                .ok_or_else(|| StoreError::Corrupt("meta: no salt".into()))?
+                .get(0)
+        })?;
+        Ok(store)
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// A fresh, empty store for a test: a new database on the PostgreSQL server of the
+    /// environment variable `NUANXIN_TEST_DATABASE_URL` when it is set (e.g.
+    /// `postgres://postgres@127.0.0.1:5432/postgres`; each call creates its own database,
+    /// so tests stay independent and run in parallel), else SQLite file `t.db` in `dir`.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    #[doc(hidden)]
+    pub fn open_for_test(dir: &Path) -> Result<Self, StoreError> {
+        match std::env::var("NUANXIN_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => {
+                let name = format!("nuanxin_test_{}_{}", std::process::id(), random_hex(6)?);
+                Self::open_postgres(super::pg::create_database(&url, &name)?)
+            }
+            _ => Self::open(&dir.join("t.db")),
+        }
     }
 
-    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.reader.lock().unwrap_or_else(|p| p.into_inner())
+    /// The engine of this store.
+    pub fn engine(&self) -> Engine {
+        match self.backend {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
     }
 
-    /// The schema version (`PRAGMA user_version`).
+    /// Runs `f` on a reading connection (SQLite: the read-only one; PostgreSQL: a pooled
+    /// session, each statement its own transaction).
+    pub(crate) fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.read(f),
+            Backend::Postgres(db) => db.read(f),
+        }
+    }
+
+    /// Runs `f` in one write transaction: committed (durably) when it returns `Ok`, rolled
+    /// back when it returns `Err`.
+    pub(crate) fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.write(f),
+            Backend::Postgres(db) => db.write(f),
+        }
+    }
+
+    /// The schema version (the number of [`MIGRATIONS`] applied).
     ///
     /// # Errors
     /// [`StoreError`].
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .reader()
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        match &self.backend {
+            Backend::Sqlite(db) => db.schema_version(),
+            Backend::Postgres(db) => db.schema_version(),
+        }
     }
 
     // ---------------------------------------------------------------- service points
@@ -507,18 +678,15 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn service_points(&self) -> Result<Vec<ServicePoint>, StoreError> {
-        let conn = self.reader();
-        let mut st = conn.prepare("SELECT id, json FROM service_points ORDER BY id")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, json) = row?;
-            out.push(
+        let rows =
+            self.read(|c| c.query("SELECT id, json FROM service_points ORDER BY id", &[]))?;
+        rows.iter()
+            .map(|r| {
+                let (id, json): (String, String) = (r.get(0)?, r.get(1)?);
                 serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))?,
-            );
-        }
-        Ok(out)
+                    .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
+            })
+            .collect()
     }
 
     /// Stores `points` as the service points, replacing all (used to seed an empty database
@@ -527,22 +695,10 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn replace_service_points(&self, points: &[ServicePoint]) -> Result<(), StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        tx.execute("DELETE FROM service_points", [])?;
-        {
-            let mut st = tx.prepare(
-                "INSERT OR REPLACE INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3)",
-            )?;
-            let now = ms(Utc::now());
-            for p in points {
-                let json =
-                    serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                st.execute(params![p.id, json, now])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
+        self.write(|c| {
+            c.execute("DELETE FROM service_points", &[])?;
+            put_points(c, points, Utc::now()).map(|_| ())
+        })
     }
 
     /// Inserts or replaces many service points (an import) in one transaction, with one
@@ -587,29 +743,28 @@ impl Store {
         points: &[ServicePoint],
         actor: Option<&Officer>,
     ) -> Result<(usize, usize), StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let now = Utc::now();
-        let mut removed = 0;
-        for k in remove_kinds {
-            removed += tx.execute(
-                "DELETE FROM service_points WHERE json_extract(json, '$.kind') = ?1",
-                [k.as_str()],
-            )?;
-        }
-        let replaced = put_points(&tx, points, now)?;
-        let (action, detail) = if remove_kinds.is_empty() {
-            let d = serde_json::json!({ "points": points.len(), "replaced": replaced });
-            ("points.import", d)
-        } else {
-            let kinds: Vec<&str> = remove_kinds.iter().map(|k| k.as_str()).collect();
-            let d =
-                serde_json::json!({ "kinds": kinds, "removed": removed, "points": points.len() });
-            ("points.replace", d)
-        };
-        audit_tx(&tx, now, actor, action, "", &detail.to_string())?;
-        tx.commit()?;
-        Ok((removed, replaced))
+        self.write(|c| {
+            let now = Utc::now();
+            let delete = match c.engine() {
+                Engine::Sqlite => "DELETE FROM service_points WHERE json_extract(json, '$.kind') = ?1",
+                Engine::Postgres => "DELETE FROM service_points WHERE (json::jsonb ->> 'kind') = ?1",
+            };
+            let mut removed = 0;
+            for k in remove_kinds {
+                removed += c.execute(delete, &args![k.as_str()])? as usize;
+            }
+            let replaced = put_points(c, points, now)?;
+            let (action, detail) = if remove_kinds.is_empty() {
+                let d = serde_json::json!({ "points": points.len(), "replaced": replaced });
+                ("points.import", d)
+            } else {
+                let kinds: Vec<&str> = remove_kinds.iter().map(|k| k.as_str()).collect();
+                let d = serde_json::json!({ "kinds": kinds, "removed": removed, "points": points.len() });
+                ("points.replace", d)
+            };
+            audit_tx(c, now, actor, action, "", &detail.to_string())?;
+            Ok((removed, replaced))
+        })
     }
 
     /// Inserts or replaces one service point and writes an audit entry, in one transaction.
@@ -622,25 +777,13 @@ impl Store {
         point: &ServicePoint,
         actor: Option<&Officer>,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let existed: bool = tx
-            .query_row(
-                "SELECT 1 FROM service_points WHERE id = ?1",
-                [&point.id],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
         let json = serde_json::to_string(point).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let now = Utc::now();
-        tx.execute(
-            "INSERT OR REPLACE INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3)",
-            params![point.id, json, ms(now)],
-        )?;
-        audit_tx(&tx, now, actor, "point.upsert", &point.id, &json)?;
-        tx.commit()?;
-        Ok(existed)
+        self.write(|c| {
+            let now = Utc::now();
+            let existed = put_points(c, std::slice::from_ref(point), now)? > 0;
+            audit_tx(c, now, actor, "point.upsert", &point.id, &json)?;
+            Ok(existed)
+        })
     }
 
     /// Deletes one service point (with an audit entry). Returns true if it existed.
@@ -652,14 +795,13 @@ impl Store {
         id: &str,
         actor: Option<&Officer>,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let n = tx.execute("DELETE FROM service_points WHERE id = ?1", [id])?;
-        if n > 0 {
-            audit_tx(&tx, Utc::now(), actor, "point.delete", id, "{}")?;
-        }
-        tx.commit()?;
-        Ok(n > 0)
+        self.write(|c| {
+            let n = c.execute("DELETE FROM service_points WHERE id = ?1", &args![id])?;
+            if n > 0 {
+                audit_tx(c, Utc::now(), actor, "point.delete", id, "{}")?;
+            }
+            Ok(n > 0)
+        })
     }
 
     /// One stored service point.
@@ -667,14 +809,14 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn service_point(&self, id: &str) -> Result<Option<ServicePoint>, StoreError> {
-        let json: Option<String> = self
-            .reader()
-            .query_row("SELECT json FROM service_points WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        let row = self
+            .read(|c| c.query_opt("SELECT json FROM service_points WHERE id = ?1", &args![id]))?;
+        row.map(|r| {
+            let json: String = r.get(0)?;
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
+        })
+        .transpose()
     }
 
     // ---------------------------------------------------------------- suggestions
@@ -687,63 +829,58 @@ impl Store {
     /// [`StoreError`].
     pub fn insert_suggestion(&self, n: NewSuggestion) -> Result<(Suggestion, String), StoreError> {
         let receipt = random_hex(24)?;
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let mut id = tracking_id(n.created_at)?;
-        // 30 random bits per day: retry the rare collision
-        for _ in 0..8 {
-            let taken = tx
-                .query_row("SELECT 1 FROM suggestions WHERE id = ?1", [&id], |_| Ok(()))
-                .optional()?
-                .is_some();
-            if !taken {
-                break;
+        let id = self.write(|c| {
+            let mut id = tracking_id(n.created_at)?;
+            // 30 random bits per day: retry the rare collision
+            for _ in 0..8 {
+                if !c.exists("SELECT 1 FROM suggestions WHERE id = ?1", &args![&id])? {
+                    break;
+                }
+                id = tracking_id(n.created_at)?;
             }
-            id = tracking_id(n.created_at)?;
-        }
-        let at = ms(n.created_at);
-        let (photo_type, photo) = match &n.photo {
-            Some((t, b)) => (Some(t.as_str()), Some(b.as_slice())),
-            None => (None, None),
-        };
-        tx.execute(
-            "INSERT INTO suggestions (id, lon, lat, input_lon, input_lat, input_crs, category, description, role, \
-             contact_kind, contact_value, campaign_id, adcode, collection_point_id, collection_point_name, \
-             collection_point_distance_m, photo, photo_type, status, supporters, receipt_hash, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'submitted', 0, ?19, ?20, ?20)",
-            params![
-                id,
-                n.location.lon,
-                n.location.lat,
-                n.input_location.lon,
-                n.input_location.lat,
-                n.input_crs.as_str(),
-                n.category.as_str(),
-                n.description,
-                n.role.map(|r| r.as_str()),
-                n.contact.as_ref().map(|c| match c.kind {
-                    ContactKind::Phone => "phone",
-                    ContactKind::Wechat => "wechat",
-                }),
-                n.contact.as_ref().map(|c| c.value.as_str()),
-                n.campaign_id,
-                n.adcode,
-                n.collection_point.as_ref().map(|c| c.id.as_str()),
-                n.collection_point.as_ref().map(|c| c.name.as_str()),
-                n.collection_point.as_ref().map(|c| c.distance_m),
-                photo,
-                photo_type,
-                sha256_hex(&receipt),
-                at,
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
-             VALUES (?1, NULL, 'submitted', '', NULL, ?2)",
-            params![id, at],
-        )?;
-        tx.commit()?;
-        drop(conn);
+            let at = ms(n.created_at);
+            let (photo_type, photo) = match &n.photo {
+                Some((t, b)) => (Some(t.as_str()), Some(b.as_slice())),
+                None => (None, None),
+            };
+            c.execute(
+                "INSERT INTO suggestions (id, lon, lat, input_lon, input_lat, input_crs, category, description, role, \
+                 contact_kind, contact_value, campaign_id, adcode, collection_point_id, collection_point_name, \
+                 collection_point_distance_m, photo, photo_type, status, supporters, receipt_hash, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'submitted', 0, ?19, ?20, ?20)",
+                &args![
+                    &id,
+                    n.location.lon,
+                    n.location.lat,
+                    n.input_location.lon,
+                    n.input_location.lat,
+                    n.input_crs.as_str(),
+                    n.category.as_str(),
+                    n.description.as_str(),
+                    n.role.map(|r| r.as_str()),
+                    n.contact.as_ref().map(|c| match c.kind {
+                        ContactKind::Phone => "phone",
+                        ContactKind::Wechat => "wechat",
+                    }),
+                    n.contact.as_ref().map(|c| c.value.as_str()),
+                    n.campaign_id.as_deref(),
+                    n.adcode.as_deref(),
+                    n.collection_point.as_ref().map(|c| c.id.as_str()),
+                    n.collection_point.as_ref().map(|c| c.name.as_str()),
+                    n.collection_point.as_ref().map(|c| c.distance_m),
+                    photo,
+                    photo_type,
+                    sha256_hex(&receipt),
+                    at,
+                ],
+            )?;
+            c.execute(
+                "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
+                 VALUES (?1, NULL, 'submitted', '', NULL, ?2)",
+                &args![&id, at],
+            )?;
+            Ok::<_, StoreError>(id)
+        })?;
         let s = self
             .suggestion(&id)?
             .ok_or_else(|| StoreError::Corrupt(format!("suggestion {id} vanished")))?;
@@ -755,21 +892,20 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn suggestion(&self, id: &str) -> Result<Option<Suggestion>, StoreError> {
-        let conn = self.reader();
-        let s = conn
-            .query_row(
+        self.read(|c| {
+            let row = c.query_opt(
                 &format!("SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE id = ?1"),
-                [id],
-                row_to_suggestion,
-            )
-            .optional()?;
-        match s {
-            Some(mut s) => {
-                s.history = history(&conn, id)?;
-                Ok(Some(s))
+                &args![id],
+            )?;
+            match row {
+                Some(r) => {
+                    let mut s = row_to_suggestion(&r)?;
+                    s.history = history(c, id)?;
+                    Ok(Some(s))
+                }
+                None => Ok(None),
             }
-            None => Ok(None),
-        }
+        })
     }
 
     /// The stored photo of a suggestion: media type and bytes.
@@ -777,14 +913,13 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn photo(&self, id: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        Ok(self
-            .reader()
-            .query_row(
+        let row = self.read(|c| {
+            c.query_opt(
                 "SELECT photo_type, photo FROM suggestions WHERE id = ?1 AND photo IS NOT NULL",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                &args![id],
             )
-            .optional()?)
+        })?;
+        row.map(|r| Ok((r.get(0)?, r.get(1)?))).transpose()
     }
 
     /// Whether `token` is the receipt of suggestion `id`.
@@ -792,14 +927,13 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn check_receipt(&self, id: &str, token: &str) -> Result<bool, StoreError> {
-        let h: Option<String> = self
-            .reader()
-            .query_row(
+        let row = self.read(|c| {
+            c.query_opt(
                 "SELECT receipt_hash FROM suggestions WHERE id = ?1",
-                [id],
-                |r| r.get(0),
+                &args![id],
             )
-            .optional()?;
+        })?;
+        let h: Option<String> = row.map(|r| r.get(0)).transpose()?;
         Ok(h.is_some_and(|h| constant_time_eq(h.as_bytes(), sha256_hex(token).as_bytes())))
     }
 
@@ -809,24 +943,32 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn list_suggestions(&self, q: &ListQuery) -> Result<(Vec<Suggestion>, usize), StoreError> {
-        let conn = self.reader();
         let mut wh: Vec<String> = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        let mut in_list = |col: &str, mut vals: Vec<String>, wh: &mut Vec<String>| {
-            // a value repeated (`status=open,open,…`) must not grow the statement past
-            // SQLite's limit on bound variables
-            vals.sort_unstable();
-            vals.dedup();
-            if !vals.is_empty() {
-                let marks = vec!["?"; vals.len()].join(",");
-                wh.push(format!("{col} IN ({marks})"));
-                args.extend(vals.into_iter().map(rusqlite::types::Value::Text));
-            }
-        };
+        let mut args: Vec<Value> = Vec::new();
+        // the next numbered placeholder
+        fn mark(args: &mut Vec<Value>, v: Value) -> String {
+            args.push(v);
+            format!("?{}", args.len())
+        }
+        let in_list =
+            |col: &str, mut vals: Vec<String>, wh: &mut Vec<String>, args: &mut Vec<Value>| {
+                // a value repeated (`status=open,open,…`) must not grow the statement past
+                // the engines' limits on bound variables
+                vals.sort_unstable();
+                vals.dedup();
+                if !vals.is_empty() {
+                    let marks: Vec<String> = vals
+                        .into_iter()
+                        .map(|v| mark(args, Value::Text(v)))
+                        .collect();
+                    wh.push(format!("{col} IN ({})", marks.join(",")));
+                }
+            };
         in_list(
             "status",
             q.statuses.iter().map(|s| s.as_str().to_string()).collect(),
             &mut wh,
+            &mut args,
         );
         in_list(
             "category",
@@ -835,61 +977,72 @@ impl Store {
                 .map(|s| s.as_str().to_string())
                 .collect(),
             &mut wh,
+            &mut args,
         );
-        in_list("adcode", q.adcodes.clone(), &mut wh);
-        in_list("id", q.ids.clone(), &mut wh);
+        in_list("adcode", q.adcodes.clone(), &mut wh, &mut args);
+        in_list("id", q.ids.clone(), &mut wh, &mut args);
         if let Some(c) = &q.campaign_id {
-            wh.push("campaign_id = ?".into());
-            args.push(rusqlite::types::Value::Text(c.clone()));
+            let m = mark(&mut args, c.into());
+            wh.push(format!("campaign_id = {m}"));
         }
         if let Some(t) = q.since {
-            wh.push("created_at >= ?".into());
-            args.push(rusqlite::types::Value::Integer(ms(t)));
+            let m = mark(&mut args, ms(t).into());
+            wh.push(format!("created_at >= {m}"));
         }
         if let Some(t) = q.until {
-            wh.push("created_at < ?".into());
-            args.push(rusqlite::types::Value::Integer(ms(t)));
+            let m = mark(&mut args, ms(t).into());
+            wh.push(format!("created_at < {m}"));
         }
         if let Some(b) = &q.bbox {
-            wh.push("lat >= ? AND lat <= ?".into());
-            args.push(rusqlite::types::Value::Real(b.south));
-            args.push(rusqlite::types::Value::Real(b.north));
+            let (s, n) = (
+                mark(&mut args, b.south.into()),
+                mark(&mut args, b.north.into()),
+            );
+            wh.push(format!("lat >= {s} AND lat <= {n}"));
+            let (w, e) = (
+                mark(&mut args, b.west.into()),
+                mark(&mut args, b.east.into()),
+            );
             if b.west <= b.east {
-                wh.push("lon >= ? AND lon <= ?".into());
+                wh.push(format!("lon >= {w} AND lon <= {e}"));
             } else {
-                wh.push("(lon >= ? OR lon <= ?)".into());
+                wh.push(format!("({w} <= lon OR lon <= {e})"));
             }
-            args.push(rusqlite::types::Value::Real(b.west));
-            args.push(rusqlite::types::Value::Real(b.east));
         }
         let where_sql = if wh.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", wh.join(" AND "))
         };
-        let total: i64 = conn.query_row(
-            &format!("SELECT count(*) FROM suggestions {where_sql}"),
-            rusqlite::params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
-        let limit = if q.limit == 0 { -1 } else { q.limit as i64 };
-        // an offset past i64::MAX (SQLite's integers) is past every row
+        // no limit: the largest (a page past i64::MAX rows is past every row)
+        let limit = if q.limit == 0 {
+            i64::MAX
+        } else {
+            i64::try_from(q.limit).unwrap_or(i64::MAX)
+        };
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-        let sql = format!(
-            "SELECT {SUGGESTION_COLUMNS} FROM suggestions {where_sql} ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
+        let count_sql = format!("SELECT count(*) FROM suggestions {where_sql}");
+        let page_sql = format!(
+            "SELECT {SUGGESTION_COLUMNS} FROM suggestions {where_sql} ORDER BY created_at DESC, id DESC LIMIT ?{} OFFSET ?{}",
+            args.len() + 1,
+            args.len() + 2
         );
-        let mut st = conn.prepare(&sql)?;
-        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), row_to_suggestion)?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(r?);
-        }
-        if !q.without_history {
-            for s in &mut out {
-                s.history = history(&conn, &s.id)?;
+        self.read(|c| {
+            let total: i64 = c.query_one(&count_sql, &args)?.get(0)?;
+            let mut page_args = args.clone();
+            page_args.extend([Value::Int(limit), Value::Int(offset)]);
+            let mut out = c
+                .query(&page_sql, &page_args)?
+                .iter()
+                .map(row_to_suggestion)
+                .collect::<Result<Vec<_>, _>>()?;
+            if !q.without_history {
+                for s in &mut out {
+                    s.history = history(c, &s.id)?;
+                }
             }
-        }
-        Ok((out, total as usize))
+            Ok((out, total as usize))
+        })
     }
 
     /// `[west, south, east, north]` of all suggestions, WGS-84 degrees; `None` when empty.
@@ -897,12 +1050,13 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn suggestion_extent(&self) -> Result<Option<[f64; 4]>, StoreError> {
-        let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = self.reader().query_row(
-            "SELECT min(lon), min(lat), max(lon), max(lat) FROM suggestions",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
-        Ok(match r {
+        let r = self.read(|c| {
+            c.query_one(
+                "SELECT min(lon), min(lat), max(lon), max(lat) FROM suggestions",
+                &[],
+            )
+        })?;
+        Ok(match (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?) {
             (Some(w), Some(s), Some(e), Some(n)) => Some([w, s, e, n]),
             _ => None,
         })
@@ -911,8 +1065,9 @@ impl Store {
     /// Open suggestions (submitted, accepted, in progress) of `category` within `radius_m`
     /// metres (WGS-84 geodesic, inclusive) of `at`, nearest first, with their distances.
     ///
-    /// A latitude/longitude window around `at` preselects rows through the R*Tree of open
-    /// suggestions (schema version 2), so the cost follows the suggestions near `at`, not
+    /// A latitude/longitude window around `at` preselects rows through the spatial index of
+    /// open suggestions (schema version 2: SQLite's R*Tree, PostgreSQL's partial B-tree on
+    /// category, latitude, longitude), so the cost follows the suggestions near `at`, not
     /// all open ones; the exact test is the geodesic distance
     /// ([`crate::geodesy::geodesic_distance_m`]).
     ///
@@ -936,19 +1091,27 @@ impl Store {
         } else {
             (at.lon - dlon, at.lon + dlon)
         };
-        let ids: Vec<String> = {
-            let conn = self.reader();
-            let mut st = conn.prepare_cached(
-                "SELECT s.id FROM suggestions_open_rtree r JOIN suggestions s ON s.rowid = r.id \
-                 WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 \
-                 AND r.min_lon <= ?5 AND r.max_lon >= ?4 AND r.category = ?1",
-            )?;
-            let rows = st.query_map(
-                params![category.as_str(), at.lat - dlat, at.lat + dlat, west, east],
-                |r| r.get::<_, String>(0),
-            )?;
-            rows.collect::<Result<_, _>>()?
-        };
+        let ids: Vec<String> = self.read(|c| {
+            let sql = match c.engine() {
+                Engine::Sqlite => {
+                    "SELECT s.id FROM suggestions_open_rtree r JOIN suggestions s ON s.rowid = r.id \
+                     WHERE r.min_lat <= ?3 AND r.max_lat >= ?2 \
+                     AND r.min_lon <= ?5 AND r.max_lon >= ?4 AND r.category = ?1"
+                }
+                Engine::Postgres => {
+                    "SELECT id FROM suggestions \
+                     WHERE status IN ('submitted','accepted','in_progress') AND category = ?1 \
+                     AND lat >= ?2 AND lat <= ?3 AND lon >= ?4 AND lon <= ?5"
+                }
+            };
+            c.query(
+                sql,
+                &args![category.as_str(), at.lat - dlat, at.lat + dlat, west, east],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+        })?;
         let mut out = Vec::new();
         for id in ids {
             if let Some(s) = self.suggestion(&id)? {
@@ -976,35 +1139,49 @@ impl Store {
     /// [`SuggestionError::NotFound`]; [`SuggestionError::Store`].
     pub fn support(&self, id: &str, client: &str) -> Result<SupportOutcome, SuggestionError> {
         let hash = sha256_hex(&format!("{}|{client}", self.salt));
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let exists = tx
-            .query_row("SELECT 1 FROM suggestions WHERE id = ?1", [id], |_| Ok(()))
-            .optional()?
-            .is_some();
-        if !exists {
-            return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
-        }
-        let n = tx.execute(
-            "INSERT OR IGNORE INTO supports (suggestion_id, client_hash, at) VALUES (?1, ?2, ?3)",
-            params![id, hash, ms(Utc::now())],
-        )?;
-        if n > 0 {
-            tx.execute(
-                "UPDATE suggestions SET supporters = supporters + 1 WHERE id = ?1",
-                [id],
+        self.write(|c| {
+            if !c.exists("SELECT 1 FROM suggestions WHERE id = ?1", &args![id])? {
+                return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
+            }
+            let n = c.execute(
+                "INSERT INTO supports (suggestion_id, client_hash, at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (suggestion_id, client_hash) DO NOTHING",
+                &args![id, hash, ms(Utc::now())],
             )?;
-        }
-        let supporters: i64 = tx.query_row(
-            "SELECT supporters FROM suggestions WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?;
-        tx.commit()?;
-        Ok(SupportOutcome {
-            supporters: supporters as u32,
-            counted: n > 0,
+            if n > 0 {
+                c.execute(
+                    "UPDATE suggestions SET supporters = supporters + 1 WHERE id = ?1",
+                    &args![id],
+                )?;
+            }
+            let supporters: i64 = c
+                .query_one(
+                    "SELECT supporters FROM suggestions WHERE id = ?1",
+                    &args![id],
+                )?
+                .get(0)?;
+            Ok(SupportOutcome {
+                supporters: supporters as u32,
+                counted: n > 0,
+            })
         })
+    }
+
+    /// The status and last change (ms) of suggestion `id`, locked until the transaction
+    /// ends (so concurrent transitions of one suggestion run one after the other).
+    fn lock_status(c: &mut dyn Conn, id: &str) -> Result<(Status, i64), SuggestionError> {
+        let sql = format!(
+            "SELECT status, updated_at FROM suggestions WHERE id = ?1{}",
+            c.for_update()
+        );
+        let Some(r) = c.query_opt(&sql, &args![id])? else {
+            return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
+        };
+        let cur: String = r.get(0)?;
+        let from: Status = cur
+            .parse()
+            .map_err(|e| corrupt(&format!("suggestion {id}: status"), e))?;
+        Ok((from, r.get(1)?))
     }
 
     /// Moves suggestion `id` to `to` with a public `note`, by `officer`, at `at`; records the
@@ -1021,20 +1198,8 @@ impl Store {
         officer: &Officer,
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
-        {
-            let mut conn = self.writer();
-            let tx = conn.transaction()?;
-            let cur: Option<String> = tx
-                .query_row("SELECT status FROM suggestions WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            let Some(cur) = cur else {
-                return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
-            };
-            let from: Status = cur
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("status: {e}")))?;
+        self.write(|c| {
+            let (from, _) = Self::lock_status(c, id)?;
             if !from.can_move_to(to) {
                 return Err(SuggestionError::BadTransition {
                     from,
@@ -1043,23 +1208,23 @@ impl Store {
                 });
             }
             let t = ms(at);
-            tx.execute(
+            c.execute(
                 "UPDATE suggestions SET status = ?2, updated_at = ?3, \
                  first_answer_at = COALESCE(first_answer_at, ?3), \
                  resolved_at = CASE WHEN ?2 = 'resolved' THEN ?3 ELSE NULL END \
                  WHERE id = ?1",
-                params![id, to.as_str(), t],
+                &args![id, to.as_str(), t],
             )?;
-            tx.execute(
+            c.execute(
                 "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, from.as_str(), to.as_str(), note.as_str(), officer.id, t],
+                &args![id, from.as_str(), to.as_str(), note.as_str(), officer.id, t],
             )?;
             let detail =
                 serde_json::json!({"from": from, "to": to, "note": note.as_str()}).to_string();
-            audit_tx(&tx, at, Some(officer), "suggestion.status", id, &detail)?;
-            tx.commit()?;
-        }
+            audit_tx(c, at, Some(officer), "suggestion.status", id, &detail)?;
+            Ok(())
+        })?;
         self.suggestion(id)?
             .ok_or_else(|| SuggestionError::NotFound(format!("no suggestion `{id}`")))
     }
@@ -1077,22 +1242,8 @@ impl Store {
         note: &PublicNote,
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
-        {
-            let mut conn = self.writer();
-            let tx = conn.transaction()?;
-            let cur: Option<(String, i64)> = tx
-                .query_row(
-                    "SELECT status, updated_at FROM suggestions WHERE id = ?1",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((cur, updated)) = cur else {
-                return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
-            };
-            let from: Status = cur
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("status: {e}")))?;
+        self.write(|c| {
+            let (from, updated) = Self::lock_status(c, id)?;
             if from.is_open() {
                 return Err(SuggestionError::Conflict(format!(
                     "suggestion `{id}` is still open ({from}); only resolved or declined ones can be reopened"
@@ -1104,24 +1255,24 @@ impl Store {
                 )));
             }
             let t = ms(at);
-            tx.execute(
+            c.execute(
                 "UPDATE suggestions SET status = 'accepted', updated_at = ?2, resolved_at = NULL WHERE id = ?1",
-                params![id, t],
+                &args![id, t],
             )?;
-            tx.execute(
+            c.execute(
                 "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
                  VALUES (?1, ?2, 'accepted', ?3, NULL, ?4)",
-                params![id, from.as_str(), note.as_str(), t],
+                &args![id, from.as_str(), note.as_str(), t],
             )?;
             let detail =
                 serde_json::json!({"from": from, "to": Status::Accepted, "note": note.as_str()})
                     .to_string();
-            tx.execute(
+            c.execute(
                 "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, NULL, 'reporter', 'suggestion.reopen', ?2, ?3)",
-                params![t, id, detail],
+                &args![t, id, detail],
             )?;
-            tx.commit()?;
-        }
+            Ok(())
+        })?;
         self.suggestion(id)?
             .ok_or_else(|| SuggestionError::NotFound(format!("no suggestion `{id}`")))
     }
@@ -1141,17 +1292,25 @@ impl Store {
     ) -> Result<(Officer, String), StoreError> {
         let token = format!("nxo_{}", random_hex(32)?);
         let now = Utc::now();
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO officer_tokens (token_hash, role, adcodes, name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![sha256_hex(&token), role.as_str(), adcodes.join(","), name, ms(now)],
-        )?;
-        let id = tx.last_insert_rowid();
-        let detail =
-            serde_json::json!({"role": role, "adcodes": adcodes, "name": name}).to_string();
-        audit_tx(&tx, now, None, "token.create", &id.to_string(), &detail)?;
-        tx.commit()?;
+        let id = self.write(|c| {
+            let id: i64 = c
+                .query_one(
+                    "INSERT INTO officer_tokens (token_hash, role, adcodes, name, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                    &args![
+                        sha256_hex(&token),
+                        role.as_str(),
+                        adcodes.join(","),
+                        name,
+                        ms(now)
+                    ],
+                )?
+                .get(0)?;
+            let detail =
+                serde_json::json!({"role": role, "adcodes": adcodes, "name": name}).to_string();
+            audit_tx(c, now, None, "token.create", &id.to_string(), &detail)?;
+            Ok::<_, StoreError>(id)
+        })?;
         Ok((
             Officer {
                 id,
@@ -1170,16 +1329,14 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn authenticate(&self, token: &str) -> Result<Option<Officer>, StoreError> {
-        let conn = self.reader();
-        let o = conn
-            .query_row(
+        let row = self.read(|c| {
+            c.query_opt(
                 "SELECT id, role, adcodes, name, created_at, revoked_at FROM officer_tokens \
                  WHERE token_hash = ?1 AND revoked_at IS NULL",
-                [sha256_hex(token)],
-                row_to_officer,
+                &args![sha256_hex(token)],
             )
-            .optional()?;
-        Ok(o)
+        })?;
+        row.as_ref().map(row_to_officer).transpose()
     }
 
     /// Every token holder (without tokens), by id.
@@ -1187,12 +1344,15 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn officers(&self) -> Result<Vec<Officer>, StoreError> {
-        let conn = self.reader();
-        let mut st = conn.prepare(
-            "SELECT id, role, adcodes, name, created_at, revoked_at FROM officer_tokens ORDER BY id",
-        )?;
-        let rows = st.query_map([], row_to_officer)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.read(|c| {
+            c.query(
+                "SELECT id, role, adcodes, name, created_at, revoked_at FROM officer_tokens ORDER BY id",
+                &[],
+            )
+        })?
+        .iter()
+        .map(row_to_officer)
+        .collect()
     }
 
     /// Revokes token `id`. Returns false if there is no such (unrevoked) token.
@@ -1201,17 +1361,16 @@ impl Store {
     /// [`StoreError`].
     pub fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
         let now = Utc::now();
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let n = tx.execute(
-            "UPDATE officer_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-            params![id, ms(now)],
-        )?;
-        if n > 0 {
-            audit_tx(&tx, now, None, "token.revoke", &id.to_string(), "{}")?;
-        }
-        tx.commit()?;
-        Ok(n > 0)
+        self.write(|c| {
+            let n = c.execute(
+                "UPDATE officer_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                &args![id, ms(now)],
+            )?;
+            if n > 0 {
+                audit_tx(c, now, None, "token.revoke", &id.to_string(), "{}")?;
+            }
+            Ok(n > 0)
+        })
     }
 
     // ---------------------------------------------------------------- audit
@@ -1227,11 +1386,7 @@ impl Store {
         target: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        audit_tx(&tx, Utc::now(), actor, action, target, detail)?;
-        tx.commit()?;
-        Ok(())
+        self.write(|c| audit_tx(c, Utc::now(), actor, action, target, detail))
     }
 
     /// Audit entries, newest first.
@@ -1239,17 +1394,20 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn audit_log(&self, limit: usize, offset: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        let conn = self.reader();
-        let mut st = conn.prepare(
-            "SELECT seq, at, actor_id, actor_name, action, target, detail FROM audit_log \
-             ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
-        )?;
         // `as i64` would wrap a huge offset to a negative one, which SQLite reads as 0
         let (limit, offset) = (
             i64::try_from(limit).unwrap_or(i64::MAX),
             i64::try_from(offset).unwrap_or(i64::MAX),
         );
-        let rows = st.query_map(params![limit, offset], |r| {
+        self.read(|c| {
+            c.query(
+                "SELECT seq, at, actor_id, actor_name, action, target, detail FROM audit_log \
+                 ORDER BY seq DESC LIMIT ?1 OFFSET ?2",
+                &args![limit, offset],
+            )
+        })?
+        .iter()
+        .map(|r| {
             Ok(AuditEntry {
                 seq: r.get(0)?,
                 at: from_ms(r.get(1)?),
@@ -1259,8 +1417,8 @@ impl Store {
                 target: r.get(5)?,
                 detail: r.get(6)?,
             })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .collect()
     }
 
     // ---------------------------------------------------------------- campaigns
@@ -1272,26 +1430,26 @@ impl Store {
     /// [`SuggestionError::Store`].
     pub fn create_campaign(
         &self,
-        c: &Campaign,
+        camp: &Campaign,
         actor: Option<&Officer>,
     ) -> Result<(), SuggestionError> {
-        c.validate()?;
-        let json = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut conn = self.writer();
-        let tx = conn.transaction()?;
-        let n = tx.execute(
-            "INSERT OR IGNORE INTO campaigns (id, json, created_at) VALUES (?1, ?2, ?3)",
-            params![c.id, json, ms(Utc::now())],
-        )?;
-        if n == 0 {
-            return Err(SuggestionError::Conflict(format!(
-                "campaign `{}` already exists",
-                c.id
-            )));
-        }
-        audit_tx(&tx, Utc::now(), actor, "campaign.create", &c.id, &json)?;
-        tx.commit()?;
-        Ok(())
+        camp.validate()?;
+        let json = serde_json::to_string(camp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.write(|c| {
+            let n = c.execute(
+                "INSERT INTO campaigns (id, json, created_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO NOTHING",
+                &args![&camp.id, &json, ms(Utc::now())],
+            )?;
+            if n == 0 {
+                return Err(SuggestionError::Conflict(format!(
+                    "campaign `{}` already exists",
+                    camp.id
+                )));
+            }
+            audit_tx(c, Utc::now(), actor, "campaign.create", &camp.id, &json)?;
+            Ok(())
+        })
     }
 
     /// Every campaign, by start time (newest first).
@@ -1299,17 +1457,15 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
-        let conn = self.reader();
-        let mut st = conn.prepare("SELECT id, json FROM campaigns")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        let mut out: Vec<Campaign> = Vec::new();
-        for r in rows {
-            let (id, json) = r?;
-            out.push(
+        let rows = self.read(|c| c.query("SELECT id, json FROM campaigns", &[]))?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                let (id, json): (String, String) = (r.get(0)?, r.get(1)?);
                 serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("campaign {id}: {e}")))?,
-            );
-        }
+                    .map_err(|e| StoreError::Corrupt(format!("campaign {id}: {e}")))
+            })
+            .collect::<Result<Vec<Campaign>, _>>()?;
         out.sort_by(|a, b| b.starts_at.cmp(&a.starts_at).then(a.id.cmp(&b.id)));
         Ok(out)
     }
@@ -1319,23 +1475,23 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn campaign(&self, id: &str) -> Result<Option<Campaign>, StoreError> {
-        let json: Option<String> = self
-            .reader()
-            .query_row("SELECT json FROM campaigns WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string())))
-            .transpose()
+        let row =
+            self.read(|c| c.query_opt("SELECT json FROM campaigns WHERE id = ?1", &args![id]))?;
+        row.map(|r| {
+            let json: String = r.get(0)?;
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("campaign {id}: {e}")))
+        })
+        .transpose()
     }
 }
 
-fn row_to_officer(r: &rusqlite::Row<'_>) -> rusqlite::Result<Officer> {
+fn row_to_officer(r: &Row) -> Result<Officer, StoreError> {
     let role: String = r.get(1)?;
     let adcodes: String = r.get(2)?;
     Ok(Officer {
         id: r.get(0)?,
-        role: role.parse().map_err(|e| corrupt("role", e))?,
+        role: role.parse().map_err(|e| corrupt("officer role", e))?,
         adcodes: adcodes
             .split(',')
             .filter(|s| !s.is_empty())
@@ -1343,64 +1499,69 @@ fn row_to_officer(r: &rusqlite::Row<'_>) -> rusqlite::Result<Officer> {
             .collect(),
         name: r.get(3)?,
         created_at: from_ms(r.get(4)?),
-        revoked_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+        revoked_at: r.get::<Option<i64>>(5)?.map(from_ms),
     })
 }
 
-fn history(conn: &Connection, id: &str) -> Result<Vec<StatusChange>, StoreError> {
-    let mut st = conn.prepare_cached(
+fn history(c: &mut dyn Conn, id: &str) -> Result<Vec<StatusChange>, StoreError> {
+    c.query(
         "SELECT c.from_status, c.to_status, c.note, c.at, c.officer_id, o.name \
          FROM status_changes c LEFT JOIN officer_tokens o ON o.id = c.officer_id \
          WHERE c.suggestion_id = ?1 ORDER BY c.seq",
-    )?;
-    let rows = st.query_map([id], |r| {
+        &args![id],
+    )?
+    .iter()
+    .map(|r| {
         let from: Option<String> = r.get(0)?;
         let to: String = r.get(1)?;
+        let what = format!("suggestion {id}: history status");
         Ok(StatusChange {
             from: from
                 .map(|s| s.parse())
                 .transpose()
-                .map_err(|e| corrupt("status", e))?,
-            to: to.parse().map_err(|e| corrupt("status", e))?,
+                .map_err(|e| corrupt(&what, e))?,
+            to: to.parse().map_err(|e| corrupt(&what, e))?,
             note: r.get(2)?,
             at: from_ms(r.get(3)?),
             officer_id: r.get(4)?,
             officer_name: r.get(5)?,
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    })
+    .collect()
 }
 
-/// Inserts or replaces `points` within `tx`; returns how many ids existed before.
+/// Inserts or replaces `points` within the transaction of `c`; returns how many ids existed
+/// before.
 fn put_points(
-    tx: &rusqlite::Transaction<'_>,
+    c: &mut dyn Conn,
     points: &[ServicePoint],
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let mut replaced = 0;
-    let mut exists = tx.prepare("SELECT 1 FROM service_points WHERE id = ?1")?;
-    let mut put = tx.prepare(
-        "INSERT OR REPLACE INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3)",
-    )?;
     for p in points {
-        replaced += usize::from(exists.exists([&p.id])?);
         let json = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        put.execute(params![p.id, json, ms(now)])?;
+        replaced +=
+            usize::from(c.exists("SELECT 1 FROM service_points WHERE id = ?1", &args![&p.id])?);
+        c.execute(
+            "INSERT INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
+            &args![&p.id, json, ms(now)],
+        )?;
     }
     Ok(replaced)
 }
 
 fn audit_tx(
-    tx: &rusqlite::Transaction<'_>,
+    c: &mut dyn Conn,
     at: DateTime<Utc>,
     actor: Option<&Officer>,
     action: &str,
     target: &str,
     detail: &str,
-) -> Result<(), rusqlite::Error> {
-    tx.execute(
+) -> Result<(), StoreError> {
+    c.execute(
         "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+        &args![
             ms(at),
             actor.map(|a| a.id),
             actor.map(|a| a.name.as_str()).unwrap_or("cli"),
@@ -1458,18 +1619,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let s = Store::open(&path).unwrap();
+        assert_eq!(s.engine(), Engine::Sqlite);
         assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
-        let mode: String = s
-            .reader()
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
+        let Backend::Sqlite(db) = &s.backend else {
+            unreachable!()
+        };
+        assert_eq!(db.pragma("journal_mode"), Value::Text("wal".into()));
         // synchronous FULL = 2 (SQLite docs)
-        let sync: i64 = s
-            .reader()
-            .pragma_query_value(None, "synchronous", |r| r.get(0))
-            .unwrap();
-        assert_eq!(sync, 2);
+        assert_eq!(db.pragma("synchronous"), Value::Int(2));
         let (sug, _) = s
             .insert_suggestion(new_at(
                 112.97,
@@ -1479,14 +1636,65 @@ mod tests {
             ))
             .unwrap();
         drop(s);
-        let s = Store::open(&path).unwrap();
+        // `sqlite:` names the same file
+        let s = Store::open(Path::new(&format!("sqlite:{}", path.display()))).unwrap();
         assert!(s.suggestion(&sug.id).unwrap().is_some());
+    }
+
+    /// PostgreSQL: servers starting together apply each migration once (advisory lock),
+    /// record it in `schema_migrations`, and run with `synchronous_commit = on`.
+    #[test]
+    fn postgres_migrates_once_under_concurrent_opens() {
+        let Ok(url) = std::env::var("NUANXIN_TEST_DATABASE_URL") else {
+            return;
+        };
+        let name = format!(
+            "nuanxin_test_{}_{}",
+            std::process::id(),
+            random_hex(6).unwrap()
+        );
+        let config = super::super::pg::create_database(&url, &name).unwrap();
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let config = config.clone();
+                std::thread::spawn(move || Store::open_postgres(config))
+            })
+            .collect();
+        let stores: Vec<Store> = opens
+            .into_iter()
+            .map(|t| t.join().unwrap().unwrap())
+            .collect();
+        let s = &stores[0];
+        assert_eq!(s.engine(), Engine::Postgres);
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let (n, sync) = s
+            .read(|c| {
+                let n: i64 = c
+                    .query_one("SELECT count(*) FROM schema_migrations", &[])?
+                    .get(0)?;
+                let sync: String = c.query_one("SHOW synchronous_commit", &[])?.get(0)?;
+                Ok::<_, StoreError>((n, sync))
+            })
+            .unwrap();
+        assert_eq!(n, MIGRATIONS.len() as i64);
+        assert_eq!(sync, "on");
+        // one salt for every server
+        assert!(stores.iter().all(|t| t.salt == s.salt));
+        let (sug, _) = stores[1]
+            .insert_suggestion(new_at(
+                112.97,
+                28.2,
+                Category::Parking,
+                "2026-01-01T00:00:00Z",
+            ))
+            .unwrap();
+        assert!(stores[3].suggestion(&sug.id).unwrap().is_some());
     }
 
     #[test]
     fn service_point_crud() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let s = Store::open_for_test(dir.path()).unwrap();
         let p = ServicePoint::new(
             "p1",
             ServiceKind::Station,
@@ -1510,7 +1718,7 @@ mod tests {
     #[test]
     fn description_is_byte_exact_and_receipt_checks() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let s = Store::open_for_test(dir.path()).unwrap();
         let mut n = new_at(112.97, 28.2, Category::Rest, "2026-01-01T00:00:00Z");
         n.description = "e\u{301} 👩‍👩‍👧 \u{1F1E8}\u{1F1F3}\r\n\t末尾空格 ".into();
         let want = n.description.clone();
@@ -1530,13 +1738,17 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        // A version-1 database with two open suggestions, then migrated.
+        // SQLite: a version-1 database, then migrated (PostgreSQL: a fresh one).
         {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].sqlite).unwrap();
             conn.pragma_update(None, "user_version", 1).unwrap();
         }
-        let s = Store::open(&path).unwrap();
+        let s = if std::env::var_os("NUANXIN_TEST_DATABASE_URL").is_some() {
+            Store::open_for_test(dir.path()).unwrap()
+        } else {
+            Store::open(&path).unwrap()
+        };
         let o = officer(&s);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
         let cats = [Category::Parking, Category::Rest];
@@ -1605,7 +1817,7 @@ mod tests {
     #[test]
     fn transitions_support_and_nearby() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let s = Store::open_for_test(dir.path()).unwrap();
         let o = officer(&s);
         let (a, _) = s
             .insert_suggestion(new_at(
@@ -1718,7 +1930,7 @@ mod tests {
     #[test]
     fn reporter_reopens_within_the_window() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let s = Store::open_for_test(dir.path()).unwrap();
         let o = officer(&s);
         let t = |h: &str| h.parse::<DateTime<Utc>>().unwrap();
         let (a, _) = s
@@ -1754,13 +1966,15 @@ mod tests {
     #[test]
     fn tokens_are_hashed_and_revocable() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let s = Store::open_for_test(dir.path()).unwrap();
         let (o, token) = s
             .create_token(OfficerRole::Officer, &["430100".into()], "李四")
             .unwrap();
         let stored: String = s
-            .reader()
-            .query_row("SELECT token_hash FROM officer_tokens", [], |r| r.get(0))
+            .read(|c| {
+                c.query_one("SELECT token_hash FROM officer_tokens", &[])?
+                    .get(0)
+            })
             .unwrap();
         assert_ne!(stored, token);
         assert_eq!(stored.len(), 64);
@@ -1776,7 +1990,7 @@ mod tests {
     #[test]
     fn list_filters_and_pages() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let s = Store::open_for_test(dir.path()).unwrap();
         for i in 0..5 {
             let cat = if i % 2 == 0 {
                 Category::Parking

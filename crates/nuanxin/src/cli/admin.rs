@@ -61,10 +61,17 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
             .map(|c| c.db_path)
             .unwrap_or_else(|_| PathBuf::from("nuanxin.db")),
     };
-    let store =
-        Store::open(&path).with_context(|| format!("opening database {}", path.display()))?;
-    let shown = std::fs::canonicalize(&path).unwrap_or(path);
-    eprintln!("database: {}", shown.display());
+    let store = Store::open(&path).with_context(|| {
+        format!(
+            "opening database {}",
+            nuanxin::suggestions::Location::redacted(&path)
+        )
+    })?;
+    let shown = match std::fs::canonicalize(&path) {
+        Ok(p) => p.display().to_string(),
+        Err(_) => nuanxin::suggestions::Location::redacted(&path),
+    };
+    eprintln!("database: {shown}");
     Ok(store)
 }
 

@@ -154,8 +154,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         print_summary(&args, &report);
     }
     if let Some(db) = &args.db {
+        let shown = nuanxin::suggestions::Location::redacted(db);
         let store = nuanxin::suggestions::Store::open(db)
-            .with_context(|| format!("opening database {}", db.display()))?;
+            .with_context(|| format!("opening database {}", shown))?;
         if args.replace {
             let mut kinds: Vec<ServiceKind> = report.points.iter().map(|p| p.kind).collect();
             kinds.extend(args.kind);
@@ -163,15 +164,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             kinds.dedup();
             let removed = store
                 .replace_service_points_of_kinds(&kinds, &report.points, None)
-                .with_context(|| format!("replacing the points in {}", db.display()))?;
+                .with_context(|| format!("replacing the points in {}", shown))?;
             if !args.json {
                 let names: Vec<&str> = kinds.iter().map(|k| k.label_zh()).collect();
                 println!(
                     "replaced every {} point in {}: {removed} removed, {} stored; restart `nuanxin serve --db {}` to serve them",
                     names.join("、"),
-                    db.display(),
+                    shown,
                     report.points.len(),
-                    db.display()
+                    shown
                 );
             }
             return write_out(&args, &report);
@@ -179,15 +180,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // One transaction for the whole file: all or nothing, durable when it returns.
         let replaced = store
             .upsert_service_points(&report.points, None)
-            .with_context(|| format!("storing the points in {}", db.display()))?;
+            .with_context(|| format!("storing the points in {}", shown))?;
         if !args.json {
             println!(
                 "stored {} point(s) in {} ({} new, {} replaced); restart `nuanxin serve --db {}` to serve them",
                 report.points.len(),
-                db.display(),
+                shown,
                 report.points.len() - replaced,
                 replaced,
-                db.display()
+                shown
             );
         }
     } else if !args.json {

@@ -22,28 +22,32 @@ pub fn load(
     crs: Crs,
 ) -> anyhow::Result<(Vec<ServicePoint>, String)> {
     if let Some(db) = db {
-        if !db.exists() {
+        let shown = nuanxin::suggestions::Location::redacted(db);
+        let is_file = matches!(
+            nuanxin::suggestions::Location::of(db),
+            nuanxin::suggestions::Location::Sqlite(_)
+        );
+        if is_file && !db.exists() {
             anyhow::bail!(
                 "数据库 {} 不存在 (no database at {}); create it with `nuanxin serve --db` or `nuanxin import FILE --db`",
-                db.display(),
-                db.display()
+                shown,
+                shown
             );
         }
-        let store = Store::open(db).with_context(|| format!("opening {}", db.display()))?;
+        let store = Store::open(db).with_context(|| format!("opening {shown}"))?;
         let points = store
             .service_points()
-            .with_context(|| format!("reading service points from {}", db.display()))?;
+            .with_context(|| format!("reading service points from {shown}"))?;
         if points.is_empty() {
             return Ok((
                 nuanxin::demo::demo_points(),
                 format!(
-                    "{}: no stored points yet, so the embedded demo data the server seeds it with (synthetic)",
-                    db.display()
+                    "{shown}: no stored points yet, so the embedded demo data the server seeds it with (synthetic)"
                 ),
             ));
         }
         let n = points.len();
-        return Ok((points, format!("{} ({n} stored points)", db.display())));
+        return Ok((points, format!("{shown} ({n} stored points)")));
     }
     if let Some(path) = data {
         let opts = ImportOptions {

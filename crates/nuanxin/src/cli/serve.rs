@@ -143,8 +143,12 @@ async fn serve(
     limits: super::import::LimitArgs,
     roads: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let store = Store::open(&config.db_path)
-        .with_context(|| format!("opening the database {}", config.db_path.display()))?;
+    let store = Store::open(&config.db_path).with_context(|| {
+        format!(
+            "opening the database {}",
+            nuanxin::suggestions::Location::redacted(&config.db_path)
+        )
+    })?;
     let points = load_points(&config, &store, limits)?;
     // Load the embedded country boundaries now rather than in the first request.
     nuanxin::crs::in_mainland_china(LonLat {

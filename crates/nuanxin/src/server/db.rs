@@ -1,5 +1,5 @@
-//! The database as an extractor ([`Db`]) and [`blocking`], which runs store calls (SQLite,
-//! synchronous) on tokio's blocking threads so they never stall the async workers.
+//! The database as an extractor ([`Db`]) and [`blocking`], which runs store calls (SQLite
+//! or PostgreSQL, synchronous) on tokio's blocking threads so they never stall the async workers.
 
 use super::error::AppError;
 use super::AppState;
@@ -59,7 +59,11 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 impl From<StoreError> for AppError {
+    /// A database that cannot be reached now is 503 (retry later); anything else is a 500.
     fn from(e: StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        match e {
+            StoreError::Unavailable(_) => AppError::Unavailable(e.to_string()),
+            e => AppError::Internal(e.to_string()),
+        }
     }
 }

@@ -69,7 +69,7 @@ impl From<SuggestionError> for AppError {
             SuggestionError::NotFound(m) => AppError::NotFound(m),
             e @ SuggestionError::BadTransition { .. } => AppError::Conflict(e.to_string()),
             SuggestionError::Conflict(m) => AppError::Conflict(m),
-            SuggestionError::Store(s) => AppError::Internal(s.to_string()),
+            SuggestionError::Store(s) => s.into(),
         }
     }
 }

@@ -1,0 +1,186 @@
+//! The SQLite engine of the store (rusqlite, bundled SQLite).
+//!
+//! Durability: the database runs in WAL mode with `synchronous=FULL`, so a transaction that
+//! returned from `COMMIT` has been fsync'ed to the WAL and survives `kill -9` and an OS
+//! crash (SQLite docs, "PRAGMA synchronous": FULL in WAL mode syncs the WAL on every
+//! commit).
+//!
+//! Concurrency: one writing connection and one read-only connection, each behind a mutex
+//! (in WAL mode a reader sees the last committed state and never waits for a writer).
+//!
+//! Migrations: `PRAGMA user_version` records how many scripts have run.
+
+use super::sql::{Conn, Engine, Row, Value};
+use super::store::Migration;
+use super::StoreError;
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                StoreError::Unavailable(format!("SQLite: {e}"))
+            }
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                StoreError::Corrupt(format!("SQLite: {e}"))
+            }
+            Some(ErrorCode::ConstraintViolation) => StoreError::Constraint(format!("SQLite: {e}")),
+            _ => StoreError::Database(format!("SQLite: {e}")),
+        }
+    }
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Real(f) => ValueRef::Real(*f),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Bytes(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+/// A SQLite connection (or a transaction open on it) as a [`Conn`]. Statements are
+/// prepared once and cached per connection.
+pub(crate) struct SqliteConn<'a>(pub &'a Connection);
+
+impl Conn for SqliteConn<'_> {
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        Ok(st.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let n = st.column_count();
+        let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                values.push(match r.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Real(v) => Value::Real(v),
+                    ValueRef::Text(t) => Value::Text(
+                        String::from_utf8(t.to_vec())
+                            .map_err(|e| StoreError::Corrupt(format!("column {i}: {e}")))?,
+                    ),
+                    ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+                });
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch(sql)?)
+    }
+}
+
+/// The two connections of a SQLite database.
+#[derive(Debug)]
+pub(crate) struct Sqlite {
+    /// The one writing connection.
+    writer: Mutex<Connection>,
+    /// A read-only connection: in WAL mode readers do not wait for a writer's fsync.
+    reader: Mutex<Connection>,
+}
+
+impl Sqlite {
+    /// Opens (creating and migrating if needed) the database at `path`, in WAL mode with
+    /// `synchronous=FULL`.
+    pub(crate) fn open(path: &Path, migrations: &[Migration]) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Database(format!(
+                "cannot switch {} to WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version as usize > migrations.len() {
+            return Err(StoreError::Database(format!(
+                "{} has schema version {version}, newer than this program ({})",
+                path.display(),
+                migrations.len()
+            )));
+        }
+        for (i, m) in migrations.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(m.sqlite).map_err(|e| {
+                StoreError::Database(format!("{}: migration {}: {e}", path.display(), i + 1))
+            })?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        let reader = Connection::open(path)?;
+        reader.pragma_update(None, "query_only", "ON")?;
+        reader.busy_timeout(std::time::Duration::from_secs(10))?;
+        reader.set_prepared_statement_cache_capacity(64);
+        Ok(Sqlite {
+            writer: Mutex::new(conn),
+            reader: Mutex::new(reader),
+        })
+    }
+
+    fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the read-only connection.
+    pub(crate) fn read<T, E>(&self, f: impl FnOnce(&mut dyn Conn) -> Result<T, E>) -> Result<T, E> {
+        let conn = Self::lock(&self.reader);
+        f(&mut SqliteConn(&conn))
+    }
+
+    /// Runs `f` in one write transaction (`BEGIN IMMEDIATE`): committed when it returns
+    /// `Ok`, rolled back when it returns `Err`.
+    pub(crate) fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = Self::lock(&self.writer);
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let v = f(&mut SqliteConn(&tx))?; // dropping `tx` rolls back
+        tx.commit().map_err(StoreError::from)?;
+        Ok(v)
+    }
+
+    /// `PRAGMA user_version`.
+    pub(crate) fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(Self::lock(&self.reader).pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// `PRAGMA name` of the read-only connection (tests).
+    #[cfg(test)]
+    pub(crate) fn pragma(&self, name: &str) -> Value {
+        Self::lock(&self.reader)
+            .pragma_query_value(None, name, |r| {
+                Ok(match r.get_ref(0)? {
+                    ValueRef::Integer(i) => Value::Int(i),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    _ => Value::Null,
+                })
+            })
+            .unwrap_or(Value::Null)
+    }
+}
