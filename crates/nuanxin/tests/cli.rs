@@ -273,6 +273,64 @@ fn a_silent_connection_is_closed_after_the_idle_timeout() {
     );
 }
 
+/// A client that stops reading must not hold its connection and the responses it asked
+/// for forever (issue 15, slow readers). The client pipelines requests for far more bytes
+/// than the socket buffers hold and never reads; with `write_timeout_s = 1` the server drops
+/// the stalled connection. Reading afterwards yields only what was already in the buffers
+/// and then the end of the stream: fewer responses than were asked for. Without the stall
+/// timeout the server waits, and every response arrives once the client reads.
+#[test]
+fn a_client_that_never_reads_is_disconnected_after_the_write_timeout() {
+    use std::io::Write;
+    let server = Server::start(&[("NUANXIN_WRITE_TIMEOUT_S", "1")], None);
+    let (status, doc) = server.request("GET", "/api/openapi.json", &[], "");
+    assert_eq!(status, 200);
+    // At least 64 MiB of responses (loopback buffers hold a few MiB).
+    let n = (64 << 20) / doc.len().max(1) + 1;
+    let mut s = server.connect();
+    let req = "GET /api/openapi.json HTTP/1.1\r\nHost: t\r\n\r\n".repeat(n);
+    s.write_all(req.as_bytes()).unwrap();
+    // Never read while the server writes; then look at what is left.
+    std::thread::sleep(Duration::from_secs(4));
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut got = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(k) => got.extend_from_slice(&chunk[..k]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!(
+                "the server kept the connection open: {e} after {} bytes",
+                got.len()
+            ),
+        }
+    }
+    let answered = got.windows(15).filter(|w| w == b"HTTP/1.1 200 OK").count();
+    assert!(
+        answered < n,
+        "{answered} of {n} responses: the stalled connection was not dropped"
+    );
+    // The server is fine.
+    assert_eq!(
+        server.healthz(Duration::from_secs(2)).unwrap(),
+        "HTTP/1.1 200 OK"
+    );
+}
+
+/// hyper refuses a request target over 65 534 bytes itself, before any handler: it answered
+/// `414` with an empty body (issue 15, newcomer finding). Now the body is a problem.
+#[test]
+fn a_request_target_over_hypers_limit_gets_a_problem_body() {
+    let server = Server::start(&[], None);
+    let q = "a".repeat(100_000);
+    let (status, body) = server.request("GET", &format!("/api/v1/search?q={q}"), &[], "");
+    assert_eq!(status, 414, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("a JSON body");
+    assert_eq!(v["status"], 414);
+    assert!(v["detail"].as_str().unwrap().contains("POST body"), "{v}");
+}
+
 /// Receipt and officer tokens never reach the request log, whichever way a client sends
 /// them (issue 15: the page put `?receipt=` in URLs and the log kept it in full). The test
 /// creates each secret, uses it in headers and in query strings, then greps the whole log

@@ -162,12 +162,14 @@ async fn serve(
     let limits = server::listen::ConnectionLimits {
         max_connections: config.max_connections,
         idle_timeout: std::time::Duration::from_secs(config.idle_timeout_s.max(1)),
+        write_timeout: std::time::Duration::from_secs(config.write_timeout_s.max(1)),
     }
     .fit_to(open_files);
     tracing::info!(
         open_files = open_files.unwrap_or(0),
         max_connections = limits.max_connections,
         idle_timeout_s = limits.idle_timeout.as_secs(),
+        write_timeout_s = limits.write_timeout.as_secs(),
         "connection limits"
     );
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -37,6 +37,9 @@ pub struct Config {
     /// Seconds a connection may take to send a complete request head, after it opens and
     /// between keep-alive requests; then it is closed. Default 10.
     pub idle_timeout_s: u64,
+    /// Seconds a response may wait for the client to accept more bytes (a client that stops
+    /// reading); then the connection is closed and the response freed. Default 30.
+    pub write_timeout_s: u64,
     /// Most open connections; at the cap the longest-idle connection is closed to make room.
     /// Lowered to fit the open-file limit (raised to the hard limit at start). Default 4096.
     pub max_connections: usize,
@@ -107,6 +110,7 @@ impl Default for Config {
             body_limit_bytes: 6 * 1024 * 1024,
             request_timeout_s: 30,
             idle_timeout_s: 10,
+            write_timeout_s: 30,
             max_connections: 4096,
             rate_limit: RateLimit::default(),
             analyses: Default::default(),

@@ -6,6 +6,10 @@
 //!   HTTP/1 header-read timer covers both, so silent sockets and idle keep-alive connections
 //!   are closed after it; a slow request body or handler is bounded by the request timeout
 //!   (`request_timeout_s`, see [`super`]).
+//! - **Write stall timeout** ([`ConnectionLimits::write_timeout`]): a response the client
+//!   does not read (no byte accepted for this long) ends its connection and frees the
+//!   response, see [`super::conn_io`]; hyper's own bodiless parse errors (400, 414, 431) get
+//!   problem+json bodies there too.
 //! - **Connection cap** ([`ConnectionLimits::max_connections`]): when a new connection
 //!   arrives at the cap, the connection that has been idle longest (no request in flight) is
 //!   closed gracefully to make room, so idle connections can never lock out new clients; if
@@ -45,6 +49,9 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// Time allowed to deliver a request head, after opening and between requests.
     pub idle_timeout: Duration,
+    /// Time a response may wait for the client to accept more bytes before the connection
+    /// is closed.
+    pub write_timeout: Duration,
 }
 
 impl ConnectionLimits {
@@ -245,7 +252,8 @@ pub async fn serve(
                     }
                 })
             };
-            let served = http.serve_connection(TokioIo::new(stream), svc);
+            let io = super::conn_io::ConnIo::new(stream, limits.write_timeout);
+            let served = http.serve_connection(TokioIo::new(io), svc);
             tokio::pin!(served);
             tokio::select! {
                 _ = served.as_mut() => {}

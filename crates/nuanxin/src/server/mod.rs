@@ -20,6 +20,7 @@ pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod config;
+pub mod conn_io;
 pub mod coverage;
 pub mod db;
 pub mod districts;
@@ -31,6 +32,7 @@ pub mod metrics;
 pub mod ogc;
 pub mod open311;
 pub mod open311_xml;
+pub mod openapi_errors;
 pub mod ops;
 pub mod points;
 pub mod precompressed;
@@ -110,7 +112,8 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes));
-    let (routes, doc) = api().split_for_parts();
+    let (routes, mut doc) = api().split_for_parts();
+    openapi_errors::document(&mut doc);
     // One `layer` call: axum boxes the service of every route once per call, so a single
     // composed stack costs one indirection per request instead of one per layer.
     routes
@@ -359,7 +362,9 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of every route in [`api`].
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    let mut doc = api().into_openapi();
+    openapi_errors::document(&mut doc);
+    doc
 }
 
 #[cfg(test)]

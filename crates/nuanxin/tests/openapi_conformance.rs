@@ -1,0 +1,137 @@
+//! Regression tests for the mismatches Schemathesis found between responses and the OpenAPI
+//! document (`scripts/test.d/50-schemathesis.sh`): each failing input, sent again, must get
+//! a status its operation documents. The document is the oracle.
+
+use axum::body::Body;
+use axum::http::Request;
+use nuanxin::index::ServiceIndex;
+use nuanxin::server::{self, AppState, Config};
+use nuanxin::suggestions::Store;
+use std::sync::Arc;
+use tower::ServiceExt;
+use utoipa::openapi::path::PathItem;
+
+/// The statuses documented for `method` on `template`.
+fn documented(doc: &utoipa::openapi::OpenApi, method: &str, template: &str) -> Vec<String> {
+    let item: &PathItem = doc
+        .paths
+        .paths
+        .get(template)
+        .unwrap_or_else(|| panic!("{template} is not documented"));
+    let op = match method {
+        "GET" => &item.get,
+        "POST" => &item.post,
+        "PUT" => &item.put,
+        "DELETE" => &item.delete,
+        other => panic!("{other}"),
+    }
+    .as_ref()
+    .unwrap_or_else(|| panic!("{method} {template} is not documented"));
+    op.responses.responses.keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn the_inputs_schemathesis_found_get_documented_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
+    let mut config = Config::default();
+    config.rate_limit.enabled = false;
+    let index = ServiceIndex::new(nuanxin::demo::demo_points()).unwrap();
+    let app = server::router(AppState::new(config, index).with_store(store));
+    let doc = server::openapi();
+    // (method, request target, operation path, body): the failing cases of the first run.
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            "GET",
+            "/api/v1/admin/audit?offset=-1",
+            "/api/v1/admin/audit",
+            None,
+        ),
+        (
+            "GET",
+            "/api/v1/campaigns?open=null&open=null",
+            "/api/v1/campaigns",
+            None,
+        ),
+        (
+            "GET",
+            "/api/v1/points/demo-collection-point-053?out_crs=AAA",
+            "/api/v1/points/{id}",
+            None,
+        ),
+        (
+            "GET",
+            "/api/v1/suggestions/0?receipt=",
+            "/api/v1/suggestions/{id}",
+            None,
+        ),
+        ("GET", "/ogc/collections?f=", "/ogc/collections", None),
+        (
+            "GET",
+            "/ogc/collections/0?f=",
+            "/ogc/collections/{collectionId}",
+            None,
+        ),
+        (
+            "GET",
+            "/ogc/collections/0/items/0?f=",
+            "/ogc/collections/{collectionId}/items/{featureId}",
+            None,
+        ),
+        ("GET", "/ogc/conformance?f=", "/ogc/conformance", None),
+        ("POST", "/api/v1/coverage", "/api/v1/coverage", None),
+        (
+            "POST",
+            "/api/v1/coverage/day-night",
+            "/api/v1/coverage/day-night",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/coverage/proposals?format=",
+            "/api/v1/coverage/proposals",
+            None,
+        ),
+        ("POST", "/api/v1/suggestions", "/api/v1/suggestions", None),
+        ("POST", "/api/v1/whatif", "/api/v1/whatif", None),
+        ("POST", "/api/v1/whatif/0", "/api/v1/whatif/{session}", None),
+        (
+            "POST",
+            "/api/v1/suggestions/0/reopen?receipt=",
+            "/api/v1/suggestions/{id}/reopen",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/suggestions/demo-station-135/reopen?receipt=__main__",
+            "/api/v1/suggestions/{id}/reopen",
+            Some(r#"{"note": ""}"#),
+        ),
+        (
+            "POST",
+            "/api/v1/suggestions/station/reopen?receipt=F%7FE",
+            "/api/v1/suggestions/{id}/reopen",
+            Some(r#"{"note": "+0.0"}"#),
+        ),
+    ];
+    for (method, target, template, body) in cases {
+        let mut req = Request::builder().method(*method).uri(*target);
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let req = req
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status().as_u16().to_string();
+        let listed = documented(&doc, method, template);
+        assert!(
+            listed.contains(&status),
+            "{method} {target}: {status}, documented {listed:?}"
+        );
+        if resp.status().is_client_error() {
+            let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+            assert_eq!(ct, "application/problem+json", "{method} {target}");
+        }
+    }
+}
