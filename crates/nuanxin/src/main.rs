@@ -28,6 +28,8 @@ enum Command {
     Demo(cli::demo::Args),
     /// Administration: officer tokens.
     Admin(cli::admin::Args),
+    /// Databases: copy everything between SQLite and PostgreSQL.
+    Db(cli::db::Args),
 }
 
 /// Restores the default action of SIGPIPE (end the process quietly), which Rust's runtime
@@ -56,6 +58,7 @@ fn main() -> std::process::ExitCode {
         Command::Roads(a) => cli::roads::run(a),
         Command::Demo(a) => cli::demo::run(a),
         Command::Admin(a) => cli::admin::run(a),
+        Command::Db(a) => cli::db::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

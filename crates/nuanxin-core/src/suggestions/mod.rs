@@ -21,6 +21,7 @@
 //! because no office would be responsible for it. A point on a district border counts as
 //! inside (the district with the smaller adcode wins a shared border).
 
+pub mod copy;
 pub mod export;
 pub mod pg;
 pub mod photo;

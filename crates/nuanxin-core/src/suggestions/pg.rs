@@ -386,14 +386,21 @@ impl Postgres {
         Ok(pg)
     }
 
-    /// `e` with the database (without password) named in its message.
+    /// `e` with the database (without password) named in its message, once.
     fn naming(&self, e: StoreError) -> StoreError {
         let db = describe(&self.config);
+        let name = |m: String| {
+            if m.starts_with(&db) {
+                m
+            } else {
+                format!("{db}: {m}")
+            }
+        };
         match e {
-            StoreError::Unavailable(m) => StoreError::Unavailable(format!("{db}: {m}")),
-            StoreError::Database(m) => StoreError::Database(format!("{db}: {m}")),
-            StoreError::Corrupt(m) => StoreError::Corrupt(format!("{db}: {m}")),
-            StoreError::Constraint(m) => StoreError::Constraint(format!("{db}: {m}")),
+            StoreError::Unavailable(m) => StoreError::Unavailable(name(m)),
+            StoreError::Database(m) => StoreError::Database(name(m)),
+            StoreError::Corrupt(m) => StoreError::Corrupt(name(m)),
+            StoreError::Constraint(m) => StoreError::Constraint(name(m)),
         }
     }
 

@@ -33,13 +33,14 @@ enum Command {
         /// Display name (shown to officers and in the audit log).
         #[arg(long)]
         name: Option<String>,
-        /// Database file (default: `db_path` of the configuration, `./nuanxin.db`).
+        /// Database: a SQLite file or a `postgres://` URL (default: `db_path` of the
+        /// configuration, `./nuanxin.db`).
         #[arg(long, env = "NUANXIN_DB_PATH")]
         db: Option<PathBuf>,
     },
     /// List tokens (without the secrets).
     ListTokens {
-        /// Database file.
+        /// Database: a SQLite file or a `postgres://` URL.
         #[arg(long, env = "NUANXIN_DB_PATH")]
         db: Option<PathBuf>,
     },
@@ -48,7 +49,7 @@ enum Command {
         /// Token id (from list-tokens).
         #[arg(long)]
         id: i64,
-        /// Database file.
+        /// Database: a SQLite file or a `postgres://` URL.
         #[arg(long, env = "NUANXIN_DB_PATH")]
         db: Option<PathBuf>,
     },

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod coverage;
+pub mod db;
 pub mod demo;
 pub mod import;
 pub mod nearest;

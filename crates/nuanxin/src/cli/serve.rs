@@ -28,8 +28,9 @@ pub struct Args {
     /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// SQLite database file (suggestions, edited service points).
-    #[arg(long, value_name = "FILE")]
+    /// Database (suggestions, tokens, edited service points): a SQLite file or
+    /// `postgres://user[:password]@host[:port]/database`.
+    #[arg(long, value_name = "FILE|URL")]
     pub db: Option<PathBuf>,
     /// Service-point file to seed an empty database with (repeatable).
     #[arg(long = "data", value_name = "FILE")]

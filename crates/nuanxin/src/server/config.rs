@@ -26,7 +26,10 @@ pub struct Config {
     pub demo: bool,
     /// Coordinate system of `data`. Default `wgs84`.
     pub data_crs: Crs,
-    /// SQLite database file for suggestions and edited service points. Default `./nuanxin.db`.
+    /// The database of suggestions, officer tokens, campaigns, the audit log and edited
+    /// service points: a SQLite file (a path or `sqlite:PATH`) or a PostgreSQL database
+    /// (`postgres://user[:password]@host[:port]/database`, also `postgresql://`), for several
+    /// servers sharing one database. Default `./nuanxin.db`.
     pub db_path: PathBuf,
     /// Origins allowed by CORS; `["*"]` allows any. Default: none (same origin only).
     pub cors_origins: Vec<String>,
