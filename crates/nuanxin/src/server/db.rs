@@ -59,10 +59,17 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 impl From<StoreError> for AppError {
-    /// A database that cannot be reached now is 503 (retry later); anything else is a 500.
+    /// A database that cannot be reached now is 503 (retry later; the reason, which names
+    /// the database server, goes to the log only); anything else is a 500.
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(_) => AppError::Unavailable(e.to_string()),
+            StoreError::Unavailable(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable(
+                    "数据库暂时不可用，请稍后重试 (the database is unavailable; retry later)"
+                        .into(),
+                )
+            }
             e => AppError::Internal(e.to_string()),
         }
     }
