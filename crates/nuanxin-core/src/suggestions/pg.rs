@@ -39,6 +39,10 @@ const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connect timeout used when the URL sets none (`connect_timeout=…` overrides it).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Most prepared statements a session keeps; past it the cache starts again (list queries
+/// build one statement per combination of filters).
+const MAX_STATEMENTS: usize = 256;
+
 /// Key of the advisory lock held while migrating (ASCII "nuanxin" as an integer).
 pub const MIGRATION_LOCK: i64 = 0x006e_7561_6e78_696e;
 
@@ -148,6 +152,17 @@ fn connect(config: &Config) -> Result<Arc<Client>, StoreError> {
     if config.get_application_name().is_none() {
         config.application_name("nuanxin");
     }
+    // a server that vanished without closing the connection (a crashed machine) is noticed
+    // after about 25 s instead of the kernel's 2 h, unless the URL says otherwise
+    if config.get_keepalives() && config.get_keepalives_idle() == Duration::from_secs(7200) {
+        config.keepalives_idle(Duration::from_secs(10));
+        if config.get_keepalives_interval().is_none() {
+            config.keepalives_interval(Duration::from_secs(5));
+        }
+        if config.get_keepalives_retries().is_none() {
+            config.keepalives_retries(3);
+        }
+    }
     let r = block_on(async move {
         let (client, connection) = config.connect(NoTls).await?;
         tokio::spawn(async move {
@@ -187,6 +202,9 @@ impl Session {
         let client = self.client.clone();
         let st =
             block_on(async move { client.prepare(&text).await })?.map_err(|e| self.fail(&e))?;
+        if self.statements.len() >= MAX_STATEMENTS {
+            self.statements.clear();
+        }
         self.statements.insert(sql.to_string(), st.clone());
         Ok(st)
     }

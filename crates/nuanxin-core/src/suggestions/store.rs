@@ -1691,6 +1691,73 @@ mod tests {
         assert!(stores[3].suggestion(&sug.id).unwrap().is_some());
     }
 
+    /// A failing write leaves nothing behind, on either engine, and the error says which
+    /// constraint: a duplicate key in a batch, a suggestion naming a campaign that does not
+    /// exist (no suggestion, no history row).
+    #[test]
+    fn writes_are_all_or_nothing_and_errors_classified() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_for_test(dir.path()).unwrap();
+        let r = s.write(|c| {
+            c.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')", &[])?;
+            c.execute("INSERT INTO meta (key, value) VALUES ('x', 'z')", &[])?;
+            Ok::<_, StoreError>(())
+        });
+        match r {
+            // SQLite: "UNIQUE constraint failed: meta.key"; PostgreSQL: 23505 "meta_pkey"
+            Err(StoreError::Constraint(m)) => assert!(m.contains("meta"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        let x = s
+            .read(|c| c.query_opt("SELECT value FROM meta WHERE key = 'x'", &[]))
+            .unwrap();
+        assert_eq!(x, None);
+        let mut n = new_at(112.97, 28.2, Category::Rest, "2026-01-01T00:00:00Z");
+        n.campaign_id = Some("no-such-campaign".into());
+        n.photo = Some(("image/jpeg".into(), vec![0xff, 0xd8, 0xff, 0xd9]));
+        assert!(matches!(
+            s.insert_suggestion(n),
+            Err(StoreError::Constraint(_))
+        ));
+        let counts = s
+            .read(|c| {
+                let a: i64 = c
+                    .query_one("SELECT count(*) FROM suggestions", &[])?
+                    .get(0)?;
+                let b: i64 = c
+                    .query_one("SELECT count(*) FROM status_changes", &[])?
+                    .get(0)?;
+                Ok::<_, StoreError>((a, b))
+            })
+            .unwrap();
+        assert_eq!(counts, (0, 0));
+        // the store still works after the failed transactions
+        s.insert_suggestion(new_at(112.97, 28.2, Category::Rest, "2026-01-01T00:00:00Z"))
+            .unwrap();
+    }
+
+    /// A PostgreSQL server that refuses the connection is "unavailable" (503, retry), and the
+    /// message names the database but never the password.
+    #[test]
+    fn refused_postgres_is_unavailable() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let url = format!("postgres://nuanxin:s3cret@127.0.0.1:{port}/nuanxin?connect_timeout=2");
+        match Store::open(Path::new(&url)) {
+            Err(StoreError::Unavailable(m)) => {
+                assert!(m.contains(&format!("127.0.0.1:{port}/nuanxin")), "{m}");
+                assert!(!m.contains("s3cret"), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            Store::open(Path::new("postgres://127.0.0.1:notaport/x")),
+            Err(StoreError::Database(_))
+        ));
+    }
+
     #[test]
     fn service_point_crud() {
         let dir = tempfile::tempdir().unwrap();
