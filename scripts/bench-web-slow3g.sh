@@ -9,6 +9,8 @@ need_apt curl curl python3 python3 chromium chromium node nodejs npm npm
 if [ ! -f "$root/tests/e2e/node_modules/playwright-core/package.json" ]; then
   (cd "$root/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
+# NUANXIN_BIN=path measures another build (e.g. an older commit's binary) with the same script.
+if [ -n "${NUANXIN_BIN:-}" ]; then bin=$NUANXIN_BIN; fi
 start_server
 cd "$root/tests/e2e"
 node slow3g.bench.mjs

@@ -6,7 +6,8 @@
 //   - the app shell: precached at install into `nuanxin-shell-<BUILD>` and served from it
 //     (cache first: a repeat visit on a weak signal downloads nothing but the API calls);
 //     the caches of earlier builds are deleted when the new worker activates;
-//   - `/config.json`: network first, the cached copy when offline;
+//   - `/config.json`: the cached copy at once, refreshed in the background for the next
+//     visit (stale-while-revalidate), so a repeat visit waits for no round trip;
 //   - street tiles (`/tiles/…`) and the POIs: the last ones viewed, stale-while-revalidate,
 //     at most RUNTIME_MAX entries;
 //   - everything else (the API) goes to the network: the page itself keeps the service
@@ -23,6 +24,8 @@ self.addEventListener('install', (event) => {
     const cache = await caches.open(SHELL);
     // `reload`: straight from the server, never an older copy from the HTTP cache.
     await cache.addAll(PRECACHE.map((u) => new Request(u, { cache: 'reload' })));
+    // The configuration too (kept fresh by stale-while-revalidate afterwards).
+    await (await caches.open(RUNTIME)).add(new Request('/config.json', { cache: 'reload' })).catch(() => undefined);
     await self.skipWaiting();
   })());
 });
@@ -46,19 +49,6 @@ async function cacheFirst(request, key) {
   const cache = await caches.open(SHELL);
   const hit = await cache.match(key, { ignoreVary: true });
   return hit || fetch(request);
-}
-
-async function networkFirst(request) {
-  const cache = await caches.open(RUNTIME);
-  try {
-    const resp = await fetch(request);
-    if (resp.ok) await cache.put(request, resp.clone());
-    return resp;
-  } catch (e) {
-    const hit = await cache.match(request, { ignoreVary: true });
-    if (hit) return hit;
-    throw e;
-  }
 }
 
 async function staleWhileRevalidate(event) {
@@ -91,9 +81,7 @@ self.addEventListener('fetch', (event) => {
   }
   if (PRECACHE.includes(path) && !url.search) {
     event.respondWith(cacheFirst(req, path));
-  } else if (path === '/config.json') {
-    event.respondWith(networkFirst(req));
-  } else if (path.startsWith('/tiles/') || path === '/data/pois.geojson') {
+  } else if (path === '/config.json' || path.startsWith('/tiles/') || path === '/data/pois.geojson') {
     event.respondWith(staleWhileRevalidate(event));
   }
 });
