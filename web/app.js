@@ -5,7 +5,7 @@
 
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, t } from './i18n.js';
-import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap } from './basemap.js';
+import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, setMapLanguage } from './basemap.js';
 import { toast } from './ui.js';
 import { addSearchLayer, initSearch } from './search.js';
 import * as courier from './courier.js';
@@ -118,6 +118,8 @@ async function main() {
     setLang(getLang() === 'en' ? 'zh' : 'en');
     applyI18n();
     for (const v of Object.values(VIEWS)) v.relabel?.();
+    setMapLanguage(map, getLang());
+    map.resize(); // and collapse the re-added attribution on phones
     // District labels stay Chinese (official names); metro labels follow the language.
     if (map.getLayer('metro-station-label')) {
       map.setLayoutProperty('metro-station-label', 'text-field',

@@ -283,6 +283,45 @@ export function addIcons(map) {
   });
 }
 
+/** MapLibre's interface strings in Chinese, and the English ones they replace. */
+const MAP_UI = {
+  zh: {
+    'NavigationControl.ZoomIn': '放大', 'NavigationControl.ZoomOut': '缩小',
+    'NavigationControl.ResetBearing': '指北', 'AttributionControl.ToggleAttribution': '数据来源',
+    'ScaleControl.Meters': '米', 'ScaleControl.Kilometers': '公里',
+  },
+  en: {
+    'NavigationControl.ZoomIn': 'Zoom in', 'NavigationControl.ZoomOut': 'Zoom out',
+    'NavigationControl.ResetBearing': 'Reset bearing to north', 'AttributionControl.ToggleAttribution': 'Toggle attribution',
+    'ScaleControl.Meters': 'm', 'ScaleControl.Kilometers': 'km',
+  },
+};
+
+/** Adds (or re-adds) the zoom buttons, the scale bar and the attribution, labelled in the map's locale. */
+function addControls(map) {
+  const c = map.nuanxinControls || {};
+  for (const ctl of Object.values(c)) map.removeControl(ctl);
+  map.nuanxinControls = {
+    nav: new maplibregl.NavigationControl({ showCompass: false }),
+    scale: new maplibregl.ScaleControl({ unit: 'metric' }),
+    attribution: new maplibregl.AttributionControl({ compact: true, customAttribution: [] }),
+  };
+  map.addControl(map.nuanxinControls.nav, 'top-right');
+  map.addControl(map.nuanxinControls.scale, 'bottom-left');
+  map.addControl(map.nuanxinControls.attribution, 'bottom-right');
+}
+
+/**
+ * Switches the map's own controls (scale bar units, zoom button labels, attribution toggle)
+ * to `lang`. MapLibre takes its UI strings once, at construction (`locale`), so they are
+ * updated in the map's string table (`_locale`, read by `Map#_getUIString`) and the controls
+ * re-added.
+ */
+export function setMapLanguage(map, lang) {
+  if (map._locale) Object.assign(map._locale, MAP_UI[lang === 'en' ? 'en' : 'zh']);
+  addControls(map);
+}
+
 /** Creates the map in `container`. */
 export function createMap(container, config, lang, attribution) {
   const map = new maplibregl.Map({
@@ -296,16 +335,10 @@ export function createMap(container, config, lang, attribution) {
     dragRotate: false,
     pitchWithRotate: false,
     cooperativeGestures: false,
-    locale: lang === 'en' ? {} : {
-      'NavigationControl.ZoomIn': '放大', 'NavigationControl.ZoomOut': '缩小',
-      'NavigationControl.ResetBearing': '指北', 'AttributionControl.ToggleAttribution': '数据来源',
-      'ScaleControl.Meters': '米', 'ScaleControl.Kilometers': '公里',
-    },
+    locale: MAP_UI[lang === 'en' ? 'en' : 'zh'],
   });
   map.touchZoomRotate.disableRotation();
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
-  map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: [] }), 'bottom-right');
+  addControls(map);
   return map;
 }
 
