@@ -484,3 +484,189 @@ mod tests {
         }
     }
 }
+
+/// Web Mercator (EPSG:3857) metres → WGS-84 degrees `(lon, lat)`: the spherical inverse of
+/// EPSG method 1024 ("Popular Visualisation Pseudo Mercator") with R = 6 378 137 m, as in
+/// EPSG Guidance Note 7-2 §1.3.3.2.
+pub fn web_mercator_to_wgs84(x: f64, y: f64) -> (f64, f64) {
+    let lon = (x / WEB_MERCATOR_R).to_degrees();
+    let lat = (2.0 * (y / WEB_MERCATOR_R).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
+    (lon, lat)
+}
+
+/// WGS-84 degrees → Web Mercator (EPSG:3857) metres `(x, y)` (EPSG method 1024, R = 6 378 137
+/// m). Latitudes are clamped to ±85.051 128 779 8° (the square world of web maps), so the
+/// result is always finite.
+pub fn wgs84_to_web_mercator(lon: f64, lat: f64) -> (f64, f64) {
+    let lat = lat.clamp(-WEB_MERCATOR_MAX_LAT, WEB_MERCATOR_MAX_LAT);
+    let x = WEB_MERCATOR_R * lon.to_radians();
+    let y = WEB_MERCATOR_R * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
+    (x, y)
+}
+
+/// Sphere radius of Web Mercator, metres (the WGS-84 semi-major axis).
+pub const WEB_MERCATOR_R: f64 = 6_378_137.0;
+/// Latitude bound of Web Mercator, degrees: `atan(sinh(π))`.
+pub const WEB_MERCATOR_MAX_LAT: f64 = 85.051_128_779_806_59;
+
+/// A coordinate reference system an OGC API client may ask for (OGC API – Features – Part 2),
+/// identified by its OGC URI. Positions inside the program stay WGS-84 `[lon, lat]`; these
+/// only convert at the edge.
+///
+/// Axis order follows each CRS's definition, as Part 2 requires: CRS84 is longitude,
+/// latitude; EPSG:4326 and EPSG:4490 (CGCS2000, China's geodetic datum, within a few
+/// centimetres of WGS-84, so taken as equal) are **latitude, longitude**; EPSG:3857 is
+/// easting, northing in metres. GCJ-02 and BD-09 have no EPSG code and are not offered here
+/// (they stay the `out_crs`/`crs` options of our own API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OgcCrs {
+    /// `http://www.opengis.net/def/crs/OGC/1.3/CRS84`: WGS-84 longitude, latitude.
+    #[default]
+    Crs84,
+    /// `http://www.opengis.net/def/crs/EPSG/0/4326`: WGS-84 latitude, longitude.
+    Epsg4326,
+    /// `http://www.opengis.net/def/crs/EPSG/0/4490`: CGCS2000 latitude, longitude.
+    Epsg4490,
+    /// `http://www.opengis.net/def/crs/EPSG/0/3857`: Web Mercator x, y metres.
+    Epsg3857,
+}
+
+/// A CRS URI that [`OgcCrs`] does not support.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported crs `{0}`; supported: {list}", list = OgcCrs::ALL.iter().map(|c| c.uri()).collect::<Vec<_>>().join(", "))]
+pub struct UnsupportedCrs(pub String);
+
+impl OgcCrs {
+    /// Every supported CRS, the default (CRS84) first.
+    pub const ALL: [OgcCrs; 4] = [
+        OgcCrs::Crs84,
+        OgcCrs::Epsg4326,
+        OgcCrs::Epsg4490,
+        OgcCrs::Epsg3857,
+    ];
+
+    /// The OGC URI.
+    pub fn uri(self) -> &'static str {
+        match self {
+            OgcCrs::Crs84 => "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            OgcCrs::Epsg4326 => "http://www.opengis.net/def/crs/EPSG/0/4326",
+            OgcCrs::Epsg4490 => "http://www.opengis.net/def/crs/EPSG/0/4490",
+            OgcCrs::Epsg3857 => "http://www.opengis.net/def/crs/EPSG/0/3857",
+        }
+    }
+
+    /// Parses a CRS reference: the OGC URI (`http` or `https`), a safe CURIE
+    /// (`[EPSG:4326]`, `[OGC:CRS84]`), a URN (`urn:ogc:def:crs:EPSG::4326`) or `EPSG:4326`.
+    ///
+    /// # Errors
+    /// [`UnsupportedCrs`] for anything else.
+    pub fn parse(s: &str) -> Result<OgcCrs, UnsupportedCrs> {
+        let t = s.trim().trim_start_matches('[').trim_end_matches(']');
+        let u = t.to_ascii_uppercase();
+        let u = u
+            .strip_prefix("HTTPS://")
+            .or_else(|| u.strip_prefix("HTTP://"))
+            .unwrap_or(&u);
+        let code = if let Some(rest) = u.strip_prefix("WWW.OPENGIS.NET/DEF/CRS/") {
+            // EPSG/0/4326, OGC/1.3/CRS84, OGC/0/CRS84
+            let parts: Vec<&str> = rest.split('/').collect();
+            match parts.as_slice() {
+                [auth, _version, code] => format!("{auth}:{code}"),
+                _ => String::new(),
+            }
+        } else if let Some(rest) = u.strip_prefix("URN:OGC:DEF:CRS:") {
+            // EPSG::4326, EPSG:6.6:4326, OGC:1.3:CRS84
+            let parts: Vec<&str> = rest.split(':').collect();
+            match parts.as_slice() {
+                [auth, _version, code] => format!("{auth}:{code}"),
+                _ => String::new(),
+            }
+        } else {
+            u.to_string()
+        };
+        match code.as_str() {
+            "OGC:CRS84" | "CRS84" => Ok(OgcCrs::Crs84),
+            "EPSG:4326" => Ok(OgcCrs::Epsg4326),
+            "EPSG:4490" => Ok(OgcCrs::Epsg4490),
+            "EPSG:3857" | "EPSG:900913" => Ok(OgcCrs::Epsg3857),
+            _ => Err(UnsupportedCrs(s.to_string())),
+        }
+    }
+
+    /// A position `[a, b]` given in this CRS (its own axis order) as WGS-84 `(lon, lat)`.
+    pub fn to_lon_lat(self, a: f64, b: f64) -> (f64, f64) {
+        match self {
+            OgcCrs::Crs84 => (a, b),
+            OgcCrs::Epsg4326 | OgcCrs::Epsg4490 => (b, a),
+            OgcCrs::Epsg3857 => web_mercator_to_wgs84(a, b),
+        }
+    }
+
+    /// A WGS-84 `(lon, lat)` as a position in this CRS, in its own axis order.
+    pub fn from_lon_lat(self, lon: f64, lat: f64) -> (f64, f64) {
+        match self {
+            OgcCrs::Crs84 => (lon, lat),
+            OgcCrs::Epsg4326 | OgcCrs::Epsg4490 => (lat, lon),
+            OgcCrs::Epsg3857 => wgs84_to_web_mercator(lon, lat),
+        }
+    }
+
+    /// Decimals that keep about 1 cm in this CRS: 7 for degrees, 2 for metres.
+    pub fn decimals(self) -> u32 {
+        match self {
+            OgcCrs::Epsg3857 => 2,
+            _ => crate::geojson_out::DEFAULT_DECIMALS,
+        }
+    }
+}
+
+#[cfg(test)]
+mod ogc_crs_tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_usual_spellings() {
+        for s in [
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+            "[OGC:CRS84]",
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+        ] {
+            assert_eq!(OgcCrs::parse(s), Ok(OgcCrs::Crs84), "{s}");
+        }
+        for s in [
+            "http://www.opengis.net/def/crs/EPSG/0/4326",
+            "https://www.opengis.net/def/crs/EPSG/0/4326",
+            "EPSG:4326",
+            "[EPSG:4326]",
+            "urn:ogc:def:crs:EPSG::4326",
+        ] {
+            assert_eq!(OgcCrs::parse(s), Ok(OgcCrs::Epsg4326), "{s}");
+        }
+        assert_eq!(OgcCrs::parse("EPSG:3857"), Ok(OgcCrs::Epsg3857));
+        assert_eq!(OgcCrs::parse("EPSG:4490"), Ok(OgcCrs::Epsg4490));
+        assert!(OgcCrs::parse("EPSG:4547").is_err());
+        assert!(OgcCrs::parse("gcj02").is_err());
+        for c in OgcCrs::ALL {
+            assert_eq!(OgcCrs::parse(c.uri()), Ok(c));
+        }
+    }
+
+    #[test]
+    fn axis_order_and_web_mercator() {
+        // EPSG:4326 is latitude first.
+        assert_eq!(OgcCrs::Epsg4326.from_lon_lat(112.9, 28.2), (28.2, 112.9));
+        assert_eq!(OgcCrs::Epsg4326.to_lon_lat(28.2, 112.9), (112.9, 28.2));
+        // Hand calculation: x = R·λ, y = R·ln(tan(π/4 + φ/2)).
+        // λ = 180° gives x = π·R = 20 037 508.342 789 244 m (the familiar Web Mercator bound).
+        let (x, y) = OgcCrs::Epsg3857.from_lon_lat(180.0, 0.0);
+        assert!((x - 20_037_508.342_789_244).abs() < 1e-6, "{x}");
+        assert!(y.abs() < 1e-9);
+        // The latitude bound maps to the same half-width: a square world.
+        let (_, y) = OgcCrs::Epsg3857.from_lon_lat(0.0, WEB_MERCATOR_MAX_LAT);
+        assert!((y - 20_037_508.342_789_244).abs() < 1e-3, "{y}");
+        // Round trip at Changsha.
+        let (x, y) = OgcCrs::Epsg3857.from_lon_lat(112.97092, 28.19860);
+        let (lon, lat) = OgcCrs::Epsg3857.to_lon_lat(x, y);
+        assert!((lon - 112.97092).abs() < 1e-12 && (lat - 28.19860).abs() < 1e-12);
+    }
+}

@@ -3,7 +3,8 @@
 //! The library is usable without the HTTP server:
 //! - [`model`]: service points and their vocabularies;
 //! - [`geodesy`]: distances on the WGS-84 ellipsoid and the unit-vector embedding the index uses;
-//! - [`crs`]: WGS-84 / GCJ-02 / BD-09 conversions;
+//! - [`crs`]: WGS-84 / GCJ-02 / BD-09 conversions, and the OGC CRSs (CRS84, EPSG:4326/4490/3857);
+//! - [`cql2`]: CQL2 filters (text and JSON) and `sortby` over GeoJSON features;
 //! - [`index`]: the R*-tree answering nearest-neighbour, radius, bbox and id queries;
 //! - [`districts`]: shipped district boundaries and point-in-polygon adcode lookup;
 //! - [`geojson_out`]: RFC 7946 output hygiene (winding, precision, validity);
@@ -20,6 +21,7 @@
 //! The HTTP server and CLI live in the `nuanxin` crate, which depends on this one.
 
 pub mod coverage;
+pub mod cql2;
 pub mod crs;
 pub mod demo;
 pub mod districts;

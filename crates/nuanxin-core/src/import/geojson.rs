@@ -223,14 +223,6 @@ fn file_crs(v: &Value) -> Result<(FileCrs, Option<String>), ImportError> {
     }
 }
 
-/// Web Mercator metres to degrees (spherical inverse, EPSG method 1024, R = 6 378 137 m).
-fn web_mercator_to_degrees(x: f64, y: f64) -> (f64, f64) {
-    const R: f64 = 6_378_137.0;
-    let lon = (x / R).to_degrees();
-    let lat = (2.0 * (y / R).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
-    (lon, lat)
-}
-
 /// Converts every position (array whose first two members are numbers) inside `v` from Web
 /// Mercator metres to degrees, in place.
 fn positions_to_degrees(v: &mut Value) {
@@ -241,7 +233,7 @@ fn positions_to_degrees(v: &mut Value) {
         a.first().and_then(Value::as_f64),
         a.get(1).and_then(Value::as_f64),
     ) {
-        let (lon, lat) = web_mercator_to_degrees(x, y);
+        let (lon, lat) = crate::crs::web_mercator_to_wgs84(x, y);
         a[0] = Value::from(lon);
         a[1] = Value::from(lat);
         return;

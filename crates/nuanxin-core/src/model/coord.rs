@@ -124,6 +124,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bbox_with_heights_parses_to_the_same_box() {
+        let flat = Bbox::parse("112.9,28.1,113.0,28.3").unwrap();
+        assert_eq!(Bbox::parse("112.9,28.1,-50,113.0,28.3,800").unwrap(), flat);
+        assert!(Bbox::parse("112.9,28.1,-50,113.0,28.3").is_err());
+        assert!(Bbox::parse("112.9,28.1,NaN,113.0,28.3,1").is_err());
+    }
+
+    #[test]
     fn expanded_bbox_wraps_the_antimeridian() {
         let b = Bbox::new(179.9, -17.0, 180.0, -16.0).unwrap();
         let e = b.expanded_by_m(10_000.0);
@@ -212,8 +220,8 @@ pub struct Bbox {
 /// Why a bbox was rejected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BboxError {
-    /// Not four comma-separated numbers.
-    #[error("bbox must be four comma-separated numbers west,south,east,north; got `{0}`")]
+    /// Not four (or six) comma-separated numbers.
+    #[error("bbox must be four comma-separated numbers west,south,east,north (or six with heights: west,south,min_height,east,north,max_height); got `{0}`")]
     Syntax(String),
     /// A corner is out of range or not finite.
     #[error("bbox corner invalid: {0}")]
@@ -290,7 +298,10 @@ impl Bbox {
         })
     }
 
-    /// Parses `"west,south,east,north"` (the OGC API – Features `bbox` parameter).
+    /// Parses `"west,south,east,north"` (the OGC API – Features `bbox` parameter), or the
+    /// six-number form with heights `"west,south,min_height,east,north,max_height"` (OGC API
+    /// – Features Part 1 §7.15.3), whose heights are checked to be numbers and then ignored:
+    /// every position here is on the ground.
     ///
     /// # Errors
     /// [`BboxError`].
@@ -302,6 +313,9 @@ impl Bbox {
             .map_err(|_| BboxError::Syntax(s.to_string()))?;
         match v.as_slice() {
             [w, s_, e, n] => Self::new(*w, *s_, *e, *n),
+            [w, s_, z0, e, n, z1] if z0.is_finite() && z1.is_finite() => {
+                Self::new(*w, *s_, *e, *n)
+            }
             _ => Err(BboxError::Syntax(s.to_string())),
         }
     }
