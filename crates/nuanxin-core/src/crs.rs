@@ -500,7 +500,10 @@ pub fn web_mercator_to_wgs84(x: f64, y: f64) -> (f64, f64) {
 pub fn wgs84_to_web_mercator(lon: f64, lat: f64) -> (f64, f64) {
     let lat = lat.clamp(-WEB_MERCATOR_MAX_LAT, WEB_MERCATOR_MAX_LAT);
     let x = WEB_MERCATOR_R * lon.to_radians();
-    let y = WEB_MERCATOR_R * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
+    let y = WEB_MERCATOR_R
+        * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln();
     (x, y)
 }
 

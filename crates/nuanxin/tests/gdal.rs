@@ -87,10 +87,17 @@ fn start_server(points: &[ServicePoint]) -> Server {
 }
 
 fn ogrinfo(args: &[&str]) -> String {
+    ogrinfo_logged(args).0
+}
+
+/// Runs ogrinfo with GDAL's debug log on: (stdout, the log, where every HTTP request GDAL
+/// sends is written as `HTTP: Fetch(url)`).
+fn ogrinfo_logged(args: &[&str]) -> (String, String) {
     let out = Command::new("ogrinfo")
         .args(args)
         .env("GDAL_HTTP_TIMEOUT", "30")
         .env("CPL_CURL_VERBOSE", "NO")
+        .env("CPL_DEBUG", "ON")
         .output()
         .expect("running ogrinfo");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -99,7 +106,7 @@ fn ogrinfo(args: &[&str]) -> String {
         "ogrinfo {args:?} failed: {}\n{stdout}",
         String::from_utf8_lossy(&out.stderr)
     );
-    stdout
+    (stdout, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn ogrinfo_available() -> bool {
@@ -265,5 +272,91 @@ fn gdal_lists_every_collection_and_reads_every_feature() {
     assert!(
         item_requests >= stations.div_ceil(7),
         "only {item_requests} item requests"
+    );
+}
+
+/// `ogrinfo -where` is sent to the server as a CQL2 text filter (GDAL finds `cql-text` in the
+/// API definition and the queryables as parameters), the server's filtered set is what GDAL
+/// counts, the JSON Schema types the columns, and `datetime` applies to suggestions.
+#[test]
+fn gdal_pushes_where_to_the_server_and_reads_the_schema() {
+    if !ogrinfo_available() {
+        return;
+    }
+    let points = fixtures();
+    let server = start_server(&points);
+    let url = format!("OAPIF:http://{}/ogc", server.addr);
+    for i in 0..2 {
+        let body = format!(
+            r#"{{"lon": {}, "lat": 28.2, "category": "parking", "description": "停车难 {i}"}}"#,
+            112.95 + 0.01 * f64::from(i)
+        );
+        let resp = http_post_json(&server.addr, "/api/v1/suggestions", &body);
+        assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    }
+    // Stations with an id from p0030 on whose name holds a 1: counted from the fixtures.
+    let want = points
+        .iter()
+        .filter(|p| {
+            p.kind == ServiceKind::Station && p.id.as_str() >= "p0030" && p.name.contains('1')
+        })
+        .count();
+    assert!(want > 2, "{want}");
+    let (out, log) = ogrinfo_logged(&[
+        "-ro",
+        "-al",
+        "-oo",
+        "PAGE_SIZE=5",
+        &url,
+        "station",
+        "-where",
+        "id >= 'p0030' AND name LIKE '%1%'",
+    ]);
+    assert_eq!(out.matches("OGRFeature(").count(), want, "{out}");
+    let fetches: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("HTTP: Fetch(") && l.contains("/collections/station/items"))
+        .collect();
+    assert!(
+        fetches
+            .iter()
+            .any(|l| l.contains("filter=") && l.contains("filter-lang=cql-text")),
+        "the filter was not sent to the server:\n{log}"
+    );
+    assert!(log.contains("CQL text detected"), "{log}");
+    assert!(log.contains("Using JSON schema"), "{log}");
+    // Column types from the schema.
+    let summary = ogrinfo(&["-ro", "-so", &url, "suggestions"]);
+    for (field, ty) in [
+        ("created_at", "DateTime"),
+        ("supporters", "Integer"),
+        ("has_photo", "Integer(Boolean)"),
+    ] {
+        assert!(
+            summary
+                .lines()
+                .any(|l| l.starts_with(&format!("{field}: {ty}"))),
+            "{field} is not {ty}:\n{summary}"
+        );
+    }
+    // datetime over created_at (now): an open interval from 2020 holds both, one up to 2020
+    // none, and today's date (UTC) both.
+    let count = |q: &str| -> u64 {
+        let raw = http_get(
+            &server.addr,
+            &format!("/ogc/collections/suggestions/items?{q}"),
+        );
+        let body = raw.split("\r\n\r\n").nth(1).unwrap_or("");
+        let v: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {raw}"));
+        v["numberMatched"].as_u64().unwrap()
+    };
+    assert_eq!(count("datetime=2020-01-01T00:00:00Z/.."), 2);
+    assert_eq!(count("datetime=../2020-01-01"), 0);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(count(&format!("datetime={today}")), 2);
+    assert_eq!(
+        count("filter=category%3D%27parking%27%20AND%20supporters%20%3C%201"),
+        2
     );
 }

@@ -1,7 +1,7 @@
 //! Evaluation of a parsed [`Expr`] against one GeoJSON Feature (`serde_json::Value`), with
 //! SQL three-valued logic (module docs), and the `sortby` ordering.
 
-use super::{CmpOp, Expr, GeomArg, Queryables, QueryableType, Scalar, SortKey, SpatialOp};
+use super::{CmpOp, Expr, GeomArg, QueryableType, Queryables, Scalar, SortKey, SpatialOp};
 use chrono::{DateTime, NaiveDate, Utc};
 use geo::{Geometry, Relate};
 use serde_json::Value;
@@ -193,7 +193,12 @@ fn compare(a: &Val, b: &Val) -> Option<Ordering> {
         (Val::Instant(x), Val::Instant(y)) => Some(x.cmp(y)),
         (Val::Instant(x), Val::Str(s)) => parse_instant(s).map(|y| x.cmp(&y)),
         (Val::Str(s), Val::Instant(y)) => parse_instant(s).map(|x| x.cmp(y)),
-        (Val::Num(x), Val::Str(s)) => s.trim().parse::<f64>().ok()?.partial_cmp(x).map(Ordering::reverse),
+        (Val::Num(x), Val::Str(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()?
+            .partial_cmp(x)
+            .map(Ordering::reverse),
         (Val::Str(s), Val::Num(y)) => s.trim().parse::<f64>().ok()?.partial_cmp(y),
         _ => None,
     }
@@ -231,11 +236,7 @@ fn like(s: &str, pat: &str) -> bool {
                     next[j] = seen;
                 }
             }
-            P::One => {
-                for j in 1..=s.len() {
-                    next[j] = row[j - 1];
-                }
-            }
+            P::One => next[1..].copy_from_slice(&row[..s.len()]),
             P::Lit(c) => {
                 for j in 1..=s.len() {
                     next[j] = row[j - 1] && s[j - 1] == *c;

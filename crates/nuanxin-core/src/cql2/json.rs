@@ -167,7 +167,9 @@ fn scalar(v: &Value, ptr: &str, ctx: &ParseContext<'_>) -> Result<Scalar, Cql2Er
             if let Some(d) = m.get("date").and_then(Value::as_str) {
                 return chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .map(Scalar::Date)
-                    .map_err(|_| Cql2Error::at_pointer(ptr, format!("bad date `{d}` (YYYY-MM-DD)")));
+                    .map_err(|_| {
+                        Cql2Error::at_pointer(ptr, format!("bad date `{d}` (YYYY-MM-DD)"))
+                    });
             }
             match m.get("op").and_then(Value::as_str) {
                 Some(op) if op.eq_ignore_ascii_case("casei") => {
@@ -196,7 +198,10 @@ fn geom_arg(v: &Value, ptr: &str, ctx: &ParseContext<'_>) -> Result<GeomArg, Cql
     if let Some(name) = v.get("property").and_then(Value::as_str) {
         return match ctx.queryables.get(name) {
             Some(q) if q.kind == QueryableType::Geometry => Ok(GeomArg::Property(name.into())),
-            Some(_) => Err(Cql2Error::at_pointer(ptr, format!("`{name}` is not a geometry"))),
+            Some(_) => Err(Cql2Error::at_pointer(
+                ptr,
+                format!("`{name}` is not a geometry"),
+            )),
             None => Err(Cql2Error::at_pointer(
                 ptr,
                 format!(

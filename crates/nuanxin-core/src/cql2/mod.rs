@@ -65,6 +65,9 @@ pub enum QueryableType {
     StringList,
     /// The feature geometry; `format` is `geometry-point` etc. (Part 5).
     Geometry,
+    /// Any other JSON (objects, arrays of numbers): described by schemas, never filtered
+    /// or sorted.
+    Json,
 }
 
 /// One property that filters may name.
@@ -308,7 +311,12 @@ pub fn parse_sortby(s: &str, queryables: &Queryables) -> Result<Vec<SortKey>, Cq
             None => (false, t.strip_prefix('+').unwrap_or(t).trim()),
         };
         match queryables.get(name) {
-            Some(q) if !matches!(q.kind, QueryableType::Geometry | QueryableType::StringList) => {
+            Some(q)
+                if !matches!(
+                    q.kind,
+                    QueryableType::Geometry | QueryableType::StringList | QueryableType::Json
+                ) =>
+            {
                 keys.push(SortKey {
                     name: name.to_string(),
                     descending,

@@ -14,7 +14,15 @@ fn queryables() -> Queryables {
     ])
 }
 
-fn feature(id: &str, name: &str, adcode: Option<&str>, n: u32, lon: f64, lat: f64, t: &str) -> Value {
+fn feature(
+    id: &str,
+    name: &str,
+    adcode: Option<&str>,
+    n: u32,
+    lon: f64,
+    lat: f64,
+    t: &str,
+) -> Value {
     json!({"type": "Feature", "id": id,
         "geometry": {"type": "Point", "coordinates": [lon, lat]},
         "properties": {"name": name, "adcode": adcode, "supporters": n, "demo": n % 2 == 0,
@@ -23,10 +31,42 @@ fn feature(id: &str, name: &str, adcode: Option<&str>, n: u32, lon: f64, lat: f6
 
 fn fixtures() -> Vec<Value> {
     vec![
-        feature("a", "五一广场驿站", Some("430102"), 3, 112.977, 28.196, "2026-01-05T08:00:00Z"),
-        feature("b", "Yuelu Station", Some("430104"), 10, 112.94, 28.18, "2026-02-01T00:00:00+08:00"),
-        feature("c", "o'clock 驿站", None, 0, 113.2, 28.4, "2025-12-31T23:59:59Z"),
-        feature("d", "100% 驿站", Some("430102"), 7, 112.99, 28.20, "2026-03-01T12:00:00Z"),
+        feature(
+            "a",
+            "五一广场驿站",
+            Some("430102"),
+            3,
+            112.977,
+            28.196,
+            "2026-01-05T08:00:00Z",
+        ),
+        feature(
+            "b",
+            "Yuelu Station",
+            Some("430104"),
+            10,
+            112.94,
+            28.18,
+            "2026-02-01T00:00:00+08:00",
+        ),
+        feature(
+            "c",
+            "o'clock 驿站",
+            None,
+            0,
+            113.2,
+            28.4,
+            "2025-12-31T23:59:59Z",
+        ),
+        feature(
+            "d",
+            "100% 驿站",
+            Some("430102"),
+            7,
+            112.99,
+            28.20,
+            "2026-03-01T12:00:00Z",
+        ),
     ]
 }
 
@@ -140,23 +180,36 @@ fn spatial() {
         ["b", "c"]
     );
     assert_eq!(
-        text("S_WITHIN(geometry, MULTIPOLYGON(((113.1 28.3, 113.3 28.3, 113.3 28.6, 113.1 28.3))))"),
+        text(
+            "S_WITHIN(geometry, MULTIPOLYGON(((113.1 28.3, 113.3 28.3, 113.3 28.6, 113.1 28.3))))"
+        ),
         ["c"]
     );
     // A point on the box edge intersects it (edges inclusive).
-    assert_eq!(text("S_INTERSECTS(geometry, BBOX(113.2, 28.0, 113.5, 28.4))"), ["c"]);
+    assert_eq!(
+        text("S_INTERSECTS(geometry, BBOX(113.2, 28.0, 113.5, 28.4))"),
+        ["c"]
+    );
     // filter-crs EPSG:4326 reads latitude first.
     let q = queryables();
     let ctx = ParseContext {
         queryables: &q,
         crs: OgcCrs::Epsg4326,
     };
-    let e = parse_text("S_INTERSECTS(geometry, BBOX(28.15, 112.95, 28.25, 113.0))", &ctx).unwrap();
+    let e = parse_text(
+        "S_INTERSECTS(geometry, BBOX(28.15, 112.95, 28.25, 113.0))",
+        &ctx,
+    )
+    .unwrap();
     assert_eq!(ids(&e, &q), ["a", "d"]);
     // EPSG:3857: the same box in metres (x = R·λ, y = R·ln tan(π/4 + φ/2), R = 6 378 137).
     let r = 6_378_137.0_f64;
     let x = |lon: f64| r * lon.to_radians();
-    let y = |lat: f64| r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
+    let y = |lat: f64| {
+        r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln()
+    };
     let ctx = ParseContext {
         queryables: &q,
         crs: OgcCrs::Epsg3857,
@@ -197,13 +250,17 @@ fn json_encoding_matches_text() {
         ["a", "d"]
     );
     assert_eq!(
-        jsonf(json!({"op": "s_intersects", "args": [{"property": "geometry"},
-            {"bbox": [112.95, 28.15, 113.0, 28.25]}]})),
+        jsonf(
+            json!({"op": "s_intersects", "args": [{"property": "geometry"},
+            {"bbox": [112.95, 28.15, 113.0, 28.25]}]})
+        ),
         ["a", "d"]
     );
     assert_eq!(
-        jsonf(json!({"op": "s_intersects", "args": [{"property": "geometry"},
-            {"type": "Polygon", "coordinates": [[[112.93, 28.17], [112.95, 28.17], [112.94, 28.19], [112.93, 28.17]]]}]})),
+        jsonf(
+            json!({"op": "s_intersects", "args": [{"property": "geometry"},
+            {"type": "Polygon", "coordinates": [[[112.93, 28.17], [112.95, 28.17], [112.94, 28.19], [112.93, 28.17]]]}]})
+        ),
         ["b"]
     );
     assert_eq!(
@@ -211,7 +268,9 @@ fn json_encoding_matches_text() {
         ["c"]
     );
     assert_eq!(
-        jsonf(json!({"op": "like", "args": [{"op": "casei", "args": [{"property": "name"}]}, "yuelu%"]})),
+        jsonf(
+            json!({"op": "like", "args": [{"op": "casei", "args": [{"property": "name"}]}, "yuelu%"]})
+        ),
         ["b"]
     );
 }

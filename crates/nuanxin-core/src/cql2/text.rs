@@ -1,9 +1,7 @@
 //! CQL2 text (OGC 21-065r2 §8, Annex A BNF), the subset listed in the module docs: a
 //! tokenizer and a recursive-descent parser with one token of lookahead.
 
-use super::{
-    CmpOp, Cql2Error, Expr, GeomArg, ParseContext, QueryableType, Scalar, SpatialOp,
-};
+use super::{CmpOp, Cql2Error, Expr, GeomArg, ParseContext, QueryableType, Scalar, SpatialOp};
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,9 +86,7 @@ fn tokenize(src: &str) -> Result<Vec<Token>, Cql2Error> {
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => {
-                            return Err(Cql2Error::at_char(start, "unterminated quoted name"))
-                        }
+                        None => return Err(Cql2Error::at_char(start, "unterminated quoted name")),
                         Some('"') => {
                             i += 1;
                             break;
@@ -145,8 +141,20 @@ fn tokenize(src: &str) -> Result<Vec<Token>, Cql2Error> {
 }
 
 const KEYWORDS: &[&str] = &[
-    "AND", "OR", "NOT", "LIKE", "ILIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE",
-    "TIMESTAMP", "DATE", "CASEI",
+    "AND",
+    "OR",
+    "NOT",
+    "LIKE",
+    "ILIKE",
+    "BETWEEN",
+    "IN",
+    "IS",
+    "NULL",
+    "TRUE",
+    "FALSE",
+    "TIMESTAMP",
+    "DATE",
+    "CASEI",
 ];
 
 struct Parser<'a> {
@@ -175,7 +183,10 @@ pub fn parse_text(src: &str, ctx: &ParseContext<'_>) -> Result<Expr, Cql2Error> 
     if let Some(t) = p.peek() {
         return Err(Cql2Error::at_char(
             t.pos,
-            format!("unexpected {} after a complete expression", describe(&t.tok)),
+            format!(
+                "unexpected {} after a complete expression",
+                describe(&t.tok)
+            ),
         ));
     }
     Ok(e)
@@ -329,10 +340,7 @@ impl<'a> Parser<'a> {
             Expr::Like(left, self.scalar()?)
         } else if self.eat_kw("ILIKE") {
             let pat = self.scalar()?;
-            Expr::Like(
-                Scalar::CaseI(Box::new(left)),
-                Scalar::CaseI(Box::new(pat)),
-            )
+            Expr::Like(Scalar::CaseI(Box::new(left)), Scalar::CaseI(Box::new(pat)))
         } else if self.eat_kw("BETWEEN") {
             let low = self.scalar()?;
             self.expect_kw("AND")?;
@@ -353,9 +361,9 @@ impl<'a> Parser<'a> {
             let e = Expr::IsNull(left);
             return Ok(if not { Expr::Not(Box::new(e)) } else { e });
         } else {
-            return Err(self.unexpected(
-                "a comparison operator, LIKE, BETWEEN, IN or IS [NOT] NULL",
-            ));
+            return Err(
+                self.unexpected("a comparison operator, LIKE, BETWEEN, IN or IS [NOT] NULL")
+            );
         };
         Ok(if negated { Expr::Not(Box::new(e)) } else { e })
     }
@@ -364,7 +372,9 @@ impl<'a> Parser<'a> {
         match self.ctx.queryables.get(name) {
             Some(q) if q.kind == QueryableType::Geometry => Err(Cql2Error::at_char(
                 pos,
-                format!("`{name}` is a geometry: use it in a spatial function such as S_INTERSECTS"),
+                format!(
+                    "`{name}` is a geometry: use it in a spatial function such as S_INTERSECTS"
+                ),
             )),
             Some(_) => Ok(Scalar::Property(name.to_string())),
             None => Err(Cql2Error::at_char(
@@ -380,7 +390,10 @@ impl<'a> Parser<'a> {
     fn scalar(&mut self) -> Result<Scalar, Cql2Error> {
         let pos = self.pos();
         let Some(t) = self.next() else {
-            return Err(Cql2Error::at_char(self.end, "expected a value, found the end"));
+            return Err(Cql2Error::at_char(
+                self.end,
+                "expected a value, found the end",
+            ));
         };
         match t.tok {
             Tok::Str(s) => Ok(Scalar::Str(s)),
@@ -451,7 +464,10 @@ impl<'a> Parser<'a> {
             self.i += 1;
             return match self.ctx.queryables.get(&name) {
                 Some(q) if q.kind == QueryableType::Geometry => Ok(GeomArg::Property(name)),
-                Some(_) => Err(Cql2Error::at_char(pos, format!("`{name}` is not a geometry"))),
+                Some(_) => Err(Cql2Error::at_char(
+                    pos,
+                    format!("`{name}` is not a geometry"),
+                )),
                 None => Err(Cql2Error::at_char(
                     pos,
                     format!(

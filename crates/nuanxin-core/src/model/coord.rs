@@ -313,9 +313,7 @@ impl Bbox {
             .map_err(|_| BboxError::Syntax(s.to_string()))?;
         match v.as_slice() {
             [w, s_, e, n] => Self::new(*w, *s_, *e, *n),
-            [w, s_, z0, e, n, z1] if z0.is_finite() && z1.is_finite() => {
-                Self::new(*w, *s_, *e, *n)
-            }
+            [w, s_, z0, e, n, z1] if z0.is_finite() && z1.is_finite() => Self::new(*w, *s_, *e, *n),
             _ => Err(BboxError::Syntax(s.to_string())),
         }
     }

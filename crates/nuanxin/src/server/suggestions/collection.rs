@@ -3,8 +3,9 @@
 use super::super::error::AppError;
 use super::super::ogc::{CollectionProvider, ItemsPage};
 use super::super::AppState;
+use crate::cql2::{Queryable, QueryableType as T, Queryables};
 use crate::model::Bbox;
-use crate::suggestions::{export, Audience, ListQuery};
+use crate::suggestions::{export, Audience, Category, ListQuery, ReporterRole, Status};
 
 /// The OGC API – Features collection `suggestions`: public fields only (masked
 /// descriptions, no contact, no photo, no officer identities), newest first.
@@ -58,5 +59,59 @@ impl CollectionProvider for SuggestionsCollection {
         Ok(st
             .suggestion(feature_id)?
             .map(|s| export::feature(&s, Audience::Public)))
+    }
+    fn scan(
+        &self,
+        state: &AppState,
+        bbox: Option<&Bbox>,
+        visit: &mut dyn FnMut(serde_json::Value),
+    ) -> Result<(), AppError> {
+        let Some(st) = &state.store else {
+            return Ok(());
+        };
+        let q = ListQuery {
+            bbox: bbox.copied(),
+            limit: 0,
+            ..Default::default()
+        };
+        let (items, _) = st.list_suggestions(&q)?;
+        for s in &items {
+            visit(export::feature(s, Audience::Public));
+        }
+        Ok(())
+    }
+    fn schema(&self) -> Queryables {
+        Queryables(vec![
+            Queryable::new("id", "编号 Tracking id", T::String),
+            Queryable::new("category", "类别 Category", T::String).one_of(&Category::codes()),
+            Queryable::new("category_label_zh", "类别（中文）Category label", T::String),
+            Queryable::new(
+                "description",
+                "内容 Description (phone and ID numbers masked)",
+                T::String,
+            ),
+            Queryable::new("role", "身份 Reporter role", T::String)
+                .nullable()
+                .one_of(&ReporterRole::codes()),
+            Queryable::new("campaign_id", "征集活动 Campaign id", T::String).nullable(),
+            Queryable::new("adcode", "行政区划代码 County adcode", T::String).nullable(),
+            Queryable::new("district_name", "区县 District", T::String).nullable(),
+            Queryable::new(
+                "collection_point",
+                "征集点 Responsible collection point",
+                T::Json,
+            ),
+            Queryable::new("status", "状态 Status", T::String).one_of(&Status::codes()),
+            Queryable::new("status_label_zh", "状态（中文）Status label", T::String),
+            Queryable::new("supporters", "附议人数 Supporters (me too)", T::Integer),
+            Queryable::new("has_photo", "有照片 Has a photo", T::Boolean),
+            Queryable::new("created_at", "提交时间 Submitted at", T::DateTime),
+            Queryable::new("updated_at", "更新时间 Last change", T::DateTime),
+            Queryable::new("history", "办理记录 History", T::Json),
+            Queryable::new("geometry", "位置 Position", T::Geometry),
+        ])
+    }
+    fn temporal_property(&self) -> Option<&'static str> {
+        Some("created_at")
     }
 }

@@ -1,32 +1,45 @@
-//! OGC API – Features – Part 1: Core (OGC 17-069r4) under `/ogc`, conformance classes
-//! *core*, *geojson* and *oas30*, so GIS clients (QGIS, GDAL's `OAPIF` driver) read the
-//! service points unchanged.
+//! OGC API – Features under `/ogc`: Part 1 (core, GeoJSON, HTML, OpenAPI 3.0), Part 2
+//! (coordinate reference systems by reference), Part 3 (queryables, CQL2 filtering,
+//! sorting, properties) and Part 5 (schemas), so GIS clients (QGIS, GDAL's `OAPIF` driver,
+//! OWSLib) read, reproject and filter the service points and suggestions on the server.
 //!
-//! - `/ogc` landing page, `/ogc/conformance`, `/ogc/api` (the OpenAPI 3.0 definition),
-//!   `/ogc/collections`, `/ogc/collections/{collectionId}`,
-//!   `/ogc/collections/{collectionId}/items`, `/ogc/collections/{collectionId}/items/{featureId}`.
+//! - `/ogc` landing page, `/ogc/conformance` ([`CONFORMANCE`], exactly what is implemented),
+//!   `/ogc/api` (OpenAPI 3.0, [`openapi`]), `/ogc/collections`, `/ogc/collections/{id}`,
+//!   `…/items`, `…/items/{featureId}`, `…/queryables`, `…/schema`.
 //! - One collection per service kind (`station`, `legal_aid`, `rider_friendly_community`,
 //!   `collection_point`); other modules add collections through [`CollectionProvider`],
 //!   registered where the router is built (`server::router` passes them to [`router`]).
-//! - Items: `bbox` (CRS84 `west,south,east,north`), `limit` (default 100, 1..; values above
-//!   10 000 are reduced to 10 000 as `/per/core/limit-response` allows), `offset`, `datetime`
-//!   (accepted; features have no temporal geometry, so it matches every feature), `f`.
-//!   Responses carry `numberMatched`, `numberReturned`, `timeStamp` and `self`, `alternate`,
-//!   `next`, `prev`, `collection` links. Features are sorted by id, so pages are stable.
-//! - Formats: JSON (GeoJSON for features) and a minimal HTML view, chosen by `f=json|html`
+//! - Items ([`query`]): `bbox` (4 or 6 numbers) in `bbox-crs`, `limit` (default 100, 1..;
+//!   values above 10 000 are reduced to 10 000 as `/per/core/limit-response` allows),
+//!   `offset`, `datetime` (over the collection's temporal property; the service kinds have
+//!   none, so it matches every point there), `filter` in CQL2 text or JSON
+//!   (`filter-lang`, `filter-crs`), each queryable as an equality parameter, `sortby`,
+//!   `properties`, `crs`, `f`. Filters and sorting run before paging, so `numberMatched`
+//!   counts the filtered set. Responses carry `numberMatched`, `numberReturned`,
+//!   `timeStamp`, paging links and a `Content-Crs` header. Without `sortby`, features come
+//!   in the provider's stable order (service points by id, suggestions newest first).
+//! - CRSs ([`crate::crs::OgcCrs`]): CRS84 (storage), EPSG:4326 and EPSG:4490 (latitude
+//!   first), EPSG:3857. GCJ-02/BD-09 have no EPSG code and stay options of `/api/v1`.
+//! - Feature ids made only of digits (without a leading zero) are JSON numbers.
+//! - Formats: JSON (GeoJSON for features) and an HTML view, chosen by `f=json|html`
 //!   or else by the `Accept` header (HTML only when it asks for `text/html` and not JSON).
 //! - Links are absolute, under the configured `public_url` ([`super::Config::public_base`]);
 //!   the request's `Host` header plays no part.
 //! - Providers may read the database: their methods run on blocking threads.
 //! - Unknown query parameters are a 400 (`/req/core/query-param-unknown`).
 
+pub mod openapi;
+pub mod query;
+pub mod schema;
+
 use super::db::blocking;
 use super::error::{AppError, Problem};
-use super::ops::ApiDoc;
 use super::points::geojson::{point_feature, GEOJSON};
 use super::points::links::{paged_href, paging_links, percent_encode, Link};
 use super::points::query::Params;
 use super::AppState;
+use crate::cql2::{Queryable, QueryableType, Queryables};
+use crate::crs::OgcCrs;
 use crate::model::{Bbox, ServiceKind};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
@@ -40,10 +53,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Largest page of items; larger `limit`s are reduced to it.
-pub const ITEMS_LIMIT_MAX: usize = 10_000;
-/// Default page of items.
-pub const ITEMS_LIMIT_DEFAULT: usize = 100;
+pub use query::{ITEMS_LIMIT_DEFAULT, ITEMS_LIMIT_MAX};
 /// The CRS of every collection (OGC CRS84: WGS-84 longitude, latitude).
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 /// Media type of the OpenAPI 3.0 definition (`/req/oas30/oas-definition-1`).
@@ -53,7 +63,25 @@ pub const OPENAPI30_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
 pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 ];
 
 /// One page of a collection's items.
@@ -94,11 +122,92 @@ pub trait CollectionProvider: Send + Sync {
     /// # Errors
     /// [`AppError`].
     fn item(&self, state: &AppState, feature_id: &str) -> Result<Option<Value>, AppError>;
+    /// Every item inside `bbox` (all when `None`), in the same order as [`Self::items`],
+    /// handed to `visit` one at a time (for filtering on the server).
+    ///
+    /// # Errors
+    /// [`AppError`].
+    fn scan(
+        &self,
+        state: &AppState,
+        bbox: Option<&Bbox>,
+        visit: &mut dyn FnMut(Value),
+    ) -> Result<(), AppError>;
+    /// Every property of the items, with types (`id` and `geometry` included): the Part 5
+    /// schema, and what `properties` may name.
+    fn schema(&self) -> Queryables;
+    /// The properties filters and `sortby` may name: by default every scalar property of
+    /// [`Self::schema`] and the geometry.
+    fn queryables(&self) -> Queryables {
+        Queryables(
+            self.schema()
+                .0
+                .into_iter()
+                .filter(|q| !matches!(q.kind, QueryableType::StringList | QueryableType::Json))
+                .collect(),
+        )
+    }
+    /// The property `datetime` applies to (an RFC 3339 string), when the items have one.
+    fn temporal_property(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// The schema of a service point feature (see `points::geojson::PointFeature`).
+pub fn service_point_schema() -> Queryables {
+    use QueryableType as T;
+    Queryables(vec![
+        Queryable::new("id", "编号 Id", T::String),
+        Queryable::new("kind", "类型 Kind", T::String).one_of(&ServiceKind::codes()),
+        Queryable::new(
+            "kind_label_zh",
+            "类型（中文）Kind label, Chinese",
+            T::String,
+        ),
+        Queryable::new(
+            "kind_label_en",
+            "类型（英文）Kind label, English",
+            T::String,
+        ),
+        Queryable::new("name", "名称 Name", T::String),
+        Queryable::new("address", "地址 Address", T::String).nullable(),
+        Queryable::new("adcode", "行政区划代码 Adcode (GB/T 2260)", T::String).nullable(),
+        Queryable::new(
+            "opening_hours",
+            "营业时间 Opening hours (OSM syntax)",
+            T::String,
+        )
+        .nullable(),
+        Queryable::new("amenities", "设施 Amenities", T::StringList)
+            .one_of(&crate::model::Amenity::codes()),
+        Queryable::new("access", "进入方式 Access", T::String)
+            .nullable()
+            .one_of(&crate::model::AccessMethod::codes()),
+        Queryable::new("operator", "运营方 Operator", T::String).nullable(),
+        Queryable::new("phone", "电话 Phone", T::String).nullable(),
+        Queryable::new("source", "来源 Source", T::String).nullable(),
+        Queryable::new("updated_at", "更新时间 Updated at", T::DateTime).nullable(),
+        Queryable::new("demo", "演示数据 Demo data", T::Boolean),
+        Queryable::new("entrance", "入口 Entrance [lon, lat]", T::Json),
+        Queryable::new("outline", "轮廓 Outline (Polygon coordinates)", T::Json),
+        Queryable::new("nav_amap", "高德导航 Amap navigation link", T::String),
+        Queryable::new("nav_baidu", "百度导航 Baidu navigation link", T::String),
+        Queryable::new("geometry", "位置 Position", T::Geometry),
+    ])
 }
 
 /// The built-in collection of one service kind, backed by the index.
 #[derive(Debug, Clone, Copy)]
 pub struct KindCollection(pub ServiceKind);
+
+impl KindCollection {
+    fn filter(&self) -> crate::index::Filter {
+        crate::index::Filter {
+            kinds: vec![self.0],
+            ..Default::default()
+        }
+    }
+}
 
 impl CollectionProvider for KindCollection {
     fn id(&self) -> String {
@@ -126,11 +235,7 @@ impl CollectionProvider for KindCollection {
         limit: usize,
         offset: usize,
     ) -> Result<ItemsPage, AppError> {
-        let filter = crate::index::Filter {
-            kinds: vec![self.0],
-            ..Default::default()
-        };
-        let page = state.index().page(bbox, &filter, offset, limit);
+        let page = state.index().page(bbox, &self.filter(), offset, limit);
         Ok(ItemsPage {
             number_matched: page.matched,
             features: page.points.iter().map(|p| point_feature(p)).collect(),
@@ -142,6 +247,21 @@ impl CollectionProvider for KindCollection {
             .get(feature_id)
             .filter(|p| p.kind == self.0)
             .map(|p| point_feature(p)))
+    }
+    fn scan(
+        &self,
+        state: &AppState,
+        bbox: Option<&Bbox>,
+        visit: &mut dyn FnMut(Value),
+    ) -> Result<(), AppError> {
+        let page = state.index().page(bbox, &self.filter(), 0, usize::MAX);
+        for p in &page.points {
+            visit(point_feature(p));
+        }
+        Ok(())
+    }
+    fn schema(&self) -> Queryables {
+        service_point_schema()
     }
 }
 
@@ -354,88 +474,21 @@ pub async fn conformance(headers: HeaderMap, uri: Uri) -> Result<Response, AppEr
     }
 }
 
-/// The API definition as OpenAPI 3.0 (for the oas30 conformance class).
+/// The API definition as OpenAPI 3.0 (for the oas30 conformance class), see [`openapi`].
 #[utoipa::path(
     get,
     path = "/ogc/api",
     tag = "OGC API – Features",
-    responses((status = 200, description = "OpenAPI 3.0 document", content_type = "application/vnd.oai.openapi+json;version=3.0"))
+    responses((status = 200, description = "OpenAPI 3.0 document of the OGC API (paths relative to the server URL …/ogc)", content_type = "application/vnd.oai.openapi+json;version=3.0"))
 )]
 pub async fn api_definition(
-    Extension(doc): Extension<ApiDoc>,
+    State(state): State<AppState>,
+    Extension(all): Extension<Collections>,
     uri: Uri,
 ) -> Result<Response, AppError> {
     Params::from_uri(&uri, &["f"])?;
-    let doc =
-        serde_json::to_value(&*doc.0).map_err(|e| AppError::Internal(format!("openapi: {e}")))?;
-    json_response(&to_openapi30(doc), OPENAPI30_JSON)
-}
-
-/// Rewrites an OpenAPI 3.1 document (what utoipa 5 generates) as OpenAPI 3.0.3: `type`
-/// arrays with `"null"` become `nullable: true`, `oneOf`/`anyOf` alternatives of `{"type":
-/// "null"}` are dropped in favour of `nullable`, and 3.1-only keys (`license.identifier`,
-/// `examples` arrays in schemas) are removed. Enough for the shapes utoipa emits.
-pub fn to_openapi30(mut doc: Value) -> Value {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                if let Some(Value::Array(types)) = m.get("type").cloned() {
-                    let non_null: Vec<Value> = types
-                        .iter()
-                        .filter(|t| t.as_str() != Some("null"))
-                        .cloned()
-                        .collect();
-                    if non_null.len() < types.len() {
-                        m.insert("nullable".into(), Value::Bool(true));
-                    }
-                    match non_null.len() {
-                        0 => {
-                            m.remove("type");
-                        }
-                        1 => {
-                            m.insert("type".into(), non_null[0].clone());
-                        }
-                        _ => {
-                            m.remove("type");
-                        }
-                    }
-                }
-                for key in ["oneOf", "anyOf"] {
-                    if let Some(Value::Array(alts)) = m.get_mut(key) {
-                        let before = alts.len();
-                        alts.retain(|a| a.get("type").and_then(Value::as_str) != Some("null"));
-                        if alts.len() < before {
-                            m.insert("nullable".into(), Value::Bool(true));
-                            if let Some(Value::Array(alts)) = m.get(key) {
-                                if alts.len() == 1 {
-                                    let only = alts[0].clone();
-                                    m.remove(key);
-                                    m.insert("allOf".into(), Value::Array(vec![only]));
-                                }
-                            }
-                        }
-                    }
-                }
-                if matches!(m.get("examples"), Some(Value::Array(_))) && m.contains_key("type") {
-                    m.remove("examples");
-                }
-                for (_, child) in m.iter_mut() {
-                    walk(child);
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    walk(&mut doc);
-    doc["openapi"] = Value::String("3.0.3".into());
-    if let Some(lic) = doc
-        .pointer_mut("/info/license")
-        .and_then(Value::as_object_mut)
-    {
-        lic.remove("identifier");
-    }
-    doc
+    let doc = openapi::document(&state.config.public_base(), all.all());
+    json_response(&doc, OPENAPI30_JSON)
 }
 
 fn collection_json(c: &dyn CollectionProvider, state: &AppState, base: &str) -> Value {
@@ -445,12 +498,16 @@ fn collection_json(c: &dyn CollectionProvider, state: &AppState, base: &str) -> 
         "title": c.title(),
         "description": c.description(),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": OgcCrs::ALL.map(OgcCrs::uri),
+        "storageCrs": OgcCrs::Crs84.uri(),
         "links": [
             Link::new(format!("{base}/ogc/collections/{id}"), "self", JSON).titled("This collection"),
             Link::new(format!("{base}/ogc/collections/{id}?f=html"), "alternate", HTML).titled("This collection as HTML"),
             Link::new(format!("{base}/ogc/collections/{id}/items"), "items", GEOJSON).titled("Items as GeoJSON"),
             Link::new(format!("{base}/ogc/collections/{id}/items?f=html"), "items", HTML).titled("Items as HTML"),
+            Link::new(format!("{base}/ogc/collections/{id}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", schema::SCHEMA_JSON).titled("Queryables"),
+            Link::new(format!("{base}/ogc/collections/{id}/schema"), "http://www.opengis.net/def/rel/ogc/1.0/schema", schema::SCHEMA_JSON).titled("Schema of the features' properties"),
+            Link::new(format!("{base}/ogc/collections/{id}/schema?profile=geojson-feature"), "describedBy", schema::SCHEMA_JSON).titled("JSON Schema of the GeoJSON features"),
         ],
     });
     if let Some(b) = c.extent(state) {
@@ -593,54 +650,6 @@ impl LinkIn {
     }
 }
 
-/// One end of a `datetime` value as an instant: `Some(None)` for an open end (`..` or
-/// empty), `None` when unparsable. A full date stands for the whole UTC day: its start when
-/// it opens an interval, its last nanosecond when it closes one.
-fn datetime_bound(part: &str, is_end: bool) -> Option<Option<chrono::DateTime<chrono::Utc>>> {
-    if part.is_empty() || part == ".." {
-        return Some(None);
-    }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(part) {
-        return Some(Some(t.with_timezone(&chrono::Utc)));
-    }
-    let day = chrono::NaiveDate::parse_from_str(part, "%Y-%m-%d").ok()?;
-    let t = if is_end {
-        day.and_hms_nano_opt(23, 59, 59, 999_999_999)?
-    } else {
-        day.and_time(chrono::NaiveTime::MIN)
-    };
-    Some(Some(t.and_utc()))
-}
-
-/// Checks the `datetime` parameter (RFC 3339 instant or interval with `..`, OGC API –
-/// Features Part 1 §7.15.4): syntax, and that an interval's start is not after its end.
-fn check_datetime(v: &str) -> Result<(), AppError> {
-    let parts: Vec<&str> = v.split('/').collect();
-    let bad = |why: &str| {
-        AppError::bad_param(
-            "datetime",
-            format!(
-                "`datetime` must be an RFC 3339 instant or interval (a/b, ../b, a/..){why}; got `{v}`"
-            ),
-        )
-    };
-    match parts.as_slice() {
-        [one] if *one != ".." && !one.is_empty() => {
-            datetime_bound(one, false).ok_or_else(|| bad(""))?;
-            Ok(())
-        }
-        [start, end] => {
-            let s = datetime_bound(start, false).ok_or_else(|| bad(""))?;
-            let e = datetime_bound(end, true).ok_or_else(|| bad(""))?;
-            match (s, e) {
-                (Some(s), Some(e)) if s > e => Err(bad(" whose start is not after its end")),
-                _ => Ok(()),
-            }
-        }
-        _ => Err(bad("")),
-    }
-}
-
 /// The items of a collection.
 #[utoipa::path(
     get,
@@ -648,15 +657,22 @@ fn check_datetime(v: &str) -> Result<(), AppError> {
     tag = "OGC API – Features",
     params(
         ("collectionId" = String, Path, description = "Collection id"),
-        ("bbox" = Option<String>, Query, description = "CRS84 west,south,east,north"),
+        ("bbox" = Option<String>, Query, description = "west,south,east,north (or 6 numbers with heights) in bbox-crs (default CRS84)"),
+        ("bbox-crs" = Option<String>, Query, description = "CRS of bbox: CRS84, EPSG:4326, EPSG:4490 or EPSG:3857 URI"),
         ("limit" = Option<usize>, Query, minimum = 1, maximum = 10000, description = "Page size, default 100; larger values are reduced to 10000"),
         ("offset" = Option<usize>, Query, description = "Items to skip, default 0"),
-        ("datetime" = Option<String>, Query, description = "RFC 3339 instant or interval; items have no temporal geometry, so every item matches"),
+        ("datetime" = Option<String>, Query, description = "RFC 3339 instant or interval over the collection's temporal property (suggestions: created_at); service points have none, so every point matches"),
+        ("filter" = Option<String>, Query, description = "CQL2 filter over the queryables"),
+        ("filter-lang" = Option<String>, Query, description = "cql2-text (default) or cql2-json"),
+        ("filter-crs" = Option<String>, Query, description = "CRS of geometry literals in filter"),
+        ("sortby" = Option<String>, Query, description = "Sort keys, e.g. name,-updated_at"),
+        ("properties" = Option<String>, Query, description = "Only these properties"),
+        ("crs" = Option<String>, Query, description = "CRS of the returned geometries (Content-Crs header)"),
         ("f" = Option<String>, Query, description = "json (GeoJSON) or html"),
     ),
     responses(
         (status = 200, description = "GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp and paging links", content_type = "application/geo+json", body = super::points::geojson::FeatureCollectionDoc),
-        (status = 400, description = "Bad parameter", content_type = "application/problem+json", body = Problem),
+        (status = 400, description = "Bad parameter (filters: with the position)", content_type = "application/problem+json", body = Problem),
         (status = 404, description = "No such collection", content_type = "application/problem+json", body = Problem),
     )
 )]
@@ -667,33 +683,21 @@ pub async fn items_handler(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let p = Params::from_uri(&uri, &["f", "bbox", "limit", "offset", "datetime"])?;
-    let fmt = format(&p, &headers)?;
     let c = all.find(&id)?;
-    let bbox = p.one("bbox")?.map(Bbox::parse).transpose()?;
-    let limit = match p.one("limit")? {
-        None => ITEMS_LIMIT_DEFAULT,
-        Some(v) => {
-            let n: i64 = v.trim().parse().map_err(|_| {
-                AppError::bad_param("limit", format!("`limit` must be an integer; got `{v}`"))
-            })?;
-            if n < 1 {
-                return Err(AppError::bad_param(
-                    "limit",
-                    format!("`limit` = {n} is below the minimum 1"),
-                ));
-            }
-            (n as u64).min(ITEMS_LIMIT_MAX as u64) as usize
-        }
+    let queryables = c.queryables();
+    let mut allowed: Vec<&str> = query::ITEMS_PARAMS.to_vec();
+    allowed.extend(query::queryable_params(&queryables));
+    let p = Params::from_uri(&uri, &allowed)?;
+    let fmt = format(&p, &headers)?;
+    let req = query::ItemsRequest::parse(&p, c.as_ref())?;
+    let mut page = {
+        let (state, c, req) = (state.clone(), c.clone(), req.clone());
+        blocking(move || query::run(&req, c.as_ref(), &state)).await?
     };
-    let offset = p.int("offset", 0, 0, usize::MAX / 2)?;
-    if let Some(dt) = p.one("datetime")? {
-        check_datetime(dt)?;
+    for f in &mut page.features {
+        query::shape_feature(f, req.properties.as_deref(), req.crs);
     }
-    let page = {
-        let (state, c) = (state.clone(), c.clone());
-        blocking(move || c.items(&state, bbox.as_ref(), limit, offset)).await?
-    };
+    let (limit, offset) = (req.limit, req.offset);
     let base = state.config.public_base();
     let path = format!("/ogc/collections/{id}/items");
     // Links keep the caller's other parameters (bbox, datetime) but not `f`.
@@ -727,6 +731,7 @@ pub async fn items_handler(
         page.number_matched,
         type_for_paging,
     ));
+    let content_crs = content_crs(req.crs);
     match fmt {
         Format::Json => {
             let body = json!({
@@ -737,11 +742,18 @@ pub async fn items_handler(
                 "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 "links": links,
             });
-            json_response(&body, GEOJSON)
+            let mut r = json_response(&body, GEOJSON)?;
+            r.headers_mut().insert("content-crs", content_crs);
+            Ok(r)
         }
         Format::Html => {
+            let (x, y) = match req.crs {
+                OgcCrs::Epsg4326 | OgcCrs::Epsg4490 => ("纬度 lat", "经度 lon"),
+                OgcCrs::Epsg3857 => ("x (m)", "y (m)"),
+                OgcCrs::Crs84 => ("经度 lon", "纬度 lat"),
+            };
             let mut body = format!(
-                "<p>{} / {} (offset {offset})</p><table><tr><th>id</th><th>名称 Name</th><th>经度 lon</th><th>纬度 lat</th></tr>",
+                "<p>{} / {} (offset {offset})</p><table><tr><th>id</th><th>名称 Name</th><th>{x}</th><th>{y}</th></tr>",
                 page.features.len(),
                 page.number_matched
             );
@@ -767,9 +779,90 @@ pub async fn items_handler(
             }
             body.push_str("</table>");
             body.push_str(&links_html(&links));
-            Ok(html_page(&c.title(), &body))
+            let mut r = html_page(&c.title(), &body);
+            r.headers_mut().insert("content-crs", content_crs);
+            Ok(r)
         }
     }
+}
+
+/// The `Content-Crs` header value (Part 2 `/req/crs/ogc-crs-header`): the URI in angle
+/// brackets.
+fn content_crs(crs: OgcCrs) -> HeaderValue {
+    HeaderValue::from_str(&format!("<{}>", crs.uri())).unwrap_or(HeaderValue::from_static(
+        "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>",
+    ))
+}
+
+/// The queryables of a collection (Part 3).
+#[utoipa::path(
+    get,
+    path = "/ogc/collections/{collectionId}/queryables",
+    tag = "OGC API – Features",
+    params(("collectionId" = String, Path, description = "Collection id")),
+    responses(
+        (status = 200, description = "JSON Schema of the properties filters and sortby may name", content_type = "application/schema+json"),
+        (status = 404, description = "No such collection", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn queryables_handler(
+    State(state): State<AppState>,
+    Extension(all): Extension<Collections>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    Params::from_uri(&uri, &["f"])?;
+    let c = all.find(&id)?;
+    let base = state.config.public_base();
+    let doc = schema::queryables_doc(
+        &format!("{base}/ogc/collections/{id}/queryables"),
+        &c.title(),
+        &c.queryables(),
+    );
+    json_response(&doc, schema::SCHEMA_JSON)
+}
+
+/// The schema of a collection's features (Part 5); with `profile=geojson-feature`, the
+/// JSON Schema of whole GeoJSON features (what GDAL's `describedBy` reader expects).
+#[utoipa::path(
+    get,
+    path = "/ogc/collections/{collectionId}/schema",
+    tag = "OGC API – Features",
+    params(
+        ("collectionId" = String, Path, description = "Collection id"),
+        ("profile" = Option<String>, Query, description = "geojson-feature: the schema of whole GeoJSON features"),
+    ),
+    responses(
+        (status = 200, description = "JSON Schema of the features' properties, with x-ogc-role", content_type = "application/schema+json"),
+        (status = 404, description = "No such collection", content_type = "application/problem+json", body = Problem),
+    )
+)]
+pub async fn schema_handler(
+    State(state): State<AppState>,
+    Extension(all): Extension<Collections>,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let p = Params::from_uri(&uri, &["f", "profile"])?;
+    let c = all.find(&id)?;
+    let base = state.config.public_base();
+    let url = format!("{base}/ogc/collections/{id}/schema");
+    let doc = match p.one("profile")? {
+        None => schema::schema_doc(&url, &c.title(), &c.schema(), c.temporal_property()),
+        Some("geojson-feature") => schema::feature_schema_doc(
+            &format!("{url}?profile=geojson-feature"),
+            &c.title(),
+            &c.schema(),
+        ),
+        Some(other) => {
+            return Err(AppError::bad_choice(
+                "profile",
+                format!("`profile`: unknown profile `{other}`"),
+                &["geojson-feature"],
+            ))
+        }
+    };
+    json_response(&doc, schema::SCHEMA_JSON)
 }
 
 /// One item.
@@ -780,6 +873,7 @@ pub async fn items_handler(
     params(
         ("collectionId" = String, Path, description = "Collection id"),
         ("featureId" = String, Path, description = "Feature id"),
+        ("crs" = Option<String>, Query, description = "CRS of the geometry (Content-Crs header)"),
         ("f" = Option<String>, Query, description = "json (GeoJSON) or html"),
     ),
     responses(
@@ -794,8 +888,9 @@ pub async fn item_handler(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let p = Params::from_uri(&uri, &["f"])?;
+    let p = Params::from_uri(&uri, &["f", "crs"])?;
     let fmt = format(&p, &headers)?;
+    let crs = query::output_crs(&p)?;
     let c = all.find(&id)?;
     let found = {
         let (state, fid) = (state.clone(), fid.clone());
@@ -803,6 +898,7 @@ pub async fn item_handler(
     };
     let mut f = found
         .ok_or_else(|| AppError::NotFound(format!("no feature `{fid}` in collection `{id}`")))?;
+    query::shape_feature(&mut f, None, crs);
     let base = state.config.public_base();
     let enc = percent_encode(&fid);
     let links = vec![
@@ -824,7 +920,9 @@ pub async fn item_handler(
     match fmt {
         Format::Json => {
             f["links"] = serde_json::to_value(&links).unwrap_or(Value::Null);
-            json_response(&f, GEOJSON)
+            let mut r = json_response(&f, GEOJSON)?;
+            r.headers_mut().insert("content-crs", content_crs(crs));
+            Ok(r)
         }
         Format::Html => {
             let mut body = String::from("<table>");
@@ -905,7 +1003,7 @@ pub struct CollectionsDoc {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     components(schemas(LandingPageDoc, ConformanceDoc, CollectionDoc, CollectionsDoc, Link, Problem)),
-    tags((name = "OGC API – Features", description = "OGC API – Features – Part 1: Core (core, geojson, oas30)"))
+    tags((name = "OGC API – Features", description = "OGC API – Features Parts 1 (core, geojson, html, oas30), 2 (crs), 3 (queryables, CQL2 filter, sorting) and 5 (schemas); the OGC definition itself is /ogc/api"))
 )]
 struct OgcApi;
 
@@ -922,56 +1020,14 @@ pub fn router(registered: Vec<Arc<dyn CollectionProvider>>) -> OpenApiRouter<App
         .routes(routes!(collection_handler))
         .routes(routes!(items_handler))
         .routes(routes!(item_handler))
+        .routes(routes!(queryables_handler))
+        .routes(routes!(schema_handler))
         .layer(Extension(Collections::with(registered)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn openapi30_rewrites_nullable_types() {
-        let doc = json!({
-            "openapi": "3.1.0",
-            "info": {"title": "t", "version": "1", "license": {"name": "MIT", "identifier": "MIT"}},
-            "components": {"schemas": {"A": {"type": "object", "properties": {
-                "x": {"type": ["string", "null"]},
-                "y": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/B"}]}
-            }}}}
-        });
-        let out = to_openapi30(doc);
-        assert_eq!(out["openapi"], "3.0.3");
-        let x = &out["components"]["schemas"]["A"]["properties"]["x"];
-        assert_eq!(x["type"], "string");
-        assert_eq!(x["nullable"], true);
-        let y = &out["components"]["schemas"]["A"]["properties"]["y"];
-        assert_eq!(y["nullable"], true);
-        assert_eq!(y["allOf"][0]["$ref"], "#/components/schemas/B");
-        assert!(out["info"]["license"].get("identifier").is_none());
-    }
-
-    #[test]
-    fn datetime_syntax() {
-        assert!(check_datetime("2026-11-29T10:00:00Z").is_ok());
-        assert!(check_datetime("../2026-11-29T10:00:00Z").is_ok());
-        assert!(check_datetime("2026-01-01/..").is_ok());
-        assert!(check_datetime("yesterday").is_err());
-        assert!(check_datetime("..").is_err());
-        assert!(check_datetime("a/b/c").is_err());
-        // Start after end (regression: was accepted).
-        let e = check_datetime("2026-12-01T00:00:00Z/2026-01-01T00:00:00Z").unwrap_err();
-        assert!(
-            matches!(e, AppError::BadRequest { ref param, .. } if param.as_deref() == Some("datetime"))
-        );
-        assert!(check_datetime("2026-01-02/2026-01-01").is_err());
-        // Same instant in two offsets (10:00+08:00 is 02:00Z): a valid one-instant interval.
-        assert!(check_datetime("2026-01-01T10:00:00+08:00/2026-01-01T02:00:00Z").is_ok());
-        // 01:00Z is before 10:00+08:00 = 02:00Z.
-        assert!(check_datetime("2026-01-01T10:00:00+08:00/2026-01-01T01:00:00Z").is_err());
-        // A date closes at the end of its (UTC) day.
-        assert!(check_datetime("2026-01-01/2026-01-01").is_ok());
-        assert!(check_datetime("2026-01-01T23:00:00Z/2026-01-01").is_ok());
-    }
 
     #[test]
     fn html_is_escaped() {
