@@ -240,4 +240,16 @@ fn sqlite_to_postgres_and_back() {
     let (ok, out) = nuanxin(&["db", "copy", "--from", a.to_str().unwrap(), "--to", &mid]);
     assert!(!ok, "{out}");
     assert!(out.contains("differ"), "{out}");
+    // --replace empties the destination first: the same tables as the source again
+    let (ok, out) = nuanxin(&[
+        "db",
+        "copy",
+        "--from",
+        a.to_str().unwrap(),
+        "--to",
+        &mid,
+        "--replace",
+    ]);
+    assert!(ok, "{out}");
+    assert_eq!(table_lines(&out), tables);
 }

@@ -220,12 +220,13 @@ fn checksum(store: &Store, table: &Table) -> Result<(u64, String), StoreError> {
 
 /// Copies every table of `from` into `to` (see the module docs) in one transaction of
 /// `to`, then checksums both sides. Returns one [`TableCopy`] per table of [`TABLES`].
-/// Rows of `to` that `from` lacks are kept (and show as a checksum difference).
+/// With `replace`, every table of `to` is emptied first (in the same transaction);
+/// without it, rows of `to` that `from` lacks are kept (and show as a checksum difference).
 ///
 /// # Errors
 /// [`StoreError`] from either side (nothing is written then); [`StoreError::Database`]
 /// when the two schemas differ (a table's columns).
-pub fn copy_store(from: &Store, to: &Store) -> Result<Vec<TableCopy>, StoreError> {
+pub fn copy_store(from: &Store, to: &Store, replace: bool) -> Result<Vec<TableCopy>, StoreError> {
     let (vf, vt) = (from.schema_version()?, to.schema_version()?);
     if vf != vt {
         return Err(StoreError::Database(format!(
@@ -233,6 +234,12 @@ pub fn copy_store(from: &Store, to: &Store) -> Result<Vec<TableCopy>, StoreError
         )));
     }
     to.write(|dst| {
+        if replace {
+            // children first
+            for table in TABLES.iter().rev() {
+                dst.execute(&format!("DELETE FROM {}", table.name), &[])?;
+            }
+        }
         for table in TABLES {
             let cols = from.read(|c| columns(c, table))?;
             let mut dst_cols = columns(dst, table)?;

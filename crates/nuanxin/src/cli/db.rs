@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! nuanxin db copy --from nuanxin.db --to postgres://nuanxin@127.0.0.1/nuanxin
-//! nuanxin db copy --from postgres://nuanxin@127.0.0.1/nuanxin --to backup.db
+//! nuanxin db copy --from postgres://nuanxin@127.0.0.1/nuanxin --to backup.db [--replace]
 //! nuanxin db checksum --db nuanxin.db
 //! ```
 //!
@@ -36,6 +36,10 @@ enum Command {
         /// created), a SQLite file is created when missing.
         #[arg(long)]
         to: PathBuf,
+        /// Empty every table of the destination first (in the same transaction), e.g. the
+        /// demo points a server seeded it with.
+        #[arg(long)]
+        replace: bool,
     },
     /// Print the row count and checksum of every table (as `copy` prints them).
     Checksum {
@@ -56,13 +60,13 @@ fn open(db: &Path, must_exist: bool) -> anyhow::Result<Store> {
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
-        Command::Copy { from, to } => {
+        Command::Copy { from, to, replace } => {
             if from == to {
                 bail!("--from and --to are the same database");
             }
             let (src, dst) = (open(&from, true)?, open(&to, false)?);
             let started = std::time::Instant::now();
-            let tables = copy_store(&src, &dst).with_context(|| {
+            let tables = copy_store(&src, &dst, replace).with_context(|| {
                 format!(
                     "copying {} to {} (nothing was written)",
                     Location::redacted(&from),
@@ -94,7 +98,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .collect();
             if !differ.is_empty() {
                 bail!(
-                    "复制后不一致 (tables differ after the copy): {}. The destination holds rows the source lacks, or the source changed during the copy.",
+                    "复制后不一致 (tables differ after the copy): {}. The destination holds rows the source lacks (copy again with --replace to empty it first), or the source changed during the copy.",
                     differ.join(", ")
                 );
             }
