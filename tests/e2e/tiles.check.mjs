@@ -1,6 +1,6 @@
 // Street basemap check (run by scripts/test.d/40-basemap-tiles.sh against a server started with
 // `basemap_tiles` = an MBTiles archive built by tilemaker from the Helsinki test extract):
-// roads render on the road layers, road names are placed, and no request leaves the machine.
+// roads render on the road layers, road names are placed along them, and no request leaves the machine.
 // Not a `*.test.mjs` file: it needs that server, not the one of e2e.sh.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -49,11 +49,19 @@ try {
   const counts = await page.evaluate((layers) => {
     const m = window.nuanxin.map;
     const q = (l) => m.queryRenderedFeatures({ layers: l }).length;
-    return { roads: q(layers), names: q(['st-road-name']), buildings: q(['st-building']) };
+    return {
+      roads: q(layers), names: q(['st-road-name']), buildings: q(['st-building']),
+      streets: [...new Set(m.queryRenderedFeatures({ layers: ['st-road-name'] }).map((f) => f.properties.name))].sort(),
+    };
   }, roadLayers);
   console.log('rendered features at Helsinki z16:', JSON.stringify(counts));
   assert.ok(counts.roads > 10, 'roads render');
   assert.ok(counts.buildings > 10, 'buildings render at z16');
+  // Road names are placed along the roads (regression: tilemaker's example profile wrote them
+  // to `name:latin`, which the style does not read, so none was drawn). The two esplanades
+  // frame the park at the view's centre (OpenStreetMap).
+  assert.ok(counts.names > 0, 'road names render');
+  for (const street of ['Pohjoisesplanadi', 'Eteläesplanadi']) assert.ok(counts.streets.includes(street), `${street} in ${counts.streets}`);
   await page.waitForTimeout(1500);
   await page.screenshot({ path: path.join(ARTIFACTS, 'basemap-tiles-helsinki-phone.png') });
   assert.deepEqual(external, [], 'no request leaves the machine');
