@@ -1925,3 +1925,131 @@ async fn tracking_ids_are_found_as_people_type_them() {
     let back: Value = serde_json::from_slice(&got.body).unwrap();
     assert_eq!(back["id"], id.as_str());
 }
+
+/// A POST of `body` (JSON) with an `Idempotency-Key` header from 10.0.0.1.
+async fn submit_keyed(app: &App, uri: &str, body: &Value, key: &str) -> Resp {
+    send(
+        app,
+        from_ip(
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("Idempotency-Key", key)
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+            "10.0.0.1",
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_idempotency_key_makes_retries_store_one_suggestion() {
+    // rate limited to a burst of 2: replays must not use it up
+    let mut c = Config::default();
+    c.rate_limit.per_minute = 1;
+    c.rate_limit.burst = 2;
+    let app = app_with(c);
+    let body =
+        json!({"location": P, "category": "rest", "description": "五一广场附近没有歇脚的地方"});
+    let key = "8e03978e-40d5-43e8-bc93-6894a57f9324";
+    let first = submit_keyed(&app, "/api/v1/suggestions", &body, key).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    let (id, receipt) = (
+        first.json()["id"].as_str().unwrap().to_string(),
+        first.json()["receipt_token"].as_str().unwrap().to_string(),
+    );
+    for _ in 0..3 {
+        // the answer was lost: the client sends the same request again (quoted form too)
+        let again = submit_keyed(&app, "/api/v1/suggestions", &body, &format!("\"{key}\"")).await;
+        assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
+        assert_eq!(again.headers["idempotent-replayed"], "true");
+        assert_eq!(again.json()["id"], id.as_str());
+        assert_eq!(again.json()["receipt_token"], receipt.as_str());
+        assert_eq!(
+            again.headers[header::LOCATION].to_str().unwrap(),
+            format!("/api/v1/suggestions/{id}")
+        );
+    }
+    assert_eq!(count(&app).await, 1);
+    // the replayed receipt opens the reporter's own record
+    let own = send(
+        &app,
+        Request::get(format!("/api/v1/suggestions/{id}"))
+            .header("X-Receipt-Token", &receipt)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::OK);
+    // the same key for other content: 422, nothing stored
+    let other = json!({"location": P, "category": "rest", "description": "另一条"});
+    let r = submit_keyed(&app, "/api/v1/suggestions", &other, key).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+    assert!(
+        r.json()["detail"].as_str().unwrap().contains(&id),
+        "{}",
+        r.text()
+    );
+    // bad keys are a 400 naming the header, before anything is stored
+    for bad in ["short", "has spaces in it", &"k".repeat(256)] {
+        let r = submit_keyed(&app, "/api/v1/suggestions", &other, bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text());
+        assert_eq!(r.json()["param"], "Idempotency-Key");
+    }
+    assert_eq!(count(&app).await, 1);
+    // a second suggestion uses the second token of the burst; replays used none
+    let r = submit_keyed(&app, "/api/v1/suggestions", &other, "second-key-0001").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = submit_keyed(&app, "/api/v1/suggestions", &other, "third-key-00001").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+
+    // multipart with a photo: a repeat answers the same suggestion with the same photo
+    let photo = png_sized(2, 2);
+    let keyed_form = || {
+        let mut req = multipart(
+            &[
+                ("location", b"113.03,28.20"),
+                ("category", b"parking"),
+                ("description", b"no parking"),
+            ],
+            Some(&photo),
+        );
+        req.headers_mut()
+            .insert("idempotency-key", "photo-key-0001".parse().unwrap());
+        req
+    };
+    let mut c = Config::default();
+    c.rate_limit.enabled = false;
+    let app = app_with(c);
+    let a = send(&app, keyed_form()).await;
+    let b = send(&app, keyed_form()).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    assert_eq!(b.status, StatusCode::CREATED, "{}", b.text());
+    assert_eq!(a.json()["id"], b.json()["id"]);
+    assert_eq!(b.headers["idempotent-replayed"], "true");
+    assert_eq!(count(&app).await, 1);
+
+    // Open311 takes the header as well
+    let form = "service_code=rest&lat=28.20&long=113.03&description=%E6%B2%A1%E5%9C%B0%E6%96%B9%E4%BC%91%E6%81%AF";
+    let post311 = || {
+        from_ip(
+            Request::post("/open311/v2/requests.json")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("Idempotency-Key", "open311-key-0001")
+                .body(Body::from(form))
+                .unwrap(),
+            "10.0.0.1",
+        )
+    };
+    let a = send(&app, post311()).await;
+    let b = send(&app, post311()).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text());
+    assert_eq!(b.status, StatusCode::CREATED, "{}", b.text());
+    assert_eq!(
+        a.json()[0]["service_request_id"],
+        b.json()[0]["service_request_id"]
+    );
+    assert_eq!(count(&app).await, 2);
+}

@@ -22,7 +22,10 @@
 //! inside (the district with the smaller adcode wins a shared border).
 
 pub mod copy;
+pub mod cluster;
 pub mod export;
+mod health;
+pub mod idempotency;
 pub mod pg;
 pub mod photo;
 pub mod privacy;
@@ -656,6 +659,13 @@ pub enum SuggestionError {
     /// Conflicts with stored data (409), e.g. a campaign id already used.
     #[error("{0}")]
     Conflict(String),
+    /// An `Idempotency-Key` already used for a submission with different content (422):
+    /// the key names another suggestion.
+    #[error("this Idempotency-Key was used for suggestion {id} with different content; use a new key for a new suggestion")]
+    IdempotencyKeyReused {
+        /// The suggestion stored with the key.
+        id: String,
+    },
     /// Storage failed (500; logged).
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -18,6 +18,7 @@
 //!
 //! Callers in async code use `tokio::task::spawn_blocking`.
 
+use super::cluster::{notify_all_points, notify_points};
 use super::pg::Postgres;
 use super::sql::{args, Conn, Engine, Row, Value};
 use super::sqlite::Sqlite;
@@ -258,6 +259,24 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: "
     CREATE INDEX suggestions_open_category_lat_lon ON suggestions (category, lat, lon)
         WHERE status IN ('submitted','accepted','in_progress');
+    ",
+    },
+    // 3: many servers on one database (`suggestions::cluster`): idempotency keys of
+    // submissions (unique when given) and the shared submission rate limit (GCRA buckets).
+    Migration {
+        sqlite: "
+    ALTER TABLE suggestions ADD COLUMN idempotency_key_hash TEXT;
+    ALTER TABLE suggestions ADD COLUMN request_hash TEXT;
+    CREATE UNIQUE INDEX suggestions_idempotency_key ON suggestions(idempotency_key_hash)
+        WHERE idempotency_key_hash IS NOT NULL;
+    CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat_ms INTEGER NOT NULL);
+    ",
+        postgres: "
+    ALTER TABLE suggestions ADD COLUMN idempotency_key_hash text;
+    ALTER TABLE suggestions ADD COLUMN request_hash text;
+    CREATE UNIQUE INDEX suggestions_idempotency_key ON suggestions(idempotency_key_hash)
+        WHERE idempotency_key_hash IS NOT NULL;
+    CREATE TABLE rate_limits (key text PRIMARY KEY, tat_ms bigint NOT NULL);
     ",
     },
 ];
@@ -628,6 +647,11 @@ impl Store {
         }
     }
 
+    /// The database's secret salt (hashes of client addresses, derived receipts).
+    pub(crate) fn salt(&self) -> &str {
+        &self.salt
+    }
+
     /// The engine of this store.
     pub fn engine(&self) -> Engine {
         match self.backend {
@@ -697,6 +721,7 @@ impl Store {
     pub fn replace_service_points(&self, points: &[ServicePoint]) -> Result<(), StoreError> {
         self.write(|c| {
             c.execute("DELETE FROM service_points", &[])?;
+            notify_all_points(c)?;
             put_points(c, points, Utc::now()).map(|_| ())
         })
     }
@@ -753,6 +778,9 @@ impl Store {
             for k in remove_kinds {
                 removed += c.execute(delete, &args![k.as_str()])? as usize;
             }
+            if removed > 0 {
+                notify_all_points(c)?;
+            }
             let replaced = put_points(c, points, now)?;
             let (action, detail) = if remove_kinds.is_empty() {
                 let d = serde_json::json!({ "points": points.len(), "replaced": replaced });
@@ -798,6 +826,7 @@ impl Store {
         self.write(|c| {
             let n = c.execute("DELETE FROM service_points WHERE id = ?1", &args![id])?;
             if n > 0 {
+                notify_points(c, [id].into_iter())?;
                 audit_tx(c, Utc::now(), actor, "point.delete", id, "{}")?;
             }
             Ok(n > 0)
@@ -828,7 +857,19 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn insert_suggestion(&self, n: NewSuggestion) -> Result<(Suggestion, String), StoreError> {
-        let receipt = random_hex(24)?;
+        self.insert_suggestion_with(n, random_hex(24)?, None)
+    }
+
+    /// [`Store::insert_suggestion`] with the receipt token given and, for an idempotent
+    /// submission, (the key's hash, the request's fingerprint) stored with it (see
+    /// `suggestions::cluster`).
+    pub(crate) fn insert_suggestion_with(
+        &self,
+        n: NewSuggestion,
+        receipt: String,
+        idempotency: Option<(String, String)>,
+    ) -> Result<(Suggestion, String), StoreError> {
+        let (key_hash, request_hash) = idempotency.unzip();
         let id = self.write(|c| {
             let mut id = tracking_id(n.created_at)?;
             // 30 random bits per day: retry the rare collision
@@ -846,8 +887,9 @@ impl Store {
             c.execute(
                 "INSERT INTO suggestions (id, lon, lat, input_lon, input_lat, input_crs, category, description, role, \
                  contact_kind, contact_value, campaign_id, adcode, collection_point_id, collection_point_name, \
-                 collection_point_distance_m, photo, photo_type, status, supporters, receipt_hash, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'submitted', 0, ?19, ?20, ?20)",
+                 collection_point_distance_m, photo, photo_type, status, supporters, receipt_hash, created_at, updated_at, \
+                 idempotency_key_hash, request_hash) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'submitted', 0, ?19, ?20, ?20, ?21, ?22)",
                 &args![
                     &id,
                     n.location.lon,
@@ -872,6 +914,8 @@ impl Store {
                     photo_type,
                     sha256_hex(&receipt),
                     at,
+                    key_hash.as_deref(),
+                    request_hash.as_deref(),
                 ],
             )?;
             c.execute(
@@ -1548,6 +1592,7 @@ fn put_points(
             &args![&p.id, json, ms(now)],
         )?;
     }
+    notify_points(c, points.iter().map(|p| p.id.as_str()))?;
     Ok(replaced)
 }
 

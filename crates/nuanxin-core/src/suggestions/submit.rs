@@ -19,9 +19,10 @@
 //! (an office does not answer for its neighbour's streets); the nearest one overall only
 //! when the district has none among the [`COLLECTION_POINT_CANDIDATES`] nearest.
 
+use super::idempotency::{self, IdempotencyKey};
 use super::{
-    photo, privacy, Category, CollectionPointRef, NewSuggestion, ReporterRole, Store, Suggestion,
-    SuggestionError,
+    photo, privacy, Category, CollectionPointRef, NewSuggestion, ReporterRole, Store, StoreError,
+    Suggestion, SuggestionError,
 };
 use crate::crs::Crs;
 use crate::districts::Districts;
@@ -66,37 +67,106 @@ pub struct Submitted {
     /// Open suggestions of the same category within [`Category::nearby_radius_m`], other
     /// than this one: possible duplicates the reporter may support instead.
     pub similar_nearby: usize,
+    /// True when this answers a repeat of an idempotent submission: the suggestion was
+    /// stored by an earlier request with the same key, and nothing was stored now.
+    pub replayed: bool,
 }
 
 /// Validates `s`, places it and stores it at `now`; `admit` runs after every check passed
 /// and before anything is stored (the caller's rate limit: a reporter correcting a typo is
 /// not charged for rejected attempts).
 ///
+/// With an idempotency `key` ([`super::idempotency`]): when a suggestion was already stored
+/// with that key, it is returned (`replayed`) without any check, charge or write, provided
+/// the request is the same as the one that stored it; a concurrent request with the same
+/// key that commits first wins the same way.
+///
 /// # Errors
 /// The first rule broken (see the module docs) as a [`SuggestionError`]; `admit`'s error;
+/// [`SuggestionError::IdempotencyKeyReused`] when `key` stored a different request;
 /// [`SuggestionError::Store`] when the database fails.
 pub fn submit<E: From<SuggestionError>>(
     store: &Store,
     index: &ServiceIndex,
     s: Submission,
     now: DateTime<Utc>,
+    key: Option<&IdempotencyKey>,
     admit: impl FnOnce() -> Result<(), E>,
 ) -> Result<Submitted, E> {
+    let keyed = key.map(|k| (k, idempotency::fingerprint(&s)));
+    if let Some((k, fingerprint)) = &keyed {
+        if let Some(done) = replay(store, k, fingerprint)? {
+            return Ok(done);
+        }
+    }
     let n = prepare(store, index, s, now)?;
     admit()?;
     let (location, category) = (n.location, n.category);
-    let (suggestion, receipt_token) = store.insert_suggestion(n).map_err(SuggestionError::from)?;
-    let similar_nearby = store
-        .nearby_open(location, category, category.nearby_radius_m())
-        .map_err(SuggestionError::from)?
-        .into_iter()
-        .filter(|(o, _)| o.id != suggestion.id)
-        .count();
+    let stored = match &keyed {
+        None => store.insert_suggestion(n),
+        Some((k, fingerprint)) => store.insert_suggestion_with(
+            n,
+            store.receipt_for_key(k),
+            Some((k.hash(), fingerprint.clone())),
+        ),
+    };
+    let (suggestion, receipt_token) = match (stored, &keyed) {
+        (Ok(done), _) => done,
+        // the same key committed by a concurrent request meanwhile (unique index)
+        (Err(StoreError::Constraint(_)), Some((k, fingerprint))) => {
+            if let Some(done) = replay(store, k, fingerprint)? {
+                return Ok(done);
+            }
+            return Err(SuggestionError::Store(StoreError::Constraint(
+                "idempotency key stored but not found".into(),
+            ))
+            .into());
+        }
+        (Err(e), _) => return Err(SuggestionError::from(e).into()),
+    };
+    let similar_nearby = similar_nearby(store, &suggestion, location, category)?;
     Ok(Submitted {
         suggestion,
         receipt_token,
         similar_nearby,
+        replayed: false,
     })
+}
+
+/// The answer to a repeat of the idempotent submission stored with `key`, if any.
+fn replay(
+    store: &Store,
+    key: &IdempotencyKey,
+    fingerprint: &str,
+) -> Result<Option<Submitted>, SuggestionError> {
+    let Some((suggestion, stored_fingerprint)) = store.suggestion_by_idempotency_key(key)? else {
+        return Ok(None);
+    };
+    if stored_fingerprint != fingerprint {
+        return Err(SuggestionError::IdempotencyKeyReused { id: suggestion.id });
+    }
+    let similar_nearby =
+        similar_nearby(store, &suggestion, suggestion.location, suggestion.category)?;
+    Ok(Some(Submitted {
+        receipt_token: store.receipt_for_key(key),
+        suggestion,
+        similar_nearby,
+        replayed: true,
+    }))
+}
+
+/// Open suggestions of `category` near `location` other than `s`.
+fn similar_nearby(
+    store: &Store,
+    s: &Suggestion,
+    location: LonLat,
+    category: Category,
+) -> Result<usize, SuggestionError> {
+    Ok(store
+        .nearby_open(location, category, category.nearby_radius_m())?
+        .into_iter()
+        .filter(|(o, _)| o.id != s.id)
+        .count())
 }
 
 /// Checks a position given in `crs` and places it: `(as given, WGS-84, county adcode)`.

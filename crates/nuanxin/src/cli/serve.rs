@@ -150,6 +150,16 @@ async fn serve(
             nuanxin::suggestions::Location::redacted(&config.db_path)
         )
     })?;
+    // Many servers on one PostgreSQL: listen for point changes before loading the points,
+    // so that nothing committed meanwhile is missed (server::point_sync). SQLite: one server.
+    let point_sync = match nuanxin::suggestions::Location::of(&config.db_path) {
+        nuanxin::suggestions::Location::Postgres(url) => Some(
+            server::point_sync::PointSync::connect(nuanxin::suggestions::pg::parse_url(url)?)
+                .await
+                .context("listening for service-point changes (LISTEN nuanxin_points)")?,
+        ),
+        nuanxin::suggestions::Location::Sqlite(_) => None,
+    };
     let points = load_points(&config, &store, limits)?;
     // Load the embedded country boundaries now rather than in the first request.
     nuanxin::crs::in_mainland_china(LonLat {
@@ -185,6 +195,9 @@ async fn serve(
     let state = AppState::new(config, index)
         .with_store(Arc::new(store))
         .with_roads(roads);
+    if let Some(sync) = point_sync {
+        tokio::spawn(sync.run(state.clone()));
+    }
     let app = server::router(state);
     // Compress the embedded web files once, off the request path.
     tokio::task::spawn_blocking(server::web::precompress);

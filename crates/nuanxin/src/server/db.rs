@@ -63,13 +63,7 @@ impl From<StoreError> for AppError {
     /// the database server, goes to the log only); anything else is a 500.
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(_) => {
-                tracing::warn!(error = %e, "database unavailable");
-                AppError::Unavailable(
-                    "数据库暂时不可用，请稍后重试 (the database is unavailable; retry later)"
-                        .into(),
-                )
-            }
+            StoreError::Unavailable(_) => AppError::DatabaseUnavailable(e.to_string()),
             e => AppError::Internal(e.to_string()),
         }
     }

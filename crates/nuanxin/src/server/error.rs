@@ -58,6 +58,10 @@ pub enum AppError {
     /// 409: conflicts with the current state (e.g. an invalid status transition).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 422: well-formed but refused as it stands (an `Idempotency-Key` reused for other
+    /// content).
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
     /// 413: the body is too large.
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
@@ -84,10 +88,19 @@ pub enum AppError {
         /// Seconds until a retry may succeed (an estimate).
         retry_after_s: u64,
     },
+    /// 503: the database cannot be reached (lost or refused connection, failover under
+    /// way); the response carries `Retry-After: DATABASE_RETRY_AFTER_S`. Reads served from
+    /// memory keep working meanwhile.
+    #[error("the database is unreachable, retry shortly: {0}")]
+    DatabaseUnavailable(String),
     /// 500: a bug or an I/O failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// `Retry-After` seconds of a 503 for an unreachable database: about the time a standby
+/// takes to be promoted and the servers to reconnect.
+pub const DATABASE_RETRY_AFTER_S: u64 = 2;
 
 /// Largest `offset` a list endpoint accepts (400 beyond): far past any real list, and
 /// within SQLite's 64-bit integers.
@@ -160,17 +173,19 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) | AppError::Overloaded { .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AppError::Unavailable(_)
+            | AppError::Overloaded { .. }
+            | AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// Headers this error adds to any response carrying it (`WWW-Authenticate` on 401,
-    /// `Retry-After` on 429 and on a full analysis queue's 503), whatever the body format (problem+json, GeoReport).
+    /// `Retry-After` on 429, on a full analysis queue's 503 and on 503 for an unreachable
+    /// database), whatever the body format (problem+json, GeoReport).
     pub fn add_headers(&self, headers: &mut header::HeaderMap) {
         match self {
             AppError::Unauthorized(_) => {
@@ -186,6 +201,12 @@ impl AppError {
                     header::HeaderValue::from(*retry_after_s),
                 );
             }
+            AppError::DatabaseUnavailable(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(DATABASE_RETRY_AFTER_S),
+                );
+            }
             _ => {}
         }
     }
@@ -199,6 +220,10 @@ impl AppError {
         };
         let detail = match self {
             AppError::Internal(_) => "an internal error occurred; it has been logged".to_string(),
+            AppError::DatabaseUnavailable(_) => format!(
+                "the database is unreachable (a restart or failover under way); retry in \
+                 {DATABASE_RETRY_AFTER_S} s. 数据库暂时无法连接，请稍后重试"
+            ),
             other => other.to_string(),
         };
         Problem {
@@ -214,8 +239,12 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(msg) = &self {
-            tracing::error!(error = %msg, "internal error");
+        match &self {
+            AppError::Internal(msg) => tracing::error!(error = %msg, "internal error"),
+            AppError::DatabaseUnavailable(msg) => {
+                tracing::warn!(error = %msg, "database unreachable")
+            }
+            _ => {}
         }
         let status = self.status();
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();

@@ -31,7 +31,9 @@
 use super::auth::ClientIp;
 use super::db::Db;
 use super::error::AppError;
-use super::suggestions::submit::{read_form, submit_input, SubmitBody, SubmitInput};
+use super::suggestions::submit::{
+    idempotency_key, read_form, submit_input, SubmitBody, SubmitInput,
+};
 use super::AppState;
 use crate::suggestions::{Audience, Category, ListQuery, Status, Suggestion, SuggestionView};
 use axum::extract::{FromRequest, Path, Query, Request, State};
@@ -574,6 +576,7 @@ async fn post_core(
     ClientIp(ip): ClientIp,
     req: Request,
 ) -> Result<(Vec<CreatedRequest>, String), AppError> {
+    let idempotency_key = idempotency_key(req.headers())?;
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -657,6 +660,7 @@ async fn post_core(
         SubmitInput {
             body: b,
             photo: None,
+            idempotency_key,
         },
         ip,
     )

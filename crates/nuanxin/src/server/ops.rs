@@ -42,14 +42,24 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
-/// Readiness: the index is loaded and can be read (it is built before the listener opens,
-/// and snapshots are lock-free, so a serving process is ready).
+/// Readiness: the index is loaded (it is built before the listener opens, and snapshots
+/// are lock-free) and, with a database, the database answers a cheap query within
+/// 1.5 s (the answer is cached for 1 s, see `server::readiness`). While the database is
+/// unreachable the answer is 503 with `Retry-After`: a load balancer sends new work to
+/// other servers, while reads served from memory keep working here.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "Not ready", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Not ready: the database is unreachable", content_type = "application/problem+json", body = Problem),
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    if let Some(store) = &state.store {
+        state
+            .db_health
+            .check(store)
+            .await
+            .map_err(AppError::DatabaseUnavailable)?;
+    }
     let points = state.index().len();
     Ok(Json(Health {
         status: "ok",

@@ -1,18 +1,38 @@
 //! The per-client submission rate limit (`[rate_limit]`): a token bucket per client IP.
+//!
+//! One server (SQLite) keeps the buckets in memory. Many servers on one PostgreSQL database
+//! share them in the database (`Store::take_rate_token`, one atomic upsert per submission),
+//! so the limit holds per client across all servers, not per server: a client sending to N
+//! servers behind a load balancer gets `per_minute`, not N × `per_minute`. Both use the same
+//! algorithm (GCRA) and so admit exactly the same sequences.
 
 use super::config::RateLimit;
 use super::error::AppError;
+use crate::suggestions::Store;
 use std::net::IpAddr;
-use std::sync::Once;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Once};
 
-/// A token bucket per client IP (GCRA, `governor` via `tower_governor`): one token every
-/// 60 / `per_minute` seconds, up to `burst` at once. One per server, held in
-/// [`super::AppState::submission_limiter`].
+/// How often the shared buckets that are full again are deleted, milliseconds.
+pub const PRUNE_EVERY_MS: i64 = 10 * 60 * 1000;
+
+/// Where the buckets live.
+enum Buckets {
+    /// In this process (`governor` via `tower_governor`).
+    Local(Box<dyn Fn(IpAddr) -> bool + Send + Sync>),
+    /// In the database, shared by every server on it.
+    Shared(Arc<Store>),
+}
+
+/// A token bucket per client IP (GCRA): one token every 60 / `per_minute` seconds, up to
+/// `burst` at once. One per server, held in [`super::AppState::submission_limiter`]; its
+/// buckets are local or shared in the database (see the module docs).
 pub struct SubmissionLimiter {
-    check: Box<dyn Fn(IpAddr) -> bool + Send + Sync>,
+    buckets: Buckets,
     per_minute: u32,
     burst: u32,
     warned_unknown_ip: Once,
+    last_prune_ms: AtomicI64,
 }
 
 impl std::fmt::Debug for SubmissionLimiter {
@@ -37,11 +57,59 @@ impl SubmissionLimiter {
             .burst_size(rl.burst.max(1))
             .finish()?;
         Some(Self {
-            check: Box::new(move |ip: IpAddr| cfg.limiter().check_key(&ip).is_ok()),
+            buckets: Buckets::Local(Box::new(move |ip: IpAddr| {
+                cfg.limiter().check_key(&ip).is_ok()
+            })),
             per_minute: rl.per_minute,
             burst: rl.burst,
             warned_unknown_ip: Once::new(),
+            last_prune_ms: AtomicI64::new(0),
         })
+    }
+
+    /// The limiter `rl` configures with its buckets in `store` (many servers on one
+    /// database); `None` when it is disabled.
+    pub fn shared(rl: &RateLimit, store: Arc<Store>) -> Option<Self> {
+        if !rl.enabled || rl.per_minute == 0 {
+            return None;
+        }
+        Some(Self {
+            buckets: Buckets::Shared(store),
+            per_minute: rl.per_minute,
+            burst: rl.burst,
+            warned_unknown_ip: Once::new(),
+            last_prune_ms: AtomicI64::new(chrono::Utc::now().timestamp_millis()),
+        })
+    }
+
+    /// Whether the buckets are shared through the database.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.buckets, Buckets::Shared(_))
+    }
+
+    /// Takes a token of `ip`'s bucket: true when there was one.
+    fn take(&self, ip: IpAddr) -> Result<bool, AppError> {
+        match &self.buckets {
+            Buckets::Local(check) => Ok(check(ip)),
+            Buckets::Shared(store) => {
+                let now = chrono::Utc::now().timestamp_millis();
+                let period_ms = (60_000 / i64::from(self.per_minute.max(1))).max(1);
+                let admitted =
+                    store.take_rate_token(&ip.to_string(), now, period_ms, self.burst.max(1))?;
+                let last = self.last_prune_ms.load(Ordering::Relaxed);
+                if now - last > PRUNE_EVERY_MS
+                    && self
+                        .last_prune_ms
+                        .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    if let Err(e) = store.prune_rate_limits(now) {
+                        tracing::warn!(error = %e, "pruning the shared rate-limit buckets failed");
+                    }
+                }
+                Ok(admitted)
+            }
+        }
     }
 
     /// Seconds until the next token: the refill period 60 / `per_minute`, rounded up (an
@@ -50,13 +118,15 @@ impl SubmissionLimiter {
         60_u64.div_ceil(u64::from(self.per_minute.max(1)))
     }
 
-    /// Takes one token for client `ip`.
+    /// Takes one token for client `ip` (blocking with shared buckets: call it off the async
+    /// workers, as the submission does).
     ///
     /// Without a client IP the limit is not applied (a warning is logged once) rather than
     /// throttling all clients as one.
     ///
     /// # Errors
-    /// [`AppError::TooManyRequests`] (429 with `Retry-After`) when the bucket is empty.
+    /// [`AppError::TooManyRequests`] (429 with `Retry-After`) when the bucket is empty; 503
+    /// when shared buckets cannot be reached.
     pub fn check(&self, ip: Option<IpAddr>) -> Result<(), AppError> {
         let Some(ip) = ip else {
             self.warned_unknown_ip.call_once(|| {
@@ -67,7 +137,7 @@ impl SubmissionLimiter {
             });
             return Ok(());
         };
-        if (self.check)(ip) {
+        if self.take(ip)? {
             Ok(())
         } else {
             let retry_after_s = self.retry_after_s();

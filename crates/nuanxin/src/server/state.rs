@@ -7,6 +7,7 @@
 use super::config::Config;
 use super::metrics::Metrics;
 use super::rate_limit::SubmissionLimiter;
+use super::readiness::DbHealth;
 use super::throttle::AnalysisGate;
 use crate::districts::Districts;
 use crate::index::live::LiveIndex;
@@ -42,6 +43,8 @@ pub struct AppState {
     /// The road graph for travel times along roads (`by=time`, `model=network`); `None`
     /// without an imported extract: everything then answers in the straight-line model.
     pub roads: Option<Arc<crate::routing::RoadGraph>>,
+    /// Whether the database answers, cached for `/readyz` ([`DbHealth`]).
+    pub db_health: Arc<DbHealth>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             point_edits: Arc::new(tokio::sync::Mutex::new(())),
             roads: None,
+            db_health: Arc::new(DbHealth::default()),
         }
     }
 
@@ -66,8 +70,13 @@ impl AppState {
         self
     }
 
-    /// This state with `store` as the database.
+    /// This state with `store` as the database. On PostgreSQL (many servers, one
+    /// database) the submission rate limit moves into the database, shared by every server.
     pub fn with_store(mut self, store: Arc<crate::suggestions::Store>) -> Self {
+        if store.engine() == crate::suggestions::sql::Engine::Postgres {
+            self.submission_limiter =
+                SubmissionLimiter::shared(&self.config.rate_limit, store.clone()).map(Arc::new);
+        }
         self.store = Some(store);
         self
     }

@@ -69,6 +69,9 @@ impl From<SuggestionError> for AppError {
             SuggestionError::NotFound(m) => AppError::NotFound(m),
             e @ SuggestionError::BadTransition { .. } => AppError::Conflict(e.to_string()),
             SuggestionError::Conflict(m) => AppError::Conflict(m),
+            e @ SuggestionError::IdempotencyKeyReused { .. } => {
+                AppError::Unprocessable(e.to_string())
+            }
             SuggestionError::Store(s) => s.into(),
         }
     }

@@ -7,10 +7,11 @@ use super::super::db::{blocking, Db};
 use super::super::error::{ApiJson, AppError, Problem};
 use super::super::AppState;
 use crate::crs::Crs;
+use crate::suggestions::idempotency::IdempotencyKey;
 use crate::suggestions::submit::{self as rules, Submission, Submitted};
 use crate::suggestions::{photo, Audience, SuggestionError, SuggestionView};
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
@@ -96,6 +97,39 @@ pub struct SubmitForm {
 pub(crate) struct SubmitInput {
     pub body: SubmitBody,
     pub photo: Option<Vec<u8>>,
+    /// The `Idempotency-Key` header, read ([`idempotency_key`]).
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+/// The request header of idempotent submissions.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The response header of a repeat answered from the stored suggestion (`true`).
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
+/// The `Idempotency-Key` header of a request, if any (see [`crate::suggestions::idempotency`]).
+///
+/// # Errors
+/// 400 naming `Idempotency-Key` when it is given twice or is not 8–255 visible ASCII
+/// characters.
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, AppError> {
+    let mut values = headers.get_all(IDEMPOTENCY_KEY).iter();
+    let Some(v) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(AppError::bad_param(
+            "Idempotency-Key",
+            "Idempotency-Key is given more than once",
+        ));
+    }
+    let text = v.to_str().map_err(|_| {
+        AppError::bad_param(
+            "Idempotency-Key",
+            "Idempotency-Key takes visible ASCII characters only (use a UUID)",
+        )
+    })?;
+    Ok(Some(IdempotencyKey::parse(text)?))
 }
 
 /// Answer to a submission: the public record plus the private receipt token.
@@ -170,12 +204,18 @@ pub(crate) async fn submit_input(
     let state = state.clone();
     blocking(move || {
         let submission = input.body.into_submission(input.photo)?;
-        rules::submit(&st, &state.index(), submission, Utc::now(), || match &state
-            .submission_limiter
-        {
-            Some(limiter) => limiter.check(ip),
-            None => Ok(()),
-        })
+        let key = input.idempotency_key.as_ref();
+        rules::submit(
+            &st,
+            &state.index(),
+            submission,
+            Utc::now(),
+            key,
+            || match &state.submission_limiter {
+                Some(limiter) => limiter.check(ip),
+                None => Ok(()),
+            },
+        )
     })
     .await
 }
@@ -294,19 +334,28 @@ fn set_text_field(b: &mut SubmitBody, name: &str, text: String) -> Result<(), Ap
 }
 
 /// `POST /api/v1/suggestions`
+///
+/// With an `Idempotency-Key` header (a fresh UUID per suggestion), the request may be sent
+/// again after a lost answer: a repeat with the same key and content answers 201 with the
+/// stored suggestion and the same receipt token (`Idempotent-Replayed: true`) and stores
+/// nothing; the same key with other content is refused with 422.
 #[utoipa::path(post, path = "/api/v1/suggestions", tag = "suggestions",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: 8–255 visible ASCII characters, a fresh UUID per suggestion (draft-ietf-httpapi-idempotency-key-header)")),
     request_body(content((SubmitBody = "application/json"), (SubmitForm = "multipart/form-data"))),
     responses(
-        (status = 201, description = "Stored; `Location` names the new suggestion", body = SubmitResponse),
-        (status = 400, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Stored (or, for a repeated Idempotency-Key, stored before: header `Idempotent-Replayed: true`); `Location` names the suggestion", body = SubmitResponse),
+        (status = 400, description = "Invalid field or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Photo or body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for a different submission", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limit", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable; retry after `Retry-After` seconds with the same Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     req: Request,
 ) -> Result<Response, AppError> {
+    let idempotency_key = idempotency_key(req.headers())?;
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -328,15 +377,26 @@ pub(crate) async fn submit(
         for (k, v) in pairs {
             set_text_field(&mut body, &k, v)?;
         }
-        SubmitInput { body, photo: None }
+        SubmitInput {
+            body,
+            ..Default::default()
+        }
     } else {
         let ApiJson(body) = ApiJson::<SubmitBody>::from_request(req, &state).await?;
-        SubmitInput { body, photo: None }
+        SubmitInput {
+            body,
+            ..Default::default()
+        }
+    };
+    let input = SubmitInput {
+        idempotency_key,
+        ..input
     };
     let Submitted {
         suggestion: s,
         receipt_token: receipt,
         similar_nearby: similar,
+        replayed,
     } = submit_input(&state, input, ip).await?;
     let location = format!("/api/v1/suggestions/{}", s.id);
     let body = SubmitResponse {
@@ -347,6 +407,10 @@ pub(crate) async fn submit(
     let mut resp = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         resp.headers_mut().insert(header::LOCATION, v);
+    }
+    if replayed {
+        resp.headers_mut()
+            .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     }
     Ok(resp)
 }
