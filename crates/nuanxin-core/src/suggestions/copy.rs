@@ -82,6 +82,14 @@ pub const TABLES: &[Table] = &[
         identity: Some("seq"),
         page: 1000,
     },
+    // the shared submission rate limit (`suggestions::cluster`): copied so that a move does
+    // not hand every client a fresh burst
+    Table {
+        name: "rate_limits",
+        key: &["key"],
+        identity: None,
+        page: 1000,
+    },
 ];
 
 /// What the copy did to one table.

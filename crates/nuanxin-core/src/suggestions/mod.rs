@@ -21,8 +21,8 @@
 //! because no office would be responsible for it. A point on a district border counts as
 //! inside (the district with the smaller adcode wins a shared border).
 
-pub mod copy;
 pub mod cluster;
+pub mod copy;
 pub mod export;
 mod health;
 pub mod idempotency;
