@@ -368,6 +368,41 @@ impl Conn for Session {
     }
 }
 
+/// A session checked out of the pool: back to it when dropped, unless it broke (or a panic
+/// unwinds through it, leaving a transaction in an unknown state).
+struct Lease<'a> {
+    pool: &'a Postgres,
+    session: Option<Session>,
+}
+
+impl std::ops::Deref for Lease<'_> {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        self.session
+            .as_ref()
+            .expect("a lease holds its session until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Lease<'_> {
+    fn deref_mut(&mut self) -> &mut Session {
+        self.session
+            .as_mut()
+            .expect("a lease holds its session until dropped")
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(mut s) = self.session.take() {
+            if std::thread::panicking() {
+                s.broken = true;
+            }
+            self.pool.checkin(s);
+        }
+    }
+}
+
 struct PoolState {
     idle: Vec<Session>,
     /// Sessions open (idle or checked out).
@@ -426,8 +461,16 @@ impl Postgres {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// An idle session, a new one, or (all [`MAX_CONNECTIONS`] busy) the next one freed.
-    fn checkout(&self) -> Result<Session, StoreError> {
+    /// An idle session, a new one, or (all [`MAX_CONNECTIONS`] busy) the next one freed;
+    /// returned to the pool when the lease is dropped.
+    fn checkout(&self) -> Result<Lease<'_>, StoreError> {
+        self.take().map(|s| Lease {
+            pool: self,
+            session: Some(s),
+        })
+    }
+
+    fn take(&self) -> Result<Session, StoreError> {
         let deadline = std::time::Instant::now() + CHECKOUT_TIMEOUT;
         let mut st = self.lock();
         loop {
@@ -486,9 +529,7 @@ impl Postgres {
         f: impl FnOnce(&mut dyn Conn) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut s = self.checkout()?;
-        let r = f(&mut s);
-        self.checkin(s);
-        r
+        f(&mut *s)
     }
 
     /// Runs `f` in one transaction: committed when it returns `Ok` (durably, with
@@ -498,9 +539,9 @@ impl Postgres {
         f: impl FnOnce(&mut dyn Conn) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut s = self.checkout()?;
-        let r = match s.batch("BEGIN") {
+        match s.batch("BEGIN") {
             Err(e) => Err(e.into()),
-            Ok(()) => match f(&mut s) {
+            Ok(()) => match f(&mut *s) {
                 Ok(v) => s.batch("COMMIT").map(|()| v).map_err(E::from),
                 Err(e) => {
                     if !s.broken && s.batch("ROLLBACK").is_err() {
@@ -509,9 +550,7 @@ impl Postgres {
                     Err(e)
                 }
             },
-        };
-        self.checkin(s);
-        r
+        }
     }
 
     /// Applies the missing migrations under the advisory lock [`MIGRATION_LOCK`].
@@ -521,7 +560,6 @@ impl Postgres {
         if !s.broken {
             let _ = s.batch(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
         }
-        self.checkin(s);
         r
     }
 

@@ -1803,6 +1803,31 @@ mod tests {
         ));
     }
 
+    /// A panic inside a store call (a bug) does not keep its connection out of the pool:
+    /// more panics than connections, and the store still answers (a leaked pool would make
+    /// the read below wait for a free connection and fail as unavailable).
+    #[test]
+    fn postgres_pool_survives_panics() {
+        if std::env::var_os("NUANXIN_TEST_DATABASE_URL").is_none() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_for_test(dir.path()).unwrap();
+        for _ in 0..super::super::pg::MAX_CONNECTIONS + 2 {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                s.write(|c| -> Result<(), StoreError> {
+                    c.execute("INSERT INTO meta (key, value) VALUES ('p', 'q')", &[])?;
+                    panic!("a bug")
+                })
+            }));
+            assert!(r.is_err());
+        }
+        let p = s
+            .read(|c| c.query_opt("SELECT value FROM meta WHERE key = 'p'", &[]))
+            .unwrap();
+        assert_eq!(p, None, "the panicking transactions were not committed");
+    }
+
     #[test]
     fn service_point_crud() {
         let dir = tempfile::tempdir().unwrap();
