@@ -20,7 +20,19 @@
 //!   submission rate limit applies instead. `address_string` without `lat`/`long` is
 //!   rejected (no geocoder). Answers 201 with `[{service_request_id, service_notice,
 //!   account_id, receipt_token}]`; `receipt_token` is an extension (see the suggestions API);
-//! - `GET /open311/v2/requests/{id}.json`.
+//! - `GET /open311/v2/requests/{id}.json`;
+//! - `GET /open311/v2/tokens/{token}.json`: ids are given at once (the POST answers
+//!   `service_request_id` directly), so the token of a request is its id and this answers
+//!   `[{"service_request_id": id, "token": id}]` for a known one, 404 otherwise.
+//!
+//! **Media.** A POST may be `multipart/form-data` with the picture as the file part
+//! `media` (JPEG, PNG or WebP, at most 5 MiB, the limits of the page's upload): it is stored
+//! as the suggestion's photo, which stays private (never `media_url`). A `media_url` field
+//! is ignored: nothing is downloaded.
+//!
+//! **Dates.** `start_date` and `end_date` take an ISO 8601 date-time or a date alone
+//! (`2026-01-01`); a time without offset and a date are read in China Standard Time
+//! (UTC+8). Both ends are inclusive: a date alone as `end_date` includes its whole day.
 //!
 //! Statuses: submitted, accepted, in_progress → `open`; resolved, declined → `closed`;
 //! `status_notes` is the latest public note (with the Chinese status label when the note is
@@ -404,7 +416,7 @@ pub struct RequestsParams {
     pub status: Option<String>,
     /// Earliest submission (ISO 8601).
     pub start_date: Option<String>,
-    /// Latest submission (ISO 8601, exclusive).
+    /// Latest submission (ISO 8601, inclusive; a date alone includes its whole day).
     pub end_date: Option<String>,
     /// Ignored (one jurisdiction).
     pub jurisdiction_id: Option<String>,
@@ -416,6 +428,20 @@ fn iso(param: &'static str, s: &str) -> Result<DateTime<Utc>, AppError> {
             param,
             format!("`{s}` is not an ISO 8601 date-time (e.g. 2026-01-31T00:00:00+08:00)"),
         )
+    })
+}
+
+/// The exclusive bound of an inclusive `end_date`: the next midnight (UTC+8) after a date
+/// alone, else one millisecond (the store's resolution) after the instant.
+fn iso_end(s: &str) -> Result<DateTime<Utc>, AppError> {
+    let t = iso("end_date", s)?;
+    let date_only = ["%Y-%m-%d", "%Y/%m/%d"]
+        .iter()
+        .any(|f| chrono::NaiveDate::parse_from_str(s.trim(), f).is_ok());
+    Ok(if date_only {
+        t + Duration::days(1)
+    } else {
+        t + Duration::milliseconds(1)
     })
 }
 
@@ -489,11 +515,7 @@ async fn requests_list(
             .as_deref()
             .map(|s| iso("start_date", s))
             .transpose()?;
-        lq.until = p
-            .end_date
-            .as_deref()
-            .map(|s| iso("end_date", s))
-            .transpose()?;
+        lq.until = p.end_date.as_deref().map(iso_end).transpose()?;
         if lq.since.is_none() && lq.until.is_none() {
             lq.since = Some(Utc::now() - Duration::days(DEFAULT_WINDOW_DAYS));
         }
@@ -582,7 +604,17 @@ async fn post_core(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
-    let pairs: Vec<(String, String)> = if is_json {
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let mut media: Option<Vec<u8>> = None;
+    let pairs: Vec<(String, String)> = if is_multipart {
+        let (pairs, file) = read_multipart_media(req, &state).await?;
+        media = file;
+        pairs
+    } else if is_json {
         let v = super::error::ApiJson::<serde_json::Map<String, Value>>::from_request(req, &state)
             .await?
             .0;
@@ -659,7 +691,7 @@ async fn post_core(
         &state,
         SubmitInput {
             body: b,
-            photo: None,
+            photo: media,
             idempotency_key,
         },
         ip,
@@ -685,10 +717,80 @@ async fn post_core(
     Ok((body, loc))
 }
 
+/// The text fields of a multipart POST and its `media` file part.
+async fn read_multipart_media(
+    req: Request,
+    state: &AppState,
+) -> Result<(Vec<(String, String)>, Option<Vec<u8>>), AppError> {
+    use super::suggestions::submit::{multipart_error, read_photo_part};
+    let mut mp = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge(r.body_text())
+            } else {
+                AppError::bad_param("body", r.body_text())
+            }
+        })?;
+    let mut pairs = Vec::new();
+    let mut media = None;
+    while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "media" {
+            if media.is_some() {
+                return Err(AppError::bad_param(
+                    "media",
+                    "only one `media` file may be attached",
+                ));
+            }
+            media = Some(read_photo_part(&mut field).await?);
+        } else {
+            pairs.push((name, field.text().await.map_err(multipart_error)?));
+        }
+    }
+    Ok((pairs, media))
+}
+
+/// The answer of `GET tokens/{token}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenAnswer {
+    /// The request's id.
+    pub service_request_id: String,
+    /// The token asked for (the same id: ids are immediate).
+    pub token: String,
+}
+
+/// `GET /open311/v2/tokens/{token}.json`
+#[utoipa::path(get, path = "/open311/v2/tokens/{token}.json", tag = "open311",
+    params(("token" = String, Path, description = "The token of a POST; ids are immediate, so it is the service_request_id")),
+    responses((status = 200, body = [TokenAnswer]), (status = 404, body = [GeoReportError])))]
+async fn get_token(State(state): State<AppState>, Path(file): Path<String>) -> R<Response> {
+    let Some((token, fmt)) = Fmt::split(&file) else {
+        return Err(AppError::NotFound("ask for `{token}.json` or `{token}.xml`".into()).into());
+    };
+    let token = token.to_string();
+    let id = Db::of(&state)
+        .map_err(|e| Open311Error(e, fmt))?
+        .run(move |st| {
+            st.suggestion(&token)?.map(|s| s.id).ok_or_else(|| {
+                AppError::NotFound(format!("no service request for token `{token}`"))
+            })
+        })
+        .await
+        .map_err(|e| Open311Error(e, fmt))?;
+    let body = vec![TokenAnswer {
+        service_request_id: id.clone(),
+        token: id,
+    }];
+    Ok(answer(fmt, StatusCode::OK, &body, |b| {
+        super::open311_xml::tokens(b)
+    }))
+}
+
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_request, service_definition),
-    components(schemas(Service, ServiceDefinition, Attribute, AttributeValue, ServiceRequest, CreatedRequest, GeoReportError)),
+    paths(get_request, service_definition, get_token),
+    components(schemas(Service, ServiceDefinition, Attribute, AttributeValue, ServiceRequest, CreatedRequest, GeoReportError, TokenAnswer)),
     tags((name = "open311", description = "Open311 GeoReport v2 (XML and JSON: every `.json` path also answers as `.xml`)"))
 )]
 struct Doc;
@@ -711,4 +813,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         // documented as `{id}.json` and `{service_code}.json`.
         .route("/open311/v2/services/{file}", get(service_definition))
         .route("/open311/v2/requests/{file}", get(get_request))
+        .route("/open311/v2/tokens/{file}", get(get_token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_date_is_inclusive() {
+        // A date alone closes at the next midnight, China Standard Time (16:00 UTC).
+        assert_eq!(
+            iso_end("2026-01-31").unwrap().to_rfc3339(),
+            "2026-01-31T16:00:00+00:00"
+        );
+        assert_eq!(
+            iso_end("2026/01/31").unwrap().to_rfc3339(),
+            "2026-01-31T16:00:00+00:00"
+        );
+        // An instant is included: the bound is one millisecond later.
+        assert_eq!(
+            iso_end("2026-01-31T08:00:00Z").unwrap().to_rfc3339(),
+            "2026-01-31T08:00:00.001+00:00"
+        );
+        assert!(iso_end("31.01.2026").is_err());
+    }
 }

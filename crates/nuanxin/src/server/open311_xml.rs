@@ -177,6 +177,20 @@ pub fn errors(list: &[GeoReportError]) -> String {
     o
 }
 
+/// `GET tokens/{token}.xml`: `<service_requests><request><service_request_id/><token/>`.
+pub fn tokens(list: &[super::open311::TokenAnswer]) -> String {
+    let mut o = String::from(DECL);
+    o.push_str("<service_requests>");
+    for r in list {
+        o.push_str("<request>");
+        el(&mut o, "service_request_id", &r.service_request_id);
+        el(&mut o, "token", &r.token);
+        o.push_str("</request>");
+    }
+    o.push_str("</service_requests>\n");
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

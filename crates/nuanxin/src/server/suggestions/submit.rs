@@ -235,7 +235,7 @@ pub(crate) async fn read_form(
     }
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
+pub(crate) fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge(e.body_text())
     } else {
@@ -254,24 +254,35 @@ async fn read_multipart(mut mp: Multipart) -> Result<SubmitInput, AppError> {
                     "only one `photo` may be attached",
                 ));
             }
-            let mut buf: Vec<u8> = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                if buf.len() + chunk.len() > photo::MAX_PHOTO_BYTES {
-                    return Err(SuggestionError::PhotoTooLarge {
-                        size: buf.len() + chunk.len(),
-                        limit: photo::MAX_PHOTO_BYTES,
-                    }
-                    .into());
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            input.photo = Some(buf);
+            input.photo = Some(read_photo_part(&mut field).await?);
             continue;
         }
         let text = field.text().await.map_err(multipart_error)?;
         set_text_field(&mut input.body, &name, text)?;
     }
     Ok(input)
+}
+
+/// Reads a multipart file part holding a photo, refusing it as soon as it passes
+/// [`photo::MAX_PHOTO_BYTES`] (the type and content are checked when it is stored).
+///
+/// # Errors
+/// 413 for a photo over the limit, 400 for a broken multipart body.
+pub(crate) async fn read_photo_part(
+    field: &mut axum::extract::multipart::Field<'_>,
+) -> Result<Vec<u8>, AppError> {
+    let mut buf: Vec<u8> = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if buf.len() + chunk.len() > photo::MAX_PHOTO_BYTES {
+            return Err(SuggestionError::PhotoTooLarge {
+                size: buf.len() + chunk.len(),
+                limit: photo::MAX_PHOTO_BYTES,
+            }
+            .into());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
 }
 
 /// The text fields of a form or multipart submission (the [`SubmitBody`] fields).
