@@ -599,16 +599,14 @@ async fn post_core(
     req: Request,
 ) -> Result<(Vec<CreatedRequest>, String), AppError> {
     let idempotency_key = idempotency_key(req.headers())?;
-    let is_json = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.to_ascii_lowercase().starts_with("multipart/form-data"));
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let is_json = content_type.starts_with("application/json");
+    let is_multipart = content_type.starts_with("multipart/form-data");
     let mut media: Option<Vec<u8>> = None;
     let pairs: Vec<(String, String)> = if is_multipart {
         let (pairs, file) = read_multipart_media(req, &state).await?;
