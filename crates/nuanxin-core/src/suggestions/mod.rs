@@ -2,6 +2,8 @@
 //!
 //! - [`Store`]: the database, SQLite or PostgreSQL (suggestions, their history, supporters, campaigns,
 //!   officer tokens, the audit log and the edited service points);
+//!   [`sql`] is the engine-neutral SQL layer its methods are written against, [`pg`] the
+//!   PostgreSQL engine, [`copy`] the whole-store copy between engines (`nuanxin db copy`);
 //! - [`privacy`]: contact parsing and masking of phone and ID-card numbers in public text;
 //! - [`photo`]: content sniffing and metadata stripping of attached photos;
 //! - [`export`]: CSV (UTF-8 with BOM) and GeoJSON exports;
