@@ -117,6 +117,10 @@ test('offline: the app loads, nearest answers from the device, a suggestion is q
   assert.equal((await filedWith(text)).length, 0);
 
   // 4. Back online: it is sent, the receipt replaces 待发送, and it is on the server once.
+  const sent = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/api/v1/suggestions')) sent.push({ key: r.headers()['idempotency-key'], body: r.postData() });
+  });
   await ctx.setOffline(false);
   await page.waitForSelector('#receipt', { timeout: 20000 });
   const id = (await page.textContent('#receipt-id')).trim();
@@ -126,6 +130,15 @@ test('offline: the app loads, nearest answers from the device, a suggestion is q
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
   await page.waitForTimeout(1500);
+  // The reply to a send can be lost on the way back: the same key sent again (as the outbox
+  // would) answers the first receipt and files nothing new.
+  assert.equal(sent.length, 1);
+  assert.match(sent[0].key, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const again = await fetch(`${BASE}/api/v1/suggestions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': sent[0].key }, body: sent[0].body,
+  });
+  assert.ok(again.status === 200 || again.status === 201, `repeat: ${again.status}`);
+  assert.equal((await again.json()).id, id);
   const filed = await filedWith(text);
   assert.equal(filed.length, 1, JSON.stringify(filed.map((s) => s.id)));
   assert.equal(filed[0].id, id);

@@ -33,5 +33,6 @@ pub mod model;
 pub mod nav;
 pub mod routing;
 pub mod search;
+pub mod street_names;
 pub mod suggestions;
 pub mod travel;

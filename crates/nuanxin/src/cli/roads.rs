@@ -20,7 +20,8 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Import an OpenStreetMap PBF extract (e.g. Geofabrik's hunan-latest.osm.pbf) as the road
-    /// graph of a database; it is stored beside it as `<db>.roads`.
+    /// graph of a database; it is stored beside it as `<db>.roads`, and its street names, for
+    /// place search, as `<db>.roads.streets`.
     Import(ImportArgs),
     /// Print the figures of a database's road graph.
     Info(InfoArgs),
@@ -61,6 +62,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let graph = import_checked(&a.file, &at, a.max_snap_m)?;
             let out = routing::graph_path_for_db(&a.db);
             graph.save(&out)?;
+            let streets = import_street_names(&a.file, &out)?;
+            if !a.json {
+                println!("街道名称 Street names for search: {streets}");
+            }
             print_figures(&graph, &graph.figures(), a.json, Some(&out))
         }
         Command::Info(a) => {
@@ -85,6 +90,34 @@ pub fn import_checked(
     let graph = graph?;
     routing::covers_any(&graph, points, max_snap_m)?;
     Ok(graph)
+}
+
+/// Reads the street names of the extract `file` and stores them beside the road graph
+/// `graph_file` (`<graph>.streets`, [`nuanxin::street_names`]) for place search; returns
+/// how many distinct names it holds.
+///
+/// # Errors
+/// The extract cannot be read, or the file cannot be written.
+pub fn import_street_names(file: &Path, graph_file: &Path) -> anyhow::Result<usize> {
+    let streets = nuanxin::street_names::read_pbf(file)?;
+    nuanxin::street_names::save(&streets, &nuanxin::street_names::path_for_graph(graph_file))?;
+    Ok(streets.len())
+}
+
+/// Registers the street names stored beside the road graph `graph_file`, if any, with place
+/// search ([`nuanxin::search::set_streets`]); returns how many.
+///
+/// # Errors
+/// The file exists but cannot be read.
+pub fn register_street_names(graph_file: &Path) -> anyhow::Result<usize> {
+    let path = nuanxin::street_names::path_for_graph(graph_file);
+    if !path.exists() {
+        return Ok(0);
+    }
+    let streets = nuanxin::street_names::load(&path)?;
+    let n = streets.len();
+    nuanxin::search::set_streets(nuanxin::search::Gazetteer::new(streets));
+    Ok(n)
 }
 
 /// Loads the road graph at `roads`, else the one beside the database `db`.

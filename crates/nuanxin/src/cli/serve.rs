@@ -125,6 +125,8 @@ fn road_graph(
         let at: Vec<_> = points.iter().map(|p| p.location).collect();
         let g = super::roads::import_checked(file, &at, nuanxin::routing::DEFAULT_MAX_SNAP_M)?;
         g.save(&stored)?;
+        super::roads::import_street_names(file, &stored)?;
+        register_streets(&stored);
         let f = g.figures();
         tracing::info!(file = %file.display(), nodes = f.nodes, segments = f.segments, seconds = g.import.elapsed_s, "road graph imported");
         return Ok(Some(Arc::new(g)));
@@ -136,7 +138,21 @@ fn road_graph(
     let started = std::time::Instant::now();
     let g = nuanxin::routing::RoadGraph::load(&stored)?;
     tracing::info!(file = %stored.display(), segments = g.segment_count(), seconds = started.elapsed().as_secs_f64(), "road graph loaded");
+    register_streets(&stored);
     Ok(Some(Arc::new(g)))
+}
+
+/// Makes the street names stored beside the road graph searchable; a damaged file is
+/// logged and skipped (search then finds no streets, nothing else changes).
+fn register_streets(graph_file: &std::path::Path) {
+    match super::roads::register_street_names(graph_file) {
+        Ok(0) => tracing::info!(
+            "no street names beside {}: search finds no streets (run `nuanxin roads import` again)",
+            graph_file.display()
+        ),
+        Ok(n) => tracing::info!(streets = n, "street names registered for search"),
+        Err(e) => tracing::warn!("street names not loaded: {e:#}"),
+    }
 }
 
 async fn serve(
