@@ -129,16 +129,8 @@ fn ogrinfo_available() -> bool {
 }
 
 fn http_get(addr: &str, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    raw
+    let (head, body) = http_get_bytes(addr, path, "");
+    format!("{head}\r\n\r\n{}", String::from_utf8_lossy(&body))
 }
 
 fn http_post_json(addr: &str, path: &str, body: &str) -> String {
@@ -359,4 +351,147 @@ fn gdal_pushes_where_to_the_server_and_reads_the_schema() {
         count("filter=category%3D%27parking%27%20AND%20supporters%20%3C%201"),
         2
     );
+}
+
+fn http_get_bytes(addr: &str, path: &str, extra: &str) -> (String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    (
+        String::from_utf8_lossy(&raw[..split]).into_owned(),
+        raw[split + 4..].to_vec(),
+    )
+}
+
+/// The point tiles decode with GDAL's MVT driver: the tile holding most fixtures has exactly
+/// the fixtures whose tile (slippy-map formula, computed here) it is, at their positions
+/// (within one tile unit), and a repeat with its ETag is 304.
+#[test]
+fn gdal_reads_point_vector_tiles() {
+    if !ogrinfo_available() {
+        return;
+    }
+    let points = fixtures();
+    let server = start_server(&points);
+    let z = 10u32;
+    let n = f64::from(1u32 << z);
+    let tile_of = |lon: f64, lat: f64| {
+        let phi = lat.to_radians();
+        (
+            ((lon + 180.0) / 360.0 * n).floor() as u32,
+            ((1.0 - (phi.tan() + 1.0 / phi.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor()
+                as u32,
+        )
+    };
+    let mut per_tile: BTreeMap<(u32, u32), Vec<&ServicePoint>> = BTreeMap::new();
+    for p in &points {
+        per_tile
+            .entry(tile_of(p.location.lon, p.location.lat))
+            .or_default()
+            .push(p);
+    }
+    let (&(x, y), inside) = per_tile.iter().max_by_key(|(_, v)| v.len()).unwrap();
+    assert!(inside.len() > 10, "{}", inside.len());
+    let (head, body) = http_get_bytes(&server.addr, &format!("/tiles/points/{z}/{x}/{y}.mvt"), "");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.contains("application/vnd.mapbox-vector-tile"),
+        "{head}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.mvt");
+    std::fs::write(&file, &body).unwrap();
+    let out = ogrinfo(&[
+        "-ro",
+        "-al",
+        "-oo",
+        &format!("X={x}"),
+        "-oo",
+        &format!("Y={y}"),
+        "-oo",
+        &format!("Z={z}"),
+        &format!("MVT:{}", file.display()),
+    ]);
+    assert_eq!(out.matches("OGRFeature(").count(), inside.len(), "{out}");
+    let ids: BTreeSet<String> = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("id (String) = "))
+        .map(str::to_string)
+        .collect();
+    let want: BTreeSet<String> = inside.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(ids, want);
+    // One position: GDAL gives Web Mercator metres; by hand x = R·λ, y = R·ln tan(π/4 + φ/2).
+    let p = inside[0];
+    let block = out
+        .split("OGRFeature(")
+        .find(|b| b.contains(&format!("id (String) = {}", p.id)))
+        .unwrap();
+    let pt: Vec<f64> = block
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("POINT ("))
+        .unwrap()
+        .trim_end_matches(')')
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let r = 6_378_137.0_f64;
+    let mx = r * p.location.lon.to_radians();
+    let my = r
+        * (std::f64::consts::FRAC_PI_4 + p.location.lat.to_radians() / 2.0)
+            .tan()
+            .ln();
+    // One tile unit at z10 is 2πR / 2^10 / 4096 ≈ 9.55 m.
+    let unit = 2.0 * std::f64::consts::PI * r / n / 4096.0;
+    assert!(
+        (pt[0] - mx).abs() <= unit && (pt[1] - my).abs() <= unit,
+        "{pt:?} vs {mx} {my}"
+    );
+    // Revalidation.
+    let etag = head
+        .lines()
+        .find_map(|l| l.strip_prefix("etag: "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let (head, body) = http_get_bytes(
+        &server.addr,
+        &format!("/tiles/points/{z}/{x}/{y}.mvt"),
+        &format!("If-None-Match: {etag}\r\n"),
+    );
+    assert!(head.starts_with("HTTP/1.1 304"), "{head}");
+    assert!(body.is_empty());
+    // Only legal aid points.
+    let (_, body) = http_get_bytes(
+        &server.addr,
+        &format!("/tiles/points/{z}/{x}/{y}.mvt?kind=legal_aid"),
+        "",
+    );
+    std::fs::write(&file, &body).unwrap();
+    let out = ogrinfo(&[
+        "-ro",
+        "-al",
+        "-so",
+        "-oo",
+        &format!("X={x}"),
+        "-oo",
+        &format!("Y={y}"),
+        "-oo",
+        &format!("Z={z}"),
+        &format!("MVT:{}", file.display()),
+    ]);
+    let legal = inside
+        .iter()
+        .filter(|p| p.kind == ServiceKind::LegalAid)
+        .count();
+    assert!(out.contains(&format!("Feature Count: {legal}")), "{out}");
 }

@@ -35,6 +35,7 @@ pub mod open311_xml;
 pub mod openapi_errors;
 pub mod ops;
 pub mod point_sync;
+pub mod point_tiles;
 pub mod points;
 pub mod precompressed;
 pub mod rate_limit;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
     routes
         // files of the page (vector tiles, the page itself): not API operations
         .merge(tiles::router())
+        .merge(point_tiles::router())
         .merge(web::router())
         .fallback(not_found)
         .layer(axum::Extension(ops::ApiDoc(Arc::new(doc))))
