@@ -13,7 +13,8 @@ export class ApiError extends Error {
  * Calls `path` and returns the parsed JSON body (null for 204).
  * opts: { method, json (body object), form (FormData), token (bearer), receipt (the
  *   reporter's receipt token, sent as X-Receipt-Token: secrets never go into URLs), headers
- *   (more request headers, e.g. Idempotency-Key), signal }
+ *   (more request headers, e.g. Idempotency-Key), device (true: send this device's token
+ *   as X-Device-Token, for "me too"), signal }
  */
 export async function api(path, opts = {}) {
   const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
@@ -27,6 +28,7 @@ export async function api(path, opts = {}) {
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   if (opts.receipt) headers['X-Receipt-Token'] = opts.receipt;
   Object.assign(headers, opts.headers || {});
+  if (opts.device) headers['X-Device-Token'] = deviceToken();
   let resp;
   try {
     resp = await fetch(path, { method: opts.method || (body ? 'POST' : 'GET'), headers, body, signal: opts.signal });
@@ -67,4 +69,21 @@ export function toFeatures(data) {
     const lat = Array.isArray(loc) ? loc[1] : (loc.lat ?? r.lat);
     return { type: 'Feature', id: r.id, properties: r, geometry: { type: 'Point', coordinates: [Number(lon), Number(lat)] } };
   }).filter((f) => f.geometry && Number.isFinite(f.geometry.coordinates[0]));
+}
+
+/**
+ * This device's random token (32 hex digits, kept in localStorage): one "me too" per
+ * device, so riders sharing a carrier gateway each count. Not a secret and not personal.
+ */
+export function deviceToken() {
+  const KEY = 'nuanxin.device';
+  let v = null;
+  try { v = localStorage.getItem(KEY); } catch { /* storage off */ }
+  if (!v || !/^[0-9a-f]{32}$/.test(v)) {
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    v = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    try { localStorage.setItem(KEY, v); } catch { /* storage off: a new token per page */ }
+  }
+  return v;
 }

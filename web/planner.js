@@ -8,6 +8,7 @@
 import { api, qs, toFeatures } from './api.js';
 import { label, t, VOCAB } from './i18n.js';
 import { clear, download, el, showError } from './ui.js';
+import * as kpi from './kpi.js';
 
 let ctx;
 let last = null; // { circles, gaps, proposals, districts, summary, params, report, dayNight, whatif }
@@ -31,6 +32,7 @@ export function init(c) {
     if (ctx.view === 'planner') showDemand(demandSel.value);
   });
   loadAreas();
+  kpi.mount(document.getElementById('kpi-box'), document.getElementById('pl-area'));
 }
 
 /** Shows the demand layer `name` (builtup | pickups) as a heat map with its data extent. */
@@ -66,6 +68,7 @@ async function loadAreas() {
 export function relabel() {
   for (const s of document.querySelectorAll('[data-kind-label]')) s.textContent = label('kind', s.dataset.kindLabel);
   if (last) renderOut();
+  kpi.mount(document.getElementById('kpi-box'), document.getElementById('pl-area'));
   if (ctx.view === 'planner') legend();
 }
 

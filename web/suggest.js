@@ -247,23 +247,33 @@ async function loadSimilar() {
     el('p', { class: 'muted' }, t('similar_intro')),
     el('ul', { class: 'plain' }, feats.slice(0, 5).map((f) => {
       const p = f.properties;
-      const btn = el('button', { type: 'button', class: 'btn small' }, t('me_too', { n: p.supporters ?? 0 }));
-      btn.addEventListener('click', async () => {
-        btn.disabled = true;
-        try {
-          const r = await api(`/api/v1/suggestions/${encodeURIComponent(p.id)}/support`, { method: 'POST' });
-          btn.textContent = `${t('me_too_done')} (${r?.supporters ?? (p.supporters ?? 0) + 1})`;
-        } catch (e) {
-          btn.disabled = false;
-          toast(t('api_error', { msg: e.message }), 'error');
-        }
-      });
+      const btn = meTooButton(p.id, p.supporters);
       return el('li', { class: 'sim' },
         el('p', { class: 'sim-desc' }, p.description || ''),
         el('p', { class: 'muted' }, statusBadge(p.status), Number.isFinite(p.distance_m) ? ` ${fmtDistance(p.distance_m)}` : '',
           ' · ', el('a', { href: `#s/${encodeURIComponent(p.id)}` }, String(p.id))),
         btn);
     }))));
+}
+
+/**
+ * "我也遇到": one vote per device (X-Device-Token); the button then says whether this
+ * vote counted or the device had supported it already.
+ */
+function meTooButton(id, supporters) {
+  const btn = el('button', { type: 'button', class: 'btn small me-too' }, t('me_too', { n: supporters ?? 0 }));
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    try {
+      const r = await api(`/api/v1/suggestions/${encodeURIComponent(id)}/support`, { method: 'POST', device: true });
+      btn.textContent = t(r?.counted ? 'me_too_counted' : 'me_too_already', { n: r?.supporters ?? supporters ?? 0 });
+      btn.dataset.counted = String(Boolean(r?.counted));
+    } catch (e) {
+      btn.disabled = false;
+      toast(t('api_error', { msg: e.message }), 'error');
+    }
+  });
+  return btn;
 }
 
 function statusBadge(s) {
@@ -443,10 +453,12 @@ async function renderStatus(body, id) {
       p.collection_point && [el('dt', {}, label('kind', 'collection_point')), el('dd', {}, `${p.collection_point.name || ''}${Number.isFinite(p.collection_point.distance_m) ? ` · ${fmtDistance(p.collection_point.distance_m)}` : ''}`)],
       [el('dt', {}, t('submitted_at')), el('dd', {}, fmtTime(p.created_at))],
       Number(p.supporters) > 0 && [el('dt', {}, t('me_too_done')), el('dd', {}, t('supporters', { n: p.supporters }))]),
+    ['submitted', 'accepted', 'in_progress'].includes(p.status) && el('p', {}, meTooButton(p.id ?? id, p.supporters)),
     el('h2', { class: 'h2' }, t('history')),
     el('ol', { class: 'timeline' }, hist.map((h) => el('li', {},
       statusBadge(h.to), ' ', el('time', { datetime: h.at }, fmtTime(h.at)),
       h.note ? el('p', { class: 'note' }, h.note) : null))),
+    el('p', {}, el('a', { href: `/api/v1/suggestions/${encodeURIComponent(p.id ?? id)}/feed`, id: 'status-feed' }, t('feed_suggestion'))),
   ));
   if (Array.isArray(loc) && Number.isFinite(loc[0])) {
     setPin(loc);

@@ -2053,3 +2053,449 @@ async fn an_idempotency_key_makes_retries_store_one_suggestion() {
     );
     assert_eq!(count(&app).await, 2);
 }
+
+// ---------------------------------------------------------------- issue 14: from pin to answer
+
+/// A suggestion of `category` at `at` in county `adcode`, submitted at `created`, with a
+/// phone number in its text (public output masks it).
+fn sug_in(at: [f64; 2], adcode: &str, category: Category, created: &str) -> NewSuggestion {
+    NewSuggestion {
+        category,
+        adcode: Some(adcode.into()),
+        description: "电话13800138000，小区不让进".into(),
+        ..new_suggestion(at, created)
+    }
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    s.parse().unwrap()
+}
+
+fn note(s: &str) -> PublicNote {
+    PublicNote::new(s).unwrap()
+}
+
+/// KPI values worked out by hand from fixed timestamps (all in March 2025, so every
+/// deadline has passed whenever the test runs). Weekdays: `date -d 2025-03-07 +%A` =
+/// Friday, 2025-03-10 Monday. Working days: Monday–Friday, counted from the day after
+/// submission, the deadline is the end of the N-th (Beijing time).
+#[tokio::test]
+async fn kpis_match_hand_computed_values() {
+    let mut c = Config::default();
+    c.rate_limit.enabled = false;
+    // safety hazards: first answer within 1 working day (the default stays 3)
+    c.deadlines = serde_json::from_value(json!({
+        "categories": {"safety_hazard": {"first_answer_working_days": 1}}
+    }))
+    .unwrap();
+    let app = app_with(c);
+    let o = app
+        .store
+        .create_token(OfficerRole::Officer, &["430102".into()], "王科长")
+        .unwrap()
+        .0;
+    let s = &app.store;
+    let ins = |cat, created| {
+        s.insert_suggestion(sug_in(P, "430102", cat, created))
+            .unwrap()
+            .0
+            .id
+    };
+    // a: Fri 03-07 15:00 BJ; due end of Wed 03-12 (16:00Z); accepted after 72 h (in
+    // time), resolved after 240 h.
+    let a = ins(Category::Parking, "2025-03-07T07:00:00Z");
+    s.transition(
+        &a,
+        Status::Accepted,
+        &note("已受理"),
+        &o,
+        at("2025-03-10T07:00:00Z"),
+    )
+    .unwrap();
+    s.transition(
+        &a,
+        Status::Resolved,
+        &note("已办结"),
+        &o,
+        at("2025-03-17T07:00:00Z"),
+    )
+    .unwrap();
+    // b: Mon 03-10 10:00 BJ; due end of Thu 03-13; accepted after 96 h (late); open, so
+    // overdue (its 30 working days are long past).
+    let b = ins(Category::Parking, "2025-03-10T02:00:00Z");
+    s.transition(
+        &b,
+        Status::Accepted,
+        &note("已受理"),
+        &o,
+        at("2025-03-14T02:00:00Z"),
+    )
+    .unwrap();
+    // c: never answered: due, not in time, overdue.
+    ins(Category::Parking, "2025-03-12T00:00:00Z");
+    // d: safety hazard, Mon 03-10; 1 working day → due end of Tue 03-11; accepted after
+    // 48 h (late under the override, in time under the default), resolved after 72 h.
+    let d = ins(Category::SafetyHazard, "2025-03-10T02:00:00Z");
+    s.transition(
+        &d,
+        Status::Accepted,
+        &note("已受理"),
+        &o,
+        at("2025-03-12T02:00:00Z"),
+    )
+    .unwrap();
+    s.transition(
+        &d,
+        Status::Resolved,
+        &note("已办结"),
+        &o,
+        at("2025-03-13T02:00:00Z"),
+    )
+    .unwrap();
+    // another district, to check the adcode filter
+    s.insert_suggestion(sug_in(
+        T,
+        "430103",
+        Category::Parking,
+        "2025-03-10T02:00:00Z",
+    ))
+    .unwrap();
+
+    let r = get(&app, "/api/v1/stats/kpis?adcode=430102").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v}");
+    let p = &rows[0];
+    assert_eq!(
+        (
+            p["adcode"].as_str(),
+            p["category"].as_str(),
+            p["month"].as_str()
+        ),
+        (Some("430102"), Some("parking"), Some("2025-03"))
+    );
+    assert_eq!(p["district_name"], "芙蓉区");
+    assert_eq!(
+        (
+            p["submitted"].as_u64(),
+            p["answered"].as_u64(),
+            p["resolved"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    // (72 + 96) / 2 = 84 h; one resolution after 240 h
+    assert_eq!(p["median_hours_to_first_answer"].as_f64(), Some(84.0));
+    assert_eq!(p["median_hours_to_resolution"].as_f64(), Some(240.0));
+    assert_eq!(
+        (p["due"].as_u64(), p["answered_within_deadline"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert!((p["answered_within_deadline_share"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(p["overdue"].as_u64(), Some(2));
+    let h = &rows[1];
+    assert_eq!(h["category"], "safety_hazard");
+    assert_eq!(h["median_hours_to_first_answer"].as_f64(), Some(48.0));
+    assert_eq!(h["median_hours_to_resolution"].as_f64(), Some(72.0));
+    assert_eq!(
+        (
+            h["due"].as_u64(),
+            h["answered_within_deadline"].as_u64(),
+            h["overdue"].as_u64()
+        ),
+        (Some(1), Some(0), Some(0))
+    );
+    assert_eq!(v["deadlines"]["first_answer_working_days"], 3);
+
+    let r = get(&app, "/api/v1/stats/kpis?adcode=430100&format=csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = r.text();
+    assert!(csv.starts_with('\u{feff}'), "BOM");
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert!(lines[0].starts_with("adcode,district,category,category_zh,month,"));
+    assert!(
+        lines[1]
+            .starts_with("430102,芙蓉区,parking,停车难,2025-03,3,2,1,84.00,240.00,3,1,0.333,2,"),
+        "{}",
+        lines[1]
+    );
+    // generated_at in Beijing time
+    assert!(lines[1].ends_with("+08:00"), "{}", lines[1]);
+    assert!(
+        lines[3].starts_with("430103,天心区,parking,"),
+        "{}",
+        lines[3]
+    );
+
+    let r = get(&app, "/api/v1/stats/kpis?format=xml").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = get(&app, "/api/v1/stats/kpis?category=potholes").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+/// A small XML tree for checking the shape of Atom documents.
+#[derive(Debug, Default)]
+struct Node {
+    name: String,
+    attrs: Vec<(String, String)>,
+    children: Vec<Node>,
+    text: String,
+}
+
+impl Node {
+    fn child(&self, name: &str) -> Option<&Node> {
+        self.children.iter().find(|c| c.name == name)
+    }
+    fn all(&self, name: &str) -> Vec<&Node> {
+        self.children.iter().filter(|c| c.name == name).collect()
+    }
+    fn attr(&self, k: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn parse_xml(s: &str) -> Node {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(s);
+    let mut stack = vec![Node::default()];
+    let node_of = |e: &quick_xml::events::BytesStart| Node {
+        name: e.name().as_ref().to_string(),
+        attrs: e
+            .attributes()
+            .map(|a| {
+                let a = a.unwrap();
+                (
+                    a.key.as_ref().to_string(),
+                    quick_xml::escape::unescape(&a.value).unwrap().into_owned(),
+                )
+            })
+            .collect(),
+        ..Default::default()
+    };
+    loop {
+        match r.read_event().unwrap() {
+            Event::Start(e) => stack.push(node_of(&e)),
+            Event::Empty(e) => {
+                let n = node_of(&e);
+                stack.last_mut().unwrap().children.push(n);
+            }
+            Event::End(_) => {
+                let n = stack.pop().unwrap();
+                stack.last_mut().unwrap().children.push(n);
+            }
+            Event::Text(t) => stack.last_mut().unwrap().text.push_str(&t.into_inner()),
+            Event::GeneralRef(g) => {
+                let raw = format!("&{};", g.into_inner());
+                let text = quick_xml::escape::unescape(&raw).unwrap().into_owned();
+                stack.last_mut().unwrap().text.push_str(&text);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(stack.len(), 1, "unbalanced XML");
+    stack.pop().unwrap().children.pop().expect("a root element")
+}
+
+/// RFC 4287 shape: atom:feed has exactly one id, title, updated, a self link and an
+/// author (section 4.1.1); each entry exactly one id, title, updated, an alternate link and
+/// content (4.1.2); dates are RFC 3339 (3.3); ids are IRIs (4.2.6).
+fn check_atom(xml: &str) -> Node {
+    let f = parse_xml(xml);
+    assert_eq!(f.name, "feed");
+    assert_eq!(f.attr("xmlns"), Some("http://www.w3.org/2005/Atom"));
+    for el in ["id", "title", "updated", "author"] {
+        assert_eq!(f.all(el).len(), 1, "feed/{el} in {xml}");
+    }
+    assert!(f.child("author").unwrap().child("name").is_some());
+    let date = |n: &Node| {
+        chrono::DateTime::parse_from_rfc3339(&n.text).unwrap_or_else(|e| panic!("{}: {e}", n.text))
+    };
+    date(f.child("updated").unwrap());
+    assert!(f.all("link").iter().any(|l| l.attr("rel") == Some("self")));
+    for e in f.all("entry") {
+        for el in ["id", "title", "updated", "content"] {
+            assert_eq!(e.all(el).len(), 1, "entry/{el}");
+        }
+        assert!(e.child("id").unwrap().text.starts_with("http://"));
+        date(e.child("updated").unwrap());
+        assert!(e
+            .all("link")
+            .iter()
+            .any(|l| l.attr("rel") == Some("alternate") && l.attr("href").is_some()));
+    }
+    f
+}
+
+#[tokio::test]
+async fn atom_feeds_per_suggestion_district_and_area() {
+    let app = app();
+    let o = app
+        .store
+        .create_token(OfficerRole::Officer, &["430102".into()], "王科长")
+        .unwrap()
+        .0;
+    let s = &app.store;
+    let a = s
+        .insert_suggestion(sug_in(
+            P,
+            "430102",
+            Category::Parking,
+            "2025-03-07T07:00:00Z",
+        ))
+        .unwrap()
+        .0
+        .id;
+    s.transition(
+        &a,
+        Status::Accepted,
+        &note("已受理，联系13800138000"),
+        &o,
+        at("2025-03-10T07:00:00Z"),
+    )
+    .unwrap();
+    let t = s
+        .insert_suggestion(sug_in(T, "430103", Category::Rest, "2025-03-08T07:00:00Z"))
+        .unwrap()
+        .0
+        .id;
+
+    let r = get(
+        &app,
+        &format!("/api/v1/suggestions/{}/feed", a.to_lowercase()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/atom+xml"));
+    let xml = r.text();
+    let f = check_atom(&xml);
+    let entries = f.all("entry");
+    assert_eq!(entries.len(), 2);
+    // newest first; the feed's updated is the newest entry's
+    assert_eq!(
+        entries[0].child("updated").unwrap().text,
+        "2025-03-10T07:00:00Z"
+    );
+    assert_eq!(f.child("updated").unwrap().text, "2025-03-10T07:00:00Z");
+    assert!(entries[0].child("title").unwrap().text.contains("已受理"));
+    // public text: the phone number is masked in the note and the description
+    assert!(!xml.contains("13800138000"), "{xml}");
+    assert!(entries[1]
+        .child("content")
+        .unwrap()
+        .text
+        .contains("小区不让进"));
+    assert_eq!(
+        get(&app, "/api/v1/suggestions/S20250101-XXXXXX/feed")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // district: the city 430100 covers both counties; 430102 only its own
+    let f = check_atom(&get(&app, "/api/v1/feeds/districts/430100").await.text());
+    assert_eq!(f.all("entry").len(), 3);
+    let xml = get(&app, "/api/v1/feeds/districts/430102").await.text();
+    let f = check_atom(&xml);
+    assert_eq!(f.all("entry").len(), 2);
+    assert!(!xml.contains(&t));
+    assert!(f.child("title").unwrap().text.contains("芙蓉区"));
+    assert_eq!(
+        get(&app, "/api/v1/feeds/districts/999999").await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // area: a box around T only
+    let xml = get(&app, "/api/v1/feeds/area?bbox=112.95,28.07,112.97,28.09")
+        .await
+        .text();
+    let f = check_atom(&xml);
+    assert_eq!(f.all("entry").len(), 1);
+    assert!(xml.contains(&t) && !xml.contains(&a));
+    assert_eq!(
+        get(&app, "/api/v1/feeds/area?bbox=1,2,3").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+/// One "me too" per device token, so riders behind one carrier gateway each count; the
+/// per-IP bucket still bounds how fast one address can vote.
+#[tokio::test]
+async fn support_counts_once_per_device_behind_one_gateway() {
+    let mut c = Config::default();
+    c.rate_limit.enabled = false;
+    c.support_rate_limit.per_minute = 1;
+    c.support_rate_limit.burst = 5;
+    let app = app_with(c);
+    let id = app
+        .store
+        .insert_suggestion(sug_in(
+            P,
+            "430102",
+            Category::Parking,
+            "2025-03-07T07:00:00Z",
+        ))
+        .unwrap()
+        .0
+        .id;
+    let uri = format!("/api/v1/suggestions/{id}/support");
+    let vote = |dev: Option<&'static str>, ip: &'static str| {
+        let uri = uri.clone();
+        let app = &app;
+        async move {
+            let mut b = Request::post(uri.as_str());
+            if let Some(d) = dev {
+                b = b.header("x-device-token", d);
+            }
+            send(app, from_ip(b.body(Body::empty()).unwrap(), ip)).await
+        }
+    };
+    let gw = "100.64.0.1";
+    let a = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    let b = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let r = vote(Some(a), gw).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json(), json!({"supporters": 1, "counted": true}));
+    // a second rider behind the same gateway counts too
+    assert_eq!(
+        vote(Some(b), gw).await.json(),
+        json!({"supporters": 2, "counted": true})
+    );
+    // the same device again does not
+    assert_eq!(
+        vote(Some(a), gw).await.json(),
+        json!({"supporters": 2, "counted": false})
+    );
+    // without a device token the IP address is the voter, once
+    assert_eq!(
+        vote(None, gw).await.json(),
+        json!({"supporters": 3, "counted": true})
+    );
+    assert_eq!(
+        vote(None, gw).await.json(),
+        json!({"supporters": 3, "counted": false})
+    );
+    // the bucket of 5 is empty now: 429 with Retry-After; another address still votes
+    let r = vote(Some("ffffffffffffffffffffffffffffffff"), gw).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    assert!(r.text().contains("me too"), "{}", r.text());
+    let r = vote(Some("ffffffffffffffffffffffffffffffff"), "100.64.0.2").await;
+    assert_eq!(r.json(), json!({"supporters": 4, "counted": true}));
+    // a malformed token is a 400 naming the header, and counts nothing
+    let r = vote(Some("short"), "100.64.0.3").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("X-Device-Token"), "{}", r.text());
+    let s = app.store.suggestion(&id).unwrap().unwrap();
+    assert_eq!(s.supporters, 4);
+}

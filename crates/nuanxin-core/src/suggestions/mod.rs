@@ -7,7 +7,8 @@
 //! - [`privacy`]: contact parsing and masking of phone and ID-card numbers in public text;
 //! - [`photo`]: content sniffing and metadata stripping of attached photos;
 //! - [`export`]: CSV (UTF-8 with BOM) and GeoJSON exports;
-//! - [`stats`]: handling-speed KPIs;
+//! - [`stats`]: handling-speed KPIs; [`kpi`]: per district, category and month against the
+//!   [`deadlines`] (working days);
 //! - [`submit`]: the rules of a new suggestion ([`submit::submit`]), shared by every channel
 //!   (JSON API, forms, Open311).
 //!
@@ -25,9 +26,11 @@
 
 pub mod cluster;
 pub mod copy;
+pub mod deadlines;
 pub mod export;
 mod health;
 pub mod idempotency;
+pub mod kpi;
 pub mod pg;
 pub mod photo;
 pub mod privacy;

@@ -51,6 +51,10 @@ pub struct Config {
     /// Concurrency, queue, per-client share and time budget of the CPU-heavy analyses
     /// (coverage, proposals, what-if, network service areas).
     pub analyses: super::throttle::AnalysisLimits,
+    /// Rate limit of "me too" votes per client IP (one vote per device token besides).
+    /// Default 60 per minute, burst 30: generous, because many riders share one carrier
+    /// gateway address.
+    pub support_rate_limit: RateLimit,
     /// Travel speeds for minutes and service circles.
     pub speeds: Speeds,
     /// Optional online raster basemap URL template (`{z}/{x}/{y}`); off (None) by default so
@@ -77,6 +81,10 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Threads answering requests. Default (`None`): one per CPU.
     pub worker_threads: Option<usize>,
+    /// Handling deadlines per category, in working days (`[deadlines]`; Monday–Friday in
+    /// Beijing time, public holidays not known). Default: first answer within 3 working
+    /// days, resolution within 30.
+    pub deadlines: crate::suggestions::deadlines::DeadlinePolicy,
 }
 
 /// Submission rate limit per client IP (a token bucket).
@@ -117,6 +125,11 @@ impl Default for Config {
             max_connections: 4096,
             rate_limit: RateLimit::default(),
             analyses: Default::default(),
+            support_rate_limit: RateLimit {
+                per_minute: 60,
+                burst: 30,
+                enabled: true,
+            },
             speeds: Speeds::default(),
             basemap_url: None,
             basemap_attribution: None,
@@ -126,6 +139,7 @@ impl Default for Config {
             tianditu_key: None,
             trust_forwarded_for: false,
             worker_threads: None,
+            deadlines: Default::default(),
         }
     }
 }

@@ -26,7 +26,9 @@ pub mod db;
 pub mod districts;
 pub mod error;
 pub mod exposition;
+pub mod feeds;
 pub mod forwarded;
+pub mod kpis;
 pub mod listen;
 pub mod metrics;
 pub mod ogc;
@@ -356,6 +358,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(suggestions::router())
         .merge(campaigns::router())
         .merge(stats::router())
+        .merge(kpis::router())
+        .merge(feeds::router())
         .merge(audit::router())
         .merge(admin_points::router())
         .merge(open311::router())

@@ -31,6 +31,8 @@ pub struct SubmissionLimiter {
     buckets: Buckets,
     per_minute: u32,
     burst: u32,
+    /// What is counted, for the 429 message (`suggestions`, `"me too" votes`).
+    what: &'static str,
     warned_unknown_ip: Once,
     last_prune_ms: AtomicI64,
 }
@@ -48,6 +50,17 @@ impl SubmissionLimiter {
     /// The limiter `rl` configures; `None` when it is disabled (`enabled = false` or
     /// `per_minute = 0`).
     pub fn from_config(rl: &RateLimit) -> Option<Self> {
+        Self::counting(rl, "suggestions")
+    }
+
+    /// The limiter of "me too" votes (`[support_rate_limit]`): one bucket per client IP on
+    /// top of one vote per device token, so that a script cannot mint device tokens faster
+    /// than the bucket refills. `None` when disabled.
+    pub fn for_support(rl: &RateLimit) -> Option<Self> {
+        Self::counting(rl, "\"me too\" votes")
+    }
+
+    fn counting(rl: &RateLimit, what: &'static str) -> Option<Self> {
         if !rl.enabled || rl.per_minute == 0 {
             return None;
         }
@@ -62,6 +75,7 @@ impl SubmissionLimiter {
             })),
             per_minute: rl.per_minute,
             burst: rl.burst,
+            what,
             warned_unknown_ip: Once::new(),
             last_prune_ms: AtomicI64::new(0),
         })
@@ -143,8 +157,8 @@ impl SubmissionLimiter {
             let retry_after_s = self.retry_after_s();
             Err(AppError::TooManyRequests {
                 detail: format!(
-                    "at most {} suggestions per minute (burst {}) per client; retry in {retry_after_s} s",
-                    self.per_minute, self.burst
+                    "at most {} {} per minute (burst {}) per client; retry in {retry_after_s} s",
+                    self.per_minute, self.what, self.burst
                 ),
                 retry_after_s,
             })

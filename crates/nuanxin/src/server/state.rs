@@ -37,6 +37,8 @@ pub struct AppState {
     /// The budget of CPU-heavy analyses (`[analyses]` of the configuration): concurrency,
     /// queue, per-client share and time budget. Shared by every clone of this state.
     pub analyses: Arc<AnalysisGate>,
+    /// The per-client limit of "me too" votes (`[support_rate_limit]`); `None` when disabled.
+    pub support_limiter: Option<Arc<SubmissionLimiter>>,
     /// Serialises service-point edits so that the database and the live index apply them
     /// in the same order.
     pub point_edits: Arc<tokio::sync::Mutex<()>>,
@@ -53,6 +55,8 @@ impl AppState {
         Self {
             submission_limiter: SubmissionLimiter::from_config(&config.rate_limit).map(Arc::new),
             analyses: Arc::new(AnalysisGate::new(&config.analyses)),
+            support_limiter: SubmissionLimiter::for_support(&config.support_rate_limit)
+                .map(Arc::new),
             config: Arc::new(config),
             index: Arc::new(LiveIndex::new(index)),
             districts: Districts::embedded(),

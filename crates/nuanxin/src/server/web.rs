@@ -110,6 +110,7 @@ static ASSETS: &[Asset] = &[
     app_file!("/ui.js", "ui.js", JS),
     app_file!("/search.js", "search.js", JS),
     app_file!("/offline.js", "offline.js", JS),
+    app_file!("/kpi.js", "kpi.js", JS),
     app_file!("/style.css", "style.css", CSS),
     app_file!("/favicon.svg", "favicon.svg", "image/svg+xml"),
     app_file!(

@@ -156,7 +156,7 @@ async fn audience_for(
 }
 
 /// The suggestion `id`; 404 when there is none.
-async fn load(db: &Db, id: String) -> Result<Suggestion, AppError> {
+pub(crate) async fn load(db: &Db, id: String) -> Result<Suggestion, AppError> {
     db.run(move |st| {
         st.suggestion(&id)?
             .ok_or_else(|| AppError::NotFound(format!("no suggestion `{id}`")))

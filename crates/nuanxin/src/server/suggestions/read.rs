@@ -331,18 +331,61 @@ pub(crate) async fn get_photo(
         .into_response())
 }
 
-/// `POST /api/v1/suggestions/{id}/support`
+/// Header carrying the device token of a "me too" vote.
+pub const DEVICE_TOKEN_HEADER: &str = "x-device-token";
+
+/// The device token of a request (`X-Device-Token`): 16–128 letters, digits, `-` or `_`
+/// (the page makes 32 random hex digits and keeps them in the browser's storage).
+///
+/// # Errors
+/// 400 naming `X-Device-Token` when the header is present but malformed.
+pub(crate) fn device_token(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(v) = headers.get(DEVICE_TOKEN_HEADER) else {
+        return Ok(None);
+    };
+    let t = v.to_str().unwrap_or("").trim();
+    if !(16..=128).contains(&t.len())
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::bad_param(
+            "X-Device-Token",
+            "the device token must be 16–128 letters, digits, '-' or '_'",
+        ));
+    }
+    Ok(Some(t.to_string()))
+}
+
+/// `POST /api/v1/suggestions/{id}/support`: one "me too" per device (the `X-Device-Token`
+/// header) or, without one, per client IP; every vote also takes a token from the per-IP
+/// bucket `[support_rate_limit]` (429 when empty). The answer says whether the vote counted
+/// (`counted: false` when this device or IP had already supported it).
 #[utoipa::path(post, path = "/api/v1/suggestions/{id}/support", tag = "suggestions",
-    params(("id" = String, Path, description = "Tracking id")),
+    params(("id" = String, Path, description = "Tracking id"),
+           ("X-Device-Token" = Option<String>, Header, description = "Random token kept on the device (16–128 of A-Z a-z 0-9 - _)")),
     responses((status = 200, body = SupportOutcome),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn support(
+    State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     TrackingId(id): TrackingId,
+    headers: HeaderMap,
     db: Db,
 ) -> Result<Json<SupportOutcome>, AppError> {
-    let client = ip
-        .map(|i| i.to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let device = device_token(&headers)?;
+    if let Some(limiter) = &state.support_limiter {
+        limiter.check(ip)?;
+    }
+    // A device's vote is keyed by its token; without one, by the IP address as before.
+    // The store keeps only a salted SHA-256 of either.
+    let client = match device {
+        Some(t) => format!("device:{t}"),
+        None => ip
+            .map(|i| i.to_string())
+            .unwrap_or_else(|| "unknown".into()),
+    };
     Ok(Json(db.run(move |st| Ok(st.support(&id, &client)?)).await?))
 }
