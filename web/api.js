@@ -12,9 +12,10 @@ export class ApiError extends Error {
 /**
  * Calls `path` and returns the parsed JSON body (null for 204).
  * opts: { method, json (body object), form (FormData), token (bearer), receipt (the
- *   reporter's receipt token, sent as X-Receipt-Token: secrets never go into URLs), headers
- *   (more request headers, e.g. Idempotency-Key), device (true: send this device's token
- *   as X-Device-Token, for "me too"), signal }
+ *   reporter's receipt token, sent as X-Receipt-Token: secrets never go into URLs), code
+ *   (the reporter's short receipt code, sent as X-Receipt-Code), headers (more request
+ *   headers, e.g. Idempotency-Key), device (true: send this device's token as
+ *   X-Device-Token, for "me too"), signal }
  */
 export async function api(path, opts = {}) {
   const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };
@@ -28,6 +29,7 @@ export async function api(path, opts = {}) {
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   if (opts.receipt) headers['X-Receipt-Token'] = opts.receipt;
   Object.assign(headers, opts.headers || {});
+  if (opts.code) headers['X-Receipt-Code'] = opts.code;
   if (opts.device) headers['X-Device-Token'] = deviceToken();
   let resp;
   try {

@@ -1,8 +1,10 @@
 // Officer view: paste a bearer token (kept in sessionStorage only, gone when the tab
-// closes), review the queue, change a suggestion's status with a public note.
+// closes); the header says who is signed in and for which districts; the queue
+// (GET /api/v1/officer/queue) sorts by deadline, supporters or age with overdue ones
+// highlighted; change a suggestion's status with a public note.
 
 import { api, qs, toFeatures } from './api.js';
-import { label, STATUS_COLOURS, t } from './i18n.js';
+import { getLang, label, STATUS_COLOURS, t } from './i18n.js';
 import { clear, el, fmtTime, showError, toast } from './ui.js';
 import { setLayer, refreshLayer } from './suggest.js';
 
@@ -10,6 +12,8 @@ const KEY = 'nuanxin.officer_token';
 const STATUSES = ['submitted', 'accepted', 'in_progress', 'resolved', 'declined'];
 let ctx;
 let filter = 'open';
+let sort = 'deadline';
+let me = null;
 
 function token() { try { return sessionStorage.getItem(KEY); } catch { return null; } }
 
@@ -38,34 +42,56 @@ function render() {
     }, el('label', { for: 'of-token' }, t('token')), input, el('button', { type: 'submit', class: 'btn primary wide' }, t('sign_in'))));
     return;
   }
+  const sortSel = el('select', { id: 'of-sort', onchange: (e) => { sort = e.target.value; loadQueue(); } },
+    ['deadline', 'supporters', 'age'].map((v) => el('option', { value: v, selected: sort === v }, t(`sort_${v}`))));
   const sel = el('select', { id: 'of-filter', onchange: (e) => { filter = e.target.value; loadQueue(); } },
     el('option', { value: 'open', selected: filter === 'open' }, `${label('status', 'submitted')} / ${label('status', 'accepted')} / ${label('status', 'in_progress')}`),
     el('option', { value: '', selected: filter === '' }, t('all')),
     STATUSES.map((s) => el('option', { value: s, selected: filter === s }, label('status', s))));
   body.append(
+    el('p', { class: 'whoami', id: 'of-whoami' }, t('loading')),
     el('div', { class: 'row' },
       el('label', { for: 'of-filter', class: 'inline-label' }, t('filter_status')), sel,
       el('button', { type: 'button', class: 'btn', onclick: () => { try { sessionStorage.removeItem(KEY); } catch { /* ignore */ } render(); } }, t('sign_out'))),
-    el('h2', { class: 'h2' }, t('queue')),
+    el('div', { class: 'row' }, el('label', { for: 'of-sort', class: 'inline-label' }, t('sort_by')), sortSel),
+    el('h2', { class: 'h2' }, t('queue'), ' ', el('span', { class: 'muted', id: 'of-overdue' })),
     el('ul', { class: 'plain queue', id: 'of-queue' }),
   );
+  loadMe();
   loadQueue();
+}
+
+async function loadMe() {
+  const box = document.getElementById('of-whoami');
+  try {
+    me = await api('/api/v1/officer/me', { token: token() });
+  } catch (e) {
+    return authError(box, e);
+  }
+  const where = me.districts.length ? me.districts.map((d) => d.name || d.adcode).join('、') : t('all_districts');
+  box.textContent = t('signed_in_as', { name: me.name, role: getLang() === 'zh' ? me.role_label_zh : me.role, where });
 }
 
 async function loadQueue() {
   const list = document.getElementById('of-queue');
   if (!list) return;
   clear(list).append(el('li', { class: 'muted' }, t('loading')));
-  let feats;
+  let page;
   try {
-    const status = filter === 'open' ? 'submitted,accepted,in_progress' : filter;
-    feats = toFeatures(await api(`/api/v1/suggestions?${qs({ status, limit: 200 })}`, { token: token() }));
+    const status = filter === 'open' ? 'open' : (filter || 'submitted,accepted,in_progress,resolved,declined');
+    page = await api(`/api/v1/officer/queue?${qs({ status, sort, limit: 200 })}`, { token: token() });
   } catch (e) {
     return authError(list, e);
   }
   clear(list);
-  if (!feats.length) { list.append(el('li', { class: 'muted' }, t('empty_queue'))); return; }
-  for (const f of feats) list.append(item(f));
+  const od = document.getElementById('of-overdue');
+  if (od) od.textContent = page.overdue ? t('overdue_count', { n: page.overdue }) : '';
+  const items = page.items || [];
+  if (!items.length) { list.append(el('li', { class: 'muted' }, t('empty_queue'))); return; }
+  for (const it of items) {
+    const [f] = toFeatures([it.suggestion]);
+    if (f) list.append(item(f, it.deadline));
+  }
 }
 
 function authError(container, e) {
@@ -73,16 +99,20 @@ function authError(container, e) {
   showError(container, e.status === 403 ? t('forbidden') : t('api_error', { msg: e.message }));
 }
 
-function item(f) {
+function item(f, deadline) {
   const p = f.properties;
+  const due = deadline && (p.history || []).length <= 1 ? deadline.first_answer_due : deadline?.resolution_due;
   const id = String(p.id ?? f.id);
   const next = el('select', { 'aria-label': t('new_status') }, STATUSES.filter((s) => s !== p.status).map((s) => el('option', { value: s }, label('status', s))));
   const note = el('textarea', { rows: '2', maxlength: '2000', placeholder: t('public_note_ph'), 'aria-label': t('public_note') });
-  const li = el('li', { class: 'q-item', dataset: { id } },
+  const li = el('li', { class: `q-item${deadline?.overdue ? ' overdue' : ''}`, dataset: { id } },
     el('p', {},
       el('span', { class: 'badge', style: `background:${STATUS_COLOURS[p.status] || '#868e96'};color:#fff` }, label('status', p.status)),
       ' ', el('strong', {}, label('category', p.category)), ' · ',
       el('a', { href: `#s/${encodeURIComponent(id)}` }, id), ' · ', fmtTime(p.created_at)),
+    el('p', { class: 'muted q-meta' },
+      t('supporters', { n: p.supporters ?? 0 }),
+      due ? [' · ', deadline.overdue ? el('strong', { class: 'overdue-tag' }, t('overdue')) : t('due_by'), ' ', fmtTime(due)] : null),
     el('p', { class: 'desc' }, p.description || ''),
     p.district_name && el('p', { class: 'muted' }, p.district_name),
     p.contact && el('p', { class: 'muted' }, `${t('contact_private')}: `, typeof p.contact === 'object' ? String(p.contact.value ?? '') : String(p.contact)),

@@ -2499,3 +2499,112 @@ async fn support_counts_once_per_device_behind_one_gateway() {
     let s = app.store.suggestion(&id).unwrap().unwrap();
     assert_eq!(s.supporters, 4);
 }
+
+/// The officer's desk: who is signed in and for which districts; the queue sorted by
+/// deadline (overdue first), supporters or age, limited to the officer's districts.
+#[tokio::test]
+async fn officer_queue_sorts_by_deadline_supporters_and_age() {
+    let app = app();
+    let tok = token(&app, OfficerRole::Officer, &["430102"]);
+    let r = get_auth(&app, "/api/v1/officer/me", &tok).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let me = r.json();
+    assert_eq!(me["name"], "王科长");
+    assert_eq!(me["role"], "officer");
+    assert_eq!(
+        me["districts"],
+        json!([{"adcode": "430102", "name": "芙蓉区"}])
+    );
+    assert_eq!(me["departments"][3], "城管");
+    assert_eq!(
+        get(&app, "/api/v1/officer/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let s = &app.store;
+    let o = s
+        .create_token(OfficerRole::Officer, &["430102".into()], "李")
+        .unwrap()
+        .0;
+    // old: long overdue (2025); fresh: submitted now, due in 3 working days
+    let old = s
+        .insert_suggestion(sug_in(
+            P,
+            "430102",
+            Category::Parking,
+            "2025-03-10T02:00:00Z",
+        ))
+        .unwrap()
+        .0
+        .id;
+    let older = s
+        .insert_suggestion(sug_in(P, "430102", Category::Rest, "2025-03-03T02:00:00Z"))
+        .unwrap()
+        .0
+        .id;
+    let now = chrono::Utc::now().to_rfc3339();
+    let fresh = s
+        .insert_suggestion(sug_in(P, "430102", Category::Parking, &now))
+        .unwrap()
+        .0
+        .id;
+    // answered long ago but never resolved: still overdue (30 working days passed)
+    s.transition(
+        &older,
+        Status::Accepted,
+        &note("已受理"),
+        &o,
+        at("2025-03-04T02:00:00Z"),
+    )
+    .unwrap();
+    s.insert_suggestion(sug_in(
+        T,
+        "430103",
+        Category::Parking,
+        "2025-03-01T02:00:00Z",
+    ))
+    .unwrap();
+    for ip in ["10.0.0.7", "10.0.0.8"] {
+        s.support(&fresh, ip).unwrap();
+    }
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["suggestion"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let v = get_auth(&app, "/api/v1/officer/queue", &tok).await.json();
+    assert_eq!(
+        (v["total"].as_u64(), v["overdue"].as_u64()),
+        (Some(3), Some(2))
+    );
+    // overdue first; of those the earlier binding deadline: `old`'s first answer was due
+    // end of Thu 2025-03-13, `older`'s resolution (30 working days from Tue 03-04) later
+    assert_eq!(ids(&v), vec![old.clone(), older.clone(), fresh.clone()]);
+    assert_eq!(v["items"][0]["deadline"]["overdue"], true);
+    assert_eq!(
+        v["items"][0]["deadline"]["first_answer_due"],
+        "2025-03-13T16:00:00Z"
+    );
+    assert_eq!(v["items"][2]["deadline"]["overdue"], false);
+    // officer view: the contact-free text is the original
+    assert!(v["items"][0]["suggestion"]["description"]
+        .as_str()
+        .unwrap()
+        .contains("13800138000"));
+    let v = get_auth(&app, "/api/v1/officer/queue?sort=supporters", &tok)
+        .await
+        .json();
+    assert_eq!(ids(&v)[0], fresh);
+    let v = get_auth(&app, "/api/v1/officer/queue?sort=age&limit=2", &tok)
+        .await
+        .json();
+    assert_eq!(ids(&v), vec![older, old]);
+    assert_eq!(v["total"], 3);
+    let r = get_auth(&app, "/api/v1/officer/queue?adcode=430103", &tok).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = get_auth(&app, "/api/v1/officer/queue?sort=random", &tok).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

@@ -34,6 +34,7 @@ pub mod kpi;
 pub mod pg;
 pub mod photo;
 pub mod privacy;
+pub mod receipt_code;
 pub mod sql;
 mod sqlite;
 pub mod stats;

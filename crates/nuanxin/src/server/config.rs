@@ -85,6 +85,9 @@ pub struct Config {
     /// Beijing time, public holidays not known). Default: first answer within 3 working
     /// days, resolution within 30.
     pub deadlines: crate::suggestions::deadlines::DeadlinePolicy,
+    /// Departments a suggestion can be assigned to (their names appear on public answers).
+    /// Default 公安, 司法, 住建, 城管, 街道, 工会.
+    pub departments: Vec<String>,
 }
 
 /// Submission rate limit per client IP (a token bucket).
@@ -140,6 +143,9 @@ impl Default for Config {
             trust_forwarded_for: false,
             worker_threads: None,
             deadlines: Default::default(),
+            departments: ["公安", "司法", "住建", "城管", "街道", "工会"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }

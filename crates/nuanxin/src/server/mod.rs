@@ -31,6 +31,7 @@ pub mod forwarded;
 pub mod kpis;
 pub mod listen;
 pub mod metrics;
+pub mod officer;
 pub mod ogc;
 pub mod open311;
 pub mod open311_xml;
@@ -359,6 +360,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(campaigns::router())
         .merge(stats::router())
         .merge(kpis::router())
+        .merge(officer::router())
         .merge(feeds::router())
         .merge(audit::router())
         .merge(admin_points::router())
