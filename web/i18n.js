@@ -226,6 +226,17 @@ const zh = {
   due_by: '期限',
   signed_in_as: '已登录：{name}（{role}）· 负责：{where}',
   all_districts: '全部区县',
+  department: '承办部门',
+  department_choose: '选择部门',
+  assign: '指派',
+  duplicate_of_ph: '原建议跟踪编号',
+  mark_duplicate: '标记为重复',
+  redact_reason_ph: '屏蔽原因（公开）',
+  redact: '屏蔽描述',
+  redact_photo: '屏蔽照片',
+  triage: '更多处理：指派、合并、屏蔽',
+  original_answers: '原建议的办理记录',
+  duplicate_notice: '此建议与 {id} 重复，已合并，请关注原建议的办理进度。',
 };
 
 const en = {
@@ -449,6 +460,17 @@ const en = {
   due_by: 'Due',
   signed_in_as: 'Signed in: {name} ({role}) · districts: {where}',
   all_districts: 'all districts',
+  department: 'Department',
+  department_choose: 'Choose a department',
+  assign: 'Assign',
+  duplicate_of_ph: 'Tracking id of the original',
+  mark_duplicate: 'Mark as duplicate',
+  redact_reason_ph: 'Reason (public)',
+  redact: 'Redact text',
+  redact_photo: 'Redact photo',
+  triage: 'More: assign, merge, redact',
+  original_answers: 'Answers on the original',
+  duplicate_notice: 'This suggestion duplicates {id} and was merged into it: follow the original.',
 };
 
 /** Labels of the API's codes, [zh, en]. */

@@ -114,6 +114,7 @@ function item(f, deadline) {
       t('supporters', { n: p.supporters ?? 0 }),
       due ? [' · ', deadline.overdue ? el('strong', { class: 'overdue-tag' }, t('overdue')) : t('due_by'), ' ', fmtTime(due)] : null),
     el('p', { class: 'desc' }, p.description || ''),
+    p.department && el('p', { class: 'muted' }, `${t('department')}: ${p.department}`),
     p.district_name && el('p', { class: 'muted' }, p.district_name),
     p.contact && el('p', { class: 'muted' }, `${t('contact_private')}: `, typeof p.contact === 'object' ? String(p.contact.value ?? '') : String(p.contact)),
     el('div', { class: 'q-actions' }, next, note,
@@ -131,11 +132,53 @@ function item(f, deadline) {
           }
         },
       }, t('update'))),
+    triage(id, p, li),
   );
   li.addEventListener('click', (e) => {
-    if (e.target.closest('button, select, textarea, a')) return;
+    if (e.target.closest('button, select, textarea, a, input, details')) return;
     ctx.map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(ctx.map.getZoom(), 14) });
   });
   return li;
 }
 
+
+/** POSTs an officer action on suggestion `id`, then reloads the queue. */
+async function act(id, what, json, container, button) {
+  button.disabled = true;
+  try {
+    await api(`/api/v1/suggestions/${encodeURIComponent(id)}/${what}`, { method: 'POST', token: token(), json });
+    toast(t('updated'));
+    loadQueue();
+    refreshLayer();
+  } catch (err) {
+    button.disabled = false;
+    authError(container, err);
+  }
+}
+
+/** Triage: assign a department, mark as a duplicate of another, redact the description. */
+function triage(id, p, li) {
+  const deps = me?.departments || [];
+  const dep = el('select', { 'aria-label': t('department'), class: 'of-dep' },
+    el('option', { value: '' }, t('department_choose')),
+    deps.map((d) => el('option', { value: d, selected: p.department === d }, d)));
+  const orig = el('input', { type: 'text', class: 'of-orig', autocomplete: 'off', placeholder: t('duplicate_of_ph'), 'aria-label': t('duplicate_of_ph') });
+  const reason = el('input', { type: 'text', class: 'of-reason', maxlength: '2000', placeholder: t('redact_reason_ph'), 'aria-label': t('redact_reason_ph') });
+  return el('details', { class: 'triage' },
+    el('summary', {}, t('triage')),
+    el('div', { class: 'row' }, dep, el('button', {
+      type: 'button', class: 'btn of-dep-go',
+      onclick: (e) => { if (dep.value) act(id, 'department', { department: dep.value }, li, e.target); },
+    }, t('assign'))),
+    el('div', { class: 'row' }, orig, el('button', {
+      type: 'button', class: 'btn of-dup-go',
+      onclick: (e) => { if (orig.value.trim()) act(id, 'duplicate', { original: orig.value.trim() }, li, e.target); },
+    }, t('mark_duplicate'))),
+    el('div', { class: 'row' }, reason, el('button', {
+      type: 'button', class: 'btn of-redact-go',
+      onclick: (e) => { if (reason.value.trim()) act(id, 'redact', { field: 'description', reason: reason.value.trim() }, li, e.target); },
+    }, t('redact')), p.has_photo && el('button', {
+      type: 'button', class: 'btn',
+      onclick: (e) => { if (reason.value.trim()) act(id, 'redact', { field: 'photo', reason: reason.value.trim() }, li, e.target); },
+    }, t('redact_photo'))));
+}

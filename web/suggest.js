@@ -1,5 +1,7 @@
 // Suggestion flow: 提建议 → tap the map → form → similar open suggestions nearby ("me too")
-// → submit → receipt (tracking id + private receipt token) → status page (#s/<id>).
+// → submit → receipt (tracking id + 6-character code, shown large; the long token for API
+// clients) → status page (#s/<id>). 我的建议 keeps this device's receipts; the lookup form
+// takes a tracking id and code typed on any device (sent in a POST body, never in a URL).
 // Also the public suggestions layer, coloured by status.
 // Every user-written text is put in the page with textContent (ui.el), never as HTML.
 
@@ -199,18 +201,49 @@ function renderForm(body) {
 
 function myList() {
   const mine = receipts();
-  const wrap = el('section', { class: 'mine' });
-  const lookupInput = el('input', { type: 'text', id: 'sg-lookup', placeholder: t('lookup_placeholder'), 'aria-label': t('lookup_placeholder') });
-  wrap.append(
-    el('h2', { class: 'h2' }, t('my_suggestions')),
-    el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); if (lookupInput.value.trim()) location.hash = `#s/${encodeURIComponent(lookupInput.value.trim())}`; } },
-      lookupInput, el('button', { type: 'submit', class: 'btn' }, t('lookup'))),
-  );
+  const wrap = el('section', { class: 'mine', id: 'my-suggestions' });
+  const idInput = el('input', { type: 'text', id: 'sg-lookup', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', placeholder: t('lookup_placeholder'), required: true });
+  const codeInput = el('input', { type: 'text', id: 'sg-lookup-code', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', inputmode: 'text', maxlength: '9', placeholder: t('lookup_code_placeholder'), required: true });
+  const err = el('p', { class: 'notice error', role: 'alert', id: 'sg-lookup-error', hidden: true });
+  const lookupForm = el('form', {
+    class: 'form', id: 'sg-lookup-form', onsubmit: async (e) => {
+      e.preventDefault();
+      const id = idInput.value.trim();
+      const code = codeInput.value.trim();
+      if (!id || !code) return;
+      err.hidden = true;
+      try {
+        // the code goes in the POST body: URLs end up in logs and browser history
+        const r = await api('/api/v1/suggestions/lookup', { method: 'POST', json: { id, code } });
+        const p = r?.suggestion || r || {};
+        remember({ id: p.id, code: r?.receipt_code || code, category: p.category, at: new Date().toISOString() });
+        location.hash = `#s/${encodeURIComponent(p.id)}`;
+      } catch (ex) {
+        err.textContent = ex.status === 404 || ex.status === 403 ? t('lookup_failed') : t('api_error', { msg: ex.message });
+        err.hidden = false;
+      }
+    },
+  },
+  el('label', { for: 'sg-lookup' }, t('receipt_id')), idInput,
+  el('label', { for: 'sg-lookup-code' }, t('receipt_code')), codeInput,
+  err,
+  el('button', { type: 'submit', class: 'btn wide' }, t('lookup')));
+  wrap.append(el('h2', { class: 'h2' }, t('my_suggestions')));
   if (mine.length) {
-    wrap.append(el('ul', { class: 'plain' }, mine.map((r) => el('li', {},
-      el('a', { href: `#s/${encodeURIComponent(r.id)}` }, `${label('category', r.category)} · ${r.id}`)))));
+    wrap.append(el('ul', { class: 'plain mine-list', id: 'mine-list' }, mine.map((r) => el('li', {},
+      el('a', { class: 'mine-link', href: `#s/${encodeURIComponent(r.id)}` }, `${label('category', r.category)} · ${r.id}`),
+      r.code ? el('span', { class: 'muted' }, ` · ${t('receipt_code')} ${displayCode(r.code)}`) : null))));
+  } else {
+    wrap.append(el('p', { class: 'muted' }, t('mine_empty')));
   }
+  wrap.append(el('h2', { class: 'h2' }, t('lookup_title')), el('p', { class: 'muted' }, t('lookup_intro')), lookupForm);
   return wrap;
+}
+
+/** `7K3P9Q` → `7K3 P9Q` (two groups of three, easier to read aloud). */
+function displayCode(c) {
+  const s = String(c || '').replace(/[\s-]/g, '').toUpperCase();
+  return s.length === 6 ? `${s.slice(0, 3)} ${s.slice(3)}` : s;
 }
 
 function checkPhoto(input) {
@@ -274,6 +307,19 @@ function meTooButton(id, supporters) {
     }
   });
   return btn;
+}
+
+/** A duplicate's reporter follows the original: its public answers under the notice. */
+async function showOriginal(origId) {
+  let o;
+  try { o = await api(`/api/v1/suggestions/${encodeURIComponent(origId)}`); } catch { return; }
+  const box = document.getElementById('status-original');
+  if (!box) return;
+  box.append(el('h2', { class: 'h2' }, t('original_answers')),
+    el('ol', { class: 'timeline', id: 'original-history' }, (o.history || []).map((h) => el('li', {},
+      statusBadge(h.to), ' ', el('time', { datetime: h.at }, fmtTime(h.at)),
+      h.department ? el('span', { class: 'muted' }, ` · ${h.department}`) : null,
+      h.note ? el('p', { class: 'note' }, h.note) : null))));
 }
 
 function statusBadge(s) {
@@ -340,6 +386,7 @@ function accepted(item, r) {
   receipt = {
     id: rec.id ?? r?.id,
     token: r?.receipt_token ?? rec.receipt_token ?? null,
+    code: r?.receipt_code ?? null,
     category: item.category,
     at: new Date().toISOString(),
   };
@@ -402,12 +449,18 @@ function copyButton(value) {
 
 function renderReceipt(body) {
   ctx.hint('');
+  const both = receipt.code ? `${receipt.id} ${receipt.code}` : String(receipt.id ?? '');
   body.append(el('section', { class: 'receipt', id: 'receipt', tabindex: '-1' },
     el('h1', { class: 'h' }, t('receipt_title')),
     el('p', { class: 'label' }, t('receipt_id')),
-    el('p', { class: 'big-id' }, el('code', { id: 'receipt-id' }, String(receipt.id ?? '')), copyButton(String(receipt.id ?? ''))),
-    receipt.token && el('p', { class: 'label' }, t('receipt_token')),
-    receipt.token && el('p', { class: 'big-id' }, el('code', { id: 'receipt-token' }, String(receipt.token)), copyButton(String(receipt.token))),
+    el('p', { class: 'big-id' }, el('code', { id: 'receipt-id' }, String(receipt.id ?? ''))),
+    receipt.code && el('p', { class: 'label' }, t('receipt_code')),
+    receipt.code && el('p', { class: 'big-id big-code' }, el('code', { id: 'receipt-code' }, displayCode(receipt.code))),
+    el('p', {}, copyButton(both)),
+    el('p', { class: 'muted' }, t('receipt_code_hint')),
+    receipt.token && el('details', { class: 'token' },
+      el('summary', {}, t('receipt_token')),
+      el('p', { class: 'big-id' }, el('code', { id: 'receipt-token' }, String(receipt.token)), copyButton(String(receipt.token)))),
     el('p', {}, el('a', { class: 'btn primary wide', href: `#s/${encodeURIComponent(receipt.id)}`, id: 'receipt-link' }, t('receipt_view'))),
     el('p', {}, el('button', { type: 'button', class: 'btn wide', onclick: () => { mode = 'form'; receipt = null; render(); } }, t('suggest_start'))),
   ));
@@ -415,9 +468,10 @@ function renderReceipt(body) {
 }
 
 /** The reporter's private photo: fetched with the receipt in a header, shown from a blob URL. */
-function privatePhoto(id, token) {
+function privatePhoto(id, mine) {
   const img = el('img', { class: 'photo', alt: t('photo') });
-  fetch(`/api/v1/suggestions/${encodeURIComponent(id)}/photo`, { headers: { 'X-Receipt-Token': token } })
+  const headers = mine.token ? { 'X-Receipt-Token': mine.token } : { 'X-Receipt-Code': mine.code };
+  fetch(`/api/v1/suggestions/${encodeURIComponent(id)}/photo`, { headers })
     .then((r) => (r.ok ? r.blob() : null))
     .then((b) => { if (b) img.src = URL.createObjectURL(b); else img.remove(); })
     .catch(() => img.remove());
@@ -431,7 +485,7 @@ async function renderStatus(body, id) {
   const mine = receipts().find((r) => r.id === id);
   try {
     // the receipt travels in a header, never in the URL (URLs end up in logs and history)
-    rec = await api(`/api/v1/suggestions/${encodeURIComponent(id)}`, { receipt: mine?.token });
+    rec = await api(`/api/v1/suggestions/${encodeURIComponent(id)}`, { receipt: mine?.token, code: mine?.token ? null : mine?.code });
   } catch (e) {
     showError(body, e.status === 404 ? t('not_found') : t('api_error', { msg: e.message }));
     body.append(el('p', {}, el('a', { href: '#suggest', class: 'btn' }, t('suggest_start'))));
@@ -447,7 +501,7 @@ async function renderStatus(body, id) {
     el('h1', { class: 'h' }, t('status_title')),
     el('p', {}, statusBadge(p.status), ' ', el('strong', {}, label('category', p.category)), ' · ', el('code', {}, String(p.id ?? id))),
     el('p', { class: 'desc', id: 'status-desc' }, p.description || ''),
-    p.has_photo && mine?.token && privatePhoto(id, mine.token),
+    p.has_photo && (mine?.token || mine?.code) && privatePhoto(id, mine),
     el('dl', { class: 'facts' },
       p.district_name && [el('dt', {}, t('district')), el('dd', {}, p.district_name)],
       p.collection_point && [el('dt', {}, label('kind', 'collection_point')), el('dd', {}, `${p.collection_point.name || ''}${Number.isFinite(p.collection_point.distance_m) ? ` · ${fmtDistance(p.collection_point.distance_m)}` : ''}`)],
@@ -457,9 +511,14 @@ async function renderStatus(body, id) {
     el('h2', { class: 'h2' }, t('history')),
     el('ol', { class: 'timeline' }, hist.map((h) => el('li', {},
       statusBadge(h.to), ' ', el('time', { datetime: h.at }, fmtTime(h.at)),
+      h.department ? el('span', { class: 'muted' }, ` · ${h.department}`) : null,
       h.note ? el('p', { class: 'note' }, h.note) : null))),
+    p.department && el('p', { class: 'muted' }, `${t('department')}: ${p.department}`),
+    p.duplicate_of && el('section', { class: 'notice', id: 'status-original' },
+      el('p', {}, t('duplicate_notice', { id: p.duplicate_of }), ' ', el('a', { href: `#s/${encodeURIComponent(p.duplicate_of)}` }, t('receipt_view')))),
     el('p', {}, el('a', { href: `/api/v1/suggestions/${encodeURIComponent(p.id ?? id)}/feed`, id: 'status-feed' }, t('feed_suggestion'))),
   ));
+  if (p.duplicate_of) showOriginal(p.duplicate_of);
   if (Array.isArray(loc) && Number.isFinite(loc[0])) {
     setPin(loc);
     ctx.map.easeTo({ center: loc, zoom: Math.max(ctx.map.getZoom(), 14) });

@@ -2608,3 +2608,265 @@ async fn officer_queue_sorts_by_deadline_supporters_and_age() {
     let r = get_auth(&app, "/api/v1/officer/queue?sort=random", &tok).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+async fn get_with(app: &App, uri: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut b = Request::get(uri);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    send(app, b.body(Body::empty()).unwrap()).await
+}
+
+/// The receipt people can keep: tracking id + a 6-character code shown once, typed on any
+/// device in a POST body (or sent as `X-Receipt-Code`), never needed in a URL.
+#[tokio::test]
+async fn the_short_code_opens_the_reporters_record_on_any_device() {
+    let mut c = Config::default();
+    c.rate_limit.enabled = false;
+    c.lookup_rate_limit.per_minute = 1;
+    c.lookup_rate_limit.burst = 3;
+    let app = app_with(c);
+    let r = submit(
+        &app,
+        json!({"location": P, "category": "parking", "description": "没有停车的地方",
+               "contact": "13912345678"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    let id = v["id"].as_str().unwrap().to_string();
+    let code = v["receipt_code"].as_str().unwrap().to_string();
+    let token = v["receipt_token"].as_str().unwrap();
+    assert_eq!(code, nuanxin::suggestions::receipt_code::code_of(token));
+    assert_eq!(code.len(), 6);
+    assert!(code
+        .bytes()
+        .all(|b| nuanxin::suggestions::receipt_code::ALPHABET.contains(&b)));
+    // only a hash is stored: the code is nowhere in the database file's suggestion row
+    let row = app.store.suggestion(&id).unwrap().unwrap();
+    assert!(!format!("{row:?}").contains(&code));
+
+    // typed on another device: lower case, with a space, the id in lower case
+    let typed = format!("{} {}", code[..3].to_lowercase(), &code[3..]);
+    let r = post_json(
+        &app,
+        "/api/v1/suggestions/lookup",
+        json!({"id": id.to_lowercase(), "code": typed}),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["suggestion"]["id"], id.as_str());
+    assert_eq!(v["receipt_code"], code.as_str());
+    // the reporter's own view: their contact
+    assert_eq!(v["suggestion"]["contact"]["value"], "13912345678");
+    // a wrong code and an unknown id get the same 404
+    let wrong = if code.starts_with('0') { "1" } else { "0" }.to_string() + &code[1..];
+    let r1 = post_json(
+        &app,
+        "/api/v1/suggestions/lookup",
+        json!({"id": id, "code": wrong}),
+        None,
+    )
+    .await;
+    let r2 = post_json(
+        &app,
+        "/api/v1/suggestions/lookup",
+        json!({"id": "S20250101-AAAAAA", "code": code}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r1.status, r2.status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(r1.json()["detail"], r2.json()["detail"]);
+    // the per-IP bucket of 3 is empty now
+    let r = post_json(
+        &app,
+        "/api/v1/suggestions/lookup",
+        json!({"id": id, "code": code}),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+
+    // the code in a header opens the full record and the reopen; a wrong one is a 403
+    let uri = format!("/api/v1/suggestions/{id}");
+    let r = get_with(&app, &uri, &[("x-receipt-code", &code)]).await;
+    assert_eq!(r.json()["contact"]["value"], "13912345678");
+    let r = get_with(&app, &uri, &[("x-receipt-code", &wrong)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(get(&app, &uri).await.json().get("contact").is_none());
+}
+
+/// Officer triage: duplicate-of moves supporters to the original and the duplicate's
+/// reporter follows it; the department is named on later public answers; a redaction
+/// shows to the public, the original to admins; every action is in the audit log.
+#[tokio::test]
+async fn officers_merge_assign_and_moderate() {
+    let app = app();
+    let tok = token(&app, OfficerRole::Officer, &["430102"]);
+    let admin = token(&app, OfficerRole::Admin, &[]);
+    let mk =
+        |desc: &'static str| json!({"location": P, "category": "parking", "description": desc});
+    let a = submit(&app, mk("小区门口不让停车")).await.json();
+    let b = submit(&app, mk("小区门口停车难，电话13912345678"))
+        .await
+        .json();
+    let (a_id, b_id) = (
+        a["id"].as_str().unwrap().to_string(),
+        b["id"].as_str().unwrap().to_string(),
+    );
+    let a_code = a["receipt_code"].as_str().unwrap().to_string();
+    // supporters: x on both, y on the duplicate only, z on the original only
+    for (id, who) in [(&a_id, "x"), (&a_id, "y"), (&b_id, "x"), (&b_id, "z")] {
+        app.store.support(id, who).unwrap();
+    }
+    let t_id = app
+        .store
+        .insert_suggestion(sug_in(
+            T,
+            "430103",
+            Category::Parking,
+            "2025-03-01T00:00:00Z",
+        ))
+        .unwrap()
+        .0
+        .id;
+
+    let dup = |id: &str, body: Value| {
+        let uri = format!("/api/v1/suggestions/{id}/duplicate");
+        let tok = tok.clone();
+        let app = &app;
+        async move { post_json(app, &uri, body, Some(&tok)).await }
+    };
+    assert_eq!(
+        dup(&a_id, json!({"original": a_id})).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        dup(&a_id, json!({"original": t_id})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_json(
+            &app,
+            &format!("/api/v1/suggestions/{a_id}/duplicate"),
+            json!({"original": b_id}),
+            None
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = dup(&a_id, json!({"original": b_id.to_lowercase()})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["status"], "declined");
+    assert_eq!(v["duplicate_of"], b_id.as_str());
+    assert_eq!(v["supporters"], 0);
+    assert!(v["history"][1]["note"].as_str().unwrap().contains(&b_id));
+    // the original: x, z, y and the duplicate's reporter = 4 distinct supporters
+    let orig = get(&app, &format!("/api/v1/suggestions/{b_id}"))
+        .await
+        .json();
+    assert_eq!(orig["supporters"], 4);
+    // the original cannot now be marked a duplicate of its duplicate
+    let r = dup(&b_id, json!({"original": a_id})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text().contains(&b_id));
+
+    // department: unknown → 400 with the list; 城管 then named on the next public answer
+    let uri = format!("/api/v1/suggestions/{b_id}/department");
+    let r = post_json(&app, &uri, json!({"department": "消防"}), Some(&tok)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("城管"), "{}", r.text());
+    let r = post_json(&app, &uri, json!({"department": "城管"}), Some(&tok)).await;
+    assert_eq!(r.json()["department"], "城管");
+    let r = post_json(
+        &app,
+        &format!("/api/v1/suggestions/{b_id}/status"),
+        json!({"status": "accepted", "note": "城管已受理，三日内处理"}),
+        Some(&tok),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let public = get(&app, &format!("/api/v1/suggestions/{b_id}"))
+        .await
+        .json();
+    assert_eq!(public["department"], "城管");
+    assert_eq!(public["history"][1]["department"], "城管");
+    assert!(public["history"][0].get("department").is_none());
+
+    // the duplicate's reporter, typing their code, sees the original's answer
+    let r = post_json(
+        &app,
+        "/api/v1/suggestions/lookup",
+        json!({"id": a_id, "code": a_code}),
+        None,
+    )
+    .await;
+    let v = r.json();
+    assert_eq!(v["suggestion"]["duplicate_of"], b_id.as_str());
+    assert_eq!(
+        v["original"]["history"][1]["note"],
+        "城管已受理，三日内处理"
+    );
+    assert_eq!(v["original"]["history"][1]["department"], "城管");
+
+    // moderation: the public sees the redaction with its reason, admins the original
+    let uri = format!("/api/v1/suggestions/{b_id}/redact");
+    let r = post_json(
+        &app,
+        &uri,
+        json!({"field": "photo", "reason": "x"}),
+        Some(&tok),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "no photo: {}", r.text());
+    let r = post_json(
+        &app,
+        &uri,
+        json!({"field": "description", "reason": "含个人信息"}),
+        Some(&tok),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let public = get(&app, &format!("/api/v1/suggestions/{b_id}"))
+        .await
+        .text();
+    assert!(
+        public.contains("此内容已被工作人员屏蔽：含个人信息"),
+        "{public}"
+    );
+    assert!(!public.contains("小区门口停车难"));
+    let red = format!("/api/v1/admin/suggestions/{b_id}/redactions");
+    assert_eq!(
+        get_auth(&app, &red, &tok).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = get_auth(&app, &red, &admin).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v[0]["field"], "description");
+    assert_eq!(v[0]["original_text"], "小区门口停车难，电话13912345678");
+    assert_eq!(v[0]["reason"], "含个人信息");
+
+    // the audit log records who did each, and never the redacted original
+    let log = app.store.audit_log(20, 0).unwrap();
+    let actions: Vec<(&str, &str)> = log
+        .iter()
+        .filter(|e| e.action.starts_with("suggestion."))
+        .map(|e| (e.action.as_str(), e.actor_name.as_str()))
+        .collect();
+    for act in [
+        "suggestion.duplicate",
+        "suggestion.department",
+        "suggestion.redact",
+    ] {
+        assert!(actions.contains(&(act, "王科长")), "{act} in {actions:?}");
+    }
+    assert!(log.iter().all(|e| !e.detail.contains("小区门口停车难")));
+}

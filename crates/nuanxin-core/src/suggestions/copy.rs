@@ -65,6 +65,12 @@ pub const TABLES: &[Table] = &[
         page: 100,
     },
     Table {
+        name: "redactions",
+        key: &["seq"],
+        identity: Some("seq"),
+        page: 100,
+    },
+    Table {
         name: "status_changes",
         key: &["seq"],
         identity: Some("seq"),

@@ -214,6 +214,8 @@ mod tests {
             updated_at: t(created),
             first_answer_at: first.map(t),
             resolved_at: resolved.map(t),
+            duplicate_of: None,
+            department: None,
             history: Vec::new(),
         }
     }

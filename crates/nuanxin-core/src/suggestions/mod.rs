@@ -40,6 +40,7 @@ mod sqlite;
 pub mod stats;
 mod store;
 pub mod submit;
+pub mod triage;
 
 pub use store::{
     AuditEntry, ListQuery, Location, Migration, NewSuggestion, Officer, Store, StoreError,
@@ -278,6 +279,9 @@ pub struct StatusChange {
     pub officer_id: Option<i64>,
     /// Who (token name). Never in public output.
     pub officer_name: Option<String>,
+    /// The department the suggestion was assigned to when this entry was written (shown
+    /// on public answers).
+    pub department: Option<String>,
 }
 
 /// A suggestion as stored: every field, private ones included. Public output goes through
@@ -320,6 +324,11 @@ pub struct Suggestion {
     pub first_answer_at: Option<DateTime<Utc>>,
     /// When it was last resolved (`None` unless the status is resolved).
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The suggestion this one duplicates (marked by an officer; its reporter follows the
+    /// original's answers).
+    pub duplicate_of: Option<String>,
+    /// The department it is assigned to (one of the configured `departments`).
+    pub department: Option<String>,
     /// The history, oldest first; the first entry is the submission.
     pub history: Vec<StatusChange>,
 }
@@ -348,6 +357,9 @@ pub struct HistoryEntry {
     pub note: String,
     /// When.
     pub at: DateTime<Utc>,
+    /// The department that answered (public).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
     /// Officer name (officer audience only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub officer_name: Option<String>,
@@ -389,6 +401,12 @@ pub struct SuggestionView {
     pub status_label_zh: String,
     /// Distinct supporters ("me too").
     pub supporters: u32,
+    /// The tracking id of the suggestion this one duplicates: follow that one's answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// The department handling it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
     /// Whether a photo is attached (the photo itself is private).
     pub has_photo: bool,
     /// Submitted at (UTC).
@@ -445,6 +463,8 @@ impl SuggestionView {
             status: s.status,
             status_label_zh: s.status.label_zh().to_string(),
             supporters: s.supporters,
+            duplicate_of: s.duplicate_of.clone(),
+            department: s.department.clone(),
             has_photo: s.photo.is_some(),
             created_at: s.created_at,
             updated_at: s.updated_at,
@@ -457,6 +477,7 @@ impl SuggestionView {
                     to_label_zh: h.to.label_zh().to_string(),
                     note: mask(&h.note),
                     at: h.at,
+                    department: h.department.clone(),
                     officer_name: if audience == Audience::Officer {
                         h.officer_name.clone()
                     } else {

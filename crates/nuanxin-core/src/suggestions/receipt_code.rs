@@ -55,9 +55,10 @@ pub fn display(code: &str) -> String {
     }
 }
 
-/// What the store keeps of a code: SHA-256 hex of `salt|id|code` (canonical code).
-pub fn code_hash(salt: &str, id: &str, code: &str) -> String {
-    hex::encode(Sha256::digest(format!("{salt}|{id}|{code}").as_bytes()))
+/// What the store keeps of a code: SHA-256 hex of `id|code` (canonical code). Bound to
+/// the tracking id, so a code opens only its own suggestion.
+pub fn code_hash(id: &str, code: &str) -> String {
+    hex::encode(Sha256::digest(format!("{id}|{code}").as_bytes()))
 }
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ pub struct Config {
     /// Default 60 per minute, burst 30: generous, because many riders share one carrier
     /// gateway address.
     pub support_rate_limit: RateLimit,
+    /// Rate limit of receipt look-ups (tracking id + code) per client IP. Default 20 per
+    /// minute, burst 10.
+    pub lookup_rate_limit: RateLimit,
     /// Travel speeds for minutes and service circles.
     pub speeds: Speeds,
     /// Optional online raster basemap URL template (`{z}/{x}/{y}`); off (None) by default so
@@ -131,6 +134,11 @@ impl Default for Config {
             support_rate_limit: RateLimit {
                 per_minute: 60,
                 burst: 30,
+                enabled: true,
+            },
+            lookup_rate_limit: RateLimit {
+                per_minute: 20,
+                burst: 10,
                 enabled: true,
             },
             speeds: Speeds::default(),

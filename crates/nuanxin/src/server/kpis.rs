@@ -50,7 +50,8 @@ pub struct KpiResponse {
 
 /// `GET /api/v1/stats/kpis`
 #[utoipa::path(get, path = "/api/v1/stats/kpis", tag = "suggestions", params(KpiParams),
-    responses((status = 200, body = KpiResponse, description = "JSON, or CSV with `format=csv`"),
+    responses((status = 200, description = "JSON, or CSV (UTF-8 with BOM) with `format=csv`",
+                content((KpiResponse = "application/json"), (String = "text/csv"))),
               (status = 400, body = Problem, content_type = "application/problem+json")))]
 async fn get_kpis(
     State(state): State<AppState>,

@@ -60,6 +60,12 @@ impl SubmissionLimiter {
         Self::counting(rl, "\"me too\" votes")
     }
 
+    /// The limiter of receipt look-ups (`[lookup_rate_limit]`): guessing a code takes about
+    /// 10⁹ tries, this bucket makes that hopeless. `None` when disabled.
+    pub fn for_lookup(rl: &RateLimit) -> Option<Self> {
+        Self::counting(rl, "receipt look-ups")
+    }
+
     fn counting(rl: &RateLimit, what: &'static str) -> Option<Self> {
         if !rl.enabled || rl.per_minute == 0 {
             return None;

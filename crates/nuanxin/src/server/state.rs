@@ -39,6 +39,8 @@ pub struct AppState {
     pub analyses: Arc<AnalysisGate>,
     /// The per-client limit of "me too" votes (`[support_rate_limit]`); `None` when disabled.
     pub support_limiter: Option<Arc<SubmissionLimiter>>,
+    /// The per-client limit of receipt look-ups (`[lookup_rate_limit]`); `None` when disabled.
+    pub lookup_limiter: Option<Arc<SubmissionLimiter>>,
     /// Serialises service-point edits so that the database and the live index apply them
     /// in the same order.
     pub point_edits: Arc<tokio::sync::Mutex<()>>,
@@ -57,6 +59,7 @@ impl AppState {
             analyses: Arc::new(AnalysisGate::new(&config.analyses)),
             support_limiter: SubmissionLimiter::for_support(&config.support_rate_limit)
                 .map(Arc::new),
+            lookup_limiter: SubmissionLimiter::for_lookup(&config.lookup_rate_limit).map(Arc::new),
             config: Arc::new(config),
             index: Arc::new(LiveIndex::new(index)),
             districts: Districts::embedded(),

@@ -80,7 +80,7 @@ pub(crate) async fn reopen(
 ) -> Result<Json<SuggestionView>, AppError> {
     let Some(receipt) = receipt_of(q.receipt, &headers) else {
         return Err(AppError::Unauthorized(
-            "send the receipt token (X-Receipt-Token or ?receipt=)".into(),
+            "send the receipt token (X-Receipt-Token or ?receipt=) or code (X-Receipt-Code)".into(),
         ));
     };
     let note = PublicNote::new(b.note)?;
@@ -90,9 +90,9 @@ pub(crate) async fn reopen(
             if st.suggestion(&id)?.is_none() {
                 return Err(AppError::NotFound(format!("no suggestion `{id}`")));
             }
-            if !st.check_receipt(&id, receipt.trim())? {
+            if !receipt.check(st, &id)? {
                 return Err(AppError::Forbidden(
-                    "the receipt token does not match this suggestion".into(),
+                    "the receipt token or code does not match this suggestion".into(),
                 ));
             }
             Ok(st.reopen_by_reporter(&id, &note, Utc::now())?)

@@ -14,6 +14,9 @@
 //! | POST | `/api/v1/suggestions/{id}/status` | officer of the district, admin | `answer` |
 //! | POST | `/api/v1/suggestions/{id}/reopen` | reporter (receipt), after resolved/declined | `answer` |
 //! | GET | `/api/v1/admin/suggestions/export` | officer (their districts), admin | `export` |
+//! | POST | `/api/v1/suggestions/lookup` | anyone with tracking id + code | `triage` |
+//! | POST | `/api/v1/suggestions/{id}/duplicate`, `/department`, `/redact` | officer of the district | `triage` |
+//! | GET | `/api/v1/admin/suggestions/{id}/redactions[/{seq}/photo]` | admin | `triage` |
 //!
 //! The OGC API – Features collection `suggestions` is [`collection::SuggestionsCollection`].
 //!
@@ -27,6 +30,7 @@ pub mod collection;
 pub mod export;
 pub mod read;
 pub mod submit;
+pub mod triage;
 
 use super::auth::MaybeOfficer;
 use super::db::Db;
@@ -117,14 +121,39 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TrackingId {
     }
 }
 
-/// The receipt token of a request: `?receipt=` or else the `X-Receipt-Token` header.
-pub(crate) fn receipt_of(query: Option<String>, headers: &HeaderMap) -> Option<String> {
-    query.or_else(|| {
+/// A reporter's credential: the long receipt token or the short code (with the tracking
+/// id of the URL).
+#[derive(Debug, Clone)]
+pub(crate) enum Receipt {
+    /// The receipt token (`X-Receipt-Token`, or `?receipt=` for links typed by hand).
+    Token(String),
+    /// The 6-character code (`X-Receipt-Code`, or the body of the lookup).
+    Code(String),
+}
+
+impl Receipt {
+    /// Whether this is the credential of suggestion `id`.
+    pub(crate) fn check(&self, st: &crate::suggestions::Store, id: &str) -> Result<bool, AppError> {
+        Ok(match self {
+            Receipt::Token(t) => st.check_receipt(id, t.trim())?,
+            Receipt::Code(c) => st.check_receipt_code(id, c)?,
+        })
+    }
+}
+
+/// The reporter's credential of a request: `?receipt=` or else the `X-Receipt-Token`
+/// header, or else the `X-Receipt-Code` header.
+pub(crate) fn receipt_of(query: Option<String>, headers: &HeaderMap) -> Option<Receipt> {
+    let header = |name: &str| {
         headers
-            .get("x-receipt-token")
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
-    })
+    };
+    query
+        .or_else(|| header("x-receipt-token"))
+        .map(Receipt::Token)
+        .or_else(|| header("x-receipt-code").map(Receipt::Code))
 }
 
 /// Who may see what of suggestion `s`: officer (token and district), reporter (receipt) or
@@ -132,7 +161,7 @@ pub(crate) fn receipt_of(query: Option<String>, headers: &HeaderMap) -> Option<S
 async fn audience_for(
     db: &Db,
     officer: &MaybeOfficer,
-    receipt: Option<String>,
+    receipt: Option<Receipt>,
     s: &Suggestion,
 ) -> Result<Audience, AppError> {
     if let MaybeOfficer(Some(o)) = officer {
@@ -142,14 +171,11 @@ async fn audience_for(
     }
     if let Some(r) = receipt {
         let id = s.id.clone();
-        if db
-            .run(move |st| Ok(st.check_receipt(&id, r.trim())?))
-            .await?
-        {
+        if db.run(move |st| r.check(st, &id)).await? {
             return Ok(Audience::Reporter);
         }
         return Err(AppError::Forbidden(
-            "the receipt token does not match this suggestion".into(),
+            "the receipt token or code does not match this suggestion".into(),
         ));
     }
     Ok(Audience::Public)
@@ -169,7 +195,9 @@ pub(crate) async fn load(db: &Db, id: String) -> Result<Suggestion, AppError> {
     components(schemas(submit::SubmitBody, submit::SubmitForm, submit::SubmitResponse,
         crate::suggestions::SuggestionView, read::SuggestionPage, read::NearbyResponse,
         read::NearbyItem, read::CategoryInfo, answer::StatusBody, answer::ReopenBody,
-        crate::suggestions::SupportOutcome, Problem)),
+        crate::suggestions::SupportOutcome, triage::LookupBody, triage::LookupResponse,
+        triage::DuplicateBody, triage::DepartmentBody, triage::RedactBody,
+        crate::suggestions::triage::Redaction, crate::suggestions::triage::RedactField, Problem)),
     tags((name = "suggestions", description = "人民建议: submit, follow, support"),
          (name = "officers", description = "办理: answers, exports, audit, service points"))
 )]
@@ -193,6 +221,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(answer::change_status))
         .routes(routes!(answer::reopen))
         .routes(routes!(export::export_suggestions))
+        .routes(routes!(triage::lookup))
+        .routes(routes!(triage::mark_duplicate))
+        .routes(routes!(triage::assign_department))
+        .routes(routes!(triage::redact))
+        .routes(routes!(triage::redactions))
+        .routes(routes!(triage::redacted_photo))
 }
 
 #[cfg(test)]

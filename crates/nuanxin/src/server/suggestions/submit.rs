@@ -141,6 +141,10 @@ pub struct SubmitResponse {
     /// Private receipt token, shown only now: send it as `X-Receipt-Token` (or
     /// `?receipt=`) to see your own full record and photo.
     pub receipt_token: String,
+    /// The short code (6 Crockford base-32 characters) that, with the tracking id, opens
+    /// the reporter's own record on any device (`POST /api/v1/suggestions/lookup`, or the
+    /// `X-Receipt-Code` header). Shown only now.
+    pub receipt_code: String,
     /// Open suggestions of the same category nearby (possible duplicates you may support).
     pub similar_nearby: usize,
 }
@@ -412,6 +416,7 @@ pub(crate) async fn submit(
     let location = format!("/api/v1/suggestions/{}", s.id);
     let body = SubmitResponse {
         suggestion: SuggestionView::new(&s, Audience::Public),
+        receipt_code: crate::suggestions::receipt_code::code_of(&receipt),
         receipt_token: receipt,
         similar_nearby: similar,
     };
