@@ -103,6 +103,17 @@ fn populate(s: &Store) -> (String, String, String) {
             )
             .unwrap();
         }
+        if i == 4 {
+            // a redaction keeps the original text in its own table
+            s.redact(
+                &sug.id,
+                nuanxin::suggestions::triage::RedactField::Description,
+                &PublicNote::new("含个人信息").unwrap(),
+                &admin,
+                t("2026-06-11T00:00:00Z"),
+            )
+            .unwrap();
+        }
         s.support(&sug.id, "10.0.0.1").unwrap();
         s.support(&sug.id, &format!("10.0.0.{}", i + 2)).unwrap();
     }
@@ -185,10 +196,11 @@ fn sqlite_to_postgres_and_back() {
     assert_eq!(count("status_changes"), "11"); // 7 submitted + 4 accepted
     assert_eq!(count("supports"), "14");
     assert_eq!(count("meta"), "1"); // the salt
-                                    // revoke + campaign + 4 transitions + 2 token creations
-    assert_eq!(count("audit_log"), "8");
     assert_eq!(count("rate_limits"), "0"); // no rate-limited submission in `populate`
-    assert_eq!(tables.len(), 9, "{first}");
+    assert_eq!(count("redactions"), "1");
+    // revoke + campaign + 4 transitions + 2 token creations + 1 redaction
+    assert_eq!(count("audit_log"), "9");
+    assert_eq!(tables.len(), 10, "{first}");
     // twice: nothing changes
     let second = copy(a.to_str().unwrap(), &mid);
     assert_eq!(table_lines(&second), tables);
