@@ -1,0 +1,101 @@
+// End-to-end test of following a suggestion (issue 14): a resident files on a phone and
+// gets a tracking id and a 6-character code; an officer assigns a department and answers
+// in the officer view; on a second browser (its own profile: nothing stored from the
+// first) the resident types the id and code and sees the answer and the department.
+// Same server as the other e2e tests (scripts/test.d/e2e.sh).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DESKTOP, launch, PHONE, tapMap } from './browser.mjs';
+
+const BASE = process.env.NUANXIN_URL || 'http://127.0.0.1:8080';
+const OFFICER_TOKEN = process.env.NUANXIN_E2E_OFFICER_TOKEN || '';
+// In 芙蓉区, away from the places the other tests file at.
+const AT = [113.0305, 28.2012];
+
+let resident;
+let other;
+before(async () => { resident = await launch(); other = await launch(); });
+after(async () => { await resident?.close(); await other?.close(); });
+
+async function open(browser, viewport, hash) {
+  const page = await browser.context.newPage();
+  await page.setViewportSize(viewport);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.goto(`${BASE}/${hash}`);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  return { page, problems };
+}
+
+describe('following a suggestion', () => {
+  test('filed on a phone, answered by an officer, looked up on another browser by its code', async (t) => {
+    if (!OFFICER_TOKEN) return t.skip('no officer token');
+    // 1. the resident files on a phone
+    const { page, problems } = await open(resident, PHONE, '#suggest');
+    await tapMap(page, AT);
+    await page.waitForSelector('#sg-where.set');
+    await page.click('#suggest-form input[name="category"][value="parking"]', { force: true });
+    const text = `电动车没有地方停 e2e ${Date.now().toString(36)}`;
+    await page.fill('#sg-desc', text);
+    await page.click('#sg-submit');
+    await page.waitForSelector('#receipt-code', { timeout: 15000 });
+    const id = (await page.textContent('#receipt-id')).trim();
+    const shown = (await page.textContent('#receipt-code')).trim();
+    assert.match(shown, /^[0-9A-HJKMNP-TV-Z]{3} [0-9A-HJKMNP-TV-Z]{3}$/);
+    // large enough to read: at least 24 px
+    const size = await page.$eval('#receipt-code', (e) => parseFloat(getComputedStyle(e).fontSize));
+    assert.ok(size >= 24, `code font ${size}px`);
+    // kept in 我的建议 on this device
+    await page.goto(`${BASE}/#suggest`);
+    await page.waitForSelector('#mine-list');
+    assert.ok((await page.textContent('#mine-list')).includes(id));
+    assert.deepEqual(problems, []);
+
+    // 2. the officer assigns 城管 and answers
+    const off = await open(resident, DESKTOP, '#officer');
+    if (await off.page.locator('#of-token').count()) {
+      await off.page.fill('#of-token', OFFICER_TOKEN);
+      await off.page.click('#officer-body button[type="submit"]');
+    }
+    await off.page.waitForSelector('#of-whoami:not(:empty)');
+    const item = off.page.locator(`#of-queue li[data-id="${id}"]`);
+    await item.waitFor();
+    await item.locator('details.triage summary').click();
+    await item.locator('select.of-dep').selectOption('城管');
+    await item.locator('button.of-dep-go').click();
+    await off.page.waitForSelector(`#of-queue li[data-id="${id}"] details.triage`);
+    await off.page.waitForFunction(async (sid) => {
+      const r = await fetch(`/api/v1/suggestions/${encodeURIComponent(sid)}`);
+      return (await r.json()).department === '城管';
+    }, id, { timeout: 10000 });
+    const again = off.page.locator(`#of-queue li[data-id="${id}"]`);
+    await again.locator('select').first().selectOption('accepted');
+    await again.locator('textarea').fill('城管已受理，三日内清理停车区');
+    await again.locator('button.primary').click();
+    await off.page.waitForFunction(async (sid) => {
+      const r = await fetch(`/api/v1/suggestions/${encodeURIComponent(sid)}`);
+      return (await r.json()).status === 'accepted';
+    }, id, { timeout: 10000 });
+    await off.page.close();
+    await page.close();
+
+    // 3. another browser: nothing stored; the resident types the id and code
+    const b = await open(other, PHONE, '#suggest');
+    const urls = [];
+    b.page.on('request', (r) => urls.push(r.url()));
+    await b.page.fill('#sg-lookup', id.toLowerCase());
+    await b.page.fill('#sg-lookup-code', shown.toLowerCase());
+    await b.page.click('#sg-lookup-form button[type="submit"]');
+    await b.page.waitForSelector('#status-page', { timeout: 15000 });
+    const status = await b.page.textContent('#status-page');
+    assert.ok(status.includes('城管已受理，三日内清理停车区'), status);
+    assert.ok(status.includes('城管'));
+    assert.ok(status.includes(text));
+    // the code never went into a URL
+    const code = shown.replace(' ', '');
+    assert.ok(urls.every((u) => !u.toUpperCase().includes(code)), urls.join('\n'));
+    assert.deepEqual(b.problems, []);
+    await b.page.close();
+  });
+});
