@@ -97,6 +97,7 @@ impl SubmissionLimiter {
             buckets: Buckets::Shared(store),
             per_minute: rl.per_minute,
             burst: rl.burst,
+            what: "suggestions",
             warned_unknown_ip: Once::new(),
             last_prune_ms: AtomicI64::new(chrono::Utc::now().timestamp_millis()),
         })
