@@ -21,6 +21,7 @@ const state = {
   selectedId: null,
   seq: 0,
   offline: null, // { saved_at, covers, stillTrying } when the list was computed on the device
+  newPlace: false, // the next results are for a new position (phones scroll the list into sight)
 };
 let ctx;
 // Points in the current viewport (loaded by bbox on every move, at most VIEW_LIMIT of them):
@@ -276,6 +277,7 @@ export function onSearchPick(lonLat) {
 
 function setHere(lonLat, fly) {
   state.here = lonLat;
+  state.newPlace = true;
   ctx.hint('');
   ctx.map.getSource('me')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: lonLat } });
   if (fly) ctx.map.easeTo({ center: lonLat, zoom: Math.max(ctx.map.getZoom(), 14) });
@@ -347,6 +349,14 @@ function showResults(feats) {
   status(resultsStatus());
   renderList();
   syncNearestLayer();
+  // Phones: the list (not the filters) at the top of the panel, so three results are in sight.
+  // Only for a new position: a filter changed while in view keeps the filters in sight.
+  if (state.results.length && state.newPlace && window.innerWidth < 900 && !state.selectedId) {
+    state.newPlace = false;
+    const panel = document.getElementById('panel');
+    const top = document.getElementById('courier-status').getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop;
+    panel.scrollTo({ top: Math.max(0, top - 6) });
+  }
   if (state.results.length) {
     const b = new maplibregl.LngLatBounds(state.here, state.here);
     for (const f of state.results) b.extend(f.geometry.coordinates);

@@ -126,6 +126,22 @@ describe('phone details', () => {
     }
   });
 
+  test('after locating, three results are in sight without scrolling', async () => {
+    for (const [name, vp] of PHONES) {
+      const page = await openPage(vp);
+      await tapMap(page, TAP);
+      await page.waitForSelector('#nearest-list > li[data-id]');
+      await page.waitForTimeout(300);
+      const bottoms = await page.$$eval('#nearest-list > li[data-id]', (els) => els.slice(0, 3).map((e) => e.getBoundingClientRect().bottom));
+      const status = await page.$eval('#courier-status', (e) => e.getBoundingClientRect().top);
+      assert.equal(bottoms.length, 3);
+      assert.ok(bottoms.every((b) => b <= vp.height), `${name}: result bottoms ${bottoms.map(Math.round)} > ${vp.height}`);
+      assert.ok(status >= 0, 'the status line above them is in sight too');
+      await page.screenshot({ path: path.join(ARTIFACTS, `phone${name}-three-results.png`) });
+      await page.close();
+    }
+  });
+
   test('rank badges are square and yellow, cluster bubbles round in the kind colour', async () => {
     const page = await openPage(PHONES[1][1]);
     await tapMap(page, TAP);
