@@ -318,6 +318,8 @@ describe('suggestions', () => {
     for (const [name, vp] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       await page.setViewportSize(vp);
       await page.goto(`${BASE}/#officer`);
+      // The officer view is loaded when first opened: wait for it to render either way.
+      await page.waitForSelector('#of-token, #of-queue', { state: 'attached' });
       if (await page.locator('#of-token').count()) {
         await page.fill('#of-token', OFFICER_TOKEN);
         await page.click('#officer-body button[type="submit"]');
