@@ -8,7 +8,7 @@
 //     the caches of earlier builds are deleted when the new worker activates;
 //   - `/config.json`: the cached copy at once, refreshed in the background for the next
 //     visit (stale-while-revalidate), so a repeat visit waits for no round trip;
-//   - street tiles (`/tiles/…`) and the POIs: the last ones viewed, stale-while-revalidate,
+//   - street tiles (`/tiles/{z}/{x}/{y}.pbf`, not the live `/tiles/points/…`) and the POIs: the last ones viewed, stale-while-revalidate,
 //     at most RUNTIME_MAX entries;
 //   - everything else (the API) goes to the network: the page itself keeps the service
 //     points of the area last viewed and queues suggestions filed offline (offline.js).
@@ -81,7 +81,9 @@ self.addEventListener('fetch', (event) => {
   }
   if (PRECACHE.includes(path) && !url.search) {
     event.respondWith(cacheFirst(req, path));
-  } else if (path === '/config.json' || path.startsWith('/tiles/') || path === '/data/pois.geojson') {
+  } else if (path === '/config.json' || path === '/data/pois.geojson'
+    || (path.startsWith('/tiles/') && !path.startsWith('/tiles/points/'))) {
+    // (Street tiles; the service points' own tiles are live data and go to the network.)
     event.respondWith(staleWhileRevalidate(event));
   }
 });
