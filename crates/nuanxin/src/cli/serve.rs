@@ -275,16 +275,17 @@ fn load_points(
     let stored = store
         .service_points()
         .context("reading stored service points")?;
-    if !stored.is_empty() && !config.demo {
-        let real: Vec<ServicePoint> = stored.iter().filter(|p| !p.demo).cloned().collect();
-        if real.len() < stored.len() {
-            tracing::warn!(
-                demo = stored.len() - real.len(),
-                served = real.len(),
-                "demo data off: the stored demo points are not served"
-            );
-            return Ok(real);
-        }
+    if !config.demo && stored.iter().any(|p| p.demo) {
+        // Filtered in place: a copy of a million records would double the restart's memory.
+        let total = stored.len();
+        let mut real = stored;
+        real.retain(|p| !p.demo);
+        tracing::warn!(
+            demo = total - real.len(),
+            served = real.len(),
+            "demo data off: the stored demo points are not served"
+        );
+        return Ok(real);
     }
     if !stored.is_empty() {
         if !config.data.is_empty() {
