@@ -54,6 +54,8 @@ describe('following a suggestion', () => {
 
     // 2. the officer assigns 城管 and answers
     const off = await open(resident, DESKTOP, '#officer');
+    // The officer view is loaded when first opened: wait for it to render either way.
+    await off.page.waitForSelector('#of-token, #of-queue', { state: 'attached' });
     if (await off.page.locator('#of-token').count()) {
       await off.page.fill('#of-token', OFFICER_TOKEN);
       await off.page.click('#officer-body button[type="submit"]');
