@@ -375,6 +375,20 @@ fn no_secret_reaches_the_log() {
     let bearer = format!("Bearer {officer}");
     let (status, _) = server.request("GET", &path, &[("Authorization", bearer.as_str())], "");
     assert_eq!(status, 200);
+    // the short receipt code: in the look-up's body, in a header, and typed into a URL
+    let code = v["receipt_code"].as_str().unwrap().to_string();
+    assert_eq!(code.len(), 6, "{code}");
+    let (status, body) = server.request(
+        "POST",
+        "/api/v1/suggestions/lookup",
+        &[("Content-Type", "application/json")],
+        &format!(r#"{{"id":"{id}","code":"{code}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = server.request("GET", &path, &[("X-Receipt-Code", code.as_str())], "");
+    assert_eq!(status, 200);
+    let (status, _) = server.request("GET", &format!("{path}?code={code}"), &[], "");
+    assert_eq!(status, 200);
 
     let log = server.log();
     assert!(
@@ -382,7 +396,7 @@ fn no_secret_reaches_the_log() {
         "requests are logged: {log}"
     );
     assert!(log.contains("receipt=[redacted]"), "{log}");
-    for secret in [&receipt, &officer, &"13800138000".to_string()] {
+    for secret in [&receipt, &officer, &code, &"13800138000".to_string()] {
         assert!(
             !log.contains(secret.as_str()),
             "secret {secret} in the log:\n{log}"
