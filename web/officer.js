@@ -132,8 +132,8 @@ function item(f, deadline) {
           }
         },
       }, t('update'))),
-    triage(id, p, li),
   );
+  li.append(triage(id, p, li));
   li.addEventListener('click', (e) => {
     if (e.target.closest('button, select, textarea, a, input, details')) return;
     ctx.map.easeTo({ center: f.geometry.coordinates, zoom: Math.max(ctx.map.getZoom(), 14) });

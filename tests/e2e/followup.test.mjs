@@ -47,8 +47,8 @@ describe('following a suggestion', () => {
     const size = await page.$eval('#receipt-code', (e) => parseFloat(getComputedStyle(e).fontSize));
     assert.ok(size >= 24, `code font ${size}px`);
     // kept in 我的建议 on this device
-    await page.goto(`${BASE}/#suggest`);
-    await page.waitForSelector('#mine-list');
+    await page.reload();
+    await page.waitForSelector('#mine-list', { timeout: 30000 });
     assert.ok((await page.textContent('#mine-list')).includes(id));
     assert.deepEqual(problems, []);
 
