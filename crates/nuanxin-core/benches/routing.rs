@@ -1,12 +1,18 @@
 //! Routing on the real central-Helsinki extract (ODbL, `tests/fixtures/osm/`): PBF import,
 //! nearest by travel time (k = 5) against the straight-line index query in the same run, and
-//! one 5-minute walking service area. `cargo bench --bench routing`.
+//! one 5-minute walking service area (search + grid outline) against the method it replaced,
+//! buffering and unioning the same reached pieces with geo's `Buffer` (the baseline, same
+//! run). `cargo bench --bench routing`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use geo::algorithm::buffer::{BufferStyle, LineCap, LineJoin};
+use geo::{Buffer, LineString, MultiLineString};
 use nuanxin_core::coverage::NoProgress;
 use nuanxin_core::index::{Filter, ServiceIndex};
 use nuanxin_core::model::{LonLat, ServiceKind, ServicePoint};
-use nuanxin_core::routing::{import_pbf, nearest_by_time, service_area, NetworkOptions};
+use nuanxin_core::routing::{
+    import_pbf, nearest_by_time, reached_pieces, service_area, NetworkOptions, WALK_OFF_M,
+};
 use nuanxin_core::travel::{Speeds, TravelMode};
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
@@ -64,6 +70,29 @@ fn bench(c: &mut Criterion) {
         })
     });
     let speeds = Speeds::default();
+    c.bench_function(
+        "service area walk 5 min (baseline: buffer and union)",
+        |b| {
+            b.iter(|| {
+                i = (i + 1) % origins.len();
+                let Some((_, pieces)) =
+                    reached_pieces(&g, origins[i], TravelMode::Walk, &speeds, 5.0, 200.0)
+                else {
+                    return;
+                };
+                let lines = MultiLineString(
+                    pieces
+                        .iter()
+                        .map(|p| LineString(vec![p[0], p[1]]))
+                        .collect(),
+                );
+                let style = BufferStyle::new(WALK_OFF_M)
+                    .line_cap(LineCap::Round(0.4))
+                    .line_join(LineJoin::Round(0.4));
+                black_box(lines.buffer_with_style(style));
+            })
+        },
+    );
     c.bench_function("service area walk 5 min", |b| {
         b.iter(|| {
             i = (i + 1) % origins.len();

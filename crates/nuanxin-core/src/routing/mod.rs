@@ -18,6 +18,7 @@
 //! from every usable road falls back to the straight-line model, and results say so
 //! (`network: false`).
 
+pub mod area;
 pub mod graph;
 pub mod import;
 pub mod search;
@@ -29,8 +30,8 @@ mod tests;
 pub use graph::{GraphFigures, ImportFigures, ModeFigures, RoadGraph};
 pub use import::import_pbf;
 pub use search::{
-    covers_any, nearest_by_time, service_area, trip, NetworkOptions, NetworkReach, ServiceArea,
-    Snap, TimedHit, TimedNearest,
+    covers_any, nearest_by_time, reached_pieces, service_area, trip, NetworkOptions, NetworkReach,
+    ServiceArea, Snap, TimedHit, TimedNearest,
 };
 
 use std::path::{Path, PathBuf};
@@ -38,9 +39,22 @@ use std::path::{Path, PathBuf};
 /// Default largest distance from a position to the road it is snapped to, metres.
 pub const DEFAULT_MAX_SNAP_M: f64 = 200.0;
 
-/// Half-width of the band around reached roads that a network service area covers, metres: a
-/// short walk off the road to a door (see [`search::service_area`]).
-pub const WALK_OFF_M: f64 = 25.0;
+/// Half-width of the band around reached roads that a network service area covers, metres
+/// (see [`search::service_area`]): the walk from the road to the back of the buildings that
+/// line it (city blocks in Helsinki and Changsha are 80–150 m deep, so 40 m is about the
+/// depth of a plot). Against Valhalla's 5-minute isochrones (README) the median IoU is 0.870,
+/// 0.879, 0.876 and 0.865 at 35, 40, 45 and 50 m: 40 m agrees best and was chosen with it.
+pub const WALK_OFF_M: f64 = 40.0;
+
+/// Grid spacing of the distance field whose outline is a network service area, metres
+/// ([`area`]): an eighth of [`WALK_OFF_M`]; the outline of a capsule is within 0.5 % of its
+/// exact area (unit tests).
+pub const SERVICE_AREA_CELL_M: f64 = 5.0;
+
+/// Largest region enclosed by a network service area that is filled rather than left as a
+/// hole, m² ([`area`]): 4 ha, more than a city block's court (a 150 m block less the bands
+/// is under 0.5 ha), less than a lake or a rail yard.
+pub const FILL_HOLES_M2: f64 = 40_000.0;
 
 /// The road-graph file that belongs to the database at `db`: `<db>.roads` beside a SQLite
 /// file; `<database name>.roads` in the working directory for a PostgreSQL URL (each server

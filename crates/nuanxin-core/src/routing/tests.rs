@@ -212,11 +212,12 @@ fn off_road_legs_count_and_far_positions_fall_back_to_straight_line() {
 }
 
 #[test]
-fn service_area_is_the_reached_road_buffered() {
+fn service_area_is_the_reached_road_with_a_walk_off_band() {
     use geo::GeodesicArea;
     let g = river(ALL);
     // 200 s at 1 m/s from S0 (an end of the street): 200 m east along the south bank. The
-    // area is a capsule: 200 m × 2·25 m plus a disc of radius 25 m = 10 000 + 1 963.5 m².
+    // area is a capsule: 200 m × 2w plus a disc of radius w, w = WALK_OFF_M (40 m):
+    // 16 000 + 5 026.5 m².
     let a = service_area(
         &g,
         ll(0.0, 0.0),
@@ -226,9 +227,15 @@ fn service_area_is_the_reached_road_buffered() {
         200.0,
     )
     .unwrap();
+    let w = super::WALK_OFF_M;
     let area = a.polygon.geodesic_area_unsigned();
-    let expected = 200.0 * 50.0 + std::f64::consts::PI * 25.0 * 25.0;
-    assert!((area / expected - 1.0).abs() < 0.01, "{area} vs {expected}");
+    let expected = 200.0 * 2.0 * w + std::f64::consts::PI * w * w;
+    assert!(
+        (area / expected - 1.0).abs() < 0.005,
+        "{area} vs {expected}"
+    );
+    assert_eq!(a.polygon.0.len(), 1);
+    assert!(a.polygon.0[0].interiors().is_empty());
 }
 
 #[test]

@@ -146,8 +146,8 @@ pub struct ServiceAreasQuery {
     /// Only stations open at this local (UTC+8) time, e.g. `2026-01-15T20:30`.
     pub open_at: Option<String>,
     /// `straight_line` (circles, default) or `network`: the area reachable along roads (the
-    /// reached roads buffered by 25 m, see `routing::search::service_area`), when the server
-    /// has a road graph; otherwise circles. Each feature's `model` says which one it is
+    /// land within 40 m of the reached roads, enclosed courts filled, see
+    /// `routing::search::service_area`), when the server has a road graph; otherwise circles. Each feature's `model` says which one it is
     /// (stations farther than 200 m from a road keep their circle). At most 500 network areas
     /// per response.
     pub model: Option<String>,
