@@ -1,5 +1,8 @@
 // Courier view (default, mobile-first): locate me (or tap the map), the nearest 5 of a kind
 // with metres and minutes, filters, clustered kind markers, a station card with navigation.
+// When the server has a road graph (config `roads`), the nearest are ranked by travel time
+// along roads (`by=time&route=true`): each time says 沿道路 (by road) or 直线 (straight line,
+// a fallback or offline), and the route to the chosen (or first) station is drawn.
 
 import { api, qs, toFeatures } from './api.js';
 import { label, t, VOCAB } from './i18n.js';
@@ -124,7 +127,7 @@ export function hide() { setVisible(false); }
 
 function setVisible(on) {
   const v = on ? 'visible' : 'none';
-  for (const id of ['pt-cluster', 'pt-cluster-count', 'pt-icon', 'near-icon', 'near-rank', 'me-halo', 'me-dot']) {
+  for (const id of ['route-casing', 'route-line', 'pt-cluster', 'pt-cluster-count', 'pt-icon', 'near-icon', 'near-rank', 'me-halo', 'me-dot']) {
     if (ctx.map.getLayer(id)) ctx.map.setLayoutProperty(id, 'visibility', v);
   }
 }
@@ -135,6 +138,18 @@ export function mapReady() {
   map.addSource('points', { type: 'geojson', data: empty, cluster: true, clusterRadius: 44, clusterMaxZoom: 12 });
   map.addSource('nearest', { type: 'geojson', data: empty });
   map.addSource('me', { type: 'geojson', data: empty });
+  map.addSource('route', { type: 'geojson', data: empty });
+  // The route to the chosen station, under the markers: a white casing and a blue line.
+  map.addLayer({
+    id: 'route-casing', type: 'line', source: 'route',
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': '#fff', 'line-width': 8, 'line-opacity': 0.9 },
+  });
+  map.addLayer({
+    id: 'route-line', type: 'line', source: 'route',
+    layout: { 'line-join': 'round', 'line-cap': 'round' },
+    paint: { 'line-color': '#1c7ed6', 'line-width': 4.5 },
+  });
   map.addLayer({
     id: 'pt-cluster', type: 'circle', source: 'points', filter: ['has', 'point_count'],
     paint: {
@@ -298,6 +313,8 @@ async function runNearest() {
     lon: lon.toFixed(6), lat: lat.toFixed(6), kind: state.kind, mode: state.mode,
     amenity: [...state.amenities], open_now: state.openNow ? 'true' : null,
     k: state.h24 ? 50 : K,
+    by: ctx.config.roads ? 'time' : null,
+    route: ctx.config.roads ? 'true' : null,
   };
   let feats;
   // A weak signal: show what this device has kept if the server is slow to answer.
@@ -360,6 +377,7 @@ function showResults(feats) {
   if (state.results.length) {
     const b = new maplibregl.LngLatBounds(state.here, state.here);
     for (const f of state.results) b.extend(f.geometry.coordinates);
+    for (const c of routedFeature()?.properties.route?.coordinates || []) b.extend(c);
     ctx.map.fitBounds(b, { padding: { top: 60, bottom: 40, left: 40, right: 60 }, maxZoom: 16, duration: 600 });
   }
 }
@@ -374,7 +392,16 @@ function resultsStatus() {
   return `${head} · ${t(state.offline.stillTrying ? 'offline_weak' : 'offline_note', { age })}${state.offline.covers ? '' : ` ${t('offline_outside')}`}`;
 }
 
+/** The feature whose route is drawn: the chosen one, else the first result. */
+function routedFeature() {
+  return state.results.find((f) => String(f.properties.id) === state.selectedId) || state.results[0] || null;
+}
+
 function syncNearestLayer() {
+  const r = routedFeature()?.properties.route;
+  ctx.map.getSource('route')?.setData(r?.type === 'LineString'
+    ? { type: 'Feature', properties: {}, geometry: r }
+    : { type: 'FeatureCollection', features: [] });
   // The clustered layer leaves out what the ranked layer shows, so no point is drawn twice.
   const ids = state.results.map((f) => String(f.properties.id));
   if (ctx.map.getLayer('pt-icon')) {
@@ -387,6 +414,13 @@ function syncNearestLayer() {
       properties: { id: String(f.properties.id), kind: f.properties.kind || state.kind, rank: i + 1, selected: String(f.properties.id) === state.selectedId },
     })),
   });
+}
+
+/** "电动车沿道路 N 分钟" for a time along roads, "电动车直线约 N 分钟" for straight line. */
+function minutesLabel(p) {
+  const mode = state.mode === 'walk' ? t('mode_walk') : t('mode_ebike');
+  const n = fmtMinutes(minutesOf(p));
+  return t(p.model === 'network' ? 'minutes_road' : 'minutes_straight', { mode, n });
 }
 
 function minutesOf(p) {
@@ -418,7 +452,6 @@ function renderList() {
   state.results.forEach((f, i) => {
     const p = f.properties;
     const selected = String(p.id) === state.selectedId;
-    const mode = state.mode === 'walk' ? t('mode_walk') : t('mode_ebike');
     ol.append(el('li', { class: `card${selected ? ' selected' : ''}${p.open_now === false ? ' closed' : ''}`, dataset: { id: String(p.id) } },
       el('button', { type: 'button', class: 'card-btn', 'aria-pressed': String(selected), onclick: () => select(String(p.id)) },
         el('span', { class: 'rank' }, String(i + 1)),
@@ -426,7 +459,7 @@ function renderList() {
           el('span', { class: 'card-title' }, p.name || ''),
           el('span', { class: 'card-meta' },
             el('strong', { class: 'dist' }, fmtDistance(p.distance_m)),
-            el('span', { class: 'mins' }, t('minutes_mode', { mode, n: fmtMinutes(minutesOf(p)) })),
+            el('span', { class: 'mins', dataset: { model: p.model === 'network' ? 'network' : 'straight_line' } }, minutesLabel(p)),
             p.offline ? el('span', { class: 'badge offline' }, t('offline_badge')) : openBadge(p)),
           amenityList(p.amenities)))));
   });
@@ -467,6 +500,13 @@ function renderCard(f) {
   const links = navLinks(f);
   const dl = el('dl', { class: 'facts' });
   const fact = (k, v) => { if (v) dl.append(el('dt', {}, k), el('dd', {}, v)); };
+  // The trip, when the card is for a result of the nearest search (which has the times).
+  const hit = state.results.find((r) => String(r.properties.id) === String(p.id));
+  if (hit) {
+    const hp = hit.properties;
+    const road = Number.isFinite(hp.network_distance_m) && hp.model === 'network' ? ` · ${t('road_distance', { d: fmtDistance(hp.network_distance_m) })}` : '';
+    fact(t('trip'), `${minutesLabel(hp)}${road}`);
+  }
   fact(t('hours'), p.opening_hours ? (is24h(p) ? `${t('h24')} (24/7)` : String(p.opening_hours)) : t('hours_unknown'));
   fact(t('access'), p.access ? label('access', p.access) : null);
   fact(t('address'), p.address);

@@ -10,6 +10,8 @@ export function mount(box, areaSelect) {
   const out = el('div', { id: 'kpi-out' });
   const run = async () => {
     const adcode = areaSelect.value;
+    // The current map view (planner area 'view') has no district figures.
+    if (!/^\d{6}$/.test(adcode)) { clear(out); return; }
     clear(out).append(el('p', { class: 'muted' }, t('loading')));
     let r;
     try {

@@ -4,6 +4,10 @@
 // with the extent of its data) or an uploaded file; the share of demand covered comes first.
 // Day and night side by side (POST /api/v1/coverage/day-night); what-if siting: proposals are
 // draggable markers and new sites can be dropped (POST /api/v1/whatif[/{session}]).
+// Distance model: 直线 (straight-line circles) or 沿道路 (network service areas and network
+// coverage, `model: "network"`), the latter only when the server has a road graph (config
+// `roads`; otherwise the choice is disabled and says why). The area is a district or the
+// current map view (a bbox).
 
 import { api, qs, toFeatures } from './api.js';
 import { label, t, VOCAB } from './i18n.js';
@@ -33,6 +37,12 @@ export function init(c) {
   });
   loadAreas();
   kpi.mount(document.getElementById('kpi-box'), document.getElementById('pl-area'));
+  // 沿道路 needs the server's road graph.
+  const roads = Boolean(ctx.config.roads);
+  const net = document.getElementById('pl-model-network');
+  net.disabled = !roads;
+  if (roads) net.checked = true;
+  document.getElementById('pl-model-note').hidden = roads;
 }
 
 /** Shows the demand layer `name` (builtup | pickups) as a heat map with its data extent. */
@@ -63,6 +73,7 @@ async function loadAreas() {
   for (const p of rows) {
     sel.append(el('option', { value: p.adcode }, `${p.level === 'county' ? '　' : ''}${p.name}（${p.adcode}）`));
   }
+  sel.append(el('option', { value: 'view', dataset: { i18n: 'area_view' } }, t('area_view')));
 }
 
 export function relabel() {
@@ -122,6 +133,7 @@ function params() {
   const kinds = [...document.querySelectorAll('#pl-kinds input:checked')].map((i) => i.value);
   return {
     adcode: document.getElementById('pl-area').value || '430100',
+    model: document.querySelector('#pl-model-set input[name="model"]:checked')?.value || 'straight_line',
     kinds: kinds.length ? kinds : ['station'],
     mode: document.getElementById('pl-mode').value,
     minutes: Number(document.getElementById('pl-minutes').value),
@@ -156,11 +168,18 @@ async function readDemandFile() {
 
 /** The coverage request body for the current form. */
 async function requestBody(p) {
-  const body = { area: { adcode: p.adcode }, kinds: p.kinds, mode: p.mode, minutes: p.minutes };
+  const area = p.adcode === 'view' ? { bbox: viewBbox() } : { adcode: p.adcode };
+  const body = { area, kinds: p.kinds, mode: p.mode, minutes: p.minutes, model: p.model };
   if (p.demand === 'builtup' || p.demand === 'pickups') body.demand = p.demand;
   else if (p.demand === 'upload') body.demand = await readDemandFile();
   if (p.at) body.at = `${beijingToday()}T${p.at}+08:00`;
   return body;
+}
+
+/** The map's current view as [west, south, east, north], WGS-84 degrees. */
+function viewBbox() {
+  const b = ctx.map.getBounds();
+  return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => Number(v.toFixed(5)));
 }
 
 /** Normalises the coverage answer into { summary, districts, gaps, proposals }. */
@@ -193,12 +212,16 @@ async function run() {
   clear(out).append(el('p', { class: 'muted' }, t('loading')));
   try {
     const openAt = p.at ? { open_at: `${beijingToday()}T${p.at}` } : {};
-    const circlesP = Promise.all(p.kinds.map((kind) => api(`/api/v1/service-areas?${qs({ kind, mode: p.mode, minutes: p.minutes, ...openAt })}`)))
+    // The circles of the stations in the area (a district's are all of Changsha's, as before).
+    const area = p.adcode === 'view' ? { bbox: viewBbox().join(',') } : {};
+    const circlesP = Promise.all(p.kinds.map((kind) => api(`/api/v1/service-areas?${qs({ kind, mode: p.mode, minutes: p.minutes, model: p.model, ...area, ...openAt })}`)))
       .then((rs) => rs.flatMap(toFeatures));
     const body = await requestBody(p);
     const covP = api('/api/v1/coverage', { method: 'POST', json: { ...body, propose: p.k } });
     const { at: _at, ...untimed } = body;
-    const dnP = api('/api/v1/coverage/day-night', { method: 'POST', json: { ...untimed, gaps: false } }).catch(() => null);
+    // At most two analyses at once (the server's per-client share, `analyses.per_client`):
+    // day and night after the coverage.
+    const dnP = covP.then(() => api('/api/v1/coverage/day-night', { method: 'POST', json: { ...untimed, gaps: false } })).catch(() => null);
     const [circles, cov, dayNight] = await Promise.all([circlesP, covP, dnP]);
     last = { circles, ...normalise(cov), params: p, body, report: cov, dayNight };
   } catch (e) {
@@ -212,7 +235,7 @@ async function run() {
   map.getSource('pl-gaps')?.setData(last.gaps);
   map.getSource('pl-proposals')?.setData({ type: 'FeatureCollection', features: last.proposals });
   document.body.dataset.plannerDrawn = '1';
-  fitToArea(p.adcode);
+  if (p.adcode !== 'view') fitToArea(p.adcode);
   renderOut();
   startWhatIf();
   // Bring the results to the top of the panel (the panel is the scroll container).

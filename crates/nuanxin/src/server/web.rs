@@ -331,7 +331,8 @@ fn origin_of(url: &str) -> Option<String> {
 /// `GET /config.json`: what the page needs from the configuration.
 ///
 /// `{ "basemap_url": string|null, "basemap_attribution": string|null,
-///    "speeds_m_per_s": { "walk": f64, "ebike": f64 }, "version": string }`
+///    "speeds_m_per_s": { "walk": f64, "ebike": f64 }, "roads": bool, "version": string }`
+/// (`roads`: the server has a road graph, so `by=time` and `model=network` answer along roads).
 async fn config_json(State(state): State<AppState>) -> Response {
     let c = &state.config;
     let body = json!({
@@ -346,6 +347,7 @@ async fn config_json(State(state): State<AppState>) -> Response {
             _ => json!([]),
         },
         "speeds_m_per_s": { "walk": c.speeds.walk_m_per_s, "ebike": c.speeds.ebike_m_per_s },
+        "roads": state.roads.is_some(),
         "maplibre_version": MAPLIBRE_VERSION,
         "version": env!("CARGO_PKG_VERSION"),
     });
