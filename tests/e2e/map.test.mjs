@@ -328,7 +328,7 @@ describe('suggestions', () => {
       await shot(page, `${name}-officer`);
     }
     const item = page.locator(`#of-queue li[data-id="${id}"]`);
-    await item.locator('select').selectOption('accepted');
+    await item.locator('select').first().selectOption('accepted');
     await item.locator('textarea').fill('已转交社区，三日内答复');
     await item.locator('button.primary').click();
     await page.waitForFunction(async (sid) => {
