@@ -1,6 +1,6 @@
 //! Restart benchmark (issue 16): reading every service point back from the store, the cost
-//! that dominates a restart, decoded sequentially (the baseline) and in parallel chunks (what
-//! `Store::service_points` does), alternated in the same run, plus the index bulk load.
+//! that dominates a restart, decoded sequentially (what `Store::service_points`
+//! does) and in parallel chunks (one per CPU), alternated in the same run, plus the index bulk load.
 //!
 //! ```sh
 //! cargo run --release -p nuanxin-core --example restart_load -- 1000000 /tmp/restart.db

@@ -748,12 +748,12 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     ///
-    /// The records are decoded in parallel, one contiguous chunk of rows per available CPU
-    /// (a restart from a database of a million points spends most of its time here), each
-    /// JSON text freed as soon as its record is decoded.
+    /// Each JSON text is freed as soon as its record is decoded. The records are decoded on
+    /// one thread: decoding in parallel chunks ([`Store::service_points_decoded_by`]) was
+    /// measured slower on the shared 2-core machine (0.66× at 1M points, 0.72× at 300k,
+    /// `examples/restart_load.rs`, load average 9), so it is not the default.
     pub fn service_points(&self) -> Result<Vec<ServicePoint>, StoreError> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        self.service_points_decoded_by(threads)
+        self.service_points_decoded_by(1)
     }
 
     /// [`Store::service_points`] decoded by `threads` threads (at least one); `1` is the
