@@ -49,6 +49,8 @@ async function main() {
   applyI18n();
   const [config] = await Promise.all([loadConfig(), whenMapLibre()]);
   const map = createMap('map', config, getLang(), t('attribution'));
+  // Demonstration points never pass for real ones: a banner in every view while any is served.
+  document.getElementById('demo-banner').hidden = !(config.demo_points > 0);
   const ctx = {
     map,
     config,

@@ -74,6 +74,7 @@ const zh = {
   nav_baidu: '百度导航',
   close: '关闭',
   demo_badge: '演示数据',
+  demo_banner_text: '地图上的服务点是合成的演示数据，不是真实驿站',
   api_error: '服务暂时不可用：{msg}',
   loading: '加载中…',
   // planner
@@ -320,6 +321,7 @@ const en = {
   nav_baidu: 'Baidu Maps',
   close: 'Close',
   demo_badge: 'Demo data',
+  demo_banner_text: 'the service points on this map are synthetic, not real stations',
   api_error: 'Service unavailable: {msg}',
   loading: 'Loading…',
   planner_title: '5-minute service circle coverage',

@@ -193,6 +193,8 @@ pub struct ServiceIndex {
     counts: listing::CountCache,
     /// Per kind, the bbox of its points (computed on first use, cleared on every change).
     kind_extents: std::sync::OnceLock<Vec<Option<Bbox>>>,
+    /// Points marked [`ServicePoint::demo`].
+    demo: usize,
 }
 
 impl Clone for ServiceIndex {
@@ -205,6 +207,7 @@ impl Clone for ServiceIndex {
             extent: self.extent,
             counts: listing::CountCache::default(),
             kind_extents: self.kind_extents.clone(),
+            demo: self.demo,
         }
     }
 }
@@ -241,6 +244,7 @@ impl ServiceIndex {
         index.sorted.reserve_exact(points.len());
         for p in points {
             let p = Arc::new(p);
+            index.demo += usize::from(p.demo);
             index.grow_extent(p.location);
             let listed = Listed::new(p.clone(), &mut index.hours);
             index.by_kind[kind_slot(p.kind)].push(listed.clone());
@@ -258,6 +262,11 @@ impl ServiceIndex {
     /// Number of points.
     pub fn len(&self) -> usize {
         self.sorted.len()
+    }
+
+    /// Number of demonstration points ([`ServicePoint::demo`]) held, O(1).
+    pub fn demo_count(&self) -> usize {
+        self.demo
     }
 
     /// Whether the index holds no point.
@@ -296,6 +305,7 @@ impl ServiceIndex {
     /// [`ServiceIndex::upsert`] of a shared point record.
     pub fn upsert_shared(&mut self, p: Arc<ServicePoint>) -> Option<Arc<ServicePoint>> {
         let old = self.remove(&p.id);
+        self.demo += usize::from(p.demo);
         self.grow_extent(p.location);
         let listed = Listed::new(p.clone(), &mut self.hours);
         let list = &mut self.by_kind[kind_slot(p.kind)];
@@ -318,6 +328,7 @@ impl ServiceIndex {
         }
         let at = listing::find(&self.sorted, id).ok()?;
         let old = self.sorted.remove(at).point;
+        self.demo -= usize::from(old.demo);
         let list = &mut self.by_kind[kind_slot(old.kind)];
         if let Ok(i) = listing::find(list, id) {
             list.remove(i);
@@ -580,6 +591,28 @@ mod tests {
     use crate::geodesy::{karney_distance_m, MAX_METRES_PER_RADIAN};
     use proptest::prelude::*;
     use rstar::Envelope;
+
+    #[test]
+    fn the_demo_count_follows_inserts_replacements_and_removals() {
+        let at = LonLat::new(112.97, 28.2).unwrap();
+        let point = |id: &str, demo: bool| {
+            let mut p = ServicePoint::new(id, ServiceKind::Station, id, at);
+            p.demo = demo;
+            p
+        };
+        let mut idx =
+            ServiceIndex::new(vec![point("a", true), point("b", true), point("c", false)]).unwrap();
+        assert_eq!(idx.demo_count(), 2);
+        idx.upsert(point("a", false)); // a real point replaces a demo one
+        assert_eq!(idx.demo_count(), 1);
+        idx.upsert(point("d", true));
+        assert_eq!(idx.demo_count(), 2);
+        idx.remove("b");
+        idx.remove("d");
+        idx.remove("nope");
+        assert_eq!(idx.demo_count(), 0);
+        assert_eq!(idx.clone().demo_count(), 0);
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]

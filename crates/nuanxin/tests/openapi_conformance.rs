@@ -135,3 +135,30 @@ async fn the_inputs_schemathesis_found_get_documented_statuses() {
         }
     }
 }
+
+/// Newcomer finding (issue 15): `[]` as the body of `POST /api/v1/coverage` got serde's
+/// message naming no parameter. Now the problem names the body and the schema expected.
+#[tokio::test]
+async fn a_body_of_the_wrong_type_names_the_body_and_the_schema_expected() {
+    let app = server::router(AppState::new(
+        Config::default(),
+        ServiceIndex::new(nuanxin::demo::demo_points()).unwrap(),
+    ));
+    let req = Request::post("/api/v1/coverage")
+        .header("content-type", "application/json")
+        .body(Body::from("[]"))
+        .unwrap();
+    let resp = app.oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["param"], "body", "{v}");
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("JSON object") && detail.contains("CoverageRequest"),
+        "{detail}"
+    );
+}

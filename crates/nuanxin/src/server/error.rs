@@ -344,6 +344,23 @@ fn param_from_rejection(text: &str) -> Option<String> {
     path.map(str::to_string)
 }
 
+/// The schema a JSON body of the wrong type at its root was expected to be (`invalid type:
+/// sequence, expected struct CoverageRequest` → `CoverageRequest`), `None` for other errors
+/// (those inside the object name their field).
+fn root_type_error(text: &str) -> Option<String> {
+    if param_from_rejection(text).is_some() {
+        return None;
+    }
+    // serde: `invalid type: sequence, expected struct X` (`"x"`, `1`) or `invalid length 0,
+    // expected struct X with 13 elements` (`[]`: derived structs also accept sequences).
+    let expected = text.split("expected struct ").nth(1)?;
+    let name = expected
+        .trim_start_matches("struct ")
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 /// JSON body extractor whose rejection is a 4xx problem (400 syntax/data, 413 too large,
 /// 415 wrong content type).
 #[derive(Debug, Clone, Copy, Default)]
@@ -360,14 +377,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 Err(match status {
                     StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(text),
                     StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType(text),
-                    _ => {
-                        let param = param_from_rejection(&text);
-                        AppError::BadRequest {
-                            param,
+                    _ => match root_type_error(&text) {
+                        // `[]` or `"x"` where an object is expected: say what is.
+                        Some(expected) => AppError::BadRequest {
+                            param: Some("body".to_string()),
+                            detail: format!(
+                                "the request body must be a JSON object with the fields of {expected} (see its schema in /api/openapi.json); {text}"
+                            ),
+                            valid: None,
+                        },
+                        None => AppError::BadRequest {
+                            param: param_from_rejection(&text),
                             detail: text,
                             valid: None,
-                        }
-                    }
+                        },
+                    },
                 })
             }
         }
@@ -478,8 +502,10 @@ mod tests {
             .as_deref(),
             Some("location.lon")
         );
-        // Syntax errors and type errors at the root name no parameter.
+        // Syntax errors name no parameter.
         assert_eq!(param_of(post_json(r#"{"resolution" 7}"#)).await, None);
-        assert_eq!(param_of(post_json(r#"[1]"#)).await, None);
+        // A body of the wrong type names the body and what it must be (regression: `[]`
+        // to POST /api/v1/coverage gave serde's message naming no parameter).
+        assert_eq!(param_of(post_json(r#"[1]"#)).await.as_deref(), Some("body"));
     }
 }

@@ -9,7 +9,8 @@
 //! `cors_origins` is set) → gzip / brotli compression (responses over 1 KiB, level 4) →
 //! metrics per matched route, timeout (`request_timeout_s`, answered with a 503 problem) and
 //! problem+json for error responses that have no body of their own (405, 413) →
-//! body-size limit (`body_limit_bytes`, 413). Outside them all, every response gets
+//! body-size limit (`body_limit_bytes`, 413) → `X-Demo-Data` on API responses while
+//! demonstration points are served. Outside them all, every response gets
 //! `X-Content-Type-Options: nosniff`.
 //!
 //! Other modules must not install a router-wide `fallback`: unknown paths get the 404
@@ -129,9 +130,35 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router())
         .fallback(not_found)
         .layer(axum::Extension(ops::ApiDoc(Arc::new(doc))))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            demo_header,
+        ))
         .layer(stack)
         .layer(axum::middleware::map_response(nosniff))
         .with_state(state)
+}
+
+/// `X-Demo-Data: <n>` on the responses of the APIs (`/api/`, `/ogc`, `/open311/`) while
+/// the server serves `n` > 0 demonstration points (演示数据), so that no client mistakes
+/// them for real stations.
+async fn demo_header(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = ["/api/", "/ogc", "/open311/"]
+        .iter()
+        .any(|p| req.uri().path().starts_with(p));
+    let mut resp = next.run(req).await;
+    if api {
+        let n = state.index().demo_count();
+        if n > 0 {
+            resp.headers_mut()
+                .insert("x-demo-data", HeaderValue::from(n as u64));
+        }
+    }
+    resp
 }
 
 /// `X-Content-Type-Options: nosniff` on every response (outermost, so it also covers CORS
@@ -171,7 +198,10 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
                 axum::http::Method::OPTIONS,
             ])
             .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
-            .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .expose_headers([
+                header::HeaderName::from_static("x-request-id"),
+                header::HeaderName::from_static("x-demo-data"),
+            ])
             .max_age(Duration::from_secs(3600)),
     )
 }

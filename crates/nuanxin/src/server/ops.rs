@@ -24,6 +24,8 @@ pub struct Health {
     pub status: &'static str,
     /// Points in the spatial index.
     pub points: usize,
+    /// Of them, synthetic demonstration points (演示数据): not real stations.
+    pub demo_points: usize,
     /// Whether a database is attached.
     pub database: bool,
     /// Server version.
@@ -34,11 +36,56 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "Alive", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    let index = state.index();
     Json(Health {
         status: "ok",
-        points: state.index().len(),
+        points: index.len(),
+        demo_points: index.demo_count(),
         database: state.store.is_some(),
         version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// What this API serves (`GET /api/v1`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiMetadata {
+    /// `Nuanxin Map API (暖新地图)`.
+    pub name: &'static str,
+    /// Server version.
+    pub version: &'static str,
+    /// Service points served.
+    pub points: usize,
+    /// Of them, synthetic demonstration points (演示数据, each marked `demo: true`).
+    pub demo_points: usize,
+    /// True while any demonstration point is served: then every API response also carries
+    /// the header `X-Demo-Data` with their number.
+    pub demo: bool,
+    /// A notice for people, Chinese first, while demonstration points are served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// The OpenAPI document.
+    pub openapi: &'static str,
+}
+
+/// The notice shown while demonstration points are served.
+pub const DEMO_NOTICE: &str =
+    "演示数据：本服务显示的部分或全部服务点是合成的演示点，不是真实驿站。 \
+Demo data: some or all service points shown are synthetic, not real stations.";
+
+/// What this API serves: version, points, and whether demonstration data is among them.
+#[utoipa::path(get, path = "/api/v1", tag = "operations",
+    responses((status = 200, description = "API metadata", body = ApiMetadata)))]
+pub async fn metadata(State(state): State<AppState>) -> Json<ApiMetadata> {
+    let index = state.index();
+    let demo_points = index.demo_count();
+    Json(ApiMetadata {
+        name: "Nuanxin Map API (暖新地图)",
+        version: env!("CARGO_PKG_VERSION"),
+        points: index.len(),
+        demo_points,
+        demo: demo_points > 0,
+        notice: (demo_points > 0).then(|| DEMO_NOTICE.to_string()),
+        openapi: "/api/openapi.json",
     })
 }
 
@@ -60,10 +107,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, AppEr
             .await
             .map_err(AppError::DatabaseUnavailable)?;
     }
-    let points = state.index().len();
+    let index = state.index();
     Ok(Json(Health {
         status: "ok",
-        points,
+        points: index.len(),
+        demo_points: index.demo_count(),
         database: state.store.is_some(),
         version: env!("CARGO_PKG_VERSION"),
     }))
@@ -240,7 +288,7 @@ async fn docs_js() -> Response {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    components(schemas(Health, Problem)),
+    components(schemas(Health, ApiMetadata, Problem)),
     tags((name = "operations", description = "Health, readiness, metrics and API documents"))
 )]
 struct OpsApi;
@@ -249,6 +297,7 @@ struct OpsApi;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(<OpsApi as utoipa::OpenApi>::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(metadata))
         .routes(routes!(readyz))
         .routes(routes!(metrics))
         .routes(routes!(openapi_json))

@@ -16,10 +16,17 @@ use std::sync::{Arc, Once};
 /// How often the shared buckets that are full again are deleted, milliseconds.
 pub const PRUNE_EVERY_MS: i64 = 10 * 60 * 1000;
 
+/// Checks between two prunings of the in-process buckets of quiet clients.
+const PRUNE_EVERY_CHECKS: u64 = 1024;
+
 /// Where the buckets live.
 enum Buckets {
-    /// In this process (`governor` via `tower_governor`).
-    Local(Box<dyn Fn(IpAddr) -> bool + Send + Sync>),
+    /// In this process (`governor` via `tower_governor`): the check, and the number of
+    /// client IPs whose bucket is held.
+    Local(
+        Box<dyn Fn(IpAddr) -> bool + Send + Sync>,
+        Box<dyn Fn() -> usize + Send + Sync>,
+    ),
     /// In the database, shared by every server on it.
     Shared(Arc<Store>),
 }
@@ -75,16 +82,40 @@ impl SubmissionLimiter {
             .per_millisecond(period_ms)
             .burst_size(rl.burst.max(1))
             .finish()?;
+        let cfg = Arc::new(cfg);
+        let counted = Arc::clone(&cfg);
+        let calls = std::sync::atomic::AtomicU64::new(0);
         Some(Self {
-            buckets: Buckets::Local(Box::new(move |ip: IpAddr| {
-                cfg.limiter().check_key(&ip).is_ok()
-            })),
+            // The bucket of every client IP ever seen stayed in the map for the life of the
+            // server: every PRUNE_EVERY_CHECKS checks, buckets that are full again (like a new
+            // client's) are dropped, so the map holds only recently active clients.
+            buckets: Buckets::Local(
+                Box::new(move |ip: IpAddr| {
+                    let limiter = cfg.limiter();
+                    if calls.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY_CHECKS
+                        == PRUNE_EVERY_CHECKS - 1
+                    {
+                        limiter.retain_recent();
+                        limiter.shrink_to_fit();
+                    }
+                    limiter.check_key(&ip).is_ok()
+                }),
+                Box::new(move || counted.limiter().len()),
+            ),
             per_minute: rl.per_minute,
             burst: rl.burst,
             what,
             warned_unknown_ip: Once::new(),
             last_prune_ms: AtomicI64::new(0),
         })
+    }
+
+    /// Client IPs whose bucket this process holds (0 with shared buckets).
+    pub fn tracked_clients(&self) -> usize {
+        match &self.buckets {
+            Buckets::Local(_, len) => len(),
+            Buckets::Shared(_) => 0,
+        }
     }
 
     /// The limiter `rl` configures with its buckets in `store` (many servers on one
@@ -111,7 +142,7 @@ impl SubmissionLimiter {
     /// Takes a token of `ip`'s bucket: true when there was one.
     fn take(&self, ip: IpAddr) -> Result<bool, AppError> {
         match &self.buckets {
-            Buckets::Local(check) => Ok(check(ip)),
+            Buckets::Local(check, _) => Ok(check(ip)),
             Buckets::Shared(store) => {
                 let now = chrono::Utc::now().timestamp_millis();
                 let period_ms = (60_000 / i64::from(self.per_minute.max(1))).max(1);
@@ -170,5 +201,35 @@ impl SubmissionLimiter {
                 retry_after_s,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_of_clients_gone_quiet_are_dropped() {
+        // Regression (issue 15, memory growth): one bucket per IP ever seen was kept for
+        // the life of the server; spoofed or rotating addresses grew the map without end.
+        let rl = RateLimit {
+            per_minute: 60_000, // a token every millisecond: buckets refill at once
+            burst: 1,
+            ..RateLimit::default()
+        };
+        let limiter = SubmissionLimiter::from_config(&rl).unwrap();
+        // Fewer checks than PRUNE_EVERY_CHECKS: no pruning yet, every bucket is kept.
+        for i in 0..1_000u32 {
+            let ip = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            limiter.check(Some(ip)).unwrap();
+        }
+        assert_eq!(limiter.tracked_clients(), 1_000);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // The next pruning (at the PRUNE_EVERY_CHECKS-th check) drops the refilled buckets.
+        let one = IpAddr::from([192, 0, 2, 1]);
+        for _ in 0..PRUNE_EVERY_CHECKS {
+            let _ = limiter.check(Some(one));
+        }
+        assert!(limiter.tracked_clients() <= 1, "{}", limiter.tracked_clients());
     }
 }

@@ -349,6 +349,8 @@ async fn config_json(State(state): State<AppState>) -> Response {
         "speeds_m_per_s": { "walk": c.speeds.walk_m_per_s, "ebike": c.speeds.ebike_m_per_s },
         "roads": state.roads.is_some(),
         "maplibre_version": MAPLIBRE_VERSION,
+        // Demonstration points served: the page shows the 演示数据 banner while any is.
+        "demo_points": state.index().demo_count(),
         "version": env!("CARGO_PKG_VERSION"),
     });
     ([(header::CACHE_CONTROL, "no-cache")], axum::Json(body)).into_response()

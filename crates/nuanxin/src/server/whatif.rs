@@ -9,8 +9,9 @@
 //! - `GET /api/v1/demand/{layer}` — a demand layer aggregated to H3 cells as weighted points
 //!   (for a heat map), with the extent where it has data and its attribution.
 //!
-//! Sessions live in memory (at most [`MAX_SESSIONS`], the least recently used dropped first,
-//! each for at most [`SESSION_TTL`] of inactivity); a restart forgets them.
+//! Sessions live in memory (at most [`MAX_SESSIONS`] holding at most [`MAX_SESSION_CELLS`]
+//! cells together, the least recently used dropped first, each for at most [`SESSION_TTL`]
+//! of inactivity); a restart forgets them.
 
 use super::auth::ClientIp;
 use super::coverage::{options_of, CoverageRequest};
@@ -33,10 +34,40 @@ use utoipa_axum::routes;
 
 /// Most what-if sessions kept at once.
 pub const MAX_SESSIONS: usize = 64;
+/// Most H3 cells all sessions together may hold, about 250 MB (a session takes about
+/// 150–250 bytes per cell, measured with RSS: a city-wide session at resolution 9 holds
+/// 112 000 cells, ~25 MB; at resolution 10 790 000, ~150 MB). Beyond, the least recently used sessions are dropped first. 64
+/// city-wide sessions at resolution 10 used to be kept at once: gigabytes.
+pub const MAX_SESSION_CELLS: usize = 1_000_000;
 /// A session unused for this long is dropped.
 pub const SESSION_TTL: Duration = Duration::from_secs(3600);
 
-type Sessions = Mutex<HashMap<String, (Instant, Arc<Mutex<WhatIf>>)>>;
+/// A session: last use, cells held, the state.
+type Session = (Instant, usize, Arc<Mutex<WhatIf>>);
+type Sessions = Mutex<HashMap<String, Session>>;
+
+/// Makes room for a session of `cells` cells in `map`: drops expired sessions, then the
+/// least recently used until at most `MAX_SESSIONS - 1` sessions and
+/// `MAX_SESSION_CELLS - cells` cells remain. Returns how many sessions it dropped.
+fn make_room<T>(map: &mut HashMap<String, (Instant, usize, T)>, cells: usize) -> usize {
+    let before = map.len();
+    map.retain(|_, (t, _, _)| t.elapsed() < SESSION_TTL);
+    loop {
+        let held: usize = map.values().map(|(_, c, _)| c).sum();
+        if map.len() < MAX_SESSIONS && held + cells <= MAX_SESSION_CELLS {
+            break;
+        }
+        let oldest = map
+            .iter()
+            .min_by_key(|(_, (t, _, _))| *t)
+            .map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => map.remove(&k),
+            None => break,
+        };
+    }
+    before - map.len()
+}
 
 /// 16 hex digits from the OS's randomness (sessions are not secrets, but must not collide).
 fn random_id() -> String {
@@ -153,19 +184,15 @@ pub async fn start(
     let id = random_id();
     let mut out = state_of(&id, &w, None, t0.elapsed())?;
     out.stations = Some(w.stations());
+    let cells = w.cells();
     let mut map = sessions().lock().unwrap_or_else(|p| p.into_inner());
-    map.retain(|_, (t, _)| t.elapsed() < SESSION_TTL);
-    while map.len() >= MAX_SESSIONS {
-        let oldest = map
-            .iter()
-            .min_by_key(|(_, (t, _))| *t)
-            .map(|(k, _)| k.clone());
-        match oldest {
-            Some(k) => map.remove(&k),
-            None => break,
-        };
+    let dropped = make_room(&mut map, cells);
+    map.insert(id, (Instant::now(), cells, Arc::new(Mutex::new(w))));
+    drop(map);
+    if dropped > 0 {
+        // The dropped sessions' grids are free now: hand the pages back.
+        tokio::task::spawn_blocking(super::throttle::release_free_memory);
     }
-    map.insert(id, (Instant::now(), Arc::new(Mutex::new(w))));
     Ok(Json(out))
 }
 
@@ -207,7 +234,7 @@ pub async fn change(
             ))
         })?;
         entry.0 = Instant::now();
-        Arc::clone(&entry.1)
+        Arc::clone(&entry.2)
     };
     let location = match req.location {
         Some([lon, lat]) => Some(
@@ -345,4 +372,41 @@ pub async fn demand_layer(
         Json(body),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_are_bounded_by_the_cells_they_hold_least_recently_used_dropped_first() {
+        let mut map: HashMap<String, (Instant, usize, ())> = HashMap::new();
+        let t0 = Instant::now();
+        // Sessions of 400 000 cells (a city at resolution 10 holds 790 000): the third
+        // needs the least recently used one dropped (3 × 400 000 > 1 000 000).
+        for (i, id) in ["a", "b"].iter().enumerate() {
+            make_room(&mut map, 400_000);
+            map.insert(
+                id.to_string(),
+                (t0 + Duration::from_millis(i as u64), 400_000, ()),
+            );
+        }
+        // `a` was used last, so `b` is the least recently used.
+        map.get_mut("a").unwrap().0 = t0 + Duration::from_millis(10);
+        make_room(&mut map, 400_000);
+        assert!(
+            map.contains_key("a") && !map.contains_key("b"),
+            "{:?}",
+            map.keys()
+        );
+        map.insert("c".into(), (t0 + Duration::from_millis(11), 400_000, ()));
+        let held: usize = map.values().map(|v| v.1).sum();
+        assert!(held <= MAX_SESSION_CELLS);
+        // Small sessions: bounded by count.
+        for i in 0..200 {
+            make_room(&mut map, 100);
+            map.insert(format!("s{i}"), (Instant::now(), 100, ()));
+        }
+        assert_eq!(map.len(), MAX_SESSIONS);
+    }
 }

@@ -1,0 +1,15 @@
+//! GeoJSON importer (any bytes: UTF-8, nesting, features, properties): an error or a
+//! report, never a panic, an abort or an allocation beyond the limits.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use nuanxin_core::import::{import_bytes, Format, ImportOptions};
+
+fuzz_target!(|data: &[u8]| {
+    for skip_invalid in [false, true] {
+        let options = ImportOptions {
+            skip_invalid,
+            ..ImportOptions::default()
+        };
+        let _ = import_bytes(data, Format::GeoJson, &options);
+    }
+});
