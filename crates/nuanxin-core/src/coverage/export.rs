@@ -42,6 +42,20 @@ fn quote(field: &str) -> String {
     }
 }
 
+/// The time an export states for `report`: the time the analysis was asked for (`--at`,
+/// `at`/`open_at`, Beijing time) when there is one, else `now`. Regression (issue 15): the
+/// CSV stated the wall-clock time of the export even for `--at 2026-12-01T02:00+08:00`.
+pub fn analysis_time(report: &CoverageReport, now: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    report
+        .parameters
+        .open_at
+        .and_then(|t| {
+            t.and_local_timezone(super::hours::beijing_offset())
+                .single()
+        })
+        .unwrap_or(now)
+}
+
 /// The report's proposals as CSV (see the module docs); `analysed_at` is shown in Beijing time.
 /// Coordinates have 6 decimals (about 0.1 m).
 pub fn proposals_csv(
@@ -150,4 +164,41 @@ pub fn proposals_geojson(
         "type": "FeatureCollection",
         "features": features,
     })
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn the_export_states_the_time_asked_for_else_now() {
+        use crate::coverage::analysis::{analyze, CoverageOptions};
+        use crate::coverage::{AreaSpec, NoProgress};
+        let idx = crate::index::ServiceIndex::new(Vec::new()).unwrap();
+        let area = AreaSpec::Bbox(crate::model::Bbox::new(112.9, 28.1, 112.95, 28.15).unwrap());
+        let mut o = CoverageOptions::new(500.0);
+        o.resolution = crate::coverage::resolution(7).unwrap();
+        o.gaps = false;
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:30:00+00:00").unwrap();
+        let r = analyze(
+            &idx,
+            crate::districts::Districts::embedded(),
+            &area,
+            &o,
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(super::analysis_time(&r, now), now);
+        o.filter.open_at = crate::model::parse_local_time("2026-12-01T02:00");
+        let r = analyze(
+            &idx,
+            crate::districts::Districts::embedded(),
+            &area,
+            &o,
+            &NoProgress,
+        )
+        .unwrap();
+        let at = super::analysis_time(&r, now);
+        assert_eq!(at.to_rfc3339(), "2026-12-01T02:00:00+08:00");
+        let csv = super::proposals_csv(&r, crate::districts::Districts::embedded(), at);
+        assert!(!csv.contains("2026-12-07"), "{csv}");
+    }
 }

@@ -427,7 +427,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.proposals_out {
-        let now = chrono::Utc::now().fixed_offset();
+        let now =
+            nuanxin::coverage::export::analysis_time(&report, chrono::Utc::now().fixed_offset());
         let geo = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));

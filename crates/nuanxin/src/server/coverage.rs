@@ -566,7 +566,7 @@ pub async fn proposals_export(
     let (area, mut options) = options_of(&state, &req)?;
     options.gaps = false;
     let report = run(&state, ip, area, options).await?;
-    let now = chrono::Utc::now().fixed_offset();
+    let now = export::analysis_time(&report, chrono::Utc::now().fixed_offset());
     let stamp = now
         .with_timezone(&crate::coverage::hours::beijing_offset())
         .format("%Y%m%d-%H%M");

@@ -230,6 +230,10 @@ mod tests {
         for _ in 0..PRUNE_EVERY_CHECKS {
             let _ = limiter.check(Some(one));
         }
-        assert!(limiter.tracked_clients() <= 1, "{}", limiter.tracked_clients());
+        assert!(
+            limiter.tracked_clients() <= 1,
+            "{}",
+            limiter.tracked_clients()
+        );
     }
 }
