@@ -46,6 +46,15 @@ try {
   const roadLayers = ['minor', 'tertiary', 'secondary', 'primary', 'service'].map((c) => `st-road-${c}`);
   await page.waitForFunction((layers) => window.nuanxin.map.queryRenderedFeatures({ layers }).length > 0,
     roadLayers, { timeout: 30000 });
+  // Labels are placed after their glyphs load, later than the road lines: count only once the
+  // map is idle (all tiles, glyphs and symbol placement done). Counting at the first road was a
+  // race that found 0 names on one run in two.
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const m = window.nuanxin.map;
+    const t = setTimeout(() => reject(new Error('map not idle within 30 s')), 30000);
+    m.once('idle', () => { clearTimeout(t); resolve(); });
+    m.triggerRepaint();
+  }));
   const counts = await page.evaluate((layers) => {
     const m = window.nuanxin.map;
     const q = (l) => m.queryRenderedFeatures({ layers: l }).length;
