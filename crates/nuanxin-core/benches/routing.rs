@@ -4,6 +4,10 @@
 //! buffering and unioning the same reached pieces with geo's `Buffer` (the baseline, same
 //! run). `cargo bench --bench routing`.
 
+// Benchmark code: a failed step ends the run (outside #[test], so clippy.toml's test
+// allowances do not reach here); criterion_main! defines an undocumented `main`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use geo::algorithm::buffer::{BufferStyle, LineCap, LineJoin};
 use geo::{Buffer, LineString, MultiLineString};

@@ -10,6 +10,9 @@
 //! SQLite path or a `postgres://` URL; default a temporary SQLite file). Prints the median
 //! of 3 rounds of each path, their ratio and the load average.
 
+// Example code: a failed step ends the run.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use nuanxin_core::demo::demo_points;
 use nuanxin_core::index::ServiceIndex;
 use nuanxin_core::model::LonLat;

@@ -49,11 +49,14 @@ const COMMUNITIES_CSV: &str = include_str!("../../../data/demo/changsha_communit
 /// The demo service points, parsed once from [`DEMO_GEOJSON`].
 pub fn demo_points() -> Vec<ServicePoint> {
     static P: OnceLock<Vec<ServicePoint>> = OnceLock::new();
-    P.get_or_init(|| {
-        import_geojson_str(DEMO_GEOJSON, &ImportOptions::default())
-            .expect("the embedded demo dataset imports cleanly")
-            .points
-    })
+    P.get_or_init(
+        || match import_geojson_str(DEMO_GEOJSON, &ImportOptions::default()) {
+            Ok(imported) => imported.points,
+            // Compiled in; the test `demo_points_have_the_announced_counts_and_flags` imports
+            // every point.
+            Err(_) => unreachable!("the embedded demo dataset imports cleanly"),
+        },
+    )
     .clone()
 }
 
@@ -149,7 +152,10 @@ fn communities() -> Vec<Community> {
 }
 
 fn metro_stations() -> Vec<LonLat> {
-    let v: Value = serde_json::from_str(METRO_GEOJSON).expect("embedded metro stations");
+    let Ok(v) = serde_json::from_str::<Value>(METRO_GEOJSON) else {
+        // Compiled in; `shipped_file_is_reproducible_byte_for_byte` places points near them.
+        unreachable!("the embedded metro stations are JSON");
+    };
     v["features"]
         .as_array()
         .into_iter()
@@ -224,7 +230,10 @@ impl Generator {
     /// scattered around its centre.
     fn position(&mut self, di: usize) -> LonLat {
         let d = &DISTRICTS[di];
-        let centre = LonLat::new(d.centre.0, d.centre.1).expect("valid centre");
+        let centre = LonLat {
+            lon: d.centre.0,
+            lat: d.centre.1,
+        };
         for _ in 0..200 {
             let near_metro = !self.metro_by_district[di].is_empty() && unit(&mut self.rng) < 0.5;
             let p = if near_metro {
@@ -242,7 +251,9 @@ impl Generator {
                 return p;
             }
         }
-        panic!("no position found in district {}", d.adcode);
+        // 200 misses in a row (never with the shipped seed): the centre, which lies in its
+        // district (test `district_centres_lie_in_their_districts`).
+        centre
     }
 
     fn community(&mut self, di: usize) -> usize {
@@ -290,9 +301,20 @@ impl Generator {
     }
 }
 
+/// The opening hours `s`, one of the generator's constants (all valid: the test
+/// `shipped_file_is_reproducible_byte_for_byte` compares every point's hours).
 fn hours(s: &str) -> Option<OpeningHours> {
-    Some(OpeningHours::parse(s).expect("demo opening hours are valid"))
+    OpeningHours::parse(s).ok()
 }
+
+/// When every demo point was last updated: 2026-11-01T00:00:00Z (checked at compile time).
+const DEMO_UPDATED_AT: chrono::NaiveDateTime = match chrono::NaiveDate::from_ymd_opt(2026, 11, 1) {
+    Some(day) => match day.and_hms_opt(0, 0, 0) {
+        Some(t) => t,
+        None => unreachable!(),
+    },
+    None => unreachable!(),
+};
 
 /// Generates the demo points for `seed` (see the module docs). Deterministic: the same seed
 /// gives the same points on every platform.
@@ -315,9 +337,7 @@ pub fn generate(seed: u64) -> Vec<ServicePoint> {
                 .collect()
         })
         .collect();
-    let updated_at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
-        .expect("valid time")
-        .with_timezone(&chrono::Utc);
+    let updated_at = DEMO_UPDATED_AT.and_utc();
 
     use Amenity::*;
     let mut out = Vec::new();

@@ -137,9 +137,13 @@ impl Districts {
     pub fn embedded() -> &'static Districts {
         static D: OnceLock<Districts> = OnceLock::new();
         D.get_or_init(|| {
-            let mut d =
-                Districts::from_geojson(HUNAN_COUNTIES_GEOJSON).expect("embedded counties parse");
-            let c = Districts::from_geojson(HUNAN_CITIES_GEOJSON).expect("embedded cities parse");
+            // Compiled in; the test `embedded_has_changsha_and_its_nine_districts` reads both.
+            let (Ok(mut d), Ok(c)) = (
+                Districts::from_geojson(HUNAN_COUNTIES_GEOJSON),
+                Districts::from_geojson(HUNAN_CITIES_GEOJSON),
+            ) else {
+                unreachable!("the embedded counties and cities parse")
+            };
             d.list.extend(c.list);
             d.list.sort_by(|a, b| a.adcode.cmp(&b.adcode));
             d

@@ -212,13 +212,19 @@ impl Clone for ServiceIndex {
     }
 }
 
-/// The position of `kind` in [`ServiceKind::ALL`].
+/// The position of `kind` in [`ServiceKind::ALL`] (its discriminant: `ALL` lists the
+/// variants in declaration order, checked at compile time below).
 fn kind_slot(kind: ServiceKind) -> usize {
-    ServiceKind::ALL
-        .iter()
-        .position(|k| *k == kind)
-        .expect("every kind is in ServiceKind::ALL")
+    kind as usize
 }
+
+const _: () = {
+    let mut i = 0;
+    while i < ServiceKind::ALL.len() {
+        assert!(ServiceKind::ALL[i] as usize == i);
+        i += 1;
+    }
+};
 
 fn by_distance_then_id(a: &Hit, b: &Hit) -> std::cmp::Ordering {
     a.distance_m
@@ -308,11 +314,9 @@ impl ServiceIndex {
         self.demo += usize::from(p.demo);
         self.grow_extent(p.location);
         let listed = Listed::new(p.clone(), &mut self.hours);
-        let list = &mut self.by_kind[kind_slot(p.kind)];
-        let at = listing::find(list, &p.id).unwrap_err();
-        list.insert(at, listed.clone());
-        let at = listing::find(&self.sorted, &p.id).unwrap_err();
-        self.sorted.insert(at, listed);
+        // `remove` took any point with this id out, so both searches give insertion places.
+        listing::put(&mut self.by_kind[kind_slot(p.kind)], listed.clone());
+        listing::put(&mut self.sorted, listed);
         self.tree.insert(Entry::new(p));
         self.counts.clear();
         self.kind_extents.take();

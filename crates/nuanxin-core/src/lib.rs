@@ -20,6 +20,9 @@
 //!
 //! The HTTP server and CLI live in the `nuanxin` crate, which depends on this one.
 
+// No unsafe code in the core, and no `allow` can bring it back (the workspace denies it).
+#![forbid(unsafe_code)]
+
 pub mod coverage;
 pub mod cql2;
 pub mod crs;

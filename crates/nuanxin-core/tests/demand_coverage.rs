@@ -1,5 +1,8 @@
 //! Demand-weighted coverage, coverage by hour and exports, with values worked out by hand.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chrono::{FixedOffset, TimeZone};
 use nuanxin_core::coverage::analysis::{analyze, DemandPoint, NoProgress};
 use nuanxin_core::coverage::demand::DemandLayer;

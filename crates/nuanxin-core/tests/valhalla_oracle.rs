@@ -10,6 +10,9 @@
 //! ≤ 10 %; service areas, median IoU ≥ 0.85. The figures are printed as one JSON line
 //! (`VALHALLA_TIMES {...}`, `VALHALLA_ISOCHRONES {...}`) for the bench script.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use geo::{Area, BooleanOps, Coord, MapCoords, MultiPolygon, Polygon};
 use nuanxin_core::coverage::NoProgress;
 use nuanxin_core::model::LonLat;

@@ -7,4 +7,6 @@
 
 pub use nuanxin_core::*;
 
+#[allow(unsafe_code)] // the one audited module with `unsafe` (malloc_trim); see its docs
+pub mod memory;
 pub mod server;

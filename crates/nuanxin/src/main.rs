@@ -37,12 +37,7 @@ enum Command {
 /// like any Unix tool instead of panicking on the failed write. Not for `serve`, whose log
 /// output must never end the server.
 fn quiet_on_closed_pipe() {
-    #[cfg(unix)]
-    // SAFETY: called once at start-up, before any other thread exists; SIG_DFL is a valid
-    // disposition for SIGPIPE.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    sigpipe::reset();
 }
 
 fn main() -> std::process::ExitCode {

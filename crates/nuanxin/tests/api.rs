@@ -6,6 +6,9 @@
 //! Python package `coord-convert` 0.2.1 and distances anchored by Python `geographiclib` 2.0
 //! (commands quoted where used).
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;

@@ -1,6 +1,9 @@
 //! The command-line tool under hostile or unusual conditions (issue 15): oversized imports
 //! end in a clear error, a closed standard output ends a command quietly.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -102,30 +105,25 @@ impl Server {
     /// Starts the server on the database `n.db` in `dir`.
     fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)], nofile: Option<u64>) -> Server {
         use std::io::BufRead;
-        let mut cmd = nuanxin();
+        let mut cmd = match nofile {
+            // The soft limit is lowered by the shell, which then becomes the server (exec).
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", r#"ulimit -S -n "$1" && shift && exec "$@""#, "sh"])
+                    .arg(n.to_string())
+                    .arg(env!("CARGO_BIN_EXE_nuanxin"))
+                    .env_remove("RUST_LOG")
+                    .env_remove("NUANXIN_DB_PATH");
+                c
+            }
+            None => nuanxin(),
+        };
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
             .arg(dir.path().join("n.db"))
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap());
-        #[cfg(unix)]
-        if let Some(n) = nofile {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: only async-signal-safe calls (getrlimit/setrlimit) between fork and exec.
-            unsafe {
-                cmd.pre_exec(move || {
-                    let mut lim = libc::rlimit {
-                        rlim_cur: 0,
-                        rlim_max: 0,
-                    };
-                    libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-                    lim.rlim_cur = n as libc::rlim_t;
-                    libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-                    Ok(())
-                });
-            }
-        }
         let mut child = cmd.spawn().unwrap();
         let mut first = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap())

@@ -9,6 +9,9 @@
 //! (`scripts/test.d/10-postgres.sh` sets it); without it they return at once, since there is
 //! no SQLite equivalent (one server per SQLite file).
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Request, StatusCode};

@@ -2,6 +2,9 @@
 //! `Geod(ellps="WGS84")`), π/4, district areas (pyproj polygon areas of the shipped
 //! boundaries), the antimeridian, brute-force optimal proposals, the HTTP API and the CLI.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;

@@ -4,6 +4,9 @@
 //! move. Without `NUANXIN_TEST_DATABASE_URL` the middle database is a second SQLite file
 //! (scripts/test.d/10-postgres.sh runs it with PostgreSQL).
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chrono::{DateTime, Utc};
 use nuanxin::crs::Crs;
 use nuanxin::model::{LonLat, ServiceKind, ServicePoint};

@@ -3,6 +3,9 @@
 //! the page's configuration carries the count for its 演示数据 banner; with real points
 //! only, none of these appear.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::http::Request;
 use http_body_util::BodyExt;

@@ -4,6 +4,9 @@
 //! Skipped with a loud message when `ogrinfo` is missing, unless `NUANXIN_REQUIRE_GDAL=1`
 //! (set by `scripts/test.sh`), where a missing `ogrinfo` fails the test.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,6 +1,9 @@
 //! Importer tests: every edge case of the GeoJSON, CSV and XLSX importers, the real Changsha
 //! metro stations given in GCJ-02, the shipped templates and sample, and the CLI binary.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use nuanxin::crs::Crs;
 use nuanxin::districts::Districts;
 use nuanxin::geodesy::geodesic_distance_m;

@@ -5,6 +5,9 @@
 //! `serve` lines would block, so they are checked by clap with `--help` appended: the flags
 //! before it must all parse. The server itself is started for real by `tests/api.rs`.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use nuanxin::index::ServiceIndex;

@@ -2,6 +2,9 @@
 //! and `POST /api/v1/coverage` with `"model": "network"`, on the Helsinki extract (ODbL,
 //! `tests/fixtures/osm/README.md`) with test stations placed there.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;

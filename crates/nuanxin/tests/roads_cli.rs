@@ -2,6 +2,9 @@
 //! runs them, on the Helsinki extract (ODbL, `tests/fixtures/osm/README.md`) with test
 //! stations placed there.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -5,6 +5,9 @@
 //! Reference values are computed independently with Python (geographiclib 2.0, shapely 2,
 //! eviltransform 0.1) and written here with the call that produced them.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};

@@ -2,6 +2,9 @@
 //! requests are bounded by `[analyses]` (slots, queue, time budget) while light requests
 //! (`/healthz`, nearest) keep being answered.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;

@@ -1,5 +1,8 @@
 //! HTTP: demand layers, coverage by hour, proposal exports and what-if siting.
 
+// Test code: helpers outside #[test] functions fail the test on a failed step too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;

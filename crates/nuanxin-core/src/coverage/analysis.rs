@@ -566,9 +566,11 @@ pub fn analyze(
             if has_data[i] {
                 row_data_km2[row_of[i] as usize] += areas[i];
             }
-            *r.demand_total.as_mut().expect("set") += demand[i];
-            if covered[i] {
-                *r.demand_covered.as_mut().expect("set") += demand[i];
+            if let Some(total) = r.demand_total.as_mut() {
+                *total += demand[i];
+            }
+            if let (true, Some(sum)) = (covered[i], r.demand_covered.as_mut()) {
+                *sum += demand[i];
             }
         }
     }
@@ -641,10 +643,18 @@ pub fn analyze(
                             .step_by(threads)
                             .map(|(r, cells)| {
                                 check()?;
-                                let area_km2: f64 = cells
+                                let area_km2 = cells
                                     .iter()
-                                    .map(|&c| areas[grid.position(c).expect("own cell") as usize])
-                                    .sum();
+                                    .map(|&c| {
+                                        grid.position(c).map(|i| areas[i as usize]).ok_or_else(
+                                            || {
+                                                CoverageError::Internal(format!(
+                                                    "gap cell {c} is not in the analysis grid"
+                                                ))
+                                            },
+                                        )
+                                    })
+                                    .sum::<Result<f64, CoverageError>>()?;
                                 let mp = solvent.dissolve(cells.iter().copied()).map_err(|e| {
                                     CoverageError::Internal(format!("dissolving gaps: {e}"))
                                 })?;
@@ -656,7 +666,11 @@ pub fn analyze(
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| h.join().expect("gap worker panicked"))
+                // A worker's panic is the caller's (as `thread::scope` would do after the join).
+                .flat_map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         });
         progress.advance(rows.len() as u64);

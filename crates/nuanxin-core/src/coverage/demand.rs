@@ -138,22 +138,31 @@ impl std::fmt::Display for DemandLayer {
 
 /// The outline of the GHSL crop (a quadrilateral in World Mollweide, so slanted in lon/lat).
 pub fn ghsl_extent() -> MultiPolygon<f64> {
-    let fc: geojson::FeatureCollection = GHSL_EXTENT.parse().expect("embedded extent is GeoJSON");
-    let g = fc.features[0]
-        .geometry
-        .clone()
-        .expect("extent has a geometry");
-    match geo::Geometry::<f64>::try_from(g.value).expect("extent is a polygon") {
-        geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
-        other => panic!("embedded extent is not a polygon: {other:?}"),
+    let polygon = GHSL_EXTENT
+        .parse::<geojson::FeatureCollection>()
+        .ok()
+        .and_then(|fc| fc.features.into_iter().next())
+        .and_then(|f| f.geometry)
+        .and_then(|g| geo::Geometry::<f64>::try_from(g.value).ok());
+    match polygon {
+        Some(geo::Geometry::Polygon(p)) => MultiPolygon(vec![p]),
+        // The embedded file is one Feature with a Polygon (data/demand/make_demand.py); the
+        // test `builtup_layer_holds_every_ghsl_cell_and_the_wuyi_square_value` reads it.
+        _ => unreachable!("the embedded GHSL extent is a GeoJSON Polygon"),
     }
 }
 
+/// Parses the embedded GHSL cells: `lon,lat,m³` lines after a header, gzip-compressed.
 fn parse_ghsl(gz: &[u8]) -> Vec<DemandPoint> {
     let mut text = String::new();
-    flate2::read::GzDecoder::new(gz)
+    if flate2::read::GzDecoder::new(gz)
         .read_to_string(&mut text)
-        .expect("embedded GHSL file is gzip'd UTF-8");
+        .is_err()
+    {
+        // Compiled in; the test `builtup_layer_holds_every_ghsl_cell_and_the_wuyi_square_value`
+        // reads all 65 026 cells.
+        unreachable!("the embedded GHSL file is gzip-compressed UTF-8");
+    }
     text.lines()
         .skip(1)
         .filter_map(|l| {
@@ -169,12 +178,16 @@ fn parse_ghsl(gz: &[u8]) -> Vec<DemandPoint> {
         .collect()
 }
 
+/// Parses the embedded OSM points of interest, keeping the [`PICKUP_CLASSES`].
 fn parse_pickups(geojson_text: &str) -> Vec<DemandPoint> {
-    let v: serde_json::Value = serde_json::from_str(geojson_text).expect("embedded POIs are JSON");
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(geojson_text) else {
+        // Compiled in; the test `pickups_layer_counts_the_five_classes` reads it.
+        unreachable!("the embedded points of interest are JSON");
+    };
     v["features"]
         .as_array()
-        .expect("embedded POIs are a FeatureCollection")
-        .iter()
+        .into_iter()
+        .flatten()
         .filter_map(|f| {
             let class = f["properties"]["fclass"].as_str()?;
             let weight = PICKUP_CLASSES.iter().find(|c| c.0 == class)?.2;

@@ -49,10 +49,7 @@ pub fn analysis_time(report: &CoverageReport, now: DateTime<FixedOffset>) -> Dat
     report
         .parameters
         .open_at
-        .and_then(|t| {
-            t.and_local_timezone(super::hours::beijing_offset())
-                .single()
-        })
+        .and_then(|t| t.and_local_timezone(crate::model::china_offset()).single())
         .unwrap_or(now)
 }
 
@@ -64,7 +61,7 @@ pub fn proposals_csv(
     analysed_at: DateTime<FixedOffset>,
 ) -> String {
     let at = analysed_at
-        .with_timezone(&super::hours::beijing_offset())
+        .with_timezone(&crate::model::china_offset())
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
     let mut out = String::from("\u{feff}");
@@ -125,7 +122,7 @@ pub fn proposals_geojson(
     analysed_at: DateTime<FixedOffset>,
 ) -> serde_json::Value {
     let at = analysed_at
-        .with_timezone(&super::hours::beijing_offset())
+        .with_timezone(&crate::model::china_offset())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let round1 = |x: f64| (x * 10.0).round() / 10.0 + 0.0;
     let features: Vec<serde_json::Value> = report

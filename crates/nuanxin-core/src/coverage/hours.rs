@@ -7,13 +7,9 @@
 //! where night coverage drops most are where the next 24-hour station should go.
 
 use super::analysis::CoverageReport;
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use crate::model::china_offset;
+use chrono::{DateTime, NaiveDateTime};
 use serde::Serialize;
-
-/// China Standard Time (Beijing time), UTC+8, no daylight saving since 1991.
-pub fn beijing_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
 
 /// Parses a time to analyse at: RFC 3339 with an offset (`2026-12-01T02:00+08:00`,
 /// `2026-11-30T18:00Z`; seconds optional), converted to Beijing wall-clock time, or a time
@@ -44,7 +40,7 @@ pub fn parse_at(s: &str) -> Result<NaiveDateTime, String> {
     let cand = t_z.as_deref().unwrap_or(t);
     for f in with_offset {
         if let Ok(dt) = DateTime::parse_from_str(cand, f) {
-            return Ok(dt.with_timezone(&beijing_offset()).naive_local());
+            return Ok(dt.with_timezone(&china_offset()).naive_local());
         }
     }
     for f in [

@@ -147,7 +147,11 @@ pub(crate) fn par_chunks<T: Send>(
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("worker thread panicked"))
+            // A worker's panic is the caller's (as `thread::scope` would do after the join).
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     })
 }

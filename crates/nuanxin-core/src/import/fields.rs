@@ -47,8 +47,9 @@ pub enum Field {
     EntranceLat,
 }
 
-/// Every field with its aliases (compared after [`normalize_header`]). The first alias is
-/// the canonical English name, the second the Chinese header used in the templates.
+/// Every field with its aliases (compared after [`normalize_header`]), in the order of
+/// [`Field`] (checked at compile time). The first alias is the canonical English name, the
+/// second the Chinese header used in the templates.
 pub const ALIASES: &[(Field, &[&str])] = &[
     (Field::Id, &["id", "编号", "序号", "标识"]),
     (Field::Name, &["name", "名称", "站点名称", "服务点名称"]),
@@ -90,6 +91,17 @@ pub const ALIASES: &[(Field, &[&str])] = &[
     (Field::EntranceLat, &["entrance_lat", "入口纬度"]),
 ];
 
+// ALIASES holds every Field once, in declaration order, each with at least two aliases, so
+// `ALIASES[field as usize].1[0]` and `[1]` exist; a wrong table fails the build.
+const _: () = {
+    assert!(ALIASES.len() == Field::EntranceLat as usize + 1);
+    let mut i = 0;
+    while i < ALIASES.len() {
+        assert!(ALIASES[i].0 as usize == i && ALIASES[i].1.len() >= 2);
+        i += 1;
+    }
+};
+
 impl Field {
     /// The canonical English name, as used in messages (`field lon`).
     pub fn name(self) -> &'static str {
@@ -102,11 +114,7 @@ impl Field {
     }
 
     fn aliases(self) -> &'static [&'static str] {
-        ALIASES
-            .iter()
-            .find(|(f, _)| *f == self)
-            .map(|(_, a)| *a)
-            .expect("every field has aliases")
+        ALIASES[self as usize].1
     }
 
     /// The field a header names, or `None` for a column this program does not read.

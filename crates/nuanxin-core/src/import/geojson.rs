@@ -609,8 +609,8 @@ fn feature_record(f: &Value, loc: Location) -> Result<Vec<RawRecord>, Issue> {
             ))
         }
     }
-    if positions.len() == 1 {
-        let (lon, lat) = positions.into_iter().next().expect("one");
+    if let [(lon, lat)] = positions.as_slice() {
+        let (lon, lat) = (lon.clone(), lat.clone());
         rec.values.insert(Field::Lon, lon);
         rec.values.insert(Field::Lat, lat);
         return Ok(vec![rec]);

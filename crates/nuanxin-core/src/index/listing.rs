@@ -65,6 +65,14 @@ pub(super) fn find(list: &[Listed], id: &str) -> Result<usize, usize> {
     list.binary_search_by(|l| l.point.id.as_str().cmp(id))
 }
 
+/// Puts `entry` in an id-ordered list: inserted in order, or replacing the entry with its id.
+pub(super) fn put(list: &mut Vec<Listed>, entry: Listed) {
+    match find(list, &entry.point.id) {
+        Ok(at) => list[at] = entry,
+        Err(at) => list.insert(at, entry),
+    }
+}
+
 /// Number of entries of `list` whose id is below `id`.
 fn lower_bound(list: &[Listed], id: &str) -> usize {
     list.partition_point(|l| l.point.id.as_str() < id)
@@ -85,8 +93,12 @@ impl HoursTable {
         if let Some(&n) = self.numbers.get(h.as_str()) {
             return n;
         }
+        // Past 2³² − 1 distinct expressions (far more than memory holds) a new one is
+        // "unknown" rather than a wrapped number.
+        let Ok(n) = u32::try_from(self.exprs.len() + 1) else {
+            return 0;
+        };
         self.exprs.push(h.clone());
-        let n = u32::try_from(self.exprs.len()).expect("fewer than 2³² distinct opening hours");
         self.numbers.insert(h.as_str().to_string(), n);
         n
     }

@@ -125,15 +125,12 @@ const MAX_WAIT: Duration = Duration::from_millis(200);
 fn exclusive(arc: &mut Arc<ServiceIndex>) -> &mut ServiceIndex {
     let start = std::time::Instant::now();
     let mut pause = Duration::from_micros(10);
-    while Arc::get_mut(arc).is_none() {
-        if start.elapsed() > MAX_WAIT {
-            *arc = Arc::new((**arc).clone());
-            break;
-        }
+    while Arc::get_mut(arc).is_none() && start.elapsed() <= MAX_WAIT {
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(1));
     }
-    Arc::get_mut(arc).expect("no other reference (checked or copied just above)")
+    // The only reference by now, or else copied once (readers keep the old copy).
+    Arc::make_mut(arc)
 }
 
 #[cfg(test)]

@@ -1,12 +1,19 @@
 //! Times as people write them. China has one time zone, China Standard Time (UTC+8, no
 //! daylight saving since 1991); a time without an offset is read in it.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
-/// China Standard Time, UTC+8.
+/// China Standard Time (Beijing time), UTC+8, no daylight saving since 1991. Evaluated at
+/// compile time: an offset outside ±24 h would fail the build, not the program.
+const CHINA_OFFSET: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => unreachable!(),
+};
+
+/// China Standard Time, UTC+8: the time zone of local times, deadlines, KPI months and
+/// exported times.
 pub fn china_offset() -> FixedOffset {
-    // 8 h is within ±24 h, so `east_opt` cannot fail; UTC is the (unreachable) fallback.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+    CHINA_OFFSET
 }
 
 /// A local (UTC+8) wall-clock time `YYYY-MM-DDTHH:MM[:SS]` (a space may replace the `T`),

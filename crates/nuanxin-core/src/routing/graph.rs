@@ -426,7 +426,7 @@ impl RoadGraph {
         {
             let f = std::fs::File::create(&tmp).map_err(io)?;
             let mut w = std::io::BufWriter::new(f);
-            let meta = serde_json::to_vec(&self.import).expect("figures serialise");
+            let meta = serde_json::to_vec(&self.import).map_err(|e| io(e.into()))?;
             w.write_all(MAGIC).map_err(io)?;
             for x in [
                 meta.len() as u64,
@@ -471,7 +471,11 @@ impl RoadGraph {
         if bytes.len() < 32 || &bytes[..8] != MAGIC {
             return Err(bad("not a Nuanxin road graph (wrong magic number)"));
         }
-        let word = |i: usize| u64::from_le_bytes(bytes[8 + 8 * i..16 + 8 * i].try_into().unwrap());
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[8 + 8 * i..16 + 8 * i]);
+            u64::from_le_bytes(w)
+        };
         let (meta_len, n, m) = (word(0) as usize, word(1) as usize, word(2) as usize);
         let expected = 32usize
             .checked_add(meta_len)
@@ -490,12 +494,12 @@ impl RoadGraph {
         };
         let i32s = |b: &[u8]| -> Vec<i32> {
             b.chunks_exact(4)
-                .map(|c| i32::from_le_bytes(c.try_into().unwrap()))
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect()
         };
         let u32s = |b: &[u8]| -> Vec<u32> {
             b.chunks_exact(4)
-                .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect()
         };
         let lon_e7 = i32s(take(4 * n));
@@ -504,7 +508,7 @@ impl RoadGraph {
         let seg_v = u32s(take(4 * m));
         let seg_len_m: Vec<f32> = take(4 * m)
             .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
         let seg_flags = take(m).to_vec();
         if seg_u.iter().chain(&seg_v).any(|&x| x as usize >= n)

@@ -55,7 +55,7 @@ fn check_pbf_start(path: &Path, name: &str) -> Result<u64, RoutingError> {
     if got < 4 {
         return Err(not_pbf("the file is empty or shorter than a block header"));
     }
-    let len = u32::from_be_bytes(head[..4].try_into().expect("4 bytes")) as usize;
+    let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
     if len == 0 || len > 64 * 1024 {
         return Err(not_pbf("it does not start with an OSM block header"));
     }
@@ -176,8 +176,9 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
         let idx: Vec<Option<u32>> = w
             .refs
             .iter()
+            // Every ref was collected in pass 1; one that was not counts as a missing node.
             .map(|r| {
-                let i = needed.binary_search(r).expect("collected in pass 1");
+                let i = needed.binary_search(r).ok()?;
                 found[i].then_some(i as u32)
             })
             .collect();

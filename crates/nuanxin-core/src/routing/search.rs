@@ -247,12 +247,10 @@ impl<'g> Search<'g> {
     /// Settles the next node and relaxes its edges. Returns it with its time.
     pub(crate) fn settle_next(&mut self) -> Option<(u32, f64)> {
         self.peek_time()?;
-        let Queued { node, .. } = self.heap.pop().expect("peeked");
+        let Queued { node, .. } = self.heap.pop()?;
         let l = {
-            let l = self
-                .labels
-                .get_mut(&node)
-                .expect("queued nodes have labels");
+            // Queued nodes have labels (`offer` sets the label before queueing).
+            let l = self.labels.get_mut(&node)?;
             l.settled = true;
             *l
         };
@@ -533,19 +531,26 @@ pub fn nearest_by_time(
         if frontier >= bound_k || frontier == f64::INFINITY {
             break;
         }
-        let (node, t) = search.settle_next().expect("frontier is finite");
+        // The frontier is finite, so there is a node to settle.
+        let Some((node, t)) = search.settle_next() else {
+            break;
+        };
         settled_nodes += 1;
-        if let Some(list) = by_node.get(&node) {
-            for &(i, j) in list {
-                let c = &mut cands[i];
-                let snap = c.snap.expect("registered candidates are snapped");
-                let (_, extra_s, extra_m) = arrivals(g, mode, speed, &snap)[j];
-                let total = t + extra_s + c.tail_s;
-                if total < c.best_s {
-                    c.best_s = total;
-                    c.best_m = search.settled(node).expect("just settled").1 + extra_m;
-                    c.via = Via::Arrival(j);
-                }
+        let (Some(list), Some((_, node_m))) = (by_node.get(&node), search.settled(node)) else {
+            continue;
+        };
+        for &(i, j) in list {
+            let c = &mut cands[i];
+            // Only snapped candidates are registered in `by_node`.
+            let Some(snap) = c.snap else {
+                continue;
+            };
+            let (_, extra_s, extra_m) = arrivals(g, mode, speed, &snap)[j];
+            let total = t + extra_s + c.tail_s;
+            if total < c.best_s {
+                c.best_s = total;
+                c.best_m = node_m + extra_m;
+                c.via = Via::Arrival(j);
             }
         }
     }

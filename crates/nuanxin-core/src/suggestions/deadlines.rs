@@ -14,14 +14,10 @@
 //! day of submission.
 
 use super::{Category, Suggestion};
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc, Weekday};
+use crate::model::china_offset;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Beijing time (UTC+8), the time zone of deadlines, months of the KPIs and exported times.
-pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
-}
 
 /// Whether `d` is a working day (Monday–Friday; holidays are not known, see the module docs).
 pub fn is_working_day(d: NaiveDate) -> bool {
@@ -31,7 +27,7 @@ pub fn is_working_day(d: NaiveDate) -> bool {
 /// The end (24:00 Beijing time, as UTC) of the `working_days`-th working day after the
 /// Beijing-time day of `start` (see the module docs for the counting rule).
 pub fn add_working_days(start: DateTime<Utc>, working_days: u32) -> DateTime<Utc> {
-    let mut d = start.with_timezone(&beijing()).date_naive();
+    let mut d = start.with_timezone(&china_offset()).date_naive();
     let mut n = 0;
     while n < working_days {
         d = d.succ_opt().unwrap_or(d);
@@ -40,7 +36,7 @@ pub fn add_working_days(start: DateTime<Utc>, working_days: u32) -> DateTime<Utc
         }
     }
     let end = d.succ_opt().unwrap_or(d).and_time(chrono::NaiveTime::MIN);
-    beijing()
+    china_offset()
         .from_local_datetime(&end)
         .single()
         .map(|t| t.with_timezone(&Utc))

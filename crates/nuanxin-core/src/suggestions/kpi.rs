@@ -18,9 +18,10 @@
 //!
 //! [`DeadlineStatus::overdue`]: super::deadlines::DeadlineStatus::overdue
 
-use super::deadlines::{beijing, DeadlinePolicy};
+use super::deadlines::DeadlinePolicy;
 use super::stats::median;
 use super::{Category, Suggestion};
+use crate::model::china_offset;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -73,7 +74,7 @@ pub fn compute<'a>(
     for s in items {
         let month = s
             .created_at
-            .with_timezone(&beijing())
+            .with_timezone(&china_offset())
             .format("%Y-%m")
             .to_string();
         groups
@@ -149,7 +150,7 @@ pub fn to_csv(rows: &[KpiRow], generated_at: DateTime<Utc>) -> String {
         .from_writer(Vec::new());
     let _ = w.write_record(CSV_COLUMNS);
     let at = generated_at
-        .with_timezone(&beijing())
+        .with_timezone(&china_offset())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
     let f = |v: Option<f64>, dp: usize| v.map(|x| format!("{x:.dp$}")).unwrap_or_default();
     for r in rows {

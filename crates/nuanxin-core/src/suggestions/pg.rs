@@ -378,17 +378,21 @@ struct Lease<'a> {
 impl std::ops::Deref for Lease<'_> {
     type Target = Session;
     fn deref(&self) -> &Session {
-        self.session
-            .as_ref()
-            .expect("a lease holds its session until dropped")
+        match &self.session {
+            Some(session) => session,
+            // Set when the lease is made; only `drop` takes it.
+            None => unreachable!("a lease holds its session until dropped"),
+        }
     }
 }
 
 impl std::ops::DerefMut for Lease<'_> {
     fn deref_mut(&mut self) -> &mut Session {
-        self.session
-            .as_mut()
-            .expect("a lease holds its session until dropped")
+        match &mut self.session {
+            Some(session) => session,
+            // Set when the lease is made; only `drop` takes it.
+            None => unreachable!("a lease holds its session until dropped"),
+        }
     }
 }
 

@@ -122,8 +122,9 @@ impl Bar {
     /// A bar showing the stage, position and total.
     pub(crate) fn new() -> Self {
         let bar = indicatif::ProgressBar::new(1).with_style(
+            // A constant template (checked by every CLI coverage test); the default bar if not.
             indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
-                .expect("valid template")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
         Bar(bar, Default::default())

@@ -396,9 +396,5 @@ fn read_points_file(
 /// Returns freed heap memory to the operating system (glibc keeps it in its arenas
 /// otherwise), so that a server seeded from `--data` holds what a restart would.
 fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    nuanxin::memory::release_free_memory();
 }

@@ -145,7 +145,7 @@ async fn put_point(
     let existed = Db::of(&state)?
         .run(move |st| Ok(st.upsert_service_point(&saved, Some(&o))?))
         .await?;
-    state.upsert_point(p.clone()).await;
+    state.upsert_point(p.clone()).await?;
     let status = if existed || old.is_some() {
         StatusCode::OK
     } else {
@@ -187,7 +187,7 @@ async fn delete_point(
     let key = id.clone();
     db.run(move |st| Ok(st.delete_service_point(&key, Some(&o))?))
         .await?;
-    state.remove_point(&id).await;
+    state.remove_point(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

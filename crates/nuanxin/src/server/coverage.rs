@@ -568,7 +568,7 @@ pub async fn proposals_export(
     let report = run(&state, ip, area, options).await?;
     let now = export::analysis_time(&report, chrono::Utc::now().fixed_offset());
     let stamp = now
-        .with_timezone(&crate::coverage::hours::beijing_offset())
+        .with_timezone(&crate::model::china_offset())
         .format("%Y%m%d-%H%M");
     if geo {
         let body = export::proposals_geojson(&report, state.districts, now);
@@ -651,7 +651,9 @@ pub async fn day_night(
     let time = |param: &str, v: &Option<String>, h: u32| -> Result<NaiveDateTime, AppError> {
         match v {
             Some(s) => parse_at(s).map_err(|e| AppError::bad_param(param, e)),
-            None => Ok(today.and_hms_opt(h, 0, 0).expect("valid hour")),
+            None => today
+                .and_hms_opt(h, 0, 0)
+                .ok_or_else(|| AppError::Internal(format!("{h}:00 is not a time of day"))),
         }
     };
     let day_at = time("day", &req.day, 12)?;

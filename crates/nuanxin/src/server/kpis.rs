@@ -94,7 +94,7 @@ async fn get_kpis(
     let rows = kpi::compute(&items, &policy, now);
     if csv {
         let stamp = now
-            .with_timezone(&crate::suggestions::deadlines::beijing())
+            .with_timezone(&crate::model::china_offset())
             .format("%Y%m%d%H%M%S");
         return Ok((
             [

@@ -73,27 +73,14 @@ impl ConnectionLimits {
 pub fn raise_open_file_limit() -> Option<u64> {
     #[cfg(unix)]
     {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: `lim` is a valid, writable rlimit for getrlimit to fill.
-        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
-            return None;
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(soft) => Some(soft),
+            // The limit could not be raised: report the one in force, if readable.
+            Err(_) => rlimit::Resource::NOFILE
+                .get()
+                .ok()
+                .map(|(soft, _hard)| soft),
         }
-        if lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
-            // SAFETY: a valid rlimit; raising the soft limit up to the hard one is allowed
-            // for unprivileged processes.
-            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-                lim.rlim_cur = lim.rlim_max;
-            }
-        }
-        #[allow(clippy::useless_conversion)] // rlim_t is u64 on Linux, not everywhere
-        Some(u64::from(lim.rlim_cur))
     }
     #[cfg(not(unix))]
     None

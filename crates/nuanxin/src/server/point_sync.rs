@@ -195,10 +195,10 @@ async fn apply(state: &AppState, ids: BTreeSet<String>) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         match stored.filter(|p| served(state, p)) {
             Some(p) => {
-                state.upsert_point(p).await;
+                state.upsert_point(p).await.map_err(|e| e.to_string())?;
             }
             None => {
-                state.remove_point(&id).await;
+                state.remove_point(&id).await.map_err(|e| e.to_string())?;
             }
         }
         tracing::debug!(%id, "point notifications: applied");

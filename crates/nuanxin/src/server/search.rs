@@ -66,6 +66,8 @@ fn service_point_gazetteer(index: &Arc<ServiceIndex>) -> Arc<Gazetteer> {
     g
 }
 
+/// `GET /api/v1/search`: place search over service points, metro stations, districts and
+/// POIs, or the position of a pasted `lon,lat`, share link or `geo:` URI.
 #[utoipa::path(
     get,
     path = "/api/v1/search",

@@ -5,6 +5,7 @@
 //! contributes are registered where the router is built, in `server::router`).
 
 use super::config::Config;
+use super::error::AppError;
 use super::metrics::Metrics;
 use super::rate_limit::SubmissionLimiter;
 use super::readiness::DbHealth;
@@ -95,18 +96,28 @@ impl AppState {
 
     /// Inserts or replaces a point in the live index (off the async workers: an edit may
     /// wait for readers of the spare copy, see [`LiveIndex`]). Returns the replaced point.
-    pub async fn upsert_point(&self, p: ServicePoint) -> Option<Arc<ServicePoint>> {
+    ///
+    /// # Errors
+    /// [`AppError::Internal`] when the edit's blocking task panicked or was cancelled (the
+    /// runtime shutting down).
+    pub async fn upsert_point(
+        &self,
+        p: ServicePoint,
+    ) -> Result<Option<Arc<ServicePoint>>, AppError> {
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.upsert(p))
             .await
-            .expect("index edits do not panic")
+            .map_err(|e| AppError::Internal(format!("editing the index: {e}")))
     }
 
     /// Removes a point from the live index; returns it if it was there.
-    pub async fn remove_point(&self, id: &str) -> Option<Arc<ServicePoint>> {
+    ///
+    /// # Errors
+    /// As [`AppState::upsert_point`].
+    pub async fn remove_point(&self, id: &str) -> Result<Option<Arc<ServicePoint>>, AppError> {
         let (index, id) = (self.index.clone(), id.to_string());
         tokio::task::spawn_blocking(move || index.remove(&id))
             .await
-            .expect("index edits do not panic")
+            .map_err(|e| AppError::Internal(format!("editing the index: {e}")))
     }
 }

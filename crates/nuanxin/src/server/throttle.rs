@@ -308,17 +308,10 @@ impl AnalysisGate {
 }
 
 /// Hands memory freed by an analysis back to the operating system. An analysis allocates
-/// tens to hundreds of MB on a blocking thread; glibc keeps what it frees in that thread's
-/// arena (up to 8 per core), so the resident size ratcheted up to the sum of the largest
-/// analyses each arena ever ran (seen in the soak test, `scripts/soak.sh`). `malloc_trim(0)`
-/// returns the free pages of every arena; it takes well under a millisecond next to the
-/// analysis.
+/// tens to hundreds of MB on a blocking thread, and glibc keeps what it frees in that
+/// thread's arena; see [`crate::memory::release_free_memory`].
 pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator; no pointer is touched.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::memory::release_free_memory();
 }
 
 #[cfg(test)]
