@@ -28,6 +28,12 @@ cargo fmt --all -- --check
 section "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 
+section "nuanxin-core alone: no HTTP or OpenAPI dependency (feature openapi off)"
+# The server enables the core's `openapi` feature; built alone the core must lint and pass its
+# unit tests without it (issue 10: the core has no HTTP dependencies).
+cargo clippy -p nuanxin-core --all-targets --quiet -- -D warnings
+cargo test -p nuanxin-core --lib --quiet
+
 section "cargo test (unit, integration, doc; GDAL client test)"
 # A fixed proptest seed keeps CI deterministic; run without it locally to explore new cases.
 PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261129} NUANXIN_REQUIRE_GDAL=1 cargo test --quiet 2>&1 | tee "$TARGET_DIR/cargo-test.log"

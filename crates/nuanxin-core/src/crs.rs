@@ -58,8 +58,8 @@ use std::sync::OnceLock;
     Default,
     serde::Serialize,
     serde::Deserialize,
-    utoipa::ToSchema,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Crs {
     /// WGS-84 (GPS, OpenStreetMap, GeoJSON).

@@ -36,7 +36,8 @@ pub const MAX_LIMIT: usize = 50;
 pub const MAX_QUERY_CHARS: usize = 2_000;
 
 /// What a place is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceKind {
     /// A service point of the index (`id` is its id, `category` its kind code).
@@ -65,14 +66,15 @@ impl PlaceKind {
 }
 
 /// A named place with a WGS-84 position.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Place {
     /// What it is.
     pub kind: PlaceKind,
     /// Display name (Chinese where the source has it).
     pub name: String,
     /// WGS-84 `[lon, lat]` degrees.
-    #[schema(value_type = [f64; 2])]
+    #[cfg_attr(feature = "openapi", schema(value_type = [f64; 2]))]
     pub location: LonLat,
     /// Service point id or adcode, when the place has one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,7 +85,8 @@ pub struct Place {
 }
 
 /// One result with its score (higher is better; 100 is an exact name).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlaceMatch {
     /// The place.
     #[serde(flatten)]
@@ -435,15 +438,16 @@ pub fn poi_places(geojson: &str) -> Vec<Place> {
 // ---------------------------------------------------------------------------------------------
 
 /// A position read from pasted text.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PastedPosition {
     /// The position in WGS-84 `[lon, lat]`.
-    #[schema(value_type = [f64; 2])]
+    #[cfg_attr(feature = "openapi", schema(value_type = [f64; 2]))]
     pub location: LonLat,
     /// The system the pasted numbers were in (`wgs84`, `gcj02`, `bd09`).
     pub input_crs: &'static str,
     /// The pasted numbers as `[lon, lat]` in `input_crs`.
-    #[schema(value_type = [f64; 2])]
+    #[cfg_attr(feature = "openapi", schema(value_type = [f64; 2]))]
     pub input: LonLat,
     /// Where they came from: `amap`, `baidu`, `tencent`, `geo_uri` or `coordinates`.
     pub source: &'static str,

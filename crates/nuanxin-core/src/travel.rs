@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// How a user moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TravelMode {
     /// On foot: 5 km/h (a common planning figure for urban walking, e.g. the "15-minute city"

@@ -179,7 +179,8 @@ impl CoverageOptions {
 }
 
 /// The area analysed.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AreaInfo {
     /// `adcode`, `geometry` or `bbox`.
     pub kind: String,
@@ -195,7 +196,8 @@ pub struct AreaInfo {
 }
 
 /// The parameters in force.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Parameters {
     /// Which model decided reach: `straight_line` (circles of speed × minutes) or `network`
     /// (travel time along roads, see [`NetworkModel`]).
@@ -218,7 +220,7 @@ pub struct Parameters {
     pub kinds: Vec<ServiceKind>,
     /// Only stations open at this local (UTC+8) time.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub open_at: Option<NaiveDateTime>,
     /// Where proposals may go: `uncovered_cells`, `demand_cells`, `all_cells` or `sites`.
     pub candidates: String,
@@ -235,7 +237,8 @@ pub struct Parameters {
 }
 
 /// Totals over the area.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
     /// Share of the demand (in the part of the area with demand data) within reach of a
     /// station, percent: the headline figure when there is demand.
@@ -269,7 +272,8 @@ pub struct Summary {
 }
 
 /// One row of the per-district table.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistrictRow {
     /// Adcode; absent for cells outside every shipped district.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -300,12 +304,13 @@ pub struct DistrictRow {
 }
 
 /// A proposed new site.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proposal {
     /// 1-based order of choice.
     pub rank: usize,
     /// Position `[lon, lat]`, WGS-84.
-    #[schema(value_type = [f64; 2])]
+    #[cfg_attr(feature = "openapi", schema(value_type = [f64; 2]))]
     pub location: LonLat,
     /// The candidate's id, for user-supplied sites.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -333,7 +338,8 @@ pub struct Proposal {
 }
 
 /// The result of [`analyze`].
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CoverageReport {
     /// The area.
     pub area: AreaInfo,
@@ -346,7 +352,7 @@ pub struct CoverageReport {
     /// Gaps: a GeoJSON FeatureCollection with one MultiPolygon feature per district, the
     /// uncovered cells dissolved, with `adcode`, `name`, `cells` and `area_km2` properties;
     /// largest first.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub gaps: serde_json::Value,
     /// Proposed new sites in order of choice (greedy maximal covering).
     pub proposals: Vec<Proposal>,

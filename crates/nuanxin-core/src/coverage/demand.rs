@@ -48,7 +48,8 @@ pub const PICKUP_CLASSES: &[(&str, &str, f64)] = &[
 ];
 
 /// An embedded demand layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DemandLayer {
     /// Built volume (GHSL 2020, 100 m), m³: where people live and work.

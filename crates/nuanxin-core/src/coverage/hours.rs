@@ -59,7 +59,8 @@ pub fn parse_at(s: &str) -> Result<NaiveDateTime, String> {
 }
 
 /// One district's coverage at two times.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HourDrop {
     /// Adcode (absent for cells outside every district).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -25,19 +25,21 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A station in a what-if session.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WhatIfStation {
     /// Id: the service point's id, or the caller's id for a new site.
     pub id: String,
     /// Position `[lon, lat]`, WGS-84.
-    #[schema(value_type = [f64; 2])]
+    #[cfg_attr(feature = "openapi", schema(value_type = [f64; 2]))]
     pub location: LonLat,
     /// Whether it was added in the session (a proposed or dropped site).
     pub added: bool,
 }
 
 /// One district's figures in a what-if session.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WhatIfRow {
     /// Adcode (absent outside every district).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,7 +64,8 @@ pub struct WhatIfRow {
 }
 
 /// What one change did.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WhatIfChange {
     /// H3 cells that became covered.
     pub newly_covered: Vec<String>,

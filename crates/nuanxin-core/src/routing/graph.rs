@@ -55,7 +55,8 @@ pub(crate) fn mode_bits(mode: TravelMode) -> (u8, u8) {
 }
 
 /// Figures of one import (what the file held and what was dropped).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportFigures {
     /// The file imported (as given).
     pub source: String,
@@ -77,7 +78,8 @@ pub struct ImportFigures {
 }
 
 /// Figures of one mode's part of the graph.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModeFigures {
     /// The mode.
     pub mode: TravelMode,
@@ -92,7 +94,8 @@ pub struct ModeFigures {
 }
 
 /// Figures of a graph.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GraphFigures {
     /// Nodes (OSM nodes used by a segment).
     pub nodes: u64,

@@ -44,7 +44,8 @@ pub fn add_working_days(start: DateTime<Utc>, working_days: u32) -> DateTime<Utc
 }
 
 /// Deadlines of one category; a field left out takes the policy's default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CategoryDeadlines {
     /// Working days to the first answer (any officer reply or status change).
     pub first_answer_working_days: Option<u32>,
@@ -62,7 +63,8 @@ pub struct CategoryDeadlines {
 /// first_answer_working_days = 1
 /// resolution_working_days = 10
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DeadlinePolicy {
     /// Working days to the first answer. Default 3.
@@ -89,7 +91,8 @@ impl Default for DeadlinePolicy {
 }
 
 /// The deadlines of one suggestion and where it stands against them at a given time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadlineStatus {
     /// First answer due by (UTC).
     pub first_answer_due: DateTime<Utc>,

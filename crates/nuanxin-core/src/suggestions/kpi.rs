@@ -27,7 +27,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// KPIs of one (district, category, month).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KpiRow {
     /// County adcode (empty for suggestions without one).
     pub adcode: String,

@@ -226,7 +226,8 @@ impl Status {
 }
 
 /// A private contact of the reporter: never shown in public output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     /// `phone` or `wechat`.
     pub kind: ContactKind,
@@ -235,7 +236,8 @@ pub struct Contact {
 }
 
 /// The kind of a [`Contact`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ContactKind {
     /// A mainland mobile or landline number.
@@ -245,7 +247,8 @@ pub enum ContactKind {
 }
 
 /// The collection point (人民建议征集点) responsible for a suggestion: the nearest one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CollectionPointRef {
     /// Service point id.
     pub id: String,
@@ -256,7 +259,8 @@ pub struct CollectionPointRef {
 }
 
 /// An attached photo (metadata already stripped).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoInfo {
     /// `image/jpeg`, `image/png` or `image/webp` (decided by content, not by the upload's claim).
     pub media_type: String,
@@ -265,7 +269,8 @@ pub struct PhotoInfo {
 }
 
 /// One entry of a suggestion's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
     /// Status before (`None` for the submission itself).
     pub from: Option<Status>,
@@ -345,7 +350,8 @@ pub enum Audience {
 }
 
 /// Public entry of the history: like [`StatusChange`] without who.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     /// Status before (`None` for the submission).
     pub from: Option<Status>,
@@ -370,12 +376,13 @@ pub struct HistoryEntry {
 
 /// A suggestion as sent over the API. Private fields are `None` (and absent from JSON)
 /// unless the [`Audience`] may see them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SuggestionView {
     /// Tracking id.
     pub id: String,
     /// `[lon, lat]` WGS-84 degrees.
-    #[schema(value_type = [f64; 2])]
+    #[cfg_attr(feature = "openapi", schema(value_type = [f64; 2]))]
     pub location: [f64; 2],
     /// Category code.
     pub category: Category,
@@ -426,7 +433,7 @@ pub struct SuggestionView {
     pub photo_url: Option<String>,
     /// Private: the position as submitted, `[lon, lat]` in `input_crs`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<[f64; 2]>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<[f64; 2]>))]
     pub input_location: Option<[f64; 2]>,
     /// Private: the coordinate system of `input_location`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -504,7 +511,8 @@ impl SuggestionView {
 }
 
 /// A themed collection window (征集活动).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     /// Identifier (letters, digits, `-`, `_`).
     pub id: String,
@@ -523,7 +531,7 @@ pub struct Campaign {
     pub adcode: Option<String>,
     /// Area by polygon: GeoJSON Polygon coordinates (rings of `[lon, lat]` WGS-84).
     #[serde(default)]
-    #[schema(value_type = Option<Vec<Vec<[f64; 2]>>>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<Vec<[f64; 2]>>>))]
     pub area: Option<Vec<Vec<[f64; 2]>>>,
     /// Opens at (inclusive).
     pub starts_at: DateTime<Utc>,

@@ -9,7 +9,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// KPIs of one district (or of all districts together).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistrictStats {
     /// County adcode; `None` for the total.
     pub adcode: Option<String>,

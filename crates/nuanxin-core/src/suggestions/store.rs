@@ -427,7 +427,8 @@ impl ListQuery {
 }
 
 /// Result of a "me too".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupportOutcome {
     /// Supporters now.
     pub supporters: u32,
@@ -436,7 +437,8 @@ pub struct SupportOutcome {
 }
 
 /// A bearer-token holder.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Officer {
     /// Token id.
     pub id: i64,
@@ -470,7 +472,8 @@ impl Officer {
 }
 
 /// One audit-log entry.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     /// Sequence number.
     pub seq: i64,
