@@ -4,7 +4,7 @@
 // first time they are opened. The service worker (sw.js) keeps the app for offline use.
 
 import { api } from './api.js';
-import { applyI18n, getLang, setLang, t } from './i18n.js';
+import { applyI18n, getLang, setLang, setVocabulary, t } from './i18n.js';
 import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, setMapLanguage } from './basemap.js';
 import { toast } from './ui.js';
 import { addSearchLayer, initSearch } from './search.js';
@@ -37,6 +37,18 @@ async function loadConfig() {
   try { return await api('/config.json'); } catch { return { basemap_url: null, speeds_m_per_s: { walk: 5 / 3.6, ebike: 15 / 3.6 } }; }
 }
 
+/**
+ * The labels of the API's codes (kinds, amenities, categories, statuses…) from the server,
+ * before any view renders; on failure the page still works, showing codes.
+ */
+async function loadVocabulary() {
+  try {
+    setVocabulary(await api('/api/v1/vocabulary'));
+  } catch (e) {
+    console.warn('vocabulary:', e.message || e);
+  }
+}
+
 function whenMapLibre() {
   return new Promise((resolve) => {
     if (window.maplibregl) resolve();
@@ -47,7 +59,7 @@ function whenMapLibre() {
 async function main() {
   setLang(getLang());
   applyI18n();
-  const [config] = await Promise.all([loadConfig(), whenMapLibre()]);
+  const [config] = await Promise.all([loadConfig(), loadVocabulary(), whenMapLibre()]);
   const map = createMap('map', config, getLang(), t('attribution'));
   // Demonstration points never pass for real ones: a banner in every view while any is served.
   document.getElementById('demo-banner').hidden = !(config.demo_points > 0);

@@ -5,7 +5,7 @@
 // a fallback or offline), and the route to the chosen (or first) station is drawn.
 
 import { api, qs, toFeatures } from './api.js';
-import { label, t, VOCAB } from './i18n.js';
+import { codes, label, t } from './i18n.js';
 import { clear, el, fmtDistance, fmtMinutes, toast } from './ui.js';
 import { KIND_STYLE } from './basemap.js';
 import { isNetworkError, keepArea, nearestOffline, pointsOffline } from './offline.js';
@@ -40,7 +40,7 @@ export function init(c) {
   ctx = c;
   try {
     const saved = JSON.parse(localStorage.getItem('nuanxin.courier') || '{}');
-    if (VOCAB.kind[saved.kind]) state.kind = saved.kind;
+    if (codes('kind').includes(saved.kind)) state.kind = saved.kind;
     if (saved.mode === 'walk' || saved.mode === 'ebike') state.mode = saved.mode;
   } catch { /* ignore */ }
   document.getElementById('locate').addEventListener('click', locate);
@@ -79,7 +79,7 @@ function segmented(container, options, current, onPick) {
 
 export function relabel() {
   segmented(document.getElementById('kind-seg'),
-    Object.keys(VOCAB.kind).map((k) => [k, label('kind', k), `kind-${k}`]), state.kind,
+    codes('kind').map((k) => [k, label('kind', k), `kind-${k}`]), state.kind,
     (k) => { state.kind = k; save(); relabel(); refreshPoints(); runNearest(); });
   segmented(document.getElementById('mode-seg'),
     [['walk', t('mode_walk')], ['ebike', t('mode_ebike')]], state.mode,

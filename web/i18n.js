@@ -1,5 +1,7 @@
 // Interface strings: Simplified Chinese first, English second.
-// Codes (kinds, amenities, categories, statuses) are the API's; labels come from here.
+// The codes of the API's vocabularies (kinds, amenities, access methods, categories,
+// statuses) and their labels come from the server (`GET /api/v1/vocabulary`, see
+// `setVocabulary`): they are never declared here, so they cannot drift from the API.
 
 const zh = {
   app_name: '暖新地图',
@@ -491,52 +493,6 @@ const en = {
   duplicate_notice: 'This suggestion duplicates {id} and was merged into it: follow the original.',
 };
 
-/** Labels of the API's codes, [zh, en]. */
-export const VOCAB = {
-  kind: {
-    station: ['驿站', 'Rest station'],
-    legal_aid: ['法律援助', 'Legal aid'],
-    rider_friendly_community: ['骑手友好社区', 'Rider-friendly community'],
-    collection_point: ['建议征集点', 'Collection point'],
-  },
-  amenity: {
-    drinking_water: ['饮水', 'Water'],
-    charging: ['充电', 'Charging'],
-    hot_meals: ['热饭', 'Hot meals'],
-    toilet: ['卫生间', 'Toilet'],
-    heating: ['取暖', 'Heating'],
-    cooling: ['纳凉', 'Cooling'],
-    rest: ['歇脚', 'Rest'],
-    wifi: ['无线网络', 'Wi-Fi'],
-    parking: ['停车', 'Parking'],
-    legal_consult: ['法律咨询', 'Legal advice'],
-  },
-  access: {
-    open: ['开放', 'Open'],
-    face_scan: ['刷脸', 'Face scan'],
-    rider_code: ['骑手码', 'Rider code'],
-    staffed_hours: ['值守时段', 'Staffed hours'],
-  },
-  category: {
-    entry_access: ['进门难', 'Entry'],
-    parking: ['停车难', 'Parking'],
-    supplies: ['补给难', 'Supplies'],
-    rest: ['休息难', 'Rest'],
-    education: ['学历提升难', 'Education'],
-    childcare: ['子女托管难', 'Childcare'],
-    rights: ['权益保障', 'Rights'],
-    safety_hazard: ['安全隐患', 'Safety hazard'],
-    other: ['其他', 'Other'],
-  },
-  status: {
-    submitted: ['已提交', 'Submitted'],
-    accepted: ['已受理', 'Accepted'],
-    in_progress: ['办理中', 'In progress'],
-    resolved: ['已办结', 'Resolved'],
-    declined: ['不予采纳', 'Declined'],
-  },
-};
-
 /** Colours per status (suggestions layer and badges); WCAG AA on white. */
 export const STATUS_COLOURS = {
   submitted: '#c92a2a',
@@ -546,7 +502,9 @@ export const STATUS_COLOURS = {
   declined: '#495057',
 };
 
-const dicts = { zh, en };
+/** Every interface string by language (read-only; `t` is the way to use them). */
+export const MESSAGES = Object.freeze({ zh, en });
+const dicts = MESSAGES;
 let lang = 'zh';
 try {
   const saved = localStorage.getItem('nuanxin.lang');
@@ -567,10 +525,28 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
 }
 
-/** The label of API code `code` in vocabulary `vocab` (falls back to the code). */
-export function label(vocab, code) {
-  const e = VOCAB[vocab]?.[code];
-  return e ? e[lang === 'en' ? 1 : 0] : String(code ?? '');
+/** The API's vocabularies (`GET /api/v1/vocabulary`): name → [{ code, zh, en }] in the server's order. */
+let vocabulary = {};
+
+/**
+ * Sets the vocabularies the page labels codes with: the body of `GET /api/v1/vocabulary`
+ * (an object of lists of `{ code, zh, en }`). Anything else leaves them empty.
+ */
+export function setVocabulary(v) {
+  vocabulary = v && typeof v === 'object' ? v : {};
+}
+
+/** The codes of vocabulary `name` (e.g. `kind`, `category`, `status`) in the server's order; [] if unknown. */
+export function codes(name) {
+  const list = vocabulary[name];
+  return Array.isArray(list) ? list.map((e) => e.code) : [];
+}
+
+/** The label of API code `code` in vocabulary `name`, in the current language (falls back to the code). */
+export function label(name, code) {
+  const list = vocabulary[name];
+  const e = Array.isArray(list) ? list.find((x) => x.code === code) : undefined;
+  return e ? (lang === 'en' ? e.en : e.zh) || String(code) : String(code ?? '');
 }
 
 /** Fills `[data-i18n]` text and `[data-i18n-attr="attr:key;attr:key"]` attributes. */

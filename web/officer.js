@@ -4,12 +4,11 @@
 // highlighted; change a suggestion's status with a public note.
 
 import { api, qs, toFeatures } from './api.js';
-import { getLang, label, STATUS_COLOURS, t } from './i18n.js';
+import { codes, getLang, label, STATUS_COLOURS, t } from './i18n.js';
 import { clear, el, fmtTime, showError, toast } from './ui.js';
 import { setLayer, refreshLayer } from './suggest.js';
 
 const KEY = 'nuanxin.officer_token';
-const STATUSES = ['submitted', 'accepted', 'in_progress', 'resolved', 'declined'];
 let ctx;
 let filter = 'open';
 let sort = 'deadline';
@@ -22,7 +21,7 @@ export function relabel() { if (ctx.view === 'officer') render(); }
 
 export function show() {
   ctx.mapReady.then(() => setLayer(true));
-  ctx.legend(STATUSES.map((s) => [STATUS_COLOURS[s], label('status', s)]));
+  ctx.legend(codes('status').map((s) => [STATUS_COLOURS[s], label('status', s)]));
   render();
 }
 export function hide() { ctx.mapReady.then(() => { if (ctx.view !== 'suggest') setLayer(false); }); }
@@ -47,7 +46,7 @@ function render() {
   const sel = el('select', { id: 'of-filter', onchange: (e) => { filter = e.target.value; loadQueue(); } },
     el('option', { value: 'open', selected: filter === 'open' }, `${label('status', 'submitted')} / ${label('status', 'accepted')} / ${label('status', 'in_progress')}`),
     el('option', { value: '', selected: filter === '' }, t('all')),
-    STATUSES.map((s) => el('option', { value: s, selected: filter === s }, label('status', s))));
+    codes('status').map((s) => el('option', { value: s, selected: filter === s }, label('status', s))));
   body.append(
     el('p', { class: 'whoami', id: 'of-whoami' }, t('loading')),
     el('div', { class: 'row' },
@@ -103,7 +102,7 @@ function item(f, deadline) {
   const p = f.properties;
   const due = deadline && (p.history || []).length <= 1 ? deadline.first_answer_due : deadline?.resolution_due;
   const id = String(p.id ?? f.id);
-  const next = el('select', { 'aria-label': t('new_status') }, STATUSES.filter((s) => s !== p.status).map((s) => el('option', { value: s }, label('status', s))));
+  const next = el('select', { 'aria-label': t('new_status') }, codes('status').filter((s) => s !== p.status).map((s) => el('option', { value: s }, label('status', s))));
   const note = el('textarea', { rows: '2', maxlength: '2000', placeholder: t('public_note_ph'), 'aria-label': t('public_note') });
   const li = el('li', { class: `q-item${deadline?.overdue ? ' overdue' : ''}`, dataset: { id } },
     el('p', {},

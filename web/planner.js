@@ -10,7 +10,7 @@
 // current map view (a bbox).
 
 import { api, qs, toFeatures } from './api.js';
-import { label, t, VOCAB } from './i18n.js';
+import { codes, label, t } from './i18n.js';
 import { clear, download, el, showError } from './ui.js';
 import * as kpi from './kpi.js';
 
@@ -24,7 +24,7 @@ const demandCache = {};
 export function init(c) {
   ctx = c;
   const kinds = document.getElementById('pl-kinds');
-  for (const k of Object.keys(VOCAB.kind)) {
+  for (const k of codes('kind')) {
     kinds.append(el('label', { class: 'chip' },
       el('input', { type: 'checkbox', name: 'kinds', value: k, checked: k === 'station' }),
       el('span', { dataset: { kindLabel: k } }, label('kind', k))));

@@ -6,7 +6,7 @@
 // Every user-written text is put in the page with textContent (ui.el), never as HTML.
 
 import { api, qs, toFeatures } from './api.js';
-import { label, STATUS_COLOURS, t, VOCAB } from './i18n.js';
+import { codes, label, STATUS_COLOURS, t } from './i18n.js';
 import { clear, el, fmtDistance, fmtTime, showError, toast } from './ui.js';
 import { discard, enqueue, flush, isNetworkError, newKey, queued, send } from './offline.js';
 
@@ -95,7 +95,7 @@ export async function refreshLayer() {
 
 export function show(arg) {
   ctx.mapReady.then(() => setLayer(true));
-  ctx.legend(['submitted', 'accepted', 'in_progress', 'resolved', 'declined'].map((s) => [STATUS_COLOURS[s], label('status', s)]));
+  ctx.legend(codes('status').map((s) => [STATUS_COLOURS[s], label('status', s)]));
   if (arg) { mode = 'status'; statusId = arg; } else if (mode === 'status') mode = 'form';
   render();
 }
@@ -154,7 +154,7 @@ function renderForm(body) {
   desc.value = draft.description;
   const counter = el('span', { class: 'counter', 'aria-live': 'off' }, `${[...draft.description].length}/2000`);
   const chips = el('div', { class: 'chips cat', role: 'radiogroup', 'aria-labelledby': 'sg-cat-label' },
-    Object.keys(VOCAB.category).map((c) => el('label', { class: 'chip big' },
+    codes('category').map((c) => el('label', { class: 'chip big' },
       el('input', {
         type: 'radio', name: 'category', value: c, checked: draft.category === c,
         onchange: () => { draft.category = c; loadSimilar(); },

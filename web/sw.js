@@ -6,8 +6,9 @@
 //   - the app shell: precached at install into `nuanxin-shell-<BUILD>` and served from it
 //     (cache first: a repeat visit on a weak signal downloads nothing but the API calls);
 //     the caches of earlier builds are deleted when the new worker activates;
-//   - `/config.json`: the cached copy at once, refreshed in the background for the next
-//     visit (stale-while-revalidate), so a repeat visit waits for no round trip;
+//   - `/config.json` and `/api/v1/vocabulary` (the labels of the API's codes): the cached
+//     copy at once, refreshed in the background for the next visit (stale-while-revalidate),
+//     so a repeat visit waits for no round trip;
 //   - street tiles (`/tiles/{z}/{x}/{y}.pbf`, not the live `/tiles/points/…`) and the POIs: the last ones viewed, stale-while-revalidate,
 //     at most RUNTIME_MAX entries;
 //   - everything else (the API) goes to the network: the page itself keeps the service
@@ -18,14 +19,17 @@ const PRECACHE = __PRECACHE__;
 const SHELL = `nuanxin-shell-${BUILD}`;
 const RUNTIME = 'nuanxin-runtime';
 const RUNTIME_MAX = 600;
+/** Served from the cache at once and refreshed in the background (stale-while-revalidate). */
+const LIVE_SHELL = ['/config.json', '/api/v1/vocabulary'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL);
     // `reload`: straight from the server, never an older copy from the HTTP cache.
     await cache.addAll(PRECACHE.map((u) => new Request(u, { cache: 'reload' })));
-    // The configuration too (kept fresh by stale-while-revalidate afterwards).
-    await (await caches.open(RUNTIME)).add(new Request('/config.json', { cache: 'reload' })).catch(() => undefined);
+    // The configuration and the vocabulary too (kept fresh by stale-while-revalidate afterwards).
+    const runtime = await caches.open(RUNTIME);
+    for (const u of LIVE_SHELL) await runtime.add(new Request(u, { cache: 'reload' })).catch(() => undefined);
     await self.skipWaiting();
   })());
 });
@@ -81,7 +85,7 @@ self.addEventListener('fetch', (event) => {
   }
   if (PRECACHE.includes(path) && !url.search) {
     event.respondWith(cacheFirst(req, path));
-  } else if (path === '/config.json' || path === '/data/pois.geojson'
+  } else if (LIVE_SHELL.includes(path) || path === '/data/pois.geojson'
     || (path.startsWith('/tiles/') && !path.startsWith('/tiles/points/'))) {
     // (Street tiles; the service points' own tiles are live data and go to the network.)
     event.respondWith(staleWhileRevalidate(event));

@@ -1453,6 +1453,103 @@ async fn openapi_document_and_docs_page() {
     assert!(js.text().contains("/api/openapi.json"));
 }
 
+/// `GET /api/v1/vocabulary`: every code of every vocabulary with a Chinese and an English
+/// label, documented in OpenAPI, revalidated by ETag. The lists are written out here from
+/// docs/GLOSSARY.md, not taken from the code.
+#[tokio::test]
+async fn vocabulary_lists_every_code_with_both_labels() {
+    let app = app();
+    let r = get(&app, "/api/v1/vocabulary").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.content_type(), "application/json");
+    let v = r.json();
+    let codes = |name: &str| -> Vec<String> {
+        v[name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .iter()
+            .map(|t| t["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        codes("kind"),
+        [
+            "station",
+            "legal_aid",
+            "rider_friendly_community",
+            "collection_point"
+        ]
+    );
+    assert_eq!(
+        codes("category"),
+        [
+            "entry_access",
+            "parking",
+            "supplies",
+            "rest",
+            "education",
+            "childcare",
+            "rights",
+            "safety_hazard",
+            "other"
+        ]
+    );
+    assert_eq!(
+        codes("status"),
+        [
+            "submitted",
+            "accepted",
+            "in_progress",
+            "resolved",
+            "declined"
+        ]
+    );
+    for name in [
+        "kind",
+        "amenity",
+        "access",
+        "category",
+        "status",
+        "role",
+        "campaign_kind",
+        "officer_role",
+    ] {
+        for t in v[name].as_array().unwrap() {
+            let zh = t["zh"].as_str().unwrap_or("");
+            let en = t["en"].as_str().unwrap_or("");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{name} {t}"
+            );
+            assert!(!en.is_empty() && en.is_ascii(), "{name} {t}");
+        }
+    }
+    assert_eq!(v["kind"][0]["zh"], "驿站");
+    assert_eq!(v["category"][0]["zh"], "进门难");
+    assert_eq!(v["status"][2]["zh"], "办理中");
+    // revalidation
+    let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-cache");
+    let again = send(
+        &app,
+        Request::get("/api/v1/vocabulary")
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    assert_problem(&app, "/api/v1/vocabulary?lang=en", 400, Some("lang")).await;
+    // documented, with its schema
+    let doc = get(&app, "/api/openapi.json").await.json();
+    assert!(doc["paths"]["/api/v1/vocabulary"]["get"].is_object());
+    let schema = &doc["components"]["schemas"]["Vocabulary"];
+    for name in ["kind", "category", "status"] {
+        assert!(schema["properties"][name].is_object(), "{name}: {schema}");
+    }
+}
+
 #[tokio::test]
 async fn security_headers_on_every_response() {
     let app = app();

@@ -51,6 +51,7 @@ pub mod stats;
 pub mod suggestions;
 pub mod throttle;
 pub mod tiles;
+pub mod vocabulary;
 pub mod web;
 pub mod whatif;
 
@@ -398,6 +399,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(coverage::router())
         .merge(whatif::router())
         .merge(search::router())
+        .merge(vocabulary::router())
 }
 
 /// The OpenAPI document of every route in [`api`].

@@ -200,7 +200,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A strong ETag: the first 16 bytes of the SHA-256 of `body`, hex, quoted.
-fn etag_of(body: &[u8]) -> String {
+pub(crate) fn etag_of(body: &[u8]) -> String {
     let d = Sha256::digest(body);
     format!("\"{}\"", hex::encode(&d[..16]))
 }
@@ -212,7 +212,7 @@ fn etags() -> &'static [String] {
 
 /// Whether `If-None-Match` in `headers` matches `etag` (a list or `*`; weak tags compare
 /// by their opaque part, RFC 9110 §13.1.2).
-fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
