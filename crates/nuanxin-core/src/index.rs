@@ -170,6 +170,14 @@ pub enum IndexError {
     DuplicateId(String),
 }
 
+impl crate::error::Classify for IndexError {
+    fn class(&self) -> crate::error::ErrorClass {
+        match self {
+            IndexError::DuplicateId(_) => crate::error::ErrorClass::Conflict,
+        }
+    }
+}
+
 /// The index. Cheap to query from many threads (`&self`); changes take `&mut self` and cost
 /// O(log n) in the tree plus one `memmove` of the id-ordered lists (see [`ServiceIndex::upsert`]).
 /// For a server that edits while it serves, wrap it in [`live::LiveIndex`].

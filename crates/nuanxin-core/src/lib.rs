@@ -6,6 +6,8 @@
 //! - [`crs`]: WGS-84 / GCJ-02 / BD-09 conversions, and the OGC CRSs (CRS84, EPSG:4326/4490/3857);
 //! - [`cql2`]: CQL2 filters (text and JSON) and `sortby` over GeoJSON features;
 //! - [`index`]: the R*-tree answering nearest-neighbour, radius, bbox and id queries;
+//! - [`error`]: the one classification of errors ([`error::Classify`]) the edges map to HTTP
+//!   statuses and CLI messages;
 //! - [`districts`]: shipped district boundaries and point-in-polygon adcode lookup;
 //! - [`geojson_out`]: RFC 7946 output hygiene (winding, precision, validity);
 //! - [`import`]: GeoJSON, CSV and XLSX importers with row-level errors;
@@ -28,6 +30,7 @@ pub mod cql2;
 pub mod crs;
 pub mod demo;
 pub mod districts;
+pub mod error;
 pub mod geodesy;
 pub mod geojson_out;
 pub mod import;

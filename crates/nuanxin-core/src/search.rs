@@ -467,6 +467,13 @@ pub enum PositionError {
     Unsupported(String),
 }
 
+impl crate::error::Classify for PositionError {
+    /// Invalid input; the text came from the search box (`q` over HTTP).
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::invalid("q")
+    }
+}
+
 fn decode_component(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());

@@ -16,6 +16,12 @@ pub struct InputError {
     pub msg: String,
 }
 
+impl crate::error::Classify for InputError {
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::invalid(self.path.clone())
+    }
+}
+
 impl InputError {
     fn new(path: impl Into<String>, msg: impl Into<String>) -> Self {
         Self {

@@ -125,6 +125,25 @@ pub enum CoverageError {
     Internal(String),
 }
 
+impl crate::error::Classify for CoverageError {
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            CoverageError::UnknownAdcode(_) => ErrorClass::invalid("area.adcode"),
+            CoverageError::InvalidGeometry(_) => ErrorClass::invalid("area.geometry"),
+            CoverageError::InvalidBbox(_) => ErrorClass::invalid("area.bbox"),
+            CoverageError::BadRadius(_) => ErrorClass::invalid("minutes"),
+            CoverageError::BadResolution(_) | CoverageError::TooManyCells { .. } => {
+                ErrorClass::invalid("resolution")
+            }
+            CoverageError::InstanceTooLarge { .. } => ErrorClass::invalid("propose"),
+            CoverageError::BadDemand(_) => ErrorClass::invalid("demand"),
+            CoverageError::Cancelled => ErrorClass::Unavailable,
+            CoverageError::Internal(_) => ErrorClass::Internal,
+        }
+    }
+}
+
 /// Runs `f` over `0..n` in contiguous chunks on all cores, concatenating the results in order.
 pub(crate) fn par_chunks<T: Send>(
     n: usize,

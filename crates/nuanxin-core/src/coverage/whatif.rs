@@ -86,6 +86,15 @@ pub enum WhatIfError {
     DuplicateId(String),
 }
 
+impl crate::error::Classify for WhatIfError {
+    fn class(&self) -> crate::error::ErrorClass {
+        match self {
+            WhatIfError::UnknownStation(_) => crate::error::ErrorClass::invalid("id"),
+            WhatIfError::DuplicateId(_) => crate::error::ErrorClass::Conflict,
+        }
+    }
+}
+
 /// A what-if session over one area (see the module docs).
 #[derive(Debug, Clone)]
 pub struct WhatIf {

@@ -50,6 +50,16 @@ pub enum CoordError {
     LonBeyondOneWrap(f64),
 }
 
+impl crate::error::Classify for CoordError {
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::invalid(match self {
+            CoordError::NotFinite { field } => *field,
+            CoordError::LonOutOfRange(_) | CoordError::LonBeyondOneWrap(_) => "lon",
+            CoordError::LatOutOfRange(_) | CoordError::LatLonSwapped { .. } => "lat",
+        })
+    }
+}
+
 /// Largest `|lon|` in degrees [`LonLat::normalized`] accepts: 180 + one full turn of 360.
 pub const MAX_WRAPPED_LON_DEG: f64 = 540.0;
 
@@ -234,6 +244,12 @@ pub enum BboxError {
         /// Northern latitude given.
         north: f64,
     },
+}
+
+impl crate::error::Classify for BboxError {
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::invalid("bbox")
+    }
 }
 
 impl Bbox {

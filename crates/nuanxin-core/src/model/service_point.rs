@@ -78,6 +78,12 @@ pub enum ServicePointError {
     },
 }
 
+impl crate::error::Classify for ServicePointError {
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::invalid(self.field())
+    }
+}
+
 impl ServicePointError {
     /// The field at fault.
     pub fn field(&self) -> &'static str {

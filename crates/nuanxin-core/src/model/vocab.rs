@@ -15,6 +15,13 @@ pub struct UnknownCode {
     pub valid: Vec<&'static str>,
 }
 
+impl crate::error::Classify for UnknownCode {
+    /// Invalid input naming the vocabulary (`kind`, `access_method`) and its codes.
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::invalid_choice(self.what.replace(' ', "_"), &self.valid)
+    }
+}
+
 /// Defines a closed vocabulary enum with its code, Chinese and English labels: `ALL`,
 /// `as_str`, `label_zh`, `label_en`, `codes`, `FromStr` (code, ASCII case-insensitive, or
 /// Chinese label; error [`UnknownCode`] listing the valid codes) and `Display`.

@@ -706,6 +706,36 @@ pub enum SuggestionError {
     Store(#[from] StoreError),
 }
 
+impl crate::error::Classify for SuggestionError {
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            SuggestionError::Invalid { field, .. } => ErrorClass::invalid(*field),
+            SuggestionError::Unknown(u) => u.class(),
+            SuggestionError::Choice { field, valid, .. } => {
+                ErrorClass::invalid_choice(*field, valid)
+            }
+            SuggestionError::BadCoordinate { source, .. } => source.class(),
+            SuggestionError::OutsideServiceArea { .. } => ErrorClass::invalid("location"),
+            SuggestionError::PhotoTooLarge { .. } => ErrorClass::TooLarge,
+            SuggestionError::NotFound(_) => ErrorClass::NotFound,
+            SuggestionError::BadTransition { .. } | SuggestionError::Conflict(_) => {
+                ErrorClass::Conflict
+            }
+            SuggestionError::IdempotencyKeyReused { .. } => ErrorClass::Unprocessable,
+            SuggestionError::Store(s) => s.class(),
+        }
+    }
+
+    /// The message alone for an invalid field (the class names the field).
+    fn detail(&self) -> String {
+        match self {
+            SuggestionError::Invalid { msg, .. } => msg.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,17 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl crate::error::Classify for StoreError {
+    /// [`StoreError::Unavailable`] is the storage being unreachable (retry shortly); anything
+    /// else is internal.
+    fn class(&self) -> crate::error::ErrorClass {
+        match self {
+            StoreError::Unavailable(_) => crate::error::ErrorClass::StorageUnavailable,
+            _ => crate::error::ErrorClass::Internal,
+        }
+    }
+}
+
 /// One schema version: the script for each engine. Scripts of the same version create the
 /// same tables and columns (engine types differ: see [`super::sql`]), so data copies
 /// between engines row by row.

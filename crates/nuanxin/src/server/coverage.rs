@@ -19,7 +19,7 @@ use crate::coverage::circle::{
 use crate::coverage::demand::DemandLayer;
 use crate::coverage::export;
 use crate::coverage::hours::{coverage_drop, parse_at, HourDrop};
-use crate::coverage::{input, AreaSpec, Candidates, CoverageError, CoverageOptions, NoProgress};
+use crate::coverage::{input, AreaSpec, Candidates, CoverageOptions, NoProgress};
 use crate::index::Filter;
 use crate::model::{Bbox, ServiceKind};
 use crate::travel::TravelMode;
@@ -49,24 +49,6 @@ pub const MAX_CIRCLES: usize = 5_000;
 /// Most polygon vertices (all circles together) one `service-areas` response may hold
 /// (about 40 bytes of JSON each: ~10 MB); coarsen with `simplify`/`zoom` or narrow with `bbox`.
 pub const MAX_RESPONSE_VERTICES: usize = 250_000;
-
-impl From<CoverageError> for AppError {
-    fn from(e: CoverageError) -> Self {
-        let msg = e.to_string();
-        match e {
-            CoverageError::UnknownAdcode(_) => AppError::bad_param("area.adcode", msg),
-            CoverageError::InvalidGeometry(_) => AppError::bad_param("area.geometry", msg),
-            CoverageError::InvalidBbox(_) => AppError::bad_param("area.bbox", msg),
-            CoverageError::BadRadius(_) => AppError::bad_param("minutes", msg),
-            CoverageError::BadResolution(_) => AppError::bad_param("resolution", msg),
-            CoverageError::TooManyCells { .. } => AppError::bad_param("resolution", msg),
-            CoverageError::InstanceTooLarge { .. } => AppError::bad_param("propose", msg),
-            CoverageError::BadDemand(_) => AppError::bad_param("demand", msg),
-            CoverageError::Cancelled => AppError::Unavailable(msg),
-            CoverageError::Internal(_) => AppError::Internal(msg),
-        }
-    }
-}
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -389,12 +371,6 @@ fn parse_candidates(v: Option<&Value>) -> Result<Candidates, AppError> {
             )
         }),
         Some(v) => Ok(Candidates::Sites(input::sites("candidates", v)?)),
-    }
-}
-
-impl From<input::InputError> for AppError {
-    fn from(e: input::InputError) -> Self {
-        AppError::bad_param(e.path, e.msg)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::error::AppError;
 use super::AppState;
-use crate::suggestions::{Store, StoreError};
+use crate::suggestions::Store;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use std::sync::Arc;
@@ -56,15 +56,4 @@ pub async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| AppError::Internal(format!("task failed: {e}")))?
-}
-
-impl From<StoreError> for AppError {
-    /// A database that cannot be reached now is 503 (retry later; the reason, which names
-    /// the database server, goes to the log only); anything else is a 500.
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(_) => AppError::DatabaseUnavailable(e.to_string()),
-            e => AppError::Internal(e.to_string()),
-        }
-    }
 }

@@ -1,9 +1,12 @@
 //! The one error type of the HTTP layer, rendered as RFC 9457 `application/problem+json`,
 //! and extractors whose rejections use it.
 //!
-//! Handlers return `Result<_, AppError>`; library errors convert into it with `From` impls
-//! kept next to the module that owns the HTTP mapping. Bad input is always a 4xx.
+//! Handlers return `Result<_, AppError>`. Core errors convert into it in one place,
+//! [`AppError::classified`], by the class the core gives them (`nuanxin_core::error`:
+//! invalid input naming the parameter, not found, conflict, unavailable, internal, …), so a
+//! new error variant gets its HTTP status where it is defined. Bad input is always a 4xx.
 
+use crate::error::{Classify, ErrorClass};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -254,37 +257,62 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<crate::model::CoordError> for AppError {
-    fn from(e: crate::model::CoordError) -> Self {
-        let param = match &e {
-            crate::model::CoordError::NotFinite { field } => *field,
-            crate::model::CoordError::LonOutOfRange(_)
-            | crate::model::CoordError::LonBeyondOneWrap(_) => "lon",
-            crate::model::CoordError::LatOutOfRange(_)
-            | crate::model::CoordError::LatLonSwapped { .. } => "lat",
-        };
-        AppError::bad_param(param, e.to_string())
+impl AppError {
+    /// The one mapping of a core error to HTTP, by its [`ErrorClass`]: invalid input → 400
+    /// naming the parameter (and the valid values), too large → 413, not found → 404,
+    /// conflict → 409, unprocessable → 422, unavailable → 503, storage unavailable → 503 with
+    /// `Retry-After`, internal → 500 (the error and its `source` chain are logged, not sent).
+    pub fn classified<E: Classify + ?Sized>(e: &E) -> Self {
+        let detail = e.detail();
+        match e.class() {
+            ErrorClass::InvalidInput { param, valid } => AppError::BadRequest {
+                param,
+                detail,
+                valid,
+            },
+            ErrorClass::TooLarge => AppError::PayloadTooLarge(detail),
+            ErrorClass::NotFound => AppError::NotFound(detail),
+            ErrorClass::Conflict => AppError::Conflict(detail),
+            ErrorClass::Unprocessable => AppError::Unprocessable(detail),
+            ErrorClass::Unavailable => AppError::Unavailable(detail),
+            ErrorClass::StorageUnavailable => AppError::DatabaseUnavailable(e.to_string()),
+            ErrorClass::Internal => {
+                let mut text = e.to_string();
+                let mut cause = e.source();
+                while let Some(c) = cause {
+                    text.push_str(&format!(": {c}"));
+                    cause = c.source();
+                }
+                AppError::Internal(text)
+            }
+        }
     }
 }
 
-impl From<crate::model::ServicePointError> for AppError {
-    fn from(e: crate::model::ServicePointError) -> Self {
-        AppError::bad_param(e.field(), e.to_string())
-    }
+/// `From` for every classified core error, through [`AppError::classified`].
+macro_rules! from_classified {
+    ($($t:ty),+ $(,)?) => {
+        $(impl From<$t> for AppError {
+            fn from(e: $t) -> Self {
+                AppError::classified(&e)
+            }
+        })+
+    };
 }
 
-impl From<crate::model::BboxError> for AppError {
-    fn from(e: crate::model::BboxError) -> Self {
-        AppError::bad_param("bbox", e.to_string())
-    }
-}
-
-impl From<crate::model::UnknownCode> for AppError {
-    fn from(e: crate::model::UnknownCode) -> Self {
-        let param = e.what.replace(' ', "_");
-        AppError::bad_choice(param, e.to_string(), &e.valid)
-    }
-}
+from_classified!(
+    crate::model::CoordError,
+    crate::model::BboxError,
+    crate::model::ServicePointError,
+    crate::model::UnknownCode,
+    crate::index::IndexError,
+    crate::search::PositionError,
+    crate::suggestions::SuggestionError,
+    crate::suggestions::StoreError,
+    crate::coverage::CoverageError,
+    crate::coverage::input::InputError,
+    crate::coverage::whatif::WhatIfError,
+);
 
 /// Query-string extractor whose rejection is a 400 problem naming the parameter.
 #[derive(Debug, Clone, Copy, Default)]

@@ -17,7 +17,7 @@ use super::auth::ClientIp;
 use super::coverage::{options_of, CoverageRequest};
 use super::{ApiJson, ApiQuery, AppError, AppState, Problem};
 use crate::coverage::demand::DemandLayer;
-use crate::coverage::whatif::{WhatIf, WhatIfChange, WhatIfError, WhatIfRow, WhatIfStation};
+use crate::coverage::whatif::{WhatIf, WhatIfChange, WhatIfRow, WhatIfStation};
 use crate::model::LonLat;
 use axum::extract::Path;
 use axum::http::header;
@@ -81,15 +81,6 @@ fn random_id() -> String {
 fn sessions() -> &'static Sessions {
     static S: OnceLock<Sessions> = OnceLock::new();
     S.get_or_init(Default::default)
-}
-
-impl From<WhatIfError> for AppError {
-    fn from(e: WhatIfError) -> Self {
-        match e {
-            WhatIfError::UnknownStation(_) => AppError::bad_param("id", e.to_string()),
-            WhatIfError::DuplicateId(_) => AppError::Conflict(e.to_string()),
-        }
-    }
 }
 
 /// Routes of this module.

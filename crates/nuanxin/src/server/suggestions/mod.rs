@@ -36,50 +36,12 @@ use super::auth::MaybeOfficer;
 use super::db::Db;
 use super::error::{AppError, Problem};
 use super::AppState;
-use crate::suggestions::{Audience, Suggestion, SuggestionError};
+use crate::suggestions::{Audience, Suggestion};
 use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::HeaderMap;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-impl From<SuggestionError> for AppError {
-    fn from(e: SuggestionError) -> Self {
-        match e {
-            SuggestionError::Invalid { field, msg } => AppError::bad_param(field, msg),
-            SuggestionError::Unknown(u) => u.into(),
-            SuggestionError::Choice { field, msg, valid } => {
-                AppError::bad_choice(field, msg, &valid)
-            }
-            SuggestionError::BadCoordinate { source, hint } => match AppError::from(source) {
-                AppError::BadRequest {
-                    param,
-                    mut detail,
-                    valid,
-                } => {
-                    detail.push_str(&hint);
-                    AppError::BadRequest {
-                        param,
-                        detail,
-                        valid,
-                    }
-                }
-                other => other,
-            },
-            e @ SuggestionError::OutsideServiceArea { .. } => {
-                AppError::bad_param("location", e.to_string())
-            }
-            e @ SuggestionError::PhotoTooLarge { .. } => AppError::PayloadTooLarge(e.to_string()),
-            SuggestionError::NotFound(m) => AppError::NotFound(m),
-            e @ SuggestionError::BadTransition { .. } => AppError::Conflict(e.to_string()),
-            SuggestionError::Conflict(m) => AppError::Conflict(m),
-            e @ SuggestionError::IdempotencyKeyReused { .. } => {
-                AppError::Unprocessable(e.to_string())
-            }
-            SuggestionError::Store(s) => s.into(),
-        }
-    }
-}
 
 /// A suggestion's tracking id from the URL path, as a person may type it from a receipt:
 /// case-insensitive, with the Crockford base-32 look-alikes (O → 0, I and L → 1) mapped
