@@ -13,3 +13,5 @@ if [ -z "$TARGET_DIR" ]; then
 fi
 mkdir -p "$TARGET_DIR"
 nuanxin_bin() { printf '%s/%s/nuanxin' "$TARGET_DIR" "${1:-debug}"; }
+# need_cjk_fonts: installs fonts for Chinese labels when none is installed.
+source "$ROOT/scripts/lib/fonts.sh"

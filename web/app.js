@@ -152,7 +152,7 @@ async function main() {
   route();
   // Suggestions filed without a signal go out when it returns (and are retried every minute).
   suggest.flushOutbox();
-  window.addEventListener('online', () => suggest.flushOutbox());
+  window.addEventListener('online', () => suggest.retryOutboxNow());
   setInterval(() => suggest.flushOutbox(), 60000);
   await ctx.mapReady;
   document.body.dataset.ready = '1';

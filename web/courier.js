@@ -325,6 +325,9 @@ async function runNearest() {
     clearTimeout(slow);
     if (seq !== state.seq) return;
     if (isNetworkError(e) && await showOffline(seq, false)) return;
+    // A newer query started while the cached points were read: its answer wins, whatever
+    // this one's was (a stale error must not overwrite it).
+    if (seq !== state.seq) return;
     state.results = [];
     renderList();
     status(t('api_error', { msg: e.message }), true);

@@ -39,6 +39,9 @@ function db() {
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
+    // A failed open (storage busy, a blocked upgrade) is tried again by the next caller
+    // rather than remembered for the life of the page.
+    dbPromise.catch(() => { dbPromise = null; });
   }
   return dbPromise;
 }
@@ -68,7 +71,12 @@ let refreshing = null;
 /** The cached area record ({ bbox, saved_at, features }) or null. */
 export async function cachedArea() {
   if (area) return area;
-  try { area = (await tx('areas', 'readonly', (s) => s.get('last'))) || null; } catch { area = null; }
+  try {
+    area = (await tx('areas', 'readonly', (s) => s.get('last'))) || null;
+  } catch (e) {
+    console.warn('offline cache: cannot read the kept points:', e?.message || e);
+    area = null;
+  }
   return area;
 }
 
@@ -198,19 +206,21 @@ let flushing = null;
  * Sends every queued suggestion, oldest first, each at most once at a time. `onSent(item,
  * answer)` is called for each one the server accepted (201, or the first answer again for a
  * repeated key); `onRejected(item, error)` for one the server refused (4xx: kept in the
- * outbox with the error, never dropped silently). Stops at the first network error.
+ * outbox with the error, never dropped silently). Stops at the first network error (or
+ * 5xx / 429). Resolves with the number of suggestions still waiting to be sent (rejected
+ * ones not counted): 0 when the outbox is done.
  */
 export function flush(onSent, onRejected) {
   if (flushing) return flushing;
   flushing = (async () => {
     try {
-      for (const item of await queued()) {
-        if (item.rejected) continue;
+      const items = (await queued()).filter((item) => !item.rejected);
+      for (const [i, item] of items.entries()) {
         let answer;
         try {
           answer = await send(item);
         } catch (e) {
-          if (isNetworkError(e) || (e instanceof ApiError && (e.status >= 500 || e.status === 429))) return;
+          if (isNetworkError(e) || (e instanceof ApiError && (e.status >= 500 || e.status === 429))) return items.length - i;
           item.rejected = String(e.message || e);
           await tx('outbox', 'readwrite', (s) => s.put(item));
           onRejected?.(item, e);
@@ -219,6 +229,7 @@ export function flush(onSent, onRejected) {
         await tx('outbox', 'readwrite', (s) => s.delete(item.key));
         onSent?.(item, answer);
       }
+      return 0;
     } finally {
       flushing = null;
     }

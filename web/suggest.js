@@ -373,6 +373,7 @@ async function submit(e) {
     }
     queuedKey = item.key;
     mode = 'queued';
+    retryTimer ??= setTimeout(flushOutbox, retryMs);
   }
   Object.assign(draft, { at: null, category: null, description: '', contact: '', role: '', photo: null });
   ctx.map.getSource('pick')?.setData({ type: 'FeatureCollection', features: [] });
@@ -394,13 +395,24 @@ function accepted(item, r) {
   return receipt;
 }
 
+/** First and longest wait before the outbox is tried again after a failed send, ms. */
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 60000;
+let retryMs = RETRY_FIRST_MS;
+let retryTimer = null;
+
 /**
- * Sends the suggestions queued while offline (called at start, when the browser comes back
- * online, and every minute while any is queued). The one on screen as 待发送 turns into its
- * receipt; others are announced.
+ * Sends the suggestions queued while offline (called at start, when the browser reports
+ * being back online, and every minute). The one on screen as 待发送 turns into its receipt;
+ * others are announced. While any is left unsent it is tried again after 2 s, 4 s, 8 s …
+ * (at most every 60 s): `online` events are not reliable (a phone on a captive Wi-Fi
+ * portal or a signal too weak to carry data reports online; after an offline reload some
+ * browsers never fire one), so the outbox does not wait for them.
  */
 export async function flushOutbox() {
-  await flush((item, r) => {
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  const left = await flush((item, r) => {
     const rec = accepted(item, r);
     if (mode === 'queued' && queuedKey === item.key && ctx.view === 'suggest') {
       mode = 'receipt';
@@ -412,6 +424,18 @@ export async function flushOutbox() {
     }
     refreshLayer();
   }, () => { if (ctx.view === 'suggest') render(); });
+  if (left > 0) {
+    if (!retryTimer) retryTimer = setTimeout(flushOutbox, retryMs);
+    retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+  } else {
+    retryMs = RETRY_FIRST_MS;
+  }
+}
+
+/** Tries the outbox again at once, from the shortest back-off (the signal may be back). */
+export function retryOutboxNow() {
+  retryMs = RETRY_FIRST_MS;
+  return flushOutbox();
 }
 
 function renderQueued(body) {

@@ -3,6 +3,8 @@
 # $tmp a scratch directory, $server_log its log; the server is stopped on exit.
 # Works from any directory and honours CARGO_TARGET_DIR.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# need_cjk_fonts: installs fonts for Chinese labels when none is installed.
+source "$root/scripts/lib/fonts.sh"
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/nuanxin"
 
 start_server() {

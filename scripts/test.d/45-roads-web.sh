@@ -6,7 +6,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib/server.sh"
 need_apt curl curl python3 python3 chromium chromium node nodejs npm npm
-fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null; }
+need_cjk_fonts
 if [ ! -f "$root/tests/e2e/node_modules/playwright-core/package.json" ]; then
   (cd "$root/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -12,13 +12,13 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
-fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   echo "e2e: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+need_cjk_fonts
 if [ ! -f tests/e2e/node_modules/playwright-core/package.json ]; then
   (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
@@ -64,5 +64,6 @@ done
 up || { echo "e2e: server did not answer"; cat "$tmp/server.log"; exit 1; }
 
 cd tests/e2e
-node --test --test-concurrency=1 --test-reporter=spec
+# Arguments: test files to run (default: every *.test.mjs), e.g. `e2e.sh offline.test.mjs`.
+node --test --test-concurrency=1 --test-reporter=spec "$@"
 echo "e2e: screenshots in $NUANXIN_E2E_ARTIFACTS"
