@@ -1,7 +1,7 @@
 // End-to-end checks of the phone details (issue 18, step 7): every control is a touch
 // target of at least 44 × 44 CSS px (WCAG 2.5.5) in every view, the English tabs fit the
-// bar untruncated, the scale bar speaks the page's language, and the nearest list's rank
-// badges look nothing like cluster bubbles. Same server as map.test.mjs.
+// bar untruncated, the scale bar speaks the page's language, nothing on the map covers the
+// search box, and the nearest list's rank badges look nothing like cluster bubbles. Same server as map.test.mjs.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -138,6 +138,40 @@ describe('phone details', () => {
       assert.ok(bottoms.every((b) => b <= vp.height), `${name}: result bottoms ${bottoms.map(Math.round)} > ${vp.height}`);
       assert.ok(status >= 0, 'the status line above them is in sight too');
       await page.screenshot({ path: path.join(ARTIFACTS, `phone${name}-three-results.png`) });
+      await page.close();
+    }
+  });
+
+  test('nothing on the map covers the search box, in the courier and suggestion views', async () => {
+    for (const [name, vp] of PHONES) {
+      const page = await openPage(vp, '#suggest');
+      // The suggestion view shows the legend of statuses (it once lay over the search box).
+      await page.waitForSelector('#map-legend:not([hidden]) .lg');
+      for (const view of ['suggest', 'courier']) {
+        if (view === 'courier') await page.click('#tab-courier');
+        await page.waitForSelector('#place-q', { state: 'visible' });
+        // What is on top at the centre of the box, and at a tenth of its width from each end
+        // (the legend covered the left end while the centre was still clear).
+        const hits = await page.evaluate(() => {
+          const r = document.getElementById('place-q').getBoundingClientRect();
+          return [0.1, 0.5, 0.9].map((f) => {
+            const e = document.elementFromPoint(r.left + f * r.width, r.top + r.height / 2);
+            return e ? (e.id || e.className || e.tagName) : null;
+          });
+        });
+        assert.deepEqual(hits, ['place-q', 'place-q', 'place-q'], `${name} px, ${view}: ${hits}`);
+        // And no overlay overlaps it at all (legend, demo banner, hint, map controls).
+        const overlaps = await page.evaluate(() => {
+          const box = document.getElementById('place-search').getBoundingClientRect();
+          const cut = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          return [...document.querySelectorAll('#map-legend, #demo-banner, #map-hint, .map-fabs, .maplibregl-ctrl')]
+            .filter((e) => e.getClientRects().length && cut(box, e.getBoundingClientRect()))
+            .map((e) => e.id || e.className);
+        });
+        assert.deepEqual(overlaps, [], `${name} px, ${view}`);
+      }
+      await page.click('#tab-suggest');
+      await page.screenshot({ path: path.join(ARTIFACTS, `phone${name}-suggest-search.png`) });
       await page.close();
     }
   });
