@@ -46,7 +46,8 @@ for s in "112.976341,28.195346" "28.195346, 112.976341" "112°58'34.8\"E 28°11'
   printf '%s' "$s" > "fuzz/corpus/search_position/seed-$((i++))"
 done
 
-(cd fuzz && cargo +nightly fuzz build -O $TARGETS)
+# `cargo fuzz build` takes one target at a time.
+for t in $TARGETS; do (cd fuzz && cargo +nightly fuzz build -O "$t"); done
 {
   echo "# Fuzzing: $RUNS executions per target ($(date -u +%F), $(cd fuzz && cargo +nightly --version))"
   echo

@@ -8,6 +8,16 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "nuanxin", version, about, long_about = None)]
 struct Cli {
+    /// Language of messages: zh (简体中文, default) or en (English). Also NUANXIN_LANG.
+    #[arg(
+        long,
+        global = true,
+        env = "NUANXIN_LANG",
+        value_enum,
+        default_value = "zh",
+        ignore_case = true
+    )]
+    lang: cli::lang::Lang,
     #[command(subcommand)]
     command: Command,
 }
@@ -41,7 +51,10 @@ fn quiet_on_closed_pipe() {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    cli::lang::set(cli::lang::from_args_and_env(&args));
+    let cli = Cli::parse_from(args);
+    debug_assert_eq!(cli.lang, cli::lang::current());
     if !matches!(cli.command, Command::Serve(_)) {
         quiet_on_closed_pipe();
     }
@@ -58,7 +71,8 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let prefix = cli::messages::text(&cli::messages::Msg::ErrorPrefix);
+            eprintln!("{prefix}{e:#}");
             std::process::ExitCode::FAILURE
         }
     }

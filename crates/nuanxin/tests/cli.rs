@@ -466,7 +466,7 @@ fn replace_import_and_no_demo_keep_demo_points_out() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains(&format!("{demo_stations} removed, 2 stored")),
+        stdout.contains(&format!("删除 {demo_stations} 个，存入 2 个")),
         "{stdout}"
     );
     // the demo points of other kinds are still there, and served with demo on

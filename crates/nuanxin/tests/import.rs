@@ -760,14 +760,55 @@ fn cli_import_names_line_and_field_and_fails() {
         "名称,类型,经度,纬度\n好,驿站,112.98,28.19\n坏,驿站,\"112,98\",28.19\n",
     )
     .unwrap();
+    // Chinese by default, for the officials who import station lists.
     let out = nuanxin(&["import", bad.to_str().unwrap(), "--crs", "gcj02"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("line 3, field lon: `112,98` uses a comma"),
+        err.contains("错误：第 3 行，字段 lon：`112,98` 用逗号作小数点，请写成 `112.98`"),
         "{err}"
     );
-    assert!(err.contains("import rejected"), "{err}");
+    assert!(
+        err.contains("导入被拒绝：2 条记录中有 1 条有误（共 1 个错误）"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("line 3") && !err.contains("import rejected"),
+        "{err}"
+    );
+    // English with --lang en (before or after the subcommand) or NUANXIN_LANG=en.
+    for out in [
+        nuanxin(&[
+            "--lang",
+            "en",
+            "import",
+            bad.to_str().unwrap(),
+            "--crs",
+            "gcj02",
+        ]),
+        nuanxin(&["import", bad.to_str().unwrap(), "--lang=en"]),
+        Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+            .args(["import", bad.to_str().unwrap()])
+            .env("NUANXIN_LANG", "en")
+            .output()
+            .unwrap(),
+    ] {
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("error: line 3, field lon: `112,98` uses a comma"),
+            "{err}"
+        );
+        assert!(err.contains("import rejected"), "{err}");
+        assert!(!err.contains("第 3 行"), "{err}");
+    }
+    // The flag wins over the environment.
+    let out = Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+        .args(["import", bad.to_str().unwrap(), "--lang", "zh"])
+        .env("NUANXIN_LANG", "en")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("第 3 行，字段 lon"));
     // The same as JSON, for scripts.
     let out = nuanxin(&["import", bad.to_str().unwrap(), "--json"]);
     assert!(!out.status.success());
@@ -800,6 +841,71 @@ fn cli_import_names_line_and_field_and_fails() {
     let back = import_file(&out_file, &opts()).unwrap();
     assert_eq!(back.points.len(), 1);
     assert_eq!(back.points[0].name, "好");
+}
+
+#[test]
+fn cli_import_speaks_chinese_to_officials_naming_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("名录.csv");
+    std::fs::write(
+        &bad,
+        "名称,类型,经度,纬度,开放时间,编号\n\
+         一号驿站,驿站,112°58′48″,28.19,Mo-Fr 8-20,s1\n\
+         二号驿站,商店,１１２.９８,28.19,24/7,s1\n\
+         三号驿站,驿站,28.191234,112.981234,,\n\
+         ,驿站,112.981234,28.191234,,\n\
+         五号驿站,驿站,112.981234,28.191234,,\n",
+    )
+    .unwrap();
+    let out = nuanxin(&["import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "  错误：第 2 行，字段 lon：`112°58′48″` 是度分秒格式，请填写十进制的度数（112°58′48″ = 112 + 58/60 + 48/3600 = 112.98）",
+        "  错误：第 2 行，字段 opening_hours：`Mo-Fr 8-20` 无法识别为开放时间。写法：星期 + 空格 + 时间（24 小时制），如 `Mo-Fr 08:00-20:00` 表示周一至周五 8 点到 20 点",
+        "  错误：第 3 行，字段 kind：未知的类型 `商店`；可填：station, legal_aid, rider_friendly_community, collection_point",
+        "  错误：第 3 行，字段 lon：`１１２.９８` 含全角字符，请改用半角：`112.98`",
+        "  错误：第 3 行，字段 id：编号 `s1` 重复（首次出现在第 2 行）",
+        "  错误：第 4 行，字段 lat：lon = 28.191234，lat = 112.981234：经度和纬度似乎填反了（纬度超出 ±90°）；请把经度（东经，湖南约 108–114）填在 `lon`",
+        "  错误：第 5 行，字段 name：未填写",
+        "错误：导入被拒绝：5 条记录中有 4 条有误（共 7 个错误），未导入任何记录（请改正后重试，或加 --skip-invalid 只导入有效记录）",
+    ] {
+        assert!(err.contains(line), "missing {line:?} in:\n{err}");
+    }
+    // The summary and the result of storing, in Chinese too.
+    let db = dir.path().join("n.db");
+    let out = nuanxin(&[
+        "import",
+        bad.to_str().unwrap(),
+        "--skip-invalid",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "读取 5 条记录，接受 1 条，未接受 4 条，警告 0 条；坐标系 wgs84 已转换为 WGS-84"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  驿站（station）：1"), "{stdout}");
+    assert!(
+        stdout.contains("已将 1 个服务点存入") && stdout.contains("（新增 1 个，替换 0 个）"),
+        "{stdout}"
+    );
+    // A file the importer cannot read says so in Chinese.
+    let out = nuanxin(&["import", "stations.docx"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("错误：导入 stations.docx 时出错: 无法判断 stations.docx 的格式"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

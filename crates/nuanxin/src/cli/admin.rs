@@ -9,6 +9,7 @@
 //!
 //! The token is printed once; the database keeps only its SHA-256 hash.
 
+use super::messages::{text, Msg};
 use anyhow::{bail, Context};
 use nuanxin::suggestions::{OfficerRole, Store};
 use std::path::PathBuf;
@@ -63,16 +64,15 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
             .unwrap_or_else(|_| PathBuf::from("nuanxin.db")),
     };
     let store = Store::open(&path).with_context(|| {
-        format!(
-            "opening database {}",
-            nuanxin::suggestions::Location::redacted(&path)
-        )
+        text(&Msg::OpeningDatabase(
+            &nuanxin::suggestions::Location::redacted(&path),
+        ))
     })?;
     let shown = match std::fs::canonicalize(&path) {
         Ok(p) => p.display().to_string(),
         Err(_) => nuanxin::suggestions::Location::redacted(&path),
     };
-    eprintln!("database: {shown}");
+    eprintln!("{}", text(&Msg::Database(&shown)));
     Ok(store)
 }
 
@@ -85,15 +85,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             name,
             db,
         } => {
-            let role: OfficerRole = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let role: OfficerRole = role
+                .parse()
+                .map_err(|e| anyhow::anyhow!(text(&Msg::BadRole(&format!("{e}")))))?;
             let districts = nuanxin::districts::Districts::embedded();
             for a in &adcodes {
                 if districts.get(a).is_none() {
-                    bail!("--adcode: unknown adcode `{a}` (expected a Hunan county or city code, e.g. 430102)");
+                    bail!(text(&Msg::UnknownAdcode(a)));
                 }
             }
             if role == OfficerRole::Officer && adcodes.is_empty() {
-                bail!("--adcode: an officer token needs at least one district");
+                bail!(text(&Msg::OfficerNeedsDistrict));
             }
             let name = name.unwrap_or_else(|| match role {
                 OfficerRole::Admin => "admin".to_string(),
@@ -102,15 +104,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let store = open(db)?;
             let (o, token) = store.create_token(role, &adcodes, &name)?;
             eprintln!(
-                "created token id {} ({}, {}{}); it is shown only now:",
-                o.id,
-                role.as_str(),
-                name,
-                if adcodes.is_empty() {
-                    String::new()
-                } else {
-                    format!(", districts {}", adcodes.join(","))
-                }
+                "{}",
+                text(&Msg::CreatedToken {
+                    id: o.id,
+                    role: role.as_str(),
+                    name: &name,
+                    districts: &adcodes.join(","),
+                })
             );
             println!("{token}");
             Ok(())
@@ -135,9 +135,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::RevokeToken { id, db } => {
             let store = open(db)?;
             if !store.revoke_token(id)? {
-                bail!("--id: no active token {id}");
+                bail!(text(&Msg::NoActiveToken(id)));
             }
-            eprintln!("revoked token {id}");
+            eprintln!("{}", text(&Msg::RevokedToken(id)));
             Ok(())
         }
     }

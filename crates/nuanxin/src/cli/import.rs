@@ -3,11 +3,10 @@
 //! database the server serves from; optionally write them as WGS-84 GeoJSON. Exits non-zero
 //! when the import is rejected (then nothing is stored).
 
+use super::messages::{self, text, Msg};
 use anyhow::Context;
 use nuanxin::crs::Crs;
-use nuanxin::import::{
-    import_file, to_geojson, ImportError, ImportOptions, ImportReport, Issue, Severity,
-};
+use nuanxin::import::{import_file, to_geojson, ImportError, ImportOptions, ImportReport, Issue};
 use nuanxin::model::ServiceKind;
 use std::path::PathBuf;
 
@@ -81,27 +80,20 @@ impl LimitArgs {
 }
 
 fn parse_kind(s: &str) -> Result<ServiceKind, String> {
-    nuanxin::import::fields::parse_kind(s).map_err(|e| e.to_string())
+    nuanxin::import::fields::parse_kind(s).map_err(|e| messages::reason(&e.to_string()))
 }
 
 fn parse_area(s: &str) -> Result<String, String> {
     let d = nuanxin::districts::Districts::embedded();
     match d.get(s.trim()) {
         Some(_) => Ok(s.trim().to_string()),
-        None => Err(format!(
-            "`{s}` is not the adcode of a shipped district or city (e.g. 430100 长沙市, 430102 芙蓉区)"
-        )),
+        None => Err(text(&Msg::UnknownArea(s))),
     }
 }
 
 fn print_issues(issues: &[Issue]) {
     for i in issues {
-        let tag = match i.severity {
-            Severity::Error => "error",
-            Severity::Skipped => "skipped",
-            Severity::Warning => "warning",
-        };
-        eprintln!("  {tag}: {i}");
+        eprintln!("  {}", messages::issue(i));
     }
 }
 
@@ -135,9 +127,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     print_issues(issues);
                 }
             }
-            return Err(e.into());
+            return Err(anyhow::anyhow!(messages::import_error(&e)));
         }
-        Err(e) => return Err(e).with_context(|| format!("importing {}", args.file.display())),
+        Err(e) => {
+            return Err(anyhow::anyhow!(messages::import_error(&e)))
+                .with_context(|| text(&Msg::Importing(&args.file.display().to_string())))
+        }
     };
     if args.json {
         let v = serde_json::json!({
@@ -156,7 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(db) = &args.db {
         let shown = nuanxin::suggestions::Location::redacted(db);
         let store = nuanxin::suggestions::Store::open(db)
-            .with_context(|| format!("opening database {}", shown))?;
+            .with_context(|| text(&Msg::OpeningDatabase(&shown)))?;
         if args.replace {
             let mut kinds: Vec<ServiceKind> = report.points.iter().map(|p| p.kind).collect();
             kinds.extend(args.kind);
@@ -164,15 +159,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             kinds.dedup();
             let removed = store
                 .replace_service_points_of_kinds(&kinds, &report.points, None)
-                .with_context(|| format!("replacing the points in {}", shown))?;
+                .with_context(|| text(&Msg::ReplacingPoints(&shown)))?;
             if !args.json {
                 let names: Vec<&str> = kinds.iter().map(|k| k.label_zh()).collect();
                 println!(
-                    "replaced every {} point in {}: {removed} removed, {} stored; restart `nuanxin serve --db {}` to serve them",
-                    names.join("、"),
-                    shown,
-                    report.points.len(),
-                    shown
+                    "{}",
+                    text(&Msg::Replaced {
+                        kinds: &names.join("、"),
+                        db: &shown,
+                        removed,
+                        stored: report.points.len(),
+                    })
                 );
             }
             return write_out(&args, &report);
@@ -180,19 +177,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // One transaction for the whole file: all or nothing, durable when it returns.
         let replaced = store
             .upsert_service_points(&report.points, None)
-            .with_context(|| format!("storing the points in {}", shown))?;
+            .with_context(|| text(&Msg::StoringPoints(&shown)))?;
         if !args.json {
             println!(
-                "stored {} point(s) in {} ({} new, {} replaced); restart `nuanxin serve --db {}` to serve them",
-                report.points.len(),
-                shown,
-                report.points.len() - replaced,
-                replaced,
-                shown
+                "{}",
+                text(&Msg::Stored {
+                    n: report.points.len(),
+                    db: &shown,
+                    new: report.points.len() - replaced,
+                    replaced,
+                })
             );
         }
     } else if !args.json {
-        println!("checked only: pass --db FILE to store the points in the server's database");
+        println!("{}", text(&Msg::CheckedOnly));
     }
     write_out(&args, &report)
 }
@@ -201,12 +199,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn write_out(args: &Args, report: &ImportReport) -> anyhow::Result<()> {
     if let Some(out) = &args.out {
         std::fs::write(out, to_geojson(&report.points))
-            .with_context(|| format!("writing {}", out.display()))?;
+            .with_context(|| text(&Msg::Writing(&out.display().to_string())))?;
         if !args.json {
             println!(
-                "wrote {} point(s) to {}",
-                report.points.len(),
-                out.display()
+                "{}",
+                text(&Msg::Wrote {
+                    n: report.points.len(),
+                    path: &out.display().to_string(),
+                })
             );
         }
     }
@@ -215,21 +215,31 @@ fn write_out(args: &Args, report: &ImportReport) -> anyhow::Result<()> {
 
 fn print_summary(args: &Args, report: &ImportReport) {
     println!(
-        "{}: {} record(s) read, {} accepted, {} not accepted, {} warning(s); crs {} converted to WGS-84",
-        args.file.display(),
-        report.records,
-        report.points.len(),
-        report.rejected_records(),
-        report.warnings().count(),
-        report.crs.as_str(),
+        "{}",
+        text(&Msg::ImportSummary {
+            file: &args.file.display().to_string(),
+            records: report.records,
+            accepted: report.points.len(),
+            rejected: report.rejected_records(),
+            warnings: report.warnings().count(),
+            crs: report.crs.as_str(),
+        })
     );
     if let Some(enc) = report.encoding {
-        println!("  encoding: {enc}");
+        println!("{}", text(&Msg::Encoding(enc)));
     }
     for k in ServiceKind::ALL {
         let n = report.points.iter().filter(|p| p.kind == *k).count();
         if n > 0 {
-            println!("  {} {} ({}): {n}", k.label_zh(), k.label_en(), k.as_str());
+            println!(
+                "{}",
+                text(&Msg::KindCount {
+                    zh: k.label_zh(),
+                    en: k.label_en(),
+                    code: k.as_str(),
+                    n,
+                })
+            );
         }
     }
     print_issues(&report.issues);

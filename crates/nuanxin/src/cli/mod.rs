@@ -5,6 +5,8 @@ pub mod coverage;
 pub mod db;
 pub mod demo;
 pub mod import;
+pub mod lang;
+pub mod messages;
 pub mod nearest;
 pub mod points;
 pub mod roads;

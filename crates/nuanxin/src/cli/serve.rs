@@ -372,24 +372,28 @@ fn read_points_file(
         Err(nuanxin::import::ImportError::Rejected { issues, .. }) => {
             // List the rows (the importer's message suggests --skip-invalid, which belongs
             // to `nuanxin import`, not to serve).
-            let mut msg = format!(
-                "{} was rejected; nothing was served from it:\n",
-                path.display()
-            );
+            use super::messages::{issue, text, Msg};
+            let shown = path.display().to_string();
+            let mut msg = text(&Msg::DataRejected(&shown));
+            msg.push('\n');
             for i in issues.iter().take(50) {
-                msg.push_str(&format!("  {i}\n"));
+                msg.push_str(&format!("  {}\n", issue(i)));
             }
             if issues.len() > 50 {
-                msg.push_str(&format!("  ... and {} more\n", issues.len() - 50));
+                msg.push_str(&text(&Msg::MoreIssues(issues.len() - 50)));
+                msg.push('\n');
             }
-            msg.push_str(&format!(
-                "check it with `nuanxin import {} --crs {}` (add --skip-invalid --db FILE to keep the valid rows)",
-                path.display(),
-                crs.as_str()
-            ));
+            msg.push_str(&text(&Msg::CheckWithImport {
+                path: &shown,
+                crs: crs.as_str(),
+            }));
             bail!(msg)
         }
-        Err(e) => bail!("importing {}: {e}", path.display()),
+        Err(e) => {
+            use super::messages::{import_error, text, Msg};
+            let shown = path.display().to_string();
+            bail!("{}: {}", text(&Msg::Importing(&shown)), import_error(&e))
+        }
     }
 }
 

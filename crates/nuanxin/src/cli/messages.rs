@@ -1,0 +1,859 @@
+//! The command line's message catalogue: every text an official reads from `nuanxin import`,
+//! `nuanxin admin` and the start-up checks of `nuanxin serve`, in Simplified Chinese
+//! ([`zh`]) and English ([`en`]), chosen by [`super::lang`].
+//!
+//! The library's errors keep structured data (an [`Issue`] has its location, field and
+//! severity; an [`ImportError`] its counts), and are rendered here, once per language. The
+//! library words each issue's reason in English; [`reason_zh`] translates it through a table
+//! of the library's reason templates ([`REASONS`]); a reason the table does not know is shown
+//! in English, after the Chinese location and field. The API's problem bodies are not
+//! rendered here: they stay as the server writes them.
+
+use super::lang::{self, Lang};
+use nuanxin::import::{ImportError, Issue, Location, Severity};
+
+/// One message of the command line, with its data.
+#[derive(Debug, Clone)]
+pub enum Msg<'a> {
+    /// The prefix of the error that ends a command, separator included.
+    ErrorPrefix,
+    /// `nuanxin import` without `--db`: the file was only checked.
+    CheckedOnly,
+    /// The first summary line of an import.
+    ImportSummary {
+        /// The file.
+        file: &'a str,
+        /// Records read.
+        records: usize,
+        /// Records accepted.
+        accepted: usize,
+        /// Records not accepted.
+        rejected: usize,
+        /// Warnings.
+        warnings: usize,
+        /// The file's coordinate system (`wgs84`, `gcj02`, `bd09`).
+        crs: &'a str,
+    },
+    /// The text encoding an import detected.
+    Encoding(&'a str),
+    /// Points of one kind accepted.
+    KindCount {
+        /// Chinese label of the kind.
+        zh: &'a str,
+        /// English label.
+        en: &'a str,
+        /// Code.
+        code: &'a str,
+        /// How many.
+        n: usize,
+    },
+    /// Points stored with `nuanxin import --db`.
+    Stored {
+        /// Points stored.
+        n: usize,
+        /// The database, credentials redacted.
+        db: &'a str,
+        /// New ids.
+        new: usize,
+        /// Ids replaced.
+        replaced: usize,
+    },
+    /// Points stored with `nuanxin import --db --replace`.
+    Replaced {
+        /// The kinds replaced, Chinese labels joined.
+        kinds: &'a str,
+        /// The database, credentials redacted.
+        db: &'a str,
+        /// Points removed.
+        removed: usize,
+        /// Points stored.
+        stored: usize,
+    },
+    /// Points written as GeoJSON (`--out`).
+    Wrote {
+        /// Points written.
+        n: usize,
+        /// The file.
+        path: &'a str,
+    },
+    /// Context: importing a file failed.
+    Importing(&'a str),
+    /// Context: opening a database failed.
+    OpeningDatabase(&'a str),
+    /// Context: storing points failed.
+    StoringPoints(&'a str),
+    /// Context: replacing points failed.
+    ReplacingPoints(&'a str),
+    /// Context: writing a file failed.
+    Writing(&'a str),
+    /// `--service-area` names no shipped district.
+    UnknownArea(&'a str),
+    /// The database an admin command uses.
+    Database(&'a str),
+    /// `admin create-token`: an unknown adcode.
+    UnknownAdcode(&'a str),
+    /// `admin create-token --role officer` without a district.
+    OfficerNeedsDistrict,
+    /// `admin create-token --role`: not a role.
+    BadRole(&'a str),
+    /// `admin create-token`: the token follows on stdout.
+    CreatedToken {
+        /// Token id.
+        id: i64,
+        /// `officer` or `admin`.
+        role: &'a str,
+        /// Name of the office.
+        name: &'a str,
+        /// Districts, comma-separated (empty for an admin).
+        districts: &'a str,
+    },
+    /// `admin revoke-token`: no such active token.
+    NoActiveToken(i64),
+    /// `admin revoke-token`: done.
+    RevokedToken(i64),
+    /// `serve --data FILE` was rejected: the heading of the issue list.
+    DataRejected(&'a str),
+    /// `serve --data FILE` was rejected: issues beyond the first 50.
+    MoreIssues(usize),
+    /// `serve --data FILE` was rejected: how to check it.
+    CheckWithImport {
+        /// The file.
+        path: &'a str,
+        /// Its coordinate system.
+        crs: &'a str,
+    },
+}
+
+/// The message in the language in force.
+pub fn text(m: &Msg<'_>) -> String {
+    match lang::current() {
+        Lang::Zh => zh(m),
+        Lang::En => en(m),
+    }
+}
+
+/// The message in Simplified Chinese.
+pub fn zh(m: &Msg<'_>) -> String {
+    match *m {
+        Msg::ErrorPrefix => "错误：".into(),
+        Msg::CheckedOnly => {
+            "仅作检查，未保存：加 --db 文件名 可把这些服务点存入服务器的数据库".into()
+        }
+        Msg::ImportSummary {
+            file,
+            records,
+            accepted,
+            rejected,
+            warnings,
+            crs,
+        } => format!(
+            "{file}：读取 {records} 条记录，接受 {accepted} 条，未接受 {rejected} 条，警告 {warnings} 条；坐标系 {crs} 已转换为 WGS-84"
+        ),
+        Msg::Encoding(e) => format!("  文字编码：{e}"),
+        Msg::KindCount { zh, code, n, .. } => format!("  {zh}（{code}）：{n}"),
+        Msg::Stored {
+            n,
+            db,
+            new,
+            replaced,
+        } => format!(
+            "已将 {n} 个服务点存入 {db}（新增 {new} 个，替换 {replaced} 个）；重启 `nuanxin serve --db {db}` 后生效"
+        ),
+        Msg::Replaced {
+            kinds,
+            db,
+            removed,
+            stored,
+        } => format!(
+            "已替换 {db} 中全部{kinds}服务点：删除 {removed} 个，存入 {stored} 个；重启 `nuanxin serve --db {db}` 后生效"
+        ),
+        Msg::Wrote { n, path } => format!("已将 {n} 个服务点写入 {path}"),
+        Msg::Importing(p) => format!("导入 {p} 时出错"),
+        Msg::OpeningDatabase(d) => format!("无法打开数据库 {d}"),
+        Msg::StoringPoints(d) => format!("无法把服务点存入 {d}"),
+        Msg::ReplacingPoints(d) => format!("无法替换 {d} 中的服务点"),
+        Msg::Writing(p) => format!("无法写入 {p}"),
+        Msg::UnknownArea(s) => format!(
+            "`{s}` 不是随软件提供的区县或城市的行政区划代码（如 430100 长沙市、430102 芙蓉区）"
+        ),
+        Msg::Database(d) => format!("数据库：{d}"),
+        Msg::UnknownAdcode(a) => format!(
+            "--adcode：未知的行政区划代码 `{a}`（应为湖南省的区县或城市代码，如 430102）"
+        ),
+        Msg::OfficerNeedsDistrict => "--adcode：工作人员令牌至少需要一个区县".into(),
+        Msg::BadRole(e) => format!("--role：{e}（可用：officer 工作人员、admin 管理员）"),
+        Msg::CreatedToken {
+            id,
+            role,
+            name,
+            districts,
+        } => {
+            let role = match role {
+                "admin" => "管理员 admin",
+                "officer" => "工作人员 officer",
+                other => other,
+            };
+            let d = if districts.is_empty() {
+                String::new()
+            } else {
+                format!("，区县 {districts}")
+            };
+            format!("已创建令牌 {id}（{role}，{name}{d}）；令牌只显示这一次，请妥善保存：")
+        }
+        Msg::NoActiveToken(id) => format!("--id：没有编号为 {id} 的有效令牌"),
+        Msg::RevokedToken(id) => format!("已撤销令牌 {id}"),
+        Msg::DataRejected(p) => format!("{p} 未通过检查，未从中加载任何服务点："),
+        Msg::MoreIssues(n) => format!("  …… 另有 {n} 个问题"),
+        Msg::CheckWithImport { path, crs } => format!(
+            "请用 `nuanxin import {path} --crs {crs}` 检查该文件（加 --skip-invalid --db 文件名 可只保存有效记录）"
+        ),
+    }
+}
+
+/// The message in English.
+pub fn en(m: &Msg<'_>) -> String {
+    match *m {
+        Msg::ErrorPrefix => "error: ".into(),
+        Msg::CheckedOnly => {
+            "checked only: pass --db FILE to store the points in the server's database".into()
+        }
+        Msg::ImportSummary {
+            file,
+            records,
+            accepted,
+            rejected,
+            warnings,
+            crs,
+        } => format!(
+            "{file}: {records} record(s) read, {accepted} accepted, {rejected} not accepted, {warnings} warning(s); crs {crs} converted to WGS-84"
+        ),
+        Msg::Encoding(e) => format!("  encoding: {e}"),
+        Msg::KindCount { zh, en, code, n } => format!("  {zh} {en} ({code}): {n}"),
+        Msg::Stored {
+            n,
+            db,
+            new,
+            replaced,
+        } => format!(
+            "stored {n} point(s) in {db} ({new} new, {replaced} replaced); restart `nuanxin serve --db {db}` to serve them"
+        ),
+        Msg::Replaced {
+            kinds,
+            db,
+            removed,
+            stored,
+        } => format!(
+            "replaced every {kinds} point in {db}: {removed} removed, {stored} stored; restart `nuanxin serve --db {db}` to serve them"
+        ),
+        Msg::Wrote { n, path } => format!("wrote {n} point(s) to {path}"),
+        Msg::Importing(p) => format!("importing {p}"),
+        Msg::OpeningDatabase(d) => format!("opening database {d}"),
+        Msg::StoringPoints(d) => format!("storing the points in {d}"),
+        Msg::ReplacingPoints(d) => format!("replacing the points in {d}"),
+        Msg::Writing(p) => format!("writing {p}"),
+        Msg::UnknownArea(s) => format!(
+            "`{s}` is not the adcode of a shipped district or city (e.g. 430100 长沙市, 430102 芙蓉区)"
+        ),
+        Msg::Database(d) => format!("database: {d}"),
+        Msg::UnknownAdcode(a) => format!(
+            "--adcode: unknown adcode `{a}` (expected a Hunan county or city code, e.g. 430102)"
+        ),
+        Msg::OfficerNeedsDistrict => "--adcode: an officer token needs at least one district".into(),
+        Msg::BadRole(e) => format!("--role: {e}"),
+        Msg::CreatedToken {
+            id,
+            role,
+            name,
+            districts,
+        } => {
+            let d = if districts.is_empty() {
+                String::new()
+            } else {
+                format!(", districts {districts}")
+            };
+            format!("created token id {id} ({role}, {name}{d}); it is shown only now:")
+        }
+        Msg::NoActiveToken(id) => format!("--id: no active token {id}"),
+        Msg::RevokedToken(id) => format!("revoked token {id}"),
+        Msg::DataRejected(p) => format!("{p} was rejected; nothing was served from it:"),
+        Msg::MoreIssues(n) => format!("  ... and {n} more"),
+        Msg::CheckWithImport { path, crs } => format!(
+            "check it with `nuanxin import {path} --crs {crs}` (add --skip-invalid --db FILE to keep the valid rows)"
+        ),
+    }
+}
+
+/// A reason worded by the library (an [`Issue`]'s, a vocabulary's error), in the language
+/// in force.
+pub fn reason(r: &str) -> String {
+    match lang::current() {
+        Lang::Zh => reason_zh(r).unwrap_or_else(|| r.to_string()),
+        Lang::En => r.to_string(),
+    }
+}
+
+/// One import issue, as `nuanxin import` lists it: `  错误：第 12 行，字段 lon：…` or
+/// `  error: line 12, field lon: …`.
+pub fn issue(i: &Issue) -> String {
+    match lang::current() {
+        Lang::Zh => {
+            let tag = match i.severity {
+                Severity::Error => "错误",
+                Severity::Skipped => "已跳过",
+                Severity::Warning => "警告",
+            };
+            let reason = reason_zh(&i.reason).unwrap_or_else(|| i.reason.clone());
+            match &i.field {
+                Some(f) => format!("{tag}：{}，字段 {f}：{reason}", location_zh(i.location)),
+                None => format!("{tag}：{}：{reason}", location_zh(i.location)),
+            }
+        }
+        Lang::En => {
+            let tag = match i.severity {
+                Severity::Error => "error",
+                Severity::Skipped => "skipped",
+                Severity::Warning => "warning",
+            };
+            format!("{tag}: {i}")
+        }
+    }
+}
+
+/// An import error, in the language in force (the issues of a rejected file are listed
+/// separately with [`issue`]).
+pub fn import_error(e: &ImportError) -> String {
+    match lang::current() {
+        Lang::En => e.to_string(),
+        Lang::Zh => match e {
+            ImportError::Io { path, reason } => format!("无法读取 {path}：{reason}"),
+            ImportError::UnknownFormat { path } => format!(
+                "无法判断 {path} 的格式：请使用 .geojson/.json、.csv 或 .xlsx 文件"
+            ),
+            ImportError::Format { location, reason }
+            | ImportError::TooLarge { location, reason } => format!(
+                "{}：{}",
+                location_zh(*location),
+                reason_zh(reason).unwrap_or_else(|| reason.clone())
+            ),
+            ImportError::Rejected {
+                errors,
+                invalid_records,
+                records,
+                ..
+            } => format!(
+                "导入被拒绝：{records} 条记录中有 {invalid_records} 条有误（共 {errors} 个错误），未导入任何记录（请改正后重试，或加 --skip-invalid 只导入有效记录）"
+            ),
+        },
+    }
+}
+
+/// A location in the input, in Chinese: `第 12 行`, `要素 features[3]`, `文件`.
+pub fn location_zh(l: Location) -> String {
+    match l {
+        Location::File => "文件".into(),
+        Location::Line(n) => format!("第 {n} 行"),
+        Location::Row(n) => format!("第 {n} 行"),
+        Location::Feature(n) => format!("要素 features[{n}]"),
+    }
+}
+
+/// The library's reason templates (`{}`: a value, in order) and their Chinese (`{0}`,
+/// `{1}` …: the values by position). Values that are themselves English words the library
+/// chose (a location, a vocabulary's name) are translated by [`value_zh`].
+pub const REASONS: &[(&str, &str)] = &[
+    ("missing", "未填写"),
+    ("`{}` is not a number", "`{0}` 不是数字"),
+    ("`{}` is not a finite number", "`{0}` 不是有限的数"),
+    ("expected a number, got `{}`", "应为数字，实际是 `{0}`"),
+    (
+        "`{}` uses full-width (全角) characters; type `{}`",
+        "`{0}` 含全角字符，请改用半角：`{1}`",
+    ),
+    (
+        "`{}` is in degrees, minutes and seconds; give decimal degrees (112°58′48″ = 112 + 58/60 + 48/3600 = 112.98)",
+        "`{0}` 是度分秒格式，请填写十进制的度数（112°58′48″ = 112 + 58/60 + 48/3600 = 112.98）",
+    ),
+    (
+        "`{}` uses a comma as the decimal separator; write `{}`",
+        "`{0}` 用逗号作小数点，请写成 `{1}`",
+    ),
+    ("unknown {} `{}`; valid: {}", "未知的{0} `{1}`；可填：{2}"),
+    (
+        "missing; add a 类型/kind column or give a default kind (--kind)",
+        "未填写；请添加“类型”列，或用 --kind 指定默认类型",
+    ),
+    (
+        "`{}` cannot be read as opening hours. Write the days, a space, then the hours (24-hour clock): `Mo-Fr 08:00-20:00`; several rules separated by `;`: `Mo-Fr 08:00-20:00; Sa 09:00-12:00`; always open: `24/7`. Days are Mo Tu We Th Fr Sa Su. 开放时间写法：星期 + 空格 + 时间，如 `Mo-Fr 08:00-20:00`；全天开放写 `24/7`",
+        "`{0}` 无法识别为开放时间。写法：星期 + 空格 + 时间（24 小时制），如 `Mo-Fr 08:00-20:00` 表示周一至周五 8 点到 20 点；几条规则之间用 `;` 分隔，如 `Mo-Fr 08:00-20:00; Sa 09:00-12:00`；全天开放写 `24/7`。星期一至星期日写作 Mo Tu We Th Fr Sa Su",
+    ),
+    (
+        "`{}` is not a date-time (RFC 3339, e.g. 2026-11-29T08:00:00+08:00)",
+        "`{0}` 不是有效的日期时间（RFC 3339 格式，如 2026-11-29T08:00:00+08:00）",
+    ),
+    ("`{}` is not true/false (是/否)", "`{0}` 不是“是”或“否”（true/false）"),
+    (
+        "`{}` is not a 6-digit GB/T 2260 code",
+        "`{0}` 不是 6 位行政区划代码（GB/T 2260）",
+    ),
+    (
+        "adcode `{}` is not a 6-digit GB/T 2260 code",
+        "行政区划代码 `{0}` 不是 6 位数字（GB/T 2260）",
+    ),
+    (
+        "adcode {} given, but the position lies in {} {} (kept as given)",
+        "填写的行政区划代码是 {0}，但位置在 {1} {2}（按填写的保留）",
+    ),
+    (
+        "outside the service area ({}): the position lies in {}",
+        "不在服务区域（{0}）内：位置在 {1}",
+    ),
+    ("duplicate id `{}` (first at {})", "编号 `{0}` 重复（首次出现在{1}）"),
+    (
+        "{} = {}, {} = {}: longitude and latitude look swapped ({}); put the longitude (东经, about 108–114 in Hunan) in `{}`",
+        "{0} = {1}，{2} = {3}：经度和纬度似乎填反了（{4}）；请把经度（东经，湖南约 108–114）填在 `{5}`",
+    ),
+    ("{} is not a finite number", "{0} 不是有限的数"),
+    (
+        "lon = {} is outside [-180, 180] degrees",
+        "经度 lon = {0} 超出 [-180, 180] 度",
+    ),
+    (
+        "lat = {} is outside [-90, 90] degrees; longitude and latitude look swapped (did you mean lon = {}, lat = {}?)",
+        "纬度 lat = {0} 超出 [-90, 90] 度；经纬度似乎填反了（是否应为 lon = {1}，lat = {2}？）",
+    ),
+    (
+        "lat = {} is outside [-90, 90] degrees",
+        "纬度 lat = {0} 超出 [-90, 90] 度",
+    ),
+    (
+        "only {} decimal place(s): the position is uncertain by about {} m; copy the full coordinate (6 decimals ≈ 0.1 m)",
+        "只有 {0} 位小数：位置误差约 {1} 米；请复制完整的坐标（6 位小数约 0.1 米）",
+    ),
+    (
+        "position outside mainland China: {} equals WGS-84 there, so it is not shifted (reported once per file)",
+        "位置在中国大陆以外：那里 {0} 与 WGS-84 相同，因此不作偏移（每个文件只提示一次）",
+    ),
+    ("field `{}` must not be empty", "字段 `{0}` 不能为空"),
+    (
+        "`{}` has {} characters; at most {} are accepted",
+        "`{0}` 有 {1} 个字符，最多只接受 {2} 个",
+    ),
+    (
+        "expected GeoJSON Polygon coordinates (an array of rings)",
+        "应为 GeoJSON 多边形坐标（由环组成的数组）",
+    ),
+    ("ring {} is not an array", "第 {0} 个环不是数组"),
+    (
+        "ring {} has {} positions; a closed ring needs at least 4",
+        "第 {0} 个环只有 {1} 个坐标；闭合的环至少需要 4 个",
+    ),
+    (
+        "ring {} position {} is not [lon, lat]",
+        "第 {0} 个环的第 {1} 个坐标不是 [经度, 纬度]",
+    ),
+    (
+        "ring {} is not closed (first position ≠ last)",
+        "第 {0} 个环未闭合（首个坐标 ≠ 末个坐标）",
+    ),
+    ("ring {} position {}: {}", "第 {0} 个环的第 {1} 个坐标：{2}"),
+    (
+        "more than {} records, the limit for one file; split the file",
+        "记录超过 {0} 条，这是单个文件的上限；请拆分文件",
+    ),
+    ("the file holds no records", "文件中没有任何记录"),
+    ("invalid {} byte sequence", "无效的 {0} 字节序列（文字编码有误）"),
+    (
+        "no longitude/latitude column names here; taken as a title {} and ignored",
+        "这里没有经度/纬度列名；视为标题行，已忽略",
+    ),
+    (
+        "columns {} (`{}`) and {} (`{}`) both mean field {}",
+        "第 {0} 列（`{1}`）和第 {2} 列（`{3}`）都表示字段 {4}",
+    ),
+    (
+        "column {} `{}` is not a known field; ignored",
+        "第 {0} 列 `{1}` 不是可识别的字段，已忽略",
+    ),
+    (
+        "no {} column; the header must name it `{}` or `{}` (found: {})",
+        "缺少 {0} 列；表头须写作 `{1}` 或 `{2}`（现有：{3}）",
+    ),
+    (
+        "the record is {} bytes long, more than the limit of {}; check for a missing closing quote (\")",
+        "这条记录长 {0} 字节，超过上限 {1}；请检查是否缺少右引号（\"）",
+    ),
+    (
+        "{} cells, more than the limit of {} columns",
+        "有 {0} 个单元格，超过 {1} 列的上限",
+    ),
+    ("malformed CSV: {}", "CSV 格式有误：{0}"),
+    (
+        "{} cells but the header has {} columns (本行单元格比表头多); a comma used as {}",
+        "有 {0} 个单元格，而表头只有 {1} 列（本行单元格比表头多）；小数点若写成逗号，或文字中含逗号而未加引号，后面的字段都会错位：小数请用点号，含逗号的文字请加引号",
+    ),
+    ("not a readable workbook: {}", "无法读取该工作簿：{0}"),
+    (
+        "the workbook has {} parts, more than the limit of {}; save it again from Excel as a plain .xlsx",
+        "工作簿含 {0} 个部件，超过上限 {1}；请在 Excel 中另存为普通 .xlsx 文件",
+    ),
+    (
+        "part `{}` of the workbook decompresses to more than {} MiB, the {}",
+        "工作簿的部件 `{0}` 解压后超过 {1} MiB 的上限；请删除未用的行和列，或拆分文件",
+    ),
+    (
+        "the workbook decompresses to more than {} MiB, the limit; split the file",
+        "工作簿解压后超过 {0} MiB 的上限；请拆分文件",
+    ),
+    (
+        "{} {}: column {} ({}) is past the last column read, {} ({}); delete the rows and columns after your data (in Excel: select them, right-click, 删除) and save again",
+        "{0} {1}：第 {2} 列（{3}）超出读取范围的最后一列 {4}（{5}）；请删除数据之后的行和列（在 Excel 中选中，右键，删除）后重新保存",
+    ),
+    (
+        "{} {}: row {} is past the last row read ({}); delete the rows and columns after your data (in Excel: select them, right-click, 删除) and save again",
+        "{0} {1}：第 {2} 行超出读取范围的最后一行（{3}）；请删除数据之后的行和列（在 Excel 中选中，右键，删除）后重新保存",
+    ),
+    (
+        "the first worksheet has more than {} non-empty cells, the limit; split the file",
+        "第一个工作表的非空单元格超过 {0} 个的上限；请拆分文件",
+    ),
+    ("first worksheet: {}", "第一个工作表：{0}"),
+    ("the workbook has no worksheet", "工作簿中没有工作表"),
+    (
+        "the phone number is stored as a number, so a leading 0 may have been lost; format the column as text (文本) in Excel",
+        "电话号码以数字格式保存，开头的 0 可能已丢失；请在 Excel 中把该列设为“文本”格式",
+    ),
+    (
+        "the file is {} bytes, more than the limit of {} bytes ({} MiB); split it into smaller files",
+        "文件大小 {0} 字节，超过 {1} 字节（{2} MiB）的上限；请拆分成较小的文件",
+    ),
+    ("GeoJSON must be UTF-8: {}", "GeoJSON 文件必须是 UTF-8 编码：{0}"),
+    (
+        "arrays and objects nested more than {} deep, the limit; a FeatureCollection of Points needs 5",
+        "数组和对象嵌套超过 {0} 层的上限；点要素集合只需 5 层",
+    ),
+    ("not valid JSON (line {}, column {}): {}", "不是有效的 JSON（第 {0} 行，第 {1} 列）：{2}"),
+    (
+        "FeatureCollection without a `features` array",
+        "FeatureCollection 缺少 `features` 数组",
+    ),
+    (
+        "expected a GeoJSON FeatureCollection, got type {}",
+        "应为 GeoJSON FeatureCollection，实际类型是 {0}",
+    ),
+    ("not a GeoJSON Feature", "不是 GeoJSON 要素（Feature）"),
+    (
+        "skipped: geometry is null (no position; not placed at 0,0)",
+        "已跳过：geometry 为 null（没有位置，不会放在 0,0）",
+    ),
+    (
+        "skipped: properties is null (no name or kind)",
+        "已跳过：properties 为 null（没有名称和类型）",
+    ),
+    ("properties must be an object", "properties 必须是对象"),
+    (
+        "Point coordinates must be [lon, lat] or [lon, lat, elevation]",
+        "点的坐标必须是 [经度, 纬度] 或 [经度, 纬度, 高程]",
+    ),
+    (
+        "MultiPoint coordinates must be a non-empty array of [lon, lat] positions",
+        "多点的坐标必须是由 [经度, 纬度] 组成的非空数组",
+    ),
+    (
+        "MultiPoint position {} must be [lon, lat] or [lon, lat, elevation]",
+        "多点的第 {0} 个坐标必须是 [经度, 纬度] 或 [经度, 纬度, 高程]",
+    ),
+    (
+        "geometry type `{}` is not supported; a service point is a Point (or a MultiPoint of several)",
+        "不支持几何类型 `{0}`；服务点应为点（Point），几个点可用多点（MultiPoint）",
+    ),
+    ("entrance must be [lon, lat]", "entrance（入口）必须是 [经度, 纬度]"),
+    (
+        "feature id must be a string or a number (RFC 7946 §3.2)",
+        "要素的 id 必须是字符串或数字（RFC 7946 §3.2）",
+    ),
+    (
+        "crs `{}` (CGCS2000) read as WGS-84: the two datums agree to a few centimetres (CGCS2000 与 WGS-84 相差仅厘米级，按 WGS-84 读取)",
+        "坐标系 `{0}`（CGCS2000）按 WGS-84 读取：两者相差仅厘米级",
+    ),
+    (
+        "crs `{}` (Web Mercator, metres): positions converted to degrees",
+        "坐标系 `{0}`（Web 墨卡托，单位米）：坐标已换算为度",
+    ),
+];
+
+/// English words the library puts inside its reasons, and their Chinese.
+const VALUES: &[(&str, &str)] = &[
+    ("kind", "类型"),
+    ("amenity", "设施"),
+    ("access method", "进入方式"),
+    ("no known district", "已知区县之外"),
+    ("the latitude is beyond ±90°", "纬度超出 ±90°"),
+    (
+        "as given the point is outside China, swapped it is inside",
+        "按原样在中国境外，互换后在境内",
+    ),
+    ("(none)", "（无）"),
+    ("cell", "单元格"),
+    ("dimension", "表格范围"),
+    ("line", "行"),
+    ("row", "行"),
+];
+
+/// A value captured from a reason, in Chinese: a location (`line 3` → `第 3 行`), a word of
+/// [`VALUES`], or the value itself.
+fn value_zh(v: &str) -> String {
+    if let Some((_, zh)) = VALUES.iter().find(|(en, _)| *en == v) {
+        return (*zh).to_string();
+    }
+    let num = |s: &str| s.parse::<u64>().ok();
+    if let Some(n) = v.strip_prefix("line ").and_then(num) {
+        return location_zh(Location::Line(n));
+    }
+    if let Some(n) = v.strip_prefix("row ").and_then(num) {
+        return format!("第 {n} 行");
+    }
+    if let Some(rest) = v.strip_prefix("feature ") {
+        if let Some(n) = rest
+            .split_once(' ')
+            .and_then(|(n, _)| n.parse::<usize>().ok())
+        {
+            return location_zh(Location::Feature(n));
+        }
+    }
+    v.to_string()
+}
+
+/// The Chinese of one of the library's reasons, or `None` when [`REASONS`] has no template
+/// for it.
+pub fn reason_zh(reason: &str) -> Option<String> {
+    REASONS.iter().find_map(|(en, zh)| {
+        let values = match_template(en, reason)?;
+        let mut out = (*zh).to_string();
+        // Highest position first, so `{1}` is not taken for part of `{10}`.
+        for (i, v) in values.iter().enumerate().rev() {
+            out = out.replace(&format!("{{{i}}}"), &value_zh(v));
+        }
+        Some(out)
+    })
+}
+
+/// The values of `{}` holes when `text` matches `template` as a whole; each hole takes at
+/// least one character, the shortest that lets the rest match.
+fn match_template<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
+    let pieces: Vec<&str> = template.split("{}").collect();
+    let (first, rest) = pieces.split_first()?;
+    let tail = text.strip_prefix(first)?;
+    let mut values = Vec::with_capacity(rest.len());
+    holes(rest, tail, &mut values).then_some(values)
+}
+
+/// Backtracking: `pieces[0]` follows a hole at the start of `text`, and so on.
+fn holes<'t>(pieces: &[&str], text: &'t str, values: &mut Vec<&'t str>) -> bool {
+    let Some((piece, rest)) = pieces.split_first() else {
+        return text.is_empty();
+    };
+    if rest.is_empty() && piece.is_empty() {
+        // The template ends with a hole: it takes the remaining text.
+        if text.is_empty() {
+            return false;
+        }
+        values.push(text);
+        return true;
+    }
+    let mut from = text.char_indices().nth(1).map_or(text.len(), |(i, _)| i);
+    while from <= text.len() {
+        let Some(at) = text[from..].find(piece).map(|i| i + from) else {
+            return false;
+        };
+        values.push(&text[..at]);
+        if holes(rest, &text[at + piece.len()..], values) {
+            return true;
+        }
+        values.pop();
+        from = at + text[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_take_values_in_order() {
+        assert_eq!(
+            match_template(
+                "`{}` uses a comma; write `{}`",
+                "`1,5` uses a comma; write `1.5`"
+            ),
+            Some(vec!["1,5", "1.5"])
+        );
+        assert_eq!(
+            match_template("ring {} is not an array", "ring 2 is closed"),
+            None
+        );
+        assert_eq!(match_template("missing", "missing; add"), None);
+        // A hole stretches over text that looks like the next piece.
+        assert_eq!(
+            match_template("a {} b {}", "a x b y b z"),
+            Some(vec!["x", "y b z"])
+        );
+    }
+
+    #[test]
+    fn reasons_are_translated_with_their_values() {
+        assert_eq!(
+            reason_zh("`112,98` uses a comma as the decimal separator; write `112.98`").as_deref(),
+            Some("`112,98` 用逗号作小数点，请写成 `112.98`")
+        );
+        assert_eq!(
+            reason_zh("duplicate id `s1` (first at line 2)").as_deref(),
+            Some("编号 `s1` 重复（首次出现在第 2 行）")
+        );
+        assert_eq!(
+            reason_zh("unknown kind `shop`; valid: station, legal_aid").as_deref(),
+            Some("未知的类型 `shop`；可填：station, legal_aid")
+        );
+        assert_eq!(reason_zh("something the table does not know"), None);
+    }
+
+    #[test]
+    fn chinese_templates_refer_only_to_values_that_exist() {
+        for (en, zh) in REASONS {
+            let holes = en.matches("{}").count();
+            for i in holes..holes + 10 {
+                assert!(
+                    !zh.contains(&format!("{{{i}}}")),
+                    "{en}: the Chinese refers to value {i}, which does not exist"
+                );
+            }
+            assert!(!zh.contains("{}"), "{zh}");
+        }
+    }
+
+    /// Every reason the importers give for a battery of bad inputs (every check of
+    /// `record.rs`, the CSV header checks, GeoJSON structure, the limits, the bad-rows
+    /// workbook fixture) has a Chinese template.
+    #[test]
+    fn every_reason_of_the_importers_is_translated() {
+        use nuanxin::crs::Crs;
+        use nuanxin::import::{csv, geojson, import_bytes, Format, ImportOptions};
+        let opts = ImportOptions {
+            service_area: vec!["430102".into()],
+            ..ImportOptions::default()
+        };
+        let gcj = ImportOptions {
+            crs: Crs::Gcj02,
+            ..ImportOptions::default()
+        };
+        let mut reasons: Vec<String> = Vec::new();
+        let mut take = |r: Result<nuanxin::import::ImportReport, ImportError>| match r {
+            Ok(rep) => reasons.extend(rep.issues.into_iter().map(|i| i.reason)),
+            Err(ImportError::Rejected { issues, .. }) => {
+                reasons.extend(issues.into_iter().map(|i| i.reason))
+            }
+            Err(ImportError::Format { reason, .. } | ImportError::TooLarge { reason, .. }) => {
+                reasons.push(reason)
+            }
+            Err(e) => reasons.push(e.to_string()),
+        };
+        let rows =
+            "名称,类型,经度,纬度,开放时间,设施,进入方式,行政区划代码,编号,更新时间,演示,电话\n\
+            站1,驿站,\"112,98\",28.19,Mo-Fr 8-20,饮水,刷脸,4301,s1,yesterday,maybe,\n\
+            站2,商店,１１２.９８,28.19,24/7,喷泉,飞行,430102,s1,,,\n\
+            站3,驿站,28.19,112.98,,,,,,,,\n\
+            站4,驿站,112.9,28.1,,,,430103,,,,\n\
+            ,驿站,abc,,,,,,,,,\n\
+            站6,驿站,112°58′48″,NaN,,,,,,,,\n\
+            站7,驿站,112.981234,95.5,,,,,,,,\n\
+            站8,驿站,-0.1278,51.5074,,,,,,,,\n\
+            站9,驿站,113.65,28.25,,,,,,,,\n\
+            站10,驿站,112.981234,28.191234,,,,,,,,\n";
+        take(csv::import_csv_str(rows, &opts));
+        take(csv::import_csv_str(
+            "名称,类型,经度,纬度\n站,,-0.1278,51.5074\n",
+            &gcj,
+        ));
+        take(csv::import_csv_str(
+            "暖新驿站名录\n名称,类型,经度,纬度,备注\n站,驿站,112.981234,28.191234,x,多余\n",
+            &opts,
+        ));
+        take(csv::import_csv_str("名称,经度,lon,纬度\n", &opts));
+        take(csv::import_csv_str(
+            "名称,类型,纬度\n站,驿站,28.19\n",
+            &opts,
+        ));
+        take(csv::import_csv_str("名称,类型,经度,纬度\n", &opts));
+        take(csv::import_csv_str(
+            &format!("名称,类型,经度,纬度\n\"{}\n", "x".repeat(70_000)),
+            &opts,
+        ));
+        take(csv::import_csv_str(
+            "名称,类型,经度,纬度\na,驿站,112.98,28.19\nb,驿站,112.99,28.19\n",
+            &ImportOptions {
+                max_records: Some(1),
+                ..ImportOptions::default()
+            },
+        ));
+        take(import_bytes(
+            b"0123456789",
+            Format::Csv,
+            &ImportOptions {
+                max_file_bytes: Some(4),
+                ..ImportOptions::default()
+            },
+        ));
+        take(import_bytes(b"\xff\xfe{", Format::GeoJson, &opts));
+        let features = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","geometry":null,"properties":{"name":"a","kind":"station"}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.98,28.19]},"properties":null},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.98,28.19]},"properties":3},
+            {"type":"Thing"},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.98]},"properties":{"name":"b","kind":"station"}},
+            {"type":"Feature","geometry":{"type":"MultiPoint","coordinates":[]},"properties":{"name":"c","kind":"station"}},
+            {"type":"Feature","geometry":{"type":"MultiPoint","coordinates":[[112.98]]},"properties":{"name":"c","kind":"station"}},
+            {"type":"Feature","geometry":{"type":"LineString","coordinates":[[112.98,28.19],[112.99,28.19]]},"properties":{"name":"d","kind":"station"}},
+            {"type":"Feature","id":[1],"geometry":{"type":"Point","coordinates":[112.98,28.19]},"properties":{"name":"e","kind":"station","entrance":"x"}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.981234,28.191234]},"properties":{"name":"f","kind":"station","outline":3}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.981234,28.191234]},"properties":{"name":"g","kind":"station","outline":[3]}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.981234,28.191234]},"properties":{"name":"h","kind":"station","outline":[[[112.98,28.19],[112.99,28.19],[112.98,28.19]]]}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.981234,28.191234]},"properties":{"name":"i","kind":"station","outline":[[[112.98,28.19],[112.99,28.19],[112.99,28.2],[112.98,28.2]]]}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.981234,28.191234]},"properties":{"name":"j","kind":"station","outline":[[[112.98,28.19],3,[112.99,28.2],[112.98,28.19]]]}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.981234,28.191234]},"properties":{"name":"k","kind":"station","outline":[[[112.98,28.19],[500,28.19],[112.99,28.2],[112.98,28.19]]]}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[112.981234,28.191234]},"properties":{"name":"","kind":"station"}}
+        ]}"#;
+        take(geojson::import_geojson_str(features, &opts));
+        take(geojson::import_geojson_str(
+            r#"{"type":"FeatureCollection"}"#,
+            &opts,
+        ));
+        take(geojson::import_geojson_str(r#"{"type":"Polygon"}"#, &opts));
+        take(geojson::import_geojson_str(r#"{"type":"#, &opts));
+        take(geojson::import_geojson_str(&"[".repeat(100), &opts));
+        take(geojson::import_geojson_str(
+            r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4490"}},"features":[]}"#,
+            &opts,
+        ));
+        take(geojson::import_geojson_str(
+            r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[]}"#,
+            &opts,
+        ));
+        let fixture = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/bad_rows.xlsx"
+        );
+        take(nuanxin::import::import_file(
+            std::path::Path::new(fixture),
+            &opts,
+        ));
+        take(import_bytes(b"PK not a zip", Format::Xlsx, &opts));
+
+        assert!(reasons.len() > 40, "{reasons:#?}");
+        let untranslated: Vec<&String> =
+            reasons.iter().filter(|r| reason_zh(r).is_none()).collect();
+        assert!(
+            untranslated.is_empty(),
+            "reasons without a Chinese template: {untranslated:#?}"
+        );
+    }
+}
