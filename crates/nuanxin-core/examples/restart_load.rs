@@ -1,6 +1,7 @@
 //! Restart benchmark (issue 16): reading every service point back from the store, the cost
-//! that dominates a restart, decoded sequentially (what `Store::service_points`
-//! does) and in parallel chunks (one per CPU), alternated in the same run, plus the index bulk load.
+//! that dominates a restart, from the binary records (what `Store::service_points` does)
+//! and, as the baseline, from the JSON texts, alternated in the same run; plus the index
+//! bulk load.
 //!
 //! ```sh
 //! cargo run --release -p nuanxin-core --example restart_load -- 1000000 /tmp/restart.db
@@ -8,7 +9,7 @@
 //! Arguments: the number of points to generate when the database holds none (default
 //! 200 000; copies of the demo points with new ids and positions), and the database (an
 //! SQLite path or a `postgres://` URL; default a temporary SQLite file). Prints the median
-//! of 3 rounds of each path, their ratio and the load average.
+//! of 3 rounds of each path, their ratio, the peak RSS and the load average.
 
 // Example code: a failed step ends the run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -26,7 +27,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let db = args
         .next()
         .map_or_else(|| tmp.path().join("restart.db"), Into::into);
+    let t = Instant::now();
     let store = Store::open(&db)?;
+    println!(
+        "opened (older rows converted) in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     if store.service_points()?.is_empty() {
         let templates = demo_points();
         let points: Vec<_> = (0..n)
@@ -44,17 +50,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         store.upsert_service_points(&points, None)?;
         println!("stored {n} points in {:.2} s", t.elapsed().as_secs_f64());
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (mut seq, mut par) = (Vec::new(), Vec::new());
+    let (mut record, mut json) = (Vec::new(), Vec::new());
     let mut count = 0;
     for _ in 0..3 {
         let t = Instant::now();
-        count = store.service_points_decoded_by(1)?.len();
-        seq.push(t.elapsed().as_secs_f64());
+        let points = store.service_points_from_json()?;
+        json.push(t.elapsed().as_secs_f64());
+        drop(points);
         let t = Instant::now();
-        let points = store.service_points_decoded_by(threads)?;
-        par.push(t.elapsed().as_secs_f64());
-        assert_eq!(points.len(), count);
+        let points = store.service_points()?;
+        record.push(t.elapsed().as_secs_f64());
+        count = points.len();
     }
     let points = store.service_points()?;
     let t = Instant::now();
@@ -64,12 +70,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (s, p) = (median(&mut seq), median(&mut par));
+    let (r, j) = (median(&mut record), median(&mut json));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        .unwrap_or_default();
     println!(
-        "{count} points: read sequentially {s:.2} s, in {threads} chunks {p:.2} s \
-         (ratio {:.2}); index bulk load {build:.2} s ({} points); load average {}",
-        s / p,
+        "{count} points: read from binary records {r:.2} s, from JSON {j:.2} s \
+         (JSON / records {:.2}); index bulk load {build:.2} s ({} points); peak RSS {peak}; \
+         load average {}",
+        j / r,
         index.len(),
         load.split_whitespace()
             .take(3)

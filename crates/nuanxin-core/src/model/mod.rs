@@ -6,12 +6,14 @@
 
 mod coord;
 mod hours;
+mod record;
 mod service_point;
 mod time;
 mod vocab;
 
 pub use coord::{Bbox, BboxError, CoordError, LonLat};
 pub use hours::{OpeningHours, OpeningHoursError};
+pub use record::{RecordError, RECORD_VERSION};
 pub use service_point::{ServicePoint, ServicePointError};
 pub use time::{china_local_now, china_offset, parse_instant, parse_local_time};
 pub(crate) use vocab::vocabulary;

@@ -361,6 +361,68 @@ impl Conn for Session {
             .collect()
     }
 
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use futures_util::StreamExt;
+        /// Rows converted ahead of the caller (the driver task waits when it is full).
+        const BUFFERED_ROWS: usize = 1024;
+        let st = self.statement(sql)?;
+        let params = Self::params(&st, params)?;
+        let client = self.client.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel(BUFFERED_ROWS);
+        runtime()?.spawn(async move {
+            let stream = match client
+                .query_raw(
+                    &st,
+                    params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)),
+                )
+                .await
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            let mut stream = std::pin::pin!(stream);
+            while let Some(r) = stream.next().await {
+                let row = r.and_then(|r| {
+                    (0..r.len())
+                        .map(|i| from_column(&r, i))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(Row)
+                });
+                let failed = row.is_err();
+                // Never block the driver's one thread on a slow caller (other sessions
+                // share it): wait asynchronously while the buffer is full. A caller that
+                // stopped early dropped the receiver: stop reading then.
+                let mut item = row;
+                loop {
+                    match tx.try_send(item) {
+                        Ok(()) => break,
+                        Err(std::sync::mpsc::TrySendError::Full(back)) => {
+                            item = back;
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        }
+                        Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return,
+                    }
+                }
+                if failed {
+                    return;
+                }
+            }
+        });
+        for r in rx {
+            let row = r.map_err(|e| self.fail(&e))?;
+            f(row)?;
+        }
+        Ok(())
+    }
+
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         let client = self.client.clone();
         let sql = sql.to_string();

@@ -188,6 +188,20 @@ pub trait Conn {
     /// As [`Conn::execute`].
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
 
+    /// Runs one query and hands each row to `f` as it is read, without collecting the
+    /// result (memory holds one row at a time, a bounded buffer of them on PostgreSQL). One
+    /// statement, so one consistent snapshot. Stops at the first error of `f` and returns
+    /// it.
+    ///
+    /// # Errors
+    /// As [`Conn::execute`], or the error of `f`.
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
     /// Runs statements without parameters, separated by `;` (schema scripts).
     ///
     /// # Errors

@@ -60,10 +60,23 @@ impl Conn for SqliteConn<'_> {
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut out = Vec::new();
+        self.query_each(sql, params, &mut |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut st = self.0.prepare_cached(sql)?;
         let n = st.column_count();
         let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let mut values = Vec::with_capacity(n);
             for i in 0..n {
@@ -78,9 +91,9 @@ impl Conn for SqliteConn<'_> {
                     ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
                 });
             }
-            out.push(Row(values));
+            f(Row(values))?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {

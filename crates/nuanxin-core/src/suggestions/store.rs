@@ -334,7 +334,33 @@ pub const MIGRATIONS: &[Migration] = &[
     CREATE INDEX redactions_suggestion ON redactions(suggestion_id, seq);
     ",
     },
+    // 5: nationwide volumes (issue 16): each service point also as typed columns (kind,
+    // lon, lat, for SQL) and as a compact binary record (`ServicePoint::to_record`), which a
+    // restart decodes instead of the JSON text. Rows of older versions get them on the next
+    // open (`Store::fill_point_records`, found through the partial index of rows without a
+    // record); until then they are read from their JSON.
+    Migration {
+        sqlite: "
+    ALTER TABLE service_points ADD COLUMN kind TEXT;
+    ALTER TABLE service_points ADD COLUMN lon REAL;
+    ALTER TABLE service_points ADD COLUMN lat REAL;
+    ALTER TABLE service_points ADD COLUMN record BLOB;
+    CREATE INDEX service_points_kind ON service_points(kind);
+    CREATE INDEX service_points_without_record ON service_points(id) WHERE record IS NULL;
+    ",
+        postgres: "
+    ALTER TABLE service_points ADD COLUMN kind text;
+    ALTER TABLE service_points ADD COLUMN lon double precision;
+    ALTER TABLE service_points ADD COLUMN lat double precision;
+    ALTER TABLE service_points ADD COLUMN record bytea;
+    CREATE INDEX service_points_kind ON service_points(kind);
+    CREATE INDEX service_points_without_record ON service_points(id) WHERE record IS NULL;
+    ",
+    },
 ];
+
+/// Rows per transaction when [`Store::fill_point_records`] converts older rows.
+const FILL_BATCH: usize = 2000;
 
 /// How long after a suggestion was closed its reporter may reopen it, days.
 pub const REOPEN_WINDOW_DAYS: i64 = 90;
@@ -686,7 +712,55 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt("meta: no salt".into()))?
                 .get(0)
         })?;
+        store.fill_point_records()?;
         Ok(store)
+    }
+
+    /// Gives every service point stored by an older version (or by an older server sharing
+    /// the database) its typed columns and binary record, [`FILL_BATCH`] rows per
+    /// transaction; returns how many rows were converted. Cheap when there is nothing to
+    /// do: the rows are found through a partial index of those without a record. A row
+    /// whose JSON does not decode is left as it is (reading it reports it).
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn fill_point_records(&self) -> Result<usize, StoreError> {
+        let mut after = String::new();
+        let mut done = 0;
+        loop {
+            let rows = self.read(|c| {
+                c.query(
+                    "SELECT id, json FROM service_points WHERE record IS NULL AND id > ?1 \
+                     ORDER BY id LIMIT ?2",
+                    &args![&after, FILL_BATCH as i64],
+                )
+            })?;
+            let Some(last) = rows.last() else {
+                return Ok(done);
+            };
+            after = last.get(0)?;
+            let points: Vec<ServicePoint> = rows
+                .iter()
+                .filter_map(|r| serde_json::from_str(&r.get::<String>(1).ok()?).ok())
+                .collect();
+            done += self.write(|c| {
+                let mut n = 0;
+                for p in &points {
+                    n += c.execute(
+                        "UPDATE service_points SET kind = ?2, lon = ?3, lat = ?4, record = ?5 \
+                         WHERE id = ?1 AND record IS NULL",
+                        &args![
+                            &p.id,
+                            p.kind.as_str(),
+                            p.location.lon,
+                            p.location.lat,
+                            p.to_record()
+                        ],
+                    )?;
+                }
+                Ok::<_, StoreError>(n as usize)
+            })?;
+        }
     }
 
     /// A fresh, empty store for a test: a new database on the PostgreSQL server of the
@@ -760,29 +834,46 @@ impl Store {
     /// Every stored service point, sorted by id.
     ///
     /// # Errors
-    /// [`StoreError`].
+    /// [`StoreError`]; [`StoreError::Corrupt`] names the first undecodable record.
     ///
-    /// Each JSON text is freed as soon as its record is decoded. The records are decoded on
-    /// one thread: decoding in parallel chunks ([`Store::service_points_decoded_by`]) was
-    /// measured slower on the shared 2-core machine (0.66× at 1M points, 0.72× at 300k,
-    /// `examples/restart_load.rs`, load average 9), so it is not the default.
+    /// The rows are streamed ([`Conn::query_each`]) and each binary record
+    /// ([`ServicePoint::to_record`]) is decoded as it arrives, so memory holds the points,
+    /// not the rows; a row without a record (written by an older version) is decoded from
+    /// its JSON text. Figures (records against JSON, 1M points): `examples/restart_load.rs`
+    /// and the README, "Nationwide volumes".
     pub fn service_points(&self) -> Result<Vec<ServicePoint>, StoreError> {
-        self.service_points_decoded_by(1)
+        self.service_points_from(PointColumn::Record)
     }
 
-    /// [`Store::service_points`] decoded by `threads` threads (at least one); `1` is the
-    /// sequential path, the baseline of the restart benchmark (`examples/restart_load.rs`).
+    /// [`Store::service_points`] decoded from the JSON texts only: the baseline of the
+    /// restart benchmark (`examples/restart_load.rs`).
     ///
     /// # Errors
-    /// [`StoreError`]; [`StoreError::Corrupt`] names the first undecodable record.
+    /// As [`Store::service_points`].
     #[doc(hidden)]
-    pub fn service_points_decoded_by(
-        &self,
-        threads: usize,
-    ) -> Result<Vec<ServicePoint>, StoreError> {
-        let rows =
-            self.read(|c| c.query("SELECT id, json FROM service_points ORDER BY id", &[]))?;
-        decode_point_rows(rows, threads)
+    pub fn service_points_from_json(&self) -> Result<Vec<ServicePoint>, StoreError> {
+        self.service_points_from(PointColumn::Json)
+    }
+
+    fn service_points_from(&self, column: PointColumn) -> Result<Vec<ServicePoint>, StoreError> {
+        let sql = match column {
+            PointColumn::Record => {
+                "SELECT id, record, CASE WHEN record IS NULL THEN json END \
+                 FROM service_points ORDER BY id"
+            }
+            PointColumn::Json => "SELECT id, NULL, json FROM service_points ORDER BY id",
+        };
+        self.read(|c| {
+            let n: i64 = c
+                .query_one("SELECT count(*) FROM service_points", &[])?
+                .get(0)?;
+            let mut points = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+            c.query_each(sql, &[], &mut |row| {
+                points.push(decode_point_row(row)?);
+                Ok(())
+            })?;
+            Ok(points)
+        })
     }
 
     /// Stores `points` as the service points, replacing all (used to seed an empty database
@@ -842,9 +933,17 @@ impl Store {
     ) -> Result<(usize, usize), StoreError> {
         self.write(|c| {
             let now = Utc::now();
+            // `kind` is set on every row written since schema version 5; older rows not
+            // yet converted (`fill_point_records`) are matched by their JSON.
             let delete = match c.engine() {
-                Engine::Sqlite => "DELETE FROM service_points WHERE json_extract(json, '$.kind') = ?1",
-                Engine::Postgres => "DELETE FROM service_points WHERE (json::jsonb ->> 'kind') = ?1",
+                Engine::Sqlite => {
+                    "DELETE FROM service_points WHERE kind = ?1 \
+                     OR (kind IS NULL AND json_extract(json, '$.kind') = ?1)"
+                }
+                Engine::Postgres => {
+                    "DELETE FROM service_points WHERE kind = ?1 \
+                     OR (kind IS NULL AND (json::jsonb ->> 'kind') = ?1)"
+                }
             };
             let mut removed = 0;
             for k in remove_kinds {
@@ -910,14 +1009,14 @@ impl Store {
     /// # Errors
     /// [`StoreError`].
     pub fn service_point(&self, id: &str) -> Result<Option<ServicePoint>, StoreError> {
-        let row = self
-            .read(|c| c.query_opt("SELECT json FROM service_points WHERE id = ?1", &args![id]))?;
-        row.map(|r| {
-            let json: String = r.get(0)?;
-            serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
-        })
-        .transpose()
+        let row = self.read(|c| {
+            c.query_opt(
+                "SELECT id, record, CASE WHEN record IS NULL THEN json END \
+                 FROM service_points WHERE id = ?1",
+                &args![id],
+            )
+        })?;
+        row.map(decode_point_row).transpose()
     }
 
     // ---------------------------------------------------------------- suggestions
@@ -1660,64 +1759,32 @@ fn history(c: &mut dyn Conn, id: &str) -> Result<Vec<StatusChange>, StoreError> 
     .collect()
 }
 
-/// Decodes `(id, json)` rows into service points, in their order, with `threads` scoped
-/// threads over contiguous chunks (fewer for few rows). Each row's text is moved out and
-/// dropped once decoded, so the texts and the records do not both stay whole.
-fn decode_point_rows(rows: Vec<Row>, threads: usize) -> Result<Vec<ServicePoint>, StoreError> {
-    fn decode(chunk: Vec<Row>) -> Result<Vec<ServicePoint>, StoreError> {
-        let mut out = Vec::with_capacity(chunk.len());
-        for Row(values) in chunk {
-            let mut values = values.into_iter();
-            let (id, json) = match (values.next(), values.next()) {
-                (Some(Value::Text(id)), Some(Value::Text(json))) => (id, json),
-                other => {
-                    return Err(StoreError::Corrupt(format!(
-                        "service point row: expected (id, json) texts, found {other:?}"
-                    )))
-                }
-            };
-            let p = serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))?;
-            out.push(p);
+/// Which column [`Store::service_points_from`] decodes.
+#[derive(Debug, Clone, Copy)]
+enum PointColumn {
+    /// The binary record (the JSON text when a row has none).
+    Record,
+    /// The JSON text (the benchmark's baseline).
+    Json,
+}
+
+/// Decodes an `(id, record, json)` row: the binary record, or the JSON text when the record
+/// is NULL.
+fn decode_point_row(Row(values): Row) -> Result<ServicePoint, StoreError> {
+    let mut values = values.into_iter();
+    match (values.next(), values.next(), values.next()) {
+        (Some(Value::Text(id)), Some(Value::Bytes(record)), _) => {
+            ServicePoint::from_record(&record)
+                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
         }
-        Ok(out)
+        (Some(Value::Text(id)), Some(Value::Null), Some(Value::Text(json))) => {
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
+        }
+        other => Err(StoreError::Corrupt(format!(
+            "service point row: expected (id, record or json), found {other:?}"
+        ))),
     }
-    /// Below this many rows a chunk is not worth a thread.
-    const MIN_CHUNK: usize = 4096;
-    let threads = threads.clamp(1, rows.len().div_ceil(MIN_CHUNK).max(1));
-    if threads == 1 {
-        return decode(rows);
-    }
-    let size = rows.len().div_ceil(threads);
-    let mut rest = rows;
-    let mut chunks = Vec::with_capacity(threads);
-    while rest.len() > size {
-        let tail = rest.split_off(size);
-        chunks.push(std::mem::replace(&mut rest, tail));
-    }
-    chunks.push(rest);
-    let decoded: Vec<Result<Vec<ServicePoint>, StoreError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| s.spawn(move || decode(chunk)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(StoreError::Corrupt(
-                        "a service point decoder panicked".into(),
-                    ))
-                })
-            })
-            .collect()
-    });
-    let mut points =
-        Vec::with_capacity(decoded.iter().map(|d| d.as_ref().map_or(0, Vec::len)).sum());
-    for d in decoded {
-        points.extend(d?);
-    }
-    Ok(points)
 }
 
 /// Inserts or replaces `points` within the transaction of `c`; returns how many ids existed
@@ -1733,9 +1800,20 @@ fn put_points(
         replaced +=
             usize::from(c.exists("SELECT 1 FROM service_points WHERE id = ?1", &args![&p.id])?);
         c.execute(
-            "INSERT INTO service_points (id, json, updated_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (id) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at",
-            &args![&p.id, json, ms(now)],
+            "INSERT INTO service_points (id, json, updated_at, kind, lon, lat, record) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (id) DO UPDATE SET json = excluded.json, \
+             updated_at = excluded.updated_at, kind = excluded.kind, lon = excluded.lon, \
+             lat = excluded.lat, record = excluded.record",
+            &args![
+                &p.id,
+                json,
+                ms(now),
+                p.kind.as_str(),
+                p.location.lon,
+                p.location.lat,
+                p.to_record()
+            ],
         )?;
     }
     notify_points(c, points.iter().map(|p| p.id.as_str()))?;
@@ -1998,53 +2076,108 @@ mod tests {
         assert_eq!(log[1].action, "point.upsert");
     }
 
-    /// The parallel decode returns every point once, in id order, as the sequential one
-    /// does, for thread counts that do and do not divide the rows; a corrupt record is named.
+    /// The points read back from the binary records equal those read from the JSON texts
+    /// and those stored, in id order; a row of an older version (no record) is read from
+    /// its JSON and converted on the next open; damaged records and texts are named.
     #[test]
-    fn service_points_decode_in_parallel_chunks() {
+    fn service_points_read_from_records_and_older_rows() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open_for_test(dir.path()).unwrap();
-        // Ids whose text order differs from their creation order ("p10000" < "p9").
+        // Ids whose text order differs from their creation order ("p10000" < "p9"), and
+        // positions that are not binary fractions (bits must survive the record exactly).
         let points: Vec<ServicePoint> = (0..10_001)
             .rev()
             .map(|i| {
-                // Binary fractions: exact through the JSON text.
-                let lon = 112.0 + f64::from(i % 64) * 0.015625;
-                ServicePoint::new(
+                let mut p = ServicePoint::new(
                     format!("p{i}"),
-                    ServiceKind::Station,
+                    ServiceKind::ALL[i % ServiceKind::ALL.len()],
                     format!("驿站 {i}"),
-                    LonLat::new(lon, 28.2).unwrap(),
-                )
+                    LonLat::new(112.0 + f64::from(i as u32) * 1e-5 / 3.0, 28.2).unwrap(),
+                );
+                p.demo = i % 7 == 0;
+                p
             })
             .collect();
         s.replace_service_points(&points).unwrap();
         let mut expected = points.clone();
         expected.sort_by(|a, b| a.id.cmp(&b.id));
-        for threads in [1, 2, 3, 7] {
-            let got = s.service_points_decoded_by(threads).unwrap();
-            assert_eq!(got.len(), 10_001, "{threads} threads");
-            if let Some(i) = (0..got.len()).find(|&i| got[i] != expected[i]) {
-                panic!(
-                    "{threads} threads: record {i}: {:?} != {:?}",
-                    got[i], expected[i]
-                );
-            }
+        let got = s.service_points().unwrap();
+        assert_eq!(got.len(), expected.len());
+        for (g, e) in got.iter().zip(&expected) {
+            assert_eq!(g, e);
+            assert_eq!(g.location.lon.to_bits(), e.location.lon.to_bits());
         }
+        assert_eq!(s.service_points_from_json().unwrap().len(), expected.len());
+        assert_eq!(
+            s.service_point("p17").unwrap().as_ref(),
+            Some(&points[10_000 - 17])
+        );
+        // Typed columns for SQL.
+        let kinds = s
+            .read(|c| {
+                c.query_one(
+                    "SELECT count(*) FROM service_points WHERE kind = 'station' AND lat = 28.2",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert_eq!(kinds.get::<i64>(0).unwrap(), 2501); // i % 4 == 0 for i in 0..=10000
+                                                        // An older row: JSON only.
+        let old = ServicePoint::new(
+            "old-1",
+            ServiceKind::LegalAid,
+            "旧",
+            LonLat::new(113.0, 28.0).unwrap(),
+        );
+        let bad = "{\"id\":\"old-2\"}";
         s.write(|c| {
             c.execute(
-                "UPDATE service_points SET json = '{' WHERE id = 'p7777'",
-                &[],
+                "INSERT INTO service_points (id, json, updated_at) VALUES (?1, ?2, 0), ('old-2', ?3, 0)",
+                &args!["old-1", serde_json::to_string(&old).unwrap(), bad],
             )
         })
         .unwrap();
-        for threads in [1, 3] {
-            let err = s
-                .service_points_decoded_by(threads)
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("p7777"), "{threads} threads: {err}");
-        }
+        assert_eq!(s.service_point("old-1").unwrap(), Some(old.clone()));
+        let err = s.service_points().unwrap_err().to_string();
+        assert!(err.contains("old-2"), "{err}");
+        // Converted on the next open; the undecodable row is left alone (no endless loop).
+        assert_eq!(s.fill_point_records().unwrap(), 1);
+        assert_eq!(s.fill_point_records().unwrap(), 0);
+        s.write(|c| c.execute("DELETE FROM service_points WHERE id = 'old-2'", &[]))
+            .unwrap();
+        let row = s
+            .read(|c| {
+                c.query_one(
+                    "SELECT kind, record FROM service_points WHERE id = 'old-1'",
+                    &[],
+                )
+            })
+            .unwrap();
+        assert_eq!(row.get::<String>(0).unwrap(), "legal_aid");
+        assert_eq!(row.get::<Vec<u8>>(1).unwrap(), old.to_record());
+        assert_eq!(s.service_points().unwrap().len(), expected.len() + 1);
+        // A damaged record is named.
+        s.write(|c| {
+            c.execute(
+                "UPDATE service_points SET record = ?1 WHERE id = 'p7777'",
+                &args![vec![9u8, 0]],
+            )
+        })
+        .unwrap();
+        let err = s.service_points().unwrap_err().to_string();
+        assert!(err.contains("p7777") && err.contains("version 9"), "{err}");
+        // Replacing a kind removes converted and unconverted rows of it alike.
+        s.write(|c| {
+            c.execute(
+                "INSERT INTO service_points (id, json, updated_at) VALUES ('old-3', ?1, 0)",
+                &args![serde_json::to_string(&old).unwrap()],
+            )
+        })
+        .unwrap();
+        let removed = s
+            .replace_service_points_of_kinds(&[ServiceKind::LegalAid], &[], None)
+            .unwrap();
+        assert_eq!(removed, 2500 + 2); // i % 4 == 1, old-1, old-3
     }
 
     #[test]
