@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 pub enum StreetNamesError {
     /// The file could not be opened, read or written.
     #[error("{0}: {1}")]
-    Io(String, String),
+    Io(String, #[source] std::io::Error),
     /// The OSM PBF data is damaged.
     #[error("{0}: damaged OSM PBF data: {1}")]
-    Pbf(String, String),
+    Pbf(String, #[source] osmpbf::Error),
     /// A line of a street-names file is not `[name, lon, lat, highway]`.
     #[error("{0}, line {1}: not a street entry [name, lon, lat, highway]")]
     BadLine(String, usize),
@@ -54,11 +54,13 @@ struct NamedWay {
 /// is not valid OSM PBF.
 pub fn read_pbf(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
     let file = path.display().to_string();
+    // Opened here (as `ElementReader::from_path` does) to keep the `io::Error` as the source.
     let open = || {
-        ElementReader::from_path(path)
-            .map_err(|e| StreetNamesError::Io(file.clone(), e.to_string()))
+        std::fs::File::open(path)
+            .map(|f| ElementReader::new(std::io::BufReader::new(f)))
+            .map_err(|e| StreetNamesError::Io(file.clone(), e))
     };
-    let damaged = |e: osmpbf::Error| StreetNamesError::Pbf(file.clone(), e.to_string());
+    let damaged = |e: osmpbf::Error| StreetNamesError::Pbf(file.clone(), e);
     // Pass 1: the longest way of each name.
     let mut by_name: HashMap<String, NamedWay> = HashMap::new();
     open()?
@@ -133,7 +135,7 @@ pub fn read_pbf(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
 /// # Errors
 /// [`StreetNamesError::Io`] naming the file.
 pub fn save(streets: &[Place], path: &Path) -> Result<(), StreetNamesError> {
-    let io = |e: std::io::Error| StreetNamesError::Io(path.display().to_string(), e.to_string());
+    let io = |e: std::io::Error| StreetNamesError::Io(path.display().to_string(), e);
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -157,10 +159,10 @@ pub fn save(streets: &[Place], path: &Path) -> Result<(), StreetNamesError> {
 pub fn load(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
     let file = path.display().to_string();
     let f =
-        std::fs::File::open(path).map_err(|e| StreetNamesError::Io(file.clone(), e.to_string()))?;
+        std::fs::File::open(path).map_err(|e| StreetNamesError::Io(file.clone(), e))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| StreetNamesError::Io(file.clone(), e.to_string()))?;
+        let line = line.map_err(|e| StreetNamesError::Io(file.clone(), e))?;
         if line.trim().is_empty() {
             continue;
         }

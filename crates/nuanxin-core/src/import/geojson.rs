@@ -65,9 +65,9 @@ pub fn import_geojson_file(
     path: &std::path::Path,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let file = std::fs::File::open(path).map_err(|e| ImportError::Io {
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Io {
         path: path.display().to_string(),
-        reason: e.to_string(),
+        source,
     })?;
     let too_deep = std::rc::Rc::new(std::cell::Cell::new(false));
     // A UTF-8 byte-order mark is skipped by the guard (`at_start`).

@@ -247,12 +247,13 @@ impl ImportReport {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The file cannot be read.
-    #[error("cannot read {path}: {reason}")]
+    #[error("cannot read {path}: {source}")]
     Io {
         /// The file.
         path: String,
         /// Why.
-        reason: String,
+        #[source]
+        source: std::io::Error,
     },
     /// The extension names no supported format.
     #[error("cannot tell the format of {path}: use .geojson/.json, .csv or .xlsx")]
@@ -354,9 +355,9 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportReport,
         // Streamed feature by feature (never the whole file in memory).
         return geojson::import_geojson_file(path, &options);
     }
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Io {
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
         path: path.display().to_string(),
-        reason: e.to_string(),
+        source,
     })?;
     import_bytes(&bytes, format, &options)
 }
