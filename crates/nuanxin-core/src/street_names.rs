@@ -158,8 +158,7 @@ pub fn save(streets: &[Place], path: &Path) -> Result<(), StreetNamesError> {
 /// the first line that is not a street entry.
 pub fn load(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
     let file = path.display().to_string();
-    let f =
-        std::fs::File::open(path).map_err(|e| StreetNamesError::Io(file.clone(), e))?;
+    let f = std::fs::File::open(path).map_err(|e| StreetNamesError::Io(file.clone(), e))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
         let line = line.map_err(|e| StreetNamesError::Io(file.clone(), e))?;

@@ -10,9 +10,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use nuanxin::geodesy::geodesic_distance_m;
 use nuanxin::index::ServiceIndex;
 use nuanxin::model::{
@@ -21,7 +20,9 @@ use nuanxin::model::{
 use nuanxin::server::{self, AppState, Config};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use tower::ServiceExt;
+
+mod support;
+use support::http::{get, send};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -113,50 +114,6 @@ fn app_with(config: Config) -> Router {
 
 fn app() -> Router {
     app_with(Config::default())
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn content_type(&self) -> &str {
-        self.headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Resp {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(app: &Router, uri: &str) -> Resp {
-    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
 /// Asserts a problem+json answer with `status` naming `param`.
@@ -1746,109 +1703,18 @@ async fn request_ids_compression_and_cors() {
 // The real binary
 // ---------------------------------------------------------------------------------------------
 
-mod real {
-    use super::*;
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::TcpStream;
-    use std::process::{Child, Command, Stdio};
-    use std::time::Duration;
-
-    /// A minimal HTTP/1.1 client: one request per connection, `Connection: close`.
-    pub fn http_get(addr: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
-        let mut s = TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        s.write_all(req.as_bytes()).unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_string()
-        };
-        (status, head.to_string(), body)
-    }
-
-    fn dechunk(mut s: &str) -> String {
-        let mut out = String::new();
-        loop {
-            let (size, rest) = s.split_once("\r\n").unwrap();
-            let n = usize::from_str_radix(size.trim(), 16).unwrap();
-            if n == 0 {
-                return out;
-            }
-            out.push_str(&rest[..n]);
-            s = &rest[n + 2..];
-        }
-    }
-
-    pub struct Server {
-        pub child: Child,
-        pub addr: String,
-        _dir: tempfile::TempDir,
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    /// Starts `nuanxin serve` on a free port with the fixtures as its data; `envs` are extra
-    /// environment variables.
-    pub fn start(envs: &[(&str, &str)]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("points.json");
-        std::fs::write(&data, serde_json::to_vec(&fixtures()).unwrap()).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nuanxin"));
-        cmd.arg("serve")
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--db")
-            .arg(dir.path().join("n.db"))
-            .arg("--data")
-            .arg(&data)
-            .current_dir(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("Listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .trim_end_matches('/')
-            .to_string();
-        Server {
-            child,
-            addr,
-            _dir: dir,
-        }
-    }
-}
-
 #[test]
 fn real_binary_answers_over_http_and_stops_on_sigterm() {
-    let mut server = real::start(&[("NUANXIN_CORS_ORIGINS", "[\"https://a.example\"]")]);
+    let mut server = support::bin::Server::with_points(
+        &fixtures(),
+        &[("NUANXIN_CORS_ORIGINS", "[\"https://a.example\"]")],
+    );
     let addr = server.addr.clone();
-    let (status, head, body) = real::http_get(
+    let http_get = |addr: &str, path: &str, headers: &[(&str, &str)]| {
+        let r = support::bin::http(addr, "GET", path, headers, "");
+        (r.status, r.head, r.body)
+    };
+    let (status, head, body) = http_get(
         &addr,
         &format!(
             "/api/v1/nearest?lon={}&lat={}&crs=gcj02&k=2",
@@ -1867,13 +1733,13 @@ fn real_binary_answers_over_http_and_stops_on_sigterm() {
     );
     let fc: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(fc["features"][0]["id"], "st-wuyi");
-    let (status, _, body) = real::http_get(&addr, "/api/v1/nearest?lon=1&lat=112", &[]);
+    let (status, _, body) = http_get(&addr, "/api/v1/nearest?lon=1&lat=112", &[]);
     assert_eq!(status, 400);
     assert_eq!(
         serde_json::from_str::<Value>(&body).unwrap()["param"],
         "lat"
     );
-    let (status, _, body) = real::http_get(&addr, "/healthz", &[]);
+    let (status, _, body) = http_get(&addr, "/healthz", &[]);
     assert_eq!(status, 200);
     assert_eq!(
         serde_json::from_str::<Value>(&body).unwrap()["points"],

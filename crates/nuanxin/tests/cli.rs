@@ -11,11 +11,8 @@ use std::time::{Duration, Instant};
 #[path = "../../nuanxin-core/tests/support/xlsx.rs"]
 mod xlsx_support;
 
-fn nuanxin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nuanxin"));
-    c.env_remove("RUST_LOG").env_remove("NUANXIN_DB_PATH");
-    c
-}
+mod support;
+use support::bin::nuanxin;
 
 /// `serve --data` with the 7.6 KB workbook holding one cell at XFD1048576 used to abort at
 /// start-up (a 512 GiB allocation); now it ends with an error naming the cell, before it
@@ -88,12 +85,7 @@ fn a_closed_stdout_ends_the_cli_quietly() {
 }
 
 /// A running `nuanxin serve` on a free loopback port with a fresh database; killed on drop.
-struct Server {
-    child: std::process::Child,
-    port: u16,
-    /// Holds the database `n.db` and the log `server.log`; handed back by [`Server::stop`].
-    dir: Option<tempfile::TempDir>,
-}
+struct Server(support::bin::Server);
 
 impl Server {
     /// Starts the server with extra environment settings; `nofile` lowers the soft
@@ -104,7 +96,6 @@ impl Server {
 
     /// Starts the server on the database `n.db` in `dir`.
     fn start_in(dir: tempfile::TempDir, env: &[(&str, &str)], nofile: Option<u64>) -> Server {
-        use std::io::BufRead;
         let mut cmd = match nofile {
             // The soft limit is lowered by the shell, which then becomes the server (exec).
             Some(n) => {
@@ -118,32 +109,12 @@ impl Server {
             }
             None => nuanxin(),
         };
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(dir.path().join("n.db"))
-            .env("RUST_LOG", "warn")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap());
-        let mut child = cmd.spawn().unwrap();
-        let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let port = first
-            .trim()
-            .trim_start_matches("Listening on http://127.0.0.1:")
-            .trim_end_matches('/')
-            .parse()
-            .unwrap_or_else(|_| panic!("no port in {first:?}"));
-        Server {
-            child,
-            port,
-            dir: Some(dir),
-        }
+        cmd.envs(env.iter().copied());
+        Server(support::bin::Server::start(cmd, dir, &[]))
     }
 
     fn connect(&self) -> std::net::TcpStream {
-        std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap()
+        std::net::TcpStream::connect(&self.0.addr).unwrap()
     }
 
     /// One HTTP/1.1 request on a new connection: status code and body.
@@ -154,44 +125,22 @@ impl Server {
         headers: &[(&str, &str)],
         body: &str,
     ) -> (u16, String) {
-        use std::io::Write;
-        let mut s = self.connect();
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes()).unwrap();
-        s.write_all(body.as_bytes()).unwrap();
-        let mut resp = Vec::new();
-        s.read_to_end(&mut resp).unwrap();
-        let resp = String::from_utf8_lossy(&resp).into_owned();
-        let status = resp[9..12].parse().unwrap();
-        let body = resp
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, b)| b)
-            .to_string();
-        (status, body)
+        let r = self.0.request(method, path, headers, body);
+        (r.status, r.body)
     }
 
     fn dir(&self) -> &std::path::Path {
-        self.dir.as_ref().unwrap().path()
+        self.0.dir()
     }
 
     /// The server's log (standard error) so far.
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir().join("server.log")).unwrap_or_default()
+        self.0.log()
     }
 
     /// Stops the server and hands back its directory (database kept).
-    fn stop(mut self) -> tempfile::TempDir {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.dir.take().unwrap()
+    fn stop(self) -> tempfile::TempDir {
+        self.0.stop()
     }
 
     /// How many service points `/healthz` says are served.
@@ -207,7 +156,7 @@ impl Server {
     fn healthz(&self, within: Duration) -> std::io::Result<String> {
         use std::io::Write;
         let mut s = std::net::TcpStream::connect_timeout(
-            &std::net::SocketAddr::from(([127, 0, 0, 1], self.port)),
+            &std::net::SocketAddr::from(([127, 0, 0, 1], self.0.port())),
             within,
         )?;
         s.set_read_timeout(Some(within))?;
@@ -215,13 +164,6 @@ impl Server {
         let mut buf = String::new();
         s.read_to_string(&mut buf)?;
         Ok(buf.lines().next().unwrap_or("").to_string())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -16,7 +16,6 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use nuanxin::index::ServiceIndex;
 use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
 use nuanxin::server::point_sync::{PointSync, APPLICATION_NAME};
@@ -27,7 +26,8 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tower::ServiceExt;
+
+mod support;
 
 /// A fresh database on the test server, or `None` (test skipped) without one.
 fn fresh_database(name: &str) -> Option<tokio_postgres::Config> {
@@ -91,25 +91,17 @@ async fn call(s: &Server, req: Request<Body>) -> Resp {
     let mut req = req;
     req.extensions_mut()
         .insert(ConnectInfo(SocketAddr::from(([10, 1, 2, 3], 40000))));
-    let r = s.router.clone().oneshot(req).await.unwrap();
-    let (status, headers) = (r.status(), r.headers().clone());
-    let bytes = r.into_body().collect().await.unwrap().to_bytes();
+    let r = support::http::send(&s.router, req).await;
     Resp {
-        status,
-        headers,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        status: r.status,
+        headers: r.headers,
+        body: serde_json::from_slice(&r.body).unwrap_or(Value::Null),
     }
 }
 
 fn json_req(method: &str, uri: &str, body: &Value, token: Option<&str>) -> Request<Body> {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(t) = token {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    b.body(Body::from(body.to_string())).unwrap()
+    let method = axum::http::Method::from_bytes(method.as_bytes()).unwrap();
+    support::http::json_request(method, uri, body, token)
 }
 
 fn get(uri: &str) -> Request<Body> {

@@ -7,7 +7,6 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use nuanxin::coverage::analysis::{analyze, Candidates, CoverageOptions, DemandPoint, Site};
 use nuanxin::coverage::grid::CellGrid;
 use nuanxin::coverage::maxcover::{brute_force, greedy};
@@ -17,7 +16,8 @@ use nuanxin::geodesy::{destination, geodesic_distance_m};
 use nuanxin::index::{Filter, ServiceIndex};
 use nuanxin::model::{Bbox, LonLat, ServiceKind, ServicePoint};
 use serde_json::{json, Value};
-use tower::ServiceExt;
+
+mod support;
 
 fn ll(lon: f64, lat: f64) -> LonLat {
     LonLat::new(lon, lat).unwrap()
@@ -411,18 +411,11 @@ fn app(points: Vec<ServicePoint>) -> axum::Router {
 }
 
 async fn call(app: axum::Router, req: Request<Body>) -> (StatusCode, String, Value) {
-    let resp = app.oneshot(req).await.unwrap();
-    let status = resp.status();
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let r = support::http::send(&app, req).await;
     (
-        status,
-        ct,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        r.status,
+        r.content_type().to_string(),
+        serde_json::from_slice(&r.body).unwrap_or(Value::Null),
     )
 }
 
@@ -871,11 +864,7 @@ async fn api_service_areas_bounds_minutes_simplify_and_the_response() {
 
 /// Runs the real binary in `dir`.
 fn cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_nuanxin"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
+    support::bin::run(args, Some(dir))
 }
 
 /// Runs the real binary in `dir` and asserts that it succeeded.

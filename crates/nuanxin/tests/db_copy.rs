@@ -15,7 +15,8 @@ use nuanxin::suggestions::{
     PublicNote, ReporterRole, Status, Store,
 };
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod support;
 
 fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -124,16 +125,9 @@ fn populate(s: &Store) -> (String, String, String) {
 }
 
 fn nuanxin(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nuanxin"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let out = support::bin::run(args, None);
+    let (stdout, stderr) = support::bin::texts(&out);
+    (out.status.success(), format!("{stdout}{stderr}"))
 }
 
 fn copy(from: &str, to: &str) -> String {

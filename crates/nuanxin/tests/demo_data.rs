@@ -6,28 +6,18 @@
 // Test code: helpers outside #[test] functions fail the test on a failed step too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use axum::body::Body;
-use axum::http::Request;
-use http_body_util::BodyExt;
 use nuanxin::index::ServiceIndex;
 use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
 use nuanxin::server::{self, AppState, Config};
 use serde_json::Value;
-use tower::ServiceExt;
+
+mod support;
 
 async fn get(app: &axum::Router, uri: &str) -> (Option<String>, Value) {
-    let resp = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{uri}: {}", resp.status());
-    let demo = resp
-        .headers()
-        .get("x-demo-data")
-        .map(|v| v.to_str().unwrap().to_string());
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (demo, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let r = support::http::get(app, uri).await;
+    assert!(r.status.is_success(), "{uri}: {}", r.status);
+    let demo = r.header("x-demo-data").map(str::to_string);
+    (demo, serde_json::from_slice(&r.body).unwrap_or(Value::Null))
 }
 
 fn app(points: Vec<ServicePoint>) -> axum::Router {

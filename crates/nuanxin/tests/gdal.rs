@@ -9,10 +9,12 @@
 
 use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
+
+mod support;
 
 /// 103 points over Changsha: kinds in uneven numbers (so a wrong per-collection count
 /// shows), names with commas, quotes and Chinese.
@@ -44,49 +46,8 @@ fn fixtures() -> Vec<ServicePoint> {
         .collect()
 }
 
-struct Server {
-    child: Child,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(points: &[ServicePoint]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("points.json");
-    std::fs::write(&data, serde_json::to_vec(points).unwrap()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nuanxin"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(dir.path().join("n.db"))
-        .arg("--data")
-        .arg(&data)
-        .current_dir(dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("Listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    Server {
-        child,
-        addr,
-        _dir: dir,
-    }
+fn start_server(points: &[ServicePoint]) -> support::bin::Server {
+    support::bin::Server::with_points(points, &[])
 }
 
 fn ogrinfo(args: &[&str]) -> String {
@@ -137,17 +98,14 @@ fn http_get(addr: &str, path: &str) -> String {
 }
 
 fn http_post_json(addr: &str, path: &str, body: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    raw
+    let r = support::bin::http(
+        addr,
+        "POST",
+        path,
+        &[("Content-Type", "application/json")],
+        body,
+    );
+    format!("{}\r\n\r\n{}", r.head, r.body)
 }
 
 #[test]

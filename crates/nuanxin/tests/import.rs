@@ -17,7 +17,8 @@ use nuanxin::model::{AccessMethod, Amenity, LonLat, ServiceKind};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
+
+mod support;
 
 fn opts() -> ImportOptions {
     ImportOptions::default()
@@ -745,10 +746,7 @@ fn a_point_exactly_on_a_district_border_counts_as_inside_consistently() {
 // ---------------------------------------------------------------- CLI
 
 fn nuanxin(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_nuanxin"))
-        .args(args)
-        .output()
-        .expect("run nuanxin")
+    support::bin::run(args, None)
 }
 
 #[test]

@@ -8,7 +8,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use nuanxin::coverage::NoProgress;
 use nuanxin::import::{import_file, ImportOptions};
 use nuanxin::index::ServiceIndex;
@@ -17,12 +16,11 @@ use nuanxin::server::{self, AppState, Config};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower::ServiceExt;
+
+mod support;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/osm")
-        .join(name)
+    support::fixture(&format!("osm/{name}"))
 }
 
 fn app(with_roads: bool) -> Router {
@@ -40,10 +38,11 @@ fn app(with_roads: bool) -> Router {
 }
 
 async fn call(app: &Router, req: Request<Body>) -> (StatusCode, Value) {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    let r = support::http::send(app, req).await;
+    (
+        r.status,
+        serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+    )
 }
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {

@@ -8,23 +8,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/osm")
-        .join(name)
+    support::fixture(&format!("osm/{name}"))
 }
 
 fn nuanxin(args: &[&str], dir: &Path) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nuanxin"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = support::bin::run(args, Some(dir));
+    let (stdout, stderr) = support::bin::texts(&out);
+    (out.status.success(), stdout, stderr)
 }
 
 fn helsinki_db(dir: &Path) {

@@ -10,9 +10,8 @@
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use http_body_util::BodyExt;
 use nuanxin::index::ServiceIndex;
 use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
 use nuanxin::server::{self, AppState, Config};
@@ -20,7 +19,9 @@ use nuanxin::suggestions::{Category, NewSuggestion, OfficerRole, PublicNote, Sta
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tower::ServiceExt;
+
+mod support;
+use support::http::Resp;
 
 /// P: WGS-84 (113.03, 28.20), inside 430102 芙蓉区 (shapely: county polygon intersects P).
 const P: [f64; 2] = [113.03, 28.20];
@@ -86,32 +87,8 @@ fn app() -> App {
     app_with(c)
 }
 
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
 async fn send(app: &App, req: Request<Body>) -> Resp {
-    let r = app.router.clone().oneshot(req).await.unwrap();
-    let status = r.status();
-    let headers = r.headers().clone();
-    let body = r.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    support::http::send(&app.router, req).await
 }
 
 fn from_ip(mut req: Request<Body>, ip: &str) -> Request<Body> {
@@ -136,18 +113,8 @@ async fn get_auth(app: &App, uri: &str, token: &str) -> Resp {
 }
 
 async fn post_json(app: &App, uri: &str, body: Value, token: Option<&str>) -> Resp {
-    let mut b = Request::builder()
-        .method(Method::POST)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(t) = token {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    send(
-        app,
-        from_ip(b.body(Body::from(body.to_string())).unwrap(), "10.0.0.1"),
-    )
-    .await
+    let req = support::http::json_request(Method::POST, uri, &body, token);
+    send(app, from_ip(req, "10.0.0.1")).await
 }
 
 async fn submit(app: &App, body: Value) -> Resp {

@@ -1,0 +1,200 @@
+//! The real binary: CLI runs, and `nuanxin serve` on a free loopback port with a minimal
+//! HTTP/1.1 client (one request per connection, `Connection: close`).
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+/// The binary under test, without the caller's `RUST_LOG` and `NUANXIN_DB_PATH`.
+pub fn nuanxin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nuanxin"));
+    c.env_remove("RUST_LOG").env_remove("NUANXIN_DB_PATH");
+    c
+}
+
+/// Runs `nuanxin args…` in `dir` (the test's directory when `None`) to its end.
+pub fn run(args: &[&str], dir: Option<&Path>) -> Output {
+    let mut c = nuanxin();
+    c.args(args);
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    c.output().unwrap()
+}
+
+/// Standard output and standard error of a run, as text.
+pub fn texts(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Writes `points` as the JSON array `serve --data` reads, in `dir`; returns its path.
+pub fn write_points(dir: &Path, points: &[nuanxin::model::ServicePoint]) -> PathBuf {
+    let data = dir.join("points.json");
+    std::fs::write(&data, serde_json::to_vec(points).unwrap()).unwrap();
+    data
+}
+
+/// One answer of [`http`].
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Status line and headers, as received.
+    pub head: String,
+    /// Body, de-chunked.
+    pub body: String,
+}
+
+/// One HTTP/1.1 request to `addr` on a new connection (`Connection: close`, 30 s read
+/// timeout).
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> HttpResponse {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    HttpResponse {
+        status,
+        head: head.to_string(),
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_string()
+        },
+    }
+}
+
+/// The body of a `Transfer-Encoding: chunked` message.
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    loop {
+        let (size, rest) = s.split_once("\r\n").unwrap();
+        let n = usize::from_str_radix(size.trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+}
+
+/// A running `nuanxin serve`; killed on drop.
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    /// Holds the database `n.db` and the log `server.log`; handed back by [`Server::stop`].
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Runs `cmd` (the binary, or a wrapper that execs it) with `serve --listen 127.0.0.1:0
+    /// --db DIR/n.db` and `extra` arguments, in `dir`, logging to `DIR/server.log` (at
+    /// `warn` unless `cmd` sets `RUST_LOG`), and waits for its `Listening on http://…` line.
+    pub fn start(mut cmd: Command, dir: tempfile::TempDir, extra: &[&OsStr]) -> Server {
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("n.db"))
+            .args(extra)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap());
+        if !cmd.get_envs().any(|(k, v)| k == "RUST_LOG" && v.is_some()) {
+            cmd.env("RUST_LOG", "warn");
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("Listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        Server {
+            child,
+            addr,
+            dir: Some(dir),
+        }
+    }
+
+    /// `nuanxin serve --data` of `points`, with extra environment `envs`.
+    pub fn with_points(points: &[nuanxin::model::ServicePoint], envs: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let data = write_points(dir.path(), points);
+        let mut cmd = nuanxin();
+        cmd.envs(envs.iter().copied());
+        Server::start(cmd, dir, &[OsStr::new("--data"), data.as_os_str()])
+    }
+
+    /// The port listened on.
+    pub fn port(&self) -> u16 {
+        self.addr
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap()
+    }
+
+    /// The server's directory (database `n.db`, log `server.log`).
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().unwrap().path()
+    }
+
+    /// The server's log (standard error) so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir().join("server.log")).unwrap_or_default()
+    }
+
+    /// One request on a new connection (see [`http`]).
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> HttpResponse {
+        http(&self.addr, method, path, headers, body)
+    }
+
+    /// Stops the server and hands back its directory (database kept).
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.dir.take().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
