@@ -785,7 +785,7 @@ fn cli_import_names_line_and_field_and_fails() {
             "gcj02",
         ]),
         nuanxin(&["import", bad.to_str().unwrap(), "--lang=en"]),
-        Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+        support::bin::nuanxin()
             .args(["import", bad.to_str().unwrap()])
             .env("NUANXIN_LANG", "en")
             .output()
@@ -801,7 +801,7 @@ fn cli_import_names_line_and_field_and_fails() {
         assert!(!err.contains("第 3 行"), "{err}");
     }
     // The flag wins over the environment.
-    let out = Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+    let out = support::bin::nuanxin()
         .args(["import", bad.to_str().unwrap(), "--lang", "zh"])
         .env("NUANXIN_LANG", "en")
         .output()

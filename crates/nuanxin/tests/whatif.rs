@@ -5,10 +5,10 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use nuanxin::model::{LonLat, OpeningHours, ServiceKind, ServicePoint};
 use serde_json::{json, Value};
-use tower::ServiceExt;
+
+mod support;
 
 fn station(id: &str, lon: f64, lat: f64, hours: &str) -> ServicePoint {
     let mut s = nuanxin::demo::demo_points()[0].clone();
@@ -27,21 +27,9 @@ fn app(points: Vec<ServicePoint>) -> axum::Router {
 }
 
 async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, String, Vec<u8>) {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let bytes = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, ct, bytes)
+    let r = support::http::send(app, req).await;
+    let ct = r.content_type().to_string();
+    (r.status, ct, r.body)
 }
 
 async fn post(app: &axum::Router, uri: &str, body: Value) -> (StatusCode, Value) {

@@ -325,7 +325,7 @@ pub fn import_error(e: &ImportError) -> String {
     match lang::current() {
         Lang::En => e.to_string(),
         Lang::Zh => match e {
-            ImportError::Io { path, reason } => format!("无法读取 {path}：{reason}"),
+            ImportError::Io { path, source } => format!("无法读取 {path}：{source}"),
             ImportError::UnknownFormat { path } => format!(
                 "无法判断 {path} 的格式：请使用 .geojson/.json、.csv 或 .xlsx 文件"
             ),

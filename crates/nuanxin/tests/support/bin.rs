@@ -8,10 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-/// The binary under test, without the caller's `RUST_LOG` and `NUANXIN_DB_PATH`.
+/// The binary under test, without the caller's `RUST_LOG`, `NUANXIN_DB_PATH` and
+/// `NUANXIN_LANG` (messages in the default language, Simplified Chinese).
 pub fn nuanxin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nuanxin"));
-    c.env_remove("RUST_LOG").env_remove("NUANXIN_DB_PATH");
+    c.env_remove("RUST_LOG")
+        .env_remove("NUANXIN_DB_PATH")
+        .env_remove("NUANXIN_LANG");
     c
 }
 
