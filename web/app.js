@@ -5,7 +5,7 @@
 
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, setVocabulary, t } from './i18n.js';
-import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, setMapLanguage } from './basemap.js';
+import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, fetchBaseData, setMapLanguage } from './basemap.js';
 import { toast } from './ui.js';
 import { addSearchLayer, initSearch } from './search.js';
 import * as courier from './courier.js';
@@ -59,8 +59,8 @@ function whenMapLibre() {
 async function main() {
   setLang(getLang());
   applyI18n();
-  const [config] = await Promise.all([loadConfig(), loadVocabulary(), whenMapLibre()]);
-  const map = createMap('map', config, getLang(), t('attribution'));
+  const [config, , , baseData] = await Promise.all([loadConfig(), loadVocabulary(), whenMapLibre(), fetchBaseData()]);
+  const map = createMap('map', config, getLang(), t('attribution'), baseData);
   // Demonstration points never pass for real ones: a banner in every view while any is served.
   document.getElementById('demo-banner').hidden = !(config.demo_points > 0);
   const ctx = {

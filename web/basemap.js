@@ -24,14 +24,48 @@ export const RANK_STYLE = { background: '#ffd43b', colour: '#212529' };
 /** Changsha (长沙市) — where the demo data and metro are. */
 export const HOME = { center: [112.985, 28.2], zoom: 10.6 };
 
-export function buildStyle(config, lang, attribution = '') {
+/**
+ * The first view's GeoJSON, by source id. Changsha's districts first; the rest of Hunan is
+ * added once the map is drawn (addRestOfHunan).
+ */
+export const BASE_DATA = {
+  districts: '/data/districts-changsha.geojson',
+  district_labels: '/data/district-labels.geojson',
+  metro_lines: '/data/metro-lines.geojson',
+  metro_stations: '/data/metro-stations.geojson',
+  rivers: '/data/rivers.geojson',
+};
+
+let baseData = null;
+/**
+ * The first view's GeoJSON (BASE_DATA) fetched by the page: index.html preloads every file
+ * beside MapLibre, so on a weak signal they arrive with it instead of one round trip after
+ * it, when MapLibre's worker would first ask for them. Resolves with { source id: parsed
+ * GeoJSON }, or the URL again for a file that failed (MapLibre then fetches it itself).
+ */
+export function fetchBaseData() {
+  baseData ??= Promise.all(Object.entries(BASE_DATA).map(async ([id, url]) => {
+    try {
+      const r = await fetch(url);
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      return [id, await r.json()];
+    } catch (e) {
+      console.warn(`${url}:`, e.message || e);
+      return [id, url];
+    }
+  })).then(Object.fromEntries);
+  return baseData;
+}
+
+/** The style: `data` holds the first view's GeoJSON by source id (fetchBaseData), URLs otherwise. */
+export function buildStyle(config, lang, attribution = '', data = {}) {
+  const src = (id) => data[id] ?? BASE_DATA[id];
   const sources = {
-    // Changsha's districts first; the rest of Hunan is added once the map is drawn.
-    districts: { type: 'geojson', data: '/data/districts-changsha.geojson', attribution },
-    district_labels: { type: 'geojson', data: '/data/district-labels.geojson' },
-    metro_lines: { type: 'geojson', data: '/data/metro-lines.geojson' },
-    metro_stations: { type: 'geojson', data: '/data/metro-stations.geojson' },
-    rivers: { type: 'geojson', data: '/data/rivers.geojson' },
+    districts: { type: 'geojson', data: src('districts'), attribution },
+    district_labels: { type: 'geojson', data: src('district_labels') },
+    metro_lines: { type: 'geojson', data: src('metro_lines') },
+    metro_stations: { type: 'geojson', data: src('metro_stations') },
+    rivers: { type: 'geojson', data: src('rivers') },
   };
   const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#e9ece5' } }];
   if (config.basemap_url) {
@@ -323,10 +357,10 @@ export function setMapLanguage(map, lang) {
 }
 
 /** Creates the map in `container`. */
-export function createMap(container, config, lang, attribution) {
+export function createMap(container, config, lang, attribution, data = {}) {
   const map = new maplibregl.Map({
     container,
-    style: buildStyle(config, lang, attribution),
+    style: buildStyle(config, lang, attribution, data),
     center: HOME.center,
     zoom: HOME.zoom,
     minZoom: 4,

@@ -54,7 +54,8 @@ async function visit(context, label, { offline = false } = {}) {
 
 // Warm-up: the server compresses its files once, in the background after start; a debug
 // build takes seconds for MapLibre's brotli form. Measure the page, not that.
-for (const p of ['/', '/vendor/maplibre-gl-5.24.1/maplibre-gl.js', '/vendor/maplibre-gl-5.24.1/maplibre-gl.css', '/app.js', '/data/districts.geojson']) {
+for (const p of ['/', '/vendor/maplibre-gl-5.24.1/maplibre-gl.js', '/vendor/maplibre-gl-5.24.1/maplibre-gl.css', '/app.js',
+  '/data/districts-changsha.geojson', '/data/district-labels.geojson', '/data/metro-lines.geojson', '/data/metro-stations.geojson', '/data/rivers.geojson']) {
   await (await fetch(BASE + p, { headers: { 'Accept-Encoding': 'br' } })).arrayBuffer();
 }
 
