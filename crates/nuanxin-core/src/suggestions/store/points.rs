@@ -1,0 +1,257 @@
+//! The store's service points: the edited points kept in the database (records and JSON),
+//! read back at start-up. Part of [`super`] (the store); shares its imports and helpers.
+
+use super::*;
+
+impl Store {
+    // ---------------------------------------------------------------- service points
+
+    /// Every stored service point, sorted by id.
+    ///
+    /// # Errors
+    /// [`StoreError`]; [`StoreError::Corrupt`] names the first undecodable record.
+    ///
+    /// The rows are streamed ([`Conn::query_each`]) and each binary record
+    /// ([`ServicePoint::to_record`]) is decoded as it arrives, so memory holds the points,
+    /// not the rows; a row without a record (written by an older version) is decoded from
+    /// its JSON text. Figures (records against JSON, 1M points): `examples/restart_load.rs`
+    /// and the README, "Nationwide volumes".
+    pub fn service_points(&self) -> Result<Vec<ServicePoint>, StoreError> {
+        self.service_points_from(PointColumn::Record)
+    }
+
+    /// [`Store::service_points`] decoded from the JSON texts only: the baseline of the
+    /// restart benchmark (`examples/restart_load.rs`).
+    ///
+    /// # Errors
+    /// As [`Store::service_points`].
+    #[doc(hidden)]
+    pub fn service_points_from_json(&self) -> Result<Vec<ServicePoint>, StoreError> {
+        self.service_points_from(PointColumn::Json)
+    }
+
+    fn service_points_from(&self, column: PointColumn) -> Result<Vec<ServicePoint>, StoreError> {
+        let sql = match column {
+            PointColumn::Record => {
+                "SELECT id, record, CASE WHEN record IS NULL THEN json END \
+                 FROM service_points ORDER BY id"
+            }
+            PointColumn::Json => "SELECT id, NULL, json FROM service_points ORDER BY id",
+        };
+        self.read(|c| {
+            let n: i64 = c
+                .query_one("SELECT count(*) FROM service_points", &[])?
+                .get(0)?;
+            let mut points = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
+            c.query_each(sql, &[], &mut |row| {
+                points.push(decode_point_row(row)?);
+                Ok(())
+            })?;
+            Ok(points)
+        })
+    }
+
+    /// Stores `points` as the service points, replacing all (used to seed an empty database
+    /// at start). One transaction.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn replace_service_points(&self, points: &[ServicePoint]) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.execute("DELETE FROM service_points", &[])?;
+            notify_all_points(c)?;
+            put_points(c, points, Utc::now()).map(|_| ())
+        })
+    }
+
+    /// Inserts or replaces many service points (an import) in one transaction, with one
+    /// prepared statement and one audit entry (`points.import`, the counts) for the batch:
+    /// all or nothing, and durable once it returns (one WAL sync instead of one per point).
+    /// Returns how many ids existed before.
+    ///
+    /// # Errors
+    /// [`StoreError`]; nothing is stored then.
+    pub fn upsert_service_points(
+        &self,
+        points: &[ServicePoint],
+        actor: Option<&Officer>,
+    ) -> Result<usize, StoreError> {
+        self.import_points(&[], points, actor)
+            .map(|(_, replaced)| replaced)
+    }
+
+    /// Replaces every stored point of the given `kinds` (demo or not) by `points`, in one
+    /// transaction with one audit entry (`points.replace`, kinds and counts): the import of a
+    /// complete list, after which no old point of those kinds is served. Points of other
+    /// kinds are kept. Returns how many points were removed.
+    ///
+    /// # Errors
+    /// [`StoreError`]; nothing changes then.
+    pub fn replace_service_points_of_kinds(
+        &self,
+        kinds: &[crate::model::ServiceKind],
+        points: &[ServicePoint],
+        actor: Option<&Officer>,
+    ) -> Result<usize, StoreError> {
+        self.import_points(kinds, points, actor)
+            .map(|(removed, _)| removed)
+    }
+
+    /// One transaction: removes the points of `remove_kinds`, puts `points`, audits
+    /// (`points.import`, or `points.replace` when kinds are removed). Returns (removed,
+    /// replaced ids).
+    fn import_points(
+        &self,
+        remove_kinds: &[crate::model::ServiceKind],
+        points: &[ServicePoint],
+        actor: Option<&Officer>,
+    ) -> Result<(usize, usize), StoreError> {
+        self.write(|c| {
+            let now = Utc::now();
+            // `kind` is set on every row written since schema version 5; older rows not
+            // yet converted (`fill_point_records`) are matched by their JSON.
+            let delete = match c.engine() {
+                Engine::Sqlite => {
+                    "DELETE FROM service_points WHERE kind = ?1 \
+                     OR (kind IS NULL AND json_extract(json, '$.kind') = ?1)"
+                }
+                Engine::Postgres => {
+                    "DELETE FROM service_points WHERE kind = ?1 \
+                     OR (kind IS NULL AND (json::jsonb ->> 'kind') = ?1)"
+                }
+            };
+            let mut removed = 0;
+            for k in remove_kinds {
+                removed += c.execute(delete, &args![k.as_str()])? as usize;
+            }
+            if removed > 0 {
+                notify_all_points(c)?;
+            }
+            let replaced = put_points(c, points, now)?;
+            let (action, detail) = if remove_kinds.is_empty() {
+                let d = serde_json::json!({ "points": points.len(), "replaced": replaced });
+                ("points.import", d)
+            } else {
+                let kinds: Vec<&str> = remove_kinds.iter().map(|k| k.as_str()).collect();
+                let d = serde_json::json!({ "kinds": kinds, "removed": removed, "points": points.len() });
+                ("points.replace", d)
+            };
+            audit_tx(c, now, actor, action, "", &detail.to_string())?;
+            Ok((removed, replaced))
+        })
+    }
+
+    /// Inserts or replaces one service point and writes an audit entry, in one transaction.
+    /// Returns true when a point with that id existed.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn upsert_service_point(
+        &self,
+        point: &ServicePoint,
+        actor: Option<&Officer>,
+    ) -> Result<bool, StoreError> {
+        let json = serde_json::to_string(point).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.write(|c| {
+            let now = Utc::now();
+            let existed = put_points(c, std::slice::from_ref(point), now)? > 0;
+            audit_tx(c, now, actor, "point.upsert", &point.id, &json)?;
+            Ok(existed)
+        })
+    }
+
+    /// Deletes one service point (with an audit entry). Returns true if it existed.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn delete_service_point(
+        &self,
+        id: &str,
+        actor: Option<&Officer>,
+    ) -> Result<bool, StoreError> {
+        self.write(|c| {
+            let n = c.execute("DELETE FROM service_points WHERE id = ?1", &args![id])?;
+            if n > 0 {
+                notify_points(c, [id].into_iter())?;
+                audit_tx(c, Utc::now(), actor, "point.delete", id, "{}")?;
+            }
+            Ok(n > 0)
+        })
+    }
+
+    /// One stored service point.
+    ///
+    /// # Errors
+    /// [`StoreError`].
+    pub fn service_point(&self, id: &str) -> Result<Option<ServicePoint>, StoreError> {
+        let row = self.read(|c| {
+            c.query_opt(
+                "SELECT id, record, CASE WHEN record IS NULL THEN json END \
+                 FROM service_points WHERE id = ?1",
+                &args![id],
+            )
+        })?;
+        row.map(decode_point_row).transpose()
+    }
+}
+
+/// Which column [`Store::service_points_from`] decodes.
+#[derive(Debug, Clone, Copy)]
+enum PointColumn {
+    /// The binary record (the JSON text when a row has none).
+    Record,
+    /// The JSON text (the benchmark's baseline).
+    Json,
+}
+
+/// Decodes an `(id, record, json)` row: the binary record, or the JSON text when the record
+/// is NULL.
+fn decode_point_row(Row(values): Row) -> Result<ServicePoint, StoreError> {
+    let mut values = values.into_iter();
+    match (values.next(), values.next(), values.next()) {
+        (Some(Value::Text(id)), Some(Value::Bytes(record)), _) => {
+            ServicePoint::from_record(&record)
+                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
+        }
+        (Some(Value::Text(id)), Some(Value::Null), Some(Value::Text(json))) => {
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
+        }
+        other => Err(StoreError::Corrupt(format!(
+            "service point row: expected (id, record or json), found {other:?}"
+        ))),
+    }
+}
+
+/// Inserts or replaces `points` within the transaction of `c`; returns how many ids existed
+/// before.
+fn put_points(
+    c: &mut dyn Conn,
+    points: &[ServicePoint],
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut replaced = 0;
+    for p in points {
+        let json = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        replaced +=
+            usize::from(c.exists("SELECT 1 FROM service_points WHERE id = ?1", &args![&p.id])?);
+        c.execute(
+            "INSERT INTO service_points (id, json, updated_at, kind, lon, lat, record) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (id) DO UPDATE SET json = excluded.json, \
+             updated_at = excluded.updated_at, kind = excluded.kind, lon = excluded.lon, \
+             lat = excluded.lat, record = excluded.record",
+            &args![
+                &p.id,
+                json,
+                ms(now),
+                p.kind.as_str(),
+                p.location.lon,
+                p.location.lat,
+                p.to_record()
+            ],
+        )?;
+    }
+    notify_points(c, points.iter().map(|p| p.id.as_str()))?;
+    Ok(replaced)
+}
