@@ -31,6 +31,10 @@
 //! summarised in the tree's nodes, so the walk cannot prune by them: a filter that few points
 //! pass makes it visit many nodes before the k-th match bounds the search, and one that no
 //! point passes walks the whole tree (about 35 ns per point).
+//!
+//! Why this file is long: the index and its queries (nearest, radius, bbox, by id, filters)
+//! are one data structure; listings and live publication already live beside it
+//! (`index/listing.rs`, `index/live.rs`); the unit tests are the last ~150 lines.
 
 use crate::geodesy::{
     angle_to_chord, distance_between_unit_vectors_m, karney_distance_m, short_line_distance_m,

@@ -16,6 +16,10 @@
 //! `coord_type`), Tencent <https://lbs.qq.com/webApi/uriV1/uriGuide/uriWebMarker>
 //! (`marker=coord:lat,lng;title:…`, `coord_type` 1 = GPS, 2 = Tencent/GCJ-02) and Tencent's
 //! classic share page `map.qq.com/?…&pointx=lng&pointy=lat`.
+//!
+//! Why this file is long: one gazetteer (names, pinyin, initials, ranking) and the
+//! pasted-position parser it falls back to; the unit tests, kept next to the code, are the
+//! last ~240 lines.
 
 use crate::crs::Crs;
 use crate::model::{LonLat, ServicePoint};

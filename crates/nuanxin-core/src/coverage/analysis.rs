@@ -1,6 +1,11 @@
 //! The coverage analysis: which cells of an area lie within reach of a station, how much that
 //! is per district and weighted by demand, where the gaps are, and where new sites would add
 //! the most (see the [module docs](super) for the rules and their error).
+//!
+//! Why this file is long: one analysis pipeline (grid, reach, per-district table, demand
+//! shares, dissolved gaps, proposals) whose stages share the grid and its per-cell arrays; the
+//! parts that stand alone already live beside it (`area`, `grid`, `circle`, `demand`,
+//! `maxcover`, `hours`, `whatif`, `export`, `input`).
 
 use super::area::{AreaSpec, BandedPolygon, Breakdown, ResolvedArea};
 use super::demand::DemandLayer;

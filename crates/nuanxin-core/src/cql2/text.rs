@@ -1,5 +1,9 @@
 //! CQL2 text (OGC 21-065r2 §8, Annex A BNF), the subset listed in the module docs: a
 //! tokenizer and a recursive-descent parser with one token of lookahead.
+//!
+//! Why this file is long: a tokenizer and a recursive-descent parser for the CQL2 text grammar
+//! (OGC 21-065r2 Annex A), one function per grammar rule; splitting the grammar would scatter
+//! it.
 
 use super::{CmpOp, Cql2Error, Expr, GeomArg, ParseContext, QueryableType, Scalar, SpatialOp};
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};

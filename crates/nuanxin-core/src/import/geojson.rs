@@ -22,6 +22,9 @@
 //!   R = 6 378 137 m) and then read in the datum given by the import options (WGS-84, or
 //!   GCJ-02 for Amap tiles); any other CRS is refused with its name. A `crs` member after
 //!   `features` must name a degree CRS (the features were already read as degrees).
+//!
+//! Why this file is long: the streaming GeoJSON reader with its CRS handling and per-feature
+//! checks; the unit tests are the last ~100 lines.
 
 use super::fields::Field;
 use super::limits::{json_depth_exceeds, MAX_JSON_DEPTH};

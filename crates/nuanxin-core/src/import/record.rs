@@ -1,5 +1,8 @@
 //! Turning one raw record (a CSV line, a spreadsheet row, a GeoJSON feature) into a checked
 //! [`ServicePoint`], collecting every problem with its location and field.
+//!
+//! Why this file is long: one record's validation, field by field, with a message for each
+//! failure; the unit tests are the last ~75 lines.
 
 use super::fields::{parse_access, parse_amenity, parse_kind, split_list, Field};
 use super::{ImportError, ImportOptions, ImportReport, Issue, Location, Severity};

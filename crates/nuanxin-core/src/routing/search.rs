@@ -1,5 +1,9 @@
 //! Searches on a [`RoadGraph`]: snapping, bounded Dijkstra, nearest service points by travel
 //! time (with routes), network service areas and network reach.
+//!
+//! Why this file is long: the searches on a road graph (snapping, bounded Dijkstra, nearest by
+//! travel time with routes, service areas, reach) share one label-setting search and its
+//! snapping; the graph, its import and the area outlines already live beside it.
 
 use super::area::band_outline;
 use super::graph::{mode_bits, RoadGraph, FERRY, TUNNEL};

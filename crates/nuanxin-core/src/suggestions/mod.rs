@@ -23,6 +23,10 @@
 //! position outside every district is rejected ([`SuggestionError::OutsideServiceArea`]),
 //! because no office would be responsible for it. A point on a district border counts as
 //! inside (the district with the smaller adcode wins a shared border).
+//!
+//! Why this file is long: the vocabulary of suggestions (categories, statuses, roles, notes,
+//! contacts, campaigns) and the errors, shared by every submodule; the rules live in the
+//! submodules (`submit`, `triage`, `deadlines`, `privacy`, the store).
 
 pub mod cluster;
 pub mod copy;

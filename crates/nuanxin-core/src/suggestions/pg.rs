@@ -18,6 +18,10 @@
 //! Migrations: recorded in table `schema_migrations` (version, applied_at in ms), applied
 //! while holding a session-level advisory lock ([`MIGRATION_LOCK`]) so that servers started
 //! together apply each script once.
+//!
+//! Why this file is long: the PostgreSQL engine in one place: the bridge from the synchronous
+//! store to the async driver, the session pool, error classification, migrations under an
+//! advisory lock.
 
 use super::sql::{to_postgres_placeholders, Conn, Engine, Row, Value};
 use super::store::Migration;

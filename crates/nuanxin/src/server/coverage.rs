@@ -9,6 +9,10 @@
 //!   as a download (WGS-84 and GCJ-02, percentages with one decimal, Beijing time, CRLF CSV).
 //! - `POST /api/v1/coverage/day-night` — the same analysis at two times (default 12:00 and
 //!   02:00 Beijing time) and the districts where night coverage drops most.
+//!
+//! Why this file is long: four coverage routes (service areas, coverage, proposals export,
+//! day/night) with their request types and OpenAPI documentation; the analysis itself is in
+//! the core (`coverage`).
 
 use super::auth::ClientIp;
 use super::{ApiJson, ApiQuery, AppError, AppState, Problem};

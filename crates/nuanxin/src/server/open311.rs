@@ -39,6 +39,9 @@
 //! empty). Descriptions are masked as in every public output; contacts are never returned.
 //! Errors use the GeoReport error format `[{"code": <status>, "description": "..."}]` with
 //! the same HTTP statuses as the rest of the API.
+//!
+//! Why this file is long: every Open311 GeoReport v2 endpoint answers in XML and JSON with its
+//! own field names and error format; the XML writer already lives beside it (`open311_xml`).
 
 use super::auth::ClientIp;
 use super::db::Db;

@@ -22,6 +22,10 @@
 //!
 //! Offline: `/sw.js` is the page's service worker (`web/sw.js` with its build id and the list
 //! of files it precaches filled in, see [`service_worker_js`]).
+//!
+//! Why this file is long: the page's static files (compressed once, ETags, CSP) and the data
+//! the page and its service worker load, generated once (districts, labels, rivers, POIs); the
+//! unit tests, kept next to the code, are the last ~420 lines.
 
 use super::precompressed::{preferred, Coding, Encoded};
 use super::AppState;

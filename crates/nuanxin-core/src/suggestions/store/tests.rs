@@ -1,4 +1,7 @@
 //! Tests of the store.
+//!
+//! Why this file is long: the store's tests share their fixtures and run on both engines; they
+//! are split from the code they test, not from each other.
 
 use super::*;
 use crate::model::ServiceKind;

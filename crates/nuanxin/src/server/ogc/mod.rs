@@ -27,6 +27,10 @@
 //!   the request's `Host` header plays no part.
 //! - Providers may read the database: their methods run on blocking threads.
 //! - Unknown query parameters are a 400 (`/req/core/query-param-unknown`).
+//!
+//! Why this file is long: the handlers of OGC API – Features Parts 1, 2, 3 and 5 share the
+//! collection registry and the link, format and CRS negotiation; what stands alone lives
+//! beside it (`query` parsing, `openapi`, `schema`).
 
 pub mod openapi;
 pub mod query;
