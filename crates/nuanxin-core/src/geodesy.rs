@@ -8,7 +8,8 @@
 //! [`geodesic_distance_m`] returns the length of the shortest geodesic:
 //!
 //! - lines whose straight-line (3-D chord) length is at most [`SHORT_LINE_MAX_CHORD_M`]
-//!   (100 km) use the chord-to-arc series below, about 25 times faster than Karney's algorithm;
+//!   (100 km) use the chord-to-arc series below: a closed formula, cheaper than Karney's
+//!   iterative solution (not benchmarked separately; the index's figures include it);
 //! - longer lines use Karney's algorithm (C. F. F. Karney, "Algorithms for geodesics",
 //!   J. Geodesy 87, 43–55, 2013, <https://doi.org/10.1007/s00190-012-0578-z>) through
 //!   `geographiclib-rs` ([`karney_distance_m`]).
@@ -114,7 +115,7 @@ pub fn distance_between_unit_vectors_m(ua: [f64; 3], ub: [f64; 3], a: LonLat, b:
 }
 
 /// Geodesic distance between `a` and `b` on WGS-84 by Karney's algorithm (geographiclib-rs),
-/// metres. Accurate to about 15 nm for any pair, including nearly antipodal ones; about 0.5 µs.
+/// metres. Accurate to about 15 nm for any pair, including nearly antipodal ones.
 pub fn karney_distance_m(a: LonLat, b: LonLat) -> f64 {
     wgs84().inverse(a.lat, a.lon, b.lat, b.lon)
 }

@@ -32,7 +32,8 @@ pub const MAX_INSTANCE_ENTRIES: f64 = 250e6;
 /// Most interchange passes after the greedy choice of proposals
 /// ([`maxcover::greedy_interchange`]).
 pub const INTERCHANGE_PASSES: usize = 20;
-/// Default H3 resolution (mean cell area 0.105 km², edge 174 m).
+/// Default H3 resolution (mean cell area 0.105 km², mean edge 201 m: H3 v4 tables, as in the
+/// [module docs](super) and `h3o::Resolution::edge_length_m`).
 pub const DEFAULT_RESOLUTION: u8 = 9;
 
 /// A demand point: where demand is and how much (e.g. order counts, suggestions). Its weight

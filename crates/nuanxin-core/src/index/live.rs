@@ -1,8 +1,9 @@
 //! [`LiveIndex`]: the index a server queries while it is being edited.
 //!
 //! **Requirement.** Adding, moving or deleting one point must not stop readers, must not copy
-//! the whole index (1M points: about 100 ms and 130 MB), and no reader may see a half-applied
-//! change.
+//! the whole index (1M points: about 130 MB, the tree and lists at 128 bytes a point measured
+//! by `benches/nearest.rs`, README "Benchmarks"; and time in proportion), and no reader may see
+//! a half-applied change.
 //!
 //! **Design: two copies, "left-right"** (the scheme of Ramalhete and Correia, "Left-Right: A
 //! Concurrency Control Technique with Wait-Free Population Oblivious Reads", 2015, here with
