@@ -22,6 +22,7 @@ WORK="$(mktemp -d -t nuanxin-durability.XXXXXX)"
 SERVER_PID=""
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill -9 "$SERVER_PID" 2>/dev/null || true; fi
+  keep_logs durability "$WORK"/server.err "$WORK"/server.*.out
   rm -rf "$WORK"
 }
 trap cleanup EXIT

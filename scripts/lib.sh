@@ -15,3 +15,28 @@ mkdir -p "$TARGET_DIR"
 nuanxin_bin() { printf '%s/%s/nuanxin' "$TARGET_DIR" "${1:-debug}"; }
 # need_cjk_fonts: installs fonts for Chinese labels when none is installed.
 source "$ROOT/scripts/lib/fonts.sh"
+
+# Logs of the test suite and the secrets it created (scripts/test.d/99-secret-grep.sh greps
+# every file under TEST_LOG_DIR for every line of SECRETS_FILE):
+#   TEST_LOG_DIR   $NUANXIN_TEST_LOG_DIR, default $TARGET_DIR/test-logs (exported, so cargo
+#                  tests and node tests started from a step write there too);
+#   SECRETS_FILE   $TEST_LOG_DIR/secrets.txt, one secret per line (exported as
+#                  NUANXIN_TEST_SECRETS);
+#   record_secret VALUE…   appends each non-empty value to SECRETS_FILE;
+#   keep_logs NAME FILE…   copies log files into $TEST_LOG_DIR/NAME/ before a step deletes
+#                  its scratch directory.
+TEST_LOG_DIR="${NUANXIN_TEST_LOG_DIR:-$TARGET_DIR/test-logs}"
+SECRETS_FILE="$TEST_LOG_DIR/secrets.txt"
+mkdir -p "$TEST_LOG_DIR"
+export NUANXIN_TEST_LOG_DIR="$TEST_LOG_DIR" NUANXIN_TEST_SECRETS="$SECRETS_FILE"
+record_secret() {
+  local s
+  for s in "$@"; do [ -n "$s" ] && printf '%s\n' "$s" >>"$SECRETS_FILE"; done
+  return 0
+}
+keep_logs() {
+  local name=$1 f; shift
+  mkdir -p "$TEST_LOG_DIR/$name"
+  for f in "$@"; do [ -f "$f" ] && cp "$f" "$TEST_LOG_DIR/$name/" 2>/dev/null; done
+  return 0
+}

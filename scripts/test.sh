@@ -6,6 +6,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+# Every log of this run goes under $TEST_LOG_DIR (see lib.sh); the last step greps them all
+# for the secrets the run created.
+rm -rf "$TEST_LOG_DIR" && mkdir -p "$TEST_LOG_DIR" && : >"$SECRETS_FILE"
 
 section() { printf '\n==> %s\n' "$*"; }
 
@@ -37,8 +40,8 @@ cargo test -p nuanxin-core --lib --quiet
 
 section "cargo test (unit, integration, doc; GDAL client test)"
 # A fixed proptest seed keeps CI deterministic; run without it locally to explore new cases.
-PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261129} NUANXIN_REQUIRE_GDAL=1 cargo test --quiet 2>&1 | tee "$TARGET_DIR/cargo-test.log"
-grep -q "test result" "$TARGET_DIR/cargo-test.log"
+PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261129} NUANXIN_REQUIRE_GDAL=1 cargo test --quiet 2>&1 | tee "$TEST_LOG_DIR/cargo-test.log"
+grep -q "test result" "$TEST_LOG_DIR/cargo-test.log"
 
 for extra in scripts/test.d/*.sh; do
   [ -e "$extra" ] || continue

@@ -56,6 +56,8 @@ cluster_cleanup() {
     [ -n "${PG_UP[$n]}" ] && as_pg "$PGBIN/pg_ctl" -D "$CLUSTER/pg/$n" -m immediate stop >/dev/null 2>&1
   done
   sleep 0.3
+  declare -F keep_logs >/dev/null &&
+    keep_logs "$(basename "$0" .sh)-cluster" "$CLUSTER"/log/* "$CLUSTER"/pg/*.log
   rm -rf "$CLUSTER"
 }
 

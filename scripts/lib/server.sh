@@ -1,8 +1,11 @@
 # Sourced by scripts/test.d/*.sh: builds the binary and starts a real server on a free
 # loopback port with a temporary database. After `start_server`, $NUANXIN_URL is its base URL,
-# $tmp a scratch directory, $server_log its log; the server is stopped on exit.
+# $tmp a scratch directory, $server_log its log (kept under $TEST_LOG_DIR, named after the
+# step, for scripts/test.d/99-secret-grep.sh); the server is stopped on exit.
 # Works from any directory and honours CARGO_TARGET_DIR.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# TEST_LOG_DIR, record_secret, keep_logs
+source "$root/scripts/lib.sh"
 # need_cjk_fonts: installs fonts for Chinese labels when none is installed.
 source "$root/scripts/lib/fonts.sh"
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/nuanxin"
@@ -16,7 +19,7 @@ start_server() {
   export NUANXIN_DB_PATH="$tmp/test.db"
   export NUANXIN_RATE_LIMIT__ENABLED=false
   export NUANXIN_URL="http://127.0.0.1:$port"
-  server_log="$tmp/server.log"
+  server_log=$(mktemp "$TEST_LOG_DIR/$(basename "$0" .sh)-server.XXXX.log")
   (cd "$tmp" && exec "$bin" serve "$@") >"$server_log" 2>&1 &
   server=$!
   trap stop_server EXIT

@@ -11,7 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$ROOT/scripts/lib/postgres.sh"
 pg_install
 work=$(mktemp -d /tmp/nuanxin-pgtest.XXXXXX)
-cleanup() { pg_stop "$work"; rm -rf "$work"; }
+cleanup() { pg_stop "$work"; keep_logs postgres "$work/log"; rm -rf "$work"; }
 trap cleanup EXIT
 # fsync off: these tests check results, not crash durability (scripts/durability.sh and the
 # failover trials do); synchronous_commit stays on, as the store sets it per session.

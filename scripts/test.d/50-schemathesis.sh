@@ -7,7 +7,6 @@
 # (SCHEMATHESIS_SEED, default 1) so that CI runs are repeatable; about 2 minutes on 2 cores.
 set -euo pipefail
 source "$(dirname "$0")/../lib/server.sh"
-source "$root/scripts/lib.sh"
 need_apt curl curl python3 python3
 version=4.32.5
 venv="$TARGET_DIR/schemathesis-$version"
@@ -26,6 +25,7 @@ start_server
 token=$("$bin" admin create-token --role officer --adcode 430102 --name schemathesis \
   --db "$NUANXIN_DB_PATH" 2>/dev/null | tail -n 1)
 case "$token" in nxo_*) ;; *) echo "could not create an officer token: $token"; exit 1 ;; esac
+record_secret "$token"
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 run_st() { # label, extra args...
   local label=$1; shift
@@ -34,12 +34,12 @@ run_st() { # label, extra args...
   if ! (cd "$tmp" && "$venv/bin/st" run "$NUANXIN_URL/api/openapi.json" --checks "$checks" \
       --max-examples "${SCHEMATHESIS_EXAMPLES:-15}" --seed "${SCHEMATHESIS_SEED:-1}" \
       --workers 2 --no-color --request-timeout 60 --suppress-health-check all \
-      "$@") >"$tmp/st-$label.txt" 2>&1; then
-    cat "$tmp/st-$label.txt"
+      "$@") >"$TEST_LOG_DIR/schemathesis-$label.txt" 2>&1; then
+    cat "$TEST_LOG_DIR/schemathesis-$label.txt"
     echo "schemathesis ($label): failures above"
     exit 1
   fi
-  grep -E "^Test cases:|generated" "$tmp/st-$label.txt" | tail -n 1
+  grep -E "^Test cases:|generated" "$TEST_LOG_DIR/schemathesis-$label.txt" | tail -n 1
 }
 run_st anonymous
 # With an officer token: the operations that read or change suggestions and the admin ones.

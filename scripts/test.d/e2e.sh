@@ -37,14 +37,16 @@ mkdir -p "$NUANXIN_E2E_ARTIFACTS"
 
 # An officer token for the officer flow, when the admin command exists.
 # (stdout is the token alone; the database is created with its migrations if missing).
-if token_out=$("$bin" admin create-token --role admin --name e2e --db "$NUANXIN_DB_PATH" 2>"$tmp/token.log"); then
+if token_out=$("$bin" admin create-token --role admin --name e2e --db "$NUANXIN_DB_PATH" 2>"$TEST_LOG_DIR/e2e-token.log"); then
   NUANXIN_E2E_OFFICER_TOKEN=$(printf '%s' "$token_out" | tr -d '[:space:]')
   export NUANXIN_E2E_OFFICER_TOKEN
+  record_secret "$NUANXIN_E2E_OFFICER_TOKEN"
 else
-  echo "e2e: no officer token ($(head -c 200 "$tmp/token.log")); the officer test will be skipped"
+  echo "e2e: no officer token ($(head -c 200 "$TEST_LOG_DIR/e2e-token.log")); the officer test will be skipped"
 fi
 
-"$bin" serve >"$tmp/server.log" 2>&1 &
+server_log="$TEST_LOG_DIR/e2e-server.log"
+"$bin" serve >"$server_log" 2>&1 &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true
@@ -57,11 +59,11 @@ up() { node -e "fetch(process.argv[1]).then(r=>process.exit(r.ok?0:1),()=>proces
 for _ in $(seq 1 150); do
   if up; then break; fi
   if ! kill -0 "$server" 2>/dev/null; then
-    echo "e2e: the server exited early:"; cat "$tmp/server.log"; exit 1
+    echo "e2e: the server exited early:"; cat "$server_log"; exit 1
   fi
   sleep 0.2
 done
-up || { echo "e2e: server did not answer"; cat "$tmp/server.log"; exit 1; }
+up || { echo "e2e: server did not answer"; cat "$server_log"; exit 1; }
 
 cd tests/e2e
 # Arguments: test files to run (default: every *.test.mjs), e.g. `e2e.sh offline.test.mjs`.

@@ -6,6 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
 import { DESKTOP, launch, PHONE, tapMap } from './browser.mjs';
 
 const BASE = process.env.NUANXIN_URL || 'http://127.0.0.1:8080';
@@ -17,6 +18,13 @@ let resident;
 let other;
 before(async () => { resident = await launch(); other = await launch(); });
 after(async () => { await resident?.close(); await other?.close(); });
+
+/** Appends secrets this test created to the suite's list (scripts/test.d/99-secret-grep.sh). */
+function recordSecrets(values) {
+  const file = process.env.NUANXIN_TEST_SECRETS;
+  if (!file) return;
+  for (const v of values) if (typeof v === 'string' && v.length >= 6) appendFileSync(file, `${v}\n`);
+}
 
 async function open(browser, viewport, hash) {
   const page = await browser.context.newPage();
@@ -43,6 +51,9 @@ describe('following a suggestion', () => {
     const id = (await page.textContent('#receipt-id')).trim();
     const shown = (await page.textContent('#receipt-code')).trim();
     assert.match(shown, /^[0-9A-HJKMNP-TV-Z]{3} [0-9A-HJKMNP-TV-Z]{3}$/);
+    // the code (as shown and as typed), and every token this device keeps for its receipts
+    const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('nuanxin.receipts') || '[]'));
+    recordSecrets([shown.replace(' ', ''), ...kept.flatMap((r) => [r.token, r.receipt_token, r.code])]);
     // large enough to read: at least 24 px
     const size = await page.$eval('#receipt-code', (e) => parseFloat(getComputedStyle(e).fontSize));
     assert.ok(size >= 24, `code font ${size}px`);

@@ -107,27 +107,72 @@ fn dechunk(mut s: &str) -> String {
     }
 }
 
+/// Where a server started by the tests writes its log: under `$NUANXIN_TEST_LOG_DIR` when
+/// the suite sets it (scripts/test.sh; `scripts/test.d/99-secret-grep.sh` greps every log
+/// there for the secrets the suite created), else `server.log` in the server's directory.
+pub fn server_log_path(dir: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    match std::env::var_os("NUANXIN_TEST_LOG_DIR") {
+        Some(logs) => {
+            let logs = PathBuf::from(logs);
+            std::fs::create_dir_all(&logs).unwrap();
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let test = std::env::args()
+                .next()
+                .and_then(|a| {
+                    Path::new(&a)
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                })
+                .unwrap_or_default();
+            logs.join(format!("{test}-server-{}-{n}.log", std::process::id()))
+        }
+        None => dir.join("server.log"),
+    }
+}
+
+/// Appends secrets a test created (receipt tokens and codes, officer tokens, idempotency
+/// keys, webhook secrets, reporters' contacts) to `$NUANXIN_TEST_SECRETS`, one per line: the
+/// list `scripts/test.d/99-secret-grep.sh` looks for in every log of the suite. Nothing
+/// when the variable is not set (a plain `cargo test`).
+pub fn record_secrets(secrets: &[&str]) {
+    if let Some(path) = std::env::var_os("NUANXIN_TEST_SECRETS") {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        for s in secrets {
+            writeln!(f, "{s}").unwrap();
+        }
+    }
+}
+
 /// A running `nuanxin serve`; killed on drop.
 pub struct Server {
     /// The process.
     pub child: Child,
     /// `127.0.0.1:PORT`.
     pub addr: String,
-    /// Holds the database `n.db` and the log `server.log`; handed back by [`Server::stop`].
+    /// Holds the database `n.db`; handed back by [`Server::stop`].
     dir: Option<tempfile::TempDir>,
+    /// The server's standard error ([`server_log_path`]).
+    log_path: PathBuf,
 }
 
 impl Server {
     /// Runs `cmd` (the binary, or a wrapper that execs it) with `serve --listen 127.0.0.1:0
-    /// --db DIR/n.db` and `extra` arguments, in `dir`, logging to `DIR/server.log` (at
+    /// --db DIR/n.db` and `extra` arguments, in `dir`, logging to [`server_log_path`] (at
     /// `warn` unless `cmd` sets `RUST_LOG`), and waits for its `Listening on http://…` line.
     pub fn start(mut cmd: Command, dir: tempfile::TempDir, extra: &[&OsStr]) -> Server {
+        let log_path = server_log_path(dir.path());
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
             .arg(dir.path().join("n.db"))
             .args(extra)
             .current_dir(dir.path())
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap());
+            .stderr(std::fs::File::create(&log_path).unwrap());
         if !cmd.get_envs().any(|(k, v)| k == "RUST_LOG" && v.is_some()) {
             cmd.env("RUST_LOG", "warn");
         }
@@ -146,6 +191,7 @@ impl Server {
             child,
             addr,
             dir: Some(dir),
+            log_path,
         }
     }
 
@@ -166,14 +212,14 @@ impl Server {
             .unwrap()
     }
 
-    /// The server's directory (database `n.db`, log `server.log`).
+    /// The server's directory (database `n.db`).
     pub fn dir(&self) -> &Path {
         self.dir.as_ref().unwrap().path()
     }
 
     /// The server's log (standard error) so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir().join("server.log")).unwrap_or_default()
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
     /// One request on a new connection (see [`http`]).

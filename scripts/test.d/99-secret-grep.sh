@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# No secret in any log (issue 15, item 3). Runs last. Every log the suite wrote is under
+# $TEST_LOG_DIR (scripts/lib.sh: the cargo test output, the servers started by the test.d
+# steps and by the CLI tests, PostgreSQL, nginx, Schemathesis); every secret the suite created
+# (receipt tokens and codes, officer and admin tokens, idempotency keys, webhook secrets, SMTP
+# passwords, reporters' e-mail addresses and phone numbers) was appended to $SECRETS_FILE, one
+# per line, by the test that created it (`record_secret` in shell, NUANXIN_TEST_SECRETS in
+# Rust and node). This step fails naming the file and line of every log line holding one.
+# Secrets shorter than 12 characters (6-character receipt codes, phone numbers) count only
+# as a whole word, so that they are not found inside unrelated ids; shorter than 6 are ignored.
+# Before the real check it plants a secret in a throw-away log and makes sure it is found.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+scan() { # LOG_DIR SECRETS_FILE: exit 1 and one line per hit when a secret is in a log
+  python3 - "$1" "$2" <<'PY'
+import os, re, sys
+log_dir, secrets_file = sys.argv[1], sys.argv[2]
+try:
+    with open(secrets_file, encoding="utf-8", errors="replace") as f:
+        secrets = sorted({s.strip() for s in f if len(s.strip()) >= 6})
+except FileNotFoundError:
+    secrets = []
+def pattern(s):
+    e = re.escape(s)
+    return rf"(?<![0-9A-Za-z_]){e}(?![0-9A-Za-z_])" if len(s) < 12 else e
+hits, files = 0, 0
+if secrets:
+    rx = re.compile("|".join(pattern(s) for s in secrets))
+    index = {s: i + 1 for i, s in enumerate(secrets)}
+    skip = os.path.realpath(secrets_file)
+    for root, _, names in os.walk(log_dir):
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            if os.path.realpath(path) == skip:
+                continue
+            files += 1
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for n, line in enumerate(f, 1):
+                    for m in rx.finditer(line):
+                        s = m.group(0)
+                        hits += 1
+                        # never print the secret itself: its number in the list, its start
+                        print(f"{path}:{n}: secret #{index.get(s, '?')} ({s[:4]}…, {len(s)} chars)")
+print(f"secret grep: {len(secrets)} secrets, {files} log files under {log_dir}, {hits} hits")
+sys.exit(1 if hits else 0)
+PY
+}
+
+# Self-check: a planted secret (and a short code as a word) must be found, by file and line;
+# the same code inside a longer id must not.
+check=$(mktemp -d)
+trap 'rm -rf "$check"' EXIT
+printf 'nxo_planted0123456789abcdef\nK7P2QM\n' >"$check/secrets.txt"
+printf 'GET /healthz 200\nGET /api/v1/suggestions?token=nxo_planted0123456789abcdef 200\nid sg-K7P2QMX9 ok\nlookup code=K7P2QM\n' >"$check/server.log"
+if out=$(scan "$check" "$check/secrets.txt"); then
+  echo "99-secret-grep: the self-check found no planted secret:"; echo "$out"; exit 1
+fi
+grep -q "server.log:2: secret #2" <<<"$out" && grep -q "server.log:4: secret #1" <<<"$out" &&
+  ! grep -q "server.log:3:" <<<"$out" ||
+  { echo "99-secret-grep: the self-check reported the wrong lines:"; echo "$out"; exit 1; }
+
+[ -s "$SECRETS_FILE" ] || echo "99-secret-grep: no secret was recorded in $SECRETS_FILE (run the suite first)"
+scan "$TEST_LOG_DIR" "$SECRETS_FILE"
