@@ -574,7 +574,7 @@ fn cli_prints_a_table_and_writes_gaps() {
     // 78.539 8 km² by pyproj, within the discretisation error).
     let dir = tempfile::tempdir().unwrap();
     let gaps = dir.path().join("gaps.geojson");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+    let out = support::bin::nuanxin()
         .current_dir(dir.path())
         .args([
             "coverage",
@@ -605,7 +605,7 @@ fn cli_prints_a_table_and_writes_gaps() {
     assert_eq!(g["type"], "FeatureCollection");
     assert_eq!(g["features"][0]["geometry"]["type"], "MultiPolygon");
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+    let out = support::bin::nuanxin()
         .current_dir(dir.path())
         .args([
             "coverage",
@@ -631,7 +631,7 @@ fn cli_prints_a_table_and_writes_gaps() {
         "{text}"
     );
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nuanxin"))
+    let out = support::bin::nuanxin()
         .current_dir(dir.path())
         .args(["coverage", "--adcode", "999999"])
         .output()

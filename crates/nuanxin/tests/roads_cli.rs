@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 mod support;
 
@@ -163,47 +162,18 @@ fn bad_extracts_keep_the_previous_graph() {
 /// search once the server starts on that database (the search's street hook, issue 18).
 #[test]
 fn imported_street_names_are_found_by_search() {
-    use std::io::{BufRead, Read, Write};
     let dir = tempfile::tempdir().unwrap();
     helsinki_db(dir.path());
     assert!(dir.path().join("h.db.roads.streets").exists());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nuanxin"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            "h.db",
-            "--no-demo",
-        ])
-        .current_dir(dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let port: u16 = first
-        .trim()
-        .trim_start_matches("Listening on http://127.0.0.1:")
-        .trim_end_matches('/')
-        .parse()
-        .unwrap_or_else(|_| panic!("no port in {first:?}"));
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "GET /api/v1/search?q=Pohjoisesplanadi HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
-    let body = &resp[resp.find("\r\n\r\n").expect("a response") + 4..];
-    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{resp}"));
+    let server = support::bin::Server::start_on(
+        support::bin::nuanxin(),
+        dir,
+        "h.db",
+        &[std::ffi::OsStr::new("--no-demo")],
+    );
+    let resp = server.request("GET", "/api/v1/search?q=Pohjoisesplanadi", &[], "");
+    let v: serde_json::Value =
+        serde_json::from_str(&resp.body).unwrap_or_else(|_| panic!("{}", resp.body));
     let first = &v["results"][0];
     assert_eq!(first["name"], "Pohjoisesplanadi", "{v}");
     assert_eq!(first["kind"], "street");

@@ -424,7 +424,7 @@ impl RoadGraph {
     /// # Errors
     /// [`RoutingError::Io`] when the file cannot be written.
     pub fn save(&self, path: &Path) -> Result<(), RoutingError> {
-        let io = |e: std::io::Error| RoutingError::Io(path.display().to_string(), e.to_string());
+        let io = |e: std::io::Error| RoutingError::Io(path.display().to_string(), e);
         let tmp = path.with_extension("roads.tmp");
         {
             let f = std::fs::File::create(&tmp).map_err(io)?;
@@ -469,7 +469,7 @@ impl RoadGraph {
         let mut bytes = Vec::new();
         std::fs::File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(|e| RoutingError::Io(name.clone(), e.to_string()))?;
+            .map_err(|e| RoutingError::Io(name.clone(), e))?;
         let bad = |why: &str| RoutingError::BadGraphFile(name.clone(), why.to_string());
         if bytes.len() < 32 || &bytes[..8] != MAGIC {
             return Err(bad("not a Nuanxin road graph (wrong magic number)"));

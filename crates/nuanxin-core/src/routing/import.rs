@@ -39,7 +39,7 @@ impl<R: Read> Read for Counting<'_, R> {
 /// Checks that `path` starts like an OSM PBF file: a 4-byte big-endian length below 64 KiB,
 /// then a `BlobHeader` whose type is `OSMHeader` (OSM wiki, *PBF Format*).
 fn check_pbf_start(path: &Path, name: &str) -> Result<u64, RoutingError> {
-    let io = |e: std::io::Error| RoutingError::Io(name.to_string(), e.to_string());
+    let io = |e: std::io::Error| RoutingError::Io(name.to_string(), e);
     let mut f = std::fs::File::open(path).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
     let mut head = [0u8; 64];
@@ -86,13 +86,13 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
     progress.start("reading", 2 * size);
     let open = || -> Result<ElementReader<Counting<'_, std::io::BufReader<std::fs::File>>>, RoutingError> {
         let f = std::fs::File::open(path)
-            .map_err(|e| RoutingError::Io(name.clone(), e.to_string()))?;
+            .map_err(|e| RoutingError::Io(name.clone(), e))?;
         Ok(ElementReader::new(Counting {
             inner: std::io::BufReader::with_capacity(1 << 20, f),
             progress,
         }))
     };
-    let damaged = |e: osmpbf::Error| RoutingError::Pbf(name.clone(), e.to_string());
+    let damaged = |e: osmpbf::Error| RoutingError::Pbf(name.clone(), e);
 
     // Pass 1: ways.
     let mut figures = ImportFigures {

@@ -73,15 +73,15 @@ pub fn graph_path_for_db(db: &Path) -> PathBuf {
 }
 
 /// Errors importing, storing or loading a road graph. Each names the file and the reason, in
-/// Chinese then English.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// Chinese then English; an I/O or PBF failure keeps the underlying error as its `source`.
+#[derive(Debug, thiserror::Error)]
 pub enum RoutingError {
     /// The file is not an OpenStreetMap PBF file.
     #[error("{0}: 不是 OpenStreetMap PBF 文件 (not an OpenStreetMap PBF file): {1}")]
     NotPbf(String, String),
     /// The PBF file is truncated or damaged.
     #[error("{0}: PBF 文件不完整或已损坏 (truncated or damaged PBF file): {1}")]
-    Pbf(String, String),
+    Pbf(String, #[source] osmpbf::Error),
     /// No way in the file can be walked or ridden.
     #[error("{0}: 文件中没有可步行或骑行的道路 (no way in the file can be walked or ridden)")]
     NoUsableWays(String),
@@ -92,7 +92,7 @@ pub enum RoutingError {
     CoversNoServicePoint(String, usize, f64),
     /// The file cannot be read or written.
     #[error("{0}: 无法读写 (cannot read or write): {1}")]
-    Io(String, String),
+    Io(String, #[source] std::io::Error),
     /// A stored graph file is damaged or not a graph.
     #[error("{0}: 道路图文件无效 (not a valid road graph file): {1}")]
     BadGraphFile(String, String),

@@ -165,10 +165,21 @@ impl Server {
     /// Runs `cmd` (the binary, or a wrapper that execs it) with `serve --listen 127.0.0.1:0
     /// --db DIR/n.db` and `extra` arguments, in `dir`, logging to [`server_log_path`] (at
     /// `warn` unless `cmd` sets `RUST_LOG`), and waits for its `Listening on http://…` line.
-    pub fn start(mut cmd: Command, dir: tempfile::TempDir, extra: &[&OsStr]) -> Server {
+    pub fn start(cmd: Command, dir: tempfile::TempDir, extra: &[&OsStr]) -> Server {
+        Server::start_on(cmd, dir, "n.db", extra)
+    }
+
+    /// As [`Server::start`] on the database file `db` of `dir` (made beforehand, e.g. with
+    /// its road graph beside it).
+    pub fn start_on(
+        mut cmd: Command,
+        dir: tempfile::TempDir,
+        db: &str,
+        extra: &[&OsStr],
+    ) -> Server {
         let log_path = server_log_path(dir.path());
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(dir.path().join("n.db"))
+            .arg(dir.path().join(db))
             .args(extra)
             .current_dir(dir.path())
             .stdout(Stdio::piped())
