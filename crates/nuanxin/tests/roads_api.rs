@@ -157,3 +157,65 @@ async fn coverage_api_takes_the_network_model() {
     );
     assert!(a > 0.0 && a < b, "{a} vs {b}");
 }
+
+/// What-if siting honours `model=network`: the session's figures equal a network analysis
+/// of the same stations (and are below the circles'), and say which model made them. A
+/// station added on the east shore of Töölönlahti, 295 m from Finlandia Hall as the crow
+/// flies but more than 1.8 km along roads, covers Finlandia Hall's cell with its circle only.
+#[tokio::test]
+async fn whatif_takes_the_network_model() {
+    let app = app(true);
+    let body = |model: &str| {
+        serde_json::json!({
+            "area": {"bbox": [24.9352, 60.1642, 24.9534, 60.1791]},
+            "mode": "walk", "minutes": 5, "resolution": 10, "model": model, "gaps": false,
+        })
+    };
+    let post = |uri: String, v: Value| {
+        Request::post(uri)
+            .header("content-type", "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap()
+    };
+    let finlandia = h3o::LatLng::new(60.175607, 24.937214)
+        .unwrap()
+        .to_cell(h3o::Resolution::Ten)
+        .to_string();
+    let mut shares = Vec::new();
+    for model in ["network", "straight_line"] {
+        let (s, analysis) = call(&app, post("/api/v1/coverage".into(), body(model))).await;
+        assert_eq!(s, StatusCode::OK, "{analysis}");
+        let (s, w) = call(&app, post("/api/v1/whatif".into(), body(model))).await;
+        assert_eq!(s, StatusCode::OK, "{w}");
+        assert_eq!(w["model"], model);
+        let (x, y) = (
+            w["covered_percent"].as_f64().unwrap(),
+            analysis["summary"]["covered_percent"].as_f64().unwrap(),
+        );
+        assert!((x - y).abs() < 1e-6, "{model}: what-if {x} vs analysis {y}");
+        shares.push(x);
+        // Without stations, then one on the east shore.
+        let session = w["session"].as_str().unwrap();
+        let uri = format!("/api/v1/whatif/{session}");
+        for s in w["stations"].as_array().unwrap() {
+            let op = serde_json::json!({"op": "remove", "id": s["id"]});
+            assert_eq!(call(&app, post(uri.clone(), op)).await.0, StatusCode::OK);
+        }
+        let op = serde_json::json!({"op": "add", "id": "east", "location": [24.940857, 60.177536]});
+        let (s, c) = call(&app, post(uri, op)).await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        assert_eq!(c["model"], model);
+        let cells: Vec<&str> = c["change"]["newly_covered"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(!cells.is_empty());
+        assert_eq!(
+            cells.contains(&finlandia.as_str()),
+            model == "straight_line"
+        );
+    }
+    assert!(shares[0] < shares[1], "{shares:?}");
+}

@@ -12,14 +12,24 @@
 //! The rules are those of [`super::analysis::analyze`] (cell centres, WGS-84 geodesic
 //! radius, demand aggregated per cell, demand-layer extents); a test checks that the
 //! incremental state equals a fresh analysis after random changes.
+//!
+//! **Along roads.** With the network model ([`CoverageOptions::network`]) a station reaches
+//! the cells of its circle whose centre it reaches along roads within the minutes (one
+//! bounded search from the station, [`crate::routing::NetworkReach`]; the cell's off-road leg
+//! included). A cell reached by some station within the limit is exactly a cell the
+//! multi-source search of [`super::analysis::analyze`] reaches, so the counts stay exact. A
+//! station farther than the snap limit from a road keeps its circle, as in the analysis.
 
-use super::analysis::{aggregate_demand, assign_rows, demand_points, CoverageOptions};
+use super::analysis::{
+    aggregate_demand, assign_rows, demand_points, CoverageOptions, NetworkModel,
+};
 use super::area::{AreaSpec, BandedPolygon};
 use super::grid::CellGrid;
 use super::CoverageError;
 use crate::districts::{District, Districts};
 use crate::index::ServiceIndex;
 use crate::model::LonLat;
+use crate::travel::TravelMode;
 use h3o::geom::SolventBuilder;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,6 +122,10 @@ pub struct WhatIf {
     row_data_km2: Vec<f64>,
     stations: BTreeMap<String, (WhatIfStation, Vec<u32>)>,
     buf: Vec<u32>,
+    /// Reach along roads (`None`: circles).
+    network: Option<NetworkModel>,
+    /// The travel mode (walking unless the options name one).
+    travel: TravelMode,
 }
 
 impl WhatIf {
@@ -170,6 +184,8 @@ impl WhatIf {
             has_data,
             stations: BTreeMap::new(),
             buf: Vec::new(),
+            network: options.network.clone(),
+            travel: options.travel.map_or(TravelMode::Walk, |t| t.0),
             grid,
         };
         for i in 0..n {
@@ -196,7 +212,23 @@ impl WhatIf {
         self.buf.clear();
         self.grid
             .cells_within(location, self.radius_m, &mut self.buf);
-        let cells = std::mem::take(&mut self.buf);
+        let mut cells = std::mem::take(&mut self.buf);
+        if let Some(net) = &self.network {
+            // A road trip is never shorter than the straight line: the network reach lies
+            // inside the circle.
+            let reach = crate::routing::NetworkReach::new(
+                &net.graph,
+                &[location],
+                self.travel,
+                &net.speeds,
+                self.radius_m / net.speeds.of(self.travel),
+                net.max_snap_m,
+            );
+            if reach.unsnapped.is_empty() {
+                let centres = self.grid.centres();
+                cells.retain(|&c| reach.time_to(centres[c as usize]).is_some());
+            }
+        }
         let mut change = WhatIfChange {
             newly_covered: Vec::new(),
             newly_uncovered: Vec::new(),
@@ -311,6 +343,16 @@ impl WhatIf {
         self.stations.values().map(|s| s.0.clone()).collect()
     }
 
+    /// Which model decides reach: `network` (along roads) or `straight_line` (circles), as
+    /// [`super::analysis::Parameters::model`] says it.
+    pub fn model(&self) -> &'static str {
+        if self.network.is_some() {
+            "network"
+        } else {
+            "straight_line"
+        }
+    }
+
     /// Number of cells of the area.
     pub fn cells(&self) -> usize {
         self.grid.len()
@@ -411,6 +453,21 @@ mod tests {
     use crate::index::ServiceIndex;
     use rand::{Rng, SeedableRng};
 
+    /// An index of the session's stations as they stand (for a fresh analysis to compare).
+    fn index_of(w: &WhatIf) -> ServiceIndex {
+        let pts: Vec<_> = w
+            .stations()
+            .into_iter()
+            .map(|s| {
+                let mut p = crate::demo::demo_points()[0].clone();
+                p.id = s.id;
+                p.location = s.location;
+                p
+            })
+            .collect();
+        ServiceIndex::new(pts).unwrap()
+    }
+
     #[test]
     fn incremental_changes_equal_a_fresh_analysis() {
         let districts = Districts::embedded();
@@ -453,17 +510,7 @@ mod tests {
                 _ => {}
             }
         }
-        let pts: Vec<_> = w
-            .stations()
-            .into_iter()
-            .map(|s| {
-                let mut p = crate::demo::demo_points()[0].clone();
-                p.id = s.id;
-                p.location = s.location;
-                p
-            })
-            .collect();
-        let fresh_index = ServiceIndex::new(pts).unwrap();
+        let fresh_index = index_of(&w);
         let fresh = analyze(&fresh_index, districts, &area, &options, &NoProgress).unwrap();
         let rows = w.rows();
         assert!((rows[0].covered_km2 - fresh.districts[0].covered_km2).abs() < 1e-9);
@@ -511,5 +558,91 @@ mod tests {
             w.add("b", p).and_then(|_| w.add("b", p)),
             Err(WhatIfError::DuplicateId(_))
         ));
+    }
+
+    /// What-if under the network model, on the real central-Helsinki extract (ODbL,
+    /// `tests/fixtures/osm/`). From Mannerheimintie by Finlandia Hall the east shore of
+    /// Töölönlahti bay is 295 m away as the crow flies, inside a 5-minute walking circle
+    /// (417 m at 5 km/h), but more than 1.8 km along roads (the bay and the rail yard lie
+    /// between; Valhalla agrees, README "Travel times along roads"): a station there must not
+    /// cover Finlandia Hall's cell along roads, while its circle does. After random adds,
+    /// moves and removes the counts equal a fresh network analysis (one multi-source search).
+    #[test]
+    fn what_if_along_roads_uses_network_reach() {
+        let pbf = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/osm/helsinki_center.osm.pbf");
+        let graph = crate::routing::import_pbf(&pbf, &NoProgress).unwrap();
+        let districts = Districts::embedded();
+        let index = ServiceIndex::new(Vec::new()).unwrap();
+        let area =
+            AreaSpec::Bbox(crate::model::Bbox::parse("24.9352,60.1642,24.9534,60.1791").unwrap());
+        let speeds = crate::travel::Speeds::default();
+        let mut straight = CoverageOptions::new(speeds.walk_m_per_s * 300.0);
+        straight.travel = Some((TravelMode::Walk, 5.0));
+        straight.resolution = h3o::Resolution::Ten;
+        straight.gaps = false;
+        let mut network = straight.clone();
+        network.network = Some(NetworkModel {
+            graph: std::sync::Arc::new(graph),
+            speeds,
+            max_snap_m: 200.0,
+        });
+        let finlandia = LonLat::new(24.937214, 60.175607).unwrap();
+        let east_shore = LonLat::new(24.940857, 60.177536).unwrap();
+        let cell = h3o::LatLng::new(finlandia.lat, finlandia.lon)
+            .unwrap()
+            .to_cell(h3o::Resolution::Ten)
+            .to_string();
+
+        let mut circles = WhatIf::new(&index, districts, &area, &straight).unwrap();
+        assert_eq!(circles.model(), "straight_line");
+        let by_circle = circles.add("east", east_shore).unwrap();
+        assert!(by_circle.newly_covered.contains(&cell));
+
+        let mut w = WhatIf::new(&index, districts, &area, &network).unwrap();
+        assert_eq!(w.model(), "network");
+        let by_road = w.add("east", east_shore).unwrap();
+        assert!(!by_road.newly_covered.contains(&cell), "across the bay");
+        assert!(!by_road.newly_covered.is_empty());
+        assert!(by_road.newly_covered.len() < by_circle.newly_covered.len());
+        // Every cell reached along roads lies in the circle.
+        for c in &by_road.newly_covered {
+            assert!(by_circle.newly_covered.contains(c), "{c}");
+        }
+        // Moved onto Mannerheimintie, 423 m straight and 679 m along roads from Finlandia
+        // Hall (README): still more than 5 minutes (417 m) away; moved next to it: reached.
+        let next_to = LonLat::new(24.9370, 60.1754).unwrap();
+        let moved = w.move_to("east", next_to).unwrap();
+        assert!(moved.newly_covered.contains(&cell));
+
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for k in 0..12 {
+            let p = LonLat {
+                lon: rng.random_range(24.9352..24.9534),
+                lat: rng.random_range(60.1642..60.1791),
+            };
+            match k % 3 {
+                0 => {
+                    w.add(&format!("n{k}"), p).unwrap();
+                }
+                1 => {
+                    w.move_to("east", p).unwrap();
+                }
+                _ => {
+                    if k > 6 {
+                        w.remove(&format!("n{}", k - 5)).ok();
+                    }
+                }
+            }
+        }
+        let fresh_index = index_of(&w);
+        let fresh = analyze(&fresh_index, districts, &area, &network, &NoProgress).unwrap();
+        assert_eq!(fresh.parameters.model, "network");
+        assert_eq!(
+            w.cover_counts().iter().filter(|&&c| c > 0).count(),
+            fresh.summary.covered_cells
+        );
+        let plain = analyze(&fresh_index, districts, &area, &straight, &NoProgress).unwrap();
+        assert!(fresh.summary.covered_cells < plain.summary.covered_cells);
     }
 }

@@ -17,9 +17,39 @@ use geo::{Coord, MultiPolygon};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 const NONE: u32 = u32::MAX;
+
+/// A hasher for node ids (the multiply-rotate hash of rustc's `FxHasher`): the default
+/// SipHash, built to resist collision attacks on untrusted keys, made the hash-map lookups of
+/// the search most of its time; node ids come from the graph, not from users.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct NodeHasher(u64);
+
+impl Hasher for NodeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hash map keyed by node id ([`NodeHasher`]).
+pub(crate) type NodeMap<V> = HashMap<u32, V, BuildHasherDefault<NodeHasher>>;
 
 /// Where a position meets the road network.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -172,7 +202,7 @@ pub(crate) struct Search<'g> {
     bwd: u8,
     speed: f64,
     limit_s: f64,
-    labels: HashMap<u32, Label>,
+    labels: NodeMap<Label>,
     heap: BinaryHeap<Queued>,
 }
 
@@ -185,7 +215,7 @@ impl<'g> Search<'g> {
             bwd,
             speed,
             limit_s,
-            labels: HashMap::new(),
+            labels: NodeMap::default(),
             heap: BinaryHeap::new(),
         }
     }
@@ -809,15 +839,32 @@ pub fn reached_pieces(
         }
         let here = xy(g.node(node));
         for (s, other) in g.out_edges(node, fwd, bwd) {
-            if g.seg_flags[s as usize] & FERRY != 0 {
+            let si = s as usize;
+            if g.seg_flags[si] & FERRY != 0 {
                 continue;
             }
             let st = g.segment_time_s(s, speed);
-            let frac = if st > 0.0 {
-                ((limit - l.time_s) / st).min(1.0)
-            } else {
-                1.0
+            let part = |t: f64| {
+                if st > 0.0 {
+                    ((limit - t) / st).min(1.0)
+                } else {
+                    1.0
+                }
             };
+            let frac = part(l.time_s);
+            // A segment reached whole (from its two ends together) is one piece, given by its
+            // end with the smaller id; otherwise each end gives its part.
+            let back_bit = if g.seg_u[si] == other { fwd } else { bwd };
+            let back = (g.seg_flags[si] & back_bit != 0)
+                .then(|| search.settled(other))
+                .flatten()
+                .map(|(t, _)| part(t));
+            if back.is_some_and(|b| frac + b >= 1.0) {
+                if node <= other {
+                    pieces.push([here, xy(g.node(other))]);
+                }
+                continue;
+            }
             pieces.push([here, lerp(here, xy(g.node(other)), frac)]);
         }
     }

@@ -3,6 +3,8 @@
 //!
 //! - `POST /api/v1/whatif` — starts a session for an area (same body as `POST
 //!   /api/v1/coverage`; proposals ignored): per-district figures, gaps and the stations.
+//!   With `model=network` (and a road graph) reach is along roads, as in the analysis; the
+//!   response's `model` says which model made the figures.
 //! - `POST /api/v1/whatif/{session}` — `{"op": "add"|"move"|"remove", "id", "location"}`:
 //!   one station's reach added or removed, the district figures and the gaps of the changed
 //!   districts updated incrementally.
@@ -103,6 +105,10 @@ struct Doc;
 pub struct WhatIfState {
     /// Session id for `POST /api/v1/whatif/{session}`.
     pub session: String,
+    /// Which model decides reach: `network` (along roads, 沿道路: each station reaches the
+    /// cells its search along roads reaches within the minutes; asked with `model=network`
+    /// when the server has a road graph) or `straight_line` (circles, 直线).
+    pub model: &'static str,
     /// Covered share of the whole area, percent.
     pub covered_percent: f64,
     /// Covered share of the demand, percent (with demand).
@@ -133,6 +139,7 @@ fn state_of(
     let (covered_percent, demand_covered_percent) = w.totals();
     Ok(WhatIfState {
         session: id.to_string(),
+        model: w.model(),
         covered_percent,
         demand_covered_percent,
         districts: w.rows(),
