@@ -667,9 +667,9 @@ pub fn analyze(
                                         )
                                     })
                                     .sum::<Result<f64, CoverageError>>()?;
-                                let mp = solvent.dissolve(cells.iter().copied()).map_err(|e| {
-                                    CoverageError::Internal(format!("dissolving gaps: {e}"))
-                                })?;
+                                let mp = solvent
+                                    .dissolve(cells.iter().copied())
+                                    .map_err(CoverageError::Dissolve)?;
                                 Ok((*r, cells.len(), area_km2, mp))
                             })
                             .collect::<Vec<_>>()

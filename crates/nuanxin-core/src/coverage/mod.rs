@@ -120,7 +120,10 @@ pub enum CoverageError {
     /// The caller abandoned the analysis (its cancellation flag was set).
     #[error("the analysis was cancelled")]
     Cancelled,
-    /// A bug (e.g. dissolving produced an error).
+    /// Dissolving the gap cells into polygons failed (h3o's solvent; a bug, not the input).
+    #[error("internal error: dissolving gaps: {0}")]
+    Dissolve(#[source] h3o::error::DissolutionError),
+    /// A bug (an invariant of the analysis did not hold).
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -139,7 +142,7 @@ impl crate::error::Classify for CoverageError {
             CoverageError::InstanceTooLarge { .. } => ErrorClass::invalid("propose"),
             CoverageError::BadDemand(_) => ErrorClass::invalid("demand"),
             CoverageError::Cancelled => ErrorClass::Unavailable,
-            CoverageError::Internal(_) => ErrorClass::Internal,
+            CoverageError::Dissolve(_) | CoverageError::Internal(_) => ErrorClass::Internal,
         }
     }
 }

@@ -402,7 +402,7 @@ impl WhatIf {
     /// FeatureCollection, one dissolved MultiPolygon per row with `adcode`, `name`, `cells`.
     ///
     /// # Errors
-    /// [`CoverageError::Internal`] if dissolving fails.
+    /// [`CoverageError::Dissolve`] if dissolving fails.
     pub fn gaps(&self, rows: Option<&[usize]>) -> Result<serde_json::Value, CoverageError> {
         let wanted: BTreeSet<usize> = match rows {
             Some(r) => r.iter().copied().collect(),
@@ -425,7 +425,7 @@ impl WhatIf {
             } else {
                 solvent
                     .dissolve(cells.iter().copied())
-                    .map_err(|e| CoverageError::Internal(format!("dissolving gaps: {e}")))?
+                    .map_err(CoverageError::Dissolve)?
             };
             features.push(serde_json::json!({
                 "type": "Feature",
