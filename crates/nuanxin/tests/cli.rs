@@ -426,3 +426,34 @@ fn replace_import_and_no_demo_keep_demo_points_out() {
         0
     );
 }
+
+/// The analysis commands' own errors follow `--lang` too (issue 15, item 13): Chinese by
+/// default, English with `--lang en`.
+#[test]
+fn analysis_errors_are_in_chinese_by_default_and_english_on_request() {
+    let cases: [(&[&str], &str, &str); 3] = [
+        (
+            &["coverage", "--adcode", "430102", "--minutes", "0"],
+            "错误：--minutes 必须是大于 0 的数；现在是 0",
+            "error: --minutes must be a number > 0; got 0",
+        ),
+        (
+            &["nearest", "--lon", "200", "--lat", "28"],
+            "错误：位置无效: 经度 lon = 200 超出 [-180, 180] 度",
+            "error: invalid position: lon = 200 is outside [-180, 180] degrees",
+        ),
+        (
+            &["coverage", "--adcode", "430102", "--demand", "nope"],
+            "错误：--demand `nope`：既不是 builtup（建筑量）、pickups（取餐点），也不是已有的文件",
+            "error: --demand `nope`: not builtup, pickups or an existing file",
+        ),
+    ];
+    for (args, zh, en) in cases {
+        let (_, err) = support::bin::texts(&support::bin::run(args, None));
+        assert!(err.contains(zh), "{args:?}: {err}");
+        let mut with_en = vec!["--lang", "en"];
+        with_en.extend_from_slice(args);
+        let (_, err) = support::bin::texts(&support::bin::run(&with_en, None));
+        assert!(err.contains(en), "{args:?}: {err}");
+    }
+}

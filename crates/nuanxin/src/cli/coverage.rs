@@ -7,6 +7,7 @@
 //!     --at 2026-12-01T02:00+08:00 --db nuanxin.db --proposals-out proposals.csv
 //! ```
 
+use super::messages::{text, Msg};
 use anyhow::{bail, Context};
 use nuanxin::coverage::analysis::{self, CoverageReport, Progress};
 use nuanxin::coverage::demand::{read_demand_file, DemandLayer};
@@ -156,8 +157,8 @@ impl Progress for Bar {
 }
 
 fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| text(&Msg::CannotRead(&path.display().to_string())))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
 }
 
@@ -222,13 +223,19 @@ fn print_report(r: &CoverageReport) {
         r.summary.stations
     );
     if let Some(at) = r.parameters.open_at {
-        println!("stations open at {at} Beijing time (北京时间) only");
+        println!("{}", text(&Msg::OpenAt(&at.to_string())));
     }
     if let (Some(d), Some(a)) = (&r.parameters.demand, &r.parameters.demand_attribution) {
-        println!("demand: {d} ({a})");
+        println!(
+            "{}",
+            text(&Msg::Demand {
+                layer: d,
+                attribution: a
+            })
+        );
     }
     for w in &r.warnings {
-        println!("warning: {w}");
+        println!("{}", text(&Msg::AnalysisWarning(w)));
     }
     println!();
     let demand = r.summary.demand_total.is_some();
@@ -333,17 +340,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else if let Some(g) = &args.geometry {
         AreaSpec::Geometry(read_area_geometry(g)?)
     } else {
-        bail!("give the area with --adcode, --bbox or --geometry");
+        bail!(text(&Msg::NeedArea));
     };
     if !(args.minutes.is_finite() && args.minutes > 0.0) {
-        bail!("--minutes must be a number > 0; got {}", args.minutes);
+        bail!(text(&Msg::BadMinutes(args.minutes)));
     }
     let speeds = nuanxin::server::Config::load(None)
         .map(|c| c.speeds)
         .map_err(|e| anyhow::anyhow!("nuanxin.toml: {e}"))?;
     let (points, source) = super::points::load(args.db.as_deref(), args.data.as_deref(), args.crs)?;
     if !args.json {
-        eprintln!("service points: {source}");
+        eprintln!("{}", text(&Msg::ServicePoints(&source)));
     }
     let index = ServiceIndex::new(points)?;
     let open_at = match &args.at {
@@ -385,10 +392,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             None => {
                 let path = PathBuf::from(d);
                 if !path.exists() {
-                    bail!("--demand `{d}`: not builtup, pickups or an existing file");
+                    bail!(text(&Msg::BadDemand(d)));
                 }
                 let bytes = std::fs::read(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                    .with_context(|| text(&Msg::CannotRead(&path.display().to_string())))?;
                 options.demand = read_demand_file(d, &bytes, &args.weight_property)
                     .with_context(|| format!("--demand {}", path.display()))?;
             }
@@ -404,7 +411,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "greedy": {"chosen": chosen, "added_weight": added, "seconds": secs},
         });
         std::fs::write(path, serde_json::to_vec(&out)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .with_context(|| text(&Msg::CannotWrite(&path.display().to_string())))?;
         eprintln!(
             "wrote {}: {} demand cells, {} candidates, greedy added {added:.4} in {secs:.3} s",
             path.display(),
@@ -425,7 +432,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     if let Some(path) = &args.gaps {
         std::fs::write(path, serde_json::to_vec(&report.gaps)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .with_context(|| text(&Msg::CannotWrite(&path.display().to_string())))?;
     }
     if let Some(path) = &args.proposals_out {
         let now =
@@ -440,7 +447,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             nuanxin::coverage::export::proposals_csv(&report, districts, now)
         };
-        std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, body)
+            .with_context(|| text(&Msg::CannotWrite(&path.display().to_string())))?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

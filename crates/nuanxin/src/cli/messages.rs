@@ -126,6 +126,37 @@ pub enum Msg<'a> {
         /// Its coordinate system.
         crs: &'a str,
     },
+    /// `nearest` without a position.
+    NeedPosition,
+    /// `nearest`: the position is not a valid WGS-84/GCJ-02/BD-09 one.
+    InvalidPosition,
+    /// `coverage` without an area.
+    NeedArea,
+    /// `coverage --minutes` not a positive number.
+    BadMinutes(f64),
+    /// `coverage --demand` names neither a layer nor a file.
+    BadDemand(&'a str),
+    /// A file cannot be read.
+    CannotRead(&'a str),
+    /// A file cannot be written.
+    CannotWrite(&'a str),
+    /// Where the service points of an analysis come from.
+    ServicePoints(&'a str),
+    /// `coverage --at`: only stations open then count.
+    OpenAt(&'a str),
+    /// `coverage --demand`: the demand layer and its attribution.
+    Demand {
+        /// The layer.
+        layer: &'a str,
+        /// Its source and licence.
+        attribution: &'a str,
+    },
+    /// A warning of an analysis (worded by the library).
+    AnalysisWarning(&'a str),
+    /// `roads import`: where the graph was written.
+    RoadsWritten(&'a str),
+    /// `serve --data` / `--data` of an analysis: loading the file failed.
+    LoadingData(&'a str),
 }
 
 /// The message in the language in force.
@@ -211,6 +242,21 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::CheckWithImport { path, crs } => format!(
             "请用 `nuanxin import {path} --crs {crs}` 检查该文件（加 --skip-invalid --db 文件名 可只保存有效记录）"
         ),
+        Msg::NeedPosition => "请用 --lon 和 --lat，或 --at 经度,纬度 给出位置".into(),
+        Msg::InvalidPosition => "位置无效".into(),
+        Msg::NeedArea => "请用 --adcode、--bbox 或 --geometry 指定分析区域".into(),
+        Msg::BadMinutes(m) => format!("--minutes 必须是大于 0 的数；现在是 {m}"),
+        Msg::BadDemand(d) => {
+            format!("--demand `{d}`：既不是 builtup（建筑量）、pickups（取餐点），也不是已有的文件")
+        }
+        Msg::CannotRead(p) => format!("无法读取 {p}"),
+        Msg::CannotWrite(p) => format!("无法写入 {p}"),
+        Msg::ServicePoints(s) => format!("服务点来源：{s}"),
+        Msg::OpenAt(at) => format!("只计北京时间 {at} 开放的服务点"),
+        Msg::Demand { layer, attribution } => format!("需求：{layer}（{attribution}）"),
+        Msg::AnalysisWarning(w) => format!("警告：{w}"),
+        Msg::RoadsWritten(p) => format!("已写入 {p}（服务器启动时加载）"),
+        Msg::LoadingData(p) => format!("加载 {p} 时出错（可用 `nuanxin import` 检查该文件）"),
     }
 }
 
@@ -284,6 +330,19 @@ pub fn en(m: &Msg<'_>) -> String {
         Msg::CheckWithImport { path, crs } => format!(
             "check it with `nuanxin import {path} --crs {crs}` (add --skip-invalid --db FILE to keep the valid rows)"
         ),
+        Msg::NeedPosition => "give --lon and --lat, or --at LON,LAT".into(),
+        Msg::InvalidPosition => "invalid position".into(),
+        Msg::NeedArea => "give the area with --adcode, --bbox or --geometry".into(),
+        Msg::BadMinutes(m) => format!("--minutes must be a number > 0; got {m}"),
+        Msg::BadDemand(d) => format!("--demand `{d}`: not builtup, pickups or an existing file"),
+        Msg::CannotRead(p) => format!("cannot read {p}"),
+        Msg::CannotWrite(p) => format!("cannot write {p}"),
+        Msg::ServicePoints(s) => format!("service points: {s}"),
+        Msg::OpenAt(at) => format!("stations open at {at} Beijing time (北京时间) only"),
+        Msg::Demand { layer, attribution } => format!("demand: {layer} ({attribution})"),
+        Msg::AnalysisWarning(w) => format!("warning: {w}"),
+        Msg::RoadsWritten(p) => format!("written to {p} (the server loads it at start)"),
+        Msg::LoadingData(p) => format!("loading {p} (check it with `nuanxin import`)"),
     }
 }
 

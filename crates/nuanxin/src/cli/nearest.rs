@@ -2,6 +2,7 @@
 //! on foot and by e-bike (straight-line distance on the WGS-84 ellipsoid, speeds from
 //! [`nuanxin::travel`]).
 
+use super::messages::{text, Msg};
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use nuanxin::crs::Crs;
@@ -143,9 +144,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (lon, lat) = match (args.at, args.lon, args.lat) {
         (Some(pair), _, _) => pair,
         (None, Some(lon), Some(lat)) => (lon, lat),
-        _ => anyhow::bail!("give --lon and --lat, or --at LON,LAT"),
+        _ => anyhow::bail!(text(&Msg::NeedPosition)),
     };
-    let given = LonLat::new(lon, lat).context("invalid position")?;
+    let given = LonLat::new(lon, lat)
+        .map_err(|e| anyhow::anyhow!(super::messages::reason(&e.to_string())))
+        .context(text(&Msg::InvalidPosition))?;
     let from = args.crs.to_wgs84(given);
     let (points, source) =
         super::points::load(args.db.as_deref(), args.data.as_deref(), args.data_crs)?;

@@ -54,12 +54,13 @@ pub fn load(
             crs,
             ..ImportOptions::default()
         };
-        let r = import_file(path, &opts).with_context(|| {
-            format!(
-                "loading {} (check it with `nuanxin import`)",
-                path.display()
-            )
-        })?;
+        let r = import_file(path, &opts)
+            .map_err(|e| anyhow::anyhow!(super::messages::import_error(&e)))
+            .with_context(|| {
+                super::messages::text(&super::messages::Msg::LoadingData(
+                    &path.display().to_string(),
+                ))
+            })?;
         return Ok((r.points, path.display().to_string()));
     }
     Ok((

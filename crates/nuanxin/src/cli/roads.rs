@@ -180,7 +180,12 @@ fn print_figures(
     }
     println!("  import took {:.2} s", i.elapsed_s);
     if let Some(p) = written {
-        println!("written to {} (the server loads it at start)", p.display());
+        println!(
+            "{}",
+            super::messages::text(&super::messages::Msg::RoadsWritten(
+                &p.display().to_string()
+            ))
+        );
     }
     Ok(())
 }
