@@ -117,6 +117,21 @@ async fn post_json(app: &App, uri: &str, body: Value, token: Option<&str>) -> Re
     send(app, from_ip(req, "10.0.0.1")).await
 }
 
+/// `POST /open311/v2/requests.json` with a urlencoded `form` from client `ip`.
+async fn post_open311_form(app: &App, form: String, ip: &str) -> Resp {
+    send(
+        app,
+        from_ip(
+            Request::post("/open311/v2/requests.json")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form))
+                .unwrap(),
+            ip,
+        ),
+    )
+    .await
+}
+
 async fn submit(app: &App, body: Value) -> Resp {
     post_json(app, "/api/v1/suggestions", body, None).await
 }
@@ -363,6 +378,9 @@ fn new_suggestion(at: [f64; 2], created: &str) -> NewSuggestion {
         description: "没有休息的地方".into(),
         role: None,
         contact: None,
+        email: None,
+        first_name: None,
+        last_name: None,
         campaign_id: None,
         adcode: Some("430102".into()),
         collection_point: None,
@@ -1212,17 +1230,7 @@ async fn open311_round_trip() {
         "service_code=entry_access&lat={}&long={}&description=%E5%B0%8F%E5%8C%BA%E4%B8%8D%E8%AE%A9%E9%AA%91%E6%89%8B%E8%BF%9B+%F0%9F%9B%B5&phone=13912345678",
         P[1], P[0]
     );
-    let r = send(
-        &app,
-        from_ip(
-            Request::post("/open311/v2/requests.json")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form))
-                .unwrap(),
-            "10.2.2.2",
-        ),
-    )
-    .await;
+    let r = post_open311_form(&app, form, "10.2.2.2").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let created = r.json();
     let id = created[0]["service_request_id"]
@@ -2839,4 +2847,185 @@ async fn officers_merge_assign_and_moderate() {
         assert!(actions.contains(&(act, "王科长")), "{act} in {actions:?}");
     }
     assert!(log.iter().all(|e| !e.detail.contains("小区门口停车难")));
+}
+
+/// Open311's `email`, `first_name`, `last_name` and `phone` (and the JSON API's same
+/// fields) are the private contact: stored whole, shown to the reporter holding the
+/// receipt and to officers of the district (record, queue, CSV and GeoJSON exports), and
+/// absent from every anonymous output, the email masked where the reporter typed it into
+/// the description.
+#[tokio::test]
+async fn open311_private_contact_is_kept_and_never_public() {
+    let app = app();
+    let (email, first, last, phone) = (
+        "wang.rider@example.com",
+        "Xiaoming",
+        "Wangwu",
+        "13912345678",
+    );
+    // form-encoded as GeoReport v2 specifies; the domain is stored in lower case
+    let form = format!(
+        "service_code=rest&lat={}&long={}&description=%E6%B2%A1%E5%9C%B0%E6%96%B9%E4%BC%91%E6%81%AF+wang.rider%40EXAMPLE.com\
+         &email=wang.rider%40EXAMPLE.com&first_name={first}&last_name={last}&phone={phone}&device_id=dev-1",
+        P[1], P[0]
+    );
+    let r = post_open311_form(&app, form, "10.3.3.3").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let receipt = r.json()[0]["receipt_token"].as_str().unwrap().to_string();
+    // the store holds all four, for officers and for email notifications
+    let s = app.store.suggestion(&id).unwrap().unwrap();
+    assert_eq!(s.email.as_deref(), Some(email));
+    assert_eq!(s.first_name.as_deref(), Some(first));
+    assert_eq!(s.last_name.as_deref(), Some(last));
+    assert_eq!(s.contact.as_ref().map(|c| c.value.as_str()), Some(phone));
+    // the JSON API takes the same fields
+    let r2 = submit(
+        &app,
+        json!({"location": P, "category": "parking", "description": "没地方停车",
+               "email": "li@example.org", "first_name": "Lisi", "last_name": "Zhaoliu"}),
+    )
+    .await;
+    assert_eq!(r2.status, StatusCode::CREATED, "{}", r2.text());
+    let id2 = r2.json()["id"].as_str().unwrap().to_string();
+    // a bad email is a 400 naming the field, and nothing is stored
+    let before = count(&app).await;
+    let bad = submit(
+        &app,
+        json!({"location": P, "category": "parking", "description": "x", "email": "not-an-address"}),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.text().contains("email"), "{}", bad.text());
+    assert_eq!(count(&app).await, before);
+
+    let admin = token(&app, OfficerRole::Admin, &[]);
+    post_json(
+        &app,
+        &format!("/api/v1/suggestions/{id}/status"),
+        json!({"status": "accepted", "note": "已受理"}),
+        Some(&admin),
+    )
+    .await;
+    let p_str = format!("{},{}", P[0], P[1]);
+    let public = [
+        r.text(),
+        r2.text(),
+        get(&app, "/open311/v2/requests.json").await.text(),
+        get(&app, "/open311/v2/requests.xml").await.text(),
+        get(&app, &format!("/open311/v2/requests/{id}.json"))
+            .await
+            .text(),
+        get(&app, &format!("/open311/v2/requests/{id}.xml"))
+            .await
+            .text(),
+        get(&app, "/api/v1/suggestions").await.text(),
+        get(&app, &format!("/api/v1/suggestions/{id}")).await.text(),
+        get(&app, &format!("/api/v1/suggestions/{id2}"))
+            .await
+            .text(),
+        get(&app, "/ogc/collections/suggestions/items").await.text(),
+        get(&app, "/ogc/collections/suggestions/items?f=html")
+            .await
+            .text(),
+        get(&app, &format!("/ogc/collections/suggestions/items/{id}"))
+            .await
+            .text(),
+        get(&app, &format!("/api/v1/suggestions/{id}/feed"))
+            .await
+            .text(),
+        get(&app, "/api/v1/feeds/districts/430102").await.text(),
+        get(&app, &format!("/api/v1/feeds/area?bbox={p_str},{p_str}"))
+            .await
+            .text(),
+        get(&app, "/api/v1/admin/suggestions/export").await.text(),
+        get(&app, "/api/v1/admin/suggestions/export?format=geojson")
+            .await
+            .text(),
+    ];
+    for (i, b) in public.iter().enumerate() {
+        assert!(!b.is_empty(), "response {i} is empty");
+        for secret in [
+            email,
+            "EXAMPLE.com",
+            first,
+            last,
+            phone,
+            "li@example.org",
+            "Lisi",
+            "Zhaoliu",
+        ] {
+            assert!(
+                !b.contains(secret),
+                "public response {i} leaks {secret}: {b}"
+            );
+        }
+    }
+    // the email typed into the description is masked in public
+    let one = get(&app, &format!("/api/v1/suggestions/{id}")).await.json();
+    assert_eq!(one["description"], "没地方休息 [联系方式已隐藏]");
+
+    // officers of the district see them all, in every officer output
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let v = get_auth(&app, &format!("/api/v1/suggestions/{id}"), &officer)
+        .await
+        .json();
+    assert_eq!(v["email"], email);
+    assert_eq!(v["first_name"], first);
+    assert_eq!(v["last_name"], last);
+    assert_eq!(v["contact"]["value"], phone);
+    assert_eq!(v["description"], "没地方休息 wang.rider@EXAMPLE.com");
+    let queue = get_auth(&app, "/api/v1/officer/queue", &officer)
+        .await
+        .text();
+    assert!(queue.contains(email) && queue.contains("Lisi"), "{queue}");
+    let csv = get_auth(&app, "/api/v1/admin/suggestions/export", &admin)
+        .await
+        .text();
+    let header_line = csv.lines().next().unwrap();
+    assert!(
+        header_line.contains("contact,email,first_name,last_name"),
+        "{header_line}"
+    );
+    let row = csv.lines().find(|l| l.starts_with(id.as_str())).unwrap();
+    assert!(
+        row.contains(&format!("{phone},{email},{first},{last}")),
+        "{row}"
+    );
+    let gj = get_auth(
+        &app,
+        "/api/v1/admin/suggestions/export?format=geojson",
+        &admin,
+    )
+    .await
+    .json();
+    let f = gj["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id2.as_str())
+        .unwrap();
+    assert_eq!(f["properties"]["email"], "li@example.org");
+    assert_eq!(f["properties"]["last_name"], "Zhaoliu");
+    // an officer of another district does not
+    let other = token(&app, OfficerRole::Officer, &["430103"]);
+    let t = get_auth(&app, &format!("/api/v1/suggestions/{id}"), &other)
+        .await
+        .text();
+    assert!(!t.contains(email) && !t.contains(first), "{t}");
+    // the reporter with the receipt sees their own
+    let mine = send(
+        &app,
+        Request::get(format!("/api/v1/suggestions/{id}"))
+            .header("X-Receipt-Token", &receipt)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .json();
+    assert_eq!(mine["email"], email);
+    assert_eq!(mine["first_name"], first);
 }

@@ -26,6 +26,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "description",
     "role",
     "contact",
+    "email",
+    "first_name",
+    "last_name",
     "campaign_id",
     "collection_point_id",
     "collection_point_name",
@@ -66,6 +69,9 @@ pub fn to_csv(items: &[Suggestion]) -> String {
                 .as_ref()
                 .map(|c| c.value.clone())
                 .unwrap_or_default(),
+            s.email.clone().unwrap_or_default(),
+            s.first_name.clone().unwrap_or_default(),
+            s.last_name.clone().unwrap_or_default(),
             s.campaign_id.clone().unwrap_or_default(),
             s.collection_point
                 .as_ref()

@@ -93,6 +93,12 @@ pub fn fingerprint(s: &Submission) -> String {
         s.campaign_id,
         photo,
     ]);
+    // email and names were added later: appended only when given, so fingerprints of
+    // requests without them stay what they were
+    let canonical = match (&s.email, &s.first_name, &s.last_name) {
+        (None, None, None) => canonical,
+        (e, f, l) => serde_json::json!([canonical, e, f, l]),
+    };
     hex::encode(Sha256::digest(canonical.to_string()))
 }
 
@@ -174,6 +180,18 @@ mod tests {
             },
             Submission {
                 contact: Some("13800138000".into()),
+                ..base.clone()
+            },
+            Submission {
+                email: Some("rider@example.com".into()),
+                ..base.clone()
+            },
+            Submission {
+                first_name: Some("小明".into()),
+                ..base.clone()
+            },
+            Submission {
+                last_name: Some("王".into()),
                 ..base.clone()
             },
             Submission {

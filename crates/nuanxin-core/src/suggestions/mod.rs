@@ -313,6 +313,14 @@ pub struct Suggestion {
     pub role: Option<ReporterRole>,
     /// Private contact.
     pub contact: Option<Contact>,
+    /// Private: the reporter's email address (Open311 `email`; where email notifications
+    /// of status changes and answers go). Checked by [`privacy::parse_email`]: trimmed,
+    /// the domain in lower case.
+    pub email: Option<String>,
+    /// Private: the reporter's given name (Open311 `first_name`), trimmed.
+    pub first_name: Option<String>,
+    /// Private: the reporter's family name (Open311 `last_name`), trimmed.
+    pub last_name: Option<String>,
     /// Campaign the suggestion answers.
     pub campaign_id: Option<String>,
     /// County-level district (GB/T 2260), assigned by point-in-polygon.
@@ -429,6 +437,15 @@ pub struct SuggestionView {
     /// Private: the reporter's contact (reporter and officers only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
+    /// Private: the reporter's email address (reporter and officers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Private: the reporter's given name (reporter and officers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Private: the reporter's family name (reporter and officers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
     /// Private: the photo's media type and size (reporter and officers only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub photo: Option<PhotoInfo>,
@@ -452,7 +469,12 @@ impl SuggestionView {
             if private {
                 t.to_string()
             } else {
-                privacy::mask_public_text(t, s.contact.as_ref().map(|c| c.value.as_str()))
+                let masked =
+                    privacy::mask_public_text(t, s.contact.as_ref().map(|c| c.value.as_str()));
+                match &s.email {
+                    Some(email) => privacy::mask_value(&masked, email),
+                    None => masked,
+                }
             }
         };
         let districts = crate::districts::Districts::embedded();
@@ -502,6 +524,9 @@ impl SuggestionView {
                 })
                 .collect(),
             contact: if private { s.contact.clone() } else { None },
+            email: if private { s.email.clone() } else { None },
+            first_name: if private { s.first_name.clone() } else { None },
+            last_name: if private { s.last_name.clone() } else { None },
             photo: if private { s.photo.clone() } else { None },
             photo_url: if private && s.photo.is_some() {
                 Some(format!("/api/v1/suggestions/{}/photo", s.id))

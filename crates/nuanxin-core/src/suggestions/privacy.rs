@@ -329,6 +329,13 @@ fn contact_key(c: char) -> Option<char> {
     Some(c.to_ascii_lowercase())
 }
 
+/// Replaces every occurrence of a private `value` the reporter gave (an email address) in
+/// `text` with [`MASK_CONTACT`], compared as the contact is (see the module docs). Values
+/// shorter than 4 compared characters are not searched for.
+pub fn mask_value(text: &str, value: &str) -> String {
+    mask_contact(text, value)
+}
+
 /// Replaces every occurrence of `contact` in `text` (compared by [`contact_key`]) with
 /// [`MASK_CONTACT`]. Contacts shorter than 4 compared characters are not searched for.
 fn mask_contact(text: &str, contact: &str) -> String {
@@ -412,9 +419,142 @@ pub fn parse_contact(s: &str) -> Result<Contact, SuggestionError> {
     })
 }
 
+/// Longest email address, characters (RFC 5321 §4.5.3.1.3: a path holds at most 256
+/// octets, the address without its angle brackets 254).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// Longest first or last name, characters.
+pub const MAX_NAME_CHARS: usize = 50;
+
+/// Parses an email address (Open311 `email`): trimmed; one `@`; a local part of 1–64
+/// characters (RFC 5321 §4.5.3.1.1) without spaces, control characters or any of
+/// `<>()[],;:\"`; a domain of at least two dot-separated labels, each 1–63 letters, digits
+/// (any script, for internationalised domains) or inner hyphens; at most
+/// [`MAX_EMAIL_CHARS`] characters. The domain is stored in lower case (domains are
+/// case-insensitive, local parts are not: RFC 5321 §2.4).
+///
+/// # Errors
+/// [`SuggestionError::Invalid`] on `email`.
+pub fn parse_email(s: &str) -> Result<String, SuggestionError> {
+    let invalid = |msg: &str| SuggestionError::Invalid {
+        field: "email",
+        msg: format!("email {msg} (e.g. rider@example.com)"),
+    };
+    let t = s.trim();
+    if t.chars().count() > MAX_EMAIL_CHARS {
+        return Err(invalid("has more than 254 characters"));
+    }
+    let Some((local, domain)) = t.rsplit_once('@') else {
+        return Err(invalid("must contain `@`"));
+    };
+    let local_ok = (1..=64).contains(&local.chars().count())
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\\\"@".contains(c));
+    if !local_ok {
+        return Err(invalid("has an invalid part before `@`"));
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.chars().count())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if !domain_ok {
+        return Err(invalid("has an invalid domain after `@`"));
+    }
+    Ok(format!("{local}@{}", domain.to_lowercase()))
+}
+
+/// Parses a first or last name (`field`): trimmed, 1–[`MAX_NAME_CHARS`] characters, no
+/// control characters. `None` for a blank value.
+///
+/// # Errors
+/// [`SuggestionError::Invalid`] on `field`.
+pub fn parse_name(field: &'static str, s: &str) -> Result<Option<String>, SuggestionError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.chars().count() > MAX_NAME_CHARS {
+        return Err(SuggestionError::Invalid {
+            field,
+            msg: format!("{field} has more than {MAX_NAME_CHARS} characters"),
+        });
+    }
+    if let Some(c) = t.chars().find(|c| c.is_control()) {
+        return Err(SuggestionError::Invalid {
+            field,
+            msg: format!("{field} contains the control character U+{:04X}", c as u32),
+        });
+    }
+    Ok(Some(t.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_checked_and_their_domain_lower_cased() {
+        assert_eq!(
+            parse_email("  Wang.Rider+map@Mail.Example.COM ").unwrap(),
+            "Wang.Rider+map@mail.example.com"
+        );
+        // internationalised domain (RFC 6531 allows UTF-8), kept as typed
+        assert_eq!(parse_email("骑手@例子.中国").unwrap(), "骑手@例子.中国");
+        for bad in [
+            "",
+            "rider",
+            "rider@",
+            "@example.com",
+            "rider@localhost",
+            "rider@exa mple.com",
+            "ri der@example.com",
+            "rider@-example.com",
+            "rider@example..com",
+            ".rider@example.com",
+            "ri..der@example.com",
+            "<rider@example.com>",
+            "ri\u{7}der@example.com",
+        ] {
+            let e = parse_email(bad).unwrap_err();
+            assert!(
+                matches!(e, SuggestionError::Invalid { field: "email", .. }),
+                "{bad}: {e:?}"
+            );
+        }
+        let long = format!("{}@example.com", "a".repeat(65));
+        assert!(parse_email(&long).is_err());
+        assert!(parse_email(&format!("{}@example.com", "a".repeat(64))).is_ok());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            parse_name("first_name", " 小明 ").unwrap().as_deref(),
+            Some("小明")
+        );
+        assert_eq!(parse_name("first_name", "  ").unwrap(), None);
+        assert!(parse_name("last_name", &"王".repeat(51)).is_err());
+        assert!(parse_name("last_name", "王\u{0}").is_err());
+    }
+
+    #[test]
+    fn an_email_in_text_is_masked() {
+        assert_eq!(
+            mask_value(
+                "请发邮件到 Wang.Rider@Example.com 谢谢",
+                "wang.rider@example.com"
+            ),
+            format!("请发邮件到 {MASK_CONTACT} 谢谢")
+        );
+    }
 
     #[test]
     fn masks_mobile_landline_and_id_numbers() {

@@ -115,6 +115,12 @@ pub struct NewSuggestion {
     pub role: Option<ReporterRole>,
     /// Private contact.
     pub contact: Option<Contact>,
+    /// Private email address (already checked by `privacy::parse_email`).
+    pub email: Option<String>,
+    /// Private given name.
+    pub first_name: Option<String>,
+    /// Private family name.
+    pub last_name: Option<String>,
     /// Campaign id (already validated).
     pub campaign_id: Option<String>,
     /// County adcode.
@@ -281,7 +287,8 @@ fn tracking_id(at: DateTime<Utc>) -> Result<String, StoreError> {
 const SUGGESTION_COLUMNS: &str = "id, lon, lat, input_lon, input_lat, input_crs, category, description, role, \
      contact_kind, contact_value, campaign_id, adcode, collection_point_id, collection_point_name, \
      collection_point_distance_m, photo_type, length(photo), status, supporters, created_at, updated_at, \
-     first_answer_at, resolved_at, duplicate_of, department";
+     first_answer_at, resolved_at, duplicate_of, department, contact_email, contact_first_name, \
+     contact_last_name";
 
 fn corrupt(what: &str, v: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {v}"))
@@ -345,6 +352,9 @@ fn row_to_suggestion(r: &Row) -> Result<Suggestion, StoreError> {
         resolved_at: r.get::<Option<i64>>(23)?.map(from_ms),
         duplicate_of: r.get(24)?,
         department: r.get(25)?,
+        email: r.get(26)?,
+        first_name: r.get(27)?,
+        last_name: r.get(28)?,
         history: Vec::new(),
         id,
     })

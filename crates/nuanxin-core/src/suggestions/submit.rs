@@ -10,6 +10,10 @@
 //! 3. the position is required, a valid coordinate in its CRS, and inside one of the
 //!    shipped county-level districts (a hint is added when lon and lat look swapped);
 //! 4. `contact` (optional) is a mobile, landline or WeChat ID ([`privacy::parse_contact`]);
+//!    `email` (optional) an email address ([`privacy::parse_email`]); `first_name` and
+//!    `last_name` (optional) at most 50 characters each ([`privacy::parse_name`]). All four
+//!    are private: stored, shown to the reporter and to officers, never in public output;
+//!    an email address typed into the description is masked in public like the contact;
 //! 5. `role` (optional) is one of [`ReporterRole`]'s codes;
 //! 6. `photo` (optional) is a JPEG, PNG or WebP within the limits of [`photo::sanitize`];
 //! 7. `campaign_id` (optional) names a campaign open at submission time that collects the
@@ -49,6 +53,12 @@ pub struct Submission {
     pub description: Option<String>,
     /// Private contact: mobile, landline or WeChat ID.
     pub contact: Option<String>,
+    /// Private: email address (where notifications go).
+    pub email: Option<String>,
+    /// Private: given name.
+    pub first_name: Option<String>,
+    /// Private: family name.
+    pub last_name: Option<String>,
     /// Reporter role code.
     pub role: Option<String>,
     /// Campaign id.
@@ -270,6 +280,18 @@ pub fn prepare(
         Some("") | None => None,
         Some(c) => Some(privacy::parse_contact(c)?),
     };
+    let email = match s.email.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(e) => Some(privacy::parse_email(e)?),
+    };
+    let first_name = match s.first_name.as_deref() {
+        Some(n) => privacy::parse_name("first_name", n)?,
+        None => None,
+    };
+    let last_name = match s.last_name.as_deref() {
+        Some(n) => privacy::parse_name("last_name", n)?,
+        None => None,
+    };
     let role: Option<ReporterRole> = match s.role.as_deref().map(str::trim) {
         Some("") | None => None,
         Some(r) => Some(r.parse()?),
@@ -318,6 +340,9 @@ pub fn prepare(
         description,
         role,
         contact,
+        email,
+        first_name,
+        last_name,
         campaign_id,
         adcode: Some(adcode),
         collection_point,

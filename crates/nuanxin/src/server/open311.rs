@@ -14,8 +14,9 @@
 //!   1,000 requests, newest first;
 //! - `POST /open311/v2/requests.json` (form-encoded as the spec says; JSON also accepted):
 //!   `service_code`, `lat`, `long` (WGS-84; extension: `crs`), `description`, optional
-//!   `phone` (kept private; `email`, `first_name`, `last_name` are accepted and not stored),
-//!   `attribute[role]`, extensions
+//!   `email`, `first_name`, `last_name` and `phone` (the private contact: stored, shown to
+//!   the reporter with their receipt and to officers of the district, never in public
+//!   output; `email` is where notifications go), `attribute[role]`, extensions
 //!   `role`, `campaign_id`. No API key is required: the
 //!   submission rate limit applies instead. `address_string` without `lat`/`long` is
 //!   rejected (no geocoder). Answers 201 with `[{service_request_id, service_notice,
@@ -570,7 +571,7 @@ pub struct CreatedRequest {
 /// `POST /open311/v2/requests.json`
 #[utoipa::path(post, path = "/open311/v2/requests.json", tag = "open311",
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "service_code, lat, long, description, phone (private), crs (extension)"),
+        description = "service_code, lat, long, description; email, first_name, last_name, phone (the private contact: stored, never shown publicly); crs (extension)"),
     responses((status = 201, body = [CreatedRequest]), (status = 400, body = [GeoReportError]),
               (status = 429, body = [GeoReportError])))]
 async fn post_request(state: State<AppState>, ip: ClientIp, req: Request) -> R<Response> {
@@ -644,9 +645,12 @@ async fn post_core(
             "lat" => b.lat = Some(num("lat", &v)?),
             "long" => b.lon = Some(num("long", &v)?),
             "description" => b.description = Some(v),
-            // Private contact (never shown publicly). The store keeps a phone or WeChat id;
-            // `email`, `first_name` and `last_name` are accepted and not stored.
+            // The private contact (never shown publicly): stored, shown to the reporter
+            // and to officers; `email` is where email notifications go.
             "phone" => b.contact = Some(v),
+            "email" => b.email = Some(v),
+            "first_name" => b.first_name = Some(v),
+            "last_name" => b.last_name = Some(v),
             "attribute[role]" => {
                 use crate::suggestions::ReporterRole;
                 if v.trim().parse::<ReporterRole>().is_err() {

@@ -296,4 +296,19 @@ pub const MIGRATIONS: &[Migration] = &[
     CREATE INDEX service_points_without_record ON service_points(id) WHERE record IS NULL;
     ",
     },
+    // 6: the rest of the reporter's private contact (Open311 `email`, `first_name`,
+    // `last_name`, also accepted by the JSON API). Email notifications read
+    // `contact_email` (`Suggestion::email`).
+    Migration {
+        sqlite: "
+    ALTER TABLE suggestions ADD COLUMN contact_email TEXT;
+    ALTER TABLE suggestions ADD COLUMN contact_first_name TEXT;
+    ALTER TABLE suggestions ADD COLUMN contact_last_name TEXT;
+    ",
+        postgres: "
+    ALTER TABLE suggestions ADD COLUMN contact_email text;
+    ALTER TABLE suggestions ADD COLUMN contact_first_name text;
+    ALTER TABLE suggestions ADD COLUMN contact_last_name text;
+    ",
+    },
 ];

@@ -44,8 +44,8 @@ impl Store {
                 "INSERT INTO suggestions (id, lon, lat, input_lon, input_lat, input_crs, category, description, role, \
                  contact_kind, contact_value, campaign_id, adcode, collection_point_id, collection_point_name, \
                  collection_point_distance_m, photo, photo_type, status, supporters, receipt_hash, created_at, updated_at, \
-                 idempotency_key_hash, request_hash, code_hash) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'submitted', 0, ?19, ?20, ?20, ?21, ?22, ?23)",
+                 idempotency_key_hash, request_hash, code_hash, contact_email, contact_first_name, contact_last_name) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'submitted', 0, ?19, ?20, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
                 &args![
                     &id,
                     n.location.lon,
@@ -77,6 +77,9 @@ impl Store {
                         &id,
                         &super::super::receipt_code::code_of(&receipt)
                     ),
+                    n.email.as_deref(),
+                    n.first_name.as_deref(),
+                    n.last_name.as_deref(),
                 ],
             )?;
             c.execute(

@@ -23,6 +23,9 @@ fn new_at(lon: f64, lat: f64, cat: Category, t: &str) -> NewSuggestion {
             kind: ContactKind::Phone,
             value: "13800138000".into(),
         }),
+        email: Some("Wang.Rider@Example.COM".into()),
+        first_name: Some("小明".into()),
+        last_name: Some("王".into()),
         campaign_id: None,
         adcode: Some("430102".into()),
         collection_point: None,
@@ -62,7 +65,16 @@ fn migrates_once_and_reopens() {
     drop(s);
     // `sqlite:` names the same file
     let s = Store::open(Path::new(&format!("sqlite:{}", path.display()))).unwrap();
-    assert!(s.suggestion(&sug.id).unwrap().is_some());
+    let back = s.suggestion(&sug.id).unwrap().unwrap();
+    // the private contact is stored whole (the store keeps what it is given; the domain
+    // is lower-cased by `privacy::parse_email` before)
+    assert_eq!(back.email.as_deref(), Some("Wang.Rider@Example.COM"));
+    assert_eq!(back.first_name.as_deref(), Some("小明"));
+    assert_eq!(back.last_name.as_deref(), Some("王"));
+    assert_eq!(
+        back.contact.map(|c| c.value).as_deref(),
+        Some("13800138000")
+    );
 }
 
 /// PostgreSQL: servers starting together apply each migration once (advisory lock),

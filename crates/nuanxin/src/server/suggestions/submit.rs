@@ -43,6 +43,12 @@ pub struct SubmitBody {
     pub description: Option<String>,
     /// Private: mobile, landline or WeChat ID.
     pub contact: Option<String>,
+    /// Private: email address, where email notifications go (never shown publicly).
+    pub email: Option<String>,
+    /// Private: given name (never shown publicly).
+    pub first_name: Option<String>,
+    /// Private: family name (never shown publicly).
+    pub last_name: Option<String>,
     /// courier, rider, driver, resident, other.
     pub role: Option<String>,
     /// Campaign id (must be open, accept the category and cover the place).
@@ -187,6 +193,9 @@ impl SubmitBody {
             category: self.category,
             description: self.description,
             contact: self.contact,
+            email: self.email,
+            first_name: self.first_name,
+            last_name: self.last_name,
             role: self.role,
             campaign_id: self.campaign_id,
             photo,
@@ -290,7 +299,7 @@ pub(crate) async fn read_photo_part(
 }
 
 /// The text fields of a form or multipart submission (the [`SubmitBody`] fields).
-const TEXT_FIELDS: [&str; 9] = [
+const TEXT_FIELDS: [&str; 12] = [
     "location",
     "lon",
     "lat",
@@ -298,6 +307,9 @@ const TEXT_FIELDS: [&str; 9] = [
     "category",
     "description",
     "contact",
+    "email",
+    "first_name",
+    "last_name",
     "role",
     "campaign_id",
 ];
@@ -316,6 +328,9 @@ fn set_text_field(b: &mut SubmitBody, name: &str, text: String) -> Result<(), Ap
         "category" => b.category.is_some(),
         "description" => b.description.is_some(),
         "contact" => b.contact.is_some(),
+        "email" => b.email.is_some(),
+        "first_name" => b.first_name.is_some(),
+        "last_name" => b.last_name.is_some(),
         "role" => b.role.is_some(),
         "campaign_id" => b.campaign_id.is_some(),
         _ => {
@@ -342,6 +357,9 @@ fn set_text_field(b: &mut SubmitBody, name: &str, text: String) -> Result<(), Ap
         "category" => b.category = Some(text),
         "description" => b.description = Some(text),
         "contact" => b.contact = Some(text),
+        "email" => b.email = Some(text),
+        "first_name" => b.first_name = Some(text),
+        "last_name" => b.last_name = Some(text),
         "role" => b.role = Some(text),
         _ => b.campaign_id = Some(text),
     }
