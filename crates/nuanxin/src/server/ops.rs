@@ -9,7 +9,6 @@ use crate::model::ServiceKind;
 use axum::extract::State;
 use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Extension;
 use axum::Json;
 use serde::Serialize;
@@ -157,8 +156,9 @@ pub async fn openapi_json(
 }
 
 /// The API documentation page: fetches `/api/openapi.json` and lists every path with its
-/// parameters and responses. Self-contained (inline style, script from `/api/docs.js`,
-/// nothing downloaded from elsewhere); served with [`DOCS_CSP`].
+/// parameters and responses. Self-contained (inline style, script from `/api/docs.js` —
+/// `web/docs.js`, served with the page's other files by `server::web` — nothing downloaded
+/// from elsewhere); served with [`DOCS_CSP`].
 pub const DOCS_HTML: &str = r##"<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -178,82 +178,6 @@ OGC API – Features: <a href="/ogc?f=html">/ogc</a> (<a href="/ogc/api">OpenAPI
 <div id="doc">加载中… Loading…</div>
 <script src="/api/docs.js"></script>
 </body></html>
-"##;
-
-/// The script of [`DOCS_HTML`], served at `/api/docs.js` so that the page's
-/// Content-Security-Policy can forbid inline scripts.
-pub const DOCS_JS: &str = r##"(function(){
-  function esc(s){return String(s==null?'':s).replace(/[&<>"']/g,function(c){return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c];});}
-  function schemaText(s){
-    if(!s) return '';
-    if(s.$ref) return s.$ref.split('/').pop();
-    if(s.type==='array') return 'array of '+schemaText(s.items);
-    if(s.enum) return s.enum.join(' | ');
-    if(Array.isArray(s.type)) return s.type.join(' | ');
-    if(s.oneOf) return s.oneOf.map(schemaText).join(' | ');
-    return s.type||'';
-  }
-  var schemas={};
-  function resolve(s){var seen=0;while(s&&s.$ref&&seen++<10){s=schemas[s.$ref.split('/').pop()];}return s;}
-  /* A table of an object schema's fields (one level; nested objects are named by type). */
-  function fields(s){
-    var name=s&&s.$ref?s.$ref.split('/').pop():'';
-    s=resolve(s);
-    if(!s) return '';
-    if(s.allOf){var m={type:'object',properties:{},required:[]};s.allOf.map(resolve).forEach(function(x){if(!x)return;Object.assign(m.properties,x.properties||{});m.required=m.required.concat(x.required||[]);});s=m;}
-    if(!s.properties) return '<p><code>'+esc(name||schemaText(s))+'</code> '+esc(s.description||'')+'</p>';
-    var req=s.required||[];
-    var t=(name?'<p><code>'+esc(name)+'</code> '+esc(s.description||'')+'</p>':'')+'<table><tr><th>字段 Field</th><th>类型 Type</th><th>必填 Required</th><th>说明 Description</th></tr>';
-    Object.keys(s.properties).forEach(function(k){
-      var f=s.properties[k]; var r=resolve(f)||{};
-      var d=f.description||r.description||'';
-      if(r.enum) d+=(d?' ':'')+'('+r.enum.join(' | ')+')';
-      t+='<tr><td><code>'+esc(k)+'</code></td><td>'+esc(schemaText(f))+'</td><td>'+(req.indexOf(k)>=0?'是 yes':'')+'</td><td>'+esc(d)+'</td></tr>';
-    });
-    return t+'</table>';
-  }
-  fetch('/api/openapi.json').then(function(r){return r.json();}).then(function(doc){
-    schemas=(doc.components&&doc.components.schemas)||{};
-    var byTag={};
-    Object.keys(doc.paths||{}).sort().forEach(function(path){
-      var item=doc.paths[path];
-      ['get','post','put','patch','delete'].forEach(function(m){
-        if(!item[m]) return; var op=item[m]; var tag=(op.tags&&op.tags[0])||'other';
-        (byTag[tag]=byTag[tag]||[]).push({path:path,method:m,op:op});
-      });
-    });
-    var html='<p>'+esc(doc.info.title)+' · '+esc(doc.info.version)+'</p>';
-    Object.keys(byTag).forEach(function(tag){
-      html+='<h2>'+esc(tag)+'</h2>';
-      byTag[tag].forEach(function(e){
-        var op=e.op;
-        html+='<details><summary><span class="m '+e.method+'">'+e.method.toUpperCase()+'</span><code>'+esc(e.path)+'</code> <span class="desc">'+esc(op.summary||'')+'</span></summary>';
-        if(op.description) html+='<p>'+esc(op.description)+'</p>';
-        if(op.parameters&&op.parameters.length){
-          html+='<table><tr><th>参数 Parameter</th><th>位置 In</th><th>类型 Type</th><th>必填 Required</th><th>说明 Description</th></tr>';
-          op.parameters.forEach(function(p){
-            html+='<tr><td><code>'+esc(p.name)+'</code></td><td>'+esc(p.in)+'</td><td>'+esc(schemaText(p.schema))+'</td><td>'+(p.required?'是 yes':'')+'</td><td>'+esc(p.description)+'</td></tr>';
-          });
-          html+='</table>';
-        }
-        if(op.requestBody){
-          var content=op.requestBody.content||{};
-          Object.keys(content).forEach(function(ct){
-            html+='<p>请求体 Request body (<code>'+esc(ct)+'</code>)'+(op.requestBody.required?'，必填 required':'')+':</p>';
-            html+=fields(content[ct].schema);
-          });
-        }
-        html+='<table><tr><th>状态 Status</th><th>说明 Description</th><th>类型 Content</th></tr>';
-        Object.keys(op.responses||{}).forEach(function(code){
-          var r=op.responses[code]; var c=r.content||{};
-          html+='<tr><td>'+esc(code)+'</td><td>'+esc(r.description)+'</td><td>'+esc(Object.keys(c).map(function(k){return k+(c[k].schema?' ('+schemaText(c[k].schema)+')':'');}).join(', '))+'</td></tr>';
-        });
-        html+='</table></details>';
-      });
-    });
-    document.getElementById('doc').innerHTML=html;
-  }).catch(function(err){document.getElementById('doc').textContent='无法加载 Cannot load /api/openapi.json: '+err;});
-})();
 "##;
 
 /// The API documentation page.
@@ -277,15 +201,6 @@ pub const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'un
      connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
      frame-ancestors 'none'";
 
-/// The script of the API documentation page.
-async fn docs_js() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        DOCS_JS,
-    )
-        .into_response()
-}
-
 #[derive(utoipa::OpenApi)]
 #[openapi(
     components(schemas(Health, ApiMetadata, Problem)),
@@ -302,6 +217,4 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
         .routes(routes!(openapi_json))
         .routes(routes!(docs))
-        // the script of the docs page: a file, not an API operation
-        .route("/api/docs.js", get(docs_js))
 }

@@ -115,6 +115,8 @@ static ASSETS: &[Asset] = &[
     app_file!("/search.js", "search.js", JS),
     app_file!("/offline.js", "offline.js", JS),
     app_file!("/kpi.js", "kpi.js", JS),
+    // the script of the API documentation page (`/api/docs`, `server::ops`)
+    app_file!("/api/docs.js", "docs.js", JS),
     app_file!("/style.css", "style.css", CSS),
     app_file!("/favicon.svg", "favicon.svg", "image/svg+xml"),
     app_file!(
