@@ -1,7 +1,16 @@
+// @ts-check
 // Thin client of the server's JSON API. Errors are RFC 9457 problem+json; they become
 // ApiError with the server's `detail` (or title) as message and the HTTP status.
 
+/** @typedef {import('./types/openapi').components['schemas']['Problem']} Problem */
+
+/** A failed API call: `status` 0 when the server was not reached, `problem` its RFC 9457 body. */
 export class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status, 0 without a response
+   * @param {string} message the problem's `detail` (or `title`), or what went wrong
+   * @param {Problem | null} problem the problem+json body, if any
+   */
   constructor(status, message, problem) {
     super(message);
     this.status = status;
@@ -16,6 +25,10 @@ export class ApiError extends Error {
  *   (the reporter's short receipt code, sent as X-Receipt-Code), headers (more request
  *   headers, e.g. Idempotency-Key), device (true: send this device's token as
  *   X-Device-Token, for "me too"), signal }
+ * @param {string} path
+ * @param {{ method?: string, json?: unknown, form?: FormData, token?: string | null, receipt?: string | null,
+ *   code?: string | null, headers?: Record<string, string>, device?: boolean, signal?: AbortSignal }} [opts]
+ * @returns {Promise<any>}
  */
 export async function api(path, opts = {}) {
   const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };

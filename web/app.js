@@ -1,3 +1,4 @@
+// @ts-check
 // Nuanxin Map page: boots the map, the four views and hash routing.
 //   #courier (default) · #suggest · #s/<id> (status page) · #planner · #officer
 // Only the code of the open view is loaded: the planner and officer views are imported the

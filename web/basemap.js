@@ -1,3 +1,4 @@
+// @ts-check
 // The offline basemap: district boundaries and names, Changsha metro lines and stations,
 // all served by our own binary. An online raster basemap is added only when the server's
 // configuration names one (`basemap_url`, off by default).
@@ -7,21 +8,33 @@
 
 /* global maplibregl */
 
+/** @typedef {import('maplibre-gl').LayerSpecification} LayerSpecification */
+/** @typedef {import('maplibre-gl').SourceSpecification} SourceSpecification */
+
+import { codes, label } from './i18n.js';
+import { kindColour } from './ui.js';
+
 export const FONT = ['Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', 'Source Han Sans SC'];
 export const FONT_BOLD = ['Noto Sans CJK SC Bold', 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei'];
 
-/** Colour and one-character badge per service kind. */
-export const KIND_STYLE = {
-  station: { colour: '#c2410c', glyph: '驿' },
-  legal_aid: { colour: '#1864ab', glyph: '法' },
-  rider_friendly_community: { colour: '#237032', glyph: '友' },
-  collection_point: { colour: '#862e9c', glyph: '征' },
+/** One-character badge per service kind (colours: `--kind-<code>` in style.css, `kindColour`). */
+const KIND_GLYPH = {
+  station: '驿',
+  legal_aid: '法',
+  rider_friendly_community: '友',
+  collection_point: '征',
 };
+
+/** The badge character of kind `kind`: its own, else the first character of its Chinese label. */
+export function kindGlyph(kind) {
+  return KIND_GLYPH[kind] || [...label('kind', kind)][0] || '';
+}
 
 /** Rank badges (nearest list and map): dark number on yellow, a rounded square. */
 export const RANK_STYLE = { background: '#ffd43b', colour: '#212529' };
 
 /** Changsha (长沙市) — where the demo data and metro are. */
+/** @type {{ center: [number, number], zoom: number }} */
 export const HOME = { center: [112.985, 28.2], zoom: 10.6 };
 
 /**
@@ -57,9 +70,14 @@ export function fetchBaseData() {
   return baseData;
 }
 
-/** The style: `data` holds the first view's GeoJSON by source id (fetchBaseData), URLs otherwise. */
+/**
+ * The map style: offline layers, the online basemaps the configuration names, the street
+ * tiles. `data` holds the first view's GeoJSON by source id (fetchBaseData), URLs otherwise.
+ * @returns {import('maplibre-gl').StyleSpecification}
+ */
 export function buildStyle(config, lang, attribution = '', data = {}) {
   const src = (id) => data[id] ?? BASE_DATA[id];
+  /** @type {Record<string, SourceSpecification>} */
   const sources = {
     districts: { type: 'geojson', data: src('districts'), attribution },
     district_labels: { type: 'geojson', data: src('district_labels') },
@@ -67,6 +85,7 @@ export function buildStyle(config, lang, attribution = '', data = {}) {
     metro_stations: { type: 'geojson', data: src('metro_stations') },
     rivers: { type: 'geojson', data: src('rivers') },
   };
+  /** @type {LayerSpecification[]} */
   const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#e9ece5' } }];
   if (config.basemap_url) {
     sources.online = {
@@ -89,7 +108,7 @@ export function buildStyle(config, lang, attribution = '', data = {}) {
         'fill-opacity': online ? 0.15 : 1,
       },
     },
-    ...(streets ? streetLayers(lang) : []),
+    ...(streets ? streetLayers() : []),
     {
       id: 'district-line', type: 'line', source: 'districts', filter: ['==', ['get', 'level'], 'county'],
       minzoom: 6.5,
@@ -157,9 +176,11 @@ export function buildStyle(config, lang, attribution = '', data = {}) {
 }
 
 /** Chinese names first: `name:zh`, then the local `name`. */
+/** @type {import('maplibre-gl').ExpressionSpecification} */
 const NAME = ['coalesce', ['get', 'name:zh'], ['get', 'name']];
 
 /** Road classes of the OpenMapTiles schema, widest first: [class, colour, casing, width at z16]. */
+/** @type {[string, string, string, number][]} */
 const ROADS = [
   ['motorway', '#f4b183', '#c87f4b', 10],
   ['trunk', '#f9c99a', '#c8895b', 9],
@@ -177,7 +198,9 @@ const ROADS = [
  * and place names. Labels are Chinese when the data has them (`name:zh`).
  */
 export function streetLayers() {
+  /** @type {(z16: number) => import('maplibre-gl').ExpressionSpecification} */
   const w = (z16) => ['interpolate', ['exponential', 1.5], ['zoom'], 10, z16 / 8, 16, z16, 18, z16 * 3];
+  /** @type {LayerSpecification[]} */
   const layers = [
     { id: 'st-landuse', type: 'fill', source: 'streets', 'source-layer': 'landuse', paint: { 'fill-color': '#efe9e1', 'fill-opacity': 0.7 } },
     { id: 'st-park', type: 'fill', source: 'streets', 'source-layer': 'park', paint: { 'fill-color': '#cfe8c4' } },
@@ -282,16 +305,18 @@ export function addIcons(map) {
     paint(g, size);
     map.addImage(name, g.getImageData(0, 0, size * px, size * px), { pixelRatio: px });
   };
-  for (const [kind, s] of Object.entries(KIND_STYLE)) {
+  for (const kind of codes('kind')) {
+    const colour = kindColour(kind);
+    const glyph = kindGlyph(kind);
     for (const [suffix, ring] of [['', '#ffffff'], ['-selected', '#ffd43b']]) {
       draw(`kind-${kind}${suffix}`, 34, (g, n) => {
         g.beginPath(); g.arc(n / 2, n / 2, n / 2 - 2, 0, Math.PI * 2);
-        g.fillStyle = s.colour; g.fill();
+        g.fillStyle = colour; g.fill();
         g.lineWidth = suffix ? 4 : 2.5; g.strokeStyle = ring; g.stroke();
         g.fillStyle = '#fff';
         g.font = `bold 17px ${FONT.map((f) => `"${f}"`).join(',')}, sans-serif`;
         g.textAlign = 'center'; g.textBaseline = 'middle';
-        g.fillText(s.glyph, n / 2, n / 2 + 1);
+        g.fillText(glyph, n / 2, n / 2 + 1);
       });
     }
   }
@@ -375,6 +400,3 @@ export function createMap(container, config, lang, attribution, data = {}) {
   addControls(map);
   return map;
 }
-
-/** Colours `colour` used with white text need at least 4.5:1 contrast; these all do. */
-export function kindColour(kind) { return KIND_STYLE[kind]?.colour || '#495057'; }

@@ -1,3 +1,4 @@
+// @ts-check
 // Courier view (default, mobile-first): locate me (or tap the map), the nearest 5 of a kind
 // with metres and minutes, filters, clustered kind markers, a station card with navigation.
 // When the server has a road graph (config `roads`), the nearest are ranked by travel time
@@ -6,8 +7,8 @@
 
 import { api, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
-import { clear, el, fmtDistance, fmtMinutes, toast } from './ui.js';
-import { KIND_STYLE } from './basemap.js';
+import { clear, el, fmtDistance, fmtMinutes, kindColour, toast } from './ui.js';
+import { kindGlyph } from './basemap.js';
 import { isNetworkError, keepArea, nearestOffline, pointsOffline } from './offline.js';
 
 const FILTER_AMENITIES = ['drinking_water', 'charging', 'hot_meals', 'toilet', 'heating', 'cooling'];
@@ -153,7 +154,7 @@ export function mapReady() {
   map.addLayer({
     id: 'pt-cluster', type: 'circle', source: 'points', filter: ['has', 'point_count'],
     paint: {
-      'circle-color': KIND_STYLE[state.kind]?.colour || '#495057', 'circle-opacity': 0.9,
+      'circle-color': kindColour(state.kind), 'circle-opacity': 0.9,
       'circle-radius': ['step', ['get', 'point_count'], 16, 10, 20, 50, 26],
       'circle-stroke-color': '#fff', 'circle-stroke-width': 3,
     },
@@ -259,7 +260,7 @@ async function refreshPoints() {
   viewPoints = toFeatures(fc);
   const shown = viewPoints.length;
   if (fc.numberMatched > shown) ctx.hint(t('zoom_in_for_all', { n: shown, total: fc.numberMatched }));
-  const colour = KIND_STYLE[kind]?.colour || '#495057';
+  const colour = kindColour(kind);
   map.setPaintProperty('pt-cluster', 'circle-color', colour);
   map.getSource('points').setData({
     type: 'FeatureCollection',
@@ -516,7 +517,7 @@ function renderCard(f) {
   if (p.phone) dl.append(el('dt', {}, t('phone')), el('dd', {}, el('a', { href: `tel:${String(p.phone).replace(/[^\d+]/g, '')}` }, String(p.phone))));
   clear(card).append(
     el('header', { class: 'card-head' },
-      el('span', { class: 'kind-dot', style: `background:${KIND_STYLE[p.kind]?.colour || '#495057'}` }, KIND_STYLE[p.kind]?.glyph || ''),
+      el('span', { class: 'kind-dot', style: `background:${kindColour(p.kind)}` }, kindGlyph(p.kind)),
       el('div', {},
         el('h2', { class: 'card-name' }, p.name || ''),
         el('p', { class: 'card-sub' }, label('kind', p.kind),

@@ -1,3 +1,4 @@
+// @ts-check
 // Interface strings: Simplified Chinese first, English second.
 // The codes of the API's vocabularies (kinds, amenities, access methods, categories,
 // statuses) and their labels come from the server (`GET /api/v1/vocabulary`, see
@@ -493,14 +494,6 @@ const en = {
   duplicate_notice: 'This suggestion duplicates {id} and was merged into it: follow the original.',
 };
 
-/** Colours per status (suggestions layer and badges); WCAG AA on white. */
-export const STATUS_COLOURS = {
-  submitted: '#c92a2a',
-  accepted: '#1864ab',
-  in_progress: '#b35c00',
-  resolved: '#237032',
-  declined: '#495057',
-};
 
 /** Every interface string by language (read-only; `t` is the way to use them). */
 export const MESSAGES = Object.freeze({ zh, en });
@@ -525,24 +518,40 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
 }
 
-/** The API's vocabularies (`GET /api/v1/vocabulary`): name → [{ code, zh, en }] in the server's order. */
+/** @typedef {import('./types/openapi').components['schemas']['Vocabulary']} Vocabulary */
+/** @typedef {import('./types/openapi').components['schemas']['Term']} Term */
+
+/**
+ * The API's vocabularies (`GET /api/v1/vocabulary`): name → [{ code, zh, en }] in the server's order.
+ * @type {Partial<Record<string, Term[]>>}
+ */
 let vocabulary = {};
 
 /**
  * Sets the vocabularies the page labels codes with: the body of `GET /api/v1/vocabulary`
  * (an object of lists of `{ code, zh, en }`). Anything else leaves them empty.
+ * @param {Vocabulary | null | undefined} v
  */
 export function setVocabulary(v) {
   vocabulary = v && typeof v === 'object' ? v : {};
 }
 
-/** The codes of vocabulary `name` (e.g. `kind`, `category`, `status`) in the server's order; [] if unknown. */
+/**
+ * The codes of vocabulary `name` (e.g. `kind`, `category`, `status`) in the server's order; [] if unknown.
+ * @param {keyof Vocabulary} name
+ * @returns {string[]}
+ */
 export function codes(name) {
   const list = vocabulary[name];
   return Array.isArray(list) ? list.map((e) => e.code) : [];
 }
 
-/** The label of API code `code` in vocabulary `name`, in the current language (falls back to the code). */
+/**
+ * The label of API code `code` in vocabulary `name`, in the current language (falls back to the code).
+ * @param {keyof Vocabulary} name
+ * @param {string | null | undefined} code
+ * @returns {string}
+ */
 export function label(name, code) {
   const list = vocabulary[name];
   const e = Array.isArray(list) ? list.find((x) => x.code === code) : undefined;
@@ -550,9 +559,9 @@ export function label(name, code) {
 }
 
 /** Fills `[data-i18n]` text and `[data-i18n-attr="attr:key;attr:key"]` attributes. */
-export function applyI18n(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-attr]')) {
+export function applyI18n(root = /** @type {ParentNode} */ (document)) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n);
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll('[data-i18n-attr]'))) {
     for (const pair of el.dataset.i18nAttr.split(';')) {
       const [attr, key] = pair.split(':');
       if (attr && key) el.setAttribute(attr, t(key));

@@ -1,3 +1,4 @@
+// @ts-check
 // Planner: handling KPIs of the chosen area per district, category and month
 // (GET /api/v1/stats/kpis), overdue counts highlighted, CSV export and the area's Atom feed.
 

@@ -1,11 +1,12 @@
+// @ts-check
 // Officer view: paste a bearer token (kept in sessionStorage only, gone when the tab
 // closes); the header says who is signed in and for which districts; the queue
 // (GET /api/v1/officer/queue) sorts by deadline, supporters or age with overdue ones
 // highlighted; change a suggestion's status with a public note.
 
 import { api, qs, toFeatures } from './api.js';
-import { codes, getLang, label, STATUS_COLOURS, t } from './i18n.js';
-import { clear, el, fmtTime, showError, toast } from './ui.js';
+import { codes, getLang, label, t } from './i18n.js';
+import { clear, el, fmtTime, showError, statusColour, toast } from './ui.js';
 import { setLayer, refreshLayer } from './suggest.js';
 
 const KEY = 'nuanxin.officer_token';
@@ -13,6 +14,8 @@ let ctx;
 let filter = 'open';
 let sort = 'deadline';
 let me = null;
+/** Settles once `me` is loaded (or failed): queue items need it (the departments to assign). */
+let meLoaded = Promise.resolve();
 
 function token() { try { return sessionStorage.getItem(KEY); } catch { return null; } }
 
@@ -21,7 +24,7 @@ export function relabel() { if (ctx.view === 'officer') render(); }
 
 export function show() {
   ctx.mapReady.then(() => setLayer(true));
-  ctx.legend(codes('status').map((s) => [STATUS_COLOURS[s], label('status', s)]));
+  ctx.legend(codes('status').map((s) => [statusColour(s), label('status', s)]));
   render();
 }
 export function hide() { ctx.mapReady.then(() => { if (ctx.view !== 'suggest') setLayer(false); }); }
@@ -56,7 +59,7 @@ function render() {
     el('h2', { class: 'h2' }, t('queue'), ' ', el('span', { class: 'muted', id: 'of-overdue' })),
     el('ul', { class: 'plain queue', id: 'of-queue' }),
   );
-  loadMe();
+  meLoaded = loadMe();
   loadQueue();
 }
 
@@ -82,6 +85,8 @@ async function loadQueue() {
   } catch (e) {
     return authError(list, e);
   }
+  // The triage controls of each item list `me.departments`: render once both answered.
+  await meLoaded;
   clear(list);
   const od = document.getElementById('of-overdue');
   if (od) od.textContent = page.overdue ? t('overdue_count', { n: page.overdue }) : '';
@@ -106,7 +111,7 @@ function item(f, deadline) {
   const note = el('textarea', { rows: '2', maxlength: '2000', placeholder: t('public_note_ph'), 'aria-label': t('public_note') });
   const li = el('li', { class: `q-item${deadline?.overdue ? ' overdue' : ''}`, dataset: { id } },
     el('p', {},
-      el('span', { class: 'badge', style: `background:${STATUS_COLOURS[p.status] || '#868e96'};color:#fff` }, label('status', p.status)),
+      el('span', { class: 'badge', style: `background:${statusColour(p.status)};color:#fff` }, label('status', p.status)),
       ' ', el('strong', {}, label('category', p.category)), ' · ',
       el('a', { href: `#s/${encodeURIComponent(id)}` }, id), ' · ', fmtTime(p.created_at)),
     el('p', { class: 'muted q-meta' },

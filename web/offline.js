@@ -1,3 +1,4 @@
+// @ts-check
 // Weak signal and offline: what the page keeps on the device (IndexedDB, database
 // `nuanxin`) so that it still answers without a network.
 //   - `areas`: the service points of every kind around the area last viewed (one record,

@@ -1,3 +1,4 @@
+// @ts-check
 // Planner view: service circles (GET /api/v1/service-areas), gap polygons, per-district
 // coverage table and proposed sites (POST /api/v1/coverage), export as GeoJSON / CSV.
 // Demand: a layer (建筑量 builtup / 取餐点 pickups, GET /api/v1/demand/{layer} as a heat map
@@ -30,7 +31,7 @@ export function init(c) {
       el('span', { dataset: { kindLabel: k } }, label('kind', k))));
   }
   document.getElementById('planner-form').addEventListener('submit', (e) => { e.preventDefault(); run(); });
-  const demandSel = document.getElementById('pl-demand');
+  const demandSel = /** @type {HTMLSelectElement} */ (document.getElementById('pl-demand'));
   demandSel.addEventListener('change', () => {
     document.getElementById('pl-demand-file-label').hidden = demandSel.value !== 'upload';
     if (ctx.view === 'planner') showDemand(demandSel.value);
@@ -39,7 +40,7 @@ export function init(c) {
   kpi.mount(document.getElementById('kpi-box'), document.getElementById('pl-area'));
   // 沿道路 needs the server's road graph.
   const roads = Boolean(ctx.config.roads);
-  const net = document.getElementById('pl-model-network');
+  const net = /** @type {HTMLInputElement} */ (document.getElementById('pl-model-network'));
   net.disabled = !roads;
   if (roads) net.checked = true;
   document.getElementById('pl-model-note').hidden = roads;
@@ -64,7 +65,7 @@ async function showDemand(name) {
 }
 
 async function loadAreas() {
-  const sel = document.getElementById('pl-area');
+  const sel = /** @type {HTMLSelectElement} */ (document.getElementById('pl-area'));
   let feats = [];
   try { feats = toFeatures(await api('/data/district-labels.geojson')); } catch { /* keep empty */ }
   const rows = feats.map((f) => f.properties).filter((p) => p.adcode === '430100' || p.parent_adcode === '430100' || p.level === 'city');
@@ -77,7 +78,7 @@ async function loadAreas() {
 }
 
 export function relabel() {
-  for (const s of document.querySelectorAll('[data-kind-label]')) s.textContent = label('kind', s.dataset.kindLabel);
+  for (const s of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-kind-label]'))) s.textContent = label('kind', s.dataset.kindLabel);
   if (last) renderOut();
   kpi.mount(document.getElementById('kpi-box'), document.getElementById('pl-area'));
   if (ctx.view === 'planner') legend();
@@ -89,7 +90,7 @@ function legend() {
 
 export function show() {
   legend();
-  ctx.mapReady.then(() => { setVisible(true); showDemand(document.getElementById('pl-demand').value); });
+  ctx.mapReady.then(() => { setVisible(true); showDemand(/** @type {HTMLSelectElement} */ (document.getElementById('pl-demand')).value); });
 }
 export function hide() { setVisible(false); }
 
@@ -130,16 +131,16 @@ export function mapReady() {
 }
 
 function params() {
-  const kinds = [...document.querySelectorAll('#pl-kinds input:checked')].map((i) => i.value);
+  const kinds = [.../** @type {NodeListOf<HTMLInputElement>} */ (document.querySelectorAll('#pl-kinds input:checked'))].map((i) => i.value);
   return {
-    adcode: document.getElementById('pl-area').value || '430100',
-    model: document.querySelector('#pl-model-set input[name="model"]:checked')?.value || 'straight_line',
+    adcode: /** @type {HTMLSelectElement} */ (document.getElementById('pl-area')).value || '430100',
+    model: /** @type {HTMLInputElement | null} */ (document.querySelector('#pl-model-set input[name="model"]:checked'))?.value || 'straight_line',
     kinds: kinds.length ? kinds : ['station'],
-    mode: document.getElementById('pl-mode').value,
-    minutes: Number(document.getElementById('pl-minutes').value),
-    k: Math.max(0, Math.min(20, Number(document.getElementById('pl-k').value) || 0)),
-    demand: document.getElementById('pl-demand').value,
-    at: document.getElementById('pl-at').value,
+    mode: /** @type {HTMLSelectElement} */ (document.getElementById('pl-mode')).value,
+    minutes: Number(/** @type {HTMLSelectElement} */ (document.getElementById('pl-minutes')).value),
+    k: Math.max(0, Math.min(20, Number(/** @type {HTMLInputElement} */ (document.getElementById('pl-k')).value) || 0)),
+    demand: /** @type {HTMLSelectElement} */ (document.getElementById('pl-demand')).value,
+    at: /** @type {HTMLSelectElement} */ (document.getElementById('pl-at')).value,
   };
 }
 
@@ -150,7 +151,7 @@ function beijingToday() {
 
 /** A demand file (GeoJSON points, or CSV 经度,纬度[,权重]) as a FeatureCollection. */
 async function readDemandFile() {
-  const f = document.getElementById('pl-demand-file').files[0];
+  const f = /** @type {HTMLInputElement} */ (document.getElementById('pl-demand-file')).files[0];
   if (!f) throw new Error(t('demand_file'));
   const text = (await f.text()).replace(/^\ufeff/, '');
   if (/^\s*\{/.test(text)) return JSON.parse(text);
@@ -207,7 +208,7 @@ function normalise(r) {
 async function run() {
   const out = document.getElementById('planner-out');
   const p = params();
-  const btn = document.getElementById('pl-run');
+  const btn = /** @type {HTMLButtonElement} */ (document.getElementById('pl-run'));
   btn.disabled = true;
   clear(out).append(el('p', { class: 'muted' }, t('loading')));
   try {

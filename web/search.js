@@ -1,3 +1,4 @@
+// @ts-check
 // Place search over the map (courier and suggestion views): names in Chinese or pinyin
 // initials (wygc → 五一广场), and positions or share links pasted from Amap, Baidu or
 // Tencent. `GET /api/v1/search?q=` does the work (crate::search); this file only shows the
@@ -25,7 +26,7 @@ function kindText(m) {
 export function initSearch(c, onPick) {
   ctx = c;
   const form = document.getElementById('place-search');
-  const input = document.getElementById('place-q');
+  const input = /** @type {HTMLInputElement} */ (document.getElementById('place-q'));
   const list = document.getElementById('place-results');
   const close = () => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); active = -1; };
   const pick = (m) => {

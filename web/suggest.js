@@ -1,3 +1,4 @@
+// @ts-check
 // Suggestion flow: 提建议 → tap the map → form → similar open suggestions nearby ("me too")
 // → submit → receipt (tracking id + 6-character code, shown large; the long token for API
 // clients) → status page (#s/<id>). 我的建议 keeps this device's receipts; the lookup form
@@ -6,8 +7,8 @@
 // Every user-written text is put in the page with textContent (ui.el), never as HTML.
 
 import { api, qs, toFeatures } from './api.js';
-import { codes, label, STATUS_COLOURS, t } from './i18n.js';
-import { clear, el, fmtDistance, fmtTime, showError, toast } from './ui.js';
+import { codes, label, t } from './i18n.js';
+import { clear, el, fmtDistance, fmtTime, showError, statusColour, toast } from './ui.js';
 import { discard, enqueue, flush, isNetworkError, newKey, queued, send } from './offline.js';
 
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
@@ -38,7 +39,8 @@ export function mapReady() {
   const empty = { type: 'FeatureCollection', features: [] };
   map.addSource('suggestions', { type: 'geojson', data: empty });
   map.addSource('pick', { type: 'geojson', data: empty });
-  const colour = ['match', ['get', 'status'], ...Object.entries(STATUS_COLOURS).flat(), '#868e96'];
+  const byStatus = codes('status').flatMap((s) => [s, statusColour(s)]);
+  const colour = byStatus.length ? ['match', ['get', 'status'], ...byStatus, statusColour('')] : statusColour('');
   map.addLayer({
     id: 'sg-dot', type: 'circle', source: 'suggestions',
     layout: { visibility: 'none' },
@@ -95,7 +97,7 @@ export async function refreshLayer() {
 
 export function show(arg) {
   ctx.mapReady.then(() => setLayer(true));
-  ctx.legend(codes('status').map((s) => [STATUS_COLOURS[s], label('status', s)]));
+  ctx.legend(codes('status').map((s) => [statusColour(s), label('status', s)]));
   if (arg) { mode = 'status'; statusId = arg; } else if (mode === 'status') mode = 'form';
   render();
 }
@@ -323,7 +325,7 @@ async function showOriginal(origId) {
 }
 
 function statusBadge(s) {
-  return el('span', { class: 'badge', style: `background:${STATUS_COLOURS[s] || '#868e96'};color:#fff` }, label('status', s));
+  return el('span', { class: 'badge', style: `background:${statusColour(s)};color:#fff` }, label('status', s));
 }
 
 function formError(msg) {
@@ -339,7 +341,7 @@ async function submit(e) {
   if (!draft.at) return formError(t('need_location'));
   if (!draft.category) return formError(t('need_category'));
   if (!draft.description.trim()) { document.getElementById('sg-desc').focus(); return formError(t('need_description')); }
-  const btn = document.getElementById('sg-submit');
+  const btn = /** @type {HTMLButtonElement} */ (document.getElementById('sg-submit'));
   btn.disabled = true;
   btn.textContent = t('submitting');
   const fields = {

@@ -1,3 +1,4 @@
+// @ts-check
 // Service worker of the Nuanxin Map page (scope `/`), for weak signals and no signal.
 // Served by the binary (`server::web`), which fills in BUILD (a hash of every file listed
 // in PRECACHE, so each new build installs a new worker) and PRECACHE (the app shell: HTML,
@@ -14,6 +15,8 @@
 //   - everything else (the API) goes to the network: the page itself keeps the service
 //     points of the area last viewed and queues suggestions filed offline (offline.js).
 
+/** This worker's global scope (`self`), typed as a service worker's for `// @ts-check`. */
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 const BUILD = '__BUILD__';
 const PRECACHE = __PRECACHE__;
 const SHELL = `nuanxin-shell-${BUILD}`;
@@ -22,7 +25,7 @@ const RUNTIME_MAX = 600;
 /** Served from the cache at once and refreshed in the background (stale-while-revalidate). */
 const LIVE_SHELL = ['/config.json', '/api/v1/vocabulary'];
 
-self.addEventListener('install', (event) => {
+sw.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(SHELL);
     // `reload`: straight from the server, never an older copy from the HTTP cache.
@@ -30,16 +33,16 @@ self.addEventListener('install', (event) => {
     // The configuration and the vocabulary too (kept fresh by stale-while-revalidate afterwards).
     const runtime = await caches.open(RUNTIME);
     for (const u of LIVE_SHELL) await runtime.add(new Request(u, { cache: 'reload' })).catch(() => undefined);
-    await self.skipWaiting();
+    await sw.skipWaiting();
   })());
 });
 
-self.addEventListener('activate', (event) => {
+sw.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
       if (name.startsWith('nuanxin-shell-') && name !== SHELL) await caches.delete(name);
     }
-    await self.clients.claim();
+    await sw.clients.claim();
   })());
 });
 
@@ -72,11 +75,11 @@ async function staleWhileRevalidate(event) {
   return fresh;
 }
 
-self.addEventListener('fetch', (event) => {
+sw.addEventListener('fetch', (event) => {
   const req = event.request;
   if (req.method !== 'GET') return;
   const url = new URL(req.url);
-  if (url.origin !== self.location.origin) return;
+  if (url.origin !== sw.location.origin) return;
   const path = url.pathname;
   if (req.mode === 'navigate') {
     // The page is one document with hash routes: `/` and `/index.html` are the shell.

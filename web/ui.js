@@ -1,8 +1,15 @@
+// @ts-check
 // DOM helpers. User and server text only ever goes through textContent / attributes,
 // never innerHTML.
 import { t } from './i18n.js';
 
-/** Creates an element: el('button', {class: 'x', onclick: f, 'aria-label': 'y'}, 'text', child). */
+/**
+ * Creates an element: el('button', {class: 'x', onclick: f, 'aria-label': 'y'}, 'text', child).
+ * Attributes: `on<event>` functions become listeners, `class`, `dataset` (object), `text`;
+ * `true` is an empty (boolean) attribute, `null`/`undefined`/`false` are left out. Children:
+ * nodes, or strings and numbers as text (never markup), in arrays nested to any depth;
+ * `null`/`undefined`/`false` are skipped.
+ */
 export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -13,11 +20,30 @@ export function el(tag, attrs = {}, ...children) {
     else if (k === 'text') e.textContent = v;
     else e.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return e;
+}
+
+/**
+ * The value of CSS custom property `name` (e.g. `--kind-station`) on the document root, as
+ * style.css declares it; `fallback` when it is not declared.
+ */
+export function cssVar(name, fallback = '') {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+/** The colour of service kind `kind` (`--kind-<code>` in style.css). */
+export function kindColour(kind) {
+  return cssVar(`--kind-${kind}`) || cssVar('--kind-unknown', '#495057');
+}
+
+/** The colour of suggestion status `status` (`--status-<code>` in style.css). */
+export function statusColour(status) {
+  return cssVar(`--status-${status}`) || cssVar('--status-unknown', '#868e96');
 }
 
 export function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }

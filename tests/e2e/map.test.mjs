@@ -327,6 +327,10 @@ describe('suggestions', () => {
       await page.waitForSelector('#of-queue li');
       await shot(page, `${name}-officer`);
     }
+    // Every queue load started above has rendered (a later one would replace the item
+    // between filling it and pressing its button).
+    await page.waitForSelector(`#of-queue li[data-id="${id}"]`);
+    await page.waitForLoadState('networkidle');
     const item = page.locator(`#of-queue li[data-id="${id}"]`);
     await item.locator('select').first().selectOption('accepted');
     await item.locator('textarea').fill('已转交社区，三日内答复');

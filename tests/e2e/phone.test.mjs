@@ -193,6 +193,24 @@ describe('phone details', () => {
     assert.equal(await page.evaluate(() => window.nuanxin.map.getLayoutProperty('near-rank', 'icon-image')[0]), 'concat');
     // Cluster bubbles are circles (a circle layer) in the kind's colour.
     assert.equal(await page.evaluate(() => window.nuanxin.map.getLayer('pt-cluster').type), 'circle');
+    // Kind colours are declared once, as CSS custom properties in style.css: the map's cluster
+    // bubbles and the chosen kind's button take the same one (#c2410c, the station orange).
+    const colours = await page.evaluate(() => ({
+      css: getComputedStyle(document.documentElement).getPropertyValue('--kind-station').trim(),
+      cluster: window.nuanxin.map.getPaintProperty('pt-cluster', 'circle-color'),
+      button: getComputedStyle(document.querySelector('#kind-seg button[aria-checked="true"]')).backgroundColor,
+    }));
+    assert.equal(colours.css, '#c2410c');
+    assert.equal(colours.cluster, '#c2410c');
+    assert.equal(colours.button, 'rgb(194, 65, 12)');
+    // Every kind and status the server names has its colour in style.css.
+    const vocabulary = await (await fetch(`${BASE}/api/v1/vocabulary`)).json();
+    const undeclared = await page.evaluate((v) => {
+      const root = getComputedStyle(document.documentElement);
+      return [...v.kind.map((t) => `--kind-${t.code}`), ...v.status.map((t) => `--status-${t.code}`)]
+        .filter((name) => !root.getPropertyValue(name).trim());
+    }, vocabulary);
+    assert.deepEqual(undeclared, []);
     await page.screenshot({ path: path.join(ARTIFACTS, 'phone390-rank-badges.png') });
     await page.close();
   });
