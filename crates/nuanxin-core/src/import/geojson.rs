@@ -54,6 +54,7 @@ pub fn import_geojson_str(
         &mut serde_json::Deserializer::from_str(text),
         options,
         &std::cell::Cell::new(false),
+        None,
     )
 }
 
@@ -67,6 +68,19 @@ pub fn import_geojson_str(
 pub fn import_geojson_file(
     path: &std::path::Path,
     options: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    import_geojson_file_to(path, options, None)
+}
+
+/// [`import_geojson_file`] handing each accepted point to `sink` (when given) instead of
+/// keeping it: see [`super::import_file_to`].
+///
+/// # Errors
+/// As [`import_geojson_file`], or the sink's error.
+pub fn import_geojson_file_to(
+    path: &std::path::Path,
+    options: &ImportOptions,
+    sink: Option<&mut super::PointSink<'_>>,
 ) -> Result<ImportReport, ImportError> {
     let file = std::fs::File::open(path).map_err(|source| ImportError::Io {
         path: path.display().to_string(),
@@ -86,6 +100,7 @@ pub fn import_geojson_file(
         &mut serde_json::Deserializer::from_reader(reader),
         options,
         &too_deep,
+        sink,
     )
 }
 
@@ -418,9 +433,10 @@ fn import_geojson_stream<'de, R: serde_json::de::Read<'de>>(
     de: &mut serde_json::Deserializer<R>,
     options: &ImportOptions,
     too_deep: &std::cell::Cell<bool>,
+    sink: Option<&mut super::PointSink<'_>>,
 ) -> Result<ImportReport, ImportError> {
     use serde::de::DeserializeSeed;
-    let mut b = Builder::new(options, Format::GeoJson);
+    let mut b = Builder::new(options, Format::GeoJson).with_sink(sink);
     let mut stop = None;
     let parsed = RootSeed {
         builder: &mut b,

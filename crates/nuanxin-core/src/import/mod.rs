@@ -220,8 +220,13 @@ pub struct ImportReport {
     pub encoding: Option<&'static str>,
     /// Records read (CSV lines and spreadsheet rows with data, GeoJSON features).
     pub records: usize,
-    /// Accepted points, WGS-84, in input order.
+    /// Accepted points, WGS-84, in input order; empty when they went to a sink
+    /// ([`import_file_to`]).
     pub points: Vec<ServicePoint>,
+    /// How many points were accepted (`points.len()`, or how many the sink received).
+    pub accepted: usize,
+    /// Accepted points by kind.
+    pub accepted_by_kind: std::collections::BTreeMap<ServiceKind, usize>,
     /// Every issue, in input order.
     pub issues: Vec<Issue>,
 }
@@ -239,7 +244,7 @@ impl ImportReport {
     }
     /// Records not imported (invalid or skipped by rule).
     pub fn rejected_records(&self) -> usize {
-        self.records - self.points.len()
+        self.records - self.accepted
     }
 }
 
@@ -278,6 +283,13 @@ pub enum ImportError {
         /// Which limit, its value, and what to do.
         reason: String,
     },
+    /// The sink refused an accepted point (the database could not store it); the import
+    /// stopped there and nothing was imported.
+    #[error("storing the accepted points failed: {reason}")]
+    Store {
+        /// Why (the database's message).
+        reason: String,
+    },
     /// Some records are invalid and `skip_invalid` is off: nothing was imported.
     #[error(
         "import rejected: {invalid_records} of {records} record(s) invalid ({errors} error(s)); \
@@ -295,6 +307,14 @@ pub enum ImportError {
     },
 }
 
+impl From<crate::suggestions::StoreError> for ImportError {
+    fn from(e: crate::suggestions::StoreError) -> Self {
+        ImportError::Store {
+            reason: e.to_string(),
+        }
+    }
+}
+
 impl ImportError {
     pub(crate) fn too_large(location: Location, reason: impl Into<String>) -> Self {
         ImportError::TooLarge {
@@ -310,6 +330,10 @@ impl ImportError {
         }
     }
 }
+
+/// Where an import hands each accepted point, in input order (see [`import_file_to`]). An
+/// error stops the import, which then returns it.
+pub type PointSink<'a> = dyn FnMut(ServicePoint) -> Result<(), ImportError> + 'a;
 
 /// Imports bytes in a given format.
 ///
@@ -335,12 +359,41 @@ pub fn import_bytes(
     }
 }
 
-/// Imports a file, choosing the format by extension (see [`Format::from_path`]).
+/// Imports a file, choosing the format by extension (see [`Format::from_path`]); the
+/// accepted points are in [`ImportReport::points`].
 ///
 /// # Errors
 /// [`ImportError`]: unreadable file, unknown extension, file beyond a [limit](limits),
 /// unusable content, invalid records.
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportReport, ImportError> {
+    let mut points = Vec::new();
+    let mut report = import_file_to(path, options, &mut |p| {
+        points.push(p);
+        Ok(())
+    })?;
+    report.points = points;
+    Ok(report)
+}
+
+/// Imports a file as a stream: every format is read record by record (GeoJSON feature by
+/// feature, CSV line by line, XLSX row by row from calamine's streaming cell reader) and
+/// each accepted point is handed to `sink` as soon as it is checked, so memory does not grow
+/// with the file (only the ids seen, for the duplicate check, and the issues). The report's
+/// `points` stay empty.
+///
+/// All-or-nothing stays the caller's: points reach the sink before a later record may
+/// reject the file, so a sink that stores them does it in one transaction, committed only
+/// when this returns `Ok` (see `Store::import_points_streamed`). Once a record is invalid
+/// (without `skip_invalid`), no further point is handed over.
+///
+/// # Errors
+/// As [`import_file`]; [`ImportError::Store`] (or whatever the sink returned) when the sink
+/// refused a point.
+pub fn import_file_to(
+    path: &Path,
+    options: &ImportOptions,
+    sink: &mut PointSink<'_>,
+) -> Result<ImportReport, ImportError> {
     let format = Format::from_path(path).ok_or_else(|| ImportError::UnknownFormat {
         path: path.display().to_string(),
     })?;
@@ -351,15 +404,11 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<ImportReport,
     if options.source.is_none() {
         options.source = path.file_name().map(|n| n.to_string_lossy().into_owned());
     }
-    if format == Format::GeoJson {
-        // Streamed feature by feature (never the whole file in memory).
-        return geojson::import_geojson_file(path, &options);
+    match format {
+        Format::GeoJson => geojson::import_geojson_file_to(path, &options, Some(sink)),
+        Format::Csv => csv::import_csv_file_to(path, &options, sink),
+        Format::Xlsx => xlsx::import_xlsx_file_to(path, &options, sink),
     }
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    import_bytes(&bytes, format, &options)
 }
 
 fn check_file_size(len: u64, max: u64) -> Result<(), ImportError> {
@@ -380,54 +429,106 @@ fn check_file_size(len: u64, max: u64) -> Result<(), ImportError> {
 /// properties in a fixed order, so the output is byte-for-byte reproducible. The GeoJSON
 /// importer reads it back unchanged (ids, entrance and outline included).
 pub fn to_geojson(points: &[ServicePoint]) -> String {
-    use serde_json::{json, Map, Value};
-    let mut out = String::from("{\"type\":\"FeatureCollection\",\"features\":[\n");
-    for (i, p) in points.iter().enumerate() {
-        let mut props = Map::new();
-        props.insert("kind".into(), json!(p.kind.as_str()));
-        props.insert("name".into(), json!(p.name));
-        let opt = |props: &mut Map<String, Value>, k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                props.insert(k.into(), json!(v));
-            }
-        };
-        opt(&mut props, "address", &p.address);
-        opt(&mut props, "adcode", &p.adcode);
-        if let Some(h) = &p.opening_hours {
-            props.insert("opening_hours".into(), json!(h.as_str()));
-        }
-        props.insert(
-            "amenities".into(),
-            json!(p.amenities.iter().map(|a| a.as_str()).collect::<Vec<_>>()),
-        );
-        if let Some(a) = p.access {
-            props.insert("access".into(), json!(a.as_str()));
-        }
-        opt(&mut props, "operator", &p.operator);
-        opt(&mut props, "phone", &p.phone);
-        opt(&mut props, "source", &p.source);
-        if let Some(t) = p.updated_at {
-            props.insert(
-                "updated_at".into(),
-                json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            );
-        }
-        props.insert("demo".into(), json!(p.demo));
-        if let Some(e) = p.entrance {
-            props.insert("entrance".into(), json!([e.lon, e.lat]));
-        }
-        if let Some(o) = &p.outline {
-            props.insert("outline".into(), json!(o));
-        }
-        let feature = json!({
-            "type": "Feature",
-            "id": p.id,
-            "geometry": {"type": "Point", "coordinates": [p.location.lon, p.location.lat]},
-            "properties": Value::Object(props),
-        });
-        out.push_str(&feature.to_string());
-        out.push_str(if i + 1 < points.len() { ",\n" } else { "\n" });
+    let mut w = GeoJsonWriter::new(Vec::new());
+    for p in points {
+        // Writing to a Vec does not fail.
+        let _ = w.write(p);
     }
-    out.push_str("]}\n");
-    out
+    let bytes = w.finish().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// [`to_geojson`] as a stream: each point is written as it comes, so a million points
+/// never sit in memory as one text.
+#[derive(Debug)]
+pub struct GeoJsonWriter<W: std::io::Write> {
+    out: W,
+    written: usize,
+}
+
+impl<W: std::io::Write> GeoJsonWriter<W> {
+    /// Starts the FeatureCollection on `out` (written at the first point or at
+    /// [`GeoJsonWriter::finish`]).
+    pub fn new(out: W) -> Self {
+        Self { out, written: 0 }
+    }
+
+    /// Writes one feature.
+    ///
+    /// # Errors
+    /// The writer's I/O error.
+    pub fn write(&mut self, p: &ServicePoint) -> std::io::Result<()> {
+        let sep: &[u8] = if self.written == 0 {
+            b"{\"type\":\"FeatureCollection\",\"features\":[\n"
+        } else {
+            b",\n"
+        };
+        self.out.write_all(sep)?;
+        self.out.write_all(feature_json(p).as_bytes())?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the FeatureCollection and returns the writer (flushed).
+    ///
+    /// # Errors
+    /// The writer's I/O error.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let end: &[u8] = if self.written == 0 {
+            b"{\"type\":\"FeatureCollection\",\"features\":[\n]}\n"
+        } else {
+            b"\n]}\n"
+        };
+        self.out.write_all(end)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// One point as a GeoJSON Feature on one line (see [`to_geojson`]).
+fn feature_json(p: &ServicePoint) -> String {
+    use serde_json::{json, Map, Value};
+    let mut props = Map::new();
+    props.insert("kind".into(), json!(p.kind.as_str()));
+    props.insert("name".into(), json!(p.name));
+    let opt = |props: &mut Map<String, Value>, k: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            props.insert(k.into(), json!(v));
+        }
+    };
+    opt(&mut props, "address", &p.address);
+    opt(&mut props, "adcode", &p.adcode);
+    if let Some(h) = &p.opening_hours {
+        props.insert("opening_hours".into(), json!(h.as_str()));
+    }
+    props.insert(
+        "amenities".into(),
+        json!(p.amenities.iter().map(|a| a.as_str()).collect::<Vec<_>>()),
+    );
+    if let Some(a) = p.access {
+        props.insert("access".into(), json!(a.as_str()));
+    }
+    opt(&mut props, "operator", &p.operator);
+    opt(&mut props, "phone", &p.phone);
+    opt(&mut props, "source", &p.source);
+    if let Some(t) = p.updated_at {
+        props.insert(
+            "updated_at".into(),
+            json!(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        );
+    }
+    props.insert("demo".into(), json!(p.demo));
+    if let Some(e) = p.entrance {
+        props.insert("entrance".into(), json!([e.lon, e.lat]));
+    }
+    if let Some(o) = &p.outline {
+        props.insert("outline".into(), json!(o));
+    }
+    let feature = json!({
+        "type": "Feature",
+        "id": p.id,
+        "geometry": {"type": "Point", "coordinates": [p.location.lon, p.location.lat]},
+        "properties": Value::Object(props),
+    });
+    feature.to_string()
 }

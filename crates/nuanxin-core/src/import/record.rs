@@ -131,6 +131,12 @@ pub(crate) struct Builder<'a> {
     seen_ids: HashMap<String, Location>,
     report: ImportReport,
     warned_outside_china: bool,
+    /// Where accepted points go; `None`: into `report.points`.
+    sink: Option<&'a mut super::PointSink<'a>>,
+    /// The first error of the sink: the import stops at the next record.
+    sink_error: Option<ImportError>,
+    /// Whether an issue of severity error was recorded.
+    saw_error: bool,
 }
 
 type Issues = Vec<Issue>;
@@ -147,11 +153,24 @@ impl<'a> Builder<'a> {
                 ..ImportReport::default()
             },
             warned_outside_china: false,
+            sink: None,
+            sink_error: None,
+            saw_error: false,
         }
+    }
+
+    /// Hands each accepted point to `sink` instead of keeping it in the report.
+    pub(crate) fn with_sink<'s: 'a, 'd: 's>(
+        mut self,
+        sink: Option<&'s mut super::PointSink<'d>>,
+    ) -> Self {
+        self.sink = sink.map(|s| s as &'a mut super::PointSink<'a>);
+        self
     }
 
     /// Records an issue that is not tied to a record (a header warning, a skipped feature).
     pub(crate) fn issue(&mut self, issue: Issue) {
+        self.saw_error |= issue.severity == Severity::Error;
         self.report.issues.push(issue);
     }
 
@@ -164,7 +183,10 @@ impl<'a> Builder<'a> {
     ///
     /// # Errors
     /// [`ImportError::TooLarge`] at `loc`.
-    pub(crate) fn check_record_limit(&self, loc: Location) -> Result<(), ImportError> {
+    pub(crate) fn check_record_limit(&mut self, loc: Location) -> Result<(), ImportError> {
+        if let Some(e) = self.sink_error.take() {
+            return Err(e);
+        }
         let max = self.opts.max_records();
         if self.report.records >= max {
             return Err(ImportError::too_large(
@@ -186,14 +208,36 @@ impl<'a> Builder<'a> {
         let mut issues = Vec::new();
         let point = self.build(&rec, &mut issues);
         let has_error = issues.iter().any(|i| i.severity == Severity::Error);
+        self.saw_error |= has_error;
         self.report.issues.extend(issues);
-        if let (Some(p), false) = (point, has_error) {
-            self.report.points.push(p);
+        let (Some(p), false) = (point, has_error) else {
+            return;
+        };
+        self.report.accepted += 1;
+        *self.report.accepted_by_kind.entry(p.kind).or_default() += 1;
+        // An import that is going to be rejected stores nothing more.
+        let stopped = self.sink_error.is_some() || self.rejecting();
+        match &mut self.sink {
+            None => self.report.points.push(p),
+            Some(_) if stopped => {}
+            Some(sink) => {
+                if let Err(e) = sink(p) {
+                    self.sink_error = Some(e);
+                }
+            }
         }
+    }
+
+    /// Whether the import already has an error that rejects it (all-or-nothing).
+    fn rejecting(&self) -> bool {
+        !self.opts.skip_invalid && self.saw_error
     }
 
     /// Ends the import: all-or-nothing unless `skip_invalid`.
     pub(crate) fn finish(mut self) -> Result<ImportReport, ImportError> {
+        if let Some(e) = self.sink_error.take() {
+            return Err(e);
+        }
         if self.report.records == 0 {
             self.report.issues.push(Issue::warning(
                 Location::File,

@@ -21,7 +21,7 @@ use super::{Format, ImportError, ImportOptions, ImportReport, Issue, Location};
 use calamine::{Data, Reader, Sheets};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
 
 fn cell_value(c: &Data) -> Value {
     match c {
@@ -56,14 +56,20 @@ fn header_text(c: &Data) -> String {
 /// Measures every part of a zipped workbook by decompressing it into nothing, so a zip bomb
 /// (or a lying declared size) is refused before calamine reads any part into memory.
 /// Bytes that are not a zip archive (legacy `.xls`) pass unchecked.
-fn check_zip_parts(bytes: &[u8]) -> Result<(), ImportError> {
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return Ok(());
-    }
+fn check_zip_parts<R: Read + Seek>(mut input: R) -> Result<(), ImportError> {
     let not_readable = |e: &dyn std::fmt::Display| {
         ImportError::format(Location::File, format!("not a readable workbook: {e}"))
     };
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_readable(&e))?;
+    let mut magic = Vec::with_capacity(4);
+    (&mut input)
+        .take(4)
+        .read_to_end(&mut magic)
+        .and_then(|_| input.rewind())
+        .map_err(|e| not_readable(&e))?;
+    if magic != b"PK\x03\x04" {
+        return Ok(());
+    }
+    let mut zip = zip::ZipArchive::new(input).map_err(|e| not_readable(&e))?;
     if zip.len() > MAX_ZIP_ENTRIES {
         return Err(ImportError::too_large(
             Location::File,
@@ -134,34 +140,70 @@ fn check_position(what: &str, (row, col): (u32, u32)) -> Result<(), ImportError>
     Ok(())
 }
 
-/// The non-empty cells of a sheet by 0-based row, each row's cells by 0-based column.
-type SparseSheet = BTreeMap<u32, BTreeMap<u32, Data>>;
+/// The non-empty cells of one row by 0-based column.
+type SheetRow = BTreeMap<u32, Data>;
 
-/// Adds one streamed cell, refusing cells beyond the limits.
-fn add_cell(
-    sheet: &mut SparseSheet,
-    cells: &mut usize,
-    pos: (u32, u32),
-    value: Data,
-) -> Result<(), ImportError> {
-    if matches!(value, Data::Empty) {
-        // A formatted but empty cell: kept nowhere, whatever its position.
-        return Ok(());
-    }
-    check_position("cell", pos)?;
-    *cells += 1;
-    if *cells > MAX_CELLS {
-        return Err(ImportError::too_large(
-            Location::Row(pos.0 + 1),
-            format!("the first worksheet has more than {MAX_CELLS} non-empty cells, the limit; split the file"),
-        ));
-    }
-    sheet.entry(pos.0).or_default().insert(pos.1, value);
-    Ok(())
+/// Collects streamed cells into rows and hands each row over when the next begins, so only
+/// one row is held; refuses cells beyond the limits and cells out of row order.
+struct RowCollector<'f> {
+    cells: usize,
+    row: Option<(u32, SheetRow)>,
+    on_row: &'f mut dyn FnMut(u32, &SheetRow) -> Result<(), ImportError>,
 }
 
-/// Reads the first worksheet into a sparse sheet, streaming `.xlsx`/`.xlsb` cell by cell.
-fn read_first_sheet(bytes: &[u8]) -> Result<SparseSheet, ImportError> {
+impl RowCollector<'_> {
+    /// Adds one cell (0-based position).
+    fn add(&mut self, pos: (u32, u32), value: Data) -> Result<(), ImportError> {
+        if matches!(value, Data::Empty) {
+            // A formatted but empty cell: kept nowhere, whatever its position.
+            return Ok(());
+        }
+        check_position("cell", pos)?;
+        self.cells += 1;
+        if self.cells > MAX_CELLS {
+            return Err(ImportError::too_large(
+                Location::Row(pos.0 + 1),
+                format!("the first worksheet has more than {MAX_CELLS} non-empty cells, the limit; split the file"),
+            ));
+        }
+        match &mut self.row {
+            Some((r, cells)) if *r == pos.0 => {
+                cells.insert(pos.1, value);
+            }
+            Some((r, _)) if *r > pos.0 => {
+                return Err(ImportError::format(
+                    Location::Row(pos.0 + 1),
+                    format!(
+                        "row {} comes after row {} in the file; save the workbook again from \
+                         Excel (rows out of order)",
+                        pos.0 + 1,
+                        *r + 1
+                    ),
+                ))
+            }
+            _ => {
+                self.flush()?;
+                self.row = Some((pos.0, BTreeMap::from([(pos.1, value)])));
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands over the row being collected.
+    fn flush(&mut self) -> Result<(), ImportError> {
+        match self.row.take() {
+            Some((r, cells)) => (self.on_row)(r, &cells),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reads the first worksheet row by row, streaming `.xlsx`/`.xlsb` cell by cell, and hands
+/// each row with a non-empty cell to `on_row` in row order.
+fn read_first_sheet<R: Read + Seek>(
+    wb: Result<Sheets<R>, calamine::Error>,
+    on_row: &mut dyn FnMut(u32, &SheetRow) -> Result<(), ImportError>,
+) -> Result<(), ImportError> {
     let not_readable = |e: &dyn std::fmt::Display| {
         ImportError::format(Location::File, format!("not a readable workbook: {e}"))
     };
@@ -169,11 +211,13 @@ fn read_first_sheet(bytes: &[u8]) -> Result<SparseSheet, ImportError> {
         ImportError::format(Location::File, format!("first worksheet: {e}"))
     };
     let no_sheet = || ImportError::format(Location::File, "the workbook has no worksheet");
-    let mut wb =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| not_readable(&e))?;
+    let mut wb = wb.map_err(|e| not_readable(&e))?;
     let name = wb.sheet_names().into_iter().next().ok_or_else(no_sheet)?;
-    let mut sheet = SparseSheet::new();
-    let mut cells = 0usize;
+    let mut rows = RowCollector {
+        cells: 0,
+        row: None,
+        on_row,
+    };
     // The .xlsx and .xlsb cell readers are different types with the same streaming methods.
     macro_rules! stream_cells {
         ($book:expr) => {{
@@ -183,7 +227,7 @@ fn read_first_sheet(bytes: &[u8]) -> Result<SparseSheet, ImportError> {
             check_position("the declared dimension ends at", r.dimensions().end)?;
             while let Some(c) = r.next_cell().map_err(|e| first_sheet(&e))? {
                 let pos = c.get_position();
-                add_cell(&mut sheet, &mut cells, pos, c.get_value().clone().into())?;
+                rows.add(pos, c.get_value().clone().into())?;
             }
         }};
     }
@@ -196,14 +240,13 @@ fn read_first_sheet(bytes: &[u8]) -> Result<SparseSheet, ImportError> {
                 .worksheet_range_at(0)
                 .ok_or_else(no_sheet)?
                 .map_err(|e| first_sheet(&e))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
             for (row, col, v) in range.used_cells() {
-                let pos = (row as u32, col as u32);
-                let (r0, c0) = range.start().unwrap_or((0, 0));
-                add_cell(&mut sheet, &mut cells, (r0 + pos.0, c0 + pos.1), v.clone())?;
+                rows.add((r0 + row as u32, c0 + col as u32), v.clone())?;
             }
         }
     }
-    Ok(sheet)
+    rows.flush()
 }
 
 /// Imports workbook bytes.
@@ -216,12 +259,44 @@ pub fn import_xlsx_bytes(
     bytes: &[u8],
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    check_zip_parts(bytes)?;
-    let sheet = read_first_sheet(bytes)?;
-    let mut b = Builder::new(options, Format::Xlsx);
+    check_zip_parts(Cursor::new(bytes))?;
+    import_workbook(
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)),
+        options,
+        None,
+    )
+}
+
+/// Imports a workbook file as a stream: `.xlsx` and `.xlsb` sheets are read cell by cell
+/// (calamine's `worksheet_cells_reader`) and checked row by row, each accepted point handed
+/// to `sink` (see [`super::import_file_to`]); only the current row is held. The zip parts
+/// are measured first, as for [`import_xlsx_bytes`].
+///
+/// # Errors
+/// As [`import_xlsx_bytes`]; [`ImportError::Io`] when the file cannot be opened; the
+/// sink's error.
+pub fn import_xlsx_file_to(
+    path: &std::path::Path,
+    options: &ImportOptions,
+    sink: &mut super::PointSink<'_>,
+) -> Result<ImportReport, ImportError> {
+    let file = std::fs::File::open(path).map_err(|e| ImportError::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    check_zip_parts(std::io::BufReader::new(file))?;
+    import_workbook(calamine::open_workbook_auto(path), options, Some(sink))
+}
+
+fn import_workbook<R: Read + Seek>(
+    wb: Result<Sheets<R>, calamine::Error>,
+    options: &ImportOptions,
+    sink: Option<&mut super::PointSink<'_>>,
+) -> Result<ImportReport, ImportError> {
+    let mut b = Builder::new(options, Format::Xlsx).with_sink(sink);
     let mut header = None;
     let mut search = HeaderSearch::default();
-    for (row, cells) in &sheet {
+    read_first_sheet(wb, &mut |row, cells| {
         // Excel row numbers are 1-based.
         let loc = Location::Row(row + 1);
         let Some(map) = &header else {
@@ -231,7 +306,7 @@ pub fn import_xlsx_bytes(
                 texts[*col as usize] = header_text(c);
             }
             header = search.next_row(loc, texts, "row", &mut b)?;
-            continue;
+            return Ok(());
         };
         let mut rec = RawRecord::new(loc);
         for (col, c) in cells {
@@ -240,7 +315,7 @@ pub fn import_xlsx_bytes(
             }
         }
         if rec.is_blank() {
-            continue;
+            return Ok(());
         }
         b.check_record_limit(loc)?;
         if rec.values.get(&Field::Phone).is_some_and(Value::is_number) {
@@ -253,7 +328,8 @@ pub fn import_xlsx_bytes(
             ));
         }
         b.push(rec);
-    }
+        Ok(())
+    })?;
     if header.is_none() {
         return Err(search.missing("the first worksheet is empty: no header row", &mut b));
     }

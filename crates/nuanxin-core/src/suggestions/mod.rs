@@ -47,8 +47,8 @@ pub mod submit;
 pub mod triage;
 
 pub use store::{
-    AuditEntry, ListQuery, Location, Migration, NewSuggestion, Officer, Store, StoreError,
-    SupportOutcome, MIGRATIONS, REOPEN_WINDOW_DAYS,
+    AuditEntry, ListQuery, Location, Migration, NewSuggestion, Officer, PointImportCounts,
+    PointImportMode, Store, StoreError, SupportOutcome, MIGRATIONS, REOPEN_WINDOW_DAYS,
 };
 
 use crate::crs::Crs;

@@ -44,6 +44,7 @@ mod points;
 mod suggestions;
 
 pub use migrations::{Migration, MIGRATIONS};
+pub use points::{PointImportCounts, PointImportMode};
 
 /// Errors of the store, classified the same way on both engines.
 #[derive(Debug, thiserror::Error)]

@@ -6,8 +6,11 @@
 use super::messages::{self, text, Msg};
 use anyhow::Context;
 use nuanxin::crs::Crs;
-use nuanxin::import::{import_file, to_geojson, ImportError, ImportOptions, ImportReport, Issue};
+use nuanxin::import::{
+    import_file_to, GeoJsonWriter, ImportError, ImportOptions, ImportReport, Issue,
+};
 use nuanxin::model::ServiceKind;
+use nuanxin::suggestions::PointImportMode;
 use std::path::PathBuf;
 
 /// Arguments.
@@ -97,7 +100,11 @@ fn print_issues(issues: &[Issue]) {
     }
 }
 
-/// Runs the subcommand.
+/// Runs the subcommand. The file is read as a stream (record by record); with `--db` each
+/// accepted point is stored as soon as it is checked, inside ONE transaction that commits
+/// only when the whole file was accepted (all or nothing, durable when this returns), and
+/// with `--out` it is written as soon as it is checked (the file is removed when the import
+/// is rejected). Memory does not grow with the file.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let opts = args.limits.apply(ImportOptions {
         crs: args.crs,
@@ -106,9 +113,66 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         service_area: args.service_area.clone(),
         ..ImportOptions::default()
     });
-    let report = match import_file(&args.file, &opts) {
+    let mut out = match &args.out {
+        Some(path) => Some(GeoJsonWriter::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| text(&Msg::Writing(&path.display().to_string())))?,
+        ))),
+        None => None,
+    };
+    let out_failed = |e: std::io::Error| ImportError::Io {
+        path: args
+            .out
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        source: e,
+    };
+    let db = args
+        .db
+        .as_ref()
+        .map(|db| {
+            let shown = nuanxin::suggestions::Location::redacted(db);
+            let store = nuanxin::suggestions::Store::open(db)
+                .with_context(|| text(&Msg::OpeningDatabase(&shown)))?;
+            anyhow::Ok((store, shown))
+        })
+        .transpose()?;
+    let result = match &db {
+        None => import_file_to(&args.file, &opts, &mut |p| match &mut out {
+            Some(w) => w.write(&p).map_err(out_failed),
+            None => Ok(()),
+        })
+        .map(|r| (r, None)),
+        Some((store, _)) => {
+            let mode = PointImportMode {
+                remove_kinds: if args.replace {
+                    args.kind.into_iter().collect()
+                } else {
+                    Vec::new()
+                },
+                remove_kinds_seen: args.replace,
+            };
+            store
+                .import_points_streamed(mode, None, |put| {
+                    import_file_to(&args.file, &opts, &mut |p| {
+                        put(&p)?;
+                        match &mut out {
+                            Some(w) => w.write(&p).map_err(out_failed),
+                            None => Ok(()),
+                        }
+                    })
+                })
+                .map(|(r, counts)| (r, Some(counts)))
+        }
+    };
+    let (report, counts) = match result {
         Ok(r) => r,
-        Err(e @ ImportError::Rejected { .. }) => {
+        Err(e) => {
+            if let Some(path) = &args.out {
+                drop(out);
+                let _ = std::fs::remove_file(path);
+            }
             if let ImportError::Rejected {
                 issues, records, ..
             } = &e
@@ -126,14 +190,34 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     eprintln!("{}:", args.file.display());
                     print_issues(issues);
                 }
+                return Err(anyhow::anyhow!(messages::import_error(&e)));
             }
-            return Err(anyhow::anyhow!(messages::import_error(&e)));
-        }
-        Err(e) => {
-            return Err(anyhow::anyhow!(messages::import_error(&e)))
-                .with_context(|| text(&Msg::Importing(&args.file.display().to_string())))
+            let err = Err(anyhow::anyhow!(messages::import_error(&e)));
+            return match &db {
+                Some((_, shown)) if matches!(e, ImportError::Store { .. }) => {
+                    err.with_context(|| {
+                        text(&if args.replace {
+                            Msg::ReplacingPoints(shown)
+                        } else {
+                            Msg::StoringPoints(shown)
+                        })
+                    })
+                }
+                _ => err.with_context(|| text(&Msg::Importing(&args.file.display().to_string()))),
+            };
         }
     };
+    if let Some(w) = out {
+        w.finish().with_context(|| {
+            text(&Msg::Writing(
+                &args
+                    .out
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            ))
+        })?;
+    }
     if args.json {
         let v = serde_json::json!({
             "file": args.file.display().to_string(),
@@ -141,71 +225,48 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "crs": report.crs,
             "encoding": report.encoding,
             "records": report.records,
-            "imported": report.points.len(),
+            "imported": report.accepted,
             "issues": report.issues,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print_summary(&args, &report);
     }
-    if let Some(db) = &args.db {
-        let shown = nuanxin::suggestions::Location::redacted(db);
-        let store = nuanxin::suggestions::Store::open(db)
-            .with_context(|| text(&Msg::OpeningDatabase(&shown)))?;
-        if args.replace {
-            let mut kinds: Vec<ServiceKind> = report.points.iter().map(|p| p.kind).collect();
-            kinds.extend(args.kind);
-            kinds.sort_by_key(|k| k.as_str());
-            kinds.dedup();
-            let removed = store
-                .replace_service_points_of_kinds(&kinds, &report.points, None)
-                .with_context(|| text(&Msg::ReplacingPoints(&shown)))?;
-            if !args.json {
+    if !args.json {
+        match (&db, counts) {
+            (Some((_, shown)), Some(c)) if args.replace => {
+                let mut kinds: Vec<ServiceKind> = report.accepted_by_kind.keys().copied().collect();
+                kinds.extend(args.kind);
+                kinds.sort_by_key(|k| k.as_str());
+                kinds.dedup();
                 let names: Vec<&str> = kinds.iter().map(|k| k.label_zh()).collect();
                 println!(
                     "{}",
                     text(&Msg::Replaced {
                         kinds: &names.join("、"),
-                        db: &shown,
-                        removed,
-                        stored: report.points.len(),
+                        db: shown,
+                        removed: c.removed,
+                        stored: c.stored,
                     })
                 );
             }
-            return write_out(&args, &report);
-        }
-        // One transaction for the whole file: all or nothing, durable when it returns.
-        let replaced = store
-            .upsert_service_points(&report.points, None)
-            .with_context(|| text(&Msg::StoringPoints(&shown)))?;
-        if !args.json {
-            println!(
+            (Some((_, shown)), Some(c)) => println!(
                 "{}",
                 text(&Msg::Stored {
-                    n: report.points.len(),
-                    db: &shown,
-                    new: report.points.len() - replaced,
-                    replaced,
+                    n: c.stored,
+                    db: shown,
+                    new: c.stored - c.replaced,
+                    replaced: c.replaced,
                 })
-            );
+            ),
+            _ => println!("{}", text(&Msg::CheckedOnly)),
         }
-    } else if !args.json {
-        println!("{}", text(&Msg::CheckedOnly));
-    }
-    write_out(&args, &report)
-}
-
-/// Writes the accepted points as GeoJSON to `--out`, if given.
-fn write_out(args: &Args, report: &ImportReport) -> anyhow::Result<()> {
-    if let Some(out) = &args.out {
-        std::fs::write(out, to_geojson(&report.points))
-            .with_context(|| text(&Msg::Writing(&out.display().to_string())))?;
-        if !args.json {
+        if let Some(path) = &args.out {
             println!(
                 "{}",
                 text(&Msg::Wrote {
-                    n: report.points.len(),
-                    path: &out.display().to_string(),
+                    n: report.accepted,
+                    path: &path.display().to_string(),
                 })
             );
         }
@@ -219,7 +280,7 @@ fn print_summary(args: &Args, report: &ImportReport) {
         text(&Msg::ImportSummary {
             file: &args.file.display().to_string(),
             records: report.records,
-            accepted: report.points.len(),
+            accepted: report.accepted,
             rejected: report.rejected_records(),
             warnings: report.warnings().count(),
             crs: report.crs.as_str(),
@@ -228,19 +289,17 @@ fn print_summary(args: &Args, report: &ImportReport) {
     if let Some(enc) = report.encoding {
         println!("{}", text(&Msg::Encoding(enc)));
     }
-    for k in ServiceKind::ALL {
-        let n = report.points.iter().filter(|p| p.kind == *k).count();
-        if n > 0 {
-            println!(
-                "{}",
-                text(&Msg::KindCount {
-                    zh: k.label_zh(),
-                    en: k.label_en(),
-                    code: k.as_str(),
-                    n,
-                })
-            );
-        }
+    // In the order of ServiceKind::ALL (the map's key order).
+    for (k, &n) in &report.accepted_by_kind {
+        println!(
+            "{}",
+            text(&Msg::KindCount {
+                zh: k.label_zh(),
+                en: k.label_en(),
+                code: k.as_str(),
+                n,
+            })
+        );
     }
     print_issues(&report.issues);
 }

@@ -398,6 +398,7 @@ pub fn import_error(e: &ImportError) -> String {
                 location_zh(*location),
                 reason_zh(reason).unwrap_or_else(|| reason.clone())
             ),
+            ImportError::Store { reason } => format!("保存导入的服务点失败，未导入任何记录：{reason}"),
             ImportError::Rejected {
                 errors,
                 invalid_records,

@@ -296,41 +296,47 @@ fn load_points(
         }
         return Ok(stored);
     }
-    let initial = if config.data.is_empty() && !config.demo {
+    if config.data.is_empty() && !config.demo {
         tracing::warn!("demo data off and no `data` files: serving no service points");
         return Ok(Vec::new());
     } else if config.data.is_empty() {
         let demo = nuanxin::demo::demo_points();
         tracing::info!(points = demo.len(), "seeding with the embedded demo data");
-        demo
+        store
+            .replace_service_points(&demo)
+            .context("storing the initial service points")?;
     } else {
-        let mut all = Vec::new();
-        for path in &config.data {
-            let pts = read_points_file(path, config.data_crs, limits)?;
-            tracing::info!(file = %path.display(), points = pts.len(), "loaded service points");
-            all.extend(pts);
-        }
-        all
-    };
-    store
-        .replace_service_points(&initial)
-        .context("storing the initial service points")?;
-    // Serve what a restart would load, and nothing more: the imported records go (and their
-    // memory back to the system) before the database is read.
-    drop(initial);
+        // The same path as `nuanxin import --db`: each file streamed record by record into
+        // ONE transaction (all files or none), so the seed never holds the points in memory.
+        store
+            .import_points_streamed(Default::default(), None, |put| {
+                for path in &config.data {
+                    let n = read_points_file(path, config.data_crs, limits, &mut |p| {
+                        put(&p).map_err(Into::into)
+                    })?;
+                    tracing::info!(file = %path.display(), points = n, "loaded service points");
+                }
+                anyhow::Ok(())
+            })
+            .context("storing the initial service points")?;
+    }
+    // Serve what a restart would load, and nothing more: whatever the seeding allocated
+    // goes back to the system before the database is read.
     release_free_memory();
     store
         .service_points()
         .context("reading stored service points")
 }
 
-/// Reads one data file: a JSON array of service-point records (the model's own serialisation,
+/// Reads one data file into `sink` (returns how many points it got): a JSON array of
+/// service-point records (the model's own serialisation,
 /// e.g. a database dump), or any format the importer reads.
 fn read_points_file(
     path: &Path,
     crs: Crs,
     limits: super::import::LimitArgs,
-) -> anyhow::Result<Vec<ServicePoint>> {
+    sink: &mut nuanxin::import::PointSink<'_>,
+) -> anyhow::Result<usize> {
     let is_json = path
         .extension()
         .and_then(|e| e.to_str())
@@ -360,15 +366,19 @@ fn read_points_file(
                     }
                 }
             }
-            return Ok(points);
+            let n = points.len();
+            for p in points {
+                sink(p)?;
+            }
+            return Ok(n);
         }
     }
     let options = limits.apply(nuanxin::import::ImportOptions {
         crs,
         ..Default::default()
     });
-    match nuanxin::import::import_file(path, &options) {
-        Ok(report) => Ok(report.points),
+    match nuanxin::import::import_file_to(path, &options, sink) {
+        Ok(report) => Ok(report.accepted),
         Err(nuanxin::import::ImportError::Rejected { issues, .. }) => {
             // List the rows (the importer's message suggests --skip-invalid, which belongs
             // to `nuanxin import`, not to serve).

@@ -106,38 +106,62 @@ impl Store {
         points: &[ServicePoint],
         actor: Option<&Officer>,
     ) -> Result<(usize, usize), StoreError> {
+        let mode = PointImportMode {
+            remove_kinds: remove_kinds.to_vec(),
+            remove_kinds_seen: false,
+        };
+        let ((), counts) =
+            self.import_points_streamed(mode, actor, |put| points.iter().try_for_each(|p| put(p)))?;
+        Ok((counts.removed, counts.replaced))
+    }
+
+    /// An import as a stream, in ONE transaction: `produce` is given a function that
+    /// stores one point (insert or replace by id, one prepared statement) and calls it for
+    /// each point as it is read; the transaction commits, durably, only when `produce`
+    /// returns `Ok` (then one audit entry, `points.import` or `points.replace` with the
+    /// counts), and rolls back when it returns `Err` (a rejected file stores nothing).
+    /// Memory holds no list of the points.
+    ///
+    /// `mode` says which stored points the import replaces as a whole: those of
+    /// `remove_kinds`, removed first, and with `remove_kinds_seen` those of every kind the
+    /// stream holds, each removed when its first point arrives (before it is stored).
+    ///
+    /// # Errors
+    /// [`StoreError`] (converted into `E`), or `produce`'s error; nothing is stored then.
+    pub fn import_points_streamed<T, E: From<StoreError>>(
+        &self,
+        mode: PointImportMode,
+        actor: Option<&Officer>,
+        produce: impl FnOnce(&mut dyn FnMut(&ServicePoint) -> Result<(), StoreError>) -> Result<T, E>,
+    ) -> Result<(T, PointImportCounts), E> {
         self.write(|c| {
-            let now = Utc::now();
-            // `kind` is set on every row written since schema version 5; older rows not
-            // yet converted (`fill_point_records`) are matched by their JSON.
-            let delete = match c.engine() {
-                Engine::Sqlite => {
-                    "DELETE FROM service_points WHERE kind = ?1 \
-                     OR (kind IS NULL AND json_extract(json, '$.kind') = ?1)"
-                }
-                Engine::Postgres => {
-                    "DELETE FROM service_points WHERE kind = ?1 \
-                     OR (kind IS NULL AND (json::jsonb ->> 'kind') = ?1)"
-                }
+            let mut w = PointWriter {
+                now: Utc::now(),
+                counts: PointImportCounts::default(),
+                removed_kinds: Vec::new(),
+                remove_kinds_seen: mode.remove_kinds_seen,
+                notify_ids: Vec::new(),
             };
-            let mut removed = 0;
-            for k in remove_kinds {
-                removed += c.execute(delete, &args![k.as_str()])? as usize;
+            for k in &mode.remove_kinds {
+                w.remove_kind(c, *k)?;
             }
-            if removed > 0 {
+            let out = produce(&mut |p| w.put(c, p))?;
+            if w.counts.removed > 0 || w.notify_ids.len() > crate::suggestions::cluster::MAX_NOTIFIED_IDS {
                 notify_all_points(c)?;
+            } else {
+                notify_points(c, w.notify_ids.iter().map(String::as_str))?;
             }
-            let replaced = put_points(c, points, now)?;
-            let (action, detail) = if remove_kinds.is_empty() {
-                let d = serde_json::json!({ "points": points.len(), "replaced": replaced });
+            let counts = w.counts;
+            let (action, detail) = if w.removed_kinds.is_empty() {
+                let d = serde_json::json!({ "points": counts.stored, "replaced": counts.replaced });
                 ("points.import", d)
             } else {
-                let kinds: Vec<&str> = remove_kinds.iter().map(|k| k.as_str()).collect();
-                let d = serde_json::json!({ "kinds": kinds, "removed": removed, "points": points.len() });
+                let kinds: Vec<&str> = w.removed_kinds.iter().map(|k| k.as_str()).collect();
+                let d = serde_json::json!({ "kinds": kinds, "removed": counts.removed, "points": counts.stored });
                 ("points.replace", d)
             };
-            audit_tx(c, now, actor, action, "", &detail.to_string())?;
-            Ok((removed, replaced))
+            audit_tx(c, w.now, actor, action, "", &detail.to_string())?;
+            Ok((out, counts))
         })
     }
 
@@ -223,17 +247,70 @@ fn decode_point_row(Row(values): Row) -> Result<ServicePoint, StoreError> {
     }
 }
 
-/// Inserts or replaces `points` within the transaction of `c`; returns how many ids existed
-/// before.
-fn put_points(
-    c: &mut dyn Conn,
-    points: &[ServicePoint],
+/// Which stored points an import replaces as a whole ([`Store::import_points_streamed`]).
+#[derive(Debug, Clone, Default)]
+pub struct PointImportMode {
+    /// Kinds whose stored points are all removed first.
+    pub remove_kinds: Vec<crate::model::ServiceKind>,
+    /// Also remove every stored point of each kind the import holds, when its first point
+    /// arrives (`nuanxin import --replace`: the file is the complete list of its kinds).
+    pub remove_kinds_seen: bool,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PointImportCounts {
+    /// Points stored.
+    pub stored: usize,
+    /// Of those, how many replaced a stored point with the same id (after the removals).
+    pub replaced: usize,
+    /// Stored points removed because their kind was replaced as a whole.
+    pub removed: usize,
+}
+
+/// The state of one import inside its transaction.
+struct PointWriter {
     now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
-    let mut replaced = 0;
-    for p in points {
+    counts: PointImportCounts,
+    /// Kinds removed so far (each once).
+    removed_kinds: Vec<crate::model::ServiceKind>,
+    remove_kinds_seen: bool,
+    /// Ids to announce to other servers (at most one past the limit is kept: then all).
+    notify_ids: Vec<String>,
+}
+
+impl PointWriter {
+    fn remove_kind(
+        &mut self,
+        c: &mut dyn Conn,
+        kind: crate::model::ServiceKind,
+    ) -> Result<(), StoreError> {
+        if self.removed_kinds.contains(&kind) {
+            return Ok(());
+        }
+        self.removed_kinds.push(kind);
+        // `kind` is set on every row written since schema version 5; older rows not yet
+        // converted (`fill_point_records`) are matched by their JSON.
+        let delete = match c.engine() {
+            Engine::Sqlite => {
+                "DELETE FROM service_points WHERE kind = ?1 \
+                 OR (kind IS NULL AND json_extract(json, '$.kind') = ?1)"
+            }
+            Engine::Postgres => {
+                "DELETE FROM service_points WHERE kind = ?1 \
+                 OR (kind IS NULL AND (json::jsonb ->> 'kind') = ?1)"
+            }
+        };
+        self.counts.removed += c.execute(delete, &args![kind.as_str()])? as usize;
+        Ok(())
+    }
+
+    fn put(&mut self, c: &mut dyn Conn, p: &ServicePoint) -> Result<(), StoreError> {
+        if self.remove_kinds_seen {
+            self.remove_kind(c, p.kind)?;
+        }
         let json = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        replaced +=
+        self.counts.replaced +=
             usize::from(c.exists("SELECT 1 FROM service_points WHERE id = ?1", &args![&p.id])?);
         c.execute(
             "INSERT INTO service_points (id, json, updated_at, kind, lon, lat, record) \
@@ -244,14 +321,38 @@ fn put_points(
             &args![
                 &p.id,
                 json,
-                ms(now),
+                ms(self.now),
                 p.kind.as_str(),
                 p.location.lon,
                 p.location.lat,
                 p.to_record()
             ],
         )?;
+        self.counts.stored += 1;
+        if self.notify_ids.len() <= crate::suggestions::cluster::MAX_NOTIFIED_IDS {
+            self.notify_ids.push(p.id.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Inserts or replaces `points` within the transaction of `c`; returns how many ids existed
+/// before.
+fn put_points(
+    c: &mut dyn Conn,
+    points: &[ServicePoint],
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut w = PointWriter {
+        now,
+        counts: PointImportCounts::default(),
+        removed_kinds: Vec::new(),
+        remove_kinds_seen: false,
+        notify_ids: Vec::new(),
+    };
+    for p in points {
+        w.put(c, p)?;
     }
     notify_points(c, points.iter().map(|p| p.id.as_str()))?;
-    Ok(replaced)
+    Ok(w.counts.replaced)
 }

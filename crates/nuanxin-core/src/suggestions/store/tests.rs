@@ -347,6 +347,69 @@ fn service_points_read_from_records_and_older_rows() {
     assert_eq!(removed, 2500 + 2); // i % 4 == 1, old-1, old-3
 }
 
+/// A streamed import is one transaction: an error of the producer stores nothing; with
+/// `remove_kinds_seen` the stored points of each kind the stream holds are removed
+/// before its first point is stored, other kinds are kept.
+#[test]
+fn streamed_imports_are_all_or_nothing_and_replace_the_kinds_they_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open_for_test(dir.path()).unwrap();
+    let at = |i: u32| LonLat::new(112.9 + f64::from(i) * 1e-3, 28.2).unwrap();
+    let pt = |id: &str, kind, i| ServicePoint::new(id, kind, format!("点 {id}"), at(i));
+    s.replace_service_points(&[
+        pt("s1", ServiceKind::Station, 1),
+        pt("s2", ServiceKind::Station, 2),
+        pt("l1", ServiceKind::LegalAid, 3),
+    ])
+    .unwrap();
+    let before = s.service_points().unwrap();
+    let err = s
+        .import_points_streamed(PointImportMode::default(), None, |put| {
+            put(&pt("s9", ServiceKind::Station, 9))?;
+            put(&pt("s1", ServiceKind::LegalAid, 1))?;
+            Err::<(), _>(StoreError::Database("the file was rejected".into()))
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("rejected"));
+    assert_eq!(s.service_points().unwrap(), before);
+    let mode = PointImportMode {
+        remove_kinds: vec![ServiceKind::CollectionPoint],
+        remove_kinds_seen: true,
+    };
+    let ((), counts) = s
+        .import_points_streamed(mode, None, |put| {
+            put(&pt("s2", ServiceKind::Station, 5))?;
+            put(&pt("s3", ServiceKind::Station, 6))
+        })
+        .unwrap();
+    // s1 and s2 removed with their kind, then s2 and s3 stored as new ids.
+    assert_eq!(
+        counts,
+        PointImportCounts {
+            stored: 2,
+            replaced: 0,
+            removed: 2
+        }
+    );
+    let ids: Vec<String> = s
+        .service_points()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, ["l1", "s2", "s3"]);
+    assert_eq!(s.service_point("s2").unwrap().unwrap().location, at(5));
+    let log = s.audit_log(1, 0).unwrap();
+    assert_eq!(log[0].action, "points.replace");
+    // Without removal, an existing id is replaced and counted.
+    let ((), counts) = s
+        .import_points_streamed(PointImportMode::default(), None, |put| {
+            put(&pt("l1", ServiceKind::LegalAid, 7))
+        })
+        .unwrap();
+    assert_eq!((counts.stored, counts.replaced, counts.removed), (1, 1, 0));
+}
+
 #[test]
 fn description_is_byte_exact_and_receipt_checks() {
     let dir = tempfile::tempdir().unwrap();
