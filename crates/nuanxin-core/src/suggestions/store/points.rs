@@ -111,7 +111,7 @@ impl Store {
             remove_kinds_seen: false,
         };
         let ((), counts) =
-            self.import_points_streamed(mode, actor, |put| points.iter().try_for_each(|p| put(p)))?;
+            self.import_points_streamed(mode, actor, |put| points.iter().try_for_each(put))?;
         Ok((counts.removed, counts.replaced))
     }
 
