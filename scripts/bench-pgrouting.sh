@@ -15,7 +15,8 @@
 # 3. our side (release build of the example crates/nuanxin-core/examples/routing_bench.rs):
 #    the H3 cells of the bbox, which our network coverage reaches, and its median wall time;
 # 4. pgRouting's side on those cells: every station snapped to its nearest edge (within
-#    200 m, components under 50 vertices skipped, as ours), a super-source vertex joined to
+#    200 m, components under 50 vertices skipped and tunnels only when no surface edge is
+#    that near, as ours), a super-source vertex joined to
 #    both ends of each station's edge at the cost of the walk to them (off-road leg + along
 #    the edge): one pgr_drivingDistance from it is the multi-source search from all stations
 #    with their off-road legs; a cell is reached when the time at the better end of its
@@ -82,17 +83,22 @@ PSQL=(psql -h 127.0.0.1 -p "$PGPORT" -U bench -v ON_ERROR_STOP=1 -q)
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE osm"
 "${PSQL[@]}" -d osm -c "CREATE EXTENSION postgis; CREATE EXTENSION pgrouting; CREATE EXTENSION hstore;"
 
-# The walking classes of our tag table, as an osm2pgrouting map configuration.
-CLASSES=$(sed -n 's/^ *hw("\([a-z_]*\)", true, .*/\1/p' crates/nuanxin-core/src/routing/tags.rs)
+# Every highway class of our tag table, as an osm2pgrouting map configuration; which of their
+# ways pedestrians may use is decided below from the OSM tags, as tags.rs does.
+CLASSES=$(sed -n 's/^ *hw("\([a-z_]*\)", \(true\|false\), .*/\1:\2/p' crates/nuanxin-core/src/routing/tags.rs)
 {
   echo '<?xml version="1.0" encoding="UTF-8"?>'
   echo '<configuration>'
   echo '  <tag_name name="highway" id="1">'
   i=100
-  for c in $CLASSES; do i=$((i + 1)); echo "    <tag_value name=\"$c\" id=\"$i\" />"; done
+  for c in $CLASSES; do i=$((i + 1)); echo "    <tag_value name=\"${c%%:*}\" id=\"$i\" />"; done
   echo '  </tag_name>'
   echo '</configuration>'
 } > "$WORK/mapconfig_walk.xml"
+# Default access on foot per class, and the access values that admit or refuse (tags.rs).
+WALK_DEFAULTS=$(for c in $CLASSES; do printf "('%s',%s)," "${c%%:*}" "${c##*:}"; done | sed 's/,$//')
+ACCESS_VALUES=$(awk '/pub const ACCESS_VALUES/,/^\];/' crates/nuanxin-core/src/routing/tags.rs |
+  sed -n 's/^ *("\([a-z_]*\)", \(true\|false\)),.*/(\x27\1\x27,\2)/p' | paste -sd, -)
 osmium cat "$PBF" -o "$WORK/extract.osm" -O
 T0=$(date +%s.%N)
 (cd "$WORK" && osm2pgrouting -f "$WORK/extract.osm" -c "$WORK/mapconfig_walk.xml" -d osm -U bench \
@@ -110,18 +116,26 @@ with open(sys.argv[2], "w") as f:
             f.write(f"{i},{g['coordinates'][0]},{g['coordinates'][1]}\n")
 PY
 "${PSQL[@]}" -d osm <<SQL
--- Ways our walking table closes that osm2pgrouting keeps: area outlines and access tags
--- (foot before access, as tags.rs reads them).
+-- Ways our walking table closes that osm2pgrouting keeps: area outlines, and the access
+-- decision of tags.rs (the class's default, overridden by access, then by foot, each only
+-- with a known value).
+CREATE TABLE walk_default (highway text PRIMARY KEY, walk boolean);
+INSERT INTO walk_default VALUES $WALK_DEFAULTS;
+CREATE TABLE access_value (value text PRIMARY KEY, admits boolean);
+INSERT INTO access_value VALUES $ACCESS_VALUES;
 CREATE TABLE dropped AS SELECT w.gid FROM ways w JOIN osm_ways o USING (osm_id)
- WHERE o.tags->'area' = 'yes'
-    OR coalesce(o.tags->'foot', o.tags->'access') IN
-       ('no','private','use_sidepath','dismount','agricultural','forestry','military');
+  LEFT JOIN walk_default d ON d.highway = o.tags->'highway'
+  LEFT JOIN access_value a ON a.value = o.tags->'access'
+  LEFT JOIN access_value f ON f.value = o.tags->'foot'
+ WHERE o.tags->'area' = 'yes' OR NOT coalesce(f.admits, a.admits, d.walk, false);
 DELETE FROM ways WHERE gid IN (SELECT gid FROM dropped);
 -- Edges in seconds at our walking speed, both ways (one-way streets do not bind pedestrians),
 -- in ETRS-TM35FIN metres for snapping.
-CREATE TABLE edges AS SELECT gid AS id, source, target, length_m,
-  length_m / $SPEED AS cost, length_m / $SPEED AS reverse_cost,
-  ST_Transform(the_geom, 3067) AS g FROM ways;
+CREATE TABLE edges AS SELECT w.gid AS id, w.source, w.target, w.length_m,
+  w.length_m / $SPEED AS cost, w.length_m / $SPEED AS reverse_cost,
+  ST_Transform(w.the_geom, 3067) AS g,
+  coalesce(o.tags->'tunnel' = 'yes', false) AS tunnel
+  FROM ways w JOIN osm_ways o USING (osm_id);
 -- Components under 50 vertices are not snapped to (as ours, MIN_SNAP_COMPONENT_NODES).
 CREATE TABLE comp AS SELECT * FROM pgr_connectedComponents('SELECT id, source, target, cost, reverse_cost FROM edges');
 CREATE TABLE snap_edges AS SELECT e.* FROM edges e JOIN comp c ON c.node = e.source
@@ -136,7 +150,7 @@ ANALYZE;
 CREATE FUNCTION snap(p geometry) RETURNS TABLE (edge bigint, source bigint, target bigint,
   length_m float8, f float8, snap_m float8) LANGUAGE sql STABLE AS \$\$
   SELECT e.id, e.source, e.target, e.length_m, ST_LineLocatePoint(e.g, p), ST_Distance(e.g, p)
-  FROM snap_edges e WHERE ST_DWithin(e.g, p, 200) ORDER BY e.g <-> p LIMIT 1 \$\$;
+  FROM snap_edges e WHERE ST_DWithin(e.g, p, 200) ORDER BY e.tunnel, e.g <-> p LIMIT 1 \$\$;
 CREATE VIEW station_snap AS SELECT s.id, n.* FROM stations s,
   LATERAL snap(ST_Transform(ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326), 3067)) n;
 CREATE VIEW network AS
@@ -151,13 +165,17 @@ SELECT count(*) FROM $DD;
 SQL
 cat > "$WORK/cover.sql" <<SQL
 WITH dd AS (SELECT node, agg_cost FROM $DD),
+ss AS (SELECT * FROM station_snap),
 cs AS (SELECT c.h3, n.* FROM cells c,
   LATERAL snap(ST_Transform(ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326), 3067)) n),
+same AS (SELECT cs.h3, min((ss.snap_m + abs(ss.f - cs.f) * ss.length_m) / $SPEED) AS t
+  FROM cs JOIN ss ON ss.edge = cs.edge GROUP BY cs.h3),
 t AS (SELECT cs.h3, cs.snap_m / $SPEED + LEAST(
-    (SELECT agg_cost FROM dd WHERE node = cs.source) + cs.f * cs.length_m / $SPEED,
-    (SELECT agg_cost FROM dd WHERE node = cs.target) + (1 - cs.f) * cs.length_m / $SPEED,
-    (SELECT min((ss.snap_m + abs(ss.f - cs.f) * ss.length_m) / $SPEED) FROM station_snap ss WHERE ss.edge = cs.edge)
-  ) AS time_s FROM cs)
+    a.agg_cost + cs.f * cs.length_m / $SPEED,
+    b.agg_cost + (1 - cs.f) * cs.length_m / $SPEED,
+    same.t) AS time_s
+  FROM cs LEFT JOIN dd a ON a.node = cs.source LEFT JOIN dd b ON b.node = cs.target
+  LEFT JOIN same ON same.h3 = cs.h3)
 SELECT h3, time_s FROM t WHERE time_s <= $LIMIT_S;
 SQL
 "${PSQL[@]}" -d osm -At -F, -f "$WORK/cover.sql" > "$WORK/theirs.csv"
