@@ -2323,6 +2323,12 @@ export interface components {
             crs?: string | null;
             /** @description 1–2,000 characters, any Unicode; stored byte-exact. */
             description?: string | null;
+            /** @description Private: email address, where email notifications go (never shown publicly). */
+            email?: string | null;
+            /** @description Private: given name (never shown publicly). */
+            first_name?: string | null;
+            /** @description Private: family name (never shown publicly). */
+            last_name?: string | null;
             /**
              * Format: double
              * @description Latitude in `crs`, degrees (alternative to `location`).
@@ -2412,6 +2418,10 @@ export interface components {
             district_name?: string | null;
             /** @description The tracking id of the suggestion this one duplicates: follow that one's answers. */
             duplicate_of?: string | null;
+            /** @description Private: the reporter's email address (reporter and officers only). */
+            email?: string | null;
+            /** @description Private: the reporter's given name (reporter and officers only). */
+            first_name?: string | null;
             /** @description Whether a photo is attached (the photo itself is private). */
             has_photo: boolean;
             /** @description History, oldest first. */
@@ -2421,6 +2431,8 @@ export interface components {
             input_crs?: null | components["schemas"]["Crs"];
             /** @description Private: the position as submitted, `[lon, lat]` in `input_crs`. */
             input_location?: number[] | null;
+            /** @description Private: the reporter's family name (reporter and officers only). */
+            last_name?: string | null;
             /** @description `[lon, lat]` WGS-84 degrees. */
             location: number[];
             photo?: null | components["schemas"]["PhotoInfo"];
@@ -2626,6 +2638,12 @@ export interface components {
              *     MultiPolygon per district with `row`, `adcode`, `name`, `cells`.
              */
             gaps: Record<string, never>;
+            /**
+             * @description Which model decides reach: `network` (along roads, 沿道路: each station reaches the
+             *     cells its search along roads reaches within the minutes; asked with `model=network`
+             *     when the server has a road graph) or `straight_line` (circles, 直线).
+             */
+            model: string;
             /** @description Session id for `POST /api/v1/whatif/{session}`. */
             session: string;
             /** @description The stations (when starting) — ids to move or remove. */
@@ -6120,7 +6138,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description service_code, lat, long, description, phone (private), crs (extension) */
+        /** @description service_code, lat, long, description; email, first_name, last_name, phone (the private contact: stored, never shown publicly); crs (extension) */
         requestBody: {
             content: {
                 "application/x-www-form-urlencoded": string;
