@@ -167,7 +167,7 @@ function renderForm(body) {
     id: 'sg-photo', type: 'file', name: 'photo', class: 'file-input', accept: PHOTO_TYPES.join(','), 'aria-describedby': 'sg-photo-label',
     onchange: (e) => { checkPhoto(e.target); photoName.textContent = draft.photo ? draft.photo.name : ''; },
   });
-  const contact = el('input', { id: 'sg-contact', name: 'contact', type: 'text', autocomplete: 'tel', placeholder: t('contact_ph'), maxlength: '64', oninput: (e) => { draft.contact = e.target.value; } });
+  const contact = el('input', { id: 'sg-contact', name: 'contact', type: 'text', autocomplete: 'on', placeholder: t('contact_ph'), maxlength: '254', oninput: (e) => { draft.contact = e.target.value; } });
   contact.value = draft.contact;
   const role = el('select', { id: 'sg-role', name: 'role', onchange: (e) => { draft.role = e.target.value; } },
     el('option', { value: '' }, t('role_none')), ROLES.map((r) => el('option', { value: r, selected: draft.role === r }, t(`role_${r}`))));

@@ -45,12 +45,30 @@ else
   echo "e2e: no officer token ($(head -c 200 "$TEST_LOG_DIR/e2e-token.log")); the officer test will be skipped"
 fi
 
+# A local SMTP server (aiosmtpd, scripts/smtp_sink.py) receives the emails to reporters;
+# the follow-up test reads them from $NUANXIN_E2E_MAILDIR (one JSON file per message).
+python3 -c 'import ensurepip, venv' 2>/dev/null || {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+}
+VENV="${NUANXIN_NOTIFY_VENV:-$HOME/.cache/nuanxin/notify-venv}"
+if ! "$VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q 'aiosmtpd==1.4.6'
+fi
+smtp_port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+export NUANXIN_E2E_MAILDIR="$tmp/mail"
+"$VENV/bin/python" "$ROOT/scripts/smtp_sink.py" "$smtp_port" "$NUANXIN_E2E_MAILDIR" >"$TEST_LOG_DIR/e2e-smtp.log" 2>&1 &
+smtp=$!
+export NUANXIN_SMTP__HOST=127.0.0.1 NUANXIN_SMTP__PORT="$smtp_port" NUANXIN_SMTP__TLS=none
+export NUANXIN_SMTP__FROM='暖新地图 <noreply@example.gov.cn>' NUANXIN_OUTBOX__POLL_MS=200
+
 server_log="$TEST_LOG_DIR/e2e-server.log"
 "$bin" serve >"$server_log" 2>&1 &
 server=$!
 cleanup() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
+  kill "$server" "$smtp" 2>/dev/null || true
+  wait "$server" "$smtp" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -1,16 +1,34 @@
-// End-to-end test of following a suggestion (issue 14): a resident files on a phone and
-// gets a tracking id and a 6-character code; an officer assigns a department and answers
-// in the officer view; on a second browser (its own profile: nothing stored from the
-// first) the resident types the id and code and sees the answer and the department.
-// Same server as the other e2e tests (scripts/test.d/e2e.sh).
+// End-to-end test of following a suggestion (issue 14): a resident files on a phone with
+// an email address and gets a tracking id and a 6-character code; an officer assigns a
+// department and answers in the officer view; the resident receives the email (read from
+// the local SMTP server's mailbox, $NUANXIN_E2E_MAILDIR) and, on a second browser (its own
+// profile: nothing stored from the first), types the id and code and sees the answer and
+// the department. Same server as the other e2e tests (scripts/test.d/e2e.sh).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { DESKTOP, launch, PHONE, tapMap } from './browser.mjs';
 
 const BASE = process.env.NUANXIN_URL || 'http://127.0.0.1:8080';
 const OFFICER_TOKEN = process.env.NUANXIN_E2E_OFFICER_TOKEN || '';
+const MAILDIR = process.env.NUANXIN_E2E_MAILDIR || '';
+
+// The messages the local SMTP server received for `to` (scripts/smtp_sink.py: one JSON
+// file each, decoded from the MIME message), waiting up to `ms` for one that `pred` accepts.
+async function mailFor(to, pred, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const names = await readdir(MAILDIR).catch(() => []);
+    for (const n of names.filter((x) => x.endsWith('.json'))) {
+      const m = JSON.parse(await readFile(`${MAILDIR}/${n}`, 'utf8'));
+      if (m.to.includes(to) && pred(m)) return m;
+    }
+    if (Date.now() > end) throw new Error(`no email to ${to} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 // In 芙蓉区, away from the places the other tests file at.
 const AT = [113.0305, 28.2012];
 
@@ -46,6 +64,8 @@ describe('following a suggestion', () => {
     await page.click('#suggest-form input[name="category"][value="parking"]', { force: true });
     const text = `电动车没有地方停 e2e ${Date.now().toString(36)}`;
     await page.fill('#sg-desc', text);
+    const address = `resident.${Date.now().toString(36)}@example.com`;
+    await page.fill('#sg-contact', address);
     await page.click('#sg-submit');
     await page.waitForSelector('#receipt-code', { timeout: 15000 });
     const id = (await page.textContent('#receipt-id')).trim();
@@ -53,7 +73,7 @@ describe('following a suggestion', () => {
     assert.match(shown, /^[0-9A-HJKMNP-TV-Z]{3} [0-9A-HJKMNP-TV-Z]{3}$/);
     // the code (as shown and as typed), and every token this device keeps for its receipts
     const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('nuanxin.receipts') || '[]'));
-    recordSecrets([shown.replace(' ', ''), ...kept.flatMap((r) => [r.token, r.receipt_token, r.code])]);
+    recordSecrets([shown.replace(' ', ''), address, ...kept.flatMap((r) => [r.token, r.receipt_token, r.code])]);
     // large enough to read: at least 24 px
     const size = await page.$eval('#receipt-code', (e) => parseFloat(getComputedStyle(e).fontSize));
     assert.ok(size >= 24, `code font ${size}px`);
@@ -92,6 +112,18 @@ describe('following a suggestion', () => {
     }, id, { timeout: 10000 });
     await off.page.close();
     await page.close();
+
+    // 2b. the resident is told by email: status, answer, department, tracking id and link;
+    // never the receipt code
+    if (MAILDIR) {
+      const mail = await mailFor(address, (m) => m.body.includes('城管已受理，三日内清理停车区'));
+      assert.ok(mail.subject.includes(id), mail.subject);
+      assert.ok(mail.body.includes('状态：已受理'), mail.body);
+      assert.ok(mail.body.includes('办理部门：城管'), mail.body);
+      assert.ok(mail.body.includes(`/#s/${id}`), mail.body);
+      const plain = shown.replace(' ', '');
+      assert.ok(!mail.body.includes(plain) && !mail.body.includes(shown), 'no receipt code in the email');
+    }
 
     // 3. another browser: nothing stored; the resident types the id and code
     const b = await open(other, PHONE, '#suggest');

@@ -88,6 +88,14 @@ pub const TABLES: &[Table] = &[
         identity: Some("seq"),
         page: 1000,
     },
+    // the notification outbox (`suggestions::outbox`): pending rows are delivered by the
+    // destination's servers after a move
+    Table {
+        name: "outbox",
+        key: &["seq"],
+        identity: Some("seq"),
+        page: 1000,
+    },
     // the shared submission rate limit (`suggestions::cluster`): copied so that a move does
     // not hand every client a fresh burst
     Table {

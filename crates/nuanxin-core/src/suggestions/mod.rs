@@ -35,6 +35,7 @@ pub mod export;
 mod health;
 pub mod idempotency;
 pub mod kpi;
+pub mod outbox;
 pub mod pg;
 pub mod photo;
 pub mod privacy;
@@ -233,7 +234,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
-    /// `phone` or `wechat`.
+    /// `phone`, `wechat` or `email`.
     pub kind: ContactKind,
     /// The number or WeChat ID as given (spaces and dashes removed from phone numbers).
     pub value: String,
@@ -248,6 +249,8 @@ pub enum ContactKind {
     Phone,
     /// A WeChat ID (微信号).
     Wechat,
+    /// An email address (邮箱): the reporter is told of answers by email.
+    Email,
 }
 
 /// The collection point (人民建议征集点) responsible for a suggestion: the nearest one.

@@ -413,9 +413,15 @@ pub fn parse_contact(s: &str) -> Result<Contact, SuggestionError> {
             value: t.to_string(),
         });
     }
+    if let Ok(address) = parse_email(t) {
+        return Ok(Contact {
+            kind: ContactKind::Email,
+            value: address,
+        });
+    }
     Err(SuggestionError::Invalid {
         field: "contact",
-        msg: "contact must be a mainland mobile number (11 digits starting 13–19), a landline with area code (e.g. 0731-88888888) or a WeChat ID (6–20 letters, digits, _ or -, starting with a letter)".into(),
+        msg: "contact must be a mainland mobile number (11 digits starting 13–19), a landline with area code (e.g. 0731-88888888), a WeChat ID (6–20 letters, digits, _ or -, starting with a letter) or an email address (name@example.com)".into(),
     })
 }
 
@@ -553,6 +559,32 @@ mod tests {
                 "wang.rider@example.com"
             ),
             format!("请发邮件到 {MASK_CONTACT} 谢谢")
+        );
+    }
+
+    #[test]
+    fn email_contacts_are_recognised_and_bad_ones_rejected() {
+        let c = parse_contact(" Li.Ming+map@Example.COM.cn ").unwrap();
+        assert_eq!(c.kind, ContactKind::Email);
+        assert_eq!(c.value, "Li.Ming+map@example.com.cn");
+        for bad in [
+            "a@b",
+            "@example.com",
+            "a..b@example.com",
+            "a b@example.com",
+            "a@-x.com",
+            "a@x..com",
+        ] {
+            assert!(parse_contact(bad).is_err(), "{bad}");
+        }
+        // a phone number and a WeChat ID are still what they were
+        assert_eq!(
+            parse_contact("13800138000").unwrap().kind,
+            ContactKind::Phone
+        );
+        assert_eq!(
+            parse_contact("wx_li-ming").unwrap().kind,
+            ContactKind::Wechat
         );
     }
 

@@ -91,6 +91,8 @@ pub struct Store {
     backend: Backend,
     /// Random per-database salt for hashing client IPs (supporters), from `meta`.
     salt: String,
+    /// Where answers and status changes are announced (`suggestions::outbox`).
+    pub(super) outbox_targets: std::sync::RwLock<std::sync::Arc<super::outbox::OutboxTargets>>,
 }
 
 #[derive(Debug)]
@@ -329,6 +331,10 @@ fn row_to_suggestion(r: &Row) -> Result<Suggestion, StoreError> {
                 kind: ContactKind::Wechat,
                 value,
             }),
+            (Some("email"), Some(value)) => Some(Contact {
+                kind: ContactKind::Email,
+                value,
+            }),
             _ => None,
         },
         campaign_id: r.get(11)?,
@@ -426,6 +432,7 @@ impl Store {
         let mut store = Store {
             backend,
             salt: String::new(),
+            outbox_targets: Default::default(),
         };
         store.salt = store.write(|c| {
             let get =

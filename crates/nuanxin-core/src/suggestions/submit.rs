@@ -9,7 +9,8 @@
 //!    control characters other than newline, carriage return and tab; stored byte-exact;
 //! 3. the position is required, a valid coordinate in its CRS, and inside one of the
 //!    shipped county-level districts (a hint is added when lon and lat look swapped);
-//! 4. `contact` (optional) is a mobile, landline or WeChat ID ([`privacy::parse_contact`]);
+//! 4. `contact` (optional) is a mobile, landline, WeChat ID or email address
+//!    ([`privacy::parse_contact`]);
 //!    `email` (optional) an email address ([`privacy::parse_email`]); `first_name` and
 //!    `last_name` (optional) at most 50 characters each ([`privacy::parse_name`]). All four
 //!    are private: stored, shown to the reporter and to officers, never in public output;
@@ -51,7 +52,7 @@ pub struct Submission {
     pub category: Option<String>,
     /// What the reporter wrote.
     pub description: Option<String>,
-    /// Private contact: mobile, landline or WeChat ID.
+    /// Private contact: mobile, landline, WeChat ID or email address (told of answers by email).
     pub contact: Option<String>,
     /// Private: email address (where notifications go).
     pub email: Option<String>,

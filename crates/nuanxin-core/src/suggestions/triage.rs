@@ -139,6 +139,7 @@ impl Store {
             ));
         }
         let reporter = self.supporter_hash(&format!("reporter:{id}"));
+        let targets = self.outbox_targets();
         self.write(|c| {
             let (from, _) = Self::lock_status(c, id)?;
             let Some(orig) = c.query_opt(
@@ -179,16 +180,19 @@ impl Store {
                  first_answer_at = COALESCE(first_answer_at, ?3), resolved_at = NULL WHERE id = ?1",
                 &args![id, original, t],
             )?;
-            c.execute(
-                "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at, department) \
-                 VALUES (?1, ?2, 'declined', ?3, ?4, ?5, (SELECT department FROM suggestions WHERE id = ?1))",
-                &args![id, from.as_str(), note.as_str(), officer.id, t],
-            )?;
+            let seq: i64 = c
+                .query_one(
+                    "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at, department) \
+                     VALUES (?1, ?2, 'declined', ?3, ?4, ?5, (SELECT department FROM suggestions WHERE id = ?1)) RETURNING seq",
+                    &args![id, from.as_str(), note.as_str(), officer.id, t],
+                )?
+                .get(0)?;
             let detail = serde_json::json!({
                 "duplicate_of": original, "from": from, "to": Status::Declined, "note": note.as_str()
             })
             .to_string();
             audit_tx(c, at, Some(officer), "suggestion.duplicate", id, &detail)?;
+            super::outbox::enqueue(c, &targets, seq, at)?;
             Ok(())
         })?;
         self.suggestion(id)?.ok_or_else(|| not_found(id))

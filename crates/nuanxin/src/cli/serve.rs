@@ -208,9 +208,26 @@ async fn serve(
         // links name the port actually bound (`--listen 127.0.0.1:0`)
         config.listen = addr;
     }
+    // being told (issue 14): changes write outbox rows for the configured destinations;
+    // this server's worker delivers them (every server of a cluster runs one)
+    let notifier =
+        server::notify::Notifier::new(&config).map_err(|e| anyhow!("configuration error: {e}"))?;
+    store.set_outbox_targets(
+        server::notify::targets(&config).map_err(|e| anyhow!("configuration error: {e}"))?,
+    );
+    let store = Arc::new(store);
     let state = AppState::new(config, index)
-        .with_store(Arc::new(store))
+        .with_store(store.clone())
         .with_roads(roads);
+    tracing::info!(
+        configured = notifier.is_configured(),
+        "outbox delivery worker started"
+    );
+    tokio::spawn(server::notify::run(
+        store,
+        Arc::new(notifier),
+        state.metrics.clone(),
+    ));
     if let Some(sync) = point_sync {
         tokio::spawn(sync.run(state.clone()));
     }

@@ -91,6 +91,15 @@ pub struct Config {
     /// Departments a suggestion can be assigned to (their names appear on public answers).
     /// Default 公安, 司法, 住建, 城管, 街道, 工会.
     pub departments: Vec<String>,
+    /// Webhooks told of every answer and status change (`[[webhooks]]`: `url`, `secret`,
+    /// `events`), e.g. a 12345 hotline platform or a mini-program's server. Default none.
+    pub webhooks: Vec<super::notify::WebhookConfig>,
+    /// The SMTP server that emails reporters who left an email address (`[smtp]`: `host`,
+    /// `port`, `tls`, `user`, `from`; the password from the environment variable
+    /// `NUANXIN_SMTP__PASSWORD`). Default none: no emails.
+    pub smtp: Option<super::notify::SmtpConfig>,
+    /// Delivery of notifications from the outbox (`[outbox]`: attempts, backoff, timeout).
+    pub outbox: super::notify::OutboxConfig,
 }
 
 /// Submission rate limit per client IP (a token bucket).
@@ -154,6 +163,9 @@ impl Default for Config {
             departments: ["公安", "司法", "住建", "城管", "街道", "工会"]
                 .map(String::from)
                 .to_vec(),
+            webhooks: Vec::new(),
+            smtp: None,
+            outbox: Default::default(),
         }
     }
 }
@@ -195,6 +207,7 @@ impl Config {
                 ));
             }
         }
+        super::notify::validate(self)?;
         Ok(())
     }
 

@@ -6,6 +6,10 @@
 //! - `nuanxin_analyses_running`, `nuanxin_analyses_queued`: heavy analyses computing and
 //!   waiting, and `nuanxin_analyses_stopped_total{reason}` (`queue_full`, `per_client`,
 //!   `time_budget`), set at each scrape from [`super::throttle::AnalysisGate`];
+//! - `nuanxin_outbox_rows{state}` (`pending`, `delivered`, `failed` = given up) and
+//!   `nuanxin_outbox_oldest_pending_seconds`, set at each scrape from the database;
+//!   `nuanxin_outbox_deliveries_total{channel, result}` (`delivered`, `retry`, `gave_up`),
+//!   counted by this server's delivery worker ([`super::notify`]);
 //! - `nuanxin_build_info{version, rustc}` and the `process_*` families ([`super::exposition`]).
 //!
 //! Every family has HELP and TYPE lines; [`Metrics::encode_for`] answers OpenMetrics or the
@@ -49,6 +53,22 @@ pub struct ReasonLabels {
     pub reason: &'static str,
 }
 
+/// Labels of the outbox row gauge.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct StateLabels {
+    /// `pending`, `delivered` or `failed`.
+    pub state: &'static str,
+}
+
+/// Labels of the delivery counter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    /// `webhook` or `email`.
+    pub channel: &'static str,
+    /// `delivered`, `retry` or `gave_up`.
+    pub result: &'static str,
+}
+
 /// Latency histogram bucket bounds, seconds: 50 µs … 10 s.
 pub const LATENCY_BUCKETS_S: [f64; 17] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
@@ -81,6 +101,9 @@ pub struct Metrics {
     analyses_running: Gauge,
     analyses_queued: Gauge,
     analyses_stopped: Family<ReasonLabels, Counter>,
+    outbox_rows: Family<StateLabels, Gauge>,
+    outbox_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
+    outbox_deliveries: Family<DeliveryLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -131,8 +154,30 @@ impl Default for Metrics {
             "Heavy analyses refused (queue_full: 503, per_client: 429) or stopped at their time budget (time_budget: 503)",
             analyses_stopped.clone(),
         );
+        let outbox_rows = Family::<StateLabels, Gauge>::default();
+        let outbox_oldest = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        let outbox_deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "outbox_rows",
+            "Notification outbox rows by state (pending, delivered, failed = given up after too many attempts)",
+            outbox_rows.clone(),
+        );
+        registry.register_with_unit(
+            "outbox_oldest_pending",
+            "Age of the oldest notification waiting for delivery",
+            prometheus_client::registry::Unit::Seconds,
+            outbox_oldest.clone(),
+        );
+        registry.register(
+            "outbox_deliveries",
+            "Notification delivery attempts of this server, by channel and result",
+            outbox_deliveries.clone(),
+        );
         Self {
             registry,
+            outbox_rows,
+            outbox_oldest,
+            outbox_deliveries,
             requests,
             latency,
             index_points,
@@ -182,6 +227,27 @@ impl Metrics {
                 .get_or_create(&ReasonLabels { reason });
             counter.inc_by(total.saturating_sub(counter.get()));
         }
+    }
+
+    /// Sets the outbox gauges from the database's counts.
+    pub fn set_outbox(&self, c: &crate::suggestions::outbox::OutboxCounts) {
+        for (state, n) in [
+            ("pending", c.pending),
+            ("delivered", c.delivered),
+            ("failed", c.failed),
+        ] {
+            self.outbox_rows
+                .get_or_create(&StateLabels { state })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        self.outbox_oldest.set(c.oldest_pending_s);
+    }
+
+    /// Counts one delivery attempt of `channel` with `result`.
+    pub fn count_outbox(&self, channel: &'static str, result: &'static str) {
+        self.outbox_deliveries
+            .get_or_create(&DeliveryLabels { channel, result })
+            .inc();
     }
 
     /// The OpenMetrics text exposition of every series, with the process and build-info

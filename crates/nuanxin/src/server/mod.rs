@@ -32,6 +32,7 @@ pub mod forwarded;
 pub mod kpis;
 pub mod listen;
 pub mod metrics;
+pub mod notify;
 pub mod officer;
 pub mod ogc;
 pub mod open311;
@@ -394,6 +395,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(officer::router())
         .merge(feeds::router())
         .merge(audit::router())
+        .merge(notify::admin::router())
         .merge(admin_points::router())
         .merge(open311::router())
         .merge(coverage::router())

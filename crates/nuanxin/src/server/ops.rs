@@ -129,6 +129,14 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
             .set_index_points(kind.as_str(), index.count_of_kind(*kind));
     }
     state.metrics.set_analyses(state.analyses.counts());
+    if let Some(store) = state.store.clone() {
+        // a database that does not answer leaves the last values (readiness reports it)
+        if let Ok(Ok(c)) =
+            tokio::task::spawn_blocking(move || store.outbox_counts(chrono::Utc::now())).await
+        {
+            state.metrics.set_outbox(&c);
+        }
+    }
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

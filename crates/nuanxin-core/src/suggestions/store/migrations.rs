@@ -311,4 +311,10 @@ pub const MIGRATIONS: &[Migration] = &[
     ALTER TABLE suggestions ADD COLUMN contact_last_name text;
     ",
     },
+    // 7: the notification outbox (issue 14, `suggestions::outbox`): rows written in the
+    // transaction of each answer or status change, delivered by the server's workers.
+    Migration {
+        sqlite: super::super::outbox::MIGRATION_SQLITE,
+        postgres: super::super::outbox::MIGRATION_POSTGRES,
+    },
 ];

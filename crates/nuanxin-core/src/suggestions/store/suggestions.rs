@@ -59,6 +59,7 @@ impl Store {
                     n.contact.as_ref().map(|c| match c.kind {
                         ContactKind::Phone => "phone",
                         ContactKind::Wechat => "wechat",
+                        ContactKind::Email => "email",
                     }),
                     n.contact.as_ref().map(|c| c.value.as_str()),
                     n.campaign_id.as_deref(),
@@ -414,6 +415,7 @@ impl Store {
         officer: &Officer,
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
+        let targets = self.outbox_targets();
         self.write(|c| {
             let (from, _) = Self::lock_status(c, id)?;
             if !from.can_move_to(to) {
@@ -431,14 +433,17 @@ impl Store {
                  WHERE id = ?1",
                 &args![id, to.as_str(), t],
             )?;
-            c.execute(
-                "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at, department) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT department FROM suggestions WHERE id = ?1))",
-                &args![id, from.as_str(), to.as_str(), note.as_str(), officer.id, t],
-            )?;
+            let seq: i64 = c
+                .query_one(
+                    "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at, department) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT department FROM suggestions WHERE id = ?1)) RETURNING seq",
+                    &args![id, from.as_str(), to.as_str(), note.as_str(), officer.id, t],
+                )?
+                .get(0)?;
             let detail =
                 serde_json::json!({"from": from, "to": to, "note": note.as_str()}).to_string();
             audit_tx(c, at, Some(officer), "suggestion.status", id, &detail)?;
+            super::super::outbox::enqueue(c, &targets, seq, at)?;
             Ok(())
         })?;
         self.suggestion(id)?
@@ -458,6 +463,7 @@ impl Store {
         note: &PublicNote,
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
+        let targets = self.outbox_targets();
         self.write(|c| {
             let (from, updated) = Self::lock_status(c, id)?;
             if from.is_open() {
@@ -475,11 +481,14 @@ impl Store {
                 "UPDATE suggestions SET status = 'accepted', updated_at = ?2, resolved_at = NULL WHERE id = ?1",
                 &args![id, t],
             )?;
-            c.execute(
-                "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
-                 VALUES (?1, ?2, 'accepted', ?3, NULL, ?4)",
-                &args![id, from.as_str(), note.as_str(), t],
-            )?;
+            let seq: i64 = c
+                .query_one(
+                    "INSERT INTO status_changes (suggestion_id, from_status, to_status, note, officer_id, at) \
+                     VALUES (?1, ?2, 'accepted', ?3, NULL, ?4) RETURNING seq",
+                    &args![id, from.as_str(), note.as_str(), t],
+                )?
+                .get(0)?;
+            super::super::outbox::enqueue(c, &targets, seq, at)?;
             let detail =
                 serde_json::json!({"from": from, "to": Status::Accepted, "note": note.as_str()})
                     .to_string();

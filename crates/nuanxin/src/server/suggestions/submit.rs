@@ -41,7 +41,7 @@ pub struct SubmitBody {
     pub category: Option<String>,
     /// 1–2,000 characters, any Unicode; stored byte-exact.
     pub description: Option<String>,
-    /// Private: mobile, landline or WeChat ID.
+    /// Private: mobile, landline, WeChat ID or email address (the reporter is then told of answers by email).
     pub contact: Option<String>,
     /// Private: email address, where email notifications go (never shown publicly).
     pub email: Option<String>,
