@@ -46,7 +46,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// What happened to a suggestion (one history entry).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventKind {
     /// The status changed.
     #[serde(rename = "suggestion.status_changed")]
@@ -82,7 +83,8 @@ impl std::str::FromStr for EventKind {
 }
 
 /// How a row is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// An HTTP POST to a webhook URL.
@@ -151,7 +153,8 @@ pub struct OutboxRow {
 }
 
 /// Counts of the outbox (for `/metrics` and admins).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxCounts {
     /// Rows waiting for delivery (due now or later).
     pub pending: u64,
@@ -164,7 +167,8 @@ pub struct OutboxCounts {
 }
 
 /// A row for admins: everything but the payload; email addresses masked.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxEntry {
     /// Sequence number.
     pub seq: i64,
