@@ -70,7 +70,8 @@ NUANXIN_VALHALLA_ORACLE="$OUT/oracle.json" \
 "$VENV/bin/python" - "$OUT/ours.txt" "$OUT/valhalla_isochrone_s.json" "$(cat "$OUT/load_valhalla.txt")" <<'PY'
 import json, statistics, sys
 lines = open(sys.argv[1]).read().splitlines()
-get = lambda tag: next((json.loads(l.split(" ", 1)[1]) for l in lines if l.startswith(tag + " ")), None)
+# (a test's line may follow the progress dots of the tests that finished before it)
+get = lambda tag: next((json.loads(l.lstrip(".").split(" ", 1)[1]) for l in lines if l.lstrip(".").startswith(tag + " ")), None)
 t, i, n, s = get("VALHALLA_TIMES"), get("VALHALLA_ISOCHRONES"), get("NEAREST_BY_TIME"), get("SERVICE_AREA")
 vt = json.load(open(sys.argv[2]))
 print()
