@@ -90,6 +90,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/admin/outbox` */
+        get: operations["outbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/outbox/{seq}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/v1/admin/outbox/{seq}/retry`: a given-up row is due again now. */
+        post: operations["retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/points/{id}": {
         parameters: {
             query?: never;
@@ -1330,6 +1364,11 @@ export interface components {
              */
             nearby_radius_m: number;
         };
+        /**
+         * @description How a row is delivered.
+         * @enum {string}
+         */
+        Channel: "webhook" | "email";
         /** @description One collection (documentation schema). */
         CollectionDoc: {
             crs: string[];
@@ -1364,7 +1403,7 @@ export interface components {
         };
         /** @description A private contact of the reporter: never shown in public output. */
         Contact: {
-            /** @description `phone` or `wechat`. */
+            /** @description `phone`, `wechat` or `email`. */
             kind: components["schemas"]["ContactKind"];
             /** @description The number or WeChat ID as given (spaces and dashes removed from phone numbers). */
             value: string;
@@ -1373,7 +1412,7 @@ export interface components {
          * @description The kind of a [`Contact`].
          * @enum {string}
          */
-        ContactKind: "phone" | "wechat";
+        ContactKind: "phone" | "wechat" | "email";
         /** @description The result of [`analyze`]. */
         CoverageReport: {
             /** @description The area. */
@@ -1688,6 +1727,11 @@ export interface components {
             /** @description Tracking id of the original. */
             original: string;
         };
+        /**
+         * @description What happened to a suggestion (one history entry).
+         * @enum {string}
+         */
+        EventKind: "suggestion.status_changed" | "suggestion.answered";
         /** @description A GeoJSON FeatureCollection (RFC 7946 §3.3) of service points (documentation schema). */
         FeatureCollectionDoc: {
             /** @description The features. */
@@ -1937,6 +1981,81 @@ export interface components {
          * @enum {string}
          */
         OfficerRole: "officer" | "admin";
+        /** @description Counts of the outbox (for `/metrics` and admins). */
+        OutboxCounts: {
+            /**
+             * Format: int64
+             * @description Rows delivered.
+             */
+            delivered: number;
+            /**
+             * Format: int64
+             * @description Rows given up on after too many attempts.
+             */
+            failed: number;
+            /**
+             * Format: double
+             * @description Age of the oldest pending row, seconds (0 when none).
+             */
+            oldest_pending_s: number;
+            /**
+             * Format: int64
+             * @description Rows waiting for delivery (due now or later).
+             */
+            pending: number;
+        };
+        /** @description A row for admins: everything but the payload; email addresses masked. */
+        OutboxEntry: {
+            /**
+             * Format: int32
+             * @description Attempts made.
+             */
+            attempts: number;
+            /** @description Channel. */
+            channel: components["schemas"]["Channel"];
+            /**
+             * Format: date-time
+             * @description When written.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When delivered.
+             */
+            delivered_at?: string | null;
+            /** @description Webhook URL, or the email address masked (`a***@example.com`). */
+            destination: string;
+            /** @description Event name. */
+            event: components["schemas"]["EventKind"];
+            /**
+             * Format: date-time
+             * @description When given up.
+             */
+            failed_at?: string | null;
+            /** @description Idempotency key. */
+            idempotency_key: string;
+            /** @description The last error, if any. */
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending rows).
+             */
+            next_attempt_at?: string | null;
+            /**
+             * Format: int64
+             * @description Sequence number.
+             */
+            seq: number;
+            /** @description Tracking id. */
+            suggestion_id: string;
+        };
+        /** @description The outbox: counts and rows. */
+        OutboxReport: {
+            /** @description Pending, delivered and given-up rows. */
+            counts: components["schemas"]["OutboxCounts"];
+            /** @description The rows asked for, newest first. */
+            entries: components["schemas"]["OutboxEntry"][];
+        };
         /** @description The parameters in force. */
         Parameters: {
             /** @description Where proposals may go: `uncovered_cells`, `demand_cells`, `all_cells` or `sites`. */
@@ -2183,6 +2302,16 @@ export interface components {
          * @enum {string}
          */
         ReporterRole: "courier" | "rider" | "driver" | "resident" | "other";
+        /** @description The answer to a retry. */
+        Requeued: {
+            /** @description Always true (a row that was not given up answers 404). */
+            requeued: boolean;
+            /**
+             * Format: int64
+             * @description The row's sequence number.
+             */
+            seq: number;
+        };
         /** @description Answer of `GET /api/v1/search`. */
         SearchResponse: {
             position?: null | components["schemas"]["PastedPosition"];
@@ -2317,7 +2446,7 @@ export interface components {
             campaign_id?: string | null;
             /** @description One of the category codes (or its Chinese label). */
             category?: string | null;
-            /** @description Private: mobile, landline or WeChat ID. */
+            /** @description Private: mobile, landline, WeChat ID or email address (the reporter is then told of answers by email). */
             contact?: string | null;
             /** @description `wgs84` (default), `gcj02` (Amap, WeChat) or `bd09` (Baidu). */
             crs?: string | null;
@@ -2876,6 +3005,128 @@ export interface operations {
             };
             /** @description The body is not of the documented media type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    outbox: {
+        parameters: {
+            query?: {
+                /** @description `true`: only the rows given up after too many attempts. Default false: every row. */
+                failed?: boolean;
+                /** @description 1–1000, default 100 (newest first). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sequence number of the row */
+                seq: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Requeued"];
+                };
+            };
+            /** @description A bad parameter or field, named in `param` when there is one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No given-up row with this number */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
