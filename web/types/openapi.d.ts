@@ -4842,7 +4842,10 @@ export interface operations {
     get_one: {
         parameters: {
             query?: {
-                /** @description The reporter's receipt token (or send `X-Receipt-Token`). */
+                /**
+                 * @description Refused with 400: send the receipt token in the `X-Receipt-Token` header (or the
+                 *     short code in `X-Receipt-Code`) instead. URLs end up in logs and browser history.
+                 */
                 receipt?: string;
             };
             header?: never;
@@ -4862,7 +4865,7 @@ export interface operations {
                     "application/json": components["schemas"]["SuggestionView"];
                 };
             };
-            /** @description A bad parameter or field, named in `param` when there is one */
+            /** @description A bad parameter, named in `param`; also a `receipt` in the URL (refused) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4871,7 +4874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Wrong receipt */
+            /** @description Wrong receipt token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4880,7 +4883,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such suggestion, or (with `X-Receipt-Code`) the code does not match */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many codes tried (`X-Receipt-Code`) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5132,7 +5145,10 @@ export interface operations {
     get_photo: {
         parameters: {
             query?: {
-                /** @description The reporter's receipt token (or send `X-Receipt-Token`). */
+                /**
+                 * @description Refused with 400: send the receipt token in the `X-Receipt-Token` header (or the
+                 *     short code in `X-Receipt-Code`) instead. URLs end up in logs and browser history.
+                 */
                 receipt?: string;
             };
             header?: never;
@@ -5153,7 +5169,7 @@ export interface operations {
                     "image/jpeg": unknown;
                 };
             };
-            /** @description A bad parameter or field, named in `param` when there is one */
+            /** @description A bad parameter, named in `param`; also a `receipt` in the URL (refused) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5179,6 +5195,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many codes tried (`X-Receipt-Code`) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5294,7 +5319,10 @@ export interface operations {
     reopen: {
         parameters: {
             query?: {
-                /** @description The reporter's receipt token (or send `X-Receipt-Token`). */
+                /**
+                 * @description Refused with 400: send the receipt token in the `X-Receipt-Token` header (or the
+                 *     short code in `X-Receipt-Code`) instead. URLs end up in logs and browser history.
+                 */
                 receipt?: string;
             };
             header?: never;
@@ -5337,7 +5365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Wrong receipt */
+            /** @description Wrong receipt token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5346,7 +5374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such resource */
+            /** @description No such suggestion, or (with `X-Receipt-Code`) the code does not match */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5375,6 +5403,15 @@ export interface operations {
             };
             /** @description The body is not of the documented media type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many codes tried (`X-Receipt-Code`) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -369,7 +369,8 @@ impl ServiceIndex {
             from,
             k,
             filter,
-            best: Vec::with_capacity(k + 1),
+            // at most every point, whatever `k` asks (k = 10^11 must not allocate 1.6 TB)
+            best: Vec::with_capacity(k.min(self.len()).saturating_add(1)),
             stop_chord2: f64::INFINITY,
         };
         search.visit(self.tree.root());
@@ -630,6 +631,24 @@ mod tests {
         idx.remove("nope");
         assert_eq!(idx.demo_count(), 0);
         assert_eq!(idx.clone().demo_count(), 0);
+    }
+
+    /// Regression (stop 21): `k` far beyond the number of points reserved `k` slots up front
+    /// (`nuanxin nearest -k 99999999999` aborted allocating 1.6 TB); now it returns every
+    /// point, and `usize::MAX` does not overflow.
+    #[test]
+    fn a_huge_k_returns_every_point_without_reserving_k_slots() {
+        let at = |lon: f64| LonLat::new(lon, 28.2).unwrap();
+        let idx = ServiceIndex::new(vec![
+            ServicePoint::new("a", ServiceKind::Station, "a", at(112.97)),
+            ServicePoint::new("b", ServiceKind::Station, "b", at(112.98)),
+        ])
+        .unwrap();
+        for k in [99_999_999_999, usize::MAX] {
+            let hits = idx.nearest(at(112.97), k, &Filter::default());
+            let ids: Vec<&str> = hits.iter().map(|h| h.point.id.as_str()).collect();
+            assert_eq!(ids, ["a", "b"]);
+        }
     }
 
     proptest! {

@@ -302,15 +302,20 @@ fn no_secret_reaches_the_log() {
     assert!(receipt.len() >= 16, "{receipt}");
 
     let path = format!("/api/v1/suggestions/{id}");
-    for (p, headers) in [
-        (format!("{path}?receipt={receipt}"), vec![]),
-        (format!("{path}?Receipt={receipt}&lang=zh"), vec![]),
-        (path.clone(), vec![("X-Receipt-Token", receipt.as_str())]),
-        (format!("{path}?token={officer}"), vec![]),
-        (format!("{path}?code={officer}"), vec![]),
+    // a receipt in the URL is refused (400), and redacted from the log all the same
+    for (p, headers, expected) in [
+        (format!("{path}?receipt={receipt}"), vec![], 400),
+        (format!("{path}?Receipt={receipt}&lang=zh"), vec![], 200),
+        (
+            path.clone(),
+            vec![("X-Receipt-Token", receipt.as_str())],
+            200,
+        ),
+        (format!("{path}?token={officer}"), vec![], 200),
+        (format!("{path}?code={officer}"), vec![], 200),
     ] {
         let (status, body) = server.request("GET", &p, &headers, "");
-        assert_eq!(status, 200, "{p}: {body}");
+        assert_eq!(status, expected, "{p}: {body}");
     }
     let bearer = format!("Bearer {officer}");
     let (status, _) = server.request("GET", &path, &[("Authorization", bearer.as_str())], "");
@@ -455,5 +460,45 @@ fn analysis_errors_are_in_chinese_by_default_and_english_on_request() {
         with_en.extend_from_slice(args);
         let (_, err) = support::bin::texts(&support::bin::run(&with_en, None));
         assert!(err.contains(en), "{args:?}: {err}");
+    }
+}
+
+/// Regression (newcomer trial, stop 21): `nearest -k 99999999999` and `coverage --propose
+/// 1000000000` aborted on a failed allocation of 1.6 TB / 40 GB (exit 134), `-k 0` printed
+/// "no points" and succeeded, and `--minutes 1e9` ran for a minute. They are refused with the
+/// ranges of the HTTP API, in Chinese by default.
+#[test]
+fn out_of_range_numbers_are_refused_not_aborted() {
+    for (args, flag) in [
+        (
+            &[
+                "nearest",
+                "--lon",
+                "112.98",
+                "--lat",
+                "28.19",
+                "-k",
+                "99999999999",
+            ][..],
+            "-k/--limit 必须在 1–1000 之间",
+        ),
+        (
+            &["nearest", "--lon", "112.98", "--lat", "28.19", "-k", "0"][..],
+            "-k/--limit 必须在 1–1000 之间",
+        ),
+        (
+            &["coverage", "--adcode", "430102", "--propose", "1000000000"][..],
+            "--propose 必须在 0–1000 之间",
+        ),
+        (
+            &["coverage", "--adcode", "430102", "--minutes", "1e9"][..],
+            "--minutes 必须在 0.1–120 之间",
+        ),
+    ] {
+        let out = support::bin::run(args, None);
+        let (_, err) = support::bin::texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(!err.contains("memory allocation"), "{args:?}: {err}");
     }
 }

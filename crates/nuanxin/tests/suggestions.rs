@@ -117,6 +117,16 @@ async fn post_json(app: &App, uri: &str, body: Value, token: Option<&str>) -> Re
     send(app, from_ip(req, "10.0.0.1")).await
 }
 
+/// `POST uri` with a JSON body and the reporter's receipt token in `X-Receipt-Token`.
+async fn post_with_receipt(app: &App, uri: &str, body: Value, receipt: &str) -> Resp {
+    let mut req = support::http::json_request(Method::POST, uri, &body, None);
+    req.headers_mut().insert(
+        "x-receipt-token",
+        header::HeaderValue::from_str(receipt).unwrap(),
+    );
+    send(app, from_ip(req, "10.0.0.1")).await
+}
+
 /// `POST /open311/v2/requests.json` with a urlencoded `form` from client `ip`.
 async fn post_open311_form(app: &App, form: String, ip: &str) -> Resp {
     send(
@@ -216,11 +226,21 @@ async fn gcj02_submission_is_routed_answered_resolved_and_counted() {
     assert!(off.text().contains("王科长"));
     assert_eq!(off.json()["contact"]["value"], "13912345678");
     // reporter view with the receipt has the contact, not the officer
-    let mine = get(&app, &format!("/api/v1/suggestions/{id}?receipt={receipt}")).await;
+    let mine = get_with(
+        &app,
+        &format!("/api/v1/suggestions/{id}"),
+        &[("x-receipt-token", &receipt)],
+    )
+    .await;
     assert_eq!(mine.status, StatusCode::OK);
     assert_eq!(mine.json()["contact"]["value"], "13912345678");
     assert!(!mine.text().contains("王科长"));
-    let wrong = get(&app, &format!("/api/v1/suggestions/{id}?receipt=nope")).await;
+    let wrong = get_with(
+        &app,
+        &format!("/api/v1/suggestions/{id}"),
+        &[("x-receipt-token", "nope")],
+    )
+    .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
 
     // the text Amap's coordinate picker copies is accepted as is
@@ -260,15 +280,9 @@ async fn gcj02_submission_is_routed_answered_resolved_and_counted() {
     let note = json!({"note": "饮水点又撤了"});
     let r = post_json(&app, &reopen, note.clone(), None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = post_json(&app, &format!("{reopen}?receipt=nope"), note.clone(), None).await;
+    let r = post_with_receipt(&app, &reopen, note.clone(), "nope").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = post_json(
-        &app,
-        &format!("{reopen}?receipt={receipt}"),
-        note.clone(),
-        None,
-    )
-    .await;
+    let r = post_with_receipt(&app, &reopen, note.clone(), &receipt).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["status"], "accepted");
     let last = r.json()["history"]
@@ -281,13 +295,7 @@ async fn gcj02_submission_is_routed_answered_resolved_and_counted() {
         (last["from"].as_str(), last["note"].as_str()),
         (Some("resolved"), Some("饮水点又撤了"))
     );
-    let r = post_json(
-        &app,
-        &format!("{reopen}?receipt={receipt}"),
-        note.clone(),
-        None,
-    )
-    .await;
+    let r = post_with_receipt(&app, &reopen, note.clone(), &receipt).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "already open");
     // officers may reopen too: resolve again, then reopen
     for (to, note) in [
@@ -952,9 +960,13 @@ async fn photo_is_stripped_and_private() {
     assert!(has(&mine.body, b"JFIF"));
     // the original minus APP1 and COM: 2 + 18 + 67 + 11 + 19 + 8 + 3 bytes
     assert_eq!(mine.body.len(), jpg.len() - (2 + 2 + 37) - (2 + 2 + 13));
-    let full = get(&app, &format!("/api/v1/suggestions/{id}?receipt={receipt}"))
-        .await
-        .json();
+    let full = get_with(
+        &app,
+        &format!("/api/v1/suggestions/{id}"),
+        &[("x-receipt-token", receipt)],
+    )
+    .await
+    .json();
     assert_eq!(full["photo"]["media_type"], "image/jpeg");
     assert_eq!(full["photo_url"], url);
 }
@@ -2587,12 +2599,14 @@ async fn officer_queue_sorts_by_deadline_supporters_and_age() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
+/// `GET uri` with `headers`, from client 10.0.0.1 (the client of [`post_json`], so that both
+/// draw on the same per-IP buckets).
 async fn get_with(app: &App, uri: &str, headers: &[(&str, &str)]) -> Resp {
     let mut b = Request::get(uri);
     for (k, v) in headers {
         b = b.header(*k, *v);
     }
-    send(app, b.body(Body::empty()).unwrap()).await
+    send(app, from_ip(b.body(Body::empty()).unwrap(), "10.0.0.1")).await
 }
 
 /// The receipt people can keep: tracking id + a 6-character code shown once, typed on any
@@ -2670,13 +2684,74 @@ async fn the_short_code_opens_the_reporters_record_on_any_device() {
     .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
 
-    // the code in a header opens the full record and the reopen; a wrong one is a 403
+    // regression (newcomer trial, stop 21): the code in a header was a second, unlimited way
+    // to guess: after the look-up answered 429 the right code still opened the record here
     let uri = format!("/api/v1/suggestions/{id}");
     let r = get_with(&app, &uri, &[("x-receipt-code", &code)]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    assert!(r.headers.contains_key("retry-after"));
+    let r = get_with(&app, &format!("{uri}/photo"), &[("x-receipt-code", &wrong)]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    // the public view needs no code and is not limited by it
+    assert_eq!(get(&app, &uri).await.status, StatusCode::OK);
+}
+
+/// The short code sent as `X-Receipt-Code` opens the reporter's record; a wrong code and an
+/// unknown tracking id get the same 404 (as the look-up), so a guess learns nothing; a receipt
+/// in the URL is refused (issue 15: secrets never travel in URLs).
+#[tokio::test]
+async fn the_code_in_a_header_answers_like_the_lookup_and_receipts_stay_out_of_urls() {
+    let mut c = Config::default();
+    c.rate_limit.enabled = false;
+    let app = app_with(c);
+    let r = submit(
+        &app,
+        json!({"location": P, "category": "parking", "description": "没有停车的地方",
+               "contact": "13912345678"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let code = r.json()["receipt_code"].as_str().unwrap().to_string();
+    let receipt = r.json()["receipt_token"].as_str().unwrap().to_string();
+    // a code that differs from the right one in its last character
+    let last = code.chars().last().unwrap();
+    let wrong = format!(
+        "{}{}",
+        &code[..code.len() - 1],
+        if last == '0' { '1' } else { '0' }
+    );
+    let uri = format!("/api/v1/suggestions/{id}");
+    let r = get_with(&app, &uri, &[("x-receipt-code", &code)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["contact"]["value"], "13912345678");
-    let r = get_with(&app, &uri, &[("x-receipt-code", &wrong)]).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(get(&app, &uri).await.json().get("contact").is_none());
+    let wrong_code = get_with(&app, &uri, &[("x-receipt-code", &wrong)]).await;
+    let no_such = get_with(
+        &app,
+        "/api/v1/suggestions/S20200101-000000",
+        &[("x-receipt-code", &code)],
+    )
+    .await;
+    assert_eq!(
+        (wrong_code.status, no_such.status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(wrong_code.json()["detail"], no_such.json()["detail"]);
+    let r = post_json(
+        &app,
+        &format!("{uri}/reopen"),
+        json!({"note": "还是没有"}),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // a receipt token in the URL is refused, naming the parameter, and shows nothing
+    for path in [uri.clone(), format!("{uri}/photo")] {
+        let r = get(&app, &format!("{path}?receipt={receipt}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.text());
+        assert!(r.text().contains("receipt"), "{}", r.text());
+        assert!(!r.text().contains("13912345678"));
+    }
 }
 
 /// Officer triage: duplicate-of moves supporters to the original and the duplicate's

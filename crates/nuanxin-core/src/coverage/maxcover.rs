@@ -86,7 +86,7 @@ pub fn greedy(sets: &[Vec<u32>], weights: &[f64], covered: &mut [bool], k: usize
         })
         .filter(|e| e.gain > 0.0)
         .collect();
-    let mut picks = Vec::with_capacity(k);
+    let mut picks = Vec::with_capacity(k.min(sets.len()));
     while picks.len() < k {
         let Some(top) = heap.pop() else { break };
         let fresh = gain_of(&sets[top.candidate], weights, covered);

@@ -345,6 +345,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !(args.minutes.is_finite() && args.minutes > 0.0) {
         bail!(text(&Msg::BadMinutes(args.minutes)));
     }
+    // the ranges of POST /api/v1/coverage (server::coverage), so that the command and the API
+    // refuse the same requests
+    use nuanxin::server::coverage::{MAX_MINUTES, MAX_PROPOSE, MIN_MINUTES};
+    if !(MIN_MINUTES..=MAX_MINUTES).contains(&args.minutes) {
+        bail!(text(&Msg::OutOfRange {
+            flag: "--minutes",
+            range: "0.1–120",
+            got: args.minutes.to_string(),
+        }));
+    }
+    if args.propose > MAX_PROPOSE {
+        bail!(text(&Msg::OutOfRange {
+            flag: "--propose",
+            range: "0–1000",
+            got: args.propose.to_string(),
+        }));
+    }
     let speeds = nuanxin::server::Config::load(None)
         .map(|c| c.speeds)
         .map_err(|e| anyhow::anyhow!("nuanxin.toml: {e}"))?;

@@ -134,6 +134,15 @@ pub enum Msg<'a> {
     NeedArea,
     /// `coverage --minutes` not a positive number.
     BadMinutes(f64),
+    /// A numeric option outside its range (the same ranges as the HTTP API's).
+    OutOfRange {
+        /// The option, e.g. `-k/--limit`.
+        flag: &'a str,
+        /// The range in words, e.g. `1–1000`.
+        range: &'a str,
+        /// The value given.
+        got: String,
+    },
     /// `coverage --demand` names neither a layer nor a file.
     BadDemand(&'a str),
     /// A file cannot be read.
@@ -246,6 +255,11 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::InvalidPosition => "位置无效".into(),
         Msg::NeedArea => "请用 --adcode、--bbox 或 --geometry 指定分析区域".into(),
         Msg::BadMinutes(m) => format!("--minutes 必须是大于 0 的数；现在是 {m}"),
+        Msg::OutOfRange {
+            flag,
+            range,
+            ref got,
+        } => format!("{flag} 必须在 {range} 之间；现在是 {got}"),
         Msg::BadDemand(d) => {
             format!("--demand `{d}`：既不是 builtup（建筑量）、pickups（取餐点），也不是已有的文件")
         }
@@ -334,6 +348,11 @@ pub fn en(m: &Msg<'_>) -> String {
         Msg::InvalidPosition => "invalid position".into(),
         Msg::NeedArea => "give the area with --adcode, --bbox or --geometry".into(),
         Msg::BadMinutes(m) => format!("--minutes must be a number > 0; got {m}"),
+        Msg::OutOfRange {
+            flag,
+            range,
+            ref got,
+        } => format!("{flag} must be in {range}; got {got}"),
         Msg::BadDemand(d) => format!("--demand `{d}`: not builtup, pickups or an existing file"),
         Msg::CannotRead(p) => format!("cannot read {p}"),
         Msg::CannotWrite(p) => format!("cannot write {p}"),

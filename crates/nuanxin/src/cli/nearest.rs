@@ -139,8 +139,19 @@ fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
 }
 
+/// Most points `nearest` lists (the HTTP API stops at 50; a file written from the command
+/// line may want more, but not more than anyone reads).
+pub const MAX_K: usize = 1000;
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if !(1..=MAX_K).contains(&args.k) {
+        anyhow::bail!(text(&Msg::OutOfRange {
+            flag: "-k/--limit",
+            range: "1–1000",
+            got: args.k.to_string(),
+        }));
+    }
     let (lon, lat) = match (args.at, args.lon, args.lat) {
         (Some(pair), _, _) => pair,
         (None, Some(lon), Some(lat)) => (lon, lat),

@@ -44,6 +44,8 @@ pub const MAX_CELLS: usize = 1_000_000;
 /// Longest travel time accepted, minutes (2 h: an e-bike circle of 30 km; straight-line
 /// circles mean little beyond).
 pub const MAX_MINUTES: f64 = 120.0;
+/// Most new sites one request may propose.
+pub const MAX_PROPOSE: usize = 1000;
 /// Shortest travel time accepted, minutes (6 s: 8 m on foot).
 pub const MIN_MINUTES: f64 = 0.1;
 /// Smallest `simplify` tolerance accepted, metres.
@@ -458,8 +460,11 @@ pub(crate) fn options_of(
     options.resolution = resolution;
     options.max_cells = MAX_CELLS;
     options.propose = req.propose.unwrap_or(0);
-    if options.propose > 1000 {
-        return Err(AppError::bad_param("propose", "propose at most 1000 sites"));
+    if options.propose > MAX_PROPOSE {
+        return Err(AppError::bad_param(
+            "propose",
+            format!("propose at most {MAX_PROPOSE} sites"),
+        ));
     }
     options.candidates = parse_candidates(req.candidates.as_ref())?;
     options.gaps = req.gaps.unwrap_or(true);

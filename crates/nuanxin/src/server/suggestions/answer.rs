@@ -1,11 +1,11 @@
 //! Answers: an officer's status change with a public note, and the reporter's reopen.
 
-use super::super::auth::Officer;
+use super::super::auth::{ClientIp, Officer};
 use super::super::db::Db;
 use super::super::error::{ApiJson, ApiQuery, AppError, Problem};
 use super::super::AppState;
 use super::read::ReceiptParams;
-use super::{load, receipt_of, TrackingId};
+use super::{load, no_such_id_and_code, receipt_of, Receipt, TrackingId};
 use crate::suggestions::{Audience, PublicNote, Status, SuggestionView};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -69,31 +69,41 @@ pub struct ReopenBody {
     request_body = ReopenBody,
     responses((status = 200, description = "Reporter view after reopening", body = SuggestionView),
               (status = 401, description = "No receipt", body = Problem, content_type = "application/problem+json"),
-              (status = 403, description = "Wrong receipt", body = Problem, content_type = "application/problem+json"),
-              (status = 409, description = "Still open, or closed too long ago", body = Problem, content_type = "application/problem+json")))]
+              (status = 403, description = "Wrong receipt token", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "No such suggestion, or (with `X-Receipt-Code`) the code does not match", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Still open, or closed too long ago", body = Problem, content_type = "application/problem+json"),
+              (status = 429, description = "Too many codes tried (`X-Receipt-Code`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn reopen(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     TrackingId(id): TrackingId,
     ApiQuery(q): ApiQuery<ReceiptParams>,
     headers: HeaderMap,
     ApiJson(b): ApiJson<ReopenBody>,
 ) -> Result<Json<SuggestionView>, AppError> {
-    let Some(receipt) = receipt_of(q.receipt, &headers) else {
+    let Some(receipt) = receipt_of(&state, ip, q.receipt, &headers)? else {
         return Err(AppError::Unauthorized(
-            "send the receipt token (X-Receipt-Token or ?receipt=) or code (X-Receipt-Code)".into(),
+            "send the receipt token (X-Receipt-Token) or code (X-Receipt-Code)".into(),
         ));
     };
     let note = PublicNote::new(b.note)?;
     let db = Db::of(&state)?;
     let s = db
         .run(move |st| {
+            let is_code = matches!(receipt, Receipt::Code(_));
             if st.suggestion(&id)?.is_none() {
-                return Err(AppError::NotFound(format!("no suggestion `{id}`")));
+                return Err(if is_code {
+                    no_such_id_and_code()
+                } else {
+                    AppError::NotFound(format!("no suggestion `{id}`"))
+                });
             }
             if !receipt.check(st, &id)? {
-                return Err(AppError::Forbidden(
-                    "the receipt token or code does not match this suggestion".into(),
-                ));
+                return Err(if is_code {
+                    no_such_id_and_code()
+                } else {
+                    AppError::Forbidden("the receipt token does not match this suggestion".into())
+                });
             }
             Ok(st.reopen_by_reporter(&id, &note, Utc::now())?)
         })

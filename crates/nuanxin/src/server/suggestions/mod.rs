@@ -21,7 +21,8 @@
 //! The OGC API – Features collection `suggestions` is [`collection::SuggestionsCollection`].
 //!
 //! Credentials: officers send `Authorization: Bearer <token>` (see `server::auth`);
-//! reporters send their receipt as `X-Receipt-Token: <token>` or `?receipt=<token>`. Every
+//! reporters send their receipt as `X-Receipt-Token: <token>` (or the short code as
+//! `X-Receipt-Code`); a `?receipt=` query parameter is refused with 400. Every
 //! write endpoint answers 401 without a valid token and 403 outside the token's role or
 //! districts. Client IP (rate limit, supporter dedupe): see `server::auth::ClientIp`.
 
@@ -87,7 +88,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for TrackingId {
 /// id of the URL).
 #[derive(Debug, Clone)]
 pub(crate) enum Receipt {
-    /// The receipt token (`X-Receipt-Token`, or `?receipt=` for links typed by hand).
+    /// The receipt token (`X-Receipt-Token`).
     Token(String),
     /// The 6-character code (`X-Receipt-Code`, or the body of the lookup).
     Code(String),
@@ -103,19 +104,69 @@ impl Receipt {
     }
 }
 
-/// The reporter's credential of a request: `?receipt=` or else the `X-Receipt-Token`
-/// header, or else the `X-Receipt-Code` header.
-pub(crate) fn receipt_of(query: Option<String>, headers: &HeaderMap) -> Option<Receipt> {
+/// The one answer to "no such tracking id" and to "wrong code" (as `POST …/lookup`), so that
+/// a guess learns neither whether the id exists nor whether the code was close.
+pub(crate) fn no_such_id_and_code() -> AppError {
+    AppError::NotFound("no suggestion with this tracking id and code".into())
+}
+
+/// The reporter's credential of a request: the `X-Receipt-Token` header, or else the
+/// `X-Receipt-Code` header.
+///
+/// `query` is the `receipt` query parameter, which is refused: credentials never travel in
+/// URLs, which end up in request logs, proxies and browser history (issue 15). A code is
+/// short enough to guess, so each request that sends one takes a token from the same
+/// per-client bucket as `POST /api/v1/suggestions/lookup` (`[lookup_rate_limit]`).
+///
+/// # Errors
+/// 400 naming `receipt` when `query` is set; 429 with `Retry-After` when the client's
+/// look-up bucket is empty.
+pub(crate) fn receipt_of(
+    state: &AppState,
+    ip: Option<std::net::IpAddr>,
+    query: Option<String>,
+    headers: &HeaderMap,
+) -> Result<Option<Receipt>, AppError> {
+    if query.is_some() {
+        return Err(AppError::bad_param(
+            "receipt",
+            "receipts are not accepted in URLs (they end up in logs and browser history): \
+             send the token in the X-Receipt-Token header, or the code in X-Receipt-Code",
+        ));
+    }
     let header = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    query
-        .or_else(|| header("x-receipt-token"))
+    let receipt = header("x-receipt-token")
         .map(Receipt::Token)
-        .or_else(|| header("x-receipt-code").map(Receipt::Code))
+        .or_else(|| header("x-receipt-code").map(Receipt::Code));
+    if let (Some(Receipt::Code(_)), Some(limiter)) = (&receipt, &state.lookup_limiter) {
+        limiter.check(ip)?;
+    }
+    Ok(receipt)
+}
+
+/// The suggestion `id` for a request with credential `receipt`: 404 when there is none.
+/// With a code, an unknown id and a wrong code get the same 404 ([`no_such_id_and_code`]).
+pub(crate) async fn load_for(
+    db: &Db,
+    id: String,
+    receipt: Option<&Receipt>,
+) -> Result<Suggestion, AppError> {
+    match receipt {
+        Some(r @ Receipt::Code(_)) => {
+            let r = r.clone();
+            db.run(move |st| match st.suggestion(&id)? {
+                Some(s) if r.check(st, &id)? => Ok(s),
+                _ => Err(no_such_id_and_code()),
+            })
+            .await
+        }
+        _ => load(db, id).await,
+    }
 }
 
 /// Who may see what of suggestion `s`: officer (token and district), reporter (receipt) or
@@ -133,12 +184,16 @@ async fn audience_for(
     }
     if let Some(r) = receipt {
         let id = s.id.clone();
-        if db.run(move |st| r.check(st, &id)).await? {
+        let credential = r.clone();
+        if db.run(move |st| credential.check(st, &id)).await? {
             return Ok(Audience::Reporter);
         }
-        return Err(AppError::Forbidden(
-            "the receipt token or code does not match this suggestion".into(),
-        ));
+        return Err(match r {
+            Receipt::Code(_) => no_such_id_and_code(),
+            Receipt::Token(_) => {
+                AppError::Forbidden("the receipt token does not match this suggestion".into())
+            }
+        });
     }
     Ok(Audience::Public)
 }

@@ -5,7 +5,7 @@ use super::super::auth::{ClientIp, MaybeOfficer};
 use super::super::db::Db;
 use super::super::error::{ApiQuery, AppError, Problem};
 use super::super::AppState;
-use super::{audience_for, load, receipt_of, TrackingId};
+use super::{audience_for, load_for, receipt_of, TrackingId};
 use crate::crs::Crs;
 use crate::model::{Bbox, LonLat};
 use crate::suggestions::{
@@ -262,11 +262,13 @@ pub(crate) async fn categories() -> Json<Vec<CategoryInfo>> {
     )
 }
 
-/// Receipt token from `?receipt=`.
+/// The `receipt` query parameter, which is refused (400): receipts travel in the
+/// `X-Receipt-Token` or `X-Receipt-Code` header, never in URLs.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReceiptParams {
-    /// The reporter's receipt token (or send `X-Receipt-Token`).
+    /// Refused with 400: send the receipt token in the `X-Receipt-Token` header (or the
+    /// short code in `X-Receipt-Code`) instead. URLs end up in logs and browser history.
     pub receipt: Option<String>,
 }
 
@@ -274,17 +276,21 @@ pub struct ReceiptParams {
 #[utoipa::path(get, path = "/api/v1/suggestions/{id}", tag = "suggestions",
     params(("id" = String, Path, description = "Tracking id"), ReceiptParams),
     responses((status = 200, body = SuggestionView),
-              (status = 403, description = "Wrong receipt", body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 400, description = "A bad parameter, named in `param`; also a `receipt` in the URL (refused)", body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "Wrong receipt token", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "No such suggestion, or (with `X-Receipt-Code`) the code does not match", body = Problem, content_type = "application/problem+json"),
+              (status = 429, description = "Too many codes tried (`X-Receipt-Code`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn get_one(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     TrackingId(id): TrackingId,
     ApiQuery(q): ApiQuery<ReceiptParams>,
     headers: HeaderMap,
     db: Db,
     officer: MaybeOfficer,
 ) -> Result<Json<SuggestionView>, AppError> {
-    let s = load(&db, id).await?;
-    let receipt = receipt_of(q.receipt, &headers);
+    let receipt = receipt_of(&state, ip, q.receipt, &headers)?;
+    let s = load_for(&db, id, receipt.as_ref()).await?;
     let audience = audience_for(&db, &officer, receipt, &s).await?;
     Ok(Json(SuggestionView::new(&s, audience)))
 }
@@ -293,18 +299,22 @@ pub(crate) async fn get_one(
 #[utoipa::path(get, path = "/api/v1/suggestions/{id}/photo", tag = "suggestions",
     params(("id" = String, Path, description = "Tracking id"), ReceiptParams),
     responses((status = 200, description = "The photo (metadata stripped)", content_type = "image/jpeg"),
+              (status = 400, description = "A bad parameter, named in `param`; also a `receipt` in the URL (refused)", body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json")))]
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 429, description = "Too many codes tried (`X-Receipt-Code`)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn get_photo(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     TrackingId(id): TrackingId,
     ApiQuery(q): ApiQuery<ReceiptParams>,
     headers: HeaderMap,
     db: Db,
     officer: MaybeOfficer,
 ) -> Result<Response, AppError> {
-    let s = load(&db, id.clone()).await?;
-    let receipt = receipt_of(q.receipt, &headers);
+    let receipt = receipt_of(&state, ip, q.receipt, &headers)?;
+    let s = load_for(&db, id.clone(), receipt.as_ref()).await?;
     match audience_for(&db, &officer, receipt, &s).await? {
         Audience::Public => {
             if headers.contains_key(header::AUTHORIZATION) {
