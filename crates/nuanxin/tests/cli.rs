@@ -502,3 +502,39 @@ fn out_of_range_numbers_are_refused_not_aborted() {
         assert!(!err.contains("memory allocation"), "{args:?}: {err}");
     }
 }
+
+/// Regression (newcomer trial, stop 21): the README's "from demo to real data" commands
+/// imported the sample, whose rows are all marked 演示数据, and `serve --no-demo` then served 0
+/// points with no word from the import. The import now says how many rows are demo data.
+#[test]
+fn importing_rows_marked_as_demo_data_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/samples/changsha_sample_gcj02.csv");
+    let db = dir.path().join("n.db");
+    let out = support::bin::run(
+        &[
+            "import",
+            sample.to_str().unwrap(),
+            "--crs",
+            "gcj02",
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        Some(dir.path()),
+    );
+    let (stdout, err) = support::bin::texts(&out);
+    assert!(out.status.success(), "{err}");
+    // every data row of the sample says 演示数据 = 是 (count them independently)
+    let marked = std::fs::read_to_string(&sample)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|l| l.trim_end().ends_with(",是"))
+        .count();
+    assert!(marked > 0);
+    assert!(
+        stdout.contains(&format!("其中 {marked} 个服务点标为演示数据")),
+        "{stdout}"
+    );
+}

@@ -138,10 +138,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             anyhow::Ok((store, shown))
         })
         .transpose()?;
+    // rows marked 演示数据 (demo): `serve --no-demo` hides them, so the summary says so
+    let mut demo_rows = 0usize;
     let result = match &db {
-        None => import_file_to(&args.file, &opts, &mut |p| match &mut out {
-            Some(w) => w.write(&p).map_err(out_failed),
-            None => Ok(()),
+        None => import_file_to(&args.file, &opts, &mut |p| {
+            demo_rows += usize::from(p.demo);
+            match &mut out {
+                Some(w) => w.write(&p).map_err(out_failed),
+                None => Ok(()),
+            }
         })
         .map(|r| (r, None)),
         Some((store, _)) => {
@@ -156,6 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             store
                 .import_points_streamed(mode, None, |put| {
                     import_file_to(&args.file, &opts, &mut |p| {
+                        demo_rows += usize::from(p.demo);
                         put(&p)?;
                         match &mut out {
                             Some(w) => w.write(&p).map_err(out_failed),
@@ -260,6 +266,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 })
             ),
             _ => println!("{}", text(&Msg::CheckedOnly)),
+        }
+        if demo_rows > 0 {
+            println!("{}", text(&Msg::DemoRows(demo_rows)));
         }
         if let Some(path) = &args.out {
             println!(

@@ -134,6 +134,8 @@ pub enum Msg<'a> {
     NeedArea,
     /// `coverage --minutes` not a positive number.
     BadMinutes(f64),
+    /// How many imported rows are marked as demo data (`演示数据` = 是 / `demo` = true).
+    DemoRows(usize),
     /// A numeric option outside its range (the same ranges as the HTTP API's).
     OutOfRange {
         /// The option, e.g. `-k/--limit`.
@@ -255,6 +257,10 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::InvalidPosition => "位置无效".into(),
         Msg::NeedArea => "请用 --adcode、--bbox 或 --geometry 指定分析区域".into(),
         Msg::BadMinutes(m) => format!("--minutes 必须是大于 0 的数；现在是 {m}"),
+        Msg::DemoRows(n) => format!(
+            "注意：其中 {n} 个服务点标为演示数据（“演示数据”列为“是”）：地图会显示演示数据横幅，\
+             nuanxin serve --no-demo 不会提供它们。导入真实数据时，请把这一列留空或填“否”。"
+        ),
         Msg::OutOfRange {
             flag,
             range,
@@ -348,6 +354,11 @@ pub fn en(m: &Msg<'_>) -> String {
         Msg::InvalidPosition => "invalid position".into(),
         Msg::NeedArea => "give the area with --adcode, --bbox or --geometry".into(),
         Msg::BadMinutes(m) => format!("--minutes must be a number > 0; got {m}"),
+        Msg::DemoRows(n) => format!(
+            "note: {n} of these points are marked as demo data (column 演示数据 = 是 / demo = \
+             true): the map shows the demo banner and `nuanxin serve --no-demo` does not serve \
+             them. For real data leave that column empty or 否."
+        ),
         Msg::OutOfRange {
             flag,
             range,
