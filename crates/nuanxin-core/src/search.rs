@@ -484,14 +484,17 @@ fn decode_component(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'%' if i + 2 < b.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                Ok(x) => {
-                    out.push(x);
-                    i += 3;
-                    continue;
-                }
-                Err(_) => out.push(b'%'),
-            },
+            // Two hex digits, checked as bytes: the text after `%` may be any UTF-8, so
+            // slicing it as `str` could cut a character (a fuzzed share link did).
+            b'%' if i + 2 < b.len()
+                && b[i + 1].is_ascii_hexdigit()
+                && b[i + 2].is_ascii_hexdigit() =>
+            {
+                let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                out.push((hex(b[i + 1]) << 4) | hex(b[i + 2]));
+                i += 3;
+                continue;
+            }
             b'+' => out.push(b' '),
             c => out.push(c),
         }
@@ -698,6 +701,24 @@ pub fn parse_position(text: &str, bare_crs: Crs) -> Result<Option<PastedPosition
 
 #[cfg(test)]
 mod tests {
+    /// Regression (found by the `search_position` fuzz target, 200k-run campaign of issue
+    /// 15): a `%` followed by a multi-byte character in a share link panicked ("end byte
+    /// index 6 is not a char boundary") instead of being read as text.
+    #[test]
+    fn a_percent_before_a_multibyte_character_is_text_not_a_panic() {
+        let link = "https://uri.amap/co?6729.35.\u{230}8.195346&nH.e=\u{4FF9}%\u{573A}";
+        for crs in [
+            crate::crs::Crs::Wgs84,
+            crate::crs::Crs::Gcj02,
+            crate::crs::Crs::Bd09,
+        ] {
+            let _ = super::parse_position(link, crs);
+        }
+        assert_eq!(super::decode_component("%\u{573A}"), "%\u{573A}");
+        assert_eq!(super::decode_component("a%E5%9C%BAb+c"), "a\u{573A}b c");
+        assert_eq!(super::decode_component("%zz%4"), "%zz%4");
+    }
+
     use super::*;
     use crate::crs::{gcj02_to_bd09, wgs84_to_gcj02};
 
