@@ -420,7 +420,8 @@ function syncNearestLayer() {
   });
 }
 
-/** "电动车沿道路 N 分钟" for a time along roads, "电动车直线约 N 分钟" for straight line. */
+/** "沿道路 N 分钟 · 电动车" for a time along roads, "直线约 N 分钟 · 电动车" for straight line:
+ * the minutes come before the mode, so a narrow phone truncates the mode, never the number. */
 function minutesLabel(p) {
   const mode = state.mode === 'walk' ? t('mode_walk') : t('mode_ebike');
   const n = fmtMinutes(minutesOf(p));

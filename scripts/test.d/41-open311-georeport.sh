@@ -72,7 +72,7 @@ assert "media_url" not in one or one["media_url"] in (None, ""), one  # the phot
 # place is gone.
 pub = requests.get(f"{base}/api/v1/suggestions/{sid}").json()
 assert pub["has_photo"] is True, pub
-ph = requests.get(f"{base}/api/v1/suggestions/{sid}/photo", params={"receipt": receipt})
+ph = requests.get(f"{base}/api/v1/suggestions/{sid}/photo", headers={"X-Receipt-Token": receipt})
 assert ph.status_code == 200 and ph.content.startswith(b"\xff\xd8"), ph.status_code
 assert b"HOME" not in ph.content
 assert requests.get(f"{base}/api/v1/suggestions/{sid}/photo").status_code in (401, 403)

@@ -64,7 +64,7 @@ try {
     const mins = await page.$$eval('#nearest-list .mins', (els) => els.map((e) => [e.dataset.model, e.textContent]));
     assert.equal(mins[0][0], 'network');
     const n = Math.max(1, Math.ceil(api.features[0].properties.travel_time_s / 60));
-    assert.equal(mins[0][1], `步行沿道路 ${n} 分钟`);
+    assert.equal(mins[0][1], `沿道路 ${n} 分钟 · 步行`);
     // The route to the first station is drawn: a line from the origin to the station.
     await page.waitForFunction(() => window.nuanxin.map.queryRenderedFeatures({ layers: ['route-line'] }).length > 0, null, { timeout: 15000 });
     const route = api.features[0].properties.route.coordinates;
@@ -74,7 +74,7 @@ try {
     await page.click('#nearest-list > li:first-child > button');
     await page.waitForSelector('#station-card:not([hidden])');
     const card = await page.textContent('#station-card');
-    assert.match(card, /路程.*沿道路 \d+ 分钟 · 沿道路 \d+ 米/);
+    assert.match(card, /路程.*沿道路 \d+ 分钟 · 步行.*沿道路 \d+ 米/);
     await shot(page, `roads-station-card-${name}`);
     await page.close();
 
