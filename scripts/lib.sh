@@ -16,7 +16,7 @@ nuanxin_bin() { printf '%s/%s/nuanxin' "$TARGET_DIR" "${1:-debug}"; }
 # need_cjk_fonts: installs fonts for Chinese labels when none is installed.
 source "$ROOT/scripts/lib/fonts.sh"
 
-# Logs of the test suite and the secrets it created (scripts/test.d/99-secret-grep.sh greps
+# Logs of the test suite and the secrets it created (scripts/test.d/zz-secret-grep.sh greps
 # every file under TEST_LOG_DIR for every line of SECRETS_FILE):
 #   TEST_LOG_DIR   $NUANXIN_TEST_LOG_DIR, default $TARGET_DIR/test-logs (exported, so cargo
 #                  tests and node tests started from a step write there too);

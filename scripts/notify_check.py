@@ -165,7 +165,7 @@ RUN = f"notify-{'postgres' if db.startswith('postgres') else 'sqlite'}-{os.getpi
 
 
 def record_secrets(*values):
-    """Appends secrets this test created to the suite's list (scripts/test.d/99-secret-grep.sh)."""
+    """Appends secrets this test created to the suite's list (scripts/test.d/zz-secret-grep.sh)."""
     f = os.environ.get("NUANXIN_TEST_SECRETS")
     if f:
         with open(f, "a", encoding="utf-8") as out:

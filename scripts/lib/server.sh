@@ -1,7 +1,7 @@
 # Sourced by scripts/test.d/*.sh: builds the binary and starts a real server on a free
 # loopback port with a temporary database. After `start_server`, $NUANXIN_URL is its base URL,
 # $tmp a scratch directory, $server_log its log (kept under $TEST_LOG_DIR, named after the
-# step, for scripts/test.d/99-secret-grep.sh); the server is stopped on exit.
+# step, for scripts/test.d/zz-secret-grep.sh); the server is stopped on exit.
 # Works from any directory and honours CARGO_TARGET_DIR.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # TEST_LOG_DIR, record_secret, keep_logs

@@ -37,7 +37,7 @@ let other;
 before(async () => { resident = await launch(); other = await launch(); });
 after(async () => { await resident?.close(); await other?.close(); });
 
-/** Appends secrets this test created to the suite's list (scripts/test.d/99-secret-grep.sh). */
+/** Appends secrets this test created to the suite's list (scripts/test.d/zz-secret-grep.sh). */
 function recordSecrets(values) {
   const file = process.env.NUANXIN_TEST_SECRETS;
   if (!file) return;

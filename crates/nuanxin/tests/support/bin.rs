@@ -108,7 +108,7 @@ fn dechunk(mut s: &str) -> String {
 }
 
 /// Where a server started by the tests writes its log: under `$NUANXIN_TEST_LOG_DIR` when
-/// the suite sets it (scripts/test.sh; `scripts/test.d/99-secret-grep.sh` greps every log
+/// the suite sets it (scripts/test.sh; `scripts/test.d/zz-secret-grep.sh` greps every log
 /// there for the secrets the suite created), else `server.log` in the server's directory.
 pub fn server_log_path(dir: &Path) -> PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,7 +134,7 @@ pub fn server_log_path(dir: &Path) -> PathBuf {
 
 /// Appends secrets a test created (receipt tokens and codes, officer tokens, idempotency
 /// keys, webhook secrets, reporters' contacts) to `$NUANXIN_TEST_SECRETS`, one per line: the
-/// list `scripts/test.d/99-secret-grep.sh` looks for in every log of the suite. Nothing
+/// list `scripts/test.d/zz-secret-grep.sh` looks for in every log of the suite. Nothing
 /// when the variable is not set (a plain `cargo test`).
 pub fn record_secrets(secrets: &[&str]) {
     if let Some(path) = std::env::var_os("NUANXIN_TEST_SECRETS") {

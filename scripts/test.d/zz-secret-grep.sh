@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# No secret in any log (issue 15, item 3). Runs last. Every log the suite wrote is under
+# No secret in any log (issue 15, item 3). Runs last: scripts/test.sh runs scripts/test.d/*.sh
+# in glob (name) order, and the `zz-` prefix sorts after every other step, the unnumbered
+# durability.sh and e2e.sh included (it checks this below). Every log the suite wrote is under
 # $TEST_LOG_DIR (scripts/lib.sh: the cargo test output, the servers started by the test.d
 # steps and by the CLI tests, PostgreSQL, nginx, Schemathesis); every secret the suite created
 # (receipt tokens and codes, officer and admin tokens, idempotency keys, webhook secrets, SMTP
@@ -54,11 +56,20 @@ trap 'rm -rf "$check"' EXIT
 printf 'nxo_planted0123456789abcdef\nK7P2QM\n' >"$check/secrets.txt"
 printf 'GET /healthz 200\nGET /api/v1/suggestions?token=nxo_planted0123456789abcdef 200\nid sg-K7P2QMX9 ok\nlookup code=K7P2QM\n' >"$check/server.log"
 if out=$(scan "$check" "$check/secrets.txt"); then
-  echo "99-secret-grep: the self-check found no planted secret:"; echo "$out"; exit 1
+  echo "zz-secret-grep: the self-check found no planted secret:"; echo "$out"; exit 1
 fi
 grep -q "server.log:2: secret #2" <<<"$out" && grep -q "server.log:4: secret #1" <<<"$out" &&
   ! grep -q "server.log:3:" <<<"$out" ||
-  { echo "99-secret-grep: the self-check reported the wrong lines:"; echo "$out"; exit 1; }
+  { echo "zz-secret-grep: the self-check reported the wrong lines:"; echo "$out"; exit 1; }
 
-[ -s "$SECRETS_FILE" ] || echo "99-secret-grep: no secret was recorded in $SECRETS_FILE (run the suite first)"
+# This step must be the last one so that it sees the logs of every other step.
+last=""; for f in "$ROOT"/scripts/test.d/*.sh; do last=$(basename "$f"); done
+[ "$last" = "$(basename "$0")" ] ||
+  { echo "zz-secret-grep: $last runs after this step, so its logs are not checked; rename one of them"; exit 1; }
+# Under scripts/test.sh the durability and browser steps ran before: say when their logs are missing.
+for expected in durability e2e-server.log; do
+  [ -e "$TEST_LOG_DIR/$expected" ] || echo "zz-secret-grep: note: no $TEST_LOG_DIR/$expected (did durability.sh / e2e.sh run?)"
+done
+
+[ -s "$SECRETS_FILE" ] || echo "zz-secret-grep: no secret was recorded in $SECRETS_FILE (run the suite first)"
 scan "$TEST_LOG_DIR" "$SECRETS_FILE"
