@@ -5,7 +5,7 @@
 // highlighted; change a suggestion's status with a public note.
 
 import { api, qs, toFeatures } from './api.js';
-import { codes, getLang, label, t } from './i18n.js';
+import { codes, label, t } from './i18n.js';
 import { clear, el, fmtTime, showError, statusColour, toast } from './ui.js';
 import { setLayer, refreshLayer } from './suggest.js';
 
@@ -71,7 +71,7 @@ async function loadMe() {
     return authError(box, e);
   }
   const where = me.districts.length ? me.districts.map((d) => d.name || d.adcode).join('、') : t('all_districts');
-  box.textContent = t('signed_in_as', { name: me.name, role: getLang() === 'zh' ? me.role_label_zh : me.role, where });
+  box.textContent = t('signed_in_as', { name: me.name, role: label('officer_role', me.role), where });
 }
 
 async function loadQueue() {

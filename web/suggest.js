@@ -13,7 +13,6 @@ import { discard, enqueue, flush, isNetworkError, newKey, queued, send } from '.
 
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
-const ROLES = ['courier', 'rider', 'driver', 'resident', 'other'];
 
 let ctx;
 const draft = { at: null, category: null, description: '', contact: '', role: '', photo: null };
@@ -170,7 +169,7 @@ function renderForm(body) {
   const contact = el('input', { id: 'sg-contact', name: 'contact', type: 'text', autocomplete: 'on', placeholder: t('contact_ph'), maxlength: '254', oninput: (e) => { draft.contact = e.target.value; } });
   contact.value = draft.contact;
   const role = el('select', { id: 'sg-role', name: 'role', onchange: (e) => { draft.role = e.target.value; } },
-    el('option', { value: '' }, t('role_none')), ROLES.map((r) => el('option', { value: r, selected: draft.role === r }, t(`role_${r}`))));
+    el('option', { value: '' }, t('role_none')), codes('role').map((r) => el('option', { value: r, selected: draft.role === r }, label('role', r))));
   const form = el('form', { id: 'suggest-form', class: 'form', novalidate: true, onsubmit: submit },
     el('h1', { class: 'h' }, t('suggest_title')),
     el('p', { class: 'muted' }, t('suggest_intro')),

@@ -88,10 +88,10 @@ vocab!(
     ReporterRole, "role", {
         /// 快递员
         Courier = "courier", "快递员", "Courier";
-        /// 外卖骑手
-        Rider = "rider", "外卖骑手", "Rider";
-        /// 网约车/货车司机
-        Driver = "driver", "司机", "Driver";
+        /// 外卖骑手: a food-delivery rider.
+        Rider = "rider", "外卖骑手", "Food-delivery rider";
+        /// 网约车/货车司机: a ride-hailing or truck driver.
+        Driver = "driver", "网约车/货车司机", "Driver";
         /// 居民
         Resident = "resident", "居民", "Resident";
         /// 其他
