@@ -28,7 +28,8 @@ export class ApiError extends Error {
  * @param {string} path
  * @param {{ method?: string, json?: unknown, form?: FormData, token?: string | null, receipt?: string | null,
  *   code?: string | null, headers?: Record<string, string>, device?: boolean, signal?: AbortSignal }} [opts]
- * @returns {Promise<any>}
+ * @returns {Promise<unknown>} the body; each caller casts it to the type of its endpoint from
+ *   `types/api.d.ts` (`Reply<'/api/v1/nearest'>`), so a path or field the API renames fails tsc
  */
 export async function api(path, opts = {}) {
   const headers = { Accept: 'application/json, application/geo+json, application/problem+json' };

@@ -12,6 +12,13 @@ import { addSearchLayer, initSearch } from './search.js';
 import * as courier from './courier.js';
 import * as suggest from './suggest.js';
 
+/**
+ * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
+ * @template {keyof import('./types/openapi').paths} P
+ * @template {'get' | 'post'} [M='get']
+ * @typedef {import('./types/api').Reply<P, M>} Reply
+ */
+
 /** The views; the ones not needed for the first paint are loaded when first opened. */
 const VIEW_NAMES = ['courier', 'suggest', 'planner', 'officer'];
 const LAZY = { planner: () => import('./planner.js'), officer: () => import('./officer.js') };
@@ -35,7 +42,7 @@ async function loadView(ctx, name) {
 }
 
 async function loadConfig() {
-  try { return await api('/config.json'); } catch { return { basemap_url: null, speeds_m_per_s: { walk: 5 / 3.6, ebike: 15 / 3.6 } }; }
+  try { return /** @type {import('./types/api').PageConfig} */ (await api('/config.json')); } catch { return { basemap_url: null, speeds_m_per_s: { walk: 5 / 3.6, ebike: 15 / 3.6 } }; }
 }
 
 /**
@@ -44,7 +51,7 @@ async function loadConfig() {
  */
 async function loadVocabulary() {
   try {
-    setVocabulary(await api('/api/v1/vocabulary'));
+    setVocabulary(/** @type {Reply<'/api/v1/vocabulary'>} */ (await api('/api/v1/vocabulary')));
   } catch (e) {
     console.warn('vocabulary:', e.message || e);
   }

@@ -11,6 +11,13 @@ import { clear, el, fmtDistance, fmtMinutes, kindColour, toast } from './ui.js';
 import { kindGlyph } from './basemap.js';
 import { isNetworkError, keepArea, nearestOffline, pointsOffline } from './offline.js';
 
+/**
+ * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
+ * @template {keyof import('./types/openapi').paths} P
+ * @template {'get' | 'post'} [M='get']
+ * @typedef {import('./types/api').Reply<P, M>} Reply
+ */
+
 const FILTER_AMENITIES = ['drinking_water', 'charging', 'hot_meals', 'toilet', 'heating', 'cooling'];
 const K = 5;
 
@@ -249,7 +256,7 @@ async function refreshPoints() {
   const seq = ++viewSeq;
   let fc;
   try {
-    fc = await api(`/api/v1/points?${qs({ kind, bbox: viewBbox(map), limit: VIEW_LIMIT })}`);
+    fc = /** @type {Reply<'/api/v1/points'>} */ (await api(`/api/v1/points?${qs({ kind, bbox: viewBbox(map), limit: VIEW_LIMIT })}`));
     keepViewedArea();
   } catch (e) {
     console.warn('points:', e.message);
@@ -321,7 +328,7 @@ async function runNearest() {
   // A weak signal: show what this device has kept if the server is slow to answer.
   const slow = setTimeout(() => { if (seq === state.seq) showOffline(seq, true); }, WEAK_SIGNAL_MS);
   try {
-    feats = toFeatures(await api(`/api/v1/nearest?${qs(params)}`));
+    feats = toFeatures(/** @type {Reply<'/api/v1/nearest'>} */ (await api(`/api/v1/nearest?${qs(params)}`)));
   } catch (e) {
     clearTimeout(slow);
     if (seq !== state.seq) return;

@@ -6,6 +6,13 @@ import { api, qs } from './api.js';
 import { label, t } from './i18n.js';
 import { clear, el, showError } from './ui.js';
 
+/**
+ * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
+ * @template {keyof import('./types/openapi').paths} P
+ * @template {'get' | 'post'} [M='get']
+ * @typedef {import('./types/api').Reply<P, M>} Reply
+ */
+
 /** The KPI box under the planner's form; `areaSelect` gives the adcode. */
 export function mount(box, areaSelect) {
   const out = el('div', { id: 'kpi-out' });
@@ -16,7 +23,7 @@ export function mount(box, areaSelect) {
     clear(out).append(el('p', { class: 'muted' }, t('loading')));
     let r;
     try {
-      r = await api(`/api/v1/stats/kpis?${qs({ adcode })}`);
+      r = /** @type {Reply<'/api/v1/stats/kpis'>} */ (await api(`/api/v1/stats/kpis?${qs({ adcode })}`));
     } catch (e) {
       showError(clear(out), t('api_error', { msg: e.message }));
       return;

@@ -9,6 +9,13 @@ import { codes, label, t } from './i18n.js';
 import { clear, el, fmtTime, showError, statusColour, toast } from './ui.js';
 import { setLayer, refreshLayer } from './suggest.js';
 
+/**
+ * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
+ * @template {keyof import('./types/openapi').paths} P
+ * @template {'get' | 'post'} [M='get']
+ * @typedef {import('./types/api').Reply<P, M>} Reply
+ */
+
 const KEY = 'nuanxin.officer_token';
 let ctx;
 let filter = 'open';
@@ -66,7 +73,7 @@ function render() {
 async function loadMe() {
   const box = document.getElementById('of-whoami');
   try {
-    me = await api('/api/v1/officer/me', { token: token() });
+    me = /** @type {Reply<'/api/v1/officer/me'>} */ (await api('/api/v1/officer/me', { token: token() }));
   } catch (e) {
     return authError(box, e);
   }
@@ -81,7 +88,7 @@ async function loadQueue() {
   let page;
   try {
     const status = filter === 'open' ? 'open' : (filter || 'submitted,accepted,in_progress,resolved,declined');
-    page = await api(`/api/v1/officer/queue?${qs({ status, sort, limit: 200 })}`, { token: token() });
+    page = /** @type {Reply<'/api/v1/officer/queue'>} */ (await api(`/api/v1/officer/queue?${qs({ status, sort, limit: 200 })}`, { token: token() }));
   } catch (e) {
     return authError(list, e);
   }

@@ -14,6 +14,13 @@
 
 import { api, ApiError, qs } from './api.js';
 
+/**
+ * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
+ * @template {keyof import('./types/openapi').paths} P
+ * @template {'get' | 'post'} [M='get']
+ * @typedef {import('./types/api').Reply<P, M>} Reply
+ */
+
 const DB = 'nuanxin';
 const DB_VERSION = 1;
 
@@ -102,7 +109,7 @@ export async function keepArea(centre, viewBbox) {
   ].map((v) => Number(v.toFixed(5)));
   refreshing = (async () => {
     try {
-      const fc = await api(`/api/v1/points?${qs({ bbox: bbox.join(','), limit: AREA_LIMIT })}`);
+      const fc = /** @type {Reply<'/api/v1/points'>} */ (await api(`/api/v1/points?${qs({ bbox: bbox.join(','), limit: AREA_LIMIT })}`));
       const rec = { bbox, saved_at: Date.now(), features: (fc?.features || []).map(slim) };
       await tx('areas', 'readwrite', (s) => s.put(rec, 'last'));
       area = rec;

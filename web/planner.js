@@ -15,6 +15,13 @@ import { codes, label, t } from './i18n.js';
 import { clear, download, el, showError } from './ui.js';
 import * as kpi from './kpi.js';
 
+/**
+ * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
+ * @template {keyof import('./types/openapi').paths} P
+ * @template {'get' | 'post'} [M='get']
+ * @typedef {import('./types/api').Reply<P, M>} Reply
+ */
+
 let ctx;
 let last = null; // { circles, gaps, proposals, districts, summary, params, report, dayNight, whatif }
 const LAYERS = ['pl-demand-heat', 'pl-demand-extent', 'pl-circle-fill', 'pl-circle-line', 'pl-gap-fill', 'pl-gap-line', 'pl-proposal', 'pl-proposal-label'];
@@ -56,7 +63,7 @@ async function showDemand(name) {
     return;
   }
   try {
-    demandCache[name] ||= await api(`/api/v1/demand/${name}?resolution=8`);
+    demandCache[name] ||= /** @type {Reply<'/api/v1/demand/{layer}'>} */ (await api(`/api/v1/demand/${name}?resolution=8`));
   } catch { return; }
   const d = demandCache[name];
   map.getSource('pl-demand')?.setData(d);
@@ -215,14 +222,14 @@ async function run() {
     const openAt = p.at ? { open_at: `${beijingToday()}T${p.at}` } : {};
     // The circles of the stations in the area (a district's are all of Changsha's, as before).
     const area = p.adcode === 'view' ? { bbox: viewBbox().join(',') } : {};
-    const circlesP = Promise.all(p.kinds.map((kind) => api(`/api/v1/service-areas?${qs({ kind, mode: p.mode, minutes: p.minutes, model: p.model, ...area, ...openAt })}`)))
+    const circlesP = Promise.all(p.kinds.map((kind) => /** @type {Promise<Reply<'/api/v1/service-areas'>>} */ (api(`/api/v1/service-areas?${qs({ kind, mode: p.mode, minutes: p.minutes, model: p.model, ...area, ...openAt })}`))))
       .then((rs) => rs.flatMap(toFeatures));
     const body = await requestBody(p);
-    const covP = api('/api/v1/coverage', { method: 'POST', json: { ...body, propose: p.k } });
+    const covP = /** @type {Promise<Reply<'/api/v1/coverage', 'post'>>} */ (api('/api/v1/coverage', { method: 'POST', json: { ...body, propose: p.k } }));
     const { at: _at, ...untimed } = body;
     // At most two analyses at once (the server's per-client share, `analyses.per_client`):
     // day and night after the coverage.
-    const dnP = covP.then(() => api('/api/v1/coverage/day-night', { method: 'POST', json: { ...untimed, gaps: false } })).catch(() => null);
+    const dnP = covP.then(() => /** @type {Promise<Reply<'/api/v1/coverage/day-night', 'post'>>} */ (api('/api/v1/coverage/day-night', { method: 'POST', json: { ...untimed, gaps: false } }))).catch(() => null);
     const [circles, cov, dayNight] = await Promise.all([circlesP, covP, dnP]);
     last = { circles, ...normalise(cov), params: p, body, report: cov, dayNight };
   } catch (e) {
@@ -347,7 +354,7 @@ async function startWhatIf() {
   clearMarkers();
   const mine = last;
   try {
-    const s = await api('/api/v1/whatif', { method: 'POST', json: { ...mine.body, gaps: false } });
+    const s = /** @type {Reply<'/api/v1/whatif', 'post'>} */ (await api('/api/v1/whatif', { method: 'POST', json: { ...mine.body, gaps: false } }));
     if (last !== mine) return;
     mine.whatif = s.session;
     for (const f of mine.proposals) {
@@ -380,14 +387,16 @@ async function change(body) {
   if (!last?.whatif) return;
   let r;
   try {
-    r = await api(`/api/v1/whatif/${last.whatif}`, { method: 'POST', json: body });
+    r = /** @type {Reply<'/api/v1/whatif/{session}', 'post'>} */ (await api(`/api/v1/whatif/${last.whatif}`, { method: 'POST', json: body }));
   } catch (e) {
     showError(document.getElementById('planner-out'), t('api_error', { msg: e.message }));
     return;
   }
   const key = (p) => `${p.adcode ?? ''}|${p.name}`;
-  const changed = new Set(r.gaps.features.map((f) => key(f.properties)));
-  last.gaps = { type: 'FeatureCollection', features: [...last.gaps.features.filter((f) => !changed.has(key(f.properties))), ...r.gaps.features.filter((f) => f.properties.cells > 0)] };
+  // `gaps` is a plain object in the OpenAPI document: its GeoJSON shape is declared by hand.
+  const gaps = /** @type {import('./types/api').DistrictGaps} */ (/** @type {unknown} */ (r.gaps));
+  const changed = new Set(gaps.features.map((f) => key(f.properties)));
+  last.gaps = { type: 'FeatureCollection', features: [...last.gaps.features.filter((f) => !changed.has(key(f.properties))), ...gaps.features.filter((f) => f.properties.cells > 0)] };
   ctx.map.getSource('pl-gaps')?.setData(last.gaps);
   for (const row of r.districts) {
     const d = last.districts.find((x) => key(x) === key(row));

@@ -8,6 +8,13 @@ import { api, qs } from './api.js';
 import { label, t } from './i18n.js';
 import { clear, el } from './ui.js';
 
+/**
+ * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
+ * @template {keyof import('./types/openapi').paths} P
+ * @template {'get' | 'post'} [M='get']
+ * @typedef {import('./types/api').Reply<P, M>} Reply
+ */
+
 const KIND_ICON = { service_point: '驿', metro_station: '铁', district: '区', poi: '•', street: '路', position: '⌖' };
 let ctx;
 let seq = 0;
@@ -55,7 +62,7 @@ export function initSearch(c, onPick) {
     if (!q) { results = []; render(); return; }
     let r;
     try {
-      r = await api(`/api/v1/search?${qs({ q, limit: 8 })}`);
+      r = /** @type {Reply<'/api/v1/search'>} */ (await api(`/api/v1/search?${qs({ q, limit: 8 })}`));
     } catch (e) {
       if (my !== seq) return;
       results = [];

@@ -11,6 +11,13 @@ import { codes, label, t } from './i18n.js';
 import { clear, el, fmtDistance, fmtTime, showError, statusColour, toast } from './ui.js';
 import { discard, enqueue, flush, isNetworkError, newKey, queued, send } from './offline.js';
 
+/**
+ * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
+ * @template {keyof import('./types/openapi').paths} P
+ * @template {'get' | 'post'} [M='get']
+ * @typedef {import('./types/api').Reply<P, M>} Reply
+ */
+
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
@@ -82,7 +89,7 @@ export async function refreshLayer() {
     // Pages of at most 500 (the API's limit), up to 2,000 suggestions on the map.
     let items = [];
     for (let offset = 0; offset < 2000; offset += 500) {
-      const page = await api(`/api/v1/suggestions?${qs({ limit: 500, offset })}`);
+      const page = /** @type {Reply<'/api/v1/suggestions'>} */ (await api(`/api/v1/suggestions?${qs({ limit: 500, offset })}`));
       const got = Array.isArray(page?.items) ? page.items : toFeatures(page);
       items = items.concat(got);
       if (got.length < 500 || (Number.isFinite(page?.total) && items.length >= page.total)) break;
@@ -215,9 +222,9 @@ function myList() {
       err.hidden = true;
       try {
         // the code goes in the POST body: URLs end up in logs and browser history
-        const r = await api('/api/v1/suggestions/lookup', { method: 'POST', json: { id, code } });
-        const p = r?.suggestion || r || {};
-        remember({ id: p.id, code: r?.receipt_code || code, category: p.category, at: new Date().toISOString() });
+        const r = /** @type {Reply<'/api/v1/suggestions/lookup', 'post'>} */ (await api('/api/v1/suggestions/lookup', { method: 'POST', json: { id, code } }));
+        const p = r.suggestion;
+        remember({ id: p.id, code: r.receipt_code || code, category: p.category, at: new Date().toISOString() });
         location.hash = `#s/${encodeURIComponent(p.id)}`;
       } catch (ex) {
         err.textContent = ex.status === 404 || ex.status === 403 ? t('lookup_failed') : t('api_error', { msg: ex.message });
@@ -265,7 +272,7 @@ async function loadSimilar() {
   let feats;
   try {
     const [lon, lat] = draft.at;
-    const r = await api(`/api/v1/suggestions/nearby?${qs({ lon: lon.toFixed(6), lat: lat.toFixed(6), category: draft.category })}`);
+    const r = /** @type {Reply<'/api/v1/suggestions/nearby'>} */ (await api(`/api/v1/suggestions/nearby?${qs({ lon: lon.toFixed(6), lat: lat.toFixed(6), category: draft.category })}`));
     // Items are { distance_m, suggestion }.
     const items = (r?.items || []).map((it) => (it.suggestion ? { ...it.suggestion, distance_m: it.distance_m } : it));
     feats = toFeatures(items);
@@ -299,7 +306,7 @@ function meTooButton(id, supporters) {
   btn.addEventListener('click', async () => {
     btn.disabled = true;
     try {
-      const r = await api(`/api/v1/suggestions/${encodeURIComponent(id)}/support`, { method: 'POST', device: true });
+      const r = /** @type {Reply<'/api/v1/suggestions/{id}/support', 'post'>} */ (await api(`/api/v1/suggestions/${encodeURIComponent(id)}/support`, { method: 'POST', device: true }));
       btn.textContent = t(r?.counted ? 'me_too_counted' : 'me_too_already', { n: r?.supporters ?? supporters ?? 0 });
       btn.dataset.counted = String(Boolean(r?.counted));
     } catch (e) {
@@ -313,7 +320,7 @@ function meTooButton(id, supporters) {
 /** A duplicate's reporter follows the original: its public answers under the notice. */
 async function showOriginal(origId) {
   let o;
-  try { o = await api(`/api/v1/suggestions/${encodeURIComponent(origId)}`); } catch { return; }
+  try { o = /** @type {Reply<'/api/v1/suggestions/{id}'>} */ (await api(`/api/v1/suggestions/${encodeURIComponent(origId)}`)); } catch { return; }
   const box = document.getElementById('status-original');
   if (!box) return;
   box.append(el('h2', { class: 'h2' }, t('original_answers')),
@@ -510,15 +517,15 @@ async function renderStatus(body, id) {
   const mine = receipts().find((r) => r.id === id);
   try {
     // the receipt travels in a header, never in the URL (URLs end up in logs and history)
-    rec = await api(`/api/v1/suggestions/${encodeURIComponent(id)}`, { receipt: mine?.token, code: mine?.token ? null : mine?.code });
+    rec = /** @type {Reply<'/api/v1/suggestions/{id}'>} */ (await api(`/api/v1/suggestions/${encodeURIComponent(id)}`, { receipt: mine?.token, code: mine?.token ? null : mine?.code }));
   } catch (e) {
     showError(body, e.status === 404 ? t('not_found') : t('api_error', { msg: e.message }));
     body.append(el('p', {}, el('a', { href: '#suggest', class: 'btn' }, t('suggest_start'))));
     return;
   }
   if (statusId !== id || ctx.view !== 'suggest') return;
-  const p = rec.properties || rec;
-  const loc = rec.geometry?.coordinates || p.location;
+  const p = rec;
+  const loc = p.location;
   clear(body);
   const hist = Array.isArray(p.history) ? p.history : [];
   body.append(el('section', { class: 'status-page', id: 'status-page' },
