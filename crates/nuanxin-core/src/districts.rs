@@ -64,6 +64,13 @@ pub enum DistrictsError {
     },
 }
 
+impl crate::error::Classify for DistrictsError {
+    /// The boundary GeoJSON given is the caller's input: invalid input naming `boundaries`.
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::invalid("boundaries")
+    }
+}
+
 /// A set of districts.
 #[derive(Debug, Clone, Default)]
 pub struct Districts {

@@ -78,6 +78,32 @@ pub trait Classify: std::error::Error {
     }
 }
 
+impl ErrorClass {
+    /// The class of an I/O failure on a file the caller named: a missing file is
+    /// [`ErrorClass::NotFound`], anything else (permissions, a full disk, a device error)
+    /// [`ErrorClass::Internal`].
+    pub fn of_io(e: &std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => ErrorClass::NotFound,
+            _ => ErrorClass::Internal,
+        }
+    }
+}
+
+/// `e` and its whole `source` chain as one line, joined by `: ` (`database error: SQLite:
+/// no such table: x`): what logs and the CLI show, since each error's own text leaves out its
+/// source.
+pub fn report(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +127,98 @@ mod tests {
         };
         assert_eq!(param.as_deref(), Some("kind"));
         assert!(valid.is_some_and(|v| v.iter().any(|k| k == "station")));
+    }
+
+    /// Hand-picked failures of the file-reading modules, each with the class a caller
+    /// (HTTP or the CLI) should see.
+    #[test]
+    fn file_errors_are_classified() {
+        use crate::import::{import_file, ImportError, ImportOptions};
+        use crate::routing::RoutingError;
+        use crate::street_names::StreetNamesError;
+        use crate::suggestions::StoreError;
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.csv");
+        let opts = ImportOptions::default();
+
+        // import: a missing file, an unknown extension, an unusable file, a storage outage
+        let e = import_file(&missing, &opts).unwrap_err();
+        assert!(matches!(e, ImportError::Io { .. }), "{e:?}");
+        assert_eq!(e.class(), ErrorClass::NotFound);
+        let txt = dir.path().join("points.txt");
+        std::fs::write(&txt, "x").unwrap();
+        let e = import_file(&txt, &opts).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::invalid("file"), "{e}");
+        let csv = dir.path().join("points.csv");
+        std::fs::write(&csv, "name,address\nA,B\n").unwrap();
+        let e = import_file(&csv, &opts).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::invalid("file"), "{e}");
+        let e = ImportError::from(StoreError::unavailable("db"));
+        assert_eq!(e.class(), ErrorClass::StorageUnavailable);
+        let e = ImportError::from(StoreError::constraint("db"));
+        assert_eq!(e.class(), ErrorClass::Internal);
+
+        // roads: not a PBF file, a missing file, an extract with no road, a damaged graph
+        let e = crate::routing::import_pbf(&csv, &crate::coverage::NoProgress).unwrap_err();
+        assert!(matches!(e, RoutingError::NotPbf(..)), "{e:?}");
+        assert_eq!(e.class(), ErrorClass::invalid("file"));
+        let e = crate::routing::import_pbf(&missing, &crate::coverage::NoProgress).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::NotFound, "{e}");
+        assert_eq!(
+            RoutingError::NoUsableWays("x.pbf".into()).class(),
+            ErrorClass::Unprocessable
+        );
+        let e = crate::routing::RoadGraph::load(&csv).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::Internal, "{e}");
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            RoutingError::Io("x".into(), denied).class(),
+            ErrorClass::Internal
+        );
+
+        // street names: a missing file, a damaged line of our own file
+        let e = crate::street_names::load(&missing).unwrap_err();
+        assert_eq!(e.class(), ErrorClass::NotFound, "{e}");
+        assert_eq!(
+            StreetNamesError::BadLine("x.streets".into(), 3).class(),
+            ErrorClass::Internal
+        );
+
+        // districts: boundaries that are not GeoJSON are the caller's input
+        let e = crate::districts::Districts::from_geojson("not json").unwrap_err();
+        assert_eq!(e.class(), ErrorClass::invalid("boundaries"));
+
+        // travel mode: names the parameter and the valid modes
+        let e = "car".parse::<crate::travel::TravelMode>().unwrap_err();
+        assert_eq!(
+            e.class(),
+            ErrorClass::invalid_choice("mode", &["walk", "ebike"])
+        );
+    }
+
+    /// The store keeps the driver's error as the source: the text of the chain starts as the
+    /// message did before (`database error: SQLite: …`), and the source is typed.
+    #[test]
+    fn store_errors_keep_their_source() {
+        use crate::suggestions::StoreError;
+        let sqlite = rusqlite::Connection::open_in_memory()
+            .unwrap()
+            .execute("SELECT * FROM nowhere", [])
+            .unwrap_err();
+        let e = StoreError::from(sqlite);
+        assert!(matches!(e, StoreError::Database { .. }), "{e:?}");
+        assert_eq!(e.to_string(), "database error: SQLite");
+        // (rusqlite's own source, SQLite's result code, follows)
+        assert!(
+            report(&e).starts_with("database error: SQLite: no such table: nowhere"),
+            "{}",
+            report(&e)
+        );
+        let source = std::error::Error::source(&e).unwrap();
+        assert!(source.is::<rusqlite::Error>());
+        assert_eq!(e.class(), ErrorClass::Internal);
+        let e = StoreError::unavailable("postgres://db").map_context(|c| format!("{c}: busy"));
+        assert_eq!(e.class(), ErrorClass::StorageUnavailable);
+        assert_eq!(report(&e), "database unavailable: postgres://db: busy");
     }
 }

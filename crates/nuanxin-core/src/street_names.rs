@@ -28,6 +28,20 @@ pub enum StreetNamesError {
     BadLine(String, usize),
 }
 
+impl crate::error::Classify for StreetNamesError {
+    /// A missing file is not found; an extract that is not valid OSM PBF is invalid input
+    /// naming `file`; a damaged street-names file (written by this program) or another I/O
+    /// failure is internal.
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            StreetNamesError::Io(_, e) => ErrorClass::of_io(e),
+            StreetNamesError::Pbf(..) => ErrorClass::invalid("file"),
+            StreetNamesError::BadLine(..) => ErrorClass::Internal,
+        }
+    }
+}
+
 /// The street-names file that belongs to road graph `graph`: `<graph>.streets`.
 pub fn path_for_graph(graph: &Path) -> PathBuf {
     let mut s = graph.as_os_str().to_owned();

@@ -84,6 +84,13 @@ impl Speeds {
 #[error("unknown mode `{0}`; valid: walk, ebike")]
 pub struct UnknownMode(pub String);
 
+impl crate::error::Classify for UnknownMode {
+    /// Invalid input naming `mode`, with the modes accepted.
+    fn class(&self) -> crate::error::ErrorClass {
+        crate::error::ErrorClass::invalid_choice("mode", &["walk", "ebike"])
+    }
+}
+
 impl FromStr for TravelMode {
     type Err = UnknownMode;
     fn from_str(s: &str) -> Result<Self, UnknownMode> {

@@ -147,14 +147,14 @@ fn a_sink_error_stops_the_import_and_a_rejected_file_hands_over_no_more() {
     let e = import_file_to(&path, &ImportOptions::default(), &mut |_| {
         got += 1;
         if got == 5 {
-            return Err(ImportError::Store {
-                reason: "disk full".into(),
-            });
+            return Err(ImportError::Store(
+                nuanxin_core::suggestions::StoreError::database("disk full"),
+            ));
         }
         Ok(())
     })
     .unwrap_err();
-    assert!(matches!(e, ImportError::Store { .. }), "{e:?}");
+    assert!(matches!(e, ImportError::Store(_)), "{e:?}");
     assert_eq!(got, 5);
     // Row 10 is invalid: without skip_invalid the file will be rejected, so the sink gets
     // rows 0–9 only; with skip_invalid it gets the 99 valid ones.

@@ -174,9 +174,7 @@ impl CellGrid {
             .containment_mode(ContainmentMode::ContainsCentroid)
             .build();
         for p in &area.0 {
-            tiler
-                .add(p.clone())
-                .map_err(|e| CoverageError::InvalidGeometry(e.to_string()))?;
+            tiler.add(p.clone()).map_err(CoverageError::Tiling)?;
         }
         let cells: Vec<CellIndex> = tiler
             .into_coverage()

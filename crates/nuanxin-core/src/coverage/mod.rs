@@ -87,6 +87,9 @@ pub enum CoverageError {
     /// The posted geometry is not a usable polygon.
     #[error("invalid area geometry: {0}")]
     InvalidGeometry(String),
+    /// h3o cannot cover the posted polygon with cells (its own geometry check).
+    #[error("invalid area geometry")]
+    Tiling(#[source] h3o::error::InvalidGeometry),
     /// The bbox is not usable as an area (too wide, reaching the poles, empty).
     #[error("invalid area bbox: {0}")]
     InvalidBbox(String),
@@ -133,7 +136,9 @@ impl crate::error::Classify for CoverageError {
         use crate::error::ErrorClass;
         match self {
             CoverageError::UnknownAdcode(_) => ErrorClass::invalid("area.adcode"),
-            CoverageError::InvalidGeometry(_) => ErrorClass::invalid("area.geometry"),
+            CoverageError::InvalidGeometry(_) | CoverageError::Tiling(_) => {
+                ErrorClass::invalid("area.geometry")
+            }
             CoverageError::InvalidBbox(_) => ErrorClass::invalid("area.bbox"),
             CoverageError::BadRadius(_) => ErrorClass::invalid("minutes"),
             CoverageError::BadResolution(_) | CoverageError::TooManyCells { .. } => {

@@ -285,11 +285,8 @@ pub enum ImportError {
     },
     /// The sink refused an accepted point (the database could not store it); the import
     /// stopped there and nothing was imported.
-    #[error("storing the accepted points failed: {reason}")]
-    Store {
-        /// Why (the database's message).
-        reason: String,
-    },
+    #[error("storing the accepted points failed")]
+    Store(#[from] crate::suggestions::StoreError),
     /// Some records are invalid and `skip_invalid` is off: nothing was imported.
     #[error(
         "import rejected: {invalid_records} of {records} record(s) invalid ({errors} error(s)); \
@@ -307,10 +304,19 @@ pub enum ImportError {
     },
 }
 
-impl From<crate::suggestions::StoreError> for ImportError {
-    fn from(e: crate::suggestions::StoreError) -> Self {
-        ImportError::Store {
-            reason: e.to_string(),
+impl crate::error::Classify for ImportError {
+    /// A missing file is not found; a file of no known format, an unusable file or one with
+    /// invalid records (nothing imported) is invalid input naming `file`; a file over a
+    /// limit is too large; a storage failure is classified as the store's error.
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            ImportError::Io { source, .. } => ErrorClass::of_io(source),
+            ImportError::UnknownFormat { .. }
+            | ImportError::Format { .. }
+            | ImportError::Rejected { .. } => ErrorClass::invalid("file"),
+            ImportError::TooLarge { .. } => ErrorClass::TooLarge,
+            ImportError::Store(e) => e.class(),
         }
     }
 }

@@ -488,7 +488,7 @@ impl RoadGraph {
             return Err(bad("truncated or damaged (size does not match its header)"));
         }
         let import: ImportFigures = serde_json::from_slice(&bytes[32..32 + meta_len])
-            .map_err(|e| bad(&format!("damaged header: {e}")))?;
+            .map_err(|e| RoutingError::BadGraphHeader(name.clone(), e))?;
         let mut at = 32 + meta_len;
         let mut take = |len: usize| {
             let s = &bytes[at..at + len];

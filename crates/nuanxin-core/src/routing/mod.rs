@@ -98,4 +98,27 @@ pub enum RoutingError {
     /// A stored graph file is damaged or not a graph.
     #[error("{0}: 道路图文件无效 (not a valid road graph file): {1}")]
     BadGraphFile(String, String),
+    /// A stored graph file's JSON header does not decode.
+    #[error("{0}: 道路图文件无效 (not a valid road graph file): damaged header")]
+    BadGraphHeader(String, #[source] serde_json::Error),
+}
+
+impl crate::error::Classify for RoutingError {
+    /// A file that is not (valid) OSM PBF is invalid input naming `file`; an extract with no
+    /// usable road, or none near the service points, is understood but unusable
+    /// (unprocessable); a missing file is not found; a damaged road graph (written by this
+    /// program) or another I/O failure is internal.
+    fn class(&self) -> crate::error::ErrorClass {
+        use crate::error::ErrorClass;
+        match self {
+            RoutingError::NotPbf(..) | RoutingError::Pbf(..) => ErrorClass::invalid("file"),
+            RoutingError::NoUsableWays(_) | RoutingError::CoversNoServicePoint(..) => {
+                ErrorClass::Unprocessable
+            }
+            RoutingError::Io(_, e) => ErrorClass::of_io(e),
+            RoutingError::BadGraphFile(..) | RoutingError::BadGraphHeader(..) => {
+                ErrorClass::Internal
+            }
+        }
+    }
 }

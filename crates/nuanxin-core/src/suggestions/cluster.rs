@@ -118,7 +118,7 @@ impl Store {
         let fingerprint: Option<String> = row.get(1)?;
         let s = self
             .suggestion(&id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("suggestion {id} vanished")))?;
+            .ok_or_else(|| StoreError::corrupt(format!("suggestion {id} vanished")))?;
         Ok(Some((s, fingerprint.unwrap_or_default())))
     }
 

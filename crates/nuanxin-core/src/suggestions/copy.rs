@@ -181,7 +181,7 @@ fn columns(c: &mut dyn Conn, table: &Table) -> Result<Vec<String>, StoreError> {
         .map(|r| r.get::<String>(0))
         .collect::<Result<_, _>>()?;
     if others.is_empty() {
-        return Err(StoreError::Database(format!("no table {}", table.name)));
+        return Err(StoreError::database(format!("no table {}", table.name)));
     }
     others.retain(|c| !table.key.contains(&c.as_str()));
     others.sort();
@@ -251,7 +251,7 @@ fn checksum(store: &Store, table: &Table) -> Result<(u64, String), StoreError> {
 pub fn copy_store(from: &Store, to: &Store, replace: bool) -> Result<Vec<TableCopy>, StoreError> {
     let (vf, vt) = (from.schema_version()?, to.schema_version()?);
     if vf != vt {
-        return Err(StoreError::Database(format!(
+        return Err(StoreError::database(format!(
             "schema versions differ: source {vf}, destination {vt}"
         )));
     }
@@ -269,7 +269,7 @@ pub fn copy_store(from: &Store, to: &Store, replace: bool) -> Result<Vec<TableCo
             src_sorted.sort();
             dst_cols.sort();
             if src_sorted != dst_cols {
-                return Err(StoreError::Database(format!(
+                return Err(StoreError::database(format!(
                     "table {}: source columns {src_sorted:?}, destination columns {dst_cols:?}",
                     table.name
                 )));

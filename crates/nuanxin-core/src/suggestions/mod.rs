@@ -49,7 +49,7 @@ pub mod triage;
 
 pub use store::{
     AuditEntry, ListQuery, Location, Migration, NewSuggestion, Officer, PointImportCounts,
-    PointImportMode, Store, StoreError, SupportOutcome, MIGRATIONS, REOPEN_WINDOW_DAYS,
+    PointImportMode, Store, StoreCause, StoreError, SupportOutcome, MIGRATIONS, REOPEN_WINDOW_DAYS,
 };
 
 use crate::crs::Crs;

@@ -378,7 +378,7 @@ pub(super) fn enqueue(
             seen.push(key);
             // the recipient's own tracking id, for the email's text
             let mut p: serde_json::Value = serde_json::from_str(&payload)
-                .map_err(|e| StoreError::Corrupt(format!("outbox payload: {e}")))?;
+                .map_err(|e| StoreError::corrupt("outbox payload").caused_by(e))?;
             p["recipient_suggestion_id"] = serde_json::Value::String(filed);
             put(c, Channel::Email, &address, &p.to_string())?;
         }
@@ -392,7 +392,7 @@ fn channel_of(s: &str) -> Result<Channel, StoreError> {
     match s {
         "webhook" => Ok(Channel::Webhook),
         "email" => Ok(Channel::Email),
-        o => Err(StoreError::Corrupt(format!("outbox: channel `{o}`"))),
+        o => Err(StoreError::corrupt(format!("outbox: channel `{o}`"))),
     }
 }
 
@@ -403,7 +403,7 @@ fn row_to_outbox(r: &Row) -> Result<OutboxRow, StoreError> {
         idempotency_key: r.get(1)?,
         channel: channel_of(&r.get::<String>(2)?)?,
         destination: r.get(3)?,
-        event: event.parse().map_err(StoreError::Corrupt)?,
+        event: event.parse().map_err(StoreError::corrupt)?,
         suggestion_id: r.get(5)?,
         payload: r.get(6)?,
         attempts: r.get::<i64>(7)?.max(0) as u32,
@@ -592,7 +592,7 @@ impl Store {
                             Channel::Webhook => dest,
                         },
                         channel,
-                        event: event.parse().map_err(StoreError::Corrupt)?,
+                        event: event.parse().map_err(StoreError::corrupt)?,
                         suggestion_id: r.get(5)?,
                         attempts: r.get::<i64>(6)?.max(0) as u32,
                         last_error: r.get(7)?,

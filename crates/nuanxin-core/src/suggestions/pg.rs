@@ -52,17 +52,19 @@ pub const MIGRATION_LOCK: i64 = 0x006e_7561_6e78_696e;
 
 /// The private runtime the driver runs on (one worker thread, started on first use).
 fn runtime() -> Result<&'static tokio::runtime::Runtime, StoreError> {
-    static RT: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    static RT: OnceLock<Result<tokio::runtime::Runtime, Arc<std::io::Error>>> = OnceLock::new();
     RT.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("nuanxin-postgres")
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())
+            .map_err(Arc::new)
     })
     .as_ref()
-    .map_err(|e| StoreError::Database(format!("cannot start the PostgreSQL driver: {e}")))
+    .map_err(|e| {
+        StoreError::database("cannot start the PostgreSQL driver").caused_by(Arc::clone(e))
+    })
 }
 
 /// Runs `fut` on the driver's runtime and waits for its output.
@@ -74,45 +76,40 @@ pub(crate) fn block_on<T: Send + 'static>(
         let _ = tx.send(fut.await);
     });
     rx.recv()
-        .map_err(|_| StoreError::Database("the PostgreSQL driver task failed".into()))
+        .map_err(|e| StoreError::database("the PostgreSQL driver task failed").caused_by(e))
 }
 
 /// Classifies a driver error: a lost, refused or timed-out connection, a server shutting
 /// down or a read-only server (a standby after failover) is [`StoreError::Unavailable`];
 /// a constraint violation (SQLSTATE class 23) is [`StoreError::Constraint`]; data
 /// corruption (XX001, XX002) is [`StoreError::Corrupt`]; anything else
-/// [`StoreError::Database`]. The message keeps the server's text, detail and constraint.
-pub(crate) fn classify(e: &tokio_postgres::Error) -> StoreError {
+/// [`StoreError::Database`]. The context names the SQLSTATE; the driver's error (the
+/// server's text, detail and constraint) is the source.
+pub(crate) fn classify(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
-        let mut msg = format!("PostgreSQL {code}: {}", db.message());
-        if let Some(d) = db.detail() {
-            msg.push_str(&format!(" ({d})"));
-        }
-        return match code {
-            c if c.starts_with("08") => StoreError::Unavailable(msg),
-            "57P01" | "57P02" | "57P03" | "53300" | "25006" => StoreError::Unavailable(msg),
-            c if c.starts_with("23") => StoreError::Constraint(msg),
-            "XX001" | "XX002" => StoreError::Corrupt(msg),
-            _ => StoreError::Database(msg),
+        let kind = match code {
+            c if c.starts_with("08") => StoreError::unavailable,
+            "57P01" | "57P02" | "57P03" | "53300" | "25006" => StoreError::unavailable,
+            c if c.starts_with("23") => StoreError::constraint,
+            "XX001" | "XX002" => StoreError::corrupt,
+            _ => StoreError::database,
         };
+        return kind(format!("PostgreSQL {code}")).caused_by(e);
     }
-    let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
-    let text = match std::error::Error::source(e) {
-        Some(s) => format!("PostgreSQL: {e}: {s}"),
-        None => format!("PostgreSQL: {e}"),
-    };
+    let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
     let shown = e.to_string();
-    if e.is_closed()
+    let kind = if e.is_closed()
         || io
         || shown.starts_with("error connecting")
         || shown.starts_with("timeout")
         || shown.starts_with("error communicating")
     {
-        StoreError::Unavailable(text)
+        StoreError::unavailable
     } else {
-        StoreError::Database(text)
-    }
+        StoreError::database
+    };
+    kind("PostgreSQL").caused_by(e)
 }
 
 /// `postgres://user@host:port/dbname` of `config`, without the password (for messages).
@@ -141,9 +138,10 @@ pub fn describe(config: &Config) -> String {
 /// [`StoreError::Database`] naming what is wrong (never the password).
 pub fn parse_url(url: &str) -> Result<Config, StoreError> {
     url.parse::<Config>().map_err(|e| {
-        StoreError::Database(format!(
-            "invalid PostgreSQL URL ({e}); expected postgres://user[:password]@host[:port]/database"
-        ))
+        StoreError::database(
+            "invalid PostgreSQL URL; expected postgres://user[:password]@host[:port]/database",
+        )
+        .caused_by(e)
     })
 }
 
@@ -178,7 +176,7 @@ fn connect(config: &Config) -> Result<Arc<Client>, StoreError> {
             .await?;
         Ok::<_, tokio_postgres::Error>(client)
     })?;
-    r.map(Arc::new).map_err(|e| classify(&e))
+    r.map(Arc::new).map_err(classify)
 }
 
 /// One pooled connection with its prepared statements.
@@ -190,9 +188,9 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    fn fail(&mut self, e: &tokio_postgres::Error) -> StoreError {
+    fn fail(&mut self, e: tokio_postgres::Error) -> StoreError {
         let err = classify(e);
-        if matches!(err, StoreError::Unavailable(_)) || self.client.is_closed() {
+        if matches!(err, StoreError::Unavailable { .. }) || self.client.is_closed() {
             self.broken = true;
         }
         err
@@ -204,8 +202,7 @@ impl Session {
         }
         let text = to_postgres_placeholders(sql).into_owned();
         let client = self.client.clone();
-        let st =
-            block_on(async move { client.prepare(&text).await })?.map_err(|e| self.fail(&e))?;
+        let st = block_on(async move { client.prepare(&text).await })?.map_err(|e| self.fail(e))?;
         if self.statements.len() >= MAX_STATEMENTS {
             self.statements.clear();
         }
@@ -218,7 +215,7 @@ impl Session {
         params: &[Value],
     ) -> Result<Vec<Box<dyn ToSql + Sync + Send>>, StoreError> {
         if st.params().len() != params.len() {
-            return Err(StoreError::Database(format!(
+            return Err(StoreError::database(format!(
                 "the statement takes {} parameters, {} given",
                 st.params().len(),
                 params.len()
@@ -230,7 +227,7 @@ impl Session {
             .enumerate()
             .map(|(i, (v, ty))| {
                 to_param(v, ty).ok_or_else(|| {
-                    StoreError::Database(format!(
+                    StoreError::database(format!(
                         "parameter {} ({v:?}) does not fit PostgreSQL type {ty}",
                         i + 1
                     ))
@@ -339,7 +336,7 @@ impl Conn for Session {
                 .collect();
             client.execute(&st, &refs).await
         })?
-        .map_err(|e| self.fail(&e))
+        .map_err(|e| self.fail(e))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
@@ -353,14 +350,14 @@ impl Conn for Session {
                 .collect();
             client.query(&st, &refs).await
         })?
-        .map_err(|e| self.fail(&e))?;
+        .map_err(|e| self.fail(e))?;
         rows.iter()
             .map(|r| {
                 (0..r.len())
                     .map(|i| from_column(r, i))
                     .collect::<Result<Vec<_>, _>>()
                     .map(Row)
-                    .map_err(|e| StoreError::Corrupt(format!("PostgreSQL: {e}")))
+                    .map_err(|e| StoreError::corrupt("PostgreSQL").caused_by(e))
             })
             .collect()
     }
@@ -421,7 +418,7 @@ impl Conn for Session {
             }
         });
         for r in rx {
-            let row = r.map_err(|e| self.fail(&e))?;
+            let row = r.map_err(|e| self.fail(e))?;
             f(row)?;
         }
         Ok(())
@@ -430,7 +427,7 @@ impl Conn for Session {
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         let client = self.client.clone();
         let sql = sql.to_string();
-        block_on(async move { client.batch_execute(&sql).await })?.map_err(|e| self.fail(&e))
+        block_on(async move { client.batch_execute(&sql).await })?.map_err(|e| self.fail(e))
     }
 }
 
@@ -512,19 +509,13 @@ impl Postgres {
     /// `e` with the database (without password) named in its message, once.
     fn naming(&self, e: StoreError) -> StoreError {
         let db = describe(&self.config);
-        let name = |m: String| {
+        e.map_context(|m| {
             if m.starts_with(&db) {
                 m
             } else {
                 format!("{db}: {m}")
             }
-        };
-        match e {
-            StoreError::Unavailable(m) => StoreError::Unavailable(name(m)),
-            StoreError::Database(m) => StoreError::Database(name(m)),
-            StoreError::Corrupt(m) => StoreError::Corrupt(name(m)),
-            StoreError::Constraint(m) => StoreError::Constraint(name(m)),
-        }
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, PoolState> {
@@ -568,7 +559,7 @@ impl Postgres {
             }
             let now = std::time::Instant::now();
             if now >= deadline {
-                return Err(StoreError::Unavailable(format!(
+                return Err(StoreError::unavailable(format!(
                     "{}: all {MAX_CONNECTIONS} connections busy for {} s",
                     describe(&self.config),
                     CHECKOUT_TIMEOUT.as_secs()
@@ -648,7 +639,7 @@ impl Postgres {
             )?
             .get(0)?;
         if version as usize > migrations.len() {
-            return Err(StoreError::Database(format!(
+            return Err(StoreError::database(format!(
                 "the database has schema version {version}, newer than this program ({})",
                 migrations.len()
             )));
@@ -669,7 +660,9 @@ impl Postgres {
             if let Err(e) = applied {
                 let _ = s.batch("ROLLBACK");
                 return Err(match e {
-                    StoreError::Database(m) => StoreError::Database(format!("migration {v}: {m}")),
+                    e @ StoreError::Database { .. } => {
+                        e.map_context(|m| format!("migration {v}: {m}"))
+                    }
                     e => e,
                 });
             }
@@ -707,7 +700,7 @@ pub fn create_database(server_url: &str, name: &str) -> Result<Config, StoreErro
         });
         client.batch_execute(&sql).await
     })?
-    .map_err(|e| classify(&e))?;
+    .map_err(classify)?;
     config.dbname(name);
     Ok(config)
 }

@@ -164,9 +164,9 @@ impl Row {
         let v = self
             .0
             .get(i)
-            .ok_or_else(|| StoreError::Corrupt(format!("no column {i} in the result")))?;
+            .ok_or_else(|| StoreError::corrupt(format!("no column {i} in the result")))?;
         T::from_value(v).ok_or_else(|| {
-            StoreError::Corrupt(format!("column {i}: expected {}, found {v:?}", T::NAME))
+            StoreError::corrupt(format!("column {i}: expected {}, found {v:?}", T::NAME))
         })
     }
 }
@@ -224,7 +224,7 @@ impl dyn Conn + '_ {
     /// As [`Conn::query`]; [`StoreError::Corrupt`] when it returned none.
     pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, StoreError> {
         self.query_opt(sql, params)?
-            .ok_or_else(|| StoreError::Corrupt(format!("no row from `{sql}`")))
+            .ok_or_else(|| StoreError::corrupt(format!("no row from `{sql}`")))
     }
 
     /// Whether a query returns any row.
@@ -316,8 +316,11 @@ mod tests {
         assert_eq!(r.get::<Option<String>>(1).unwrap(), None);
         assert_eq!(r.get::<String>(2).unwrap(), "x");
         assert_eq!(r.get::<f64>(3).unwrap(), 1.5);
-        assert!(matches!(r.get::<i64>(2), Err(StoreError::Corrupt(_))));
-        assert!(matches!(r.get::<String>(1), Err(StoreError::Corrupt(_))));
-        assert!(matches!(r.get::<i64>(9), Err(StoreError::Corrupt(_))));
+        assert!(matches!(r.get::<i64>(2), Err(StoreError::Corrupt { .. })));
+        assert!(matches!(
+            r.get::<String>(1),
+            Err(StoreError::Corrupt { .. })
+        ));
+        assert!(matches!(r.get::<i64>(9), Err(StoreError::Corrupt { .. })));
     }
 }

@@ -20,16 +20,13 @@ use std::sync::{Mutex, MutexGuard};
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        match e.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-                StoreError::Unavailable(format!("SQLite: {e}"))
-            }
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
-                StoreError::Corrupt(format!("SQLite: {e}"))
-            }
-            Some(ErrorCode::ConstraintViolation) => StoreError::Constraint(format!("SQLite: {e}")),
-            _ => StoreError::Database(format!("SQLite: {e}")),
-        }
+        let kind = match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::unavailable,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::corrupt,
+            Some(ErrorCode::ConstraintViolation) => StoreError::constraint,
+            _ => StoreError::database,
+        };
+        kind("SQLite").caused_by(e)
     }
 }
 
@@ -86,7 +83,7 @@ impl Conn for SqliteConn<'_> {
                     ValueRef::Real(v) => Value::Real(v),
                     ValueRef::Text(t) => Value::Text(
                         String::from_utf8(t.to_vec())
-                            .map_err(|e| StoreError::Corrupt(format!("column {i}: {e}")))?,
+                            .map_err(|e| StoreError::corrupt(format!("column {i}")).caused_by(e))?,
                     ),
                     ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
                 });
@@ -118,7 +115,7 @@ impl Sqlite {
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Database(format!(
+            return Err(StoreError::database(format!(
                 "cannot switch {} to WAL mode (got {mode})",
                 path.display()
             )));
@@ -129,7 +126,7 @@ impl Sqlite {
         conn.set_prepared_statement_cache_capacity(64);
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > migrations.len() {
-            return Err(StoreError::Database(format!(
+            return Err(StoreError::database(format!(
                 "{} has schema version {version}, newer than this program ({})",
                 path.display(),
                 migrations.len()
@@ -138,7 +135,8 @@ impl Sqlite {
         for (i, m) in migrations.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction()?;
             tx.execute_batch(m.sqlite).map_err(|e| {
-                StoreError::Database(format!("{}: migration {}: {e}", path.display(), i + 1))
+                StoreError::database(format!("{}: migration {}", path.display(), i + 1))
+                    .caused_by(e)
             })?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;

@@ -46,25 +46,127 @@ mod suggestions;
 pub use migrations::{Migration, MIGRATIONS};
 pub use points::{PointImportCounts, PointImportMode};
 
+/// The error underneath a [`StoreError`]: the driver's (`rusqlite::Error`,
+/// `tokio_postgres::Error`), a decoder's (`serde_json::Error`, `FromUtf8Error`) or the OS's
+/// (`getrandom::Error`). Boxed because both engines share the variants; downcast to reach the
+/// typed error (`e.source()?.downcast_ref::<rusqlite::Error>()`).
+pub type StoreCause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Errors of the store, classified the same way on both engines.
+///
+/// Each variant holds its `context` (what failed, in our terms: `SQLite`, `PostgreSQL
+/// 23505`, `migration 3`, `campaign C1`) and, when another error caused it, that error as
+/// its [`source`](std::error::Error::source). The text shown to a user is the whole chain
+/// ([`crate::error::report`]: `database error: SQLite: no such table: x`).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached now: a lost or refused connection, a server shutting
     /// down or read-only (a standby), all connections busy, a SQLite file locked by another
     /// process. Worth retrying later (the server answers 503 with `Retry-After`).
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    #[error("database unavailable: {context}")]
+    Unavailable {
+        /// What failed (names the database, never its password).
+        context: String,
+        /// The driver's error, when one caused it.
+        #[source]
+        source: Option<StoreCause>,
+    },
     /// The engine refused the statement for another reason (a bug, a full disk, a schema
     /// newer than this program…).
-    #[error("database error: {0}")]
-    Database(String),
-    /// A uniqueness or reference constraint was violated (the message names the
+    #[error("database error: {context}")]
+    Database {
+        /// What failed.
+        context: String,
+        /// The driver's (or the OS's) error, when one caused it.
+        #[source]
+        source: Option<StoreCause>,
+    },
+    /// A uniqueness or reference constraint was violated (the source names the
     /// constraint).
-    #[error("constraint violated: {0}")]
-    Constraint(String),
+    #[error("constraint violated: {context}")]
+    Constraint {
+        /// What failed.
+        context: String,
+        /// The driver's error naming the constraint, when one caused it.
+        #[source]
+        source: Option<StoreCause>,
+    },
     /// A stored row does not decode (a bug or a hand-edited database).
-    #[error("corrupt row: {0}")]
-    Corrupt(String),
+    #[error("corrupt row: {context}")]
+    Corrupt {
+        /// Which row or column.
+        context: String,
+        /// The decoder's or driver's error, when one caused it.
+        #[source]
+        source: Option<StoreCause>,
+    },
+}
+
+impl StoreError {
+    /// [`StoreError::Unavailable`] with `context` and no source.
+    pub fn unavailable(context: impl Into<String>) -> Self {
+        StoreError::Unavailable {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// [`StoreError::Database`] with `context` and no source.
+    pub fn database(context: impl Into<String>) -> Self {
+        StoreError::Database {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// [`StoreError::Constraint`] with `context` and no source.
+    pub fn constraint(context: impl Into<String>) -> Self {
+        StoreError::Constraint {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// [`StoreError::Corrupt`] with `context` and no source.
+    pub fn corrupt(context: impl Into<String>) -> Self {
+        StoreError::Corrupt {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// The same error with `cause` as its source.
+    #[must_use]
+    pub fn caused_by(mut self, cause: impl Into<StoreCause>) -> Self {
+        let (StoreError::Unavailable { source, .. }
+        | StoreError::Database { source, .. }
+        | StoreError::Constraint { source, .. }
+        | StoreError::Corrupt { source, .. }) = &mut self;
+        *source = Some(cause.into());
+        self
+    }
+
+    /// The same error with its context rewritten by `f` (e.g. prefixed with the database's
+    /// name); the variant and the source stay.
+    #[must_use]
+    pub fn map_context(mut self, f: impl FnOnce(String) -> String) -> Self {
+        let (StoreError::Unavailable { context, .. }
+        | StoreError::Database { context, .. }
+        | StoreError::Constraint { context, .. }
+        | StoreError::Corrupt { context, .. }) = &mut self;
+        *context = f(std::mem::take(context));
+        self
+    }
+
+    /// What failed, in our terms (without the variant's prefix and the source).
+    pub fn context(&self) -> &str {
+        match self {
+            StoreError::Unavailable { context, .. }
+            | StoreError::Database { context, .. }
+            | StoreError::Constraint { context, .. }
+            | StoreError::Corrupt { context, .. } => context,
+        }
+    }
 }
 
 impl crate::error::Classify for StoreError {
@@ -72,7 +174,7 @@ impl crate::error::Classify for StoreError {
     /// else is internal.
     fn class(&self) -> crate::error::ErrorClass {
         match self {
-            StoreError::Unavailable(_) => crate::error::ErrorClass::StorageUnavailable,
+            StoreError::Unavailable { .. } => crate::error::ErrorClass::StorageUnavailable,
             _ => crate::error::ErrorClass::Internal,
         }
     }
@@ -271,7 +373,7 @@ pub(crate) fn sha256_hex(s: &str) -> String {
 /// `n` random bytes from the OS, hex-encoded.
 pub(crate) fn random_hex(n: usize) -> Result<String, StoreError> {
     let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).map_err(|e| StoreError::Database(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| StoreError::database("no randomness").caused_by(e))?;
     Ok(hex::encode(b))
 }
 
@@ -279,7 +381,7 @@ pub(crate) fn random_hex(n: usize) -> Result<String, StoreError> {
 fn tracking_id(at: DateTime<Utc>) -> Result<String, StoreError> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut b = [0u8; 6];
-    getrandom::fill(&mut b).map_err(|e| StoreError::Database(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut b).map_err(|e| StoreError::database("no randomness").caused_by(e))?;
     let tail: String = b
         .iter()
         .map(|v| ALPHABET[(*v & 31) as usize] as char)
@@ -293,8 +395,8 @@ const SUGGESTION_COLUMNS: &str = "id, lon, lat, input_lon, input_lat, input_crs,
      first_answer_at, resolved_at, duplicate_of, department, contact_email, contact_first_name, \
      contact_last_name";
 
-fn corrupt(what: &str, v: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {v}"))
+fn corrupt(what: &str, e: impl Into<StoreCause>) -> StoreError {
+    StoreError::corrupt(what).caused_by(e)
 }
 
 fn row_to_suggestion(r: &Row) -> Result<Suggestion, StoreError> {
@@ -445,7 +547,7 @@ impl Store {
                 &args![random_hex(32)?],
             )?;
             get(c)?
-                .ok_or_else(|| StoreError::Corrupt("meta: no salt".into()))?
+                .ok_or_else(|| StoreError::corrupt("meta: no salt"))?
                 .get(0)
         })?;
         store.fill_point_records()?;

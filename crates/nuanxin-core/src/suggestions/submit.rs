@@ -124,12 +124,12 @@ pub fn submit<E: From<SuggestionError>>(
     let (suggestion, receipt_token) = match (stored, &keyed) {
         (Ok(done), _) => done,
         // the same key committed by a concurrent request meanwhile (unique index)
-        (Err(StoreError::Constraint(_)), Some((k, fingerprint))) => {
+        (Err(StoreError::Constraint { .. }), Some((k, fingerprint))) => {
             if let Some(done) = replay(store, k, fingerprint)? {
                 return Ok(done);
             }
-            return Err(SuggestionError::Store(StoreError::Constraint(
-                "idempotency key stored but not found".into(),
+            return Err(SuggestionError::Store(StoreError::constraint(
+                "idempotency key stored but not found",
             ))
             .into());
         }

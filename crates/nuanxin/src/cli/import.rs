@@ -200,15 +200,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             let err = Err(anyhow::anyhow!(messages::import_error(&e)));
             return match &db {
-                Some((_, shown)) if matches!(e, ImportError::Store { .. }) => {
-                    err.with_context(|| {
-                        text(&if args.replace {
-                            Msg::ReplacingPoints(shown)
-                        } else {
-                            Msg::StoringPoints(shown)
-                        })
+                Some((_, shown)) if matches!(e, ImportError::Store(_)) => err.with_context(|| {
+                    text(&if args.replace {
+                        Msg::ReplacingPoints(shown)
+                    } else {
+                        Msg::StoringPoints(shown)
                     })
-                }
+                }),
                 _ => err.with_context(|| text(&Msg::Importing(&args.file.display().to_string()))),
             };
         }

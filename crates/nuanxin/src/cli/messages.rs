@@ -416,7 +416,11 @@ pub fn issue(i: &Issue) -> String {
 /// separately with [`issue`]).
 pub fn import_error(e: &ImportError) -> String {
     match lang::current() {
-        Lang::En => e.to_string(),
+        // the database's error (the source) is part of the message
+        Lang::En => match e {
+            ImportError::Store(store) => format!("{e}: {}", nuanxin::error::report(store)),
+            _ => e.to_string(),
+        },
         Lang::Zh => match e {
             ImportError::Io { path, source } => format!("无法读取 {path}：{source}"),
             ImportError::UnknownFormat { path } => format!(
@@ -428,7 +432,10 @@ pub fn import_error(e: &ImportError) -> String {
                 location_zh(*location),
                 reason_zh(reason).unwrap_or_else(|| reason.clone())
             ),
-            ImportError::Store { reason } => format!("保存导入的服务点失败，未导入任何记录：{reason}"),
+            ImportError::Store(store) => format!(
+                "保存导入的服务点失败，未导入任何记录：{}",
+                nuanxin::error::report(store)
+            ),
             ImportError::Rejected {
                 errors,
                 invalid_records,

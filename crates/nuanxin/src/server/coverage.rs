@@ -87,9 +87,9 @@ fn parse_kinds(param: &str, s: Option<&str>) -> Result<Vec<ServiceKind>, AppErro
 fn parse_mode(s: Option<&str>) -> Result<TravelMode, AppError> {
     match s {
         None => Ok(TravelMode::Walk),
-        Some(m) => m.parse().map_err(|e: crate::travel::UnknownMode| {
-            AppError::bad_choice("mode", e.to_string(), &["walk", "ebike"])
-        }),
+        Some(m) => m
+            .parse()
+            .map_err(|e: crate::travel::UnknownMode| AppError::from(e)),
     }
 }
 

@@ -6,7 +6,7 @@
 //! invalid input naming the parameter, not found, conflict, unavailable, internal, …), so a
 //! new error variant gets its HTTP status where it is defined. Bad input is always a 4xx.
 
-use crate::error::{Classify, ErrorClass};
+use crate::error::{report, Classify, ErrorClass};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -262,7 +262,7 @@ impl AppError {
     /// naming the parameter (and the valid values), too large → 413, not found → 404,
     /// conflict → 409, unprocessable → 422, unavailable → 503, storage unavailable → 503 with
     /// `Retry-After`, internal → 500 (the error and its `source` chain are logged, not sent).
-    pub fn classified<E: Classify + ?Sized>(e: &E) -> Self {
+    pub fn classified<E: Classify + 'static>(e: &E) -> Self {
         let detail = e.detail();
         match e.class() {
             ErrorClass::InvalidInput { param, valid } => AppError::BadRequest {
@@ -275,16 +275,8 @@ impl AppError {
             ErrorClass::Conflict => AppError::Conflict(detail),
             ErrorClass::Unprocessable => AppError::Unprocessable(detail),
             ErrorClass::Unavailable => AppError::Unavailable(detail),
-            ErrorClass::StorageUnavailable => AppError::DatabaseUnavailable(e.to_string()),
-            ErrorClass::Internal => {
-                let mut text = e.to_string();
-                let mut cause = e.source();
-                while let Some(c) = cause {
-                    text.push_str(&format!(": {c}"));
-                    cause = c.source();
-                }
-                AppError::Internal(text)
-            }
+            ErrorClass::StorageUnavailable => AppError::DatabaseUnavailable(report(e)),
+            ErrorClass::Internal => AppError::Internal(report(e)),
         }
     }
 }
@@ -312,6 +304,7 @@ from_classified!(
     crate::coverage::CoverageError,
     crate::coverage::input::InputError,
     crate::coverage::whatif::WhatIfError,
+    crate::travel::UnknownMode,
 );
 
 /// Query-string extractor whose rejection is a 400 problem naming the parameter.

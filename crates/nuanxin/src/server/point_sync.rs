@@ -23,6 +23,7 @@
 //! SQLite has no notifications: there is one server per database file and the mode is off.
 
 use super::AppState;
+use crate::error::report;
 use crate::index::ServiceIndex;
 use crate::model::ServicePoint;
 use std::collections::BTreeSet;
@@ -70,7 +71,7 @@ async fn listen(config: &tokio_postgres::Config) -> Result<Listening, tokio_post
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
-                    tracing::warn!(error = %e, "point notifications: connection lost");
+                    tracing::warn!(error = %report(&e), "point notifications: connection lost");
                     break;
                 }
                 None => break,
@@ -142,7 +143,7 @@ impl PointSync {
                         }
                     }
                     Err(e) => {
-                        tracing::debug!(error = %e, ?backoff, "point notifications: reconnecting");
+                        tracing::debug!(error = %report(&e), ?backoff, "point notifications: reconnecting");
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(MAX_BACKOFF);
                         continue;
@@ -165,7 +166,7 @@ async fn follow(mut l: Listening, state: &AppState) -> Result<(), String> {
                 tokio::time::timeout(Duration::from_secs(2), l.client.simple_query("SELECT 1"))
                     .await
                     .map_err(|_| "keep-alive timed out".to_string())?
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| report(&e))?;
                 continue;
             }
         };
@@ -191,14 +192,14 @@ async fn apply(state: &AppState, ids: BTreeSet<String>) -> Result<(), String> {
         let key = id.clone();
         let stored = tokio::task::spawn_blocking(move || st.service_point(&key))
             .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| report(&e))?
+            .map_err(|e| report(&e))?;
         match stored.filter(|p| served(state, p)) {
             Some(p) => {
-                state.upsert_point(p).await.map_err(|e| e.to_string())?;
+                state.upsert_point(p).await.map_err(|e| report(&e))?;
             }
             None => {
-                state.remove_point(&id).await.map_err(|e| e.to_string())?;
+                state.remove_point(&id).await.map_err(|e| report(&e))?;
             }
         }
         tracing::debug!(%id, "point notifications: applied");
@@ -217,18 +218,18 @@ async fn reload_all(state: &AppState) -> Result<usize, String> {
     let _edits = state.point_edits.lock().await;
     let demo = state.config.demo;
     let index = tokio::task::spawn_blocking(move || {
-        let mut points = store.service_points().map_err(|e| e.to_string())?;
+        let mut points = store.service_points().map_err(|e| report(&e))?;
         if !demo {
             points.retain(|p| !p.demo);
         }
-        ServiceIndex::new(points).map_err(|e| e.to_string())
+        ServiceIndex::new(points).map_err(|e| report(&e))
     })
     .await
-    .map_err(|e| e.to_string())??;
+    .map_err(|e| report(&e))??;
     let n = index.len();
     let live = state.index.clone();
     tokio::task::spawn_blocking(move || live.replace(index))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| report(&e))?;
     Ok(n)
 }

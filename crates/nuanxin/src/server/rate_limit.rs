@@ -156,7 +156,7 @@ impl SubmissionLimiter {
                         .is_ok()
                 {
                     if let Err(e) = store.prune_rate_limits(now) {
-                        tracing::warn!(error = %e, "pruning the shared rate-limit buckets failed");
+                        tracing::warn!(error = %crate::error::report(&e), "pruning the shared rate-limit buckets failed");
                     }
                 }
                 Ok(admitted)

@@ -45,7 +45,8 @@ impl DbHealth {
             return r;
         }
         let st = store.clone();
-        let probe = tokio::task::spawn_blocking(move || st.ping().map_err(|e| e.to_string()));
+        let probe =
+            tokio::task::spawn_blocking(move || st.ping().map_err(|e| crate::error::report(&e)));
         let r = match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => Err(format!("probe failed: {e}")),

@@ -17,7 +17,8 @@ impl Store {
         actor: Option<&Officer>,
     ) -> Result<(), SuggestionError> {
         camp.validate()?;
-        let json = serde_json::to_string(camp).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = serde_json::to_string(camp)
+            .map_err(|e| StoreError::corrupt(format!("campaign {}", camp.id)).caused_by(e))?;
         self.write(|c| {
             let n = c.execute(
                 "INSERT INTO campaigns (id, json, created_at) VALUES (?1, ?2, ?3) \
@@ -46,7 +47,7 @@ impl Store {
             .map(|r| {
                 let (id, json): (String, String) = (r.get(0)?, r.get(1)?);
                 serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("campaign {id}: {e}")))
+                    .map_err(|e| StoreError::corrupt(format!("campaign {id}")).caused_by(e))
             })
             .collect::<Result<Vec<Campaign>, _>>()?;
         out.sort_by(|a, b| b.starts_at.cmp(&a.starts_at).then(a.id.cmp(&b.id)));
@@ -63,7 +64,7 @@ impl Store {
         row.map(|r| {
             let json: String = r.get(0)?;
             serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("campaign {id}: {e}")))
+                .map_err(|e| StoreError::corrupt(format!("campaign {id}")).caused_by(e))
         })
         .transpose()
     }

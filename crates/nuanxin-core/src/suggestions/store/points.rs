@@ -175,7 +175,8 @@ impl Store {
         point: &ServicePoint,
         actor: Option<&Officer>,
     ) -> Result<bool, StoreError> {
-        let json = serde_json::to_string(point).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = serde_json::to_string(point)
+            .map_err(|e| StoreError::corrupt(format!("service point {}", point.id)).caused_by(e))?;
         self.write(|c| {
             let now = Utc::now();
             let existed = put_points(c, std::slice::from_ref(point), now)? > 0;
@@ -235,13 +236,13 @@ fn decode_point_row(Row(values): Row) -> Result<ServicePoint, StoreError> {
     match (values.next(), values.next(), values.next()) {
         (Some(Value::Text(id)), Some(Value::Bytes(record)), _) => {
             ServicePoint::from_record(&record)
-                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
+                .map_err(|e| StoreError::corrupt(format!("service point {id}")).caused_by(e))
         }
         (Some(Value::Text(id)), Some(Value::Null), Some(Value::Text(json))) => {
             serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("service point {id}: {e}")))
+                .map_err(|e| StoreError::corrupt(format!("service point {id}")).caused_by(e))
         }
-        other => Err(StoreError::Corrupt(format!(
+        other => Err(StoreError::corrupt(format!(
             "service point row: expected (id, record or json), found {other:?}"
         ))),
     }
@@ -309,7 +310,8 @@ impl PointWriter {
         if self.remove_kinds_seen {
             self.remove_kind(c, p.kind)?;
         }
-        let json = serde_json::to_string(p).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = serde_json::to_string(p)
+            .map_err(|e| StoreError::corrupt(format!("service point {}", p.id)).caused_by(e))?;
         self.counts.replaced +=
             usize::from(c.exists("SELECT 1 FROM service_points WHERE id = ?1", &args![&p.id])?);
         c.execute(

@@ -92,7 +92,7 @@ impl Store {
         })?;
         let s = self
             .suggestion(&id)?
-            .ok_or_else(|| StoreError::Corrupt(format!("suggestion {id} vanished")))?;
+            .ok_or_else(|| StoreError::corrupt(format!("suggestion {id} vanished")))?;
         Ok((s, receipt))
     }
 

@@ -141,7 +141,20 @@ fn writes_are_all_or_nothing_and_errors_classified() {
     });
     match r {
         // SQLite: "UNIQUE constraint failed: meta.key"; PostgreSQL: 23505 "meta_pkey"
-        Err(StoreError::Constraint(m)) => assert!(m.contains("meta"), "{m}"),
+        Err(e @ StoreError::Constraint { .. }) => {
+            let m = crate::error::report(&e);
+            assert!(m.contains("meta"), "{m}");
+            // the driver's error is kept, typed, as the source
+            let source = std::error::Error::source(&e).unwrap();
+            assert!(
+                source.is::<rusqlite::Error>() || source.is::<tokio_postgres::Error>(),
+                "{source:?}"
+            );
+            assert!(
+                !e.to_string().contains("meta"),
+                "the source is not repeated: {e}"
+            );
+        }
         other => panic!("{other:?}"),
     }
     let x = s
@@ -153,7 +166,7 @@ fn writes_are_all_or_nothing_and_errors_classified() {
     n.photo = Some(("image/jpeg".into(), vec![0xff, 0xd8, 0xff, 0xd9]));
     assert!(matches!(
         s.insert_suggestion(n),
-        Err(StoreError::Constraint(_))
+        Err(StoreError::Constraint { .. })
     ));
     let counts = s
         .read(|c| {
@@ -182,15 +195,21 @@ fn refused_postgres_is_unavailable() {
     };
     let url = format!("postgres://nuanxin:s3cret@127.0.0.1:{port}/nuanxin?connect_timeout=2");
     match Store::open(Path::new(&url)) {
-        Err(StoreError::Unavailable(m)) => {
+        Err(e @ StoreError::Unavailable { .. }) => {
+            let m = crate::error::report(&e);
             assert!(m.contains(&format!("127.0.0.1:{port}/nuanxin")), "{m}");
+            assert!(
+                m.contains("refused"),
+                "the OS's reason is in the chain: {m}"
+            );
             assert!(!m.contains("s3cret"), "{m}");
+            assert!(std::error::Error::source(&e).is_some_and(|s| s.is::<tokio_postgres::Error>()));
         }
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         Store::open(Path::new("postgres://127.0.0.1:notaport/x")),
-        Err(StoreError::Database(_))
+        Err(StoreError::Database { .. })
     ));
 }
 
@@ -331,7 +350,7 @@ fn service_points_read_from_records_and_older_rows() {
         )
     })
     .unwrap();
-    let err = s.service_points().unwrap_err().to_string();
+    let err = crate::error::report(&s.service_points().unwrap_err());
     assert!(err.contains("p7777") && err.contains("version 9"), "{err}");
     // Replacing a kind removes converted and unconverted rows of it alike.
     s.write(|c| {
@@ -367,7 +386,7 @@ fn streamed_imports_are_all_or_nothing_and_replace_the_kinds_they_hold() {
         .import_points_streamed(PointImportMode::default(), None, |put| {
             put(&pt("s9", ServiceKind::Station, 9))?;
             put(&pt("s1", ServiceKind::LegalAid, 1))?;
-            Err::<(), _>(StoreError::Database("the file was rejected".into()))
+            Err::<(), _>(StoreError::database("the file was rejected"))
         })
         .unwrap_err();
     assert!(err.to_string().contains("rejected"));
