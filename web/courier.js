@@ -9,7 +9,7 @@ import { api, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
 import { clear, el, fmtDistance, fmtMinutes, kindColour, toast } from './ui.js';
 import { kindGlyph } from './basemap.js';
-import { isNetworkError, keepArea, nearestOffline, pointsOffline } from './offline.js';
+import { isNetworkError, keepArea, nearestOffline, pointsOffline, rememberPoints } from './offline.js';
 
 /**
  * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
@@ -236,7 +236,7 @@ function viewBboxNumbers(map) {
 }
 
 /** Keeps the points around the viewport for offline use (a few seconds later, off the
- * critical path of a weak signal). */
+ * critical path of a weak signal; until then the points received in the visit answer). */
 let keepTimer = null;
 function keepViewedArea() {
   clearTimeout(keepTimer);
@@ -257,6 +257,7 @@ async function refreshPoints() {
   let fc;
   try {
     fc = /** @type {Reply<'/api/v1/points'>} */ (await api(`/api/v1/points?${qs({ kind, bbox: viewBbox(map), limit: VIEW_LIMIT })}`));
+    rememberPoints(toFeatures(fc));
     keepViewedArea();
   } catch (e) {
     console.warn('points:', e.message);
@@ -337,14 +338,17 @@ async function runNearest() {
     // this one's was (a stale error must not overwrite it).
     if (seq !== state.seq) return;
     state.results = [];
+    state.offline = null;
     renderList();
-    status(t('api_error', { msg: e.message }), true);
+    // No signal and nothing kept on this device: say so (not a server failure).
+    status(isNetworkError(e) ? t('offline_nothing') : t('api_error', { msg: e.message }), true);
     return;
   } finally {
     clearTimeout(slow);
   }
   if (seq !== state.seq) return;
   state.offline = null;
+  rememberPoints(feats);
   keepViewedArea();
   if (state.h24) feats = feats.filter((f) => is24h(f.properties));
   // Open points first (the API's distance order kept within each group); closed ones after,

@@ -4,7 +4,10 @@
 //   - `areas`: the service points of every kind around the area last viewed (one record,
 //     key `last`: { bbox [w, s, e, n] WGS-84 degrees, saved_at ms, features }), refreshed
 //     at most every AREA_MAX_AGE_MS or when the map leaves the cached area. Offline,
-//     "nearest" is computed from them on the device (straight-line, haversine).
+//     "nearest" is computed from them on the device (straight-line, haversine). Until that
+//     record can be read (not written yet: the signal went before the area's request
+//     finished; storage unavailable or evicted), the points this page received online in
+//     this visit (`rememberPoints`) answer instead.
 //   - `outbox`: suggestions filed without a signal, each with the Idempotency-Key made when
 //     it was queued; sent in order when the signal returns. The server stores the key with
 //     the suggestion, so a repeat (a reply lost on the way back) returns the first receipt
@@ -44,8 +47,15 @@ function db() {
         if (!d.objectStoreNames.contains('areas')) d.createObjectStore('areas');
         if (!d.objectStoreNames.contains('outbox')) d.createObjectStore('outbox', { keyPath: 'key' });
       };
-      req.onsuccess = () => resolve(req.result);
+      req.onsuccess = () => {
+        const d = req.result;
+        // A newer page (a new build with a new DB_VERSION) is upgrading the database: step
+        // aside (the next call opens it again) instead of blocking it.
+        d.onversionchange = () => { d.close(); dbPromise = null; };
+        resolve(d);
+      };
       req.onerror = () => reject(req.error);
+      req.onblocked = () => console.warn('offline cache: waiting for another tab to close the old database');
     });
     // A failed open (storage busy, a blocked upgrade) is tried again by the next caller
     // rather than remembered for the life of the page.
@@ -75,6 +85,12 @@ export function isNetworkError(e) {
 
 let area = null; // the cached record, once read
 let refreshing = null;
+/** Points received online during this visit, by id: the fallback when no area can be read. */
+const seen = new Map();
+/** Most points kept in `seen` (the oldest are dropped first). */
+const SEEN_LIMIT = AREA_LIMIT;
+/** When the first of `seen` was received (ms since the epoch; 0: none yet). */
+let seenSince = 0;
 
 /** The cached area record ({ bbox, saved_at, features }) or null. */
 export async function cachedArea() {
@@ -111,8 +127,12 @@ export async function keepArea(centre, viewBbox) {
     try {
       const fc = /** @type {Reply<'/api/v1/points'>} */ (await api(`/api/v1/points?${qs({ bbox: bbox.join(','), limit: AREA_LIMIT })}`));
       const rec = { bbox, saved_at: Date.now(), features: (fc?.features || []).map(slim) };
-      await tx('areas', 'readwrite', (s) => s.put(rec, 'last'));
+      // In memory first: this visit answers from it even if the write below fails.
       area = rec;
+      await tx('areas', 'readwrite', (s) => s.put(rec, 'last'));
+      // Ask the browser not to evict the kept points under storage pressure (best effort:
+      // browsers grant it on their own terms; without it the cache may go, never the app).
+      if (!have) navigator.storage?.persist?.().catch(() => undefined);
     } catch (e) {
       console.warn('offline cache:', e.message || e);
     } finally {
@@ -120,6 +140,27 @@ export async function keepArea(centre, viewBbox) {
     }
   })();
   await refreshing;
+}
+
+/**
+ * Remembers points received from the server during this visit (the viewport's points, the
+ * nearest answer), so that "nearest" still answers if the signal goes before the area is
+ * kept on the device. At most SEEN_LIMIT are held (oldest out).
+ */
+export function rememberPoints(features) {
+  for (const f of features || []) {
+    const id = f?.properties?.id;
+    const c = f?.geometry?.coordinates;
+    if (id === undefined || id === null || !Array.isArray(c) || !Number.isFinite(c[0]) || !Number.isFinite(c[1])) continue;
+    const key = String(id);
+    seen.delete(key);
+    seen.set(key, slim(f));
+  }
+  for (const key of seen.keys()) {
+    if (seen.size <= SEEN_LIMIT) break;
+    seen.delete(key);
+  }
+  if (seen.size && !seenSince) seenSince = Date.now();
 }
 
 /** A point feature without what offline use does not need. */
@@ -139,28 +180,41 @@ export function haversineM(a, b) {
 }
 
 /**
- * The `k` nearest cached points to `here` ([lon, lat]) of `kind` offering every amenity in
- * `amenities`, as features with `distance_m`, nearest first; null when nothing is cached.
- * Returns { features, saved_at, covers } (`covers`: whether `here` lies in the cached area).
+ * The `k` points of `features` nearest to `here` ([lon, lat] degrees) of `kind` offering
+ * every amenity in `amenities` (and passing `filter(properties)` when given), nearest first,
+ * each a copy with `distance_m` (straight-line, haversine, metres) and `offline: true`.
+ * Pure: what "nearest" answers on the device.
  */
-export async function nearestOffline(here, { kind, amenities = [], k = 5, filter = null }) {
-  const a = await cachedArea();
-  if (!a) return null;
-  const feats = a.features
+export function rankNearest(here, features, { kind, amenities = [], k = 5, filter = null }) {
+  return features
     .filter((f) => f.properties.kind === kind)
     .filter((f) => amenities.every((m) => (f.properties.amenities || []).includes(m)))
     .filter((f) => !filter || filter(f.properties))
     .map((f) => ({ ...f, properties: { ...f.properties, distance_m: haversineM(here, f.geometry.coordinates), offline: true } }))
     .sort((x, y) => x.properties.distance_m - y.properties.distance_m)
     .slice(0, k);
-  return { features: feats, saved_at: a.saved_at, covers: inside(a.bbox, here) };
 }
 
-/** Cached points of `kind` inside `bbox` ([w, s, e, n]), for the map when offline. */
+/**
+ * The `k` nearest points to `here` ([lon, lat]) computed on the device (rankNearest), from
+ * the area kept on the device, else from the points received in this visit
+ * (rememberPoints); null when there are neither. Returns { features, saved_at (ms),
+ * covers (whether `here` lies in the kept area; false for the visit's points), source
+ * ('area' | 'visit') }.
+ */
+export async function nearestOffline(here, opts) {
+  const a = await cachedArea();
+  if (a) return { features: rankNearest(here, a.features, opts), saved_at: a.saved_at, covers: inside(a.bbox, here), source: 'area' };
+  if (!seen.size) return null;
+  return { features: rankNearest(here, [...seen.values()], opts), saved_at: seenSince, covers: false, source: 'visit' };
+}
+
+/** Kept points of `kind` inside `bbox` ([w, s, e, n]), for the map when offline (the kept
+ * area, else the points received in this visit). */
 export async function pointsOffline(kind, bbox) {
   const a = await cachedArea();
-  if (!a) return [];
-  return a.features.filter((f) => f.properties.kind === kind && inside(bbox, f.geometry.coordinates));
+  const feats = a ? a.features : [...seen.values()];
+  return feats.filter((f) => f.properties.kind === kind && inside(bbox, f.geometry.coordinates));
 }
 
 // ---------------------------------------------------------------- outbox

@@ -19,8 +19,14 @@ fs.mkdirSync(ARTIFACTS, { recursive: true });
 const TAP = [112.9770, 28.1960];
 
 let browser;
+// Everything the page and its service worker said (console, failed requests), with seconds
+// since the start: quoted when a step fails, and written to the artifacts.
+const log = [];
 before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
+after(async () => {
+  fs.writeFileSync(path.join(ARTIFACTS, 'offline-console.log'), `${log.join('\n')}\n`);
+  await browser?.close();
+});
 
 /** Suggestions on the server whose description is `text` (read straight from the API). */
 async function filedWith(text) {
@@ -30,6 +36,27 @@ async function filedWith(text) {
     out.push(...page.items.filter((s) => s.description === text));
     if (page.items.length < 500) return out;
   }
+}
+
+/**
+ * What the page has kept in IndexedDB: { version, stores, area (number of points in the
+ * `last` record, or null) }, or null when the database does not exist yet. Never creates
+ * it (an open that would create it is aborted), so it cannot race the page's own first open.
+ */
+function storedArea(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const req = indexedDB.open('nuanxin');
+    req.onupgradeneeded = () => req.transaction.abort();
+    req.onerror = () => resolve(null);
+    req.onsuccess = () => {
+      const d = req.result;
+      const out = { version: d.version, stores: [...d.objectStoreNames], area: null };
+      if (!d.objectStoreNames.contains('areas')) { d.close(); resolve(out); return; }
+      const g = d.transaction('areas').objectStore('areas').get('last');
+      g.onsuccess = () => { out.area = g.result ? g.result.features.length : null; d.close(); resolve(out); };
+      g.onerror = () => { d.close(); resolve(out); };
+    };
+  }));
 }
 
 /** Great-circle distance, metres (haversine on the IUGG mean radius), computed here. */
@@ -46,23 +73,34 @@ function metres(a, b) {
 // to 60 s. Also fixed: a superseded nearest query whose error arrived late could overwrite
 // the newer answer with "服务暂时不可用：Failed to fetch" (that symptom was seen once more
 // under heavy machine load, not reproduced since). A failing step quotes the page's warnings.
-// SKIPPED again (issue 18 stays open): it passed 3 times in a row and in full e2e runs on a
-// quiet machine, then failed in the final fresh-clone run of stop 21 with the same symptom:
-// after the offline reload, nearest shows "服务暂时不可用：Failed to fetch" although the cached
-// area was in IndexedDB before the network was cut (no "offline cache" warning is logged, so
-// cachedArea() did not fail: nearestOffline returned null or showOffline was superseded).
-// Intermittent; cause not found. Remove the skip once it is.
-test('offline: the app loads, nearest answers from the device, a suggestion is queued and sent once', {
-  skip: 'intermittent: offline nearest sometimes answers Failed to fetch after the offline reload (issue 18)',
-}, async () => {
+// Skipped again after one failure in a fresh-clone run (after the offline reload nearest said
+// "服务暂时不可用：Failed to fetch": the page read no kept area). Not reproduced since in 45
+// runs under load (alone, with busy loops, inside the full e2e suite, with the page's CPU
+// slowed 6×). The page no longer depends on that one record (the points received in the
+// visit answer when it cannot be read; with neither, it says there is no kept data instead
+// of a server error), and a failure now quotes everything the page and its worker logged and
+// what IndexedDB held at that moment (written to $NUANXIN_E2E_ARTIFACTS/offline-console.log).
+// NUANXIN_E2E_CPU_SLOWDOWN=N runs the page N times slower (DevTools CPU throttling: a slow phone).
+test('offline: the app loads, nearest answers from the device, a suggestion is queued and sent once', async () => {
   const ctx = browser.context;
   const page = await ctx.newPage();
   await page.setViewportSize(PHONE);
+  const slowdown = Number(process.env.NUANXIN_E2E_CPU_SLOWDOWN || 1);
+  if (slowdown > 1) {
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: slowdown });
+  }
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  // The page's own warnings, quoted when a step fails (what the cache and the outbox said).
-  const log = [];
-  page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') log.push(`${m.type()}: ${m.text()}`); });
+  // Everything the page and its service worker log, quoted when a step fails.
+  const t0 = Date.now();
+  const note = (src, m) => log.push(`${((Date.now() - t0) / 1000).toFixed(2)} ${src} ${m.type()}: ${m.text()}`);
+  page.on('console', (m) => note('page', m));
+  const watch = (w) => w.on('console', (m) => note('sw', m));
+  ctx.serviceWorkers().forEach(watch);
+  ctx.on('serviceworker', watch);
+  page.on('requestfailed', (r) => log.push(`${((Date.now() - t0) / 1000).toFixed(2)} failed ${r.url()} ${r.failure()?.errorText}`));
+  page.on('load', () => log.push(`${((Date.now() - t0) / 1000).toFixed(2)} load`));
   const external = [];
   await ctx.route('**/*', (route) => {
     const u = route.request().url();
@@ -73,24 +111,21 @@ test('offline: the app loads, nearest answers from the device, a suggestion is q
 
   // 1. Online: the service worker installs and takes control; a tap lists the nearest and
   //    the page keeps the area's points.
-  await page.goto(`${BASE}/`);
+  // (A first visit to a fresh debug server compresses every file on first request: slow on a
+  // loaded machine.)
+  await page.goto(`${BASE}/`, { timeout: 90000 });
   await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
   await page.waitForSelector('body[data-offline-ready="1"]', { timeout: 30000 });
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15000 });
   await tapMap(page, TAP);
   await page.waitForSelector('#nearest-list > li[data-id]');
   const here = await page.evaluate(() => window.nuanxin.courier().here);
-  await page.waitForFunction(() => new Promise((resolve) => {
-    const req = indexedDB.open('nuanxin');
-    req.onsuccess = () => {
-      const d = req.result;
-      if (!d.objectStoreNames.contains('areas')) { resolve(false); return; }
-      const g = d.transaction('areas').objectStore('areas').get('last');
-      g.onsuccess = () => resolve(Boolean(g.result && g.result.features.length));
-      g.onerror = () => resolve(false);
-    };
-    req.onerror = () => resolve(false);
-  }), null, { timeout: 20000, polling: 500 });
+  for (let i = 0; ; i += 1) {
+    const kept = await storedArea(page);
+    if (kept?.area) break;
+    if (i >= 40) throw new Error(`no area kept on the device after 20 s: ${JSON.stringify(kept)}\n${log.slice(-60).join('\n')}`);
+    await page.waitForTimeout(500);
+  }
 
   // The reference: every station of the area from the API, ranked here by distance.
   const all = await (await fetch(`${BASE}/api/v1/points?kind=station&bbox=${here[0] - 0.1},${here[1] - 0.1},${here[0] + 0.1},${here[1] + 0.1}&limit=5000`)).json();
@@ -108,7 +143,8 @@ test('offline: the app loads, nearest answers from the device, a suggestion is q
   await tapMap(page, here);
   await page.waitForSelector('#nearest-list .badge.offline', { timeout: 20000 }).catch(async (e) => {
     const s = await page.evaluate(() => ({ status: document.getElementById('courier-status').textContent, here: window.nuanxin.courier().here, online: navigator.onLine }));
-    throw new Error(`${e.message.split('\n')[0]}: ${JSON.stringify(s)}\n${log.slice(-20).join('\n')}`);
+    s.stored = await storedArea(page);
+    throw new Error(`${e.message.split('\n')[0]}: ${JSON.stringify(s)}\n${log.slice(-60).join('\n')}`);
   });
   const got = await page.$$eval('#nearest-list > li[data-id]', (els) => els.map((e) => e.dataset.id));
   assert.deepEqual(got, want.map((w) => w.id), 'offline ranking = straight-line ranking of the cached stations');
@@ -117,7 +153,10 @@ test('offline: the app loads, nearest answers from the device, a suggestion is q
   const d0 = metres(tapped, all.features.find((f) => String(f.properties.id) === want[0].id).geometry.coordinates);
   const expect = d0 < 1000 ? `${Math.round(d0)} 米` : `${(d0 / 1000).toFixed(d0 < 10000 ? 1 : 0)} 公里`;
   assert.equal(first.trim(), expect);
-  assert.match(await page.textContent('#courier-status'), /离线.*直线.*(分钟前|刚刚更新)/);
+  const said = await page.textContent('#courier-status');
+  assert.match(said, /离线.*直线.*(分钟前|刚刚更新)/);
+  // From the area kept on the device (the fallback, the visit's points, says it may be incomplete).
+  assert.doesNotMatch(said, /范围外/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'phone-offline-nearest.png') });
 
   // 3. A suggestion filed offline is queued (待发送), not lost and not yet on the server.
@@ -144,7 +183,7 @@ test('offline: the app loads, nearest answers from the device, a suggestion is q
   });
   await ctx.setOffline(false);
   await page.waitForSelector('#receipt', { timeout: 30000 }).catch((e) => {
-    throw new Error(`${e.message.split('\n')[0]}\n${log.slice(-20).join('\n')}`);
+    throw new Error(`${e.message.split('\n')[0]}\n${log.slice(-60).join('\n')}`);
   });
   const id = (await page.textContent('#receipt-id')).trim();
   await page.screenshot({ path: path.join(ARTIFACTS, 'phone-offline-sent.png') });
