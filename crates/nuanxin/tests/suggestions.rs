@@ -119,11 +119,18 @@ async fn post_json(app: &App, uri: &str, body: Value, token: Option<&str>) -> Re
 
 /// `POST uri` with a JSON body and the reporter's receipt token in `X-Receipt-Token`.
 async fn post_with_receipt(app: &App, uri: &str, body: Value, receipt: &str) -> Resp {
+    post_with(app, uri, body, &[("x-receipt-token", receipt)]).await
+}
+
+/// `POST uri` with a JSON body and `headers`, from client 10.0.0.1.
+async fn post_with(app: &App, uri: &str, body: Value, headers: &[(&str, &str)]) -> Resp {
     let mut req = support::http::json_request(Method::POST, uri, &body, None);
-    req.headers_mut().insert(
-        "x-receipt-token",
-        header::HeaderValue::from_str(receipt).unwrap(),
-    );
+    for (k, v) in headers {
+        req.headers_mut().insert(
+            header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            header::HeaderValue::from_str(v).unwrap(),
+        );
+    }
     send(app, from_ip(req, "10.0.0.1")).await
 }
 
@@ -2737,6 +2744,37 @@ async fn the_code_in_a_header_answers_like_the_lookup_and_receipts_stay_out_of_u
         (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
     );
     assert_eq!(wrong_code.json()["detail"], no_such.json()["detail"]);
+    // reopen answers the same: a wrong code gets the body of an unknown id, byte for byte;
+    // the right code reaches the rule (still open: 409)
+    let note = json!({"note": "还是没有"});
+    let reopen_wrong = post_with(
+        &app,
+        &format!("{uri}/reopen"),
+        note.clone(),
+        &[("x-receipt-code", &wrong)],
+    )
+    .await;
+    let reopen_no_such = post_with(
+        &app,
+        "/api/v1/suggestions/S20200101-000000/reopen",
+        note.clone(),
+        &[("x-receipt-code", &code)],
+    )
+    .await;
+    assert_eq!(
+        (reopen_wrong.status, reopen_no_such.status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(reopen_wrong.text(), reopen_no_such.text());
+    assert_eq!(reopen_wrong.json()["detail"], no_such.json()["detail"]);
+    let r = post_with(
+        &app,
+        &format!("{uri}/reopen"),
+        note.clone(),
+        &[("x-receipt-code", &code)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
     let r = post_json(
         &app,
         &format!("{uri}/reopen"),

@@ -5,7 +5,7 @@ use super::super::db::Db;
 use super::super::error::{ApiJson, ApiQuery, AppError, Problem};
 use super::super::AppState;
 use super::read::ReceiptParams;
-use super::{load, no_such_id_and_code, receipt_of, Receipt, TrackingId};
+use super::{load, load_for, no_receipt, receipt_of, TrackingId};
 use crate::suggestions::{Audience, PublicNote, Status, SuggestionView};
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -82,31 +82,14 @@ pub(crate) async fn reopen(
     ApiJson(b): ApiJson<ReopenBody>,
 ) -> Result<Json<SuggestionView>, AppError> {
     let Some(receipt) = receipt_of(&state, ip, q.receipt, &headers)? else {
-        return Err(AppError::Unauthorized(
-            "send the receipt token (X-Receipt-Token) or code (X-Receipt-Code)".into(),
-        ));
+        return Err(no_receipt());
     };
     let note = PublicNote::new(b.note)?;
     let db = Db::of(&state)?;
+    let (_, check) = load_for(&db, id.clone(), Some(&receipt)).await?;
+    check.require()?;
     let s = db
-        .run(move |st| {
-            let is_code = matches!(receipt, Receipt::Code(_));
-            if st.suggestion(&id)?.is_none() {
-                return Err(if is_code {
-                    no_such_id_and_code()
-                } else {
-                    AppError::NotFound(format!("no suggestion `{id}`"))
-                });
-            }
-            if !receipt.check(st, &id)? {
-                return Err(if is_code {
-                    no_such_id_and_code()
-                } else {
-                    AppError::Forbidden("the receipt token does not match this suggestion".into())
-                });
-            }
-            Ok(st.reopen_by_reporter(&id, &note, Utc::now())?)
-        })
+        .run(move |st| Ok(st.reopen_by_reporter(&id, &note, Utc::now())?))
         .await?;
     Ok(Json(SuggestionView::new(&s, Audience::Reporter)))
 }

@@ -149,32 +149,72 @@ pub(crate) fn receipt_of(
     Ok(receipt)
 }
 
-/// The suggestion `id` for a request with credential `receipt`: 404 when there is none.
-/// With a code, an unknown id and a wrong code get the same 404 ([`no_such_id_and_code`]).
+/// What the request's receipt proved about a suggestion ([`load_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReceiptCheck {
+    /// No receipt was sent.
+    Absent,
+    /// The receipt (token or code) matches the suggestion: its reporter.
+    Matches,
+    /// A receipt token was sent and does not match (a wrong code never gets this far: 404).
+    WrongToken,
+}
+
+impl ReceiptCheck {
+    /// [`ReceiptCheck::Matches`] as `Ok(())`; otherwise the error of a reporter-only action:
+    /// 403 for a wrong token, 401 for none.
+    pub(crate) fn require(self) -> Result<(), AppError> {
+        match self {
+            ReceiptCheck::Matches => Ok(()),
+            ReceiptCheck::WrongToken => Err(wrong_token()),
+            ReceiptCheck::Absent => Err(no_receipt()),
+        }
+    }
+}
+
+/// 401 for a reporter-only action without a receipt.
+pub(crate) fn no_receipt() -> AppError {
+    AppError::Unauthorized(
+        "send the receipt token (X-Receipt-Token) or code (X-Receipt-Code)".into(),
+    )
+}
+
+/// The suggestion `id` for a request with credential `receipt`, and whether the receipt
+/// matches it, in one store call (the receipt is checked once): 404 when there is no such
+/// suggestion. With a code, an unknown id and a wrong code get the same 404
+/// ([`no_such_id_and_code`]); a wrong token is left to the caller ([`ReceiptCheck`]), since an
+/// officer may read with one.
 pub(crate) async fn load_for(
     db: &Db,
     id: String,
     receipt: Option<&Receipt>,
-) -> Result<Suggestion, AppError> {
-    match receipt {
-        Some(r @ Receipt::Code(_)) => {
-            let r = r.clone();
-            db.run(move |st| match st.suggestion(&id)? {
-                Some(s) if r.check(st, &id)? => Ok(s),
-                _ => Err(no_such_id_and_code()),
-            })
-            .await
-        }
-        _ => load(db, id).await,
-    }
+) -> Result<(Suggestion, ReceiptCheck), AppError> {
+    let receipt = receipt.cloned();
+    db.run(move |st| {
+        let is_code = matches!(receipt, Some(Receipt::Code(_)));
+        let Some(s) = st.suggestion(&id)? else {
+            return Err(if is_code {
+                no_such_id_and_code()
+            } else {
+                no_such_id(&id)
+            });
+        };
+        let check = match &receipt {
+            None => ReceiptCheck::Absent,
+            Some(r) if r.check(st, &id)? => ReceiptCheck::Matches,
+            Some(_) if is_code => return Err(no_such_id_and_code()),
+            Some(_) => ReceiptCheck::WrongToken,
+        };
+        Ok((s, check))
+    })
+    .await
 }
 
-/// Who may see what of suggestion `s`: officer (token and district), reporter (receipt) or
-/// public. A wrong receipt is 403.
-async fn audience_for(
-    db: &Db,
+/// Who may see what of suggestion `s`: officer (token and district), reporter (a matching
+/// receipt, as [`load_for`] found) or public. A wrong receipt token is 403.
+fn audience_for(
     officer: &MaybeOfficer,
-    receipt: Option<Receipt>,
+    receipt: ReceiptCheck,
     s: &Suggestion,
 ) -> Result<Audience, AppError> {
     if let MaybeOfficer(Some(o)) = officer {
@@ -182,29 +222,27 @@ async fn audience_for(
             return Ok(Audience::Officer);
         }
     }
-    if let Some(r) = receipt {
-        let id = s.id.clone();
-        let credential = r.clone();
-        if db.run(move |st| credential.check(st, &id)).await? {
-            return Ok(Audience::Reporter);
-        }
-        return Err(match r {
-            Receipt::Code(_) => no_such_id_and_code(),
-            Receipt::Token(_) => {
-                AppError::Forbidden("the receipt token does not match this suggestion".into())
-            }
-        });
+    match receipt {
+        ReceiptCheck::Matches => Ok(Audience::Reporter),
+        ReceiptCheck::WrongToken => Err(wrong_token()),
+        ReceiptCheck::Absent => Ok(Audience::Public),
     }
-    Ok(Audience::Public)
+}
+
+/// 403 for a receipt token that does not match the suggestion.
+fn wrong_token() -> AppError {
+    AppError::Forbidden("the receipt token does not match this suggestion".into())
+}
+
+/// 404 for an unknown tracking id (without a code: with one, [`no_such_id_and_code`]).
+fn no_such_id(id: &str) -> AppError {
+    AppError::NotFound(format!("no suggestion `{id}`"))
 }
 
 /// The suggestion `id`; 404 when there is none.
 pub(crate) async fn load(db: &Db, id: String) -> Result<Suggestion, AppError> {
-    db.run(move |st| {
-        st.suggestion(&id)?
-            .ok_or_else(|| AppError::NotFound(format!("no suggestion `{id}`")))
-    })
-    .await
+    db.run(move |st| st.suggestion(&id)?.ok_or_else(|| no_such_id(&id)))
+        .await
 }
 
 #[derive(utoipa::OpenApi)]

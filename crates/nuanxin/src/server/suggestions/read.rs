@@ -290,8 +290,8 @@ pub(crate) async fn get_one(
     officer: MaybeOfficer,
 ) -> Result<Json<SuggestionView>, AppError> {
     let receipt = receipt_of(&state, ip, q.receipt, &headers)?;
-    let s = load_for(&db, id, receipt.as_ref()).await?;
-    let audience = audience_for(&db, &officer, receipt, &s).await?;
+    let (s, check) = load_for(&db, id, receipt.as_ref()).await?;
+    let audience = audience_for(&officer, check, &s)?;
     Ok(Json(SuggestionView::new(&s, audience)))
 }
 
@@ -314,8 +314,8 @@ pub(crate) async fn get_photo(
     officer: MaybeOfficer,
 ) -> Result<Response, AppError> {
     let receipt = receipt_of(&state, ip, q.receipt, &headers)?;
-    let s = load_for(&db, id.clone(), receipt.as_ref()).await?;
-    match audience_for(&db, &officer, receipt, &s).await? {
+    let (s, check) = load_for(&db, id.clone(), receipt.as_ref()).await?;
+    match audience_for(&officer, check, &s)? {
         Audience::Public => {
             if headers.contains_key(header::AUTHORIZATION) {
                 return Err(AppError::Forbidden(
