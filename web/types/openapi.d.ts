@@ -1189,6 +1189,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tiles/points/{z}/{x}/{y}.mvt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /tiles/points/{z}/{x}/{y}.mvt` */
+        get: operations["point_tile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tiles/suggestions/{z}/{x}/{y}.mvt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /tiles/suggestions/{z}/{x}/{y}.mvt` */
+        get: operations["suggestion_tile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6677,6 +6711,132 @@ export interface operations {
                 };
             };
             /** @description Not ready: the database is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    point_tile: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated kinds */
+                kind?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Zoom, 0–22 */
+                z: number;
+                /** @description Column, below 2^z */
+                x: number;
+                /** @description Row (XYZ, from the north), below 2^z */
+                y: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Mapbox Vector Tile, layer `points` (tags `id`, `kind`, `name`, `adcode`, `demo`, `count`; at z ≤ 12 one feature per 32 × 32 grid cell, `count` points behind it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.mapbox-vector-tile": unknown;
+                };
+            };
+            /** @description Not modified (`If-None-Match`) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suggestion_tile: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated statuses; `open`, `closed` as in the list */
+                status?: string;
+                /** @description Comma-separated categories */
+                category?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Zoom, 0–22 */
+                z: number;
+                /** @description Column, below 2^z */
+                x: number;
+                /** @description Row (XYZ, from the north), below 2^z */
+                y: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Mapbox Vector Tile, layer `suggestions`: public fields only (tags `id`, `category`, `status`, `supporters`, `created_at`, `count`; at z ≤ 12 one feature per 32 × 32 grid cell, the most supported, `count` suggestions behind it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.mapbox-vector-tile": unknown;
+                };
+            };
+            /** @description Not modified (`If-None-Match`) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server runs without a database */
             503: {
                 headers: {
                     [name: string]: unknown;

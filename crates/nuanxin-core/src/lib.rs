@@ -17,6 +17,7 @@
 //! - [`routing`]: OpenStreetMap road graphs, travel times along roads, network service areas;
 //! - [`suggestions`]: suggestions (人民建议), their storage and lifecycle;
 //! - [`nav`]: Amap and Baidu navigation links (web URIs and app schemes);
+//! - [`vector_tiles`]: tile arithmetic and low-zoom thinning of our vector tiles;
 //! - [`search`]: place search (service points, metro, districts, POIs; pinyin initials; pasted
 //!   coordinates and share links);
 //!
@@ -42,3 +43,4 @@ pub mod search;
 pub mod street_names;
 pub mod suggestions;
 pub mod travel;
+pub mod vector_tiles;

@@ -334,89 +334,70 @@ fn http_get_bytes(addr: &str, path: &str, extra: &str) -> (String, Vec<u8>) {
     )
 }
 
-/// The point tiles decode with GDAL's MVT driver: the tile holding most fixtures has exactly
-/// the fixtures whose tile (slippy-map formula, computed here) it is, at their positions
-/// (within one tile unit), and a repeat with its ETag is 304.
+/// The point tiles decode with GDAL's MVT driver. At z10 (thinned: z ≤ 12) the tile holding
+/// most fixtures has one feature per occupied 32 × 32 grid cell, the cell's smallest id, with
+/// `count` its points (cells by the slippy-map formula, computed here); at z13 every point of
+/// the tile at its position (within one tile unit); a repeat with its ETag is 304.
 #[test]
 fn gdal_reads_point_vector_tiles() {
+    use support::mvt::{cell_of, decode, mercator, ogrinfo_available, tile_of};
     if !ogrinfo_available() {
         return;
     }
     let points = fixtures();
     let server = start_server(&points);
     let z = 10u32;
-    let n = f64::from(1u32 << z);
-    let tile_of = |lon: f64, lat: f64| {
-        let phi = lat.to_radians();
-        (
-            ((lon + 180.0) / 360.0 * n).floor() as u32,
-            ((1.0 - (phi.tan() + 1.0 / phi.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor()
-                as u32,
-        )
+    // The tile at zoom z holding most fixtures, and its fixtures (slippy-map formula).
+    let busiest = |z: u32| {
+        let mut per_tile: BTreeMap<(u32, u32), Vec<&ServicePoint>> = BTreeMap::new();
+        for p in &points {
+            per_tile
+                .entry(tile_of(p.location.lon, p.location.lat, z))
+                .or_default()
+                .push(p);
+        }
+        per_tile.into_iter().max_by_key(|(_, v)| v.len()).unwrap()
     };
-    let mut per_tile: BTreeMap<(u32, u32), Vec<&ServicePoint>> = BTreeMap::new();
-    for p in &points {
-        per_tile
-            .entry(tile_of(p.location.lon, p.location.lat))
-            .or_default()
-            .push(p);
-    }
-    let (&(x, y), inside) = per_tile.iter().max_by_key(|(_, v)| v.len()).unwrap();
+    let ((x, y), inside) = busiest(z);
     assert!(inside.len() > 10, "{}", inside.len());
+    // The thinned tile by hand: cell → (smallest id, points), over the points `keep` admits.
+    let expect = |keep: &dyn Fn(&ServicePoint) -> bool| {
+        let mut cells: BTreeMap<(u32, u32), (String, usize)> = BTreeMap::new();
+        for p in inside.iter().filter(|p| keep(p)) {
+            let e = cells
+                .entry(cell_of(p.location.lon, p.location.lat, z))
+                .or_insert((p.id.clone(), 0));
+            e.0 = e.0.clone().min(p.id.clone());
+            e.1 += 1;
+        }
+        cells.into_values().collect::<BTreeMap<String, usize>>()
+    };
+    let want = expect(&|_| true);
+    assert!(want.len() < inside.len(), "no cell holds two points");
     let (head, body) = http_get_bytes(&server.addr, &format!("/tiles/points/{z}/{x}/{y}.mvt"), "");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(
         head.contains("application/vnd.mapbox-vector-tile"),
         "{head}"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("t.mvt");
-    std::fs::write(&file, &body).unwrap();
-    let out = ogrinfo(&[
-        "-ro",
-        "-al",
-        "-oo",
-        &format!("X={x}"),
-        "-oo",
-        &format!("Y={y}"),
-        "-oo",
-        &format!("Z={z}"),
-        &format!("MVT:{}", file.display()),
-    ]);
-    assert_eq!(out.matches("OGRFeature(").count(), inside.len(), "{out}");
-    let ids: BTreeSet<String> = out
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("id (String) = "))
-        .map(str::to_string)
+    let got: BTreeMap<String, usize> = decode(&body, z, x, y)
+        .iter()
+        .map(|f| (f.get("id").to_string(), f.get("count").parse().unwrap()))
         .collect();
-    let want: BTreeSet<String> = inside.iter().map(|p| p.id.clone()).collect();
-    assert_eq!(ids, want);
-    // One position: GDAL gives Web Mercator metres; by hand x = R·λ, y = R·ln tan(π/4 + φ/2).
-    let p = inside[0];
-    let block = out
-        .split("OGRFeature(")
-        .find(|b| b.contains(&format!("id (String) = {}", p.id)))
-        .unwrap();
-    let pt: Vec<f64> = block
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("POINT ("))
-        .unwrap()
-        .trim_end_matches(')')
-        .split_whitespace()
-        .map(|v| v.parse().unwrap())
-        .collect();
-    let r = 6_378_137.0_f64;
-    let mx = r * p.location.lon.to_radians();
-    let my = r
-        * (std::f64::consts::FRAC_PI_4 + p.location.lat.to_radians() / 2.0)
-            .tan()
-            .ln();
-    // One tile unit at z10 is 2πR / 2^10 / 4096 ≈ 9.55 m.
-    let unit = 2.0 * std::f64::consts::PI * r / n / 4096.0;
-    assert!(
-        (pt[0] - mx).abs() <= unit && (pt[1] - my).abs() <= unit,
-        "{pt:?} vs {mx} {my}"
+    assert_eq!(got, want);
+    // Only legal aid points.
+    let (_, body) = http_get_bytes(
+        &server.addr,
+        &format!("/tiles/points/{z}/{x}/{y}.mvt?kind=legal_aid"),
+        "",
     );
+    let legal = expect(&|p| p.kind == ServiceKind::LegalAid);
+    assert!(legal.len() > 2, "{legal:?}");
+    let got: BTreeMap<String, usize> = decode(&body, z, x, y)
+        .iter()
+        .map(|f| (f.get("id").to_string(), f.get("count").parse().unwrap()))
+        .collect();
+    assert_eq!(got, legal);
     // Revalidation.
     let etag = head
         .lines()
@@ -431,28 +412,24 @@ fn gdal_reads_point_vector_tiles() {
     );
     assert!(head.starts_with("HTTP/1.1 304"), "{head}");
     assert!(body.is_empty());
-    // Only legal aid points.
-    let (_, body) = http_get_bytes(
-        &server.addr,
-        &format!("/tiles/points/{z}/{x}/{y}.mvt?kind=legal_aid"),
-        "",
-    );
-    std::fs::write(&file, &body).unwrap();
-    let out = ogrinfo(&[
-        "-ro",
-        "-al",
-        "-so",
-        "-oo",
-        &format!("X={x}"),
-        "-oo",
-        &format!("Y={y}"),
-        "-oo",
-        &format!("Z={z}"),
-        &format!("MVT:{}", file.display()),
-    ]);
-    let legal = inside
-        .iter()
-        .filter(|p| p.kind == ServiceKind::LegalAid)
-        .count();
-    assert!(out.contains(&format!("Feature Count: {legal}")), "{out}");
+    // z13, not thinned: the tile with most points has exactly its points, at their places.
+    let z = 13u32;
+    let ((x, y), inside) = busiest(z);
+    let (_, body) = http_get_bytes(&server.addr, &format!("/tiles/points/{z}/{x}/{y}.mvt"), "");
+    let features = decode(&body, z, x, y);
+    let ids: BTreeSet<String> = features.iter().map(|f| f.get("id").to_string()).collect();
+    let want: BTreeSet<String> = inside.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(ids, want);
+    // One tile unit at z13 is 2πR / 2^13 / 4096 ≈ 1.19 m.
+    let unit = 2.0 * std::f64::consts::PI * 6_378_137.0 / f64::from(1u32 << z) / 4096.0;
+    for p in inside {
+        let f = features.iter().find(|f| f.get("id") == p.id).unwrap();
+        assert_eq!(f.get("count"), "1");
+        let (mx, my) = mercator(p.location.lon, p.location.lat);
+        assert!(
+            (f.at.0 - mx).abs() <= unit && (f.at.1 - my).abs() <= unit,
+            "{:?} vs {mx} {my}",
+            f.at
+        );
+    }
 }

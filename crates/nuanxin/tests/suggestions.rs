@@ -1417,17 +1417,7 @@ async fn openapi_lists_the_routes() {
 /// (public fields only). Skipped without `ogrinfo` unless `NUANXIN_REQUIRE_GDAL=1`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gdal_reads_the_suggestions_collection() {
-    let have = std::process::Command::new("ogrinfo")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        assert_ne!(
-            std::env::var("NUANXIN_REQUIRE_GDAL").as_deref(),
-            Ok("1"),
-            "ogrinfo is required"
-        );
-        eprintln!("SKIPPED: ogrinfo (gdal-bin) not found");
+    if !support::mvt::ogrinfo_available() {
         return;
     }
     // Absolute links (paging) come from `public_url`, not the Host header: point it at the
@@ -3141,4 +3131,284 @@ async fn open311_private_contact_is_kept_and_never_public() {
     .json();
     assert_eq!(mine["email"], email);
     assert_eq!(mine["first_name"], first);
+}
+
+/// `GET uri` with `If-None-Match: etag`.
+async fn get_if_none_match(app: &App, uri: &str, etag: &str) -> Resp {
+    get_with(app, uri, &[("if-none-match", etag)]).await
+}
+
+/// The suggestion vector tiles, decoded by GDAL (not our encoder): the suggestions of a
+/// tile by the slippy-map formula (computed by hand), public tags only, grid thinning at
+/// low zoom keeping the most supported, the same rows as the public list, and a cache
+/// invalidated by every change (support, status, merge) while an unchanged tile answers
+/// 304. Point tiles follow admin edits. On SQLite, and on PostgreSQL in 10-postgres.sh.
+#[tokio::test]
+async fn suggestion_tiles_are_public_thinned_and_follow_changes() {
+    use support::mvt::{cell_of, decode, mercator, ogrinfo_available, tile_of};
+    if !ogrinfo_available() {
+        return;
+    }
+    let app = app();
+    // A: P, through the API, with a phone number in the text and a private contact.
+    // B: 10 m from P (113.0301, 28.2001), 2 supporters. C: T, in 天心区.
+    let b_at = [113.0301, 28.2001];
+    let r = submit(
+        &app,
+        json!({"location": P, "category": "rest", "description": "没有地方休息 电话13912345678", "contact": "13987654321"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let a = r.json()["id"].as_str().unwrap().to_string();
+    let b = app
+        .store
+        .insert_suggestion(sug_in(
+            b_at,
+            "430102",
+            Category::Parking,
+            "2025-03-01T00:00:00Z",
+        ))
+        .unwrap()
+        .0
+        .id;
+    let c = app
+        .store
+        .insert_suggestion(sug_in(T, "430103", Category::Rest, "2025-02-01T00:00:00Z"))
+        .unwrap()
+        .0
+        .id;
+    app.store.support(&b, "x").unwrap();
+    app.store.support(&b, "y").unwrap();
+
+    // z14: by hand (Python, the slippy formula) A and B lie in tile 13336/6853, C in
+    // 13332/6859; the test recomputes it.
+    let (x, y) = tile_of(P[0], P[1], 14);
+    assert_eq!((x, y), (13336, 6853));
+    assert_eq!(tile_of(b_at[0], b_at[1], 14), (x, y));
+    assert_ne!(tile_of(T[0], T[1], 14), (x, y));
+    let uri = format!("/tiles/suggestions/14/{x}/{y}.mvt");
+    let r = get(&app, &uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.content_type(), "application/vnd.mapbox-vector-tile");
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    let etag = r.header("etag").unwrap().to_string();
+    // nothing private or free-text in the bytes
+    for secret in ["13987654321", "13912345678", "没有地方休息", "小区不让进"] {
+        assert!(
+            !r.body.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in the tile"
+        );
+    }
+    let fs = decode(&r.body, 14, x, y);
+    let mut ids: Vec<&str> = fs.iter().map(|f| f.get("id")).collect();
+    ids.sort_unstable();
+    let mut want = vec![a.as_str(), b.as_str()];
+    want.sort_unstable();
+    assert_eq!(ids, want);
+    let fb = fs.iter().find(|f| f.get("id") == b).unwrap();
+    assert_eq!(fb.layer, "suggestions");
+    assert_eq!(fb.get("category"), "parking");
+    assert_eq!(fb.get("status"), "submitted");
+    assert_eq!(fb.get("supporters"), "2");
+    assert_eq!(fb.get("count"), "1");
+    assert_eq!(fb.get("created_at"), "2025-03-01T00:00:00Z");
+    let tags: std::collections::BTreeSet<&str> = fb.attrs.keys().map(String::as_str).collect();
+    assert_eq!(
+        tags,
+        [
+            "category",
+            "count",
+            "created_at",
+            "id",
+            "status",
+            "supporters"
+        ]
+        .into()
+    );
+    // position within one tile unit (2πR / 2^14 / 4096 ≈ 0.6 m)
+    let (mx, my) = mercator(b_at[0], b_at[1]);
+    assert!(
+        (fb.at.0 - mx).abs() < 0.6 && (fb.at.1 - my).abs() < 0.6,
+        "{:?}",
+        fb.at
+    );
+    // the same rows as the public list over the tile's box
+    let n = f64::from(1u32 << 14);
+    let lon = |x: u32| f64::from(x) / n * 360.0 - 180.0;
+    let lat = |y: u32| {
+        (std::f64::consts::PI * (1.0 - 2.0 * f64::from(y) / n))
+            .sinh()
+            .atan()
+            .to_degrees()
+    };
+    let list = get(
+        &app,
+        &format!(
+            "/api/v1/suggestions?bbox={},{},{},{}&limit=500",
+            lon(x),
+            lat(y + 1),
+            lon(x + 1),
+            lat(y)
+        ),
+    )
+    .await
+    .json();
+    let mut listed: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ids);
+
+    // z12: A and B fall in neighbouring grid cells (columns 0 and 1, by hand) → 2 features.
+    let (x12, y12) = tile_of(P[0], P[1], 12);
+    assert_eq!(cell_of(P[0], P[1], 12), (0, 11));
+    assert_eq!(cell_of(b_at[0], b_at[1], 12), (1, 11));
+    let r = get(&app, &format!("/tiles/suggestions/12/{x12}/{y12}.mvt")).await;
+    assert_eq!(decode(&r.body, 12, x12, y12).len(), 2);
+    // z5: all three in tile 26/13, cell (1, 12) → one feature standing for 3, the most
+    // supported (B).
+    let z5 = "/tiles/suggestions/5/26/13.mvt";
+    for p in [P, b_at, T] {
+        assert_eq!(tile_of(p[0], p[1], 5), (26, 13));
+        assert_eq!(cell_of(p[0], p[1], 5), (1, 12));
+    }
+    let fs = decode(&get(&app, z5).await.body, 5, 26, 13);
+    assert_eq!(fs.len(), 1, "{fs:?}");
+    assert_eq!((fs[0].get("id"), fs[0].get("count")), (b.as_str(), "3"));
+
+    // Unchanged: 304 with the ETag.
+    let r = get_if_none_match(&app, &uri, &etag).await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+    assert!(r.body.is_empty());
+
+    // Three "me too" on A: A (3) now outranks B (2) at z5.
+    for ip in ["10.0.0.7", "10.0.0.8", "10.0.0.9"] {
+        let req = Request::post(format!("/api/v1/suggestions/{a}/support"))
+            .body(Body::empty())
+            .unwrap();
+        let r = send(&app, from_ip(req, ip)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let fs = decode(&get(&app, z5).await.body, 5, 26, 13);
+    assert_eq!((fs[0].get("id"), fs[0].get("count")), (a.as_str(), "3"));
+
+    // A status change: the old ETag no longer matches and the tile says `accepted`.
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let r = post_json(
+        &app,
+        &format!("/api/v1/suggestions/{a}/status"),
+        json!({"status": "accepted", "note": "已受理"}),
+        Some(&officer),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = get_if_none_match(&app, &uri, &etag).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let etag2 = r.header("etag").unwrap().to_string();
+    assert_ne!(etag, etag2);
+    let fs = decode(&r.body, 14, x, y);
+    let fa = fs.iter().find(|f| f.get("id") == a).unwrap();
+    assert_eq!((fa.get("status"), fa.get("supporters")), ("accepted", "3"));
+
+    // Merged into B: A stays (declined, its supporters moved), as in the public list;
+    // `status=open` leaves it out.
+    let r = post_json(
+        &app,
+        &format!("/api/v1/suggestions/{a}/duplicate"),
+        json!({"original": b}),
+        Some(&officer),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = get(&app, &uri).await;
+    let fs = decode(&r.body, 14, x, y);
+    let fa = fs.iter().find(|f| f.get("id") == a).unwrap();
+    assert_eq!((fa.get("status"), fa.get("supporters")), ("declined", "0"));
+    let public = get(&app, &format!("/api/v1/suggestions/{a}")).await.json();
+    assert_eq!(public["status"], "declined");
+    let fs = decode(
+        &get(&app, &format!("{uri}?status=open")).await.body,
+        14,
+        x,
+        y,
+    );
+    assert_eq!(fs.len(), 1);
+    assert_eq!(fs[0].get("id"), b);
+    // x, y, A's 3 supporters and A's reporter (a merge counts the duplicate's reporter)
+    assert_eq!(fs[0].get("supporters"), "6");
+    let etag3 = r.header("etag").unwrap().to_string();
+    // A redaction changes nothing a tile shows: same bytes, so still 304.
+    let admin = token(&app, OfficerRole::Admin, &[]);
+    let r = post_json(
+        &app,
+        &format!("/api/v1/suggestions/{b}/redact"),
+        json!({"field": "description", "reason": "含个人信息"}),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        get_if_none_match(&app, &uri, &etag3).await.status,
+        StatusCode::NOT_MODIFIED
+    );
+    let _ = c;
+
+    // Bad tiles and filters: 4xx problems.
+    assert_eq!(
+        get(&app, "/tiles/suggestions/23/0/0.mvt").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&app, "/tiles/suggestions/1/2/0.mvt").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/tiles/suggestions/1/0/0.png").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, &format!("{uri}?status=lost")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        get(&app, &format!("{uri}?colour=red")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Point tiles follow admin edits: a point put at P joins its z14 tile.
+    let puri = format!("/tiles/points/14/{x}/{y}.mvt");
+    let before = get(&app, &puri).await;
+    let mut ids_before: Vec<String> = decode(&before.body, 14, x, y)
+        .iter()
+        .map(|f| f.get("id").to_string())
+        .collect();
+    ids_before.sort_unstable();
+    let mut want: Vec<String> = fixture_points()
+        .iter()
+        .filter(|p| tile_of(p.location.lon, p.location.lat, 14) == (x, y))
+        .map(|p| p.id.clone())
+        .collect();
+    want.sort_unstable();
+    assert_eq!(ids_before, want);
+    let r = put_point(
+        &app,
+        "tile-new",
+        json!({"kind": "station", "name": "新驿站", "location": P}),
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let after = get_if_none_match(&app, &puri, before.header("etag").unwrap()).await;
+    assert_eq!(after.status, StatusCode::OK);
+    let mut ids_after: Vec<String> = decode(&after.body, 14, x, y)
+        .iter()
+        .map(|f| f.get("id").to_string())
+        .collect();
+    ids_after.sort_unstable();
+    want.push("tile-new".into());
+    want.sort_unstable();
+    assert_eq!(ids_after, want);
 }

@@ -33,6 +33,7 @@
 use super::ServiceIndex;
 use crate::model::ServicePoint;
 use arc_swap::ArcSwap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -65,6 +66,8 @@ struct Writer {
 pub struct LiveIndex {
     current: ArcSwap<ServiceIndex>,
     writer: Mutex<Writer>,
+    /// Bumped after every published edit or replacement (see [`LiveIndex::generation`]).
+    generation: AtomicU64,
 }
 
 impl LiveIndex {
@@ -74,7 +77,16 @@ impl LiveIndex {
         LiveIndex {
             current: ArcSwap::from_pointee(index),
             writer: Mutex::new(Writer { spare, owed: None }),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// A counter that grows after every edit or replacement is published: equal values
+    /// mean the same points (caches of derived answers, such as vector tiles, put it in
+    /// their keys). A reader that loads the generation and then a snapshot sees at least
+    /// that generation's points.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// The current index: an immutable snapshot, unaffected by later edits. Lock-free.
@@ -98,6 +110,7 @@ impl LiveIndex {
         w.spare = Arc::new(index.clone());
         w.owed = None;
         self.current.store(Arc::new(index));
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     fn edit(&self, change: Change) -> Option<Arc<ServicePoint>> {
@@ -112,6 +125,7 @@ impl LiveIndex {
         let previous = self.current.swap(published);
         w.spare = previous;
         w.owed = Some(change);
+        self.generation.fetch_add(1, Ordering::AcqRel);
         result
     }
 }

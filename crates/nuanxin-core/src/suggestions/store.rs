@@ -195,6 +195,9 @@ pub struct Store {
     salt: String,
     /// Where answers and status changes are announced (`suggestions::outbox`).
     pub(super) outbox_targets: std::sync::RwLock<std::sync::Arc<super::outbox::OutboxTargets>>,
+    /// Bumped after every committed change of what public outputs show of suggestions
+    /// (see [`Store::suggestions_generation`]).
+    suggestions_generation: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug)]
@@ -535,6 +538,7 @@ impl Store {
             backend,
             salt: String::new(),
             outbox_targets: Default::default(),
+            suggestions_generation: Default::default(),
         };
         store.salt = store.write(|c| {
             let get =
@@ -654,6 +658,29 @@ impl Store {
             Backend::Sqlite(db) => db.write(f),
             Backend::Postgres(db) => db.write(f),
         }
+    }
+
+    /// Like [`Store::write`] for a change of the suggestions (a new one, a status change, a
+    /// "me too", a merge, a redaction, a department): bumps
+    /// [`Store::suggestions_generation`] once the transaction is committed, whatever it returns.
+    pub(crate) fn write_suggestions<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let r = self.write(f);
+        self.suggestions_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        r
+    }
+
+    /// A counter of the changes to suggestions made through this `Store` (this process):
+    /// equal values mean no suggestion changed here in between, so caches of derived
+    /// answers (the suggestion vector tiles) put it in their keys. Changes made by another
+    /// server on the same PostgreSQL database are not counted: such caches must also
+    /// expire by time (see the server's `vector_tiles` module).
+    pub fn suggestions_generation(&self) -> u64 {
+        self.suggestions_generation
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The schema version (the number of [`MIGRATIONS`] applied).

@@ -103,7 +103,7 @@ impl Store {
         officer: &Officer,
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
-        self.write(|c| {
+        self.write_suggestions(|c| {
             let n = c.execute(
                 "UPDATE suggestions SET department = ?2, updated_at = ?3 WHERE id = ?1",
                 &args![id, department, ms(at)],
@@ -140,7 +140,7 @@ impl Store {
         }
         let reporter = self.supporter_hash(&format!("reporter:{id}"));
         let targets = self.outbox_targets();
-        self.write(|c| {
+        self.write_suggestions(|c| {
             let (from, _) = Self::lock_status(c, id)?;
             let Some(orig) = c.query_opt(
                 "SELECT duplicate_of FROM suggestions WHERE id = ?1",
@@ -230,7 +230,7 @@ impl Store {
         officer: &Officer,
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
-        self.write(|c| {
+        self.write_suggestions(|c| {
             Self::lock_status(c, id)?;
             let t = ms(at);
             match field {

@@ -100,6 +100,9 @@ pub struct Config {
     pub smtp: Option<super::notify::SmtpConfig>,
     /// Delivery of notifications from the outbox (`[outbox]`: attempts, backoff, timeout).
     pub outbox: super::notify::OutboxConfig,
+    /// Byte cap of the in-memory cache of encoded vector tiles (points and suggestions
+    /// share it; least recently used tiles go first). Default 64 MiB; 0 disables it.
+    pub tile_cache_bytes: usize,
 }
 
 /// Submission rate limit per client IP (a token bucket).
@@ -166,6 +169,7 @@ impl Default for Config {
             webhooks: Vec::new(),
             smtp: None,
             outbox: Default::default(),
+            tile_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -40,7 +40,6 @@ pub mod open311_xml;
 pub mod openapi_errors;
 pub mod ops;
 pub mod point_sync;
-pub mod point_tiles;
 pub mod points;
 pub mod precompressed;
 pub mod rate_limit;
@@ -51,7 +50,9 @@ pub mod state;
 pub mod stats;
 pub mod suggestions;
 pub mod throttle;
+pub mod tile_cache;
 pub mod tiles;
+pub mod vector_tiles;
 pub mod vocabulary;
 pub mod web;
 pub mod whatif;
@@ -128,7 +129,6 @@ pub fn router(state: AppState) -> Router {
     routes
         // files of the page (vector tiles, the page itself): not API operations
         .merge(tiles::router())
-        .merge(point_tiles::router())
         .merge(web::router())
         .fallback(not_found)
         .layer(axum::Extension(ops::ApiDoc(Arc::new(doc))))
@@ -402,6 +402,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(whatif::router())
         .merge(search::router())
         .merge(vocabulary::router())
+        .merge(vector_tiles::router())
 }
 
 /// The OpenAPI document of every route in [`api`].

@@ -50,6 +50,8 @@ pub struct AppState {
     pub roads: Option<Arc<crate::routing::RoadGraph>>,
     /// Whether the database answers, cached for `/readyz` ([`DbHealth`]).
     pub db_health: Arc<DbHealth>,
+    /// Encoded vector tiles of the points and suggestions (`tile_cache_bytes`).
+    pub tile_cache: Arc<super::tile_cache::TileCache>,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
             support_limiter: SubmissionLimiter::for_support(&config.support_rate_limit)
                 .map(Arc::new),
             lookup_limiter: SubmissionLimiter::for_lookup(&config.lookup_rate_limit).map(Arc::new),
+            tile_cache: Arc::new(super::tile_cache::TileCache::new(config.tile_cache_bytes)),
             config: Arc::new(config),
             index: Arc::new(LiveIndex::new(index)),
             districts: Districts::embedded(),

@@ -338,9 +338,36 @@ fn origin_of(url: &str) -> Option<String> {
 ///
 /// `{ "basemap_url": string|null, "basemap_attribution": string|null,
 ///    "speeds_m_per_s": { "walk": f64, "ebike": f64 }, "roads": bool, "version": string }`
-/// (`roads`: the server has a road graph, so `by=time` and `model=network` answer along roads).
+/// (`roads`: the server has a road graph, so `by=time` and `model=network` answer along roads),
+/// and `layers`: per layer of our own (`points`, `suggestions`) its vector tile URL and how
+/// many features it has (`points` also per kind), with `tiles_above`: the page draws a
+/// layer from tiles when it has more features than that, from GeoJSON otherwise.
 async fn config_json(State(state): State<AppState>) -> Response {
     let c = &state.config;
+    let index = state.index();
+    let by_kind: serde_json::Map<String, Value> = crate::model::ServiceKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), json!(index.count_of_kind(*k))))
+        .collect();
+    let points: usize = crate::model::ServiceKind::ALL
+        .iter()
+        .map(|k| index.count_of_kind(*k))
+        .sum();
+    // The suggestions' count from the store (0 without one, or when it does not answer:
+    // the page then keeps GeoJSON).
+    let suggestions = match state.store.clone() {
+        Some(st) => super::db::blocking(move || {
+            let q = crate::suggestions::ListQuery {
+                limit: 1,
+                without_history: true,
+                ..Default::default()
+            };
+            Ok(st.list_suggestions(&q).map(|(_, n)| n).unwrap_or(0))
+        })
+        .await
+        .unwrap_or(0),
+        None => 0,
+    };
     let body = json!({
         "basemap_url": c.basemap_url,
         "basemap_attribution": c.basemap_attribution,
@@ -358,6 +385,11 @@ async fn config_json(State(state): State<AppState>) -> Response {
         // Demonstration points served: the page shows the 演示数据 banner while any is.
         "demo_points": state.index().demo_count(),
         "version": env!("CARGO_PKG_VERSION"),
+        "layers": {
+            "points": {"tiles": super::vector_tiles::POINT_TILE_URL, "features": points, "by_kind": by_kind},
+            "suggestions": {"tiles": super::vector_tiles::SUGGESTION_TILE_URL, "features": suggestions},
+        },
+        "tiles_above": super::vector_tiles::TILES_ABOVE,
     });
     ([(header::CACHE_CONTROL, "no-cache")], axum::Json(body)).into_response()
 }

@@ -26,7 +26,7 @@ impl Store {
         idempotency: Option<(String, String)>,
     ) -> Result<(Suggestion, String), StoreError> {
         let (key_hash, request_hash) = idempotency.unzip();
-        let id = self.write(|c| {
+        let id = self.write_suggestions(|c| {
             let mut id = tracking_id(n.created_at)?;
             // 30 random bits per day: retry the rare collision
             for _ in 0..8 {
@@ -348,7 +348,7 @@ impl Store {
     /// [`SuggestionError::NotFound`]; [`SuggestionError::Store`].
     pub fn support(&self, id: &str, client: &str) -> Result<SupportOutcome, SuggestionError> {
         let hash = self.supporter_hash(client);
-        self.write(|c| {
+        self.write_suggestions(|c| {
             if !c.exists("SELECT 1 FROM suggestions WHERE id = ?1", &args![id])? {
                 return Err(SuggestionError::NotFound(format!("no suggestion `{id}`")));
             }
@@ -416,7 +416,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
         let targets = self.outbox_targets();
-        self.write(|c| {
+        self.write_suggestions(|c| {
             let (from, _) = Self::lock_status(c, id)?;
             if !from.can_move_to(to) {
                 return Err(SuggestionError::BadTransition {
@@ -464,7 +464,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Suggestion, SuggestionError> {
         let targets = self.outbox_targets();
-        self.write(|c| {
+        self.write_suggestions(|c| {
             let (from, updated) = Self::lock_status(c, id)?;
             if from.is_open() {
                 return Err(SuggestionError::Conflict(format!(
