@@ -76,7 +76,7 @@ function metres(a, b) {
 // Skipped again after one failure in a fresh-clone run (after the offline reload nearest said
 // "服务暂时不可用：Failed to fetch": the page read no kept area). Not reproduced since in 40
 // runs under load (alone, with busy loops, inside the full e2e suite, with the page's CPU
-// slowed 6×); the fixed page passed 10 in a row with three busy loops. The page no longer depends on that one record (the points received in the
+// slowed 6×); the fixed page passed 20 in a row with three busy loops. The page no longer depends on that one record (the points received in the
 // visit answer when it cannot be read; with neither, it says there is no kept data instead
 // of a server error), and a failure now quotes everything the page and its worker logged and
 // what IndexedDB held at that moment (written to $NUANXIN_E2E_ARTIFACTS/offline-console.log).
