@@ -17,7 +17,6 @@ use crate::index::{Filter, ServiceIndex};
 use crate::model::{LonLat, ServiceKind};
 use crate::travel::TravelMode;
 use chrono::NaiveDateTime;
-use h3o::geom::SolventBuilder;
 use h3o::Resolution;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -378,9 +377,13 @@ fn percent(part: f64, whole: f64) -> f64 {
 type DissolvedGap = (usize, usize, f64, geo::MultiPolygon<f64>);
 
 /// The row number of each cell, and the rows (`None`: outside every district).
+///
+/// Once `cancel` is set the remaining cells are left in the last row (outside every
+/// district); the caller must then discard the result.
 pub(crate) fn assign_rows(
     grid: &CellGrid,
     area: &ResolvedArea,
+    cancel: Option<&AtomicBool>,
     progress: &dyn Progress,
 ) -> (Vec<u32>, Vec<Option<&'static District>>) {
     let n = grid.len();
@@ -397,6 +400,9 @@ pub(crate) fn assign_rows(
                 let len = r.len();
                 let v: Vec<u32> = r
                     .map(|i| {
+                        if i % 1024 == 0 && cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                            return none;
+                        }
                         let p = grid.centres()[i];
                         banded
                             .iter()
@@ -452,7 +458,7 @@ pub fn analyze(
             u8::from(options.resolution)
         ));
     }
-    let (row_of, row_list) = assign_rows(&grid, &resolved, progress);
+    let (row_of, row_list) = assign_rows(&grid, &resolved, cancel, progress);
     check()?;
 
     // Existing stations: one radius query on the index finds every station that can reach
@@ -467,14 +473,16 @@ pub fn analyze(
             progress.start("network", 1);
             let at: Vec<LonLat> = hits.iter().map(|h| h.point.location).collect();
             let limit_s = radius / net.speeds.of(travel);
-            let reach = crate::routing::NetworkReach::new(
+            let reach = crate::routing::NetworkReach::new_cancellable(
                 &net.graph,
                 &at,
                 travel,
                 &net.speeds,
                 limit_s,
                 net.max_snap_m,
-            );
+                cancel,
+            )
+            .ok_or(CoverageError::Cancelled)?;
             for (i, p) in grid.centres().iter().enumerate() {
                 if i % 4096 == 0 {
                     check()?;
@@ -516,6 +524,7 @@ pub fn analyze(
     let demand_points = demand_points(options)?;
     let has_demand = !demand_points.is_empty();
     let (demand, demand_outside) = aggregate_demand(&grid, demand_points)?;
+    check()?;
     // Cells with demand data: inside the layer's extent (user points: everywhere).
     let has_data: Vec<bool> = match options.demand_layer {
         Some(l) if has_demand => {
@@ -525,11 +534,13 @@ pub fn analyze(
                     let p = grid.centres()[i];
                     ext.contains(p.lon, p.lat)
                 })
+                .take_while(|_| cancel.is_none_or(|c| !c.load(Ordering::Relaxed)))
                 .collect()
             })
         }
         _ => vec![true; if has_demand { n } else { 0 }],
     };
+    check()?;
 
     // Totals and rows.
     let areas = grid.areas_km2();
@@ -634,7 +645,6 @@ pub fn analyze(
                 per_row[row_of[i] as usize].push(grid.cells()[i]);
             }
         }
-        let solvent = SolventBuilder::new().build();
         // Dissolve the rows' gaps on all cores (rows are independent).
         let threads = std::thread::available_parallelism()
             .map_or(1, |t| t.get())
@@ -667,9 +677,7 @@ pub fn analyze(
                                         )
                                     })
                                     .sum::<Result<f64, CoverageError>>()?;
-                                let mp = solvent
-                                    .dissolve(cells.iter().copied())
-                                    .map_err(CoverageError::Dissolve)?;
+                                let mp = super::grid::dissolve_cells(cells, options.resolution)?;
                                 Ok((*r, cells.len(), area_km2, mp))
                             })
                             .collect::<Vec<_>>()
@@ -763,14 +771,16 @@ pub fn analyze(
             let centres = grid.centres();
             for (set, &at) in sets.iter_mut().zip(&locations) {
                 check()?;
-                let reach = crate::routing::NetworkReach::new(
+                let reach = crate::routing::NetworkReach::new_cancellable(
                     &net.graph,
                     &[at],
                     travel,
                     &net.speeds,
                     limit_s,
                     net.max_snap_m,
-                );
+                    cancel,
+                )
+                .ok_or(CoverageError::Cancelled)?;
                 if reach.unsnapped.is_empty() {
                     set.retain(|&c| reach.time_to(centres[c as usize]).is_some());
                 }

@@ -30,7 +30,6 @@ use crate::districts::{District, Districts};
 use crate::index::ServiceIndex;
 use crate::model::LonLat;
 use crate::travel::TravelMode;
-use h3o::geom::SolventBuilder;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -155,7 +154,12 @@ impl WhatIf {
             options.cancel.as_deref(),
         )?;
         let n = grid.len();
-        let (row_of, row_list) = assign_rows(&grid, &resolved, &super::NoProgress);
+        let (row_of, row_list) = assign_rows(
+            &grid,
+            &resolved,
+            options.cancel.as_deref(),
+            &super::NoProgress,
+        );
         check()?;
         let points = demand_points(options)?;
         let (demand, _) = aggregate_demand(&grid, points)?;
@@ -415,7 +419,6 @@ impl WhatIf {
                 per_row.entry(r).or_default().push(self.grid.cells()[i]);
             }
         }
-        let solvent = SolventBuilder::new().build();
         let mut features = Vec::new();
         for r in &wanted {
             let d = self.row_list.get(*r).copied().flatten();
@@ -423,9 +426,7 @@ impl WhatIf {
             let mp = if cells.is_empty() {
                 geo::MultiPolygon(vec![])
             } else {
-                solvent
-                    .dissolve(cells.iter().copied())
-                    .map_err(CoverageError::Dissolve)?
+                super::grid::dissolve_cells(&cells, self.grid.resolution())?
             };
             features.push(serde_json::json!({
                 "type": "Feature",

@@ -18,6 +18,7 @@ use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
 const NONE: u32 = u32::MAX;
@@ -300,6 +301,23 @@ impl<'g> Search<'g> {
     /// Runs to the limit.
     pub(crate) fn run(&mut self) {
         while self.settle_next().is_some() {}
+    }
+
+    /// Runs to the limit, checking `cancel` every 1 024 settled nodes; `false` when it was
+    /// set (the search is then incomplete).
+    pub(crate) fn run_cancellable(&mut self, cancel: Option<&AtomicBool>) -> bool {
+        let Some(cancel) = cancel else {
+            self.run();
+            return true;
+        };
+        let mut settled = 0u32;
+        while self.settle_next().is_some() {
+            settled = settled.wrapping_add(1);
+            if settled % 1024 == 0 && cancel.load(AtomicOrdering::Relaxed) {
+                return false;
+            }
+        }
+        !cancel.load(AtomicOrdering::Relaxed)
     }
 
     /// The settled label of `node`: `(time_s, dist_m)`.
@@ -684,6 +702,35 @@ impl<'g> NetworkReach<'g> {
         limit_s: f64,
         max_snap_m: f64,
     ) -> Self {
+        let mut reach = Self::start(g, sources, mode, speeds, limit_s, max_snap_m);
+        reach.search.run();
+        reach
+    }
+
+    /// [`NetworkReach::new`] that stops once `cancel` is set (checked every 1 024 settled
+    /// nodes, so a city-wide search honours an analysis' time budget): `None` then.
+    pub fn new_cancellable(
+        g: &'g RoadGraph,
+        sources: &[LonLat],
+        mode: TravelMode,
+        speeds: &Speeds,
+        limit_s: f64,
+        max_snap_m: f64,
+        cancel: Option<&AtomicBool>,
+    ) -> Option<Self> {
+        let mut reach = Self::start(g, sources, mode, speeds, limit_s, max_snap_m);
+        reach.search.run_cancellable(cancel).then_some(reach)
+    }
+
+    /// The search seeded with the snapped sources, not yet run.
+    fn start(
+        g: &'g RoadGraph,
+        sources: &[LonLat],
+        mode: TravelMode,
+        speeds: &Speeds,
+        limit_s: f64,
+        max_snap_m: f64,
+    ) -> Self {
         let speed = speeds.of(mode);
         let mut search = Search::new(g, mode, speed, limit_s);
         let mut snapped = Vec::new();
@@ -700,7 +747,6 @@ impl<'g> NetworkReach<'g> {
                 None => unsnapped.push(i),
             }
         }
-        search.run();
         NetworkReach {
             search,
             mode,

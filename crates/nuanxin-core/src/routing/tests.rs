@@ -269,6 +269,27 @@ fn network_reach_times_positions() {
 }
 
 #[test]
+fn a_cancelled_network_reach_gives_nothing_and_an_uncancelled_one_the_same_times() {
+    use std::sync::atomic::AtomicBool;
+    let g = river(ALL);
+    let run = |flag: &AtomicBool| {
+        NetworkReach::new_cancellable(
+            &g,
+            &[ll(0.0, 0.0)],
+            TravelMode::Walk,
+            &speeds(),
+            1000.0,
+            200.0,
+            Some(flag),
+        )
+    };
+    assert!(run(&AtomicBool::new(true)).is_none());
+    let reach = run(&AtomicBool::new(false)).unwrap();
+    let t = reach.time_to(ll(0.0, 0.001)).unwrap();
+    assert!((t - (6.0 * DX + DY)).abs() < 0.01, "{t}");
+}
+
+#[test]
 fn graph_file_round_trips_and_damage_is_reported() {
     let g = river(ALL);
     let dir = tempfile::tempdir().unwrap();

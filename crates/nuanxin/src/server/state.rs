@@ -59,7 +59,9 @@ impl AppState {
     pub fn new(config: Config, index: ServiceIndex) -> Self {
         Self {
             submission_limiter: SubmissionLimiter::from_config(&config.rate_limit).map(Arc::new),
-            analyses: Arc::new(AnalysisGate::new(&config.analyses)),
+            analyses: Arc::new(AnalysisGate::new(&config.analyses).within_request_timeout(
+                std::time::Duration::from_secs(config.request_timeout_s.max(1)),
+            )),
             support_limiter: SubmissionLimiter::for_support(&config.support_rate_limit)
                 .map(Arc::new),
             lookup_limiter: SubmissionLimiter::for_lookup(&config.lookup_rate_limit).map(Arc::new),

@@ -9,11 +9,16 @@
 //!   fair); any further one is answered at once with **503** and `Retry-After`;
 //! - **per client**: one client IP may have at most `per_client` analyses running or waiting;
 //!   beyond, **429** with `Retry-After` (one client cannot fill the queue for everyone);
-//! - **time budget**: an analysis that computes longer than `budget_s` is stopped through its
-//!   cancellation flag, which the core loops check cooperatively (tiling, per station, per
-//!   candidate, per gap: see `coverage::CoverageOptions::cancel`), and answered with a 503
-//!   problem saying so. No thread is killed: the work returns at its next check and frees
-//!   its slot.
+//! - **time budget**: `budget_s` of wall-clock time counted from admission (waiting in the
+//!   queue included). At the deadline the analysis is stopped through its cancellation flag,
+//!   which the core loops check cooperatively (tiling, grid building, district assignment,
+//!   the network search every 1 024 nodes, per station, per gap row, per candidate: see
+//!   `coverage::CoverageOptions::cancel`), and the request is answered with a 503 problem
+//!   naming the budget and suggesting a smaller area. The answer never waits for the work
+//!   longer than [`ANSWER_GRACE`] past the deadline, and the budget is capped below
+//!   `request_timeout_s` ([`AnalysisGate::within_request_timeout`]), so the client gets the
+//!   budget answer, not the request timeout, even on a loaded machine. No thread is killed:
+//!   the work returns at its next check and frees its slot then.
 //!
 //! A slot is held by the computation itself, not by the request: when a client goes away
 //! the analysis is cancelled (as on a timeout) and its slot is freed only once the blocking
@@ -43,9 +48,10 @@ pub struct AnalysisLimits {
     /// Analyses one client IP may have computing or waiting at once; further ones get 429
     /// with `Retry-After`. 0: no per-client limit. Default 2.
     pub per_client: usize,
-    /// Seconds one analysis may compute (waiting in the queue not counted); then it stops
-    /// and the request gets a 503 problem. Default 20 (a city-wide analysis at resolution 10
-    /// takes a few seconds in a release build).
+    /// Seconds of wall-clock time one analysis may take from its admission, waiting in the
+    /// queue included; then it stops and the request gets a 503 problem naming the budget.
+    /// Capped at `request_timeout_s` − 2 s. Default 20 (a city-wide analysis at resolution
+    /// 10 takes a few seconds in a release build).
     pub budget_s: f64,
 }
 
@@ -71,6 +77,11 @@ impl AnalysisLimits {
         }
     }
 }
+
+/// How long after its deadline an analysis' answer may wait for the work to see its
+/// cancellation flag; then the budget answer is sent anyway (the work keeps its slot until it
+/// returns).
+pub const ANSWER_GRACE: Duration = Duration::from_millis(500);
 
 /// Admission, queueing and time budget of the heavy analyses (see the module docs). One per
 /// server, in [`super::AppState::analyses`].
@@ -179,6 +190,40 @@ impl AnalysisGate {
         }
     }
 
+    /// This gate with its budget capped so that the budget answer (at most budget +
+    /// [`ANSWER_GRACE`]) comes before the request timeout: at `request_timeout` − 2 s, or
+    /// half of it when that is shorter. Logs a warning when it lowers the configured budget.
+    pub fn within_request_timeout(mut self, request_timeout: Duration) -> Self {
+        let cap = request_timeout
+            .saturating_sub(Duration::from_secs(2))
+            .max(request_timeout / 2);
+        if self.budget > cap {
+            tracing::warn!(
+                "analyses.budget_s = {} s is not shorter than request_timeout_s = {} s: the analysis budget is {} s",
+                self.budget.as_secs_f64(),
+                request_timeout.as_secs_f64(),
+                cap.as_secs_f64()
+            );
+            self.budget = cap;
+        }
+        self
+    }
+
+    /// The budget answer: a 503 problem naming the budget and what to ask for instead.
+    fn over_budget(&self, queued: bool) -> AppError {
+        self.over_budget.fetch_add(1, Ordering::Relaxed);
+        let budget_s = self.budget.as_secs_f64();
+        AppError::Unavailable(if queued {
+            format!(
+                "the analysis waited for a free slot for its whole time budget of {budget_s} s (analyses.budget_s) and was not started; retry later, or ask for a smaller area or a coarser resolution"
+            )
+        } else {
+            format!(
+                "the analysis was stopped after its time budget of {budget_s} s (analyses.budget_s); ask for a smaller area, a coarser resolution or fewer proposals"
+            )
+        })
+    }
+
     /// The current counts.
     pub fn counts(&self) -> GateCounts {
         let admitted = self.admitted.load(Ordering::Acquire);
@@ -258,11 +303,16 @@ impl AnalysisGate {
                 retry_after_s: self.retry_after_s(),
             });
         }
+        // The budget is wall-clock time from admission: waiting in the queue counts.
+        let deadline = tokio::time::Instant::now() + self.budget;
         // Waiting in the queue: dropping this future (client gone, request timeout) leaves it.
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|e| AppError::Internal(format!("analysis slots closed: {e}")))?;
+        let Ok(permit) =
+            tokio::time::timeout_at(deadline, Arc::clone(&self.permits).acquire_owned()).await
+        else {
+            return Err(self.over_budget(true));
+        };
+        let permit =
+            permit.map_err(|e| AppError::Internal(format!("analysis slots closed: {e}")))?;
         self.running.fetch_add(1, Ordering::AcqRel);
         let running = Held(Arc::clone(&self.running));
 
@@ -270,17 +320,16 @@ impl AnalysisGate {
         let expired = Arc::new(AtomicBool::new(false));
         let _cancel_on_drop = SetOnDrop(Arc::clone(&cancel));
         let _timer = AbortOnDrop(tokio::spawn({
-            let (cancel, expired, budget) =
-                (Arc::clone(&cancel), Arc::clone(&expired), self.budget);
+            let (cancel, expired) = (Arc::clone(&cancel), Arc::clone(&expired));
             async move {
-                tokio::time::sleep(budget).await;
+                tokio::time::sleep_until(deadline).await;
                 expired.store(true, Ordering::Relaxed);
                 cancel.store(true, Ordering::Relaxed);
             }
         }));
         let mean_ms = Arc::clone(&self.mean_ms);
         let flag = Arc::clone(&cancel);
-        let result = tokio::task::spawn_blocking(move || {
+        let work = tokio::task::spawn_blocking(move || {
             // The slot, the queue place and the client's place are held by the computation,
             // so they are freed when it returns, even if the request went away before.
             let _held = (permit, running, admitted, client);
@@ -291,17 +340,20 @@ impl AnalysisGate {
             let old = mean_ms.load(Ordering::Relaxed);
             mean_ms.store((old * 3 + ms.max(1)) / 4, Ordering::Relaxed);
             out
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("analysis task: {e}")))?;
+        });
+        // The answer waits for the work at most ANSWER_GRACE past the deadline: a phase that
+        // checks its flag late (one dissolve of a large district's gaps on a loaded machine)
+        // keeps its slot until it returns, but the client gets the budget answer in time.
+        let Ok(joined) = tokio::time::timeout_at(deadline + ANSWER_GRACE, work).await else {
+            tracing::warn!(
+                "an analysis is still computing {} ms past its time budget; answered with the budget problem, its slot is freed when it returns",
+                ANSWER_GRACE.as_millis()
+            );
+            return Err(self.over_budget(false));
+        };
+        let result = joined.map_err(|e| AppError::Internal(format!("analysis task: {e}")))?;
         match result {
-            Err(_) if expired.load(Ordering::Relaxed) => {
-                self.over_budget.fetch_add(1, Ordering::Relaxed);
-                Err(AppError::Unavailable(format!(
-                    "the analysis was stopped after its time budget of {} s (analyses.budget_s); ask for a smaller area, a coarser resolution or fewer proposals",
-                    self.budget.as_secs_f64()
-                )))
-            }
+            Err(_) if expired.load(Ordering::Relaxed) => Err(self.over_budget(false)),
             other => other,
         }
     }
@@ -403,6 +455,72 @@ mod tests {
         assert_eq!(g.counts().over_budget, 1);
         assert_eq!(g.counts().running, 0);
         // The slot is free: the next one runs.
+        assert_eq!(g.run(None, |_| Ok(3)).await.unwrap(), 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_budget_counts_from_admission_so_a_queued_analysis_gets_the_budget_answer() {
+        let g = gate(1, 1, 0, 0.1);
+        let release = Arc::new(AtomicBool::new(false));
+        // `a` holds the slot, ignoring its flag, until released.
+        let a = tokio::spawn({
+            let (g, release) = (g.clone(), release.clone());
+            async move {
+                g.run(None, move |_| {
+                    while !release.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    Ok(1)
+                })
+                .await
+            }
+        });
+        until(&g, 1, 0).await;
+        // Queued behind `a`: never gets the slot within its budget.
+        let started = Arc::new(AtomicBool::new(false));
+        let e = g
+            .run(None, {
+                let started = started.clone();
+                move |_| {
+                    started.store(true, Ordering::Relaxed);
+                    Ok(1)
+                }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(e.to_string().contains("time budget of 0.1 s"), "{e}");
+        assert!(e.to_string().contains("not started"), "{e}");
+        assert!(!started.load(Ordering::Relaxed));
+        release.store(true, Ordering::Relaxed);
+        // `a` itself: its result if it came within the grace, else the budget answer.
+        let _ = a.await.unwrap();
+        assert!(g.counts().over_budget >= 1);
+        until(&g, 0, 0).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_that_checks_its_flag_late_still_gets_the_budget_answer_in_time() {
+        let g = gate(1, 0, 0, 0.05);
+        let release = Arc::new(AtomicBool::new(false));
+        // Ignores its flag until released (a phase without a check).
+        let e = g
+            .run(None, {
+                let release = release.clone();
+                move |_| {
+                    while !release.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                    Ok(1)
+                }
+            })
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("time budget of 0.05 s"), "{e}");
+        // The answer came before the work returned; the work still holds its slot.
+        assert_eq!(g.counts().running, 1);
+        release.store(true, Ordering::Relaxed);
+        until(&g, 0, 0).await;
         assert_eq!(g.run(None, |_| Ok(3)).await.unwrap(), 3);
     }
 
