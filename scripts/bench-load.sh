@@ -28,6 +28,7 @@ POINTS=${POINTS:-5000}
 DURATION=${DURATION:-20}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
+AGREE_QUERIES=${AGREE_QUERIES:-1000}
 OUT=${OUT:-$TARGET_DIR/bench-load.md}
 # West, south, east, north of the area queried and populated (central Changsha and suburbs).
 BBOX_W=112.80 BBOX_S=27.95 BBOX_E=113.20 BBOX_N=28.40
@@ -141,7 +142,7 @@ WRK_CPU_US=$(python3 -c "u, s = map(float, open('$WORK/wrk.time').read().split()
 # What this machine would sustain with no other process: CPUs divided by the CPU time one
 # request costs the server and the load generator together.
 API_QUIET_RPS=$(python3 -c "print(round($(nproc) * 1e6 / ($API_CPU_US + $WRK_CPU_US)))")
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+# The server stays up (idle) for the top-5 agreement check after PostgreSQL is loaded.
 
 to_ms() { # wrk latency like 1.23ms / 850.00us / 1.02s → milliseconds
   awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us$/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v); print v+0} else if (v ~ /s$/) {sub(/s$/,"",v); print v*1000} else print v }'
@@ -189,6 +190,69 @@ SQL
 "${PSQL[@]}" -c "EXPLAIN (COSTS OFF) SELECT id FROM points ORDER BY geog <-> ST_SetSRID(ST_MakePoint(112.97, 28.2), 4326)::geography LIMIT 5" | tee "$WORK/explain.txt"
 grep -q "points_geog" "$WORK/explain.txt" || { echo "GiST index not used"; exit 1; }
 
+section "top-5 agreement: $AGREE_QUERIES fixed positions, nuanxin against PostGIS geography KNN"
+# Both answer the same positions (fixed seed); PostGIS in one statement (LATERAL KNN per
+# position). PostGIS's geography <-> orders by distance on the sphere, ours by the WGS-84
+# ellipsoid (Karney), so a different 5th point is expected only at near-ties; the check
+# reports how often the sets and the orders agree and, where not, the largest gap between
+# the two 5th-point distances (both measured on the ellipsoid by PostGIS's ST_Distance).
+python3 - "$WORK/queries.csv" "$AGREE_QUERIES" "$BBOX_W" "$BBOX_S" "$BBOX_E" "$BBOX_N" <<'PY'
+import random, sys
+out, n = sys.argv[1], int(sys.argv[2])
+w, s, e, nn = map(float, sys.argv[3:7])
+rng = random.Random(20261207)
+with open(out, "w") as f:
+    for i in range(n):
+        f.write(f"{i},{rng.uniform(w, e):.6f},{rng.uniform(s, nn):.6f}\n")
+PY
+cp "$WORK/queries.csv" "$WORK/pg/queries.csv"
+[ "$(id -u)" = 0 ] && chown postgres "$WORK/pg/queries.csv"
+"${PSQL[@]}" -tA -F'|' > "$WORK/pg_top5.txt" <<SQL
+CREATE TEMP TABLE queries (qid int, lon float8, lat float8);
+\copy queries FROM '$WORK/pg/queries.csv' WITH (FORMAT csv)
+SELECT q.qid, string_agg(k.id, ',' ORDER BY k.rank), string_agg(k.d::text, ',' ORDER BY k.rank)
+FROM queries q CROSS JOIN LATERAL (
+  SELECT id, ST_Distance(geog, ST_SetSRID(ST_MakePoint(q.lon, q.lat), 4326)::geography) AS d,
+         row_number() OVER () AS rank
+  FROM (SELECT id, geog FROM points
+        ORDER BY geog <-> ST_SetSRID(ST_MakePoint(q.lon, q.lat), 4326)::geography LIMIT 5) AS knn
+) AS k
+GROUP BY q.qid ORDER BY q.qid;
+SQL
+AGREE=$(python3 - "$URL" "$WORK/queries.csv" "$WORK/pg_top5.txt" <<'PY'
+import http.client, json, sys, urllib.parse
+url, queries, pg = sys.argv[1], sys.argv[2], sys.argv[3]
+host = urllib.parse.urlparse(url)
+conn = http.client.HTTPConnection(host.hostname, host.port)
+theirs = {}
+for line in open(pg):
+    qid, ids, ds = line.strip().split("|")
+    theirs[int(qid)] = (ids.split(","), [float(d) for d in ds.split(",")])
+same_set = same_order = 0
+gaps = []
+rows = [l.strip().split(",") for l in open(queries)]
+for qid, lon, lat in rows:
+    conn.request("GET", f"/api/v1/nearest?lon={lon}&lat={lat}&k=5")
+    r = conn.getresponse()
+    body = json.loads(r.read())
+    ours = [f.get("id") or f["properties"]["id"] for f in body["features"]]
+    ids, ds = theirs[int(qid)]
+    if ours == ids:
+        same_order += 1
+    if set(ours) == set(ids):
+        same_set += 1
+    else:
+        ours_d = [f["properties"]["distance_m"] for f in body["features"]]
+        gaps.append(abs(ours_d[-1] - ds[-1]))
+n = len(rows)
+worst = f"{max(gaps):.3f}" if gaps else "0"
+print(f"{same_set}/{n} same 5 points ({100 * same_set / n:.1f} %), {same_order}/{n} same order; "
+      f"largest gap between the 5th-point distances where the sets differ: {worst} m")
+PY
+)
+echo "$AGREE"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+
 section "warm-up (3 s), then pgbench: $CONNECTIONS clients, $THREADS threads, ${DURATION}s, prepared statements"
 (cd "$WORK" && pgbench -h 127.0.0.1 -p "$PGPORT" -U bench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T 3 -f nearest.sql postgres >/dev/null)
 mkdir -p "$WORK/pglog"
@@ -221,6 +285,7 @@ connections, ${DURATION} s after a 3 s warm-up, load generator on the same machi
 - CPU time per request (user + system, all threads), independent of other processes:
   nuanxin server **${API_CPU_US} µs**, wrk **${WRK_CPU_US} µs**; with nothing else running, this
   machine's $(nproc) CPUs would sustain about **${API_QUIET_RPS} requests/s** (server and wrk together).
+- Top 5 against PostGIS geography KNN (same points, $AGREE_QUERIES fixed positions): $AGREE.
 - nuanxin errors: ${API_ERR:-none}
 - Server worker threads: ${WORKER_THREADS:-one per CPU}.
 - Server log level during the run: ${BENCH_RUST_LOG:-warn} (set BENCH_RUST_LOG=info to include per-request access logs).

@@ -323,6 +323,9 @@ impl ServiceIndex {
 
     /// [`ServiceIndex::upsert`] of a shared point record.
     pub fn upsert_shared(&mut self, p: Arc<ServicePoint>) -> Option<Arc<ServicePoint>> {
+        if let Some(old) = self.replace_in_place(&p) {
+            return Some(old);
+        }
         let old = self.remove(&p.id);
         self.demo += usize::from(p.demo);
         self.grow_extent(p.location);
@@ -334,6 +337,36 @@ impl ServiceIndex {
         self.counts.clear();
         self.kind_extents.take();
         old
+    }
+
+    /// Replaces a stored point of the same id and kind by `p` without moving any list
+    /// entry: its place in the id order and in its kind's list stays the same, so a moved or
+    /// edited point costs two binary searches and a tree removal and insertion (O(log n)),
+    /// never the shift of a list's tail. Returns the replaced point, or `None` (nothing
+    /// changed) when there is no such point or its kind differs.
+    fn replace_in_place(&mut self, p: &Arc<ServicePoint>) -> Option<Arc<ServicePoint>> {
+        let at = listing::find(&self.sorted, &p.id).ok()?;
+        let old = self.sorted[at].point.clone();
+        if old.kind != p.kind {
+            return None;
+        }
+        let slot = kind_slot(p.kind);
+        let in_kind = listing::find(self.by_kind.get(slot)?, &p.id).ok()?;
+        let removed = self.tree.remove(&Entry::new(old.clone()));
+        debug_assert!(
+            removed.is_some(),
+            "tree and id list out of step for `{}`",
+            p.id
+        );
+        let listed = Listed::new(p.clone(), &mut self.hours);
+        self.by_kind[slot][in_kind] = listed.clone();
+        self.sorted[at] = listed;
+        self.tree.insert(Entry::new(p.clone()));
+        self.demo = self.demo - usize::from(old.demo) + usize::from(p.demo);
+        self.grow_extent(p.location);
+        self.counts.clear();
+        self.kind_extents.take();
+        Some(old)
     }
 
     /// Removes the point with this id. Returns it if it was there. Other points at the same

@@ -55,8 +55,10 @@ impl Change {
 
 #[derive(Debug)]
 struct Writer {
-    /// The copy readers are not given; it lacks `owed`.
-    spare: Arc<ServiceIndex>,
+    /// The copy readers are not given; it lacks `owed`. `None` until it is first needed
+    /// ([`LiveIndex::prepare_spare`] or the first edit): a restart serves without waiting
+    /// for the copy.
+    spare: Option<Arc<ServiceIndex>>,
     /// The last published change, not yet applied to `spare`.
     owed: Option<Change>,
 }
@@ -71,13 +73,29 @@ pub struct LiveIndex {
 }
 
 impl LiveIndex {
-    /// Serves `index` (and builds its spare copy: one clone, at start-up).
+    /// Serves `index`. Its spare copy (one clone, O(n): about a second at 1M points) is not
+    /// made here, so that a server answers as soon as the index is built; call
+    /// [`LiveIndex::prepare_spare`] off the request path after start-up, or the first edit
+    /// makes it.
     pub fn new(index: ServiceIndex) -> Self {
-        let spare = Arc::new(index.clone());
         LiveIndex {
             current: ArcSwap::from_pointee(index),
-            writer: Mutex::new(Writer { spare, owed: None }),
+            writer: Mutex::new(Writer {
+                spare: None,
+                owed: None,
+            }),
             generation: AtomicU64::new(0),
+        }
+    }
+
+    /// Makes the spare copy if it does not exist yet (a clone of the current index, O(n)).
+    /// Edits wait for it (they need it); readers do not.
+    pub fn prepare_spare(&self) {
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if w.spare.is_none() {
+            // `owed` is None until the first edit, which makes the spare first: the copy
+            // of the current index is complete.
+            w.spare = Some(Arc::new((*self.current.load_full()).clone()));
         }
     }
 
@@ -107,7 +125,7 @@ impl LiveIndex {
     /// Replaces the whole index (e.g. after a bulk import). Readers keep their snapshots.
     pub fn replace(&self, index: ServiceIndex) {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        w.spare = Arc::new(index.clone());
+        w.spare = Some(Arc::new(index.clone()));
         w.owed = None;
         self.current.store(Arc::new(index));
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -116,14 +134,19 @@ impl LiveIndex {
     fn edit(&self, change: Change) -> Option<Arc<ServicePoint>> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let w = &mut *guard;
-        let spare = exclusive(&mut w.spare);
+        // The first edit copies the current index when no spare was prepared (nothing is
+        // owed then: the copy is complete).
+        let spare_arc = w
+            .spare
+            .get_or_insert_with(|| Arc::new((*self.current.load_full()).clone()));
+        let spare = exclusive(spare_arc);
         if let Some(owed) = w.owed.take() {
             owed.apply(spare);
         }
         let result = change.apply(spare);
-        let published = w.spare.clone();
+        let published = spare_arc.clone();
         let previous = self.current.swap(published);
-        w.spare = previous;
+        w.spare = Some(previous);
         w.owed = Some(change);
         self.generation.fetch_add(1, Ordering::AcqRel);
         result
@@ -197,6 +220,24 @@ mod tests {
             // A no-op edit pair flips the copies.
             live.upsert(point("z", 100.0));
             live.remove("z");
+        }
+    }
+
+    #[test]
+    fn a_prepared_spare_and_a_spare_made_by_the_first_edit_agree() {
+        let pts = || vec![point("a", 113.0), point("b", 113.1)];
+        let prepared = LiveIndex::new(ServiceIndex::new(pts()).unwrap());
+        prepared.prepare_spare();
+        prepared.prepare_spare(); // a second call keeps the copy
+        let lazy = LiveIndex::new(ServiceIndex::new(pts()).unwrap());
+        for live in [&prepared, &lazy] {
+            live.upsert(point("c", 113.2));
+            live.remove("a");
+            // each copy has had both edits once the next two edits have flipped them
+            live.upsert(point("b", 113.3));
+            live.upsert(point("b", 113.3));
+            assert_eq!(ids(&live.snapshot()), ["b", "c"]);
+            assert_eq!(live.snapshot().get("b").unwrap().location.lon, 113.3);
         }
     }
 

@@ -160,12 +160,17 @@ async fn serve(
     limits: super::import::LimitArgs,
     roads: Option<PathBuf>,
 ) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let store = Store::open(&config.db_path).with_context(|| {
         format!(
             "opening the database {}",
             nuanxin::suggestions::Location::redacted(&config.db_path)
         )
     })?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "start-up: database open"
+    );
     // Many servers on one PostgreSQL: listen for point changes before loading the points,
     // so that nothing committed meanwhile is missed (server::point_sync). SQLite: one server.
     let point_sync = match nuanxin::suggestions::Location::of(&config.db_path) {
@@ -177,6 +182,11 @@ async fn serve(
         nuanxin::suggestions::Location::Sqlite(_) => None,
     };
     let points = load_points(&config, &store, limits)?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        points = points.len(),
+        "start-up: service points read"
+    );
     // Load the embedded country boundaries now rather than in the first request.
     nuanxin::crs::in_mainland_china(LonLat {
         lon: 112.97,
@@ -185,6 +195,10 @@ async fn serve(
     let count = points.len();
     let roads = road_graph(&config, roads.as_deref(), &points)?;
     let index = ServiceIndex::new(points).context("building the spatial index")?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "start-up: index built"
+    );
     let open_files = server::listen::raise_open_file_limit();
     let limits = server::listen::ConnectionLimits {
         max_connections: config.max_connections,
@@ -220,6 +234,10 @@ async fn serve(
         .with_store(store.clone())
         .with_roads(roads);
     tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "start-up: live index ready"
+    );
+    tracing::info!(
         configured = notifier.is_configured(),
         "outbox delivery worker started"
     );
@@ -231,6 +249,17 @@ async fn serve(
     if let Some(sync) = point_sync {
         tokio::spawn(sync.run(state.clone()));
     }
+    // The live index's spare copy (for edits without stopping readers) is made off the
+    // start-up path: the server answers as soon as the index is built.
+    let live = state.index.clone();
+    tokio::task::spawn_blocking(move || {
+        let t = std::time::Instant::now();
+        live.prepare_spare();
+        tracing::info!(
+            seconds = t.elapsed().as_secs_f64(),
+            "spare copy of the index made (edits ready)"
+        );
+    });
     let app = server::router(state);
     // Compress the embedded web files once, off the request path.
     tokio::task::spawn_blocking(server::web::precompress);
@@ -336,10 +365,12 @@ fn load_points(
                 anyhow::Ok(())
             })
             .context("storing the initial service points")?;
+        tracing::info!("start-up: seed committed");
     }
     // Serve what a restart would load, and nothing more: whatever the seeding allocated
     // goes back to the system before the database is read.
     release_free_memory();
+    tracing::info!("start-up: seed memory released; reading the points back");
     store
         .service_points()
         .context("reading stored service points")
