@@ -65,9 +65,12 @@ function whenMapLibre() {
 }
 
 async function main() {
+  // Marks read by tests/e2e/slow3g.bench.mjs (WATERFALL=1): where the first visit's time goes.
+  performance.mark('nuanxin:boot');
   setLang(getLang());
   applyI18n();
   const [config, , , baseData] = await Promise.all([loadConfig(), loadVocabulary(), whenMapLibre(), fetchBaseData()]);
+  performance.mark('nuanxin:inputs');
   const map = createMap('map', config, getLang(), t('attribution'), baseData);
   // Demonstration points never pass for real ones: a banner in every view while any is served.
   document.getElementById('demo-banner').hidden = !(config.demo_points > 0);
@@ -105,6 +108,7 @@ async function main() {
   window.nuanxin = ctx; // for the end-to-end tests and the curious
   ctx.courier = () => courier._state();
   ctx.mapReady = new Promise((resolve) => map.on('load', () => {
+    performance.mark('nuanxin:load');
     addIcons(map);
     addPoisWhenZoomed(map, getLang());
     addSearchLayer(map);
@@ -164,6 +168,7 @@ async function main() {
   setInterval(() => suggest.flushOutbox(), 60000);
   await ctx.mapReady;
   document.body.dataset.ready = '1';
+  performance.mark('nuanxin:ready');
   registerServiceWorker();
 }
 

@@ -51,22 +51,33 @@ export const BASE_DATA = {
 
 let baseData = null;
 /**
- * The first view's GeoJSON (BASE_DATA) fetched by the page: index.html preloads every file
- * beside MapLibre, so on a weak signal they arrive with it instead of one round trip after
- * it, when MapLibre's worker would first ask for them. Resolves with { source id: parsed
- * GeoJSON }, or the URL again for a file that failed (MapLibre then fetches it itself).
+ * The first view's GeoJSON (BASE_DATA): the server writes it into the page as a JSON data
+ * block (`#nuanxin-first-view`, server/web/page.rs), so on a weak signal it arrives with the
+ * page instead of five requests; else the page fetches each file. Resolves with { source id:
+ * parsed GeoJSON }, or the URL again for a file that failed (MapLibre then fetches it itself).
  */
 export function fetchBaseData() {
-  baseData ??= Promise.all(Object.entries(BASE_DATA).map(async ([id, url]) => {
-    try {
-      const r = await fetch(url);
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      return [id, await r.json()];
-    } catch (e) {
-      console.warn(`${url}:`, e.message || e);
-      return [id, url];
+  baseData ??= (async () => {
+    const inline = document.getElementById('nuanxin-first-view');
+    if (inline) {
+      try {
+        const all = JSON.parse(inline.textContent || '');
+        if (Object.keys(BASE_DATA).every((id) => all[id]?.type === 'FeatureCollection')) return all;
+      } catch (e) {
+        console.warn('first view data:', e.message || e);
+      }
     }
-  })).then(Object.fromEntries);
+    return Object.fromEntries(await Promise.all(Object.entries(BASE_DATA).map(async ([id, url]) => {
+      try {
+        const r = await fetch(url);
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        return [id, await r.json()];
+      } catch (e) {
+        console.warn(`${url}:`, e.message || e);
+        return [id, url];
+      }
+    })));
+  })();
   return baseData;
 }
 

@@ -25,7 +25,34 @@ async function visit(context, label, { offline = false } = {}) {
   await cdp.send('Network.emulateNetworkConditions', offline ? { ...SLOW_3G, offline: true } : SLOW_3G);
   if (offline) await context.setOffline(true);
   let bytes = 0;
-  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
+  // The waterfall (WATERFALL=1): every request's priority, start, first byte, end (seconds
+  // from the navigation's request) and bytes over the network, printed after the visit.
+  const reqs = new Map();
+  let tNav = null;
+  cdp.on('Network.requestWillBeSent', (e) => {
+    if (tNav === null) tNav = e.timestamp;
+    reqs.set(e.requestId, { url: e.request.url.replace(BASE, ''), priority: e.request.initialPriority, start: e.timestamp });
+  });
+  cdp.on('Network.responseReceived', (e) => {
+    const r = reqs.get(e.requestId);
+    if (r) { r.first_byte = e.timestamp; r.from = e.response.fromServiceWorker ? 'sw' : (e.response.fromDiskCache ? 'disk' : 'net'); }
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    bytes += e.encodedDataLength;
+    const r = reqs.get(e.requestId);
+    if (r) { r.end = e.timestamp; r.bytes = e.encodedDataLength; }
+  });
+  if (process.env.WATERFALL) {
+    // When MapLibre's script has run (its UMD wrapper assigns the global last).
+    await page.addInitScript(() => {
+      let v;
+      Object.defineProperty(window, 'maplibregl', {
+        configurable: true,
+        get() { return v; },
+        set(x) { v = x; performance.mark('maplibre:evaluated'); },
+      });
+    });
+  }
   const t0 = Date.now();
   await page.goto(`${BASE}/`, { waitUntil: 'commit', timeout: 120000 });
   await page.waitForFunction(() => window.nuanxin && document.getElementById('locate-btn'), null, { timeout: 120000, polling: 50 });
@@ -45,6 +72,16 @@ async function visit(context, label, { offline = false } = {}) {
     bytes_over_network: bytes,
     offline_results: offlineBadge,
   };
+  if (process.env.WATERFALL) {
+    r.marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
+      .map((m) => [m.name, +(m.startTime / 1000).toFixed(2)])));
+    // Requests that started before the map was usable (navigation start ≈ tNav).
+    const rel = (t) => (t === undefined ? null : +(t - tNav).toFixed(2));
+    r.waterfall = [...reqs.values()].map((q) => ({
+      url: q.url.length > 60 ? `${q.url.slice(0, 57)}...` : q.url, priority: q.priority, from: q.from,
+      start: rel(q.start), first_byte: rel(q.first_byte), end: rel(q.end), bytes: q.bytes,
+    })).filter((q) => q.start !== null && q.start < ready / 1000);
+  }
   if (offline) await context.setOffline(false);
   // Leave the page open long enough for a service worker to install and precache.
   if (!offline) await page.waitForTimeout(Number(process.env.SETTLE_MS || 15000));
@@ -57,6 +94,14 @@ async function visit(context, label, { offline = false } = {}) {
 for (const p of ['/', '/vendor/maplibre-gl-5.24.1/maplibre-gl.js', '/vendor/maplibre-gl-5.24.1/maplibre-gl.css', '/app.js',
   '/data/districts-changsha.geojson', '/data/district-labels.geojson', '/data/metro-lines.geojson', '/data/metro-stations.geojson', '/data/rivers.geojson']) {
   await (await fetch(BASE + p, { headers: { 'Accept-Encoding': 'br' } })).arrayBuffer();
+}
+// The page as a browser's navigation gets it (MapLibre inline, server/web/page.rs), once its
+// precompressed form (ETag ending in -br) is ready.
+for (let i = 0; i < 600; i += 1) {
+  const r = await fetch(`${BASE}/`, { headers: { 'Accept-Encoding': 'br', 'Sec-Fetch-Dest': 'document' } });
+  await r.arrayBuffer();
+  if (/-br"$/.test(r.headers.get('etag') || '')) break;
+  await new Promise((res) => setTimeout(res, 500));
 }
 
 for (let run = 0; run < RUNS; run += 1) {

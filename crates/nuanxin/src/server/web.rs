@@ -20,12 +20,17 @@
 //! - `/data/metro-lines.geojson`, `/data/metro-stations.geojson`: Changsha metro
 //!   (`data/metro/`, schematic lines between stations).
 //!
+//! The page (`/`) is built from `web/index.html` with what the first view needs inlined (style
+//! sheets, first-view GeoJSON, and for a navigation MapLibre): see [`page`].
+//!
 //! Offline: `/sw.js` is the page's service worker (`web/sw.js` with its build id and the list
 //! of files it precaches filled in, see [`service_worker_js`]).
 //!
 //! Why this file is long: the page's static files (compressed once, ETags, CSP) and the data
 //! the page and its service worker load, generated once (districts, labels, rivers, POIs); the
 //! unit tests, kept next to the code, are the last ~420 lines.
+
+mod page;
 
 use super::precompressed::{preferred, Coding, Encoded};
 use super::AppState;
@@ -163,10 +168,17 @@ const ADMIN_INDEX_CSV: &str = include_str!("../../../../data/boundaries/hunan_ad
 pub fn router() -> Router<AppState> {
     let mut r = Router::new();
     for (i, a) in ASSETS.iter().enumerate() {
-        r = r.route(
-            a.path,
-            get(move |State(s): State<AppState>, h: HeaderMap| async move { serve(i, &s, &h) }),
-        );
+        r = if a.content_type.starts_with("text/html") {
+            r.route(
+                a.path,
+                get(|State(s): State<AppState>, h: HeaderMap| async move { serve_page(&s, &h) }),
+            )
+        } else {
+            r.route(
+                a.path,
+                get(move |State(s): State<AppState>, h: HeaderMap| async move { serve(i, &s, &h) }),
+            )
+        };
     }
     r.route("/config.json", get(config_json))
         .route(
@@ -211,6 +223,11 @@ pub(crate) fn etag_of(body: &[u8]) -> String {
     format!("\"{}\"", hex::encode(&d[..16]))
 }
 
+/// The body of the embedded file served at `path`.
+fn asset_body(path: &str) -> Option<&'static [u8]> {
+    ASSETS.iter().find(|a| a.path == path).map(|a| a.body)
+}
+
 fn etags() -> &'static [String] {
     static TAGS: OnceLock<Vec<String>> = OnceLock::new();
     TAGS.get_or_init(|| ASSETS.iter().map(|a| etag_of(a.body)).collect())
@@ -230,10 +247,12 @@ pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
 
 /// Content-Security-Policy of the page: only this server (plus the configured basemap
 /// origin); MapLibre runs its worker from a `blob:` URL and decodes images from `blob:`.
-fn csp(basemap_origins: &[String]) -> String {
+/// `script_hash` (`'sha256-…'`) allows the one inline script of the page, if any.
+fn csp(basemap_origins: &[String], script_hash: Option<&str>) -> String {
     let extra: String = basemap_origins.iter().map(|o| format!(" {o}")).collect();
+    let script: String = script_hash.map(|h| format!(" {h}")).unwrap_or_default();
     format!(
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+        "default-src 'self'; script-src 'self'{script}; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data: blob:{extra}; connect-src 'self'{extra}; \
          worker-src 'self' blob:; child-src blob:; object-src 'none'; base-uri 'none'; \
          frame-ancestors 'self'; form-action 'self'"
@@ -282,6 +301,65 @@ pub fn precompress() {
     for i in 0..ASSETS.len() {
         let _ = encoded(i);
     }
+    let _ = page::page(page::Variant::Shell).compress();
+    for path in PRECACHED_DATA {
+        if let Some(g) = precached_data(path) {
+            let _ = g.encoded();
+        }
+    }
+    // Last: the largest (the page with MapLibre inline; served on the fly until then).
+    let _ = page::page(page::Variant::Navigation).compress();
+}
+
+/// The page (`/`, `/index.html`): the form [`page::Variant::of`] the request picks, with the
+/// page's security headers. Every form is compressed once.
+fn serve_page(state: &AppState, headers: &HeaderMap) -> Response {
+    let p = page::page(page::Variant::of(headers));
+    let (body, etag, coding) = match (p.encoded(), preferred(headers)) {
+        (Some(e), Coding::Brotli) => (&e.br[..], &e.br_etag, Some("br")),
+        (Some(e), Coding::Gzip) => (&e.gzip[..], &e.gzip_etag, Some("gzip")),
+        _ => (&p.body[..], &p.etag, None),
+    };
+    let mut resp = respond(
+        body,
+        "text/html; charset=utf-8",
+        Caching::Revalidate,
+        etag,
+        headers,
+    );
+    resp.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding, sec-fetch-dest"),
+    );
+    if let Some(c) = coding {
+        resp.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+    }
+    page_headers(&mut resp, state, p.script_hash.as_deref());
+    resp
+}
+
+/// The page's Content-Security-Policy (with the configured basemap origins and the hash of
+/// its inline script, if any) and Referrer-Policy.
+fn page_headers(resp: &mut Response, state: &AppState, script_hash: Option<&str>) {
+    let mut origins: Vec<String> = state
+        .config
+        .basemap_url
+        .as_deref()
+        .and_then(origin_of)
+        .into_iter()
+        .collect();
+    if state.config.basemap.as_deref() == Some("tianditu") {
+        origins.extend(super::tiles::tianditu_origins());
+    }
+    if let Ok(v) = HeaderValue::from_str(&csp(&origins, script_hash)) {
+        resp.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    resp.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
 }
 
 fn serve(i: usize, state: &AppState, headers: &HeaderMap) -> Response {
@@ -299,24 +377,7 @@ fn serve(i: usize, state: &AppState, headers: &HeaderMap) -> Response {
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
     }
     if a.content_type.starts_with("text/html") {
-        let mut origins: Vec<String> = state
-            .config
-            .basemap_url
-            .as_deref()
-            .and_then(origin_of)
-            .into_iter()
-            .collect();
-        if state.config.basemap.as_deref() == Some("tianditu") {
-            origins.extend(super::tiles::tianditu_origins());
-        }
-        if let Ok(v) = HeaderValue::from_str(&csp(&origins)) {
-            resp.headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, v);
-        }
-        resp.headers_mut().insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        );
+        page_headers(&mut resp, state, None);
     }
     resp
 }
@@ -398,10 +459,34 @@ async fn config_json(State(state): State<AppState>) -> Response {
 struct Generated {
     body: Vec<u8>,
     etag: String,
+    /// Its compressed forms, computed once (by [`precompress`] or the first request).
+    encoded: OnceLock<Option<Encoded>>,
 }
 
+impl Generated {
+    fn encoded(&self) -> Option<&Encoded> {
+        self.encoded
+            .get_or_init(|| Encoded::of(&self.body, GEOJSON, &self.etag))
+            .as_ref()
+    }
+}
+
+/// A generated GeoJSON body, brotli or gzip as the client accepts, compressed once at the
+/// highest settings (the router's on-the-fly compression uses faster, larger ones).
 fn serve_generated(g: &'static Generated, headers: &HeaderMap) -> Response {
-    respond(&g.body, GEOJSON, Caching::Hour, &g.etag, headers)
+    let (body, etag, coding) = match (g.encoded(), preferred(headers)) {
+        (Some(e), Coding::Brotli) => (&e.br[..], &e.br_etag, Some("br")),
+        (Some(e), Coding::Gzip) => (&e.gzip[..], &e.gzip_etag, Some("gzip")),
+        _ => (&g.body[..], &g.etag, None),
+    };
+    let mut resp = respond(body, GEOJSON, Caching::Hour, etag, headers);
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(c) = coding {
+        resp.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(c));
+    }
+    resp
 }
 
 fn round(x: f64) -> f64 {
@@ -555,7 +640,11 @@ fn service_worker_js() -> &'static Generated {
             )
             .into_bytes();
         let etag = etag_of(&body);
-        Generated { body, etag }
+        Generated {
+            body,
+            etag,
+            encoded: OnceLock::new(),
+        }
     })
 }
 
@@ -648,7 +737,11 @@ fn pois_geojson() -> &'static Generated {
 fn generated(v: &Value) -> Generated {
     let body = serde_json::to_vec(v).unwrap_or_default();
     let etag = etag_of(&body);
-    Generated { body, etag }
+    Generated {
+        body,
+        etag,
+        encoded: OnceLock::new(),
+    }
 }
 
 #[cfg(test)]
