@@ -140,14 +140,15 @@ pub fn band_outline(
     };
     // The pieces with what the distance needs precomputed (start, direction, 1 / length²).
     let segs: Vec<Seg> = pieces.iter().map(|&[a, b]| Seg::new(a, b)).collect();
-    // The nearest piece of each vertex (`NO_PIECE`: none within reach) and the distance to
-    // it. Seeds: the corners of the cells that each piece's bounding box touches.
+    // The nearest piece of each vertex (`NO_PIECE`: none within reach) and the squared
+    // distance to it (square roots are taken once at the end). Seeds: the corners of the
+    // cells that each piece's bounding box touches.
     let mut near = vec![NO_PIECE; n];
     let mut d = vec![f64::INFINITY; n];
+    let inv = 1.0 / cell_m;
     for (k, (s, [a, b])) in segs.iter().zip(pieces).enumerate() {
         // Every piece lies a margin inside the grid: the quotients are positive, and the
         // conversion truncates them (a floor); the cell's far side is one more.
-        let inv = 1.0 / cell_m;
         let (i0, j0) = (
             ((a.x.min(b.x) - x0) * inv) as usize,
             ((a.y.min(b.y) - y0) * inv) as usize,
@@ -160,8 +161,8 @@ pub fn band_outline(
             for i in i0..=i1 {
                 let v = j * nx + i;
                 let e = s.distance2(pos(i, j));
-                if e < d[v] * d[v] {
-                    d[v] = e.sqrt();
+                if e < d[v] {
+                    d[v] = e;
                     near[v] = k as u32;
                 }
             }
@@ -169,66 +170,90 @@ pub fn band_outline(
     }
     // Then each vertex takes its neighbours' nearest piece if it is nearer (two raster
     // passes over the grid, as in Danielsson's 8SSEDT distance transform, with exact
-    // distances to the propagated pieces), up to two cells beyond the radius. A neighbour's
-    // piece is at least the neighbour's distance less the step away: skipped when that
-    // cannot beat this vertex's own.
+    // distances to the propagated pieces), up to two cells beyond the radius.
     let far = radius_m + 2.0 * cell_m;
     let lim2 = far * far;
-    let diagonal = cell_m * std::f64::consts::SQRT_2;
-    let mut relax = |v: usize, u: usize, p: Coord<f64>| {
+    let relax = |near: &mut [u32], d: &mut [f64], v: usize, u: usize, p: Coord<f64>| {
         let k = near[u];
-        if k == NO_PIECE || k == near[v] || d[u] - diagonal >= d[v] {
+        if k == NO_PIECE || k == near[v] {
             return;
         }
         let e = segs[k as usize].distance2(p);
-        if e < d[v] * d[v] && e <= lim2 {
-            d[v] = e.sqrt();
+        if e < d[v] && e <= lim2 {
+            d[v] = e;
             near[v] = k;
         }
     };
     for j in 0..ny {
+        let row = j * nx;
         for i in 0..nx {
-            let v = j * nx + i;
+            let v = row + i;
+            if near[v] == NO_PIECE
+                && (i == 0 || near[v - 1] == NO_PIECE)
+                && (j == 0
+                    || (near[v - nx] == NO_PIECE
+                        && (i == 0 || near[v - nx - 1] == NO_PIECE)
+                        && (i + 1 == nx || near[v - nx + 1] == NO_PIECE)))
+            {
+                continue;
+            }
             let p = pos(i, j);
             if i > 0 {
-                relax(v, v - 1, p);
+                relax(&mut near, &mut d, v, v - 1, p);
             }
             if j > 0 {
-                relax(v, v - nx, p);
+                relax(&mut near, &mut d, v, v - nx, p);
                 if i > 0 {
-                    relax(v, v - nx - 1, p);
+                    relax(&mut near, &mut d, v, v - nx - 1, p);
                 }
                 if i + 1 < nx {
-                    relax(v, v - nx + 1, p);
+                    relax(&mut near, &mut d, v, v - nx + 1, p);
                 }
             }
         }
         for i in (0..nx.saturating_sub(1)).rev() {
-            let v = j * nx + i;
-            relax(v, v + 1, pos(i, j));
+            let v = row + i;
+            if near[v + 1] != NO_PIECE {
+                relax(&mut near, &mut d, v, v + 1, pos(i, j));
+            }
         }
     }
     for j in (0..ny).rev() {
+        let row = j * nx;
         for i in (0..nx).rev() {
-            let v = j * nx + i;
+            let v = row + i;
+            if near[v] == NO_PIECE
+                && (i + 1 == nx || near[v + 1] == NO_PIECE)
+                && (j + 1 == ny
+                    || (near[v + nx] == NO_PIECE
+                        && (i + 1 == nx || near[v + nx + 1] == NO_PIECE)
+                        && (i == 0 || near[v + nx - 1] == NO_PIECE)))
+            {
+                continue;
+            }
             let p = pos(i, j);
             if i + 1 < nx {
-                relax(v, v + 1, p);
+                relax(&mut near, &mut d, v, v + 1, p);
             }
             if j + 1 < ny {
-                relax(v, v + nx, p);
+                relax(&mut near, &mut d, v, v + nx, p);
                 if i + 1 < nx {
-                    relax(v, v + nx + 1, p);
+                    relax(&mut near, &mut d, v, v + nx + 1, p);
                 }
                 if i > 0 {
-                    relax(v, v + nx - 1, p);
+                    relax(&mut near, &mut d, v, v + nx - 1, p);
                 }
             }
         }
         for i in 1..nx {
-            let v = j * nx + i;
-            relax(v, v - 1, pos(i, j));
+            let v = row + i;
+            if near[v - 1] != NO_PIECE {
+                relax(&mut near, &mut d, v, v - 1, pos(i, j));
+            }
         }
+    }
+    for x in &mut d {
+        *x = x.sqrt();
     }
     let mut f = Field {
         x0,
@@ -395,7 +420,8 @@ fn trace(f: &Field, r: f64, cap: f64) -> Vec<LineString<f64>> {
                 continue;
             }
             // Crossings met going counter-clockwise around the cell, with their direction.
-            let mut xs: Vec<(usize, bool)> = Vec::with_capacity(4);
+            let mut xs = [(0usize, false); 4];
+            let mut n = 0;
             for e in 0..4 {
                 let (a, b) = (corners[e], corners[(e + 1) % 4]);
                 if ins[e] != ins[(e + 1) % 4] {
@@ -405,10 +431,10 @@ fn trace(f: &Field, r: f64, cap: f64) -> Vec<LineString<f64>> {
                         points.push(p);
                     }
                     // true: leaving the inside (in → out).
-                    xs.push((id, ins[e]));
+                    xs[n] = (id, ins[e]);
+                    n += 1;
                 }
             }
-            let n = xs.len();
             let connected = if n == 4 {
                 let mean = corners
                     .iter()

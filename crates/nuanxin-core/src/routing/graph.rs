@@ -1,13 +1,12 @@
 //! The routing graph: OSM nodes and the road segments between them, in compact arrays, with a
-//! compressed-sparse-row adjacency, connected components per mode and an R-tree over the
+//! compressed-sparse-row adjacency, connected components per mode and a grid over the
 //! segments for snapping. Stored in a small binary file beside the database.
 
+use super::segment_grid::SegmentGrid;
 use super::RoutingError;
 use crate::coverage::grid::local_distance_m;
 use crate::model::LonLat;
 use crate::travel::{Speeds, TravelMode};
-use rstar::primitives::{GeomWithData, Line};
-use rstar::RTree;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -103,8 +102,8 @@ pub struct GraphFigures {
     pub segments: u64,
     /// Per mode.
     pub modes: Vec<ModeFigures>,
-    /// Bytes of memory per segment held by the graph (arrays, adjacency, components, R-tree
-    /// entries; allocator overhead excluded).
+    /// Bytes of memory per segment held by the graph (arrays, adjacency, components, the
+    /// snapping grid; allocator overhead excluded).
     pub bytes_per_segment: f64,
     /// Bytes per segment of the stored file.
     pub file_bytes_per_segment: f64,
@@ -128,8 +127,11 @@ pub struct RoadGraph {
     pub(crate) component_size: [Vec<u32>; 2],
     /// Per mode: the smallest component size snapped to.
     pub(crate) snap_min_size: [u32; 2],
-    pub(crate) tree: RTree<GeomWithData<Line<[f64; 2]>, u32>>,
+    /// The segments by grid cell in the local plane, for snapping.
+    pub(crate) grid: SegmentGrid,
     pub(crate) proj: LocalProjection,
+    /// Idle working memory of searches on this graph ([`super::labels`]).
+    pub(crate) label_pool: super::labels::LabelPool,
     /// Figures of the import that made the graph.
     pub import: ImportFigures,
 }
@@ -254,15 +256,16 @@ impl RoadGraph {
             component: [Vec::new(), Vec::new()],
             component_size: [Vec::new(), Vec::new()],
             snap_min_size: [0, 0],
-            tree: RTree::new(),
+            grid: SegmentGrid::default(),
             proj: LocalProjection::default(),
+            label_pool: Default::default(),
             import,
         };
         g.derive();
         g
     }
 
-    /// Computes the adjacency, components, projection and R-tree from the stored arrays.
+    /// Computes the adjacency, components, projection and snapping grid from the stored arrays.
     fn derive(&mut self) {
         let n = self.lon_e7.len();
         let m = self.seg_u.len();
@@ -306,14 +309,10 @@ impl RoadGraph {
             lat_sum += self.lat_e7[i] as f64 * 1e-7;
         }
         self.proj = LocalProjection::new(lon_sum / n.max(1) as f64, lat_sum / n.max(1) as f64);
-        let entries = (0..m)
-            .map(|s| {
-                let a = self.proj.forward(self.node(self.seg_u[s]));
-                let b = self.proj.forward(self.node(self.seg_v[s]));
-                GeomWithData::new(Line::new(a, b), s as u32)
-            })
+        let ends: Vec<([f64; 2], [f64; 2])> = (0..m)
+            .map(|s| (self.xy(self.seg_u[s]), self.xy(self.seg_v[s])))
             .collect();
-        self.tree = RTree::bulk_load(entries);
+        self.grid = SegmentGrid::new(&ends);
     }
 
     /// Number of nodes.
@@ -324,6 +323,12 @@ impl RoadGraph {
     /// Number of segments.
     pub fn segment_count(&self) -> usize {
         self.seg_u.len()
+    }
+
+    /// Position of node `i` in the graph's local plane, metres east and north of its centre.
+    #[inline]
+    pub(crate) fn xy(&self, i: u32) -> [f64; 2] {
+        self.proj.forward(self.node(i))
     }
 
     /// Position of node `i`.
@@ -406,9 +411,8 @@ impl RoadGraph {
             })
             .collect();
         let node_bytes = 4 + 4 + 4 + 2 * 4; // lon, lat, adj_start, component ×2
-        let seg_bytes = 4 + 4 + 4 + 1 + 2 * 4 // u, v, len, flags, two adjacency entries
-            + std::mem::size_of::<GeomWithData<Line<[f64; 2]>, u32>>();
-        let mem = n * node_bytes + m * seg_bytes;
+        let seg_bytes = 4 + 4 + 4 + 1 + 2 * 4; // u, v, len, flags, two adjacency entries
+        let mem = n * node_bytes + m * seg_bytes + self.grid.bytes();
         GraphFigures {
             nodes: n as u64,
             segments: m as u64,

@@ -6,7 +6,7 @@
 //! - [`import`]: an OSM PBF extract → a [`RoadGraph`]; clipped extracts are cut at missing
 //!   nodes and counted;
 //! - [`graph`]: the compact graph (i32 positions, u32 ids, f32 lengths, a CSR adjacency, an
-//!   R-tree over segments), its figures, and its file `<db>.roads` beside the database;
+//!   grid over segments for snapping), its figures, and its file `<db>.roads` beside the database;
 //! - [`search`]: snapping, bounded Dijkstra, nearest service points by travel time, routes,
 //!   network service areas (isochrones) and network reach for coverage.
 //!
@@ -21,7 +21,9 @@
 pub mod area;
 pub mod graph;
 pub mod import;
+mod labels;
 pub mod search;
+mod segment_grid;
 pub mod tags;
 
 #[cfg(test)]

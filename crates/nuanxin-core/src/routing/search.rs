@@ -7,6 +7,7 @@
 
 use super::area::band_outline;
 use super::graph::{mode_bits, RoadGraph, FERRY, TUNNEL};
+use super::labels::{Label, Labels, Queued, NONE};
 use super::{RoutingError, DEFAULT_MAX_SNAP_M, WALK_OFF_M};
 use super::{FILL_HOLES_M2, SERVICE_AREA_CELL_M};
 use crate::coverage::grid::local_distance_m;
@@ -15,42 +16,9 @@ use crate::model::{LonLat, ServicePoint};
 use crate::travel::{Speeds, TravelMode};
 use geo::{Coord, MultiPolygon};
 use serde::Serialize;
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
-
-const NONE: u32 = u32::MAX;
-
-/// A hasher for node ids (the multiply-rotate hash of rustc's `FxHasher`): the default
-/// SipHash, built to resist collision attacks on untrusted keys, made the hash-map lookups of
-/// the search most of its time; node ids come from the graph, not from users.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct NodeHasher(u64);
-
-impl Hasher for NodeHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A hash map keyed by node id ([`NodeHasher`]).
-pub(crate) type NodeMap<V> = HashMap<u32, V, BuildHasherDefault<NodeHasher>>;
 
 /// Where a position meets the road network.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -90,9 +58,11 @@ impl RoadGraph {
     /// Snaps `p` to the nearest point of a segment `mode` may use (on a component large enough,
     /// see [`super::graph::MIN_SNAP_COMPONENT_NODES`]), if one lies within `max_snap_m` metres.
     ///
-    /// Segments are ranked in the graph's local plane and the best is decided by the
-    /// ellipsoidal distance ([`local_distance_m`]) to the foot of the perpendicular; the scan
-    /// goes 7 % beyond the best plane distance to absorb the plane's scale error.
+    /// Segments come from the graph's grid ([`super::segment_grid`]), are measured in its local
+    /// plane and the best is decided by the ellipsoidal distance ([`local_distance_m`]) to the
+    /// foot of the perpendicular; the scan goes 7 % beyond the best distance found (plus 1 m)
+    /// to absorb the plane's scale error. Of two segments equally near (at a shared node) the
+    /// one with the smaller id is taken.
     pub fn snap(&self, p: LonLat, mode: TravelMode, max_snap_m: f64) -> Option<Snap> {
         if max_snap_m.is_nan() || max_snap_m < 0.0 {
             return None;
@@ -101,16 +71,14 @@ impl RoadGraph {
         // The best surface segment and the best tunnel segment; a tunnel wins only alone.
         let mut best: Option<Snap> = None;
         let mut best_tunnel: Option<Snap> = None;
-        for (item, d2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
-            let bound = best.map_or(max_snap_m, |b| b.distance_m.min(max_snap_m));
-            if d2.sqrt() > bound * 1.07 + 1.0 {
-                break;
-            }
-            let s = item.data;
-            if !self.snappable(s, mode) {
-                continue;
-            }
-            let (a, b) = (item.geom().from, item.geom().to);
+        // Segments farther in the plane than this cannot be the best (module docs).
+        let reach = |best: &Option<Snap>| {
+            best.map_or(max_snap_m, |b| b.distance_m.min(max_snap_m)) * 1.07 + 1.0
+        };
+        let mut r = reach(&best);
+        self.grid.visit_near(q, r, |s| {
+            let si = s as usize;
+            let (a, b) = (self.xy(self.seg_u[si]), self.xy(self.seg_v[si]));
             let ab = [b[0] - a[0], b[1] - a[1]];
             let len2 = ab[0] * ab[0] + ab[1] * ab[1];
             let t = if len2 > 0.0 {
@@ -118,22 +86,33 @@ impl RoadGraph {
             } else {
                 0.0
             };
-            let point = self.proj.inverse([a[0] + t * ab[0], a[1] + t * ab[1]]);
+            let foot = [a[0] + t * ab[0], a[1] + t * ab[1]];
+            let (dx, dy) = (foot[0] - q[0], foot[1] - q[1]);
+            if dx * dx + dy * dy > r * r || !self.snappable(s, mode) {
+                return r;
+            }
+            let point = self.proj.inverse(foot);
             let d = local_distance_m(p, point);
-            let slot = if self.seg_flags[s as usize] & TUNNEL != 0 {
+            let slot = if self.seg_flags[si] & TUNNEL != 0 {
                 &mut best_tunnel
             } else {
                 &mut best
             };
-            if d <= max_snap_m && slot.is_none_or(|b| d < b.distance_m) {
+            // Ties (a node shared by two segments) go to the smaller segment id, whatever
+            // the order of the visit.
+            if d <= max_snap_m
+                && slot.is_none_or(|b| d < b.distance_m || (d == b.distance_m && s < b.segment))
+            {
                 *slot = Some(Snap {
                     segment: s,
                     fraction: t,
                     point,
                     distance_m: d,
                 });
+                r = reach(&best);
             }
-        }
+            r
+        });
         best.or(best_tunnel)
     }
 
@@ -166,45 +145,22 @@ impl RoadGraph {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Label {
-    time_s: f64,
-    dist_m: f64,
-    /// The segment the best path arrived by, [`NONE`] at a source.
-    pred: u32,
-    settled: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Queued {
-    time_s: f64,
-    node: u32,
-}
-impl Eq for Queued {}
-impl Ord for Queued {
-    fn cmp(&self, o: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap.
-        o.time_s
-            .total_cmp(&self.time_s)
-            .then_with(|| o.node.cmp(&self.node))
-    }
-}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-
 /// A resumable Dijkstra search over one mode's directed edges, bounded by `limit_s`: nodes
-/// are settled in order of travel time; labels beyond the limit are never created.
+/// are settled in order of travel time; labels beyond the limit are never created. Its
+/// working memory ([`Labels`]) comes from the graph's pool and goes back to it on drop.
 pub(crate) struct Search<'g> {
     g: &'g RoadGraph,
     fwd: u8,
     bwd: u8,
     speed: f64,
     limit_s: f64,
-    labels: NodeMap<Label>,
-    heap: BinaryHeap<Queued>,
+    labels: Labels,
+}
+
+impl Drop for Search<'_> {
+    fn drop(&mut self) {
+        self.g.label_pool.give(std::mem::take(&mut self.labels));
+    }
 }
 
 impl<'g> Search<'g> {
@@ -216,29 +172,22 @@ impl<'g> Search<'g> {
             bwd,
             speed,
             limit_s,
-            labels: NodeMap::default(),
-            heap: BinaryHeap::new(),
+            labels: g.label_pool.take(g.node_count()),
         }
     }
 
+    #[inline]
     fn offer(&mut self, node: u32, time_s: f64, dist_m: f64, pred: u32) {
         if time_s > self.limit_s {
             return;
         }
-        let l = self.labels.entry(node).or_insert(Label {
-            time_s: f64::INFINITY,
-            dist_m: f64::INFINITY,
-            pred: NONE,
-            settled: false,
-        });
+        let i = self.labels.entry(node);
+        let l = &mut self.labels.touched[i];
         if !l.settled && time_s < l.time_s {
-            *l = Label {
-                time_s,
-                dist_m,
-                pred,
-                settled: false,
-            };
-            self.heap.push(Queued { time_s, node });
+            l.time_s = time_s;
+            l.dist_m = dist_m;
+            l.pred = pred;
+            self.labels.heap.push(Queued { time_s, node });
         }
     }
 
@@ -268,13 +217,15 @@ impl<'g> Search<'g> {
 
     /// Time of the next node to settle, if any.
     pub(crate) fn peek_time(&mut self) -> Option<f64> {
-        while let Some(q) = self.heap.peek() {
-            let l = self.labels[&q.node];
-            if l.settled || q.time_s > l.time_s {
-                self.heap.pop();
-            } else {
+        while let Some(q) = self.labels.heap.peek() {
+            let fresh = self
+                .labels
+                .get(q.node)
+                .is_some_and(|l| !l.settled && q.time_s <= l.time_s);
+            if fresh {
                 return Some(q.time_s);
             }
+            self.labels.heap.pop();
         }
         None
     }
@@ -282,16 +233,29 @@ impl<'g> Search<'g> {
     /// Settles the next node and relaxes its edges. Returns it with its time.
     pub(crate) fn settle_next(&mut self) -> Option<(u32, f64)> {
         self.peek_time()?;
-        let Queued { node, .. } = self.heap.pop()?;
+        let Queued { node, .. } = self.labels.heap.pop()?;
+        // Queued nodes have labels (`offer` sets the label before queueing).
+        let i = self.labels.find(node)?;
         let l = {
-            // Queued nodes have labels (`offer` sets the label before queueing).
-            let l = self.labels.get_mut(&node)?;
+            let l = &mut self.labels.touched[i];
             l.settled = true;
             *l
         };
         let g = self.g;
-        for (s, other) in g.out_edges(node, self.fwd, self.bwd) {
+        let (a, b) = (
+            g.adj_start[node as usize] as usize,
+            g.adj_start[node as usize + 1] as usize,
+        );
+        for &s in &g.adj[a..b] {
             let si = s as usize;
+            let (other, bit) = if g.seg_u[si] == node {
+                (g.seg_v[si], self.fwd)
+            } else {
+                (g.seg_u[si], self.bwd)
+            };
+            if g.seg_flags[si] & bit == 0 {
+                continue;
+            }
             let t = l.time_s + g.segment_time_s(s, self.speed);
             self.offer(other, t, l.dist_m + g.seg_len_m[si] as f64, s);
         }
@@ -321,18 +285,24 @@ impl<'g> Search<'g> {
     }
 
     /// The settled label of `node`: `(time_s, dist_m)`.
+    #[inline]
     pub(crate) fn settled(&self, node: u32) -> Option<(f64, f64)> {
         self.labels
-            .get(&node)
+            .get(node)
             .filter(|l| l.settled)
             .map(|l| (l.time_s, l.dist_m))
+    }
+
+    /// The settled nodes' labels (in no particular order).
+    pub(crate) fn settled_labels(&self) -> impl Iterator<Item = &Label> + '_ {
+        self.labels.touched.iter().filter(|l| l.settled)
     }
 
     /// The nodes of the best path from a source to `node` (settled), source first.
     fn path_to(&self, node: u32) -> Vec<u32> {
         let mut out = vec![node];
         let mut n = node;
-        while let Some(l) = self.labels.get(&n) {
+        while let Some(l) = self.labels.get(n) {
             if l.pred == NONE {
                 break;
             }
@@ -781,7 +751,7 @@ impl<'g> NetworkReach<'g> {
 
     /// Number of nodes reached.
     pub fn reached_nodes(&self) -> usize {
-        self.search.labels.values().filter(|l| l.settled).count()
+        self.search.settled_labels().count()
     }
 }
 
@@ -879,10 +849,8 @@ pub fn reached_pieces(
             }
         }
     }
-    for (&node, l) in &search.labels {
-        if !l.settled {
-            continue;
-        }
+    for l in search.settled_labels() {
+        let node = l.node;
         let here = xy(g.node(node));
         for (s, other) in g.out_edges(node, fwd, bwd) {
             let si = s as usize;
