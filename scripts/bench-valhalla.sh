@@ -54,18 +54,20 @@ echo "Valhalla tiles built from $(basename "$PBF")" >&2
 cargo build --release -q -p nuanxin-core --example routing_bench
 cargo test --release -q -p nuanxin-core --test valhalla_oracle --no-run
 BENCH="$TARGET_DIR/release/examples/routing_bench"
-"$VENV/bin/python" scripts/valhalla_oracle.py "$PBF" "$OUT/valhalla.json" "$OUT/oracle.json" \
+# Both engines' timings run at a raised priority when root (nice -n -5; the machine is shared).
+HI=(); [ "$(id -u)" = 0 ] && HI=(nice -n -5)
+"${HI[@]}" "$VENV/bin/python" scripts/valhalla_oracle.py "$PBF" "$OUT/valhalla.json" "$OUT/oracle.json" \
     --timing-out "$OUT/valhalla_isochrone_s.json" 2>&1 >/dev/null | grep -v '\[INFO\]\|\[WARN\]\|\[ERROR\]' >&2 || true
 [ -s "$OUT/oracle.json" ] || { echo "scripts/valhalla_oracle.py failed" >&2; exit 1; }
 cut -d' ' -f1 /proc/loadavg > "$OUT/load_valhalla.txt"
 : > "$OUT/ours.txt"
-"$BENCH" isochrone "$PBF" "$OUT/oracle.json" | tee -a "$OUT/ours.txt"
+"${HI[@]}" "$BENCH" isochrone "$PBF" "$OUT/oracle.json" | tee -a "$OUT/ours.txt"
 
 
 NUANXIN_VALHALLA_ORACLE="$OUT/oracle.json" \
     nice -n 10 cargo test --release -q -p nuanxin-core --test valhalla_oracle -- --include-ignored --nocapture \
     2>&1 | tee -a "$OUT/ours.txt" | grep -E '^VALHALLA_|panicked|test result' || true
-"$BENCH" nearest "$ROOT/tests/fixtures/osm/helsinki_center.osm.pbf" | tee -a "$OUT/ours.txt"
+"${HI[@]}" "$BENCH" nearest "$ROOT/tests/fixtures/osm/helsinki_center.osm.pbf" | tee -a "$OUT/ours.txt"
 
 "$VENV/bin/python" - "$OUT/ours.txt" "$OUT/valhalla_isochrone_s.json" "$(cat "$OUT/load_valhalla.txt")" <<'PY'
 import json, statistics, sys

@@ -1,6 +1,6 @@
 //! The working memory of a search, reused from one search to the next: node labels in a
 //! sparse set (Briggs and Torczon, "An efficient representation for sparse sets", ACM LOPLAS
-//! 1993) and the priority queue, kept in a small pool owned by the graph.
+//! 1993) and the priority queue (a radix heap), kept in a small pool owned by the graph.
 //!
 //! A label is found through a dense array indexed by node id that points into the list of
 //! the nodes this search has touched; the entry is valid only when it points back at the
@@ -10,8 +10,6 @@
 //! whose hashing and growth were half of a 5-minute search (README, "Travel times along
 //! roads").
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::sync::Mutex;
 
 /// No node, no segment.
@@ -42,18 +40,109 @@ pub(crate) struct Queued {
     pub(crate) time_s: f64,
     pub(crate) node: u32,
 }
-impl Eq for Queued {}
-impl Ord for Queued {
-    fn cmp(&self, o: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap.
-        o.time_s
-            .total_cmp(&self.time_s)
-            .then_with(|| o.node.cmp(&self.node))
+
+/// The key of a time: its bits (times are non-negative, so the bits are ordered as the
+/// times are).
+#[inline]
+fn key(time_s: f64) -> u64 {
+    if time_s > 0.0 {
+        time_s.to_bits()
+    } else {
+        0
     }
 }
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
+
+/// A monotone priority queue for Dijkstra's algorithm: a radix heap (Ahuja, Mehlhorn, Orlin
+/// and Tarjan, "Faster algorithms for the shortest path problem", J. ACM 37(2), 1990) over
+/// the [`key`]s of the times. Bucket `b` holds the entries whose key's highest bit differing
+/// from the last key popped is bit `b − 1` (bucket 0: equal to it); popping takes from bucket
+/// 0, or first finds the smallest key of the first non-empty bucket and spreads that bucket
+/// over the lower ones. An entry moves down a few times at most, without the comparisons of
+/// a binary heap's sift-down. Entries of equal time come out in no set order. Times pushed
+/// must not be smaller than the last popped (in a Dijkstra search they only grow); a smaller
+/// one is queued as the last popped.
+#[derive(Debug, Default)]
+pub(crate) struct RadixHeap {
+    last: u64,
+    len: usize,
+    buckets: Vec<Vec<(u64, u32)>>,
+}
+
+impl RadixHeap {
+    #[inline]
+    fn bucket(&self, k: u64) -> usize {
+        (64 - (k ^ self.last).leading_zeros()) as usize
+    }
+
+    /// Empties the queue (keeping its memory).
+    pub(crate) fn clear(&mut self) {
+        for b in &mut self.buckets {
+            b.clear();
+        }
+        self.last = 0;
+        self.len = 0;
+    }
+
+    /// Queues `q`.
+    #[inline]
+    pub(crate) fn push(&mut self, q: Queued) {
+        if self.buckets.is_empty() {
+            self.buckets.resize_with(65, Vec::new);
+        }
+        let k = key(q.time_s).max(self.last);
+        let b = self.bucket(k);
+        self.buckets[b].push((k, q.node));
+        self.len += 1;
+    }
+
+    /// Makes bucket 0 hold the smallest entries; false when the queue is empty.
+    fn refill(&mut self) -> bool {
+        if self.len == 0 {
+            return false;
+        }
+        if self.buckets[0].is_empty() {
+            let Some(i) = self.buckets.iter().position(|b| !b.is_empty()) else {
+                return false;
+            };
+            let mut moving = std::mem::take(&mut self.buckets[i]);
+            let Some(min) = moving.iter().map(|e| e.0).min() else {
+                return false;
+            };
+            self.last = min;
+            for &e in &moving {
+                let b = self.bucket(e.0);
+                self.buckets[b].push(e);
+            }
+            // Keep the emptied bucket's memory.
+            moving.clear();
+            self.buckets[i] = moving;
+        }
+        true
+    }
+
+    /// The smallest entry, if any.
+    pub(crate) fn peek(&mut self) -> Option<Queued> {
+        if !self.refill() {
+            return None;
+        }
+        let &(k, node) = self.buckets[0].last()?;
+        Some(Queued {
+            time_s: f64::from_bits(k),
+            node,
+        })
+    }
+
+    /// Removes and returns the smallest entry.
+    pub(crate) fn pop(&mut self) -> Option<Queued> {
+        if !self.refill() {
+            return None;
+        }
+        let (k, node) = self.buckets[0].pop()?;
+        self.len -= 1;
+        Some(Queued {
+            time_s: f64::from_bits(k),
+            node,
+        })
     }
 }
 
@@ -65,7 +154,7 @@ pub(crate) struct Labels {
     /// The touched nodes' labels, in the order they were first reached.
     pub(crate) touched: Vec<Label>,
     /// The priority queue (lazy deletion: stale entries are skipped when popped).
-    pub(crate) heap: BinaryHeap<Queued>,
+    pub(crate) heap: RadixHeap,
 }
 
 impl Labels {
