@@ -82,6 +82,18 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 up || { echo "e2e: server did not answer"; cat "$server_log"; exit 1; }
+# Warm-up: every file of the app shell once (the list the service worker precaches), so the
+# first test's first page load does not wait for the debug build's brotli compression of
+# MapLibre and the rest (done once per process; it took over 30 s on a loaded machine).
+node -e '
+const base = process.argv[1];
+(async () => {
+  const sw = await (await fetch(`${base}/sw.js`)).text();
+  const list = JSON.parse(sw.match(/const PRECACHE = (\[.*?\]);/s)[1]);
+  for (const p of list) await (await fetch(base + p)).arrayBuffer();
+  console.log(`e2e: ${list.length} app files served once (compressed)`);
+})().catch((e) => { console.log(`e2e: warm-up skipped: ${e.message}`); });
+' "$NUANXIN_URL"
 
 cd tests/e2e
 # Arguments: test files to run (default: every *.test.mjs), e.g. `e2e.sh offline.test.mjs`.
