@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The suite on the second storage engine: the store's tests (nuanxin-core, suggestions::) and
-# the suggestions API tests (crates/nuanxin/tests/suggestions.rs), the SQLite → PostgreSQL →
+# the suggestions API tests (crates/nuanxin/tests/suggestions/, one test binary), the SQLite → PostgreSQL →
 # SQLite round trip of `nuanxin db copy` (tests/db_copy.rs) and the multi-server tests
 # (crates/nuanxin/tests/cluster.rs, PostgreSQL only) again, against a real
 # PostgreSQL 15 (Debian postgresql-15, installed when missing) started here on a free loopback

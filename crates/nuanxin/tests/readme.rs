@@ -3,7 +3,7 @@
 //! answers 200 from the application.
 //!
 //! `serve` lines would block, so they are checked by clap with `--help` appended: the flags
-//! before it must all parse. The server itself is started for real by `tests/api.rs`.
+//! before it must all parse. The server itself is started for real by `tests/api/` (`service.rs`).
 
 // Test code: helpers outside #[test] functions fail the test on a failed step too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
