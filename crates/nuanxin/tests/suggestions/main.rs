@@ -8,9 +8,9 @@
 //! One test binary (`cargo test --test suggestions`), split by behaviour into modules: `submit`
 //! (validation, photos, idempotency, rate limits), `reporter` (privacy, support, receipts),
 //! `officer` (roles, answers, queue, triage, KPIs), `admin` (campaigns, service points) and
-//! `interop` (Open311, Atom, GDAL, vector tiles, OpenAPI). One binary rather than one per module: each
-//! integration-test binary links the whole server, which costs more build time than the
-//! tests themselves. This file holds the shared fixtures and helpers.
+//! `interop` (Open311, Atom, GDAL, vector tiles, OpenAPI). One binary rather than one per
+//! module: each integration-test binary links the whole server, which costs more build time
+//! than the tests themselves. This file holds the shared fixtures and helpers.
 
 // Test code: helpers outside #[test] functions fail the test on a failed step too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
