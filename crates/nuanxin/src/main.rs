@@ -2,7 +2,7 @@
 
 mod cli;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Nuanxin Map (暖新地图): service points, suggestions and coverage for gig workers.
 #[derive(Debug, Parser)]
@@ -50,10 +50,45 @@ fn quiet_on_closed_pipe() {
     sigpipe::reset();
 }
 
+/// Parses the arguments with clap localised for `lang` (`cli::clap_zh`): help and version go
+/// to stdout with exit code 0; an argument error is rendered through the message catalogue
+/// in Chinese (clap's own English text with `--lang en`) with exit code 2, as clap does.
+fn parse(
+    args: Vec<std::ffi::OsString>,
+    lang: cli::lang::Lang,
+) -> Result<Cli, std::process::ExitCode> {
+    let mut cmd = cli::clap_zh::localize(Cli::command(), lang);
+    let parsed = cmd
+        .try_get_matches_from_mut(args)
+        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m));
+    match parsed {
+        Ok(cli) => Ok(cli),
+        Err(e) => {
+            let e = e.with_cmd(&cmd);
+            match (lang, cli::clap_zh::render_error(&e, &cmd)) {
+                (cli::lang::Lang::Zh, Some(text)) => {
+                    eprint!("{text}");
+                    Err(std::process::ExitCode::from(2))
+                }
+                _ => {
+                    // Help, version, or English: clap's own output and exit code.
+                    let code = e.exit_code();
+                    let _ = e.print();
+                    Err(std::process::ExitCode::from(code.clamp(0, 255) as u8))
+                }
+            }
+        }
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    cli::lang::set(cli::lang::from_args_and_env(&args));
-    let cli = Cli::parse_from(args);
+    let lang = cli::lang::from_args_and_env(&args);
+    cli::lang::set(lang);
+    let cli = match parse(args, lang) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     debug_assert_eq!(cli.lang, cli::lang::current());
     if !matches!(cli.command, Command::Serve(_)) {
         quiet_on_closed_pipe();

@@ -538,3 +538,86 @@ fn importing_rows_marked_as_demo_data_says_so() {
         "{stdout}"
     );
 }
+
+/// Issue 15: clap's own argument errors and `--help` follow `--lang`: Chinese by default,
+/// naming the argument and the value, exit code 2 as clap does; English with `--lang en`.
+#[test]
+fn clap_errors_and_help_are_in_chinese_by_default_and_english_on_request() {
+    let cases: [(&[&str], &[&str], &[&str]); 5] = [
+        (
+            &["nearest", "--bogus"],
+            &[
+                "错误：未知参数 `--bogus`",
+                "用法：nuanxin nearest",
+                "--help",
+            ],
+            &["unexpected argument '--bogus'"],
+        ),
+        (
+            &["nearest", "-k"],
+            &["错误：参数 `--limit <K>` 需要一个值，但没有给出"],
+            &["a value is required for '--limit <K>'"],
+        ),
+        (
+            &["import", "x.csv", "--crs", "mars"],
+            &["错误：参数 `--crs <CRS>` 的值 `mars` 无效"],
+            &["invalid value 'mars' for '--crs <CRS>'"],
+        ),
+        (
+            &["admin"],
+            &[
+                "错误：`admin` 需要一个子命令；可用的子命令：",
+                "create-token",
+            ],
+            &["Usage: nuanxin admin"],
+        ),
+        (
+            &["coverag"],
+            &["错误：未知子命令 `coverag`；你是不是想用 `coverage`？"],
+            &["unrecognized subcommand 'coverag'"],
+        ),
+    ];
+    for (args, zh, en) in cases {
+        let out = support::bin::run(args, None);
+        let (_, err) = support::bin::texts(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        for z in zh {
+            assert!(err.contains(z), "{args:?}: want {z:?} in {err}");
+        }
+        assert!(!err.contains("error:"), "{args:?}: {err}");
+        let mut with_en = vec!["--lang", "en"];
+        with_en.extend_from_slice(args);
+        let out = support::bin::run(&with_en, None);
+        let (_, err) = support::bin::texts(&out);
+        assert_eq!(out.status.code(), Some(2), "{with_en:?}: {err}");
+        for e in en {
+            assert!(err.contains(e), "{with_en:?}: want {e:?} in {err}");
+        }
+    }
+    // --help and -h: Chinese headings and descriptions; English with --lang en.
+    for args in [&["--help"][..], &["-h"], &["coverage", "--help"]] {
+        let out = support::bin::run(args, None);
+        let (help, _) = support::bin::texts(&out);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        for want in ["用法：nuanxin", "选项:", "显示帮助"] {
+            assert!(help.contains(want), "{args:?}: want {want:?} in {help}");
+        }
+        assert!(
+            !help.contains("Usage:") && !help.contains("Options:"),
+            "{help}"
+        );
+        let mut with_en = vec!["--lang", "en"];
+        with_en.extend_from_slice(args);
+        let (help, _) = support::bin::texts(&support::bin::run(&with_en, None));
+        assert!(
+            help.contains("Usage: nuanxin") && help.contains("Options:"),
+            "{help}"
+        );
+        assert!(!help.contains("用法"), "{help}");
+    }
+    let (help, _) = support::bin::texts(&support::bin::run(&["--help"], None));
+    assert!(
+        help.contains("命令:") && help.contains("分析一个区域的服务覆盖"),
+        "{help}"
+    );
+}

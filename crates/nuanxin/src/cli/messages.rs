@@ -168,6 +168,60 @@ pub enum Msg<'a> {
     RoadsWritten(&'a str),
     /// `serve --data` / `--data` of an analysis: loading the file failed.
     LoadingData(&'a str),
+    /// clap: an argument the command does not know, with clap's suggestion if any.
+    ArgUnknown {
+        /// The argument as typed.
+        arg: &'a str,
+        /// A known argument it resembles.
+        suggestion: Option<&'a str>,
+    },
+    /// clap: a value that is not one of the allowed ones, or no value at all (`value` empty).
+    ArgInvalidValue {
+        /// The argument, e.g. `--mode <MODE>`.
+        arg: &'a str,
+        /// The value given (empty: none given).
+        value: &'a str,
+        /// The allowed values, comma-separated (empty: any).
+        valid: &'a str,
+    },
+    /// clap: a value its parser refused, with the parser's reason.
+    ArgValueRefused {
+        /// The argument.
+        arg: &'a str,
+        /// The value given.
+        value: &'a str,
+        /// Why it was refused.
+        reason: &'a str,
+    },
+    /// clap: required arguments missing, comma-separated.
+    ArgMissing(&'a str),
+    /// clap: a command that needs a subcommand got none.
+    SubcommandMissing {
+        /// The command.
+        command: &'a str,
+        /// Its subcommands, comma-separated.
+        valid: &'a str,
+    },
+    /// clap: a subcommand the command does not know.
+    SubcommandUnknown {
+        /// The subcommand as typed.
+        name: &'a str,
+        /// A known subcommand it resembles.
+        suggestion: Option<&'a str>,
+    },
+    /// clap: two arguments that cannot be used together.
+    ArgConflict {
+        /// The argument.
+        arg: &'a str,
+        /// The one it conflicts with.
+        other: &'a str,
+    },
+    /// clap: any other argument error, with clap's own (English) text.
+    ArgOther(&'a str),
+    /// clap: the usage line under an argument error (`usage` without its heading).
+    ArgUsage(&'a str),
+    /// clap: the hint under an argument error.
+    ArgMoreInfo,
 }
 
 /// The message in the language in force.
@@ -181,6 +235,33 @@ pub fn text(m: &Msg<'_>) -> String {
 /// The message in Simplified Chinese.
 pub fn zh(m: &Msg<'_>) -> String {
     match *m {
+        Msg::ArgUnknown { arg, suggestion } => match suggestion {
+            Some(sug) => format!("未知参数 `{arg}`；你是不是想用 `{sug}`？"),
+            None => format!("未知参数 `{arg}`"),
+        },
+        Msg::ArgInvalidValue { arg, value, valid } => {
+            let allowed = if valid.is_empty() { String::new() } else { format!("；可选值：{valid}") };
+            if value.is_empty() {
+                format!("参数 `{arg}` 需要一个值，但没有给出{allowed}")
+            } else {
+                format!("参数 `{arg}` 的值 `{value}` 无效{allowed}")
+            }
+        }
+        Msg::ArgValueRefused { arg, value, reason } => {
+            format!("参数 `{arg}` 的值 `{value}` 无效：{reason}")
+        }
+        Msg::ArgMissing(args) => format!("缺少必需的参数：{args}"),
+        Msg::SubcommandMissing { command, valid } => {
+            format!("`{command}` 需要一个子命令；可用的子命令：{valid}")
+        }
+        Msg::SubcommandUnknown { name, suggestion } => match suggestion {
+            Some(sug) => format!("未知子命令 `{name}`；你是不是想用 `{sug}`？"),
+            None => format!("未知子命令 `{name}`"),
+        },
+        Msg::ArgConflict { arg, other } => format!("参数 `{arg}` 不能与 `{other}` 同时使用"),
+        Msg::ArgOther(detail) => format!("命令行参数有误：{detail}"),
+        Msg::ArgUsage(usage) => format!("用法：{usage}"),
+        Msg::ArgMoreInfo => "运行 `--help` 查看全部参数的说明".into(),
         Msg::ErrorPrefix => "错误：".into(),
         Msg::CheckedOnly => {
             "仅作检查，未保存：加 --db 文件名 可把这些服务点存入服务器的数据库".into()
@@ -283,6 +364,33 @@ pub fn zh(m: &Msg<'_>) -> String {
 /// The message in English.
 pub fn en(m: &Msg<'_>) -> String {
     match *m {
+        Msg::ArgUnknown { arg, suggestion } => match suggestion {
+            Some(sug) => format!("unexpected argument `{arg}`; did you mean `{sug}`?"),
+            None => format!("unexpected argument `{arg}`"),
+        },
+        Msg::ArgInvalidValue { arg, value, valid } => {
+            let allowed = if valid.is_empty() { String::new() } else { format!("; possible values: {valid}") };
+            if value.is_empty() {
+                format!("a value is required for `{arg}` but none was supplied{allowed}")
+            } else {
+                format!("invalid value `{value}` for `{arg}`{allowed}")
+            }
+        }
+        Msg::ArgValueRefused { arg, value, reason } => {
+            format!("invalid value `{value}` for `{arg}`: {reason}")
+        }
+        Msg::ArgMissing(args) => format!("the following required arguments were not provided: {args}"),
+        Msg::SubcommandMissing { command, valid } => {
+            format!("`{command}` requires a subcommand; available: {valid}")
+        }
+        Msg::SubcommandUnknown { name, suggestion } => match suggestion {
+            Some(sug) => format!("unrecognized subcommand `{name}`; did you mean `{sug}`?"),
+            None => format!("unrecognized subcommand `{name}`"),
+        },
+        Msg::ArgConflict { arg, other } => format!("the argument `{arg}` cannot be used with `{other}`"),
+        Msg::ArgOther(detail) => format!("bad command-line arguments: {detail}"),
+        Msg::ArgUsage(usage) => format!("Usage: {usage}"),
+        Msg::ArgMoreInfo => "For more information, try `--help`.".into(),
         Msg::ErrorPrefix => "error: ".into(),
         Msg::CheckedOnly => {
             "checked only: pass --db FILE to store the points in the server's database".into()

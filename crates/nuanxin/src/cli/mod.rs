@@ -1,6 +1,7 @@
 //! One module per subcommand: its `Args` (clap) and `run`.
 
 pub mod admin;
+pub mod clap_zh;
 pub mod coverage;
 pub mod db;
 pub mod demo;
