@@ -621,3 +621,27 @@ fn clap_errors_and_help_are_in_chinese_by_default_and_english_on_request() {
         "{help}"
     );
 }
+
+/// Regression (issue 15, newcomer finding): `serve` seeded a new database with the demo data
+/// before binding its port, so a port in use left a seeded database behind. It binds first:
+/// the failed start leaves no database at all.
+#[test]
+fn serve_on_a_port_in_use_leaves_no_seeded_database() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    let out = support::bin::run(
+        &["serve", "--listen", &addr, "--db", db.to_str().unwrap()],
+        Some(dir.path()),
+    );
+    let (_, err) = support::bin::texts(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains(&format!("listening on {addr}")), "{err}");
+    assert!(
+        !db.exists(),
+        "a failed start created {}: {err}",
+        db.display()
+    );
+    drop(taken);
+}

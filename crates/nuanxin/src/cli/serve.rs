@@ -161,6 +161,13 @@ async fn serve(
     roads: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // Bind and check the notification targets before the database is opened and seeded: a
+    // port in use or a bad destination must not leave a new database seeded with demo data
+    // (issue 15, newcomer finding).
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    server::notify::targets(&config).map_err(|e| anyhow!("configuration error: {e}"))?;
     let store = Store::open(&config.db_path).with_context(|| {
         format!(
             "opening the database {}",
@@ -213,9 +220,6 @@ async fn serve(
         write_timeout_s = limits.write_timeout.as_secs(),
         "connection limits"
     );
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let mut config = config;
     if config.public_url.is_none() {
