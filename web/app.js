@@ -6,7 +6,7 @@
 
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, setVocabulary, t } from './i18n.js';
-import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, fetchBaseData, setMapLanguage } from './basemap.js';
+import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, fetchBaseData, metroLabel, setMapLanguage } from './basemap.js';
 import { toast } from './ui.js';
 import { addSearchLayer, initSearch } from './search.js';
 import * as courier from './courier.js';
@@ -84,6 +84,7 @@ async function main() {
       const h = document.getElementById('map-hint');
       h.textContent = msg || '';
       h.hidden = !msg;
+      placeHint();
     },
     /** Brings the panel into view (phones: the panel is below the map). */
     focusPanel() {
@@ -121,6 +122,9 @@ async function main() {
     }, 0);
     collapse();
     map.on('resize', collapse);
+    // The hint stays above the attribution whenever that is open (desktop), never over it.
+    const corner = document.querySelector('.maplibregl-ctrl-bottom-right');
+    if (corner && 'ResizeObserver' in window) new ResizeObserver(placeHint).observe(corner);
     mapLoaded = true;
     for (const v of Object.values(VIEWS)) {
       try { v.mapReady?.(); } catch (e) { console.warn(e); }
@@ -147,10 +151,7 @@ async function main() {
     setMapLanguage(map, getLang());
     map.resize(); // and collapse the re-added attribution on phones
     // District labels stay Chinese (official names); metro labels follow the language.
-    if (map.getLayer('metro-station-label')) {
-      map.setLayoutProperty('metro-station-label', 'text-field',
-        getLang() === 'en' ? ['coalesce', ['get', 'pinyin'], ['get', 'name']] : ['get', 'name']);
-    }
+    if (map.getLayer('metro-station-label')) map.setLayoutProperty('metro-station-label', 'text-field', metroLabel(getLang()));
   });
 
   const route = () => {
@@ -170,6 +171,23 @@ async function main() {
   document.body.dataset.ready = '1';
   performance.mark('nuanxin:ready');
   registerServiceWorker();
+}
+
+/**
+ * Lifts the map hint above the attribution while that is open (on desktops it is, and its
+ * credits take one to three lines at the bottom of the map), so the hint never covers them;
+ * on phones the attribution is its (i) button at the right and the hint keeps its place.
+ */
+function placeHint() {
+  const h = document.getElementById('map-hint');
+  const a = document.querySelector('.maplibregl-ctrl-attrib');
+  const open = a && (!a.classList.contains('maplibregl-compact') || a.classList.contains('maplibregl-compact-show'));
+  if (h.hidden || !open) { h.style.bottom = ''; return; }
+  const wrap = h.parentElement.getBoundingClientRect();
+  h.style.bottom = '';
+  const gap = 8;
+  const needed = wrap.bottom - a.getBoundingClientRect().top + gap;
+  if (needed > parseFloat(getComputedStyle(h).bottom)) h.style.bottom = `${Math.ceil(needed)}px`;
 }
 
 /** Registers sw.js (scope `/`) once the map is up, so its precaching never delays it. */

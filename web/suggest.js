@@ -101,9 +101,14 @@ export async function refreshLayer() {
   }
 }
 
+/** The map legend of the suggestions layer: each status's colour and name, in the page's language. */
+export function statusLegend() {
+  ctx.legend(codes('status').map((s) => [statusColour(s), label('status', s)]));
+}
+
 export function show(arg) {
   ctx.mapReady.then(() => setLayer(true));
-  ctx.legend(codes('status').map((s) => [statusColour(s), label('status', s)]));
+  statusLegend();
   if (arg) { mode = 'status'; statusId = arg; } else if (mode === 'status') mode = 'form';
   render();
 }
