@@ -1,8 +1,8 @@
 // End-to-end checks of the English interface beyond the strings of i18n.js (issue 18,
 // newcomer findings): the status legend of the suggestion and officer views, the map's
 // data credits and the metro station names follow the language switch, and the map hint
-// never covers the attribution (on a 1366 × 900 desktop it used to sit on it). Same server
-// as map.test.mjs.
+// never covers the attribution (on a 1366 × 900 desktop it used to sit on it), nor the
+// attribution the scale bar. Same server as map.test.mjs.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,9 +107,14 @@ describe('English interface', () => {
           const hit = document.elementFromPoint(x, y);
           const hint = document.getElementById('map-hint').getBoundingClientRect();
           const overlap = !(hint.right <= box.left || hint.left >= box.right || hint.bottom <= box.top || hint.top >= box.bottom);
-          return { onAttribution: a.contains(hit), hit: `${hit?.tagName}.${hit?.className}`, overlap, open: a.classList.contains('maplibregl-compact-show') || !a.classList.contains('maplibregl-compact') };
+          // The scale bar (bottom left) is not under the attribution either.
+          const scale = document.querySelector('.maplibregl-ctrl-scale');
+          const sb = scale.getBoundingClientRect();
+          const onScale = scale.contains(document.elementFromPoint(sb.x + sb.width / 2, sb.y + sb.height / 2));
+          return { onAttribution: a.contains(hit), hit: `${hit?.tagName}.${hit?.className}`, overlap, onScale, open: a.classList.contains('maplibregl-compact-show') || !a.classList.contains('maplibregl-compact') };
         });
         assert.ok(r.onAttribution, `at the attribution's centre: ${r.hit}`);
+        assert.ok(r.onScale, 'the scale bar is not covered');
         assert.equal(r.overlap, false, 'the hint and the attribution do not overlap');
         if (name.startsWith('desktop')) assert.ok(r.open, 'the credits are shown in full on a desktop');
         await page.screenshot({ path: path.join(ARTIFACTS, `${name}-${lang}-hint.png`) });
