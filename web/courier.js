@@ -18,6 +18,14 @@ import { isNetworkError, keepArea, nearestOffline, pointsOffline, rememberPoints
  * @typedef {import('./types/api').Reply<P, M>} Reply
  */
 
+/**
+ * The properties of a point of the nearest list: the API's (`PointPropertiesDoc`, so a field
+ * renamed in the API fails tsc here), or those computed on the device offline (offline.js:
+ * `offline`, and `minutes` per mode).
+ * @typedef {Omit<import('./types/api').Schemas['PointPropertiesDoc'], 'minutes'>
+ *   & { minutes?: number | Record<string, number> | null, offline?: boolean }} PointProps
+ */
+
 const FILTER_AMENITIES = ['drinking_water', 'charging', 'hot_meals', 'toilet', 'heating', 'cooling'];
 const K = 5;
 
@@ -308,6 +316,7 @@ function setHere(lonLat, fly) {
   runNearest();
 }
 
+/** @param {PointProps} p */
 function is24h(p) {
   const h = String(p.opening_hours ?? '').trim();
   return h === '24/7' || /^(mo-su|mo-su,ph) 00:00-24:00$/i.test(h);
@@ -432,13 +441,15 @@ function syncNearestLayer() {
 }
 
 /** "沿道路 N 分钟 · 电动车" for a time along roads, "直线约 N 分钟 · 电动车" for straight line:
- * the minutes come before the mode, so a narrow phone truncates the mode, never the number. */
+ * the minutes come before the mode, so a narrow phone truncates the mode, never the number.
+ * @param {PointProps} p */
 function minutesLabel(p) {
   const mode = state.mode === 'walk' ? t('mode_walk') : t('mode_ebike');
   const n = fmtMinutes(minutesOf(p));
   return t(p.model === 'network' ? 'minutes_road' : 'minutes_straight', { mode, n });
 }
 
+/** @param {PointProps} p */
 function minutesOf(p) {
   if (typeof p.minutes === 'number') return p.minutes;
   if (p.minutes && typeof p.minutes[state.mode] === 'number') return p.minutes[state.mode];
@@ -446,6 +457,7 @@ function minutesOf(p) {
   return p.distance_m / v / 60;
 }
 
+/** @param {PointProps} p */
 function openBadge(p) {
   if (p.open_now === true) return el('span', { class: 'badge ok' }, t('open'));
   if (p.open_now === false) return el('span', { class: 'badge off' }, t('closed'));
@@ -466,7 +478,7 @@ function renderList() {
     return;
   }
   state.results.forEach((f, i) => {
-    const p = f.properties;
+    const p = /** @type {PointProps} */ (f.properties);
     const selected = String(p.id) === state.selectedId;
     ol.append(el('li', { class: `card${selected ? ' selected' : ''}${p.open_now === false ? ' closed' : ''}`, dataset: { id: String(p.id) } },
       el('button', { type: 'button', class: 'card-btn', 'aria-pressed': String(selected), onclick: () => select(String(p.id)) },

@@ -166,6 +166,7 @@ export function rememberPoints(features) {
 /** A point feature without what offline use does not need. */
 function slim(f) {
   const p = f.properties || {};
+  /** @type {(keyof import('./types/api').Schemas['PointPropertiesDoc'])[]} */
   const keep = ['id', 'kind', 'name', 'address', 'opening_hours', 'amenities', 'access', 'phone', 'demo', 'nav_amap', 'nav_baidu'];
   return { type: 'Feature', geometry: f.geometry, properties: Object.fromEntries(keep.filter((k) => p[k] !== undefined && p[k] !== null).map((k) => [k, p[k]])) };
 }

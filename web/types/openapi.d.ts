@@ -2199,18 +2199,96 @@ export interface components {
             geometry: Record<string, never>;
             /** @description The point id. */
             id: string;
-            /**
-             * @description id, kind, kind_label_zh, kind_label_en, name, address, adcode, opening_hours,
-             *     open_now, amenities, access, operator, phone, source, updated_at, demo, entrance,
-             *     outline, nav_amap, nav_baidu, and when asked gcj02 / bd09 `[lon, lat]`, distance_m,
-             *     minutes, mode.
-             */
-            properties: Record<string, never>;
+            /** @description The point's properties. */
+            properties: components["schemas"]["PointPropertiesDoc"];
             /**
              * @description Always `Feature`.
              * @example Feature
              */
             type: string;
+        };
+        /**
+         * @description The properties of a service point's GeoJSON Feature (documentation schema of what
+         *     [`PointFeature`] writes, and `by=time` adds). None is required: OGC API `properties=`
+         *     selects some of them. The test `doc_lists_every_property` keeps the two in step.
+         */
+        PointPropertiesDoc: {
+            access?: null | components["schemas"]["AccessMethod"];
+            /** @description County-level adcode (6 digits). */
+            adcode?: string | null;
+            /** @description Street address. */
+            address?: string | null;
+            /** @description What the point offers. */
+            amenities?: components["schemas"]["Amenity"][] | null;
+            /** @description The position in BD-09, `[lon, lat]` degrees (`out_crs=bd09`). */
+            bd09?: number[] | null;
+            /** @description Synthetic demonstration data (shown with 演示数据). */
+            demo?: boolean | null;
+            /**
+             * Format: double
+             * @description Distance from the query position, metres (WGS-84 geodesic; distance queries).
+             */
+            distance_m?: number | null;
+            /** @description The entrance riders use, `[lon, lat]` WGS-84 degrees. */
+            entrance?: number[] | null;
+            /** @description The position in GCJ-02, `[lon, lat]` degrees (`out_crs=gcj02`). */
+            gcj02?: number[] | null;
+            /** @description The point id. */
+            id?: string | null;
+            kind?: null | components["schemas"]["ServiceKind"];
+            /** @description The kind's English label, e.g. `Rest station`. */
+            kind_label_en?: string | null;
+            /** @description The kind's Chinese label, e.g. `驿站`. */
+            kind_label_zh?: string | null;
+            /**
+             * Format: double
+             * @description Minutes to get there in `mode` (distance queries; along roads with `by=time`).
+             */
+            minutes?: number | null;
+            mode?: null | components["schemas"]["TravelMode"];
+            /** @description `by=time`: `network` or `straight_line`. */
+            model?: string | null;
+            /** @description The point's name. */
+            name?: string | null;
+            /** @description Amap (高德) web navigation link to the point. */
+            nav_amap?: string | null;
+            /** @description The apps' own schemes (`amap_android`, `amap_ios`, `baidu_android`, `baidu_ios`), with a query position. */
+            nav_apps?: Record<string, never> | null;
+            /** @description Baidu Maps web navigation link to the point. */
+            nav_baidu?: string | null;
+            /** @description `by=time`: false when the point was ranked by straight line (more than 200 m from a road). */
+            network?: boolean | null;
+            /**
+             * Format: double
+             * @description `by=time`: distance along roads, metres.
+             */
+            network_distance_m?: number | null;
+            /** @description Open at the query's time (UTC+8; `open_now` or `open_at` asked); null when the hours are unknown. */
+            open_now?: boolean | null;
+            /** @description Opening hours in the OSM `opening_hours` syntax, e.g. `Mo-Su 00:00-24:00`. */
+            opening_hours?: string | null;
+            /** @description Who runs it. */
+            operator?: string | null;
+            /** @description The compound's outline: rings of `[lon, lat]` WGS-84 degrees. */
+            outline?: number[][][] | null;
+            /** @description Telephone number. */
+            phone?: string | null;
+            /** @description `by=time&route=true`: the route as a GeoJSON LineString. */
+            route?: Record<string, never> | null;
+            /**
+             * Format: double
+             * @description `by=time`: distance from the query position to the road network, metres.
+             */
+            snap_distance_m?: number | null;
+            /** @description Where the record came from (file or feed). */
+            source?: string | null;
+            /**
+             * Format: double
+             * @description `by=time`: travel time along roads, seconds.
+             */
+            travel_time_s?: number | null;
+            /** @description Last update, RFC 3339. */
+            updated_at?: string | null;
         };
         /** @description A problem detail object (RFC 9457 §3.1) as sent to clients. */
         Problem: {

@@ -316,10 +316,130 @@ pub struct PointFeatureDoc {
     /// `{"type": "Point", "coordinates": [lon, lat]}`, WGS-84.
     #[schema(value_type = Object)]
     geometry: serde_json::Value,
-    /// id, kind, kind_label_zh, kind_label_en, name, address, adcode, opening_hours,
-    /// open_now, amenities, access, operator, phone, source, updated_at, demo, entrance,
-    /// outline, nav_amap, nav_baidu, and when asked gcj02 / bd09 `[lon, lat]`, distance_m,
-    /// minutes, mode.
-    #[schema(value_type = Object)]
-    properties: serde_json::Value,
+    /// The point's properties.
+    properties: PointPropertiesDoc,
+}
+
+/// The properties of a service point's GeoJSON Feature (documentation schema of what
+/// [`PointFeature`] writes, and `by=time` adds). None is required: OGC API `properties=`
+/// selects some of them. The test `doc_lists_every_property` keeps the two in step.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PointPropertiesDoc {
+    /// The point id.
+    id: Option<String>,
+    /// The kind of service point.
+    kind: Option<crate::model::ServiceKind>,
+    /// The kind's Chinese label, e.g. `驿站`.
+    kind_label_zh: Option<String>,
+    /// The kind's English label, e.g. `Rest station`.
+    kind_label_en: Option<String>,
+    /// The point's name.
+    name: Option<String>,
+    /// Street address.
+    address: Option<String>,
+    /// County-level adcode (6 digits).
+    adcode: Option<String>,
+    /// Opening hours in the OSM `opening_hours` syntax, e.g. `Mo-Su 00:00-24:00`.
+    opening_hours: Option<String>,
+    /// Open at the query's time (UTC+8; `open_now` or `open_at` asked); null when the hours are unknown.
+    open_now: Option<bool>,
+    /// What the point offers.
+    amenities: Option<Vec<crate::model::Amenity>>,
+    /// How a rider gets in.
+    access: Option<crate::model::AccessMethod>,
+    /// Who runs it.
+    operator: Option<String>,
+    /// Telephone number.
+    phone: Option<String>,
+    /// Where the record came from (file or feed).
+    source: Option<String>,
+    /// Last update, RFC 3339.
+    updated_at: Option<String>,
+    /// Synthetic demonstration data (shown with 演示数据).
+    demo: Option<bool>,
+    /// The entrance riders use, `[lon, lat]` WGS-84 degrees.
+    entrance: Option<Vec<f64>>,
+    /// The compound's outline: rings of `[lon, lat]` WGS-84 degrees.
+    outline: Option<Vec<Vec<Vec<f64>>>>,
+    /// Amap (高德) web navigation link to the point.
+    nav_amap: Option<String>,
+    /// Baidu Maps web navigation link to the point.
+    nav_baidu: Option<String>,
+    /// The apps' own schemes (`amap_android`, `amap_ios`, `baidu_android`, `baidu_ios`), with a query position.
+    #[schema(value_type = Option<Object>)]
+    nav_apps: Option<serde_json::Value>,
+    /// The position in GCJ-02, `[lon, lat]` degrees (`out_crs=gcj02`).
+    gcj02: Option<Vec<f64>>,
+    /// The position in BD-09, `[lon, lat]` degrees (`out_crs=bd09`).
+    bd09: Option<Vec<f64>>,
+    /// Distance from the query position, metres (WGS-84 geodesic; distance queries).
+    distance_m: Option<f64>,
+    /// Minutes to get there in `mode` (distance queries; along roads with `by=time`).
+    minutes: Option<f64>,
+    /// The travel mode of `minutes`.
+    mode: Option<TravelMode>,
+    /// `by=time`: travel time along roads, seconds.
+    travel_time_s: Option<f64>,
+    /// `by=time`: false when the point was ranked by straight line (more than 200 m from a road).
+    network: Option<bool>,
+    /// `by=time`: `network` or `straight_line`.
+    model: Option<String>,
+    /// `by=time`: distance along roads, metres.
+    network_distance_m: Option<f64>,
+    /// `by=time`: distance from the query position to the road network, metres.
+    snap_distance_m: Option<f64>,
+    /// `by=time&route=true`: the route as a GeoJSON LineString.
+    #[schema(value_type = Option<Object>)]
+    route: Option<serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AccessMethod, Amenity, ServiceKind};
+    use std::collections::BTreeSet;
+    use utoipa::PartialSchema;
+
+    #[test]
+    fn doc_lists_every_property() {
+        let mut p = ServicePoint::new(
+            "cs-1",
+            ServiceKind::Station,
+            "五一广场驿站",
+            LonLat::new(112.9709, 28.1986).unwrap(),
+        );
+        p.address = Some("五一大道 1 号".into());
+        p.opening_hours = crate::model::OpeningHours::parse("Mo-Su 00:00-24:00").ok();
+        p.amenities = [Amenity::DrinkingWater].into_iter().collect();
+        p.access = Some(AccessMethod::Open);
+        p.entrance = Some(LonLat::new(112.971, 28.199).unwrap());
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
+        let mut written = BTreeSet::new();
+        for out_crs in [Crs::Gcj02, Crs::Bd09] {
+            let f = PointFeature {
+                point: &p,
+                options: FeatureOptions {
+                    out_crs,
+                    open_at: Some(at),
+                },
+                distance: Some((120.0, TravelMode::Walk, 1.44)),
+                origin: Some(LonLat::new(112.97, 28.198).unwrap()),
+            };
+            let v = serde_json::to_value(f).unwrap();
+            written.extend(v["properties"].as_object().unwrap().keys().cloned());
+        }
+        // What `by=time` adds (points::with_travel_times).
+        for k in ["travel_time_s", "network", "model", "network_distance_m", "snap_distance_m", "route"] {
+            written.insert(k.to_string());
+        }
+        let schema = serde_json::to_value(PointPropertiesDoc::schema()).unwrap();
+        let documented: BTreeSet<String> =
+            schema["properties"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(documented, written);
+        assert!(schema.get("required").is_none(), "OGC `properties=` may drop any");
+    }
 }

@@ -403,7 +403,7 @@ pub async fn point_by_id(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    components(schemas(Problem, Link, FeatureCollectionDoc, PointFeatureDoc, Crs, TravelMode, ServiceKind, Amenity, AccessMethod)),
+    components(schemas(Problem, Link, FeatureCollectionDoc, PointFeatureDoc, geojson::PointPropertiesDoc, Crs, TravelMode, ServiceKind, Amenity, AccessMethod)),
     tags(
         (name = "points", description = "Service points: nearest, within a radius, by bbox, by id"),
     )
