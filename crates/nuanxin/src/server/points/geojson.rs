@@ -433,13 +433,27 @@ mod tests {
             written.extend(v["properties"].as_object().unwrap().keys().cloned());
         }
         // What `by=time` adds (points::with_travel_times).
-        for k in ["travel_time_s", "network", "model", "network_distance_m", "snap_distance_m", "route"] {
+        for k in [
+            "travel_time_s",
+            "network",
+            "model",
+            "network_distance_m",
+            "snap_distance_m",
+            "route",
+        ] {
             written.insert(k.to_string());
         }
         let schema = serde_json::to_value(PointPropertiesDoc::schema()).unwrap();
-        let documented: BTreeSet<String> =
-            schema["properties"].as_object().unwrap().keys().cloned().collect();
+        let documented: BTreeSet<String> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         assert_eq!(documented, written);
-        assert!(schema.get("required").is_none(), "OGC `properties=` may drop any");
+        assert!(
+            schema.get("required").is_none(),
+            "OGC `properties=` may drop any"
+        );
     }
 }
