@@ -34,8 +34,8 @@ async function openPage(viewport, lang, hash = '') {
   await page.setViewportSize(viewport);
   // The first page of a fresh browser on a busy machine can take long: wait for the map
   // itself rather than for every subresource's load event.
-  await page.goto(`${BASE}/${hash}`, { waitUntil: 'domcontentloaded', timeout: 60000 });
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+  await page.goto(`${BASE}/${hash}`, { waitUntil: 'domcontentloaded', timeout: 90000 });
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 90000 });
   return page;
 }
 
