@@ -51,7 +51,18 @@ async fn demo_points_are_announced_everywhere_and_real_points_are_not() {
     assert_eq!(health["demo_points"], 427);
     let (header, config) = get(&with_demo, "/config.json").await;
     assert_eq!(config["demo_points"], 427);
-    assert_eq!(header, None, "page files are not API responses");
+    // Regression (issue 15): the header was missing outside the APIs; every response has it.
+    assert_eq!(header.as_deref(), Some("427"), "/config.json");
+    for uri in [
+        "/healthz",
+        "/metrics",
+        "/tiles/points/12/3334/1712.mvt",
+        "/",
+    ] {
+        let r = support::http::get(&with_demo, uri).await;
+        assert!(r.status.is_success(), "{uri}: {}", r.status);
+        assert_eq!(r.header("x-demo-data"), Some("427"), "{uri}");
+    }
 
     // One real station: no header, no notice.
     let real = ServicePoint::new(

@@ -9,7 +9,7 @@
 //! `cors_origins` is set) → gzip / brotli compression (responses over 1 KiB, level 4) →
 //! metrics per matched route, timeout (`request_timeout_s`, answered with a 503 problem) and
 //! problem+json for error responses that have no body of their own (405, 413) →
-//! body-size limit (`body_limit_bytes`, 413) → `X-Demo-Data` on API responses while
+//! body-size limit (`body_limit_bytes`, 413) → `X-Demo-Data` on every response while
 //! demonstration points are served. Outside them all, every response gets
 //! `X-Content-Type-Options: nosniff`.
 //!
@@ -141,24 +141,19 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `X-Demo-Data: <n>` on the responses of the APIs (`/api/`, `/ogc`, `/open311/`) while
-/// the server serves `n` > 0 demonstration points (演示数据), so that no client mistakes
-/// them for real stations.
+/// `X-Demo-Data: <n>` on every response (APIs, `/healthz`, `/metrics`, tiles, the page)
+/// while the server serves `n` > 0 demonstration points (演示数据), so that no client or
+/// monitor mistakes them for real stations.
 async fn demo_header(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let api = ["/api/", "/ogc", "/open311/"]
-        .iter()
-        .any(|p| req.uri().path().starts_with(p));
     let mut resp = next.run(req).await;
-    if api {
-        let n = state.index().demo_count();
-        if n > 0 {
-            resp.headers_mut()
-                .insert("x-demo-data", HeaderValue::from(n as u64));
-        }
+    let n = state.index().demo_count();
+    if n > 0 {
+        resp.headers_mut()
+            .insert("x-demo-data", HeaderValue::from(n as u64));
     }
     resp
 }
