@@ -188,10 +188,12 @@ pub struct QueryPosition {
 
 impl Serialize for QueryPosition {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // 7 decimals like every other coordinate output (crate::geojson_out).
+        let r = |v: f64| crate::geojson_out::round(v, crate::geojson_out::DEFAULT_DECIMALS);
         let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("position", &[self.given.lon, self.given.lat])?;
+        m.serialize_entry("position", &[r(self.given.lon), r(self.given.lat)])?;
         m.serialize_entry("crs", self.crs.as_str())?;
-        m.serialize_entry("position_wgs84", &[self.wgs84.lon, self.wgs84.lat])?;
+        m.serialize_entry("position_wgs84", &[r(self.wgs84.lon), r(self.wgs84.lat)])?;
         m.end()
     }
 }
@@ -312,6 +314,28 @@ mod tests {
         assert_eq!(
             p.one("lon").unwrap_err().problem().param.as_deref(),
             Some("lon")
+        );
+    }
+}
+
+#[cfg(test)]
+mod position_echo_tests {
+    use super::*;
+
+    /// Regression (issue 15, newcomer finding): the echoed `query.position` kept every digit
+    /// given (`112.97000000000001`); it is rounded to 7 decimals like every other output.
+    #[test]
+    fn the_echoed_query_position_has_7_decimals() {
+        let q = QueryPosition {
+            given: LonLat::new(112.123_456_789_1, 28.987_654_321_9).unwrap(),
+            crs: Crs::Wgs84,
+            wgs84: LonLat::new(112.123_456_749_9, 28.000_000_05).unwrap(),
+        };
+        let v = serde_json::to_value(q).unwrap();
+        assert_eq!(v["position"], serde_json::json!([112.1234568, 28.9876543]));
+        assert_eq!(
+            v["position_wgs84"],
+            serde_json::json!([112.1234567, 28.0000001])
         );
     }
 }
