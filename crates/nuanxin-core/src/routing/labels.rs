@@ -6,9 +6,9 @@
 //! the nodes this search has touched; the entry is valid only when it points back at the
 //! node. So a new search starts without clearing anything, and the per-node memory is 4 bytes
 //! per graph node (12 MB for a 3-million-node province) whatever the number of searches, with
-//! the labels themselves only for the touched nodes. This replaced a hash map of labels,
-//! whose hashing and growth were half of a 5-minute search (README, "Travel times along
-//! roads").
+//! the labels themselves only for the touched nodes. This replaced a hash map of labels (and
+//! the radix heap a binary heap): a 5-minute walking search in central Helsinki went from
+//! 0.139 to 0.106 ms (p50, release; README, "Travel times along roads").
 
 use std::sync::Mutex;
 

@@ -2,8 +2,9 @@
 //! lists the segments whose bounding box touches it (compressed-sparse-row arrays). A query
 //! visits the cells ring by ring around the position and stops when the next ring is
 //! farther than the search radius, so it allocates nothing; the R-tree's nearest-neighbour
-//! iterator it replaced allocated its queue on every call, and snapping was half of a network
-//! coverage (each H3 cell centre is snapped; README, "Travel times along roads").
+//! iterator it replaced allocated its queue on every call, and snapping was most of a network
+//! coverage (each H3 cell centre is snapped): with the grid and the search's new labels, the
+//! Helsinki coverage bench went from 6.7 to 2.6 ms (README, "Travel times along roads").
 //!
 //! The cell side is chosen so that there are at most about two cells per segment and never
 //! less than [`MIN_CELL_M`]: memory stays below the R-tree's 40 bytes per segment (4 bytes
