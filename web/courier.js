@@ -146,6 +146,76 @@ function setVisible(on) {
   for (const id of ['route-casing', 'route-line', 'pt-cluster', 'pt-cluster-count', 'pt-icon', 'near-icon', 'near-rank', 'me-halo', 'me-dot']) {
     if (ctx.map.getLayer(id)) ctx.map.setLayoutProperty(id, 'visibility', v);
   }
+  for (const id of TILE_LAYERS) {
+    if (ctx.map.getLayer(id)) ctx.map.setLayoutProperty(id, 'visibility', on && tiledKind ? 'visible' : 'none');
+  }
+}
+
+// Large deployments: a kind with more points than `tiles_above` (/config.json) is drawn from
+// the server's vector tiles (/tiles/points/…, thinned at low zoom: a feature with `count` > 1
+// is a cluster bubble); below it, GeoJSON by bbox with clustering in the browser.
+const TILE_LAYERS = ['pt-tile-cluster', 'pt-tile-count', 'pt-tile-icon'];
+/** The kind drawn from tiles now, or null (GeoJSON). */
+let tiledKind = null;
+
+/** Whether `kind` has more points than the page should load as GeoJSON. */
+function usesTiles(kind) {
+  const c = ctx.config;
+  const n = c?.layers?.points?.by_kind?.[kind];
+  return Boolean(c?.tiles_above && c.layers?.points?.tiles && typeof n === 'number' && n > c.tiles_above);
+}
+
+/** Draws `kind` from the point tiles (adding the source and layers the first time). */
+function showTiles(kind) {
+  const map = ctx.map;
+  const url = `${location.origin}${ctx.config.layers.points.tiles}?${qs({ kind })}`;
+  const src = /** @type {any} */ (map.getSource('points-tiles'));
+  if (src) src.setTiles([url]);
+  else {
+    map.addSource('points-tiles', { type: 'vector', tiles: [url], minzoom: 0, maxzoom: 16 });
+    const base = { source: 'points-tiles', 'source-layer': 'points' };
+    map.addLayer({
+      ...base, id: 'pt-tile-cluster', type: 'circle', filter: ['>', ['get', 'count'], 1],
+      paint: {
+        'circle-color': kindColour(kind), 'circle-opacity': 0.9,
+        'circle-radius': ['step', ['get', 'count'], 16, 10, 20, 50, 26],
+        'circle-stroke-color': '#fff', 'circle-stroke-width': 3,
+      },
+    }, 'me-halo');
+    map.addLayer({
+      ...base, id: 'pt-tile-count', type: 'symbol', filter: ['>', ['get', 'count'], 1],
+      layout: { 'text-field': ['to-string', ['get', 'count']], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'], 'text-size': 14, 'text-allow-overlap': true, 'text-ignore-placement': true },
+      paint: { 'text-color': '#fff' },
+    }, 'me-halo');
+    map.addLayer({
+      ...base, id: 'pt-tile-icon', type: 'symbol', filter: ['==', ['get', 'count'], 1],
+      layout: { 'icon-image': ['concat', 'kind-', ['get', 'kind']], 'icon-allow-overlap': true, 'icon-ignore-placement': true, 'icon-size': 0.8 },
+    }, 'me-halo');
+    // A single point opens its card (the tile has no card fields: they are fetched); a
+    // bubble zooms in.
+    map.on('click', 'pt-tile-icon', (e) => {
+      const f = e.features?.[0];
+      if (!f) return;
+      e.preventDefault();
+      const id = String(f.properties.id);
+      api(`/api/v1/points/${encodeURIComponent(id)}`)
+        .then((p) => select(id, /** @type {any} */ (p)))
+        .catch((err) => toast(t('api_error', { msg: err.message || err }), 'error'));
+    });
+    map.on('click', 'pt-tile-cluster', (e) => {
+      const f = e.features?.[0];
+      if (!f) return;
+      e.preventDefault();
+      map.easeTo({ center: /** @type {any} */ (f.geometry).coordinates, zoom: Math.min(map.getZoom() + 2, 13) });
+    });
+    for (const id of ['pt-tile-icon', 'pt-tile-cluster']) {
+      map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
+    }
+  }
+  map.setPaintProperty('pt-tile-cluster', 'circle-color', kindColour(kind));
+  tiledKind = kind;
+  setVisible(ctx.view === 'courier');
 }
 
 export function mapReady() {
@@ -262,6 +332,13 @@ async function refreshPoints() {
   // Not aborted when superseded (an aborted request shows as a failed one): its answer is
   // just dropped.
   const seq = ++viewSeq;
+  if (usesTiles(kind) && navigator.onLine !== false) {
+    viewPoints = [];
+    map.getSource('points').setData({ type: 'FeatureCollection', features: [] });
+    if (tiledKind !== kind) showTiles(kind);
+    return;
+  }
+  if (tiledKind) { tiledKind = null; setVisible(ctx.view === 'courier'); }
   let fc;
   try {
     fc = /** @type {Reply<'/api/v1/points'>} */ (await api(`/api/v1/points?${qs({ kind, bbox: viewBbox(map), limit: VIEW_LIMIT })}`));
@@ -296,7 +373,7 @@ function locate() {
 
 export function onMapClick(e) {
   if (e.defaultPrevented) return;
-  const hits = ctx.map.queryRenderedFeatures(e.point, { layers: ['pt-cluster', 'pt-icon', 'near-icon'].filter((l) => ctx.map.getLayer(l)) });
+  const hits = ctx.map.queryRenderedFeatures(e.point, { layers: ['pt-cluster', 'pt-icon', 'near-icon', ...TILE_LAYERS].filter((l) => ctx.map.getLayer(l)) });
   if (hits.length) return;
   const ll = e.lngLat.wrap();
   setHere([ll.lng, ll.lat], false);

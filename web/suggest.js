@@ -43,12 +43,16 @@ function remember(r) {
 export function mapReady() {
   const map = ctx.map;
   const empty = { type: 'FeatureCollection', features: [] };
-  map.addSource('suggestions', { type: 'geojson', data: empty });
+  // More suggestions than `tiles_above` (/config.json): the layer comes from the server's
+  // vector tiles (thinned at low zoom, `count` behind each dot); else GeoJSON as before.
+  const tiled = suggestionTilesUrl();
+  if (tiled) map.addSource('suggestions', { type: 'vector', tiles: [tiled], minzoom: 0, maxzoom: 16 });
+  else map.addSource('suggestions', { type: 'geojson', data: empty });
   map.addSource('pick', { type: 'geojson', data: empty });
   const byStatus = codes('status').flatMap((s) => [s, statusColour(s)]);
   const colour = byStatus.length ? ['match', ['get', 'status'], ...byStatus, statusColour('')] : statusColour('');
   map.addLayer({
-    id: 'sg-dot', type: 'circle', source: 'suggestions',
+    id: 'sg-dot', type: 'circle', source: 'suggestions', ...(tiled ? { 'source-layer': 'suggestions' } : {}),
     layout: { visibility: 'none' },
     paint: {
       'circle-radius': ['interpolate', ['linear'], ['zoom'], 9, 4, 15, 8],
@@ -65,6 +69,10 @@ export function mapReady() {
     const f = e.features?.[0];
     if (!f || (ctx.view !== 'suggest' && ctx.view !== 'officer')) return;
     const p = f.properties;
+    if (p.count > 1) { // a tile's dot standing for several: zoom in
+      map.easeTo({ center: f.geometry.coordinates, zoom: Math.min(map.getZoom() + 2, 13) });
+      return;
+    }
     const box = el('div', { class: 'popup' },
       el('p', {}, statusBadge(p.status), ' ', el('strong', {}, label('category', p.category))),
       el('a', { href: `#s/${encodeURIComponent(p.id)}` }, t('receipt_view')));
@@ -83,8 +91,22 @@ export function setLayer(on) {
   if (on) refreshLayer();
 }
 
-/** Reloads the public suggestions layer (`GET /api/v1/suggestions`). */
+/** The suggestion tiles' URL when the page should draw them, else null. */
+function suggestionTilesUrl() {
+  const c = ctx.config;
+  const l = c?.layers?.suggestions;
+  if (!l?.tiles || !c?.tiles_above || !(l.features > c.tiles_above)) return null;
+  return `${location.origin}${l.tiles}`;
+}
+
+/** Reloads the public suggestions layer (`GET /api/v1/suggestions`, or its tiles). */
 export async function refreshLayer() {
+  const src = /** @type {any} */ (ctx.map.getSource('suggestions'));
+  if (src?.type === 'vector') {
+    // the same URL again: MapLibre drops its tiles and the browser revalidates them (ETag)
+    src.setTiles([suggestionTilesUrl()]);
+    return;
+  }
   try {
     // Pages of at most 500 (the API's limit), up to 2,000 suggestions on the map.
     let items = [];

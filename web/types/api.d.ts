@@ -44,6 +44,13 @@ export interface PageConfig {
   maplibre_version?: string;
   demo_points?: number;
   version?: string;
+  /** Our own layers: vector tile URL templates and feature counts (points also per kind). */
+  layers?: {
+    points?: { tiles: string; features: number; by_kind?: Record<string, number> };
+    suggestions?: { tiles: string; features: number };
+  };
+  /** A layer with more features than this is drawn from its vector tiles. */
+  tiles_above?: number;
 }
 
 /**
