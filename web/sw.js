@@ -10,7 +10,7 @@
 //   - `/config.json` and `/api/v1/vocabulary` (the labels of the API's codes): the cached
 //     copy at once, refreshed in the background for the next visit (stale-while-revalidate),
 //     so a repeat visit waits for no round trip;
-//   - street tiles (`/tiles/{z}/{x}/{y}.pbf`, not the live `/tiles/points/…`) and the POIs: the last ones viewed, stale-while-revalidate,
+//   - street tiles (`/tiles/{z}/{x}/{y}.pbf`, not the live `/tiles/points/…` and `/tiles/suggestions/…`) and the POIs: the last ones viewed, stale-while-revalidate,
 //     at most RUNTIME_MAX entries;
 //   - everything else (the API) goes to the network: the page itself keeps the service
 //     points of the area last viewed and queues suggestions filed offline (offline.js).
@@ -89,8 +89,8 @@ sw.addEventListener('fetch', (event) => {
   if (PRECACHE.includes(path) && !url.search) {
     event.respondWith(cacheFirst(req, path));
   } else if (LIVE_SHELL.includes(path) || path === '/data/pois.geojson'
-    || (path.startsWith('/tiles/') && !path.startsWith('/tiles/points/'))) {
-    // (Street tiles; the service points' own tiles are live data and go to the network.)
+    || (path.startsWith('/tiles/') && !path.startsWith('/tiles/points/') && !path.startsWith('/tiles/suggestions/'))) {
+    // (Street tiles; our layers' own tiles are live data and go to the network.)
     event.respondWith(staleWhileRevalidate(event));
   }
 });

@@ -61,11 +61,15 @@ try {
   await settle(page);
   const singles = await rendered(['pt-tile-icon']);
   assert.ok(singles.length > 0);
+  // Centre the map on one of them (away from the banners and buttons over the map's edges).
   const pick = singles[0];
+  await page.evaluate((ll) => window.nuanxin.map.jumpTo({ center: ll }), pick.at);
+  await settle(page);
   const px = await page.evaluate((ll) => { const p = window.nuanxin.map.project(ll); return [p.x, p.y]; }, pick.at);
   const box = await page.locator('#map').boundingBox();
   await page.mouse.click(box.x + px[0], box.y + px[1]);
-  await page.waitForSelector('#station-card:not([hidden])', { timeout: 15000 });
+  await page.waitForSelector('#station-card:not([hidden])', { timeout: 60000 })
+    .catch((e) => { throw new Error(`no card after tapping ${pick.id} at ${px}: ${problems.join('\n')}\n${e.message}`); });
   const point = await (await fetch(`${BASE}/api/v1/points/${encodeURIComponent(pick.id)}`)).json();
   const card = await page.locator('#station-card').innerText();
   assert.ok(card.includes(point.properties.name), `card shows ${point.properties.name}: ${card}`);
