@@ -326,3 +326,27 @@ fn sortby() {
     let e = parse_sortby("name,colour", &q).unwrap_err();
     assert_eq!(e.at, "character 6");
 }
+
+/// Regression (newcomer attack, stop 22): `NOT` ×2000 or 3000 nested parentheses in a GET
+/// overflowed the recursive parser's stack and aborted the server. Now a 400-class error names
+/// the cap; 64 levels (the cap, counted by hand: each `NOT` and each `(` is one level) still parse.
+#[test]
+fn nesting_is_capped_instead_of_overflowing_the_stack() {
+    let deep_not = format!("{}adcode = '430102'", "NOT ".repeat(2000));
+    let e = text_err(&deep_not);
+    assert!(e.to_string().contains("deeper than 64"), "{e}");
+    let deep_paren = format!("{}adcode = '430102'{}", "(".repeat(3000), ")".repeat(3000));
+    let e = text_err(&deep_paren);
+    assert!(e.to_string().contains("deeper than 64"), "{e}");
+    // Exactly at the cap: 64 NOTs (an even number, so the filter means the plain comparison).
+    assert_eq!(
+        text(&format!("{}adcode = '430102'", "NOT ".repeat(64))),
+        ["a", "d"]
+    );
+    // 32 parentheses around 32 NOTs: 64 levels.
+    let mixed = format!("{}adcode = '430102'{}", "(NOT ".repeat(32), ")".repeat(32));
+    assert_eq!(text(&mixed), ["a", "d"]);
+    assert!(text_err(&format!("NOT {mixed}"))
+        .to_string()
+        .contains("deeper than 64"));
+}

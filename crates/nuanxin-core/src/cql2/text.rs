@@ -161,11 +161,20 @@ const KEYWORDS: &[&str] = &[
     "CASEI",
 ];
 
+/// The deepest nesting of `NOT` and parentheses a text filter may have.
+///
+/// The parser is recursive descent, so each level costs stack; without a cap a 40 KB URL of
+/// `NOT NOT NOT …` overflowed a server thread's stack and aborted the whole process (newcomer
+/// attack, stop 22). 64 matches the nesting cap of GeoJSON import; real filters use a handful.
+pub(crate) const MAX_NESTING: usize = 64;
+
 struct Parser<'a> {
     toks: Vec<Token>,
     i: usize,
     end: usize,
     ctx: ParseContext<'a>,
+    /// Current `NOT` / parenthesis nesting, at most [`MAX_NESTING`].
+    depth: usize,
 }
 
 /// Parses a CQL2 text expression.
@@ -182,6 +191,7 @@ pub fn parse_text(src: &str, ctx: &ParseContext<'_>) -> Result<Expr, Cql2Error> 
         i: 0,
         end: src.chars().count(),
         ctx: *ctx,
+        depth: 0,
     };
     let e = p.expr()?;
     if let Some(t) = p.peek() {
@@ -286,18 +296,36 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// Enters one level of `NOT` or parentheses, refusing past [`MAX_NESTING`].
+    fn descend(&mut self) -> Result<(), Cql2Error> {
+        if self.depth >= MAX_NESTING {
+            return Err(Cql2Error::at_char(
+                self.pos(),
+                format!("the filter nests NOT and parentheses deeper than {MAX_NESTING} levels"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
     fn factor(&mut self) -> Result<Expr, Cql2Error> {
-        if self.eat_kw("NOT") {
-            return Ok(Expr::Not(Box::new(self.factor()?)));
+        if self.is_kw("NOT") {
+            self.descend()?;
+            self.i += 1;
+            let inner = self.factor()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         self.primary()
     }
 
     fn primary(&mut self) -> Result<Expr, Cql2Error> {
         if self.is_punct('(') {
+            self.descend()?;
             self.i += 1;
             let e = self.expr()?;
             self.expect_punct(')')?;
+            self.depth -= 1;
             return Ok(e);
         }
         // A boolean literal on its own (not the left side of a comparison).

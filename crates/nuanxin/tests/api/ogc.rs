@@ -317,6 +317,19 @@ async fn ogc_filters_sorting_crs_and_schemas() {
         "{p}"
     );
     assert_problem(&app, &filtered("name ="), 400, Some("filter")).await;
+    // Regression (newcomer attack, stop 22): 2000 nested NOTs overflowed the parser's stack and
+    // aborted the server; now a 400 naming the cap.
+    let p = assert_problem(
+        &app,
+        &filtered(&format!("{}adcode = '430102'", "NOT ".repeat(2000))),
+        400,
+        Some("filter"),
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("deeper than 64"),
+        "{p}"
+    );
     assert_problem(
         &app,
         &format!("{items}&filter=x&filter-lang=sql"),
