@@ -66,6 +66,14 @@ pub enum ServicePointError {
     /// The adcode is not six digits.
     #[error("adcode `{0}` is not a 6-digit GB/T 2260 code")]
     BadAdcode(String),
+    /// The id breaks [`ServicePoint::validate_id`]'s rules.
+    #[error("id {id:?} {reason}")]
+    BadId {
+        /// The id as given, cut to 40 characters.
+        id: String,
+        /// Why, in English.
+        reason: &'static str,
+    },
     /// A text field is longer than [`ServicePoint::TEXT_LIMITS`] allows.
     #[error("`{field}` has {chars} characters; at most {limit} are accepted")]
     TooLong {
@@ -90,6 +98,7 @@ impl ServicePointError {
         match self {
             ServicePointError::Empty(f) => f,
             ServicePointError::BadAdcode(_) => "adcode",
+            ServicePointError::BadId { .. } => "id",
             ServicePointError::TooLong { field, .. } => field,
         }
     }
@@ -141,6 +150,7 @@ impl ServicePoint {
         if self.id.trim().is_empty() {
             return Err(ServicePointError::Empty("id"));
         }
+        Self::validate_id(&self.id)?;
         if self.name.trim().is_empty() {
             return Err(ServicePointError::Empty("name"));
         }
@@ -148,6 +158,42 @@ impl ServicePoint {
             if a.len() != 6 || !a.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ServicePointError::BadAdcode(a.clone()));
             }
+        }
+        Ok(())
+    }
+
+    /// Longest accepted id, characters. Real ids (OSM-style, GB/T 2260-prefixed, operators'
+    /// station numbers) are far shorter; the cap keeps URLs and index keys small.
+    pub const MAX_ID_CHARS: usize = 100;
+
+    /// Checks an id on its own: at most [`ServicePoint::MAX_ID_CHARS`] characters, no
+    /// surrounding whitespace, no control or invisible formatting characters (C0/C1 controls,
+    /// zero-width and bidirectional controls U+200B–U+200F, U+202A–U+202E, U+2060–U+2069,
+    /// U+FEFF), and no `/` or `\`, since an id is a path segment of `/api/v1/points/{id}` and
+    /// PostgreSQL text cannot hold U+0000. (Newcomer attack, stop 22: `"\u{202E}\u{0}"`,
+    /// `../../x` and a 5,000-character id were accepted.)
+    ///
+    /// # Errors
+    /// [`ServicePointError::BadId`] naming the rule.
+    pub fn validate_id(id: &str) -> Result<(), ServicePointError> {
+        let bad = |reason| {
+            Err(ServicePointError::BadId {
+                id: id.chars().take(40).collect(),
+                reason,
+            })
+        };
+        if id.chars().count() > Self::MAX_ID_CHARS {
+            return bad("is longer than 100 characters");
+        }
+        if id.trim() != id {
+            return bad("starts or ends with whitespace");
+        }
+        let invisible = |c: char| matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF);
+        if id.chars().any(|c| c.is_control() || invisible(c)) {
+            return bad("contains a control or invisible formatting character");
+        }
+        if id.contains(['/', '\\']) {
+            return bad("contains `/` or `\\`");
         }
         Ok(())
     }
@@ -182,5 +228,44 @@ impl ServicePoint {
         self.opening_hours
             .as_ref()
             .is_some_and(|h| h.is_open_at(at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each rule of [`ServicePoint::validate_id`] with a case on either side.
+    #[test]
+    fn ids_are_checked() {
+        for ok in [
+            "st-hk",
+            "vol-000001",
+            "node:123",
+            "站点_7",
+            &"a".repeat(100),
+        ] {
+            assert!(ServicePoint::validate_id(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "\u{202E}\u{0}",
+            "a\u{0}b",
+            "a\tb",
+            "zw\u{200B}sp",
+            "../../x",
+            "a\\b",
+            " padded",
+            &"a".repeat(101),
+        ] {
+            let e = ServicePoint::validate_id(bad).expect_err(bad);
+            assert_eq!(e.field(), "id");
+        }
+        let p = ServicePoint::new(
+            "a\u{7}",
+            ServiceKind::Station,
+            "x",
+            LonLat::new(113.0, 28.2).unwrap(),
+        );
+        assert!(matches!(p.validate(), Err(ServicePointError::BadId { .. })));
     }
 }

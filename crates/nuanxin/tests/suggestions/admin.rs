@@ -77,7 +77,8 @@ async fn campaigns_validate_window_category_and_area() {
 async fn admin_point_edits_update_the_live_index() {
     let app = app();
     let officer = token(&app, OfficerRole::Officer, &["430102"]);
-    // a collection point right at P makes it the nearest for new suggestions
+    let before = app.state.index().len() + 1; // after cp-near is added below
+                                              // a collection point right at P makes it the nearest for new suggestions
     let r = send(
         &app,
         Request::put("/api/v1/admin/points/cp-near")
@@ -115,6 +116,25 @@ async fn admin_point_edits_update_the_live_index() {
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Regression (newcomer attack, stop 22): ids with control or bidi characters, a slash or
+    // 5,000 characters were stored and served back. Each is a 400 naming `id`, nothing stored.
+    let long = "a".repeat(5000);
+    for bad in ["%E2%80%AE%00", "..%2F..%2Fx", "a%09b", long.as_str()] {
+        let r = send(
+            &app,
+            Request::put(format!("/api/v1/admin/points/{bad}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+                .body(Body::from(
+                    json!({"kind": "station", "name": "x", "location": P}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text());
+        assert_eq!(r.json()["param"], "id", "{}", r.text());
+    }
+    assert_eq!(app.state.index().len(), before);
     let r = send(
         &app,
         Request::delete("/api/v1/admin/points/cp-near")

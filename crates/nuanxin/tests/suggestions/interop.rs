@@ -524,9 +524,9 @@ async fn open311_private_contact_is_kept_and_never_public() {
             );
         }
     }
-    // the email typed into the description is masked in public
+    // the email typed into the description is masked in public (as any email address is)
     let one = get(&app, &format!("/api/v1/suggestions/{id}")).await.json();
-    assert_eq!(one["description"], "没地方休息 [联系方式已隐藏]");
+    assert_eq!(one["description"], "没地方休息 [邮箱已隐藏]");
 
     // officers of the district see them all, in every officer output
     let officer = token(&app, OfficerRole::Officer, &["430102"]);
