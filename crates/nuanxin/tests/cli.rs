@@ -645,3 +645,27 @@ fn serve_on_a_port_in_use_leaves_no_seeded_database() {
     );
     drop(taken);
 }
+
+/// Regression (newcomer finding, stop 22): `admin create-token` with a mistyped `--db` quietly
+/// created a new database and printed a token no server accepts. It still creates it (scripts
+/// create a token before the first start) but says so, in Chinese by default; a second call on
+/// the now existing file does not.
+#[test]
+fn create_token_says_when_it_created_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("typo.db");
+    let run = || {
+        let out = nuanxin()
+            .args("admin create-token --role admin --name t --db".split(' '))
+            .arg(&db)
+            .env_remove("NUANXIN_LANG")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let first = run();
+    assert!(first.contains("原来不存在，现已新建"), "{first}");
+    let second = run();
+    assert!(!second.contains("原来不存在"), "{second}");
+}

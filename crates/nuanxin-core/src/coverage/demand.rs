@@ -269,15 +269,28 @@ fn bad(msg: String) -> CoverageError {
     CoverageError::BadDemand(msg)
 }
 
-/// The demand weight of a property value: a number or numeric text ≥ 0; 1 when absent or
-/// null; `None` when present but not such a number. One rule for demand files and the API.
+/// Largest accepted demand weight (persons, built volume in m³, or any count). A GHSL
+/// 100 m cell holds at most about 10⁷ m³ of built volume, so 10¹² leaves room for any real
+/// unit while a sum over the largest accepted demand file (far below 10⁶ points) stays
+/// finite: two weights of 10³⁰⁸ made the total overflow to infinity and the shares come back
+/// `null` (newcomer attack, stop 22).
+pub const MAX_DEMAND_WEIGHT: f64 = 1e12;
+
+/// Whether `w` is an accepted demand weight: finite, ≥ 0 and ≤ [`MAX_DEMAND_WEIGHT`].
+fn weight_ok(w: f64) -> bool {
+    w.is_finite() && (0.0..=MAX_DEMAND_WEIGHT).contains(&w)
+}
+
+/// The demand weight of a property value: a number or numeric text in 0 ..=
+/// [`MAX_DEMAND_WEIGHT`]; 1 when absent or null; `None` when present but not such a number.
+/// One rule for demand files and the API.
 pub(crate) fn weight_of(v: Option<&serde_json::Value>) -> Option<f64> {
     match v {
         None | Some(serde_json::Value::Null) => Some(1.0),
         Some(w) => w
             .as_f64()
             .or_else(|| w.as_str().and_then(|s| s.trim().parse().ok()))
-            .filter(|w| w.is_finite() && *w >= 0.0),
+            .filter(|w| weight_ok(*w)),
     }
 }
 
@@ -305,7 +318,7 @@ fn read_demand_geojson(bytes: &[u8], prop: &str) -> Result<Vec<DemandPoint>, Cov
             let w = f["properties"].get(prop);
             let weight = weight_of(w).ok_or_else(|| {
                 bad(format!(
-                    "第 {} 个要素 (feature {i}), {prop}: 须为 ≥ 0 的数 (must be a number ≥ 0); got {}",
+                    "第 {} 个要素 (feature {i}), {prop}: 须为 0 到 10¹² 之间的数 (must be a number from 0 to 1e12); got {}",
                     i + 1,
                     w.map_or_else(String::new, ToString::to_string)
                 ))
@@ -366,9 +379,9 @@ fn read_demand_csv(bytes: &[u8]) -> Result<Vec<DemandPoint>, CoverageError> {
             None => 1.0,
             Some(c) => {
                 let w = num(c, &header[c])?;
-                if w < 0.0 {
+                if !weight_ok(w) {
                     return Err(bad(format!(
-                        "第 {line} 行 (line {line}), {}: {w} 须 ≥ 0 (must be ≥ 0)",
+                        "第 {line} 行 (line {line}), {}: {w:e} 须在 0 到 10¹² 之间 (must be from 0 to 1e12)",
                         header[c]
                     )));
                 }
@@ -428,6 +441,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("第 3 行") && e.contains("权重"), "{e}");
+        // Regression (newcomer attack, stop 22): weights of 1e308 summed to infinity and the
+        // shares came back null. Above 1e12 is refused, in CSV and GeoJSON alike.
+        let huge = "经度,纬度,权重\n112.97,28.19,1e308\n";
+        let e = read_demand_file("d.csv", huge.as_bytes(), "weight")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("第 2 行") && e.contains("10¹²"), "{e}");
+        let at_cap = "经度,纬度,权重\n112.97,28.19,1e12\n";
+        assert_eq!(
+            read_demand_file("d.csv", at_cap.as_bytes(), "weight").unwrap()[0].weight,
+            1e12
+        );
+        let gj = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[112.9,28.1]},"properties":{"weight":1e308}}]}"#;
+        assert!(read_demand_file("d.geojson", gj.as_bytes(), "weight").is_err());
         let bad_lat = "经度,纬度\n112.97,abc\n";
         let e = read_demand_file("d.csv", bad_lat.as_bytes(), "weight")
             .unwrap_err()

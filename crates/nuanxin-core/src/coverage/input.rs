@@ -185,7 +185,7 @@ pub fn demand(
                 InputError::new(
                     format!("{path}.features[{i}].properties.{weight_property}"),
                     format!(
-                        "weight must be a number ≥ 0; got {}",
+                        "weight must be a number from 0 to 1e12; got {}",
                         w.map_or_else(String::new, ToString::to_string)
                     ),
                 )

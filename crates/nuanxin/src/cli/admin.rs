@@ -63,6 +63,10 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
             .map(|c| c.db_path)
             .unwrap_or_else(|_| PathBuf::from("nuanxin.db")),
     };
+    // A SQLite path that does not exist yet is created by `Store::open`; say so, because a
+    // mistyped --db silently gave a token the server never accepts (newcomer finding, stop 22).
+    let is_url = path.to_str().is_some_and(|p| p.contains("://"));
+    let new_file = !is_url && !path.exists();
     let store = Store::open(&path).with_context(|| {
         text(&Msg::OpeningDatabase(
             &nuanxin::suggestions::Location::redacted(&path),
@@ -73,6 +77,9 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
         Err(_) => nuanxin::suggestions::Location::redacted(&path),
     };
     eprintln!("{}", text(&Msg::Database(&shown)));
+    if new_file {
+        eprintln!("{}", text(&Msg::NewDatabase(&shown)));
+    }
     Ok(store)
 }
 

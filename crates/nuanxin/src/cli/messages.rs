@@ -94,6 +94,8 @@ pub enum Msg<'a> {
     UnknownArea(&'a str),
     /// The database an admin command uses.
     Database(&'a str),
+    /// `admin …` created the database because the file did not exist (a mistyped `--db`).
+    NewDatabase(&'a str),
     /// `admin create-token`: an unknown adcode.
     UnknownAdcode(&'a str),
     /// `admin create-token --role officer` without a district.
@@ -304,6 +306,9 @@ pub fn zh(m: &Msg<'_>) -> String {
             "`{s}` 不是随软件提供的区县或城市的行政区划代码（如 430100 长沙市、430102 芙蓉区）"
         ),
         Msg::Database(d) => format!("数据库：{d}"),
+        Msg::NewDatabase(d) => format!(
+            "注意：数据库 {d} 原来不存在，现已新建。服务器只认自己 --db 里的令牌：若 --db 写错了，请删掉这个文件，用服务器的 --db 重来。"
+        ),
         Msg::UnknownAdcode(a) => format!(
             "--adcode：未知的行政区划代码 `{a}`（应为湖南省的区县或城市代码，如 430102）"
         ),
@@ -433,6 +438,9 @@ pub fn en(m: &Msg<'_>) -> String {
             "`{s}` is not the adcode of a shipped district or city (e.g. 430100 长沙市, 430102 芙蓉区)"
         ),
         Msg::Database(d) => format!("database: {d}"),
+        Msg::NewDatabase(d) => format!(
+            "note: database {d} did not exist and was created. A server accepts only the tokens in its own --db: if --db was mistyped, delete this file and run again with the server's --db."
+        ),
         Msg::UnknownAdcode(a) => format!(
             "--adcode: unknown adcode `{a}` (expected a Hunan county or city code, e.g. 430102)"
         ),

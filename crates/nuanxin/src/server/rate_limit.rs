@@ -204,6 +204,61 @@ impl SubmissionLimiter {
     }
 }
 
+/// Most "me too" votes with device tokens one client IP may cast on one suggestion in
+/// [`SUPPORT_CAP_WINDOW_MS`]. Device tokens let riders behind one carrier gateway each count;
+/// without this cap one IP could mint tokens and add about 60 votes a minute to one suggestion
+/// (the per-IP bucket's rate; newcomer attack, stop 22: 40 votes in 15 s). Twenty people
+/// behind one address backing the same suggestion on one day is rare; the 21st gets a 429 that
+/// says why.
+pub const SUPPORT_VOTES_PER_IP_AND_SUGGESTION: u32 = 20;
+
+/// The window of [`SUPPORT_VOTES_PER_IP_AND_SUGGESTION`]: 24 hours, milliseconds.
+pub const SUPPORT_CAP_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Counts "me too" votes per (client IP, suggestion) in a fixed 24-hour window, in this
+/// process (with many servers each holds its own counts, so the cap is per server).
+#[derive(Debug, Default)]
+pub struct SupportCap {
+    /// (IP, tracking id) → (window start, ms since the epoch; votes in the window).
+    counts: std::sync::Mutex<std::collections::HashMap<(IpAddr, String), (i64, u32)>>,
+}
+
+impl SupportCap {
+    /// Counts one vote of `ip` on suggestion `id` at `now_ms`.
+    ///
+    /// # Errors
+    /// [`AppError::TooManyRequests`] when `ip` already cast
+    /// [`SUPPORT_VOTES_PER_IP_AND_SUGGESTION`] votes on `id` in the current window.
+    pub fn check(&self, ip: IpAddr, id: &str, now_ms: i64) -> Result<(), AppError> {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if counts.len() >= 100_000 {
+            // Drop the windows that are over, so the map holds only recent voters.
+            counts.retain(|_, (start, _)| now_ms - *start < SUPPORT_CAP_WINDOW_MS);
+        }
+        let entry = counts.entry((ip, id.to_string())).or_insert((now_ms, 0));
+        if now_ms - entry.0 >= SUPPORT_CAP_WINDOW_MS {
+            *entry = (now_ms, 0);
+        }
+        if entry.1 >= SUPPORT_VOTES_PER_IP_AND_SUGGESTION {
+            let retry_after_s =
+                u64::try_from((entry.0 + SUPPORT_CAP_WINDOW_MS - now_ms).max(1000) / 1000)
+                    .unwrap_or(1);
+            return Err(AppError::TooManyRequests {
+                detail: format!(
+                    "at most {SUPPORT_VOTES_PER_IP_AND_SUGGESTION} \"me too\" votes per client \
+                     address on one suggestion in 24 hours"
+                ),
+                retry_after_s,
+            });
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +290,22 @@ mod tests {
             "{}",
             limiter.tracked_clients()
         );
+    }
+
+    #[test]
+    fn one_address_casts_at_most_the_cap_on_one_suggestion() {
+        let cap = SupportCap::default();
+        let ip = IpAddr::from([198, 51, 100, 7]);
+        let t0 = 1_000_000;
+        for i in 0..SUPPORT_VOTES_PER_IP_AND_SUGGESTION {
+            cap.check(ip, "S1", t0 + i64::from(i)).unwrap();
+        }
+        assert!(cap.check(ip, "S1", t0 + 100).is_err());
+        // another suggestion, another address: their own counts
+        cap.check(ip, "S2", t0 + 100).unwrap();
+        cap.check(IpAddr::from([198, 51, 100, 8]), "S1", t0 + 100)
+            .unwrap();
+        // a day later the window starts again
+        cap.check(ip, "S1", t0 + SUPPORT_CAP_WINDOW_MS).unwrap();
     }
 }

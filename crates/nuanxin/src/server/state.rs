@@ -40,6 +40,8 @@ pub struct AppState {
     pub analyses: Arc<AnalysisGate>,
     /// The per-client limit of "me too" votes (`[support_rate_limit]`); `None` when disabled.
     pub support_limiter: Option<Arc<SubmissionLimiter>>,
+    /// Votes per (client IP, suggestion) in 24 hours ([`super::rate_limit::SupportCap`]).
+    pub support_cap: Arc<super::rate_limit::SupportCap>,
     /// The per-client limit of receipt look-ups (`[lookup_rate_limit]`); `None` when disabled.
     pub lookup_limiter: Option<Arc<SubmissionLimiter>>,
     /// Serialises service-point edits so that the database and the live index apply them
@@ -65,6 +67,7 @@ impl AppState {
             support_limiter: SubmissionLimiter::for_support(&config.support_rate_limit)
                 .map(Arc::new),
             lookup_limiter: SubmissionLimiter::for_lookup(&config.lookup_rate_limit).map(Arc::new),
+            support_cap: Arc::default(),
             tile_cache: Arc::new(super::tile_cache::TileCache::new(config.tile_cache_bytes)),
             config: Arc::new(config),
             index: Arc::new(LiveIndex::new(index)),

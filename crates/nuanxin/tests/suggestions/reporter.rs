@@ -314,6 +314,64 @@ async fn support_counts_once_per_device_behind_one_gateway() {
     assert_eq!(s.supporters, 4);
 }
 
+/// Regression (newcomer attack, stop 22): minting device tokens from one address added 40
+/// votes in 15 s. With the per-IP bucket out of the way, one address casts at most 20 device
+/// votes on one suggestion (the documented cap, counted here by hand), then 429; another
+/// suggestion and another address are not affected.
+#[tokio::test]
+async fn one_address_cannot_mint_device_tokens_past_the_cap() {
+    let mut c = Config::default();
+    c.rate_limit.enabled = false;
+    c.support_rate_limit.enabled = false;
+    let app = app_with(c);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        ids.push(
+            app.store
+                .insert_suggestion(sug_in(
+                    P,
+                    "430102",
+                    Category::Parking,
+                    "2025-03-07T07:00:00Z",
+                ))
+                .unwrap()
+                .0
+                .id,
+        );
+    }
+    let vote = |id: String, n: usize, ip: &'static str| {
+        let app = &app;
+        async move {
+            let b = Request::post(format!("/api/v1/suggestions/{id}/support"))
+                .header("x-device-token", format!("{n:032x}"));
+            send(app, from_ip(b.body(Body::empty()).unwrap(), ip)).await
+        }
+    };
+    for n in 0..20 {
+        let r = vote(ids[0].clone(), n, "203.0.113.9").await;
+        assert_eq!(r.json()["counted"], true, "vote {n}: {}", r.text());
+    }
+    let r = vote(ids[0].clone(), 20, "203.0.113.9").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    assert!(
+        r.text().contains("one suggestion in 24 hours"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        vote(ids[1].clone(), 20, "203.0.113.9").await.json()["counted"],
+        true
+    );
+    assert_eq!(
+        vote(ids[0].clone(), 21, "203.0.113.10").await.json()["counted"],
+        true
+    );
+    assert_eq!(
+        app.store.suggestion(&ids[0]).unwrap().unwrap().supporters,
+        21
+    );
+}
+
 /// The receipt people can keep: tracking id + a 6-character code shown once, typed on any
 /// device in a POST body (or sent as `X-Receipt-Code`), never needed in a URL.
 #[tokio::test]

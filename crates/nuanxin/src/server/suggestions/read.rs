@@ -369,7 +369,9 @@ pub(crate) fn device_token(headers: &HeaderMap) -> Result<Option<String>, AppErr
 
 /// `POST /api/v1/suggestions/{id}/support`: one "me too" per device (the `X-Device-Token`
 /// header) or, without one, per client IP; every vote also takes a token from the per-IP
-/// bucket `[support_rate_limit]` (429 when empty). The answer says whether the vote counted
+/// bucket `[support_rate_limit]` (429 when empty), and one IP casts at most
+/// [`super::super::rate_limit::SUPPORT_VOTES_PER_IP_AND_SUGGESTION`] device votes on one
+/// suggestion in 24 hours (429). The answer says whether the vote counted
 /// (`counted: false` when this device or IP had already supported it).
 #[utoipa::path(post, path = "/api/v1/suggestions/{id}/support", tag = "suggestions",
     params(("id" = String, Path, description = "Tracking id"),
@@ -392,7 +394,14 @@ pub(crate) async fn support(
     // A device's vote is keyed by its token; without one, by the IP address as before.
     // The store keeps only a salted SHA-256 of either.
     let client = match device {
-        Some(t) => format!("device:{t}"),
+        Some(t) => {
+            if let Some(ip) = ip {
+                state
+                    .support_cap
+                    .check(ip, &id, chrono::Utc::now().timestamp_millis())?;
+            }
+            format!("device:{t}")
+        }
         None => ip
             .map(|i| i.to_string())
             .unwrap_or_else(|| "unknown".into()),
