@@ -507,6 +507,15 @@ async fn api_coverage_matches_the_library_and_reports_problems() {
         assert_eq!(ct, "application/problem+json");
         assert_eq!(v["param"], param, "{body}: {v}");
     }
+    // Regression (newcomer finding, stop 21): 1e308 was echoed as a 309-digit number.
+    let (st, _, v) = call(
+        app(vec![]),
+        post(json!({"area": {"adcode": "430102"}, "minutes": 1e308})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let detail = v["detail"].as_str().unwrap();
+    assert!(detail.ends_with("got 1e308"), "{detail}");
 }
 
 #[tokio::test]

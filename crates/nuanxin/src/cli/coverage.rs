@@ -352,7 +352,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         bail!(text(&Msg::OutOfRange {
             flag: "--minutes",
             range: "0.1–120",
-            got: args.minutes.to_string(),
+            got: nuanxin::error::shown_number(args.minutes),
         }));
     }
     if args.propose > MAX_PROPOSE {

@@ -342,7 +342,10 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::NeedPosition => "请用 --lon 和 --lat，或 --at 经度,纬度 给出位置".into(),
         Msg::InvalidPosition => "位置无效".into(),
         Msg::NeedArea => "请用 --adcode、--bbox 或 --geometry 指定分析区域".into(),
-        Msg::BadMinutes(m) => format!("--minutes 必须是大于 0 的数；现在是 {m}"),
+        Msg::BadMinutes(m) => format!(
+            "--minutes 必须是大于 0 的数；现在是 {}",
+            nuanxin::error::shown_number(m)
+        ),
         Msg::DemoRows(n) => format!(
             "注意：其中 {n} 个服务点标为演示数据（“演示数据”列为“是”）：地图会显示演示数据横幅，\
              nuanxin serve --no-demo 不会提供它们。导入真实数据时，请把这一列留空或填“否”。"
@@ -469,7 +472,10 @@ pub fn en(m: &Msg<'_>) -> String {
         Msg::NeedPosition => "give --lon and --lat, or --at LON,LAT".into(),
         Msg::InvalidPosition => "invalid position".into(),
         Msg::NeedArea => "give the area with --adcode, --bbox or --geometry".into(),
-        Msg::BadMinutes(m) => format!("--minutes must be a number > 0; got {m}"),
+        Msg::BadMinutes(m) => format!(
+            "--minutes must be a number > 0; got {}",
+            nuanxin::error::shown_number(m)
+        ),
         Msg::DemoRows(n) => format!(
             "note: {n} of these points are marked as demo data (column 演示数据 = 是 / demo = \
              true): the map shows the demo banner and `nuanxin serve --no-demo` does not serve \

@@ -97,7 +97,10 @@ fn check_minutes(m: f64) -> Result<f64, AppError> {
     if !(m.is_finite() && (MIN_MINUTES..=MAX_MINUTES).contains(&m)) {
         return Err(AppError::bad_param(
             "minutes",
-            format!("minutes must be a number ≥ {MIN_MINUTES} and ≤ {MAX_MINUTES}; got {m}"),
+            format!(
+                "minutes must be a number ≥ {MIN_MINUTES} and ≤ {MAX_MINUTES}; got {}",
+                crate::error::shown_number(m)
+            ),
         ));
     }
     Ok(m)

@@ -122,6 +122,13 @@ async fn bad_input_is_a_400_problem_and_stores_nothing() {
             "location",
             "not a number",
         ),
+        // Regression (newcomer finding, stop 21): the detail named serde's "untagged enum
+        // LocationInput" instead of the accepted shapes.
+        (
+            json!({"location": {"lon": 113.03}, "category": "rest", "description": "x"}),
+            "location",
+            "[lon, lat] as two numbers, or the text",
+        ),
         (
             json!({"category": "rest", "description": "x"}),
             "location",

@@ -56,13 +56,45 @@ pub struct SubmitBody {
 }
 
 /// A position as `[lon, lat]` numbers or as `"lon,lat"` text.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+///
+/// Deserialised by hand rather than `#[serde(untagged)]`, whose error ("data did not match any
+/// variant of untagged enum LocationInput") named a Rust type instead of the accepted shapes
+/// (newcomer finding, stop 21).
+#[derive(Debug, Clone)]
 pub enum LocationInput {
     /// `[lon, lat]`.
     Pair(Vec<f64>),
     /// `"lon,lat"` (brackets and spaces allowed).
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for LocationInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LocationInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("[lon, lat] as two numbers, or the text \"lon,lat\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LocationInput::Text(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = seq.next_element::<f64>()? {
+                    if out.len() >= 3 {
+                        return Err(serde::de::Error::invalid_length(out.len() + 1, &self));
+                    }
+                    out.push(x);
+                }
+                Ok(LocationInput::Pair(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl LocationInput {
