@@ -104,6 +104,27 @@ pub fn report(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// A number as an error message echoes it: plain when it is of ordinary size, in scientific
+/// notation (`1e308`) when its plain form would be long (|x| ≥ 10⁹, or 0 < |x| < 10⁻⁴), so a
+/// message never carries a 309-digit number (newcomer finding, stop 21).
+///
+/// ```
+/// use nuanxin_core::error::shown_number;
+/// assert_eq!(shown_number(5.0), "5");
+/// assert_eq!(shown_number(0.25), "0.25");
+/// assert_eq!(shown_number(1e308), "1e308");
+/// assert_eq!(shown_number(-2.5e-7), "-2.5e-7");
+/// assert_eq!(shown_number(f64::NAN), "NaN");
+/// ```
+pub fn shown_number(x: f64) -> String {
+    let a = x.abs();
+    if x.is_finite() && (a >= 1e9 || (a > 0.0 && a < 1e-4)) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,26 +241,5 @@ mod tests {
         let e = StoreError::unavailable("postgres://db").map_context(|c| format!("{c}: busy"));
         assert_eq!(e.class(), ErrorClass::StorageUnavailable);
         assert_eq!(report(&e), "database unavailable: postgres://db: busy");
-    }
-}
-
-/// A number as an error message echoes it: plain when it is of ordinary size, in scientific
-/// notation (`1e308`) when its plain form would be long (|x| ≥ 10⁹, or 0 < |x| < 10⁻⁴), so a
-/// message never carries a 309-digit number (newcomer finding, stop 21).
-///
-/// ```
-/// use nuanxin_core::error::shown_number;
-/// assert_eq!(shown_number(5.0), "5");
-/// assert_eq!(shown_number(0.25), "0.25");
-/// assert_eq!(shown_number(1e308), "1e308");
-/// assert_eq!(shown_number(-2.5e-7), "-2.5e-7");
-/// assert_eq!(shown_number(f64::NAN), "NaN");
-/// ```
-pub fn shown_number(x: f64) -> String {
-    let a = x.abs();
-    if x.is_finite() && (a >= 1e9 || (a > 0.0 && a < 1e-4)) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
     }
 }
