@@ -109,6 +109,21 @@ python3 "$ROOT/scripts/bench_scale_http.py" cpu "$PID" "$PORT" "$N" \
 echo "== one point edit at 1M (median, max ms over 50)"
 EDIT=$(python3 "$ROOT/scripts/bench_scale_http.py" edits "$PORT" "$TOKEN" 50 bench-edit)
 echo "$EDIT"
+echo "== reader latency (nearest, k = 5) without and during 200 edits"
+PROBE=$(python3 "$ROOT/scripts/bench_scale_http.py" probe "$PORT" "$TOKEN" 200 bench-edit)
+echo "$PROBE"
+# The parts of each edit's time, from the server's log (`store_ms`, `index_ms`): medians.
+PARTS=$(python3 - "$WORK/serve.log" <<'PY'
+import re, statistics, sys
+rows = [(float(a), float(b)) for a, b in re.findall(r"store_ms=([0-9.]+) index_ms=([0-9.]+)", re.sub(r"\x1b\[[0-9;]*m", "", open(sys.argv[1], errors="replace").read()))]
+if rows:
+    print(f"{len(rows)} edits: store_ms median {statistics.median(r[0] for r in rows):.2f}, "
+          f"index_ms median {statistics.median(r[1] for r in rows):.3f} (max {max(r[1] for r in rows):.3f})")
+else:
+    print("no store_ms/index_ms lines in the log")
+PY
+)
+echo "$PARTS"
 kill "$PID"; wait "$PID" 2>/dev/null || true
 
 echo "== serve --data 1M into an empty database"
@@ -127,4 +142,6 @@ kill "$PID"; wait "$PID" 2>/dev/null || true
   awk -F'\t' '{printf "| `%s` | %s | %s |\n", $1, $2, $3}' "$WORK/cpu"
   echo
   echo "One point edit at 1M (PUT, SQLite commit included), median and max of 50: $EDIT ms"
+  echo "Parts of the edits' time (server log): $PARTS"
+  echo "Reader probe (nearest k = 5; p50, p99 ms without edits; p50, p99 during 200 edits; reads; edit p50, p99 ms): $PROBE"
 } | tee "$OUT"
