@@ -125,6 +125,15 @@ request = function()
 end
 LUA
 
+# The server compresses its static files once after it answers (brotli 11 and gzip 9: a
+# few seconds of CPU); wait until it is idle so that this is not counted per request.
+prev=-1
+for _ in $(seq 1 60); do
+  now=$(awk '{print $14 + $15}' "/proc/$SERVER_PID/stat")
+  [ "$now" -le $((prev + 1)) ] && break
+  prev=$now; sleep 1
+done
+echo "server idle after start-up work: $now CPU ticks"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 section "warm-up (3 s), then wrk: $CONNECTIONS connections, $THREADS threads, ${DURATION}s"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$WORK/nearest.lua" "$URL" >/dev/null
