@@ -786,7 +786,8 @@ export interface paths {
         /**
          * `POST /api/v1/suggestions/{id}/support`: one "me too" per device (the `X-Device-Token`
          *     header) or, without one, per client IP; every vote also takes a token from the per-IP
-         *     bucket `[support_rate_limit]` (429 when empty). The answer says whether the vote counted
+         *     bucket `[support_rate_limit]` (429 when empty), and one IP casts at most 20 device votes
+         *     on one suggestion in 24 hours (429). The answer says whether the vote counted
          *     (`counted: false` when this device or IP had already supported it).
          */
         post: operations["support"];
