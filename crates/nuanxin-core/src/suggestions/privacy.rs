@@ -130,17 +130,18 @@ fn handle_spans(chars: &[char]) -> Vec<(usize, usize)> {
         .iter()
         .map(|&c| fold_width(c).to_ascii_lowercase())
         .collect();
+    let keywords: Vec<(&str, Vec<char>)> = HANDLE_KEYWORDS
+        .iter()
+        .map(|k| (*k, k.chars().collect()))
+        .collect();
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < lower.len() {
-        let Some(kw) = HANDLE_KEYWORDS.iter().find(|kw| {
-            let k: Vec<char> = kw.chars().collect();
-            lower[i..].starts_with(&k)
-        }) else {
+        let Some((kw, k)) = keywords.iter().find(|(_, k)| lower[i..].starts_with(k)) else {
             i += 1;
             continue;
         };
-        let k_len = kw.chars().count();
+        let k_len = k.len();
         let ascii = kw.is_ascii();
         // ASCII keywords only as whole words: not inside `box` or `wxyz`.
         if ascii && i > 0 && lower[i - 1].is_ascii_alphanumeric() {
@@ -501,11 +502,7 @@ fn contact_key(c: char) -> Option<char> {
     if let Some(d) = digit_value(c) {
         return Some(char::from(b'0' + d));
     }
-    let c = match c as u32 {
-        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    };
-    Some(c.to_ascii_lowercase())
+    Some(fold_width(c).to_ascii_lowercase())
 }
 
 /// Replaces every occurrence of a private `value` the reporter gave (an email address) in

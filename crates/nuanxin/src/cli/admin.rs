@@ -65,8 +65,10 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
     };
     // A SQLite path that does not exist yet is created by `Store::open`; say so, because a
     // mistyped --db silently gave a token the server never accepts (newcomer finding, stop 22).
-    let is_url = path.to_str().is_some_and(|p| p.contains("://"));
-    let new_file = !is_url && !path.exists();
+    let new_file = matches!(
+        nuanxin::suggestions::Location::of(&path),
+        nuanxin::suggestions::Location::Sqlite(p) if !p.exists()
+    );
     let store = Store::open(&path).with_context(|| {
         text(&Msg::OpeningDatabase(
             &nuanxin::suggestions::Location::redacted(&path),

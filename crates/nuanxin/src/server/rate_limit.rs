@@ -221,6 +221,8 @@ pub const SUPPORT_CAP_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 pub struct SupportCap {
     /// (IP, tracking id) → (window start, ms since the epoch; votes in the window).
     counts: std::sync::Mutex<std::collections::HashMap<(IpAddr, String), (i64, u32)>>,
+    /// When the finished windows were last dropped, ms since the epoch.
+    last_prune_ms: AtomicI64,
 }
 
 impl SupportCap {
@@ -234,8 +236,11 @@ impl SupportCap {
             .counts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if counts.len() >= 100_000 {
-            // Drop the windows that are over, so the map holds only recent voters.
+        // Drop the windows that are over, so the map holds only recent voters: when it is
+        // large, and at most once a minute (a full map of recent voters must not cost a scan
+        // per vote).
+        if counts.len() >= 100_000 && now_ms - self.last_prune_ms.load(Ordering::Relaxed) > 60_000 {
+            self.last_prune_ms.store(now_ms, Ordering::Relaxed);
             counts.retain(|_, (start, _)| now_ms - *start < SUPPORT_CAP_WINDOW_MS);
         }
         let entry = counts.entry((ip, id.to_string())).or_insert((now_ms, 0));

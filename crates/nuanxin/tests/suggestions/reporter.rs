@@ -242,6 +242,16 @@ async fn tracking_ids_are_found_as_people_type_them() {
     assert_eq!(back["id"], id.as_str());
 }
 
+/// `POST /api/v1/suggestions/{id}/support` from client address `ip`, with `device` as the
+/// `X-Device-Token` when given.
+async fn support_vote(app: &App, id: &str, device: Option<&str>, ip: &str) -> Resp {
+    let mut b = Request::post(format!("/api/v1/suggestions/{id}/support"));
+    if let Some(d) = device {
+        b = b.header("x-device-token", d);
+    }
+    send(app, from_ip(b.body(Body::empty()).unwrap(), ip)).await
+}
+
 /// One "me too" per device token, so riders behind one carrier gateway each count; the
 /// per-IP bucket still bounds how fast one address can vote.
 #[tokio::test]
@@ -262,18 +272,7 @@ async fn support_counts_once_per_device_behind_one_gateway() {
         .unwrap()
         .0
         .id;
-    let uri = format!("/api/v1/suggestions/{id}/support");
-    let vote = |dev: Option<&'static str>, ip: &'static str| {
-        let uri = uri.clone();
-        let app = &app;
-        async move {
-            let mut b = Request::post(uri.as_str());
-            if let Some(d) = dev {
-                b = b.header("x-device-token", d);
-            }
-            send(app, from_ip(b.body(Body::empty()).unwrap(), ip)).await
-        }
-    };
+    let vote = |dev: Option<&'static str>, ip: &'static str| support_vote(&app, &id, dev, ip);
     let gw = "100.64.0.1";
     let a = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
     let b = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -341,11 +340,7 @@ async fn one_address_cannot_mint_device_tokens_past_the_cap() {
     }
     let vote = |id: String, n: usize, ip: &'static str| {
         let app = &app;
-        async move {
-            let b = Request::post(format!("/api/v1/suggestions/{id}/support"))
-                .header("x-device-token", format!("{n:032x}"));
-            send(app, from_ip(b.body(Body::empty()).unwrap(), ip)).await
-        }
+        async move { support_vote(app, &id, Some(&format!("{n:032x}")), ip).await }
     };
     for n in 0..20 {
         let r = vote(ids[0].clone(), n, "203.0.113.9").await;
