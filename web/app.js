@@ -7,7 +7,7 @@
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, setVocabulary, t } from './i18n.js';
 import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, fetchBaseData, metroLabel, setMapLanguage } from './basemap.js';
-import { toast } from './ui.js';
+import { el, toast } from './ui.js';
 import { addSearchLayer, initSearch } from './search.js';
 import * as courier from './courier.js';
 import * as suggest from './suggest.js';
@@ -190,13 +190,40 @@ function placeHint() {
   if (needed > parseFloat(getComputedStyle(h).bottom)) h.style.bottom = `${Math.ceil(needed)}px`;
 }
 
-/** Registers sw.js (scope `/`) once the map is up, so its precaching never delays it. */
+/** Whether the user has tapped or typed since the page loaded (then it never reloads by itself). */
+let touched = false;
+for (const type of ['pointerdown', 'keydown']) window.addEventListener(type, () => { touched = true; }, { capture: true, once: true });
+
+/**
+ * Registers sw.js (scope `/`) once the map is up, so its precaching never delays it. A new
+ * build's worker (a deploy) downloads the files that changed and takes over at once; the
+ * page, still the old build, then reloads into the new one if the user has not started
+ * anything, else offers to (a button, so nothing typed is lost). Long-open pages look for a
+ * new build every hour.
+ */
 function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
+  let controlled = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // The first worker taking control of a first visit is no update.
+    if (controlled) {
+      if (touched) offerReload(); else location.reload();
+    }
+    controlled = true;
+  });
   navigator.serviceWorker.register('/sw.js', { scope: '/' })
-    .then(() => navigator.serviceWorker.ready)
+    .then((reg) => { setInterval(() => reg.update().catch(() => undefined), 3600 * 1000); return navigator.serviceWorker.ready; })
     .then(() => { document.body.dataset.offlineReady = '1'; })
     .catch((e) => console.warn('service worker:', e.message || e));
+}
+
+/** A bar over the map: a new version is ready, with a button that reloads into it. */
+function offerReload() {
+  if (document.getElementById('update-bar')) return;
+  const bar = el('div', { id: 'update-bar', class: 'update-bar', role: 'status' },
+    el('span', { 'data-i18n': 'update_ready' }, t('update_ready')),
+    el('button', { type: 'button', class: 'btn primary', 'data-i18n': 'update_reload', onclick: () => location.reload() }, t('update_reload')));
+  document.body.append(bar);
 }
 
 function show(ctx, view, arg) {

@@ -90,7 +90,7 @@ const base = process.argv[1];
 (async () => {
   const sw = await (await fetch(`${base}/sw.js`)).text();
   const list = JSON.parse(sw.match(/const PRECACHE = (\[.*?\]);/s)[1]);
-  for (const p of list) await (await fetch(base + p)).arrayBuffer();
+  for (const [p] of list) await (await fetch(base + p)).arrayBuffer();
   console.log(`e2e: ${list.length} app files served once (compressed)`);
 })().catch((e) => { console.log(`e2e: warm-up skipped: ${e.message}`); });
 ' "$NUANXIN_URL"

@@ -614,31 +614,41 @@ fn precache_paths() -> Vec<&'static str> {
         .collect()
 }
 
-/// `/sw.js`: the service worker, its build id the first 16 hex digits of the SHA-256 of the
-/// ETags of every precached file (so any change to one of them installs a new worker,
-/// which replaces the cache) and the package version.
+/// The revision of a precached file: its ETag without quotes, i.e. the first 32 hex digits
+/// of the SHA-256 of the file as served (decoded), which the worker checks on download.
+fn precache_rev(path: &str) -> String {
+    let etag = match ASSETS.iter().position(|a| a.path == path) {
+        // The page as the worker fetches it (no `Sec-Fetch-Dest: document`).
+        Some(_) if path == "/" => page::page(page::Variant::Shell).etag.as_str(),
+        Some(i) => etags()[i].as_str(),
+        None => precached_data(path).map(|g| g.etag.as_str()).unwrap_or(""),
+    };
+    etag.trim_matches('"').to_string()
+}
+
+/// `/sw.js`: the service worker with its precache manifest, `[[path, rev], …]` (see
+/// [`precache_rev`]): a new build downloads only the files whose revision changed. Its build
+/// id is the first 16 hex digits of the SHA-256 of the package version and the manifest, so
+/// any change to a precached file changes the worker's bytes and the browser installs it.
 fn service_worker_js() -> &'static Generated {
     static G: OnceLock<Generated> = OnceLock::new();
     G.get_or_init(|| {
-        let paths = precache_paths();
+        let manifest: Vec<(&str, String)> = precache_paths()
+            .into_iter()
+            .map(|p| (p, precache_rev(p)))
+            .collect();
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
-        for p in &paths {
-            let etag = match ASSETS.iter().position(|a| a.path == *p) {
-                // The page as the worker fetches it (no `Sec-Fetch-Dest: document`).
-                Some(_) if *p == "/" => page::page(page::Variant::Shell).etag.as_str(),
-                Some(i) => etags()[i].as_str(),
-                None => precached_data(p).map(|g| g.etag.as_str()).unwrap_or(""),
-            };
+        for (p, rev) in &manifest {
             h.update(p.as_bytes());
-            h.update(etag.as_bytes());
+            h.update(rev.as_bytes());
         }
         let build = hex::encode(&h.finalize()[..8]);
         let body = SW_TEMPLATE
             .replace("'__BUILD__'", &format!("'{build}'"))
             .replace(
                 "__PRECACHE__",
-                &serde_json::to_string(&paths).unwrap_or_default(),
+                &serde_json::to_string(&manifest).unwrap_or_default(),
             )
             .into_bytes();
         let etag = etag_of(&body);
@@ -1023,12 +1033,18 @@ mod tests {
             .find_map(|l| l.strip_prefix("const PRECACHE = "))
             .unwrap()
             .trim_end_matches(';');
-        let list: Vec<String> = serde_json::from_str(list).unwrap();
-        // Every precached path is served with 200 (the worker's install fails otherwise).
-        for p in &list {
+        let list: Vec<(String, String)> = serde_json::from_str(list).unwrap();
+        // Every precached path is served with 200 (the worker's install fails otherwise),
+        // and its revision is the first 16 bytes of the SHA-256 of the body served without
+        // compression (what the worker computes from the decoded body), hex.
+        for (p, rev) in &list {
             let r = get_resp(p, None).await;
             assert_eq!(r.status(), StatusCode::OK, "{p}");
+            assert!(r.headers().get(header::CONTENT_ENCODING).is_none(), "{p}");
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(*rev, hex::encode(&Sha256::digest(&body)[..16]), "{p}");
         }
+        let paths: Vec<&str> = list.iter().map(|(p, _)| p.as_str()).collect();
         for want in [
             "/",
             "/app.js",
@@ -1038,19 +1054,18 @@ mod tests {
             "/data/districts-changsha.geojson",
             "/data/districts-rest.geojson",
         ] {
-            assert!(list.iter().any(|p| p == want), "{want} in {list:?}");
+            assert!(paths.contains(&want), "{want} in {paths:?}");
         }
         // Every module the page imports is precached (an offline page must not miss one).
         for a in ASSETS.iter().filter(|a| a.content_type == JS) {
-            assert!(list.iter().any(|p| p == a.path), "{}", a.path);
+            assert!(paths.contains(&a.path), "{}", a.path);
         }
-        // The build id is the hash of what is precached: it changes with any file.
+        // The build id is the hash of the version and the manifest: it changes with any file.
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
-        for p in &list {
-            let r = get_resp(p, None).await;
+        for (p, rev) in &list {
             h.update(p.as_bytes());
-            h.update(r.headers()[header::ETAG].as_bytes());
+            h.update(rev.as_bytes());
         }
         assert_eq!(build, hex::encode(&h.finalize()[..8]));
     }
