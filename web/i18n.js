@@ -76,6 +76,12 @@ const zh = {
   search_position: '坐标（{crs} 已换算）',
   search_none: '没有找到，换个说法试试',
   search_offline: '离线时无法搜索',
+  search_read_gcj02: '按高德/腾讯坐标 (GCJ-02) 解读',
+  search_read_wgs84: '按 GPS 坐标 (WGS-84) 解读',
+  search_read_bd09: '按百度坐标 (BD-09) 解读',
+  search_use_gcj02: '改为 GCJ-02',
+  search_use_wgs84: '改为 WGS-84',
+  search_use_bd09: '改为 BD-09',
   nav_amap: '高德导航',
   nav_baidu: '百度导航',
   close: '关闭',
@@ -324,6 +330,12 @@ const en = {
   search_position: 'Coordinates ({crs}, converted)',
   search_none: 'Nothing found; try other words',
   search_offline: 'Search needs a connection',
+  search_read_gcj02: 'Read as Amap/Tencent coordinates (GCJ-02)',
+  search_read_wgs84: 'Read as GPS coordinates (WGS-84)',
+  search_read_bd09: 'Read as Baidu coordinates (BD-09)',
+  search_use_gcj02: 'Use GCJ-02',
+  search_use_wgs84: 'Use WGS-84',
+  search_use_bd09: 'Use BD-09',
   nav_amap: 'Amap',
   nav_baidu: 'Baidu Maps',
   close: 'Close',
@@ -502,12 +514,22 @@ try {
   const saved = localStorage.getItem('nuanxin.lang');
   if (saved === 'en' || saved === 'zh') lang = saved;
 } catch { /* storage blocked */ }
+// A link may ask for a language (`/?lang=en`, `zh`, or a tag such as `en-GB`): it wins over
+// the remembered choice.
+const asked = String(new URLSearchParams(location.search).get('lang') || '').toLowerCase().split(/[-_]/)[0];
+if (asked === 'en' || asked === 'zh') lang = asked;
 
 export function getLang() { return lang; }
 
 export function setLang(l) {
   lang = l === 'en' ? 'en' : 'zh';
   try { localStorage.setItem('nuanxin.lang', lang); } catch { /* ignore */ }
+  // A `lang` in the address follows the switch, so a reload keeps the language chosen.
+  const u = new URL(location.href);
+  if (u.searchParams.has('lang') && u.searchParams.get('lang') !== lang) {
+    u.searchParams.set('lang', lang);
+    history.replaceState(history.state, '', u);
+  }
   document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
 }
 

@@ -3,9 +3,13 @@
 // initials (wygc → 五一广场), and positions or share links pasted from Amap, Baidu or
 // Tencent. `GET /api/v1/search?q=` does the work (crate::search); this file only shows the
 // results and moves the map. Picking a result calls the open view's onSearchPick(lonLat, place).
+// Results are named in the page's language (`lang`: in English the English name with the
+// Chinese in brackets where the data has one). Bare `lon,lat` numbers are read as GCJ-02
+// (what Amap and Tencent show); the line under the box says so, with one tap to read them as
+// WGS-84 (GPS) or BD-09 (Baidu) instead.
 
 import { api, qs } from './api.js';
-import { label, t } from './i18n.js';
+import { getLang, label, t } from './i18n.js';
 import { clear, el } from './ui.js';
 
 /**
@@ -15,6 +19,8 @@ import { clear, el } from './ui.js';
  * @typedef {import('./types/api').Reply<P, M>} Reply
  */
 
+/** The coordinate systems bare numbers may be read in, in the order the switch offers them. */
+const CRS = ['gcj02', 'wgs84', 'bd09'];
 const KIND_ICON = { service_point: '驿', metro_station: '铁', district: '区', poi: '•', street: '路', position: '⌖' };
 let ctx;
 let seq = 0;
@@ -24,9 +30,14 @@ let active = -1;
 
 function kindText(m) {
   if (m.kind === 'service_point' && m.category) return label('kind', m.category);
-  if (m.kind === 'metro_station') return m.category ? `${t('search_metro')} · ${m.category}` : t('search_metro');
+  if (m.kind === 'metro_station') return m.category ? `${t('search_metro')} · ${metroLines(m.category)}` : t('search_metro');
   if (m.kind === 'position') return t('search_position', { crs: String(m.category || '').toUpperCase() });
   return t(`search_kind_${m.kind}`);
+}
+
+/** The metro lines of a station (`1号线、2号线`, `S2线`) in the page's language (`Line 1, Line 2`). */
+function metroLines(lines) {
+  return getLang() === 'en' ? lines.replace(/([0-9A-Za-z]+)号?线/g, 'Line $1').replace(/、/g, ', ') : lines;
 }
 
 /** Wires the search form in index.html. `onPick(lonLat, place)` goes to the open view. */
@@ -35,11 +46,25 @@ export function initSearch(c, onPick) {
   const form = document.getElementById('place-search');
   const input = /** @type {HTMLInputElement} */ (document.getElementById('place-q'));
   const list = document.getElementById('place-results');
+  const msg = document.getElementById('place-msg');
   const close = () => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); active = -1; };
+  /** The line under the box: a text and, for bare numbers, the switch to the other systems. */
+  const say = (text, crsNote) => {
+    clear(msg);
+    if (text) msg.append(text);
+    if (!crsNote) return;
+    msg.append(el('span', { class: 'crs-read' }, t(`search_read_${crsNote.crs}`)));
+    for (const c of CRS.filter((x) => x !== crsNote.crs)) {
+      msg.append(el('button', {
+        type: 'button', class: 'crs-switch', 'data-crs': c,
+        onclick: () => { input.value = crsNote.q; run(true, c); },
+      }, t(`search_use_${c}`)));
+    }
+  };
   const pick = (m) => {
     close();
     const lonLat = m.location;
-    input.value = m.name || input.value;
+    input.value = m.label || m.name || input.value;
     ctx.map.getSource('search-pin')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: lonLat } });
     ctx.map.easeTo({ center: lonLat, zoom: Math.max(ctx.map.getZoom(), m.kind === 'district' ? 12 : 16), duration: 600 });
     onPick(lonLat, m);
@@ -50,36 +75,39 @@ export function initSearch(c, onPick) {
       role: 'option', id: `place-opt-${i}`, 'aria-selected': String(i === active), class: 'place-opt',
       onmousedown: (e) => { e.preventDefault(); pick(m); },
     }, el('span', { class: `place-ic k-${m.kind}`, 'aria-hidden': 'true' }, KIND_ICON[m.kind] || '•'),
-    el('span', { class: 'place-name' }, m.name), el('span', { class: 'place-kind' }, kindText(m)))));
+    el('span', { class: 'place-name' }, m.label || m.name), el('span', { class: 'place-kind' }, kindText(m)))));
     list.hidden = results.length === 0;
     input.setAttribute('aria-expanded', String(!list.hidden));
     if (active >= 0) input.setAttribute('aria-activedescendant', `place-opt-${active}`);
     else input.removeAttribute('aria-activedescendant');
   };
-  const run = async (submit) => {
+  /** Searches the box's text; `crs` reads bare numbers in that system (default GCJ-02). */
+  const run = async (submit, crs) => {
     const q = input.value.trim();
     const my = ++seq;
-    if (!q) { results = []; render(); return; }
+    if (!q) { results = []; render(); say(''); return; }
     let r;
     try {
-      r = /** @type {Reply<'/api/v1/search'>} */ (await api(`/api/v1/search?${qs({ q, limit: 8 })}`));
+      r = /** @type {Reply<'/api/v1/search'>} */ (await api(`/api/v1/search?${qs({ q, limit: 8, lang: getLang(), crs })}`));
     } catch (e) {
       if (my !== seq) return;
       results = [];
       render();
       if (submit) ctx.toast?.(e.message);
-      document.getElementById('place-msg').textContent = e.status ? e.message : t('search_offline');
+      say(e.status ? e.message : t('search_offline'));
       return;
     }
     if (my !== seq) return;
-    document.getElementById('place-msg').textContent = '';
+    say('');
     if (r.position) {
       const name = r.position.name || `${r.position.location[1].toFixed(5)}, ${r.position.location[0].toFixed(5)}`;
       results = [{ kind: 'position', name, location: r.position.location, category: r.position.input_crs }];
+      // Bare numbers carry no system: say how they were read, and offer the others.
+      if (r.position.source === 'coordinates') say('', { q, crs: r.position.input_crs });
       if (submit) { pick(results[0]); return; }
     } else {
       results = r.results || [];
-      if (!results.length) document.getElementById('place-msg').textContent = t('search_none');
+      if (!results.length) say(t('search_none'));
     }
     active = -1;
     if (submit && results.length) { pick(results[0]); return; }

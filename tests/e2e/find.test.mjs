@@ -96,6 +96,91 @@ describe('finding one\'s way', () => {
     await page.close();
   });
 
+  test('search results are named in the page\'s language: English with the Chinese in brackets', async () => {
+    /** The first result's name and kind for query `q`. */
+    const firstFor = async (page, q) => {
+      await page.fill('#place-q', q);
+      await page.waitForFunction((want) => {
+        const o = document.querySelector('#place-results:not([hidden]) .place-opt .place-name');
+        return o && document.getElementById('place-q').value === want;
+      }, q, { timeout: 10000 });
+      await page.waitForTimeout(400); // the answer to the last keystroke (250 ms debounce)
+      return page.$eval('#place-results .place-opt', (o) => [o.querySelector('.place-name').textContent, o.querySelector('.place-kind').textContent]);
+    };
+    // Chinese (default): Chinese names and kinds.
+    const { page, problems } = await openPage(PHONE);
+    assert.deepEqual(await firstFor(page, 'wygc'), ['五一广场', '地铁站 · 1号线、2号线']);
+    assert.equal((await firstFor(page, '430102'))[0], '芙蓉区');
+    // The language switch: the same searches in English (names from data/metro name_en and
+    // the districts' name_en; the lines of 五一广场 are 1 and 2).
+    await page.click('#lang');
+    assert.deepEqual(await firstFor(page, 'wygc'), ['Wuyi Guangchang (五一广场)', 'Metro station · Line 1, Line 2']);
+    assert.deepEqual(await firstFor(page, '430102'), ['Furong District (芙蓉区)', 'District']);
+    // Picking one writes its English name in the box.
+    await page.click('#place-results .place-opt');
+    assert.equal(await page.inputValue('#place-q'), 'Furong District (芙蓉区)');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'search-english-phone.png') });
+    assert.deepEqual(problems, []);
+    await page.close();
+    // `?lang=en` in the address: English from the start; English words are searched too.
+    const en = await openPage(PHONE, '?lang=en');
+    assert.equal(await en.page.getAttribute('html', 'lang'), 'en');
+    assert.deepEqual(await firstFor(en.page, 'changsha county'), ['Changsha County (长沙县)', 'District']);
+    // A service point has no English name: its Chinese name, no brackets (a demo station).
+    assert.equal((await firstFor(en.page, '观音湖社区红色之家'))[0], '观音湖社区红色之家');
+    assert.deepEqual(en.problems, []);
+    // Back to Chinese for the other tests (the switch is remembered in this browser).
+    await en.page.evaluate(() => localStorage.removeItem('nuanxin.lang'));
+    await en.page.close();
+  });
+
+  test('bare numbers say they were read as GCJ-02, and one tap reads them as WGS-84 or BD-09', async () => {
+    const { page, problems } = await openPage(PHONE);
+    const paste = (text) => page.evaluate((t) => {
+      const i = document.getElementById('place-q');
+      i.value = t;
+      i.dispatchEvent(new Event('paste'));
+    }, text);
+    const hereNear = (want, m) => page.waitForFunction(([w, lim]) => {
+      const h = window.nuanxin.courier().here;
+      if (!h) return false;
+      const r = Math.PI / 180;
+      const x = (h[0] - w[0]) * r * Math.cos(w[1] * r);
+      const y = (h[1] - w[1]) * r;
+      return Math.hypot(x, y) * 6371008.8 < lim;
+    }, [want, m], { timeout: 10000 });
+    // WGS-84 numbers (a GPS reading) pasted: read as GCJ-02 first, as the line says.
+    await paste(`${WUYI_WGS[0]},${WUYI_WGS[1]}`);
+    await page.waitForSelector('#place-msg .crs-read');
+    assert.equal(await page.textContent('#place-msg .crs-read'), '按高德/腾讯坐标 (GCJ-02) 解读');
+    const buttons = await page.$$eval('#place-msg .crs-switch', (bs) => bs.map((b) => [b.textContent, b.getBoundingClientRect().height]));
+    assert.deepEqual(buttons.map(([t]) => t), ['改为 WGS-84', '改为 BD-09']);
+    assert.ok(buttons.every(([, h]) => h >= 44), JSON.stringify(buttons));
+    const gcjRead = await page.evaluate(() => window.nuanxin.courier().here);
+    // Read as GCJ-02 the point lands 500–700 m away from the GPS position (the GCJ-02 shift).
+    assert.ok(metres(gcjRead, WUYI_WGS) > 300, `${metres(gcjRead, WUYI_WGS)} m`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'search-crs-phone.png') });
+    // One tap: the numbers themselves, as WGS-84.
+    await page.click('#place-msg .crs-switch[data-crs="wgs84"]');
+    await hereNear(WUYI_WGS, 1);
+    await page.waitForFunction(() => document.querySelector('#place-msg .crs-read')?.textContent === '按 GPS 坐标 (WGS-84) 解读');
+    // Baidu's numbers for the station (BD-09 from its GCJ-02 by Baidu's published
+    // transform, computed here): read as BD-09 after one tap, they land on the station.
+    const x = WUYI_GCJ[0];
+    const y = WUYI_GCJ[1];
+    const k = (Math.PI * 3000) / 180;
+    const z = Math.hypot(x, y) + 0.00002 * Math.sin(y * k);
+    const th = Math.atan2(y, x) + 0.000003 * Math.cos(x * k);
+    const bd = [z * Math.cos(th) + 0.0065, z * Math.sin(th) + 0.006];
+    await paste(`${bd[0].toFixed(6)},${bd[1].toFixed(6)}`);
+    await page.waitForFunction(() => document.querySelector('#place-msg .crs-read')?.textContent.includes('GCJ-02'));
+    await page.click('#place-msg .crs-switch[data-crs="bd09"]');
+    await hereNear(WUYI_WGS, 5);
+    assert.equal(await page.textContent('#place-msg .crs-read'), '按百度坐标 (BD-09) 解读');
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   test('高德导航 and 百度导航 open riding navigation from the rider to the station', async () => {
     const { page, problems } = await openPage(PHONE);
     await page.fill('#place-q', '五一广场');

@@ -1921,6 +1921,11 @@ export interface components {
             links: components["schemas"]["Link"][];
             title: string;
         };
+        /**
+         * @description Language of the names shown (the page's language: Simplified Chinese first, English second).
+         * @enum {string}
+         */
+        Lang: "zh" | "en";
         /** @description A link object (OGC API / RFC 8288 style). */
         Link: {
             /** @description Target URL. */
@@ -2175,6 +2180,11 @@ export interface components {
             location: number[];
             /** @description Display name (Chinese where the source has it). */
             name: string;
+            /**
+             * @description English name, where the data has one: metro stations (`name_en`, pinyin words),
+             *     districts (`name_en` of `data/boundaries/hunan_admin_index.csv`), POIs (`name:en`).
+             */
+            name_en?: string | null;
         };
         /**
          * @description What a place is.
@@ -2183,7 +2193,12 @@ export interface components {
         PlaceKind: "service_point" | "metro_station" | "district" | "poi" | "street";
         /** @description One result with its score (higher is better; 100 is an exact name). */
         PlaceMatch: components["schemas"]["Place"] & {
-            /** @description How it matched: `name`, `pinyin_initials`, `pinyin` or `id`. */
+            /**
+             * @description The name to show in the language asked for ([`Place::label`]); the Chinese name
+             *     until [`localise`] sets it.
+             */
+            label: string;
+            /** @description How it matched: `name`, `name_en`, `pinyin_initials`, `pinyin` or `id`. */
             matched_by: string;
             /**
              * Format: int32
@@ -4462,6 +4477,8 @@ export interface operations {
                 crs?: components["schemas"]["Crs"];
                 /** @description Most results, default 10. */
                 limit?: number;
+                /** @description Language of each result's `label`: `zh` (default: the Chinese name) or `en` (the English name with the Chinese in brackets, `Furong District (芙蓉区)`, where the data has one: metro stations, districts, POIs with `name:en`; else the Chinese name). English names are searched in both. */
+                lang?: components["schemas"]["Lang"];
             };
             header?: never;
             path?: never;
@@ -4478,7 +4495,7 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResponse"];
                 };
             };
-            /** @description Missing or too long `q`, a link without a usable position, numbers out of range, bad `crs` or `limit` */
+            /** @description Missing or too long `q`, a link without a usable position, numbers out of range, bad `crs`, `limit` or `lang` */
             400: {
                 headers: {
                     [name: string]: unknown;

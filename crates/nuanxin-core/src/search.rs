@@ -77,6 +77,10 @@ pub struct Place {
     pub kind: PlaceKind,
     /// Display name (Chinese where the source has it).
     pub name: String,
+    /// English name, where the data has one: metro stations (`name_en`, pinyin words),
+    /// districts (`name_en` of `data/boundaries/hunan_admin_index.csv`), POIs (`name:en`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
     /// WGS-84 `[lon, lat]` degrees.
     #[cfg_attr(feature = "openapi", schema(value_type = [f64; 2]))]
     pub location: LonLat,
@@ -88,6 +92,44 @@ pub struct Place {
     pub category: Option<String>,
 }
 
+impl Place {
+    /// The name to show in `lang`: in English the English name with the Chinese one in
+    /// brackets (`Furong District (芙蓉区)`) where the data has an English name, else the
+    /// Chinese name alone; in Chinese the Chinese name.
+    pub fn label(&self, lang: Lang) -> String {
+        match (lang, self.name_en.as_deref()) {
+            (Lang::En, Some(en)) if en != self.name => format!("{en} ({})", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// Language of the names shown (the page's language: Simplified Chinese first, English second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    /// Simplified Chinese (`zh`, `zh-CN`, `zh-Hans`).
+    #[default]
+    Zh,
+    /// English (`en`, `en-GB`, …).
+    En,
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    /// `zh` or `en`, or a BCP 47 tag starting with one of them (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let primary = s.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        match primary.as_str() {
+            "zh" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            _ => Err(format!("unknown language {s:?}: zh or en")),
+        }
+    }
+}
+
 /// One result with its score (higher is better; 100 is an exact name).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -95,10 +137,20 @@ pub struct PlaceMatch {
     /// The place.
     #[serde(flatten)]
     pub place: Place,
+    /// The name to show in the language asked for ([`Place::label`]); the Chinese name
+    /// until [`localise`] sets it.
+    pub label: String,
     /// Match score, 1–100.
     pub score: u32,
-    /// How it matched: `name`, `pinyin_initials`, `pinyin` or `id`.
+    /// How it matched: `name`, `name_en`, `pinyin_initials`, `pinyin` or `id`.
     pub matched_by: &'static str,
+}
+
+/// Sets every result's `label` for `lang` ([`Place::label`]).
+pub fn localise(matches: &mut [PlaceMatch], lang: Lang) {
+    for m in matches {
+        m.label = m.place.label(lang);
+    }
 }
 
 /// Search keys of one name.
@@ -205,10 +257,21 @@ fn score(keys: &Keys, q: &[char], q_str: &str) -> Option<(u32, &'static str)> {
     None
 }
 
+/// Scores an English name (its letters and digits, lowercase) against the normalised query:
+/// exact 100, prefix 90, elsewhere 70 (`Furong District` for `furong district` or `furong`).
+fn score_english(en: &[char], q: &[char]) -> Option<(u32, &'static str)> {
+    if en == q {
+        return Some((100, "name_en"));
+    }
+    find(en, q).map(|i| (if i == 0 { 90 } else { 70 }, "name_en"))
+}
+
 /// A list of places searchable by name.
 #[derive(Debug, Clone, Default)]
 pub struct Gazetteer {
-    entries: Vec<(Place, Keys)>,
+    /// Each place with the keys of its name and, if any, the lowercase letters and digits of
+    /// its English name.
+    entries: Vec<(Place, Keys, Option<Vec<char>>)>,
 }
 
 impl Gazetteer {
@@ -219,7 +282,13 @@ impl Gazetteer {
             .filter(|p| p.name.chars().any(keep))
             .map(|p| {
                 let k = Keys::of(&p.name);
-                (p, k)
+                let en = p.name_en.as_deref().map(|n| {
+                    n.chars()
+                        .filter(|c| keep(*c))
+                        .flat_map(char::to_lowercase)
+                        .collect()
+                });
+                (p, k, en)
             })
             .collect();
         Gazetteer { entries }
@@ -230,6 +299,7 @@ impl Gazetteer {
         Self::new(points.into_iter().map(|p| Place {
             kind: PlaceKind::ServicePoint,
             name: p.name.clone(),
+            name_en: None,
             location: p.location,
             id: Some(p.id.clone()),
             category: Some(p.kind.as_str().to_string()),
@@ -269,12 +339,14 @@ impl Gazetteer {
             return;
         }
         let q_str: String = q.iter().collect();
-        for (place, keys) in &self.entries {
+        for (place, keys, en) in &self.entries {
             let hit = score(keys, &q, &q_str)
+                .or_else(|| en.as_deref().and_then(|en| score_english(en, &q)))
                 .or_else(|| (place.id.as_deref() == Some(q_str.as_str())).then_some((100, "id")));
             if let Some((score, matched_by)) = hit {
                 out.push(PlaceMatch {
                     place: place.clone(),
+                    label: place.name.clone(),
                     score,
                     matched_by,
                 });
@@ -372,6 +444,7 @@ fn metro_places() -> Vec<Place> {
         out.push(Place {
             kind: PlaceKind::MetroStation,
             name: name.to_string(),
+            name_en: non_blank(f["properties"]["name_en"].as_str()),
             location,
             id: None,
             category: (!lines.is_empty()).then(|| lines.join("、")),
@@ -396,6 +469,8 @@ fn district_places() -> Vec<Place> {
         out.push(Place {
             kind: PlaceKind::District,
             name: f[1].to_string(),
+            // `name_en` (make_name_en.py), the last column; the file has CRLF line ends.
+            name_en: non_blank(f.get(8).map(|s| s.trim_end_matches('\r'))),
             location,
             id: Some(f[0].to_string()),
             category: Some(f[2].to_string()),
@@ -404,7 +479,13 @@ fn district_places() -> Vec<Place> {
     out
 }
 
-/// Named points of a GeoJSON FeatureCollection of OSM POIs (`name`, `fclass`).
+/// `s` trimmed, unless blank.
+fn non_blank(s: Option<&str>) -> Option<String> {
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// Named points of a GeoJSON FeatureCollection of OSM POIs (`name`, `fclass`, and the
+/// English name where present: OSM's `name:en`, or `name_en`).
 pub fn poi_places(geojson: &str) -> Vec<Place> {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(geojson) else {
         return Vec::new();
@@ -424,9 +505,11 @@ pub fn poi_places(geojson: &str) -> Vec<Place> {
         let Ok(location) = LonLat::new(lon, lat) else {
             continue;
         };
+        let props = &f["properties"];
         out.push(Place {
             kind: PlaceKind::Poi,
             name: name.trim().to_string(),
+            name_en: non_blank(props["name:en"].as_str().or(props["name_en"].as_str())),
             location,
             id: f["properties"]["osm_id"]
                 .as_str()
@@ -726,6 +809,7 @@ mod tests {
         Place {
             kind,
             name: name.into(),
+            name_en: None,
             location: LonLat::new(112.97, 28.19).unwrap(),
             id: None,
             category: None,
@@ -813,6 +897,61 @@ mod tests {
         assert_eq!(r[0].place.kind, PlaceKind::Poi);
         assert_eq!(r[0].place.category.as_deref(), Some("hotel"));
         assert!(g.len() > 2_900, "{}", g.len());
+    }
+
+    #[test]
+    fn english_names_label_and_match() {
+        let g = Gazetteer::embedded();
+        // Districts: English name (pinyin + generic part, GB/T 16159), found in English too.
+        let r = search_text("Furong District", &[g], 5);
+        assert_eq!(r[0].place.name, "芙蓉区");
+        assert_eq!(r[0].matched_by, "name_en");
+        assert_eq!(r[0].place.label(Lang::En), "Furong District (芙蓉区)");
+        assert_eq!(r[0].place.label(Lang::Zh), "芙蓉区");
+        let mut r = search_text("长沙县", &[g], 1);
+        localise(&mut r, Lang::En);
+        assert_eq!(r[0].label, "Changsha County (长沙县)");
+        let r = search_text("东安县", &[g], 1);
+        assert_eq!(r[0].place.name_en.as_deref(), Some("Dong'an County"));
+        let r = search_text("湘西土家族苗族自治州", &[g], 1);
+        assert_eq!(
+            r[0].place.label(Lang::En),
+            "Xiangxi Tujia and Miao Autonomous Prefecture (湘西土家族苗族自治州)"
+        );
+        // Every district has one (137 rows of the index).
+        let districts: Vec<&Place> = g
+            .entries
+            .iter()
+            .map(|(p, _, _)| p)
+            .filter(|p| p.kind == PlaceKind::District)
+            .collect();
+        assert_eq!(districts.len(), 137);
+        assert!(districts.iter().all(|p| p.name_en.as_deref().is_some_and(|n| n
+            .split(' ')
+            .all(|w| w.starts_with(|c: char| c.is_ascii_uppercase() || w == "and")))));
+        // Metro stations: their pinyin words.
+        let mut r = search_text("五一广场", &[g], 1);
+        localise(&mut r, Lang::En);
+        assert_eq!(r[0].label, "Wuyi Guangchang (五一广场)");
+        // A POI with OSM's name:en, one without; a service point has no English name.
+        let pois = poi_places(
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"osm_id":"1","fclass":"hotel","name":"华天大酒店","name:en":"Huatian Hotel"},"geometry":{"type":"Point","coordinates":[112.99,28.19]}},
+            {"type":"Feature","properties":{"osm_id":"2","fclass":"bookshop","name":"金卷书店"},"geometry":{"type":"Point","coordinates":[112.93,28.16]}}]}"#,
+        );
+        let g2 = Gazetteer::new(pois.into_iter().chain([place(PlaceKind::ServicePoint, "芙蓉驿站")]));
+        let mut r = search_text("Huatian Hotel", &[&g2], 5);
+        localise(&mut r, Lang::En);
+        assert_eq!(r[0].label, "Huatian Hotel (华天大酒店)");
+        assert_eq!(r[0].matched_by, "name_en");
+        for q in ["金卷书店", "芙蓉驿站"] {
+            let mut r = search_text(q, &[&g2], 5);
+            localise(&mut r, Lang::En);
+            assert_eq!(r[0].label, q);
+        }
+        assert_eq!("en-GB".parse::<Lang>(), Ok(Lang::En));
+        assert_eq!("zh-Hans".parse::<Lang>(), Ok(Lang::Zh));
+        assert!("fr".parse::<Lang>().is_err());
     }
 
     #[test]

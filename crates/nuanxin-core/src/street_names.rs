@@ -133,6 +133,7 @@ pub fn read_pbf(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
             Some(Place {
                 kind: PlaceKind::Street,
                 name: w.name,
+                name_en: None,
                 location: at,
                 id: None,
                 category: Some(w.highway),
@@ -191,6 +192,7 @@ pub fn load(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
         out.push(Place {
             kind: PlaceKind::Street,
             name: name.to_string(),
+            name_en: None,
             location: LonLat { lon, lat },
             id: None,
             category: v[3].as_str().map(str::to_string),

@@ -7,8 +7,8 @@ use super::{AppError, AppState, Problem};
 use crate::crs::Crs;
 use crate::index::ServiceIndex;
 use crate::search::{
-    parse_position, search_text, Gazetteer, PastedPosition, PlaceMatch, PositionError, MAX_LIMIT,
-    MAX_QUERY_CHARS,
+    localise, parse_position, search_text, Gazetteer, Lang, PastedPosition, PlaceMatch,
+    PositionError, MAX_LIMIT, MAX_QUERY_CHARS,
 };
 use axum::extract::{Query, State};
 use axum::Json;
@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    components(schemas(SearchResponse, PlaceMatch, PastedPosition, crate::search::Place, crate::search::PlaceKind, Problem)),
+    components(schemas(SearchResponse, PlaceMatch, PastedPosition, crate::search::Place, crate::search::PlaceKind, Lang, Problem)),
     tags((name = "search", description = "Place search: names (Chinese, pinyin initials) and pasted positions or share links"))
 )]
 struct Doc;
@@ -36,6 +36,7 @@ pub struct SearchQuery {
     q: Option<String>,
     crs: Option<String>,
     limit: Option<String>,
+    lang: Option<String>,
 }
 
 /// Answer of `GET /api/v1/search`.
@@ -76,10 +77,11 @@ fn service_point_gazetteer(index: &Arc<ServiceIndex>) -> Arc<Gazetteer> {
         ("q" = String, Query, description = "A name (Chinese, pinyin or pinyin initials such as `wygc` for 五一广场, an adcode), or a position: `lon,lat`, an Amap / Baidu / Tencent share link, a `geo:` URI. At most 2000 characters."),
         ("crs" = Option<Crs>, Query, description = "System of bare `lon,lat` numbers: gcj02 (default: numbers copied from Amap), wgs84 or bd09. Links carry their own system."),
         ("limit" = Option<usize>, Query, minimum = 1, maximum = 50, description = "Most results, default 10."),
+        ("lang" = Option<Lang>, Query, description = "Language of each result's `label`: `zh` (default: the Chinese name) or `en` (the English name with the Chinese in brackets, `Furong District (芙蓉区)`, where the data has one: metro stations, districts, POIs with `name:en`; else the Chinese name). English names are searched in both."),
     ),
     responses(
         (status = 200, description = "`position` for a pasted position or link (WGS-84), else `results`, best first", body = SearchResponse),
-        (status = 400, description = "Missing or too long `q`, a link without a usable position, numbers out of range, bad `crs` or `limit`", content_type = "application/problem+json", body = Problem),
+        (status = 400, description = "Missing or too long `q`, a link without a usable position, numbers out of range, bad `crs`, `limit` or `lang`", content_type = "application/problem+json", body = Problem),
     )
 )]
 pub async fn search(
@@ -117,6 +119,12 @@ pub async fn search(
             }
         },
     };
+    let lang = match p.lang.as_deref() {
+        None | Some("") => Lang::Zh,
+        Some(s) => s
+            .parse::<Lang>()
+            .map_err(|e| AppError::bad_choice("lang", e, &["zh", "en"]))?,
+    };
     let position = parse_position(q, crs).map_err(|e| match e {
         PositionError::OutOfRange(m) | PositionError::Unsupported(m) => {
             AppError::bad_param("q", format!("q: {m}"))
@@ -131,7 +139,9 @@ pub async fn search(
         if let Some(s) = streets.as_deref() {
             gs.push(s);
         }
-        search_text(q, &gs, limit)
+        let mut found = search_text(q, &gs, limit);
+        localise(&mut found, lang);
+        found
     };
     Ok(Json(SearchResponse {
         query: q.to_string(),

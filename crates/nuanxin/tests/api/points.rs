@@ -244,6 +244,7 @@ async fn search_finds_names_pinyin_initials_and_pasted_positions() {
     assert_problem(&app, "/api/v1/search?q=200,100", 400, Some("q")).await;
     assert_problem(&app, "/api/v1/search?q=x&limit=0", 400, Some("limit")).await;
     assert_problem(&app, "/api/v1/search?q=x&crs=utm", 400, Some("crs")).await;
+    assert_problem(&app, "/api/v1/search?q=x&lang=fr", 400, Some("lang")).await;
     assert_problem(
         &app,
         "/api/v1/search?q=https%3A%2F%2Furi.amap.com%2Fsearch%3Fkeyword%3Dx",
@@ -251,6 +252,37 @@ async fn search_finds_names_pinyin_initials_and_pasted_positions() {
         Some("q"),
     )
     .await;
+}
+
+#[tokio::test]
+async fn search_labels_follow_lang() {
+    let app = app();
+    // Chinese (default, and lang=zh): the Chinese name; the English one rides along.
+    for uri in ["/api/v1/search?q=wygc", "/api/v1/search?q=wygc&lang=zh"] {
+        let r = get(&app, uri).await.json();
+        assert_eq!(r["results"][0]["name"], "五一广场", "{uri}");
+        assert_eq!(r["results"][0]["label"], "五一广场", "{uri}");
+        assert_eq!(r["results"][0]["name_en"], "Wuyi Guangchang", "{uri}");
+    }
+    // English: the English name, the Chinese in brackets (metro, district).
+    let r = get(&app, "/api/v1/search?q=wygc&lang=en").await.json();
+    assert_eq!(r["results"][0]["label"], "Wuyi Guangchang (五一广场)");
+    let r = get(&app, "/api/v1/search?q=430102&lang=en-GB").await.json();
+    assert_eq!(r["results"][0]["label"], "Furong District (芙蓉区)");
+    // Searched in English too.
+    let r = get(&app, "/api/v1/search?q=Furong%20District&lang=en").await.json();
+    assert_eq!(r["results"][0]["id"], "430102");
+    assert_eq!(r["results"][0]["matched_by"], "name_en");
+    // A service point has no English name: Chinese, no brackets, no name_en.
+    let r = get(
+        &app,
+        "/api/v1/search?q=%E4%BA%94%E4%B8%80%E5%B9%BF%E5%9C%BA%E9%A9%BF%E7%AB%99&lang=en",
+    )
+    .await
+    .json();
+    assert_eq!(r["results"][0]["kind"], "service_point");
+    assert_eq!(r["results"][0]["label"], r["results"][0]["name"]);
+    assert!(r["results"][0].get("name_en").is_none(), "{r}");
 }
 
 #[tokio::test]
