@@ -516,7 +516,7 @@ try {
 } catch { /* storage blocked */ }
 // A link may ask for a language (`/?lang=en`, `zh`, or a tag such as `en-GB`): it wins over
 // the remembered choice.
-const asked = String(new URLSearchParams(location.search).get('lang') || '').toLowerCase().split(/[-_]/)[0];
+const asked = String(new URLSearchParams(globalThis.location?.search || '').get('lang') || '').toLowerCase().split(/[-_]/)[0];
 if (asked === 'en' || asked === 'zh') lang = asked;
 
 export function getLang() { return lang; }
@@ -525,8 +525,8 @@ export function setLang(l) {
   lang = l === 'en' ? 'en' : 'zh';
   try { localStorage.setItem('nuanxin.lang', lang); } catch { /* ignore */ }
   // A `lang` in the address follows the switch, so a reload keeps the language chosen.
-  const u = new URL(location.href);
-  if (u.searchParams.has('lang') && u.searchParams.get('lang') !== lang) {
+  const u = globalThis.location && new URL(globalThis.location.href);
+  if (u?.searchParams.has('lang') && u.searchParams.get('lang') !== lang) {
     u.searchParams.set('lang', lang);
     history.replaceState(history.state, '', u);
   }

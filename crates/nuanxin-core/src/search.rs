@@ -121,7 +121,12 @@ impl std::str::FromStr for Lang {
 
     /// `zh` or `en`, or a BCP 47 tag starting with one of them (case-insensitive).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let primary = s.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = s
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match primary.as_str() {
             "zh" => Ok(Lang::Zh),
             "en" => Ok(Lang::En),
@@ -481,7 +486,9 @@ fn district_places() -> Vec<Place> {
 
 /// `s` trimmed, unless blank.
 fn non_blank(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 /// Named points of a GeoJSON FeatureCollection of OSM POIs (`name`, `fclass`, and the
@@ -926,9 +933,11 @@ mod tests {
             .filter(|p| p.kind == PlaceKind::District)
             .collect();
         assert_eq!(districts.len(), 137);
-        assert!(districts.iter().all(|p| p.name_en.as_deref().is_some_and(|n| n
-            .split(' ')
-            .all(|w| w.starts_with(|c: char| c.is_ascii_uppercase() || w == "and")))));
+        assert!(districts
+            .iter()
+            .all(|p| p.name_en.as_deref().is_some_and(|n| n
+                .split(' ')
+                .all(|w| w.starts_with(|c: char| c.is_ascii_uppercase() || w == "and")))));
         // Metro stations: their pinyin words.
         let mut r = search_text("五一广场", &[g], 1);
         localise(&mut r, Lang::En);
@@ -939,7 +948,10 @@ mod tests {
             {"type":"Feature","properties":{"osm_id":"1","fclass":"hotel","name":"华天大酒店","name:en":"Huatian Hotel"},"geometry":{"type":"Point","coordinates":[112.99,28.19]}},
             {"type":"Feature","properties":{"osm_id":"2","fclass":"bookshop","name":"金卷书店"},"geometry":{"type":"Point","coordinates":[112.93,28.16]}}]}"#,
         );
-        let g2 = Gazetteer::new(pois.into_iter().chain([place(PlaceKind::ServicePoint, "芙蓉驿站")]));
+        let g2 = Gazetteer::new(
+            pois.into_iter()
+                .chain([place(PlaceKind::ServicePoint, "芙蓉驿站")]),
+        );
         let mut r = search_text("Huatian Hotel", &[&g2], 5);
         localise(&mut r, Lang::En);
         assert_eq!(r[0].label, "Huatian Hotel (华天大酒店)");

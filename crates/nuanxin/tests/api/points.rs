@@ -270,7 +270,9 @@ async fn search_labels_follow_lang() {
     let r = get(&app, "/api/v1/search?q=430102&lang=en-GB").await.json();
     assert_eq!(r["results"][0]["label"], "Furong District (芙蓉区)");
     // Searched in English too.
-    let r = get(&app, "/api/v1/search?q=Furong%20District&lang=en").await.json();
+    let r = get(&app, "/api/v1/search?q=Furong%20District&lang=en")
+        .await
+        .json();
     assert_eq!(r["results"][0]["id"], "430102");
     assert_eq!(r["results"][0]["matched_by"], "name_en");
     // A service point has no English name: Chinese, no brackets, no name_en.
