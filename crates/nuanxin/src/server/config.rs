@@ -103,6 +103,10 @@ pub struct Config {
     /// Byte cap of the in-memory cache of encoded vector tiles (points and suggestions
     /// share it; least recently used tiles go first). Default 64 MiB; 0 disables it.
     pub tile_cache_bytes: usize,
+    /// The page draws a layer of ours (points of a kind, suggestions) from vector tiles when
+    /// it has more features than this, from GeoJSON clustered in the browser otherwise
+    /// (`/config.json` `tiles_above`). Default [`super::vector_tiles::TILES_ABOVE`] (5,000).
+    pub tiles_above: usize,
 }
 
 /// Submission rate limit per client IP (a token bucket).
@@ -170,6 +174,7 @@ impl Default for Config {
             smtp: None,
             outbox: Default::default(),
             tile_cache_bytes: 64 * 1024 * 1024,
+            tiles_above: super::vector_tiles::TILES_ABOVE,
         }
     }
 }

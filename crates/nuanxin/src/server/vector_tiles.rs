@@ -51,9 +51,9 @@ pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 pub const POINT_TILE_URL: &str = "/tiles/points/{z}/{x}/{y}.mvt";
 /// URL template of the suggestion tiles (relative to the server).
 pub const SUGGESTION_TILE_URL: &str = "/tiles/suggestions/{z}/{x}/{y}.mvt";
-/// The page draws a layer from these tiles when it has more features than this (named in
-/// `/config.json` as `tiles_above`); below, GeoJSON with clustering in the browser is both
-/// smaller and exact.
+/// By default the page draws a layer from these tiles when it has more features than this
+/// (the configuration's `tiles_above`, named in `/config.json`); below, GeoJSON with
+/// clustering in the browser is both smaller and exact.
 pub const TILES_ABOVE: usize = 5000;
 /// On PostgreSQL, the longest a cached suggestion tile is served after another server
 /// changed a suggestion in it, seconds.

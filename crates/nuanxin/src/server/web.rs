@@ -450,7 +450,7 @@ async fn config_json(State(state): State<AppState>) -> Response {
             "points": {"tiles": super::vector_tiles::POINT_TILE_URL, "features": points, "by_kind": by_kind},
             "suggestions": {"tiles": super::vector_tiles::SUGGESTION_TILE_URL, "features": suggestions},
         },
-        "tiles_above": super::vector_tiles::TILES_ABOVE,
+        "tiles_above": c.tiles_above,
     });
     ([(header::CACHE_CONTROL, "no-cache")], axum::Json(body)).into_response()
 }
