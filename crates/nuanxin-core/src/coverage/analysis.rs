@@ -483,11 +483,17 @@ pub fn analyze(
                 cancel,
             )
             .ok_or(CoverageError::Cancelled)?;
-            for (i, p) in grid.centres().iter().enumerate() {
+            // The cell centres snapped to the roads: from the graph's cache when this area
+            // was analysed before at this resolution (crate::routing::reach).
+            let snapped = net
+                .graph
+                .snapped_cells(&grid, travel, net.max_snap_m, cancel)
+                .ok_or(CoverageError::Cancelled)?;
+            for (i, c) in covered.iter_mut().enumerate() {
                 if i % 4096 == 0 {
                     check()?;
                 }
-                covered[i] = reach.time_to(*p).is_some();
+                *c = reach.time_to_cell(&snapped, i).is_some();
             }
             progress.advance(1);
             if !reach.unsnapped.is_empty() {
@@ -768,7 +774,10 @@ pub fn analyze(
         check()?;
         if let Some(net) = &options.network {
             let limit_s = radius / net.speeds.of(travel);
-            let centres = grid.centres();
+            let snapped = net
+                .graph
+                .snapped_cells(&grid, travel, net.max_snap_m, cancel)
+                .ok_or(CoverageError::Cancelled)?;
             for (set, &at) in sets.iter_mut().zip(&locations) {
                 check()?;
                 let reach = crate::routing::NetworkReach::new_cancellable(
@@ -782,7 +791,7 @@ pub fn analyze(
                 )
                 .ok_or(CoverageError::Cancelled)?;
                 if reach.unsnapped.is_empty() {
-                    set.retain(|&c| reach.time_to(centres[c as usize]).is_some());
+                    set.retain(|&c| reach.time_to_cell(&snapped, c as usize).is_some());
                 }
             }
         }

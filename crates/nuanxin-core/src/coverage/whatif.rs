@@ -29,9 +29,11 @@ use super::CoverageError;
 use crate::districts::{District, Districts};
 use crate::index::ServiceIndex;
 use crate::model::LonLat;
+use crate::routing::SnappedCells;
 use crate::travel::TravelMode;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// A station in a what-if session.
 #[derive(Debug, Clone, Serialize)]
@@ -121,8 +123,9 @@ pub struct WhatIf {
     row_data_km2: Vec<f64>,
     stations: BTreeMap<String, (WhatIfStation, Vec<u32>)>,
     buf: Vec<u32>,
-    /// Reach along roads (`None`: circles).
-    network: Option<NetworkModel>,
+    /// Reach along roads (`None`: circles), with the grid's cell centres snapped to its roads
+    /// (from the graph's cache, [`crate::routing::RoadGraph::snapped_cells`]).
+    network: Option<(NetworkModel, Arc<SnappedCells>)>,
     /// The travel mode (walking unless the options name one).
     travel: TravelMode,
 }
@@ -174,6 +177,17 @@ impl WhatIf {
             _ => vec![!demand.is_empty(); n],
         };
         let rows = row_list.len();
+        let travel = options.travel.map_or(TravelMode::Walk, |t| t.0);
+        let network = match &options.network {
+            Some(net) => {
+                let snapped = net
+                    .graph
+                    .snapped_cells(&grid, travel, net.max_snap_m, options.cancel.as_deref())
+                    .ok_or(CoverageError::Cancelled)?;
+                Some((net.clone(), snapped))
+            }
+            None => None,
+        };
         let mut s = Self {
             radius_m: options.radius_m,
             row_of,
@@ -188,8 +202,8 @@ impl WhatIf {
             has_data,
             stations: BTreeMap::new(),
             buf: Vec::new(),
-            network: options.network.clone(),
-            travel: options.travel.map_or(TravelMode::Walk, |t| t.0),
+            network,
+            travel,
             grid,
         };
         for i in 0..n {
@@ -217,7 +231,7 @@ impl WhatIf {
         self.grid
             .cells_within(location, self.radius_m, &mut self.buf);
         let mut cells = std::mem::take(&mut self.buf);
-        if let Some(net) = &self.network {
+        if let Some((net, snapped)) = &self.network {
             // A road trip is never shorter than the straight line: the network reach lies
             // inside the circle.
             let reach = crate::routing::NetworkReach::new(
@@ -229,8 +243,7 @@ impl WhatIf {
                 net.max_snap_m,
             );
             if reach.unsnapped.is_empty() {
-                let centres = self.grid.centres();
-                cells.retain(|&c| reach.time_to(centres[c as usize]).is_some());
+                cells.retain(|&c| reach.time_to_cell(snapped, c as usize).is_some());
             }
         }
         let mut change = WhatIfChange {

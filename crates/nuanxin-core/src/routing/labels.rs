@@ -60,11 +60,14 @@ fn key(time_s: f64) -> u64 {
 /// over the lower ones. An entry moves down a few times at most, without the comparisons of
 /// a binary heap's sift-down. Entries of equal time come out in no set order. Times pushed
 /// must not be smaller than the last popped (in a Dijkstra search they only grow); a smaller
-/// one is queued as the last popped.
+/// one is queued as the last popped. A bit mask of the non-empty buckets finds the first one
+/// without looking at the 65 buckets (the scan was a third of the search's time).
 #[derive(Debug, Default)]
 pub(crate) struct RadixHeap {
     last: u64,
     len: usize,
+    /// Bit `b` set: bucket `b` may be non-empty (clear: it is empty).
+    filled: u128,
     buckets: Vec<Vec<(u64, u32)>>,
 }
 
@@ -81,6 +84,7 @@ impl RadixHeap {
         }
         self.last = 0;
         self.len = 0;
+        self.filled = 0;
     }
 
     /// Queues `q`.
@@ -92,6 +96,7 @@ impl RadixHeap {
         let k = key(q.time_s).max(self.last);
         let b = self.bucket(k);
         self.buckets[b].push((k, q.node));
+        self.filled |= 1 << b;
         self.len += 1;
     }
 
@@ -100,18 +105,24 @@ impl RadixHeap {
         if self.len == 0 {
             return false;
         }
-        if self.buckets[0].is_empty() {
-            let Some(i) = self.buckets.iter().position(|b| !b.is_empty()) else {
+        if self.filled & 1 == 0 {
+            // The first non-empty bucket (`len > 0`, so there is one).
+            let i = self.filled.trailing_zeros() as usize;
+            let Some(bucket) = self.buckets.get_mut(i) else {
                 return false;
             };
-            let mut moving = std::mem::take(&mut self.buckets[i]);
+            let mut moving = std::mem::take(bucket);
+            self.filled &= !(1u128 << i);
             let Some(min) = moving.iter().map(|e| e.0).min() else {
                 return false;
             };
             self.last = min;
+            // Each entry goes to a lower bucket: its highest bit differing from the new last
+            // is below the one it differed in before.
             for &e in &moving {
                 let b = self.bucket(e.0);
                 self.buckets[b].push(e);
+                self.filled |= 1 << b;
             }
             // Keep the emptied bucket's memory.
             moving.clear();
@@ -138,6 +149,9 @@ impl RadixHeap {
             return None;
         }
         let (k, node) = self.buckets[0].pop()?;
+        if self.buckets[0].is_empty() {
+            self.filled &= !1;
+        }
         self.len -= 1;
         Some(Queued {
             time_s: f64::from_bits(k),

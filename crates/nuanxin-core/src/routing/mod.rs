@@ -7,8 +7,10 @@
 //!   nodes and counted;
 //! - [`graph`]: the compact graph (i32 positions, u32 ids, f32 lengths, a CSR adjacency, an
 //!   grid over segments for snapping), its figures, and its file `<db>.roads` beside the database;
-//! - [`search`]: snapping, bounded Dijkstra, nearest service points by travel time, routes,
-//!   network service areas (isochrones) and network reach for coverage.
+//! - [`search`]: snapping, bounded Dijkstra, nearest service points by travel time, routes
+//!   and network service areas (isochrones);
+//! - [`reach`]: network reach for coverage (one search from all stations) and the cell
+//!   centres snapped once per graph, kept for the next analysis of the same cells.
 //!
 //! **Model.** A trip is: the straight walk or ride from the origin to the nearest point of a
 //! usable road (its *snap*, at most `max_snap_m`, default [`DEFAULT_MAX_SNAP_M`]), the road
@@ -22,6 +24,7 @@ pub mod area;
 pub mod graph;
 pub mod import;
 mod labels;
+pub mod reach;
 pub mod search;
 mod segment_grid;
 pub mod tags;
@@ -31,9 +34,10 @@ mod tests;
 
 pub use graph::{GraphFigures, ImportFigures, ModeFigures, RoadGraph};
 pub use import::import_pbf;
+pub use reach::{NetworkReach, SnappedCells, SNAP_CACHE_MAX_CELLS};
 pub use search::{
-    covers_any, nearest_by_time, reached_pieces, service_area, trip, NetworkOptions, NetworkReach,
-    ServiceArea, Snap, TimedHit, TimedNearest,
+    covers_any, nearest_by_time, reached_pieces, service_area, trip, NetworkOptions, ServiceArea,
+    Snap, TimedHit, TimedNearest,
 };
 
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@
 //! snapping; the graph, its import and the area outlines already live beside it.
 
 use super::area::band_outline;
-use super::graph::{mode_bits, RoadGraph, FERRY, TUNNEL};
+use super::graph::{mode_bits, RoadGraph, FERRY, TIGHT_SNAP_MAX_M, TUNNEL};
 use super::labels::{Label, Labels, Queued, NONE};
 use super::{RoutingError, DEFAULT_MAX_SNAP_M, WALK_OFF_M};
 use super::{FILL_HOLES_M2, SERVICE_AREA_CELL_M};
@@ -31,6 +31,25 @@ pub struct Snap {
     pub point: LonLat,
     /// Distance from the position to the road, metres.
     pub distance_m: f64,
+}
+
+/// A position on a road: the segment and the fraction along it from its start node `u` (0)
+/// to its end node `v` (1); what a search needs of a [`Snap`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct OnRoad {
+    pub(crate) segment: u32,
+    pub(crate) fraction: f64,
+}
+
+impl Snap {
+    /// The segment and fraction of the snap.
+    #[inline]
+    pub(crate) fn on_road(&self) -> OnRoad {
+        OnRoad {
+            segment: self.segment,
+            fraction: self.fraction,
+        }
+    }
 }
 
 /// Options of network searches.
@@ -60,9 +79,11 @@ impl RoadGraph {
     ///
     /// Segments come from the graph's grid ([`super::segment_grid`]), are measured in its local
     /// plane and the best is decided by the ellipsoidal distance ([`local_distance_m`]) to the
-    /// foot of the perpendicular; the scan goes 7 % beyond the best distance found (plus 1 m)
-    /// to absorb the plane's scale error. Of two segments equally near (at a shared node) the
-    /// one with the smaller id is taken.
+    /// foot of the perpendicular; the scan goes as far beyond the best distance found as the
+    /// plane's scale error over the graph's latitudes allows (`RoadGraph::snap_scale`, a
+    /// factor 1.0006 in central Helsinki; for `max_snap_m` over 1 km, 7 % plus 1 m, the bound
+    /// for ±3°). Of two segments equally near (at a shared node) the one with the smaller id
+    /// is taken.
     pub fn snap(&self, p: LonLat, mode: TravelMode, max_snap_m: f64) -> Option<Snap> {
         if max_snap_m.is_nan() || max_snap_m < 0.0 {
             return None;
@@ -72,21 +93,23 @@ impl RoadGraph {
         let mut best: Option<Snap> = None;
         let mut best_tunnel: Option<Snap> = None;
         // Segments farther in the plane than this cannot be the best (module docs).
+        let scale = if max_snap_m <= TIGHT_SNAP_MAX_M {
+            self.snap_scale
+        } else {
+            0.0
+        };
         let reach = |best: &Option<Snap>| {
-            best.map_or(max_snap_m, |b| b.distance_m.min(max_snap_m)) * 1.07 + 1.0
+            let d = best.map_or(max_snap_m, |b| b.distance_m.min(max_snap_m));
+            if scale > 0.0 {
+                d / scale * (1.0 + 1e-9) + 1e-9
+            } else {
+                d * 1.07 + 1.0
+            }
         };
         let mut r = reach(&best);
         self.grid.visit_near(q, r, |s| {
             let si = s as usize;
-            let (a, b) = (self.xy(self.seg_u[si]), self.xy(self.seg_v[si]));
-            let ab = [b[0] - a[0], b[1] - a[1]];
-            let len2 = ab[0] * ab[0] + ab[1] * ab[1];
-            let t = if len2 > 0.0 {
-                (((q[0] - a[0]) * ab[0] + (q[1] - a[1]) * ab[1]) / len2).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
-            let foot = [a[0] + t * ab[0], a[1] + t * ab[1]];
+            let (t, foot) = self.foot_on(s, q);
             let (dx, dy) = (foot[0] - q[0], foot[1] - q[1]);
             if dx * dx + dy * dy > r * r || !self.snappable(s, mode) {
                 return r;
@@ -114,6 +137,22 @@ impl RoadGraph {
             r
         });
         best.or(best_tunnel)
+    }
+
+    /// The foot of the perpendicular from `q` (in the graph's plane) on segment `s`: its
+    /// fraction along the segment from `u` (clamped to the segment) and its position.
+    #[inline]
+    pub(crate) fn foot_on(&self, s: u32, q: [f64; 2]) -> (f64, [f64; 2]) {
+        let si = s as usize;
+        let (a, b) = (self.xy(self.seg_u[si]), self.xy(self.seg_v[si]));
+        let ab = [b[0] - a[0], b[1] - a[1]];
+        let len2 = ab[0] * ab[0] + ab[1] * ab[1];
+        let t = if len2 > 0.0 {
+            (((q[0] - a[0]) * ab[0] + (q[1] - a[1]) * ab[1]) / len2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        (t, [a[0] + t * ab[0], a[1] + t * ab[1]])
     }
 
     /// The segments leaving `node` that the direction flags `fwd` (u → v) and `bwd` (v → u)
@@ -149,7 +188,7 @@ impl RoadGraph {
 /// are settled in order of travel time; labels beyond the limit are never created. Its
 /// working memory ([`Labels`]) comes from the graph's pool and goes back to it on drop.
 pub(crate) struct Search<'g> {
-    g: &'g RoadGraph,
+    pub(super) g: &'g RoadGraph,
     fwd: u8,
     bwd: u8,
     speed: f64,
@@ -322,7 +361,12 @@ impl<'g> Search<'g> {
 /// How a destination on segment `snap.segment` is reached from the search: via its start
 /// node (`u`, travelling forward), via its end node (`v`, backward), each with the extra
 /// time and metres along the segment.
-fn arrivals(g: &RoadGraph, mode: TravelMode, speed: f64, snap: &Snap) -> [(u32, f64, f64); 2] {
+pub(super) fn arrivals(
+    g: &RoadGraph,
+    mode: TravelMode,
+    speed: f64,
+    snap: OnRoad,
+) -> [(u32, f64, f64); 2] {
     let (fwd, bwd) = mode_bits(mode);
     let s = snap.segment as usize;
     let (len, t) = (g.seg_len_m[s] as f64, g.segment_time_s(snap.segment, speed));
@@ -339,12 +383,12 @@ fn arrivals(g: &RoadGraph, mode: TravelMode, speed: f64, snap: &Snap) -> [(u32, 
 
 /// Time and metres from `a` to `b` on the same segment without leaving it, if the direction
 /// is allowed.
-fn along_same_segment(
+pub(super) fn along_same_segment(
     g: &RoadGraph,
     mode: TravelMode,
     speed: f64,
-    a: &Snap,
-    b: &Snap,
+    a: OnRoad,
+    b: OnRoad,
 ) -> Option<(f64, f64)> {
     if a.segment != b.segment {
         return None;
@@ -481,12 +525,14 @@ pub fn nearest_by_time(
             return;
         };
         let tail_s = c.tail_s;
-        if let Some((t, m)) = along_same_segment(g, mode, speed, &origin, &snap) {
+        if let Some((t, m)) = along_same_segment(g, mode, speed, origin.on_road(), snap.on_road()) {
             c.best_s = lead_s + t + tail_s;
             c.best_m = m;
             c.via = Via::Direct;
         }
-        for (j, (node, extra_s, extra_m)) in arrivals(g, mode, speed, &snap).into_iter().enumerate()
+        for (j, (node, extra_s, extra_m)) in arrivals(g, mode, speed, snap.on_road())
+            .into_iter()
+            .enumerate()
         {
             if node == NONE {
                 continue;
@@ -567,7 +613,7 @@ pub fn nearest_by_time(
             let Some(snap) = c.snap else {
                 continue;
             };
-            let (_, extra_s, extra_m) = arrivals(g, mode, speed, &snap)[j];
+            let (_, extra_s, extra_m) = arrivals(g, mode, speed, snap.on_road())[j];
             let total = t + extra_s + c.tail_s;
             if total < c.best_s {
                 c.best_s = total;
@@ -598,7 +644,7 @@ pub fn nearest_by_time(
                         r.push(snap.point);
                     }
                     (Some(snap), Via::Arrival(j)) => {
-                        let (node, _, _) = arrivals(g, mode, speed, &snap)[j];
+                        let (node, _, _) = arrivals(g, mode, speed, snap.on_road())[j];
                         r.push(origin.point);
                         r.extend(g.positions(&search.path_to(node)));
                         r.push(snap.point);
@@ -646,113 +692,6 @@ pub fn trip(
     nearest_by_time(g, &index, from, 1, &Filter::default(), mode, opts)
         .hits
         .pop()
-}
-
-/// Travel times from a set of sources (e.g. every station) to every node within a limit: the
-/// result of one multi-source search, queried for arbitrary positions.
-pub struct NetworkReach<'g> {
-    search: Search<'g>,
-    mode: TravelMode,
-    speed: f64,
-    limit_s: f64,
-    max_snap_m: f64,
-    sources: Vec<(Snap, f64)>,
-    /// Indices of the sources farther than `max_snap_m` from a usable road (not searched).
-    pub unsnapped: Vec<usize>,
-}
-
-impl<'g> NetworkReach<'g> {
-    /// One search from all `sources` in `mode`, up to `limit_s` seconds (including each
-    /// source's off-road leg to its snap).
-    pub fn new(
-        g: &'g RoadGraph,
-        sources: &[LonLat],
-        mode: TravelMode,
-        speeds: &Speeds,
-        limit_s: f64,
-        max_snap_m: f64,
-    ) -> Self {
-        let mut reach = Self::start(g, sources, mode, speeds, limit_s, max_snap_m);
-        reach.search.run();
-        reach
-    }
-
-    /// [`NetworkReach::new`] that stops once `cancel` is set (checked every 1 024 settled
-    /// nodes, so a city-wide search honours an analysis' time budget): `None` then.
-    pub fn new_cancellable(
-        g: &'g RoadGraph,
-        sources: &[LonLat],
-        mode: TravelMode,
-        speeds: &Speeds,
-        limit_s: f64,
-        max_snap_m: f64,
-        cancel: Option<&AtomicBool>,
-    ) -> Option<Self> {
-        let mut reach = Self::start(g, sources, mode, speeds, limit_s, max_snap_m);
-        reach.search.run_cancellable(cancel).then_some(reach)
-    }
-
-    /// The search seeded with the snapped sources, not yet run.
-    fn start(
-        g: &'g RoadGraph,
-        sources: &[LonLat],
-        mode: TravelMode,
-        speeds: &Speeds,
-        limit_s: f64,
-        max_snap_m: f64,
-    ) -> Self {
-        let speed = speeds.of(mode);
-        let mut search = Search::new(g, mode, speed, limit_s);
-        let mut snapped = Vec::new();
-        let mut unsnapped = Vec::new();
-        for (i, &p) in sources.iter().enumerate() {
-            match g.snap(p, mode, max_snap_m) {
-                Some(s) => {
-                    let lead = s.distance_m / speed;
-                    if lead <= limit_s {
-                        search.add_snap_source(&s, lead);
-                        snapped.push((s, lead));
-                    }
-                }
-                None => unsnapped.push(i),
-            }
-        }
-        NetworkReach {
-            search,
-            mode,
-            speed,
-            limit_s,
-            max_snap_m,
-            sources: snapped,
-            unsnapped,
-        }
-    }
-
-    /// Travel time from the nearest source (by time) to `p`, seconds, including `p`'s
-    /// off-road leg, if within the limit; `None` when `p` is farther than `max_snap_m` from a
-    /// usable road or not reached.
-    pub fn time_to(&self, p: LonLat) -> Option<f64> {
-        let g = self.search.g;
-        let snap = g.snap(p, self.mode, self.max_snap_m)?;
-        let tail = snap.distance_m / self.speed;
-        let mut best = f64::INFINITY;
-        for (node, extra, _) in arrivals(g, self.mode, self.speed, &snap) {
-            if let Some((t, _)) = (node != NONE).then(|| self.search.settled(node)).flatten() {
-                best = best.min(t + extra + tail);
-            }
-        }
-        for (s, lead) in &self.sources {
-            if let Some((t, _)) = along_same_segment(g, self.mode, self.speed, s, &snap) {
-                best = best.min(lead + t + tail);
-            }
-        }
-        (best <= self.limit_s).then_some(best)
-    }
-
-    /// Number of nodes reached.
-    pub fn reached_nodes(&self) -> usize {
-        self.search.settled_labels().count()
-    }
 }
 
 /// A network service area: everywhere reachable within the limit.

@@ -104,54 +104,76 @@ impl SegmentGrid {
     /// Calls `visit` with every segment listed in a cell within `radius_m` metres of `p` (a
     /// segment may come more than once). `visit` returns the radius from then on, so a
     /// search can shrink it as it finds nearer segments.
+    ///
+    /// Cells are visited ring by ring around the cell of `p`; a cell of a ring is skipped when
+    /// its rectangle lies farther than the radius from `p` (a segment within the radius has its
+    /// nearest point in a cell within the radius, and is listed there). Once a snap has found
+    /// a road a few metres away, this leaves one to four cells of the first ring instead of
+    /// nine (with the graph's own scale bound in [`super::graph`], a cold network coverage of
+    /// central Helsinki went from 2.1 to 1.5 ms; README, "Travel times along roads").
     pub(crate) fn visit_near(&self, p: [f64; 2], radius_m: f64, mut visit: impl FnMut(u32) -> f64) {
         let mut r = radius_m;
-        if self.start.is_empty() {
+        if self.start.is_empty() || r.is_nan() || !(p[0].is_finite() && p[1].is_finite()) {
             return;
         }
         let c = self.cell_m;
+        let (nx, ny) = (self.nx as i64, self.ny as i64);
         // The cell of `p`, unclamped (it may lie outside the grid).
-        let ci = ((p[0] - self.x0) / c).floor();
-        let cj = ((p[1] - self.y0) / c).floor();
-        let (nx, ny) = (self.nx as f64, self.ny as f64);
+        let ci = ((p[0] - self.x0) / c).floor() as i64;
+        let cj = ((p[1] - self.y0) / c).floor() as i64;
         // Distance from `p` to the nearest cell of the grid (0 inside it).
-        let dx = (self.x0 - p[0]).max(p[0] - (self.x0 + nx * c)).max(0.0);
-        let dy = (self.y0 - p[1]).max(p[1] - (self.y0 + ny * c)).max(0.0);
+        let dx = (self.x0 - p[0])
+            .max(p[0] - (self.x0 + nx as f64 * c))
+            .max(0.0);
+        let dy = (self.y0 - p[1])
+            .max(p[1] - (self.y0 + ny as f64 * c))
+            .max(0.0);
         let outside = dx.hypot(dy);
-        let mut k = 0.0f64;
+        // Distance from `p` to column `i` (row `j`) of cells along x (y); a micrometre of slack
+        // absorbs the rounding of the cell bounds.
+        let gap = |v: f64, v0: f64, i: i64| {
+            let lo = v0 + i as f64 * c;
+            ((lo - v).max(v - (lo + c)).max(0.0) - 1e-6).max(0.0)
+        };
+        let mut k = 0i64;
         loop {
             // Every cell of ring k is at least (k − 1) cells away from `p`, and no nearer
             // than the grid itself.
-            let lb = ((k - 1.0).max(0.0) * c).max(outside);
-            if lb > r || r.is_nan() {
+            let lb = ((k - 1).max(0) as f64 * c).max(outside);
+            if lb > r {
                 return;
             }
             // Beyond the grid on every side: nothing more.
-            if ci - k < 0.0 && cj - k < 0.0 && ci + k >= nx && cj + k >= ny {
+            if ci - k < 0 && cj - k < 0 && ci + k >= nx && cj + k >= ny {
                 return;
             }
-            let (jlo, jhi) = ((cj - k).max(0.0), (cj + k).min(ny - 1.0));
-            let mut j = jlo;
-            while j <= jhi {
+            let (jlo, jhi) = ((cj - k).max(0), (cj + k).min(ny - 1));
+            let (ilo, ihi) = ((ci - k).max(0), (ci + k).min(nx - 1));
+            for j in jlo..=jhi {
+                let gy = gap(p[1], self.y0, j);
+                if gy > r {
+                    continue;
+                }
                 let on_edge_row = j == cj - k || j == cj + k;
-                let (ilo, ihi) = ((ci - k).max(0.0), (ci + k).min(nx - 1.0));
                 let mut i = ilo;
                 while i <= ihi {
                     if on_edge_row || i == ci - k || i == ci + k {
-                        let cell = j as usize * self.nx + i as usize;
-                        let (a, b) = (self.start[cell] as usize, self.start[cell + 1] as usize);
-                        for &s in &self.items[a..b] {
-                            r = visit(s);
+                        let gx = gap(p[0], self.x0, i);
+                        if gx * gx + gy * gy <= r * r {
+                            let cell = j as usize * self.nx + i as usize;
+                            let (a, b) = (self.start[cell] as usize, self.start[cell + 1] as usize);
+                            for &s in &self.items[a..b] {
+                                r = visit(s);
+                            }
                         }
-                        i += 1.0;
+                        i += 1;
                     } else {
                         // Inside the ring: jump to its right side.
-                        i = (ci + k).max(i + 1.0);
+                        i = (ci + k).max(i + 1);
                     }
                 }
-                j += 1.0;
             }
-            k += 1.0;
+            k += 1;
         }
     }
 }

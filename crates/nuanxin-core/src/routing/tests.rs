@@ -5,7 +5,8 @@ use super::graph::{
     ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, WALK_BACKWARD,
     WALK_FORWARD,
 };
-use super::search::{nearest_by_time, service_area, NetworkOptions, NetworkReach};
+use super::reach::NetworkReach;
+use super::search::{nearest_by_time, service_area, NetworkOptions};
 use super::RoutingError;
 use crate::index::{Filter, ServiceIndex};
 use crate::model::{LonLat, ServiceKind, ServicePoint};
@@ -475,4 +476,164 @@ fn positions_snap_to_a_tunnel_only_when_no_surface_road_is_near() {
     // With a 5 m limit only the tunnel is near enough.
     let s = g.snap(ll(0.0005, 0.00019), TravelMode::Walk, 5.0).unwrap();
     assert_eq!(s.segment, 1);
+}
+
+/// The nearest usable segment by a scan of every segment, as [`RoadGraph::snap`] defines it
+/// (the ellipsoidal distance to the foot of the perpendicular in the plane; ties to the
+/// smaller id; tunnels only when no surface road is within the limit): segment and metres.
+fn snap_by_scan(g: &RoadGraph, p: LonLat, mode: TravelMode, max_snap_m: f64) -> Option<(u32, f64)> {
+    use super::graph::TUNNEL;
+    let q = g.proj.forward(p);
+    let mut best: [Option<(u32, f64)>; 2] = [None, None];
+    for s in 0..g.segment_count() as u32 {
+        if !g.snappable(s, mode) {
+            continue;
+        }
+        let foot = g.proj.inverse(g.foot_on(s, q).1);
+        let d = crate::coverage::grid::local_distance_m(p, foot);
+        let slot = &mut best[usize::from(g.seg_flags[s as usize] & TUNNEL != 0)];
+        if d <= max_snap_m && slot.is_none_or(|(_, bd)| d < bd) {
+            *slot = Some((s, d));
+        }
+    }
+    best[0].or(best[1])
+}
+
+#[test]
+fn the_scale_floor_bounds_the_ellipsoidal_over_the_plane_distance() {
+    // A graph over central Helsinki's latitudes (60.164–60.179°).
+    let g = graph(
+        &[(24.935, 60.164), (24.953, 60.164), (24.953, 60.179)],
+        &[(0, 1, ALL), (1, 2, ALL)],
+    );
+    let floor = g.snap_scale;
+    // The hand figure: the plane's centre is the nodes' mean latitude, 60.169°; the padded
+    // range's north end, 60.189°, is 0.02° (3.491e-4 rad) from it, where the parallel's
+    // radius N cos φ is smaller by about tan φ · Δφ = 1.7459 × 3.491e-4 = 6.09e-4 (the
+    // meridian radius changes by 3e-6 there).
+    assert!((floor - (1.0 - 6.09e-4)).abs() < 0.1e-4, "{floor}");
+    // Pairs of positions up to 1 km apart whose mid-latitude lies in the padded range.
+    let mut rng = 7u64;
+    let mut next = || {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (rng >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..10_000 {
+        let a = ll(24.93 + 0.03 * next(), 60.155 + 0.033 * next());
+        let b = ll(
+            a.lon + 0.018 * (next() - 0.5),
+            a.lat + 0.009 * (next() - 0.5),
+        );
+        let (pa, pb) = (g.proj.forward(a), g.proj.forward(b));
+        let plane = (pb[0] - pa[0]).hypot(pb[1] - pa[1]);
+        let mid = (a.lat + b.lat) / 2.0;
+        if plane == 0.0 || !(60.154..=60.189).contains(&mid) {
+            continue;
+        }
+        let ratio = crate::coverage::grid::local_distance_m(a, b) / plane;
+        assert!(ratio >= floor, "{ratio} < {floor} at {a:?} {b:?}");
+    }
+}
+
+#[test]
+fn snapped_cells_give_the_times_of_each_position_and_are_kept_per_graph() {
+    use crate::coverage::grid::CellGrid;
+    use geo::{Coord, Rect};
+    let g = river(ALL);
+    let area = geo::MultiPolygon(vec![Rect::new(
+        Coord {
+            x: -0.0005,
+            y: -0.0005,
+        },
+        Coord {
+            x: 0.0035,
+            y: 0.0015,
+        },
+    )
+    .to_polygon()]);
+    let grid = CellGrid::tile(&area, h3o::Resolution::Twelve, 100_000).unwrap();
+    assert!(grid.len() > 100, "{}", grid.len());
+    let reach = NetworkReach::new(
+        &g,
+        &[ll(0.0, 0.0), ll(0.0025, 0.001)],
+        TravelMode::Walk,
+        &speeds(),
+        300.0,
+        60.0,
+    );
+    let cold = g.snap_cells(&grid, TravelMode::Walk, 60.0, None).unwrap();
+    let warm = g
+        .snapped_cells(&grid, TravelMode::Walk, 60.0, None)
+        .unwrap();
+    let again = g
+        .snapped_cells(&grid, TravelMode::Walk, 60.0, None)
+        .unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&warm, &again),
+        "the second call is a cache hit"
+    );
+    let mut reached = 0;
+    for (i, &p) in grid.centres().iter().enumerate() {
+        let want = reach.time_to(p);
+        assert_eq!(reach.time_to_cell(&cold, i), want, "cell {i}");
+        assert_eq!(reach.time_to_cell(&warm, i), want, "cell {i}");
+        reached += usize::from(want.is_some());
+    }
+    // Some cells are reached, some are not (the north bank's west end is 778 s away).
+    assert!(reached > 10 && reached < grid.len(), "{reached}");
+    assert!(cold.on_road() < cold.len());
+    // Another mode, snap limit or graph: nothing is decided from these snaps.
+    let other_mode = g
+        .snapped_cells(&grid, TravelMode::Ebike, 60.0, None)
+        .unwrap();
+    let other_limit = g.snap_cells(&grid, TravelMode::Walk, 50.0, None).unwrap();
+    let other_graph = river(ALL)
+        .snap_cells(&grid, TravelMode::Walk, 60.0, None)
+        .unwrap();
+    for s in [&other_mode, &other_limit, &other_graph] {
+        assert!((0..grid.len()).all(|i| reach.time_to_cell(s, i).is_none()));
+    }
+    // A clone holds the same roads: the snaps hold for it (its cache starts empty).
+    let clone = g.clone();
+    assert_eq!(clone.snap_cache_bytes(), 0);
+    assert!(g.snap_cache_bytes() >= 2 * grid.len() * 32);
+    let reach2 = NetworkReach::new(
+        &clone,
+        &[ll(0.0, 0.0), ll(0.0025, 0.001)],
+        TravelMode::Walk,
+        &speeds(),
+        300.0,
+        60.0,
+    );
+    for i in 0..grid.len() {
+        assert_eq!(reach2.time_to_cell(&warm, i), reach.time_to_cell(&warm, i));
+    }
+    // A cancelled snapping gives nothing and keeps nothing.
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    assert!(g
+        .snapped_cells(&grid, TravelMode::Walk, 10.0, Some(&stop))
+        .is_none());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Snapping through the segment grid finds the segment a scan of every segment finds,
+    /// at the same distance, for snap limits under and over the 1 km of the tight scale
+    /// bound.
+    #[test]
+    fn snapping_agrees_with_a_scan_of_every_segment(
+        g in arb_grid(),
+        x in -0.003f64..0.009,
+        y in -0.003f64..0.007,
+        limit in prop::sample::select(vec![5.0, 30.0, 200.0, 1500.0]),
+        ebike in any::<bool>(),
+    ) {
+        let mode = if ebike { TravelMode::Ebike } else { TravelMode::Walk };
+        let p = ll(112.97 + x, 28.19 + y);
+        let got = g.snap(p, mode, limit).map(|s| (s.segment, s.distance_m));
+        prop_assert_eq!(got, snap_by_scan(&g, p, mode, limit));
+    }
 }
