@@ -533,6 +533,20 @@ impl Store {
         Self::with(Backend::Postgres(Postgres::open(config, MIGRATIONS)?))
     }
 
+    /// Moves SQLite's WAL checkpoints from the commits to a background thread that runs one
+    /// every `every` (see `suggestions::sqlite`): for a long-running server, whose commits
+    /// (point edits, suggestions) then never pay for a checkpoint. Durability is unchanged:
+    /// every commit still fsyncs the WAL. PostgreSQL checkpoints on its own: nothing to do.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the checkpointer's connection cannot be opened.
+    pub fn checkpoint_in_background(&self, every: std::time::Duration) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.checkpoint_in_background(every),
+            Backend::Postgres(_) => Ok(()),
+        }
+    }
+
     fn with(backend: Backend) -> Result<Self, StoreError> {
         let mut store = Store {
             backend,

@@ -233,6 +233,11 @@ async fn serve(
     store.set_outbox_targets(
         server::notify::targets(&config).map_err(|e| anyhow!("configuration error: {e}"))?,
     );
+    // Commits (point edits, suggestions) never pay for a WAL checkpoint (issue 16: the edit
+    // tail); seeding above still checkpointed in its commit.
+    if let Err(e) = store.checkpoint_in_background(std::time::Duration::from_secs(1)) {
+        tracing::warn!(error = %nuanxin::error::report(&e), "checkpoints stay in the commits");
+    }
     let store = Arc::new(store);
     let state = AppState::new(config, index)
         .with_store(store.clone())

@@ -11,7 +11,7 @@ use super::rate_limit::SubmissionLimiter;
 use super::readiness::DbHealth;
 use super::throttle::AnalysisGate;
 use crate::districts::Districts;
-use crate::index::live::LiveIndex;
+use crate::index::live::{EditTiming, LiveIndex};
 use crate::index::ServiceIndex;
 use crate::model::ServicePoint;
 use std::sync::Arc;
@@ -103,7 +103,8 @@ impl AppState {
     }
 
     /// Inserts or replaces a point in the live index (off the async workers: an edit may
-    /// wait for readers of the spare copy, see [`LiveIndex`]). Returns the replaced point.
+    /// wait for readers of the spare copy, see [`LiveIndex`]). Returns the replaced point and
+    /// where the index's time went.
     ///
     /// # Errors
     /// [`AppError::Internal`] when the edit's blocking task panicked or was cancelled (the
@@ -111,20 +112,24 @@ impl AppState {
     pub async fn upsert_point(
         &self,
         p: ServicePoint,
-    ) -> Result<Option<Arc<ServicePoint>>, AppError> {
+    ) -> Result<(Option<Arc<ServicePoint>>, EditTiming), AppError> {
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.upsert(p))
+        tokio::task::spawn_blocking(move || index.upsert_timed(p))
             .await
             .map_err(|e| AppError::Internal(format!("editing the index: {e}")))
     }
 
-    /// Removes a point from the live index; returns it if it was there.
+    /// Removes a point from the live index; returns it if it was there, and where the index's
+    /// time went.
     ///
     /// # Errors
     /// As [`AppState::upsert_point`].
-    pub async fn remove_point(&self, id: &str) -> Result<Option<Arc<ServicePoint>>, AppError> {
+    pub async fn remove_point(
+        &self,
+        id: &str,
+    ) -> Result<(Option<Arc<ServicePoint>>, EditTiming), AppError> {
         let (index, id) = (self.index.clone(), id.to_string());
-        tokio::task::spawn_blocking(move || index.remove(&id))
+        tokio::task::spawn_blocking(move || index.remove_timed(&id))
             .await
             .map_err(|e| AppError::Internal(format!("editing the index: {e}")))
     }

@@ -77,6 +77,48 @@ fn migrates_once_and_reopens() {
     );
 }
 
+/// Issue 16: with checkpoints in the background, commits no longer checkpoint (the writing
+/// connection's `wal_autocheckpoint` is 0) and the WAL is still recycled: 600 commits of
+/// 16 KB in bursts of 50 (about 12 MB of WAL without checkpoints; about 4 MB, 1 000 pages,
+/// with SQLite's automatic ones in the commits) leave a WAL file far below either, and
+/// every row is kept.
+#[test]
+fn background_checkpoints_recycle_the_wal_without_the_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let s = Store::open(&path).unwrap();
+    let Backend::Sqlite(db) = &s.backend else {
+        unreachable!()
+    };
+    assert_eq!(db.writer_pragma("wal_autocheckpoint"), Value::Int(1000));
+    s.checkpoint_in_background(std::time::Duration::from_millis(1))
+        .unwrap();
+    assert_eq!(db.writer_pragma("wal_autocheckpoint"), Value::Int(0));
+    s.write(|c| c.batch("CREATE TABLE scratch (b BLOB)"))
+        .unwrap();
+    for i in 0..600u32 {
+        let mut blob = vec![0u8; 16_000];
+        blob[..4].copy_from_slice(&i.to_le_bytes());
+        s.write(|c| c.execute("INSERT INTO scratch (b) VALUES (?1)", &[Value::Bytes(blob)]))
+            .unwrap();
+        if i % 50 == 49 {
+            // a pause: the checkpointer completes, the next commit starts the WAL afresh
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
+    let wal = std::fs::metadata(dir.path().join("t.db-wal"))
+        .unwrap()
+        .len();
+    assert!(wal < 3_000_000, "WAL of {wal} bytes: not recycled");
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    let n = s
+        .read(|c| c.query_opt("SELECT count(*) FROM scratch", &[]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(n.0[0], Value::Int(600));
+}
+
 /// PostgreSQL: servers starting together apply each migration once (advisory lock),
 /// record it in `schema_migrations`, and run with `synchronous_commit = on`.
 #[test]
