@@ -202,9 +202,9 @@ pub struct ServiceIndex {
     /// A box holding every point (grown by inserts, never shrunk): a bbox query that covers
     /// it is answered from the id order.
     extent: Option<Bbox>,
-    /// `numberMatched` of recent filters (cleared on every change).
+    /// `numberMatched` of recent filters (adjusted by every change).
     counts: listing::CountCache,
-    /// Per kind, the bbox of its points (computed on first use, cleared on every change).
+    /// Per kind, the bbox of its points (computed on first use, kept up to date by changes).
     kind_extents: std::sync::OnceLock<Vec<Option<Bbox>>>,
     /// Points marked [`ServicePoint::demo`].
     demo: usize,
@@ -333,9 +333,9 @@ impl ServiceIndex {
         // `remove` took any point with this id out, so both searches give insertion places.
         listing::put(&mut self.by_kind[kind_slot(p.kind)], listed.clone());
         listing::put(&mut self.sorted, listed);
+        self.counts.follow(None, Some(&*p));
+        self.kind_extent_follows(p.kind, None, Some(p.location));
         self.tree.insert(Entry::new(p));
-        self.counts.clear();
-        self.kind_extents.take();
         old
     }
 
@@ -364,8 +364,8 @@ impl ServiceIndex {
         self.tree.insert(Entry::new(p.clone()));
         self.demo = self.demo - usize::from(old.demo) + usize::from(p.demo);
         self.grow_extent(p.location);
-        self.counts.clear();
-        self.kind_extents.take();
+        self.counts.follow(Some(&*old), Some(&**p));
+        self.kind_extent_follows(p.kind, Some(old.location), Some(p.location));
         Some(old)
     }
 
@@ -385,8 +385,8 @@ impl ServiceIndex {
         }
         let removed = self.tree.remove(&Entry::new(old.clone()));
         debug_assert!(removed.is_some(), "tree and id list out of step for `{id}`");
-        self.counts.clear();
-        self.kind_extents.take();
+        self.counts.follow(Some(&*old), None);
+        self.kind_extent_follows(old.kind, Some(old.location), None);
         Some(old)
     }
 

@@ -362,8 +362,9 @@ proptest! {
         let mut index = ServiceIndex::new(points.clone()).unwrap();
         let mut live: std::collections::BTreeMap<String, ServicePoint> =
             points.iter().map(|p| (p.id.clone(), p.clone())).collect();
-        // Counted before the edits: the cache must not survive them.
+        // Counted and measured before the edits: the cached count and extents must follow them.
         let _ = index.count(&filter);
+        let _ = index.extent_of_kind(ServiceKind::Station);
         for (i, op, to, extra) in edits {
             if points.is_empty() {
                 break;

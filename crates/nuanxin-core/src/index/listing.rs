@@ -155,30 +155,39 @@ impl CountKey {
     }
 }
 
-/// `numberMatched` of the filters asked for since the last change of the index, at most
-/// [`CountCache::CAPACITY`] of them (then it starts afresh). An `open_now` filter is keyed by
-/// its time, so it is recounted when the clock moves (one scan of 16-byte entries: a few
-/// milliseconds at 1M points).
+/// `numberMatched` of the filters asked for, at most [`CountCache::CAPACITY`] of them (then it
+/// starts afresh). Each edit adjusts the cached counts by whether the filter admits the point
+/// before and after it ([`CountCache::follow`], O(cached filters), never a rescan). An
+/// `open_now` filter is keyed by its time, so it is recounted when the clock moves (one scan
+/// of 16-byte entries: a few milliseconds at 1M points); edits drop those.
 #[derive(Debug, Default)]
-pub(super) struct CountCache(Mutex<HashMap<CountKey, usize>>);
+pub(super) struct CountCache(Mutex<HashMap<CountKey, (Filter, usize)>>);
 
 impl CountCache {
     const CAPACITY: usize = 256;
 
-    pub(super) fn clear(&mut self) {
-        self.0.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+    /// Follows one change of the index: the point `gone` left it and/or `came` entered it.
+    pub(super) fn follow(&mut self, gone: Option<&ServicePoint>, came: Option<&ServicePoint>) {
+        let map = self.0.get_mut().unwrap_or_else(|p| p.into_inner());
+        map.retain(|key, _| key.open_at.is_none());
+        for (filter, n) in map.values_mut() {
+            let admitted =
+                |p: Option<&ServicePoint>| usize::from(p.is_some_and(|p| filter.admits(p)));
+            *n = (*n + admitted(came)).saturating_sub(admitted(gone));
+        }
     }
 
-    fn get_or_count(&self, key: CountKey, count: impl FnOnce() -> usize) -> usize {
-        if let Some(&n) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            return n;
+    fn get_or_count(&self, filter: &Filter, count: impl FnOnce() -> usize) -> usize {
+        let key = CountKey::of(filter);
+        if let Some((_, n)) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return *n;
         }
         let n = count();
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= Self::CAPACITY {
             map.clear();
         }
-        map.insert(key, n);
+        map.insert(key, (filter.clone(), n));
         n
     }
 }
@@ -233,8 +242,40 @@ impl ServiceIndex {
         self.by_kind.get(kind_slot(kind)).map_or(0, Vec::len)
     }
 
+    /// Keeps the cached per-kind extents right after a point of `kind` left `gone` and/or
+    /// arrived at `came`: an arrival grows its kind's box; a departure from the inside of the
+    /// box changes nothing; only a departure from its edge drops the cache (recomputed by the
+    /// next [`ServiceIndex::extent_of_kind`]).
+    pub(super) fn kind_extent_follows(
+        &mut self,
+        kind: ServiceKind,
+        gone: Option<LonLat>,
+        came: Option<LonLat>,
+    ) {
+        let Some(extents) = self.kind_extents.get_mut() else {
+            return;
+        };
+        let Some(slot) = extents.get_mut(kind_slot(kind)) else {
+            self.kind_extents.take();
+            return;
+        };
+        let on_edge = |b: &Bbox, p: LonLat| {
+            p.lon <= b.west || p.lon >= b.east || p.lat <= b.south || p.lat >= b.north
+        };
+        if let Some(g) = gone {
+            if slot.as_ref().is_none_or(|b| on_edge(b, g)) {
+                self.kind_extents.take();
+                return;
+            }
+        }
+        if let Some(c) = came {
+            *slot = Some(grown(*slot, c));
+        }
+    }
+
     /// The smallest bbox holding every point of `kind` (`None` when there is none); computed
-    /// once per state of the index (O(points of the kind)), then cached until it changes.
+    /// once (O(points of the kind)), then kept up to date by edits
+    /// (`kind_extent_follows`), recomputed only after a point left the box's edge.
     pub fn extent_of_kind(&self, kind: ServiceKind) -> Option<Bbox> {
         let extents = self.kind_extents.get_or_init(|| {
             self.by_kind
@@ -267,7 +308,7 @@ impl ServiceIndex {
         if f.amenities.is_empty() && f.access.is_empty() && f.open_at.is_none() {
             return lists.iter().map(|l| l.len()).sum();
         }
-        self.counts.get_or_count(CountKey::of(f), || {
+        self.counts.get_or_count(f, || {
             lists
                 .iter()
                 .map(|l| l.iter().filter(|l| prepared.admits(l)).count())
