@@ -166,6 +166,7 @@ fn enc(s: &str) -> String {
 }
 
 // The tests, by behaviour (one binary: one link step).
+mod golden;
 mod ogc;
 mod points;
 mod problems;
