@@ -204,6 +204,18 @@ pub fn gcj02_to_wgs84(g: LonLat) -> LonLat {
     }
 }
 
+/// WGS-84 → (GCJ-02, BD-09) with one mainland test: the same values as
+/// `(Crs::Gcj02.from_wgs84(p), Crs::Bd09.from_wgs84(p))` for half the boundary look-ups
+/// (both are the identity outside mainland China).
+pub fn wgs84_to_gcj02_and_bd09(p: LonLat) -> (LonLat, LonLat) {
+    if in_mainland_china(p) {
+        let g = gcj02_forward(p);
+        (g, gcj02_to_bd09(g))
+    } else {
+        (p, p)
+    }
+}
+
 /// The GCJ-02 forward transform, applied without the mainland test.
 fn gcj02_forward(p: LonLat) -> LonLat {
     let (dlon, dlat) = gcj_delta(p.lon, p.lat);

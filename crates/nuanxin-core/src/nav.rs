@@ -35,7 +35,6 @@
 //! (<https://lbsyun.baidu.com/faq/api?title=webapi/uri/web>, `api.map.baidu.com/marker?location=lat,lng&title=&content=&output=html&coord_type=&src=`)
 //! so the button still shows the place, and the app link still navigates.
 
-use crate::crs::Crs;
 use crate::model::LonLat;
 use crate::travel::TravelMode;
 
@@ -101,84 +100,244 @@ fn baidu_mode(mode: TravelMode) -> &'static str {
     }
 }
 
+/// The destination's half of every navigation link: its GCJ-02 and BD-09 positions and the
+/// URL pieces that depend on it alone (coordinates with six decimals, the percent-encoded
+/// name). Building it costs the coordinate conversions and the number formatting; a server
+/// keeps one per point and joins it with a [`NavOrigin`] per request ([`NavLink`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NavDest {
+    /// The destination in GCJ-02 `[lon, lat]`.
+    pub gcj02: LonLat,
+    /// The destination in BD-09 `[lon, lat]`.
+    pub bd09: LonLat,
+    /// GCJ-02 longitude and latitude, then BD-09 latitude and longitude, six decimals each.
+    gcj_lon: String,
+    gcj_lat: String,
+    bd_lat: String,
+    bd_lon: String,
+    /// The name, percent-encoded.
+    name_q: String,
+}
+
+impl NavDest {
+    /// The destination half of the links to the WGS-84 position `dest` named `name`.
+    pub fn new(dest: LonLat, name: &str) -> Self {
+        // One mainland test for both systems; not `gcj02_to_bd09(gcj02)` outside mainland
+        // China, where Baidu takes the WGS-84 position as it is.
+        let (gcj02, bd09) = crate::crs::wgs84_to_gcj02_and_bd09(dest);
+        Self {
+            gcj02,
+            bd09,
+            gcj_lon: format!("{:.6}", gcj02.lon),
+            gcj_lat: format!("{:.6}", gcj02.lat),
+            bd_lat: format!("{:.6}", bd09.lat),
+            bd_lon: format!("{:.6}", bd09.lon),
+            name_q: percent_encode(name),
+        }
+    }
+}
+
+/// The rider's half of the navigation links (the origin, named 我的位置 "my position"), built
+/// once per request and shared by every destination of the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NavOrigin {
+    /// GCJ-02 longitude and latitude, then BD-09 latitude and longitude, six decimals each.
+    gcj_lon: String,
+    gcj_lat: String,
+    bd_lat: String,
+    bd_lon: String,
+}
+
+impl NavOrigin {
+    /// The origin half of the links from the rider's WGS-84 position `origin`.
+    pub fn new(origin: LonLat) -> Self {
+        let (g, b) = crate::crs::wgs84_to_gcj02_and_bd09(origin);
+        Self {
+            gcj_lon: format!("{:.6}", g.lon),
+            gcj_lat: format!("{:.6}", g.lat),
+            bd_lat: format!("{:.6}", b.lat),
+            bd_lon: format!("{:.6}", b.lon),
+        }
+    }
+}
+
+/// The name of the origin in every link, 我的位置 ("my position"), percent-encoded.
+const HERE_Q: &str = "%E6%88%91%E7%9A%84%E4%BD%8D%E7%BD%AE";
+
+/// Which of the six links a [`NavLink`] writes (the fields of [`NavLinks`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NavTarget {
+    /// [`NavLinks::amap`].
+    Amap,
+    /// [`NavLinks::amap_android`].
+    AmapAndroid,
+    /// [`NavLinks::amap_ios`].
+    AmapIos,
+    /// [`NavLinks::baidu`].
+    Baidu,
+    /// [`NavLinks::baidu_android`].
+    BaiduAndroid,
+    /// [`NavLinks::baidu_ios`].
+    BaiduIos,
+}
+
+/// One navigation link, written on demand from its two halves (no URL is stored):
+/// `Display` writes the URI, `Serialize` writes it as a JSON string. The same text as the
+/// matching field of [`nav_links`]`(dest, name, origin, mode)`, which is built from it.
+#[derive(Debug, Clone, Copy)]
+pub struct NavLink<'a> {
+    /// The destination half.
+    pub dest: &'a NavDest,
+    /// The rider's half, when the rider's position is known.
+    pub origin: Option<&'a NavOrigin>,
+    /// The travel mode.
+    pub mode: TravelMode,
+    /// Which link.
+    pub target: NavTarget,
+}
+
+impl NavLink<'_> {
+    /// `latlng%3A<lat>%2C<lon>%7Cname%3A<name>`: Baidu's `latlng:lat,lng|name:…` (latitude
+    /// first) percent-encoded; the coordinates need no escaping (digits, `.`, `-`).
+    fn baidu_place(f: &mut std::fmt::Formatter<'_>, lat: &str, lon: &str, name_q: &str) -> std::fmt::Result {
+        for piece in ["latlng%3A", lat, "%2C", lon, "%7Cname%3A", name_q] {
+            f.write_str(piece)?;
+        }
+        Ok(())
+    }
+
+    /// Amap's app query: `sourceApplication=…&[slat=…&slon=…&sname=…&]dlat=…&dlon=…&dname=…&dev=0&t=…`.
+    fn amap_query(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.dest;
+        for piece in ["sourceApplication=", SRC_COMPANY, ".", SRC_APP, "&"] {
+            f.write_str(piece)?;
+        }
+        if let Some(o) = self.origin {
+            for piece in ["slat=", &o.gcj_lat, "&slon=", &o.gcj_lon, "&sname=", HERE_Q, "&"] {
+                f.write_str(piece)?;
+            }
+        }
+        let t = amap_mode(self.mode).1;
+        for piece in ["dlat=", &d.gcj_lat, "&dlon=", &d.gcj_lon, "&dname=", &d.name_q, "&dev=0&t="] {
+            f.write_str(piece)?;
+        }
+        write!(f, "{t}")
+    }
+
+    /// Baidu's app URI for `platform` (`andr`, `ios`).
+    fn baidu_native(&self, f: &mut std::fmt::Formatter<'_>, platform: &str) -> std::fmt::Result {
+        let d = self.dest;
+        f.write_str("baidumap://map/direction?")?;
+        if let Some(o) = self.origin {
+            f.write_str("origin=")?;
+            Self::baidu_place(f, &o.bd_lat, &o.bd_lon, HERE_Q)?;
+            f.write_str("&")?;
+        }
+        f.write_str("destination=")?;
+        Self::baidu_place(f, &d.bd_lat, &d.bd_lon, &d.name_q)?;
+        for piece in ["&coord_type=bd09ll&mode=", baidu_mode(self.mode), "&src=", platform, ".", SRC_COMPANY, ".", SRC_APP] {
+            f.write_str(piece)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for NavLink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.dest;
+        match self.target {
+            NavTarget::Amap => {
+                // `from` only when known (else the app starts where the rider is).
+                f.write_str("https://uri.amap.com/navigation?")?;
+                if let Some(o) = self.origin {
+                    for piece in ["from=", &o.gcj_lon, ",", &o.gcj_lat, ",", HERE_Q, "&"] {
+                        f.write_str(piece)?;
+                    }
+                }
+                for piece in [
+                    "to=", &d.gcj_lon, ",", &d.gcj_lat, ",", &d.name_q, "&mode=", amap_mode(self.mode).0,
+                    "&src=", SRC_COMPANY, ".", SRC_APP, "&coordinate=gaode&callnative=1",
+                ] {
+                    f.write_str(piece)?;
+                }
+                Ok(())
+            }
+            NavTarget::AmapAndroid => {
+                f.write_str("amapuri://route/plan/?")?;
+                self.amap_query(f)
+            }
+            NavTarget::AmapIos => {
+                f.write_str("iosamap://path?")?;
+                self.amap_query(f)
+            }
+            NavTarget::Baidu => match self.origin {
+                Some(o) => {
+                    f.write_str("https://api.map.baidu.com/direction?origin=")?;
+                    Self::baidu_place(f, &o.bd_lat, &o.bd_lon, HERE_Q)?;
+                    f.write_str("&destination=")?;
+                    Self::baidu_place(f, &d.bd_lat, &d.bd_lon, &d.name_q)?;
+                    for piece in [
+                        "&mode=", baidu_mode(self.mode), "&region=&output=html&coord_type=bd09ll&src=webapp.",
+                        SRC_COMPANY, ".", SRC_APP,
+                    ] {
+                        f.write_str(piece)?;
+                    }
+                    Ok(())
+                }
+                None => {
+                    for piece in [
+                        "https://api.map.baidu.com/marker?location=", &d.bd_lat, ",", &d.bd_lon, "&title=",
+                        &d.name_q, "&content=", &d.name_q, "&output=html&coord_type=bd09ll&src=webapp.",
+                        SRC_COMPANY, ".", SRC_APP,
+                    ] {
+                        f.write_str(piece)?;
+                    }
+                    Ok(())
+                }
+            },
+            NavTarget::BaiduAndroid => self.baidu_native(f, "andr"),
+            NavTarget::BaiduIos => self.baidu_native(f, "ios"),
+        }
+    }
+}
+
+impl serde::Serialize for NavLink<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Builds the navigation links from `origin` (the rider's WGS-84 position, when known) to the
 /// WGS-84 position `dest` named `name`, for travel `mode`. Coordinates carry six decimals
 /// (about 0.1 m), the most both apps accept.
 pub fn nav_links(dest: LonLat, name: &str, origin: Option<LonLat>, mode: TravelMode) -> NavLinks {
-    let gcj02 = Crs::Gcj02.from_wgs84(dest);
-    // Not `gcj02_to_bd09(gcj02)`: that applies Baidu's offset outside mainland China too.
-    let bd09 = Crs::Bd09.from_wgs84(dest);
-    let name_q = percent_encode(name);
-    let (amap_web_mode, amap_t) = amap_mode(mode);
-    let bmode = baidu_mode(mode);
-    let here = "我的位置";
-    let here_q = percent_encode(here);
-
-    // Amap web URI: `from` only when known (else the app starts where the rider is).
-    let amap_from = origin
-        .map(|o| {
-            let g = Crs::Gcj02.from_wgs84(o);
-            format!("from={:.6},{:.6},{here_q}&", g.lon, g.lat)
-        })
-        .unwrap_or_default();
-    let amap = format!(
-        "https://uri.amap.com/navigation?{amap_from}to={:.6},{:.6},{name_q}&mode={amap_web_mode}&src={SRC_COMPANY}.{SRC_APP}&coordinate=gaode&callnative=1",
-        gcj02.lon, gcj02.lat
-    );
-    let amap_start = origin
-        .map(|o| {
-            let g = Crs::Gcj02.from_wgs84(o);
-            format!("slat={:.6}&slon={:.6}&sname={here_q}&", g.lat, g.lon)
-        })
-        .unwrap_or_default();
-    let amap_query = format!(
-        "sourceApplication={SRC_COMPANY}.{SRC_APP}&{amap_start}dlat={:.6}&dlon={:.6}&dname={name_q}&dev=0&t={amap_t}",
-        gcj02.lat, gcj02.lon
-    );
-    let amap_android = format!("amapuri://route/plan/?{amap_query}");
-    let amap_ios = format!("iosamap://path?{amap_query}");
-
-    let dest_b = percent_encode(&format!(
-        "latlng:{:.6},{:.6}|name:{name}",
-        bd09.lat, bd09.lon
-    ));
-    let origin_b = origin.map(|o| {
-        let b = Crs::Bd09.from_wgs84(o);
-        percent_encode(&format!("latlng:{:.6},{:.6}|name:{here}", b.lat, b.lon))
-    });
-    let baidu = match &origin_b {
-        Some(ob) => format!(
-            "https://api.map.baidu.com/direction?origin={ob}&destination={dest_b}&mode={bmode}&region=&output=html&coord_type=bd09ll&src=webapp.{SRC_COMPANY}.{SRC_APP}"
-        ),
-        None => format!(
-            "https://api.map.baidu.com/marker?location={:.6},{:.6}&title={name_q}&content={name_q}&output=html&coord_type=bd09ll&src=webapp.{SRC_COMPANY}.{SRC_APP}",
-            bd09.lat, bd09.lon
-        ),
-    };
-    let baidu_origin = origin_b
-        .map(|ob| format!("origin={ob}&"))
-        .unwrap_or_default();
-    let baidu_native = |platform: &str| {
-        format!(
-            "baidumap://map/direction?{baidu_origin}destination={dest_b}&coord_type=bd09ll&mode={bmode}&src={platform}.{SRC_COMPANY}.{SRC_APP}"
-        )
+    let dest = NavDest::new(dest, name);
+    let origin = origin.map(NavOrigin::new);
+    let link = |target| {
+        NavLink {
+            dest: &dest,
+            origin: origin.as_ref(),
+            mode,
+            target,
+        }
+        .to_string()
     };
     NavLinks {
-        amap,
-        amap_android,
-        amap_ios,
-        baidu,
-        baidu_android: baidu_native("andr"),
-        baidu_ios: baidu_native("ios"),
-        gcj02,
-        bd09,
+        amap: link(NavTarget::Amap),
+        amap_android: link(NavTarget::AmapAndroid),
+        amap_ios: link(NavTarget::AmapIos),
+        baidu: link(NavTarget::Baidu),
+        baidu_android: link(NavTarget::BaiduAndroid),
+        baidu_ios: link(NavTarget::BaiduIos),
+        gcj02: dest.gcj02,
+        bd09: dest.bd09,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crs::{gcj02_to_bd09, gcj02_to_wgs84};
+    use crate::crs::{gcj02_to_bd09, gcj02_to_wgs84, Crs};
     use std::collections::BTreeMap;
 
     /// Splits a URI into scheme+path and its query parameters, percent-decoded.
@@ -454,5 +613,112 @@ mod tests {
     fn percent_encoding_of_chinese_name() {
         // "驿" is U+9A7F, UTF-8 E9 A9 BF.
         assert_eq!(percent_encode("驿 a&b"), "%E9%A9%BF%20a%26b");
+    }
+
+    /// The link builder as it was before the links were split into [`NavDest`] and
+    /// [`NavOrigin`] halves (commit e190dfb, verbatim): the split must not change one byte.
+    fn reference_nav_links(dest: LonLat, name: &str, origin: Option<LonLat>, mode: TravelMode) -> NavLinks {
+        let gcj02 = Crs::Gcj02.from_wgs84(dest);
+        // Not `gcj02_to_bd09(gcj02)`: that applies Baidu's offset outside mainland China too.
+        let bd09 = Crs::Bd09.from_wgs84(dest);
+        let name_q = percent_encode(name);
+        let (amap_web_mode, amap_t) = amap_mode(mode);
+        let bmode = baidu_mode(mode);
+        let here = "我的位置";
+        let here_q = percent_encode(here);
+
+        // Amap web URI: `from` only when known (else the app starts where the rider is).
+        let amap_from = origin
+            .map(|o| {
+                let g = Crs::Gcj02.from_wgs84(o);
+                format!("from={:.6},{:.6},{here_q}&", g.lon, g.lat)
+            })
+            .unwrap_or_default();
+        let amap = format!(
+            "https://uri.amap.com/navigation?{amap_from}to={:.6},{:.6},{name_q}&mode={amap_web_mode}&src={SRC_COMPANY}.{SRC_APP}&coordinate=gaode&callnative=1",
+            gcj02.lon, gcj02.lat
+        );
+        let amap_start = origin
+            .map(|o| {
+                let g = Crs::Gcj02.from_wgs84(o);
+                format!("slat={:.6}&slon={:.6}&sname={here_q}&", g.lat, g.lon)
+            })
+            .unwrap_or_default();
+        let amap_query = format!(
+            "sourceApplication={SRC_COMPANY}.{SRC_APP}&{amap_start}dlat={:.6}&dlon={:.6}&dname={name_q}&dev=0&t={amap_t}",
+            gcj02.lat, gcj02.lon
+        );
+        let amap_android = format!("amapuri://route/plan/?{amap_query}");
+        let amap_ios = format!("iosamap://path?{amap_query}");
+
+        let dest_b = percent_encode(&format!(
+            "latlng:{:.6},{:.6}|name:{name}",
+            bd09.lat, bd09.lon
+        ));
+        let origin_b = origin.map(|o| {
+            let b = Crs::Bd09.from_wgs84(o);
+            percent_encode(&format!("latlng:{:.6},{:.6}|name:{here}", b.lat, b.lon))
+        });
+        let baidu = match &origin_b {
+            Some(ob) => format!(
+                "https://api.map.baidu.com/direction?origin={ob}&destination={dest_b}&mode={bmode}&region=&output=html&coord_type=bd09ll&src=webapp.{SRC_COMPANY}.{SRC_APP}"
+            ),
+            None => format!(
+                "https://api.map.baidu.com/marker?location={:.6},{:.6}&title={name_q}&content={name_q}&output=html&coord_type=bd09ll&src=webapp.{SRC_COMPANY}.{SRC_APP}",
+                bd09.lat, bd09.lon
+            ),
+        };
+        let baidu_origin = origin_b
+            .map(|ob| format!("origin={ob}&"))
+            .unwrap_or_default();
+        let baidu_native = |platform: &str| {
+            format!(
+                "baidumap://map/direction?{baidu_origin}destination={dest_b}&coord_type=bd09ll&mode={bmode}&src={platform}.{SRC_COMPANY}.{SRC_APP}"
+            )
+        };
+        NavLinks {
+            amap,
+            amap_android,
+            amap_ios,
+            baidu,
+            baidu_android: baidu_native("andr"),
+            baidu_ios: baidu_native("ios"),
+            gcj02,
+            bd09,
+        }
+    }
+
+    #[test]
+    fn links_from_halves_equal_the_former_builder_byte_for_byte() {
+        let names = ["五一广场驿站", "\"引号\" \\ A&B | 100% + 𠮷", "Seoul", ""];
+        let places = [
+            (112.97093, 28.1986),
+            (112.0, 28.0),
+            (-0.000_000_4, 0.000_000_4),
+            (126.978, 37.566),
+            (113.5439, 22.1987),
+            (114.17, 22.3),
+            (179.999_999_9, -89.999_999),
+            (87.6, 43.8),
+        ];
+        let mut n = 0;
+        for (i, &(lon, lat)) in places.iter().enumerate() {
+            let dest = LonLat::new(lon, lat).unwrap();
+            let (olon, olat) = places[(i + 3) % places.len()];
+            for origin in [None, Some(LonLat::new(olon, olat).unwrap()), Some(dest)] {
+                for mode in [TravelMode::Walk, TravelMode::Ebike] {
+                    for name in names {
+                        assert_eq!(
+                            nav_links(dest, name, origin, mode),
+                            reference_nav_links(dest, name, origin, mode),
+                            "{dest:?} {name} {origin:?} {mode:?}"
+                        );
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 8 * 3 * 2 * 4);
+        assert_eq!(percent_encode("我的位置"), HERE_Q);
     }
 }

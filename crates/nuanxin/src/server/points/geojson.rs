@@ -2,12 +2,12 @@
 //! intermediate JSON tree; also used by the OGC API), the FeatureCollection shapes of the
 //! point queries and their OpenAPI documentation schemas.
 
-use super::links::{nav_links_cached, Link};
+use super::links::{nav_dest_cached, Link, DEFAULT_NAV_MODE};
 use super::query::QueryPosition;
 use crate::crs::Crs;
 use crate::index::Hit;
 use crate::model::{LonLat, ServicePoint};
-use crate::nav::nav_links;
+use crate::nav::{NavLink, NavOrigin, NavTarget};
 use crate::server::error::AppError;
 use crate::travel::{Speeds, TravelMode};
 use axum::http::{header, HeaderValue};
@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
-use std::sync::Arc;
 
 /// Media type of GeoJSON (RFC 7946 §12).
 pub const GEOJSON: &str = "application/geo+json";
@@ -48,9 +47,10 @@ pub struct PointFeature<'a> {
     pub options: FeatureOptions,
     /// Distance from the query position, metres, and the minutes it takes in the mode.
     pub distance: Option<(f64, TravelMode, f64)>,
-    /// The rider's WGS-84 position (nearest, within): navigation links then start there, in
-    /// the mode of `distance`, and the app schemes are added as `nav_apps`.
-    pub origin: Option<LonLat>,
+    /// The rider's half of the navigation links (nearest, within: the query position): links
+    /// then start there, in the mode of `distance`, and the app schemes are added as
+    /// `nav_apps`. Build it once per response ([`NavOrigin::new`]).
+    pub origin: Option<&'a NavOrigin>,
 }
 
 impl<'a> PointFeature<'a> {
@@ -72,9 +72,12 @@ impl Serialize for Properties<'_> {
         let f = self.0;
         let p = f.point;
         let from = f.origin.zip(f.distance.map(|(_, mode, _)| mode));
-        let nav = match from {
-            Some((origin, mode)) => Arc::new(nav_links(p.location, &p.name, Some(origin), mode)),
-            None => nav_links_cached(p.location, &p.name),
+        let dest = nav_dest_cached(p.location, &p.name);
+        let link = |target| NavLink {
+            dest: &dest,
+            origin: from.map(|(origin, _)| origin),
+            mode: from.map_or(DEFAULT_NAV_MODE, |(_, mode)| mode),
+            target,
         };
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("id", &p.id)?;
@@ -100,26 +103,38 @@ impl Serialize for Properties<'_> {
         m.serialize_entry("demo", &p.demo)?;
         m.serialize_entry("entrance", &p.entrance)?;
         m.serialize_entry("outline", &p.outline)?;
-        m.serialize_entry("nav_amap", &nav.amap)?;
-        m.serialize_entry("nav_baidu", &nav.baidu)?;
+        m.serialize_entry("nav_amap", &link(NavTarget::Amap))?;
+        m.serialize_entry("nav_baidu", &link(NavTarget::Baidu))?;
         if from.is_some() {
-            m.serialize_entry(
-                "nav_apps",
-                &serde_json::json!({
-                    "amap_android": nav.amap_android, "amap_ios": nav.amap_ios,
-                    "baidu_android": nav.baidu_android, "baidu_ios": nav.baidu_ios,
-                }),
-            )?;
+            m.serialize_entry("nav_apps", &NavApps(link(NavTarget::Amap)))?;
         }
         match f.options.out_crs {
             Crs::Wgs84 => {}
-            Crs::Gcj02 => m.serialize_entry("gcj02", &[nav.gcj02.lon, nav.gcj02.lat])?,
-            Crs::Bd09 => m.serialize_entry("bd09", &[nav.bd09.lon, nav.bd09.lat])?,
+            Crs::Gcj02 => m.serialize_entry("gcj02", &[dest.gcj02.lon, dest.gcj02.lat])?,
+            Crs::Bd09 => m.serialize_entry("bd09", &[dest.bd09.lon, dest.bd09.lat])?,
         }
         if let Some((d, mode, minutes)) = f.distance {
             m.serialize_entry("distance_m", &round_to(d, 1))?;
             m.serialize_entry("minutes", &round_to(minutes, 2))?;
             m.serialize_entry("mode", mode.as_str())?;
+        }
+        m.end()
+    }
+}
+
+/// `nav_apps`: the apps' own schemes, written from the halves of `0` (its target ignored).
+struct NavApps<'a>(NavLink<'a>);
+
+impl Serialize for NavApps<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        for (key, target) in [
+            ("amap_android", NavTarget::AmapAndroid),
+            ("amap_ios", NavTarget::AmapIos),
+            ("baidu_android", NavTarget::BaiduAndroid),
+            ("baidu_ios", NavTarget::BaiduIos),
+        ] {
+            m.serialize_entry(key, &NavLink { target, ..self.0 })?;
         }
         m.end()
     }
@@ -213,6 +228,13 @@ pub(crate) fn to_json_bytes_sized<T: Serialize>(
     Ok(buf)
 }
 
+/// Bytes to reserve for a distance answer (nearest, within) of `features` features: a
+/// feature with links from the rider's position is about 2.1 KB (six links of 200–300
+/// bytes), so one buffer of this size is never grown and copied.
+pub(crate) fn distance_response_bytes(features: usize) -> usize {
+    1024 + 2304 * features
+}
+
 pub(crate) struct HitFeatures<'a> {
     pub(crate) hits: &'a [Hit],
     pub(crate) options: FeatureOptions,
@@ -224,6 +246,8 @@ pub(crate) struct HitFeatures<'a> {
 
 impl Serialize for HitFeatures<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // The rider's half of the links: once per response, not per feature.
+        let origin = NavOrigin::new(self.origin);
         seq_of(self.hits.iter().map(|h| PointFeature {
             point: &h.point,
             options: self.options,
@@ -232,7 +256,7 @@ impl Serialize for HitFeatures<'_> {
                 self.mode,
                 self.speeds.minutes(self.mode, h.distance_m),
             )),
-            origin: Some(self.origin),
+            origin: Some(&origin),
         }))
         .serialize(s)
     }
@@ -427,7 +451,7 @@ mod tests {
                     open_at: Some(at),
                 },
                 distance: Some((120.0, TravelMode::Walk, 1.44)),
-                origin: Some(LonLat::new(112.97, 28.198).unwrap()),
+                origin: Some(&NavOrigin::new(LonLat::new(112.97, 28.198).unwrap())),
             };
             let v = serde_json::to_value(f).unwrap();
             written.extend(v["properties"].as_object().unwrap().keys().cloned());

@@ -7,43 +7,44 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
 pub use crate::nav::percent_encode;
-use crate::nav::{nav_links, NavLinks};
+use crate::nav::NavDest;
 use crate::travel::TravelMode;
 
 /// The travel mode of links built without a query: riders go by e-bike.
 pub const DEFAULT_NAV_MODE: TravelMode = TravelMode::Ebike;
 
-/// [`nav_links`] without an origin, in [`DEFAULT_NAV_MODE`], through a process-wide cache keyed
-/// by the position's exact bits and the name (the links depend on nothing else), so a hot
-/// point's GCJ-02 / BD-09 conversion and URL formatting run once. A hit costs a hash of the
-/// name and an uncontended read lock. The cache is emptied when it exceeds
-/// [`NAV_CACHE_MAX`] entries. Links from a known origin (nearest, within) are built fresh.
-pub fn nav_links_cached(location: LonLat, name: &str) -> Arc<NavLinks> {
+/// [`NavDest::new`] through a process-wide cache keyed by the position's exact bits and the
+/// name (the destination half of the links depends on nothing else), so a hot point's
+/// GCJ-02 / BD-09 conversion, number formatting and name encoding run once; every link is
+/// then written from it and the request's [`crate::nav::NavOrigin`] without formatting a
+/// number. A hit costs a hash of the name and an uncontended read lock. The cache is emptied
+/// when it exceeds [`NAV_CACHE_MAX`] entries (about 200 bytes each).
+pub fn nav_dest_cached(location: LonLat, name: &str) -> Arc<NavDest> {
     use std::hash::{Hash, Hasher};
-    type Cache = RwLock<HashMap<(u64, u64, u64), (Box<str>, Arc<NavLinks>)>>;
+    type Cache = RwLock<HashMap<(u64, u64, u64), (Box<str>, Arc<NavDest>)>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let mut h = std::collections::hash_map::DefaultHasher::new();
     name.hash(&mut h);
     let key = (location.lon.to_bits(), location.lat.to_bits(), h.finish());
     if let Ok(map) = cache.read() {
-        if let Some((n, links)) = map.get(&key) {
+        if let Some((n, dest)) = map.get(&key) {
             if &**n == name {
-                return links.clone();
+                return dest.clone();
             }
         }
     }
-    let links = Arc::new(nav_links(location, name, None, DEFAULT_NAV_MODE));
+    let dest = Arc::new(NavDest::new(location, name));
     if let Ok(mut map) = cache.write() {
         if map.len() >= NAV_CACHE_MAX {
             map.clear();
         }
-        map.insert(key, (name.into(), links.clone()));
+        map.insert(key, (name.into(), dest.clone()));
     }
-    links
+    dest
 }
 
-/// Largest number of entries [`nav_links_cached`] keeps.
+/// Largest number of entries [`nav_dest_cached`] keeps.
 pub const NAV_CACHE_MAX: usize = 200_000;
 
 /// A link object (OGC API / RFC 8288 style).
@@ -137,15 +138,14 @@ mod tests {
     use crate::server::points::geojson::GEOJSON;
 
     #[test]
-    fn cached_navigation_links_equal_fresh_ones_and_follow_name_and_position() {
+    fn cached_navigation_halves_equal_fresh_ones_and_follow_name_and_position() {
         let a = LonLat::new(112.97092, 28.19860).unwrap();
         let b = LonLat::new(112.97093, 28.19860).unwrap();
         for (p, name) in [(a, "驿站"), (a, "驿站"), (a, "另一个"), (b, "驿站")] {
-            assert_eq!(
-                *nav_links_cached(p, name),
-                nav_links(p, name, None, DEFAULT_NAV_MODE)
-            );
+            assert_eq!(*nav_dest_cached(p, name), NavDest::new(p, name));
         }
+        assert_ne!(*nav_dest_cached(a, "驿站"), *nav_dest_cached(a, "另一个"));
+        assert_ne!(*nav_dest_cached(a, "驿站"), *nav_dest_cached(b, "驿站"));
     }
 
     #[test]

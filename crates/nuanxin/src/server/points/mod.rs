@@ -39,7 +39,8 @@ use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Response;
 use geojson::{
-    geojson_response, seq_of, to_json_bytes, to_json_bytes_sized, DistanceCollection, EchoQuery,
+    distance_response_bytes, geojson_response, seq_of, to_json_bytes, to_json_bytes_sized,
+    DistanceCollection, EchoQuery,
     FeatureCollectionDoc, FeatureOptions, HitFeatures, PageCollection, PointFeature,
     PointFeatureDoc, GEOJSON,
 };
@@ -171,7 +172,7 @@ pub async fn nearest(State(state): State<AppState>, uri: Uri) -> Result<Response
         },
         links: Vec::new(),
     };
-    let bytes = to_json_bytes_sized(&body, 512 + 1200 * body.number_returned)?;
+    let bytes = to_json_bytes_sized(&body, distance_response_bytes(body.number_returned))?;
     match timed {
         Some(t) => Ok(geojson_response(with_travel_times(&bytes, &t)?)),
         None => Ok(geojson_response(bytes)),
@@ -301,7 +302,8 @@ pub async fn within(State(state): State<AppState>, uri: Uri) -> Result<Response,
             GEOJSON,
         ),
     };
-    Ok(geojson_response(to_json_bytes(&body)?))
+    let capacity = distance_response_bytes(body.number_returned);
+    Ok(geojson_response(to_json_bytes_sized(&body, capacity)?))
 }
 /// Service points by bbox and filters, paged, sorted by id.
 #[utoipa::path(
