@@ -98,9 +98,15 @@ pub fn router(state: AppState) -> Router {
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            // secret query parameters (`?receipt=`, `?token=`) never reach the log
-            let uri = redact::loggable_uri(req.uri());
-            tracing::info_span!("request", id, method = %req.method(), uri = %uri)
+            // Secret query parameters (`?receipt=`, `?token=`) never reach the log. The
+            // redacted copy is made only when the span is enabled (the macro evaluates its
+            // fields only then): below INFO a request costs no string for its log.
+            tracing::info_span!(
+                "request",
+                id,
+                method = %req.method(),
+                uri = %redact::loggable_uri(req.uri())
+            )
         })
         .on_request(())
         .on_response(
@@ -133,7 +139,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::Extension(ops::ApiDoc(Arc::new(doc))))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.index.clone(),
             demo_header,
         ))
         .layer(stack)
@@ -144,13 +150,16 @@ pub fn router(state: AppState) -> Router {
 /// `X-Demo-Data: <n>` on every response (APIs, `/healthz`, `/metrics`, tiles, the page)
 /// while the server serves `n` > 0 demonstration points (演示数据), so that no client or
 /// monitor mistakes them for real stations.
+///
+/// Its state is the live index alone, not the whole [`AppState`]: the layer clones its state
+/// for every request, and one reference count costs less than the state's dozen.
 async fn demo_header(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(index): axum::extract::State<Arc<crate::index::live::LiveIndex>>,
     req: Request,
     next: axum::middleware::Next,
 ) -> Response {
     let mut resp = next.run(req).await;
-    let n = state.index().demo_count();
+    let n = index.snapshot().demo_count();
     if n > 0 {
         resp.headers_mut()
             .insert("x-demo-data", HeaderValue::from(n as u64));
