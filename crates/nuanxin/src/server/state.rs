@@ -16,9 +16,31 @@ use crate::index::ServiceIndex;
 use crate::model::ServicePoint;
 use std::sync::Arc;
 
-/// Explicit application state (cheap to clone: everything is behind `Arc`).
+/// Explicit application state: one reference-counted [`Shared`], so a clone (axum makes
+/// several per request: the router, each `State` extractor, state-holding middleware) costs
+/// one atomic increment rather than one per field. Fields read through `Deref`
+/// (`state.config`); assigning one (`state.store = …`, set-up code) copies the shared part
+/// first when other clones exist (`Arc::make_mut`), so it changes this state only, as it did
+/// when the fields were the state's own.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// What [`AppState`] holds (cheap to clone: everything is behind `Arc`).
+#[derive(Clone)]
+pub struct Shared {
     /// Configuration in force.
     pub config: Arc<Config>,
     /// The service points. Readers take a snapshot with [`AppState::index`] (lock-free);
@@ -59,7 +81,7 @@ pub struct AppState {
 impl AppState {
     /// A read-only state over `index` with `config` and no database.
     pub fn new(config: Config, index: ServiceIndex) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             submission_limiter: SubmissionLimiter::from_config(&config.rate_limit).map(Arc::new),
             analyses: Arc::new(AnalysisGate::new(&config.analyses).within_request_timeout(
                 std::time::Duration::from_secs(config.request_timeout_s.max(1)),
@@ -77,7 +99,7 @@ impl AppState {
             point_edits: Arc::new(tokio::sync::Mutex::new(())),
             roads: None,
             db_health: Arc::new(DbHealth::default()),
-        }
+        }))
     }
 
     /// This state with `roads` as the road graph.
