@@ -265,9 +265,40 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
 section "warm-up (3 s), then pgbench: $CONNECTIONS clients, $THREADS threads, ${DURATION}s, prepared statements"
 (cd "$WORK" && pgbench -h 127.0.0.1 -p "$PGPORT" -U bench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T 3 -f nearest.sql postgres >/dev/null)
 mkdir -p "$WORK/pglog"
-(cd "$WORK/pglog" && pgbench -h 127.0.0.1 -p "$PGPORT" -U bench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" \
-  -T "$DURATION" -f ../nearest.sql --log --log-prefix=tx postgres) | tee "$WORK/pgbench.txt"
+# PostgreSQL's CPU time (user + system) in clock ticks: every live process of the cluster
+# plus what the postmaster has reaped from exited backends (cutime + cstime of its stat), so
+# the backends of the run count after they exit.
+PG_MAIN=$(head -1 "$WORK/pg/data/postmaster.pid")
+pg_ticks() {
+  python3 - "$PG_MAIN" <<'PY'
+import os, sys
+main = int(sys.argv[1])
+total = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    # after the command: state ppid ... utime (12th) stime cutime cstime
+    if int(pid) == main or int(f[1]) == main:
+        total += int(f[11]) + int(f[12])
+    if int(pid) == main:
+        total += int(f[13]) + int(f[14])
+print(total)
+PY
+}
+PG_TICKS_BEFORE=$(pg_ticks)
+{ time (cd "$WORK/pglog" && pgbench -h 127.0.0.1 -p "$PGPORT" -U bench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" \
+  -T "$DURATION" -f ../nearest.sql --log --log-prefix=tx postgres > "$WORK/pgbench.txt"); } 2> "$WORK/pgbench.time"
+cat "$WORK/pgbench.txt"
+sleep 1 # the backends exit after pgbench disconnects; the postmaster reaps them
+PG_TICKS_AFTER=$(pg_ticks)
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 PG_TPS=$(awk '/^tps = / {print $3; exit}' "$WORK/pgbench.txt")
+PG_TX=$(awk '/number of transactions actually processed/ {split($NF, a, "/"); print a[1]; exit}' "$WORK/pgbench.txt")
+PG_CPU_US=$(python3 -c "print(f'{($PG_TICKS_AFTER - $PG_TICKS_BEFORE) / $(getconf CLK_TCK) * 1e6 / $PG_TX:.1f}')")
+PGBENCH_CPU_US=$(python3 -c "u, s = map(float, open('$WORK/pgbench.time').read().split()[:2]); print(f'{(u + s) * 1e6 / $PG_TX:.1f}')")
+CPU_RATIO=$(python3 -c "print(f'{$PG_CPU_US / $API_CPU_US:.1f}')")
 # Per-transaction log: column 3 is the latency in microseconds.
 read -r PG_P50 PG_P99 < <(cat "$WORK"/pglog/tx* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {i50=int(NR*0.50); i99=int(NR*0.99); if(i50<1)i50=1; if(i99<1)i99=1; printf "%.3f %.3f\n", a[i50]/1000, a[i99]/1000}')
 
@@ -290,10 +321,13 @@ connections, ${DURATION} s after a 3 s warm-up, load generator on the same machi
 
 - nuanxin / PostGIS throughput: **${RATIO}×**; PostGIS p99 / nuanxin p99: **${P99_RATIO}×**.
 - Target: ≥ 30 000 requests/s with p99 ≤ 5 ms on this machine.
-- Load average (1, 5, 15 min) before the runs: $LOAD_BEFORE (other processes compete for the same CPUs when it is above ~0.5).
+- Load average (1, 5, 15 min) before the runs: $LOAD_BEFORE; after them: $LOAD_AFTER (other processes compete for the same CPUs when it is above ~0.5).
 - CPU time per request (user + system, all threads), independent of other processes:
   nuanxin server **${API_CPU_US} µs**, wrk **${WRK_CPU_US} µs**; with nothing else running, this
   machine's $(nproc) CPUs would sustain about **${API_QUIET_RPS} requests/s** (server and wrk together).
+- CPU time per query of PostgreSQL (every process of the cluster, the exited backends
+  included): **${PG_CPU_US} µs**, pgbench **${PGBENCH_CPU_US} µs**. CPU per answer, PostgreSQL /
+  nuanxin server: **${CPU_RATIO}×**.
 - Top 5 against PostGIS geography KNN (same points, $AGREE_QUERIES fixed positions): $AGREE.
 - nuanxin errors: ${API_ERR:-none}
 - Server worker threads: ${WORKER_THREADS:-one per CPU}.
