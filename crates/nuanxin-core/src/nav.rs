@@ -199,7 +199,12 @@ pub struct NavLink<'a> {
 impl NavLink<'_> {
     /// `latlng%3A<lat>%2C<lon>%7Cname%3A<name>`: Baidu's `latlng:lat,lng|name:…` (latitude
     /// first) percent-encoded; the coordinates need no escaping (digits, `.`, `-`).
-    fn baidu_place(f: &mut std::fmt::Formatter<'_>, lat: &str, lon: &str, name_q: &str) -> std::fmt::Result {
+    fn baidu_place(
+        f: &mut std::fmt::Formatter<'_>,
+        lat: &str,
+        lon: &str,
+        name_q: &str,
+    ) -> std::fmt::Result {
         for piece in ["latlng%3A", lat, "%2C", lon, "%7Cname%3A", name_q] {
             f.write_str(piece)?;
         }
@@ -213,12 +218,22 @@ impl NavLink<'_> {
             f.write_str(piece)?;
         }
         if let Some(o) = self.origin {
-            for piece in ["slat=", &o.gcj_lat, "&slon=", &o.gcj_lon, "&sname=", HERE_Q, "&"] {
+            for piece in [
+                "slat=", &o.gcj_lat, "&slon=", &o.gcj_lon, "&sname=", HERE_Q, "&",
+            ] {
                 f.write_str(piece)?;
             }
         }
         let t = amap_mode(self.mode).1;
-        for piece in ["dlat=", &d.gcj_lat, "&dlon=", &d.gcj_lon, "&dname=", &d.name_q, "&dev=0&t="] {
+        for piece in [
+            "dlat=",
+            &d.gcj_lat,
+            "&dlon=",
+            &d.gcj_lon,
+            "&dname=",
+            &d.name_q,
+            "&dev=0&t=",
+        ] {
             f.write_str(piece)?;
         }
         write!(f, "{t}")
@@ -235,7 +250,16 @@ impl NavLink<'_> {
         }
         f.write_str("destination=")?;
         Self::baidu_place(f, &d.bd_lat, &d.bd_lon, &d.name_q)?;
-        for piece in ["&coord_type=bd09ll&mode=", baidu_mode(self.mode), "&src=", platform, ".", SRC_COMPANY, ".", SRC_APP] {
+        for piece in [
+            "&coord_type=bd09ll&mode=",
+            baidu_mode(self.mode),
+            "&src=",
+            platform,
+            ".",
+            SRC_COMPANY,
+            ".",
+            SRC_APP,
+        ] {
             f.write_str(piece)?;
         }
         Ok(())
@@ -255,8 +279,19 @@ impl std::fmt::Display for NavLink<'_> {
                     }
                 }
                 for piece in [
-                    "to=", &d.gcj_lon, ",", &d.gcj_lat, ",", &d.name_q, "&mode=", amap_mode(self.mode).0,
-                    "&src=", SRC_COMPANY, ".", SRC_APP, "&coordinate=gaode&callnative=1",
+                    "to=",
+                    &d.gcj_lon,
+                    ",",
+                    &d.gcj_lat,
+                    ",",
+                    &d.name_q,
+                    "&mode=",
+                    amap_mode(self.mode).0,
+                    "&src=",
+                    SRC_COMPANY,
+                    ".",
+                    SRC_APP,
+                    "&coordinate=gaode&callnative=1",
                 ] {
                     f.write_str(piece)?;
                 }
@@ -277,8 +312,12 @@ impl std::fmt::Display for NavLink<'_> {
                     f.write_str("&destination=")?;
                     Self::baidu_place(f, &d.bd_lat, &d.bd_lon, &d.name_q)?;
                     for piece in [
-                        "&mode=", baidu_mode(self.mode), "&region=&output=html&coord_type=bd09ll&src=webapp.",
-                        SRC_COMPANY, ".", SRC_APP,
+                        "&mode=",
+                        baidu_mode(self.mode),
+                        "&region=&output=html&coord_type=bd09ll&src=webapp.",
+                        SRC_COMPANY,
+                        ".",
+                        SRC_APP,
                     ] {
                         f.write_str(piece)?;
                     }
@@ -286,9 +325,18 @@ impl std::fmt::Display for NavLink<'_> {
                 }
                 None => {
                     for piece in [
-                        "https://api.map.baidu.com/marker?location=", &d.bd_lat, ",", &d.bd_lon, "&title=",
-                        &d.name_q, "&content=", &d.name_q, "&output=html&coord_type=bd09ll&src=webapp.",
-                        SRC_COMPANY, ".", SRC_APP,
+                        "https://api.map.baidu.com/marker?location=",
+                        &d.bd_lat,
+                        ",",
+                        &d.bd_lon,
+                        "&title=",
+                        &d.name_q,
+                        "&content=",
+                        &d.name_q,
+                        "&output=html&coord_type=bd09ll&src=webapp.",
+                        SRC_COMPANY,
+                        ".",
+                        SRC_APP,
                     ] {
                         f.write_str(piece)?;
                     }
@@ -617,7 +665,12 @@ mod tests {
 
     /// The link builder as it was before the links were split into [`NavDest`] and
     /// [`NavOrigin`] halves (commit e190dfb, verbatim): the split must not change one byte.
-    fn reference_nav_links(dest: LonLat, name: &str, origin: Option<LonLat>, mode: TravelMode) -> NavLinks {
+    fn reference_nav_links(
+        dest: LonLat,
+        name: &str,
+        origin: Option<LonLat>,
+        mode: TravelMode,
+    ) -> NavLinks {
         let gcj02 = Crs::Gcj02.from_wgs84(dest);
         // Not `gcj02_to_bd09(gcj02)`: that applies Baidu's offset outside mainland China too.
         let bd09 = Crs::Bd09.from_wgs84(dest);

@@ -41,7 +41,13 @@ fn golden_points() -> Vec<ServicePoint> {
     a.updated_at = Some("2026-12-01T08:30:00Z".parse().unwrap());
     a.entrance = Some(LonLat::new(112.97125, 28.19905).unwrap());
     v.push(a);
-    v.push(pt("mo-1", ServiceKind::LegalAid, "澳门 Macau", 113.5439, 22.1987));
+    v.push(pt(
+        "mo-1",
+        ServiceKind::LegalAid,
+        "澳门 Macau",
+        113.5439,
+        22.1987,
+    ));
     v
 }
 

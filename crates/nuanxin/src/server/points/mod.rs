@@ -40,9 +40,8 @@ use axum::http::Uri;
 use axum::response::Response;
 use geojson::{
     distance_response_bytes, geojson_response, seq_of, to_json_bytes, to_json_bytes_sized,
-    DistanceCollection, EchoQuery,
-    FeatureCollectionDoc, FeatureOptions, HitFeatures, PageCollection, PointFeature,
-    PointFeatureDoc, GEOJSON,
+    DistanceCollection, EchoQuery, FeatureCollectionDoc, FeatureOptions, HitFeatures,
+    PageCollection, PointFeature, PointFeatureDoc, GEOJSON,
 };
 use links::{paging_links, Link};
 use query::{query_filter, query_mode, query_out_crs, query_position, Params};
