@@ -564,9 +564,12 @@ function renderList() {
           el('span', { class: 'card-title' }, p.name || ''),
           el('span', { class: 'card-meta' },
             el('strong', { class: 'dist' }, fmtDistance(p.distance_m)),
-            el('span', { class: 'mins', dataset: { model: p.model === 'network' ? 'network' : 'straight_line' } }, minutesLabel(p)),
-            p.offline ? el('span', { class: 'badge offline' }, t('offline_badge')) : openBadge(p)),
-          amenityList(p.amenities)))));
+            el('span', { class: 'mins', dataset: { model: p.model === 'network' ? 'network' : 'straight_line' } }, minutesLabel(p))),
+          // Open / 未营业 / 离线 first, then the amenities: on a phone the distance and the
+          // time keep their line whole (the badge used to push the time into an ellipsis).
+          el('span', { class: 'card-foot' },
+            p.offline ? el('span', { class: 'badge offline' }, t('offline_badge')) : openBadge(p),
+            amenityList(p.amenities))))));
   });
 }
 
