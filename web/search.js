@@ -75,7 +75,8 @@ export function initSearch(c, onPick) {
       role: 'option', id: `place-opt-${i}`, 'aria-selected': String(i === active), class: 'place-opt',
       onmousedown: (e) => { e.preventDefault(); pick(m); },
     }, el('span', { class: `place-ic k-${m.kind}`, 'aria-hidden': 'true' }, KIND_ICON[m.kind] || '•'),
-    el('span', { class: 'place-name' }, m.label || m.name), el('span', { class: 'place-kind' }, kindText(m)))));
+    // Name above, kind below: an English name with its Chinese in brackets needs the width.
+    el('span', { class: 'place-text' }, el('span', { class: 'place-name' }, m.label || m.name), el('span', { class: 'place-kind' }, kindText(m))))));
     list.hidden = results.length === 0;
     input.setAttribute('aria-expanded', String(!list.hidden));
     if (active >= 0) input.setAttribute('aria-activedescendant', `place-opt-${active}`);

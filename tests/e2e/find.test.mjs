@@ -115,11 +115,11 @@ describe('finding one\'s way', () => {
     // the districts' name_en; the lines of 五一广场 are 1 and 2).
     await page.click('#lang');
     assert.deepEqual(await firstFor(page, 'wygc'), ['Wuyi Guangchang (五一广场)', 'Metro station · Line 1, Line 2']);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'search-english-phone.png') });
     assert.deepEqual(await firstFor(page, '430102'), ['Furong District (芙蓉区)', 'District']);
     // Picking one writes its English name in the box.
     await page.click('#place-results .place-opt');
     assert.equal(await page.inputValue('#place-q'), 'Furong District (芙蓉区)');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'search-english-phone.png') });
     assert.deepEqual(problems, []);
     await page.close();
     // `?lang=en` in the address: English from the start; English words are searched too.
