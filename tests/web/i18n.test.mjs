@@ -141,7 +141,7 @@ describe('applyI18n', () => {
     assert.equal(document.querySelector('p').textContent, 'Locate me');
     const input = document.querySelector('input');
     assert.equal(input.getAttribute('aria-label'), 'Search places');
-    assert.equal(input.getAttribute('placeholder'), 'Place, station, metro, or paste an Amap/Baidu point');
+    assert.equal(input.getAttribute('placeholder'), 'Search, or paste a point');
     i18n.setLang('zh');
     i18n.applyI18n(document.body);
     assert.equal(document.querySelector('p').textContent, '定位我');
