@@ -2,7 +2,8 @@
 // precached file under its revision (SHA-256 of its content, listed in /sw.js), so a new build
 // downloads only the files that changed, never MapLibre again, and the page does not stay on
 // the old build: untouched, it reloads into the new one; once the user has tapped or typed, it
-// shows a 刷新 bar instead (nothing typed is lost).
+// shows a 刷新 bar instead (nothing typed is lost). A file that does not match its listed
+// revision fails the update: the page stays on the build it has.
 //
 // The deploy is played by a proxy in this test, in front of the real server (same server as
 // map.test.mjs): after the first visit it serves a changed /app.js (a line appended that marks
@@ -135,6 +136,24 @@ test('a new build downloads only the changed files (not MapLibre) and the page m
   await page.click('#update-bar button');
   await page.waitForFunction(() => document.documentElement.dataset.e2eDeploy === '3', null, { timeout: 60000 });
   assert.deepEqual([...new Set(seen.map((u) => u.split('?')[0]).filter((p) => shell.has(p)))], ['/app.js']);
+
+  // 4. A deploy whose /app.js does not match its listed revision (changed again on the server
+  //    mid-update, or altered on the way): the install fails, nothing is stored under that
+  //    revision, and the page stays on deploy 3, served by its worker.
+  const rev3 = rev(deploy.appJs);
+  const bad = await makeDeploy(4);
+  const listed = manifestOf(bad.swJs).find(([p]) => p === '/app.js')[1];
+  deploy = { ...bad, appJs: `${bad.appJs}// altered on the way\n` };
+  seen = [];
+  await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()).catch(() => undefined));
+  await page.waitForFunction(() => navigator.serviceWorker.getRegistration().then((r) => !r.installing && !r.waiting), null, { timeout: 30000 });
+  assert.ok(seen.includes('/app.js'), 'the new worker tried to download app.js');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.e2eDeploy), '3');
+  const kept = await cached(page);
+  assert.ok(!kept.keys.includes(`/app.js?__rev=${listed}`), 'nothing stored under the listed revision');
+  assert.ok(kept.keys.includes(`/app.js?__rev=${rev3}`), 'deploy 3 is still kept');
   assert.deepEqual(errors, []);
   await page.close();
 });
