@@ -106,7 +106,7 @@ python3 "$ROOT/scripts/bench_scale_http.py" cpu "$PID" "$PORT" "$N" \
   "/api/v1/suggestions/nearby?$Q2&radius_m=200" \
   "/api/v1/suggestions/nearby?$Q3&radius_m=5000" \
   | tee "$WORK/cpu"
-echo "== one point edit at 1M (median, max ms over 50)"
+echo "== one point edit at 1M (median, max, p99 ms over 50)"
 EDIT=$(python3 "$ROOT/scripts/bench_scale_http.py" edits "$PORT" "$TOKEN" 50 bench-edit)
 echo "$EDIT"
 echo "== reader latency (nearest, k = 5) without and during 200 edits"
@@ -141,7 +141,7 @@ kill "$PID"; wait "$PID" 2>/dev/null || true
   echo "| request | server CPU µs/request | bytes |"; echo "|---|---:|---:|"
   awk -F'\t' '{printf "| `%s` | %s | %s |\n", $1, $2, $3}' "$WORK/cpu"
   echo
-  echo "One point edit at 1M (PUT, SQLite commit included), median and max of 50: $EDIT ms"
+  echo "One point edit at 1M (PUT, SQLite commit included), median, max and p99 of 50: $EDIT ms"
   echo "Parts of the edits' time (server log): $PARTS"
-  echo "Reader probe (nearest k = 5; p50, p99 ms without edits; p50, p99 during 200 edits; reads; edit p50, p99 ms): $PROBE"
+  echo "Reader probe (nearest k = 5; p50, p99 ms without edits; p50, p99 during 200 edits; reads; edit p50, p99, max ms): $PROBE"
 } | tee "$OUT"
