@@ -77,8 +77,8 @@ pub struct Districts {
     list: Vec<District>,
 }
 
-fn parse_multipolygon(v: &Value) -> Option<MultiPolygon<f64>> {
-    let geom: geojson::Geometry = serde_json::from_value(v.clone()).ok()?;
+fn parse_multipolygon(v: Value) -> Option<MultiPolygon<f64>> {
+    let geom: geojson::Geometry = serde_json::from_value(v).ok()?;
     match geom.value {
         geojson::Value::MultiPolygon(_) | geojson::Value::Polygon(_) => {
             let g: geo::Geometry<f64> = geom.value.try_into().ok()?;
@@ -100,10 +100,14 @@ impl Districts {
     /// # Errors
     /// [`DistrictsError`] naming the feature.
     pub fn from_geojson(text: &str) -> Result<Self, DistrictsError> {
-        let v: Value = serde_json::from_str(text)?;
+        let mut v: Value = serde_json::from_str(text)?;
         let mut list = Vec::new();
-        let features = v["features"].as_array().cloned().unwrap_or_default();
-        for (index, f) in features.iter().enumerate() {
+        // Taken out of the tree, not cloned: the embedded files hold 4 MB of coordinates.
+        let features = match v.get_mut("features").map(Value::take) {
+            Some(Value::Array(features)) => features,
+            _ => Vec::new(),
+        };
+        for (index, mut f) in features.into_iter().enumerate() {
             let props = &f["properties"];
             let err = |reason: &str| DistrictsError::Feature {
                 index,
@@ -122,7 +126,9 @@ impl Districts {
                 .as_str()
                 .ok_or_else(|| err("no name"))?
                 .to_string();
-            let geometry = parse_multipolygon(&f["geometry"])
+            let parent_adcode = props["parent_adcode"].as_str().map(str::to_string);
+            let geometry = f.get_mut("geometry").map(Value::take).unwrap_or_default();
+            let geometry = parse_multipolygon(geometry)
                 .ok_or_else(|| err("geometry is not a (Multi)Polygon"))?;
             let bounds = geometry
                 .bounding_rect()
@@ -131,7 +137,7 @@ impl Districts {
                 adcode,
                 name,
                 level,
-                parent_adcode: props["parent_adcode"].as_str().map(str::to_string),
+                parent_adcode,
                 geometry,
                 bounds,
             });

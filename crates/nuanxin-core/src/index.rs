@@ -250,28 +250,64 @@ impl ServiceIndex {
     ///
     /// # Errors
     /// [`IndexError::DuplicateId`] if two points share an id.
-    pub fn new(mut points: Vec<ServicePoint>) -> Result<Self, IndexError> {
+    pub fn new(points: Vec<ServicePoint>) -> Result<Self, IndexError> {
+        Self::from_shared(points.into_iter().map(Arc::new).collect())
+    }
+
+    /// [`ServiceIndex::new`] of shared point records (what
+    /// [`crate::suggestions::Store::service_points_shared`] reads at start-up), with no copy
+    /// of the records. Input already in id order (the store's) is checked in O(n) instead
+    /// of sorted. The R*-tree is bulk-loaded on a second thread while this one builds the
+    /// id-ordered listings; the result does not depend on the threads (each part is built
+    /// from the id order alone).
+    ///
+    /// # Errors
+    /// [`IndexError::DuplicateId`] if two points share an id.
+    pub fn from_shared(mut points: Vec<Arc<ServicePoint>>) -> Result<Self, IndexError> {
         points.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         if let Some(w) = points.windows(2).find(|w| w[0].id == w[1].id) {
             return Err(IndexError::DuplicateId(w[0].id.clone()));
         }
+        let bulk_load = |points: &[Arc<ServicePoint>]| {
+            RTree::bulk_load(points.iter().map(|p| Entry::new(p.clone())).collect())
+        };
+        let (tree, mut index) = std::thread::scope(|scope| {
+            let tree = std::thread::Builder::new()
+                .name("index-bulk-load".into())
+                .spawn_scoped(scope, || bulk_load(&points));
+            let index = Self::listings(&points);
+            // No thread could be started: build the tree here.
+            let tree = match tree.map(|t| t.join()) {
+                Ok(Ok(tree)) => tree,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(_) => bulk_load(&points),
+            };
+            (tree, index)
+        });
+        index.tree = tree;
+        Ok(index)
+    }
+
+    /// The index without its tree: the id-ordered listings, the opening-hours table, the
+    /// extent and the demo count of `points` (sorted by id).
+    fn listings(points: &[Arc<ServicePoint>]) -> Self {
+        let mut per_kind = vec![0usize; ServiceKind::ALL.len()];
+        for p in points {
+            per_kind[kind_slot(p.kind)] += 1;
+        }
         let mut index = ServiceIndex {
-            by_kind: vec![Vec::new(); ServiceKind::ALL.len()],
+            by_kind: per_kind.into_iter().map(Vec::with_capacity).collect(),
             ..Default::default()
         };
-        let mut entries = Vec::with_capacity(points.len());
         index.sorted.reserve_exact(points.len());
         for p in points {
-            let p = Arc::new(p);
             index.demo += usize::from(p.demo);
             index.grow_extent(p.location);
             let listed = Listed::new(p.clone(), &mut index.hours);
             index.by_kind[kind_slot(p.kind)].push(listed.clone());
             index.sorted.push(listed);
-            entries.push(Entry::new(p));
         }
-        index.tree = RTree::bulk_load(entries);
-        Ok(index)
+        index
     }
 
     fn grow_extent(&mut self, p: LonLat) {

@@ -18,6 +18,7 @@
 //!
 //! Migrations: `PRAGMA user_version` records how many scripts have run.
 
+use super::sql::ValueRef as BorrowedValue;
 use super::sql::{Conn, Engine, Row, Value};
 use super::store::Migration;
 use super::StoreError;
@@ -75,32 +76,45 @@ impl Conn for SqliteConn<'_> {
         Ok(out)
     }
 
+    fn query_each_ref(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&[BorrowedValue<'_>]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let n = st.column_count();
+        let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(r) = rows.next()? {
+            // The values borrow from this row only: one small list per row (the allocator
+            // hands the same block back each time), never a copy of a text or blob.
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                values.push(match r.get_ref(i)? {
+                    ValueRef::Null => BorrowedValue::Null,
+                    ValueRef::Integer(v) => BorrowedValue::Int(v),
+                    ValueRef::Real(v) => BorrowedValue::Real(v),
+                    ValueRef::Text(t) => BorrowedValue::Text(
+                        std::str::from_utf8(t)
+                            .map_err(|e| StoreError::corrupt(format!("column {i}")).caused_by(e))?,
+                    ),
+                    ValueRef::Blob(b) => BorrowedValue::Bytes(b),
+                });
+            }
+            f(&values)?;
+        }
+        Ok(())
+    }
+
     fn query_each(
         &mut self,
         sql: &str,
         params: &[Value],
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut st = self.0.prepare_cached(sql)?;
-        let n = st.column_count();
-        let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
-        while let Some(r) = rows.next()? {
-            let mut values = Vec::with_capacity(n);
-            for i in 0..n {
-                values.push(match r.get_ref(i)? {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(v) => Value::Int(v),
-                    ValueRef::Real(v) => Value::Real(v),
-                    ValueRef::Text(t) => Value::Text(
-                        String::from_utf8(t.to_vec())
-                            .map_err(|e| StoreError::corrupt(format!("column {i}")).caused_by(e))?,
-                    ),
-                    ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
-                });
-            }
-            f(Row(values))?;
-        }
-        Ok(())
+        self.query_each_ref(sql, params, &mut |values| {
+            f(Row(values.iter().map(|v| Value::from(*v)).collect()))
+        })
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {

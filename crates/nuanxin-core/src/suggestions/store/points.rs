@@ -2,6 +2,8 @@
 //! read back at start-up. Part of [`super`] (the store); shares its imports and helpers.
 
 use super::*;
+use crate::suggestions::sql::ValueRef;
+use std::sync::Arc;
 
 impl Store {
     // ---------------------------------------------------------------- service points
@@ -11,13 +13,28 @@ impl Store {
     /// # Errors
     /// [`StoreError`]; [`StoreError::Corrupt`] names the first undecodable record.
     ///
-    /// The rows are streamed ([`Conn::query_each`]) and each binary record
-    /// ([`ServicePoint::to_record`]) is decoded as it arrives, so memory holds the points,
-    /// not the rows; a row without a record (written by an older version) is decoded from
-    /// its JSON text. Figures (records against JSON, 1M points): `examples/restart_load.rs`
-    /// and the README, "Nationwide volumes".
+    /// Read as [`Store::service_points_shared`] reads them, each point then moved out of
+    /// its `Arc`.
     pub fn service_points(&self) -> Result<Vec<ServicePoint>, StoreError> {
-        self.service_points_from(PointColumn::Record)
+        self.service_points_from(PointColumn::Record, |p| p)
+    }
+
+    /// Every stored service point, sorted by id, each in the `Arc` the index shares it
+    /// through ([`crate::index::ServiceIndex::from_shared`]): what a server reads at
+    /// start-up.
+    ///
+    /// # Errors
+    /// [`StoreError`]; [`StoreError::Corrupt`] names the first undecodable record.
+    ///
+    /// The rows are streamed with their values borrowed ([`Conn::query_each_ref`]: no copy
+    /// per row), and reading overlaps decoding: this thread steps through the rows and
+    /// copies each binary record ([`ServicePoint::to_record`]) into a batch of 1 024
+    /// rows; a second thread decodes the batches as they arrive and
+    /// hands their buffers back. Memory holds the points and a few batches, never the rows.
+    /// A row without a record (written by an older version) is decoded from its JSON text.
+    /// Figures (1M points): README, "Nationwide volumes", and `examples/restart_load.rs`.
+    pub fn service_points_shared(&self) -> Result<Vec<Arc<ServicePoint>>, StoreError> {
+        self.service_points_from(PointColumn::Record, Arc::new)
     }
 
     /// [`Store::service_points`] decoded from the JSON texts only: the baseline of the
@@ -27,10 +44,14 @@ impl Store {
     /// As [`Store::service_points`].
     #[doc(hidden)]
     pub fn service_points_from_json(&self) -> Result<Vec<ServicePoint>, StoreError> {
-        self.service_points_from(PointColumn::Json)
+        self.service_points_from(PointColumn::Json, |p| p)
     }
 
-    fn service_points_from(&self, column: PointColumn) -> Result<Vec<ServicePoint>, StoreError> {
+    fn service_points_from<T: Send>(
+        &self,
+        column: PointColumn,
+        wrap: fn(ServicePoint) -> T,
+    ) -> Result<Vec<T>, StoreError> {
         let sql = match column {
             PointColumn::Record => {
                 "SELECT id, record, CASE WHEN record IS NULL THEN json END \
@@ -42,12 +63,49 @@ impl Store {
             let n: i64 = c
                 .query_one("SELECT count(*) FROM service_points", &[])?
                 .get(0)?;
-            let mut points = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
-            c.query_each(sql, &[], &mut |row| {
-                points.push(decode_point_row(row)?);
-                Ok(())
-            })?;
-            Ok(points)
+            let n = usize::try_from(n).unwrap_or(0);
+            std::thread::scope(|scope| {
+                let (full, full_rx) = std::sync::mpsc::sync_channel::<RowBatch>(BATCHES_IN_FLIGHT);
+                let (empty_tx, empty) = std::sync::mpsc::channel::<RowBatch>();
+                let decoder = std::thread::Builder::new()
+                    .name("point-decoder".into())
+                    .spawn_scoped(scope, move || {
+                        let mut points = Vec::with_capacity(n);
+                        for mut batch in full_rx {
+                            batch.decode_into(&mut points, wrap)?;
+                            batch.clear();
+                            // The reader may have finished: then the buffer is dropped.
+                            let _ = empty_tx.send(batch);
+                        }
+                        Ok::<_, StoreError>(points)
+                    })
+                    .map_err(|e| {
+                        StoreError::database("starting the service-point decoder").caused_by(e)
+                    })?;
+                let mut batch = RowBatch::default();
+                let read = c.query_each_ref(sql, &[], &mut |row| {
+                    batch.push(row)?;
+                    if batch.len() >= READ_BATCH_ROWS {
+                        let next = empty.try_recv().unwrap_or_default();
+                        // A closed channel means the decoder stopped at a bad record: its
+                        // error is the one reported.
+                        full.send(std::mem::replace(&mut batch, next))
+                            .map_err(|_| StoreError::corrupt("service point decoder stopped"))?;
+                    }
+                    Ok(())
+                });
+                if read.is_ok() && batch.len() > 0 {
+                    // As above: a decoder that stopped reports its own error.
+                    let _ = full.send(batch);
+                }
+                drop(full);
+                let decoded = decoder
+                    .join()
+                    .map_err(|_| StoreError::database("the service-point decoder failed"))?;
+                let points = decoded?;
+                read?;
+                Ok(points)
+            })
         })
     }
 
@@ -217,6 +275,89 @@ impl Store {
             )
         })?;
         row.map(decode_point_row).transpose()
+    }
+}
+
+/// Rows per batch handed from the reading thread to the decoding one
+/// ([`Store::service_points_shared`]): about 200 KB of records, large enough that the
+/// hand-over costs nothing, small enough to stay in the cache.
+const READ_BATCH_ROWS: usize = 1024;
+
+/// Batches filled ahead of the decoder before the reader waits.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// How a row of a [`RowBatch`] is encoded.
+#[derive(Debug, Clone, Copy)]
+enum Encoded {
+    /// A binary record ([`ServicePoint::from_record`]).
+    Record,
+    /// A JSON text (rows written before the records existed).
+    Json,
+}
+
+/// Rows copied out of the database for the decoding thread: each row's id and encoded
+/// point, back to back in one buffer (reused from batch to batch).
+#[derive(Debug, Default)]
+struct RowBatch {
+    bytes: Vec<u8>,
+    /// Per row: where its id ends and its encoded point ends in `bytes` (each starts where
+    /// the previous part ended), and the encoding.
+    rows: Vec<(usize, usize, Encoded)>,
+}
+
+impl RowBatch {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.rows.clear();
+    }
+
+    /// Copies an `(id, record, json)` row.
+    fn push(&mut self, row: &[ValueRef<'_>]) -> Result<(), StoreError> {
+        let (id, encoded, how) = match row {
+            [ValueRef::Text(id), ValueRef::Bytes(record), _] => (*id, *record, Encoded::Record),
+            [ValueRef::Text(id), ValueRef::Null, ValueRef::Text(json)] => {
+                (*id, json.as_bytes(), Encoded::Json)
+            }
+            other => {
+                return Err(StoreError::corrupt(format!(
+                    "service point row: expected (id, record or json), found {other:?}"
+                )))
+            }
+        };
+        self.bytes.extend_from_slice(id.as_bytes());
+        let id_end = self.bytes.len();
+        self.bytes.extend_from_slice(encoded);
+        self.rows.push((id_end, self.bytes.len(), how));
+        Ok(())
+    }
+
+    /// Decodes every row, in order, onto `out`.
+    fn decode_into<T>(
+        &self,
+        out: &mut Vec<T>,
+        wrap: fn(ServicePoint) -> T,
+    ) -> Result<(), StoreError> {
+        let mut start = 0;
+        for &(id_end, end, how) in &self.rows {
+            let encoded = &self.bytes[id_end..end];
+            let point = match how {
+                Encoded::Record => ServicePoint::from_record(encoded).map_err(|e| {
+                    let id = String::from_utf8_lossy(&self.bytes[start..id_end]);
+                    StoreError::corrupt(format!("service point {id}")).caused_by(e)
+                }),
+                Encoded::Json => serde_json::from_slice(encoded).map_err(|e| {
+                    let id = String::from_utf8_lossy(&self.bytes[start..id_end]);
+                    StoreError::corrupt(format!("service point {id}")).caused_by(e)
+                }),
+            }?;
+            out.push(wrap(point));
+            start = end;
+        }
+        Ok(())
     }
 }
 
