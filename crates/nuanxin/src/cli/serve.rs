@@ -168,8 +168,9 @@ async fn serve(
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     server::notify::targets(&config).map_err(|e| anyhow!("configuration error: {e}"))?;
-    // Parse the embedded boundaries (districts: 0.3 s of CPU; the country's outline) on a
-    // second core while the points are read, rather than after them or in the first request.
+    // Parse the embedded boundaries (the districts, 4 MB of GeoJSON; the country's outline)
+    // on a second core while the points are read, rather than after them or in the first
+    // request.
     let warm_up = std::thread::Builder::new()
         .name("boundaries".into())
         .spawn(|| {
