@@ -103,3 +103,8 @@ export function deviceToken() {
   }
   return v;
 }
+
+/** Whether `e` (from api() or fetch) means no connection, not an answer from the server. */
+export function isNetworkError(e) {
+  return e instanceof ApiError ? e.status === 0 : e?.name === 'TypeError';
+}

@@ -1,16 +1,17 @@
 // @ts-check
 // Nuanxin Map page: boots the map, the four views and hash routing.
 //   #courier (default) · #suggest · #s/<id> (status page) · #planner · #officer
-// Only the code of the open view is loaded: the planner and officer views are imported the
-// first time they are opened. The service worker (sw.js) keeps the app for offline use.
+// Only the code of the open view is loaded: the suggestion, planner and officer views are
+// imported the first time they are opened, place search when its box is first used; the
+// suggestion view's outbox (suggest.js) is loaded once the map is up. On a weak signal every
+// byte before the map is usable costs time (Slow 3G: 50 kB/s). The service worker (sw.js)
+// keeps the app for offline use.
 
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, setVocabulary, t } from './i18n.js';
 import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, fetchBaseData, metroLabel, setMapLanguage } from './basemap.js';
 import { el, toast } from './ui.js';
-import { addSearchLayer, initSearch } from './search.js';
 import * as courier from './courier.js';
-import * as suggest from './suggest.js';
 
 /**
  * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
@@ -21,13 +22,15 @@ import * as suggest from './suggest.js';
 
 /** The views; the ones not needed for the first paint are loaded when first opened. */
 const VIEW_NAMES = ['courier', 'suggest', 'planner', 'officer'];
-const LAZY = { planner: () => import('./planner.js'), officer: () => import('./officer.js') };
+const LAZY = { suggest: () => import('./suggest.js'), planner: () => import('./planner.js'), officer: () => import('./officer.js') };
 /** Loaded views by name. */
-const VIEWS = { courier, suggest };
+const VIEWS = { courier };
 let mapLoaded = false;
 
 /** The module of view `name`, loading (and initialising) it the first time. */
 async function loadView(ctx, name) {
+  // The officer view shows the suggestion layer that suggest.js adds to the map.
+  if (name === 'officer') await loadView(ctx, 'suggest');
   if (!VIEWS[name]) {
     const m = await LAZY[name]();
     if (!VIEWS[name]) {
@@ -55,6 +58,49 @@ async function loadVocabulary() {
   } catch (e) {
     console.warn('vocabulary:', e.message || e);
   }
+}
+
+/** The suggestion view's module, with the outbox of suggestions filed offline: sends what is
+ * queued now and whenever the signal returns (and every minute). */
+async function startOutbox(ctx) {
+  const suggest = await loadView(ctx, 'suggest');
+  suggest.flushOutbox();
+  window.addEventListener('online', () => suggest.retryOutboxNow());
+  setInterval(() => suggest.flushOutbox(), 60000);
+}
+
+/**
+ * Place search (search.js), loaded the first time its box is used or a few seconds after the
+ * map is up, whichever comes first. What the user did before it arrived (typing, pasting,
+ * submitting) is replayed once it is wired.
+ */
+function lazySearch(ctx) {
+  const form = /** @type {HTMLFormElement} */ (document.getElementById('place-search'));
+  const input = /** @type {HTMLInputElement} */ (document.getElementById('place-q'));
+  let pending = null; // 'input' | 'submit' before the module is wired
+  let loading = null;
+  const load = () => (loading ??= import('./search.js').then((m) => {
+    form.removeEventListener('submit', early);
+    input.removeEventListener('input', typed);
+    input.removeEventListener('paste', pasted);
+    m.initSearch(ctx, (lonLat, place) => VIEWS[ctx.view]?.onSearchPick?.(lonLat, place));
+    ctx.mapReady.then(() => m.addSearchLayer(ctx.map));
+    if (pending === 'submit') form.requestSubmit();
+    else if (pending === 'input' && input.value.trim()) input.dispatchEvent(new Event('input'));
+    return m;
+  }).catch((e) => {
+    loading = null;
+    console.warn('search:', e.message || e);
+  }));
+  /** @param {Event} e */
+  function early(e) { e.preventDefault(); pending = 'submit'; load(); }
+  function typed() { pending ??= 'input'; load(); }
+  function pasted() { pending = 'submit'; load(); }
+  form.addEventListener('submit', early);
+  input.addEventListener('input', typed);
+  input.addEventListener('paste', pasted);
+  input.addEventListener('focus', load, { once: true });
+  ctx.mapReady.then(() => setTimeout(load, 5000));
 }
 
 function whenMapLibre() {
@@ -112,7 +158,6 @@ async function main() {
     performance.mark('nuanxin:load');
     addIcons(map);
     addPoisWhenZoomed(map, getLang());
-    addSearchLayer(map);
     // Keep the attribution collapsed to its (i) button on small screens.
     const collapse = () => setTimeout(() => {
       if (window.innerWidth >= 900) return;
@@ -142,7 +187,7 @@ async function main() {
 
   for (const v of Object.values(VIEWS)) v.init(ctx);
   ctx.toast = (m) => toast(m, 'error');
-  initSearch(ctx, (lonLat, place) => VIEWS[ctx.view]?.onSearchPick?.(lonLat, place));
+  lazySearch(ctx);
 
   document.getElementById('lang').addEventListener('click', () => {
     setLang(getLang() === 'en' ? 'zh' : 'en');
@@ -163,10 +208,11 @@ async function main() {
   };
   window.addEventListener('hashchange', route);
   route();
-  // Suggestions filed without a signal go out when it returns (and are retried every minute).
-  suggest.flushOutbox();
-  window.addEventListener('online', () => suggest.retryOutboxNow());
-  setInterval(() => suggest.flushOutbox(), 60000);
+  // Suggestions filed without a signal go out when it returns (and are retried every minute):
+  // suggest.js is loaded once the map is up (or at once when the map cannot start).
+  Promise.race([ctx.mapReady, new Promise((r) => { setTimeout(r, 15000); })])
+    .then(() => startOutbox(ctx))
+    .catch((e) => console.warn('outbox:', e.message || e));
   await ctx.mapReady;
   document.body.dataset.ready = '1';
   performance.mark('nuanxin:ready');

@@ -5,11 +5,19 @@
 // along roads (`by=time&route=true`): each time says 沿道路 (by road) or 直线 (straight line,
 // a fallback or offline), and the route to the chosen (or first) station is drawn.
 
-import { api, qs, toFeatures } from './api.js';
+import { api, isNetworkError, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
 import { clear, el, fmtDistance, fmtMinutes, kindColour, toast } from './ui.js';
 import { kindGlyph } from './basemap.js';
-import { isNetworkError, keepArea, nearestOffline, pointsOffline, rememberPoints } from './offline.js';
+
+/** offline.js (the points kept on this device), loaded on first use: not on the first view's
+ * critical path on a weak signal (the service worker keeps it for offline visits). */
+let offlineModule = null;
+const loadOffline = () => (offlineModule ??= import('./offline.js'));
+/** offline.js's rememberPoints, once the module is there (calls keep their order). */
+function rememberPoints(feats) {
+  loadOffline().then((o) => o.rememberPoints(feats)).catch((e) => console.warn('offline:', e.message || e));
+}
 
 /**
  * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
@@ -320,7 +328,8 @@ function keepViewedArea() {
   clearTimeout(keepTimer);
   keepTimer = setTimeout(() => {
     const c = ctx.map.getCenter().wrap();
-    keepArea([c.lng, c.lat], viewBboxNumbers(ctx.map));
+    const bbox = viewBboxNumbers(ctx.map);
+    loadOffline().then((o) => o.keepArea([c.lng, c.lat], bbox)).catch((e) => console.warn('offline:', e.message || e));
   }, 3000);
 }
 
@@ -347,7 +356,7 @@ async function refreshPoints() {
   } catch (e) {
     console.warn('points:', e.message);
     // Offline: the points kept on this device.
-    fc = { features: isNetworkError(e) ? await pointsOffline(kind, viewBboxNumbers(map)) : [] };
+    fc = { features: isNetworkError(e) ? await (await loadOffline()).pointsOffline(kind, viewBboxNumbers(map)) : [] };
   }
   if (kind !== state.kind || seq !== viewSeq) return;
   viewPoints = toFeatures(fc);
@@ -449,7 +458,7 @@ async function runNearest() {
  * signal) rather than failed. Returns false when nothing is cached.
  */
 async function showOffline(seq, stillTrying) {
-  const r = await nearestOffline(state.here, {
+  const r = await (await loadOffline()).nearestOffline(state.here, {
     kind: state.kind, amenities: [...state.amenities], k: state.h24 || state.openNow ? 50 : K,
     // Opening hours are not evaluated offline: "open now" keeps only 24-hour points.
     filter: state.h24 || state.openNow ? is24h : null,

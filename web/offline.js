@@ -15,7 +15,7 @@
 // The app shell itself (HTML, JS, CSS, MapLibre, boundaries) is cached by the service
 // worker (sw.js).
 
-import { api, ApiError, qs } from './api.js';
+import { api, ApiError, isNetworkError, qs } from './api.js';
 
 /**
  * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
@@ -76,10 +76,9 @@ async function tx(store, mode, fn) {
   });
 }
 
-/** Whether an error means "no network" (as opposed to an answer from the server). */
-export function isNetworkError(e) {
-  return e instanceof ApiError ? e.status === 0 : e?.name === 'TypeError';
-}
+/** Whether an error means "no network" (as opposed to an answer from the server): api.js's,
+ * re-exported for the modules that import it from here. */
+export { isNetworkError };
 
 // ---------------------------------------------------------------- service points
 

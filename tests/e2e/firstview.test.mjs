@@ -11,9 +11,9 @@ import { launch, PHONE } from './browser.mjs';
 
 const BASE = process.env.NUANXIN_URL || 'http://127.0.0.1:8080';
 
-/** The most requests to our server before the map is usable (14 today: the page, 9 modules,
+/** The most requests to our server before the map is usable (11 today: the page, 6 modules,
  *  config, vocabulary, manifest, icon; the API calls of 定位我 are not counted). */
-const MAX_REQUESTS = 16;
+const MAX_REQUESTS = 12;
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -44,11 +44,17 @@ describe('first visit', () => {
     assert.deepEqual(counted.filter((p) => /\.css$|\.geojson$|maplibre-gl\.js$/.test(p)), [], 'requested although inline');
     // The other views' code and the rest of Hunan come later.
     assert.deepEqual(counted.filter((p) => /planner\.js|officer\.js|kpi\.js|districts-rest/.test(p)), [], 'not for the first view');
+    // Place search, the suggestion view (with the outbox) and the offline store load after.
+    assert.deepEqual(counted.filter((p) => /search\.js|suggest\.js|offline\.js/.test(p)), [], 'loaded on first use');
     assert.ok(counted.length <= MAX_REQUESTS, `${counted.length} requests before usable: ${counted.join(' ')}`);
     // MapLibre ran from the page (its inline script allowed by the CSP hash) and drew the map.
     assert.ok(await page.evaluate(() => typeof window.maplibregl?.Map === 'function'));
     assert.ok(await page.evaluate(() => window.nuanxin.map.getSource('districts') && window.nuanxin.map.getLayer('district-fill')));
-    assert.ok(await page.evaluate(() => window.nuanxin.map.querySourceFeatures('metro_lines').length > 0));
+    // The fixed overlays share one source (basemap.js OVERLAYS): one set of tiles to cut.
+    const style = await page.evaluate(() => Object.keys(window.nuanxin.map.getStyle().sources));
+    assert.deepEqual(style.filter((s) => /^(district_labels|metro_lines|metro_stations|rivers)$/.test(s)), [], `sources: ${style}`);
+    assert.ok(await page.evaluate(() => window.nuanxin.map.queryRenderedFeatures({ layers: ['metro-line'] }).length > 0), 'metro lines drawn');
+    assert.ok(await page.evaluate(() => window.nuanxin.map.queryRenderedFeatures({ layers: ['river'] }).length > 0), 'rivers drawn');
     assert.deepEqual(problems, []);
     await page.close();
   });

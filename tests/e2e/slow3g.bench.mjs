@@ -9,6 +9,9 @@
 //     五一广场, the button pressed as soon as the page's code has booted).
 // WATERFALL=1 adds every request (priority, start, first byte, end, bytes) and the page's
 // performance marks (app.js: nuanxin:boot, :inputs, :load, :ready) to the first visit's line.
+// TRACE=1 records a DevTools trace of the first visit (CDP `Tracing`) and adds `trace`: the
+// self time of each thread's events (main thread, MapLibre's worker) from MapLibre's script
+// evaluation to the map's `load` event, and the main thread's long tasks (> 50 ms) then.
 // Not a `*.test.mjs` file: it measures, it does not assert. Prints one JSON line per visit.
 import { launch, PHONE } from './browser.mjs';
 
@@ -71,6 +74,7 @@ async function visit(context, label, { offline = false } = {}) {
     mo.observe(document, { subtree: true, childList: true, attributeFilter: ['data-ready'] });
     Object.defineProperty(window, '__nuanxinBench', { value: seen });
   });
+  const tracing = process.env.TRACE && label === 'first' ? startTrace(cdp) : null;
   const t0 = Date.now();
   await page.goto(`${BASE}/`, { waitUntil: 'commit', timeout: 120000 });
   await page.waitForFunction(() => window.nuanxin && document.getElementById('locate-btn'), null, { timeout: 120000, polling: 50 });
@@ -94,6 +98,7 @@ async function visit(context, label, { offline = false } = {}) {
     bytes_over_network: bytes,
     offline_results: offlineBadge,
   };
+  if (tracing) r.trace = await tracing.summary(page);
   if (process.env.WATERFALL) {
     r.marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark')
       .map((m) => [m.name, +(m.startTime / 1000).toFixed(2)])));
@@ -109,6 +114,83 @@ async function visit(context, label, { offline = false } = {}) {
   if (!offline) await page.waitForTimeout(Number(process.env.SETTLE_MS || 15000));
   await page.close();
   return r;
+}
+
+/**
+ * Starts a DevTools trace on `cdp`; `summary(page)` stops it and sums, per thread, the self
+ * time (ms) of the trace's complete events between MapLibre's evaluation (its inline or file
+ * script's `EvaluateScript`) and the page's `nuanxin:load` mark, plus the main thread's tasks
+ * over 50 ms in that span with their largest child event.
+ */
+function startTrace(cdp) {
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const done = new Promise((res) => cdp.once('Tracing.tracingComplete', res));
+  const started = cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['devtools.timeline', 'v8', 'v8.execute', 'blink.user_timing', 'disabled-by-default-devtools.timeline', 'loading'] },
+  });
+  return {
+    async summary() {
+      await started;
+      await cdp.send('Tracing.end');
+      await done;
+      const threads = new Map();
+      for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
+      const mark = (name) => events.find((e) => e.name === name && e.cat.includes('blink.user_timing'))?.ts;
+      const tLoad = mark('nuanxin:load');
+      const evalMl = events.filter((e) => e.name === 'EvaluateScript' && e.ph === 'X' && e.dur > 50000)
+        .sort((a, b) => b.dur - a.dur)[0];
+      const tNav = events.find((e) => e.name === 'navigationStart')?.ts ?? events[0]?.ts;
+      if (!tLoad || !evalMl) return { error: 'no load mark or MapLibre evaluation in the trace' };
+      const t0 = evalMl.ts;
+      const byThread = {};
+      const perThread = new Map();
+      for (const e of events) {
+        if (e.ph !== 'X' || !e.dur || e.ts + e.dur < t0 || e.ts > tLoad) continue;
+        const key = `${e.pid}:${e.tid}`;
+        if (!perThread.has(key)) perThread.set(key, []);
+        perThread.get(key).push(e);
+      }
+      const longTasks = [];
+      for (const [key, list] of perThread) {
+        const name = threads.get(key) || key;
+        if (!/CrRendererMain|DedicatedWorker|Compositor|ThreadPoolForegroundWorker/.test(name)) continue;
+        list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+        // Self time: an event's duration minus its children's (events nest on one thread).
+        const self = {};
+        const stack = [];
+        const close = (upTo) => {
+          while (stack.length && stack[stack.length - 1].end <= upTo) {
+            const top = stack.pop();
+            self[top.e.name] = (self[top.e.name] || 0) + (top.e.dur - top.child);
+            if (stack.length) stack[stack.length - 1].child += top.e.dur;
+          }
+        };
+        for (const e of list) {
+          close(e.ts);
+          stack.push({ e, end: e.ts + e.dur, child: 0 });
+          if (/CrRendererMain/.test(name) && e.name === 'RunTask' && e.dur > 50000) {
+            const kids = list.filter((k) => k !== e && k.ts >= e.ts && k.ts + k.dur <= e.ts + e.dur && k.name !== 'RunTask')
+              .sort((a, b) => b.dur - a.dur).slice(0, 3).map((k) => `${k.name}${k.args?.data?.url ? ` ${k.args.data.url.slice(-30)}` : ''} ${(k.dur / 1000).toFixed(0)}`);
+            longTasks.push({ at_s: +((e.ts - tNav) / 1e6).toFixed(2), ms: Math.round(e.dur / 1000), top: kids });
+          }
+        }
+        close(Infinity);
+        const total = Object.values(self).reduce((a, b) => a + b, 0);
+        const top = Object.entries(self).sort((a, b) => b[1] - a[1]).slice(0, 10)
+          .map(([n, us]) => [n, Math.round(us / 1000)]);
+        const tname = byThread[name] ? `${name}#${key}` : name;
+        byThread[tname] = { busy_ms: Math.round(total / 1000), top };
+      }
+      return {
+        span_s: [+((t0 - tNav) / 1e6).toFixed(2), +((tLoad - tNav) / 1e6).toFixed(2)],
+        maplibre_evaluate_ms: Math.round(evalMl.dur / 1000),
+        threads: byThread,
+        long_tasks: longTasks,
+      };
+    },
+  };
 }
 
 // Warm-up: the server compresses its files once, in the background after start; a debug
