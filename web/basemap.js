@@ -82,14 +82,19 @@ export function fetchBaseData() {
 }
 
 /**
- * The source that draws the first view's fixed overlays (district names, metro, rivers) when
- * their data came with the page: one GeoJSON source instead of four, each feature tagged
- * with the BASE_DATA id it came from (`src`), so that MapLibre's worker cuts one set of
- * tiles and the map reaches `load` after fewer frames (each a WebGL frame on the phone's
- * main thread). `districts` stays its own source (the rest of Hunan is added to it later).
+ * The source that draws the first view (boundaries, district names, metro, rivers) when its
+ * data came with the page: one GeoJSON source instead of five, each feature tagged with the
+ * BASE_DATA id it came from (`src`), so that MapLibre's worker cuts one set of tiles and the
+ * map reaches `load` after fewer frames (each a WebGL frame on the phone's main thread; on
+ * the 2-core test machine 7–8 frames instead of 12–18). Data that had to be fetched keeps
+ * its own source, named after its BASE_DATA id.
  */
 export const OVERLAYS = 'overlays';
-const MERGED = ['district_labels', 'metro_lines', 'metro_stations', 'rivers'];
+
+/** The id of the source holding the district boundaries (`districts` or OVERLAYS). */
+export function districtSourceId(map) {
+  return map.getSource('districts') ? 'districts' : OVERLAYS;
+}
 
 /**
  * The map style: offline layers, the online basemaps the configuration names, the street
@@ -99,13 +104,16 @@ const MERGED = ['district_labels', 'metro_lines', 'metro_stations', 'rivers'];
 export function buildStyle(config, lang, attribution = '', data = {}) {
   const src = (id) => data[id] ?? BASE_DATA[id];
   /** @type {Record<string, SourceSpecification>} */
-  const sources = { districts: { type: 'geojson', data: src('districts'), attribution } };
-  const inline = MERGED.filter((id) => Array.isArray(data[id]?.features));
+  const sources = {};
+  const inline = Object.keys(BASE_DATA).filter((id) => Array.isArray(data[id]?.features));
+  // The page's data credits go with the boundaries (setMapLanguage updates them).
+  const credited = inline.includes('districts') ? OVERLAYS : 'districts';
+  const credit = (id) => (id === credited ? { attribution } : {});
   if (inline.length) {
     const features = inline.flatMap((id) => data[id].features.map((f) => ({ ...f, properties: { ...f.properties, src: id } })));
-    sources[OVERLAYS] = { type: 'geojson', data: { type: 'FeatureCollection', features } };
+    sources[OVERLAYS] = { type: 'geojson', data: { type: 'FeatureCollection', features }, ...credit(OVERLAYS) };
   }
-  for (const id of MERGED) if (!inline.includes(id)) sources[id] = { type: 'geojson', data: src(id) };
+  for (const id of Object.keys(BASE_DATA)) if (!inline.includes(id)) sources[id] = { type: 'geojson', data: src(id), ...credit(id) };
   /** The source and filter of a layer over BASE_DATA id `id` (with its own filter `f`). */
   const from = (id, f = null) => {
     if (!inline.includes(id)) return { source: id, ...(f ? { filter: f } : {}) };
@@ -129,7 +137,7 @@ export function buildStyle(config, lang, attribution = '', data = {}) {
   const streets = config.vector_tiles;
   layers.push(
     {
-      id: 'district-fill', type: 'fill', source: 'districts', filter: ['==', ['get', 'level'], 'county'],
+      id: 'district-fill', type: 'fill', ...from('districts', ['==', ['get', 'level'], 'county']),
       paint: {
         'fill-color': ['case', ['==', ['get', 'parent_adcode'], '430100'], '#fbfaf6', '#f3f2ec'],
         'fill-opacity': online ? 0.15 : 1,
@@ -137,12 +145,12 @@ export function buildStyle(config, lang, attribution = '', data = {}) {
     },
     ...(streets ? streetLayers() : []),
     {
-      id: 'district-line', type: 'line', source: 'districts', filter: ['==', ['get', 'level'], 'county'],
+      id: 'district-line', type: 'line', ...from('districts', ['==', ['get', 'level'], 'county']),
       minzoom: 6.5,
       paint: { 'line-color': '#8f959c', 'line-width': ['interpolate', ['linear'], ['zoom'], 7, 0.5, 12, 1.5], 'line-dasharray': [3, 2] },
     },
     {
-      id: 'city-line', type: 'line', source: 'districts', filter: ['==', ['get', 'level'], 'city'],
+      id: 'city-line', type: 'line', ...from('districts', ['==', ['get', 'level'], 'city']),
       paint: { 'line-color': '#5c636a', 'line-width': ['interpolate', ['linear'], ['zoom'], 6, 1, 12, 3] },
     },
     {
@@ -274,12 +282,13 @@ export function streetLayers() {
 }
 
 /**
- * Adds the boundaries of the rest of Hunan (`/data/districts-rest.geojson`) to the
- * `districts` source, after the first view is drawn: a phone on a weak signal draws
- * Changsha first and downloads the other 13 cities later.
+ * Adds the boundaries of the rest of Hunan (`/data/districts-rest.geojson`) to the source of
+ * the districts (districtSourceId), after the first view is drawn: a phone on a weak signal
+ * draws Changsha first and downloads the other 13 cities later.
  */
 export async function addRestOfHunan(map) {
-  const src = map.getSource('districts');
+  const id = districtSourceId(map);
+  const src = map.getSource(id);
   if (!src || src.nuanxinRest) return;
   src.nuanxinRest = true;
   try {
@@ -287,7 +296,8 @@ export async function addRestOfHunan(map) {
       src.getData(),
       fetch('/data/districts-rest.geojson').then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`)))),
     ]);
-    src.setData({ ...have, features: [...(have.features || []), ...(rest.features || [])] });
+    const more = (rest.features || []).map((f) => (id === OVERLAYS ? { ...f, properties: { ...f.properties, src: 'districts' } } : f));
+    src.setData({ ...have, features: [...(have.features || []), ...more] });
     document.body.dataset.hunan = '1';
   } catch (e) {
     src.nuanxinRest = false;
@@ -296,7 +306,7 @@ export async function addRestOfHunan(map) {
 }
 
 /** Attribution of the river lines (LGPL GSHHG). The page's own credits, POIs (ODbL
- * OpenStreetMap) included, are `t('attribution')` on the `districts` source, in the page's
+ * OpenStreetMap) included, are `t('attribution')` on the districts' source, in the page's
  * language (setMapLanguage). */
 export const RIVERS_ATTRIBUTION = 'Rivers: GSHHG 2.3.7 / WDBII (Wessel & Smith, LGPL-3.0)';
 
@@ -417,7 +427,7 @@ function addControls(map) {
 export function setMapLanguage(map, lang) {
   if (map._locale) Object.assign(map._locale, MAP_UI[lang === 'en' ? 'en' : 'zh']);
   // The data credits too: MapLibre reads each source's `attribution` when the control is added.
-  const districts = map.getSource('districts');
+  const districts = map.getSource(districtSourceId(map));
   if (districts) districts.attribution = t('attribution');
   addControls(map);
 }

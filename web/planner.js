@@ -13,6 +13,7 @@
 import { api, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
 import { clear, download, el, showError } from './ui.js';
+import { districtSourceId } from './basemap.js';
 import * as kpi from './kpi.js';
 
 /**
@@ -253,9 +254,10 @@ async function run() {
 }
 
 async function fitToArea(adcode) {
-  const src = ctx.map.getSource('districts');
+  const src = ctx.map.getSource(districtSourceId(ctx.map));
   const data = src && (await src.getData?.());
-  const f = data?.features?.find((x) => x.properties.adcode === adcode);
+  // The boundary (the same source may hold the district name points: basemap.js OVERLAYS).
+  const f = data?.features?.find((x) => x.properties.adcode === adcode && x.geometry?.type === 'MultiPolygon');
   if (!f) return;
   const b = new maplibregl.LngLatBounds();
   for (const poly of f.geometry.coordinates) for (const c of poly[0]) b.extend(c);

@@ -798,13 +798,13 @@ mod tests {
         let body = r.into_body().collect().await.unwrap().to_bytes();
         let text = std::str::from_utf8(&body).unwrap();
         assert!(text.contains("<html lang=\"zh-CN\""));
-        // The page references only same-origin files (its inline style sheets and data hold
-        // SVG namespaces and attribution links, which load nothing).
+        // The page references only same-origin files or `data:` URIs (its inline style sheets
+        // and data hold SVG namespaces and attribution links, which load nothing).
         for attr in ["src=\"", "href=\""] {
             for (at, _) in text.match_indices(attr) {
                 let rest = &text[at + attr.len()..];
                 assert!(
-                    rest.starts_with('/') || rest.starts_with('#'),
+                    rest.starts_with('/') || rest.starts_with('#') || rest.starts_with("data:"),
                     "{}",
                     &rest[..40.min(rest.len())]
                 );
