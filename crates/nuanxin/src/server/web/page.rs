@@ -254,9 +254,7 @@ mod tests {
         let body = &nav[open + "<script>".len()..];
         let script = &body[..body.find("</script>").unwrap()];
         assert_eq!(script, format!("{js}\n;maplibregl.prewarm();"));
-        let data = nav
-            .find(&format!("id=\"{FIRST_VIEW_ID}\""))
-            .unwrap();
+        let data = nav.find(&format!("id=\"{FIRST_VIEW_ID}\"")).unwrap();
         assert!(
             open < data && nav[data..].contains("</body>"),
             "MapLibre comes before the first view's data, at the end of the body"
@@ -264,8 +262,7 @@ mod tests {
         // The hash source is computed independently here from the script text.
         let want = format!(
             "'sha256-{}'",
-            base64::engine::general_purpose::STANDARD
-                .encode(Sha256::digest(script.as_bytes()))
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()))
         );
         assert_eq!(
             page(Variant::Navigation).script_hash.as_deref(),
