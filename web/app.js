@@ -204,16 +204,19 @@ async function main() {
     let view = 'courier';
     let arg = null;
     if (h.startsWith('s/')) { view = 'suggest'; arg = h.slice(2); } else if (VIEW_NAMES.includes(h)) view = h;
-    show(ctx, view, arg);
+    return show(ctx, view, arg);
   };
   window.addEventListener('hashchange', route);
-  route();
+  // The page is ready when the map is and the view it opened with has loaded (a lazy one,
+  // e.g. #suggest, adds its layers once both are there).
+  const firstView = route();
   // Suggestions filed without a signal go out when it returns (and are retried every minute):
   // suggest.js is loaded once the map is up (or at once when the map cannot start).
   Promise.race([ctx.mapReady, new Promise((r) => { setTimeout(r, 15000); })])
     .then(() => startOutbox(ctx))
     .catch((e) => console.warn('outbox:', e.message || e));
   await ctx.mapReady;
+  await firstView;
   document.body.dataset.ready = '1';
   performance.mark('nuanxin:ready');
   registerServiceWorker();
@@ -272,6 +275,7 @@ function offerReload() {
   document.body.append(bar);
 }
 
+/** Opens view `view` (loading its module the first time); resolves once it is shown. */
 function show(ctx, view, arg) {
   if (ctx.view && ctx.view !== view) VIEWS[ctx.view]?.hide?.();
   ctx.view = view;
@@ -285,7 +289,7 @@ function show(ctx, view, arg) {
   }
   ctx.hint('');
   ctx.legend([]);
-  loadView(ctx, view).then((v) => { if (ctx.view === view && ctx.viewArg === arg) v.show?.(arg, false); })
+  return loadView(ctx, view).then((v) => { if (ctx.view === view && ctx.viewArg === arg) v.show?.(arg, false); })
     .catch((e) => toast(t('api_error', { msg: e.message || e }), 'error'));
 }
 
