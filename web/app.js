@@ -3,7 +3,7 @@
 //   #courier (default) · #suggest · #s/<id> (status page) · #planner · #officer
 // Only the code of the open view is loaded: the suggestion, planner and officer views are
 // imported the first time they are opened, place search when its box is first used; the
-// suggestion view's outbox (suggest.js) is loaded once the map is up. On a weak signal every
+// suggestion view's outbox (suggest.js) is loaded once the page is ready. On a weak signal every
 // byte before the map is usable costs time (Slow 3G: 50 kB/s). The service worker (sw.js)
 // keeps the app for offline use.
 
@@ -211,14 +211,15 @@ async function main() {
   // e.g. #suggest, adds its layers once both are there).
   const firstView = route();
   // Suggestions filed without a signal go out when it returns (and are retried every minute):
-  // suggest.js is loaded once the map is up (or at once when the map cannot start).
-  Promise.race([ctx.mapReady, new Promise((r) => { setTimeout(r, 15000); })])
-    .then(() => startOutbox(ctx))
-    .catch((e) => console.warn('outbox:', e.message || e));
+  // suggest.js is loaded once the page is ready (after 15 s when the map cannot start).
+  let outbox = null;
+  const outboxOnce = () => (outbox ??= startOutbox(ctx).catch((e) => console.warn('outbox:', e.message || e)));
+  setTimeout(outboxOnce, 15000);
   await ctx.mapReady;
   await firstView;
   document.body.dataset.ready = '1';
   performance.mark('nuanxin:ready');
+  outboxOnce();
   registerServiceWorker();
 }
 
