@@ -637,7 +637,31 @@ fn serve_on_a_port_in_use_leaves_no_seeded_database() {
     );
     let (_, err) = support::bin::texts(&out);
     assert!(!out.status.success(), "{err}");
-    assert!(err.contains(&format!("listening on {addr}")), "{err}");
+    // In Chinese by default, the OS's reason after the Chinese explanation (newcomer
+    // finding, stop 23: it was "listening on …: Address already in use").
+    assert!(
+        err.contains(&format!("错误：无法监听 {addr}：端口已被占用")),
+        "{err}"
+    );
+    let out = support::bin::run(
+        &[
+            "--lang",
+            "en",
+            "serve",
+            "--listen",
+            &addr,
+            "--db",
+            db.to_str().unwrap(),
+        ],
+        Some(dir.path()),
+    );
+    let (_, err) = support::bin::texts(&out);
+    assert!(
+        err.contains(&format!(
+            "error: listening on {addr}: the port is in use by another program"
+        )),
+        "{err}"
+    );
     assert!(
         !db.exists(),
         "a failed start created {}: {err}",
@@ -668,4 +692,92 @@ fn create_token_says_when_it_created_the_database() {
     assert!(first.contains("原来不存在，现已新建"), "{first}");
     let second = run();
     assert!(!second.contains("原来不存在"), "{second}");
+}
+
+/// Regression (newcomer finding, stop 23): messages that stayed English under the default
+/// `--lang zh`: Rust's and the library's parser reasons passed on by clap (`invalid float
+/// literal`, `is not LON,LAT`, `unknown crs`), `--role`, the context of a database that cannot
+/// be opened, and `nearest`'s output lines. Each is Chinese by default and English with
+/// `--lang en`.
+#[test]
+fn leftover_english_messages_are_in_chinese_by_default_and_english_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("t.db");
+    let tokens = tokens.to_str().unwrap();
+    // (arguments, Chinese expected on stderr, English expected on stderr)
+    let cases: [(&[&str], &str, &str); 6] = [
+        (
+            &["nearest", "--lon", "abc", "--lat", "1"],
+            "错误：参数 `--lon <LON>` 的值 `abc` 无效：不是数字",
+            "invalid float literal",
+        ),
+        (
+            &["nearest", "--at", "1,2,3"],
+            "错误：参数 `--at <LON,LAT>` 的值 `1,2,3` 无效：`1,2,3` 不是“经度,纬度”（两个数字，中间一个逗号）",
+            "`1,2,3` is not LON,LAT (two numbers and one comma)",
+        ),
+        (
+            &["nearest", "--at", "112.97,28.19", "--crs", "xyz"],
+            "无效：未知的坐标系 `xyz`；可填：wgs84, gcj02, bd09",
+            "unknown crs `xyz`; valid: wgs84, gcj02, bd09",
+        ),
+        (
+            &["admin", "create-token", "--role", "god", "--db", tokens],
+            "错误：--role：未知的角色 `god`；可填：officer, admin",
+            "error: --role: unknown role `god`; valid: officer, admin",
+        ),
+        (
+            &["nearest", "--at", "112.97,28.19", "--db", "/"],
+            "错误：无法打开数据库 /",
+            "error: opening database /",
+        ),
+        // `--minutes -5` used to be refused as an unknown argument `-5`.
+        (
+            &["coverage", "--adcode", "430102", "--minutes", "-5"],
+            "错误：--minutes 必须是大于 0 的数；现在是 -5",
+            "error: --minutes must be a number > 0; got -5",
+        ),
+    ];
+    for (args, zh, en) in cases {
+        let out = support::bin::run(args, Some(dir.path()));
+        let (_, err) = support::bin::texts(&out);
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(err.contains(zh), "{args:?}: {err}");
+        let mut with_en = vec!["--lang", "en"];
+        with_en.extend_from_slice(args);
+        let (_, err) = support::bin::texts(&support::bin::run(&with_en, Some(dir.path())));
+        assert!(err.contains(en), "{args:?}: {err}");
+    }
+    // `nearest`'s report: the position line, the source and the footer.
+    let args = ["nearest", "--at", "112.97,28.19", "-k", "1"];
+    let out = support::bin::run(&args, Some(dir.path()));
+    let (text, err) = support::bin::texts(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        text.contains("起点：经度 112.970000，纬度 28.190000（WGS-84）；数据：内置演示数据"),
+        "{text}"
+    );
+    assert!(
+        text.contains("距离为 WGS-84 椭球面上的直线距离；分钟按步行 5 km/h、电动车 15 km/h 计算。"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("From lon") && !text.contains("Straight-line"),
+        "{text}"
+    );
+    let out = support::bin::run(
+        &[&["--lang", "en"][..], &args[..]].concat(),
+        Some(dir.path()),
+    );
+    let (text, _) = support::bin::texts(&out);
+    assert!(
+        text.contains(
+            "From lon 112.970000, lat 28.190000 (WGS-84); data: embedded demo data (synthetic;"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Straight-line distance on the WGS-84 ellipsoid; minutes at 5 km/h walking, 15 km/h e-bike."),
+        "{text}"
+    );
 }

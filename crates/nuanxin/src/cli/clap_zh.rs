@@ -465,8 +465,10 @@ pub fn render_error(e: &clap::Error, cmd: &Command) -> Option<String> {
             valid: &ctx(e, ContextKind::ValidValue),
         }),
         ErrorKind::ValueValidation => {
+            // The parser's reason (Rust's `invalid float literal`, a library reason) in the
+            // current language through the catalogue's reason table.
             let reason = std::error::Error::source(e)
-                .map(ToString::to_string)
+                .map(|r| super::messages::reason(&r.to_string()))
                 .unwrap_or_default();
             text(&Msg::ArgValueRefused {
                 arg: &arg,

@@ -44,13 +44,13 @@ pub struct CoverageArgs {
     #[arg(long, default_value = "walk")]
     pub mode: TravelMode,
     /// Travel time, minutes.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, allow_hyphen_values = true)]
     pub minutes: f64,
     /// Station kinds that count (repeatable); default all kinds.
     #[arg(long = "kind")]
     pub kinds: Vec<ServiceKind>,
     /// H3 resolution 0..=15 (9: cells of 0.105 km², edge ≈ 201 m).
-    #[arg(long, default_value_t = analysis::DEFAULT_RESOLUTION)]
+    #[arg(long, default_value_t = analysis::DEFAULT_RESOLUTION, allow_hyphen_values = true)]
     pub resolution: u8,
     /// Only stations open at this time: RFC 3339 with an offset (2026-12-01T02:00+08:00) or
     /// Beijing time without one (2026-12-01T02:00).

@@ -54,7 +54,8 @@ fn open(db: &Path, must_exist: bool) -> anyhow::Result<Store> {
     if must_exist && matches!(Location::of(db), Location::Sqlite(p) if !p.exists()) {
         bail!("数据库 {shown} 不存在 (no database at {shown})");
     }
-    Store::open(db).with_context(|| format!("opening database {shown}"))
+    Store::open(db)
+        .with_context(|| super::messages::text(&super::messages::Msg::OpeningDatabase(&shown)))
 }
 
 /// Runs the subcommand.

@@ -84,6 +84,45 @@ pub enum Msg<'a> {
     Importing(&'a str),
     /// Context: opening a database failed.
     OpeningDatabase(&'a str),
+    /// Context: `serve` cannot listen on its address (other than a port in use).
+    Listening(&'a str),
+    /// Context: `serve`: the port is in use by another program.
+    PortInUse(&'a str),
+    /// Context: reading the service points of a database failed.
+    ReadingPoints(&'a str),
+    /// Source of an analysis: the embedded demo data.
+    SourceDemo,
+    /// Source of an analysis: a database with no stored points (the demo data it is seeded with).
+    SourceDbDemo(&'a str),
+    /// Source of an analysis: a database with `n` stored points.
+    SourceDb {
+        /// The database, credentials redacted.
+        db: &'a str,
+        /// Points stored.
+        n: usize,
+    },
+    /// `nearest`: the position searched from, the conversion if any and the data source.
+    NearestFrom {
+        /// Longitude, WGS-84 degrees.
+        lon: f64,
+        /// Latitude, WGS-84 degrees.
+        lat: f64,
+        /// The coordinate system given and the position as given, when not WGS-84.
+        given: Option<(&'a str, f64, f64)>,
+        /// The travel mode of `--by time` (`walk`, `ebike`), none for straight line.
+        mode: Option<&'a str>,
+        /// Where the points come from.
+        source: &'a str,
+    },
+    /// `nearest`: no point matched.
+    NearestNone,
+    /// `nearest`: how distance and minutes were computed.
+    NearestFooter {
+        /// Walking speed, km/h.
+        walk_kmh: f64,
+        /// E-bike speed, km/h.
+        ebike_kmh: f64,
+    },
     /// Context: storing points failed.
     StoringPoints(&'a str),
     /// Context: replacing points failed.
@@ -299,6 +338,38 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::Wrote { n, path } => format!("已将 {n} 个服务点写入 {path}"),
         Msg::Importing(p) => format!("导入 {p} 时出错"),
         Msg::OpeningDatabase(d) => format!("无法打开数据库 {d}"),
+        Msg::Listening(a) => format!("无法监听 {a}"),
+        Msg::PortInUse(a) => format!(
+            "无法监听 {a}：端口已被占用（另一个程序正在使用它；请停止该程序，或用 --listen 换一个端口）"
+        ),
+        Msg::ReadingPoints(d) => format!("无法从 {d} 读取服务点"),
+        Msg::SourceDemo => {
+            "内置演示数据（虚构的点；用 --db nuanxin.db 使用服务器的服务点）".into()
+        }
+        Msg::SourceDbDemo(d) => {
+            format!("{d}：尚未存入服务点，因此使用服务器为它填入的内置演示数据（虚构的点）")
+        }
+        Msg::SourceDb { db, n } => format!("{db}（已存 {n} 个服务点）"),
+        Msg::NearestFrom {
+            lon,
+            lat,
+            given,
+            mode,
+            source,
+        } => {
+            let conv = given.map_or(String::new(), |(crs, x, y)| {
+                format!("，由 {crs} {x:.6}, {y:.6} 换算")
+            });
+            let by = mode.map_or(String::new(), |m| format!("，出行方式 {m}"));
+            format!("起点：经度 {lon:.6}，纬度 {lat:.6}（WGS-84{conv}）{by}；数据：{source}")
+        }
+        Msg::NearestNone => "没有符合条件的服务点".into(),
+        Msg::NearestFooter {
+            walk_kmh,
+            ebike_kmh,
+        } => format!(
+            "距离为 WGS-84 椭球面上的直线距离；分钟按步行 {walk_kmh:.0} km/h、电动车 {ebike_kmh:.0} km/h 计算。"
+        ),
         Msg::StoringPoints(d) => format!("无法把服务点存入 {d}"),
         Msg::ReplacingPoints(d) => format!("无法替换 {d} 中的服务点"),
         Msg::Writing(p) => format!("无法写入 {p}"),
@@ -313,7 +384,10 @@ pub fn zh(m: &Msg<'_>) -> String {
             "--adcode：未知的行政区划代码 `{a}`（应为湖南省的区县或城市代码，如 430102）"
         ),
         Msg::OfficerNeedsDistrict => "--adcode：工作人员令牌至少需要一个区县".into(),
-        Msg::BadRole(e) => format!("--role：{e}（可用：officer 工作人员、admin 管理员）"),
+        Msg::BadRole(e) => format!(
+            "--role：{}（officer 工作人员、admin 管理员）",
+            reason_zh(e).unwrap_or_else(|| e.to_string())
+        ),
         Msg::CreatedToken {
             id,
             role,
@@ -434,6 +508,38 @@ pub fn en(m: &Msg<'_>) -> String {
         Msg::Wrote { n, path } => format!("wrote {n} point(s) to {path}"),
         Msg::Importing(p) => format!("importing {p}"),
         Msg::OpeningDatabase(d) => format!("opening database {d}"),
+        Msg::Listening(a) => format!("listening on {a}"),
+        Msg::PortInUse(a) => format!(
+            "listening on {a}: the port is in use by another program (stop it, or pick another port with --listen)"
+        ),
+        Msg::ReadingPoints(d) => format!("reading service points from {d}"),
+        Msg::SourceDemo => {
+            "embedded demo data (synthetic; pass --db nuanxin.db for the server's points)".into()
+        }
+        Msg::SourceDbDemo(d) => format!(
+            "{d}: no stored points yet, so the embedded demo data the server seeds it with (synthetic)"
+        ),
+        Msg::SourceDb { db, n } => format!("{db} ({n} stored points)"),
+        Msg::NearestFrom {
+            lon,
+            lat,
+            given,
+            mode,
+            source,
+        } => {
+            let conv = given.map_or(String::new(), |(crs, x, y)| {
+                format!(", converted from {crs} {x:.6}, {y:.6}")
+            });
+            let by = mode.map_or(String::new(), |m| format!(" by {m}"));
+            format!("From lon {lon:.6}, lat {lat:.6} (WGS-84{conv}){by}; data: {source}")
+        }
+        Msg::NearestNone => "No matching service points.".into(),
+        Msg::NearestFooter {
+            walk_kmh,
+            ebike_kmh,
+        } => format!(
+            "Straight-line distance on the WGS-84 ellipsoid; minutes at {walk_kmh:.0} km/h walking, {ebike_kmh:.0} km/h e-bike."
+        ),
         Msg::StoringPoints(d) => format!("storing the points in {d}"),
         Msg::ReplacingPoints(d) => format!("replacing the points in {d}"),
         Msg::Writing(p) => format!("writing {p}"),
@@ -601,6 +707,21 @@ pub const REASONS: &[(&str, &str)] = &[
         "`{0}` 用逗号作小数点，请写成 `{1}`",
     ),
     ("unknown {} `{}`; valid: {}", "未知的{0} `{1}`；可填：{2}"),
+    // Rust's number parsers (`f64::from_str`, `usize::from_str`), as clap passes them on.
+    ("invalid float literal", "不是数字"),
+    ("invalid digit found in string", "不是非负整数"),
+    ("cannot parse float from empty string", "未填写数字"),
+    ("cannot parse integer from empty string", "未填写数字"),
+    ("number too large to fit in target type", "数字太大"),
+    (
+        "`{}` is not LON,LAT (two numbers and one comma)",
+        "`{0}` 不是“经度,纬度”（两个数字，中间一个逗号）",
+    ),
+    ("`{}` is not two numbers LON,LAT", "`{0}` 不是两个数字“经度,纬度”"),
+    (
+        "`{}` is not YYYY-MM-DDTHH:MM",
+        "`{0}` 不是“年-月-日T时:分”（YYYY-MM-DDTHH:MM，如 2026-12-01T08:00）",
+    ),
     (
         "missing; add a 类型/kind column or give a default kind (--kind)",
         "未填写；请添加“类型”列，或用 --kind 指定默认类型",
@@ -816,6 +937,8 @@ const VALUES: &[(&str, &str)] = &[
         "按原样在中国境外，互换后在境内",
     ),
     ("(none)", "（无）"),
+    ("role", "角色"),
+    ("crs", "坐标系"),
     ("cell", "单元格"),
     ("dimension", "表格范围"),
     ("line", "行"),

@@ -53,7 +53,12 @@ pub struct Args {
     #[arg(long, value_parser = parse_local_time, conflicts_with = "open_now")]
     open_at: Option<NaiveDateTime>,
     /// How many points.
-    #[arg(short = 'k', long = "limit", default_value_t = 5)]
+    #[arg(
+        short = 'k',
+        long = "limit",
+        default_value_t = 5,
+        allow_hyphen_values = true
+    )]
     k: usize,
     /// Service points file (GeoJSON, CSV, XLSX); default: the embedded demo data.
     #[arg(long)]
@@ -80,7 +85,7 @@ pub struct Args {
     roads: Option<PathBuf>,
     /// Largest distance from the position or a point to a road, metres; beyond it that result
     /// is straight-line (flagged).
-    #[arg(long, default_value_t = nuanxin::routing::DEFAULT_MAX_SNAP_M)]
+    #[arg(long, default_value_t = nuanxin::routing::DEFAULT_MAX_SNAP_M, allow_hyphen_values = true)]
     max_snap_m: f64,
     /// With `--by time --json`: include each route as `[lon, lat]` positions.
     #[arg(long)]
@@ -203,23 +208,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
+    let given_crs = (args.crs != Crs::Wgs84).then(|| (args.crs.as_str(), given.lon, given.lat));
     println!(
-        "From lon {:.6}, lat {:.6} (WGS-84{}); data: {source}",
-        from.lon,
-        from.lat,
-        if args.crs == Crs::Wgs84 {
-            String::new()
-        } else {
-            format!(
-                ", converted from {} {:.6}, {:.6}",
-                args.crs.as_str(),
-                given.lon,
-                given.lat
-            )
-        }
+        "{}",
+        text(&Msg::NearestFrom {
+            lon: from.lon,
+            lat: from.lat,
+            given: given_crs,
+            mode: None,
+            source: &source,
+        })
     );
     if hits.is_empty() {
-        println!("没有符合条件的服务点 / No matching service points.");
+        println!("{}", text(&Msg::NearestNone));
         return Ok(());
     }
     let header = [
@@ -279,9 +280,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{}", line(r));
     }
     println!(
-        "Straight-line distance on the WGS-84 ellipsoid; minutes at {:.0} km/h walking, {:.0} km/h e-bike.",
-        speeds.walk_m_per_s * 3.6,
-        speeds.ebike_m_per_s * 3.6
+        "{}",
+        text(&Msg::NearestFooter {
+            walk_kmh: speeds.walk_m_per_s * 3.6,
+            ebike_kmh: speeds.ebike_m_per_s * 3.6,
+        })
     );
     Ok(())
 }
@@ -333,10 +336,14 @@ fn run_by_time(
         return Ok(());
     }
     println!(
-        "From lon {:.6}, lat {:.6} (WGS-84) by {}; data: {source}",
-        from.lon,
-        from.lat,
-        args.mode.as_str()
+        "{}",
+        text(&Msg::NearestFrom {
+            lon: from.lon,
+            lat: from.lat,
+            given: None,
+            mode: Some(args.mode.as_str()),
+            source,
+        })
     );
     match r.origin_snap {
         Some(s) => println!(
@@ -349,7 +356,7 @@ fn run_by_time(
         ),
     }
     if r.hits.is_empty() {
-        println!("没有符合条件的服务点 / No matching service points.");
+        println!("{}", text(&Msg::NearestNone));
         return Ok(());
     }
     println!(

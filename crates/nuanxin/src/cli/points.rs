@@ -1,6 +1,7 @@
 //! Where the CLI's analysis commands (`nearest`, `coverage`) get their service points: the
 //! server's database (`--db`), a file (`--data`), or the embedded demo data, said out loud.
 
+use super::messages::{text, Msg};
 use anyhow::Context;
 use nuanxin::crs::Crs;
 use nuanxin::import::{import_file, ImportOptions};
@@ -34,20 +35,18 @@ pub fn load(
                 shown
             );
         }
-        let store = Store::open(db).with_context(|| format!("opening {shown}"))?;
+        let store = Store::open(db).with_context(|| text(&Msg::OpeningDatabase(&shown)))?;
         let points = store
             .service_points()
-            .with_context(|| format!("reading service points from {shown}"))?;
+            .with_context(|| text(&Msg::ReadingPoints(&shown)))?;
         if points.is_empty() {
             return Ok((
                 nuanxin::demo::demo_points(),
-                format!(
-                    "{shown}: no stored points yet, so the embedded demo data the server seeds it with (synthetic)"
-                ),
+                text(&Msg::SourceDbDemo(&shown)),
             ));
         }
         let n = points.len();
-        return Ok((points, format!("{shown} ({n} stored points)")));
+        return Ok((points, text(&Msg::SourceDb { db: &shown, n })));
     }
     if let Some(path) = data {
         let opts = ImportOptions {
@@ -56,15 +55,8 @@ pub fn load(
         };
         let r = import_file(path, &opts)
             .map_err(|e| anyhow::anyhow!(super::messages::import_error(&e)))
-            .with_context(|| {
-                super::messages::text(&super::messages::Msg::LoadingData(
-                    &path.display().to_string(),
-                ))
-            })?;
+            .with_context(|| text(&Msg::LoadingData(&path.display().to_string())))?;
         return Ok((r.points, path.display().to_string()));
     }
-    Ok((
-        nuanxin::demo::demo_points(),
-        "embedded demo data (synthetic; pass --db nuanxin.db for the server's points)".to_string(),
-    ))
+    Ok((nuanxin::demo::demo_points(), text(&Msg::SourceDemo)))
 }

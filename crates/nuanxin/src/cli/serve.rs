@@ -8,6 +8,7 @@
 //! standard error, filtered by `RUST_LOG` (default `info`). Stops gracefully on SIGTERM or
 //! Ctrl-C: in-flight requests finish, new connections are refused.
 
+use super::messages::{text, Msg};
 use anyhow::{anyhow, bail, Context};
 use nuanxin::crs::Crs;
 use nuanxin::index::ServiceIndex;
@@ -166,7 +167,15 @@ async fn serve(
     // (issue 15, newcomer finding).
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .with_context(|| format!("listening on {}", config.listen))?;
+        .map_err(|e| {
+            let addr = config.listen.to_string();
+            let context = if e.kind() == std::io::ErrorKind::AddrInUse {
+                text(&Msg::PortInUse(&addr))
+            } else {
+                text(&Msg::Listening(&addr))
+            };
+            anyhow::Error::new(e).context(context)
+        })?;
     server::notify::targets(&config).map_err(|e| anyhow!("configuration error: {e}"))?;
     // Parse the embedded boundaries (the districts, 4 MB of GeoJSON; the country's outline)
     // on a second core while the points are read, rather than after them or in the first
@@ -181,10 +190,9 @@ async fn serve(
             });
         });
     let store = Store::open(&config.db_path).with_context(|| {
-        format!(
-            "opening the database {}",
-            nuanxin::suggestions::Location::redacted(&config.db_path)
-        )
+        text(&Msg::OpeningDatabase(
+            &nuanxin::suggestions::Location::redacted(&config.db_path),
+        ))
     })?;
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
