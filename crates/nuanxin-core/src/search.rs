@@ -625,8 +625,13 @@ fn make(
     source: &'static str,
     name: Option<String>,
 ) -> Result<PastedPosition, PositionError> {
-    let input = LonLat::new(lon, lat)
-        .map_err(|e| PositionError::OutOfRange(format!("{lon},{lat} is not a position: {e}")))?;
+    let input = LonLat::new(lon, lat).map_err(|e| {
+        PositionError::OutOfRange(format!(
+            "{},{} is not a position: {e}",
+            crate::error::shown_number(lon),
+            crate::error::shown_number(lat)
+        ))
+    })?;
     Ok(PastedPosition {
         location: crs.to_wgs84(input),
         input_crs: crs.as_str(),
@@ -658,7 +663,35 @@ fn get<'a>(p: &'a [(String, String)], key: &str) -> Option<&'a str> {
 ///
 /// # Errors
 /// [`PositionError`] when the text is clearly a position or a map link but cannot be used.
+///
+/// Text typed with a Chinese input method in full-width mode (`１１２.９７６３４１,２８.１９５３４６`,
+/// `１１２．９７６`, an ideographic space) is read as its ASCII form when it is not a position
+/// as typed (newcomer finding: it used to find nothing and say nothing).
 pub fn parse_position(text: &str, bare_crs: Crs) -> Result<Option<PastedPosition>, PositionError> {
+    let found = parse_position_as_typed(text, bare_crs)?;
+    if found.is_some() {
+        return Ok(found);
+    }
+    let folded: String = text
+        .chars()
+        .map(|c| match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            0x3000 => ' ',
+            _ => c,
+        })
+        .collect();
+    if folded == text {
+        Ok(None)
+    } else {
+        parse_position_as_typed(&folded, bare_crs)
+    }
+}
+
+/// [`parse_position`] without the full-width folding.
+fn parse_position_as_typed(
+    text: &str,
+    bare_crs: Crs,
+) -> Result<Option<PastedPosition>, PositionError> {
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("geo:") {
@@ -1089,6 +1122,26 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(p.location, LonLat::new(112.97093, 28.1986).unwrap());
+    }
+
+    /// Regression (newcomer): full-width digits found nothing; 1e308 was echoed in full.
+    #[test]
+    fn full_width_digits_and_huge_numbers() {
+        let ascii = parse_position("112.976341,28.195346", Crs::Gcj02)
+            .unwrap()
+            .unwrap();
+        for typed in [
+            "１１２.９７６３４１,２８.１９５３４６",
+            "１１２．９７６３４１，２８．１９５３４６",
+            "１１２．９７６３４１\u{3000}２８．１９５３４６",
+        ] {
+            let p = parse_position(typed, Crs::Gcj02).unwrap().unwrap();
+            assert_eq!(p.location, ascii.location, "{typed}");
+        }
+        let Err(PositionError::OutOfRange(msg)) = parse_position("1e308,1e308", Crs::Gcj02) else {
+            panic!("1e308 accepted")
+        };
+        assert!(msg.contains("1e308") && msg.len() < 120, "{msg}");
     }
 
     #[test]

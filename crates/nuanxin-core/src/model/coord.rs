@@ -24,10 +24,10 @@ pub enum CoordError {
         field: &'static str,
     },
     /// Longitude outside `[-180, 180]` degrees.
-    #[error("lon = {0} is outside [-180, 180] degrees")]
+    #[error("lon = {} is outside [-180, 180] degrees", crate::error::shown_number(*.0))]
     LonOutOfRange(f64),
     /// Latitude outside `[-90, 90]` degrees.
-    #[error("lat = {0} is outside [-90, 90] degrees")]
+    #[error("lat = {} is outside [-90, 90] degrees", crate::error::shown_number(*.0))]
     LatOutOfRange(f64),
     /// Latitude outside `[-90, 90]` but the pair reads as a position with the two swapped
     /// (`lon` within ±90°, `lat` within ±180°): the commonest mistake with Chinese sources,

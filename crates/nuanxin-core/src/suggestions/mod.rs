@@ -161,7 +161,45 @@ pub const MAX_NEARBY_RADIUS_M: f64 = 5000.0;
 /// (Unicode scalar values); the same limit as a suggestion's description.
 pub const MAX_NOTE_CHARS: usize = 2000;
 
-/// A public note on a status change: 1–[`MAX_NOTE_CHARS`] characters, not blank. The
+/// The first character of `text` that no public text may hold, if any: a control character
+/// (Unicode category Cc) other than tab, line feed and carriage return, or a Unicode
+/// noncharacter (U+FDD0–U+FDEF and the last two code points of every plane, U+xxFFFE and
+/// U+xxFFFF; Unicode 15 §23.7 "not for open interchange"). XML 1.0 (§2.2 `Char`) cannot
+/// carry the controls nor U+FFFE/U+FFFF, so one such character in a description made every
+/// Open311 XML list and Atom feed that held it unreadable (found by a newcomer's attack).
+///
+/// ```
+/// use nuanxin_core::suggestions::refused_char;
+/// assert_eq!(refused_char("路口\n第二行\t好"), None);
+/// assert_eq!(refused_char("a\u{1}b"), Some('\u{1}'));
+/// assert_eq!(refused_char("x \u{fffe}"), Some('\u{fffe}'));
+/// assert_eq!(refused_char("\u{1fffF}"), Some('\u{1ffff}'));
+/// assert_eq!(refused_char("\u{fdd0}"), Some('\u{fdd0}'));
+/// ```
+pub fn refused_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        let cp = c as u32;
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || (0xFDD0..=0xFDEF).contains(&cp)
+            || cp & 0xFFFE == 0xFFFE
+    })
+}
+
+/// The error for `c` in `field` ([`refused_char`]).
+pub(crate) fn refused_char_error(field: &'static str, c: char) -> SuggestionError {
+    let what = if c.is_control() {
+        "the control character"
+    } else {
+        "the Unicode noncharacter"
+    };
+    SuggestionError::Invalid {
+        field,
+        msg: format!("{field} contains {what} U+{:04X}", c as u32),
+    }
+}
+
+/// A public note on a status change: 1–[`MAX_NOTE_CHARS`] characters, not blank, no
+/// [`refused_char`]. The
 /// store takes only this type, so every channel enforces the same limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicNote(String);
@@ -170,8 +208,8 @@ impl PublicNote {
     /// Checks `text` (kept byte-exact).
     ///
     /// # Errors
-    /// [`SuggestionError::Invalid`] naming `note` when blank or longer than
-    /// [`MAX_NOTE_CHARS`].
+    /// [`SuggestionError::Invalid`] naming `note` when blank, longer than
+    /// [`MAX_NOTE_CHARS`] or holding a [`refused_char`].
     pub fn new(text: impl Into<String>) -> Result<Self, SuggestionError> {
         let text = text.into();
         if text.trim().is_empty() || text.chars().count() > MAX_NOTE_CHARS {
@@ -179,6 +217,9 @@ impl PublicNote {
                 field: "note",
                 msg: "a public note of 1–2,000 characters is required".into(),
             });
+        }
+        if let Some(c) = refused_char(&text) {
+            return Err(refused_char_error("note", c));
         }
         Ok(PublicNote(text))
     }

@@ -654,7 +654,7 @@ pub fn parse_email(s: &str) -> Result<String, SuggestionError> {
 }
 
 /// Parses a first or last name (`field`): trimmed, 1–[`MAX_NAME_CHARS`] characters, no
-/// control characters. `None` for a blank value.
+/// control characters nor Unicode noncharacters. `None` for a blank value.
 ///
 /// # Errors
 /// [`SuggestionError::Invalid`] on `field`.
@@ -669,11 +669,12 @@ pub fn parse_name(field: &'static str, s: &str) -> Result<Option<String>, Sugges
             msg: format!("{field} has more than {MAX_NAME_CHARS} characters"),
         });
     }
-    if let Some(c) = t.chars().find(|c| c.is_control()) {
-        return Err(SuggestionError::Invalid {
-            field,
-            msg: format!("{field} contains the control character U+{:04X}", c as u32),
-        });
+    if let Some(c) = t
+        .chars()
+        .find(|c| c.is_control())
+        .or_else(|| super::refused_char(t))
+    {
+        return Err(super::refused_char_error(field, c));
     }
     Ok(Some(t.to_string()))
 }

@@ -6,7 +6,8 @@
 //! Rules, in the order they are checked (the first failure is reported):
 //! 1. `category` is required and one of [`Category`]'s codes (or its Chinese label);
 //! 2. `description` is required: 1–[`MAX_DESCRIPTION_CHARS`] characters, not blank, no
-//!    control characters other than newline, carriage return and tab; stored byte-exact;
+//!    control characters other than newline, carriage return and tab, no Unicode
+//!    noncharacters ([`super::refused_char`]); stored byte-exact;
 //! 3. the position is required, a valid coordinate in its CRS, and inside one of the
 //!    shipped county-level districts (a hint is added when lon and lat look swapped);
 //! 4. `contact` (optional) is a mobile, landline, WeChat ID or email address
@@ -235,14 +236,8 @@ pub fn check_description(description: &str) -> Result<(), SuggestionError> {
             "description has {n} characters; at most 2,000 are accepted"
         )));
     }
-    if let Some(c) = description
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(invalid(format!(
-            "description contains the control character U+{:04X}",
-            c as u32
-        )));
+    if let Some(c) = super::refused_char(description) {
+        return Err(super::refused_char_error("description", c));
     }
     Ok(())
 }
@@ -391,6 +386,10 @@ mod tests {
         assert!(check_description("第一行\n第二行\t").is_ok());
         let e = check_description("bell\u{7}").unwrap_err().to_string();
         assert!(e.contains("U+0007"), "{e}");
+        let e = check_description("x \u{ffff}").unwrap_err().to_string();
+        assert!(e.contains("noncharacter U+FFFF"), "{e}");
+        assert!(super::super::PublicNote::new("已处理\u{fffe}").is_err());
+        assert!(super::super::privacy::parse_name("first_name", "王\u{fdd0}").is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 use super::db::Db;
 use super::error::{ApiQuery, AppError, Problem};
+use super::open311_xml::xml_text as escape;
 use super::suggestions::read::expand_adcode;
 use super::suggestions::TrackingId;
 use super::AppState;
@@ -23,7 +24,6 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
-use quick_xml::escape::escape;
 use serde::Deserialize;
 use std::fmt::Write as _;
 use utoipa::{IntoParams, OpenApi};

@@ -13,8 +13,30 @@ pub const XML: &str = "text/xml; charset=utf-8";
 
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
 
+/// `text` escaped for XML 1.0 character data (`quick-xml`), with every character XML 1.0
+/// cannot carry (§2.2 `Char`: the C0 controls other than tab, line feed and carriage return,
+/// U+FFFE and U+FFFF) replaced by U+FFFD. Input validation refuses those characters
+/// (`suggestions::refused_char`); this keeps the documents well-formed for rows stored
+/// before it did, so one stored text never makes a whole list unreadable.
+pub fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| {
+        !(matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}')
+            || c == '\u{fffe}'
+            || c == '\u{ffff}')
+    };
+    if text.chars().all(allowed) {
+        escape(text)
+    } else {
+        let clean: String = text
+            .chars()
+            .map(|c| if allowed(c) { c } else { '\u{fffd}' })
+            .collect();
+        std::borrow::Cow::Owned(escape(&clean).into_owned())
+    }
+}
+
 fn el(out: &mut String, name: &str, text: &str) {
-    let _ = write!(out, "<{name}>{}</{name}>", escape(text));
+    let _ = write!(out, "<{name}>{}</{name}>", xml_text(text));
 }
 
 fn opt(out: &mut String, name: &str, text: Option<&str>) {
@@ -194,6 +216,18 @@ pub fn tokens(list: &[super::open311::TokenAnswer]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (newcomer's attack): a stored U+FFFE made every XML list unreadable.
+    #[test]
+    fn characters_xml_cannot_carry_are_replaced() {
+        assert_eq!(
+            xml_text("a\u{fffe}b\u{ffff}c\u{1}d"),
+            "a\u{fffd}b\u{fffd}c\u{fffd}d"
+        );
+        assert_eq!(xml_text("<x>\t\n 路"), "&lt;x&gt;\t\n 路");
+        // U+FDD0 and U+1FFFE are XML 1.0 `Char`s: kept.
+        assert_eq!(xml_text("\u{fdd0}\u{1fffe}"), "\u{fdd0}\u{1fffe}");
+    }
 
     #[test]
     fn errors_are_escaped() {

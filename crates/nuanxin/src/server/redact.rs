@@ -6,6 +6,11 @@
 //! the log has the value of every secret-looking parameter replaced by [`REDACTED`]: a name
 //! (percent-decoded, any case) equal to `code`, or containing `receipt`, `token`, `secret`,
 //! `password` or `key`.
+//!
+//! Personal data gets the same treatment: Open311 clients may send a request's fields in
+//! the query string, so parameters containing `mail`, `phone` or `contact`, and those named
+//! `first_name`, `last_name`, `description`, `account_id` or `device_id` are redacted too
+//! (the README promises that the log never holds a reporter's address or number).
 
 use axum::http::Uri;
 
@@ -16,9 +21,19 @@ pub const REDACTED: &str = "[redacted]";
 pub fn is_secret_param(name: &str) -> bool {
     let n = percent_decode(name).to_ascii_lowercase();
     n == "code"
-        || ["receipt", "token", "secret", "password", "key"]
-            .iter()
-            .any(|s| n.contains(s))
+        || [
+            "first_name",
+            "last_name",
+            "description",
+            "account_id",
+            "device_id",
+        ]
+        .contains(&n.as_str())
+        || [
+            "receipt", "token", "secret", "password", "key", "mail", "phone", "contact",
+        ]
+        .iter()
+        .any(|s| n.contains(s))
 }
 
 /// `application/x-www-form-urlencoded` decoding of a name (`+` is a space, `%XX` a byte),
@@ -102,6 +117,15 @@ mod tests {
             "/api/v1/nearest?lon=1&lat=2&k=5"
         );
         assert_eq!(log("/healthz"), "/healthz");
+        // Regression (newcomer): contact details sent in an Open311 query string were logged.
+        assert_eq!(
+            log("/open311/v2/requests.json?api_key=K&email=a@b.cn&phone=13911114444&first_name=W&last_name=L&description=call+me&lat=28.2"),
+            "/open311/v2/requests.json?api_key=[redacted]&email=[redacted]&phone=[redacted]&first_name=[redacted]&last_name=[redacted]&description=[redacted]&lat=28.2"
+        );
+        assert_eq!(
+            log("/a?contact=1&E-Mail=x"),
+            "/a?contact=[redacted]&E-Mail=[redacted]"
+        );
         // a bad escape does not panic
         assert_eq!(log("/a?%zz=1&%4=2"), "/a?%zz=1&%4=2");
     }

@@ -164,6 +164,13 @@ async fn bad_input_is_a_400_problem_and_stores_nothing() {
             "description",
             "control",
         ),
+        // Regression (newcomer's attack): U+FFFE/U+FFFF were stored and made every Open311
+        // XML list and Atom feed holding them unreadable.
+        (
+            json!({"location": P, "category": "rest", "description": "nonchar \u{fffe}\u{ffff} end"}),
+            "description",
+            "U+FFFE",
+        ),
         (
             json!({"location": P, "category": "rest", "description": "x", "contact": "12345"}),
             "contact",
