@@ -85,10 +85,10 @@ pub struct NavLinks {
 
 /// Amap's `mode` (web URI) and `t` (app scheme) for a travel mode: e-bike riders ride
 /// (`ride`, `t=3`), walkers walk (`walk`, `t=2`).
-fn amap_mode(mode: TravelMode) -> (&'static str, u8) {
+fn amap_mode(mode: TravelMode) -> (&'static str, &'static str) {
     match mode {
-        TravelMode::Walk => ("walk", 2),
-        TravelMode::Ebike => ("ride", 3),
+        TravelMode::Walk => ("walk", "2"),
+        TravelMode::Ebike => ("ride", "3"),
     }
 }
 
@@ -199,8 +199,8 @@ pub struct NavLink<'a> {
 impl NavLink<'_> {
     /// `latlng%3A<lat>%2C<lon>%7Cname%3A<name>`: Baidu's `latlng:lat,lng|name:…` (latitude
     /// first) percent-encoded; the coordinates need no escaping (digits, `.`, `-`).
-    fn baidu_place(
-        f: &mut std::fmt::Formatter<'_>,
+    fn baidu_place<W: std::fmt::Write>(
+        f: &mut W,
         lat: &str,
         lon: &str,
         name_q: &str,
@@ -212,7 +212,7 @@ impl NavLink<'_> {
     }
 
     /// Amap's app query: `sourceApplication=…&[slat=…&slon=…&sname=…&]dlat=…&dlon=…&dname=…&dev=0&t=…`.
-    fn amap_query(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn amap_query<W: std::fmt::Write>(&self, f: &mut W) -> std::fmt::Result {
         let d = self.dest;
         for piece in ["sourceApplication=", SRC_COMPANY, ".", SRC_APP, "&"] {
             f.write_str(piece)?;
@@ -233,14 +233,15 @@ impl NavLink<'_> {
             "&dname=",
             &d.name_q,
             "&dev=0&t=",
+            t,
         ] {
             f.write_str(piece)?;
         }
-        write!(f, "{t}")
+        Ok(())
     }
 
     /// Baidu's app URI for `platform` (`andr`, `ios`).
-    fn baidu_native(&self, f: &mut std::fmt::Formatter<'_>, platform: &str) -> std::fmt::Result {
+    fn baidu_native<W: std::fmt::Write>(&self, f: &mut W, platform: &str) -> std::fmt::Result {
         let d = self.dest;
         f.write_str("baidumap://map/direction?")?;
         if let Some(o) = self.origin {
@@ -268,6 +269,15 @@ impl NavLink<'_> {
 
 impl std::fmt::Display for NavLink<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.write_to(f)
+    }
+}
+
+impl NavLink<'_> {
+    /// Writes the URI to `f` in pieces. Every byte is an RFC 3986 unreserved character, `%`
+    /// (names are percent-encoded) or one of `: / ? & = ,`: nothing a JSON string escapes,
+    /// so a JSON writer may copy the pieces between quotes as they are.
+    pub fn write_to<W: std::fmt::Write>(&self, f: &mut W) -> std::fmt::Result {
         let d = self.dest;
         match self.target {
             NavTarget::Amap => {
@@ -761,11 +771,27 @@ mod tests {
             for origin in [None, Some(LonLat::new(olon, olat).unwrap()), Some(dest)] {
                 for mode in [TravelMode::Walk, TravelMode::Ebike] {
                     for name in names {
+                        let links = nav_links(dest, name, origin, mode);
                         assert_eq!(
-                            nav_links(dest, name, origin, mode),
+                            links,
                             reference_nav_links(dest, name, origin, mode),
                             "{dest:?} {name} {origin:?} {mode:?}"
                         );
+                        // What `NavLink::write_to` promises a JSON writer: nothing to escape.
+                        for l in [
+                            &links.amap,
+                            &links.amap_android,
+                            &links.amap_ios,
+                            &links.baidu,
+                            &links.baidu_android,
+                            &links.baidu_ios,
+                        ] {
+                            assert!(
+                                l.bytes()
+                                    .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\'),
+                                "{l}"
+                            );
+                        }
                         n += 1;
                     }
                 }

@@ -69,75 +69,208 @@ struct Properties<'a>(&'a PointFeature<'a>);
 
 impl Serialize for Properties<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let f = self.0;
-        let p = f.point;
-        let from = f.origin.zip(f.distance.map(|(_, mode, _)| mode));
-        let dest = nav_dest_cached(p.location, &p.name);
-        let link = |target| NavLink {
-            dest: &dest,
-            origin: from.map(|(origin, _)| origin),
-            mode: from.map_or(DEFAULT_NAV_MODE, |(_, mode)| mode),
-            target,
-        };
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("id", &p.id)?;
-        m.serialize_entry("kind", p.kind.as_str())?;
-        m.serialize_entry("kind_label_zh", p.kind.label_zh())?;
-        m.serialize_entry("kind_label_en", p.kind.label_en())?;
-        m.serialize_entry("name", &p.name)?;
-        m.serialize_entry("address", &p.address)?;
-        m.serialize_entry("adcode", &p.adcode)?;
-        m.serialize_entry("opening_hours", &p.opening_hours)?;
-        if let Some(at) = f.options.open_at {
-            m.serialize_entry(
-                "open_now",
-                &p.opening_hours.as_ref().map(|h| h.is_open_at(at)),
-            )?;
-        }
-        m.serialize_entry("amenities", &p.amenities)?;
-        m.serialize_entry("access", &p.access)?;
-        m.serialize_entry("operator", &p.operator)?;
-        m.serialize_entry("phone", &p.phone)?;
-        m.serialize_entry("source", &p.source)?;
-        m.serialize_entry("updated_at", &p.updated_at)?;
-        m.serialize_entry("demo", &p.demo)?;
-        m.serialize_entry("entrance", &p.entrance)?;
-        m.serialize_entry("outline", &p.outline)?;
-        m.serialize_entry("nav_amap", &link(NavTarget::Amap))?;
-        m.serialize_entry("nav_baidu", &link(NavTarget::Baidu))?;
-        if from.is_some() {
-            m.serialize_entry("nav_apps", &NavApps(link(NavTarget::Amap)))?;
-        }
-        match f.options.out_crs {
-            Crs::Wgs84 => {}
-            Crs::Gcj02 => m.serialize_entry("gcj02", &[dest.gcj02.lon, dest.gcj02.lat])?,
-            Crs::Bd09 => m.serialize_entry("bd09", &[dest.bd09.lon, dest.bd09.lat])?,
-        }
-        if let Some((d, mode, minutes)) = f.distance {
-            m.serialize_entry("distance_m", &round_to(d, 1))?;
-            m.serialize_entry("minutes", &round_to(minutes, 2))?;
-            m.serialize_entry("mode", mode.as_str())?;
+        write_properties(self.0, &mut MapSink(&mut m))?;
+        m.end()
+    }
+}
+
+/// Where [`write_properties`] puts a feature's properties: a serde map, for any serializer
+/// ([`MapSink`]), or JSON bytes with the navigation links copied unescaped ([`JsonSink`], the
+/// distance answers, whose links are most of their bytes).
+trait Sink {
+    type Error;
+    /// One member.
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Self::Error>;
+    /// A navigation link (`nav_amap`, `nav_baidu`).
+    fn link(&mut self, key: &'static str, link: NavLink<'_>) -> Result<(), Self::Error>;
+    /// `nav_apps`: the four app schemes ([`APP_LINKS`]) of `link`'s halves.
+    fn apps(&mut self, link: NavLink<'_>) -> Result<(), Self::Error>;
+}
+
+/// The members of `nav_apps`, in order, and the link each holds.
+const APP_LINKS: [(&str, NavTarget); 4] = [
+    ("amap_android", NavTarget::AmapAndroid),
+    ("amap_ios", NavTarget::AmapIos),
+    ("baidu_android", NavTarget::BaiduAndroid),
+    ("baidu_ios", NavTarget::BaiduIos),
+];
+
+/// The properties of `f`, in their documented order, into `k`.
+fn write_properties<K: Sink>(f: &PointFeature<'_>, k: &mut K) -> Result<(), K::Error> {
+    let p = f.point;
+    let from = f.origin.zip(f.distance.map(|(_, mode, _)| mode));
+    let dest = nav_dest_cached(p.location, &p.name);
+    let link = |target| NavLink {
+        dest: &dest,
+        origin: from.map(|(origin, _)| origin),
+        mode: from.map_or(DEFAULT_NAV_MODE, |(_, mode)| mode),
+        target,
+    };
+    k.entry("id", &p.id)?;
+    k.entry("kind", p.kind.as_str())?;
+    k.entry("kind_label_zh", p.kind.label_zh())?;
+    k.entry("kind_label_en", p.kind.label_en())?;
+    k.entry("name", &p.name)?;
+    k.entry("address", &p.address)?;
+    k.entry("adcode", &p.adcode)?;
+    k.entry("opening_hours", &p.opening_hours)?;
+    if let Some(at) = f.options.open_at {
+        k.entry(
+            "open_now",
+            &p.opening_hours.as_ref().map(|h| h.is_open_at(at)),
+        )?;
+    }
+    k.entry("amenities", &p.amenities)?;
+    k.entry("access", &p.access)?;
+    k.entry("operator", &p.operator)?;
+    k.entry("phone", &p.phone)?;
+    k.entry("source", &p.source)?;
+    k.entry("updated_at", &p.updated_at)?;
+    k.entry("demo", &p.demo)?;
+    k.entry("entrance", &p.entrance)?;
+    k.entry("outline", &p.outline)?;
+    k.link("nav_amap", link(NavTarget::Amap))?;
+    k.link("nav_baidu", link(NavTarget::Baidu))?;
+    if from.is_some() {
+        k.apps(link(NavTarget::Amap))?;
+    }
+    match f.options.out_crs {
+        Crs::Wgs84 => {}
+        Crs::Gcj02 => k.entry("gcj02", &[dest.gcj02.lon, dest.gcj02.lat])?,
+        Crs::Bd09 => k.entry("bd09", &[dest.bd09.lon, dest.bd09.lat])?,
+    }
+    if let Some((d, mode, minutes)) = f.distance {
+        k.entry("distance_m", &round_to(d, 1))?;
+        k.entry("minutes", &round_to(minutes, 2))?;
+        k.entry("mode", mode.as_str())?;
+    }
+    Ok(())
+}
+
+/// [`Sink`] over a serde map.
+struct MapSink<'m, M>(&'m mut M);
+
+impl<M: SerializeMap> Sink for MapSink<'_, M> {
+    type Error = M::Error;
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), M::Error> {
+        self.0.serialize_entry(key, value)
+    }
+    fn link(&mut self, key: &'static str, link: NavLink<'_>) -> Result<(), M::Error> {
+        self.0.serialize_entry(key, &link)
+    }
+    fn apps(&mut self, link: NavLink<'_>) -> Result<(), M::Error> {
+        self.0.serialize_entry("nav_apps", &NavApps(link))
+    }
+}
+
+/// `nav_apps` for a serde map: the app schemes of the halves of `0` (its target ignored).
+struct NavApps<'a>(NavLink<'a>);
+
+impl Serialize for NavApps<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(APP_LINKS.len()))?;
+        for (key, target) in APP_LINKS {
+            m.serialize_entry(key, &NavLink { target, ..self.0 })?;
         }
         m.end()
     }
 }
 
-/// `nav_apps`: the apps' own schemes, written from the halves of `0` (its target ignored).
-struct NavApps<'a>(NavLink<'a>);
+/// [`Sink`] appending the members of a JSON object (compact, as `serde_json` writes them) to
+/// a buffer; the caller writes the braces. Values go through `serde_json`; keys (fixed
+/// identifiers) and navigation links (nothing to escape, see [`NavLink::write_to`]) are
+/// copied as they are.
+struct JsonSink<'b> {
+    buf: &'b mut Vec<u8>,
+    first: bool,
+}
 
-impl Serialize for NavApps<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(4))?;
-        for (key, target) in [
-            ("amap_android", NavTarget::AmapAndroid),
-            ("amap_ios", NavTarget::AmapIos),
-            ("baidu_android", NavTarget::BaiduAndroid),
-            ("baidu_ios", NavTarget::BaiduIos),
-        ] {
-            m.serialize_entry(key, &NavLink { target, ..self.0 })?;
+impl JsonSink<'_> {
+    fn key(&mut self, key: &str) {
+        if !self.first {
+            self.buf.push(b',');
         }
-        m.end()
+        self.first = false;
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(key.as_bytes());
+        self.buf.extend_from_slice(b"\":");
     }
+
+    fn quoted_link(&mut self, link: NavLink<'_>) {
+        self.buf.push(b'"');
+        // Writing into a Vec cannot fail.
+        let _ = link.write_to(&mut VecWriter(self.buf));
+        self.buf.push(b'"');
+    }
+}
+
+impl Sink for JsonSink<'_> {
+    type Error = serde_json::Error;
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), serde_json::Error> {
+        self.key(key);
+        serde_json::to_writer(&mut *self.buf, value)
+    }
+    fn link(&mut self, key: &'static str, link: NavLink<'_>) -> Result<(), serde_json::Error> {
+        self.key(key);
+        self.quoted_link(link);
+        Ok(())
+    }
+    fn apps(&mut self, link: NavLink<'_>) -> Result<(), serde_json::Error> {
+        self.key("nav_apps");
+        self.buf.push(b'{');
+        let mut apps = JsonSink {
+            buf: self.buf,
+            first: true,
+        };
+        for (key, target) in APP_LINKS {
+            apps.key(key);
+            apps.quoted_link(NavLink { target, ..link });
+        }
+        self.buf.push(b'}');
+        Ok(())
+    }
+}
+
+/// `fmt::Write` into a byte buffer.
+struct VecWriter<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for VecWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Appends the GeoJSON Feature `f` to `buf`: the bytes `serde_json::to_writer(buf, f)` writes,
+/// with the navigation links copied rather than scanned for characters to escape.
+///
+/// # Errors
+/// Those of `serde_json` (none for the types a feature holds).
+pub(crate) fn write_feature(
+    buf: &mut Vec<u8>,
+    f: &PointFeature<'_>,
+) -> Result<(), serde_json::Error> {
+    buf.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
+    serde_json::to_writer(&mut *buf, &f.point.id)?;
+    buf.extend_from_slice(b",\"geometry\":");
+    serde_json::to_writer(&mut *buf, &PointGeometry(f.point.location))?;
+    buf.extend_from_slice(b",\"properties\":{");
+    write_properties(f, &mut JsonSink { buf, first: true })?;
+    buf.extend_from_slice(b"}}");
+    Ok(())
 }
 
 pub(crate) fn round_to(v: f64, decimals: i32) -> f64 {
@@ -244,11 +377,10 @@ pub(crate) struct HitFeatures<'a> {
     pub(crate) origin: LonLat,
 }
 
-impl Serialize for HitFeatures<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // The rider's half of the links: once per response, not per feature.
-        let origin = NavOrigin::new(self.origin);
-        seq_of(self.hits.iter().map(|h| PointFeature {
+impl HitFeatures<'_> {
+    /// The feature of hit `h`, with links from `origin` (this answer's query position).
+    fn feature<'h>(&'h self, h: &'h Hit, origin: &'h NavOrigin) -> PointFeature<'h> {
+        PointFeature {
             point: &h.point,
             options: self.options,
             distance: Some((
@@ -256,9 +388,8 @@ impl Serialize for HitFeatures<'_> {
                 self.mode,
                 self.speeds.minutes(self.mode, h.distance_m),
             )),
-            origin: Some(&origin),
-        }))
-        .serialize(s)
+            origin: Some(origin),
+        }
     }
 }
 
@@ -278,18 +409,58 @@ pub(crate) struct EchoQuery<'a> {
     pub(crate) open_at: Option<&'a NaiveDateTime>,
 }
 
-#[derive(Serialize)]
+/// The answer of a distance query (nearest, within): a FeatureCollection with
+/// `numberMatched` (when paged), `numberReturned`, the echoed `query` and paging `links`
+/// (when any), written by [`DistanceCollection::to_bytes`].
 pub(crate) struct DistanceCollection<'a> {
-    #[serde(rename = "type")]
     pub(crate) type_: &'static str,
     pub(crate) features: HitFeatures<'a>,
-    #[serde(rename = "numberMatched", skip_serializing_if = "Option::is_none")]
     pub(crate) number_matched: Option<usize>,
-    #[serde(rename = "numberReturned")]
     pub(crate) number_returned: usize,
     pub(crate) query: EchoQuery<'a>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) links: Vec<Link>,
+}
+
+impl DistanceCollection<'_> {
+    /// The compact JSON of the answer, into one buffer sized for it
+    /// ([`distance_response_bytes`]); features by [`write_feature`], the rider's half of the
+    /// navigation links built once for all of them.
+    ///
+    /// # Errors
+    /// [`AppError::Internal`] if `serde_json` fails (it does not for these types).
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, AppError> {
+        self.write()
+            .map_err(|e| AppError::Internal(format!("serialising response: {e}")))
+    }
+
+    fn write(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut buf = Vec::with_capacity(distance_response_bytes(self.number_returned));
+        buf.extend_from_slice(b"{\"type\":");
+        serde_json::to_writer(&mut buf, self.type_)?;
+        buf.extend_from_slice(b",\"features\":[");
+        let origin = NavOrigin::new(self.features.origin);
+        for (i, h) in self.features.hits.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            write_feature(&mut buf, &self.features.feature(h, &origin))?;
+        }
+        buf.push(b']');
+        if let Some(n) = self.number_matched {
+            buf.extend_from_slice(b",\"numberMatched\":");
+            serde_json::to_writer(&mut buf, &n)?;
+        }
+        buf.extend_from_slice(b",\"numberReturned\":");
+        serde_json::to_writer(&mut buf, &self.number_returned)?;
+        buf.extend_from_slice(b",\"query\":");
+        serde_json::to_writer(&mut buf, &self.query)?;
+        if !self.links.is_empty() {
+            buf.extend_from_slice(b",\"links\":");
+            serde_json::to_writer(&mut buf, &self.links)?;
+        }
+        buf.push(b'}');
+        Ok(buf)
+    }
 }
 
 #[derive(Serialize)]
@@ -424,6 +595,58 @@ mod tests {
     use crate::model::{AccessMethod, Amenity, ServiceKind};
     use std::collections::BTreeSet;
     use utoipa::PartialSchema;
+
+    /// The distance answers' writer ([`write_feature`]) and the serde path (listings, OGC,
+    /// one point) write the same bytes for every combination of options.
+    #[test]
+    fn feature_writer_equals_serde_output() {
+        let mut p = ServicePoint::new(
+            "q\"1",
+            ServiceKind::RiderFriendlyCommunity,
+            "\"小区\" \\ A&B | 100% + 𠮷",
+            LonLat::new(112.9709, 28.1986).unwrap(),
+        );
+        p.address = Some("路\t1 号".into());
+        p.opening_hours = crate::model::OpeningHours::parse("Mo-Fr 08:00-20:00").ok();
+        p.amenities = [Amenity::Parking, Amenity::Wifi].into_iter().collect();
+        let plain = ServicePoint::new(
+            "hk",
+            ServiceKind::Station,
+            "香港",
+            LonLat::new(114.17, 22.3).unwrap(),
+        );
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let origin = NavOrigin::new(LonLat::new(112.97, 28.198).unwrap());
+        let mut n = 0;
+        for point in [&p, &plain] {
+            for out_crs in [Crs::Wgs84, Crs::Gcj02, Crs::Bd09] {
+                for open_at in [None, Some(at)] {
+                    for distance in [None, Some((1234.56, TravelMode::Ebike, 4.9383))] {
+                        for origin in [None, Some(&origin)] {
+                            let f = PointFeature {
+                                point,
+                                options: FeatureOptions { out_crs, open_at },
+                                distance,
+                                origin,
+                            };
+                            let mut fast = Vec::new();
+                            write_feature(&mut fast, &f).unwrap();
+                            let serde = serde_json::to_vec(&f).unwrap();
+                            assert_eq!(
+                                String::from_utf8(fast).unwrap(),
+                                String::from_utf8(serde).unwrap()
+                            );
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 2 * 3 * 2 * 2 * 2);
+    }
 
     #[test]
     fn doc_lists_every_property() {

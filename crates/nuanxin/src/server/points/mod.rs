@@ -39,9 +39,8 @@ use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::Response;
 use geojson::{
-    distance_response_bytes, geojson_response, seq_of, to_json_bytes, to_json_bytes_sized,
-    DistanceCollection, EchoQuery, FeatureCollectionDoc, FeatureOptions, HitFeatures,
-    PageCollection, PointFeature, PointFeatureDoc, GEOJSON,
+    geojson_response, seq_of, to_json_bytes, DistanceCollection, EchoQuery, FeatureCollectionDoc,
+    FeatureOptions, HitFeatures, PageCollection, PointFeature, PointFeatureDoc, GEOJSON,
 };
 use links::{paging_links, Link};
 use query::{query_filter, query_mode, query_out_crs, query_position, Params};
@@ -171,7 +170,7 @@ pub async fn nearest(State(state): State<AppState>, uri: Uri) -> Result<Response
         },
         links: Vec::new(),
     };
-    let bytes = to_json_bytes_sized(&body, distance_response_bytes(body.number_returned))?;
+    let bytes = body.to_bytes()?;
     match timed {
         Some(t) => Ok(geojson_response(with_travel_times(&bytes, &t)?)),
         None => Ok(geojson_response(bytes)),
@@ -301,8 +300,7 @@ pub async fn within(State(state): State<AppState>, uri: Uri) -> Result<Response,
             GEOJSON,
         ),
     };
-    let capacity = distance_response_bytes(body.number_returned);
-    Ok(geojson_response(to_json_bytes_sized(&body, capacity)?))
+    Ok(geojson_response(body.to_bytes()?))
 }
 /// Service points by bbox and filters, paged, sorted by id.
 #[utoipa::path(
