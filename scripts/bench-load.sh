@@ -3,6 +3,7 @@
 #
 #   scripts/bench-load.sh            # defaults: 5000 points, 64 connections, 20 s each
 #   POINTS=20000 DURATION=30 CONNECTIONS=64 scripts/bench-load.sh
+#   BENCH_BIN=path/to/nuanxin scripts/bench-load.sh   # a release binary built before
 #
 # 1. builds the release binary;
 # 2. generates POINTS service points uniformly over Changsha (fixed seed), written both as the
@@ -58,9 +59,15 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 echo "wrk: $(command -v wrk); PostgreSQL: $PGBIN"
 
-section "cargo build --release"
-cargo build --release --quiet
-BIN="$(nuanxin_bin release)"
+if [ -n "${BENCH_BIN:-}" ]; then
+  # A release binary built before (on a machine where release builds queue behind others).
+  BIN=$BENCH_BIN
+  echo "binary: $BIN (BENCH_BIN, not rebuilt)"
+else
+  section "cargo build --release"
+  cargo build --release --quiet
+  BIN="$(nuanxin_bin release)"
+fi
 
 WORK=$(mktemp -d /tmp/nuanxin-bench.XXXXXX)
 SERVER_PID=""
