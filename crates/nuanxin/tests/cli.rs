@@ -780,4 +780,22 @@ fn leftover_english_messages_are_in_chinese_by_default_and_english_on_request() 
         text.contains("Straight-line distance on the WGS-84 ellipsoid; minutes at 5 km/h walking, 15 km/h e-bike."),
         "{text}"
     );
+    // `coverage`'s count of stations reaching the area.
+    let args = ["coverage", "--adcode", "430102", "--resolution", "7"];
+    let out = support::bin::run(&args, Some(dir.path()));
+    let (text, err) = support::bin::texts(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        text.contains("能到达该区域的服务点（全部类型）："),
+        "{text}"
+    );
+    let out = support::bin::run(
+        &[&["--lang", "en"][..], &args[..]].concat(),
+        Some(dir.path()),
+    );
+    let (text, _) = support::bin::texts(&out);
+    assert!(
+        text.contains("stations (all kinds) reaching the area: "),
+        "{text}"
+    );
 }

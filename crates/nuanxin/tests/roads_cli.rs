@@ -30,8 +30,8 @@ fn helsinki_db(dir: &Path) {
     );
     assert!(ok, "{err}");
     assert!(
-        out.contains("missing nodes")
-            && out.contains("connected components")
+        out.contains("个节点而截断")
+            && out.contains("连通分量")
             && out.contains("Street names for search:"),
         "{out}"
     );

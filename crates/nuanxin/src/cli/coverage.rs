@@ -208,19 +208,19 @@ fn print_report(r: &CoverageReport) {
         r.parameters.cell_edge_m,
         r.area.boundary_area_km2
     );
-    let kinds = if r.parameters.kinds.is_empty() {
-        "all kinds".to_string()
-    } else {
-        r.parameters
-            .kinds
-            .iter()
-            .map(|k| k.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let kinds = r
+        .parameters
+        .kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     println!(
-        "stations ({kinds}) reaching the area: {}",
-        r.summary.stations
+        "{}",
+        text(&Msg::CoverageStations {
+            kinds: &kinds,
+            n: r.summary.stations.to_string(),
+        })
     );
     if let Some(at) = r.parameters.open_at {
         println!("{}", text(&Msg::OpenAt(&at.to_string())));

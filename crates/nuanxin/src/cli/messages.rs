@@ -123,6 +123,54 @@ pub enum Msg<'a> {
         /// E-bike speed, km/h.
         ebike_kmh: f64,
     },
+    /// `roads import`/`roads info`: the source of the road graph.
+    RoadsFrom(&'a str),
+    /// `roads import`: the ways read.
+    RoadsWays {
+        /// Road ways read.
+        read: String,
+        /// Ways usable.
+        used: String,
+        /// Ways cut at missing nodes.
+        cut: String,
+        /// Node references missing from the extract.
+        missing: String,
+        /// Barriers closed to a mode.
+        barriers: String,
+    },
+    /// `roads import`: nodes and segments of the graph.
+    RoadsNodes {
+        /// Nodes.
+        nodes: String,
+        /// Segments.
+        segments: String,
+        /// Bytes per segment in memory.
+        memory: f64,
+        /// Bytes per segment on disk.
+        disk: f64,
+    },
+    /// `roads import`: the graph of one travel mode.
+    RoadsMode {
+        /// `walk`, `ebike`.
+        mode: &'a str,
+        /// Kilometres of road.
+        km: f64,
+        /// Directed edges.
+        edges: String,
+        /// Connected components.
+        components: String,
+        /// Share of nodes in the largest component, percent.
+        largest_percent: f64,
+    },
+    /// `roads import`: how long the import took, seconds.
+    RoadsTook(f64),
+    /// `coverage`: the stations of the given kinds (none: all kinds) reaching the area.
+    CoverageStations {
+        /// The kinds, comma-separated; empty for all kinds.
+        kinds: &'a str,
+        /// How many stations.
+        n: String,
+    },
     /// Context: storing points failed.
     StoringPoints(&'a str),
     /// Context: replacing points failed.
@@ -370,6 +418,38 @@ pub fn zh(m: &Msg<'_>) -> String {
         } => format!(
             "距离为 WGS-84 椭球面上的直线距离；分钟按步行 {walk_kmh:.0} km/h、电动车 {ebike_kmh:.0} km/h 计算。"
         ),
+        Msg::RoadsFrom(src) => format!("道路网，来源：{src}"),
+        Msg::RoadsWays {
+            ref read,
+            ref used,
+            ref cut,
+            ref missing,
+            ref barriers,
+        } => format!(
+            "  道路：读入 {read} 条，可用 {used} 条，{cut} 条因缺少 {missing} 个节点而截断（裁剪过的数据）；{barriers} 处障碍（门、栅栏等）对某种出行方式关闭"
+        ),
+        Msg::RoadsNodes {
+            ref nodes,
+            ref segments,
+            memory,
+            disk,
+        } => format!(
+            "  节点 {nodes} 个，路段 {segments} 段；每段内存 {memory:.1} 字节，磁盘 {disk:.1} 字节"
+        ),
+        Msg::RoadsMode {
+            mode,
+            km,
+            ref edges,
+            ref components,
+            largest_percent,
+        } => format!(
+            "  {mode:<6} 道路 {km:>9.1} 公里，有向边 {edges} 条，连通分量 {components} 个，最大分量含 {largest_percent:.1} % 的节点"
+        ),
+        Msg::RoadsTook(s) => format!("  导入用时 {s:.2} 秒"),
+        Msg::CoverageStations { kinds, ref n } => {
+            let kinds = if kinds.is_empty() { "全部类型" } else { kinds };
+            format!("能到达该区域的服务点（{kinds}）：{n} 个")
+        }
         Msg::StoringPoints(d) => format!("无法把服务点存入 {d}"),
         Msg::ReplacingPoints(d) => format!("无法替换 {d} 中的服务点"),
         Msg::Writing(p) => format!("无法写入 {p}"),
@@ -540,6 +620,38 @@ pub fn en(m: &Msg<'_>) -> String {
         } => format!(
             "Straight-line distance on the WGS-84 ellipsoid; minutes at {walk_kmh:.0} km/h walking, {ebike_kmh:.0} km/h e-bike."
         ),
+        Msg::RoadsFrom(src) => format!("Road graph from {src}"),
+        Msg::RoadsWays {
+            ref read,
+            ref used,
+            ref cut,
+            ref missing,
+            ref barriers,
+        } => format!(
+            "  ways: {read} road ways read, {used} usable, {cut} cut at {missing} missing nodes (clipped extract); {barriers} barriers (gates, stiles…) closed to a mode"
+        ),
+        Msg::RoadsNodes {
+            ref nodes,
+            ref segments,
+            memory,
+            disk,
+        } => format!(
+            "  nodes: {nodes}, segments: {segments}, {memory:.1} bytes per segment in memory, {disk:.1} on disk"
+        ),
+        Msg::RoadsMode {
+            mode,
+            km,
+            ref edges,
+            ref components,
+            largest_percent,
+        } => format!(
+            "  {mode:<6} {km:>9.1} km of road, {edges} directed edges, {components} connected components, largest holds {largest_percent:.1} % of nodes"
+        ),
+        Msg::RoadsTook(s) => format!("  import took {s:.2} s"),
+        Msg::CoverageStations { kinds, ref n } => {
+            let kinds = if kinds.is_empty() { "all kinds" } else { kinds };
+            format!("stations ({kinds}) reaching the area: {n}")
+        }
         Msg::StoringPoints(d) => format!("storing the points in {d}"),
         Msg::ReplacingPoints(d) => format!("replacing the points in {d}"),
         Msg::Writing(p) => format!("writing {p}"),

@@ -159,26 +159,40 @@ fn print_figures(
         return Ok(());
     }
     let i = &g.import;
-    println!("道路网 Road graph from {}", i.source);
+    use super::messages::{text, Msg};
+    println!("{}", text(&Msg::RoadsFrom(&i.source.to_string())));
     println!(
-        "  ways: {} road ways read, {} usable, {} cut at {} missing nodes (clipped extract); {} barriers (gates, stiles…) closed to a mode",
-        i.ways_read, i.ways_used, i.ways_cut, i.missing_node_refs, i.barriers
+        "{}",
+        text(&Msg::RoadsWays {
+            read: i.ways_read.to_string(),
+            used: i.ways_used.to_string(),
+            cut: i.ways_cut.to_string(),
+            missing: i.missing_node_refs.to_string(),
+            barriers: i.barriers.to_string(),
+        })
     );
     println!(
-        "  nodes: {}, segments: {}, {:.1} bytes per segment in memory, {:.1} on disk",
-        f.nodes, f.segments, f.bytes_per_segment, f.file_bytes_per_segment
+        "{}",
+        text(&Msg::RoadsNodes {
+            nodes: f.nodes.to_string(),
+            segments: f.segments.to_string(),
+            memory: f.bytes_per_segment,
+            disk: f.file_bytes_per_segment,
+        })
     );
     for m in &f.modes {
         println!(
-            "  {:<6} {:>9.1} km of road, {} directed edges, {} connected components, largest holds {:.1} % of nodes",
-            m.mode.as_str(),
-            m.road_km,
-            m.edges,
-            m.components,
-            m.largest_component_share * 100.0
+            "{}",
+            text(&Msg::RoadsMode {
+                mode: m.mode.as_str(),
+                km: m.road_km,
+                edges: m.edges.to_string(),
+                components: m.components.to_string(),
+                largest_percent: m.largest_component_share * 100.0,
+            })
         );
     }
-    println!("  import took {:.2} s", i.elapsed_s);
+    println!("{}", text(&Msg::RoadsTook(i.elapsed_s)));
     if let Some(p) = written {
         println!(
             "{}",
