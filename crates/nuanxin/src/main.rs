@@ -70,6 +70,14 @@ fn parse(
                     eprint!("{text}");
                     Err(std::process::ExitCode::from(2))
                 }
+                (cli::lang::Lang::Zh, None) if e.kind() == clap::error::ErrorKind::DisplayHelp => {
+                    // Chinese help with full-width colons after its headings.
+                    print!(
+                        "{}",
+                        cli::clap_zh::full_width_headings(&e.render().to_string())
+                    );
+                    Err(std::process::ExitCode::SUCCESS)
+                }
                 _ => {
                     // Help, version, or English: clap's own output and exit code.
                     let code = e.exit_code();

@@ -599,7 +599,7 @@ fn clap_errors_and_help_are_in_chinese_by_default_and_english_on_request() {
         let out = support::bin::run(args, None);
         let (help, _) = support::bin::texts(&out);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
-        for want in ["用法：nuanxin", "选项:", "显示帮助"] {
+        for want in ["用法：nuanxin", "\n选项：\n", "显示帮助"] {
             assert!(help.contains(want), "{args:?}: want {want:?} in {help}");
         }
         assert!(
@@ -617,7 +617,9 @@ fn clap_errors_and_help_are_in_chinese_by_default_and_english_on_request() {
     }
     let (help, _) = support::bin::texts(&support::bin::run(&["--help"], None));
     assert!(
-        help.contains("命令:") && help.contains("分析一个区域的服务覆盖"),
+        help.contains("\n命令：\n")
+            && !help.contains("命令:")
+            && help.contains("分析一个区域的服务覆盖"),
         "{help}"
     );
 }

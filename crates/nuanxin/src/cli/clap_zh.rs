@@ -421,6 +421,20 @@ fn value_notes_zh(arg: &Arg, id: &str) -> String {
     }
 }
 
+/// `help` (clap's rendered Chinese help) with the section headings clap ends with an ASCII
+/// colon (`选项:`, `命令:`, `参数:`; `{all-args}` appends it) ended with a full-width one like
+/// `用法：`.
+pub fn full_width_headings(help: &str) -> String {
+    help.split_inclusive('\n')
+        .map(|l| match l.trim_end() {
+            "选项:" => l.replacen("选项:", "选项：", 1),
+            "命令:" => l.replacen("命令:", "命令：", 1),
+            "参数:" => l.replacen("参数:", "参数：", 1),
+            _ => l.to_string(),
+        })
+        .collect()
+}
+
 /// A context value as text (lists comma-separated).
 fn ctx(e: &clap::Error, kind: ContextKind) -> String {
     match e.get(kind) {
@@ -484,7 +498,7 @@ pub fn render_error(e: &clap::Error, cmd: &Command) -> Option<String> {
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             // No context: the help clap renders (already localised) is the failing
             // command's; its usage line names the command path.
-            let help = e.render().to_string();
+            let help = full_width_headings(&e.render().to_string());
             let path: Vec<&str> = help
                 .lines()
                 .find_map(|l| l.strip_prefix("用法："))
