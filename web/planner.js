@@ -302,7 +302,8 @@ function renderOut() {
       const [lon, lat] = f.geometry.coordinates;
       return el('li', {}, el('button', {
         type: 'button', class: 'link', onclick: () => ctx.map.easeTo({ center: [lon, lat], zoom: 13 }),
-      }, Number.isFinite(g) ? t('proposal_gain', { i: i + 1, km2: g.toFixed(2) }) : `#${i + 1}`), ` ${lon.toFixed(5)}, ${lat.toFixed(5)} (WGS-84 lon, lat)`);
+      }, Number.isFinite(g) ? t('proposal_gain', { i: i + 1, km2: g.toFixed(2) }) : `#${i + 1}`),
+        f.properties.network === false ? t('proposal_off_road') : '', ` ${lon.toFixed(5)}, ${lat.toFixed(5)} (WGS-84 lon, lat)`);
     })));
   }
   out.append(el('p', { class: 'muted', id: 'pl-whatif-hint' }, t('whatif_hint')),

@@ -2359,6 +2359,13 @@ export interface components {
             h3_cell?: string | null;
             /** @description Position `[lon, lat]`, WGS-84. */
             location: number[];
+            /**
+             * @description In the network model: `true` when the site's reach was measured along roads, `false`
+             *     when the site is farther than the snap limit from any road and its reach is a
+             *     straight-line circle (as for `nearest`'s `"network": false`). Absent in the
+             *     straight-line model.
+             */
+            network?: boolean | null;
             /** @description 1-based order of choice. */
             rank: number;
             /** @description The candidate's id, for user-supplied sites. */

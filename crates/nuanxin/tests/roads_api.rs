@@ -120,6 +120,25 @@ async fn network_service_areas_are_smaller_than_circles() {
     assert_eq!(n, 6);
     for i in 0..n {
         assert_eq!(net["features"][i]["properties"]["model"], "network");
+        // Regression (newcomer): network areas carried the circle's radius and 64 vertices.
+        let props = &net["features"][i]["properties"];
+        assert!(props.get("radius_m").is_none(), "{props}");
+        let rings: usize = match net["features"][i]["geometry"]["type"].as_str() {
+            Some("Polygon") => net["features"][i]["geometry"]["coordinates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_array().unwrap().len())
+                .sum(),
+            _ => net["features"][i]["geometry"]["coordinates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|p| p.as_array().unwrap())
+                .map(|r| r.as_array().unwrap().len())
+                .sum(),
+        };
+        assert_eq!(props["vertices"].as_u64().unwrap() as usize, rings);
         let (a, c) = (area(&net, i), area(&line, i));
         // 5 min at 5 km/h: a circle of 417 m radius, 0.546 km²; the network area is inside
         // it (plus at most the 25 m walk-off band) and, in a street grid, well below it.

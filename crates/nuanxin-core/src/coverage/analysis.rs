@@ -340,6 +340,12 @@ pub struct Proposal {
     /// Covered demand share after this and the earlier proposals, percent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub demand_covered_percent_after: Option<f64>,
+    /// In the network model: `true` when the site's reach was measured along roads, `false`
+    /// when the site is farther than the snap limit from any road and its reach is a
+    /// straight-line circle (as for `nearest`'s `"network": false`). Absent in the
+    /// straight-line model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<bool>,
 }
 
 /// The result of [`analyze`].
@@ -772,13 +778,16 @@ pub fn analyze(
             &grid, &locations, radius, &covered, weights, cancel, progress,
         );
         check()?;
+        // Candidates farther than the snap limit from a road (network model only): their
+        // reach stays the straight-line circle, and their proposals say so.
+        let mut off_road = vec![false; locations.len()];
         if let Some(net) = &options.network {
             let limit_s = radius / net.speeds.of(travel);
             let snapped = net
                 .graph
                 .snapped_cells(&grid, travel, net.max_snap_m, cancel)
                 .ok_or(CoverageError::Cancelled)?;
-            for (set, &at) in sets.iter_mut().zip(&locations) {
+            for (i, (set, &at)) in sets.iter_mut().zip(&locations).enumerate() {
                 check()?;
                 let reach = crate::routing::NetworkReach::new_cancellable(
                     &net.graph,
@@ -792,6 +801,8 @@ pub fn analyze(
                 .ok_or(CoverageError::Cancelled)?;
                 if reach.unsnapped.is_empty() {
                     set.retain(|&c| reach.time_to_cell(&snapped, c as usize).is_some());
+                } else {
+                    off_road[i] = true;
                 }
             }
         }
@@ -812,6 +823,14 @@ pub fn analyze(
                 "only {} of {} proposals add coverage; the other candidates add nothing",
                 picks.len(),
                 options.propose
+            ));
+        }
+        let off_road_picks = picks.iter().filter(|p| off_road[p.candidate]).count();
+        if let (Some(net), true) = (&options.network, off_road_picks > 0) {
+            warnings.push(format!(
+                "{off_road_picks} of {} proposals are farther than {} m from a road: their reach is a straight-line circle, not along roads (\"network\": false)",
+                picks.len(),
+                net.max_snap_m
             ));
         }
         let mut cum_km2 = covered_km2;
@@ -838,6 +857,7 @@ pub fn analyze(
                 added_demand: has_demand.then_some(added_demand),
                 covered_percent_after: percent(cum_km2, total_km2),
                 demand_covered_percent_after: has_demand.then(|| percent(cum_demand, demand_total)),
+                network: options.network.as_ref().map(|_| !off_road[p.candidate]),
             });
         }
     }

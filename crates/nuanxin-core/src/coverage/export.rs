@@ -134,7 +134,7 @@ pub fn proposals_geojson(
                 (g.lon * 1e6).round() / 1e6,
                 (g.lat * 1e6).round() / 1e6,
             ];
-            serde_json::json!({
+            let mut f = serde_json::json!({
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [
                     (p.location.lon * 1e6).round() / 1e6,
@@ -154,7 +154,12 @@ pub fn proposals_geojson(
                     "demand_covered_percent_after": p.demand_covered_percent_after.map(round1),
                     "analysed_at": at,
                 },
-            })
+            });
+            // Network model only: whether the site's reach was measured along roads.
+            if let (Some(network), Some(props)) = (p.network, f["properties"].as_object_mut()) {
+                props.insert("network".into(), network.into());
+            }
+            f
         })
         .collect();
     serde_json::json!({

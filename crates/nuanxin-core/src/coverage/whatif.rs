@@ -574,6 +574,50 @@ mod tests {
         ));
     }
 
+    /// Regression (newcomer): with `model=network` over an area without roads, proposals
+    /// were straight-line circles (5.1 km² each) reported as network reach, with no flag.
+    /// Now each proposal says which model measured it, and a warning names the fallback.
+    /// Hand facts: the Helsinki extract has no road within 200 m of Changsha's 五一广场, and
+    /// central Helsinki's cells lie beside its streets.
+    #[test]
+    fn proposals_off_the_roads_say_so() {
+        let pbf = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/osm/helsinki_center.osm.pbf");
+        let graph = std::sync::Arc::new(crate::routing::import_pbf(&pbf, &NoProgress).unwrap());
+        let districts = Districts::embedded();
+        let index = ServiceIndex::new(Vec::new()).unwrap();
+        let speeds = crate::travel::Speeds::default();
+        let mut options = CoverageOptions::new(speeds.walk_m_per_s * 300.0);
+        options.travel = Some((TravelMode::Walk, 5.0));
+        options.resolution = h3o::Resolution::Ten;
+        options.gaps = false;
+        options.propose = 2;
+        options.network = Some(NetworkModel {
+            graph,
+            speeds,
+            max_snap_m: 200.0,
+        });
+        let changsha =
+            AreaSpec::Bbox(crate::model::Bbox::parse("112.970,28.190,112.985,28.200").unwrap());
+        let r = analyze(&index, districts, &changsha, &options, &NoProgress).unwrap();
+        assert_eq!(r.proposals.len(), 2);
+        assert!(r.proposals.iter().all(|p| p.network == Some(false)));
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("2 of 2 proposals") && w.contains("straight-line")),
+            "{:?}",
+            r.warnings
+        );
+        let helsinki =
+            AreaSpec::Bbox(crate::model::Bbox::parse("24.9352,60.1642,24.9534,60.1791").unwrap());
+        let r = analyze(&index, districts, &helsinki, &options, &NoProgress).unwrap();
+        assert!(r.proposals.iter().any(|p| p.network == Some(true)));
+        options.network = None;
+        let r = analyze(&index, districts, &changsha, &options, &NoProgress).unwrap();
+        assert!(r.proposals.iter().all(|p| p.network.is_none()));
+    }
+
     /// What-if under the network model, on the real central-Helsinki extract (ODbL,
     /// `tests/fixtures/osm/`). From Mannerheimintie by Finlandia Hall the east shore of
     /// Töölönlahti bay is 295 m away as the crow flies, inside a 5-minute walking circle

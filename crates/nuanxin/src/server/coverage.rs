@@ -167,7 +167,7 @@ fn parse_model(param: &str, s: Option<&str>) -> Result<bool, AppError> {
     tag = "coverage",
     params(ServiceAreasQuery),
     responses(
-        (status = 200, description = "FeatureCollection: one (Multi)Polygon per station, with `id`, `name`, `kind`, `mode`, `minutes`, `radius_m` and `vertices` properties. Circles crossing the antimeridian are cut in two.", content_type = "application/geo+json", body = Object),
+        (status = 200, description = "FeatureCollection: one (Multi)Polygon per station, with `id`, `name`, `kind`, `model`, `mode`, `minutes`, `vertices` (positions in the polygon's rings) and, for straight-line circles only, `radius_m` properties. Circles crossing the antimeridian are cut in two.", content_type = "application/geo+json", body = Object),
         (status = 400, description = "A bad parameter, named in `param`", content_type = "application/problem+json", body = Problem),
         (status = 429, description = "This client has `analyses.per_client` analyses computing or waiting already; `Retry-After` says when to retry", content_type = "application/problem+json", body = Problem),
         (status = 503, description = "The analysis queue is full (`Retry-After` says when to retry) or the analysis was stopped at its time budget (`analyses.budget_s`)", content_type = "application/problem+json", body = Problem),
@@ -276,20 +276,34 @@ pub async fn service_areas(
             Some(a) => a.polygon,
             None => service_circle(p.location, radius_m, n),
         };
+        // What the polygon holds: every ring's positions (the closing one included), so a
+        // network area reports its own count, not the circle's (newcomer finding).
+        let vertices: usize = mp
+            .0
+            .iter()
+            .map(|poly| {
+                poly.exterior().0.len() + poly.interiors().iter().map(|r| r.0.len()).sum::<usize>()
+            })
+            .sum();
         let geometry = if mp.0.len() == 1 {
             geojson::Value::from(&mp.0[0])
         } else {
             geojson::Value::from(&mp)
         };
-        json!({
+        let mut f = json!({
             "type": "Feature",
             "id": p.id,
             "geometry": geojson::Geometry::new(geometry),
             "properties": {
                 "id": p.id, "name": p.name, "kind": p.kind, "model": model,
-                "mode": mode, "minutes": minutes, "radius_m": radius_m, "vertices": n,
+                "mode": mode, "minutes": minutes, "vertices": vertices,
             },
-        })
+        });
+        // The circle's radius describes only a straight-line area.
+        if model == "straight_line" {
+            f["properties"]["radius_m"] = json!(radius_m);
+        }
+        f
     };
     let features: Vec<Value> = if network_used {
         // Network areas take up to a second each: a heavy analysis, through the gate, and
