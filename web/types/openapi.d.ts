@@ -4558,7 +4558,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description FeatureCollection: one (Multi)Polygon per station, with `id`, `name`, `kind`, `mode`, `minutes`, `radius_m` and `vertices` properties. Circles crossing the antimeridian are cut in two. */
+            /** @description FeatureCollection: one (Multi)Polygon per station, with `id`, `name`, `kind`, `model`, `mode`, `minutes`, `vertices` (positions in the polygon's rings) and, for straight-line circles only, `radius_m` properties. Circles crossing the antimeridian are cut in two. */
             200: {
                 headers: {
                     [name: string]: unknown;
