@@ -61,10 +61,14 @@ export function initSearch(c, onPick) {
       }, t(`search_use_${c}`)));
     }
   };
+  /** The text the box shows for a position it went to: WGS-84 `lat, lon`, so searching it
+   * again must read it as WGS-84, not as GCJ-02 (each Enter moved the point ~550 m). */
+  let shownPosition = '';
   const pick = (m) => {
     close();
     const lonLat = m.location;
     input.value = m.label || m.name || input.value;
+    shownPosition = m.kind === 'position' ? input.value.trim() : '';
     ctx.map.getSource('search-pin')?.setData({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: lonLat } });
     ctx.map.easeTo({ center: lonLat, zoom: Math.max(ctx.map.getZoom(), m.kind === 'district' ? 12 : 16), duration: 600 });
     onPick(lonLat, m);
@@ -85,6 +89,7 @@ export function initSearch(c, onPick) {
   /** Searches the box's text; `crs` reads bare numbers in that system (default GCJ-02). */
   const run = async (submit, crs) => {
     const q = input.value.trim();
+    if (!crs && q && q === shownPosition) crs = 'wgs84';
     const my = ++seq;
     if (!q) { results = []; render(); say(''); return; }
     let r;

@@ -92,6 +92,16 @@ describe('finding one\'s way', () => {
     const here = await page.evaluate(() => window.nuanxin.courier().here);
     // Converted from GCJ-02 (660 m off) to within 5 m of the WGS-84 station.
     assert.ok(metres(here, WUYI_WGS) < 5, `${here} is ${metres(here, WUYI_WGS)} m from ${WUYI_WGS}`);
+    // Regression (newcomer): the box now shows the WGS-84 position; Enter on that text read
+    // it as GCJ-02 again and moved the point about 550 m each time.
+    const shown = await page.inputValue('#place-q');
+    const searched = page.waitForResponse((r) => r.url().includes('/api/v1/search?'), { timeout: 10000 });
+    await page.press('#place-q', 'Enter');
+    assert.match((await searched).url(), /crs=wgs84/);
+    await page.waitForTimeout(300);
+    assert.equal(await page.inputValue('#place-q'), shown);
+    const again = await page.evaluate(() => window.nuanxin.courier().here);
+    assert.ok(metres(again, WUYI_WGS) < 5, `after Enter: ${again} is ${metres(again, WUYI_WGS)} m from ${WUYI_WGS}`);
     assert.deepEqual(problems, []);
     await page.close();
   });
