@@ -2636,8 +2636,8 @@ export interface components {
              */
             receipt_code: string;
             /**
-             * @description Private receipt token, shown only now: send it as `X-Receipt-Token` (or
-             *     `?receipt=`) to see your own full record and photo.
+             * @description Private receipt token, shown only now: send it in the `X-Receipt-Token` header (never
+             *     in the address: `?receipt=` is refused) to see your own full record and photo.
              */
             receipt_token: string;
             /** @description Open suggestions of the same category nearby (possible duplicates you may support). */

@@ -176,8 +176,8 @@ pub struct SubmitResponse {
     /// The suggestion as the public sees it.
     #[serde(flatten)]
     pub suggestion: SuggestionView,
-    /// Private receipt token, shown only now: send it as `X-Receipt-Token` (or
-    /// `?receipt=`) to see your own full record and photo.
+    /// Private receipt token, shown only now: send it in the `X-Receipt-Token` header (never
+    /// in the address: `?receipt=` is refused) to see your own full record and photo.
     pub receipt_token: String,
     /// The short code (6 Crockford base-32 characters) that, with the tracking id, opens
     /// the reporter's own record on any device (`POST /api/v1/suggestions/lookup`, or the
