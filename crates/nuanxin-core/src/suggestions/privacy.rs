@@ -124,6 +124,33 @@ const HANDLE_KEYWORDS: [&str; 11] = [
     "扣扣",
 ];
 
+/// How many chars of `text` the keyword `k` spans at its start, or `None`. A non-ASCII
+/// keyword may have spaces, `-` or `·` between its characters (`微 信`, `扣-扣`: writing it
+/// apart is the usual way round a filter; newcomer finding); an ASCII one must be whole.
+fn keyword_len(text: &[char], k: &[char], ascii: bool) -> Option<usize> {
+    if ascii {
+        return text.starts_with(k).then_some(k.len());
+    }
+    let mut j = 0;
+    for (n, &c) in k.iter().enumerate() {
+        if n > 0 {
+            let mut gap = 0;
+            while j < text.len()
+                && gap < 3
+                && (text[j].is_whitespace() || matches!(text[j], '-' | '·'))
+            {
+                j += 1;
+                gap += 1;
+            }
+        }
+        if text.get(j) != Some(&c) {
+            return None;
+        }
+        j += 1;
+    }
+    Some(j)
+}
+
 /// Char ranges of messenger handles named by a keyword, and of `wxid_…` ids.
 fn handle_spans(chars: &[char]) -> Vec<(usize, usize)> {
     let lower: Vec<char> = chars
@@ -137,11 +164,13 @@ fn handle_spans(chars: &[char]) -> Vec<(usize, usize)> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < lower.len() {
-        let Some((kw, k)) = keywords.iter().find(|(_, k)| lower[i..].starts_with(k)) else {
+        let Some((kw, k_len)) = keywords
+            .iter()
+            .find_map(|(kw, k)| keyword_len(&lower[i..], k, kw.is_ascii()).map(|n| (kw, n)))
+        else {
             i += 1;
             continue;
         };
-        let k_len = k.len();
         let ascii = kw.is_ascii();
         // ASCII keywords only as whole words: not inside `box` or `wxyz`.
         if ascii && i > 0 && lower[i - 1].is_ascii_alphanumeric() {
@@ -837,6 +866,10 @@ mod tests {
             ("QQ 123456789", format!("QQ {C}")),
             ("扣扣=98765", format!("扣扣={C}")),
             ("id wxid_k2j3h4 here", format!("id {C} here")),
+            // Regression (newcomer): a keyword written apart.
+            ("微 信 nx_abc_99", format!("微 信 {C}")),
+            ("加 微-信：rider2024", format!("加 微-信：{C}")),
+            ("扣 扣 98765432", format!("扣 扣 {C}")),
             ("q@q.c1 not an email", "q@q.c1 not an email".to_string()),
         ];
         for (input, want) in cases {
