@@ -674,10 +674,9 @@ pub fn parse_position(text: &str, bare_crs: Crs) -> Result<Option<PastedPosition
     }
     let folded: String = text
         .chars()
-        .map(|c| match c as u32 {
-            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            0x3000 => ' ',
-            _ => c,
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            _ => crate::suggestions::privacy::fold_width(c),
         })
         .collect();
     if folded == text {

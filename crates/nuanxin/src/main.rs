@@ -183,9 +183,7 @@ mod tests {
         let mut missing = Vec::new();
         untranslated(&zh, &en, "nuanxin", &mut missing);
         // clap's own `help` subcommand exists only in English (the Chinese tree disables it).
-        missing.retain(|m| {
-            !m.starts_with("nuanxin help") && !m.contains(" help: missing") && !m.contains(" help:")
-        });
+        missing.retain(|m| !m.ends_with(" help: missing"));
         assert!(
             missing.is_empty(),
             "{} untranslated:\n{}",

@@ -53,7 +53,7 @@ pub const MASK_CONTACT: &str = "[联系方式已隐藏]";
 pub const MASK_EMAIL: &str = "[邮箱已隐藏]";
 
 /// Folds full-width ASCII (`Ａ`, `＠`, `０`) to ASCII; other characters are unchanged.
-fn fold_width(c: char) -> char {
+pub(crate) fn fold_width(c: char) -> char {
     match c as u32 {
         0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         _ => c,
