@@ -5,7 +5,7 @@
 # loaded with `nice`d busy loops. Every answer must come within the budget plus a small
 # slack (the budget problem, 503, naming `analyses.budget_s`; never the request timeout),
 # and every slot must be free soon after (`nuanxin_analyses_running` back to 0).
-# Not part of the test suite (timed); figures in README.md (Hardening).
+# Not part of the test suite (timed); figures in docs/benchmarks.md (Hardening).
 #
 # Usage: scripts/bench-analysis-budget.sh [CLIENTS (2)] [BUSY_LOOPS (10)] [BUDGET_S (20)] [PROFILE (debug)]
 set -euo pipefail

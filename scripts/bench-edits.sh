@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One point edit at 1M service points (issue 16: ≤ 10 ms, readers never blocked), old and new
-# binaries alternately in one run. Not a test: run it by hand; the README quotes its figures.
+# binaries alternately in one run. Not a test: run it by hand; docs/benchmarks.md quotes its figures.
 #
 #   scripts/bench-edits.sh [BINARY...]    # default: the release build of this tree
 #   ROUNDS=2 EDITS=200 scripts/bench-edits.sh /tmp/nuanxin-old target/release/nuanxin

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scale benchmarks of issue 16 (1M service points, 100k open suggestions), with the release
 # binary on loopback. Not a test: run it by hand on a quiet machine; results go to
-# $TARGET_DIR/bench-scale.md and the README's benchmark section quotes them.
+# $TARGET_DIR/bench-scale.md and docs/benchmarks.md ("Nationwide volumes") quotes them.
 #
 # Data: scripts/gen-volume-data.sh (fixed seed): 100k and 1M synthetic points (GeoJSON),
 # 100k open suggestions (inserted with sqlite3 into the 1M database; the R*Tree triggers

@@ -2,7 +2,7 @@
 # Tile benchmark of issue 12: latency of the service-point vector tiles at z10–z14 over 1M
 # points against the GeoJSON endpoint for the same view (bbox), with the release binary on
 # loopback. Not a test (not in CI): run it by hand; results go to $TARGET_DIR/bench-tiles.md
-# and the README's benchmark section quotes them as ratios, with the load average.
+# and docs/benchmarks.md ("Vector tiles") quotes them as ratios, with the load average.
 #
 # Data: scripts/gen-volume-data.sh (1M synthetic points nationwide, fixed seed), loaded with
 # `serve --data` into an empty SQLite database. Load generator: scripts/bench_tiles.py

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Weak-signal benchmark of the web page: first paint, map usable and time to the nearest
 # stations on Chromium's emulated "Slow 3G" (DevTools protocol), for a first visit, a repeat
-# visit and an offline repeat visit (tests/e2e/slow3g.bench.mjs). Figures in README.md
-# ("Weak signal and offline"). RUNS=3 repeats the three visits with fresh browser profiles.
+# visit and an offline repeat visit (tests/e2e/slow3g.bench.mjs). Figures in docs/benchmarks.md
+# ("Weak signal (Slow 3G)"). RUNS=3 repeats the three visits with fresh browser profiles.
 set -euo pipefail
 source "$(dirname "$0")/lib/server.sh"
 need_apt curl curl python3 python3 chromium chromium node nodejs npm npm

@@ -9,7 +9,7 @@ redrawn until they are at least MIN_PAIR_M apart (on shorter trips one crossing 
 large share). For each pair Valhalla's route is asked for walking (`pedestrian`) and for
 e-bikes (`bicycle`), and for each isochrone origin a 5-minute walking isochrone.
 
-Costing is set to our model as far as Valhalla allows (see README, "Comparison with
+Costing is set to our model as far as Valhalla allows (see docs/benchmarks.md, "Accuracy against
 Valhalla"): walking_speed / cycling_speed = ours; on foot every preference factor neutral and
 no penalties except Valhalla's private-access one (walk_costing); by bicycle `shortest: true`
 (the path of least length), gate costs and penalties 0. What Valhalla still adds and we do

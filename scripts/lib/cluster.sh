@@ -144,8 +144,8 @@ nuanxin_start() {
   echo "nuanxin $i did not become ready"; tail -20 "$CLUSTER/log/nuanxin$i.err"; return 1
 }
 
-# nginx_start I…: (re)starts nginx with an upstream of servers I… The configuration is the
-# README's: passive health checks (max_fails, fail_timeout), keep-alive to the upstream, and
+# nginx_start I…: (re)starts nginx with an upstream of servers I… The configuration is
+# docs/deployment.md's: passive health checks (max_fails, fail_timeout), keep-alive to the upstream, and
 # retries on the next server only for requests that were not sent yet or are idempotent.
 nginx_start() {
   local servers="" i _

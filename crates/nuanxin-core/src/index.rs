@@ -26,7 +26,7 @@
 //! Bounds are widened by [`DISTANCE_MAX_ERROR_M`] and a 1e-12 chord margin for rounding.
 //!
 //! **Cost** (`benches/nearest.rs`, thread CPU time on the 2-core build machine; the figures
-//! and their table are in the README, "Benchmarks"): k = 5 over 100 000 points in Hunan takes
+//! and their table are in docs/benchmarks.md, "Nearest neighbour"): k = 5 over 100 000 points in Hunan takes
 //! 1.55 µs, 44 000 times less than computing every geodesic distance; with a filter a quarter
 //! of the points pass, 2.76 µs. Filters are not summarised in the tree's nodes, so the walk
 //! cannot prune by them: a filter that few points pass makes it visit many nodes before the
@@ -506,7 +506,7 @@ impl ServiceIndex {
 /// point is skipped once its smallest possible chord exceeds `stop_chord2`, the chord bound of
 /// the current k-th best geodesic distance. Since that bound only shrinks, every skipped point
 /// is strictly farther than the final k-th, so the answer is exact. Unlike rstar's best-first
-/// iterator it needs no heap allocation (its cost is in the README's nearest-neighbour
+/// iterator it needs no heap allocation (its cost is in docs/benchmarks.md's nearest-neighbour
 /// benchmark; no benchmark compares it with the iterator).
 struct Knn<'a> {
     q: [f64; 3],

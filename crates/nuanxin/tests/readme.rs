@@ -1,6 +1,8 @@
 //! The README tells the truth: every `nuanxin …` command in its `sh` blocks runs as written
-//! (in a scratch directory, with the binary this build produced), and every local URL it links
-//! answers 200 from the application.
+//! (in a scratch directory, with the binary this build produced), every local URL it links
+//! answers 200 from the application, and every `toml` block is a valid configuration. The same
+//! holds for every page under `docs/` (benchmarks, architecture, roads, notifications,
+//! deployment), which the README links for details.
 //!
 //! `serve` lines would block, so they are checked by clap with `--help` appended: the flags
 //! before it must all parse. The server itself is started for real by `tests/api/` (`service.rs`).
@@ -18,15 +20,50 @@ use std::process::Command;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const README: &str = include_str!("../../../README.md");
+/// The repository's root.
+fn repo() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
 
-/// The lines of fenced `sh` blocks that invoke `nuanxin`, joined across `\` continuations.
+/// The documents under test, `(path from the repository root, text)`: README.md, then every
+/// `docs/*.md` in name order.
+fn documents() -> Vec<(String, String)> {
+    let root = repo();
+    let mut names = vec!["README.md".to_string()];
+    let mut pages: Vec<String> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .map(|n| format!("docs/{n}"))
+        .collect();
+    pages.sort();
+    names.extend(pages);
+    names
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(root.join(&n)).unwrap();
+            (n, text)
+        })
+        .collect()
+}
+
+/// The lines of fenced `sh` blocks of every document that invoke `nuanxin`, joined across `\`
+/// continuations.
 fn readme_commands() -> Vec<String> {
+    documents()
+        .iter()
+        .flat_map(|(_, text)| sh_commands(text))
+        .collect()
+}
+
+/// The lines of fenced `sh` blocks of one document that invoke `nuanxin`, joined across `\`
+/// continuations.
+fn sh_commands(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut in_sh = false;
     // A command whose line ends in `\` continues on the next line.
     let mut pending: Option<String> = None;
-    for line in README.lines() {
+    for line in text.lines() {
         let t = line.trim();
         if t.starts_with("```") {
             in_sh = t == "```sh";
@@ -160,15 +197,18 @@ async fn every_local_url_in_the_readme_answers() {
     let app = server::router(state);
 
     let prefix = "http://127.0.0.1:8080";
-    let mut paths: Vec<String> = README
-        .match_indices(prefix)
-        .map(|(i, _)| {
-            README[i + prefix.len()..]
-                .chars()
-                .take_while(|c| {
-                    !c.is_whitespace() && !matches!(c, ')' | '>' | '`' | '"' | '\'' | ';' | ',')
-                })
-                .collect()
+    let docs = documents();
+    let mut paths: Vec<String> = docs
+        .iter()
+        .flat_map(|(_, text)| {
+            text.match_indices(prefix).map(|(i, _)| {
+                text[i + prefix.len()..]
+                    .chars()
+                    .take_while(|c| {
+                        !c.is_whitespace() && !matches!(c, ')' | '>' | '`' | '"' | '\'' | ';' | ',')
+                    })
+                    .collect::<String>()
+            })
         })
         .collect();
     paths.sort();
@@ -191,24 +231,31 @@ async fn every_local_url_in_the_readme_answers() {
 
 #[test]
 fn the_readme_configuration_example_loads() {
-    // every ```toml block of the README is a valid configuration (with its checks); the main
-    // example is the one that sets `data_crs`
+    // every ```toml block of the README and docs/ is a valid configuration (with its checks);
+    // the main example is the README's one that sets `data_crs`
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("nuanxin.toml");
     let mut main = None;
-    for (i, block) in README.split("```toml\n").skip(1).enumerate() {
+    let docs = documents();
+    let blocks = docs.iter().flat_map(|(name, text)| {
+        text.split("```toml\n")
+            .skip(1)
+            .enumerate()
+            .map(move |(i, block)| (name.as_str(), i, block))
+    });
+    for (name, i, block) in blocks {
         let text = &block[..block.find("```").unwrap()];
         std::fs::write(&file, text).unwrap();
         let mut config = Config::load(Some(&file))
-            .unwrap_or_else(|e| panic!("README's toml example {} is invalid: {e}", i + 1));
+            .unwrap_or_else(|e| panic!("{name}'s toml example {} is invalid: {e}", i + 1));
         if let Some(smtp) = config.smtp.as_mut() {
             // the SMTP password comes from the environment (NUANXIN_SMTP__PASSWORD)
             smtp.password = Some("from the environment".into());
         }
         config
             .validate()
-            .unwrap_or_else(|e| panic!("README's toml example {} is invalid: {e}", i + 1));
-        if text.contains("data_crs") {
+            .unwrap_or_else(|e| panic!("{name}'s toml example {} is invalid: {e}", i + 1));
+        if name == "README.md" && text.contains("data_crs") {
             main = Some(config);
         }
     }

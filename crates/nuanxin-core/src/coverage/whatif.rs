@@ -622,7 +622,7 @@ mod tests {
     /// `tests/fixtures/osm/`). From Mannerheimintie by Finlandia Hall the east shore of
     /// Töölönlahti bay is 295 m away as the crow flies, inside a 5-minute walking circle
     /// (417 m at 5 km/h), but more than 1.8 km along roads (the bay and the rail yard lie
-    /// between; Valhalla agrees, README "Travel times along roads"): a station there must not
+    /// between; Valhalla agrees, docs/benchmarks.md "Accuracy against Valhalla"): a station there must not
     /// cover Finlandia Hall's cell along roads, while its circle does. After random adds,
     /// moves and removes the counts equal a fresh network analysis (one multi-source search).
     #[test]

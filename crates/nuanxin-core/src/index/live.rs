@@ -2,7 +2,7 @@
 //!
 //! **Requirement.** Adding, moving or deleting one point must not stop readers, must not copy
 //! the whole index (1M points: about 130 MB, the tree and lists at 128 bytes a point measured
-//! by `benches/nearest.rs`, README "Benchmarks"; and time in proportion), and no reader may see
+//! by `benches/nearest.rs`, docs/benchmarks.md "Nearest neighbour"; and time in proportion), and no reader may see
 //! a half-applied change.
 //!
 //! **Design: two copies, "left-right"** (the scheme of Ramalhete and Correia, "Left-Right: A

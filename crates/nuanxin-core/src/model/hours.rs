@@ -21,7 +21,7 @@ pub struct OpeningHoursError {
 /// The parsed form is shared (`Arc`) between equal expressions parsed on the same thread
 /// (a cache of the last [`PARSE_CACHE_SIZE`] distinct ones): a million points with a
 /// handful of distinct hours parse each expression once, which makes loading them from the
-/// database faster and the records smaller (restart figures: README, "Nationwide volumes",
+/// database faster and the records smaller (restart figures: docs/benchmarks.md, "Nationwide volumes",
 /// measured by `scripts/bench-scale.sh`).
 #[derive(Clone)]
 pub struct OpeningHours {

@@ -32,7 +32,7 @@ pub const FERRY_SPEED_M_PER_S: f64 = 10_000.0 / 3600.0;
 /// snapped to: a courtyard footway mapped without its connection would otherwise strand a
 /// query. 50 is Valhalla's default `minimum_reachability` (loki), which plays the same role;
 /// with 30, a closed footway ring of 31 nodes in central Helsinki stranded 1.3 % of the
-/// comparison's trips (README, "Comparison with Valhalla").
+/// comparison's trips (docs/benchmarks.md, "Accuracy against Valhalla").
 pub const MIN_SNAP_COMPONENT_NODES: u32 = 50;
 
 const MAGIC: &[u8; 8] = b"NXROADS1";

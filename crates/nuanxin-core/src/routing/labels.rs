@@ -8,7 +8,7 @@
 //! per graph node (12 MB for a 3-million-node province) whatever the number of searches, with
 //! the labels themselves only for the touched nodes. This replaced a hash map of labels (and
 //! the radix heap a binary heap): a 5-minute walking search in central Helsinki went from
-//! 0.139 to 0.106 ms (p50, release; README, "Travel times along roads").
+//! 0.139 to 0.106 ms (p50, release; docs/benchmarks.md, "Release timings").
 
 use std::sync::Mutex;
 

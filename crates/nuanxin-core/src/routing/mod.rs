@@ -48,7 +48,7 @@ pub const DEFAULT_MAX_SNAP_M: f64 = 200.0;
 /// Half-width of the band around reached roads that a network service area covers, metres
 /// (see [`search::service_area`]): the walk from the road to the back of the buildings that
 /// line it (city blocks in Helsinki and Changsha are 80–150 m deep, so 40 m is about the
-/// depth of a plot). Against Valhalla's 5-minute isochrones (README) the median IoU is 0.870,
+/// depth of a plot). Against Valhalla's 5-minute isochrones (docs/benchmarks.md) the median IoU is 0.870,
 /// 0.879, 0.876 and 0.865 at 35, 40, 45 and 50 m: 40 m agrees best and was chosen with it.
 pub const WALK_OFF_M: f64 = 40.0;
 
@@ -58,8 +58,8 @@ pub const WALK_OFF_M: f64 = 40.0;
 /// moved onto the exact level); against Valhalla's isochrones the median IoU is 0.878 at 5 m,
 /// 0.881 at 20 m and 0.881 at 30 m (`tests/valhalla_oracle.rs`). With the distance transform
 /// and one road piece per reached segment, the 20 m grid made one service area about 15 times
-/// faster to draw than the 5 m one; 30 m has 2.2 times fewer vertices than 20 m (README,
-/// "Travel times along roads", release timings).
+/// faster to draw than the 5 m one; 30 m has 2.2 times fewer vertices than 20 m (docs/benchmarks.md,
+/// "Release timings").
 pub const SERVICE_AREA_CELL_M: f64 = 30.0;
 
 /// Largest region enclosed by a network service area that is filled rather than left as a

@@ -13,7 +13,7 @@
 //! network coverage took 1.52 ms and a warm one 0.46 ms (median wall, release, load 12.7;
 //! `pgr_drivingDistance` alone took 15.6–56.6 ms), the search from the stations being
 //! nearly all of the warm time (release timings in the
-//! README, "Travel times along roads", "Comparison with pgRouting").
+//! docs/benchmarks.md, "Network coverage against pgRouting").
 
 use super::graph::RoadGraph;
 use super::labels::NONE;

@@ -715,7 +715,7 @@ pub struct ServiceArea {
 /// reached road pieces (and the origin's off-road leg), with enclosed courts of at most
 /// [`super::FILL_HOLES_M2`] filled, traced on a [`super::SERVICE_AREA_CELL_M`] grid in the
 /// graph's local plane ([`super::area`]). Against Valhalla's isochrones: median IoU 0.88 over
-/// 50 origins in Helsinki (`tests/valhalla_oracle.rs`, README).
+/// 50 origins in Helsinki (`tests/valhalla_oracle.rs`, docs/benchmarks.md).
 pub fn service_area(
     g: &RoadGraph,
     from: LonLat,

@@ -4,7 +4,7 @@
 //! farther than the search radius, so it allocates nothing; the R-tree's nearest-neighbour
 //! iterator it replaced allocated its queue on every call, and snapping was most of a network
 //! coverage (each H3 cell centre is snapped): with the grid and the search's new labels, the
-//! Helsinki coverage bench went from 6.7 to 2.6 ms (README, "Travel times along roads").
+//! Helsinki coverage bench went from 6.7 to 2.6 ms (docs/benchmarks.md, "Network coverage against pgRouting").
 //!
 //! The cell side is chosen so that there are at most about two cells per segment and never
 //! less than [`MIN_CELL_M`]: memory stays below the R-tree's 40 bytes per segment (4 bytes
@@ -110,7 +110,7 @@ impl SegmentGrid {
     /// nearest point in a cell within the radius, and is listed there). Once a snap has found
     /// a road a few metres away, this leaves one to four cells of the first ring instead of
     /// nine (with the graph's own scale bound in [`super::graph`], a cold network coverage of
-    /// central Helsinki went from 2.1 to 1.5 ms; README, "Travel times along roads").
+    /// central Helsinki went from 2.1 to 1.5 ms; docs/benchmarks.md, "Network coverage against pgRouting").
     pub(crate) fn visit_near(&self, p: [f64; 2], radius_m: f64, mut visit: impl FnMut(u32) -> f64) {
         let mut r = radius_m;
         if self.start.is_empty() || r.is_nan() || !(p[0].is_finite() && p[1].is_finite()) {

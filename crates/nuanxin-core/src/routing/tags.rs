@@ -78,7 +78,7 @@ pub const HIGHWAY_DEFAULTS: &[HighwayDefault] = &[
 /// (*Key:area*: `highway=pedestrian` + `area=yes` is a pedestrian square; its outline is not a
 /// path, and walking around it is not how people cross it). Such ways are not roads; squares
 /// are crossed by the footways mapped over them. Valhalla skips them the same way (measured
-/// against it, README "Comparison with Valhalla").
+/// against it, docs/benchmarks.md, "Accuracy against Valhalla").
 pub const AREA_TAGS: &[(&str, &str)] = &[("area", "yes")];
 
 /// Default access of a ferry route (`route=ferry`).

@@ -32,7 +32,7 @@ impl Store {
     /// rows; a second thread decodes the batches as they arrive and
     /// hands their buffers back. Memory holds the points and a few batches, never the rows.
     /// A row without a record (written by an older version) is decoded from its JSON text.
-    /// Figures (1M points): README, "Nationwide volumes", and `examples/restart_load.rs`.
+    /// Figures (1M points): docs/benchmarks.md, "Nationwide volumes", and `examples/restart_load.rs`.
     pub fn service_points_shared(&self) -> Result<Vec<Arc<ServicePoint>>, StoreError> {
         self.service_points_from(PointColumn::Record, Arc::new)
     }
