@@ -15,11 +15,15 @@
 # - server CPU per request (from /proc/PID/stat over N keep-alive requests) of
 #   `/api/v1/points` pages (offset 0 and 900 000, filters), the map's first load (stations
 #   in a Changsha viewport) and `suggestions/nearby` (r = 200 m) against `/healthz`;
+# - `suggestions/nearby` under load: wrk (Debian `wrk`), 64 connections for 10 s at positions of
+#   stored suggestions: requests/s, p50 and p99 latency, server CPU per request;
 # - one point edit (PUT /api/v1/admin/points/{id}, includes the SQLite commit): wall time.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 N="${N:-500}"
+NEARBY_CONNECTIONS="${NEARBY_CONNECTIONS:-64}"
+NEARBY_SECONDS="${NEARBY_SECONDS:-10}"
 OUT="$TARGET_DIR/bench-scale.md"
 WORK="$(mktemp -d)"
 if [ -n "${SMOKE:-}" ]; then
@@ -33,6 +37,7 @@ else
   (cd "$ROOT" && cargo build --release -p nuanxin)
   "$ROOT/scripts/gen-volume-data.sh" >/dev/null
 fi
+command -v wrk >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -106,6 +111,45 @@ python3 "$ROOT/scripts/bench_scale_http.py" cpu "$PID" "$PORT" "$N" \
   "/api/v1/suggestions/nearby?$Q2&radius_m=200" \
   "/api/v1/suggestions/nearby?$Q3&radius_m=5000" \
   | tee "$WORK/cpu"
+echo "== suggestions/nearby under load (wrk, $NEARBY_CONNECTIONS connections, ${NEARBY_SECONDS} s, r = 200 m)"
+# Positions of 2 000 stored suggestions (fixed seed), moved up to ~100 m, each with its own
+# category: every query finds neighbours. The request paths are made once in the Lua script's
+# init, so the load generator spends no CPU formatting them.
+python3 - "$VOL/suggestions_100k.csv" >"$WORK/nearby.lua" <<'PY'
+import csv, random, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+rnd = random.Random(16)
+paths = []
+for r in rnd.sample(rows, 2000):
+    lon = float(r["lon"]) + rnd.uniform(-0.001, 0.001)
+    lat = float(r["lat"]) + rnd.uniform(-0.001, 0.001)
+    paths.append(f"/api/v1/suggestions/nearby?lon={lon:.6f}&lat={lat:.6f}&category={r['category']}&radius_m=200")
+print("local paths = {" + ",".join(f'"{p}"' for p in paths) + "}")
+print("local reqs = {}")
+print("init = function() for i, p in ipairs(paths) do reqs[i] = wrk.format('GET', p) end end")
+print("local i = 0")
+print("request = function() i = i % #reqs + 1; return reqs[i] end")
+PY
+NEARBY_T0=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+wrk -t2 -c"$NEARBY_CONNECTIONS" -d"${NEARBY_SECONDS}s" --latency -s "$WORK/nearby.lua" "http://127.0.0.1:$PORT" >"$WORK/nearby.txt"
+NEARBY_T1=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+cat "$WORK/nearby.txt"
+NEARBY=$(python3 - "$WORK/nearby.txt" "$NEARBY_T0" "$NEARBY_T1" "$(getconf CLK_TCK)" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+def ms(v):
+    n, u = re.match(r"([0-9.]+)(us|ms|s)", v).groups()
+    return float(n) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[u]
+lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", t, re.M))
+reqs = int(re.search(r"(\d+) requests in", t).group(1))
+rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", t).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+cpu_us = (float(sys.argv[3]) - float(sys.argv[2])) / float(sys.argv[4]) * 1e6 / max(reqs, 1)
+print(f"{rps:.0f} requests/s, p50 {ms(lat['50']):.2f} ms, p99 {ms(lat['99']):.2f} ms, "
+      f"server CPU {cpu_us:.0f} µs per request, errors {bad.group(1) if bad else 0}")
+PY
+)
+echo "$NEARBY"
 echo "== one point edit at 1M (median, max, p99 ms over 50)"
 EDIT=$(python3 "$ROOT/scripts/bench_scale_http.py" edits "$PORT" "$TOKEN" 50 bench-edit)
 echo "$EDIT"
@@ -141,6 +185,7 @@ kill "$PID"; wait "$PID" 2>/dev/null || true
   echo "| request | server CPU µs/request | bytes |"; echo "|---|---:|---:|"
   awk -F'\t' '{printf "| `%s` | %s | %s |\n", $1, $2, $3}' "$WORK/cpu"
   echo
+  echo "suggestions/nearby under load, 100k open, r = 200 m (wrk, $NEARBY_CONNECTIONS connections, ${NEARBY_SECONDS} s, load generator on the same machine): $NEARBY"
   echo "One point edit at 1M (PUT, SQLite commit included), median, max and p99 of 50: $EDIT ms"
   echo "Parts of the edits' time (server log): $PARTS"
   echo "Reader probe (nearest k = 5; p50, p99 ms without edits; p50, p99 during 200 edits; reads; edit p50, p99, max ms): $PROBE"
