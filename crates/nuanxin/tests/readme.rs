@@ -232,7 +232,7 @@ async fn every_local_url_in_the_readme_answers() {
 #[test]
 fn the_readme_configuration_example_loads() {
     // every ```toml block of the README and docs/ is a valid configuration (with its checks);
-    // the main example is the README's one that sets `data_crs`
+    // the full reference is docs/configuration.md's block that sets `data_crs`
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("nuanxin.toml");
     let mut main = None;
@@ -255,11 +255,11 @@ fn the_readme_configuration_example_loads() {
         config
             .validate()
             .unwrap_or_else(|e| panic!("{name}'s toml example {} is invalid: {e}", i + 1));
-        if name == "README.md" && text.contains("data_crs") {
+        if name == "docs/configuration.md" && text.contains("data_crs") {
             main = Some(config);
         }
     }
-    let config = main.expect("README has the nuanxin.toml example");
+    let config = main.expect("docs/configuration.md has the nuanxin.toml reference");
     assert_eq!(config.rate_limit.per_minute, 10);
     assert_eq!(config.data_crs, nuanxin::crs::Crs::Gcj02);
     assert_eq!(config.analyses.budget_s, 20.0);
