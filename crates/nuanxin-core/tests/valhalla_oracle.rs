@@ -9,6 +9,16 @@
 //! Checks (issue 17): walking times, median relative difference ≤ 3 %, 95th percentile
 //! ≤ 10 %; service areas, median IoU ≥ 0.85. The figures are printed as one JSON line
 //! (`VALHALLA_TIMES {...}`, `VALHALLA_ISOCHRONES {...}`) for the bench script.
+//!
+//! E-bike times are measured three ways, all printed: against Valhalla's bicycle time on all
+//! pairs; against its time less its intersection delays (`transition_s`: Valhalla adds
+//! stop impact × turn cost at each node it passes, our model has no turn costs by design,
+//! `routing` module docs); and both on the subset of pairs whose Valhalla route uses only
+//! ways our tag table opens to e-bikes (Valhalla lets bicycles ride streets tagged
+//! `bicycle=use_sidepath` and private roads, which `shortest` costing does not penalise and no
+//! option closes). The issue's goals (median ≤ 3 %, 95th percentile ≤ 10 %) are not met for
+//! e-bikes on any of them (the bench script prints them); what is asserted is that nearly every
+//! pair Valhalla routes is routed by us too (one-way traps are not snapped to).
 
 // Test code: helpers outside #[test] functions fail the test on a failed step too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -16,6 +26,7 @@
 use geo::{Area, BooleanOps, Coord, MapCoords, MultiPolygon, Polygon};
 use nuanxin_core::coverage::NoProgress;
 use nuanxin_core::model::LonLat;
+use nuanxin_core::routing::tags::way_access;
 use nuanxin_core::routing::{import_pbf, service_area, trip, NetworkOptions, RoadGraph};
 use nuanxin_core::travel::{Speeds, TravelMode};
 use serde_json::Value;
@@ -63,29 +74,75 @@ fn graph(o: &Value) -> RoadGraph {
     .unwrap()
 }
 
+/// Relative differences of our e-bike or walking trips against Valhalla's, over the pairs
+/// both engines route.
+#[derive(Default)]
+struct Differences {
+    /// Travel time against Valhalla's time.
+    time: Vec<f64>,
+    /// Length against Valhalla's length.
+    length: Vec<f64>,
+    /// Travel time against Valhalla's time less its intersection delays (`transition_s`).
+    time_less_delays: Vec<f64>,
+    /// Per pair: whether Valhalla's route uses only ways our tag table opens to the mode.
+    open_ways_only: Vec<bool>,
+    /// Pairs Valhalla routes and we do not.
+    unrouted: usize,
+}
+
+/// Whether `mode` may use a way with these tags ("k=v;k=v", as the oracle records them) in
+/// some direction, by our tag table.
+fn open_to(tags: &str, mode: TravelMode) -> bool {
+    let pairs: Vec<(&str, &str)> = tags
+        .split(';')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    way_access(&pairs).is_some_and(|a| match mode {
+        TravelMode::Walk => a.walk_forward || a.walk_backward,
+        TravelMode::Ebike => a.ebike_forward || a.ebike_backward,
+    })
+}
+
 /// Relative differences of our times and lengths against Valhalla's for `mode`.
-fn pair_differences(g: &RoadGraph, o: &Value, mode: TravelMode) -> (Vec<f64>, Vec<f64>, usize) {
+fn pair_differences(g: &RoadGraph, o: &Value, mode: TravelMode) -> Differences {
     let key = mode.as_str();
     let opts = NetworkOptions {
         speeds: speeds(o),
         ..NetworkOptions::default()
     };
-    let (mut dt, mut dl, mut unrouted) = (Vec::new(), Vec::new(), 0);
+    let mut d = Differences::default();
     for p in o["pairs"].as_array().unwrap() {
         let v = &p[key];
         let (Some(vt), Some(vl)) = (v["time_s"].as_f64(), v["length_m"].as_f64()) else {
             continue;
         };
         let Some(hit) = trip(g, lonlat(&p["from"]), lonlat(&p["to"]), mode, &opts) else {
-            unrouted += 1;
+            d.unrouted += 1;
             continue;
         };
         assert!(hit.network, "{p}: both ends lie on roads");
-        dt.push((hit.travel_time_s - vt).abs() / vt.max(1.0));
+        d.time.push((hit.travel_time_s - vt).abs() / vt.max(1.0));
         let ours_m = hit.network_distance_m.unwrap();
-        dl.push((ours_m - vl).abs() / vl.max(1.0));
+        d.length.push((ours_m - vl).abs() / vl.max(1.0));
+        let vt_moving = vt - v["transition_s"].as_f64().unwrap_or(0.0);
+        d.time_less_delays
+            .push((hit.travel_time_s - vt_moving).abs() / vt_moving.max(1.0));
+        d.open_ways_only.push(
+            v["ways"]
+                .as_array()
+                .is_some_and(|ws| ws.iter().all(|w| open_to(w.as_str().unwrap(), mode))),
+        );
     }
-    (dt, dl, unrouted)
+    d
+}
+
+/// The values of `xs` at the pairs where `keep` is true.
+fn subset(xs: &[f64], keep: &[bool]) -> Vec<f64> {
+    xs.iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| *x)
+        .collect()
 }
 
 /// Local plane around the extract (metres east and north), enough for areas of a few km².
@@ -168,30 +225,51 @@ fn isochrone_ious(g: &RoadGraph, o: &Value) -> Vec<f64> {
 fn travel_times_agree_with_valhalla() {
     let o = oracle();
     let g = graph(&o);
-    let (dt, dl, unrouted) = pair_differences(&g, &o, TravelMode::Walk);
-    let (et, el, e_unrouted) = pair_differences(&g, &o, TravelMode::Ebike);
+    let w = pair_differences(&g, &o, TravelMode::Walk);
+    let e = pair_differences(&g, &o, TravelMode::Ebike);
+    let (dt, dl, unrouted) = (&w.time, &w.length, w.unrouted);
+    let open_t = subset(&e.time, &e.open_ways_only);
+    let open_td = subset(&e.time_less_delays, &e.open_ways_only);
+    let open_l = subset(&e.length, &e.open_ways_only);
     let figures = serde_json::json!({
         "pairs": dt.len() + unrouted,
         "walk_unrouted": unrouted,
-        "walk_time_rel_diff_median": quantile(&dt, 0.5),
-        "walk_time_rel_diff_p95": quantile(&dt, 0.95),
-        "walk_length_rel_diff_median": quantile(&dl, 0.5),
-        "walk_length_rel_diff_p95": quantile(&dl, 0.95),
-        "ebike_routed_by_both": et.len(),
-        "ebike_unrouted": e_unrouted,
-        "ebike_time_rel_diff_median": quantile(&et, 0.5),
-        "ebike_time_rel_diff_p95": quantile(&et, 0.95),
-        "ebike_length_rel_diff_median": quantile(&el, 0.5),
-        "ebike_length_rel_diff_p95": quantile(&el, 0.95),
+        "walk_time_rel_diff_median": quantile(dt, 0.5),
+        "walk_time_rel_diff_p95": quantile(dt, 0.95),
+        "walk_length_rel_diff_median": quantile(dl, 0.5),
+        "walk_length_rel_diff_p95": quantile(dl, 0.95),
+        "ebike_routed_by_both": e.time.len(),
+        "ebike_unrouted": e.unrouted,
+        "ebike_time_rel_diff_median": quantile(&e.time, 0.5),
+        "ebike_time_rel_diff_p95": quantile(&e.time, 0.95),
+        "ebike_length_rel_diff_median": quantile(&e.length, 0.5),
+        "ebike_length_rel_diff_p95": quantile(&e.length, 0.95),
+        "ebike_time_less_delays_rel_diff_median": quantile(&e.time_less_delays, 0.5),
+        "ebike_time_less_delays_rel_diff_p95": quantile(&e.time_less_delays, 0.95),
+        "ebike_open_ways_pairs": open_t.len(),
+        "ebike_open_ways_time_rel_diff_median": quantile(&open_t, 0.5),
+        "ebike_open_ways_time_rel_diff_p95": quantile(&open_t, 0.95),
+        "ebike_open_ways_time_less_delays_rel_diff_median": quantile(&open_td, 0.5),
+        "ebike_open_ways_time_less_delays_rel_diff_p95": quantile(&open_td, 0.95),
+        "ebike_open_ways_length_rel_diff_median": quantile(&open_l, 0.5),
+        "ebike_open_ways_length_rel_diff_p95": quantile(&open_l, 0.95),
     });
     println!("VALHALLA_TIMES {figures}");
     assert!(dt.len() + unrouted >= 1000, "{figures}");
     assert!(unrouted <= dt.len() / 100, "{figures}");
-    assert!(quantile(&dt, 0.5) <= 0.03, "{figures}");
-    assert!(quantile(&dt, 0.95) <= 0.10, "{figures}");
+    assert!(quantile(dt, 0.5) <= 0.03, "{figures}");
+    assert!(quantile(dt, 0.95) <= 0.10, "{figures}");
     // The same trips measured in metres: the paths themselves agree, not just the sums.
-    assert!(quantile(&dl, 0.5) <= 0.03, "{figures}");
-    assert!(quantile(&dl, 0.95) <= 0.10, "{figures}");
+    assert!(quantile(dl, 0.5) <= 0.03, "{figures}");
+    assert!(quantile(dl, 0.95) <= 0.10, "{figures}");
+    // E-bikes: at most 2 % of the pairs Valhalla routes are left unrouted by us (119 of 997
+    // were, before one-way traps stopped being snapped to; 15 remain, where Valhalla rides a
+    // street tagged bicycle=use_sidepath that our table closes).
+    assert!(e.time.len() + e.unrouted >= 990, "{figures}");
+    assert!(e.unrouted <= (e.time.len() + e.unrouted) / 50, "{figures}");
+    // Where Valhalla's route uses only ways we open, half the lengths agree within 1 %.
+    assert!(open_l.len() >= 300, "{figures}");
+    assert!(quantile(&open_l, 0.5) <= 0.01, "{figures}");
 }
 
 #[test]

@@ -28,11 +28,17 @@ pub const TUNNEL: u8 = 32;
 /// not included; the product's extracts rarely contain any).
 pub const FERRY_SPEED_M_PER_S: f64 = 10_000.0 / 3600.0;
 
-/// Components with fewer nodes than this (or than the largest component, if smaller) are not
-/// snapped to: a courtyard footway mapped without its connection would otherwise strand a
-/// query. 50 is Valhalla's default `minimum_reachability` (loki), which plays the same role;
-/// with 30, a closed footway ring of 31 nodes in central Helsinki stranded 1.3 % of the
-/// comparison's trips (docs/benchmarks.md, "Accuracy against Valhalla").
+/// Positions snap only to a segment whose two ends lie in one *strongly* connected component
+/// of the mode (every node of it reachable from every other, one-way streets obeyed) with at
+/// least this many nodes (or as many as the largest, if smaller). A courtyard footway mapped
+/// without its connection would otherwise strand a query, and so would, for e-bikes, a one-way
+/// service road whose only exit is a street closed to them (a taxi lane by Helsinki's railway
+/// station, onto a street tagged `bicycle=use_sidepath`): trips from it lead nowhere and
+/// trips to it cannot arrive. Valhalla's loki asks the same of a candidate edge: at least
+/// `minimum_reachability` (default 50) nodes reachable from it and reaching it (Valhalla API
+/// reference, locations). With 30 (undirected), a closed footway ring of 31 nodes in central
+/// Helsinki stranded 1.3 % of the comparison's walks; with undirected components, one-way
+/// traps left 119 of 1 000 e-bike trips unrouted (docs/benchmarks.md, "Accuracy against Valhalla").
 pub const MIN_SNAP_COMPONENT_NODES: u32 = 50;
 
 const MAGIC: &[u8; 8] = b"NXROADS1";
@@ -125,8 +131,10 @@ pub struct RoadGraph {
     /// Per mode: component id of each node (`u32::MAX`: the mode uses no segment there).
     pub(crate) component: [Vec<u32>; 2],
     pub(crate) component_size: [Vec<u32>; 2],
-    /// Per mode: the smallest component size snapped to.
-    pub(crate) snap_min_size: [u32; 2],
+    /// Per segment: bit `1 << mode_index(mode)` set when positions may snap to it in that
+    /// mode (usable, both ends in one strongly connected component of at least
+    /// [`MIN_SNAP_COMPONENT_NODES`] nodes).
+    pub(crate) seg_snap: Vec<u8>,
     /// The segments by grid cell in the local plane, for snapping.
     pub(crate) grid: SegmentGrid,
     pub(crate) proj: LocalProjection,
@@ -314,7 +322,7 @@ impl RoadGraph {
             adj: Vec::new(),
             component: [Vec::new(), Vec::new()],
             component_size: [Vec::new(), Vec::new()],
-            snap_min_size: [0, 0],
+            seg_snap: Vec::new(),
             grid: SegmentGrid::default(),
             proj: LocalProjection::default(),
             snap_scale: 0.0,
@@ -355,15 +363,27 @@ impl RoadGraph {
         }
         self.adj_start = deg;
         self.adj = adj;
+        self.seg_snap = vec![0u8; m];
         for mode in TravelMode::ALL {
             let (f, b) = mode_bits(*mode);
             let (comp, size) = components(n, &self.seg_u, &self.seg_v, |s| {
                 self.seg_flags[s] & (f | b) != 0
             });
-            let largest = size.iter().copied().max().unwrap_or(0);
-            self.snap_min_size[mode_index(*mode)] = MIN_SNAP_COMPONENT_NODES.min(largest);
             self.component[mode_index(*mode)] = comp;
             self.component_size[mode_index(*mode)] = size;
+            let (scc, scc_size) = self.strong_components(f, b);
+            let min = MIN_SNAP_COMPONENT_NODES.min(scc_size.iter().copied().max().unwrap_or(0));
+            let bit = 1u8 << mode_index(*mode);
+            for s in 0..m {
+                let (cu, cv) = (scc[self.seg_u[s] as usize], scc[self.seg_v[s] as usize]);
+                if self.seg_flags[s] & (f | b) != 0
+                    && cu == cv
+                    && cu != u32::MAX
+                    && scc_size[cu as usize] >= min
+                {
+                    self.seg_snap[s] |= bit;
+                }
+            }
         }
         let (mut lon_sum, mut lat_sum) = (0.0, 0.0);
         for i in 0..n {
@@ -409,16 +429,108 @@ impl RoadGraph {
         }
     }
 
-    /// Whether `mode` may use segment `s` in some direction, on a component large enough to
-    /// snap to (see [`MIN_SNAP_COMPONENT_NODES`]).
+    /// Whether positions may snap to segment `s` in `mode`: the mode may use it, and both its
+    /// ends lie in one strongly connected component large enough (see
+    /// [`MIN_SNAP_COMPONENT_NODES`]).
     pub(crate) fn snappable(&self, s: u32, mode: TravelMode) -> bool {
-        let (f, b) = mode_bits(mode);
-        if self.seg_flags[s as usize] & (f | b) == 0 {
-            return false;
+        self.seg_snap[s as usize] & (1 << mode_index(mode)) != 0
+    }
+
+    /// Strongly connected components of the directed graph of the segments usable forward
+    /// (flag `f`: from `u` to `v`) or backward (flag `b`), by Tarjan's algorithm (R. Tarjan,
+    /// "Depth-first search and linear graph algorithms", SIAM J. Computing 1(2), 1972), made
+    /// iterative with an explicit stack. Returns each node's component id (`u32::MAX` for
+    /// nodes no usable segment touches) and each component's node count.
+    fn strong_components(&self, f: u8, b: u8) -> (Vec<u32>, Vec<u32>) {
+        const UNSEEN: u32 = u32::MAX;
+        let n = self.lon_e7.len();
+        let mut index = vec![UNSEEN; n];
+        let mut low = vec![0u32; n];
+        let mut on_stack = vec![false; n];
+        let mut comp = vec![u32::MAX; n];
+        let mut sizes: Vec<u32> = Vec::new();
+        let mut stack: Vec<u32> = Vec::new();
+        // Depth-first frames: (node, position in its adjacency list).
+        let mut frames: Vec<(u32, u32)> = Vec::new();
+        let mut next_index = 0u32;
+        // The node segment `s` leads to from `x`, if the mode may go that way.
+        let head = |s: u32, x: u32| -> Option<u32> {
+            let si = s as usize;
+            let (u, v, fl) = (self.seg_u[si], self.seg_v[si], self.seg_flags[si]);
+            if u == x && fl & f != 0 && v != x {
+                Some(v)
+            } else if v == x && fl & b != 0 && u != x {
+                Some(u)
+            } else {
+                None
+            }
+        };
+        let touched = |x: usize| {
+            self.adj[self.adj_start[x] as usize..self.adj_start[x + 1] as usize]
+                .iter()
+                .any(|&s| self.seg_flags[s as usize] & (f | b) != 0)
+        };
+        for root in 0..n {
+            if index[root] != UNSEEN || !touched(root) {
+                continue;
+            }
+            index[root] = next_index;
+            low[root] = next_index;
+            next_index += 1;
+            stack.push(root as u32);
+            on_stack[root] = true;
+            frames.push((root as u32, self.adj_start[root]));
+            while let Some(&(x, start)) = frames.last() {
+                let xi = x as usize;
+                let end = self.adj_start[xi + 1];
+                let mut pos = start;
+                let mut descended = false;
+                while pos < end {
+                    let s = self.adj[pos as usize];
+                    pos += 1;
+                    let Some(y) = head(s, x) else { continue };
+                    let yi = y as usize;
+                    if index[yi] == UNSEEN {
+                        if let Some(top) = frames.last_mut() {
+                            top.1 = pos;
+                        }
+                        index[yi] = next_index;
+                        low[yi] = next_index;
+                        next_index += 1;
+                        stack.push(y);
+                        on_stack[yi] = true;
+                        frames.push((y, self.adj_start[yi]));
+                        descended = true;
+                        break;
+                    } else if on_stack[yi] {
+                        low[xi] = low[xi].min(index[yi]);
+                    }
+                }
+                if descended {
+                    continue;
+                }
+                // All of x's arcs are done.
+                frames.pop();
+                if let Some(&(parent, _)) = frames.last() {
+                    let pi = parent as usize;
+                    low[pi] = low[pi].min(low[xi]);
+                }
+                if low[xi] == index[xi] {
+                    let id = sizes.len() as u32;
+                    let mut size = 0u32;
+                    while let Some(w) = stack.pop() {
+                        on_stack[w as usize] = false;
+                        comp[w as usize] = id;
+                        size += 1;
+                        if w == x {
+                            break;
+                        }
+                    }
+                    sizes.push(size);
+                }
+            }
         }
-        let mi = mode_index(mode);
-        let c = self.component[mi][self.seg_u[s as usize] as usize];
-        self.component_size[mi][c as usize] >= self.snap_min_size[mi]
+        (comp, sizes)
     }
 
     /// Travel time along the whole of segment `s` in `mode`, seconds.
@@ -481,7 +593,8 @@ impl RoadGraph {
             })
             .collect();
         let node_bytes = 4 + 4 + 4 + 2 * 4; // lon, lat, adj_start, component ×2
-        let seg_bytes = 4 + 4 + 4 + 1 + 2 * 4; // u, v, len, flags, two adjacency entries
+                                            // u, v, len, flags, snap bits, two adjacency entries
+        let seg_bytes = 4 + 4 + 4 + 1 + 1 + 2 * 4;
         let mem = n * node_bytes + m * seg_bytes + self.grid.bytes();
         GraphFigures {
             nodes: n as u64,

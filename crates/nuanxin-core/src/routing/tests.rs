@@ -188,6 +188,40 @@ fn a_one_way_bridge_strands_ebikes_not_pedestrians() {
 }
 
 #[test]
+fn positions_do_not_snap_to_one_way_traps() {
+    // A two-way street of 60 nodes (lat 0, lon 0 … 0.059) and, from its node 30, a one-way
+    // spur north for e-bikes (30 → 60 → 61, walkable both ways), like the taxi lane by
+    // Helsinki's railway station whose only exit is a street closed to e-bikes (here: none).
+    // The spur's end is 22 m from the position; the street is 110.6 m (one DY) south of it.
+    let mut nodes: Vec<(f64, f64)> = (0..60).map(|i| (i as f64 * 0.001, 0.0)).collect();
+    nodes.push((0.030, 0.0005));
+    nodes.push((0.030, 0.001));
+    let mut segs: Vec<(u32, u32, u8)> = (0..59).map(|i| (i, i + 1, ALL)).collect();
+    let spur = WALK_FORWARD | WALK_BACKWARD | EBIKE_FORWARD;
+    segs.push((30, 60, spur));
+    segs.push((60, 61, spur));
+    let g = graph(&nodes, &segs);
+    let p = ll(0.0302, 0.001);
+    // Walking, the spur is two-way: the position snaps to its end, 0.2 DX away.
+    let walk = g.snap(p, TravelMode::Walk, 200.0).unwrap();
+    assert!((walk.distance_m - 0.2 * DX).abs() < 0.01, "{walk:?}");
+    // By e-bike, a trip from the spur could never come back and a trip to it never leave:
+    // the position snaps to the street, one DY south (the foot of the perpendicular).
+    let ebike = g.snap(p, TravelMode::Ebike, 200.0).unwrap();
+    assert!((ebike.distance_m - DY).abs() < 0.01, "{ebike:?}");
+    assert!(ebike.segment < 59, "{ebike:?}");
+    // And a trip from there along the street is routed: the snap leg (DY) and 10.2 DX east.
+    let idx = ServiceIndex::new(vec![station("east", ll(0.040, 0.0))]).unwrap();
+    let r = nearest(&g, &idx, p, 1, TravelMode::Ebike, &opts());
+    assert!(r.hits[0].network, "{:?}", r.hits[0]);
+    assert!(
+        (r.hits[0].travel_time_s - (DY + 9.8 * DX) / 5.0).abs() < 0.01,
+        "{:?}",
+        r.hits[0]
+    );
+}
+
+#[test]
 fn off_road_legs_count_and_far_positions_fall_back_to_straight_line() {
     let g = river(ALL);
     // 0.0001° south of S0: snapped 11.06 m (0.1 DY) onto S0.
