@@ -52,7 +52,7 @@ echo "Valhalla tiles built from $(basename "$PBF")" >&2
 # other (release): Valhalla's warm isochrone call (in valhalla_oracle.py), then our service
 # area from the same 50 origins; later nearest by travel time, k = 5, each query timed alone.
 cargo build --release -q -p nuanxin-core --example routing_bench
-cargo test --release -q -p nuanxin-core --test valhalla_oracle --no-run
+cargo test --release -q -p nuanxin-core --test it --no-run
 BENCH="$TARGET_DIR/release/examples/routing_bench"
 # Both engines' timings run at a raised priority when root (nice -n -5; the machine is shared).
 HI=(); [ "$(id -u)" = 0 ] && HI=(nice -n -5)
@@ -65,7 +65,7 @@ cut -d' ' -f1 /proc/loadavg > "$OUT/load_valhalla.txt"
 
 
 NUANXIN_VALHALLA_ORACLE="$OUT/oracle.json" \
-    nice -n 10 cargo test --release -q -p nuanxin-core --test valhalla_oracle -- --include-ignored --nocapture \
+    nice -n 10 cargo test --release -q -p nuanxin-core --test it -- valhalla_oracle:: --include-ignored --nocapture \
     2>&1 | tee -a "$OUT/ours.txt" | grep -E '^VALHALLA_|panicked|test result' || true
 "${HI[@]}" "$BENCH" nearest "$ROOT/tests/fixtures/osm/helsinki_center.osm.pbf" | tee -a "$OUT/ours.txt"
 

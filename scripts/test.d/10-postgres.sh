@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The suite on the second storage engine: the store's tests (nuanxin-core, suggestions::) and
-# the suggestions API tests (crates/nuanxin/tests/suggestions/, one test binary), the SQLite → PostgreSQL →
-# SQLite round trip of `nuanxin db copy` (tests/db_copy.rs) and the multi-server tests
-# (crates/nuanxin/tests/cluster.rs, PostgreSQL only) again, against a real
+# the suggestions API tests (crates/nuanxin/tests/suggestions/, module `suggestions` of the test
+# binary `it`), the SQLite → PostgreSQL → SQLite round trip of `nuanxin db copy` (tests/db_copy.rs)
+# and the multi-server tests (crates/nuanxin/tests/cluster.rs, PostgreSQL only) again, against a real
 # PostgreSQL 15 (Debian postgresql-15, installed when missing) started here on a free loopback
 # port in a temporary directory and stopped on exit. Each test creates its own database on it
 # (NUANXIN_TEST_DATABASE_URL), so they stay independent and parallel.
@@ -22,9 +22,9 @@ cd "$ROOT"
 started=$(date +%s)
 # --workspace: the features `cargo test` built with, so the binaries are reused, not rebuilt
 cargo test --quiet --workspace --lib -- suggestions::
-cargo test --quiet --workspace --test suggestions --test db_copy
-# many servers on one database (LISTEN/NOTIFY, shared rate limit, 503 while unreachable)
-cargo test --quiet --workspace --test cluster
+# the suggestions API, db copy and (many servers on one database: LISTEN/NOTIFY, shared rate
+# limit, 503 while unreachable) cluster modules of the server crate's one test binary
+cargo test --quiet --workspace --test it -- suggestions:: db_copy:: cluster::
 n=$(as_pg psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -Atc \
   "SELECT count(*) FROM pg_database WHERE datname LIKE 'nuanxin_test_%'")
 echo "PostgreSQL: $n test databases, $(($(date +%s) - started)) s"

@@ -18,8 +18,7 @@ use nuanxin_core::import::{
 use std::io::Write;
 use zip::write::SimpleFileOptions;
 
-#[path = "support/xlsx.rs"]
-mod xlsx_support;
+use crate::xlsx_support;
 use xlsx_support::{inline, sheet, xlsx};
 
 fn too_large(r: Result<impl std::fmt::Debug, ImportError>) -> (Location, String) {

@@ -8,10 +8,9 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "../../nuanxin-core/tests/support/xlsx.rs"]
-mod xlsx_support;
+use crate::xlsx_support;
 
-mod support;
+use crate::support;
 use support::bin::nuanxin;
 
 /// `serve --data` with the 7.6 KB workbook holding one cell at XFD1048576 used to abort at

@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-mod support;
+use crate::support;
 
 /// A fresh database on the test server, or `None` (test skipped) without one.
 fn fresh_database(name: &str) -> Option<tokio_postgres::Config> {

@@ -17,7 +17,7 @@ use nuanxin::index::{Filter, ServiceIndex};
 use nuanxin::model::{Bbox, LonLat, ServiceKind, ServicePoint};
 use serde_json::{json, Value};
 
-mod support;
+use crate::support;
 
 fn ll(lon: f64, lat: f64) -> LonLat {
     LonLat::new(lon, lat).unwrap()

@@ -16,7 +16,7 @@ use nuanxin::suggestions::{
 };
 use std::path::{Path, PathBuf};
 
-mod support;
+use crate::support;
 
 fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()

@@ -11,7 +11,7 @@ use nuanxin::model::{LonLat, ServiceKind, ServicePoint};
 use nuanxin::server::{self, AppState, Config};
 use serde_json::Value;
 
-mod support;
+use crate::support;
 
 async fn get(app: &axum::Router, uri: &str) -> (Option<String>, Value) {
     let r = support::http::get(app, uri).await;

@@ -14,7 +14,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-mod support;
+use crate::support;
 
 /// 103 points over Changsha: kinds in uneven numbers (so a wrong per-collection count
 /// shows), names with commas, quotes and Chinese.

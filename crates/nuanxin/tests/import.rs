@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-mod support;
+use crate::support;
 
 fn opts() -> ImportOptions {
     ImportOptions::default()

@@ -17,7 +17,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-mod support;
+use crate::support;
 
 fn fixture(name: &str) -> PathBuf {
     support::fixture(&format!("osm/{name}"))

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-mod support;
+use crate::support;
 
 fn fixture(name: &str) -> PathBuf {
     support::fixture(&format!("osm/{name}"))

@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode};
 use nuanxin::model::{LonLat, OpeningHours, ServiceKind, ServicePoint};
 use serde_json::{json, Value};
 
-mod support;
+use crate::support;
 
 fn station(id: &str, lon: f64, lat: f64, hours: &str) -> ServicePoint {
     let mut s = nuanxin::demo::demo_points()[0].clone();

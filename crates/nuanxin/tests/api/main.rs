@@ -27,8 +27,7 @@ use nuanxin::server::{self, AppState, Config};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-#[path = "../support/mod.rs"]
-mod support;
+use crate::support;
 use support::http::{get, send};
 
 // ---------------------------------------------------------------------------------------------

@@ -27,8 +27,7 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-#[path = "../support/mod.rs"]
-mod support;
+use crate::support;
 use support::http::Resp;
 
 /// P: WGS-84 (113.03, 28.20), inside 430102 芙蓉区 (shapely: county polygon intersects P).
