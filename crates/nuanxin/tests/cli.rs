@@ -227,10 +227,28 @@ fn a_client_that_never_reads_is_disconnected_after_the_write_timeout() {
     // At least 64 MiB of responses (loopback buffers hold a few MiB).
     let n = (64 << 20) / doc.len().max(1) + 1;
     let mut s = server.connect();
+    let (local, peer) = (s.local_addr().unwrap(), s.peer_addr().unwrap());
+    assert_eq!(
+        server_end_state(local, peer),
+        Some(TCP_ESTABLISHED),
+        "the connection as the kernel lists it"
+    );
     let req = "GET /api/openapi.json HTTP/1.1\r\nHost: t\r\n\r\n".repeat(n);
     s.write_all(req.as_bytes()).unwrap();
-    // Never read while the server writes; then look at what is left.
-    std::thread::sleep(Duration::from_secs(4));
+    // Never read while the server writes, until the server has dropped the connection: its end
+    // leaves ESTABLISHED (FIN_WAIT1 after its close, or gone after a reset). A condition, not a
+    // fixed time: on a loaded machine the server takes seconds to fill the buffers before its
+    // 1 s stall clock even starts (a fixed 4 s wait failed at load 14). Without the stall
+    // timeout the server never lets go and this fails after 120 s.
+    let started = Instant::now();
+    while server_end_state(local, peer) == Some(TCP_ESTABLISHED) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the server kept the stalled connection open for 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Then look at what is left.
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut got = Vec::new();
     let mut chunk = vec![0u8; 1 << 16];
@@ -255,6 +273,26 @@ fn a_client_that_never_reads_is_disconnected_after_the_write_timeout() {
         server.healthz(Duration::from_secs(2)).unwrap(),
         "HTTP/1.1 200 OK"
     );
+}
+
+/// `ESTABLISHED` in Linux's `/proc/net/tcp` (`st` column; include/net/tcp_states.h).
+const TCP_ESTABLISHED: u8 = 0x01;
+
+/// The TCP state of the server's end of the loopback connection from the client's `local`
+/// address to the server's `peer` address (IPv4, as `TcpStream::local_addr` / `peer_addr` gave
+/// them while connected), as Linux lists it in `/proc/net/tcp` (`TCP_ESTABLISHED`, `0x04`
+/// FIN_WAIT1, …); `None` when that end is gone (closed by a reset).
+fn server_end_state(local: std::net::SocketAddr, peer: std::net::SocketAddr) -> Option<u8> {
+    let port = |a: &str| u16::from_str_radix(a.rsplit(':').next()?, 16).ok();
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    table.lines().skip(1).find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() > 3 && port(f[1]) == Some(peer.port()) && port(f[2]) == Some(local.port()) {
+            u8::from_str_radix(f[3], 16).ok()
+        } else {
+            None
+        }
+    })
 }
 
 /// hyper refuses a request target over 65 534 bytes itself, before any handler: it answered
