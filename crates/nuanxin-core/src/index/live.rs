@@ -50,8 +50,9 @@
 //! chasing) for the sake of rare edits.
 
 use super::ServiceIndex;
-use crate::model::ServicePoint;
+use crate::model::{Bbox, LonLat, ServicePoint};
 use arc_swap::ArcSwap;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -90,6 +91,50 @@ struct Shared {
     writer: Mutex<Writer>,
     /// Bumped after every published edit or replacement (see [`LiveIndex::generation`]).
     generation: AtomicU64,
+    /// Where the recent edits were (see [`LiveIndex::generation_in`]); replaced, never
+    /// changed in place, so readers load it without a lock.
+    recent: ArcSwap<Recent>,
+}
+
+/// The positions the recent edits touched, for [`LiveIndex::generation_in`].
+#[derive(Debug, Clone, Default)]
+struct Recent {
+    /// The generation of the last replacement, or of the newest change forgotten to keep
+    /// `changes` short: every area changed then.
+    floor: u64,
+    /// (position, generation of the edit that added, removed or moved a point there),
+    /// oldest first; at most [`MAX_RECENT`].
+    changes: VecDeque<(LonLat, u64)>,
+}
+
+/// How many positions [`Recent`] keeps. When full, the older half is forgotten at once
+/// (so a full invalidation happens once per `MAX_RECENT / 2` positions, not at every edit);
+/// a look-up scans at most this many (about a microsecond per hundred).
+const MAX_RECENT: usize = 1024;
+
+impl Recent {
+    /// This record with `at` changed in `generation` (newer than every recorded one).
+    fn with(&self, at: impl IntoIterator<Item = LonLat>, generation: u64) -> Recent {
+        let mut next = self.clone();
+        for p in at {
+            if next.changes.len() >= MAX_RECENT {
+                let forget = MAX_RECENT / 2;
+                if let Some((_, newest_forgotten)) = next.changes.drain(..forget).next_back() {
+                    next.floor = next.floor.max(newest_forgotten);
+                }
+            }
+            next.changes.push_back((p, generation));
+        }
+        next
+    }
+
+    fn generation_in(&self, bbox: &Bbox) -> u64 {
+        self.changes
+            .iter()
+            .filter(|(p, _)| bbox.contains(*p))
+            .map(|(_, g)| *g)
+            .fold(self.floor, u64::max)
+    }
 }
 
 /// Work for the background thread (see the module docs).
@@ -218,6 +263,7 @@ impl LiveIndex {
                     owed: None,
                 }),
                 generation: AtomicU64::new(0),
+                recent: ArcSwap::from_pointee(Recent::default()),
             }),
             worker: OnceLock::new(),
         }
@@ -269,6 +315,18 @@ impl LiveIndex {
         self.shared.generation.load(Ordering::Acquire)
     }
 
+    /// The generation of the last published change inside `bbox` (edges included): an edit
+    /// that added, removed, moved or changed a point there (its old or its new position in
+    /// the box), or a replacement of the whole index; 0 when nothing changed since the
+    /// start. Equal values mean the same points in the box, so caches of answers over an
+    /// area (vector tiles) put it in their keys and survive edits elsewhere. Exact for the
+    /// last [`MAX_RECENT`] positions edited; older changes count as changing every area.
+    /// Lock-free. A reader that loads it and then a snapshot sees at least that state of
+    /// the box (the record is published after the edit).
+    pub fn generation_in(&self, bbox: &Bbox) -> u64 {
+        self.shared.recent.load().generation_in(bbox)
+    }
+
     /// The current index: an immutable snapshot, unaffected by later edits. Lock-free.
     pub fn snapshot(&self) -> Arc<ServiceIndex> {
         self.shared.current.load_full()
@@ -302,7 +360,11 @@ impl LiveIndex {
         w.owed = None;
         let old_spare = w.spare.replace(spare);
         let old = self.shared.current.swap(Arc::new(index));
-        self.shared.generation.fetch_add(1, Ordering::AcqRel);
+        let generation = self.shared.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        self.shared.recent.store(Arc::new(Recent {
+            floor: generation,
+            changes: VecDeque::new(),
+        }));
         drop(w);
         self.dispose(old);
         if let Some(s) = old_spare {
@@ -360,9 +422,21 @@ impl LiveIndex {
         let result = change.apply(spare);
         let published = spare_arc.clone();
         let previous = self.shared.current.swap(published);
+        let generation = self.shared.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        // After the swap (see `generation_in`): the old position and the new one.
+        let new_position = match &change {
+            Change::Upsert(p) => Some(p.location),
+            Change::Remove(_) => None,
+        };
+        let touched = result.as_ref().map(|old| old.location).into_iter();
+        let recent = self
+            .shared
+            .recent
+            .load()
+            .with(touched.chain(new_position), generation);
+        self.shared.recent.store(Arc::new(recent));
         w.spare = Some(previous);
         w.owed = Some(change);
-        self.shared.generation.fetch_add(1, Ordering::AcqRel);
         drop(guard);
         let timing = EditTiming {
             wait: waited,
@@ -576,6 +650,121 @@ mod tests {
         assert_eq!(
             s.iter_sorted().filter(|p| p.location.lon == 111.0).count(),
             n
+        );
+    }
+
+    fn bbox(west: f64, east: f64) -> Bbox {
+        Bbox::new(west, 27.0, east, 29.0).unwrap()
+    }
+
+    /// The ids and positions of the points in `b`, from the index itself.
+    fn in_box(live: &LiveIndex, b: &Bbox) -> Vec<(String, f64)> {
+        let s = live.snapshot();
+        let mut v: Vec<_> = s
+            .in_bbox(b, &Default::default())
+            .iter()
+            .map(|p| (p.id.clone(), p.location.lon))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    #[test]
+    fn an_area_generation_changes_with_edits_inside_it_only() {
+        let live =
+            LiveIndex::new(ServiceIndex::new(vec![point("a", 113.0), point("b", 115.0)]).unwrap());
+        let (west, east) = (bbox(112.5, 113.5), bbox(114.5, 115.5));
+        assert_eq!(
+            (live.generation_in(&west), live.generation_in(&east)),
+            (0, 0)
+        );
+        live.upsert(point("b", 115.1)); // a move inside `east`
+        assert_eq!(
+            live.generation_in(&west),
+            0,
+            "an edit elsewhere keeps the area"
+        );
+        assert_eq!(live.generation_in(&east), 1);
+        live.upsert(point("a", 115.2)); // from `west` to `east`: both change
+        assert_eq!(
+            (live.generation_in(&west), live.generation_in(&east)),
+            (2, 2)
+        );
+        live.remove("a"); // removed in `east`
+        assert_eq!(
+            (live.generation_in(&west), live.generation_in(&east)),
+            (2, 3)
+        );
+        // edges are inclusive, as for the bbox queries
+        live.upsert(point("c", 113.5));
+        assert_eq!(
+            (live.generation_in(&west), live.generation_in(&east)),
+            (4, 3)
+        );
+        live.replace(ServiceIndex::new(vec![point("z", 100.0)]).unwrap());
+        assert_eq!(
+            (live.generation_in(&west), live.generation_in(&east)),
+            (5, 5)
+        );
+        assert_eq!(live.generation(), 5);
+    }
+
+    /// Random moves, insertions and removals over 8 boxes, more positions than
+    /// [`MAX_RECENT`] keeps: whenever a box's generation is unchanged, its points (ids and
+    /// positions, from the index's own bbox query) are unchanged, and generations never go
+    /// down.
+    #[test]
+    fn an_unchanged_area_generation_means_unchanged_points_in_it() {
+        let lon = |i: u64| 110.0 + (i % 80) as f64 * 0.1;
+        let live = LiveIndex::new(
+            ServiceIndex::new(
+                (0..40)
+                    .map(|i| point(&format!("p{i}"), lon(i * 2)))
+                    .collect(),
+            )
+            .unwrap(),
+        );
+        let boxes: Vec<Bbox> = (0..8)
+            .map(|b| bbox(110.0 + b as f64, 110.95 + b as f64))
+            .collect();
+        let mut seen: Vec<(u64, Vec<(String, f64)>)> = boxes
+            .iter()
+            .map(|b| (live.generation_in(b), in_box(&live, b)))
+            .collect();
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64; // xorshift, fixed seed
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut full_invalidations = 0;
+        for _ in 0..1500 {
+            let id = format!("p{}", next() % 50);
+            if next() % 5 == 0 {
+                live.remove(&id);
+            } else {
+                live.upsert(point(&id, lon(next())));
+            }
+            let mut changed = 0;
+            for (b, (generation, points)) in boxes.iter().zip(seen.iter_mut()) {
+                let (g, now) = (live.generation_in(b), in_box(&live, b));
+                assert!(g >= *generation, "a generation went down");
+                if g == *generation {
+                    assert_eq!(&now, points, "points changed under an unchanged generation");
+                } else {
+                    changed += 1;
+                }
+                (*generation, *points) = (g, now);
+            }
+            if changed == boxes.len() {
+                full_invalidations += 1;
+            }
+        }
+        // Most edits leave most boxes alone (an edit touches at most two of the eight).
+        assert!(
+            full_invalidations < 20,
+            "{full_invalidations} edits changed every box"
         );
     }
 

@@ -221,6 +221,28 @@ async fn serve(
         seconds = started.elapsed().as_secs_f64(),
         "start-up: index built"
     );
+    // The live index's spare copy (for edits without stopping readers) is made beside the
+    // rest of the start-up, not on its path: the server answers as soon as it is ready, and
+    // an edit arriving before the copy exists waits for it (readers never do). Started
+    // here, the copy overlaps the rest of the start-up instead of following it.
+    let live = Arc::new(nuanxin::index::live::LiveIndex::new(index));
+    {
+        let live = live.clone();
+        let spare = std::thread::Builder::new()
+            .name("index-spare".into())
+            .spawn(move || {
+                let t = std::time::Instant::now();
+                live.prepare_spare();
+                tracing::info!(
+                    seconds = t.elapsed().as_secs_f64(),
+                    since_start = started.elapsed().as_secs_f64(),
+                    "spare copy of the index made (edits ready)"
+                );
+            });
+        if let Err(e) = spare {
+            tracing::warn!("the spare copy is made by the first edit: {e}");
+        }
+    }
     let open_files = server::listen::raise_open_file_limit();
     let limits = server::listen::ConnectionLimits {
         max_connections: config.max_connections,
@@ -258,7 +280,7 @@ async fn serve(
         // Its work is idempotent: if it failed, the state parses the districts again.
         let _ = t.join();
     }
-    let state = AppState::new(config, index)
+    let state = AppState::with_live_index(config, live)
         .with_store(store.clone())
         .with_roads(roads);
     tracing::info!(
@@ -277,17 +299,6 @@ async fn serve(
     if let Some(sync) = point_sync {
         tokio::spawn(sync.run(state.clone()));
     }
-    // The live index's spare copy (for edits without stopping readers) is made off the
-    // start-up path: the server answers as soon as the index is built.
-    let live = state.index.clone();
-    tokio::task::spawn_blocking(move || {
-        let t = std::time::Instant::now();
-        live.prepare_spare();
-        tracing::info!(
-            seconds = t.elapsed().as_secs_f64(),
-            "spare copy of the index made (edits ready)"
-        );
-    });
     let app = server::router(state);
     // Compress the embedded web files once, off the request path.
     tokio::task::spawn_blocking(server::web::precompress);

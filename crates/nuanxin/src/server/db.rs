@@ -57,3 +57,23 @@ pub async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| AppError::Internal(format!("task failed: {e}")))?
 }
+
+/// Runs blocking work on this thread when the runtime allows it
+/// ([`tokio::task::block_in_place`] on the multi-threaded runtime: the worker's other tasks
+/// move to another thread, and this request waits for no thread to be woken, neither to
+/// start the work nor to resume after it), else on the blocking pool ([`blocking`]). For
+/// short work on a request's critical path, such as a point edit's commit (issue 16).
+///
+/// # Errors
+/// `f`'s error, or [`AppError::Internal`] when the blocking-pool task panicked.
+pub async fn blocking_here<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let multi_threaded = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_threaded {
+        tokio::task::block_in_place(f)
+    } else {
+        blocking(f).await
+    }
+}

@@ -81,6 +81,12 @@ pub struct Shared {
 impl AppState {
     /// A read-only state over `index` with `config` and no database.
     pub fn new(config: Config, index: ServiceIndex) -> Self {
+        Self::with_live_index(config, Arc::new(LiveIndex::new(index)))
+    }
+
+    /// [`AppState::new`] serving `index`, already live (`serve` makes its spare copy
+    /// while the rest of the state is set up).
+    pub fn with_live_index(config: Config, index: Arc<LiveIndex>) -> Self {
         Self(Arc::new(Shared {
             submission_limiter: SubmissionLimiter::from_config(&config.rate_limit).map(Arc::new),
             analyses: Arc::new(AnalysisGate::new(&config.analyses).within_request_timeout(
@@ -92,7 +98,7 @@ impl AppState {
             support_cap: Arc::default(),
             tile_cache: Arc::new(super::tile_cache::TileCache::new(config.tile_cache_bytes)),
             config: Arc::new(config),
-            index: Arc::new(LiveIndex::new(index)),
+            index,
             districts: Districts::embedded(),
             store: None,
             metrics: Arc::new(Metrics::default()),
@@ -124,7 +130,7 @@ impl AppState {
         self.index.snapshot()
     }
 
-    /// Inserts or replaces a point in the live index (off the async workers: an edit may
+    /// Inserts or replaces a point in the live index (off the async scheduler: an edit may
     /// wait for readers of the spare copy, see [`LiveIndex`]). Returns the replaced point and
     /// where the index's time went.
     ///
@@ -135,10 +141,9 @@ impl AppState {
         &self,
         p: ServicePoint,
     ) -> Result<(Option<Arc<ServicePoint>>, EditTiming), AppError> {
-        let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.upsert_timed(p))
+        self.edit_point(|_| Ok(()), PointChange::Upsert(Box::new(p)))
             .await
-            .map_err(|e| AppError::Internal(format!("editing the index: {e}")))
+            .map(|e| (e.replaced, e.index))
     }
 
     /// Removes a point from the live index; returns it if it was there, and where the index's
@@ -150,9 +155,68 @@ impl AppState {
         &self,
         id: &str,
     ) -> Result<(Option<Arc<ServicePoint>>, EditTiming), AppError> {
-        let (index, id) = (self.index.clone(), id.to_string());
-        tokio::task::spawn_blocking(move || index.remove_timed(&id))
+        self.edit_point(|_| Ok(()), PointChange::Remove(id.to_string()))
             .await
-            .map_err(|e| AppError::Internal(format!("editing the index: {e}")))
+            .map(|e| (e.replaced, e.index))
     }
+
+    /// One point edit: `store_part` (the database transaction, committed and durable when
+    /// it returns `Ok`; it gets the store, `None` without a database) and then `change` to
+    /// the live index, both in one blocking call on this thread
+    /// ([`super::db::blocking_here`]). One hand-off instead of two: each hand-off to a
+    /// blocking thread and back cost about 4 ms of an edit's time on the loaded 2-core
+    /// machine (issue 16, `scripts/bench-edits.sh`, 2026-12-07). The index is changed only
+    /// after `store_part` succeeded, so an edit that was not stored is never served.
+    ///
+    /// # Errors
+    /// `store_part`'s error (the index is then unchanged), or [`AppError::Internal`] when
+    /// the blocking call panicked.
+    pub async fn edit_point<T: Send + 'static>(
+        &self,
+        store_part: impl FnOnce(Option<&crate::suggestions::Store>) -> Result<T, AppError>
+            + Send
+            + 'static,
+        change: PointChange,
+    ) -> Result<PointEdit<T>, AppError> {
+        let index = self.index.clone();
+        let store = self.store.clone();
+        super::db::blocking_here(move || {
+            let started = std::time::Instant::now();
+            let stored = store_part(store.as_deref())?;
+            let store_time = started.elapsed();
+            let (replaced, timing) = match change {
+                PointChange::Upsert(p) => index.upsert_timed(*p),
+                PointChange::Remove(id) => index.remove_timed(&id),
+            };
+            Ok(PointEdit {
+                stored,
+                replaced,
+                store: store_time,
+                index: timing,
+            })
+        })
+        .await
+    }
+}
+
+/// A change to one service point of the live index ([`AppState::edit_point`]).
+#[derive(Debug, Clone)]
+pub enum PointChange {
+    /// Insert or replace the point with this id.
+    Upsert(Box<ServicePoint>),
+    /// Remove the point with this id.
+    Remove(String),
+}
+
+/// What [`AppState::edit_point`] did.
+#[derive(Debug)]
+pub struct PointEdit<T> {
+    /// What the store part returned.
+    pub stored: T,
+    /// The point the change replaced or removed from the index, if there was one.
+    pub replaced: Option<Arc<ServicePoint>>,
+    /// The store part's time (the transaction with its commit).
+    pub store: std::time::Duration,
+    /// Where the index's time went.
+    pub index: EditTiming,
 }

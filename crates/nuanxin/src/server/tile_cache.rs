@@ -1,9 +1,10 @@
 //! The in-memory cache of encoded vector tiles (both layers share it): least recently
 //! used first out under a byte cap (`tile_cache_bytes`, default 64 MiB).
 //!
-//! The key carries the layer's data generation (the live index's for points, the store's
-//! for suggestions, plus a time bucket on PostgreSQL: see `vector_tiles`), so a change
-//! makes every older entry unreachable; those age out of the LRU without a sweep.
+//! The key carries the layer's data generation (for points the live index's generation of
+//! the tile's own box, so that an edit makes only the tiles holding its old or new position
+//! unreachable; the store's for suggestions, plus a time bucket on PostgreSQL: see
+//! `vector_tiles`); unreachable entries age out of the LRU without a sweep.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

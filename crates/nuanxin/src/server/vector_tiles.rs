@@ -16,8 +16,10 @@
 //! `count` items behind each ([`crate::vector_tiles`] states the rule and the ranks).
 //!
 //! **Caching.** Encoded tiles are kept in the shared [`TileCache`](super::tile_cache) under
-//! a key holding the layer's data generation: [`crate::index::live::LiveIndex::generation`]
-//! for points (bumped by every edit, import and point sync from other servers) and
+//! a key holding the layer's data generation: for points the tile's own,
+//! [`crate::index::live::LiveIndex::generation_in`] its box (bumped by an edit that adds,
+//! removes, moves or changes a point in the tile, by imports and by point syncs from other
+//! servers; an edit elsewhere keeps the tile) and
 //! [`crate::suggestions::Store::suggestions_generation`] for suggestions (bumped by every
 //! submission, status change, answer, reopening, "me too", merge, redaction and
 //! assignment made through this server). On PostgreSQL, where other servers change the
@@ -204,7 +206,8 @@ async fn point_tile(
     kinds.dedup();
     let key = TileKey {
         layer: "points",
-        generation: state.index.generation(),
+        // only edits inside this tile make it stale (issue 16: an edit elsewhere keeps it)
+        generation: state.index.generation_in(&tile_bbox(z, x, y)),
         z,
         x,
         y,

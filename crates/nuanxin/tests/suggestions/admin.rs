@@ -300,3 +300,82 @@ async fn admin_point_on_a_shared_border_may_name_either_district() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
     assert_eq!(r.json()["param"], "adcode");
 }
+
+/// Point edits run their commit and their index change in one blocking call on the request's
+/// own worker (`tokio::task::block_in_place`, the server's multi-threaded runtime; issue 16).
+/// Created, moved and deleted there, a point is in the store and the index alike after each
+/// answer, and the nearest query sees each move at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn point_edits_on_the_servers_runtime_are_stored_and_indexed_before_the_answer() {
+    let app = app();
+    let admin = token(&app, OfficerRole::Admin, &[]);
+    let near = |lon: f64| {
+        nuanxin::model::LonLat::new(lon, P[1]).map(|at| {
+            app.state.index().nearest(at, 1, &Default::default())[0]
+                .point
+                .id
+                .clone()
+        })
+    };
+    // 0.0001° of longitude east of P (113.03) each time, about 10 m at 28° N
+    for (i, lon) in [113.0301, 113.0302].into_iter().enumerate() {
+        let body = json!({"kind": "station", "name": "移动的驿站", "location": [lon, P[1]]});
+        let r = put_point(&app, "moving", body, &admin).await;
+        let want = if i == 0 {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(r.status, want, "{}", r.text());
+        assert_eq!(app.state.index().get("moving").unwrap().location.lon, lon);
+        let stored = app.store.service_point("moving").unwrap().unwrap();
+        assert_eq!(stored.location.lon, lon);
+        assert_eq!(near(lon).unwrap(), "moving");
+    }
+    let r = send(
+        &app,
+        Request::delete("/api/v1/admin/points/moving")
+            .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    assert!(app.state.index().get("moving").is_none());
+    assert!(app.store.service_point("moving").unwrap().is_none());
+}
+
+/// An edit whose database part fails leaves the live index unchanged (the index follows the
+/// commit, never precedes it), on both runtimes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_point_edit_that_was_not_stored_is_not_indexed() {
+    use nuanxin::server::error::AppError;
+    use nuanxin::server::state::PointChange;
+    let app = app();
+    let before = app.state.index().len();
+    let p = ServicePoint::new(
+        "never",
+        ServiceKind::Station,
+        "x",
+        LonLat::new(P[0], P[1]).unwrap(),
+    );
+    let r = app
+        .state
+        .edit_point(
+            |_| Err::<(), _>(AppError::Unavailable("the commit failed".into())),
+            PointChange::Upsert(Box::new(p)),
+        )
+        .await;
+    assert!(matches!(r, Err(AppError::Unavailable(_))));
+    let r = app
+        .state
+        .edit_point(
+            |_| Err::<(), _>(AppError::Unavailable("the commit failed".into())),
+            PointChange::Remove("cp1".into()),
+        )
+        .await;
+    assert!(r.is_err());
+    assert_eq!(app.state.index().len(), before);
+    assert!(app.state.index().get("never").is_none());
+    assert!(app.state.index().get("cp1").is_some());
+}

@@ -868,4 +868,40 @@ async fn suggestion_tiles_are_public_thinned_and_follow_changes() {
     want.push("tile-new".into());
     want.sort_unstable();
     assert_eq!(ids_after, want);
+
+    // Issue 16: an edit elsewhere keeps the cached tile (no new entry when it is asked for
+    // again); an edit inside it makes it stale (encoded again: one more entry).
+    let entries = || app.state.tile_cache.usage().0;
+    let cached = entries();
+    assert_ne!(tile_of(T[0], T[1], 14), (x, y));
+    let r = put_point(
+        &app,
+        "tile-far",
+        json!({"kind": "station", "name": "远处的驿站", "location": T}),
+        &admin,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let again = get(&app, &puri).await;
+    assert_eq!(again.body, after.body);
+    assert_eq!(entries(), cached, "an edit elsewhere re-encoded the tile");
+    let r = put_point(
+        &app,
+        "tile-new",
+        json!({"kind": "station", "name": "改名的驿站", "location": P}),
+        &officer,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let renamed = get(&app, &puri).await;
+    assert_eq!(
+        entries(),
+        cached + 1,
+        "an edit inside did not re-encode the tile"
+    );
+    let names: Vec<String> = decode(&renamed.body, 14, x, y)
+        .iter()
+        .map(|f| f.get("name").to_string())
+        .collect();
+    assert!(names.iter().any(|n| n.contains("改名的驿站")), "{names:?}");
 }
