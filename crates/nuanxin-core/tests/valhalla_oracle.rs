@@ -18,7 +18,8 @@
 //! `bicycle=use_sidepath` and private roads, which `shortest` costing does not penalise and no
 //! option closes). The goals (median ≤ 3 %, 95th percentile ≤ 10 %) are not met for
 //! e-bikes on any of them (the bench script prints them); what is asserted is that nearly every
-//! pair Valhalla routes is routed by us too (one-way traps are not snapped to).
+//! pair Valhalla routes is routed by us too, and that where Valhalla's route uses only ways we
+//! open the lengths agree (median ≤ 1 %).
 
 // Test code: helpers outside #[test] functions fail the test on a failed step too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -262,11 +263,12 @@ fn travel_times_agree_with_valhalla() {
     // The same trips measured in metres: the paths themselves agree, not just the sums.
     assert!(quantile(dl, 0.5) <= 0.03, "{figures}");
     assert!(quantile(dl, 0.95) <= 0.10, "{figures}");
-    // E-bikes: at most 2 % of the pairs Valhalla routes are left unrouted by us (119 of 997
-    // were, before one-way traps stopped being snapped to; 15 remain, where Valhalla rides a
-    // street tagged bicycle=use_sidepath that our table closes).
+    // E-bikes: at most 1 % of the pairs Valhalla routes are left unrouted by us, as on foot.
+    // 119 of 999 were: positions snapped to one-way traps (15 left after that fix) and to
+    // Helsinki's underground passages, footways and steps tagged access=permissive, which our
+    // table opened to e-bikes (the general access key no longer opens a mode; tags.rs).
     assert!(e.time.len() + e.unrouted >= 990, "{figures}");
-    assert!(e.unrouted <= (e.time.len() + e.unrouted) / 50, "{figures}");
+    assert!(e.unrouted <= (e.time.len() + e.unrouted) / 100, "{figures}");
     // Where Valhalla's route uses only ways we open, half the lengths agree within 1 %.
     assert!(open_l.len() >= 300, "{figures}");
     assert!(quantile(&open_l, 0.5) <= 0.01, "{figures}");

@@ -19,7 +19,8 @@
 //! 1. the default of its `highway` class from [`HIGHWAY_DEFAULTS`] (or [`FERRY_DEFAULT`] for
 //!    `route=ferry`); a way with neither is not a road;
 //! 2. each key of the mode's [`AccessRule::keys`], least specific first, overrides the result
-//!    when its value is in [`ACCESS_VALUES`] (unknown values are ignored);
+//!    when its value is in [`ACCESS_VALUES`] (unknown values are ignored; the general
+//!    `access` key, [`CLOSE_ONLY_KEYS`], never opens a mode the class closes);
 //! 3. the direction: [`ONEWAY_IMPLIED`] tags make a way one-way, then each key of the mode's
 //!    [`AccessRule::oneway_keys`], least specific first, overrides with a value from
 //!    [`ONEWAY_VALUES`]; [`CONTRAFLOW_TAGS`] lift one-way for e-bikes.
@@ -187,16 +188,32 @@ pub const BARRIER_DEFAULTS: &[HighwayDefault] = &[
     hw("motorcycle_barrier", true, false),
 ];
 
+/// Access keys that may close a mode but never open one its class (or barrier) closes by
+/// default: `access=yes` or `access=permissive` on a footway says the public may use it *as a
+/// footway* (Helsinki tags its underground passages and their steps `highway=footway` or
+/// `steps` + `access=permissive`), not that it may be ridden; opening a way to a mode takes
+/// that mode's own key (`bicycle=yes`, `vehicle=yes`, `foot=yes`). Valhalla's tag processing
+/// reads the general `access` key the same way (lua/graph.lua: only a closing value changes
+/// the class defaults; `bicycle`, `vehicle` and `cycleway` open), and so do other routers'
+/// legal-access tables (AspectedRouting's bicycle.legal_access leaves `access=yes` out "to
+/// force highway=motorway; access=yes as not to trigger access for bicycles").
+pub const CLOSE_ONLY_KEYS: &[&str] = &["access"];
+
 /// Whether `rule`'s mode may pass: the class `default`, overridden by each of the rule's
-/// access keys, least specific first, whose value is in [`ACCESS_VALUES`].
+/// access keys, least specific first, whose value is in [`ACCESS_VALUES`] (a key of
+/// [`CLOSE_ONLY_KEYS`] only when it closes, or when the default opens).
 fn allowed_by(tags: &[(&str, &str)], rule: &AccessRule, default: &HighwayDefault) -> bool {
-    let mut allowed = match rule.mode {
+    let default = match rule.mode {
         TravelMode::Walk => default.walk,
         TravelMode::Ebike => default.ebike,
     };
+    let mut allowed = default;
     for key in rule.keys {
         if let Some(v) = lookup(tags, key) {
             if let Some((_, a)) = ACCESS_VALUES.iter().find(|(name, _)| *name == v) {
+                if *a && !default && CLOSE_ONLY_KEYS.contains(key) {
+                    continue;
+                }
                 allowed = *a;
             }
         }
@@ -372,6 +389,38 @@ mod tests {
         assert_eq!(
             acc(&[("highway", "primary"), ("foot", "sometimes")]),
             Some((true, true, true, true))
+        );
+        // access=permissive on a footway or steps (Helsinki's underground passages) lets the
+        // public walk them; it does not open them to e-bikes (CLOSE_ONLY_KEYS).
+        assert_eq!(
+            acc(&[("highway", "footway"), ("access", "permissive")]),
+            Some((true, true, false, false))
+        );
+        assert_eq!(
+            acc(&[("highway", "steps"), ("access", "yes")]),
+            Some((true, true, false, false))
+        );
+        // Nor a cycleway to pedestrians, nor a stile to e-bikes.
+        assert_eq!(
+            acc(&[("highway", "cycleway"), ("access", "yes")]),
+            Some((false, false, true, true))
+        );
+        assert_eq!(
+            barrier_passage(&[("barrier", "stile"), ("access", "yes")]),
+            Some((true, false))
+        );
+        // A mode's own key still opens it, and access=no then a mode's key reopens.
+        assert_eq!(
+            acc(&[
+                ("highway", "footway"),
+                ("access", "permissive"),
+                ("bicycle", "yes")
+            ]),
+            Some((true, true, true, true))
+        );
+        assert_eq!(
+            acc(&[("highway", "footway"), ("access", "no"), ("vehicle", "yes")]),
+            Some((false, false, true, true))
         );
         // bicycle=dismount: walk it, do not ride it.
         assert_eq!(
