@@ -838,3 +838,270 @@ fn leftover_english_messages_are_in_chinese_by_default_and_english_on_request() 
         "{text}"
     );
 }
+
+/// The words of `text` an official reading Chinese output would not understand: runs of three
+/// or more ASCII letters (with `_`) outside backticks, `--flags`, words holding digits and
+/// hexadecimal runs, that `allowed` does not list.
+fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 {
+            continue; // a command or value quoted in backticks
+        }
+        for word in part.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+            let word = word.trim_matches('-');
+            let flag = part.contains(&format!("--{word}"));
+            let letters = word.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+            let hex = word.chars().all(|c| c.is_ascii_hexdigit());
+            if word.len() >= 3 && letters && !hex && !flag && !allowed.contains(&word) {
+                out.push(word.to_string());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `text` without any of `known` (longest first), then what Han characters are left.
+fn chinese_left(text: &str, known: &[String]) -> String {
+    let mut known: Vec<&String> = known.iter().filter(|k| !k.is_empty()).collect();
+    known.sort_by_key(|k| std::cmp::Reverse(k.chars().count()));
+    let mut text = text.to_string();
+    for k in known {
+        text = text.replace(k.as_str(), " ");
+    }
+    text.lines()
+        .filter(|l| l.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Regression (polish, item 1): the normal output of every subcommand, not only its errors, is
+/// Chinese by default and English with `--lang en`. `coverage`'s summary line and table
+/// headers, `nearest --by time`'s road line, header and footer, `demo`, `db copy`, `roads
+/// import`'s street count and `admin list-tokens`' revoked column were English or mixed. The
+/// Chinese output may hold only codes, units, standards' names and data; the English output
+/// only Chinese data (point, district and kind names, the 演示数据 column).
+#[test]
+fn normal_output_is_chinese_by_default_and_english_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let repo = repo.canonicalize().unwrap();
+    let fixture = |p: &str| repo.join(p).to_str().unwrap().to_string();
+    let (stations, pbf) = (
+        fixture("tests/fixtures/osm/helsinki_stations.geojson"),
+        fixture("tests/fixtures/osm/helsinki_center.osm.pbf"),
+    );
+    let sample = fixture("data/samples/changsha_sample_gcj02.csv");
+    let helsinki = "24.945,60.170";
+    let box_ = "24.9352,60.1642,24.9534,60.1791";
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["import", &sample, "--crs", "gcj02", "--out", "o.geojson"],
+        vec!["import", &stations, "--db", "h.db"],
+        vec!["roads", "import", &pbf, "--db", "h.db"],
+        vec!["roads", "info", "--db", "h.db"],
+        vec!["nearest", "--at", "112.97,28.19", "-k", "3"],
+        vec![
+            "nearest", "--db", "h.db", "--by", "time", "--at", helsinki, "-k", "2",
+        ],
+        vec![
+            "nearest",
+            "--db",
+            "h.db",
+            "--by",
+            "time",
+            "--at",
+            helsinki,
+            "-k",
+            "1",
+            "--max-snap-m",
+            "0.5",
+        ],
+        vec![
+            "coverage",
+            "--adcode",
+            "430102",
+            "--resolution",
+            "8",
+            "--demand",
+            "builtup",
+            "--propose",
+            "1",
+            "--gaps",
+            "g.geojson",
+        ],
+        vec![
+            "coverage",
+            "--bbox",
+            box_,
+            "--db",
+            "h.db",
+            "--model",
+            "network",
+            "--resolution",
+            "9",
+            "--propose",
+            "1",
+        ],
+        vec!["demo", "--check"],
+        vec!["demo", "--out", "d.geojson"],
+        vec!["db", "copy", "--from", "h.db", "--to", "c.db", "--replace"],
+        vec!["db", "checksum", "--db", "c.db"],
+        vec![
+            "admin",
+            "create-token",
+            "--role",
+            "officer",
+            "--adcode",
+            "430102",
+            "--db",
+            "h.db",
+        ],
+        vec!["admin", "revoke-token", "--id", "1", "--db", "h.db"],
+        vec!["admin", "list-tokens", "--db", "h.db"],
+    ];
+    let output = |lang: &str| {
+        let mut all = String::new();
+        let here = d.join(lang);
+        std::fs::create_dir(&here).unwrap();
+        for args in &runs {
+            let out = support::bin::run(&[&["--lang", lang][..], &args[..]].concat(), Some(&here));
+            let (stdout, stderr) = support::bin::texts(&out);
+            assert!(out.status.success(), "{args:?}: {stderr}");
+            all += &format!("{stdout}\n{stderr}\n");
+        }
+        // paths are not words of the interface
+        all.replace(d.canonicalize().unwrap().to_str().unwrap(), "")
+            .replace(d.to_str().unwrap(), "")
+            .replace(repo.to_str().unwrap(), "")
+    };
+    let zh = output("zh");
+    // codes, units and names of standards and sources an official reads in Chinese text too
+    let allowed = [
+        "WGS",
+        "GCJ",
+        "SHA",
+        "UTF",
+        "BOM",
+        "GPS",
+        "OpenStreetMap",
+        "geojson",
+        "station",
+        "legal_aid",
+        "rider_friendly_community",
+        "collection_point",
+        "builtup",
+        "officer",
+        "nxo_",
+        "nuanxin",
+        "meta",
+        "service_points",
+        "campaigns",
+        "officer_tokens",
+        "suggestions",
+        "redactions",
+        "status_changes",
+        "supports",
+        "audit_log",
+        "outbox",
+        "rate_limits",
+        "tests",
+        "fixtures",
+        "osm",
+        "pbf",
+        "data",
+        "samples",
+        "changsha_sample_gcj",
+        "csv",
+        "roads",
+        "helsinki_center",
+        "helsinki_stations",
+        "serve",
+    ];
+    let attribution = nuanxin::coverage::demand::DemandLayer::Builtup.attribution();
+    let words = english_words(&zh.replace(attribution, ""), &allowed);
+    assert!(
+        words.is_empty(),
+        "English words in the Chinese output: {words:?}\n{zh}"
+    );
+    for want in [
+        "区划代码",
+        "覆盖率 %",
+        "合计",
+        "沿道路距离（米）",
+        "建议新增的站点",
+        "演示数据检查通过",
+        "一致：全部",
+    ] {
+        assert!(zh.contains(want), "{want:?} missing in\n{zh}");
+    }
+
+    let en = output("en");
+    let mut known: Vec<String> = nuanxin::demo::demo_points()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let fixture_points: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&stations).unwrap()).unwrap();
+    for f in fixture_points["features"].as_array().unwrap() {
+        known.push(f["properties"]["name"].as_str().unwrap().to_string());
+    }
+    known.extend(
+        nuanxin::districts::Districts::embedded()
+            .all()
+            .iter()
+            .map(|d| d.name.clone()),
+    );
+    known.extend(
+        nuanxin::model::ServiceKind::ALL
+            .iter()
+            .map(|k| k.label_zh().to_string()),
+    );
+    known.extend(["演示数据", "是", "否"].map(String::from));
+    let left = chinese_left(&en, &known);
+    assert!(
+        left.is_empty(),
+        "Chinese interface text in the English output:\n{left}"
+    );
+    for want in [
+        "adcode",
+        "covered %",
+        "total",
+        "Along roads m",
+        "proposed new sites",
+        "demo dataset OK",
+    ] {
+        assert!(en.contains(want), "{want:?} missing in\n{en}");
+    }
+}
+
+/// Regression (polish, item 2): `admin list-tokens --db TYPO.db` and `revoke-token` silently
+/// created a new, empty database. The read-only admin commands refuse a database that does
+/// not exist, naming the path, in Chinese by default; only `create-token` creates one (and
+/// says so, see `create_token_says_when_it_created_the_database`).
+#[test]
+fn read_only_admin_commands_refuse_a_missing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("TYPO.db");
+    for args in [&["list-tokens"][..], &["revoke-token", "--id", "1"]] {
+        for (lang, want) in [("zh", "错误：数据库 "), ("en", "error: no database at ")] {
+            let out = nuanxin()
+                .args(["--lang", lang, "admin"])
+                .args(args)
+                .arg("--db")
+                .arg(&db)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{args:?}: {err}");
+            assert!(err.contains(want), "{args:?}: {err}");
+            assert!(err.contains(db.to_str().unwrap()), "{args:?}: {err}");
+            if lang == "zh" {
+                assert!(err.contains("不存在"), "{err}");
+            }
+            assert!(!db.exists(), "{args:?} created {}", db.display());
+        }
+    }
+}

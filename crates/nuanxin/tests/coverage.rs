@@ -636,7 +636,7 @@ fn cli_prints_a_table_and_writes_gaps() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("430102") && text.contains("芙蓉区") && text.contains("covered %"),
+        text.contains("430102") && text.contains("芙蓉区") && text.contains("覆盖率 %"),
         "{text}"
     );
 
@@ -1005,9 +1005,9 @@ fn cli_demand_layer_at_night_and_proposal_exports() {
     assert!(n < d, "night {n} ≥ day {d}");
     // The table puts the demand share first and names the coordinate systems.
     let text = run(&[&common[..], &["--propose", "2", "--proposals-out", "p.csv"]].concat());
-    let header = text.lines().find(|l| l.starts_with("adcode")).unwrap();
+    let header = text.lines().find(|l| l.starts_with("区划代码")).unwrap();
     assert!(
-        header.find("demand %").unwrap() < header.find("covered %").unwrap(),
+        header.find("需求覆盖率 %").unwrap() < header.find(" 覆盖率 %").unwrap(),
         "{header}"
     );
     assert!(text.contains("WGS-84") && text.contains("GCJ-02"), "{text}");

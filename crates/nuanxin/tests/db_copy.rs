@@ -253,7 +253,7 @@ fn sqlite_to_postgres_and_back() {
     // a destination with rows the source lacks is reported, not hidden
     let (ok, out) = nuanxin(&["db", "copy", "--from", a.to_str().unwrap(), "--to", &mid]);
     assert!(!ok, "{out}");
-    assert!(out.contains("differ"), "{out}");
+    assert!(out.contains("复制后不一致的表"), "{out}");
     // --replace empties the destination first: the same tables as the source again
     let (ok, out) = nuanxin(&[
         "db",

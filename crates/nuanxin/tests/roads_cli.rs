@@ -32,7 +32,7 @@ fn helsinki_db(dir: &Path) {
     assert!(
         out.contains("个节点而截断")
             && out.contains("连通分量")
-            && out.contains("Street names for search:"),
+            && out.contains("供地点搜索的街道名称："),
         "{out}"
     );
     assert!(dir.join("h.db.roads").exists());

@@ -56,7 +56,11 @@ enum Command {
     },
 }
 
-fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
+/// Opens the database of `db` (else the configuration's `db_path`). Only `create-token` may
+/// create a SQLite file that does not exist (`create`; it says so): the read-only commands
+/// refuse it, naming the path (a mistyped `--db` silently created an empty database and listed
+/// no tokens, newcomer finding).
+fn open(db: Option<PathBuf>, create: bool) -> anyhow::Result<Store> {
     let path = match db {
         Some(p) => p,
         None => nuanxin::server::Config::load(None)
@@ -69,6 +73,10 @@ fn open(db: Option<PathBuf>) -> anyhow::Result<Store> {
         nuanxin::suggestions::Location::of(&path),
         nuanxin::suggestions::Location::Sqlite(p) if !p.exists()
     );
+    if new_file && !create {
+        let shown = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+        bail!(text(&Msg::NoDatabase(&shown.display().to_string())));
+    }
     let store = Store::open(&path).with_context(|| {
         text(&Msg::OpeningDatabase(
             &nuanxin::suggestions::Location::redacted(&path),
@@ -106,11 +114,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             if role == OfficerRole::Officer && adcodes.is_empty() {
                 bail!(text(&Msg::OfficerNeedsDistrict));
             }
-            let name = name.unwrap_or_else(|| match role {
-                OfficerRole::Admin => "admin".to_string(),
-                OfficerRole::Officer => format!("officer {}", adcodes.join(",")),
+            let name = name.unwrap_or_else(|| {
+                text(&Msg::DefaultTokenName {
+                    role: role.as_str(),
+                    districts: &adcodes.join(","),
+                })
             });
-            let store = open(db)?;
+            let store = open(db, true)?;
             let (o, token) = store.create_token(role, &adcodes, &name)?;
             eprintln!(
                 "{}",
@@ -125,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ListTokens { db } => {
-            let store = open(db)?;
+            let store = open(db, false)?;
             for o in store.officers()? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}{}",
@@ -135,14 +145,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     o.name,
                     o.created_at.to_rfc3339(),
                     o.revoked_at
-                        .map(|t| format!("\trevoked {}", t.to_rfc3339()))
+                        .map(|t| format!("\t{}", text(&Msg::Revoked(&t.to_rfc3339()))))
                         .unwrap_or_default()
                 );
             }
             Ok(())
         }
         Command::RevokeToken { id, db } => {
-            let store = open(db)?;
+            let store = open(db, false)?;
             if !store.revoke_token(id)? {
                 bail!(text(&Msg::NoActiveToken(id)));
             }

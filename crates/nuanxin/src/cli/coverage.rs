@@ -7,7 +7,7 @@
 //!     --at 2026-12-01T02:00+08:00 --db nuanxin.db --proposals-out proposals.csv
 //! ```
 
-use super::messages::{text, Msg};
+use super::messages::{headers, text, Msg, Table};
 use anyhow::{bail, Context};
 use nuanxin::coverage::analysis::{self, CoverageReport, Progress};
 use nuanxin::coverage::demand::{read_demand_file, DemandLayer};
@@ -178,43 +178,58 @@ fn read_area_geometry(path: &PathBuf) -> anyhow::Result<geo::MultiPolygon<f64>> 
     input::polygons("geometry", g).map_err(|e| input_error(path, e))
 }
 
-fn display_width(s: &str) -> usize {
-    s.chars().map(|c| if c >= '\u{2E80}' { 2 } else { 1 }).sum()
+/// A district's name in the language in force (the library names the cells outside every
+/// district `区域外`).
+fn district_name(name: &str) -> String {
+    if name == "区域外" {
+        text(&Msg::OutsideDistricts)
+    } else {
+        name.to_string()
+    }
 }
 
-fn pad(s: &str, w: usize) -> String {
-    format!("{s}{}", " ".repeat(w.saturating_sub(display_width(s))))
+/// The analysis's warning in the language in force: the library words most in English (the
+/// catalogue translates them); one is written in both languages, Chinese sentence first.
+fn warning(w: &str) -> String {
+    let zh = super::lang::current() == super::lang::Lang::Zh;
+    match w.split_once("。The ") {
+        Some((zh_part, _)) if zh => format!("{zh_part}。"),
+        Some((_, en_part)) => format!("The {en_part}"),
+        None => super::messages::reason(w),
+    }
 }
 
 fn print_report(r: &CoverageReport) {
+    use super::table::{render, Align::*};
+    let zh = super::lang::current() == super::lang::Lang::Zh;
     let area = match (&r.area.name, &r.area.adcode) {
-        (Some(n), Some(a)) => format!("{n} ({a})"),
-        _ => r.area.kind.clone(),
-    };
-    let travel = match (r.parameters.mode, r.parameters.minutes) {
-        (Some(m), Some(min)) => format!("{} {min} min, ", m.as_str()),
-        _ => String::new(),
-    };
-    let model = if r.parameters.model == "network" {
-        "沿道路 along roads"
-    } else {
-        "直线 straight line"
+        (Some(name), Some(adcode)) => text(&Msg::NamedArea { name, adcode }),
+        _ => text(&Msg::AreaKind(&r.area.kind)),
     };
     println!(
-        "{area}: {travel}{model}, radius {:.0} m, H3 resolution {} ({} cells, mean edge {:.0} m); boundary {:.1} km²",
-        r.parameters.radius_m,
-        r.parameters.resolution,
-        r.summary.cells,
-        r.parameters.cell_edge_m,
-        r.area.boundary_area_km2
+        "{}",
+        text(&Msg::CoverageSummary {
+            area: &area,
+            travel: r
+                .parameters
+                .mode
+                .map(|m| m.as_str())
+                .zip(r.parameters.minutes),
+            network: r.parameters.model == "network",
+            radius_m: r.parameters.radius_m,
+            resolution: r.parameters.resolution,
+            cells: r.summary.cells,
+            edge_m: r.parameters.cell_edge_m,
+            boundary_km2: r.area.boundary_area_km2,
+        })
     );
     let kinds = r
         .parameters
         .kinds
         .iter()
-        .map(|k| k.as_str())
+        .map(|k| if zh { k.label_zh() } else { k.as_str() })
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(if zh { "、" } else { ", " });
     println!(
         "{}",
         text(&Msg::CoverageStations {
@@ -226,6 +241,11 @@ fn print_report(r: &CoverageReport) {
         println!("{}", text(&Msg::OpenAt(&at.to_string())));
     }
     if let (Some(d), Some(a)) = (&r.parameters.demand, &r.parameters.demand_attribution) {
+        let layer = match DemandLayer::parse(d) {
+            Some(l) if zh => format!("{}（{d}）", l.label_zh()),
+            _ => d.clone(),
+        };
+        let d = &layer;
         println!(
             "{}",
             text(&Msg::Demand {
@@ -235,97 +255,98 @@ fn print_report(r: &CoverageReport) {
         );
     }
     for w in &r.warnings {
-        println!("{}", text(&Msg::AnalysisWarning(w)));
+        println!("{}", text(&Msg::AnalysisWarning(&warning(w))));
     }
     println!();
     let demand = r.summary.demand_total.is_some();
     if demand {
-        println!("需求覆盖率 = 服务圈内的需求 ÷ 有数据部分的全部需求; demand % = demand within reach ÷ all demand where there is data");
+        println!("{}", text(&Msg::DemandShareNote));
     }
-    print!("{}{}", pad("adcode", 8), pad("name", 14));
+    let base = headers(Table::Coverage);
+    let mut header: Vec<&str> = base[..2].to_vec();
+    let mut align = vec![Left, Left];
     if demand {
-        print!("{:>10}{:>8}{:>14}", "demand %", "data %", "demand");
+        header.extend(headers(Table::CoverageDemand));
+        align.extend([Right, Right, Right]);
     }
-    println!("{:>11}{:>12}{:>14}", "covered %", "area km²", "covered km²");
-    let dem = |p: Option<f64>, data: Option<f64>, t: Option<f64>| {
-        let share = p.map_or_else(|| "无数据".to_string(), |p| format!("{p:.1}"));
-        format!(
-            "{}{:>8.1}{:>14.1}",
-            " ".repeat(10usize.saturating_sub(display_width(&share))) + &share,
-            data.unwrap_or(0.0),
-            t.unwrap_or(0.0)
-        )
-    };
-    for d in &r.districts {
-        print!(
-            "{}{}",
-            pad(d.adcode.as_deref().unwrap_or("-"), 8),
-            pad(&d.name, 14)
-        );
+    header.extend(&base[2..]);
+    align.extend([Right, Right, Right]);
+    let row = |code: &str,
+               name: String,
+               d: (Option<f64>, Option<f64>, Option<f64>),
+               cover: (f64, f64, f64)| {
+        let mut cells = vec![code.to_string(), name];
         if demand {
-            print!(
-                "{}",
-                dem(
+            cells.push(d.0.map_or_else(|| text(&Msg::NoData), |p| format!("{p:.1}")));
+            cells.push(format!("{:.1}", d.1.unwrap_or(0.0)));
+            cells.push(format!("{:.1}", d.2.unwrap_or(0.0)));
+        }
+        cells.push(format!("{:.1}", cover.0));
+        cells.push(format!("{:.2}", cover.1));
+        cells.push(format!("{:.2}", cover.2));
+        cells
+    };
+    let mut rows: Vec<Vec<String>> = r
+        .districts
+        .iter()
+        .map(|d| {
+            row(
+                d.adcode.as_deref().unwrap_or("-"),
+                district_name(&d.name),
+                (
                     d.demand_covered_percent,
                     d.demand_data_percent,
-                    d.demand_total
-                )
-            );
-        }
-        println!(
-            "{:>11.1}{:>12.2}{:>14.2}",
-            d.covered_percent, d.area_km2, d.covered_km2
-        );
-    }
-    print!("{}{}", pad("", 8), pad("合计 total", 14));
-    if demand {
-        print!(
-            "{}",
-            dem(
-                r.summary.demand_covered_percent,
-                r.summary.demand_data_percent,
-                r.summary.demand_total
+                    d.demand_total,
+                ),
+                (d.covered_percent, d.area_km2, d.covered_km2),
             )
-        );
+        })
+        .collect();
+    let s = &r.summary;
+    rows.push(row(
+        "",
+        text(&Msg::Total),
+        (
+            s.demand_covered_percent,
+            s.demand_data_percent,
+            s.demand_total,
+        ),
+        (s.covered_percent, s.area_km2, s.covered_km2),
+    ));
+    for l in render(&header, &rows, &align) {
+        println!("{l}");
     }
-    println!(
-        "{:>11.1}{:>12.2}{:>14.2}",
-        r.summary.covered_percent, r.summary.area_km2, r.summary.covered_km2
-    );
     if !r.proposals.is_empty() {
         println!();
         println!(
-            "proposed new sites (greedy maximal covering improved by interchange; ≥ 63.2 % of the optimum guaranteed; candidates: {}):",
-            r.parameters.candidates
+            "{}",
+            text(&Msg::ProposalsHeading(&text(&Msg::Candidates(
+                &r.parameters.candidates
+            ))))
         );
-        println!("coordinates: WGS-84 (GPS/OSM) and GCJ-02 (高德/Amap, WeChat)");
-        println!(
-            "{:>3}  {:>11} {:>10}  {:>11} {:>10}  {:<8}{:>11}{:>17}{:>16}",
-            "#",
-            "lon WGS-84",
-            "lat",
-            "lon GCJ-02",
-            "lat",
-            "adcode",
-            "added km²",
-            "covered % after",
-            "demand % after"
-        );
-        for p in &r.proposals {
-            let g = nuanxin::crs::wgs84_to_gcj02(p.location);
-            println!(
-                "{:>3}  {:>11.6} {:>10.6}  {:>11.6} {:>10.6}  {:<8}{:>11.3}{:>17.1}{:>16}",
-                p.rank,
-                p.location.lon,
-                p.location.lat,
-                g.lon,
-                g.lat,
-                p.adcode.as_deref().unwrap_or("-"),
-                p.added_km2,
-                p.covered_percent_after,
-                p.demand_covered_percent_after
-                    .map_or_else(|| "-".to_string(), |d| format!("{d:.1}"))
-            );
+        println!("{}", text(&Msg::ProposalCoordinates));
+        let rows: Vec<Vec<String>> = r
+            .proposals
+            .iter()
+            .map(|p| {
+                let g = nuanxin::crs::wgs84_to_gcj02(p.location);
+                vec![
+                    p.rank.to_string(),
+                    format!("{:.6}", p.location.lon),
+                    format!("{:.6}", p.location.lat),
+                    format!("{:.6}", g.lon),
+                    format!("{:.6}", g.lat),
+                    p.adcode.as_deref().unwrap_or("-").to_string(),
+                    format!("{:.3}", p.added_km2),
+                    format!("{:.1}", p.covered_percent_after),
+                    p.demand_covered_percent_after
+                        .map_or_else(|| "-".to_string(), |d| format!("{d:.1}")),
+                ]
+            })
+            .collect();
+        let align = [Right, Right, Right, Right, Right, Left, Right, Right, Right];
+        for l in render(headers(Table::Proposals), &rows, &align) {
+            println!("{l}");
         }
     }
 }
@@ -474,9 +495,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(path) = &args.gaps {
             println!();
             println!(
-                "gap polygons: {} ({} features)",
-                path.display(),
-                report.gaps["features"].as_array().map_or(0, Vec::len)
+                "{}",
+                text(&Msg::GapPolygons {
+                    path: &path.display().to_string(),
+                    n: report.gaps["features"].as_array().map_or(0, Vec::len),
+                })
             );
         }
     }

@@ -13,6 +13,7 @@
 //! changes nothing. Stop the servers writing to the source first, or the two sides differ
 //! by what was written meanwhile.
 
+use super::messages::{text, Msg};
 use anyhow::{bail, Context};
 use nuanxin::suggestions::copy::{checksums, copy_store};
 use nuanxin::suggestions::{Location, Store};
@@ -52,10 +53,9 @@ enum Command {
 fn open(db: &Path, must_exist: bool) -> anyhow::Result<Store> {
     let shown = Location::redacted(db);
     if must_exist && matches!(Location::of(db), Location::Sqlite(p) if !p.exists()) {
-        bail!("数据库 {shown} 不存在 (no database at {shown})");
+        bail!(text(&Msg::NoDatabase(&shown)));
     }
-    Store::open(db)
-        .with_context(|| super::messages::text(&super::messages::Msg::OpeningDatabase(&shown)))
+    Store::open(db).with_context(|| text(&Msg::OpeningDatabase(&shown)))
 }
 
 /// Runs the subcommand.
@@ -63,20 +63,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Copy { from, to, replace } => {
             if from == to {
-                bail!("--from and --to are the same database");
+                bail!(text(&Msg::SameDatabase));
             }
             let (src, dst) = (open(&from, true)?, open(&to, false)?);
             let started = std::time::Instant::now();
+            let (shown_from, shown_to) = (Location::redacted(&from), Location::redacted(&to));
             let tables = copy_store(&src, &dst, replace).with_context(|| {
-                format!(
-                    "copying {} to {} (nothing was written)",
-                    Location::redacted(&from),
-                    Location::redacted(&to)
-                )
+                text(&Msg::Copying {
+                    from: &shown_from,
+                    to: &shown_to,
+                })
             })?;
-            println!("源 from: {}", Location::redacted(&from));
-            println!("目标 to: {}", Location::redacted(&to));
-            println!("表 table / 源行数 source rows / 源 SHA-256 / 目标行数 destination rows / 目标 SHA-256");
+            println!("{}", text(&Msg::CopyFrom(&shown_from)));
+            println!("{}", text(&Msg::CopyTo(&shown_to)));
+            println!("{}", text(&Msg::CopyHeader));
             for t in &tables {
                 println!(
                     "{:<16} {:>9} {} {:>9} {}{}",
@@ -86,9 +86,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     t.destination_rows,
                     t.destination_sha256,
                     if t.matches() {
-                        ""
+                        String::new()
                     } else {
-                        "  ≠ 不一致 differs"
+                        text(&Msg::CopyDiffers)
                     }
                 );
             }
@@ -98,15 +98,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .map(|t| t.table)
                 .collect();
             if !differ.is_empty() {
-                bail!(
-                    "复制后不一致 (tables differ after the copy): {}. The destination holds rows the source lacks (copy again with --replace to empty it first), or the source changed during the copy.",
-                    differ.join(", ")
-                );
+                bail!(text(&Msg::TablesDiffer(&differ.join(", "))));
             }
             println!(
-                "一致 all {} tables match ({:.1} s)",
-                tables.len(),
-                started.elapsed().as_secs_f64()
+                "{}",
+                text(&Msg::CopyMatch {
+                    n: tables.len(),
+                    secs: started.elapsed().as_secs_f64(),
+                })
             );
             Ok(())
         }

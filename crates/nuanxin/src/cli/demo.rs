@@ -1,5 +1,6 @@
 //! `nuanxin demo`: regenerate the demo dataset (fixed seed, reproducible byte for byte).
 
+use super::messages::{text as msg, Msg};
 use anyhow::Context;
 use nuanxin::demo::{generate_geojson, DEMO_GEOJSON, DEMO_PATH, DEMO_SEED};
 use std::path::PathBuf;
@@ -26,22 +27,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .filter(|l| l.starts_with("{\"geometry\""))
         .count();
     if args.check {
-        anyhow::ensure!(
-            text == DEMO_GEOJSON,
-            "the embedded demo dataset differs from a fresh generation with seed {}",
-            args.seed
-        );
-        println!("demo dataset OK: {n} points, seed {}", args.seed);
+        anyhow::ensure!(text == DEMO_GEOJSON, msg(&Msg::DemoDiffers(args.seed)));
+        println!("{}", msg(&Msg::DemoOk { n, seed: args.seed }));
         return Ok(());
     }
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| msg(&Msg::CannotWrite(&dir.display().to_string())))?;
     }
-    std::fs::write(&args.out, &text).with_context(|| format!("writing {}", args.out.display()))?;
+    std::fs::write(&args.out, &text)
+        .with_context(|| msg(&Msg::Writing(&args.out.display().to_string())))?;
     println!(
-        "wrote {n} demo points (seed {}) to {}",
-        args.seed,
-        args.out.display()
+        "{}",
+        msg(&Msg::DemoWrote {
+            n,
+            seed: args.seed,
+            path: &args.out.display().to_string(),
+        })
     );
     Ok(())
 }

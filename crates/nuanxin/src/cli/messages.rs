@@ -311,6 +311,138 @@ pub enum Msg<'a> {
     ArgUsage(&'a str),
     /// clap: the hint under an argument error.
     ArgMoreInfo,
+    /// A SQLite database given with `--db` does not exist (and is not created here).
+    NoDatabase(&'a str),
+    /// A travel mode's name (`walk`, `ebike`).
+    Mode(&'a str),
+    /// How a time was computed: along roads (`true`) or straight line (`false`).
+    Model(bool),
+    /// Context: building the spatial index failed.
+    BuildingIndex,
+    /// `nearest --by time`: the distance from the position to the nearest road, metres.
+    OriginSnap(f64),
+    /// `nearest --by time`: no road within this many metres of the position.
+    OriginNoRoad(f64),
+    /// `nearest --by time`: how the minutes were computed.
+    NearestByTimeFooter {
+        /// Speed of the mode, km/h.
+        kmh: f64,
+        /// The mode (`walk`, `ebike`).
+        mode: &'a str,
+        /// The extract the road graph was imported from.
+        source: &'a str,
+    },
+    /// `roads import`: street names stored for place search.
+    StreetNames(usize),
+    /// Travel along roads without `--db` or `--roads`.
+    NeedRoadGraph,
+    /// No road graph file at this path.
+    NoRoadGraph(&'a str),
+    /// Context: loading a road graph failed.
+    LoadingRoadGraph(&'a str),
+    /// `coverage`: the first line of the report.
+    CoverageSummary {
+        /// The area: a district's name and adcode, or its kind (`bbox`, `geometry`).
+        area: &'a str,
+        /// The travel mode and minutes, when given.
+        travel: Option<(&'a str, f64)>,
+        /// Along roads (`true`) or straight-line circles.
+        network: bool,
+        /// Radius of a straight-line circle, metres.
+        radius_m: f64,
+        /// H3 resolution.
+        resolution: u8,
+        /// H3 cells of the area.
+        cells: usize,
+        /// Mean H3 edge length, metres.
+        edge_m: f64,
+        /// Area of the boundary, km².
+        boundary_km2: f64,
+    },
+    /// `coverage`: the kind of an area without a district (`bbox`, `geometry`).
+    AreaKind(&'a str),
+    /// `coverage`: how the demand share is computed (above the table).
+    DemandShareNote,
+    /// `coverage`: the total row of the table.
+    Total,
+    /// `coverage`: a district without demand data.
+    NoData,
+    /// `coverage`: the row of cells outside every shipped district (`区域外` in the library).
+    OutsideDistricts,
+    /// `coverage --propose`: the heading of the proposals, with the candidate rule.
+    ProposalsHeading(&'a str),
+    /// `coverage --propose`: the coordinate systems of the proposals.
+    ProposalCoordinates,
+    /// `coverage --gaps`: where the gap polygons were written.
+    GapPolygons {
+        /// The file.
+        path: &'a str,
+        /// Features written.
+        n: usize,
+    },
+    /// `demo --check`: the embedded dataset equals a fresh generation.
+    DemoOk {
+        /// Points.
+        n: usize,
+        /// Seed.
+        seed: u64,
+    },
+    /// `demo`: the dataset was written.
+    DemoWrote {
+        /// Points.
+        n: usize,
+        /// Seed.
+        seed: u64,
+        /// The file.
+        path: &'a str,
+    },
+    /// `demo --check`: the embedded dataset differs from a fresh generation.
+    DemoDiffers(u64),
+    /// `db copy`: the source.
+    CopyFrom(&'a str),
+    /// `db copy`: the destination.
+    CopyTo(&'a str),
+    /// `db copy`: the header of the table of tables.
+    CopyHeader,
+    /// `db copy`: the mark of a table whose two sides differ.
+    CopyDiffers,
+    /// `db copy`: every table matches.
+    CopyMatch {
+        /// Tables.
+        n: usize,
+        /// Seconds the copy took.
+        secs: f64,
+    },
+    /// `db copy`: `--from` and `--to` name the same database.
+    SameDatabase,
+    /// Context: `db copy` failed (nothing was written).
+    Copying {
+        /// The source, credentials redacted.
+        from: &'a str,
+        /// The destination, credentials redacted.
+        to: &'a str,
+    },
+    /// `db copy`: tables that differ after the copy, comma-separated.
+    TablesDiffer(&'a str),
+    /// `admin list-tokens`: the column of a revoked token, with the time.
+    Revoked(&'a str),
+    /// `coverage`: where proposals may go (`uncovered_cells`, `demand_cells`, `all_cells`,
+    /// `sites`).
+    Candidates(&'a str),
+    /// `admin create-token` without `--name`: the name given to the token.
+    DefaultTokenName {
+        /// `officer` or `admin`.
+        role: &'a str,
+        /// The districts, comma-separated.
+        districts: &'a str,
+    },
+    /// `coverage`: a district's name with its adcode.
+    NamedArea {
+        /// The name.
+        name: &'a str,
+        /// The adcode.
+        adcode: &'a str,
+    },
 }
 
 /// The message in the language in force.
@@ -318,6 +450,89 @@ pub fn text(m: &Msg<'_>) -> String {
     match lang::current() {
         Lang::Zh => zh(m),
         Lang::En => en(m),
+    }
+}
+
+/// A table the command line prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// `nearest`: straight-line distance and minutes.
+    Nearest,
+    /// `nearest --by time`: minutes along roads.
+    NearestByTime,
+    /// `coverage`: one row per district.
+    Coverage,
+    /// `coverage` with demand: the demand columns, then those of [`Table::Coverage`] after
+    /// the first two.
+    CoverageDemand,
+    /// `coverage --propose`: one row per proposed site.
+    Proposals,
+}
+
+/// The column headers of a table in the language in force.
+pub fn headers(t: Table) -> &'static [&'static str] {
+    let zh = lang::current() == Lang::Zh;
+    match (t, zh) {
+        (Table::Nearest, true) => &[
+            "#",
+            "名称",
+            "类型",
+            "距离（米）",
+            "步行（分钟）",
+            "电动车（分钟）",
+            "开放时间",
+        ],
+        (Table::Nearest, false) => &[
+            "#",
+            "Name",
+            "Kind",
+            "Distance m",
+            "Walk min",
+            "E-bike min",
+            "Hours",
+        ],
+        (Table::NearestByTime, true) => &[
+            "#",
+            "名称",
+            "直线距离（米）",
+            "沿道路距离（米）",
+            "分钟",
+            "计算方式",
+        ],
+        (Table::NearestByTime, false) => &[
+            "#",
+            "Name",
+            "Straight m",
+            "Along roads m",
+            "Minutes",
+            "Model",
+        ],
+        (Table::Coverage, true) => &["区划代码", "名称", "覆盖率 %", "面积 km²", "覆盖面积 km²"],
+        (Table::Coverage, false) => &["adcode", "name", "covered %", "area km²", "covered km²"],
+        (Table::CoverageDemand, true) => &["需求覆盖率 %", "有数据 %", "需求"],
+        (Table::CoverageDemand, false) => &["demand %", "data %", "demand"],
+        (Table::Proposals, true) => &[
+            "#",
+            "经度 WGS-84",
+            "纬度 WGS-84",
+            "经度 GCJ-02",
+            "纬度 GCJ-02",
+            "区划代码",
+            "新增覆盖 km²",
+            "建站后覆盖率 %",
+            "建站后需求覆盖率 %",
+        ],
+        (Table::Proposals, false) => &[
+            "#",
+            "lon WGS-84",
+            "lat WGS-84",
+            "lon GCJ-02",
+            "lat GCJ-02",
+            "adcode",
+            "added km²",
+            "covered % after",
+            "demand % after",
+        ],
     }
 }
 
@@ -408,7 +623,7 @@ pub fn zh(m: &Msg<'_>) -> String {
             let conv = given.map_or(String::new(), |(crs, x, y)| {
                 format!("，由 {crs} {x:.6}, {y:.6} 换算")
             });
-            let by = mode.map_or(String::new(), |m| format!("，出行方式 {m}"));
+            let by = mode.map_or(String::new(), |m| format!("，出行方式：{}", zh(&Msg::Mode(m))));
             format!("起点：经度 {lon:.6}，纬度 {lat:.6}（WGS-84{conv}）{by}；数据：{source}")
         }
         Msg::NearestNone => "没有符合条件的服务点".into(),
@@ -443,7 +658,8 @@ pub fn zh(m: &Msg<'_>) -> String {
             ref components,
             largest_percent,
         } => format!(
-            "  {mode:<6} 道路 {km:>9.1} 公里，有向边 {edges} 条，连通分量 {components} 个，最大分量含 {largest_percent:.1} % 的节点"
+            "  {}：道路 {km:.1} 公里，有向边 {edges} 条，连通分量 {components} 个，最大分量含 {largest_percent:.1} % 的节点",
+            zh(&Msg::Mode(mode))
         ),
         Msg::RoadsTook(s) => format!("  导入用时 {s:.2} 秒"),
         Msg::CoverageStations { kinds, ref n } => {
@@ -520,6 +736,96 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::AnalysisWarning(w) => format!("警告：{w}"),
         Msg::RoadsWritten(p) => format!("已写入 {p}（服务器启动时加载）"),
         Msg::LoadingData(p) => format!("加载 {p} 时出错（可用 `nuanxin import` 检查该文件）"),
+        Msg::NoDatabase(d) => format!(
+            "数据库 {d} 不存在：请检查 --db 的路径（数据库由 `nuanxin serve --db 文件名` 或 `nuanxin import 文件 --db 文件名` 创建）"
+        ),
+        Msg::Mode(m) => match m {
+            "walk" => "步行".into(),
+            "ebike" => "电动车".into(),
+            other => other.into(),
+        },
+        Msg::Model(network) => if network { "沿道路" } else { "直线" }.into(),
+        Msg::BuildingIndex => "无法建立空间索引".into(),
+        Msg::OriginSnap(m) => format!("起点距道路 {m:.0} 米"),
+        Msg::OriginNoRoad(m) => format!("起点 {m} 米内没有道路，按直线计算"),
+        Msg::NearestByTimeFooter { kmh, mode, source } => format!(
+            "分钟按{}每小时 {kmh:.0} 公里沿道路计算（道路网：OpenStreetMap，{source}），含到道路的直线段。",
+            zh(&Msg::Mode(mode))
+        ),
+        Msg::StreetNames(n) => format!("供地点搜索的街道名称：{n} 个"),
+        Msg::NeedRoadGraph => "沿道路计算需要道路网：请给出 --db（先运行 `nuanxin roads import 文件.osm.pbf --db 数据库`）或 --roads 道路网文件".into(),
+        Msg::NoRoadGraph(p) => format!(
+            "{p}：没有道路网，请先运行 `nuanxin roads import 文件.osm.pbf --db 数据库`"
+        ),
+        Msg::LoadingRoadGraph(p) => format!("无法加载道路网 {p}"),
+        Msg::CoverageSummary {
+            area,
+            travel,
+            network,
+            radius_m,
+            resolution,
+            cells,
+            edge_m,
+            boundary_km2,
+        } => {
+            let travel = travel.map_or(String::new(), |(m, min)| {
+                format!("{} {min} 分钟，", zh(&Msg::Mode(m)))
+            });
+            format!(
+                "{area}：{travel}{}，半径 {radius_m:.0} 米，H3 分辨率 {resolution}（{cells} 个格子，平均边长 {edge_m:.0} 米）；边界内面积 {boundary_km2:.1} km²",
+                zh(&Msg::Model(network))
+            )
+        }
+        Msg::AreaKind(k) => match k {
+            "bbox" => "矩形范围".into(),
+            "geometry" => "自定义区域".into(),
+            other => other.into(),
+        },
+        Msg::DemandShareNote => {
+            "需求覆盖率 = 服务圈内的需求 ÷ 有数据部分的全部需求".into()
+        }
+        Msg::Total => "合计".into(),
+        Msg::NoData => "无数据".into(),
+        Msg::OutsideDistricts => "区域外".into(),
+        Msg::ProposalsHeading(c) => format!(
+            "建议新增的站点（贪心最大覆盖加交换改进；保证不低于最优解的 63.2 %；候选点：{c}）："
+        ),
+        Msg::ProposalCoordinates => {
+            "坐标：WGS-84（GPS/OpenStreetMap）和 GCJ-02（高德、微信）".into()
+        }
+        Msg::GapPolygons { path, n } => format!("覆盖缺口多边形：{path}（{n} 个要素）"),
+        Msg::DemoOk { n, seed } => {
+            format!("演示数据检查通过：{n} 个点，随机种子 {seed}")
+        }
+        Msg::DemoWrote { n, seed, path } => {
+            format!("已将 {n} 个演示点（随机种子 {seed}）写入 {path}")
+        }
+        Msg::DemoDiffers(seed) => {
+            format!("内置演示数据与用随机种子 {seed} 重新生成的结果不一致")
+        }
+        Msg::CopyFrom(d) => format!("源：{d}"),
+        Msg::CopyTo(d) => format!("目标：{d}"),
+        Msg::CopyHeader => "表 / 源行数 / 源 SHA-256 / 目标行数 / 目标 SHA-256".into(),
+        Msg::CopyDiffers => "  ≠ 不一致".into(),
+        Msg::CopyMatch { n, secs } => format!("一致：全部 {n} 张表相同（用时 {secs:.1} 秒）"),
+        Msg::SameDatabase => "--from 和 --to 是同一个数据库".into(),
+        Msg::Copying { from, to } => format!("无法把 {from} 复制到 {to}（未写入任何内容）"),
+        Msg::TablesDiffer(t) => format!(
+            "复制后不一致的表：{t}。目标中有源里没有的行（加 --replace 先清空目标再复制），或复制期间源有改动。"
+        ),
+        Msg::Revoked(t) => format!("已撤销 {t}"),
+        Msg::Candidates(c) => match c {
+            "uncovered_cells" => "未覆盖的格子".into(),
+            "demand_cells" => "有需求的格子".into(),
+            "all_cells" => "全部格子".into(),
+            "sites" => "给定的候选点".into(),
+            other => other.into(),
+        },
+        Msg::NamedArea { name, adcode } => format!("{name}（{adcode}）"),
+        Msg::DefaultTokenName { role, districts } => match role {
+            "admin" => "管理员".into(),
+            _ => format!("工作人员 {districts}"),
+        },
     }
 }
 
@@ -610,7 +916,7 @@ pub fn en(m: &Msg<'_>) -> String {
             let conv = given.map_or(String::new(), |(crs, x, y)| {
                 format!(", converted from {crs} {x:.6}, {y:.6}")
             });
-            let by = mode.map_or(String::new(), |m| format!(" by {m}"));
+            let by = mode.map_or(String::new(), |m| format!(" by {}", en(&Msg::Mode(m))));
             format!("From lon {lon:.6}, lat {lat:.6} (WGS-84{conv}){by}; data: {source}")
         }
         Msg::NearestNone => "No matching service points.".into(),
@@ -645,7 +951,8 @@ pub fn en(m: &Msg<'_>) -> String {
             ref components,
             largest_percent,
         } => format!(
-            "  {mode:<6} {km:>9.1} km of road, {edges} directed edges, {components} connected components, largest holds {largest_percent:.1} % of nodes"
+            "  {:<6} {km:>9.1} km of road, {edges} directed edges, {components} connected components, largest holds {largest_percent:.1} % of nodes",
+            en(&Msg::Mode(mode))
         ),
         Msg::RoadsTook(s) => format!("  import took {s:.2} s"),
         Msg::CoverageStations { kinds, ref n } => {
@@ -713,6 +1020,89 @@ pub fn en(m: &Msg<'_>) -> String {
         Msg::AnalysisWarning(w) => format!("warning: {w}"),
         Msg::RoadsWritten(p) => format!("written to {p} (the server loads it at start)"),
         Msg::LoadingData(p) => format!("loading {p} (check it with `nuanxin import`)"),
+        Msg::NoDatabase(d) => format!(
+            "no database at {d}: check the --db path (a database is created by `nuanxin serve --db FILE` or `nuanxin import FILE --db FILE`)"
+        ),
+        Msg::Mode(m) => match m {
+            "ebike" => "e-bike".into(),
+            other => other.into(),
+        },
+        Msg::Model(network) => if network { "along roads" } else { "straight line" }.into(),
+        Msg::BuildingIndex => "building the spatial index".into(),
+        Msg::OriginSnap(m) => format!("origin is {m:.0} m from the road"),
+        Msg::OriginNoRoad(m) => format!("no road within {m} m of the origin: straight line"),
+        Msg::NearestByTimeFooter { kmh, mode, source } => format!(
+            "Minutes by {} at {kmh:.0} km/h along roads (OpenStreetMap, {source}), off-road legs included.",
+            en(&Msg::Mode(mode))
+        ),
+        Msg::StreetNames(n) => format!("street names for search: {n}"),
+        Msg::NeedRoadGraph => "travel along roads needs a road graph: give --db after `nuanxin roads import FILE.osm.pbf --db DB`, or --roads FILE.roads".into(),
+        Msg::NoRoadGraph(p) => format!(
+            "{p}: no road graph; import one first with `nuanxin roads import FILE.osm.pbf --db DB`"
+        ),
+        Msg::LoadingRoadGraph(p) => format!("loading the road graph {p}"),
+        Msg::CoverageSummary {
+            area,
+            travel,
+            network,
+            radius_m,
+            resolution,
+            cells,
+            edge_m,
+            boundary_km2,
+        } => {
+            let travel = travel.map_or(String::new(), |(m, min)| {
+                format!("{} {min} min, ", en(&Msg::Mode(m)))
+            });
+            format!(
+                "{area}: {travel}{}, radius {radius_m:.0} m, H3 resolution {resolution} ({cells} cells, mean edge {edge_m:.0} m); boundary {boundary_km2:.1} km²",
+                en(&Msg::Model(network))
+            )
+        }
+        Msg::AreaKind(k) => match k {
+            "bbox" => "box".into(),
+            "geometry" => "area of the geometry file".into(),
+            other => other.into(),
+        },
+        Msg::DemandShareNote => {
+            "demand % = demand within reach ÷ all demand where there is data".into()
+        }
+        Msg::Total => "total".into(),
+        Msg::NoData => "no data".into(),
+        Msg::OutsideDistricts => "outside the districts".into(),
+        Msg::ProposalsHeading(c) => format!(
+            "proposed new sites (greedy maximal covering improved by interchange; ≥ 63.2 % of the optimum guaranteed; candidates: {c}):"
+        ),
+        Msg::ProposalCoordinates => {
+            "coordinates: WGS-84 (GPS/OpenStreetMap) and GCJ-02 (Amap, WeChat)".into()
+        }
+        Msg::GapPolygons { path, n } => format!("gap polygons: {path} ({n} features)"),
+        Msg::DemoOk { n, seed } => format!("demo dataset OK: {n} points, seed {seed}"),
+        Msg::DemoWrote { n, seed, path } => {
+            format!("wrote {n} demo points (seed {seed}) to {path}")
+        }
+        Msg::DemoDiffers(seed) => format!(
+            "the embedded demo dataset differs from a fresh generation with seed {seed}"
+        ),
+        Msg::CopyFrom(d) => format!("from: {d}"),
+        Msg::CopyTo(d) => format!("to: {d}"),
+        Msg::CopyHeader => {
+            "table / source rows / source SHA-256 / destination rows / destination SHA-256".into()
+        }
+        Msg::CopyDiffers => "  ≠ differs".into(),
+        Msg::CopyMatch { n, secs } => format!("all {n} tables match ({secs:.1} s)"),
+        Msg::SameDatabase => "--from and --to are the same database".into(),
+        Msg::Copying { from, to } => format!("copying {from} to {to} (nothing was written)"),
+        Msg::TablesDiffer(t) => format!(
+            "tables differ after the copy: {t}. The destination holds rows the source lacks (copy again with --replace to empty it first), or the source changed during the copy."
+        ),
+        Msg::Revoked(t) => format!("revoked {t}"),
+        Msg::Candidates(c) => c.into(),
+        Msg::NamedArea { name, adcode } => format!("{name} ({adcode})"),
+        Msg::DefaultTokenName { role, districts } => match role {
+            "admin" => "admin".into(),
+            _ => format!("officer {districts}"),
+        },
     }
 }
 
@@ -1034,6 +1424,27 @@ pub const REASONS: &[(&str, &str)] = &[
     (
         "crs `{}` (Web Mercator, metres): positions converted to degrees",
         "坐标系 `{0}`（Web 墨卡托，单位米）：坐标已换算为度",
+    ),
+    // The warnings of a coverage analysis (nuanxin_core::coverage::analysis).
+    (
+        "the area holds no H3 cell centre at resolution {}; use a finer resolution",
+        "区域内没有分辨率为 {0} 的 H3 格子中心；请用更细的分辨率",
+    ),
+    (
+        "{} stations are farther than {} m from a road and count with straight-line circles",
+        "{0} 个服务点离道路超过 {1} 米，按直线服务圈计算",
+    ),
+    (
+        "no station of the chosen kinds reaches the area",
+        "没有所选类型的服务点能到达该区域",
+    ),
+    (
+        "only {} of {} proposals add coverage; the other candidates add nothing",
+        "{1} 个建议站点中只有 {0} 个能增加覆盖；其余候选点不增加覆盖",
+    ),
+    (
+        "{} of {} proposals are farther than {} m from a road: their reach is a straight-line circle, not along roads (\"network\": false)",
+        "{1} 个建议站点中有 {0} 个离道路超过 {2} 米：其服务范围按直线圆计算，而不是沿道路（\"network\": false）",
     ),
 ];
 

@@ -12,3 +12,4 @@ pub mod nearest;
 pub mod points;
 pub mod roads;
 pub mod serve;
+pub mod table;

@@ -2,7 +2,7 @@
 //! on foot and by e-bike (straight-line distance on the WGS-84 ellipsoid, speeds from
 //! [`nuanxin::travel`]).
 
-use super::messages::{text, Msg};
+use super::messages::{headers, text, Msg, Table};
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use nuanxin::crs::Crs;
@@ -124,26 +124,6 @@ fn parse_local_time(s: &str) -> Result<NaiveDateTime, String> {
     nuanxin::model::parse_local_time(s).ok_or_else(|| format!("`{s}` is not YYYY-MM-DDTHH:MM"))
 }
 
-/// Display width of text in a terminal: CJK and full-width characters take two columns.
-fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
-}
-
-fn pad(s: &str, w: usize) -> String {
-    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
-}
-
 /// Most points `nearest` lists (the HTTP API stops at 50; a file written from the command
 /// line may want more, but not more than anyone reads).
 pub const MAX_K: usize = 1000;
@@ -168,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let from = args.crs.to_wgs84(given);
     let (points, source) =
         super::points::load(args.db.as_deref(), args.data.as_deref(), args.data_crs)?;
-    let index = ServiceIndex::new(points).context("building the index")?;
+    let index = ServiceIndex::new(points).context(text(&Msg::BuildingIndex))?;
     let filter = Filter {
         kinds: args.kind.clone(),
         amenities: args.amenity.iter().copied().collect(),
@@ -223,23 +203,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{}", text(&Msg::NearestNone));
         return Ok(());
     }
-    let header = [
-        "#",
-        "名称 Name",
-        "类型 Kind",
-        "距离 m",
-        "步行 min",
-        "电动车 min",
-        "开放时间 Hours",
-    ];
-    let rows: Vec<[String; 7]> = hits
+    let zh = super::lang::current() == super::lang::Lang::Zh;
+    let rows: Vec<Vec<String>> = hits
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            [
+            vec![
                 (i + 1).to_string(),
                 h.point.name.clone(),
-                h.point.kind.label_zh().to_string(),
+                if zh {
+                    h.point.kind.label_zh()
+                } else {
+                    h.point.kind.label_en()
+                }
+                .to_string(),
                 format!("{:.0}", h.distance_m),
                 format!("{:.1}", speeds.minutes(TravelMode::Walk, h.distance_m)),
                 format!("{:.1}", speeds.minutes(TravelMode::Ebike, h.distance_m)),
@@ -250,34 +227,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..7)
-        .map(|c| {
-            rows.iter()
-                .map(|r| width(&r[c]))
-                .chain([width(header[c])])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(c, s)| {
-                if (3..6).contains(&c) || c == 0 {
-                    format!("{}{s}", " ".repeat(widths[c].saturating_sub(width(s))))
-                } else {
-                    pad(s, widths[c])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    println!("{}", line(&header.map(str::to_string)));
-    for r in &rows {
-        println!("{}", line(r));
+    use super::table::{render, Align::*};
+    let align = [Right, Left, Left, Right, Right, Right, Left];
+    for l in render(headers(Table::Nearest), &rows, &align) {
+        println!("{l}");
     }
     println!(
         "{}",
@@ -346,48 +299,42 @@ fn run_by_time(
         })
     );
     match r.origin_snap {
-        Some(s) => println!(
-            "起点距道路 {:.0} m (origin is {:.0} m from the road)",
-            s.distance_m, s.distance_m
-        ),
-        None => println!(
-            "起点 {} m 内没有道路，按直线计算 (no road within {} m: straight line)",
-            args.max_snap_m, args.max_snap_m
-        ),
+        Some(s) => println!("{}", text(&Msg::OriginSnap(s.distance_m))),
+        None => println!("{}", text(&Msg::OriginNoRoad(args.max_snap_m))),
     }
     if r.hits.is_empty() {
         println!("{}", text(&Msg::NearestNone));
         return Ok(());
     }
-    println!(
-        "{:>2}  {}  {:>8}  {:>8}  {:>6}  模型 Model",
-        "#",
-        pad("名称 Name", 24),
-        "直线 m",
-        "沿道路 m",
-        "分钟 min"
-    );
-    for (i, h) in r.hits.iter().enumerate() {
-        println!(
-            "{:>2}  {}  {:>8.0}  {:>8}  {:>8.1}  {}",
-            i + 1,
-            pad(&h.point.name, 24),
-            h.distance_m,
-            h.network_distance_m
-                .map_or("-".to_string(), |d| format!("{d:.0}")),
-            h.travel_time_s / 60.0,
-            if h.network {
-                "沿道路 network"
-            } else {
-                "直线 straight line"
-            }
-        );
+    let rows: Vec<Vec<String>> = r
+        .hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            vec![
+                (i + 1).to_string(),
+                h.point.name.clone(),
+                format!("{:.0}", h.distance_m),
+                h.network_distance_m
+                    .map_or("-".to_string(), |d| format!("{d:.0}")),
+                format!("{:.1}", h.travel_time_s / 60.0),
+                text(&Msg::Model(h.network)),
+            ]
+        })
+        .collect();
+    use super::table::{render, Align::*};
+    let align = [Right, Left, Right, Right, Right, Left];
+    for l in render(headers(Table::NearestByTime), &rows, &align) {
+        println!("{l}");
     }
     let speeds = Speeds::default();
     println!(
-        "Minutes at {:.0} km/h along roads (OpenStreetMap, {}), off-road legs included.",
-        speeds.of(args.mode) * 3.6,
-        graph.import.source
+        "{}",
+        text(&Msg::NearestByTimeFooter {
+            kmh: speeds.of(args.mode) * 3.6,
+            mode: args.mode.as_str(),
+            source: &graph.import.source.to_string(),
+        })
     );
     Ok(())
 }

@@ -29,11 +29,7 @@ pub fn load(
             nuanxin::suggestions::Location::Sqlite(_)
         );
         if is_file && !db.exists() {
-            anyhow::bail!(
-                "数据库 {} 不存在 (no database at {}); create it with `nuanxin serve --db` or `nuanxin import FILE --db`",
-                shown,
-                shown
-            );
+            anyhow::bail!(text(&Msg::NoDatabase(&shown)));
         }
         let store = Store::open(db).with_context(|| text(&Msg::OpeningDatabase(&shown)))?;
         let points = store

@@ -6,6 +6,7 @@
 //! nuanxin roads info --db helsinki.db
 //! ```
 
+use super::messages::{text, Msg};
 use anyhow::Context;
 use nuanxin::routing::{self, GraphFigures, RoadGraph};
 use std::path::{Path, PathBuf};
@@ -64,7 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             graph.save(&out)?;
             let streets = import_street_names(&a.file, &out)?;
             if !a.json {
-                println!("街道名称 Street names for search: {streets}");
+                println!("{}", text(&Msg::StreetNames(streets)));
             }
             print_figures(&graph, &graph.figures(), a.json, Some(&out))
         }
@@ -128,17 +129,13 @@ pub fn load_graph(db: Option<&Path>, roads: Option<&Path>) -> anyhow::Result<Roa
     let path = match (roads, db) {
         (Some(r), _) => r.to_path_buf(),
         (None, Some(db)) => routing::graph_path_for_db(db),
-        (None, None) => anyhow::bail!(
-            "沿道路计算需要道路网，请给出 --db（先运行 `nuanxin roads import FILE.osm.pbf --db DB`）或 --roads (travel along roads needs a road graph: give --db after `nuanxin roads import FILE.osm.pbf --db DB`, or --roads FILE.roads)"
-        ),
+        (None, None) => anyhow::bail!(text(&Msg::NeedRoadGraph)),
     };
     if !path.exists() {
-        anyhow::bail!(
-            "{}: 没有道路网，请先运行 `nuanxin roads import FILE.osm.pbf --db DB` (no road graph; import one first)",
-            path.display()
-        );
+        anyhow::bail!(text(&Msg::NoRoadGraph(&path.display().to_string())));
     }
-    RoadGraph::load(&path).with_context(|| format!("loading the road graph {}", path.display()))
+    RoadGraph::load(&path)
+        .with_context(|| text(&Msg::LoadingRoadGraph(&path.display().to_string())))
 }
 
 fn print_figures(
@@ -159,7 +156,6 @@ fn print_figures(
         return Ok(());
     }
     let i = &g.import;
-    use super::messages::{text, Msg};
     println!("{}", text(&Msg::RoadsFrom(&i.source.to_string())));
     println!(
         "{}",
@@ -194,12 +190,7 @@ fn print_figures(
     }
     println!("{}", text(&Msg::RoadsTook(i.elapsed_s)));
     if let Some(p) = written {
-        println!(
-            "{}",
-            super::messages::text(&super::messages::Msg::RoadsWritten(
-                &p.display().to_string()
-            ))
-        );
+        println!("{}", text(&Msg::RoadsWritten(&p.display().to_string())));
     }
     Ok(())
 }
