@@ -9,7 +9,7 @@
 
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, setVocabulary, t } from './i18n.js';
-import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, fetchBaseData, metroLabel, setMapLanguage } from './basemap.js';
+import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, fetchBaseData, relabelMap, setMapLanguage } from './basemap.js';
 import { el, toast } from './ui.js';
 import * as courier from './courier.js';
 
@@ -195,8 +195,8 @@ async function main() {
     for (const v of Object.values(VIEWS)) v.relabel?.();
     setMapLanguage(map, getLang());
     map.resize(); // and collapse the re-added attribution on phones
-    // District labels stay Chinese (official names); metro labels follow the language.
-    if (map.getLayer('metro-station-label')) map.setLayoutProperty('metro-station-label', 'text-field', metroLabel(getLang()));
+    // District labels stay Chinese (official names); metro, street and POI labels follow the language.
+    relabelMap(map, getLang());
   });
 
   const route = () => {
@@ -274,6 +274,7 @@ function offerReload() {
     el('span', { 'data-i18n': 'update_ready' }, t('update_ready')),
     el('button', { type: 'button', class: 'btn primary', 'data-i18n': 'update_reload', onclick: () => location.reload() }, t('update_reload')));
   document.body.append(bar);
+  document.body.dataset.updateReady = '1';
 }
 
 /** Opens view `view` (loading its module the first time); resolves once it is shown. */

@@ -11,7 +11,7 @@
 /** @typedef {import('maplibre-gl').LayerSpecification} LayerSpecification */
 /** @typedef {import('maplibre-gl').SourceSpecification} SourceSpecification */
 
-import { codes, label, t } from './i18n.js';
+import { codes, getLang, label, t } from './i18n.js';
 import { kindColour } from './ui.js';
 
 export const FONT = ['Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', 'Source Han Sans SC'];
@@ -143,7 +143,7 @@ export function buildStyle(config, lang, attribution = '', data = {}) {
         'fill-opacity': online ? 0.15 : 1,
       },
     },
-    ...(streets ? streetLayers() : []),
+    ...(streets ? streetLayers(lang) : []),
     {
       id: 'district-line', type: 'line', ...from('districts', ['==', ['get', 'level'], 'county']),
       minzoom: 6.5,
@@ -219,9 +219,50 @@ export function metroLabel(lang) {
   return lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['get', 'name'];
 }
 
-/** Chinese names first: `name:zh`, then the local `name`. */
-/** @type {import('maplibre-gl').ExpressionSpecification} */
-const NAME = ['coalesce', ['get', 'name:zh'], ['get', 'name']];
+/**
+ * The label of a street-basemap feature (OpenMapTiles schema) in `lang`: Chinese names first
+ * (`name:zh`, then the local `name`); in English the English name where the data has one
+ * (`name:en`, `name_en`), else its Latin transliteration (`name:latin`, pinyin for Chinese
+ * names), else the local name.
+ * @returns {import('maplibre-gl').ExpressionSpecification}
+ */
+export function streetLabel(lang) {
+  return lang === 'en'
+    ? ['coalesce', ['get', 'name:en'], ['get', 'name_en'], ['get', 'name:latin'], ['get', 'name']]
+    : ['coalesce', ['get', 'name:zh'], ['get', 'name']];
+}
+
+/**
+ * The label of a point of interest in `lang`: its `name`; in English its English name where
+ * the data has one (OpenStreetMap's `name:en`, or `name_en`). The shipped Geofabrik POI layer
+ * (data/osm/osm_pois_changsha.geojson) keeps only `name`, so today every POI stays Chinese.
+ * @returns {import('maplibre-gl').ExpressionSpecification}
+ */
+export function poiLabel(lang) {
+  return lang === 'en' ? ['coalesce', ['get', 'name:en'], ['get', 'name_en'], ['get', 'name']] : ['get', 'name'];
+}
+
+/**
+ * The layers whose labels follow the language, and the label of each in a language.
+ * @type {[string, (lang: string) => import('maplibre-gl').ExpressionSpecification][]}
+ */
+const LABELS = [
+  ['metro-station-label', metroLabel],
+  ['poi-label', poiLabel],
+  ['st-road-name', streetLabel],
+  ['st-water-name', streetLabel],
+  ['st-place', streetLabel],
+];
+
+/**
+ * Labels every layer of LABELS that the map has in `lang` (district labels stay Chinese: they
+ * are official names).
+ */
+export function relabelMap(map, lang) {
+  for (const [id, labelOf] of LABELS) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', labelOf(lang));
+  }
+}
 
 /** Road classes of the OpenMapTiles schema, widest first: [class, colour, casing, width at z16]. */
 /** @type {[string, string, string, number][]} */
@@ -241,7 +282,8 @@ const ROADS = [
  * from zoom 14, roads by class with casings, paths, railways, road names along the lines,
  * and place names. Labels are Chinese when the data has them (`name:zh`).
  */
-export function streetLayers() {
+export function streetLayers(lang) {
+  const NAME = streetLabel(lang);
   /** @type {(z16: number) => import('maplibre-gl').ExpressionSpecification} */
   const w = (z16) => ['interpolate', ['exponential', 1.5], ['zoom'], 10, z16 / 8, 16, z16, 18, z16 * 3];
   /** @type {LayerSpecification[]} */
@@ -330,7 +372,7 @@ export function addPoisWhenZoomed(map, lang) {
     map.addLayer({
       id: 'poi-label', type: 'symbol', source: 'pois', minzoom: POI_MIN_ZOOM,
       layout: {
-        'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 11,
+        'text-field': poiLabel(getLang()), 'text-font': FONT, 'text-size': 11,
         'text-offset': [0, 0.6], 'text-anchor': 'top', 'text-optional': true, 'text-max-width': 8,
       },
       paint: { 'text-color': '#5c636a', 'text-halo-color': '#fff', 'text-halo-width': 1.2 },

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, PHONE, settle } from './browser.mjs';
+import { launch, PHONE, settle, tapMap } from './browser.mjs';
 
 const BASE = process.env.NUANXIN_URL || 'http://127.0.0.1:8080';
 const ARTIFACTS = process.env.NUANXIN_E2E_ARTIFACTS || path.resolve('../../target/e2e-artifacts');
@@ -89,6 +89,40 @@ describe('English interface', () => {
     await page.click('#lang');
     s = await shown();
     assert.deepEqual(s.field, ['get', 'name'], 'Chinese names in Chinese');
+    await page.close();
+  });
+
+  // Regression (polish): on a 360 px phone the English cards cut "(straight line)" off the
+  // minutes with an ellipsis: the one word saying how the time was computed.
+  test('each nearest card says in full how its minutes were computed (phone360, en)', async () => {
+    const page = await openPage(PHONE, 'en');
+    await tapMap(page, WUYI_SQUARE);
+    await page.waitForSelector('#nearest-list .mins');
+    const mins = await page.$$eval('#nearest-list .mins', (es) => es.map((e) => {
+      const card = e.closest('.card').getBoundingClientRect();
+      const r = e.getBoundingClientRect();
+      return { text: e.textContent, clipped: e.scrollWidth > e.clientWidth + 1 || r.right > card.right + 0.5 };
+    }));
+    assert.ok(mins.length >= 3, JSON.stringify(mins));
+    for (const m of mins) {
+      assert.match(m.text, /straight line|road/, m.text);
+      assert.equal(m.clipped, false, `cut: ${m.text}`);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'phone360-english-nearest.png') });
+    await page.close();
+  });
+
+  // Points of interest and street names read an English name where the data has one (the
+  // shipped POI layer has none today: it keeps OpenStreetMap's `name` only).
+  test('point-of-interest labels follow the language switch', async () => {
+    const page = await openPage(PHONE, 'zh');
+    await page.evaluate((c) => window.nuanxin.map.jumpTo({ center: c, zoom: 15 }), WUYI_SQUARE);
+    await settle(page);
+    await page.waitForFunction(() => !!window.nuanxin.map.getLayer('poi-label'));
+    const field = () => page.evaluate(() => window.nuanxin.map.getLayoutProperty('poi-label', 'text-field'));
+    assert.deepEqual(await field(), ['get', 'name']);
+    await page.click('#lang');
+    assert.deepEqual(await field(), ['coalesce', ['get', 'name:en'], ['get', 'name_en'], ['get', 'name']]);
     await page.close();
   });
 

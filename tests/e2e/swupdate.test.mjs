@@ -133,6 +133,20 @@ test('a new build downloads only the changed files (not MapLibre) and the page m
   assert.match(await page.textContent('#update-bar'), /地图已更新到新版本\s*刷新/);
   const button = await page.locator('#update-bar button').boundingBox();
   assert.ok(button.height >= 44, `button ${button.height} px high`);
+  // Regression (polish): on a 360 px phone the bar sat on the top bar, over the tabs and the
+  // language switch. It covers neither the top bar nor the place search, and stays on screen.
+  const covered = await page.evaluate(() => {
+    const bar = document.getElementById('update-bar').getBoundingClientRect();
+    const hit = (sel) => {
+      const r = document.querySelector(sel).getBoundingClientRect();
+      return !(bar.right <= r.left || bar.left >= r.right || bar.bottom <= r.top || bar.top >= r.bottom);
+    };
+    return {
+      covers: ['.topbar', '#place-search'].filter(hit),
+      inside: bar.left >= 0 && bar.top >= 0 && bar.right <= innerWidth && bar.bottom <= innerHeight,
+    };
+  });
+  assert.deepEqual(covered, { covers: [], inside: true });
   await page.click('#update-bar button');
   await page.waitForFunction(() => document.documentElement.dataset.e2eDeploy === '3', null, { timeout: 60000 });
   assert.deepEqual([...new Set(seen.map((u) => u.split('?')[0]).filter((p) => shell.has(p)))], ['/app.js']);
