@@ -308,9 +308,9 @@ impl LiveIndex {
     }
 
     /// A counter that grows after every edit or replacement is published: equal values
-    /// mean the same points (caches of derived answers, such as vector tiles, put it in
-    /// their keys). A reader that loads the generation and then a snapshot sees at least
-    /// that generation's points.
+    /// mean the same points (caches of answers over all points put it in their keys; those
+    /// over an area, such as vector tiles, use [`LiveIndex::generation_in`]). A reader that
+    /// loads the generation and then a snapshot sees at least that generation's points.
     pub fn generation(&self) -> u64 {
         self.shared.generation.load(Ordering::Acquire)
     }
