@@ -1105,3 +1105,39 @@ fn read_only_admin_commands_refuse_a_missing_database() {
         }
     }
 }
+
+/// Regression (polish, item 5): `coverage`'s errors from the library (`--bbox`, `--at`,
+/// `--resolution`, `--max-cells`) were English, or both languages in one line, by default.
+#[test]
+fn coverage_errors_from_the_library_are_in_chinese_by_default() {
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["coverage", "--bbox", "1,2,3"],
+            "错误：--bbox: 范围应为逗号分隔的四个数",
+            "bbox must be four comma-separated numbers",
+        ),
+        (
+            &["coverage", "--adcode", "430102", "--at", "tomorrow"],
+            "错误：--at: 时间 `tomorrow` 无法识别",
+            "`tomorrow` is not a time",
+        ),
+        (
+            &["coverage", "--adcode", "430102", "--resolution", "20"],
+            "错误：H3 分辨率 20 超出 0–15 的范围",
+            "resolution 20 is out of range 0..=15",
+        ),
+        (
+            &["coverage", "--adcode", "430102", "--max-cells", "10"],
+            "超过 10 个的上限；请用更粗的分辨率或更小的区域",
+            "more than the limit of 10",
+        ),
+    ];
+    for (args, zh, en) in cases {
+        let (_, err) = support::bin::texts(&support::bin::run(args, None));
+        assert!(err.contains(zh), "{args:?}: {err}");
+        assert!(!err.contains(en), "{args:?}: English in {err}");
+        let with_en = [&["--lang", "en"][..], args].concat();
+        let (_, err) = support::bin::texts(&support::bin::run(&with_en, None));
+        assert!(err.contains(en), "{with_en:?}: {err}");
+    }
+}

@@ -178,6 +178,11 @@ fn read_area_geometry(path: &PathBuf) -> anyhow::Result<geo::MultiPolygon<f64>> 
     input::polygons("geometry", g).map_err(|e| input_error(path, e))
 }
 
+/// An error of the library, its reason in the language in force (the catalogue's templates).
+fn translated(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!(super::messages::reason(&e.to_string()))
+}
+
 /// A district's name in the language in force (the library names the cells outside every
 /// district `区域外`).
 fn district_name(name: &str) -> String {
@@ -357,7 +362,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let area = if let Some(a) = &args.adcode {
         AreaSpec::Adcode(a.clone())
     } else if let Some(b) = &args.bbox {
-        AreaSpec::Bbox(Bbox::parse(b).context("--bbox")?)
+        AreaSpec::Bbox(Bbox::parse(b).map_err(translated).context("--bbox")?)
     } else if let Some(g) = &args.geometry {
         AreaSpec::Geometry(read_area_geometry(g)?)
     } else {
@@ -391,12 +396,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("{}", text(&Msg::ServicePoints(&source)));
     }
     let index = ServiceIndex::new(points)?;
-    let open_at = match &args.at {
-        None => None,
-        Some(s) => {
-            Some(nuanxin::coverage::hours::parse_at(s).map_err(|e| anyhow::anyhow!("--at: {e}"))?)
-        }
-    };
+    let open_at =
+        match &args.at {
+            None => None,
+            Some(s) => Some(nuanxin::coverage::hours::parse_at(s).map_err(|e| {
+                anyhow::anyhow!("--at: {}", super::messages::reason(&e.to_string()))
+            })?),
+        };
     let mut options = CoverageOptions::new(speeds.radius_m(args.mode, args.minutes));
     options.travel = Some((args.mode, args.minutes));
     if args.model == "network" {
@@ -412,7 +418,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         open_at,
         ..Filter::default()
     };
-    options.resolution = nuanxin::coverage::resolution(args.resolution)?;
+    options.resolution = nuanxin::coverage::resolution(args.resolution).map_err(translated)?;
     options.max_cells = args.max_cells;
     options.propose = args.propose;
     options.gaps = args.gaps.is_some() || args.json;
@@ -460,7 +466,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let progress = Bar::new();
-    let report = analysis::analyze(&index, districts, &area, &options, &progress)?;
+    let report =
+        analysis::analyze(&index, districts, &area, &options, &progress).map_err(translated)?;
     progress.0.finish_and_clear();
     if args.timings {
         for (stage, s) in progress.timings() {

@@ -1425,6 +1425,24 @@ pub const REASONS: &[(&str, &str)] = &[
         "crs `{}` (Web Mercator, metres): positions converted to degrees",
         "坐标系 `{0}`（Web 墨卡托，单位米）：坐标已换算为度",
     ),
+    // The errors of a coverage analysis (nuanxin_core::coverage::CoverageError, hours).
+    (
+        "bbox must be four comma-separated numbers west,south,east,north (or six with heights: west,south,min_height,east,north,max_height); got `{}`",
+        "范围应为逗号分隔的四个数 西,南,东,北（或带高度的六个数：西,南,最低高度,东,北,最高高度）；现在是 `{0}`",
+    ),
+    ("resolution {} is out of range 0..=15", "H3 分辨率 {0} 超出 0–15 的范围"),
+    (
+        "the area needs about {} cells at resolution {}, more than the limit of {}; use a coarser resolution or a smaller area",
+        "该区域在分辨率 {1} 下约需 {0} 个格子，超过 {2} 个的上限；请用更粗的分辨率或更小的区域",
+    ),
+    (
+        "proposals over {} candidates reaching about {} cells each are too many to evaluate; use a coarser resolution, a shorter time or a candidate list",
+        "{0} 个候选点、每个约覆盖 {1} 个格子，计算量过大；请用更粗的分辨率、更短的时间或给出候选点列表",
+    ),
+    (
+        "时间 `{}` 无法识别，应为如 2026-12-01T02:00+08:00（北京时间）; `{}` is not a time like 2026-12-01T02:00+08:00 (no offset: Beijing time)",
+        "时间 `{0}` 无法识别，应为如 2026-12-01T02:00+08:00（北京时间）",
+    ),
     // The warnings of a coverage analysis (nuanxin_core::coverage::analysis).
     (
         "the area holds no H3 cell centre at resolution {}; use a finer resolution",
