@@ -210,43 +210,15 @@ pub struct ServiceIndex {
     demo: usize,
 }
 
-/// From this many points on, [`ServiceIndex::clone`] copies the tree on a second thread
-/// while it copies the listings (a thread costs tens of microseconds; a copy of 1M points
-/// hundreds of milliseconds, its tree about half).
-const PARALLEL_CLONE_MIN: usize = 50_000;
-
 impl Clone for ServiceIndex {
-    /// A copy sharing the point records (O(n): the tree and the listings are copied). The
-    /// live index's spare copy is one (`live::LiveIndex::prepare_spare`), so a large index
-    /// copies its tree on a second thread meanwhile; the result does not depend on it.
+    /// A copy sharing the point records (O(n): the tree and the listings are copied, one
+    /// reference count incremented per entry). On one thread: copying the tree on a second
+    /// thread made the live index's spare copy of 1M points slower, not faster (1.6–2.5 s
+    /// against 0.89 s, `scripts/bench-edits.sh`, 2026-12-07 20:42 UTC, load 6–7), most
+    /// likely because both threads increment the reference counts of the same records.
     fn clone(&self) -> Self {
-        if self.len() < PARALLEL_CLONE_MIN {
-            return Self {
-                tree: self.tree.clone(),
-                ..self.clone_without_tree()
-            };
-        }
-        std::thread::scope(|scope| {
-            let copy = std::thread::Builder::new()
-                .name("index-clone".into())
-                .spawn_scoped(scope, || self.tree.clone());
-            let rest = self.clone_without_tree();
-            // No thread could be started: copy the tree here.
-            let tree = match copy.map(|t| t.join()) {
-                Ok(Ok(tree)) => tree,
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(_) => self.tree.clone(),
-            };
-            Self { tree, ..rest }
-        })
-    }
-}
-
-impl ServiceIndex {
-    /// [`ServiceIndex::clone`] with an empty tree.
-    fn clone_without_tree(&self) -> Self {
         Self {
-            tree: RTree::new(),
+            tree: self.tree.clone(),
             sorted: self.sorted.clone(),
             by_kind: self.by_kind.clone(),
             hours: self.hours.clone(),
