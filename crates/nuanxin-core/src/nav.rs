@@ -100,6 +100,47 @@ fn baidu_mode(mode: TravelMode) -> &'static str {
     }
 }
 
+/// `format!("{x:.6}")` (six decimals, the exact value rounded half to even), without the
+/// exact decimal expansion of the standard formatter when `x · 10⁶` is far from a tie.
+///
+/// Below 2⁴⁰ the product `x · 10⁶` is computed with an error under 2⁻¹² (half a unit in the
+/// last place), so when its fraction is more than 10⁻³ away from ½ it rounds to the same
+/// integer as the exact product does; the integer is then written as digits. Near ties,
+/// at zero (the standard formatter keeps the sign of −0.000000) and beyond 2⁴⁰ the
+/// standard formatter writes it.
+pub fn fixed6(x: f64) -> String {
+    let scaled = x * 1e6;
+    if scaled.abs() < 1_099_511_627_776.0 {
+        let frac = (scaled - scaled.trunc()).abs();
+        let n = scaled.round().abs() as u64;
+        if (frac - 0.5).abs() > 1e-3 && n != 0 {
+            let mut digits = [0u8; 24];
+            let mut i = digits.len();
+            let mut rest = n;
+            let mut written = 0;
+            while written < 7 || rest > 0 {
+                if written == 6 {
+                    i -= 1;
+                    digits[i] = b'.';
+                }
+                i -= 1;
+                digits[i] = b'0' + (rest % 10) as u8;
+                rest /= 10;
+                written += 1;
+            }
+            let mut out = String::with_capacity(digits.len() - i + 1);
+            if x < 0.0 {
+                out.push('-');
+            }
+            for &d in &digits[i..] {
+                out.push(char::from(d));
+            }
+            return out;
+        }
+    }
+    format!("{x:.6}")
+}
+
 /// The destination's half of every navigation link: its GCJ-02 and BD-09 positions and the
 /// URL pieces that depend on it alone (coordinates with six decimals, the percent-encoded
 /// name). Building it costs the coordinate conversions and the number formatting; a server
@@ -110,13 +151,17 @@ pub struct NavDest {
     pub gcj02: LonLat,
     /// The destination in BD-09 `[lon, lat]`.
     pub bd09: LonLat,
-    /// GCJ-02 longitude and latitude, then BD-09 latitude and longitude, six decimals each.
-    gcj_lon: String,
-    gcj_lat: String,
+    /// BD-09 latitude and longitude, six decimals each.
     bd_lat: String,
     bd_lon: String,
     /// The name, percent-encoded.
     name_q: String,
+    /// Amap web `to` value: `<lon>,<lat>,<name>` (GCJ-02).
+    amap_to: String,
+    /// Amap app destination: `dlat=<lat>&dlon=<lon>&dname=<name>` (GCJ-02).
+    amap_app: String,
+    /// Baidu place: `latlng%3A<lat>%2C<lon>%7Cname%3A<name>` (BD-09).
+    baidu_place: String,
 }
 
 impl NavDest {
@@ -125,38 +170,90 @@ impl NavDest {
         // One mainland test for both systems; not `gcj02_to_bd09(gcj02)` outside mainland
         // China, where Baidu takes the WGS-84 position as it is.
         let (gcj02, bd09) = crate::crs::wgs84_to_gcj02_and_bd09(dest);
+        let (gcj_lon, gcj_lat) = (fixed6(gcj02.lon), fixed6(gcj02.lat));
+        let (bd_lat, bd_lon) = (fixed6(bd09.lat), fixed6(bd09.lon));
+        let name_q = percent_encode(name);
+        let mut baidu_place = String::new();
+        // Writing into a String cannot fail.
+        let _ = NavLink::baidu_place(&mut baidu_place, &bd_lat, &bd_lon, &name_q);
         Self {
             gcj02,
             bd09,
-            gcj_lon: format!("{:.6}", gcj02.lon),
-            gcj_lat: format!("{:.6}", gcj02.lat),
-            bd_lat: format!("{:.6}", bd09.lat),
-            bd_lon: format!("{:.6}", bd09.lon),
-            name_q: percent_encode(name),
+            amap_to: [gcj_lon.as_str(), ",", &gcj_lat, ",", &name_q].concat(),
+            amap_app: [
+                "dlat=",
+                gcj_lat.as_str(),
+                "&dlon=",
+                &gcj_lon,
+                "&dname=",
+                &name_q,
+            ]
+            .concat(),
+            baidu_place,
+            bd_lat,
+            bd_lon,
+            name_q,
         }
     }
 }
 
 /// The rider's half of the navigation links (the origin, named 我的位置 "my position"), built
-/// once per request and shared by every destination of the answer.
+/// once per request and shared by every destination of the answer: for each link, the text
+/// before the destination's half (see [`NavLink::write_to`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NavOrigin {
-    /// GCJ-02 longitude and latitude, then BD-09 latitude and longitude, six decimals each.
-    gcj_lon: String,
-    gcj_lat: String,
-    bd_lat: String,
-    bd_lon: String,
+    /// `https://uri.amap.com/navigation?from=<lon>,<lat>,<我的位置>&to=` (GCJ-02).
+    amap: String,
+    /// The Amap app query up to the destination:
+    /// `sourceApplication=…&slat=<lat>&slon=<lon>&sname=<我的位置>&` (GCJ-02).
+    amap_app: String,
+    /// `https://api.map.baidu.com/direction?origin=<place>&destination=` (BD-09).
+    baidu: String,
+    /// `baidumap://map/direction?origin=<place>&destination=` (BD-09).
+    baidu_app: String,
 }
 
 impl NavOrigin {
     /// The origin half of the links from the rider's WGS-84 position `origin`.
     pub fn new(origin: LonLat) -> Self {
         let (g, b) = crate::crs::wgs84_to_gcj02_and_bd09(origin);
+        let (gcj_lon, gcj_lat) = (fixed6(g.lon), fixed6(g.lat));
+        let (bd_lat, bd_lon) = (fixed6(b.lat), fixed6(b.lon));
+        let mut place = String::new();
+        // Writing into a String cannot fail.
+        let _ = NavLink::baidu_place(&mut place, &bd_lat, &bd_lon, HERE_Q);
         Self {
-            gcj_lon: format!("{:.6}", g.lon),
-            gcj_lat: format!("{:.6}", g.lat),
-            bd_lat: format!("{:.6}", b.lat),
-            bd_lon: format!("{:.6}", b.lon),
+            amap: [
+                "https://uri.amap.com/navigation?from=",
+                &gcj_lon,
+                ",",
+                &gcj_lat,
+                ",",
+                HERE_Q,
+                "&to=",
+            ]
+            .concat(),
+            amap_app: [
+                "sourceApplication=",
+                SRC_COMPANY,
+                ".",
+                SRC_APP,
+                "&slat=",
+                &gcj_lat,
+                "&slon=",
+                &gcj_lon,
+                "&sname=",
+                HERE_Q,
+                "&",
+            ]
+            .concat(),
+            baidu: [
+                "https://api.map.baidu.com/direction?origin=",
+                &place,
+                "&destination=",
+            ]
+            .concat(),
+            baidu_app: ["baidumap://map/direction?origin=", &place, "&destination="].concat(),
         }
     }
 }
@@ -196,6 +293,30 @@ pub struct NavLink<'a> {
     pub target: NavTarget,
 }
 
+/// What follows the destination in a link from a known origin, by target and mode (the
+/// `mode` / `t` values of [`amap_mode`] and [`baidu_mode`], `src` of [`SRC_COMPANY`] and
+/// [`SRC_APP`]; the reference test in this module checks every combination).
+fn tail_after_dest(target: NavTarget, mode: TravelMode) -> &'static str {
+    use NavTarget::*;
+    use TravelMode::*;
+    match (target, mode) {
+        (Amap, Walk) => "&mode=walk&src=nuanxin.map&coordinate=gaode&callnative=1",
+        (Amap, Ebike) => "&mode=ride&src=nuanxin.map&coordinate=gaode&callnative=1",
+        (AmapAndroid | AmapIos, Walk) => "&dev=0&t=2",
+        (AmapAndroid | AmapIos, Ebike) => "&dev=0&t=3",
+        (Baidu, Walk) => {
+            "&mode=walking&region=&output=html&coord_type=bd09ll&src=webapp.nuanxin.map"
+        }
+        (Baidu, Ebike) => {
+            "&mode=riding&region=&output=html&coord_type=bd09ll&src=webapp.nuanxin.map"
+        }
+        (BaiduAndroid, Walk) => "&coord_type=bd09ll&mode=walking&src=andr.nuanxin.map",
+        (BaiduAndroid, Ebike) => "&coord_type=bd09ll&mode=riding&src=andr.nuanxin.map",
+        (BaiduIos, Walk) => "&coord_type=bd09ll&mode=walking&src=ios.nuanxin.map",
+        (BaiduIos, Ebike) => "&coord_type=bd09ll&mode=riding&src=ios.nuanxin.map",
+    }
+}
+
 impl NavLink<'_> {
     /// `latlng%3A<lat>%2C<lon>%7Cname%3A<name>`: Baidu's `latlng:lat,lng|name:…` (latitude
     /// first) percent-encoded; the coordinates need no escaping (digits, `.`, `-`).
@@ -211,47 +332,45 @@ impl NavLink<'_> {
         Ok(())
     }
 
-    /// Amap's app query: `sourceApplication=…&[slat=…&slon=…&sname=…&]dlat=…&dlon=…&dname=…&dev=0&t=…`.
-    fn amap_query<W: std::fmt::Write>(&self, f: &mut W) -> std::fmt::Result {
+    /// The link from the known origin `o`: the origin's text before the destination, the
+    /// destination's half, then the target's and mode's fixed tail (three or four copies).
+    fn write_from<W: std::fmt::Write>(&self, o: &NavOrigin, f: &mut W) -> std::fmt::Result {
         let d = self.dest;
-        for piece in ["sourceApplication=", SRC_COMPANY, ".", SRC_APP, "&"] {
-            f.write_str(piece)?;
-        }
-        if let Some(o) = self.origin {
-            for piece in [
-                "slat=", &o.gcj_lat, "&slon=", &o.gcj_lon, "&sname=", HERE_Q, "&",
-            ] {
-                f.write_str(piece)?;
+        let tail = tail_after_dest(self.target, self.mode);
+        let pieces: [&str; 4] = match self.target {
+            NavTarget::Amap => ["", &o.amap, &d.amap_to, tail],
+            NavTarget::AmapAndroid => ["amapuri://route/plan/?", &o.amap_app, &d.amap_app, tail],
+            NavTarget::AmapIos => ["iosamap://path?", &o.amap_app, &d.amap_app, tail],
+            NavTarget::Baidu => ["", &o.baidu, &d.baidu_place, tail],
+            NavTarget::BaiduAndroid | NavTarget::BaiduIos => {
+                ["", &o.baidu_app, &d.baidu_place, tail]
             }
-        }
-        let t = amap_mode(self.mode).1;
-        for piece in [
-            "dlat=",
-            &d.gcj_lat,
-            "&dlon=",
-            &d.gcj_lon,
-            "&dname=",
-            &d.name_q,
-            "&dev=0&t=",
-            t,
-        ] {
+        };
+        for piece in pieces {
             f.write_str(piece)?;
         }
         Ok(())
     }
 
-    /// Baidu's app URI for `platform` (`andr`, `ios`).
+    /// Amap's app query without an origin: `sourceApplication=…&dlat=…&dlon=…&dname=…&dev=0&t=…`.
+    fn amap_query<W: std::fmt::Write>(&self, f: &mut W) -> std::fmt::Result {
+        let d = self.dest;
+        for piece in ["sourceApplication=", SRC_COMPANY, ".", SRC_APP, "&"] {
+            f.write_str(piece)?;
+        }
+        let t = amap_mode(self.mode).1;
+        for piece in [d.amap_app.as_str(), "&dev=0&t=", t] {
+            f.write_str(piece)?;
+        }
+        Ok(())
+    }
+
+    /// Baidu's app URI for `platform` (`andr`, `ios`) without an origin.
     fn baidu_native<W: std::fmt::Write>(&self, f: &mut W, platform: &str) -> std::fmt::Result {
         let d = self.dest;
-        f.write_str("baidumap://map/direction?")?;
-        if let Some(o) = self.origin {
-            f.write_str("origin=")?;
-            Self::baidu_place(f, &o.bd_lat, &o.bd_lon, HERE_Q)?;
-            f.write_str("&")?;
-        }
-        f.write_str("destination=")?;
-        Self::baidu_place(f, &d.bd_lat, &d.bd_lon, &d.name_q)?;
         for piece in [
+            "baidumap://map/direction?destination=",
+            &d.baidu_place,
             "&coord_type=bd09ll&mode=",
             baidu_mode(self.mode),
             "&src=",
@@ -278,23 +397,16 @@ impl NavLink<'_> {
     /// (names are percent-encoded) or one of `: / ? & = ,`: nothing a JSON string escapes,
     /// so a JSON writer may copy the pieces between quotes as they are.
     pub fn write_to<W: std::fmt::Write>(&self, f: &mut W) -> std::fmt::Result {
+        if let Some(o) = self.origin {
+            return self.write_from(o, f);
+        }
         let d = self.dest;
         match self.target {
             NavTarget::Amap => {
-                // `from` only when known (else the app starts where the rider is).
-                f.write_str("https://uri.amap.com/navigation?")?;
-                if let Some(o) = self.origin {
-                    for piece in ["from=", &o.gcj_lon, ",", &o.gcj_lat, ",", HERE_Q, "&"] {
-                        f.write_str(piece)?;
-                    }
-                }
+                // No `from`: the app starts where the rider is.
                 for piece in [
-                    "to=",
-                    &d.gcj_lon,
-                    ",",
-                    &d.gcj_lat,
-                    ",",
-                    &d.name_q,
+                    "https://uri.amap.com/navigation?to=",
+                    &d.amap_to,
                     "&mode=",
                     amap_mode(self.mode).0,
                     "&src=",
@@ -315,44 +427,25 @@ impl NavLink<'_> {
                 f.write_str("iosamap://path?")?;
                 self.amap_query(f)
             }
-            NavTarget::Baidu => match self.origin {
-                Some(o) => {
-                    f.write_str("https://api.map.baidu.com/direction?origin=")?;
-                    Self::baidu_place(f, &o.bd_lat, &o.bd_lon, HERE_Q)?;
-                    f.write_str("&destination=")?;
-                    Self::baidu_place(f, &d.bd_lat, &d.bd_lon, &d.name_q)?;
-                    for piece in [
-                        "&mode=",
-                        baidu_mode(self.mode),
-                        "&region=&output=html&coord_type=bd09ll&src=webapp.",
-                        SRC_COMPANY,
-                        ".",
-                        SRC_APP,
-                    ] {
-                        f.write_str(piece)?;
-                    }
-                    Ok(())
+            NavTarget::Baidu => {
+                for piece in [
+                    "https://api.map.baidu.com/marker?location=",
+                    &d.bd_lat,
+                    ",",
+                    &d.bd_lon,
+                    "&title=",
+                    &d.name_q,
+                    "&content=",
+                    &d.name_q,
+                    "&output=html&coord_type=bd09ll&src=webapp.",
+                    SRC_COMPANY,
+                    ".",
+                    SRC_APP,
+                ] {
+                    f.write_str(piece)?;
                 }
-                None => {
-                    for piece in [
-                        "https://api.map.baidu.com/marker?location=",
-                        &d.bd_lat,
-                        ",",
-                        &d.bd_lon,
-                        "&title=",
-                        &d.name_q,
-                        "&content=",
-                        &d.name_q,
-                        "&output=html&coord_type=bd09ll&src=webapp.",
-                        SRC_COMPANY,
-                        ".",
-                        SRC_APP,
-                    ] {
-                        f.write_str(piece)?;
-                    }
-                    Ok(())
-                }
-            },
+                Ok(())
+            }
             NavTarget::BaiduAndroid => self.baidu_native(f, "andr"),
             NavTarget::BaiduIos => self.baidu_native(f, "ios"),
         }
@@ -752,6 +845,50 @@ mod tests {
     }
 
     #[test]
+    fn fixed6_writes_what_the_standard_formatter_writes() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            5e-7,
+            -5e-7,
+            1.5e-6,
+            2.5e-6,
+            4e-7,
+            -4e-7,
+            1e-7,
+            112.970_925,
+            28.123_456_5,
+            180.0,
+            -180.0,
+            999_999.999_999_5,
+            1e12,
+            -1e13,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        // xorshift64: positions in every range a link may hold, plain and on decimal ties
+        // (n / 10⁷ with a last digit 5), and wide magnitudes.
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..100_000 {
+            let r = next();
+            values.push((r % 1_080_000_000_000) as f64 / 1e9 - 540.0);
+            values.push(((r % 1_800_000_000) as f64 * 10.0 + 5.0) / 1e8 - 90.0);
+            values.push(f64::from_bits(r >> 2) % 1e9);
+        }
+        for v in values {
+            assert_eq!(fixed6(v), format!("{v:.6}"), "{v:e}");
+        }
+    }
+
+    #[test]
     fn links_from_halves_equal_the_former_builder_byte_for_byte() {
         let names = ["五一广场驿站", "\"引号\" \\ A&B | 100% + 𠮷", "Seoul", ""];
         let places = [
@@ -763,6 +900,8 @@ mod tests {
             (114.17, 22.3),
             (179.999_999_9, -89.999_999),
             (87.6, 43.8),
+            (113.000_000_5, 28.000_000_5),
+            (-73.985_13, 40.758_9),
         ];
         let mut n = 0;
         for (i, &(lon, lat)) in places.iter().enumerate() {
@@ -797,7 +936,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(n, 8 * 3 * 2 * 4);
+        assert_eq!(n, 10 * 3 * 2 * 4);
         assert_eq!(percent_encode("我的位置"), HERE_Q);
     }
 }

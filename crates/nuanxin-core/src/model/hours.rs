@@ -37,6 +37,21 @@ thread_local! {
         Default::default();
 }
 
+/// Answers of [`OpeningHours::is_open_at`] for one minute: the minute and, per parsed
+/// expression (held, so that its address is not reused while it is a key), whether it is open.
+#[derive(Default)]
+struct OpenAt {
+    minute: Option<NaiveDateTime>,
+    answers: Vec<(std::sync::Arc<opening_hours::OpeningHours>, bool)>,
+}
+
+/// Distinct expressions whose answer [`OpeningHours::is_open_at`] keeps per thread.
+const OPEN_AT_CACHE_SIZE: usize = 64;
+
+thread_local! {
+    static OPEN_AT: std::cell::RefCell<OpenAt> = Default::default();
+}
+
 impl OpeningHours {
     /// Parses an expression.
     ///
@@ -76,8 +91,34 @@ impl OpeningHours {
 
     /// Whether the place is open at `local` (the wall-clock time where the place is; for
     /// China that is UTC+8, see [`china_local_now`]).
+    ///
+    /// The expression has minute resolution (its times are `hh:mm`), so the answer is that
+    /// of `local`'s minute; it is kept per thread for the current minute and the parsed
+    /// expression (points with the same hours share one, see [`OpeningHours::parse`]), so a
+    /// nearest answer does not evaluate the schedule once per point and request (about half
+    /// a microsecond each: `perf` of `scripts/bench-load.sh`, 2026-12-07).
     pub fn is_open_at(&self, local: NaiveDateTime) -> bool {
-        self.parsed.is_open(local)
+        use chrono::Timelike;
+        let Some(minute) = local.with_second(0).and_then(|t| t.with_nanosecond(0)) else {
+            return self.parsed.is_open(local);
+        };
+        OPEN_AT.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.minute != Some(minute) || c.answers.len() >= OPEN_AT_CACHE_SIZE {
+                c.minute = Some(minute);
+                c.answers.clear();
+            }
+            if let Some((_, open)) = c
+                .answers
+                .iter()
+                .find(|(p, _)| std::sync::Arc::ptr_eq(p, &self.parsed))
+            {
+                return *open;
+            }
+            let open = self.parsed.is_open(minute);
+            c.answers.push((self.parsed.clone(), open));
+            open
+        })
     }
 
     /// Whether the expression means "always open".
@@ -132,6 +173,38 @@ mod tests {
         assert!(!oh.is_open_at(at(2026, 11, 29, 12, 0)));
         let always = OpeningHours::parse("24/7").unwrap();
         assert!(always.is_24_7() && always.is_open_at(at(2026, 11, 29, 3, 0)));
+    }
+
+    #[test]
+    fn kept_answers_follow_the_second_and_the_expression() {
+        // Monday 2026-11-30: open 08:00-20:00 and 12:00-12:30 (by hand from the expressions).
+        let day = OpeningHours::parse("Mo-Fr 08:00-20:00").unwrap();
+        let noon = OpeningHours::parse("Mo-Fr 12:00-12:30").unwrap();
+        let t = |h, m, s| {
+            NaiveDate::from_ymd_opt(2026, 11, 30)
+                .unwrap()
+                .and_hms_opt(h, m, s)
+                .unwrap()
+        };
+        for _ in 0..2 {
+            // Same minute, two expressions, asked in turn: each keeps its own answer.
+            assert!(day.is_open_at(t(19, 59, 59)));
+            assert!(!noon.is_open_at(t(19, 59, 59)));
+            assert!(!day.is_open_at(t(20, 0, 0)));
+            assert!(!day.is_open_at(t(20, 0, 59)));
+            assert!(noon.is_open_at(t(12, 29, 59)) && day.is_open_at(t(12, 29, 59)));
+            assert!(!noon.is_open_at(t(12, 30, 0)));
+            assert!(!day.is_open_at(t(7, 59, 59)));
+        }
+        // More distinct expressions than are kept in one minute: answers stay right.
+        let many: Vec<OpeningHours> = (0..OPEN_AT_CACHE_SIZE + 5)
+            .map(|i| OpeningHours::parse(&format!("Mo {:02}:00-{:02}:30", i % 24, i % 24)).unwrap())
+            .collect();
+        for (i, oh) in many.iter().enumerate() {
+            let h = (i % 24) as u32;
+            assert!(oh.is_open_at(t(h, 15, 30)), "{i}");
+            assert!(!oh.is_open_at(t(h, 30, 0)), "{i}");
+        }
     }
 
     #[test]

@@ -4,14 +4,15 @@
 //! them and adds the cross-cutting layers. Errors are [`error::AppError`], rendered as
 //! RFC 9457 problem+json.
 //!
-//! Layers, outermost first: request id (`x-request-id`, kept when the client sends one,
-//! echoed in the response) → tracing span per request carrying the id → CORS (when
-//! `cors_origins` is set) → gzip / brotli compression (responses over 1 KiB, level 4) →
-//! metrics per matched route, timeout (`request_timeout_s`, answered with a 503 problem) and
-//! problem+json for error responses that have no body of their own (405, 413) →
-//! body-size limit (`body_limit_bytes`, 413) → `X-Demo-Data` on every response while
-//! demonstration points are served. Outside them all, every response gets
-//! `X-Content-Type-Options: nosniff`.
+//! Layers, outermost first, all applied to every route in one `Router::layer` call (axum
+//! boxes and clones each layer of that call per request, so one call costs one indirection):
+//! the edge ([`Edge`]: request id `x-request-id`, kept when the client sends one and echoed
+//! in the response; a tracing span per request carrying the id, with the access log line at
+//! INFO and 5xx at ERROR; `X-Content-Type-Options: nosniff` and, while demonstration points
+//! are served, `X-Demo-Data` on every response) → CORS (when `cors_origins` is set) → gzip /
+//! brotli compression (responses over 1 KiB, level 4) → metrics per matched route, timeout
+//! (`request_timeout_s`, answered with a 503 problem) and problem+json for error responses
+//! that have no body of their own (405, 413) → body-size limit (`body_limit_bytes`, 413).
 //!
 //! Other modules must not install a router-wide `fallback`: unknown paths get the 404
 //! problem defined here.
@@ -73,11 +74,6 @@ use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
-use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
-use tracing::Level;
 use utoipa_axum::router::OpenApiRouter;
 
 /// The whole application: every area's routes with `state` and the cross-cutting layers.
@@ -91,35 +87,13 @@ pub fn router(state: AppState) -> Router {
                 .and(NotForContentType::IMAGES)
                 .and(NotForContentType::SSE),
         );
-    let trace = TraceLayer::new_for_http()
-        .make_span_with(|req: &Request<Body>| {
-            let id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            // Secret query parameters (`?receipt=`, `?token=`) never reach the log. The
-            // redacted copy is made only when the span is enabled (the macro evaluates its
-            // fields only then): below INFO a request costs no string for its log.
-            tracing::info_span!(
-                "request",
-                id,
-                method = %req.method(),
-                uri = %redact::loggable_uri(req.uri())
-            )
-        })
-        .on_request(())
-        .on_response(
-            DefaultOnResponse::new()
-                .level(Level::INFO)
-                .latency_unit(tower_http::LatencyUnit::Micros),
-        )
-        .on_failure(DefaultOnFailure::new().level(Level::ERROR));
-
+    let (routes, mut doc) = api().split_for_parts();
+    openapi_errors::document(&mut doc);
     let stack = tower::ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(CounterRequestId::default()))
-        .layer(trace)
-        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(EdgeLayer {
+            ids: RequestIds::default(),
+            index: state.index.clone(),
+        })
         .option_layer(cors_layer(&config.cors_origins))
         .layer(compression)
         .layer(ObserveLayer {
@@ -127,9 +101,8 @@ pub fn router(state: AppState) -> Router {
             timeout: Duration::from_secs(config.request_timeout_s.max(1)),
         })
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
-        .layer(DefaultBodyLimit::max(config.body_limit_bytes));
-    let (routes, mut doc) = api().split_for_parts();
-    openapi_errors::document(&mut doc);
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(axum::Extension(ops::ApiDoc(Arc::new(doc))));
     // One `layer` call: axum boxes the service of every route once per call, so a single
     // composed stack costs one indirection per request instead of one per layer.
     routes
@@ -137,45 +110,159 @@ pub fn router(state: AppState) -> Router {
         .merge(tiles::router())
         .merge(web::router())
         .fallback(not_found)
-        .layer(axum::Extension(ops::ApiDoc(Arc::new(doc))))
-        .layer(axum::middleware::from_fn_with_state(
-            state.index.clone(),
-            demo_header,
-        ))
         .layer(stack)
-        .layer(axum::middleware::map_response(nosniff))
         .with_state(state)
 }
 
-/// `X-Demo-Data: <n>` on every response (APIs, `/healthz`, `/metrics`, tiles, the page)
-/// while the server serves `n` > 0 demonstration points (演示数据), so that no client or
-/// monitor mistakes them for real stations.
+/// The outermost layer, doing in one service (no boxed future) what five layers did:
 ///
-/// Its state is the live index alone, not the whole [`AppState`]: the layer clones its state
-/// for every request, and one reference count costs less than the state's dozen.
-async fn demo_header(
-    axum::extract::State(index): axum::extract::State<Arc<crate::index::live::LiveIndex>>,
-    req: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let mut resp = next.run(req).await;
-    let n = index.snapshot().demo_count();
-    if n > 0 {
-        resp.headers_mut()
-            .insert("x-demo-data", HeaderValue::from(n as u64));
-    }
-    resp
+/// - the request id (`x-request-id`): the client's when it sends one, else a new
+///   [`RequestIds`] one set on the request, and echoed in the response unless the response
+///   has its own;
+/// - a tracing span `request` with the id, method and URI (secret query parameters
+///   redacted, [`redact::loggable_uri`]; built only when INFO is enabled) around the inner
+///   layers, the access log line at INFO (`finished processing request`, latency in µs,
+///   status) and `response failed` at ERROR for a 5xx, as tower-http's `TraceLayer` wrote;
+/// - `X-Content-Type-Options: nosniff` on every response (CORS preflights and the problem
+///   bodies of the other layers included): browsers must not guess a script or HTML type
+///   for a JSON or text body;
+/// - `X-Demo-Data: <n>` on every response (APIs, `/healthz`, `/metrics`, tiles, the page)
+///   while the server serves `n` > 0 demonstration points (演示数据), so that no client or
+///   monitor mistakes them for real stations.
+#[derive(Clone)]
+struct EdgeLayer {
+    ids: RequestIds,
+    index: Arc<crate::index::live::LiveIndex>,
 }
 
-/// `X-Content-Type-Options: nosniff` on every response (outermost, so it also covers CORS
-/// preflights and the problem bodies of the other layers): browsers must not guess a
-/// script or HTML type for a JSON or text body.
-async fn nosniff(mut resp: Response) -> Response {
-    resp.headers_mut().insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    resp
+impl<S> tower::Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge {
+            inner,
+            ids: self.ids.clone(),
+            index: self.index.clone(),
+        }
+    }
+}
+
+/// The service of [`EdgeLayer`].
+#[derive(Clone)]
+struct Edge<S> {
+    inner: S,
+    ids: RequestIds,
+    index: Arc<crate::index::live::LiveIndex>,
+}
+
+/// `x-request-id`.
+const X_REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+impl<S, ReqBody, ResBody> tower::Service<axum::http::Request<ReqBody>> for Edge<S>
+where
+    S: tower::Service<axum::http::Request<ReqBody>, Response = axum::http::Response<ResBody>>,
+    S::Future: Unpin,
+{
+    type Response = axum::http::Response<ResBody>;
+    type Error = S::Error;
+    type Future = EdgeFuture<S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: axum::http::Request<ReqBody>) -> Self::Future {
+        let start = Instant::now();
+        let id = match req.headers().get(X_REQUEST_ID) {
+            Some(id) => id.clone(),
+            None => {
+                let id = self.ids.next();
+                req.headers_mut().insert(X_REQUEST_ID, id.clone());
+                id
+            }
+        };
+        // Secret query parameters (`?receipt=`, `?token=`) never reach the log. The
+        // redacted copy is made only when the span is enabled (the macro evaluates its
+        // fields only then): below INFO a request costs no string for its log.
+        let span = tracing::info_span!(
+            "request",
+            id = id.to_str().unwrap_or("-"),
+            method = %req.method(),
+            uri = %redact::loggable_uri(req.uri())
+        );
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(req)
+        };
+        EdgeFuture {
+            inner,
+            span,
+            start,
+            id: Some(id),
+            index: self.index.clone(),
+        }
+    }
+}
+
+/// The response future of [`Edge`]: polls the inner future in the request's span, then
+/// logs and sets the headers.
+struct EdgeFuture<F> {
+    inner: F,
+    span: tracing::Span,
+    start: Instant,
+    id: Option<HeaderValue>,
+    index: Arc<crate::index::live::LiveIndex>,
+}
+
+impl<F, B, E> std::future::Future for EdgeFuture<F>
+where
+    F: std::future::Future<Output = Result<axum::http::Response<B>, E>> + Unpin,
+{
+    type Output = Result<axum::http::Response<B>, E>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.get_mut();
+        let _entered = this.span.enter();
+        let mut resp = match std::pin::Pin::new(&mut this.inner).poll(cx) {
+            std::task::Poll::Pending => return std::task::Poll::Pending,
+            std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err(e)),
+            std::task::Poll::Ready(Ok(resp)) => resp,
+        };
+        let status = resp.status();
+        let micros = || this.start.elapsed().as_micros();
+        tracing::info!(
+            latency = %format_args!("{} μs", micros()),
+            status = status.as_u16(),
+            "finished processing request"
+        );
+        if status.is_server_error() {
+            tracing::error!(
+                classification = %format_args!("Status code: {status}"),
+                latency = %format_args!("{} μs", micros()),
+                "response failed"
+            );
+        }
+        let headers = resp.headers_mut();
+        if let Some(id) = this.id.take() {
+            if !headers.contains_key(X_REQUEST_ID) {
+                headers.insert(X_REQUEST_ID, id);
+            }
+        }
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        let demo = this.index.snapshot().demo_count();
+        if demo > 0 {
+            headers.insert("x-demo-data", HeaderValue::from(demo as u64));
+        }
+        std::task::Poll::Ready(Ok(resp))
+    }
 }
 
 /// CORS for `origins`: `None` when empty (same origin only), any origin for `["*"]`.
@@ -212,33 +299,39 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Request ids `<boot>-<n>`: a per-process prefix (start time) and a counter. Cheaper than
-/// a UUID and unique within a deployment's log retention.
+/// Request ids `<boot>-<n>`: a per-process prefix (start time, eight hex digits) and a
+/// counter. Cheaper than a UUID and unique within a deployment's log retention.
 #[derive(Clone)]
-struct CounterRequestId {
-    boot: u32,
+struct RequestIds {
+    /// `<boot>-`.
+    prefix: Arc<str>,
     next: Arc<AtomicU64>,
 }
 
-impl Default for CounterRequestId {
+impl Default for RequestIds {
     fn default() -> Self {
         let boot = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as u32 ^ d.subsec_nanos())
             .unwrap_or(0);
         Self {
-            boot,
+            prefix: format!("{boot:08x}-").into(),
             next: Arc::new(AtomicU64::new(1)),
         }
     }
 }
 
-impl MakeRequestId for CounterRequestId {
-    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+impl RequestIds {
+    /// The next id.
+    fn next(&self) -> HeaderValue {
+        use std::fmt::Write;
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{:08x}-{n}", self.boot))
-            .ok()
-            .map(RequestId::new)
+        let mut id = String::with_capacity(self.prefix.len() + 20);
+        id.push_str(&self.prefix);
+        // Writing into a String cannot fail.
+        let _ = write!(id, "{n}");
+        // Hex digits, `-` and decimal digits: always a valid header value.
+        HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("-"))
     }
 }
 

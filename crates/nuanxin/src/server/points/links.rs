@@ -4,6 +4,7 @@
 use crate::model::LonLat;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock, RwLock};
 
 pub use crate::nav::percent_encode;
@@ -13,20 +14,19 @@ use crate::travel::TravelMode;
 /// The travel mode of links built without a query: riders go by e-bike.
 pub const DEFAULT_NAV_MODE: TravelMode = TravelMode::Ebike;
 
-/// [`NavDest::new`] through a process-wide cache keyed by the position's exact bits and the
-/// name (the destination half of the links depends on nothing else), so a hot point's
-/// GCJ-02 / BD-09 conversion, number formatting and name encoding run once; every link is
-/// then written from it and the request's [`crate::nav::NavOrigin`] without formatting a
-/// number. A hit costs a hash of the name and an uncontended read lock. The cache is emptied
-/// when it exceeds [`NAV_CACHE_MAX`] entries (about 200 bytes each).
+/// [`NavDest::new`] through a process-wide cache keyed by the position's exact bits (the
+/// destination half of the links depends on nothing else but the name, which the entry
+/// keeps and compares), so a hot point's GCJ-02 / BD-09 conversion, number formatting and
+/// name encoding run once; every link is then written from it and the request's
+/// [`crate::nav::NavOrigin`] without formatting a number. A hit costs a multiplicative hash
+/// of two integers, an uncontended read lock and a comparison of the name. The cache is
+/// emptied when it exceeds [`NAV_CACHE_MAX`] entries (about 300 bytes each).
 pub fn nav_dest_cached(location: LonLat, name: &str) -> Arc<NavDest> {
-    use std::hash::{Hash, Hasher};
-    type Cache = RwLock<HashMap<(u64, u64, u64), (Box<str>, Arc<NavDest>)>>;
+    type Cache =
+        RwLock<HashMap<(u64, u64), (Box<str>, Arc<NavDest>), BuildHasherDefault<PositionHasher>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    name.hash(&mut h);
-    let key = (location.lon.to_bits(), location.lat.to_bits(), h.finish());
+    let key = (location.lon.to_bits(), location.lat.to_bits());
     if let Ok(map) = cache.read() {
         if let Some((n, dest)) = map.get(&key) {
             if &**n == name {
@@ -42,6 +42,25 @@ pub fn nav_dest_cached(location: LonLat, name: &str) -> Arc<NavDest> {
         map.insert(key, (name.into(), dest.clone()));
     }
     dest
+}
+
+/// Hash of a position's bits for [`nav_dest_cached`]: FxHash's rotate, xor and multiply per
+/// 64-bit word (the keys are not chosen by clients: they are positions of stored points).
+#[derive(Default)]
+pub struct PositionHasher(u64);
+
+impl Hasher for PositionHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Largest number of entries [`nav_dest_cached`] keeps.

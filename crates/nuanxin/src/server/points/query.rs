@@ -7,7 +7,6 @@ use crate::index::Filter;
 use crate::model::{china_local_now, parse_local_time, AccessMethod, Amenity, LonLat, ServiceKind};
 use crate::server::error::AppError;
 use crate::travel::TravelMode;
-use axum::extract::Query;
 use axum::http::Uri;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -24,19 +23,15 @@ impl Params {
     /// Parses the query of `uri`.
     ///
     /// # Errors
-    /// 400 naming the first parameter not in `allowed`, or for a malformed query string.
+    /// 400 naming the first parameter not in `allowed`.
     pub fn from_uri(uri: &Uri, allowed: &[&str]) -> Result<Self, AppError> {
-        let pairs = match uri.query() {
+        // `application/x-www-form-urlencoded` pairs (WHATWG URL), percent-decoded, `+` as
+        // a space, invalid UTF-8 replaced: what axum's `Query` gives, without serde.
+        let pairs: Vec<(String, String)> = match uri.query() {
             None | Some("") => Vec::new(),
-            Some(_) => {
-                Query::<Vec<(String, String)>>::try_from_uri(uri)
-                    .map_err(|e| AppError::BadRequest {
-                        param: None,
-                        detail: format!("malformed query string: {}", e.body_text()),
-                        valid: None,
-                    })?
-                    .0
-            }
+            Some(q) => form_urlencoded::parse(q.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
         };
         if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
             return Err(AppError::bad_choice(
