@@ -81,16 +81,20 @@ fn latency_histogram() -> Histogram {
 
 /// The `method` label for `method`: itself when standard (RFC 9110 §9, RFC 5789), else
 /// `other`.
-pub fn method_label(method: &str) -> &str {
+pub fn method_label(method: &str) -> &'static str {
     const STANDARD: [&str; 9] = [
         "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
     ];
-    if STANDARD.contains(&method) {
-        method
-    } else {
-        "other"
-    }
+    STANDARD
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("other")
 }
+
+/// The series of one method label and status of a route: its counter and histogram
+/// (handles sharing the families' values).
+type SeriesHandles = (&'static str, u16, Counter, Histogram);
 
 /// Request counters and latency histograms per route, and the index size.
 pub struct Metrics {
@@ -104,6 +108,10 @@ pub struct Metrics {
     outbox_rows: Family<StateLabels, Gauge>,
     outbox_oldest: Gauge<f64, std::sync::atomic::AtomicU64>,
     outbox_deliveries: Family<DeliveryLabels, Counter>,
+    /// The request series already resolved, by route: [`Metrics::observe`] finds them with
+    /// one lookup of the route and no allocation, instead of building the label set and
+    /// looking it up in both families per request.
+    resolved: std::sync::RwLock<std::collections::HashMap<Box<str>, Vec<SeriesHandles>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -184,6 +192,7 @@ impl Default for Metrics {
             analyses_running,
             analyses_queued,
             analyses_stopped,
+            resolved: Default::default(),
         }
     }
 }
@@ -191,15 +200,33 @@ impl Default for Metrics {
 impl Metrics {
     /// Records one answered request; `method` is folded by [`method_label`].
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let method = method_label(method);
+        let seconds = elapsed.as_secs_f64();
+        if let Ok(resolved) = self.resolved.read() {
+            if let Some((_, _, counter, histogram)) = resolved
+                .get(route)
+                .and_then(|series| series.iter().find(|s| s.0 == method && s.1 == status))
+            {
+                counter.inc();
+                histogram.observe(seconds);
+                return;
+            }
+        }
         let labels = RequestLabels {
-            method: method_label(method).to_string(),
+            method: method.to_string(),
             route: route.to_string(),
             status,
         };
-        self.requests.get_or_create(&labels).inc();
-        self.latency
-            .get_or_create(&labels)
-            .observe(elapsed.as_secs_f64());
+        let counter = self.requests.get_or_create(&labels).clone();
+        let histogram = self.latency.get_or_create(&labels).clone();
+        counter.inc();
+        histogram.observe(seconds);
+        if let Ok(mut resolved) = self.resolved.write() {
+            let series = resolved.entry(route.into()).or_default();
+            if !series.iter().any(|s| s.0 == method && s.1 == status) {
+                series.push((method, status, counter, histogram));
+            }
+        }
     }
 
     /// Sets the index-size gauge of `kind` to `points`.
@@ -282,6 +309,9 @@ mod tests {
         let m = Metrics::default();
         m.observe("GET", "/api/v1/nearest", 200, Duration::from_micros(300));
         m.observe("GET", "/api/v1/nearest", 200, Duration::from_micros(700));
+        // Same route, resolved series: another status and method are series of their own.
+        m.observe("GET", "/api/v1/nearest", 400, Duration::from_micros(20));
+        m.observe("HEAD", "/api/v1/nearest", 200, Duration::from_micros(20));
         m.set_index_points("station", 42);
         let text = m.encode();
         assert!(
@@ -300,6 +330,12 @@ mod tests {
             text.contains(&format!(r#"le="0.001",{series} 2"#)),
             "{text}"
         );
+        assert!(text.contains(
+            r#"nuanxin_http_requests_total{method="GET",route="/api/v1/nearest",status="400"} 1"#
+        ));
+        assert!(text.contains(
+            r#"nuanxin_http_requests_total{method="HEAD",route="/api/v1/nearest",status="200"} 1"#
+        ));
         assert!(text.contains(r#"nuanxin_index_points{kind="station"} 42"#));
     }
 

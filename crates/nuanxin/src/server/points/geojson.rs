@@ -2,12 +2,12 @@
 //! intermediate JSON tree; also used by the OGC API), the FeatureCollection shapes of the
 //! point queries and their OpenAPI documentation schemas.
 
-use super::links::{nav_dest_cached, Link, DEFAULT_NAV_MODE};
+use super::links::{nav_dest_cached, Link, PositionHasher, DEFAULT_NAV_MODE};
 use super::query::QueryPosition;
 use crate::crs::Crs;
 use crate::index::Hit;
 use crate::model::{LonLat, ServicePoint};
-use crate::nav::{NavLink, NavOrigin, NavTarget};
+use crate::nav::{NavDest, NavLink, NavOrigin, NavTarget};
 use crate::server::error::AppError;
 use crate::travel::{Speeds, TravelMode};
 use axum::http::{header, HeaderValue};
@@ -15,6 +15,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDateTime;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Media type of GeoJSON (RFC 7946 §12).
 pub const GEOJSON: &str = "application/geo+json";
@@ -103,14 +106,15 @@ const APP_LINKS: [(&str, NavTarget); 4] = [
 /// The properties of `f`, in their documented order, into `k`.
 fn write_properties<K: Sink>(f: &PointFeature<'_>, k: &mut K) -> Result<(), K::Error> {
     let p = f.point;
-    let from = f.origin.zip(f.distance.map(|(_, mode, _)| mode));
     let dest = nav_dest_cached(p.location, &p.name);
-    let link = |target| NavLink {
-        dest: &dest,
-        origin: from.map(|(origin, _)| origin),
-        mode: from.map_or(DEFAULT_NAV_MODE, |(_, mode)| mode),
-        target,
-    };
+    write_fixed_head(p, k)?;
+    write_open_now(p, f.options.open_at, k)?;
+    write_fixed_middle(p, k)?;
+    write_varying_tail(f, &dest, k)
+}
+
+/// The first properties, which depend on the point alone: `id` … `opening_hours`.
+fn write_fixed_head<K: Sink>(p: &ServicePoint, k: &mut K) -> Result<(), K::Error> {
     k.entry("id", &p.id)?;
     k.entry("kind", p.kind.as_str())?;
     k.entry("kind_label_zh", p.kind.label_zh())?;
@@ -118,13 +122,26 @@ fn write_properties<K: Sink>(f: &PointFeature<'_>, k: &mut K) -> Result<(), K::E
     k.entry("name", &p.name)?;
     k.entry("address", &p.address)?;
     k.entry("adcode", &p.adcode)?;
-    k.entry("opening_hours", &p.opening_hours)?;
-    if let Some(at) = f.options.open_at {
-        k.entry(
+    k.entry("opening_hours", &p.opening_hours)
+}
+
+/// `open_now` at `open_at`, when asked.
+fn write_open_now<K: Sink>(
+    p: &ServicePoint,
+    open_at: Option<NaiveDateTime>,
+    k: &mut K,
+) -> Result<(), K::Error> {
+    match open_at {
+        Some(at) => k.entry(
             "open_now",
             &p.opening_hours.as_ref().map(|h| h.is_open_at(at)),
-        )?;
+        ),
+        None => Ok(()),
     }
+}
+
+/// The properties after `open_now` that depend on the point alone: `amenities` … `outline`.
+fn write_fixed_middle<K: Sink>(p: &ServicePoint, k: &mut K) -> Result<(), K::Error> {
     k.entry("amenities", &p.amenities)?;
     k.entry("access", &p.access)?;
     k.entry("operator", &p.operator)?;
@@ -133,7 +150,23 @@ fn write_properties<K: Sink>(f: &PointFeature<'_>, k: &mut K) -> Result<(), K::E
     k.entry("updated_at", &p.updated_at)?;
     k.entry("demo", &p.demo)?;
     k.entry("entrance", &p.entrance)?;
-    k.entry("outline", &p.outline)?;
+    k.entry("outline", &p.outline)
+}
+
+/// The last properties, which depend on the request: the navigation links (from the query
+/// position, when known), the position in `out_crs`, the distance and minutes.
+fn write_varying_tail<K: Sink>(
+    f: &PointFeature<'_>,
+    dest: &NavDest,
+    k: &mut K,
+) -> Result<(), K::Error> {
+    let from = f.origin.zip(f.distance.map(|(_, mode, _)| mode));
+    let link = |target| NavLink {
+        dest,
+        origin: from.map(|(origin, _)| origin),
+        mode: from.map_or(DEFAULT_NAV_MODE, |(_, mode)| mode),
+        target,
+    };
     k.link("nav_amap", link(NavTarget::Amap))?;
     k.link("nav_baidu", link(NavTarget::Baidu))?;
     if from.is_some() {
@@ -150,6 +183,86 @@ fn write_properties<K: Sink>(f: &PointFeature<'_>, k: &mut K) -> Result<(), K::E
         k.entry("mode", mode.as_str())?;
     }
     Ok(())
+}
+
+/// The bytes of a point's feature that depend on the point alone, written once and kept by
+/// [`rendered`]: `{"type":"Feature",…,"properties":{` up to `opening_hours` (`head`), the
+/// members from `amenities` to `outline` with their leading comma (`middle`), and the
+/// destination half of its navigation links.
+pub(crate) struct Rendered {
+    /// The point it was written from: holding it keeps the point's allocation (not its
+    /// value) from being reused while this is a cache entry, so its address identifies it.
+    point: std::sync::Weak<ServicePoint>,
+    head: Box<[u8]>,
+    middle: Box<[u8]>,
+    dest: NavDest,
+}
+
+impl Rendered {
+    fn new(point: &Arc<ServicePoint>) -> Result<Self, serde_json::Error> {
+        let p = &**point;
+        let mut head = Vec::with_capacity(512);
+        head.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
+        serde_json::to_writer(&mut head, &p.id)?;
+        head.extend_from_slice(b",\"geometry\":");
+        serde_json::to_writer(&mut head, &PointGeometry(p.location))?;
+        head.extend_from_slice(b",\"properties\":{");
+        write_fixed_head(
+            p,
+            &mut JsonSink {
+                buf: &mut head,
+                first: true,
+            },
+        )?;
+        let mut middle = Vec::with_capacity(256);
+        write_fixed_middle(
+            p,
+            &mut JsonSink {
+                buf: &mut middle,
+                first: false,
+            },
+        )?;
+        Ok(Self {
+            point: Arc::downgrade(point),
+            head: head.into(),
+            middle: middle.into(),
+            dest: NavDest::new(p.location, &p.name),
+        })
+    }
+}
+
+/// Largest number of points [`rendered`] keeps (about 1 KB each).
+pub const RENDERED_CACHE_MAX: usize = 50_000;
+
+/// The [`Rendered`] bytes of `point`, through a process-wide cache keyed by the point's
+/// address: a distance answer copies them instead of serialising a dozen members and
+/// converting the destination's coordinates per hit. Points are immutable behind their
+/// `Arc` (an edit publishes a new one), and the entry's `Weak` keeps the address from being
+/// given to another point, so an entry found for a live point is that point's. Emptied when
+/// it exceeds [`RENDERED_CACHE_MAX`] entries.
+///
+/// # Errors
+/// Those of `serde_json` (none for the types a point holds).
+pub(crate) fn rendered(point: &Arc<ServicePoint>) -> Result<Arc<Rendered>, serde_json::Error> {
+    type Cache = RwLock<HashMap<usize, Arc<Rendered>, BuildHasherDefault<PositionHasher>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = Arc::as_ptr(point) as usize;
+    if let Ok(map) = cache.read() {
+        if let Some(r) = map.get(&key) {
+            if std::ptr::eq(r.point.as_ptr(), Arc::as_ptr(point)) {
+                return Ok(r.clone());
+            }
+        }
+    }
+    let r = Arc::new(Rendered::new(point)?);
+    if let Ok(mut map) = cache.write() {
+        if map.len() >= RENDERED_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(key, r.clone());
+    }
+    Ok(r)
 }
 
 /// [`Sink`] over a serde map.
@@ -254,21 +367,22 @@ impl std::fmt::Write for VecWriter<'_> {
     }
 }
 
-/// Appends the GeoJSON Feature `f` to `buf`: the bytes `serde_json::to_writer(buf, f)` writes,
-/// with the navigation links copied rather than scanned for characters to escape.
+/// Appends the GeoJSON Feature `f` to `buf`: the bytes `serde_json::to_writer(buf, f)`
+/// writes, with the point's fixed bytes `r` (its [`rendered`] entry) copied and the
+/// navigation links copied rather than scanned for characters to escape.
 ///
 /// # Errors
 /// Those of `serde_json` (none for the types a feature holds).
-pub(crate) fn write_feature(
+fn write_rendered_feature(
     buf: &mut Vec<u8>,
+    r: &Rendered,
     f: &PointFeature<'_>,
 ) -> Result<(), serde_json::Error> {
-    buf.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
-    serde_json::to_writer(&mut *buf, &f.point.id)?;
-    buf.extend_from_slice(b",\"geometry\":");
-    serde_json::to_writer(&mut *buf, &PointGeometry(f.point.location))?;
-    buf.extend_from_slice(b",\"properties\":{");
-    write_properties(f, &mut JsonSink { buf, first: true })?;
+    buf.extend_from_slice(&r.head);
+    let mut k = JsonSink { buf, first: false };
+    write_open_now(f.point, f.options.open_at, &mut k)?;
+    k.buf.extend_from_slice(&r.middle);
+    write_varying_tail(f, &r.dest, &mut k)?;
     buf.extend_from_slice(b"}}");
     Ok(())
 }
@@ -443,7 +557,8 @@ impl DistanceCollection<'_> {
             if i > 0 {
                 buf.push(b',');
             }
-            write_feature(&mut buf, &self.features.feature(h, &origin))?;
+            let r = rendered(&h.point)?;
+            write_rendered_feature(&mut buf, &r, &self.features.feature(h, &origin))?;
         }
         buf.push(b']');
         if let Some(n) = self.number_matched {
@@ -596,8 +711,8 @@ mod tests {
     use std::collections::BTreeSet;
     use utoipa::PartialSchema;
 
-    /// The distance answers' writer ([`write_feature`]) and the serde path (listings, OGC,
-    /// one point) write the same bytes for every combination of options.
+    /// The distance answers' writer ([`write_rendered_feature`]) and the serde path
+    /// (listings, OGC, one point) write the same bytes for every combination of options.
     #[test]
     fn feature_writer_equals_serde_output() {
         let mut p = ServicePoint::new(
@@ -621,7 +736,10 @@ mod tests {
             .unwrap();
         let origin = NavOrigin::new(LonLat::new(112.97, 28.198).unwrap());
         let mut n = 0;
+        let (p, plain) = (Arc::new(p), Arc::new(plain));
         for point in [&p, &plain] {
+            let r = rendered(point).unwrap();
+            let point = &**point;
             for out_crs in [Crs::Wgs84, Crs::Gcj02, Crs::Bd09] {
                 for open_at in [None, Some(at)] {
                     for distance in [None, Some((1234.56, TravelMode::Ebike, 4.9383))] {
@@ -633,7 +751,7 @@ mod tests {
                                 origin,
                             };
                             let mut fast = Vec::new();
-                            write_feature(&mut fast, &f).unwrap();
+                            write_rendered_feature(&mut fast, &r, &f).unwrap();
                             let serde = serde_json::to_vec(&f).unwrap();
                             assert_eq!(
                                 String::from_utf8(fast).unwrap(),
@@ -646,6 +764,39 @@ mod tests {
             }
         }
         assert_eq!(n, 2 * 3 * 2 * 2 * 2);
+    }
+
+    /// An edited point (a new `Arc`) gets its own bytes, and points made after others were
+    /// dropped (their addresses free again) never get a dropped point's bytes.
+    #[test]
+    fn rendered_bytes_follow_the_point_not_its_address() {
+        let first = Arc::new(ServicePoint::new(
+            "r1",
+            ServiceKind::Station,
+            "旧名",
+            LonLat::new(112.9, 28.1).unwrap(),
+        ));
+        let before = rendered(&first).unwrap();
+        let mut edited = (*first).clone();
+        edited.name = "新名".into();
+        edited.address = Some("新地址".into());
+        let edited = Arc::new(edited);
+        let after = rendered(&edited).unwrap();
+        assert!(String::from_utf8_lossy(&before.head).contains("旧名"));
+        assert!(String::from_utf8_lossy(&after.head).contains("新名"));
+        assert!(String::from_utf8_lossy(&after.head).contains("新地址"));
+        assert_eq!(*rendered(&first).unwrap().head, *before.head);
+        drop((first, before, after));
+        for i in 0..200 {
+            let p = Arc::new(ServicePoint::new(
+                format!("r{i}"),
+                ServiceKind::Station,
+                format!("点{i}"),
+                LonLat::new(112.9, 28.1).unwrap(),
+            ));
+            let head = String::from_utf8_lossy(&rendered(&p).unwrap().head).into_owned();
+            assert!(head.contains(&format!("\"点{i}\"")), "{head}");
+        }
     }
 
     #[test]
