@@ -54,7 +54,14 @@ try {
     const page = await openPage(vp);
     await page.click('#mode-seg [data-value="walk"]');
     await tapMap(page, ORIGIN);
-    await page.waitForSelector('#nearest-list > li[data-id]');
+    // The server's answer, not the list the page computes on the device when the API is slower
+    // than its weak-signal wait (courier.js WEAK_SIGNAL_MS, 6 s: a debug server routing on a
+    // loaded machine can be): that one is straight-line and marked offline, and the server's
+    // answer replaces it when it comes. A fixed time would fail under load.
+    await page.waitForFunction(() => {
+      const s = window.nuanxin.courier();
+      return s.results.length > 0 && s.offline === null;
+    }, null, { timeout: 120000 });
     const here = await page.evaluate(() => window.nuanxin.courier().here);
     const api = await (await fetch(`${BASE}/api/v1/nearest?lon=${here[0].toFixed(6)}&lat=${here[1].toFixed(6)}&kind=station&mode=walk&k=5&by=time&route=true`)).json();
     const names = await page.$$eval('#nearest-list .card-title', (els) => els.map((e) => e.textContent));
