@@ -30,8 +30,7 @@ impl Encoded {
     /// Compresses `body`, whose identity ETag is `etag` (quoted). `None` when `body` is
     /// below [`MIN_BYTES`] or `content_type` is already compressed (images other than SVG).
     pub fn of(body: &[u8], content_type: &str, etag: &str) -> Option<Self> {
-        let compressible = !content_type.starts_with("image/") || content_type.contains("svg");
-        if body.len() < MIN_BYTES || !compressible {
+        if !compressible(body, content_type) {
             return None;
         }
         let mut br = Vec::new();
@@ -52,6 +51,12 @@ impl Encoded {
             gzip_etag: tagged("gz"),
         })
     }
+}
+
+/// Whether `body` is worth compressing: at least [`MIN_BYTES`], and not of a content type
+/// that is compressed already (images other than SVG).
+pub fn compressible(body: &[u8], content_type: &str) -> bool {
+    body.len() >= MIN_BYTES && (!content_type.starts_with("image/") || content_type.contains("svg"))
 }
 
 /// A content coding the client accepts.

@@ -32,7 +32,7 @@
 
 mod page;
 
-use super::precompressed::{preferred, Coding, Encoded};
+use super::precompressed::{compressible, preferred, Coding, Encoded};
 use super::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -236,6 +236,8 @@ fn etags() -> &'static [String] {
 /// Whether `If-None-Match` in `headers` matches `etag` (a list or `*`; weak tags compare
 /// by their opaque part, RFC 9110 §13.1.2).
 pub(crate) fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    // Weak comparison (RFC 9110 §13.1.2): the W/ of either side is ignored.
+    let etag = etag.trim_start_matches("W/");
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -286,25 +288,48 @@ fn respond(
 }
 
 /// The compressed forms of asset `i` (`None` for small or already-compressed ones),
-/// computed once per process: by [`precompress`] at start-up, else at the first request
-/// for it.
-fn encoded(i: usize) -> Option<&'static Encoded> {
-    static ENCODED: OnceLock<Vec<OnceLock<Option<Encoded>>>> = OnceLock::new();
-    ENCODED.get_or_init(|| ASSETS.iter().map(|_| OnceLock::new()).collect())[i]
+/// computed once per process by [`precompress`] (the first call does the work).
+fn compress_asset(i: usize) -> Option<&'static Encoded> {
+    encoded_slot(i)?
         .get_or_init(|| Encoded::of(ASSETS[i].body, ASSETS[i].content_type, &etags()[i]))
         .as_ref()
+}
+
+/// The compressed forms of asset `i` if [`precompress`] has made them: a request never
+/// waits for them (until then the router's compression layer compresses the file on the
+/// fly, at a faster level, under a weak ETag).
+fn encoded(i: usize) -> Option<&'static Encoded> {
+    encoded_slot(i)?.get().and_then(Option::as_ref)
+}
+
+fn encoded_slot(i: usize) -> Option<&'static OnceLock<Option<Encoded>>> {
+    static ENCODED: OnceLock<Vec<OnceLock<Option<Encoded>>>> = OnceLock::new();
+    ENCODED
+        .get_or_init(|| ASSETS.iter().map(|_| OnceLock::new()).collect())
+        .get(i)
+}
+
+/// `etag` as a weak validator (`W/"…"`): the ETag of a body the router may still compress
+/// on the fly, shared by its identity and on-the-fly forms, which are semantically
+/// equivalent (RFC 9110 §8.8.1).
+fn weak(etag: &str) -> String {
+    if etag.starts_with("W/") {
+        etag.to_string()
+    } else {
+        format!("W/{etag}")
+    }
 }
 
 /// Compresses the embedded files now (brotli and gzip, once for the process), so that no
 /// request pays for it; `nuanxin serve` calls it off the request path at start-up.
 pub fn precompress() {
     for i in 0..ASSETS.len() {
-        let _ = encoded(i);
+        let _ = compress_asset(i);
     }
     let _ = page::page(page::Variant::Shell).compress();
     for path in PRECACHED_DATA {
         if let Some(g) = precached_data(path) {
-            let _ = g.encoded();
+            let _ = g.compress();
         }
     }
     // Last: the largest (the page with MapLibre inline; served on the fly until then).
@@ -364,9 +389,15 @@ fn page_headers(resp: &mut Response, state: &AppState, script_hash: Option<&str>
 
 fn serve(i: usize, state: &AppState, headers: &HeaderMap) -> Response {
     let a = &ASSETS[i];
-    let (body, etag, coding) = match (encoded(i), preferred(headers)) {
+    let ready = encoded(i);
+    let pending;
+    let (body, etag, coding) = match (ready, preferred(headers)) {
         (Some(e), Coding::Brotli) => (&e.br[..], &e.br_etag, Some("br")),
         (Some(e), Coding::Gzip) => (&e.gzip[..], &e.gzip_etag, Some("gzip")),
+        (None, Coding::Brotli | Coding::Gzip) if compressible(a.body, a.content_type) => {
+            pending = weak(&etags()[i]);
+            (a.body, &pending, None)
+        }
         _ => (a.body, &etags()[i], None),
     };
     let mut resp = respond(body, a.content_type, a.caching, etag, headers);
@@ -464,19 +495,30 @@ struct Generated {
 }
 
 impl Generated {
-    fn encoded(&self) -> Option<&Encoded> {
+    /// Compresses the body (once; the first call does the work: [`precompress`]).
+    fn compress(&self) -> Option<&Encoded> {
         self.encoded
             .get_or_init(|| Encoded::of(&self.body, GEOJSON, &self.etag))
             .as_ref()
+    }
+
+    /// The compressed forms if [`precompress`] has made them; a request never waits.
+    fn encoded(&self) -> Option<&Encoded> {
+        self.encoded.get().and_then(Option::as_ref)
     }
 }
 
 /// A generated GeoJSON body, brotli or gzip as the client accepts, compressed once at the
 /// highest settings (the router's on-the-fly compression uses faster, larger ones).
 fn serve_generated(g: &'static Generated, headers: &HeaderMap) -> Response {
+    let pending;
     let (body, etag, coding) = match (g.encoded(), preferred(headers)) {
         (Some(e), Coding::Brotli) => (&e.br[..], &e.br_etag, Some("br")),
         (Some(e), Coding::Gzip) => (&e.gzip[..], &e.gzip_etag, Some("gzip")),
+        (None, Coding::Brotli | Coding::Gzip) if compressible(&g.body, GEOJSON) => {
+            pending = weak(&g.etag);
+            (&g.body[..], &pending, None)
+        }
         _ => (&g.body[..], &g.etag, None),
     };
     let mut resp = respond(body, GEOJSON, Caching::Hour, etag, headers);
@@ -841,6 +883,9 @@ mod tests {
         ));
         let path = format!("/vendor/maplibre-gl-{MAPLIBRE_VERSION}/maplibre-gl.js");
         let original = include_bytes!("../../../../web/vendor/maplibre-gl/maplibre-gl.js");
+        // What `precompress` does at start-up, for this file.
+        let i = ASSETS.iter().position(|a| a.path == path).unwrap();
+        assert!(super::compress_asset(i).is_some());
         let get = |accept: &'static str, inm: Option<String>| {
             let mut req = Request::get(&path).header(header::ACCEPT_ENCODING, accept);
             if let Some(t) = inm {
@@ -880,6 +925,49 @@ mod tests {
         etags.sort();
         etags.dedup();
         assert_eq!(etags.len(), 3, "one ETag per representation");
+    }
+
+    /// Regression (a newcomer's first phone visit after a start waited 23 s for
+    /// `maplibre-gl.js` and 24.5 s for `/data/pois.geojson`: the request compressed them at
+    /// brotli 11 itself, or waited for the start-up thread doing it): before its compressed
+    /// forms exist a body is answered at once, uncompressed by the handler (the router's
+    /// layer compresses it on the fly) under a weak ETag that revalidates; after, the
+    /// precompressed bytes under their own strong ETag.
+    #[tokio::test]
+    async fn a_request_never_waits_for_precompression() {
+        let body = br#"{"type":"FeatureCollection","features":[]}"#.repeat(64);
+        let g: &'static Generated = Box::leak(Box::new(Generated {
+            body: body.clone(),
+            etag: "\"abc\"".to_string(),
+            encoded: OnceLock::new(),
+        }));
+        let mut accept = HeaderMap::new();
+        accept.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br, gzip"),
+        );
+        let r = serve_generated(g, &accept);
+        assert!(
+            g.encoded.get().is_none(),
+            "the request compressed the body itself"
+        );
+        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(r.headers()[header::ETAG], "W/\"abc\"");
+        assert_eq!(r.into_body().collect().await.unwrap().to_bytes(), body);
+        let mut again = accept.clone();
+        again.insert(header::IF_NONE_MATCH, HeaderValue::from_static("W/\"abc\""));
+        assert_eq!(
+            serve_generated(g, &again).status(),
+            StatusCode::NOT_MODIFIED
+        );
+        // An identity request keeps the strong ETag: nothing will re-encode it.
+        let r = serve_generated(g, &HeaderMap::new());
+        assert_eq!(r.headers()[header::ETAG], "\"abc\"");
+        // Once compressed (by `precompress`), the brotli bytes with their own ETag.
+        assert!(g.compress().is_some());
+        let r = serve_generated(g, &accept);
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(r.headers()[header::ETAG], "\"abc-br\"");
     }
 
     #[tokio::test]
