@@ -84,6 +84,16 @@ pub enum ServicePointError {
         /// The limit, characters.
         limit: usize,
     },
+    /// A text field holds a character no name, address or phone number needs: a control
+    /// character, a Unicode noncharacter, or an invisible bidirectional or zero-width
+    /// formatting character (see [`ServicePoint::refused_text_char`]).
+    #[error("`{field}` contains the character U+{code:04X}, which is not accepted in text")]
+    BadChar {
+        /// The field.
+        field: &'static str,
+        /// The character's code point.
+        code: u32,
+    },
 }
 
 impl crate::error::Classify for ServicePointError {
@@ -100,6 +110,7 @@ impl ServicePointError {
             ServicePointError::BadAdcode(_) => "adcode",
             ServicePointError::BadId { .. } => "id",
             ServicePointError::TooLong { field, .. } => field,
+            ServicePointError::BadChar { field, .. } => field,
         }
     }
 }
@@ -138,12 +149,19 @@ impl ServicePoint {
     /// The first [`ServicePointError`] found.
     pub fn validate(&self) -> Result<(), ServicePointError> {
         for (field, limit) in Self::TEXT_LIMITS {
-            let chars = self.text_field(field).map_or(0, |t| t.chars().count());
+            let text = self.text_field(field).unwrap_or("");
+            let chars = text.chars().count();
             if chars > limit {
                 return Err(ServicePointError::TooLong {
                     field,
                     chars,
                     limit,
+                });
+            }
+            if let Some(c) = text.chars().find(|&c| Self::refused_text_char(c)) {
+                return Err(ServicePointError::BadChar {
+                    field,
+                    code: c as u32,
                 });
             }
         }
@@ -160,6 +178,21 @@ impl ServicePoint {
             }
         }
         Ok(())
+    }
+
+    /// Whether `c` is refused in the text fields ([`ServicePoint::TEXT_LIMITS`]): control
+    /// characters (C0, C1, including U+0000, which PostgreSQL text cannot hold), Unicode
+    /// noncharacters (U+FDD0–U+FDEF and U+xxFFFE/U+xxFFFF, which XML 1.0 cannot carry), and the
+    /// invisible formatting characters that can make a name read differently from what it is
+    /// (zero-width and bidirectional controls U+200B–U+200F, U+202A–U+202E, U+2060–U+2069,
+    /// U+FEFF). Line breaks and tabs are accepted (spreadsheet cells hold them). Regression: a newcomer stored the name `"\u{202E}\u{0}abc"` through the admin
+    /// API and the NUL reached the HTML `<title>` of the OGC item page.
+    pub fn refused_text_char(c: char) -> bool {
+        let cp = c as u32;
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || (0xFDD0..=0xFDEF).contains(&cp)
+            || cp & 0xFFFE == 0xFFFE
+            || matches!(cp, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
     }
 
     /// Longest accepted id, characters. Real ids (OSM-style, GB/T 2260-prefixed, operators'
@@ -233,6 +266,54 @@ impl ServicePoint {
 
 #[cfg(test)]
 mod tests {
+    /// Regression (newcomer, stop 24): `PUT /api/v1/admin/points/nc-a` with the name
+    /// `"\u{202E}\u{0}abc"` was stored, and the NUL reached the OGC HTML page's `<title>`.
+    #[test]
+    fn control_and_invisible_characters_are_refused_in_text_fields() {
+        let p = |name: &str, address: Option<&str>| {
+            let mut p = ServicePoint::new(
+                "sp-1",
+                ServiceKind::Station,
+                name,
+                LonLat::new(112.97, 28.19).unwrap(),
+            );
+            p.address = address.map(str::to_string);
+            p.validate()
+        };
+        for (name, code) in [
+            ("\u{202E}\u{0}abc", 0x202E),
+            ("a\u{0}b", 0),
+            ("驿站\u{FFFE}", 0xFFFE),
+            ("x\u{200B}y", 0x200B),
+            ("\u{85}", 0x85),
+            ("\u{FEFF}站", 0xFEFF),
+        ] {
+            assert_eq!(
+                p(name, None),
+                Err(ServicePointError::BadChar {
+                    field: "name",
+                    code
+                }),
+                "{name:?}"
+            );
+        }
+        assert_eq!(
+            p("驿站", Some("芙蓉区\u{7}")),
+            Err(ServicePointError::BadChar {
+                field: "address",
+                code: 7
+            })
+        );
+        // Ordinary text, and the line breaks and tabs spreadsheet cells hold, are accepted.
+        assert_eq!(
+            p(
+                "五一广场 Wuyi Square 驿站（24h）·№1",
+                Some("芙蓉区\n五一大道 1 号\t")
+            ),
+            Ok(())
+        );
+    }
+
     use super::*;
 
     /// Each rule of [`ServicePoint::validate_id`] with a case on either side.

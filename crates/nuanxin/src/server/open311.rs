@@ -500,18 +500,25 @@ async fn requests_list(
                 lq.categories.push(c.parse().map_err(AppError::from)?);
             }
         }
-        match p.status.as_deref().map(str::trim) {
-            None | Some("") => {}
-            Some("open") => {
-                lq.statuses = vec![Status::Submitted, Status::Accepted, Status::InProgress]
-            }
-            Some("closed") => lq.statuses = vec![Status::Resolved, Status::Declined],
-            Some(other) => {
-                return Err(AppError::bad_choice(
-                    "status",
-                    format!("unknown status `{other}`"),
-                    &["open", "closed"],
-                ))
+        // GeoReport v2 allows a comma list (`status=open,closed`): the union of each value's
+        // statuses, in the order first named.
+        let statuses = p.status.as_deref().unwrap_or("");
+        for word in statuses.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let named: &[Status] = match word {
+                "open" => &[Status::Submitted, Status::Accepted, Status::InProgress],
+                "closed" => &[Status::Resolved, Status::Declined],
+                other => {
+                    return Err(AppError::bad_choice(
+                        "status",
+                        format!("unknown status `{other}`"),
+                        &["open", "closed"],
+                    ))
+                }
+            };
+            for st in named {
+                if !lq.statuses.contains(st) {
+                    lq.statuses.push(*st);
+                }
             }
         }
         lq.since = p

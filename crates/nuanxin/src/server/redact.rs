@@ -5,7 +5,8 @@
 //! the query string (`?receipt=` is accepted for links typed by hand), so the URI written to
 //! the log has the value of every secret-looking parameter replaced by [`REDACTED`]: a name
 //! (percent-decoded, any case) equal to `code`, or containing `receipt`, `token`, `secret`,
-//! `password` or `key`.
+//! `password`, `key`, `auth` (as in `authorization`), `session`, `cookie`, `credential` or
+//! `signature`.
 //!
 //! Personal data gets the same treatment: Open311 clients may send a request's fields in
 //! the query string, so parameters containing `mail`, `phone` or `contact`, and those named
@@ -30,7 +31,19 @@ pub fn is_secret_param(name: &str) -> bool {
         ]
         .contains(&n.as_str())
         || [
-            "receipt", "token", "secret", "password", "key", "mail", "phone", "contact",
+            "receipt",
+            "token",
+            "secret",
+            "password",
+            "key",
+            "mail",
+            "phone",
+            "contact",
+            "auth",
+            "session",
+            "cookie",
+            "credential",
+            "signature",
         ]
         .iter()
         .any(|s| n.contains(s))
@@ -117,6 +130,11 @@ mod tests {
             "/api/v1/nearest?lon=1&lat=2&k=5"
         );
         assert_eq!(log("/healthz"), "/healthz");
+        // Regression (newcomer, stop 24): `?authorization=Bearer%20…` was logged in clear.
+        assert_eq!(
+            log("/a?authorization=Bearer%20SEKRIT9&Auth=x&session_id=s&X-Amz-Signature=q&k=5"),
+            "/a?authorization=[redacted]&Auth=[redacted]&session_id=[redacted]&X-Amz-Signature=[redacted]&k=5"
+        );
         // Regression (newcomer): contact details sent in an Open311 query string were logged.
         assert_eq!(
             log("/open311/v2/requests.json?api_key=K&email=a@b.cn&phone=13911114444&first_name=W&last_name=L&description=call+me&lat=28.2"),
