@@ -16,7 +16,7 @@ source "$(dirname "$0")/../lib.sh"
 
 scan() { # LOG_DIR SECRETS_FILE: exit 1 and one line per hit when a secret is in a log
   python3 - "$1" "$2" <<'PY'
-import os, re, sys
+import os, re, subprocess, sys, tempfile
 log_dir, secrets_file = sys.argv[1], sys.argv[2]
 try:
     with open(secrets_file, encoding="utf-8", errors="replace") as f:
@@ -31,19 +31,36 @@ if secrets:
     rx = re.compile("|".join(pattern(s) for s in secrets))
     index = {s: i + 1 for i, s in enumerate(secrets)}
     skip = os.path.realpath(secrets_file)
+    logs = []
     for root, _, names in os.walk(log_dir):
         for name in sorted(names):
             path = os.path.join(root, name)
-            if os.path.realpath(path) == skip:
-                continue
-            files += 1
-            with open(path, encoding="utf-8", errors="replace") as f:
-                for n, line in enumerate(f, 1):
-                    for m in rx.finditer(line):
-                        s = m.group(0)
-                        hits += 1
-                        # never print the secret itself: its number in the list, its start
-                        print(f"{path}:{n}: secret #{index.get(s, '?')} ({s[:4]}…, {len(s)} chars)")
+            if os.path.realpath(path) != skip:
+                logs.append(path)
+    files = len(logs)
+    # GNU grep's fixed-string search (Aho-Corasick/Commentz-Walter) finds the few lines that
+    # hold any secret as a substring in seconds; the exact rule (whole words for short
+    # secrets) is then applied to those lines only. The alternation of ~5 000 secrets with
+    # lookarounds took about 2 minutes over every line of the logs.
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt") as pat:
+        pat.write("".join(s + "\n" for s in secrets))
+        pat.flush()
+        out = subprocess.run(
+            ["grep", "-a", "-n", "-H", "-Z", "-F", "-f", pat.name, "--", *logs],
+            capture_output=True,
+        ) if logs else None
+    if out is not None and out.returncode > 1:
+        sys.exit(f"secret grep: grep failed: {out.stderr.decode(errors='replace')}")
+    for rec in (out.stdout.split(b"\n") if out is not None else []):
+        if not rec:
+            continue
+        path, _, rest = rec.partition(b"\0")
+        n, _, line = rest.partition(b":")
+        for m in rx.finditer(line.decode("utf-8", errors="replace")):
+            s = m.group(0)
+            hits += 1
+            # never print the secret itself: its number in the list, its start
+            print(f"{path.decode(errors='replace')}:{int(n)}: secret #{index.get(s, '?')} ({s[:4]}…, {len(s)} chars)")
 print(f"secret grep: {len(secrets)} secrets, {files} log files under {log_dir}, {hits} hits")
 sys.exit(1 if hits else 0)
 PY
