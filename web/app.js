@@ -10,7 +10,7 @@
 import { api } from './api.js';
 import { applyI18n, getLang, setLang, setVocabulary, t } from './i18n.js';
 import { addIcons, addPoisWhenZoomed, addRestOfHunan, createMap, fetchBaseData, relabelMap, setMapLanguage } from './basemap.js';
-import { el, toast } from './ui.js';
+import { apiErrorText, el, toast } from './ui.js';
 import * as courier from './courier.js';
 
 /**
@@ -292,10 +292,10 @@ function show(ctx, view, arg) {
   ctx.hint('');
   ctx.legend([]);
   return loadView(ctx, view).then((v) => { if (ctx.view === view && ctx.viewArg === arg) v.show?.(arg, false); })
-    .catch((e) => toast(t('api_error', { msg: e.message || e }), 'error'));
+    .catch((e) => toast(apiErrorText(e), 'error'));
 }
 
 main().catch((e) => {
   console.error(e);
-  toast(t('api_error', { msg: e.message || e }), 'error');
+  toast(apiErrorText(e), 'error');
 });

@@ -7,7 +7,7 @@
 
 import { api, isNetworkError, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
-import { clear, el, fmtDistance, fmtMinutes, kindColour, toast } from './ui.js';
+import { apiErrorText, clear, el, fmtDistance, fmtMinutes, kindColour, toast } from './ui.js';
 import { kindGlyph } from './basemap.js';
 
 /** offline.js (the points kept on this device), loaded on first use: not on the first view's
@@ -208,7 +208,7 @@ function showTiles(kind) {
       const id = String(f.properties.id);
       api(`/api/v1/points/${encodeURIComponent(id)}`)
         .then((p) => select(id, /** @type {any} */ (p)))
-        .catch((err) => toast(t('api_error', { msg: err.message || err }), 'error'));
+        .catch((err) => toast(apiErrorText(err), 'error'));
     });
     map.on('click', 'pt-tile-cluster', (e) => {
       const f = e.features?.[0];
@@ -436,7 +436,7 @@ async function runNearest() {
     state.offline = null;
     renderList();
     // No signal and nothing kept on this device: say so (not a server failure).
-    status(isNetworkError(e) ? t('offline_nothing') : t('api_error', { msg: e.message }), true);
+    status(isNetworkError(e) ? t('offline_nothing') : apiErrorText(e), true);
     return;
   } finally {
     clearTimeout(slow);
@@ -495,7 +495,9 @@ function showResults(feats) {
 /** The status line above the list: how many, and for offline results where they come from. */
 function resultsStatus() {
   if (!state.results.length) return state.offline ? t('offline_none') : t('no_results');
-  const head = t('nearest_title', { n: state.results.length });
+  // Open points come first (runNearest): say so when it changed the distance order.
+  const reordered = state.results.some((f) => f.properties.open_now === false) && state.results.some((f) => f.properties.open_now !== false);
+  const head = `${t('nearest_title', { n: state.results.length })}${reordered ? ` · ${t('nearest_open_first')}` : ''}`;
   if (!state.offline) return head;
   const mins = Math.max(0, Math.round((Date.now() - state.offline.saved_at) / 60000));
   const age = mins < 1 ? t('age_now') : mins < 60 ? t('age_minutes', { n: mins }) : mins < 48 * 60 ? t('age_hours', { n: Math.round(mins / 60) }) : t('age_days', { n: Math.round(mins / 1440) });
@@ -535,6 +537,18 @@ function minutesLabel(p) {
   return t(p.model === 'network' ? 'minutes_road' : 'minutes_straight', { mode, n });
 }
 
+/**
+ * The distance shown big on a result: along roads (`network_distance_m`) when its time is
+ * along roads, so the figure and the ranking agree; otherwise the straight line, labelled
+ * 直线 when the server has roads (a result that fell back, `"network": false`) — without
+ * roads every figure is straight-line and the minutes already say so.
+ * @param {PointProps} p */
+function distanceLabel(p) {
+  if (p.model === 'network' && Number.isFinite(p.network_distance_m)) return fmtDistance(p.network_distance_m);
+  if (!Number.isFinite(p.distance_m)) return '';
+  return ctx.config.roads || p.network === false ? t('straight_distance', { d: fmtDistance(p.distance_m) }) : fmtDistance(p.distance_m);
+}
+
 /** @param {PointProps} p */
 function minutesOf(p) {
   if (typeof p.minutes === 'number') return p.minutes;
@@ -572,7 +586,7 @@ function renderList() {
         el('span', { class: 'card-main' },
           el('span', { class: 'card-title' }, p.name || ''),
           el('span', { class: 'card-meta' },
-            el('strong', { class: 'dist' }, fmtDistance(p.distance_m)),
+            el('strong', { class: 'dist' }, distanceLabel(p)),
             el('span', { class: 'mins', dataset: { model: p.model === 'network' ? 'network' : 'straight_line' } }, minutesLabel(p))),
           // Open / 未营业 / 离线 first, then the amenities: on a phone the distance and the
           // time keep their line whole (the badge used to push the time into an ellipsis).
@@ -621,7 +635,8 @@ function renderCard(f) {
   const hit = state.results.find((r) => String(r.properties.id) === String(p.id));
   if (hit) {
     const hp = hit.properties;
-    const road = Number.isFinite(hp.network_distance_m) && hp.model === 'network' ? ` · ${t('road_distance', { d: fmtDistance(hp.network_distance_m) })}` : '';
+    const road = Number.isFinite(hp.network_distance_m) && hp.model === 'network'
+      ? ` · ${t('road_distance', { d: fmtDistance(hp.network_distance_m) })} · ${t('straight_distance', { d: fmtDistance(hp.distance_m) })}` : '';
     fact(t('trip'), `${minutesLabel(hp)}${road}`);
   }
   fact(t('hours'), p.opening_hours ? (is24h(p) ? `${t('h24')} (24/7)` : String(p.opening_hours)) : t('hours_unknown'));
@@ -634,7 +649,7 @@ function renderCard(f) {
       el('div', {},
         el('h2', { class: 'card-name' }, p.name || ''),
         el('p', { class: 'card-sub' }, label('kind', p.kind),
-          Number.isFinite(p.distance_m) ? ` · ${fmtDistance(p.distance_m)}` : '',
+          hit ? ` · ${distanceLabel(hit.properties)}` : Number.isFinite(p.distance_m) ? ` · ${fmtDistance(p.distance_m)}` : '',
           p.demo === true || p.demo === 'true' ? el('span', { class: 'badge demo' }, t('demo_badge')) : null,
           openBadge(p))),
       el('button', { type: 'button', class: 'icon-btn', 'aria-label': t('close'), onclick: () => { card.hidden = true; state.selectedId = null; renderList(); syncNearestLayer(); } }, '×')),

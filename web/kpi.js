@@ -4,7 +4,7 @@
 
 import { api, qs } from './api.js';
 import { label, t } from './i18n.js';
-import { clear, el, showError } from './ui.js';
+import { apiErrorText, clear, el, showError } from './ui.js';
 
 /**
  * The body of a successful `M P` (P a path of the OpenAPI document, `types/api.d.ts`).
@@ -25,7 +25,7 @@ export function mount(box, areaSelect) {
     try {
       r = /** @type {Reply<'/api/v1/stats/kpis'>} */ (await api(`/api/v1/stats/kpis?${qs({ adcode })}`));
     } catch (e) {
-      showError(clear(out), t('api_error', { msg: e.message }));
+      showError(clear(out), apiErrorText(e));
       return;
     }
     render(out, r, adcode);

@@ -6,7 +6,7 @@
 
 import { api, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
-import { clear, el, fmtTime, showError, statusColour, toast } from './ui.js';
+import { apiErrorText, clear, el, fmtTime, showError, statusColour, toast } from './ui.js';
 import { setLayer, refreshLayer, statusLegend } from './suggest.js';
 
 /**
@@ -107,7 +107,28 @@ async function loadQueue() {
 
 function authError(container, e) {
   if (e.status === 401) { try { sessionStorage.removeItem(KEY); } catch { /* ignore */ } toast(t('unauthorized'), 'error'); render(); return; }
-  showError(container, e.status === 403 ? t('forbidden') : t('api_error', { msg: e.message }));
+  showError(container, e.status === 403 ? t('forbidden') : apiErrorText(e));
+}
+
+/**
+ * Every private contact field the API gives an officer about the reporter, labelled: the name
+ * (family name first, as Chinese names are written), the contact (phone / WeChat / email, its
+ * kind named) and the email address (Open311 `email`, when not already the contact). Null when
+ * the reporter left none.
+ */
+function contactBlock(p) {
+  const rows = [];
+  const name = [p.last_name, p.first_name].filter((x) => x && String(x).trim()).join(' ');
+  if (name) rows.push(['contact_name', name]);
+  const c = p.contact;
+  const cv = c && typeof c === 'object' ? String(c.value ?? '') : c ? String(c) : '';
+  const ck = c && typeof c === 'object' ? c.kind : null;
+  if (cv) rows.push([ck === 'email' ? 'contact_email' : ck === 'wechat' ? 'contact_wechat' : ck === 'phone' ? 'contact_phone' : 'contact_other', cv]);
+  if (p.email && p.email !== cv) rows.push(['contact_email', String(p.email)]);
+  if (!rows.length) return null;
+  return el('div', { class: 'q-contact' },
+    el('p', { class: 'muted' }, t('contact_private')),
+    el('dl', { class: 'facts' }, rows.map(([k, v]) => [el('dt', { dataset: { field: k } }, t(k)), el('dd', {}, v)])));
 }
 
 function item(f, deadline) {
@@ -127,7 +148,7 @@ function item(f, deadline) {
     el('p', { class: 'desc' }, p.description || ''),
     p.department && el('p', { class: 'muted' }, `${t('department')}: ${p.department}`),
     p.district_name && el('p', { class: 'muted' }, p.district_name),
-    p.contact && el('p', { class: 'muted' }, `${t('contact_private')}: `, typeof p.contact === 'object' ? String(p.contact.value ?? '') : String(p.contact)),
+    contactBlock(p),
     el('div', { class: 'q-actions' }, next, note,
       el('button', {
         type: 'button', class: 'btn primary', onclick: async (e) => {

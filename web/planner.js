@@ -12,7 +12,7 @@
 
 import { api, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
-import { clear, download, el, showError } from './ui.js';
+import { apiErrorText, clear, download, el, showError } from './ui.js';
 import { districtSourceId } from './basemap.js';
 import * as kpi from './kpi.js';
 
@@ -135,6 +135,7 @@ export function mapReady() {
     layout: { 'text-field': ['to-string', ['get', 'rank']], 'text-font': ['Noto Sans CJK SC Bold', 'sans-serif'], 'text-size': 12, 'text-allow-overlap': true, 'text-ignore-placement': true },
     paint: { 'text-color': '#fff' },
   });
+  map.on('moveend', onMoveEnd);
   setVisible(ctx.view === 'planner');
 }
 
@@ -220,37 +221,91 @@ async function run() {
   btn.disabled = true;
   clear(out).append(el('p', { class: 'muted' }, t('loading')));
   try {
-    const openAt = p.at ? { open_at: `${beijingToday()}T${p.at}` } : {};
-    // The circles of the stations in the area (a district's are all of Changsha's, as before).
-    const area = p.adcode === 'view' ? { bbox: viewBbox().join(',') } : {};
-    const circlesP = Promise.all(p.kinds.map((kind) => /** @type {Promise<Reply<'/api/v1/service-areas'>>} */ (api(`/api/v1/service-areas?${qs({ kind, mode: p.mode, minutes: p.minutes, model: p.model, ...area, ...openAt })}`))))
-      .then((rs) => rs.flatMap(toFeatures));
     const body = await requestBody(p);
     const covP = /** @type {Promise<Reply<'/api/v1/coverage', 'post'>>} */ (api('/api/v1/coverage', { method: 'POST', json: { ...body, propose: p.k } }));
     const { at: _at, ...untimed } = body;
     // At most two analyses at once (the server's per-client share, `analyses.per_client`):
     // day and night after the coverage.
     const dnP = covP.then(() => /** @type {Promise<Reply<'/api/v1/coverage/day-night', 'post'>>} */ (api('/api/v1/coverage/day-night', { method: 'POST', json: { ...untimed, gaps: false } }))).catch(() => null);
-    const [circles, cov, dayNight] = await Promise.all([circlesP, covP, dnP]);
-    last = { circles, ...normalise(cov), params: p, body, report: cov, dayNight };
+    const [cov, dayNight] = await Promise.all([covP, dnP]);
+    last = { circles: [], circlesNote: null, circlesBbox: '', ...normalise(cov), params: p, body, report: cov, dayNight };
   } catch (e) {
     btn.disabled = false;
-    showError(out, t('api_error', { msg: e.message }));
+    showError(out, apiErrorText(e));
     return;
   }
   btn.disabled = false;
   const map = ctx.map;
-  map.getSource('pl-circles')?.setData({ type: 'FeatureCollection', features: last.circles });
+  map.getSource('pl-circles')?.setData({ type: 'FeatureCollection', features: [] });
   map.getSource('pl-gaps')?.setData(last.gaps);
   map.getSource('pl-proposals')?.setData({ type: 'FeatureCollection', features: last.proposals });
-  document.body.dataset.plannerDrawn = '1';
-  if (p.adcode !== 'view') fitToArea(p.adcode);
+  if (p.adcode !== 'view') await fitToArea(p.adcode);
   renderOut();
   startWhatIf();
   // Bring the results to the top of the panel (the panel is the scroll container).
   const panel = document.getElementById('panel');
   const summary = document.getElementById('pl-summary');
   if (summary) panel.scrollTop = summary.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop - 8;
+  // The service areas of the view, and of any later view asked for meanwhile (the camera may
+  // still have been moving).
+  circlesLoad = loadCircles();
+  let pending;
+  do { pending = circlesLoad; await pending; } while (pending !== circlesLoad);
+  document.body.dataset.plannerDrawn = '1';
+}
+
+let circlesSeq = 0;
+let circlesTimer;
+/** The latest service-areas load (resolves when it is drawn or refused). */
+let circlesLoad = Promise.resolve();
+/** Re-asks for the service areas of the view when the map stops moving (debounced, 400 ms). */
+function onMoveEnd() {
+  if (!last || ctx.view !== 'planner') return;
+  clearTimeout(circlesTimer);
+  circlesTimer = setTimeout(() => { circlesLoad = loadCircles(); }, 400);
+}
+
+/**
+ * The service areas (GET /api/v1/service-areas) of the stations in the visible map view
+ * (`bbox`), never of the whole data set: at a million points a request without a bbox is
+ * refused (more than the server's cap of circles per response). A refusal for too many
+ * (HTTP 400 naming `bbox` or `kind`) is a calm note to zoom in; any failure leaves the
+ * coverage table, gaps and proposals as they are. Never throws.
+ */
+async function loadCircles() {
+  const mine = last;
+  if (!mine) return;
+  const p = mine.params;
+  const openAt = p.at ? { open_at: `${beijingToday()}T${p.at}` } : {};
+  const area = { bbox: viewBbox().join(',') };
+  if (mine.circlesBbox === area.bbox) return;
+  mine.circlesBbox = area.bbox;
+  const seq = ++circlesSeq;
+  let circles = [];
+  let note = null;
+  try {
+    const rs = await Promise.all(p.kinds.map((kind) => /** @type {Promise<Reply<'/api/v1/service-areas'>>} */ (api(`/api/v1/service-areas?${qs({ kind, mode: p.mode, minutes: p.minutes, model: p.model, ...area, ...openAt })}`))));
+    circles = rs.flatMap(toFeatures);
+  } catch (e) {
+    const tooMany = e?.status === 400 && ['bbox', 'kind'].includes(e.problem?.param);
+    note = tooMany ? { kind: 'too_many', text: t('circles_too_many') } : { kind: 'error', text: t('circles_failed', { msg: apiErrorText(e) }) };
+  }
+  if (seq !== circlesSeq || last !== mine) return;
+  mine.circles = circles;
+  mine.circlesNote = note;
+  ctx.map.getSource('pl-circles')?.setData({ type: 'FeatureCollection', features: circles });
+  showCirclesNote();
+  document.body.dataset.plannerCircles = note ? note.kind : 'shown';
+}
+
+/** The note under the headline about the drawn service areas (none when they are drawn). */
+function showCirclesNote() {
+  const box = document.getElementById('pl-circles-note');
+  if (!box) return;
+  const note = last?.circlesNote;
+  box.hidden = !note;
+  box.textContent = note ? note.text : '';
+  box.dataset.kind = note ? note.kind : '';
 }
 
 async function fitToArea(adcode) {
@@ -261,7 +316,10 @@ async function fitToArea(adcode) {
   if (!f) return;
   const b = new maplibregl.LngLatBounds();
   for (const poly of f.geometry.coordinates) for (const c of poly[0]) b.extend(c);
+  // Resolves when the camera has arrived (or after 2 s), so the service areas are asked for the new view.
+  const arrived = new Promise((r) => { ctx.map.once('moveend', r); setTimeout(r, 2000); });
   ctx.map.fitBounds(b, { padding: 30, duration: 600 });
+  await arrived;
 }
 
 const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–');
@@ -272,11 +330,16 @@ function renderOut() {
   const { summary, districts, proposals, report } = last;
   const par = report?.parameters || {};
   const hasDemand = Number.isFinite(summary.demand_share);
+  // A demand layer with no data anywhere in the area: its 0 % is not a share of anything.
+  const noDemandData = hasDemand && Number.isFinite(summary.data_share) && summary.data_share <= 0;
   const demandName = par.demand === 'builtup' ? t('demand_builtup') : par.demand === 'pickups' ? t('demand_pickups') : t('demand');
   out.append(
-    el('p', { class: 'summary', id: 'pl-summary' }, hasDemand
-      ? t('demand_summary', { pct: pct(summary.demand_share), apct: pct(summary.share) })
-      : t('coverage_summary', { pct: pct(summary.share), cov: km2(summary.covered_km2), area: km2(summary.area_km2) })),
+    el('p', { class: 'summary', id: 'pl-summary' }, noDemandData
+      ? t('demand_summary_no_data', { apct: pct(summary.share) })
+      : hasDemand
+        ? t('demand_summary', { pct: pct(summary.demand_share), apct: pct(summary.share) })
+        : t('coverage_summary', { pct: pct(summary.share), cov: km2(summary.covered_km2), area: km2(summary.area_km2) })),
+    el('p', { class: 'notice', id: 'pl-circles-note', hidden: true }),
     el('div', { class: 'meter', role: 'img', 'aria-label': pct(hasDemand ? summary.demand_share : summary.share) }, el('span', { style: `width:${Math.round(((hasDemand ? summary.demand_share : summary.share) || 0) * 100)}%` })),
     el('p', { class: 'muted', id: 'pl-meaning' }, hasDemand
       ? t('demand_meaning', { demand: demandName, minutes: last.params.minutes, mode: t(last.params.mode === 'walk' ? 'mode_walk' : 'mode_ebike') })
@@ -306,6 +369,12 @@ function renderOut() {
         f.properties.network === false ? t('proposal_off_road') : '', ` ${lon.toFixed(5)}, ${lat.toFixed(5)} (WGS-84 lon, lat)`);
     })));
   }
+  else {
+    const why = last.params.k === 0 ? 'no_proposals_k0'
+      : !last.gaps.features.length ? 'no_proposals_covered'
+        : noDemandData ? 'no_proposals_no_demand' : 'no_proposals_none';
+    out.append(el('p', { class: 'muted', id: 'pl-no-proposals', dataset: { why } }, t(why)));
+  }
   out.append(el('p', { class: 'muted', id: 'pl-whatif-hint' }, t('whatif_hint')),
     el('div', { class: 'row' }, el('button', { type: 'button', class: 'btn', id: 'pl-drop', onclick: startDrop }, t('whatif_drop'))));
   const dn = last.dayNight;
@@ -326,6 +395,7 @@ function renderOut() {
       el('button', { type: 'button', class: 'btn', id: 'pl-export-sites-csv', onclick: () => exportSites('csv') }, t('export_sites_csv')),
       el('button', { type: 'button', class: 'btn', id: 'pl-export-sites-geojson', onclick: () => exportSites('geojson') }, t('export_sites_geojson'))));
   }
+  showCirclesNote();
 }
 
 /** Downloads the proposals from the server (WGS-84 + GCJ-02, Beijing time, RFC 4180 CSV). */
@@ -392,7 +462,7 @@ async function change(body) {
   try {
     r = /** @type {Reply<'/api/v1/whatif/{session}', 'post'>} */ (await api(`/api/v1/whatif/${last.whatif}`, { method: 'POST', json: body }));
   } catch (e) {
-    showError(document.getElementById('planner-out'), t('api_error', { msg: e.message }));
+    showError(document.getElementById('planner-out'), apiErrorText(e));
     return;
   }
   const key = (p) => `${p.adcode ?? ''}|${p.name}`;

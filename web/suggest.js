@@ -8,7 +8,7 @@
 
 import { api, qs, toFeatures } from './api.js';
 import { codes, label, t } from './i18n.js';
-import { clear, el, fmtDistance, fmtTime, showError, statusColour, toast } from './ui.js';
+import { apiErrorText, clear, el, fmtDistance, fmtTime, showError, statusColour, toast } from './ui.js';
 import { discard, enqueue, flush, isNetworkError, newKey, queued, send } from './offline.js';
 
 /**
@@ -254,7 +254,7 @@ function myList() {
         remember({ id: p.id, code: r.receipt_code || code, category: p.category, at: new Date().toISOString() });
         location.hash = `#s/${encodeURIComponent(p.id)}`;
       } catch (ex) {
-        err.textContent = ex.status === 404 || ex.status === 403 ? t('lookup_failed') : t('api_error', { msg: ex.message });
+        err.textContent = ex.status === 404 || ex.status === 403 ? t('lookup_failed') : apiErrorText(ex);
         err.hidden = false;
       }
     },
@@ -338,7 +338,7 @@ function meTooButton(id, supporters) {
       btn.dataset.counted = String(Boolean(r?.counted));
     } catch (e) {
       btn.disabled = false;
-      toast(t('api_error', { msg: e.message }), 'error');
+      toast(apiErrorText(e), 'error');
     }
   });
   return btn;
@@ -394,7 +394,7 @@ async function submit(e) {
     if (!isNetworkError(err)) {
       btn.disabled = false;
       btn.textContent = t('submit');
-      formError(t('api_error', { msg: err.message }));
+      formError(apiErrorText(err));
       return;
     }
     // No signal: kept on this device (IndexedDB) and sent when the network returns.
@@ -403,7 +403,7 @@ async function submit(e) {
     } catch (e) {
       btn.disabled = false;
       btn.textContent = t('submit');
-      formError(t('api_error', { msg: err.message }));
+      formError(apiErrorText(err));
       return;
     }
     queuedKey = item.key;
@@ -546,7 +546,7 @@ async function renderStatus(body, id) {
     // the receipt travels in a header, never in the URL (URLs end up in logs and history)
     rec = /** @type {Reply<'/api/v1/suggestions/{id}'>} */ (await api(`/api/v1/suggestions/${encodeURIComponent(id)}`, { receipt: mine?.token, code: mine?.token ? null : mine?.code }));
   } catch (e) {
-    showError(body, e.status === 404 ? t('not_found') : t('api_error', { msg: e.message }));
+    showError(body, e.status === 404 ? t('not_found') : apiErrorText(e));
     body.append(el('p', {}, el('a', { href: '#suggest', class: 'btn' }, t('suggest_start'))));
     return;
   }

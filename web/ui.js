@@ -78,6 +78,18 @@ export function download(name, text, mime) {
 }
 
 /** An error notice inside `container` (cleared first). */
+/**
+ * What the page says when an API call fails (`e` from api.js): a refused request (HTTP 4xx:
+ * the request, not the service, is at fault) is not "service unavailable"; no answer (status 0)
+ * and server faults (5xx) are.
+ * @param {{ status?: number, message?: string }} e
+ */
+export function apiErrorText(e) {
+  const status = Number(e?.status) || 0;
+  const msg = e?.message || String(e);
+  return status >= 400 && status < 500 ? t('request_error', { msg }) : t('api_error', { msg });
+}
+
 export function showError(container, msg) {
   clear(container).append(el('p', { class: 'notice error', role: 'alert' }, msg));
 }

@@ -190,6 +190,10 @@ describe('courier view', () => {
         .map((f) => String(f.properties.id));
       const got = await page.$$eval('#nearest-list > li', (els) => els.map((e) => e.dataset.id));
       assert.deepEqual(got, want);
+      // The heading says the order is open-first whenever that changed the distance order.
+      const ids = feats.map((f) => String(f.properties.id));
+      const heading = await page.textContent('#courier-status');
+      assert.equal(/营业中优先/.test(heading), want.join() !== ids.join(), `${heading}: ${ids} → ${want}`);
       // Distances shown are the API's, in metres or kilometres.
       const first = api.body.features[0]?.properties;
       if (first) {
@@ -343,6 +347,36 @@ describe('suggestions', () => {
     const r = await get(`/api/v1/suggestions/${encodeURIComponent(id)}`);
     const rec = r.body.properties || r.body;
     assert.ok(rec.history.some((h) => h.note === '已转交社区，三日内答复'));
+    await page.close();
+  });
+});
+
+describe('officer contacts', () => {
+  // Regression: an Open311 request with email, first_name, last_name and phone showed only
+  // "联系方式（仅工作人员可见）: <phone>" in the officer queue; every field is shown, labelled.
+  test('the officer queue shows every contact field of the reporter, labelled', async (t) => {
+    if (!OFFICER_TOKEN) return t.skip('no officer token');
+    const tag = Date.now().toString(36);
+    const form = new URLSearchParams({
+      service_code: 'rest', lat: '28.1986', long: '112.97092', description: `联系人字段 e2e ${tag}`,
+      email: `rider-${tag}@example.com`, first_name: '小明', last_name: '王', phone: '13700001111',
+    });
+    const r = await fetch(`${BASE}/open311/v2/requests.json`, { method: 'POST', body: form });
+    assert.equal(r.status, 201, await r.clone().text());
+    const id = String((await r.json())[0].service_request_id);
+    const { page, problems } = await openPage(DESKTOP, '#officer');
+    await page.waitForSelector('#of-token, #of-queue', { state: 'attached' });
+    if (await page.locator('#of-token').count()) {
+      await page.fill('#of-token', OFFICER_TOKEN);
+      await page.click('#officer-body button[type="submit"]');
+    }
+    const item = page.locator(`#of-queue li[data-id="${id}"]`);
+    await item.waitFor({ timeout: 20000 });
+    const rows = await item.locator('.q-contact dl').evaluate((dl) => [...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling.textContent]));
+    assert.deepEqual(rows, [['姓名', '王 小明'], ['电话', '13700001111'], ['邮箱', `rider-${tag}@example.com`]]);
+    await item.scrollIntoViewIfNeeded();
+    await shot(page, 'desktop-officer-contacts');
+    assert.deepEqual(problems, []);
     await page.close();
   });
 });

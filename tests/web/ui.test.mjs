@@ -127,3 +127,25 @@ describe('colours from style.css custom properties', () => {
     assert.equal(ui.statusColour('reopened'), '#868e96', 'built-in fallback when --status-unknown is missing too');
   });
 });
+
+describe('apiErrorText', () => {
+  // Regression: a 400 (the service-areas cap at 1M points) read "服务暂时不可用" (service
+  // unavailable), which it is not: the request was refused, the service is up.
+  test('a 4xx is a refused request, not an unavailable service', () => {
+    i18n.setLang('zh');
+    assert.equal(ui.apiErrorText({ status: 400, message: 'too many' }), '请求未被接受：too many');
+    assert.equal(ui.apiErrorText({ status: 404, message: 'x' }), '请求未被接受：x');
+  });
+  test('no answer and 5xx are "service unavailable"', () => {
+    i18n.setLang('zh');
+    assert.equal(ui.apiErrorText({ status: 0, message: 'Failed to fetch' }), '服务暂时不可用：Failed to fetch');
+    assert.equal(ui.apiErrorText({ status: 503, message: 'busy' }), '服务暂时不可用：busy');
+    assert.equal(ui.apiErrorText(new Error('boom')), '服务暂时不可用：boom');
+  });
+  test('English', () => {
+    i18n.setLang('en');
+    assert.equal(ui.apiErrorText({ status: 400, message: 'm' }), 'Request not accepted: m');
+    assert.equal(ui.apiErrorText({ status: 500, message: 'm' }), 'Service unavailable: m');
+    i18n.setLang('zh');
+  });
+});
