@@ -12,8 +12,9 @@
 //!   (for a heat map), with the extent where it has data and its attribution.
 //!
 //! Sessions live in memory (at most [`MAX_SESSIONS`] holding at most [`MAX_SESSION_CELLS`]
-//! cells together, the least recently used dropped first, each for at most [`SESSION_TTL`]
-//! of inactivity); a restart forgets them.
+//! cells together, at most [`MAX_SESSIONS_PER_CLIENT`] per client IP, the least recently
+//! used dropped first, each for at most [`SESSION_TTL`] of inactivity); a restart forgets
+//! them.
 
 use super::auth::ClientIp;
 use super::coverage::{options_of, CoverageRequest};
@@ -28,6 +29,7 @@ use axum::{extract::State, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -43,9 +45,13 @@ pub const MAX_SESSIONS: usize = 64;
 pub const MAX_SESSION_CELLS: usize = 1_000_000;
 /// A session unused for this long is dropped.
 pub const SESSION_TTL: Duration = Duration::from_secs(3600);
+/// Most sessions one client IP holds: its own least recently used is dropped first, so
+/// that one client starting sessions in a loop cannot push out everyone else's (a
+/// newcomer's 64 anonymous `POST /api/v1/whatif` dropped every planner's session).
+pub const MAX_SESSIONS_PER_CLIENT: usize = 4;
 
-/// A session: last use, cells held, the state.
-type Session = (Instant, usize, Arc<Mutex<WhatIf>>);
+/// A session: last use, cells held, (the client that started it, the state).
+type Session = (Instant, usize, (Option<IpAddr>, Arc<Mutex<WhatIf>>));
 type Sessions = Mutex<HashMap<String, Session>>;
 
 /// Makes room for a session of `cells` cells in `map`: drops expired sessions, then the
@@ -69,6 +75,30 @@ fn make_room<T>(map: &mut HashMap<String, (Instant, usize, T)>, cells: usize) ->
         };
     }
     before - map.len()
+}
+
+/// Drops the least recently used sessions of `client` until it holds fewer than
+/// [`MAX_SESSIONS_PER_CLIENT`]. Returns how many it dropped. Sessions of an unknown client
+/// (`None`) count as one client.
+fn make_room_for_client<T>(
+    map: &mut HashMap<String, (Instant, usize, (Option<IpAddr>, T))>,
+    client: Option<IpAddr>,
+) -> usize {
+    let mut dropped = 0;
+    loop {
+        let own = map.iter().filter(|(_, (_, _, (ip, _)))| *ip == client);
+        if own.clone().count() < MAX_SESSIONS_PER_CLIENT {
+            return dropped;
+        }
+        let oldest = own.min_by_key(|(_, (t, _, _))| *t).map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => {
+                map.remove(&k);
+                dropped += 1;
+            }
+            None => return dropped,
+        }
+    }
 }
 
 /// 16 hex digits from the OS's randomness (sessions are not secrets, but must not collide).
@@ -184,8 +214,8 @@ pub async fn start(
     out.stations = Some(w.stations());
     let cells = w.cells();
     let mut map = sessions().lock().unwrap_or_else(|p| p.into_inner());
-    let dropped = make_room(&mut map, cells);
-    map.insert(id, (Instant::now(), cells, Arc::new(Mutex::new(w))));
+    let dropped = make_room_for_client(&mut map, ip) + make_room(&mut map, cells);
+    map.insert(id, (Instant::now(), cells, (ip, Arc::new(Mutex::new(w)))));
     drop(map);
     if dropped > 0 {
         // The dropped sessions' grids are free now: hand the pages back.
@@ -232,7 +262,7 @@ pub async fn change(
             ))
         })?;
         entry.0 = Instant::now();
-        Arc::clone(&entry.2)
+        Arc::clone(&entry.2 .1)
     };
     let location = match req.location {
         Some([lon, lat]) => Some(
@@ -406,5 +436,30 @@ mod tests {
             map.insert(format!("s{i}"), (Instant::now(), 100, ()));
         }
         assert_eq!(map.len(), MAX_SESSIONS);
+    }
+
+    /// Regression (newcomer, stop 24): 64 anonymous sessions from one address pushed out
+    /// every planner's session. One client now holds at most `MAX_SESSIONS_PER_CLIENT`,
+    /// its own least recently used dropped first; other clients' sessions stay.
+    #[test]
+    fn one_client_cannot_push_out_other_clients_sessions() {
+        let planner: Option<IpAddr> = Some("10.0.0.7".parse().unwrap());
+        let flood: Option<IpAddr> = Some("203.0.113.9".parse().unwrap());
+        let mut map: HashMap<String, (Instant, usize, (Option<IpAddr>, ()))> = HashMap::new();
+        make_room_for_client(&mut map, planner);
+        make_room(&mut map, 100);
+        let t0 = Instant::now();
+        map.insert("planner".into(), (t0, 100, (planner, ())));
+        for i in 0..200 {
+            make_room_for_client(&mut map, flood);
+            make_room(&mut map, 100);
+            let at = t0 + Duration::from_millis(i + 1);
+            map.insert(format!("f{i}"), (at, 100, (flood, ())));
+        }
+        assert!(map.contains_key("planner"));
+        let flooder: Vec<_> = map.keys().filter(|k| k.starts_with('f')).collect();
+        assert_eq!(flooder.len(), MAX_SESSIONS_PER_CLIENT);
+        // The flooder keeps its newest sessions.
+        assert!(map.contains_key("f199") && !map.contains_key("f0"));
     }
 }
