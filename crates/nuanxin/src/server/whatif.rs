@@ -51,7 +51,9 @@ pub const SESSION_TTL: Duration = Duration::from_secs(3600);
 pub const MAX_SESSIONS_PER_CLIENT: usize = 4;
 
 /// A session: last use, cells held, (the client that started it, the state).
-type Session = (Instant, usize, (Option<IpAddr>, Arc<Mutex<WhatIf>>));
+type Session = Slot<Arc<Mutex<WhatIf>>>;
+/// A session's entry around its state `T`: last use, cells held, (client, `T`).
+type Slot<T> = (Instant, usize, (Option<IpAddr>, T));
 type Sessions = Mutex<HashMap<String, Session>>;
 
 /// Makes room for a session of `cells` cells in `map`: drops expired sessions, then the
@@ -80,10 +82,7 @@ fn make_room<T>(map: &mut HashMap<String, (Instant, usize, T)>, cells: usize) ->
 /// Drops the least recently used sessions of `client` until it holds fewer than
 /// [`MAX_SESSIONS_PER_CLIENT`]. Returns how many it dropped. Sessions of an unknown client
 /// (`None`) count as one client.
-fn make_room_for_client<T>(
-    map: &mut HashMap<String, (Instant, usize, (Option<IpAddr>, T))>,
-    client: Option<IpAddr>,
-) -> usize {
+fn make_room_for_client<T>(map: &mut HashMap<String, Slot<T>>, client: Option<IpAddr>) -> usize {
     let mut dropped = 0;
     loop {
         let own = map.iter().filter(|(_, (_, _, (ip, _)))| *ip == client);
@@ -445,7 +444,7 @@ mod tests {
     fn one_client_cannot_push_out_other_clients_sessions() {
         let planner: Option<IpAddr> = Some("10.0.0.7".parse().unwrap());
         let flood: Option<IpAddr> = Some("203.0.113.9".parse().unwrap());
-        let mut map: HashMap<String, (Instant, usize, (Option<IpAddr>, ()))> = HashMap::new();
+        let mut map: HashMap<String, Slot<()>> = HashMap::new();
         make_room_for_client(&mut map, planner);
         make_room(&mut map, 100);
         let t0 = Instant::now();
