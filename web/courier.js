@@ -48,6 +48,7 @@ const state = {
   selectedId: null,
   seq: 0,
   offline: null, // { saved_at, covers, stillTrying } when the list was computed on the device
+  openFirst: false, // the open-first order changed the API's distance order (said in the heading)
   newPlace: false, // the next results are for a new position (phones scroll the list into sight)
 };
 let ctx;
@@ -448,7 +449,10 @@ async function runNearest() {
   if (state.h24) feats = feats.filter((f) => is24h(f.properties));
   // Open points first (the API's distance order kept within each group); closed ones after,
   // dimmed and labelled 未营业.
-  feats = [...feats.filter((f) => f.properties.open_now !== false), ...feats.filter((f) => f.properties.open_now === false)];
+  const sorted = [...feats.filter((f) => f.properties.open_now !== false), ...feats.filter((f) => f.properties.open_now === false)];
+  // The heading says so when it changed the API's order (a closed point was nearer).
+  state.openFirst = sorted.slice(0, K).some((f, i) => f !== feats[i]);
+  feats = sorted;
   showResults(feats);
 }
 
@@ -496,8 +500,7 @@ function showResults(feats) {
 function resultsStatus() {
   if (!state.results.length) return state.offline ? t('offline_none') : t('no_results');
   // Open points come first (runNearest): say so when it changed the distance order.
-  const reordered = state.results.some((f) => f.properties.open_now === false) && state.results.some((f) => f.properties.open_now !== false);
-  const head = `${t('nearest_title', { n: state.results.length })}${reordered ? ` · ${t('nearest_open_first')}` : ''}`;
+  const head = `${t('nearest_title', { n: state.results.length })}${state.openFirst && !state.offline ? ` · ${t('nearest_open_first')}` : ''}`;
   if (!state.offline) return head;
   const mins = Math.max(0, Math.round((Date.now() - state.offline.saved_at) / 60000));
   const age = mins < 1 ? t('age_now') : mins < 60 ? t('age_minutes', { n: mins }) : mins < 48 * 60 ? t('age_hours', { n: Math.round(mins / 60) }) : t('age_days', { n: Math.round(mins / 1440) });

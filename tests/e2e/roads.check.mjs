@@ -72,6 +72,11 @@ try {
     assert.equal(mins[0][0], 'network');
     const n = Math.max(1, Math.ceil(api.features[0].properties.travel_time_s / 60));
     assert.equal(mins[0][1], `沿道路 ${n} 分钟 · 步行`);
+    // The big distance is the road distance when the time is along roads (regression: the card
+    // read "东岸驿站 296 米 · 沿道路 8 分钟" for a 1.8 km walk), else the straight line, labelled 直线.
+    const dists = await page.$$eval('#nearest-list .dist', (els) => els.map((e) => e.textContent));
+    const fmt = (m) => (m < 1000 ? `${Math.round(m)} 米` : `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} 公里`);
+    assert.deepEqual(dists, api.features.map((f) => (f.properties.model === 'network' ? fmt(f.properties.network_distance_m) : `直线 ${fmt(f.properties.distance_m)}`)));
     // The route to the first station is drawn: a line from the origin to the station.
     await page.waitForFunction(() => window.nuanxin.map.queryRenderedFeatures({ layers: ['route-line'] }).length > 0, null, { timeout: 15000 });
     const route = api.features[0].properties.route.coordinates;
@@ -108,6 +113,17 @@ try {
     });
     assert.ok(models.length >= 1 && models.every((m) => m === 'network'), JSON.stringify(models));
     await shot(pl, `roads-planner-${name}`);
+    // A demand layer with no data in Helsinki: the headline says so (not "需求覆盖率 0.0%"), and
+    // why there are no proposals.
+    await pl.selectOption('#pl-demand', 'builtup');
+    await pl.evaluate(() => { delete document.body.dataset.plannerDrawn; });
+    await pl.click('#pl-run');
+    await pl.waitForSelector('body[data-planner-drawn="1"]', { timeout: 180000 });
+    const head = await pl.textContent('#pl-summary');
+    assert.match(head, /无需求数据/);
+    assert.doesNotMatch(head, /0\.0%（/);
+    if (!(await pl.locator('#pl-proposals li').count())) assert.match(await pl.textContent('#pl-no-proposals'), /未建议新增点位：/);
+    await shot(pl, `roads-planner-nodemand-${name}`);
     await pl.close();
   }
   assert.deepEqual(problems, []);
