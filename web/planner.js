@@ -340,7 +340,7 @@ function renderOut() {
         ? t('demand_summary', { pct: pct(summary.demand_share), apct: pct(summary.share) })
         : t('coverage_summary', { pct: pct(summary.share), cov: km2(summary.covered_km2), area: km2(summary.area_km2) })),
     el('p', { class: 'notice', id: 'pl-circles-note', hidden: true }),
-    el('div', { class: 'meter', role: 'img', 'aria-label': pct(hasDemand ? summary.demand_share : summary.share) }, el('span', { style: `width:${Math.round(((hasDemand ? summary.demand_share : summary.share) || 0) * 100)}%` })),
+    el('div', { class: 'meter', role: 'img', 'aria-label': pct(hasDemand && !noDemandData ? summary.demand_share : summary.share) }, el('span', { style: `width:${Math.round(((hasDemand && !noDemandData ? summary.demand_share : summary.share) || 0) * 100)}%` })),
     el('p', { class: 'muted', id: 'pl-meaning' }, hasDemand
       ? t('demand_meaning', { demand: demandName, minutes: last.params.minutes, mode: t(last.params.mode === 'walk' ? 'mode_walk' : 'mode_ebike') })
       : ''),
