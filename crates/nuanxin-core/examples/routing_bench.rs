@@ -151,14 +151,19 @@ fn isochrone(pbf: &Path, oracle: Option<&Path>) -> Res<()> {
             .take(200)
             .collect(),
     };
-    // The whole answer, as the API gives it: the area and its GeoJSON text.
+    // The whole answer, as the API gives it: the area and its GeoJSON text (written into a
+    // buffer reused from call to call, as the server writes a response's areas).
+    let text = std::cell::RefCell::new(Vec::<u8>::new());
     let whole = |o: LonLat| -> usize {
         service_area(&g, o, TravelMode::Walk, &speeds, 5.0, 200.0).map_or(0, |a| {
-            let geometry = nuanxin_core::geojson_out::multipolygon_geometry(
+            let mut out = text.borrow_mut();
+            out.clear();
+            nuanxin_core::geojson_out::write_multipolygon_geometry(
                 &a.polygon,
                 nuanxin_core::geojson_out::DEFAULT_DECIMALS,
+                &mut out,
             );
-            geometry.to_string().len()
+            out.len()
         })
     };
     let search = time_each(&origins, &|o| {

@@ -118,6 +118,13 @@ async fn network_service_areas_are_smaller_than_circles() {
     assert_eq!(s, StatusCode::OK);
     let n = net["features"].as_array().unwrap().len();
     assert_eq!(n, 6);
+    // The text is written directly (no Value tree): it is already what the RFC 7946
+    // normalisation makes of it (7 decimals, counter-clockwise exteriors), for both models.
+    for v in [&line, &net] {
+        let mut again = v.clone();
+        nuanxin::geojson_out::normalize(&mut again, 7);
+        assert_eq!(&again, v);
+    }
     for i in 0..n {
         assert_eq!(net["features"][i]["properties"]["model"], "network");
         // Regression (newcomer): network areas carried the circle's radius and 64 vertices.

@@ -258,6 +258,29 @@ fn propagate(segs: &[Seg], near: &mut [u32], d2: &mut [f64], nx: usize, ny: usiz
             }
         }
     }
+    /// [`relax`] by each of four neighbours' pieces, each distinct piece once (neighbours
+    /// often share their nearest piece: a second evaluation could not change anything).
+    #[inline(always)]
+    fn relax4(
+        segs: &[Seg],
+        [k0, k1, k2, k3]: [u32; 4],
+        nv: &mut u32,
+        dv: &mut f64,
+        px: f64,
+        py: f64,
+        lim2: f64,
+    ) {
+        relax(segs, k0, nv, dv, px, py, lim2);
+        if k1 != k0 {
+            relax(segs, k1, nv, dv, px, py, lim2);
+        }
+        if k2 != k0 && k2 != k1 {
+            relax(segs, k2, nv, dv, px, py, lim2);
+        }
+        if k3 != k0 && k3 != k1 && k3 != k2 {
+            relax(segs, k3, nv, dv, px, py, lim2);
+        }
+    }
     // Forward: rows upwards; the left neighbour and the three below, then back from the right.
     for j in 0..ny {
         let py = j as f64;
@@ -287,10 +310,7 @@ fn propagate(segs: &[Seg], near: &mut [u32], d2: &mut [f64], nx: usize, ny: usiz
             }
             let px = i as f64;
             let (mut nv, mut dv) = (cur_n[i], cur_d[i]);
-            relax(segs, l, &mut nv, &mut dv, px, py, lim2);
-            relax(segs, b, &mut nv, &mut dv, px, py, lim2);
-            relax(segs, bl, &mut nv, &mut dv, px, py, lim2);
-            relax(segs, br, &mut nv, &mut dv, px, py, lim2);
+            relax4(segs, [l, b, bl, br], &mut nv, &mut dv, px, py, lim2);
             cur_n[i] = nv;
             cur_d[i] = dv;
         }
@@ -328,10 +348,7 @@ fn propagate(segs: &[Seg], near: &mut [u32], d2: &mut [f64], nx: usize, ny: usiz
             }
             let px = i as f64;
             let (mut nv, mut dv) = (cur_n[i], cur_d[i]);
-            relax(segs, rgt, &mut nv, &mut dv, px, py, lim2);
-            relax(segs, a, &mut nv, &mut dv, px, py, lim2);
-            relax(segs, ar, &mut nv, &mut dv, px, py, lim2);
-            relax(segs, al, &mut nv, &mut dv, px, py, lim2);
+            relax4(segs, [rgt, a, ar, al], &mut nv, &mut dv, px, py, lim2);
             cur_n[i] = nv;
             cur_d[i] = dv;
         }
@@ -572,8 +589,15 @@ fn chain(
             };
             // Points on the level between p and q (see `refine`).
             let cell = cell_of[c] as usize;
-            let corners = [cell, cell + 1, cell + nx, cell + nx + 1]
-                .map(|v| near.get(v).and_then(|&k| segs.get(k as usize)));
+            // The corners' pieces, each distinct one once (corners often share theirs).
+            let mut ks = [cell, cell + 1, cell + nx, cell + nx + 1]
+                .map(|v| near.get(v).copied().unwrap_or(NONE));
+            for k in 1..4 {
+                if ks[..k].contains(&ks[k]) {
+                    ks[k] = NONE;
+                }
+            }
+            let corners = ks.map(|k| segs.get(k as usize));
             let place = |(mx, my): (f64, f64)| -> Option<(f64, f64)> {
                 let mut best: Option<(f64, f64, f64)> = None;
                 for sg in corners.iter().flatten() {

@@ -141,6 +141,9 @@ pub struct RoadGraph {
     /// A lower bound of [`local_distance_m`] over the plane's distance for snaps of up to
     /// [`TIGHT_SNAP_MAX_M`] ([`LocalProjection::scale_floor`] over the graph's latitudes).
     pub(crate) snap_scale: f64,
+    /// The straight runs of segments ([`super::runs`]): a service area reached over a whole
+    /// run draws it as one piece.
+    pub(crate) runs: super::runs::Runs,
     /// Idle working memory of searches on this graph ([`super::labels`]).
     pub(crate) label_pool: super::labels::LabelPool,
     /// Positions snapped to this graph for network coverage, kept for the next analysis of
@@ -326,6 +329,7 @@ impl RoadGraph {
             grid: SegmentGrid::default(),
             proj: LocalProjection::default(),
             snap_scale: 0.0,
+            runs: Default::default(),
             label_pool: Default::default(),
             snap_cache: Default::default(),
             import,
@@ -403,6 +407,7 @@ impl RoadGraph {
             .map(|s| (self.xy(self.seg_u[s]), self.xy(self.seg_v[s])))
             .collect();
         self.grid = SegmentGrid::new(&ends);
+        self.runs = super::runs::Runs::of(self);
     }
 
     /// Number of nodes.
@@ -540,7 +545,8 @@ impl RoadGraph {
         } else {
             speed_m_per_s
         };
-        self.seg_len_m[s as usize] as f64 / v
+        // Times the reciprocal, as the search computes it (`search::Search`): one value.
+        self.seg_len_m[s as usize] as f64 * (1.0 / v)
     }
 
     /// The largest speed any usable edge allows `mode`, m/s (the mode's speed, or the ferry's
@@ -595,7 +601,7 @@ impl RoadGraph {
         let node_bytes = 4 + 4 + 4 + 2 * 4; // lon, lat, adj_start, component ×2
                                             // u, v, len, flags, snap bits, two adjacency entries
         let seg_bytes = 4 + 4 + 4 + 1 + 1 + 2 * 4;
-        let mem = n * node_bytes + m * seg_bytes + self.grid.bytes();
+        let mem = n * node_bytes + m * seg_bytes + self.grid.bytes() + self.runs.bytes();
         GraphFigures {
             nodes: n as u64,
             segments: m as u64,

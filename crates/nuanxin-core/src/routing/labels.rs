@@ -34,11 +34,13 @@ pub(crate) struct Label {
     pub(crate) settled: bool,
 }
 
-/// An entry of the priority queue: a node and the time it was queued with.
+/// An entry of the priority queue: the index of a node's label in [`Labels::touched`] and the
+/// time it was queued with. (The label's index, not the node id: popping needs no look-up
+/// through the sparse set.)
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Queued {
     pub(crate) time_s: f64,
-    pub(crate) node: u32,
+    pub(crate) label: u32,
 }
 
 /// The key of a time: its bits (times are non-negative, so the bits are ordered as the
@@ -95,7 +97,7 @@ impl RadixHeap {
         }
         let k = key(q.time_s).max(self.last);
         let b = self.bucket(k);
-        self.buckets[b].push((k, q.node));
+        self.buckets[b].push((k, q.label));
         self.filled |= 1 << b;
         self.len += 1;
     }
@@ -136,10 +138,10 @@ impl RadixHeap {
         if !self.refill() {
             return None;
         }
-        let &(k, node) = self.buckets[0].last()?;
+        let &(k, label) = self.buckets[0].last()?;
         Some(Queued {
             time_s: f64::from_bits(k),
-            node,
+            label,
         })
     }
 
@@ -148,14 +150,14 @@ impl RadixHeap {
         if !self.refill() {
             return None;
         }
-        let (k, node) = self.buckets[0].pop()?;
+        let (k, label) = self.buckets[0].pop()?;
         if self.buckets[0].is_empty() {
             self.filled &= !1;
         }
         self.len -= 1;
         Some(Queued {
             time_s: f64::from_bits(k),
-            node,
+            label,
         })
     }
 }
@@ -169,6 +171,11 @@ pub(crate) struct Labels {
     pub(crate) touched: Vec<Label>,
     /// The priority queue (lazy deletion: stale entries are skipped when popped).
     pub(crate) heap: RadixHeap,
+    /// A service area's whole segments (working memory of its pieces).
+    pub(crate) whole: Vec<u32>,
+    /// Per straight run of the graph: its whole segments counted by a service area (all
+    /// zero between searches; sized on first use).
+    pub(crate) run_count: Vec<u8>,
 }
 
 impl Labels {
@@ -280,7 +287,10 @@ mod tests {
                     } else {
                         last + next() * 30.0
                     };
-                    h.push(Queued { time_s: t, node });
+                    h.push(Queued {
+                        time_s: t,
+                        label: node,
+                    });
                     pushed.push((t.to_bits(), node));
                     node += 1;
                 }
@@ -291,12 +301,12 @@ mod tests {
                 assert_eq!(peeked.map(|p| p.time_s), Some(q.time_s));
                 assert!(q.time_s >= last, "round {round}: {} after {last}", q.time_s);
                 last = q.time_s;
-                popped.push((q.time_s.to_bits(), q.node));
+                popped.push((q.time_s.to_bits(), q.label));
             }
             while let Some(q) = h.pop() {
                 assert!(q.time_s >= last);
                 last = q.time_s;
-                popped.push((q.time_s.to_bits(), q.node));
+                popped.push((q.time_s.to_bits(), q.label));
             }
             pushed.sort_unstable();
             popped.sort_unstable();

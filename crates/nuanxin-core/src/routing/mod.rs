@@ -25,6 +25,7 @@ pub mod graph;
 pub mod import;
 mod labels;
 pub mod reach;
+mod runs;
 pub mod search;
 mod segment_grid;
 pub mod tags;

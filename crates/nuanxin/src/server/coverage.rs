@@ -285,27 +285,32 @@ pub async fn service_areas(
                 poly.exterior().0.len() + poly.interiors().iter().map(|r| r.0.len()).sum::<usize>()
             })
             .sum();
-        let geometry = if mp.0.len() == 1 {
-            geojson::Value::from(&mp.0[0])
-        } else {
-            geojson::Value::from(&mp)
-        };
-        let mut f = json!({
-            "type": "Feature",
-            "id": p.id,
-            "geometry": geojson::Geometry::new(geometry),
-            "properties": {
-                "id": p.id, "name": p.name, "kind": p.kind, "model": model,
-                "mode": mode, "minutes": minutes, "vertices": vertices,
-            },
+        let mut properties = json!({
+            "id": p.id, "name": p.name, "kind": p.kind, "model": model,
+            "mode": mode, "minutes": minutes, "vertices": vertices,
         });
         // The circle's radius describes only a straight-line area.
         if model == "straight_line" {
-            f["properties"]["radius_m"] = json!(radius_m);
+            properties["radius_m"] = json!(radius_m);
         }
-        f
+        // The Feature's text, written directly (members in the order serde_json writes a
+        // map); the geometry rounded to 7 decimals and wound per RFC 7946
+        // (`geojson_out::write_*`, the same text as through a `Value` tree, without it).
+        let decimals = crate::geojson_out::DEFAULT_DECIMALS;
+        let mut f = b"{\"geometry\":".to_vec();
+        match mp.0.as_slice() {
+            [one] => crate::geojson_out::write_polygon_geometry(one, decimals, &mut f),
+            _ => crate::geojson_out::write_multipolygon_geometry(&mp, decimals, &mut f),
+        }
+        f.extend_from_slice(b",\"id\":");
+        serde_json::to_writer(&mut f, &p.id).map_err(|e| AppError::Internal(e.to_string()))?;
+        f.extend_from_slice(b",\"properties\":");
+        serde_json::to_writer(&mut f, &properties)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        f.extend_from_slice(b",\"type\":\"Feature\"}");
+        Ok::<_, AppError>(f)
     };
-    let features: Vec<Value> = if network_used {
+    let features: Vec<Vec<u8>> = if network_used {
         // Network areas take up to a second each: a heavy analysis, through the gate, and
         // stopped between stations once cancelled.
         state
@@ -319,21 +324,31 @@ pub async fn service_areas(
                                 "the service areas were cancelled".into(),
                             ))
                         } else {
-                            Ok(feature_of(p))
+                            feature_of(p)
                         }
                     })
                     .collect()
             })
             .await?
     } else {
-        tokio::task::spawn_blocking(move || points.iter().map(|p| feature_of(p)).collect())
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        tokio::task::spawn_blocking(move || {
+            points
+                .iter()
+                .map(|p| feature_of(p))
+                .collect::<Result<Vec<_>, AppError>>()
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??
     };
-    let mut body = json!({"type": "FeatureCollection", "features": features});
-    // RFC 7946: counter-clockwise exteriors, 7 decimals.
-    crate::geojson_out::normalize(&mut body, crate::geojson_out::DEFAULT_DECIMALS);
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], Json(body)).into_response())
+    let mut body = b"{\"features\":[".to_vec();
+    for (k, f) in features.iter().enumerate() {
+        if k > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(f);
+    }
+    body.extend_from_slice(b"],\"type\":\"FeatureCollection\"}");
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
 
 /// Body of `POST /api/v1/coverage`.
