@@ -260,7 +260,7 @@ fn propagate(segs: &[Seg], near: &mut [u32], d2: &mut [f64], nx: usize, ny: usiz
     }
     /// [`relax`] by each of four neighbours' pieces, each distinct piece once (neighbours
     /// often share their nearest piece: a second evaluation could not change anything).
-    #[inline(always)]
+    #[inline]
     fn relax4(
         segs: &[Seg],
         [k0, k1, k2, k3]: [u32; 4],
