@@ -53,3 +53,14 @@ need_apt() {
     apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
   fi
 }
+
+# What a headless-Chromium check of tests/e2e needs on a bare machine: curl, python3, Chromium,
+# Node and npm (Debian), fonts for Chinese labels, and tests/e2e's pinned npm packages
+# (playwright-core, from package-lock.json; Debian's Chromium, never a downloaded browser).
+need_browser_checks() {
+  need_apt curl curl python3 python3 chromium chromium node nodejs npm npm
+  need_cjk_fonts
+  if [ ! -f "$root/tests/e2e/node_modules/playwright-core/package.json" ]; then
+    (cd "$root/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}

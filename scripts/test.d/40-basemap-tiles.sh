@@ -5,11 +5,8 @@
 # the machine (tests/e2e/tiles.check.mjs).
 set -euo pipefail
 source "$(dirname "$0")/../lib/server.sh"
-need_apt curl curl python3 python3 tilemaker tilemaker chromium chromium node nodejs npm npm
-need_cjk_fonts
-if [ ! -f "$root/tests/e2e/node_modules/playwright-core/package.json" ]; then
-  (cd "$root/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-fi
+need_apt tilemaker tilemaker
+need_browser_checks
 archive_dir=$(mktemp -d)
 trap 'rm -rf "$archive_dir"' EXIT
 # The extract has no bbox header: its bbox from tests/fixtures/osm/README.md.

@@ -9,11 +9,7 @@
 # (tests/e2e/suggestion-tiles.check.mjs).
 set -euo pipefail
 source "$(dirname "$0")/../lib/server.sh"
-need_apt curl curl python3 python3 chromium chromium node nodejs npm npm
-need_cjk_fonts
-if [ ! -f "$root/tests/e2e/node_modules/playwright-core/package.json" ]; then
-  (cd "$root/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-fi
+need_browser_checks
 data_dir=$(mktemp -d)
 trap 'rm -rf "$data_dir"' EXIT
 python3 "$root/scripts/gen_volume_data.py" --points 50000 --out "$data_dir/points_50k.geojson"

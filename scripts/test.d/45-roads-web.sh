@@ -5,11 +5,7 @@
 # the planner's 直线 / 沿道路 switch. Screenshots in $TARGET_DIR/e2e-artifacts/roads-*.png.
 set -euo pipefail
 source "$(dirname "$0")/../lib/server.sh"
-need_apt curl curl python3 python3 chromium chromium node nodejs npm npm
-need_cjk_fonts
-if [ ! -f "$root/tests/e2e/node_modules/playwright-core/package.json" ]; then
-  (cd "$root/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-fi
+need_browser_checks
 start_server --no-demo --data "$root/tests/fixtures/osm/helsinki_stations.geojson" \
   --roads "$root/tests/fixtures/osm/helsinki_center.osm.pbf"
 cd "$root/tests/e2e"

@@ -7,11 +7,7 @@
 # draws them. Screenshots in $TARGET_DIR/e2e-artifacts/volume-*.png.
 set -euo pipefail
 source "$(dirname "$0")/../lib/server.sh"
-need_apt curl curl python3 python3 chromium chromium node nodejs npm npm
-need_cjk_fonts
-if [ ! -f "$root/tests/e2e/node_modules/playwright-core/package.json" ]; then
-  (cd "$root/tests/e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-fi
+need_browser_checks
 gen=$(mktemp -d)
 trap 'rm -rf "$gen"' EXIT
 # 6 000 stations on a jittered grid over the centre of 芙蓉区 (fixed seed: reproducible).
