@@ -192,7 +192,7 @@ impl ServicePoint {
         (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
             || (0xFDD0..=0xFDEF).contains(&cp)
             || cp & 0xFFFE == 0xFFFE
-            || matches!(cp, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
+            || invisible_format(c)
     }
 
     /// Longest accepted id, characters. Real ids (OSM-style, GB/T 2260-prefixed, operators'
@@ -221,8 +221,7 @@ impl ServicePoint {
         if id.trim() != id {
             return bad("starts or ends with whitespace");
         }
-        let invisible = |c: char| matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF);
-        if id.chars().any(|c| c.is_control() || invisible(c)) {
+        if id.chars().any(|c| c.is_control() || invisible_format(c)) {
             return bad("contains a control or invisible formatting character");
         }
         if id.contains(['/', '\\']) {
@@ -262,6 +261,12 @@ impl ServicePoint {
             .as_ref()
             .is_some_and(|h| h.is_open_at(at))
     }
+}
+
+/// Zero-width and bidirectional formatting characters (U+200B–U+200F, U+202A–U+202E,
+/// U+2060–U+2069, U+FEFF): invisible, yet they change how a name or an id reads.
+fn invisible_format(c: char) -> bool {
+    matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
 }
 
 #[cfg(test)]

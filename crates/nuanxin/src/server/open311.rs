@@ -502,8 +502,7 @@ async fn requests_list(
         }
         // GeoReport v2 allows a comma list (`status=open,closed`): the union of each value's
         // statuses, in the order first named.
-        let statuses = p.status.as_deref().unwrap_or("");
-        for word in statuses.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        for word in AppError::list_items("status", p.status.as_deref().unwrap_or(""))? {
             let named: &[Status] = match word {
                 "open" => &[Status::Submitted, Status::Accepted, Status::InProgress],
                 "closed" => &[Status::Resolved, Status::Declined],
