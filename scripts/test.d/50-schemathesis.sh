@@ -19,7 +19,7 @@ if [ ! -x "$venv/bin/st" ]; then
     apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
     python3 -m venv "$venv"
   }
-  "$venv/bin/pip" install -q "schemathesis==$version"
+  "$venv/bin/pip" install -q "schemathesis==$version" "hypothesis==6.170.27"
 fi
 start_server
 token=$("$bin" admin create-token --role officer --adcode 430102 --name schemathesis \
@@ -30,10 +30,13 @@ checks=not_a_server_error,status_code_conformance,content_type_conformance,respo
 run_st() { # label, extra args...
   local label=$1; shift
   echo "schemathesis ($label)"
-  # run in the scratch directory: Schemathesis keeps its example database in the working one
+  # run in the scratch directory: Schemathesis keeps its example database in the working one.
+  # One worker: Debian 12's Python 3.11.2 can raise "SystemError: AST constructor recursion
+  # depth mismatch" when two threads build ASTs at once (CPython gh-106905, fixed in 3.11.7),
+  # which Hypothesis does to describe its strategies; CI's run of 2026-12-07 failed on it.
   if ! (cd "$tmp" && "$venv/bin/st" run "$NUANXIN_URL/api/openapi.json" --checks "$checks" \
       --max-examples "${SCHEMATHESIS_EXAMPLES:-15}" --seed "${SCHEMATHESIS_SEED:-1}" \
-      --workers 2 --no-color --request-timeout 60 --suppress-health-check all \
+      --workers 1 --no-color --request-timeout 60 --suppress-health-check all \
       "$@") >"$TEST_LOG_DIR/schemathesis-$label.txt" 2>&1; then
     cat "$TEST_LOG_DIR/schemathesis-$label.txt"
     echo "schemathesis ($label): failures above"
