@@ -137,15 +137,7 @@ async fn put_point(
         }
     }
     check_point_text_lengths(&v)?;
-    let mut p: ServicePoint = serde_json::from_value(v).map_err(|e| {
-        let text = e.to_string();
-        let param = text.split('`').nth(1).map(str::to_string);
-        AppError::BadRequest {
-            param,
-            detail: text,
-            valid: None,
-        }
-    })?;
+    let mut p: ServicePoint = serde_path_to_error::deserialize(v).map_err(AppError::json_body)?;
     p.validate()?;
     p.adcode = Some(point_district(&state, &p)?);
     p.updated_at = Some(Utc::now());

@@ -365,6 +365,33 @@ fn param_from_rejection(text: &str) -> Option<String> {
     path.map(str::to_string)
 }
 
+impl AppError {
+    /// A 400 for a JSON body that does not decode into its type, naming the field at fault
+    /// by its JSON path (`opening_hours`, `amenities[2]`, `location.lon`; the missing or
+    /// unknown field for those errors; `body` for the body as a whole) in `param`, and the
+    /// path, the bad value and the reason in `detail`. Regression (polish5, item 5): the
+    /// admin points body named the bad value (`Mo-Zz 25:00`, `sauna`) as `param`.
+    pub fn json_body(e: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let text = if path == "." {
+            format!("body: {inner}")
+        } else {
+            format!("body: {path}: {inner}")
+        };
+        let param = param_from_rejection(&text).unwrap_or_else(|| "body".to_string());
+        AppError::BadRequest {
+            detail: if path == "." || inner.contains(&format!("`{param}`")) {
+                inner
+            } else {
+                format!("`{param}`: {inner}")
+            },
+            param: Some(param),
+            valid: None,
+        }
+    }
+}
+
 /// The schema a JSON body of the wrong type at its root was expected to be (`invalid type:
 /// sequence, expected struct CoverageRequest` → `CoverageRequest`), `None` for other errors
 /// (those inside the object name their field).

@@ -155,6 +155,56 @@ async fn admin_point_edits_update_the_live_index() {
     assert_eq!(s["collection_point"]["id"], "cp1");
 }
 
+/// Regression (polish5, item 5): an invalid `opening_hours` or amenity in the admin points
+/// body gave a problem whose `param` was the bad value (`Mo-Zz 25:00`, `sauna`); it names the
+/// field by its JSON path, and the value is in `detail`. Nothing is stored.
+#[tokio::test]
+async fn admin_point_body_errors_name_the_field_not_the_value() {
+    let app = app();
+    let officer = token(&app, OfficerRole::Officer, &["430102"]);
+    let cases = [
+        (
+            json!({"kind": "station", "name": "x", "location": P, "opening_hours": "Mo-Zz 25:00"}),
+            "opening_hours",
+            "Mo-Zz 25:00",
+        ),
+        (
+            json!({"kind": "station", "name": "x", "location": P,
+                   "amenities": ["toilet", "drinking_water", "sauna"]}),
+            "amenities[2]",
+            "sauna",
+        ),
+        (
+            json!({"kind": "bakery", "name": "x", "location": P}),
+            "kind",
+            "bakery",
+        ),
+        (
+            json!({"kind": "station", "name": "x", "location": ["east", 28.2]}),
+            "location[0]",
+            "east",
+        ),
+        (json!({"name": "x", "location": P}), "kind", "kind"),
+    ];
+    for (body, param, value) in cases {
+        let r = send(
+            &app,
+            Request::put("/api/v1/admin/points/bad-field")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.text());
+        let problem = r.json();
+        assert_eq!(problem["param"], param, "{body}: {problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(value), "{body}: {detail}");
+        assert!(app.state.index().get("bad-field").is_none());
+    }
+}
+
 /// Regression: an officer of 430102 could create points in 岳麓区 (112.88, 28.22 lies in
 /// 430104, shapely) by claiming `"adcode": "430102"`, and in Beijing (116.4, 39.9; outside
 /// every shipped district); the district is now derived from the location.
