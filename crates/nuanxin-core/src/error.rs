@@ -90,6 +90,114 @@ impl ErrorClass {
     }
 }
 
+/// What was being done to a file when it failed ([`FileError`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileOp {
+    /// Opening or reading it.
+    Read,
+    /// Creating, writing or renaming it.
+    Write,
+}
+
+/// A file that cannot be read or written: the file and the reason, each named once, in
+/// Chinese then English (`无法读取 x.pbf：这是一个文件夹，不是文件 (cannot read: it is a
+/// folder, not a file)`). The operating system's own text (`Is a directory (os error
+/// 21)`) is English and was repeated by the error's source chain; the common causes are
+/// worded here instead ([`FileError::reason`]), and the I/O error is kept for its class, not
+/// as a `source`, so a chain never says it twice.
+#[derive(Debug, thiserror::Error)]
+#[error("{} ({})", self.zh(), self.en_without_path())]
+pub struct FileError {
+    /// The file, as the user named it.
+    pub path: String,
+    /// Reading or writing.
+    pub op: FileOp,
+    /// The failure.
+    pub io: std::io::Error,
+}
+
+impl FileError {
+    /// `path` cannot be read.
+    pub fn read(path: &std::path::Path, io: std::io::Error) -> Self {
+        Self::new(path.display().to_string(), FileOp::Read, io)
+    }
+
+    /// `path` cannot be written.
+    pub fn write(path: &std::path::Path, io: std::io::Error) -> Self {
+        Self::new(path.display().to_string(), FileOp::Write, io)
+    }
+
+    /// `path` (as shown to the user) failed `op` with `io`.
+    pub fn new(path: String, op: FileOp, io: std::io::Error) -> Self {
+        FileError { path, op, io }
+    }
+
+    /// Why, as `(Chinese, English)`: the common causes in words (no such file, a directory,
+    /// no permission, a full disk …); anything else in the operating system's words.
+    pub fn reason(&self) -> (String, String) {
+        use std::io::ErrorKind as K;
+        let (zh, en) = match (self.io.kind(), self.op) {
+            (K::NotFound, FileOp::Read) if std::path::Path::new(&self.path).is_symlink() => (
+                "这是一个符号链接，它指向的文件不存在",
+                "it is a symbolic link to a file that does not exist",
+            ),
+            (K::NotFound, FileOp::Read) => ("文件不存在", "no such file"),
+            (K::NotFound, FileOp::Write) => (
+                "所在的文件夹不存在",
+                "the folder it would go in does not exist",
+            ),
+            (K::IsADirectory, _) => ("这是一个文件夹，不是文件", "it is a folder, not a file"),
+            (K::NotADirectory, _) => (
+                "路径中的某一级不是文件夹",
+                "a part of the path is not a folder",
+            ),
+            (K::PermissionDenied, _) => ("没有权限", "permission denied"),
+            (K::StorageFull, _) => ("磁盘已满", "the disk is full"),
+            (K::ReadOnlyFilesystem, _) => ("文件系统只读", "the file system is read-only"),
+            (K::InvalidData, FileOp::Read) => ("不是 UTF-8 文本", "not UTF-8 text"),
+            _ => {
+                let os = self.io.to_string();
+                return (format!("系统错误：{os}"), os);
+            }
+        };
+        (zh.to_string(), en.to_string())
+    }
+
+    /// The message in Chinese: `无法读取 x.pbf：文件不存在`.
+    pub fn zh(&self) -> String {
+        let verb = match self.op {
+            FileOp::Read => "无法读取",
+            FileOp::Write => "无法写入",
+        };
+        format!("{verb} {}：{}", self.path, self.reason().0)
+    }
+
+    /// The message in English: `cannot read x.pbf: no such file`.
+    pub fn en(&self) -> String {
+        format!("{} {}: {}", self.en_verb(), self.path, self.reason().1)
+    }
+
+    /// The English after the Chinese, which already names the file: `cannot read: no such
+    /// file`.
+    fn en_without_path(&self) -> String {
+        format!("{}: {}", self.en_verb(), self.reason().1)
+    }
+
+    fn en_verb(&self) -> &'static str {
+        match self.op {
+            FileOp::Read => "cannot read",
+            FileOp::Write => "cannot write",
+        }
+    }
+}
+
+impl Classify for FileError {
+    /// As [`ErrorClass::of_io`]: a missing file is not found, anything else internal.
+    fn class(&self) -> ErrorClass {
+        ErrorClass::of_io(&self.io)
+    }
+}
+
 /// `e` and its whole `source` chain as one line, joined by `: ` (`database error: SQLite:
 /// no such table: x`): what logs and the CLI show, since each error's own text leaves out its
 /// source.
@@ -193,7 +301,7 @@ mod tests {
         assert_eq!(e.class(), ErrorClass::Internal, "{e}");
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         assert_eq!(
-            RoutingError::Io("x".into(), denied).class(),
+            RoutingError::from(FileError::read(std::path::Path::new("x"), denied)).class(),
             ErrorClass::Internal
         );
 

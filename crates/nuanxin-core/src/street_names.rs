@@ -7,6 +7,7 @@
 //! array `[name, lon, lat, highway]` per line) and `nuanxin serve` registers them with
 //! [`crate::search::set_streets`], so `GET /api/v1/search` finds streets.
 
+use crate::error::FileError;
 use crate::model::LonLat;
 use crate::search::{Place, PlaceKind};
 use osmpbf::{Element, ElementReader};
@@ -18,10 +19,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum StreetNamesError {
     /// The file could not be opened, read or written.
-    #[error("{0}: {1}")]
-    Io(String, #[source] std::io::Error),
+    #[error(transparent)]
+    File(#[from] crate::error::FileError),
     /// The OSM PBF data is damaged.
-    #[error("{0}: damaged OSM PBF data: {1}")]
+    #[error("{0}: damaged OSM PBF data")]
     Pbf(String, #[source] osmpbf::Error),
     /// A line of a street-names file is not `[name, lon, lat, highway]`.
     #[error("{0}, line {1}: not a street entry [name, lon, lat, highway]")]
@@ -35,7 +36,7 @@ impl crate::error::Classify for StreetNamesError {
     fn class(&self) -> crate::error::ErrorClass {
         use crate::error::ErrorClass;
         match self {
-            StreetNamesError::Io(_, e) => ErrorClass::of_io(e),
+            StreetNamesError::File(e) => e.class(),
             StreetNamesError::Pbf(..) => ErrorClass::invalid("file"),
             StreetNamesError::BadLine(..) => ErrorClass::Internal,
         }
@@ -64,7 +65,7 @@ struct NamedWay {
 /// whose middle node is missing from a clipped extract are skipped. Sorted by name.
 ///
 /// # Errors
-/// [`StreetNamesError::Io`] when the file cannot be read, [`StreetNamesError::Pbf`] when it
+/// [`StreetNamesError::File`] when the file cannot be read, [`StreetNamesError::Pbf`] when it
 /// is not valid OSM PBF.
 pub fn read_pbf(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
     let file = path.display().to_string();
@@ -72,7 +73,7 @@ pub fn read_pbf(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
     let open = || {
         std::fs::File::open(path)
             .map(|f| ElementReader::new(std::io::BufReader::new(f)))
-            .map_err(|e| StreetNamesError::Io(file.clone(), e))
+            .map_err(|e| StreetNamesError::from(FileError::read(path, e)))
     };
     let damaged = |e: osmpbf::Error| StreetNamesError::Pbf(file.clone(), e);
     // Pass 1: the longest way of each name.
@@ -148,9 +149,9 @@ pub fn read_pbf(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
 /// through a temporary file renamed into place.
 ///
 /// # Errors
-/// [`StreetNamesError::Io`] naming the file.
+/// [`StreetNamesError::File`] naming the file.
 pub fn save(streets: &[Place], path: &Path) -> Result<(), StreetNamesError> {
-    let io = |e: std::io::Error| StreetNamesError::Io(path.display().to_string(), e);
+    let io = |e: std::io::Error| StreetNamesError::from(FileError::write(path, e));
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = PathBuf::from(tmp);
@@ -169,14 +170,14 @@ pub fn save(streets: &[Place], path: &Path) -> Result<(), StreetNamesError> {
 /// Reads a file written by [`save`].
 ///
 /// # Errors
-/// [`StreetNamesError::Io`] when it cannot be read, [`StreetNamesError::BadLine`] naming
+/// [`StreetNamesError::File`] when it cannot be read, [`StreetNamesError::BadLine`] naming
 /// the first line that is not a street entry.
 pub fn load(path: &Path) -> Result<Vec<Place>, StreetNamesError> {
     let file = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| StreetNamesError::Io(file.clone(), e))?;
+    let f = std::fs::File::open(path).map_err(|e| FileError::read(path, e))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(|e| StreetNamesError::Io(file.clone(), e))?;
+        let line = line.map_err(|e| FileError::read(path, e))?;
         if line.trim().is_empty() {
             continue;
         }

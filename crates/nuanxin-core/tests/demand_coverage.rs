@@ -202,9 +202,12 @@ fn proposals_export_csv_crlf_gcj02_one_decimal_beijing_time() {
         assert_eq!(v.split('.').nth(1).map(str::len), Some(1), "{v}");
     }
     assert_eq!(&rows[1][13], "2026-12-01 02:05:00");
+    // no opening-hours filter: no open-at time
+    assert_eq!(&rows[1][14], "");
     let gj = export::proposals_geojson(&r, Districts::embedded(), at);
     let f = &gj["features"][0];
     assert_eq!(f["properties"]["analysed_at"], "2026-12-01T02:05:00+08:00");
+    assert_eq!(f["properties"]["open_at"], serde_json::Value::Null);
     assert_eq!(f["properties"]["amap"].as_str().unwrap(), &rows[0][5]);
     let pct = f["properties"]["demand_covered_percent_after"]
         .as_f64()

@@ -117,7 +117,7 @@ fn bad_files_are_named_with_a_reason() {
     // Missing file.
     assert!(matches!(
         import_pbf(&dir.path().join("nope.pbf"), &NoProgress),
-        Err(RoutingError::Io(_, _))
+        Err(RoutingError::File(_))
     ));
 }
 

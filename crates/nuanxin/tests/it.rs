@@ -19,6 +19,7 @@ mod xlsx_support;
 #[path = "api/main.rs"]
 mod api;
 mod cli;
+mod cli_output;
 mod cluster;
 mod coverage;
 mod db_copy;

@@ -295,8 +295,13 @@ pub(crate) fn weight_of(v: Option<&serde_json::Value>) -> Option<f64> {
 }
 
 fn read_demand_geojson(bytes: &[u8], prop: &str) -> Result<Vec<DemandPoint>, CoverageError> {
-    let v: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| bad(format!("不是 GeoJSON (not GeoJSON): {e}")))?;
+    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        bad(format!(
+            "不是 GeoJSON：第 {} 行第 {} 列有误 (not GeoJSON: {e})",
+            e.line(),
+            e.column()
+        ))
+    })?;
     let fs = v["features"]
         .as_array()
         .ok_or_else(|| bad("不是 GeoJSON FeatureCollection (not a FeatureCollection)".into()))?;

@@ -1,7 +1,8 @@
 //! Exports of proposed sites that people can use: CSV for Excel and GeoJSON for GIS, each with
 //! WGS-84 *and* GCJ-02 coordinates (GCJ-02 is what Amap/高德 and WeChat show: paste the
-//! `lon,lat` pair into Amap's coordinate picker), shares as percentages with one decimal and
-//! the time of the analysis in Beijing time (UTC+8).
+//! `lon,lat` pair into Amap's coordinate picker), shares as percentages with one decimal, the
+//! time the analysis ran and, when stations were filtered by opening hours, the time they were
+//! required to be open at, both in Beijing time (UTC+8).
 //!
 //! The CSV follows RFC 4180 (CRLF line endings, fields with commas or quotes quoted) and
 //! starts with a UTF-8 byte-order mark, without which Excel on Chinese Windows reads UTF-8 as
@@ -13,7 +14,7 @@ use crate::districts::Districts;
 use chrono::{DateTime, FixedOffset};
 
 /// Column headers of the CSV export (Chinese / English).
-pub const CSV_HEADERS: [&str; 14] = [
+pub const CSV_HEADERS: [&str; 15] = [
     "序号 rank",
     "经度 lon (WGS-84)",
     "纬度 lat (WGS-84)",
@@ -28,6 +29,7 @@ pub const CSV_HEADERS: [&str; 14] = [
     "面积覆盖率 covered area % after",
     "需求覆盖率 covered demand % after",
     "分析时间 analysed at (北京时间 UTC+8)",
+    "开放时间基准 open at (北京时间 UTC+8)",
 ];
 
 fn one_decimal(x: f64) -> String {
@@ -42,28 +44,32 @@ fn quote(field: &str) -> String {
     }
 }
 
-/// The time an export states for `report`: the time the analysis was asked for (`--at`,
-/// `at`/`open_at`, Beijing time) when there is one, else `now`. Regression (issue 15): the
-/// CSV stated the wall-clock time of the export even for `--at 2026-12-01T02:00+08:00`.
-pub fn analysis_time(report: &CoverageReport, now: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+/// The time the stations of `report` had to be open at (`--at`, `at`/`open_at`: the moment
+/// the opening-hours filter was evaluated), in Beijing time; `None` when hours were not
+/// filtered. Not the time the analysis ran: the exports state both, in separate columns
+/// (polish5, item 6: the CSV's 分析时间 held this time).
+pub fn open_at(report: &CoverageReport) -> Option<DateTime<FixedOffset>> {
     report
         .parameters
         .open_at
         .and_then(|t| t.and_local_timezone(crate::model::china_offset()).single())
-        .unwrap_or(now)
 }
 
-/// The report's proposals as CSV (see the module docs); `analysed_at` is shown in Beijing time.
-/// Coordinates have 6 decimals (about 0.1 m).
+/// The report's proposals as CSV (see the module docs): `analysed_at` (when the analysis ran,
+/// normally now) and [`open_at`] (empty without an opening-hours filter) are shown in
+/// Beijing time. Coordinates have 6 decimals (about 0.1 m).
 pub fn proposals_csv(
     report: &CoverageReport,
     districts: &Districts,
     analysed_at: DateTime<FixedOffset>,
 ) -> String {
-    let at = analysed_at
-        .with_timezone(&crate::model::china_offset())
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
+    let beijing = |t: DateTime<FixedOffset>| {
+        t.with_timezone(&crate::model::china_offset())
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let at = beijing(analysed_at);
+    let open = open_at(report).map(beijing).unwrap_or_default();
     let mut out = String::from("\u{feff}");
     out.push_str(
         &CSV_HEADERS
@@ -100,6 +106,7 @@ pub fn proposals_csv(
             p.demand_covered_percent_after
                 .map_or_else(String::new, one_decimal),
             at.clone(),
+            open.clone(),
         ];
         out.push_str(
             &fields
@@ -115,15 +122,19 @@ pub fn proposals_csv(
 
 /// The report's proposals as a GeoJSON FeatureCollection (RFC 7946: geometry in WGS-84), each
 /// feature with `gcj02: [lon, lat]`, `amap: "lon,lat"` (GCJ-02), percentages with one decimal
-/// (numbers) and `analysed_at` in Beijing time (RFC 3339 with +08:00).
+/// (numbers), `analysed_at` (when the analysis ran) and `open_at` ([`open_at`], `null`
+/// without an opening-hours filter) in Beijing time (RFC 3339 with +08:00).
 pub fn proposals_geojson(
     report: &CoverageReport,
     districts: &Districts,
     analysed_at: DateTime<FixedOffset>,
 ) -> serde_json::Value {
-    let at = analysed_at
-        .with_timezone(&crate::model::china_offset())
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    let beijing = |t: DateTime<FixedOffset>| {
+        t.with_timezone(&crate::model::china_offset())
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    };
+    let at = beijing(analysed_at);
+    let open = open_at(report).map(beijing);
     let round1 = |x: f64| (x * 10.0).round() / 10.0 + 0.0;
     let features: Vec<serde_json::Value> = report
         .proposals
@@ -153,6 +164,7 @@ pub fn proposals_geojson(
                     "covered_percent_after": round1(p.covered_percent_after),
                     "demand_covered_percent_after": p.demand_covered_percent_after.map(round1),
                     "analysed_at": at,
+                    "open_at": open,
                 },
             });
             // Network model only: whether the site's reach was measured along roads.
@@ -171,7 +183,10 @@ pub fn proposals_geojson(
 #[cfg(test)]
 mod time_tests {
     #[test]
-    fn the_export_states_the_time_asked_for_else_now() {
+    /// Regression (issue 15, then polish5 item 6): the CSV stated the wall-clock time of the
+    /// export for `--at 2026-12-01T02:00+08:00`, then the `--at` time under the header 分析时间
+    /// (analysed at). Now 分析时间 is when the analysis ran and 开放时间基准 the `--at` time.
+    fn the_export_states_when_it_ran_and_the_open_at_time() {
         use crate::coverage::analysis::{analyze, CoverageOptions};
         use crate::coverage::{AreaSpec, NoProgress};
         let idx = crate::index::ServiceIndex::new(Vec::new()).unwrap();
@@ -188,7 +203,7 @@ mod time_tests {
             &NoProgress,
         )
         .unwrap();
-        assert_eq!(super::analysis_time(&r, now), now);
+        assert_eq!(super::open_at(&r), None);
         o.filter.open_at = crate::model::parse_local_time("2026-12-01T02:00");
         let r = analyze(
             &idx,
@@ -198,9 +213,11 @@ mod time_tests {
             &NoProgress,
         )
         .unwrap();
-        let at = super::analysis_time(&r, now);
+        let at = super::open_at(&r).unwrap();
         assert_eq!(at.to_rfc3339(), "2026-12-01T02:00:00+08:00");
-        let csv = super::proposals_csv(&r, crate::districts::Districts::embedded(), at);
-        assert!(!csv.contains("2026-12-07"), "{csv}");
+        // 08:30 UTC is 16:30 in Beijing
+        let header = super::proposals_csv(&r, crate::districts::Districts::embedded(), now);
+        assert!(header.contains("分析时间 analysed at"), "{header}");
+        assert!(header.contains("开放时间基准 open at"), "{header}");
     }
 }

@@ -118,7 +118,7 @@ pub enum CoverageError {
         cells_per_circle: u64,
     },
     /// A demand point is unusable.
-    #[error("bad demand: {0}")]
+    #[error("需求数据有误 (bad demand): {0}")]
     BadDemand(String),
     /// The caller abandoned the analysis (its cancellation flag was set).
     #[error("the analysis was cancelled")]

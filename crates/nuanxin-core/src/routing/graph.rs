@@ -5,6 +5,7 @@
 use super::segment_grid::SegmentGrid;
 use super::RoutingError;
 use crate::coverage::grid::local_distance_m;
+use crate::error::FileError;
 use crate::model::LonLat;
 use crate::travel::{Speeds, TravelMode};
 use serde::{Deserialize, Serialize};
@@ -615,9 +616,9 @@ impl RoadGraph {
     /// never sees half a file and a failed write leaves the previous graph in place.
     ///
     /// # Errors
-    /// [`RoutingError::Io`] when the file cannot be written.
+    /// [`RoutingError::File`] when the file cannot be written.
     pub fn save(&self, path: &Path) -> Result<(), RoutingError> {
-        let io = |e: std::io::Error| RoutingError::Io(path.display().to_string(), e);
+        let io = |e: std::io::Error| RoutingError::from(FileError::write(path, e));
         let tmp = path.with_extension("roads.tmp");
         {
             let f = std::fs::File::create(&tmp).map_err(io)?;
@@ -655,14 +656,14 @@ impl RoadGraph {
     /// Reads a graph written by [`RoadGraph::save`].
     ///
     /// # Errors
-    /// [`RoutingError::Io`] when the file cannot be read, [`RoutingError::BadGraphFile`] when
+    /// [`RoutingError::File`] when the file cannot be read, [`RoutingError::BadGraphFile`] when
     /// it is not a graph file or is damaged.
     pub fn load(path: &Path) -> Result<Self, RoutingError> {
         let name = path.display().to_string();
         let mut bytes = Vec::new();
         std::fs::File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(|e| RoutingError::Io(name.clone(), e))?;
+            .map_err(|e| FileError::read(path, e))?;
         let bad = |why: &str| RoutingError::BadGraphFile(name.clone(), why.to_string());
         if bytes.len() < 32 || &bytes[..8] != MAGIC {
             return Err(bad("not a Nuanxin road graph (wrong magic number)"));

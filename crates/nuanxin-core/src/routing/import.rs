@@ -17,6 +17,7 @@ use super::graph::{
 use super::tags::{barrier_passage, way_access};
 use super::RoutingError;
 use crate::coverage::Progress;
+use crate::error::FileError;
 use osmpbf::{Element, ElementReader};
 use std::io::Read;
 use std::path::Path;
@@ -39,7 +40,7 @@ impl<R: Read> Read for Counting<'_, R> {
 /// Checks that `path` starts like an OSM PBF file: a 4-byte big-endian length below 64 KiB,
 /// then a `BlobHeader` whose type is `OSMHeader` (OSM wiki, *PBF Format*).
 fn check_pbf_start(path: &Path, name: &str) -> Result<u64, RoutingError> {
-    let io = |e: std::io::Error| RoutingError::Io(name.to_string(), e);
+    let io = |e: std::io::Error| RoutingError::from(FileError::read(path, e));
     let mut f = std::fs::File::open(path).map_err(io)?;
     let size = f.metadata().map_err(io)?.len();
     let mut head = [0u8; 64];
@@ -78,7 +79,7 @@ struct KeptWay {
 /// # Errors
 /// [`RoutingError::NotPbf`] for a file that is not a PBF, [`RoutingError::Pbf`] for a
 /// truncated or damaged one, [`RoutingError::NoUsableWays`] when no way can be walked or
-/// ridden, [`RoutingError::Io`] when it cannot be read.
+/// ridden, [`RoutingError::File`] when it cannot be read.
 pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, RoutingError> {
     let started = Instant::now();
     let name = path.display().to_string();
@@ -86,7 +87,7 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
     progress.start("reading", 2 * size);
     let open = || -> Result<ElementReader<Counting<'_, std::io::BufReader<std::fs::File>>>, RoutingError> {
         let f = std::fs::File::open(path)
-            .map_err(|e| RoutingError::Io(name.clone(), e))?;
+            .map_err(|e| FileError::read(path, e))?;
         Ok(ElementReader::new(Counting {
             inner: std::io::BufReader::with_capacity(1 << 20, f),
             progress,

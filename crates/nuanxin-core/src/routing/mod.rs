@@ -92,7 +92,7 @@ pub enum RoutingError {
     #[error("{0}: 不是 OpenStreetMap PBF 文件 (not an OpenStreetMap PBF file): {1}")]
     NotPbf(String, String),
     /// The PBF file is truncated or damaged.
-    #[error("{0}: PBF 文件不完整或已损坏 (truncated or damaged PBF file): {1}")]
+    #[error("{0}: PBF 文件不完整或已损坏 (truncated or damaged PBF file)")]
     Pbf(String, #[source] osmpbf::Error),
     /// No way in the file can be walked or ridden.
     #[error("{0}: 文件中没有可步行或骑行的道路 (no way in the file can be walked or ridden)")]
@@ -102,9 +102,10 @@ pub enum RoutingError {
         "{0}: 道路网不覆盖任何服务点（{1} 个服务点距最近道路均超过 {2} 米）(the extract covers none of the {1} service points: every one is more than {2} m from a usable road)"
     )]
     CoversNoServicePoint(String, usize, f64),
-    /// The file cannot be read or written.
-    #[error("{0}: 无法读写 (cannot read or write): {1}")]
-    Io(String, #[source] std::io::Error),
+    /// The file cannot be read or written (the file and the reason once, Chinese then
+    /// English).
+    #[error(transparent)]
+    File(#[from] crate::error::FileError),
     /// A stored graph file is damaged or not a graph.
     #[error("{0}: 道路图文件无效 (not a valid road graph file): {1}")]
     BadGraphFile(String, String),
@@ -125,7 +126,7 @@ impl crate::error::Classify for RoutingError {
             RoutingError::NoUsableWays(_) | RoutingError::CoversNoServicePoint(..) => {
                 ErrorClass::Unprocessable
             }
-            RoutingError::Io(_, e) => ErrorClass::of_io(e),
+            RoutingError::File(e) => e.class(),
             RoutingError::BadGraphFile(..) | RoutingError::BadGraphHeader(..) => {
                 ErrorClass::Internal
             }

@@ -9,7 +9,7 @@
 //!
 //! The token is printed once; the database keeps only its SHA-256 hash.
 
-use super::messages::{text, Msg};
+use super::messages::{headers, text, Msg, Table};
 use anyhow::{bail, Context};
 use nuanxin::suggestions::{OfficerRole, Store};
 use std::path::PathBuf;
@@ -136,17 +136,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::ListTokens { db } => {
             let store = open(db, false)?;
+            // One header row, then one tab-separated row per token with the same six columns
+            // (the revoked column `-` while the token is active), so `cut -f` and spreadsheet
+            // imports read every row alike.
+            println!("{}", headers(Table::Tokens).join("\t"));
             for o in store.officers()? {
                 println!(
-                    "{}\t{}\t{}\t{}\t{}{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     o.id,
                     o.role.as_str(),
                     o.adcodes.join(","),
                     o.name,
                     o.created_at.to_rfc3339(),
                     o.revoked_at
-                        .map(|t| format!("\t{}", text(&Msg::Revoked(&t.to_rfc3339()))))
-                        .unwrap_or_default()
+                        .map_or_else(|| "-".to_string(), |t| t.to_rfc3339())
                 );
             }
             Ok(())

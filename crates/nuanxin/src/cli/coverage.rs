@@ -156,20 +156,63 @@ impl Progress for Bar {
     }
 }
 
-fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| text(&Msg::CannotRead(&path.display().to_string())))?;
-    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+/// The JSON of the file `path` (`--geometry`, `--candidates`).
+///
+/// # Errors
+/// The file cannot be read, or is not JSON: its name, the line and column, Chinese then
+/// English.
+fn read_json(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let text = super::files::read_to_string(path)?;
+    serde_json::from_str(&text).map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        // serde's text ends with its own ` at line L column C`
+        let why = e.to_string();
+        let suffix = format!(" at line {line} column {column}");
+        let why = why.strip_suffix(&suffix).unwrap_or(&why);
+        anyhow::anyhow!(super::messages::about_file(
+            &path.display().to_string(),
+            &format!("不是有效的 JSON：第 {line} 行第 {column} 列有误"),
+            &format!("not valid JSON: line {line}, column {column}: {why}"),
+        ))
+    })
 }
 
-/// `what: ` prefix for errors of the coverage input read from `path`.
+/// An error in the content of the coverage input file `path` (`--geometry`,
+/// `--candidates`): the file, the feature and field at fault (`e.path`, a JSON path such as
+/// `candidates.features[2].geometry`) and the reason, Chinese then English.
 fn input_error(path: &std::path::Path, e: input::InputError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}: {}", path.display(), e.path, e.msg)
+    // the JSON path within the file: without the argument's name
+    let within = e
+        .path
+        .split_once('.')
+        .map_or("", |(_, rest)| rest)
+        .to_string();
+    let feature = within
+        .strip_prefix("features[")
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.trim_start_matches('.'))));
+    let place_zh = match feature {
+        Some((i, "")) => format!("第 {} 个要素：", i + 1),
+        Some((i, field)) => format!("第 {} 个要素，字段 {field}：", i + 1),
+        None if within.is_empty() => String::new(),
+        None => format!("{within}："),
+    };
+    let place_en = if within.is_empty() {
+        String::new()
+    } else {
+        format!("{within}: ")
+    };
+    let reason_zh = super::messages::reason_zh(&e.msg).unwrap_or_else(|| "内容有误".to_string());
+    anyhow::anyhow!(super::messages::about_file(
+        &path.display().to_string(),
+        &format!("{place_zh}{reason_zh}"),
+        &format!("{place_en}{}", e.msg),
+    ))
 }
 
 /// The area polygon of a GeoJSON file: a Polygon or MultiPolygon, a Feature of one, or the
 /// first feature of a FeatureCollection.
-fn read_area_geometry(path: &PathBuf) -> anyhow::Result<geo::MultiPolygon<f64>> {
+fn read_area_geometry(path: &std::path::Path) -> anyhow::Result<geo::MultiPolygon<f64>> {
     let v = read_json(path)?;
     let g = match v["type"].as_str() {
         Some("FeatureCollection") => &v["features"][0],
@@ -438,8 +481,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 if !path.exists() {
                     bail!(text(&Msg::BadDemand(d)));
                 }
-                let bytes = std::fs::read(&path)
-                    .with_context(|| text(&Msg::CannotRead(&path.display().to_string())))?;
+                let bytes = super::files::read(&path)?;
                 options.demand = read_demand_file(d, &bytes, &args.weight_property)
                     .with_context(|| format!("--demand {}", path.display()))?;
             }
@@ -454,8 +496,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "instance": inst,
             "greedy": {"chosen": chosen, "added_weight": added, "seconds": secs},
         });
-        std::fs::write(path, serde_json::to_vec(&out)?)
-            .with_context(|| text(&Msg::CannotWrite(&path.display().to_string())))?;
+        super::files::write(path, serde_json::to_vec(&out)?)?;
         eprintln!(
             "wrote {}: {} demand cells, {} candidates, greedy added {added:.4} in {secs:.3} s",
             path.display(),
@@ -476,12 +517,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     if let Some(path) = &args.gaps {
-        std::fs::write(path, serde_json::to_vec(&report.gaps)?)
-            .with_context(|| text(&Msg::CannotWrite(&path.display().to_string())))?;
+        super::files::write(path, serde_json::to_vec(&report.gaps)?)?;
     }
     if let Some(path) = &args.proposals_out {
-        let now =
-            nuanxin::coverage::export::analysis_time(&report, chrono::Utc::now().fixed_offset());
+        let now = chrono::Utc::now().fixed_offset();
         let geo = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json"));
@@ -492,8 +531,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } else {
             nuanxin::coverage::export::proposals_csv(&report, districts, now)
         };
-        std::fs::write(path, body)
-            .with_context(|| text(&Msg::CannotWrite(&path.display().to_string())))?;
+        super::files::write(path, body)?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

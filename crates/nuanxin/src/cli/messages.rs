@@ -236,8 +236,6 @@ pub enum Msg<'a> {
     },
     /// `coverage --demand` names neither a layer nor a file.
     BadDemand(&'a str),
-    /// A file cannot be read.
-    CannotRead(&'a str),
     /// A file cannot be written.
     CannotWrite(&'a str),
     /// Where the service points of an analysis come from.
@@ -424,8 +422,6 @@ pub enum Msg<'a> {
     },
     /// `db copy`: tables that differ after the copy, comma-separated.
     TablesDiffer(&'a str),
-    /// `admin list-tokens`: the column of a revoked token, with the time.
-    Revoked(&'a str),
     /// `coverage`: where proposals may go (`uncovered_cells`, `demand_cells`, `all_cells`,
     /// `sites`).
     Candidates(&'a str),
@@ -467,6 +463,8 @@ pub enum Table {
     CoverageDemand,
     /// `coverage --propose`: one row per proposed site.
     Proposals,
+    /// `admin list-tokens`: one row per token (tab-separated).
+    Tokens,
 }
 
 /// The column headers of a table in the language in force.
@@ -533,6 +531,8 @@ pub fn headers(t: Table) -> &'static [&'static str] {
             "covered % after",
             "demand % after",
         ],
+        (Table::Tokens, true) => &["编号", "角色", "辖区", "名称", "创建时间", "撤销时间"],
+        (Table::Tokens, false) => &["id", "role", "districts", "name", "created", "revoked"],
     }
 }
 
@@ -728,7 +728,6 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::BadDemand(d) => {
             format!("--demand `{d}`：既不是 builtup（建筑量）、pickups（取餐点），也不是已有的文件")
         }
-        Msg::CannotRead(p) => format!("无法读取 {p}"),
         Msg::CannotWrite(p) => format!("无法写入 {p}"),
         Msg::ServicePoints(s) => format!("服务点来源：{s}"),
         Msg::OpenAt(at) => format!("只计北京时间 {at} 开放的服务点"),
@@ -813,7 +812,6 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::TablesDiffer(t) => format!(
             "复制后不一致的表：{t}。目标中有源里没有的行（加 --replace 先清空目标再复制），或复制期间源有改动。"
         ),
-        Msg::Revoked(t) => format!("已撤销 {t}"),
         Msg::Candidates(c) => match c {
             "uncovered_cells" => "未覆盖的格子".into(),
             "demand_cells" => "有需求的格子".into(),
@@ -1012,7 +1010,6 @@ pub fn en(m: &Msg<'_>) -> String {
             ref got,
         } => format!("{flag} must be in {range}; got {got}"),
         Msg::BadDemand(d) => format!("--demand `{d}`: not builtup, pickups or an existing file"),
-        Msg::CannotRead(p) => format!("cannot read {p}"),
         Msg::CannotWrite(p) => format!("cannot write {p}"),
         Msg::ServicePoints(s) => format!("service points: {s}"),
         Msg::OpenAt(at) => format!("stations open at {at} Beijing time (北京时间) only"),
@@ -1096,7 +1093,6 @@ pub fn en(m: &Msg<'_>) -> String {
         Msg::TablesDiffer(t) => format!(
             "tables differ after the copy: {t}. The destination holds rows the source lacks (copy again with --replace to empty it first), or the source changed during the copy."
         ),
-        Msg::Revoked(t) => format!("revoked {t}"),
         Msg::Candidates(c) => c.into(),
         Msg::NamedArea { name, adcode } => format!("{name} ({adcode})"),
         Msg::DefaultTokenName { role, districts } => match role {
@@ -1152,7 +1148,11 @@ pub fn import_error(e: &ImportError) -> String {
             _ => e.to_string(),
         },
         Lang::Zh => match e {
-            ImportError::Io { path, source } => format!("无法读取 {path}：{source}"),
+            ImportError::Io { path, source } => {
+                let io = std::io::Error::new(source.kind(), source.to_string());
+                nuanxin::error::FileError::new(path.clone(), nuanxin::error::FileOp::Read, io)
+                    .to_string()
+            }
             ImportError::UnknownFormat { path } => format!(
                 "无法判断 {path} 的格式：请使用 .geojson/.json、.csv 或 .xlsx 文件"
             ),
@@ -1175,6 +1175,26 @@ pub fn import_error(e: &ImportError) -> String {
                 "导入被拒绝：{records} 条记录中有 {invalid_records} 条有误（共 {errors} 个错误），未导入任何记录（请改正后重试，或加 --skip-invalid 只导入有效记录）"
             ),
         },
+    }
+}
+
+/// A file that cannot be read or written, in the language in force: the file and the
+/// reason once, Chinese then English (`无法读取 x.pbf：文件不存在 (cannot read: no such
+/// file)`), or English alone (`cannot read x.pbf: no such file`).
+pub fn file_error(e: &nuanxin::error::FileError) -> String {
+    match lang::current() {
+        Lang::Zh => e.to_string(),
+        Lang::En => e.en(),
+    }
+}
+
+/// What is wrong with the file `path`, named once: `{path}：{zh} ({en})` by default
+/// (officials read the Chinese; the English is for whoever they forward it to),
+/// `{path}: {en}` with `--lang en`.
+pub fn about_file(path: &str, zh: &str, en: &str) -> String {
+    match lang::current() {
+        Lang::Zh => format!("{path}：{zh} ({en})"),
+        Lang::En => format!("{path}: {en}"),
     }
 }
 
@@ -1463,6 +1483,28 @@ pub const REASONS: &[(&str, &str)] = &[
     (
         "{} of {} proposals are farther than {} m from a road: their reach is a straight-line circle, not along roads (\"network\": false)",
         "{1} 个建议站点中有 {0} 个离道路超过 {2} 米：其服务范围按直线圆计算，而不是沿道路（\"network\": false）",
+    ),
+    // coverage input files (`--geometry`, `--candidates`; nuanxin_core::coverage::input)
+    ("must be a GeoJSON FeatureCollection", "须为 GeoJSON FeatureCollection"),
+    ("FeatureCollection without `features`", "FeatureCollection 缺少 `features`"),
+    ("must be a GeoJSON Point feature", "须为 GeoJSON 点要素（Point）"),
+    ("coordinates must be [lon, lat]", "坐标须为 [经度, 纬度]"),
+    (
+        "geometry must be a GeoJSON Polygon or MultiPolygon",
+        "须为 GeoJSON 面（Polygon 或 MultiPolygon）",
+    ),
+    ("not GeoJSON: {}", "不是 GeoJSON：{0}"),
+    (
+        "polygon {}, ring {}: a linear ring needs at least 4 positions, the last equal to the first (RFC 7946 §3.1.6); got {} positions, not closed",
+        "多边形 {0} 的环 {1}：环至少需要 4 个点且首尾相同（RFC 7946 §3.1.6）；实际 {2} 个点，未闭合",
+    ),
+    (
+        "polygon {}, ring {}: a linear ring needs at least 4 positions, the last equal to the first (RFC 7946 §3.1.6); got {} positions",
+        "多边形 {0} 的环 {1}：环至少需要 4 个点且首尾相同（RFC 7946 §3.1.6）；实际 {2} 个点",
+    ),
+    (
+        "weight must be a number from 0 to 1e12; got {}",
+        "权重须为 0 到 10¹² 之间的数，实际是 {0}",
     ),
 ];
 

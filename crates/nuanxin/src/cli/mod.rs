@@ -5,6 +5,7 @@ pub mod clap_zh;
 pub mod coverage;
 pub mod db;
 pub mod demo;
+pub mod files;
 pub mod import;
 pub mod lang;
 pub mod messages;

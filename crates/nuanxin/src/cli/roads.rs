@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let at: Vec<_> = points.iter().map(|p| p.location).collect();
             let graph = import_checked(&a.file, &at, a.max_snap_m)?;
             let out = routing::graph_path_for_db(&a.db);
-            graph.save(&out)?;
+            graph.save(&out).map_err(routing_error)?;
             let streets = import_street_names(&a.file, &out)?;
             if !a.json {
                 println!("{}", text(&Msg::StreetNames(streets)));
@@ -88,9 +88,19 @@ pub fn import_checked(
     let progress = super::coverage::Bar::new();
     let graph = routing::import_pbf(file, &progress);
     progress.0.finish_and_clear();
-    let graph = graph?;
+    let graph = graph.map_err(routing_error)?;
     routing::covers_any(&graph, points, max_snap_m)?;
     Ok(graph)
+}
+
+/// A road-graph error as the command reports it: a file that cannot be read or written in
+/// the language in force ([`super::files`]); the others as the library words them (Chinese
+/// then English), with their cause.
+fn routing_error(e: routing::RoutingError) -> anyhow::Error {
+    match e {
+        routing::RoutingError::File(f) => super::files::error(&f),
+        other => other.into(),
+    }
 }
 
 /// Reads the street names of the extract `file` and stores them beside the road graph
@@ -100,8 +110,13 @@ pub fn import_checked(
 /// # Errors
 /// The extract cannot be read, or the file cannot be written.
 pub fn import_street_names(file: &Path, graph_file: &Path) -> anyhow::Result<usize> {
-    let streets = nuanxin::street_names::read_pbf(file)?;
-    nuanxin::street_names::save(&streets, &nuanxin::street_names::path_for_graph(graph_file))?;
+    use nuanxin::street_names::{self, StreetNamesError};
+    let file_error = |e: StreetNamesError| match e {
+        StreetNamesError::File(f) => super::files::error(&f),
+        other => other.into(),
+    };
+    let streets = street_names::read_pbf(file).map_err(file_error)?;
+    street_names::save(&streets, &street_names::path_for_graph(graph_file)).map_err(file_error)?;
     Ok(streets.len())
 }
 
@@ -135,6 +150,7 @@ pub fn load_graph(db: Option<&Path>, roads: Option<&Path>) -> anyhow::Result<Roa
         anyhow::bail!(text(&Msg::NoRoadGraph(&path.display().to_string())));
     }
     RoadGraph::load(&path)
+        .map_err(routing_error)
         .with_context(|| text(&Msg::LoadingRoadGraph(&path.display().to_string())))
 }
 

@@ -583,7 +583,7 @@ pub async fn proposals_export(
     let (area, mut options) = options_of(&state, &req)?;
     options.gaps = false;
     let report = run(&state, ip, area, options).await?;
-    let now = export::analysis_time(&report, chrono::Utc::now().fixed_offset());
+    let now = chrono::Utc::now().fixed_offset();
     let stamp = now
         .with_timezone(&crate::model::china_offset())
         .format("%Y%m%d-%H%M");
