@@ -112,11 +112,11 @@ fn main() -> std::process::ExitCode {
         Command::Db(a) => cli::db::run(a),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => std::process::ExitCode::from(cli::exit::OK),
         Err(e) => {
             let prefix = cli::messages::text(&cli::messages::Msg::ErrorPrefix);
             eprintln!("{prefix}{e:#}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(cli::exit_code(&e))
         }
     }
 }

@@ -534,7 +534,7 @@ fn out_of_range_numbers_are_refused_not_aborted() {
     ] {
         let out = support::bin::run(args, None);
         let (_, err) = support::bin::texts(&out);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(flag), "{args:?}: {err}");
         assert!(!err.contains("memory allocation"), "{args:?}: {err}");
     }

@@ -294,3 +294,53 @@ fn proposals_csv_states_when_it_ran_and_the_open_at_time_apart() {
         &row[ran]
     );
 }
+
+/// Regression (polish5, item 4): argument errors found after parsing (`--minutes 0`, a bbox
+/// of three numbers, an unknown `--adcode`, `-k 0`, an officer token without a district)
+/// exited 1 while clap's own argument errors exit 2 and the README said argument errors exit
+/// 2. Every usage error now exits 2, in every subcommand; a failure of the work (a file that
+/// cannot be read, bad content) exits 1 (the README's exit-code table).
+#[test]
+fn usage_errors_exit_2_and_failures_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("bad.csv"), "经度,纬度\n112.98,abc\n").unwrap();
+    let usage: &[&[&str]] = &[
+        // clap's own
+        &["coverage", "--adcode", "430102", "--no-such-flag"],
+        // checked after parsing
+        &["coverage", "--adcode", "430102", "--minutes", "0"],
+        &["coverage", "--bbox", "112.9,28.1,113.0"],
+        &["coverage", "--adcode", "999999", "--resolution", "7"],
+        &["coverage", "--adcode", "430102", "--at", "yesterday"],
+        &[
+            "coverage",
+            "--adcode",
+            "430102",
+            "--demand",
+            "no-such-layer",
+        ],
+        &["nearest", "--at", "112.98,28.19", "-k", "0"],
+        &["nearest", "--lon", "200", "--lat", "28.19"],
+        &["admin", "create-token", "--role", "officer", "--db", "t.db"],
+        &["roads", "info"],
+        &["db", "copy", "--from", "x.db", "--to", "x.db"],
+    ];
+    for args in usage {
+        let (code, _, err) = run(d, "zh", args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("错误："), "{args:?}: {err}");
+    }
+    let failures: &[&[&str]] = &[
+        &["coverage", "--adcode", "430102", "--demand", "bad.csv"],
+        &["coverage", "--geometry", "missing.geojson"],
+        &["import", "bad.csv"],
+        &["nearest", "--at", "112.98,28.19", "--db", "missing.db"],
+    ];
+    for args in failures {
+        let (code, _, err) = run(d, "zh", args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+    }
+    let (code, _, err) = run(d, "zh", &["demo", "--check"]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -104,15 +104,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         } => {
             let role: OfficerRole = role
                 .parse()
-                .map_err(|e| anyhow::anyhow!(text(&Msg::BadRole(&format!("{e}")))))?;
+                .map_err(|e| super::usage(text(&Msg::BadRole(&format!("{e}")))))?;
             let districts = nuanxin::districts::Districts::embedded();
             for a in &adcodes {
                 if districts.get(a).is_none() {
-                    bail!(text(&Msg::UnknownAdcode(a)));
+                    return Err(super::usage(text(&Msg::UnknownAdcode(a))));
                 }
             }
             if role == OfficerRole::Officer && adcodes.is_empty() {
-                bail!(text(&Msg::OfficerNeedsDistrict));
+                return Err(super::usage(text(&Msg::OfficerNeedsDistrict)));
             }
             let name = name.unwrap_or_else(|| {
                 text(&Msg::DefaultTokenName {

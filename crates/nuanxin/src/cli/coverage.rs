@@ -8,7 +8,7 @@
 //! ```
 
 use super::messages::{headers, text, Msg, Table};
-use anyhow::{bail, Context};
+use anyhow::Context;
 use nuanxin::coverage::analysis::{self, CoverageReport, Progress};
 use nuanxin::coverage::demand::{read_demand_file, DemandLayer};
 use nuanxin::coverage::{input, AreaSpec, Candidates, CoverageOptions};
@@ -226,6 +226,27 @@ fn translated(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!(super::messages::reason(&e.to_string()))
 }
 
+/// An error of the analysis in the language in force: a usage error (exit code 2) when the
+/// arguments asked for something impossible (an unknown `--adcode`, an area too large for
+/// `--resolution`), else a failure (bad demand data, an area geometry that does not tile).
+fn analysis_error(e: nuanxin::coverage::CoverageError) -> anyhow::Error {
+    use nuanxin::coverage::CoverageError as E;
+    let arguments = matches!(
+        e,
+        E::UnknownAdcode(_)
+            | E::InvalidBbox(_)
+            | E::BadRadius(_)
+            | E::BadResolution(_)
+            | E::TooManyCells { .. }
+            | E::InstanceTooLarge { .. }
+    );
+    if arguments {
+        super::usage(super::messages::reason(&e.to_string()))
+    } else {
+        translated(e)
+    }
+}
+
 /// A district's name in the language in force (the library names the cells outside every
 /// district `区域外`).
 fn district_name(name: &str) -> String {
@@ -405,31 +426,36 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let area = if let Some(a) = &args.adcode {
         AreaSpec::Adcode(a.clone())
     } else if let Some(b) = &args.bbox {
-        AreaSpec::Bbox(Bbox::parse(b).map_err(translated).context("--bbox")?)
+        AreaSpec::Bbox(Bbox::parse(b).map_err(|e| {
+            super::usage(format!(
+                "--bbox: {}",
+                super::messages::reason(&e.to_string())
+            ))
+        })?)
     } else if let Some(g) = &args.geometry {
         AreaSpec::Geometry(read_area_geometry(g)?)
     } else {
-        bail!(text(&Msg::NeedArea));
+        return Err(super::usage(text(&Msg::NeedArea)));
     };
     if !(args.minutes.is_finite() && args.minutes > 0.0) {
-        bail!(text(&Msg::BadMinutes(args.minutes)));
+        return Err(super::usage(text(&Msg::BadMinutes(args.minutes))));
     }
     // the ranges of POST /api/v1/coverage (server::coverage), so that the command and the API
     // refuse the same requests
     use nuanxin::server::coverage::{MAX_MINUTES, MAX_PROPOSE, MIN_MINUTES};
     if !(MIN_MINUTES..=MAX_MINUTES).contains(&args.minutes) {
-        bail!(text(&Msg::OutOfRange {
+        return Err(super::usage(text(&Msg::OutOfRange {
             flag: "--minutes",
             range: "0.1–120",
             got: nuanxin::error::shown_number(args.minutes),
-        }));
+        })));
     }
     if args.propose > MAX_PROPOSE {
-        bail!(text(&Msg::OutOfRange {
+        return Err(super::usage(text(&Msg::OutOfRange {
             flag: "--propose",
             range: "0–1000",
             got: args.propose.to_string(),
-        }));
+        })));
     }
     let speeds = nuanxin::server::Config::load(None)
         .map(|c| c.speeds)
@@ -439,13 +465,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("{}", text(&Msg::ServicePoints(&source)));
     }
     let index = ServiceIndex::new(points)?;
-    let open_at =
-        match &args.at {
-            None => None,
-            Some(s) => Some(nuanxin::coverage::hours::parse_at(s).map_err(|e| {
-                anyhow::anyhow!("--at: {}", super::messages::reason(&e.to_string()))
-            })?),
-        };
+    let open_at = match &args.at {
+        None => None,
+        Some(s) => Some(nuanxin::coverage::hours::parse_at(s).map_err(|e| {
+            super::usage(format!("--at: {}", super::messages::reason(&e.to_string())))
+        })?),
+    };
     let mut options = CoverageOptions::new(speeds.radius_m(args.mode, args.minutes));
     options.travel = Some((args.mode, args.minutes));
     if args.model == "network" {
@@ -461,7 +486,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         open_at,
         ..Filter::default()
     };
-    options.resolution = nuanxin::coverage::resolution(args.resolution).map_err(translated)?;
+    options.resolution = nuanxin::coverage::resolution(args.resolution)
+        .map_err(|e| super::usage(super::messages::reason(&e.to_string())))?;
     options.max_cells = args.max_cells;
     options.propose = args.propose;
     options.gaps = args.gaps.is_some() || args.json;
@@ -479,7 +505,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             None => {
                 let path = PathBuf::from(d);
                 if !path.exists() {
-                    bail!(text(&Msg::BadDemand(d)));
+                    return Err(super::usage(text(&Msg::BadDemand(d))));
                 }
                 let bytes = super::files::read(&path)?;
                 options.demand = read_demand_file(d, &bytes, &args.weight_property)
@@ -508,7 +534,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let progress = Bar::new();
     let report =
-        analysis::analyze(&index, districts, &area, &options, &progress).map_err(translated)?;
+        analysis::analyze(&index, districts, &area, &options, &progress).map_err(analysis_error)?;
     progress.0.finish_and_clear();
     if args.timings {
         for (stage, s) in progress.timings() {

@@ -63,7 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Copy { from, to, replace } => {
             if from == to {
-                bail!(text(&Msg::SameDatabase));
+                return Err(super::usage(text(&Msg::SameDatabase)));
             }
             let (src, dst) = (open(&from, true)?, open(&to, false)?);
             let started = std::time::Instant::now();

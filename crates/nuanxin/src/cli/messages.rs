@@ -1484,6 +1484,10 @@ pub const REASONS: &[(&str, &str)] = &[
         "{} of {} proposals are farther than {} m from a road: their reach is a straight-line circle, not along roads (\"network\": false)",
         "{1} 个建议站点中有 {0} 个离道路超过 {2} 米：其服务范围按直线圆计算，而不是沿道路（\"network\": false）",
     ),
+    (
+        "no district with adcode `{}` (the shipped boundaries cover Hunan's cities and counties, e.g. 430100 长沙市, 430102 芙蓉区)",
+        "没有行政区划代码为 `{0}` 的区县（内置边界包含湖南省的城市和区县，如 430100 长沙市、430102 芙蓉区）",
+    ),
     // coverage input files (`--geometry`, `--candidates`; nuanxin_core::coverage::input)
     ("must be a GeoJSON FeatureCollection", "须为 GeoJSON FeatureCollection"),
     ("FeatureCollection without `features`", "FeatureCollection 缺少 `features`"),

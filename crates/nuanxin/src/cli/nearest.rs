@@ -131,19 +131,19 @@ pub const MAX_K: usize = 1000;
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if !(1..=MAX_K).contains(&args.k) {
-        anyhow::bail!(text(&Msg::OutOfRange {
+        return Err(super::usage(text(&Msg::OutOfRange {
             flag: "-k/--limit",
             range: "1–1000",
             got: args.k.to_string(),
-        }));
+        })));
     }
     let (lon, lat) = match (args.at, args.lon, args.lat) {
         (Some(pair), _, _) => pair,
         (None, Some(lon), Some(lat)) => (lon, lat),
-        _ => anyhow::bail!(text(&Msg::NeedPosition)),
+        _ => return Err(super::usage(text(&Msg::NeedPosition))),
     };
     let given = LonLat::new(lon, lat)
-        .map_err(|e| anyhow::anyhow!(super::messages::reason(&e.to_string())))
+        .map_err(|e| super::usage(super::messages::reason(&e.to_string())))
         .context(text(&Msg::InvalidPosition))?;
     let from = args.crs.to_wgs84(given);
     let (points, source) =

@@ -144,7 +144,7 @@ pub fn load_graph(db: Option<&Path>, roads: Option<&Path>) -> anyhow::Result<Roa
     let path = match (roads, db) {
         (Some(r), _) => r.to_path_buf(),
         (None, Some(db)) => routing::graph_path_for_db(db),
-        (None, None) => anyhow::bail!(text(&Msg::NeedRoadGraph)),
+        (None, None) => return Err(super::usage(text(&Msg::NeedRoadGraph))),
     };
     if !path.exists() {
         anyhow::bail!(text(&Msg::NoRoadGraph(&path.display().to_string())));
