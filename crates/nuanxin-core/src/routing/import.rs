@@ -11,7 +11,7 @@
 //! the modes allowed through carry (none when the barrier stops both).
 
 use super::graph::{
-    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, FERRY, TUNNEL,
+    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, FERRY, MOTOR, TUNNEL,
     WALK_BACKWARD, WALK_FORWARD,
 };
 use super::tags::{barrier_passage, way_access};
@@ -124,6 +124,7 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
                     (a.ebike_backward, EBIKE_BACKWARD),
                     (a.ferry, FERRY),
                     (a.tunnel, TUNNEL),
+                    (a.motor, MOTOR),
                 ] {
                     if on {
                         flags |= bit;

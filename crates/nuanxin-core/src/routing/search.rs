@@ -196,6 +196,11 @@ pub(crate) struct Search<'g> {
     /// of them, as [`RoadGraph::segment_time_s`] computes it (a multiplication instead of a
     /// division per edge).
     inv_speed: [f64; 2],
+    /// E-bikes: each node reached costs [`RoadGraph::junction_delay_s`] on arrival.
+    junctions: bool,
+    /// With `junctions`: the sources and their times without a junction delay (the time of a
+    /// trip that ends there, [`Search::end_time_s`]).
+    source_ends: Vec<(u32, f64)>,
     limit_s: f64,
     labels: Labels,
 }
@@ -215,6 +220,8 @@ impl<'g> Search<'g> {
             bwd,
             speed,
             inv_speed: [1.0 / speed, 1.0 / super::graph::FERRY_SPEED_M_PER_S],
+            junctions: mode == TravelMode::Ebike,
+            source_ends: Vec::new(),
             limit_s,
             labels: g.label_pool.take(g.node_count()),
         }
@@ -240,7 +247,15 @@ impl<'g> Search<'g> {
 
     /// Starts the search (also) at `node`, reached after `time_s` and `dist_m`.
     pub(crate) fn add_source(&mut self, node: u32, time_s: f64, dist_m: f64) {
-        self.offer(node, time_s, dist_m, NONE);
+        self.add_source_after(node, time_s, 0.0, dist_m);
+    }
+
+    /// A source reached after `time_s`, plus `delay_s` of junction delay for going on.
+    fn add_source_after(&mut self, node: u32, time_s: f64, delay_s: f64, dist_m: f64) {
+        if self.junctions {
+            self.source_ends.push((node, time_s));
+        }
+        self.offer(node, time_s + delay_s, dist_m, NONE);
     }
 
     /// Sources for a start at `snap` after `lead_s` seconds: both ends of its segment, as the
@@ -252,13 +267,23 @@ impl<'g> Search<'g> {
             self.g.segment_time_s(snap.segment, self.speed),
         );
         let f = snap.fraction;
+        let (u, v) = (self.g.seg_u[s], self.g.seg_v[s]);
+        // An end reached along the segment is passed like any node reached on it.
+        let delay = |node: u32, moved: bool| {
+            if self.junctions && moved {
+                self.g.junction_delay_s(node, snap.segment)
+            } else {
+                0.0
+            }
+        };
+        let (dv, du) = (delay(v, f < 1.0), delay(u, f > 0.0));
         // At an end of the segment (fraction 0 or 1) that end is reached at once, whatever
         // the segment's direction.
         if self.g.seg_flags[s] & self.fwd != 0 || f == 1.0 {
-            self.add_source(self.g.seg_v[s], lead_s + (1.0 - f) * t, (1.0 - f) * len);
+            self.add_source_after(v, lead_s + (1.0 - f) * t, dv, (1.0 - f) * len);
         }
         if self.g.seg_flags[s] & self.bwd != 0 || f == 0.0 {
-            self.add_source(self.g.seg_u[s], lead_s + f * t, f * len);
+            self.add_source_after(u, lead_s + f * t, du, f * len);
         }
     }
 
@@ -310,7 +335,10 @@ impl<'g> Search<'g> {
                 continue;
             }
             let inv = self.inv_speed[usize::from(flags & FERRY != 0)];
-            let t = l.time_s + g.seg_len_m[si] as f64 * inv;
+            let mut t = l.time_s + g.seg_len_m[si] as f64 * inv;
+            if self.junctions {
+                t += g.junction_delay_s(other, s);
+            }
             if t > self.limit_s {
                 continue;
             }
@@ -339,6 +367,54 @@ impl<'g> Search<'g> {
             }
         }
         !cancel.load(AtomicOrdering::Relaxed)
+    }
+
+    /// Seconds to `node` (settled) for a trip that ends there: its settled time less the
+    /// junction delay of passing it, which a trip ending at the node does not pay. For
+    /// e-bikes, the least of its sources' times and, over the segments into it, the time of
+    /// the node at the other end (settled before it) plus the segment's.
+    pub(crate) fn end_time_s(&self, node: u32) -> Option<f64> {
+        let (time_s, _) = self.settled(node)?;
+        if !self.junctions {
+            return Some(time_s);
+        }
+        let g = self.g;
+        let mut best = time_s;
+        for &(n, t) in &self.source_ends {
+            if n == node {
+                best = best.min(t);
+            }
+        }
+        let (a, b) = (
+            g.adj_start[node as usize] as usize,
+            g.adj_start[node as usize + 1] as usize,
+        );
+        for &s in &g.adj[a..b] {
+            let si = s as usize;
+            let (other, bit) = if g.seg_v[si] == node {
+                (g.seg_u[si], self.fwd)
+            } else {
+                (g.seg_v[si], self.bwd)
+            };
+            let flags = g.seg_flags[si];
+            if flags & bit == 0 {
+                continue;
+            }
+            if let Some((t, _)) = self.settled(other) {
+                let inv = self.inv_speed[usize::from(flags & FERRY != 0)];
+                best = best.min(t + g.seg_len_m[si] as f64 * inv);
+            }
+        }
+        Some(best)
+    }
+
+    /// The most [`Search::end_time_s`] can take off a settled time.
+    pub(crate) fn max_arrival_delay_s(&self) -> f64 {
+        if self.junctions {
+            super::graph::CROSSING_DELAY_S.max(super::graph::TEE_JUNCTION_DELAY_S)
+        } else {
+            0.0
+        }
     }
 
     /// The settled label of `node`: `(time_s, dist_m)`.
@@ -421,6 +497,17 @@ pub(super) fn along_same_segment(
             d * g.seg_len_m[s] as f64,
         )
     })
+}
+
+/// The time at `node` (settled at `time_s`) of a trip that goes on `extra_m` metres beyond
+/// it: [`Search::end_time_s`] when it ends there (`extra_m` = 0, so it passes no junction at
+/// the node), otherwise `time_s`.
+fn ends_at_node(search: &Search<'_>, node: u32, time_s: f64, extra_m: f64) -> f64 {
+    if extra_m == 0.0 {
+        search.end_time_s(node).unwrap_or(time_s)
+    } else {
+        time_s
+    }
 }
 
 /// One result of [`nearest_by_time`].
@@ -556,6 +643,7 @@ pub fn nearest_by_time(
                 continue;
             }
             if let Some((t, m)) = search.settled(node) {
+                let t = ends_at_node(search, node, t, extra_m);
                 if t + extra_s + tail_s < c.best_s {
                     c.best_s = t + extra_s + tail_s;
                     c.best_m = m + extra_m;
@@ -614,7 +702,9 @@ pub fn nearest_by_time(
             fetch = true;
             continue;
         }
-        if frontier >= bound_k || frontier == f64::INFINITY {
+        // A trip ending at a node is credited its arrival delay, so stop only once no node
+        // left can end one below the k-th.
+        if frontier - search.max_arrival_delay_s() >= bound_k || frontier == f64::INFINITY {
             break;
         }
         // The frontier is finite, so there is a node to settle.
@@ -632,7 +722,7 @@ pub fn nearest_by_time(
                 continue;
             };
             let (_, extra_s, extra_m) = arrivals(g, mode, speed, snap.on_road())[j];
-            let total = t + extra_s + c.tail_s;
+            let total = ends_at_node(&search, node, t, extra_m) + extra_s + c.tail_s;
             if total < c.best_s {
                 c.best_s = total;
                 c.best_m = node_m + extra_m;

@@ -36,6 +36,9 @@ pub struct HighwayDefault {
     pub walk: bool,
     /// Electric bicycles may use it.
     pub ebike: bool,
+    /// Motor vehicles use it by default: where two such roads meet the way an e-bike rides,
+    /// it slows or waits ([`super::graph::MOTOR`]).
+    pub motor: bool,
 }
 
 const fn hw(highway: &'static str, walk: bool, ebike: bool) -> HighwayDefault {
@@ -43,28 +46,39 @@ const fn hw(highway: &'static str, walk: bool, ebike: bool) -> HighwayDefault {
         highway,
         walk,
         ebike,
+        motor: false,
+    }
+}
+
+/// A class that also carries motor traffic ([`HighwayDefault::motor`]).
+const fn road(highway: &'static str, walk: bool, ebike: bool) -> HighwayDefault {
+    HighwayDefault {
+        motor: true,
+        ..hw(highway, walk, ebike)
     }
 }
 
 /// Default access per `highway` class (OSM wiki, *OSM tags for routing/Access
-/// restrictions*, China). Classes not listed (`construction`, `proposed`, `abandoned`,
+/// restrictions*, China); `road(…)` marks the classes motor vehicles use (*Key:highway*: the
+/// roads for cars, from `motorway` to `service`; `track`, `pedestrian`, paths and ways for
+/// people are not). Classes not listed (`construction`, `proposed`, `abandoned`,
 /// `raceway`, `bus_guideway`, `escape`, `platform` …) are not roads for either mode.
 pub const HIGHWAY_DEFAULTS: &[HighwayDefault] = &[
-    hw("motorway", false, false),
-    hw("motorway_link", false, false),
-    hw("trunk", true, true),
-    hw("trunk_link", true, true),
-    hw("primary", true, true),
-    hw("primary_link", true, true),
-    hw("secondary", true, true),
-    hw("secondary_link", true, true),
-    hw("tertiary", true, true),
-    hw("tertiary_link", true, true),
-    hw("unclassified", true, true),
-    hw("residential", true, true),
-    hw("living_street", true, true),
-    hw("service", true, true),
-    hw("road", true, true),
+    road("motorway", false, false),
+    road("motorway_link", false, false),
+    road("trunk", true, true),
+    road("trunk_link", true, true),
+    road("primary", true, true),
+    road("primary_link", true, true),
+    road("secondary", true, true),
+    road("secondary_link", true, true),
+    road("tertiary", true, true),
+    road("tertiary_link", true, true),
+    road("unclassified", true, true),
+    road("residential", true, true),
+    road("living_street", true, true),
+    road("service", true, true),
+    road("road", true, true),
     hw("track", true, true),
     hw("pedestrian", true, false),
     hw("footway", true, false),
@@ -255,6 +269,9 @@ pub struct WayAccess {
     /// In a tunnel (`tunnel=yes`): routable, but positions snap to it only when no road at
     /// the surface is near enough (a door is not in a service tunnel four floors down).
     pub tunnel: bool,
+    /// Open to motor vehicles: a [`HighwayDefault::motor`] class that no key of
+    /// [`MOTOR_KEYS`] closes (`private` and `destination` still carry cars).
+    pub motor: bool,
 }
 
 impl WayAccess {
@@ -263,6 +280,10 @@ impl WayAccess {
         self.walk_forward || self.walk_backward || self.ebike_forward || self.ebike_backward
     }
 }
+
+/// Access keys that close a road to motor vehicles with `no`, least specific first
+/// (*Key:access* hierarchy: `access` → `vehicle` → `motor_vehicle` → `motorcar`).
+pub const MOTOR_KEYS: &[&str] = &["access", "vehicle", "motor_vehicle", "motorcar"];
 
 fn lookup<'t>(tags: &[(&'t str, &'t str)], key: &str) -> Option<&'t str> {
     tags.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
@@ -280,9 +301,16 @@ pub fn way_access(tags: &[(&str, &str)]) -> Option<WayAccess> {
         None if ferry => Some(FERRY_DEFAULT),
         None => None,
     }?;
+    let mut motor = default.motor;
+    for key in MOTOR_KEYS {
+        if let Some(v) = lookup(tags, key) {
+            motor = default.motor && v != "no";
+        }
+    }
     let mut out = WayAccess {
         ferry,
         tunnel: lookup(tags, "tunnel") == Some("yes"),
+        motor,
         ..WayAccess::default()
     };
     for rule in ACCESS_RULES {
@@ -501,5 +529,38 @@ mod tests {
             acc(&[("route", "ferry"), ("bicycle", "no")]),
             Some((true, true, false, false))
         );
+    }
+
+    /// Roads for cars are motor roads unless an access key closes them to motor vehicles
+    /// (*Key:access*: `motor_vehicle=no` closes, `motorcar=destination` re-opens); ways for
+    /// people are not, whatever their access tags.
+    #[test]
+    fn motor_roads_follow_the_class_and_the_motor_keys() {
+        let motor = |tags: &[(&str, &str)]| way_access(tags).map(|a| a.motor);
+        assert_eq!(motor(&[("highway", "residential")]), Some(true));
+        assert_eq!(
+            motor(&[("highway", "service"), ("access", "destination")]),
+            Some(true)
+        );
+        assert_eq!(
+            motor(&[("highway", "residential"), ("motor_vehicle", "no")]),
+            Some(false)
+        );
+        assert_eq!(
+            motor(&[
+                ("highway", "residential"),
+                ("access", "no"),
+                ("motorcar", "destination"),
+                ("foot", "yes")
+            ]),
+            Some(true)
+        );
+        assert_eq!(motor(&[("highway", "footway")]), Some(false));
+        assert_eq!(
+            motor(&[("highway", "cycleway"), ("motor_vehicle", "yes")]),
+            Some(false)
+        );
+        assert_eq!(motor(&[("highway", "pedestrian")]), Some(false));
+        assert_eq!(motor(&[("highway", "track")]), Some(false));
     }
 }

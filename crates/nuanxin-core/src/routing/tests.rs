@@ -2,7 +2,7 @@
 //! searches against a plain Dijkstra over the whole graph.
 
 use super::graph::{
-    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, WALK_BACKWARD,
+    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, MOTOR, WALK_BACKWARD,
     WALK_FORWARD,
 };
 use super::reach::NetworkReach;
@@ -347,47 +347,84 @@ fn graph_file_round_trips_and_damage_is_reported() {
     ));
 }
 
+/// Seconds an e-bike loses passing `node` after arriving on segment `via`, by the rule of
+/// [`RoadGraph::junction_delay_s`] written out over a scan of every segment (no adjacency,
+/// no per-node counts): 2.25 s where four or more segments meet and 0.9 s where three do,
+/// when at least two segments there besides `via` carry [`MOTOR`].
+fn delay_by_scan(g: &RoadGraph, node: u32, via: usize) -> f64 {
+    let mut segments = 0;
+    let mut motor_others = 0;
+    for s in 0..g.segment_count() {
+        if g.seg_u[s] == node || g.seg_v[s] == node {
+            segments += 1;
+            if g.seg_flags[s] & MOTOR != 0 && s != via {
+                motor_others += 1;
+            }
+        }
+    }
+    match (motor_others >= 2, segments >= 4) {
+        (false, _) => 0.0,
+        (true, true) => 2.25,
+        (true, false) => 0.9,
+    }
+}
+
 /// A plain Dijkstra over the whole graph (O(n²), no heap, no bound, no adjacency index): the
-/// reference for the searches. Returns seconds from `source` to every node.
-fn plain_dijkstra(g: &RoadGraph, source: u32, mode: TravelMode, speed: f64) -> Vec<f64> {
+/// reference for the searches. Returns, per node, the seconds from `source` to pass it
+/// (e-bikes: junction delays included, [`delay_by_scan`]) and the seconds of a trip that
+/// ends there (the best arrival without the delay at the node itself).
+fn plain_dijkstra(
+    g: &RoadGraph,
+    source: u32,
+    mode: TravelMode,
+    speed: f64,
+) -> (Vec<f64>, Vec<f64>) {
     let (fwd, bwd) = match mode {
         TravelMode::Walk => (WALK_FORWARD, WALK_BACKWARD),
         TravelMode::Ebike => (EBIKE_FORWARD, EBIKE_BACKWARD),
     };
+    let delay = |v: u32, s: usize| {
+        if mode == TravelMode::Ebike {
+            delay_by_scan(g, v, s)
+        } else {
+            0.0
+        }
+    };
     let n = g.node_count();
-    let mut dist = vec![f64::INFINITY; n];
+    let mut pass = vec![f64::INFINITY; n];
+    let mut end = vec![f64::INFINITY; n];
     let mut done = vec![false; n];
-    dist[source as usize] = 0.0;
+    pass[source as usize] = 0.0;
+    end[source as usize] = 0.0;
     while let Some(u) = (0..n)
-        .filter(|&i| !done[i] && dist[i].is_finite())
-        .min_by(|&a, &b| dist[a].total_cmp(&dist[b]))
+        .filter(|&i| !done[i] && pass[i].is_finite())
+        .min_by(|&a, &b| pass[a].total_cmp(&pass[b]))
     {
         done[u] = true;
         for s in 0..g.segment_count() {
             let len = g.seg_len_m[s] as f64 / speed;
             let f = g.seg_flags[s];
-            if g.seg_u[s] as usize == u && f & fwd != 0 {
-                let v = g.seg_v[s] as usize;
-                dist[v] = dist[v].min(dist[u] + len);
-            }
-            if g.seg_v[s] as usize == u && f & bwd != 0 {
-                let v = g.seg_u[s] as usize;
-                dist[v] = dist[v].min(dist[u] + len);
+            for (from, to, bit) in [(g.seg_u[s], g.seg_v[s], fwd), (g.seg_v[s], g.seg_u[s], bwd)] {
+                if from as usize == u && f & bit != 0 {
+                    let v = to as usize;
+                    end[v] = end[v].min(pass[u] + len);
+                    pass[v] = pass[v].min(pass[u] + len + delay(to, s));
+                }
             }
         }
     }
-    dist
+    (pass, end)
 }
 
 /// A random street grid at Changsha's latitude: `cols × rows` nodes 0.001° apart, each street
-/// present or not, each with random flags (some one-way).
+/// present or not, each with random flags (some one-way, some open to motor vehicles).
 fn arb_grid() -> impl Strategy<Value = RoadGraph> {
     (3usize..7, 3usize..7)
         .prop_flat_map(|(cols, rows)| {
             let edges = cols * (rows - 1) + rows * (cols - 1);
             (
                 Just((cols, rows)),
-                proptest::collection::vec((any::<bool>(), 1u8..16), edges),
+                proptest::collection::vec((any::<bool>(), 1u8..16, any::<bool>()), edges),
             )
         })
         .prop_map(|((cols, rows), e)| {
@@ -402,16 +439,17 @@ fn arb_grid() -> impl Strategy<Value = RoadGraph> {
             for r in 0..rows {
                 for c in 0..cols {
                     let i = (r * cols + c) as u32;
+                    let motor = |m: bool| if m { MOTOR } else { 0 };
                     if c + 1 < cols {
-                        let (on, f) = it.next().unwrap();
+                        let (on, f, m) = it.next().unwrap();
                         if on {
-                            segs.push((i, i + 1, f));
+                            segs.push((i, i + 1, f | motor(m)));
                         }
                     }
                     if r + 1 < rows {
-                        let (on, f) = it.next().unwrap();
+                        let (on, f, m) = it.next().unwrap();
                         if on {
-                            segs.push((i, i + cols as u32, f));
+                            segs.push((i, i + cols as u32, f | motor(m)));
                         }
                     }
                 }
@@ -421,6 +459,116 @@ fn arb_grid() -> impl Strategy<Value = RoadGraph> {
             }
             graph(&nodes, &segs)
         })
+}
+
+/// Junction delays by hand. A crossing of two motor roads at X (0.001°, 0) with a footway F
+/// from the south-east, and a T-junction T (0.003°, 0) where a motor road leaves north:
+///
+/// ```text
+///              N (0.001, 0.001)      M (0.003, 0.001)
+///              │ motor               │ motor
+///  W ───────── X ───────── Y ─────── T ──── E     lat 0   (W at lon 0, E at lon 0.004)
+///              │ motor      footway F from (0.002, -0.001) to X
+///              S (0.001, -0.001)
+/// ```
+/// Segments W–X, X–Y, Y–T, T–E, X–N, X–S, T–M are motor roads; X–F is a footway open to
+/// e-bikes. At the equator, 0.001° of longitude is DX metres and of latitude DY metres; at
+/// 5 m/s, a segment of d metres takes d / 5 seconds.
+/// - W → E: W–X–Y–T–E is 4·DX metres; at X five segments meet (four motor, the footway),
+///   three of them motor besides W–X: 2.25 s; at Y two segments meet: 0; at T three, two
+///   motor besides Y–T: 0.9 s. Total 4·DX/5 + 3.15 s.
+/// - F → W: arriving at X on the footway, four motor roads remain: 2.25 s.
+/// - A trip ending at X from W pays no delay at X: DX / 5 seconds.
+/// - Walking pays nothing: 4·DX seconds at 1 m/s.
+#[test]
+fn ebikes_lose_time_at_junctions_of_motor_roads() {
+    let road = ALL | MOTOR;
+    let g = graph(
+        &[
+            (0.0, 0.0),      // 0 W
+            (0.001, 0.0),    // 1 X
+            (0.002, 0.0),    // 2 Y
+            (0.003, 0.0),    // 3 T
+            (0.004, 0.0),    // 4 E
+            (0.001, 0.001),  // 5 N
+            (0.001, -0.001), // 6 S
+            (0.003, 0.001),  // 7 M
+            (0.002, -0.001), // 8 F
+        ],
+        &[
+            (0, 1, road),
+            (1, 2, road),
+            (2, 3, road),
+            (3, 4, road),
+            (1, 5, road),
+            (1, 6, road),
+            (3, 7, road),
+            (8, 1, ALL),
+        ],
+    );
+    let o = opts();
+    let ebike = |a: LonLat, b: LonLat| {
+        super::search::trip(&g, a, b, TravelMode::Ebike, &o)
+            .unwrap()
+            .travel_time_s
+    };
+    let (w, x, e, f) = (
+        ll(0.0, 0.0),
+        ll(0.001, 0.0),
+        ll(0.004, 0.0),
+        ll(0.002, -0.001),
+    );
+    let want = 4.0 * DX / 5.0 + 2.25 + 0.9;
+    assert!(
+        (ebike(w, e) - want).abs() < 1e-3,
+        "{} vs {want}",
+        ebike(w, e)
+    );
+    let fx = (DX * DX + DY * DY).sqrt();
+    let want = fx / 5.0 + 2.25 + DX / 5.0;
+    assert!(
+        (ebike(f, w) - want).abs() < 1e-2,
+        "{} vs {want}",
+        ebike(f, w)
+    );
+    assert!((ebike(w, x) - DX / 5.0).abs() < 1e-3, "{}", ebike(w, x));
+    let walk = super::search::trip(&g, w, e, TravelMode::Walk, &o).unwrap();
+    assert!((walk.travel_time_s - 4.0 * DX).abs() < 1e-3);
+    // The rule itself, node by node: arriving at X on W–X (segment 0) or on the footway
+    // (segment 7); at Y; at T on Y–T (segment 2) and on T–M (segment 6).
+    assert_eq!(g.junction_delay_s(1, 0), 2.25);
+    assert_eq!(g.junction_delay_s(1, 7), 2.25);
+    assert_eq!(g.junction_delay_s(2, 1), 0.0);
+    assert_eq!(g.junction_delay_s(3, 2), 0.9);
+    assert_eq!(g.junction_delay_s(3, 6), 0.9);
+}
+
+/// Riding along a street over a footway crossing, and a bend of motor roads, cost nothing;
+/// coming off the footway into the street (two motor roads there) is a crossing.
+#[test]
+fn footway_crossings_and_bends_cost_nothing() {
+    let road = ALL | MOTOR;
+    // A street W–X–E crossed at X by a footway N–X–S; a bend E–B–C of motor roads.
+    let g = graph(
+        &[
+            (0.0, 0.0),
+            (0.001, 0.0),
+            (0.002, 0.0),
+            (0.001, 0.001),
+            (0.001, -0.001),
+            (0.002, 0.001),
+        ],
+        &[
+            (0, 1, road),
+            (1, 2, road),
+            (3, 1, ALL),
+            (1, 4, ALL),
+            (2, 5, road),
+        ],
+    );
+    assert_eq!(g.junction_delay_s(1, 0), 0.0); // along the street over the crossing
+    assert_eq!(g.junction_delay_s(2, 1), 0.0); // the bend
+    assert_eq!(g.junction_delay_s(1, 2), 2.25); // off the footway, into the street
 }
 
 proptest! {
@@ -434,7 +582,7 @@ proptest! {
     ) {
         let src = src % g.node_count() as u32;
         let mode = if ebike { TravelMode::Ebike } else { TravelMode::Walk };
-        let reference = plain_dijkstra(&g, src, mode, 1.0);
+        let (reference, _) = plain_dijkstra(&g, src, mode, 1.0);
         let mut s = super::search::Search::new(&g, mode, 1.0, limit);
         s.add_source(src, 0.0, 0.0);
         s.run();
@@ -475,7 +623,7 @@ proptest! {
             return Ok(());
         };
         prop_assert!(osnap.distance_m < 1e-6);
-        let reference = plain_dijkstra(&g, origin % n, mode, speed);
+        let (_, reference) = plain_dijkstra(&g, origin % n, mode, speed);
         let mut want: Vec<f64> = pts.iter().zip(&at).filter_map(|(p, &a)| {
             if g.snap(p.location, mode, 1.0).is_some() {
                 Some(reference[(a % n) as usize]).filter(|t| t.is_finite())
