@@ -41,7 +41,7 @@ use nuanxin_core::model::{LonLat, ServiceKind, ServicePoint};
 use nuanxin_core::routing::area::band_outline;
 use nuanxin_core::routing::{
     import_pbf, nearest_by_time, reached_pieces, service_area, NetworkOptions, NetworkReach,
-    RoadGraph, SnappedCells, FILL_HOLES_M2, SERVICE_AREA_CELL_M, WALK_OFF_M,
+    RoadGraph, SnapRole, SnappedCells, FILL_HOLES_M2, SERVICE_AREA_CELL_M, WALK_OFF_M,
 };
 use nuanxin_core::travel::{Speeds, TravelMode};
 use rand::{Rng, SeedableRng};
@@ -147,7 +147,10 @@ fn isochrone(pbf: &Path, oracle: Option<&Path>) -> Res<()> {
         }
         None => random_positions(&g, 3)(1000)?
             .into_iter()
-            .filter(|&o| g.snap(o, TravelMode::Walk, 200.0).is_some())
+            .filter(|&o| {
+                g.snap(o, TravelMode::Walk, SnapRole::Origin, 200.0)
+                    .is_some()
+            })
             .take(200)
             .collect(),
     };

@@ -6,7 +6,7 @@
 
 use nuanxin_core::coverage::NoProgress;
 use nuanxin_core::model::LonLat;
-use nuanxin_core::routing::{covers_any, import_pbf, RoadGraph, RoutingError};
+use nuanxin_core::routing::{covers_any, import_pbf, RoadGraph, RoutingError, SnapRole};
 use nuanxin_core::travel::TravelMode;
 use std::path::PathBuf;
 
@@ -70,7 +70,9 @@ fn helsinki_figures_are_plausible() {
     assert!(f.modes[1].road_km < walk.road_km);
     // Station points in the centre snap; Changsha's do not.
     let senate_square = LonLat::new(24.9522, 60.1695).unwrap();
-    assert!(g.snap(senate_square, TravelMode::Walk, 200.0).is_some());
+    assert!(g
+        .snap(senate_square, TravelMode::Walk, SnapRole::Origin, 200.0)
+        .is_some());
     covers_any(&g, &[senate_square], 200.0).unwrap();
     let changsha = LonLat::new(112.9709, 28.1986).unwrap();
     assert!(matches!(

@@ -80,6 +80,21 @@ pub(crate) fn mode_index(mode: TravelMode) -> usize {
     }
 }
 
+/// Which end of a trip a position is ([`RoadGraph::snap`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapRole {
+    /// Where the trip starts: the road must lead into the network.
+    Origin,
+    /// Where it ends: the network must lead onto the road.
+    Destination,
+}
+
+/// Bits of [`RoadGraph::seg_snap`]: `(origin, destination)` of `mode`.
+fn snap_bits(mode: TravelMode) -> (u8, u8) {
+    let i = mode_index(mode);
+    (1 << i, 1 << (2 + i))
+}
+
 /// `(forward, backward)` flags of `mode`.
 pub(crate) fn mode_bits(mode: TravelMode) -> (u8, u8) {
     match mode {
@@ -162,9 +177,8 @@ pub struct RoadGraph {
     pub(crate) component_size: [Vec<u32>; 2],
     /// Per node: the segments there open to motor vehicles ([`MOTOR`]), at most 255.
     pub(crate) motor_deg: Vec<u8>,
-    /// Per segment: bit `1 << mode_index(mode)` set when positions may snap to it in that
-    /// mode (usable, both ends in one strongly connected component of at least
-    /// [`MIN_SNAP_COMPONENT_NODES`] nodes).
+    /// Per segment: the bits of `snap_bits(mode)` set when positions may snap to it in that
+    /// mode as an origin and as a destination ([`RoadGraph::snappable`]).
     pub(crate) seg_snap: Vec<u8>,
     /// The segments by grid cell in the local plane, for snapping.
     pub(crate) grid: SegmentGrid,
@@ -419,15 +433,24 @@ impl RoadGraph {
             self.component_size[mode_index(*mode)] = size;
             let (scc, scc_size) = self.strong_components(f, b);
             let min = MIN_SNAP_COMPONENT_NODES.min(scc_size.iter().copied().max().unwrap_or(0));
-            let bit = 1u8 << mode_index(*mode);
+            let big: Vec<bool> = scc
+                .iter()
+                .map(|&c| c != u32::MAX && scc_size[c as usize] >= min)
+                .collect();
+            // Nodes a large component can be reached from (`leaves`) and nodes reachable from
+            // one (`enters`), one-way streets obeyed.
+            let leaves = self.spread(&big, f, b, true);
+            let enters = self.spread(&big, f, b, false);
+            let (origin_bit, destination_bit) = snap_bits(*mode);
             for s in 0..m {
-                let (cu, cv) = (scc[self.seg_u[s] as usize], scc[self.seg_v[s] as usize]);
-                if self.seg_flags[s] & (f | b) != 0
-                    && cu == cv
-                    && cu != u32::MAX
-                    && scc_size[cu as usize] >= min
-                {
-                    self.seg_snap[s] |= bit;
+                let fl = self.seg_flags[s];
+                let (u, v) = (self.seg_u[s] as usize, self.seg_v[s] as usize);
+                let (fwd, bwd) = (fl & f != 0, fl & b != 0);
+                if (fwd && leaves[v]) || (bwd && leaves[u]) {
+                    self.seg_snap[s] |= origin_bit;
+                }
+                if (fwd && enters[u]) || (bwd && enters[v]) {
+                    self.seg_snap[s] |= destination_bit;
                 }
             }
         }
@@ -496,11 +519,50 @@ impl RoadGraph {
         }
     }
 
-    /// Whether positions may snap to segment `s` in `mode`: the mode may use it, and both its
-    /// ends lie in one strongly connected component large enough (see
-    /// [`MIN_SNAP_COMPONENT_NODES`]).
-    pub(crate) fn snappable(&self, s: u32, mode: TravelMode) -> bool {
-        self.seg_snap[s as usize] & (1 << mode_index(mode)) != 0
+    /// Whether positions may snap to segment `s` in `mode` as a trip's `role` end: the mode
+    /// may use it, and, for an origin, a strongly connected component large enough (see
+    /// [`MIN_SNAP_COMPONENT_NODES`]) can be reached from it; for a destination, it can be
+    /// reached from one. A one-way street that only leads out of the network's core is a
+    /// start, not an end.
+    pub(crate) fn snappable(&self, s: u32, mode: TravelMode, role: SnapRole) -> bool {
+        let (o, d) = snap_bits(mode);
+        let bit = match role {
+            SnapRole::Origin => o,
+            SnapRole::Destination => d,
+        };
+        self.seg_snap[s as usize] & bit != 0
+    }
+
+    /// Marks every node from which (`backward`) or to which (`!backward`) a move along usable
+    /// segments (forward flag `f`, backward flag `b`) leads from a node marked in `seed`.
+    fn spread(&self, seed: &[bool], f: u8, b: u8, backward: bool) -> Vec<bool> {
+        let mut marked = seed.to_vec();
+        let mut stack: Vec<u32> = (0..seed.len() as u32)
+            .filter(|&i| seed[i as usize])
+            .collect();
+        while let Some(x) = stack.pop() {
+            let (a, z) = (
+                self.adj_start[x as usize] as usize,
+                self.adj_start[x as usize + 1] as usize,
+            );
+            for &s in &self.adj[a..z] {
+                let si = s as usize;
+                let fl = self.seg_flags[si];
+                let (u, v) = (self.seg_u[si], self.seg_v[si]);
+                // Searching forward, x → other must be allowed; backward, other → x.
+                let (other, bit) = match (u == x, backward) {
+                    (true, false) => (v, f),
+                    (true, true) => (v, b),
+                    (false, false) => (u, b),
+                    (false, true) => (u, f),
+                };
+                if fl & bit != 0 && !marked[other as usize] {
+                    marked[other as usize] = true;
+                    stack.push(other);
+                }
+            }
+        }
+        marked
     }
 
     /// Strongly connected components of the directed graph of the segments usable forward

@@ -33,7 +33,7 @@ pub mod tags;
 #[cfg(test)]
 mod tests;
 
-pub use graph::{GraphFigures, ImportFigures, ModeFigures, RoadGraph};
+pub use graph::{GraphFigures, ImportFigures, ModeFigures, RoadGraph, SnapRole};
 pub use import::import_pbf;
 pub use reach::{NetworkReach, SnappedCells, SNAP_CACHE_MAX_CELLS};
 pub use search::{

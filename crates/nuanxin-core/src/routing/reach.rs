@@ -15,7 +15,7 @@
 //! nearly all of the warm time (release timings in the
 //! docs/benchmarks.md, "Network coverage against pgRouting").
 
-use super::graph::RoadGraph;
+use super::graph::{RoadGraph, SnapRole};
 use super::labels::NONE;
 use super::search::{along_same_segment, arrivals, OnRoad, Search, Snap};
 use crate::coverage::grid::CellGrid;
@@ -194,7 +194,9 @@ impl RoadGraph {
         let centres = grid.centres();
         let snap_range = |r: std::ops::Range<usize>| -> Vec<CellSnap> {
             r.take_while(|&i| i % 4096 != 0 || !cancelled())
-                .map(|i| CellSnap::of(self.snap(centres[i], mode, max_snap_m)))
+                .map(|i| {
+                    CellSnap::of(self.snap(centres[i], mode, SnapRole::Destination, max_snap_m))
+                })
                 .collect()
         };
         let snaps = if centres.len() >= PARALLEL_MIN_CELLS {
@@ -281,7 +283,7 @@ impl<'g> NetworkReach<'g> {
         let mut snapped = Vec::new();
         let mut unsnapped = Vec::new();
         for (i, &p) in sources.iter().enumerate() {
-            match g.snap(p, mode, max_snap_m) {
+            match g.snap(p, mode, SnapRole::Origin, max_snap_m) {
                 Some(s) => {
                     let lead = s.distance_m / speed;
                     if lead <= limit_s {
@@ -308,7 +310,10 @@ impl<'g> NetworkReach<'g> {
     /// off-road leg, if within the limit; `None` when `p` is farther than `max_snap_m` from a
     /// usable road or not reached.
     pub fn time_to(&self, p: LonLat) -> Option<f64> {
-        let snap = self.search.g.snap(p, self.mode, self.max_snap_m)?;
+        let snap = self
+            .search
+            .g
+            .snap(p, self.mode, SnapRole::Destination, self.max_snap_m)?;
         self.time_at(snap.on_road(), snap.distance_m)
     }
 

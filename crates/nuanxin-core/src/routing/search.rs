@@ -6,7 +6,7 @@
 //! snapping; the graph, its import and the area outlines already live beside it.
 
 use super::area::band_outline;
-use super::graph::{mode_bits, RoadGraph, FERRY, TIGHT_SNAP_MAX_M, TUNNEL};
+use super::graph::{mode_bits, RoadGraph, SnapRole, FERRY, TIGHT_SNAP_MAX_M, TUNNEL};
 use super::labels::{Label, Labels, Queued, NONE};
 use super::{RoutingError, DEFAULT_MAX_SNAP_M, WALK_OFF_M};
 use super::{FILL_HOLES_M2, SERVICE_AREA_CELL_M};
@@ -84,7 +84,13 @@ impl RoadGraph {
     /// factor 1.0006 in central Helsinki; for `max_snap_m` over 1 km, 7 % plus 1 m, the bound
     /// for ±3°). Of two segments equally near (at a shared node) the one with the smaller id
     /// is taken.
-    pub fn snap(&self, p: LonLat, mode: TravelMode, max_snap_m: f64) -> Option<Snap> {
+    pub fn snap(
+        &self,
+        p: LonLat,
+        mode: TravelMode,
+        role: SnapRole,
+        max_snap_m: f64,
+    ) -> Option<Snap> {
         if max_snap_m.is_nan() || max_snap_m < 0.0 {
             return None;
         }
@@ -111,7 +117,7 @@ impl RoadGraph {
             let si = s as usize;
             let (t, foot) = self.foot_on(s, q);
             let (dx, dy) = (foot[0] - q[0], foot[1] - q[1]);
-            if dx * dx + dy * dy > r * r || !self.snappable(s, mode) {
+            if dx * dx + dy * dy > r * r || !self.snappable(s, mode, role) {
                 return r;
             }
             let point = self.proj.inverse(foot);
@@ -246,6 +252,7 @@ impl<'g> Search<'g> {
     }
 
     /// Starts the search (also) at `node`, reached after `time_s` and `dist_m`.
+    #[cfg(test)]
     pub(crate) fn add_source(&mut self, node: u32, time_s: f64, dist_m: f64) {
         self.add_source_after(node, time_s, 0.0, dist_m);
     }
@@ -583,7 +590,7 @@ pub fn nearest_by_time(
 ) -> TimedNearest {
     let speeds = &opts.speeds;
     let speed = speeds.of(mode);
-    let Some(origin) = g.snap(from, mode, opts.max_snap_m) else {
+    let Some(origin) = g.snap(from, mode, SnapRole::Origin, opts.max_snap_m) else {
         let hits = index
             .nearest(from, k, filter)
             .into_iter()
@@ -670,7 +677,7 @@ pub fn nearest_by_time(
                 // A compound's entrance (gate) is where the road trip ends; the walk on from
                 // the gate counts, so the trip is never shorter than the geodesic.
                 let door = h.point.entrance.unwrap_or(h.point.location);
-                let snap = g.snap(door, mode, opts.max_snap_m);
+                let snap = g.snap(door, mode, SnapRole::Destination, opts.max_snap_m);
                 let tail_m = snap.map_or(0.0, |s| {
                     s.distance_m + local_distance_m(door, h.point.location)
                 });
@@ -891,7 +898,7 @@ fn reached_pieces_into(
 ) -> Option<Snap> {
     pieces.clear();
     let speed = speeds.of(mode);
-    let origin = g.snap(from, mode, max_snap_m)?;
+    let origin = g.snap(from, mode, SnapRole::Origin, max_snap_m)?;
     let limit = minutes * 60.0;
     let lead = origin.distance_m / speed;
     let mut search = Search::new(g, mode, speed, limit);
@@ -1018,7 +1025,7 @@ pub fn covers_any(g: &RoadGraph, points: &[LonLat], max_snap_m: f64) -> Result<(
         || points.iter().any(|&p| {
             TravelMode::ALL
                 .iter()
-                .any(|&m| g.snap(p, m, max_snap_m).is_some())
+                .any(|&m| g.snap(p, m, SnapRole::Origin, max_snap_m).is_some())
         })
     {
         Ok(())

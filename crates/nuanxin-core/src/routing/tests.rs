@@ -2,8 +2,8 @@
 //! searches against a plain Dijkstra over the whole graph.
 
 use super::graph::{
-    ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, MOTOR, WALK_BACKWARD,
-    WALK_FORWARD,
+    ImportFigures, RawSegment, RoadGraph, SnapRole, EBIKE_BACKWARD, EBIKE_FORWARD, MOTOR,
+    WALK_BACKWARD, WALK_FORWARD,
 };
 use super::reach::NetworkReach;
 use super::search::{nearest_by_time, service_area, NetworkOptions};
@@ -203,13 +203,22 @@ fn positions_do_not_snap_to_one_way_traps() {
     let g = graph(&nodes, &segs);
     let p = ll(0.0302, 0.001);
     // Walking, the spur is two-way: the position snaps to its end, 0.2 DX away.
-    let walk = g.snap(p, TravelMode::Walk, 200.0).unwrap();
+    let walk = g
+        .snap(p, TravelMode::Walk, SnapRole::Origin, 200.0)
+        .unwrap();
     assert!((walk.distance_m - 0.2 * DX).abs() < 0.01, "{walk:?}");
-    // By e-bike, a trip from the spur could never come back and a trip to it never leave:
-    // the position snaps to the street, one DY south (the foot of the perpendicular).
-    let ebike = g.snap(p, TravelMode::Ebike, 200.0).unwrap();
+    // By e-bike, a trip from the spur could never leave it: as an origin the position snaps
+    // to the street, one DY south (the foot of the perpendicular).
+    let ebike = g
+        .snap(p, TravelMode::Ebike, SnapRole::Origin, 200.0)
+        .unwrap();
     assert!((ebike.distance_m - DY).abs() < 0.01, "{ebike:?}");
     assert!(ebike.segment < 59, "{ebike:?}");
+    // A trip to it arrives from the street: as a destination it snaps to the spur's end.
+    let to = g
+        .snap(p, TravelMode::Ebike, SnapRole::Destination, 200.0)
+        .unwrap();
+    assert!((to.distance_m - 0.2 * DX).abs() < 0.01, "{to:?}");
     // And a trip from there along the street is routed: the snap leg (DY) and 10.2 DX east.
     let idx = ServiceIndex::new(vec![station("east", ll(0.040, 0.0))]).unwrap();
     let r = nearest(&g, &idx, p, 1, TravelMode::Ebike, &opts());
@@ -625,7 +634,7 @@ proptest! {
         prop_assert!(osnap.distance_m < 1e-6);
         let (_, reference) = plain_dijkstra(&g, origin % n, mode, speed);
         let mut want: Vec<f64> = pts.iter().zip(&at).filter_map(|(p, &a)| {
-            if g.snap(p.location, mode, 1.0).is_some() {
+            if g.snap(p.location, mode, SnapRole::Destination, 1.0).is_some() {
                 Some(reference[(a % n) as usize]).filter(|t| t.is_finite())
             } else {
                 Some(crate::geodesy::geodesic_distance_m(from, p.location) / speed)
@@ -651,24 +660,37 @@ fn positions_snap_to_a_tunnel_only_when_no_surface_road_is_near() {
     );
     // 1 m from the tunnel, 21 m from the street: the street.
     let s = g
-        .snap(ll(0.0005, 0.00019), TravelMode::Walk, 200.0)
+        .snap(
+            ll(0.0005, 0.00019),
+            TravelMode::Walk,
+            SnapRole::Origin,
+            200.0,
+        )
         .unwrap();
     assert_eq!(s.segment, 0);
     assert!((s.distance_m - 0.19 * DY).abs() < 0.01);
     // With a 5 m limit only the tunnel is near enough.
-    let s = g.snap(ll(0.0005, 0.00019), TravelMode::Walk, 5.0).unwrap();
+    let s = g
+        .snap(ll(0.0005, 0.00019), TravelMode::Walk, SnapRole::Origin, 5.0)
+        .unwrap();
     assert_eq!(s.segment, 1);
 }
 
 /// The nearest usable segment by a scan of every segment, as [`RoadGraph::snap`] defines it
 /// (the ellipsoidal distance to the foot of the perpendicular in the plane; ties to the
 /// smaller id; tunnels only when no surface road is within the limit): segment and metres.
-fn snap_by_scan(g: &RoadGraph, p: LonLat, mode: TravelMode, max_snap_m: f64) -> Option<(u32, f64)> {
+fn snap_by_scan(
+    g: &RoadGraph,
+    p: LonLat,
+    mode: TravelMode,
+    role: SnapRole,
+    max_snap_m: f64,
+) -> Option<(u32, f64)> {
     use super::graph::TUNNEL;
     let q = g.proj.forward(p);
     let mut best: [Option<(u32, f64)>; 2] = [None, None];
     for s in 0..g.segment_count() as u32 {
-        if !g.snappable(s, mode) {
+        if !g.snappable(s, mode, role) {
             continue;
         }
         let foot = g.proj.inverse(g.foot_on(s, q).1);
@@ -812,10 +834,12 @@ proptest! {
         y in -0.003f64..0.007,
         limit in prop::sample::select(vec![5.0, 30.0, 200.0, 1500.0]),
         ebike in any::<bool>(),
+        origin in any::<bool>(),
     ) {
         let mode = if ebike { TravelMode::Ebike } else { TravelMode::Walk };
+        let role = if origin { SnapRole::Origin } else { SnapRole::Destination };
         let p = ll(112.97 + x, 28.19 + y);
-        let got = g.snap(p, mode, limit).map(|s| (s.segment, s.distance_m));
-        prop_assert_eq!(got, snap_by_scan(&g, p, mode, limit));
+        let got = g.snap(p, mode, role, limit).map(|s| (s.segment, s.distance_m));
+        prop_assert_eq!(got, snap_by_scan(&g, p, mode, role, limit));
     }
 }
