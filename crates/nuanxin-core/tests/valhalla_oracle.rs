@@ -19,13 +19,14 @@
 //!
 //! E-bike times are measured three ways, all printed: against Valhalla's bicycle time on all
 //! pairs; against its time less its intersection delays (`transition_s`: Valhalla adds
-//! stop impact × turn cost at each node it passes, our model has no turn costs by design,
-//! `routing` module docs); and both on the subset of pairs whose Valhalla route uses only
+//! stop impact × turn cost at each node it passes; our model adds a junction delay node by
+//! node, docs/roads.md); and both on the subset of pairs whose Valhalla route uses only
 //! ways our tag table opens to e-bikes (Valhalla lets bicycles ride private roads, which
-//! `shortest` costing does not penalise and no option closes). The goals (median ≤ 3 %, 95th percentile ≤ 10 %) are not met for
-//! e-bikes on any of them (the bench script prints them); what is asserted is that nearly every
-//! pair Valhalla routes is routed by us too, and that where Valhalla's route uses only ways we
-//! open the lengths agree (median ≤ 1 %).
+//! `shortest` costing does not penalise and no option closes). Asserted: the median
+//! goal (≤ 3 %), met since junction delays and snapping by the trip's end; the 95th
+//! percentile no worse than 13 % (12.4 % measured; the goal, 10 %, is not met: turn
+//! restrictions, docs/benchmarks.md); nearly every pair Valhalla routes is routed by us too;
+//! where Valhalla's route uses only ways we open, the lengths agree (median ≤ 1 %).
 
 // Test code: helpers outside #[test] functions fail the test on a failed step too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -275,6 +276,10 @@ fn travel_times_agree_with_valhalla() {
     // table opened to e-bikes (the general access key no longer opens a mode; tags.rs).
     assert!(e.time.len() + e.unrouted >= 990, "{figures}");
     assert!(e.unrouted <= (e.time.len() + e.unrouted) / 100, "{figures}");
+    // E-bike times: the median within the 3 % (7.6 % before junction delays and
+    // snapping by the trip's end); the 95th percentile kept at most 13 % (20.1 % before).
+    assert!(quantile(&e.time, 0.5) <= 0.03, "{figures}");
+    assert!(quantile(&e.time, 0.95) <= 0.13, "{figures}");
     // Where Valhalla's route uses only ways we open, half the lengths agree within 1 %.
     assert!(open_l.len() >= 300, "{figures}");
     assert!(quantile(&open_l, 0.5) <= 0.01, "{figures}");
