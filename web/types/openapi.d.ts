@@ -870,6 +870,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/config.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /config.json`: what the page needs from the configuration ([`PageConfig`]). */
+        get: operations["config_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1081,6 +1098,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open311/v2/discovery.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /open311/v2/discovery.json` (endpoint URL under the configured `public_url`) */
+        get: operations["discovery_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/open311/v2/requests.json": {
         parameters: {
             query?: never;
@@ -1099,6 +1133,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open311/v2/requests.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /open311/v2/requests.json` */
+        get: operations["get_requests_xml"];
+        put?: never;
+        /** `POST /open311/v2/requests.json` */
+        post: operations["post_request_xml"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/open311/v2/requests/{id}.json": {
         parameters: {
             query?: never;
@@ -1108,6 +1160,23 @@ export interface paths {
         };
         /** `GET /open311/v2/requests/{id}.json` */
         get: operations["get_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{id}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /open311/v2/requests/{id}.json` */
+        get: operations["get_request_xml"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1133,6 +1202,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open311/v2/services.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /open311/v2/services.json` */
+        get: operations["services_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/open311/v2/services/{service_code}.json": {
         parameters: {
             query?: never;
@@ -1150,6 +1236,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/open311/v2/services/{service_code}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /open311/v2/services/{service_code}.json` (or `.xml`) */
+        get: operations["service_definition_xml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/open311/v2/tokens/{token}.json": {
         parameters: {
             query?: never;
@@ -1159,6 +1262,23 @@ export interface paths {
         };
         /** `GET /open311/v2/tokens/{token}.json` */
         get: operations["get_token"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{token}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /open311/v2/tokens/{token}.json` */
+        get: operations["get_token_xml"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2095,6 +2215,70 @@ export interface components {
             counts: components["schemas"]["OutboxCounts"];
             /** @description The rows asked for, newest first. */
             entries: components["schemas"]["OutboxEntry"][];
+        };
+        /** @description What the page needs from the configuration (`GET /config.json`). */
+        PageConfig: {
+            /** @description Its attribution. */
+            basemap_attribution?: string | null;
+            /** @description Raster basemap URL template (`{z}/{x}/{y}`), when configured. */
+            basemap_url?: string | null;
+            /**
+             * @description A warning when the basemap's tiles are known to be shifted (GCJ-02 tiles under WGS-84
+             *     data).
+             */
+            basemap_warning?: string | null;
+            /** @description Demonstration points served (the page shows the 演示数据 banner while any is). */
+            demo_points: number;
+            /** @description Per layer of our own, its vector tile URL and how many features it has. */
+            layers: components["schemas"]["PageLayers"];
+            /** @description The MapLibre GL JS version the page is served with. */
+            maplibre_version: string;
+            /** @description 天地图 raster layers (vector map and labels) when `basemap = "tianditu"` has a key. */
+            raster_basemaps: Record<string, never>[];
+            /** @description The server has a road graph: `by=time` and `model=network` answer along roads. */
+            roads: boolean;
+            /** @description Travel speeds, metres per second. */
+            speeds_m_per_s: components["schemas"]["PageSpeeds"];
+            /**
+             * @description The page draws a layer from tiles when it has more features than this, from GeoJSON
+             *     otherwise.
+             */
+            tiles_above: number;
+            /** @description The street basemap archive as a MapLibre vector source, when configured. */
+            vector_tiles?: Record<string, never> | null;
+            /** @description The server's version. */
+            version: string;
+        };
+        /** @description One layer of [`PageLayers`]. */
+        PageLayer: {
+            /** @description Features per service-point kind (points only). */
+            by_kind?: {
+                [key: string]: number;
+            } | null;
+            /** @description Features in the layer. */
+            features: number;
+            /** @description Vector tile URL template. */
+            tiles: string;
+        };
+        /** @description The layers of [`PageConfig`]. */
+        PageLayers: {
+            /** @description Service points. */
+            points: components["schemas"]["PageLayer"];
+            /** @description Suggestions. */
+            suggestions: components["schemas"]["PageLayer"];
+        };
+        /** @description Travel speeds of [`PageConfig`], metres per second. */
+        PageSpeeds: {
+            /**
+             * Format: double
+             * @description E-bike.
+             */
+            ebike: number;
+            /**
+             * Format: double
+             * @description Walking.
+             */
+            walk: number;
         };
         /** @description The parameters in force. */
         Parameters: {
@@ -5982,6 +6166,35 @@ export interface operations {
             };
         };
     };
+    config_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The web page's configuration (`Cache-Control: no-cache`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageConfig"];
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -6489,12 +6702,43 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description GeoReport v2 service discovery (also `discovery.xml`) */
+            /** @description GeoReport v2 service discovery */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    discovery_xml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description GeoReport v2 service discovery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
             };
             /** @description The request took longer than `request_timeout_s`, or the service is not ready */
             503: {
@@ -6623,6 +6867,122 @@ export interface operations {
             };
         };
     };
+    get_requests_xml: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated ids. */
+                service_request_id?: string;
+                /** @description Comma-separated category codes. */
+                service_code?: string;
+                /** @description `open` or `closed`. */
+                status?: string;
+                /** @description Earliest submission (ISO 8601). */
+                start_date?: string;
+                /** @description Latest submission (ISO 8601, inclusive; a date alone includes its whole day). */
+                end_date?: string;
+                /** @description Ignored (one jurisdiction). */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    post_request_xml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description service_code, lat, long, description; email, first_name, last_name, phone (the private contact: stored, never shown publicly); crs (extension) */
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": string;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description The body exceeds `body_limit_bytes` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description The body is not of the documented media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
     get_request: {
         parameters: {
             query?: never;
@@ -6671,6 +7031,54 @@ export interface operations {
             };
         };
     };
+    get_request_xml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description service_request_id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description A bad parameter or field, named in `param` when there is one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
     services: {
         parameters: {
             query?: never;
@@ -6686,6 +7094,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Service"][];
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    services_xml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
                 };
             };
             /** @description The request took longer than `request_timeout_s`, or the service is not ready */
@@ -6747,6 +7183,54 @@ export interface operations {
             };
         };
     };
+    service_definition_xml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A category code */
+                service_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description A bad parameter or field, named in `param` when there is one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
     get_token: {
         parameters: {
             query?: never;
@@ -6791,6 +7275,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GeoReportError"][];
+                };
+            };
+        };
+    };
+    get_token_xml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of a POST; ids are immediate, so it is the service_request_id */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description A bad parameter or field, named in `param` when there is one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description The request took longer than `request_timeout_s`, or the service is not ready */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
                 };
             };
         };

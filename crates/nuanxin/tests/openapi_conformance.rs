@@ -33,15 +33,21 @@ fn documented(doc: &utoipa::openapi::OpenApi, method: &str, template: &str) -> V
     op.responses.responses.keys().cloned().collect()
 }
 
-#[tokio::test]
-async fn the_inputs_schemathesis_found_get_documented_statuses() {
+/// The server with the demo points and a store in a temporary directory (kept alive by the
+/// returned guard), rate limits off; and its OpenAPI document.
+fn demo_app() -> (tempfile::TempDir, axum::Router, utoipa::openapi::OpenApi) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
     let mut config = Config::default();
     config.rate_limit.enabled = false;
     let index = ServiceIndex::new(nuanxin::demo::demo_points()).unwrap();
     let app = server::router(AppState::new(config, index).with_store(store));
-    let doc = server::openapi();
+    (dir, app, server::openapi())
+}
+
+#[tokio::test]
+async fn the_inputs_schemathesis_found_get_documented_statuses() {
+    let (_dir, app, doc) = demo_app();
     // (method, request target, operation path, body): the failing cases of the first run.
     let cases: &[(&str, &str, &str, Option<&str>)] = &[
         (
@@ -164,4 +170,111 @@ async fn a_body_of_the_wrong_type_names_the_body_and_the_schema_expected() {
         detail.contains("JSON object") && detail.contains("CoverageRequest"),
         "{detail}"
     );
+}
+
+/// Regression (polish5, item 7): the Open311 `.xml` routes (GeoReport v2's required format)
+/// and `/config.json` answered but were missing from `/api/openapi.json`, so Schemathesis
+/// never exercised them. Each is documented, and an answer carries a status and a media type
+/// its operation documents for that status (`text/xml` for the XML forms, errors included).
+#[tokio::test]
+async fn xml_routes_and_the_page_config_are_documented_with_their_media_types() {
+    let (_dir, app, doc) = demo_app();
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        ("GET", "/config.json", "/config.json", None),
+        (
+            "GET",
+            "/open311/v2/discovery.xml",
+            "/open311/v2/discovery.xml",
+            None,
+        ),
+        (
+            "GET",
+            "/open311/v2/services.xml",
+            "/open311/v2/services.xml",
+            None,
+        ),
+        (
+            "GET",
+            "/open311/v2/services/rest.xml",
+            "/open311/v2/services/{service_code}.xml",
+            None,
+        ),
+        (
+            "GET",
+            "/open311/v2/services/bakery.xml",
+            "/open311/v2/services/{service_code}.xml",
+            None,
+        ),
+        (
+            "GET",
+            "/open311/v2/requests.xml",
+            "/open311/v2/requests.xml",
+            None,
+        ),
+        (
+            "GET",
+            "/open311/v2/requests.xml?status=sideways",
+            "/open311/v2/requests.xml",
+            None,
+        ),
+        (
+            "GET",
+            "/open311/v2/requests/nope.xml",
+            "/open311/v2/requests/{id}.xml",
+            None,
+        ),
+        (
+            "GET",
+            "/open311/v2/tokens/nope.xml",
+            "/open311/v2/tokens/{token}.xml",
+            None,
+        ),
+        (
+            "POST",
+            "/open311/v2/requests.xml",
+            "/open311/v2/requests.xml",
+            Some("service_code=rest&lat=28.19&long=112.98&description=%E5%A4%AA%E7%83%AD"),
+        ),
+        (
+            "POST",
+            "/open311/v2/requests.xml",
+            "/open311/v2/requests.xml",
+            Some("service_code=rest&lat=north"),
+        ),
+    ];
+    for (method, target, template, body) in cases {
+        let mut req = Request::builder().method(*method).uri(*target);
+        if body.is_some() {
+            req = req.header("content-type", "application/x-www-form-urlencoded");
+        }
+        let req = req
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let status = resp.status().as_u16().to_string();
+        let item = doc
+            .paths
+            .paths
+            .get(*template)
+            .unwrap_or_else(|| panic!("{template} is not documented"));
+        let op = match *method {
+            "GET" => item.get.as_ref(),
+            _ => item.post.as_ref(),
+        }
+        .unwrap_or_else(|| panic!("{method} {template} is not documented"));
+        let Some(utoipa::openapi::RefOr::T(documented)) = op.responses.responses.get(&status)
+        else {
+            panic!("{method} {target}: {status} is not documented");
+        };
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+        let media = ct.split(';').next().unwrap().trim();
+        assert!(
+            documented.content.contains_key(media),
+            "{method} {target}: {status} {ct}, documented {:?}",
+            documented.content.keys().collect::<Vec<_>>()
+        );
+        if template.ends_with(".xml") {
+            assert_eq!(media, "text/xml", "{method} {target}");
+        }
+    }
 }

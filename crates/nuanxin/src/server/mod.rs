@@ -461,7 +461,9 @@ fn problem_for_bare_error(resp: Response, method: &axum::http::Method) -> Respon
 /// Every API route with its OpenAPI operation, registered together (`utoipa_axum`'s
 /// `routes!` takes the path and methods from each handler's `#[utoipa::path]`), so an API
 /// route cannot exist undocumented. Only files (the web page, `/api/docs.js`) and aliases
-/// (`/ogc/`, Open311's `{id}.json`) are routed without an operation of their own.
+/// (`/ogc/`, Open311's `{id}.json` and `.xml` forms, documented apart by
+/// `open311::document_xml_forms` since axum captures whole segments) are routed without an
+/// operation of their own.
 ///
 /// OGC API collections beyond the built-in kinds are registered here, so the OGC module
 /// needs to know no other module.
@@ -500,6 +502,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(search::router())
         .merge(vocabulary::router())
         .merge(vector_tiles::router())
+        .merge(web::api_router())
 }
 
 /// The OpenAPI document of every route in [`api`].

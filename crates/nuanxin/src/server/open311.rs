@@ -154,7 +154,7 @@ const KEY_SERVICE: &str = "No API key is needed; submissions are rate limited pe
 
 /// `GET /open311/v2/discovery.json` (endpoint URL under the configured `public_url`)
 #[utoipa::path(get, path = "/open311/v2/discovery.json", tag = "open311",
-    responses((status = 200, description = "GeoReport v2 service discovery (also `discovery.xml`)")))]
+    responses((status = 200, body = Object, description = "GeoReport v2 service discovery")))]
 async fn discovery(State(state): State<AppState>) -> Json<Value> {
     let base = state.config.public_base();
     Json(json!({
@@ -806,13 +806,57 @@ async fn get_token(State(state): State<AppState>, Path(file): Path<String>) -> R
 )]
 struct Doc;
 
+/// Adds to `doc` the `.xml` form of every GeoReport `.json` operation in it: the same
+/// parameters and request body, an operation id ending in `_xml`, and every response that
+/// has a body as `text/xml` (a string: the GeoReport XML that [`super::open311_xml`] writes,
+/// errors as `<errors>`). Regression (polish5, item 7): the `.xml` routes, the
+/// specification's required format, were missing from `/api/openapi.json`, so neither
+/// clients nor Schemathesis saw them.
+fn document_xml_forms(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{Content, RefOr};
+    let xml_body = || {
+        Content::new(Some(RefOr::T(utoipa::openapi::Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("GeoReport v2 XML"))
+                .build(),
+        ))))
+    };
+    let twins: Vec<(String, utoipa::openapi::PathItem)> = doc
+        .paths
+        .paths
+        .iter()
+        .filter_map(|(path, item)| {
+            let name = path.strip_prefix("/open311/v2/")?.strip_suffix(".json")?;
+            let mut item = item.clone();
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                if let Some(id) = op.operation_id.as_mut() {
+                    id.push_str("_xml");
+                }
+                for response in op.responses.responses.values_mut() {
+                    if let RefOr::T(r) = response {
+                        if !r.content.is_empty() {
+                            r.content.clear();
+                            r.content
+                                .insert(super::open311_xml::XML_MEDIA_TYPE.into(), xml_body());
+                        }
+                    }
+                }
+            }
+            Some((format!("/open311/v2/{name}.xml"), item))
+        })
+        .collect();
+    doc.paths.paths.extend(twins);
+}
+
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(Doc::openapi())
+    let mut r = OpenApiRouter::with_openapi(Doc::openapi())
         .routes(routes!(discovery))
         .routes(routes!(services))
         .routes(routes!(get_requests, post_request))
-        // The XML forms answer the same operations (documented once, under `.json`).
+        // The XML forms answer the same operations (documented by `document_xml_forms`).
         .route("/open311/v2/discovery.xml", get(discovery_xml))
         .route("/open311/v2/services.xml", get(services_xml))
         .route(
@@ -821,10 +865,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         )
         // `{id}.json` / `{service_code}.xml`: axum captures whole segments, so the routes take
         // the file name and the handlers split off the extension; the operations are
-        // documented as `{id}.json` and `{service_code}.json`.
+        // documented as `{id}.json` and `{id}.xml`, `{service_code}.json` and `.xml`.
         .route("/open311/v2/services/{file}", get(service_definition))
         .route("/open311/v2/requests/{file}", get(get_request))
-        .route("/open311/v2/tokens/{file}", get(get_token))
+        .route("/open311/v2/tokens/{file}", get(get_token));
+    document_xml_forms(r.get_openapi_mut());
+    r
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@ use std::fmt::Write as _;
 /// Content type of the XML answers.
 pub const XML: &str = "text/xml; charset=utf-8";
 
+/// The media type of [`XML`] without its parameter, as the OpenAPI document names it.
+pub const XML_MEDIA_TYPE: &str = "text/xml";
+
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
 
 /// `text` escaped for XML 1.0 character data (`quick-xml`), with every character XML 1.0

@@ -40,9 +40,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use geo::{MultiPolygon, Simplify, SimplifyVwPreserve};
+use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Version of the vendored MapLibre GL JS (npm `maplibre-gl`), part of its URL path.
 pub const MAPLIBRE_VERSION: &str = "5.24.1";
@@ -164,7 +168,17 @@ static ASSETS: &[Asset] = &[
 /// The admin index with a label point per district (WGS-84 columns used).
 const ADMIN_INDEX_CSV: &str = include_str!("../../../../data/boundaries/hunan_admin_index.csv");
 
-/// Routes of this module: `/` and every embedded file, `/config.json`, `/data/*`.
+/// The API operation of this module, `GET /config.json`, with its OpenAPI document (merged
+/// into [`super::api`]).
+pub fn api_router() -> OpenApiRouter<AppState> {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(tags((name = "web", description = "What the web page reads at start")))]
+    struct Doc;
+    OpenApiRouter::with_openapi(<Doc as utoipa::OpenApi>::openapi()).routes(routes!(config_json))
+}
+
+/// Routes of this module: `/` and every embedded file, `/data/*` (`/config.json` is in
+/// [`api_router`]).
 pub fn router() -> Router<AppState> {
     let mut r = Router::new();
     for (i, a) in ASSETS.iter().enumerate() {
@@ -180,8 +194,7 @@ pub fn router() -> Router<AppState> {
             )
         };
     }
-    r.route("/config.json", get(config_json))
-        .route(
+    r.route(
             "/sw.js",
             get(|h: HeaderMap| async move { service_worker(&h) }),
         )
@@ -426,20 +439,78 @@ fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{host}"))
 }
 
-/// `GET /config.json`: what the page needs from the configuration.
-///
-/// `{ "basemap_url": string|null, "basemap_attribution": string|null,
-///    "speeds_m_per_s": { "walk": f64, "ebike": f64 }, "roads": bool, "version": string }`
-/// (`roads`: the server has a road graph, so `by=time` and `model=network` answer along roads),
-/// and `layers`: per layer of our own (`points`, `suggestions`) its vector tile URL and how
-/// many features it has (`points` also per kind), with `tiles_above`: the page draws a
-/// layer from tiles when it has more features than that, from GeoJSON otherwise.
+/// What the page needs from the configuration (`GET /config.json`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageConfig {
+    /// Raster basemap URL template (`{z}/{x}/{y}`), when configured.
+    pub basemap_url: Option<String>,
+    /// Its attribution.
+    pub basemap_attribution: Option<String>,
+    /// A warning when the basemap's tiles are known to be shifted (GCJ-02 tiles under WGS-84
+    /// data).
+    pub basemap_warning: Option<String>,
+    /// The street basemap archive as a MapLibre vector source, when configured.
+    #[schema(value_type = Option<Object>)]
+    pub vector_tiles: Option<Value>,
+    /// 天地图 raster layers (vector map and labels) when `basemap = "tianditu"` has a key.
+    #[schema(value_type = Vec<Object>)]
+    pub raster_basemaps: Value,
+    /// Travel speeds, metres per second.
+    pub speeds_m_per_s: PageSpeeds,
+    /// The server has a road graph: `by=time` and `model=network` answer along roads.
+    pub roads: bool,
+    /// The MapLibre GL JS version the page is served with.
+    pub maplibre_version: String,
+    /// Demonstration points served (the page shows the 演示数据 banner while any is).
+    pub demo_points: usize,
+    /// The server's version.
+    pub version: String,
+    /// Per layer of our own, its vector tile URL and how many features it has.
+    pub layers: PageLayers,
+    /// The page draws a layer from tiles when it has more features than this, from GeoJSON
+    /// otherwise.
+    pub tiles_above: usize,
+}
+
+/// Travel speeds of [`PageConfig`], metres per second.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageSpeeds {
+    /// Walking.
+    pub walk: f64,
+    /// E-bike.
+    pub ebike: f64,
+}
+
+/// The layers of [`PageConfig`].
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageLayers {
+    /// Service points.
+    pub points: PageLayer,
+    /// Suggestions.
+    pub suggestions: PageLayer,
+}
+
+/// One layer of [`PageLayers`].
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageLayer {
+    /// Vector tile URL template.
+    pub tiles: String,
+    /// Features in the layer.
+    pub features: usize,
+    /// Features per service-point kind (points only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_kind: Option<std::collections::BTreeMap<String, usize>>,
+}
+
+/// `GET /config.json`: what the page needs from the configuration ([`PageConfig`]).
+#[utoipa::path(get, path = "/config.json", tag = "web",
+    responses((status = 200, body = PageConfig, description = "The web page's configuration (`Cache-Control: no-cache`)")))]
 async fn config_json(State(state): State<AppState>) -> Response {
     let c = &state.config;
     let index = state.index();
-    let by_kind: serde_json::Map<String, Value> = crate::model::ServiceKind::ALL
+    let by_kind: std::collections::BTreeMap<String, usize> = crate::model::ServiceKind::ALL
         .iter()
-        .map(|k| (k.as_str().to_string(), json!(index.count_of_kind(*k))))
+        .map(|k| (k.as_str().to_string(), index.count_of_kind(*k)))
         .collect();
     let points: usize = crate::model::ServiceKind::ALL
         .iter()
@@ -460,29 +531,44 @@ async fn config_json(State(state): State<AppState>) -> Response {
         .unwrap_or(0),
         None => 0,
     };
-    let body = json!({
-        "basemap_url": c.basemap_url,
-        "basemap_attribution": c.basemap_attribution,
-        "basemap_warning": c.basemap_url.as_deref().and_then(super::tiles::shifted_tiles_warning),
-        // The street basemap archive as a MapLibre vector source (null when not configured).
-        "vector_tiles": c.basemap_tiles.as_deref().and_then(|p| super::tiles::archive(p).ok()).map(|a| a.source_json()),
-        // 天地图 raster layers (vector map + labels), when `basemap = "tianditu"` has a key.
-        "raster_basemaps": match (c.basemap.as_deref(), c.tianditu_key.as_deref()) {
+    let body = PageConfig {
+        basemap_url: c.basemap_url.clone(),
+        basemap_attribution: c.basemap_attribution.clone(),
+        basemap_warning: c
+            .basemap_url
+            .as_deref()
+            .and_then(super::tiles::shifted_tiles_warning),
+        vector_tiles: c
+            .basemap_tiles
+            .as_deref()
+            .and_then(|p| super::tiles::archive(p).ok())
+            .map(|a| a.source_json()),
+        raster_basemaps: match (c.basemap.as_deref(), c.tianditu_key.as_deref()) {
             (Some("tianditu"), Some(k)) if !k.trim().is_empty() => super::tiles::tianditu_layers(k),
             _ => json!([]),
         },
-        "speeds_m_per_s": { "walk": c.speeds.walk_m_per_s, "ebike": c.speeds.ebike_m_per_s },
-        "roads": state.roads.is_some(),
-        "maplibre_version": MAPLIBRE_VERSION,
-        // Demonstration points served: the page shows the 演示数据 banner while any is.
-        "demo_points": state.index().demo_count(),
-        "version": env!("CARGO_PKG_VERSION"),
-        "layers": {
-            "points": {"tiles": super::vector_tiles::POINT_TILE_URL, "features": points, "by_kind": by_kind},
-            "suggestions": {"tiles": super::vector_tiles::SUGGESTION_TILE_URL, "features": suggestions},
+        speeds_m_per_s: PageSpeeds {
+            walk: c.speeds.walk_m_per_s,
+            ebike: c.speeds.ebike_m_per_s,
         },
-        "tiles_above": c.tiles_above,
-    });
+        roads: state.roads.is_some(),
+        maplibre_version: MAPLIBRE_VERSION.to_string(),
+        demo_points: state.index().demo_count(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        layers: PageLayers {
+            points: PageLayer {
+                tiles: super::vector_tiles::POINT_TILE_URL.to_string(),
+                features: points,
+                by_kind: Some(by_kind),
+            },
+            suggestions: PageLayer {
+                tiles: super::vector_tiles::SUGGESTION_TILE_URL.to_string(),
+                features: suggestions,
+                by_kind: None,
+            },
+        },
+        tiles_above: c.tiles_above,
+    };
     ([(header::CACHE_CONTROL, "no-cache")], axum::Json(body)).into_response()
 }
 
@@ -807,10 +893,12 @@ mod tests {
     use tower::ServiceExt;
 
     fn app() -> Router {
-        router().with_state(AppState::new(
-            super::super::Config::default(),
-            crate::index::ServiceIndex::new(Vec::new()).unwrap(),
-        ))
+        router()
+            .merge(api_router().split_for_parts().0)
+            .with_state(AppState::new(
+                super::super::Config::default(),
+                crate::index::ServiceIndex::new(Vec::new()).unwrap(),
+            ))
     }
 
     async fn get_resp(path: &str, inm: Option<&str>) -> Response {
@@ -1245,10 +1333,12 @@ mod tests {
             basemap_attribution: Some("© OpenStreetMap".into()),
             ..Default::default()
         };
-        let app = router().with_state(AppState::new(
-            config,
-            crate::index::ServiceIndex::new(Vec::new()).unwrap(),
-        ));
+        let app = router()
+            .merge(api_router().split_for_parts().0)
+            .with_state(AppState::new(
+                config,
+                crate::index::ServiceIndex::new(Vec::new()).unwrap(),
+            ));
         let r = app
             .clone()
             .oneshot(Request::get("/").body(Body::empty()).unwrap())
