@@ -344,3 +344,27 @@ fn usage_errors_exit_2_and_failures_exit_1() {
     let (code, _, err) = run(d, "zh", &["demo", "--check"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// Regression (polish5, found with item 1): `import` of a folder named like a data file said
+/// `导入 X 时出错: 文件：read error: Is a directory (os error 21)` (CSV), `不是有效的 JSON（第 0
+/// 行，第 0 列）：Is a directory` (GeoJSON) or `无法读取该工作簿：Is a directory` (XLSX). Each
+/// format now gets the same file error, the file named once.
+#[test]
+fn import_of_a_folder_is_a_file_error_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["stations.csv", "stations.geojson", "stations.xlsx"] {
+        std::fs::create_dir(d.join(name)).unwrap();
+        let (code, _, err) = run(d, "zh", &["import", name]);
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(
+            error_line(&err),
+            format!("错误：无法读取 {name}：这是一个文件夹，不是文件 (cannot read: it is a folder, not a file)")
+        );
+        let (_, _, err) = run(d, "en", &["import", name]);
+        assert_eq!(
+            error_line(&err),
+            format!("error: cannot read {name}: it is a folder, not a file")
+        );
+    }
+}

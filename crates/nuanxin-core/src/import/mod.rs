@@ -404,6 +404,15 @@ pub fn import_file_to(
         path: path.display().to_string(),
     })?;
     if let Ok(meta) = std::fs::metadata(path) {
+        // A folder opens on Linux and fails only at the first read, which each format's
+        // reader would word on its own (`read error: Is a directory (os error 21)`): said
+        // once here, as the file error it is.
+        if meta.is_dir() {
+            return Err(ImportError::Io {
+                path: path.display().to_string(),
+                source: std::io::ErrorKind::IsADirectory.into(),
+            });
+        }
         check_file_size(meta.len(), options.max_file_bytes())?;
     }
     let mut options = options.clone();

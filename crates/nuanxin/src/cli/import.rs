@@ -207,6 +207,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                         Msg::StoringPoints(shown)
                     })
                 }),
+                // a file that cannot be read: the message names it already
+                _ if matches!(e, ImportError::Io { .. }) => err,
                 _ => err.with_context(|| text(&Msg::Importing(&args.file.display().to_string()))),
             };
         }

@@ -1141,18 +1141,24 @@ pub fn issue(i: &Issue) -> String {
 /// An import error, in the language in force (the issues of a rejected file are listed
 /// separately with [`issue`]).
 pub fn import_error(e: &ImportError) -> String {
+    // a file that cannot be read: the reason in words, the file once (`FileError`)
+    let unreadable = |path: &str, source: &std::io::Error| {
+        let io = std::io::Error::new(source.kind(), source.to_string());
+        file_error(&nuanxin::error::FileError::new(
+            path.to_string(),
+            nuanxin::error::FileOp::Read,
+            io,
+        ))
+    };
     match lang::current() {
         // the database's error (the source) is part of the message
         Lang::En => match e {
+            ImportError::Io { path, source } => unreadable(path, source),
             ImportError::Store(store) => format!("{e}: {}", nuanxin::error::report(store)),
             _ => e.to_string(),
         },
         Lang::Zh => match e {
-            ImportError::Io { path, source } => {
-                let io = std::io::Error::new(source.kind(), source.to_string());
-                nuanxin::error::FileError::new(path.clone(), nuanxin::error::FileOp::Read, io)
-                    .to_string()
-            }
+            ImportError::Io { path, source } => unreadable(path, source),
             ImportError::UnknownFormat { path } => format!(
                 "无法判断 {path} 的格式：请使用 .geojson/.json、.csv 或 .xlsx 文件"
             ),
