@@ -368,3 +368,28 @@ fn import_of_a_folder_is_a_file_error_in_every_format() {
         );
     }
 }
+
+/// Regression (polish5, item 2): a bad `nuanxin.toml` made `coverage` say `nuanxin.toml:
+/// nuanxin.toml: unknown key …` (the file twice, no Chinese) and `serve` `configuration
+/// error: …`. Both now say 配置有误 first, the file once.
+#[test]
+fn a_bad_configuration_file_is_named_once_in_chinese_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("nuanxin.toml"), "[speeds]\nwalk = 1\n").unwrap();
+    for args in [
+        &["coverage", "--adcode", "430102", "--resolution", "7"][..],
+        &["serve", "--listen", "127.0.0.1:0", "--db", "s.db"][..],
+    ] {
+        let (code, _, err) = run(d, "zh", args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        let line = error_line(&err);
+        assert!(
+            line.starts_with(
+                "错误：配置有误 (configuration error): nuanxin.toml: unknown key `speeds.walk`"
+            ),
+            "{args:?}: {line}"
+        );
+        assert_eq!(line.matches("nuanxin.toml").count(), 1, "{line}");
+    }
+}

@@ -459,7 +459,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let speeds = nuanxin::server::Config::load(None)
         .map(|c| c.speeds)
-        .map_err(|e| anyhow::anyhow!("nuanxin.toml: {e}"))?;
+        .map_err(|e| anyhow::anyhow!(text(&Msg::ConfigError(&e.to_string()))))?;
     let (points, source) = super::points::load(args.db.as_deref(), args.data.as_deref(), args.crs)?;
     if !args.json {
         eprintln!("{}", text(&Msg::ServicePoints(&source)));

@@ -236,6 +236,9 @@ pub enum Msg<'a> {
     },
     /// `coverage --demand` names neither a layer nor a file.
     BadDemand(&'a str),
+    /// The configuration (`nuanxin.toml`, `--config`, `NUANXIN_*`) is invalid; the reason
+    /// as the configuration library words it (English, naming the key and the file).
+    ConfigError(&'a str),
     /// A file cannot be written.
     CannotWrite(&'a str),
     /// Where the service points of an analysis come from.
@@ -725,6 +728,7 @@ pub fn zh(m: &Msg<'_>) -> String {
             range,
             ref got,
         } => format!("{flag} 必须在 {range} 之间；现在是 {got}"),
+        Msg::ConfigError(e) => format!("配置有误 (configuration error): {e}"),
         Msg::BadDemand(d) => {
             format!("--demand `{d}`：既不是 builtup（建筑量）、pickups（取餐点），也不是已有的文件")
         }
@@ -1009,6 +1013,7 @@ pub fn en(m: &Msg<'_>) -> String {
             range,
             ref got,
         } => format!("{flag} must be in {range}; got {got}"),
+        Msg::ConfigError(e) => format!("configuration error: {e}"),
         Msg::BadDemand(d) => format!("--demand `{d}`: not builtup, pickups or an existing file"),
         Msg::CannotWrite(p) => format!("cannot write {p}"),
         Msg::ServicePoints(s) => format!("service points: {s}"),

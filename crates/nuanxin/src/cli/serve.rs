@@ -60,8 +60,8 @@ pub struct Args {
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     init_tracing();
-    let mut config =
-        Config::load(args.config.as_deref()).map_err(|e| anyhow!("configuration error: {e}"))?;
+    let mut config = Config::load(args.config.as_deref())
+        .map_err(|e| anyhow!(text(&Msg::ConfigError(&e.to_string()))))?;
     if let Some(l) = args.listen {
         config.listen = l;
     }
@@ -82,10 +82,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     config
         .validate()
-        .map_err(|e| anyhow!("configuration error: {e}"))?;
+        .map_err(|e| anyhow!(text(&Msg::ConfigError(&e.to_string()))))?;
     // The basemap must work as configured: a missing archive or key stops the start.
     for warning in nuanxin::server::tiles::preflight(&config)
-        .map_err(|e| anyhow!("configuration error: {e}"))?
+        .map_err(|e| anyhow!(text(&Msg::ConfigError(&e.to_string()))))?
     {
         tracing::warn!("{warning}");
     }
@@ -176,7 +176,8 @@ async fn serve(
             };
             anyhow::Error::new(e).context(context)
         })?;
-    server::notify::targets(&config).map_err(|e| anyhow!("configuration error: {e}"))?;
+    server::notify::targets(&config)
+        .map_err(|e| anyhow!(text(&Msg::ConfigError(&e.to_string()))))?;
     // Parse the embedded boundaries (the districts, 4 MB of GeoJSON; the country's outline)
     // on a second core while the points are read, rather than after them or in the first
     // request.
@@ -265,10 +266,11 @@ async fn serve(
     }
     // being told (issue 14): changes write outbox rows for the configured destinations;
     // this server's worker delivers them (every server of a cluster runs one)
-    let notifier =
-        server::notify::Notifier::new(&config).map_err(|e| anyhow!("configuration error: {e}"))?;
+    let notifier = server::notify::Notifier::new(&config)
+        .map_err(|e| anyhow!(text(&Msg::ConfigError(&e.to_string()))))?;
     store.set_outbox_targets(
-        server::notify::targets(&config).map_err(|e| anyhow!("configuration error: {e}"))?,
+        server::notify::targets(&config)
+            .map_err(|e| anyhow!(text(&Msg::ConfigError(&e.to_string()))))?,
     );
     // Commits (point edits, suggestions) never pay for a WAL checkpoint (issue 16: the edit
     // tail); seeding above still checkpointed in its commit.
