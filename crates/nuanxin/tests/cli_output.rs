@@ -331,6 +331,15 @@ fn usage_errors_exit_2_and_failures_exit_1() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains("错误："), "{args:?}: {err}");
     }
+    // arguments are checked before any data is read (the source line came first)
+    for args in [
+        &["coverage", "--adcode", "430102", "--at", "yesterday"][..],
+        &["coverage", "--adcode", "430102", "--resolution", "16"][..],
+    ] {
+        let (code, _, err) = run(d, "zh", args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
     let failures: &[&[&str]] = &[
         &["coverage", "--adcode", "430102", "--demand", "bad.csv"],
         &["coverage", "--geometry", "missing.geojson"],

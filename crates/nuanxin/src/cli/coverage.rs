@@ -460,17 +460,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let speeds = nuanxin::server::Config::load(None)
         .map(|c| c.speeds)
         .map_err(|e| anyhow::anyhow!(text(&Msg::ConfigError(&e.to_string()))))?;
-    let (points, source) = super::points::load(args.db.as_deref(), args.data.as_deref(), args.crs)?;
-    if !args.json {
-        eprintln!("{}", text(&Msg::ServicePoints(&source)));
-    }
-    let index = ServiceIndex::new(points)?;
+    // the remaining argument checks before any data is read
     let open_at = match &args.at {
         None => None,
         Some(s) => Some(nuanxin::coverage::hours::parse_at(s).map_err(|e| {
             super::usage(format!("--at: {}", super::messages::reason(&e.to_string())))
         })?),
     };
+    let resolution = nuanxin::coverage::resolution(args.resolution)
+        .map_err(|e| super::usage(super::messages::reason(&e.to_string())))?;
+    let (points, source) = super::points::load(args.db.as_deref(), args.data.as_deref(), args.crs)?;
+    if !args.json {
+        eprintln!("{}", text(&Msg::ServicePoints(&source)));
+    }
+    let index = ServiceIndex::new(points)?;
     let mut options = CoverageOptions::new(speeds.radius_m(args.mode, args.minutes));
     options.travel = Some((args.mode, args.minutes));
     if args.model == "network" {
@@ -486,8 +489,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         open_at,
         ..Filter::default()
     };
-    options.resolution = nuanxin::coverage::resolution(args.resolution)
-        .map_err(|e| super::usage(super::messages::reason(&e.to_string())))?;
+    options.resolution = resolution;
     options.max_cells = args.max_cells;
     options.propose = args.propose;
     options.gaps = args.gaps.is_some() || args.json;
