@@ -22,11 +22,13 @@
 //! stop impact × turn cost at each node it passes; our model adds a junction delay node by
 //! node, docs/roads.md); and both on the subset of pairs whose Valhalla route uses only
 //! ways our tag table opens to e-bikes (Valhalla lets bicycles ride private roads, which
-//! `shortest` costing does not penalise and no option closes). Asserted: the median
-//! goal (≤ 3 %), met since junction delays and snapping by the trip's end; the 95th
-//! percentile no worse than 13 % (12.4 % measured; the goal, 10 %, is not met: turn
-//! restrictions, docs/benchmarks.md); nearly every pair Valhalla routes is routed by us too;
-//! where Valhalla's route uses only ways we open, the lengths agree (median ≤ 1 %).
+//! `shortest` costing does not penalise and no option closes). Times are compared along
+//! the roads: Valhalla's runs from where it meets the road to where it leaves it, so our
+//! legs between the positions and the roads are taken off ours. Asserted for e-bikes: the
+//! issue's goals (median ≤ 3 %, 95th percentile ≤ 10 %), met since junction delays by road
+//! class, snapping by the trip's end and turn restrictions (docs/benchmarks.md); nearly
+//! every pair Valhalla routes is routed by us too; where Valhalla's route uses only ways we
+//! open, the lengths agree (median ≤ 1 %).
 
 // Test code: helpers outside #[test] functions fail the test on a failed step too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -35,7 +37,7 @@ use geo::{Area, BooleanOps, Coord, MapCoords, MultiPolygon, Polygon};
 use nuanxin_core::coverage::NoProgress;
 use nuanxin_core::model::LonLat;
 use nuanxin_core::routing::tags::way_access;
-use nuanxin_core::routing::{import_pbf, service_area, trip, NetworkOptions, RoadGraph};
+use nuanxin_core::routing::{import_pbf, service_area, trip, NetworkOptions, RoadGraph, SnapRole};
 use nuanxin_core::travel::{Speeds, TravelMode};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -129,12 +131,21 @@ fn pair_differences(g: &RoadGraph, o: &Value, mode: TravelMode) -> Differences {
             continue;
         };
         assert!(hit.network, "{p}: both ends lie on roads");
-        d.time.push((hit.travel_time_s - vt).abs() / vt.max(1.0));
+        // Valhalla's time runs from where it meets the road to where it leaves it; ours also
+        // counts the legs between the positions and the roads (at the mode's speed), which
+        // are taken off here so that both are times along the roads.
+        let origin_m = g
+            .snap(lonlat(&p["from"]), mode, SnapRole::Origin, opts.max_snap_m)
+            .unwrap()
+            .distance_m;
+        let legs_s = (origin_m + hit.snap_distance_m.unwrap()) / opts.speeds.of(mode);
+        let ours_s = hit.travel_time_s - legs_s;
+        d.time.push((ours_s - vt).abs() / vt.max(1.0));
         let ours_m = hit.network_distance_m.unwrap();
         d.length.push((ours_m - vl).abs() / vl.max(1.0));
         let vt_moving = vt - v["transition_s"].as_f64().unwrap_or(0.0);
         d.time_less_delays
-            .push((hit.travel_time_s - vt_moving).abs() / vt_moving.max(1.0));
+            .push((ours_s - vt_moving).abs() / vt_moving.max(1.0));
         d.open_ways_only.push(
             v["ways"]
                 .as_array()
@@ -276,10 +287,11 @@ fn travel_times_agree_with_valhalla() {
     // table opened to e-bikes (the general access key no longer opens a mode; tags.rs).
     assert!(e.time.len() + e.unrouted >= 990, "{figures}");
     assert!(e.unrouted <= (e.time.len() + e.unrouted) / 100, "{figures}");
-    // E-bike times: the median within the 3 % (7.6 % before junction delays and
-    // snapping by the trip's end); the 95th percentile kept at most 13 % (20.1 % before).
+    // E-bike times along the roads: the goals, median ≤ 3 % and 95th percentile
+    // ≤ 10 % (7.6 % and 30.9 % before junction delays, snapping by the trip's end, turn
+    // restrictions and the like-for-like times).
     assert!(quantile(&e.time, 0.5) <= 0.03, "{figures}");
-    assert!(quantile(&e.time, 0.95) <= 0.13, "{figures}");
+    assert!(quantile(&e.time, 0.95) <= 0.10, "{figures}");
     // Where Valhalla's route uses only ways we open, half the lengths agree within 1 %.
     assert!(open_l.len() >= 300, "{figures}");
     assert!(quantile(&open_l, 0.5) <= 0.01, "{figures}");

@@ -6,6 +6,9 @@
 //! file (a clipped extract) is cut there: the segments touching the missing node are dropped,
 //! the rest of the way is kept, and both are counted in [`ImportFigures`].
 //!
+//! Turn restrictions (relations, read in the first pass) split their via nodes for e-bikes
+//! ([`super::turns`]).
+//!
 //! A barrier node ([`barrier_passage`]) that stops a mode is split: every segment touching it
 //! gets its own copy of the node, joined to the original by a zero-length connector that only
 //! the modes allowed through carry (none when the barrier stops both).
@@ -14,7 +17,8 @@ use super::graph::{
     ImportFigures, RawSegment, RoadGraph, EBIKE_BACKWARD, EBIKE_FORWARD, FERRY, MOTOR, TUNNEL,
     WALK_BACKWARD, WALK_FORWARD,
 };
-use super::tags::{barrier_passage, way_access};
+use super::tags::{barrier_passage, road_class, way_access};
+use super::turns::{self, Member, TurnRestriction};
 use super::RoutingError;
 use crate::coverage::Progress;
 use crate::error::FileError;
@@ -69,8 +73,10 @@ fn check_pbf_start(path: &Path, name: &str) -> Result<u64, RoutingError> {
 
 /// A way kept by the first pass.
 struct KeptWay {
+    id: i64,
     refs: Vec<i64>,
     flags: u8,
+    class: u8,
 }
 
 /// Imports the road graph of the PBF extract at `path`. `progress` gets one stage, `reading`,
@@ -102,8 +108,30 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
     };
     let mut ways: Vec<KeptWay> = Vec::new();
     let mut needed: Vec<i64> = Vec::new();
+    let mut restrictions: Vec<TurnRestriction> = Vec::new();
+    let mut restrictions_skipped = 0u64;
     open()?
         .for_each(|el| {
+            if let Element::Relation(r) = &el {
+                let tags: Vec<(&str, &str)> = r.tags().collect();
+                let members: Vec<(Member, i64, &str)> = r
+                    .members()
+                    .map(|m| {
+                        let kind = match m.member_type {
+                            osmpbf::RelMemberType::Node => Member::Node,
+                            osmpbf::RelMemberType::Way => Member::Way,
+                            osmpbf::RelMemberType::Relation => Member::Relation,
+                        };
+                        (kind, m.member_id, m.role().unwrap_or(""))
+                    })
+                    .collect();
+                match turns::parse(&tags, &members) {
+                    Some(Some(t)) => restrictions.push(t),
+                    Some(None) => restrictions_skipped += 1,
+                    None => {}
+                }
+                return;
+            }
             if let Element::Way(w) = el {
                 let pairs: Vec<(&str, &str)> = w.tags().collect();
                 let is_candidate = pairs
@@ -136,7 +164,12 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
                 }
                 figures.ways_used += 1;
                 needed.extend_from_slice(&refs);
-                ways.push(KeptWay { refs, flags });
+                ways.push(KeptWay {
+                    id: w.id(),
+                    refs,
+                    flags,
+                    class: road_class(&pairs),
+                });
             }
         })
         .map_err(damaged)?;
@@ -174,6 +207,7 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
 
     // Segments, cut at missing nodes.
     let mut segments = Vec::new();
+    let mut seg_way: Vec<i64> = Vec::new();
     for w in &ways {
         let idx: Vec<Option<u32>> = w
             .refs
@@ -196,12 +230,29 @@ pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<RoadGraph, Rou
                         u,
                         v,
                         flags: w.flags,
+                        class: w.class,
                     });
+                    seg_way.push(w.id);
                 }
             }
         }
     }
     drop(ways);
+    let barrier_nodes: Vec<u32> = barriers.iter().map(|b| b.0).collect();
+    let (applied, skipped) = turns::apply(
+        &mut lon_e7,
+        &mut lat_e7,
+        &mut segments,
+        &seg_way,
+        &restrictions,
+        |id| {
+            let i = needed.binary_search(&id).ok()?;
+            found[i].then_some(i as u32)
+        },
+        &barrier_nodes,
+    );
+    figures.turn_restrictions = applied;
+    figures.turn_restrictions_skipped = skipped + restrictions_skipped;
     figures.barriers = barriers.len() as u64;
     split_barriers(&mut lon_e7, &mut lat_e7, &mut segments, &mut barriers);
     figures.elapsed_s = started.elapsed().as_secs_f64();
@@ -240,11 +291,7 @@ fn split_barriers(
                 flags |= EBIKE_FORWARD | EBIKE_BACKWARD;
             }
             if flags != 0 {
-                connectors.push(RawSegment {
-                    u: copy,
-                    v: node,
-                    flags,
-                });
+                connectors.push(RawSegment::new(copy, node, flags));
             }
         }
     }

@@ -29,6 +29,7 @@ mod runs;
 pub mod search;
 mod segment_grid;
 pub mod tags;
+pub mod turns;
 
 #[cfg(test)]
 mod tests;

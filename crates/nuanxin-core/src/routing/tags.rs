@@ -281,6 +281,35 @@ impl WayAccess {
     }
 }
 
+/// Road class of each `highway` value for junction delays, as Valhalla ranks them
+/// (`baldr::RoadClass`: 0 motorway, 1 trunk, 2 primary, 3 secondary, 4 tertiary, 5
+/// unclassified, 6 residential, 7 service and other; a link road has its road's class, a
+/// living street a residential one). Values not listed, the ways for people among them, are
+/// class 7.
+pub const ROAD_CLASSES: &[(&str, u8)] = &[
+    ("motorway", 0),
+    ("motorway_link", 0),
+    ("trunk", 1),
+    ("trunk_link", 1),
+    ("primary", 2),
+    ("primary_link", 2),
+    ("secondary", 3),
+    ("secondary_link", 3),
+    ("tertiary", 4),
+    ("tertiary_link", 4),
+    ("unclassified", 5),
+    ("road", 5),
+    ("residential", 6),
+    ("living_street", 6),
+];
+
+/// The class of a way with these tags ([`ROAD_CLASSES`]).
+pub fn road_class(tags: &[(&str, &str)]) -> u8 {
+    lookup(tags, "highway")
+        .and_then(|h| ROAD_CLASSES.iter().find(|(k, _)| *k == h))
+        .map_or(7, |(_, c)| *c)
+}
+
 /// Access keys that close a road to motor vehicles with `no`, least specific first
 /// (*Key:access* hierarchy: `access` → `vehicle` → `motor_vehicle` → `motorcar`).
 pub const MOTOR_KEYS: &[&str] = &["access", "vehicle", "motor_vehicle", "motorcar"];

@@ -26,12 +26,23 @@ fn ll(lon: f64, lat: f64) -> LonLat {
     LonLat::new(lon, lat).unwrap()
 }
 
+/// [`graph`] with each segment's road class given.
+fn graph_classified(nodes: &[(f64, f64)], segs: &[(u32, u32, u8, u8)]) -> RoadGraph {
+    let lon = nodes.iter().map(|n| (n.0 * 1e7).round() as i32).collect();
+    let lat = nodes.iter().map(|n| (n.1 * 1e7).round() as i32).collect();
+    let segs = segs
+        .iter()
+        .map(|&(u, v, flags, class)| RawSegment { u, v, flags, class })
+        .collect();
+    RoadGraph::build(lon, lat, segs, ImportFigures::default()).unwrap()
+}
+
 fn graph(nodes: &[(f64, f64)], segs: &[(u32, u32, u8)]) -> RoadGraph {
     let lon = nodes.iter().map(|n| (n.0 * 1e7).round() as i32).collect();
     let lat = nodes.iter().map(|n| (n.1 * 1e7).round() as i32).collect();
     let segs = segs
         .iter()
-        .map(|&(u, v, flags)| RawSegment { u, v, flags })
+        .map(|&(u, v, flags)| RawSegment::new(u, v, flags))
         .collect();
     RoadGraph::build(lon, lat, segs, ImportFigures::default()).unwrap()
 }
@@ -358,24 +369,35 @@ fn graph_file_round_trips_and_damage_is_reported() {
 
 /// Seconds an e-bike loses passing `node` after arriving on segment `via`, by the rule of
 /// [`RoadGraph::junction_delay_s`] written out over a scan of every segment (no adjacency,
-/// no per-node counts): 2.25 s where four or more segments meet and 0.9 s where three do,
-/// when at least two segments there besides `via` carry [`MOTOR`].
+/// no precomputed values): where at least two segments there besides `via` carry [`MOTOR`],
+/// the stop impact `c(via) − c(best motor road but one of via's class) + 3` (classes capped
+/// at 5; 0 below −3) times 0.75 s where four or more segments meet and 0.3 s where three do.
 fn delay_by_scan(g: &RoadGraph, node: u32, via: usize) -> f64 {
     let mut segments = 0;
-    let mut motor_others = 0;
+    let mut motor_others = Vec::new();
     for s in 0..g.segment_count() {
         if g.seg_u[s] == node || g.seg_v[s] == node {
             segments += 1;
             if g.seg_flags[s] & MOTOR != 0 && s != via {
-                motor_others += 1;
+                motor_others.push(g.seg_class[s] as i32);
             }
         }
     }
-    match (motor_others >= 2, segments >= 4) {
-        (false, _) => 0.0,
-        (true, true) => 2.25,
-        (true, false) => 0.9,
+    let motor_count = motor_others.len();
+    // One road of the arrival's own class is its continuation, left out of the best.
+    if let Some(i) = motor_others
+        .iter()
+        .position(|&c| c == g.seg_class[via] as i32)
+    {
+        motor_others.remove(i);
     }
+    let best = motor_others.iter().copied().chain([5]).min().unwrap();
+    if motor_count < 2 {
+        return 0.0;
+    }
+    let impact = (g.seg_class[via] as i32).min(5) - best;
+    let stop_impact = if impact < -3 { 0 } else { impact + 3 };
+    stop_impact as f64 * if segments >= 4 { 0.75 } else { 0.3 }
 }
 
 /// A plain Dijkstra over the whole graph (O(n²), no heap, no bound, no adjacency index): the
@@ -426,14 +448,15 @@ fn plain_dijkstra(
 }
 
 /// A random street grid at Changsha's latitude: `cols × rows` nodes 0.001° apart, each street
-/// present or not, each with random flags (some one-way, some open to motor vehicles).
+/// present or not, each with random flags (some one-way, some open to motor vehicles) and a
+/// random road class.
 fn arb_grid() -> impl Strategy<Value = RoadGraph> {
     (3usize..7, 3usize..7)
         .prop_flat_map(|(cols, rows)| {
             let edges = cols * (rows - 1) + rows * (cols - 1);
             (
                 Just((cols, rows)),
-                proptest::collection::vec((any::<bool>(), 1u8..16, any::<bool>()), edges),
+                proptest::collection::vec((any::<bool>(), 1u8..16, any::<bool>(), 0u8..8), edges),
             )
         })
         .prop_map(|((cols, rows), e)| {
@@ -450,23 +473,23 @@ fn arb_grid() -> impl Strategy<Value = RoadGraph> {
                     let i = (r * cols + c) as u32;
                     let motor = |m: bool| if m { MOTOR } else { 0 };
                     if c + 1 < cols {
-                        let (on, f, m) = it.next().unwrap();
+                        let (on, f, m, class) = it.next().unwrap();
                         if on {
-                            segs.push((i, i + 1, f | motor(m)));
+                            segs.push((i, i + 1, f | motor(m), class));
                         }
                     }
                     if r + 1 < rows {
-                        let (on, f, m) = it.next().unwrap();
+                        let (on, f, m, class) = it.next().unwrap();
                         if on {
-                            segs.push((i, i + cols as u32, f | motor(m)));
+                            segs.push((i, i + cols as u32, f | motor(m), class));
                         }
                     }
                 }
             }
             if segs.is_empty() {
-                segs.push((0, 1, ALL));
+                segs.push((0, 1, ALL, 7));
             }
-            graph(&nodes, &segs)
+            graph_classified(&nodes, &segs)
         })
 }
 
@@ -550,6 +573,43 @@ fn ebikes_lose_time_at_junctions_of_motor_roads() {
     assert_eq!(g.junction_delay_s(2, 1), 0.0);
     assert_eq!(g.junction_delay_s(3, 2), 0.9);
     assert_eq!(g.junction_delay_s(3, 6), 0.9);
+}
+
+/// Road classes by hand (Valhalla's stop impact): a residential street (class 6, counted as
+/// 5) crossing a primary road (class 2) at X, four segments. Arriving on the street, its
+/// continuation (class 6) is left out and the best other is the primary: stop impact
+/// 5 − 2 + 3 = 6, × 0.75 = 4.5 s. Arriving on the primary, its continuation is left out and
+/// the best other is the street (5): 2 − 5 = −3, stop impact 0: riding the main road past a
+/// side street costs nothing. At T, where a street leaves the primary (three segments):
+/// arriving on the primary, 0 again; on the street, 6 × 0.3 = 1.8 s.
+#[test]
+fn junction_delays_follow_the_road_classes() {
+    let road = ALL | MOTOR;
+    let g = graph_classified(
+        &[
+            (0.0, 0.0),      // 0
+            (0.001, 0.0),    // 1 X
+            (0.002, 0.0),    // 2
+            (0.001, 0.001),  // 3
+            (0.001, -0.001), // 4
+            (0.003, 0.0),    // 5 T
+            (0.003, 0.001),  // 6
+            (0.004, 0.0),    // 7
+        ],
+        &[
+            (0, 1, road, 2), // primary
+            (1, 2, road, 2), // primary
+            (3, 1, road, 6), // residential
+            (1, 4, road, 6), // residential
+            (2, 5, road, 2), // primary
+            (5, 6, road, 6), // residential
+            (5, 7, road, 2), // primary
+        ],
+    );
+    assert_eq!(g.junction_delay_s(1, 2), 4.5);
+    assert_eq!(g.junction_delay_s(1, 0), 0.0);
+    assert_eq!(g.junction_delay_s(5, 4), 0.0);
+    assert!((g.junction_delay_s(5, 5) - 1.8).abs() < 1e-12);
 }
 
 /// Riding along a street over a footway crossing, and a bend of motor roads, cost nothing;

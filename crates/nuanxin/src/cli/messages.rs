@@ -137,6 +137,10 @@ pub enum Msg<'a> {
         missing: String,
         /// Barriers closed to a mode.
         barriers: String,
+        /// Turn restrictions applied to e-bikes.
+        turns: String,
+        /// Turn restrictions left out.
+        turns_skipped: String,
     },
     /// `roads import`: nodes and segments of the graph.
     RoadsNodes {
@@ -643,8 +647,10 @@ pub fn zh(m: &Msg<'_>) -> String {
             ref cut,
             ref missing,
             ref barriers,
+            ref turns,
+            ref turns_skipped,
         } => format!(
-            "  道路：读入 {read} 条，可用 {used} 条，{cut} 条因缺少 {missing} 个节点而截断（裁剪过的数据）；{barriers} 处障碍（门、栅栏等）对某种出行方式关闭"
+            "  道路：读入 {read} 条，可用 {used} 条，{cut} 条因缺少 {missing} 个节点而截断（裁剪过的数据）；{barriers} 处障碍（门、栅栏等）对某种出行方式关闭；{turns} 条转弯限制用于电动车（{turns_skipped} 条未用）"
         ),
         Msg::RoadsNodes {
             ref nodes,
@@ -935,8 +941,10 @@ pub fn en(m: &Msg<'_>) -> String {
             ref cut,
             ref missing,
             ref barriers,
+            ref turns,
+            ref turns_skipped,
         } => format!(
-            "  ways: {read} road ways read, {used} usable, {cut} cut at {missing} missing nodes (clipped extract); {barriers} barriers (gates, stiles…) closed to a mode"
+            "  ways: {read} road ways read, {used} usable, {cut} cut at {missing} missing nodes (clipped extract); {barriers} barriers (gates, stiles…) closed to a mode; {turns} turn restrictions applied to e-bikes ({turns_skipped} left out)"
         ),
         Msg::RoadsNodes {
             ref nodes,

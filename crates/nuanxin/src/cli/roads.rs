@@ -181,6 +181,8 @@ fn print_figures(
             cut: i.ways_cut.to_string(),
             missing: i.missing_node_refs.to_string(),
             barriers: i.barriers.to_string(),
+            turns: i.turn_restrictions.to_string(),
+            turns_skipped: i.turn_restrictions_skipped.to_string(),
         })
     );
     println!(
