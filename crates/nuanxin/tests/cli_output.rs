@@ -402,3 +402,42 @@ fn a_bad_configuration_file_is_named_once_in_chinese_first() {
         assert_eq!(line.matches("nuanxin.toml").count(), 1, "{line}");
     }
 }
+
+/// Regression (polish5's report): `nuanxin nearest` printed minutes at the built-in speeds
+/// whatever `[speeds]` nuanxin.toml set, while `coverage` and the server used the file's.
+/// With walking at 2 m/s the minutes are the distance / 2 / 60 (to 0.1), by hand; by time the
+/// footer names 7 km/h (2 m/s × 3.6 = 7.2, printed without decimals).
+#[test]
+fn nearest_uses_the_configured_speeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("nuanxin.toml"), "[speeds]\nwalk_m_per_s = 2.0\n").unwrap();
+    let stations = fixture("tests/fixtures/osm/helsinki_stations.geojson");
+    let (code, _, err) = run(d, "en", &["import", &stations, "--db", "h.db"]);
+    assert_eq!(code, 0, "{err}");
+    let at = "24.937214,60.175607";
+    let (code, out, err) = run(
+        d,
+        "en",
+        &["nearest", "--db", "h.db", "--at", at, "-k", "3", "--json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for r in rows.as_array().unwrap() {
+        let metres = r["distance_m"].as_f64().unwrap();
+        let want = (metres / 2.0 / 60.0 * 10.0).round() / 10.0;
+        assert_eq!(r["walk_minutes"].as_f64().unwrap(), want, "{r}");
+    }
+    let pbf = fixture("tests/fixtures/osm/helsinki_center.osm.pbf");
+    let (code, _, err) = run(d, "en", &["roads", "import", &pbf, "--db", "h.db"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(
+        d,
+        "en",
+        &[
+            "nearest", "--db", "h.db", "--at", at, "--by", "time", "--mode", "walk",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("at 7 km/h"), "{out}");
+}

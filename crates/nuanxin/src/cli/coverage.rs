@@ -457,9 +457,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             got: args.propose.to_string(),
         })));
     }
-    let speeds = nuanxin::server::Config::load(None)
-        .map(|c| c.speeds)
-        .map_err(|e| anyhow::anyhow!(text(&Msg::ConfigError(&e.to_string()))))?;
+    let speeds = super::configured_speeds()?;
     // the remaining argument checks before any data is read
     let open_at = match &args.at {
         None => None,

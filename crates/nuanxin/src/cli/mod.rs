@@ -41,6 +41,17 @@ impl std::fmt::Display for Usage {
 
 impl std::error::Error for Usage {}
 
+/// The speeds of `nuanxin.toml` (`[speeds]`, with the environment's `NUANXIN_SPEEDS__*`),
+/// as the server uses them; the defaults without a file.
+///
+/// # Errors
+/// A configuration that does not load (配置有误, the file named once).
+pub fn configured_speeds() -> anyhow::Result<nuanxin::travel::Speeds> {
+    nuanxin::server::Config::load(None)
+        .map(|c| c.speeds)
+        .map_err(|e| anyhow::anyhow!(messages::text(&messages::Msg::ConfigError(&e.to_string()))))
+}
+
 /// [`Usage`] as the error that ends a command.
 pub fn usage(message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Usage(message.into()))

@@ -1,6 +1,6 @@
 //! `nuanxin nearest`: the k nearest service points to a position, with metres and minutes
 //! on foot and by e-bike (straight-line distance on the WGS-84 ellipsoid, speeds from
-//! [`nuanxin::travel`]).
+//! `[speeds]` of nuanxin.toml, [`super::configured_speeds`]).
 
 use super::messages::{headers, text, Msg, Table};
 use anyhow::Context;
@@ -159,11 +159,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         access: Vec::new(),
     };
+    let speeds = super::configured_speeds()?;
     if args.by == By::Time {
-        return run_by_time(&args, from, &index, &filter, &source);
+        return run_by_time(&args, from, &index, &filter, &source, speeds);
     }
     let hits = index.nearest(from, args.k, &filter);
-    let speeds = Speeds::default();
     if args.json {
         let rows: Vec<_> = hits
             .iter()
@@ -249,12 +249,13 @@ fn run_by_time(
     index: &ServiceIndex,
     filter: &Filter,
     source: &str,
+    speeds: Speeds,
 ) -> anyhow::Result<()> {
     let graph = super::roads::load_graph(args.db.as_deref(), args.roads.as_deref())?;
     let opts = NetworkOptions {
         max_snap_m: args.max_snap_m,
         route: args.route,
-        speeds: Speeds::default(),
+        speeds,
     };
     let r = nearest_by_time(&graph, index, from, args.k, filter, args.mode, &opts);
     let model = |network: bool| if network { "network" } else { "straight_line" };
@@ -327,7 +328,6 @@ fn run_by_time(
     for l in render(headers(Table::NearestByTime), &rows, &align) {
         println!("{l}");
     }
-    let speeds = Speeds::default();
     println!(
         "{}",
         text(&Msg::NearestByTimeFooter {
