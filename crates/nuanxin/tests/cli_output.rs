@@ -441,3 +441,35 @@ fn nearest_uses_the_configured_speeds() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("at 7 km/h"), "{out}");
 }
+
+/// Regression (newcomer, stop 25): `[speeds]` of 0 or below printed infinite and negative
+/// minutes (`电动车 inf`, `步行 -4 km/h`) and exited 0. Now a configuration error naming the
+/// key, exit 1, for `nearest`, `coverage` and `serve` alike.
+#[test]
+fn speeds_that_are_not_positive_are_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let stations = fixture("tests/fixtures/osm/helsinki_stations.geojson");
+    let (code, _, err) = run(d, "zh", &["import", &stations, "--db", "h.db"]);
+    assert_eq!(code, 0, "{err}");
+    for (toml, key) in [
+        ("[speeds]\nebike_m_per_s = 0\n", "speeds.ebike_m_per_s"),
+        ("[speeds]\nwalk_m_per_s = -1\n", "speeds.walk_m_per_s"),
+        ("[speeds]\nwalk_m_per_s = 1e308\n", "speeds.walk_m_per_s"),
+    ] {
+        std::fs::write(d.join("nuanxin.toml"), toml).unwrap();
+        for args in [
+            &["nearest", "--db", "h.db", "--at", "24.937214,60.175607"][..],
+            &["coverage", "--adcode", "430102", "--resolution", "7"][..],
+            &["serve", "--listen", "127.0.0.1:0", "--db", "h.db"][..],
+        ] {
+            let (code, _, err) = run(d, "zh", args);
+            assert_eq!(code, 1, "{toml} {args:?}: {err}");
+            let line = error_line(&err);
+            assert!(
+                line.contains("配置有误") && line.contains(key),
+                "{toml} {args:?}: {line}"
+            );
+        }
+    }
+}

@@ -14,7 +14,7 @@ use crate::districts::Districts;
 use chrono::{DateTime, FixedOffset};
 
 /// Column headers of the CSV export (Chinese / English).
-pub const CSV_HEADERS: [&str; 15] = [
+pub const CSV_HEADERS: [&str; 18] = [
     "序号 rank",
     "经度 lon (WGS-84)",
     "纬度 lat (WGS-84)",
@@ -30,6 +30,9 @@ pub const CSV_HEADERS: [&str; 15] = [
     "需求覆盖率 covered demand % after",
     "分析时间 analysed at (北京时间 UTC+8)",
     "开放时间基准 open at (北京时间 UTC+8)",
+    "距离模型 model",
+    "出行方式 mode",
+    "分钟 minutes",
 ];
 
 fn one_decimal(x: f64) -> String {
@@ -70,6 +73,22 @@ pub fn proposals_csv(
     };
     let at = beijing(analysed_at);
     let open = open_at(report).map(beijing).unwrap_or_default();
+    // Which model made the figures (README: every figure and export says so).
+    let params = &report.parameters;
+    let model = match params.model.as_str() {
+        "network" => "沿道路 network",
+        "straight_line" => "直线 straight_line",
+        other => other,
+    }
+    .to_string();
+    let mode = params.mode.map_or_else(String::new, |m| {
+        match m {
+            crate::travel::TravelMode::Walk => "步行 walk",
+            crate::travel::TravelMode::Ebike => "电动车 ebike",
+        }
+        .to_string()
+    });
+    let minutes = params.minutes.map_or_else(String::new, |m| format!("{m}"));
     let mut out = String::from("\u{feff}");
     out.push_str(
         &CSV_HEADERS
@@ -107,6 +126,9 @@ pub fn proposals_csv(
                 .map_or_else(String::new, one_decimal),
             at.clone(),
             open.clone(),
+            model.clone(),
+            mode.clone(),
+            minutes.clone(),
         ];
         out.push_str(
             &fields
@@ -219,5 +241,40 @@ mod time_tests {
         let header = super::proposals_csv(&r, crate::districts::Districts::embedded(), now);
         assert!(header.contains("分析时间 analysed at"), "{header}");
         assert!(header.contains("开放时间基准 open at"), "{header}");
+    }
+
+    /// Regression (newcomer, stop 25): the proposals CSV did not say which model, mode and
+    /// minutes made its figures, though every export should. Straight-line, e-bike, 5 minutes
+    /// (radius 1 250 m): the three last columns of each row.
+    #[test]
+    fn the_export_names_the_model_mode_and_minutes() {
+        use crate::coverage::analysis::{analyze, CoverageOptions};
+        use crate::coverage::{AreaSpec, NoProgress};
+        use crate::travel::TravelMode;
+        let idx = crate::index::ServiceIndex::new(Vec::new()).unwrap();
+        let area = AreaSpec::Bbox(crate::model::Bbox::new(112.9, 28.1, 112.95, 28.15).unwrap());
+        let mut o = CoverageOptions::new(1250.0);
+        o.travel = Some((TravelMode::Ebike, 5.0));
+        o.resolution = crate::coverage::resolution(7).unwrap();
+        o.gaps = false;
+        o.propose = 1;
+        let r = analyze(
+            &idx,
+            crate::districts::Districts::embedded(),
+            &area,
+            &o,
+            &NoProgress,
+        )
+        .unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:30:00+00:00").unwrap();
+        let csv = super::proposals_csv(&r, crate::districts::Districts::embedded(), now);
+        let mut lines = csv.lines();
+        let header = lines.next().unwrap();
+        assert!(
+            header.ends_with("距离模型 model,出行方式 mode,分钟 minutes"),
+            "{header}"
+        );
+        let row = lines.next().expect("one proposal");
+        assert!(row.ends_with(",直线 straight_line,电动车 ebike,5"), "{row}");
     }
 }

@@ -17,7 +17,7 @@
 
 use super::graph::{RoadGraph, SnapRole};
 use super::labels::NONE;
-use super::search::{along_same_segment, arrivals, OnRoad, Search, Snap};
+use super::search::{along_same_segment, departures, OnRoad, Search, Snap};
 use crate::coverage::grid::CellGrid;
 use crate::model::LonLat;
 use crate::travel::{Speeds, TravelMode};
@@ -194,9 +194,7 @@ impl RoadGraph {
         let centres = grid.centres();
         let snap_range = |r: std::ops::Range<usize>| -> Vec<CellSnap> {
             r.take_while(|&i| i % 4096 != 0 || !cancelled())
-                .map(|i| {
-                    CellSnap::of(self.snap(centres[i], mode, SnapRole::Destination, max_snap_m))
-                })
+                .map(|i| CellSnap::of(self.snap(centres[i], mode, SnapRole::Origin, max_snap_m)))
                 .collect()
         };
         let snaps = if centres.len() >= PARALLEL_MIN_CELLS {
@@ -279,11 +277,12 @@ impl<'g> NetworkReach<'g> {
         max_snap_m: f64,
     ) -> Self {
         let speed = speeds.of(mode);
-        let mut search = Search::new(g, mode, speed, limit_s);
+        // Trips end at the sources (riders come to the stations).
+        let mut search = Search::toward(g, mode, speed, limit_s);
         let mut snapped = Vec::new();
         let mut unsnapped = Vec::new();
         for (i, &p) in sources.iter().enumerate() {
-            match g.snap(p, mode, SnapRole::Origin, max_snap_m) {
+            match g.snap(p, mode, SnapRole::Destination, max_snap_m) {
                 Some(s) => {
                     let lead = s.distance_m / speed;
                     if lead <= limit_s {
@@ -313,7 +312,7 @@ impl<'g> NetworkReach<'g> {
         let snap = self
             .search
             .g
-            .snap(p, self.mode, SnapRole::Destination, self.max_snap_m)?;
+            .snap(p, self.mode, SnapRole::Origin, self.max_snap_m)?;
         self.time_at(snap.on_road(), snap.distance_m)
     }
 
@@ -340,15 +339,25 @@ impl<'g> NetworkReach<'g> {
         self.time_at(at, s.distance_m)
     }
 
-    /// The time to a position at `at` on the roads, `off_road_m` metres from them.
+    /// The time from a position at `at` on the roads, `off_road_m` metres from them, to the
+    /// nearest source: along its segment to a reached node (paying the junction delay of
+    /// passing it) and on, or along the segment to a source on it.
     #[inline]
     fn time_at(&self, at: OnRoad, off_road_m: f64) -> Option<f64> {
         let g = self.search.g;
         let tail = off_road_m / self.speed;
         let mut best = f64::INFINITY;
-        for (node, extra, _) in arrivals(g, self.mode, self.speed, at) {
-            if let Some((t, _)) = (node != NONE).then(|| self.search.settled(node)).flatten() {
-                best = best.min(t + extra + tail);
+        for (node, extra, extra_m) in departures(g, self.mode, self.speed, at) {
+            if node == NONE {
+                continue;
+            }
+            if let Some((t, pred)) = self.search.settled_pred(node) {
+                let delay = if extra_m > 0.0 {
+                    self.search.pass_delay_s(node, at.segment, pred)
+                } else {
+                    0.0
+                };
+                best = best.min(t + extra + delay + tail);
             }
         }
         // The sources on the same segment (sorted by segment).
@@ -359,7 +368,7 @@ impl<'g> NetworkReach<'g> {
             .iter()
             .take_while(|(s, _)| s.segment == at.segment)
         {
-            if let Some((t, _)) = along_same_segment(g, self.mode, self.speed, *s, at) {
+            if let Some((t, _)) = along_same_segment(g, self.mode, self.speed, at, *s) {
                 best = best.min(lead + t + tail);
             }
         }

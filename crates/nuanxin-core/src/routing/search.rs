@@ -204,6 +204,12 @@ pub(crate) struct Search<'g> {
     inv_speed: [f64; 2],
     /// E-bikes: each node reached costs [`RoadGraph::junction_delay_s`] on arrival.
     junctions: bool,
+    /// A search toward the sources ([`Search::toward`]): times are of trips that end at a
+    /// source, one-way streets obeyed in that direction.
+    reverse: bool,
+    /// With `reverse`: the sources that lie exactly at their node (a trip ends there, so it
+    /// pays no junction delay at it).
+    exact_sources: Vec<u32>,
     /// With `junctions`: the sources and their times without a junction delay (the time of a
     /// trip that ends there, [`Search::end_time_s`]).
     source_ends: Vec<(u32, f64)>,
@@ -227,9 +233,34 @@ impl<'g> Search<'g> {
             speed,
             inv_speed: [1.0 / speed, 1.0 / super::graph::FERRY_SPEED_M_PER_S],
             junctions: mode == TravelMode::Ebike,
+            reverse: false,
+            exact_sources: Vec::new(),
             source_ends: Vec::new(),
             limit_s,
             labels: g.label_pool.take(g.node_count()),
+        }
+    }
+
+    /// A search of the trips that end at the sources (a service area, network coverage):
+    /// each node's time is that of the quickest trip from it to a source. Moves run against
+    /// the segments' directions, and the junction delay of passing a node is charged when
+    /// the search leaves it ([`Search::pass_delay_s`]).
+    pub(crate) fn toward(g: &'g RoadGraph, mode: TravelMode, speed: f64, limit_s: f64) -> Self {
+        let mut search = Search::new(g, mode, speed, limit_s);
+        (search.fwd, search.bwd) = (search.bwd, search.fwd);
+        search.reverse = true;
+        search
+    }
+
+    /// For a search toward its sources: the junction delay a trip pays passing settled
+    /// `node` after arriving on segment `via` — none at a source where trips end exactly,
+    /// none for pedestrians.
+    #[inline]
+    pub(crate) fn pass_delay_s(&self, node: u32, via: u32, pred: u32) -> f64 {
+        if !self.junctions || (pred == NONE && self.exact_sources.contains(&node)) {
+            0.0
+        } else {
+            self.g.junction_delay_s(node, via)
         }
     }
 
@@ -275,6 +306,23 @@ impl<'g> Search<'g> {
         );
         let f = snap.fraction;
         let (u, v) = (self.g.seg_u[s], self.g.seg_v[s]);
+        if self.reverse {
+            // Trips end at the snap: from `v` against the segment's drawing direction, from
+            // `u` along it (the search's bits are swapped); an end at the snap itself is
+            // where a trip stops.
+            for (node, at_node) in [(v, f == 1.0), (u, f == 0.0)] {
+                if at_node {
+                    self.exact_sources.push(node);
+                }
+            }
+            if self.g.seg_flags[s] & self.fwd != 0 || f == 1.0 {
+                self.offer(v, lead_s + (1.0 - f) * t, (1.0 - f) * len, NONE);
+            }
+            if self.g.seg_flags[s] & self.bwd != 0 || f == 0.0 {
+                self.offer(u, lead_s + f * t, f * len, NONE);
+            }
+            return;
+        }
         // An end reached along the segment is passed like any node reached on it.
         let delay = |node: u32, moved: bool| {
             if self.junctions && moved {
@@ -344,7 +392,12 @@ impl<'g> Search<'g> {
             let inv = self.inv_speed[usize::from(flags & FERRY != 0)];
             let mut t = l.time_s + g.seg_len_m[si] as f64 * inv;
             if self.junctions {
-                t += g.junction_delay_s(other, s);
+                t += if self.reverse {
+                    // A trip from `other` arrives here on `s` and goes on toward a source.
+                    self.pass_delay_s(node, s, l.pred)
+                } else {
+                    g.junction_delay_s(other, s)
+                };
             }
             if t > self.limit_s {
                 continue;
@@ -424,6 +477,15 @@ impl<'g> Search<'g> {
         }
     }
 
+    /// The settled label of `node`: `(time_s, predecessor segment or NONE)`.
+    #[inline]
+    pub(crate) fn settled_pred(&self, node: u32) -> Option<(f64, u32)> {
+        self.labels
+            .get(node)
+            .filter(|l| l.settled)
+            .map(|l| (l.time_s, l.pred))
+    }
+
     /// The settled label of `node`: `(time_s, dist_m)`.
     #[inline]
     pub(crate) fn settled(&self, node: u32) -> Option<(f64, f64)> {
@@ -478,6 +540,30 @@ pub(super) fn arrivals(
     }
     if g.seg_flags[s] & bwd != 0 || f == 1.0 {
         out[1] = (g.seg_v[s], (1.0 - f) * t, (1.0 - f) * len);
+    }
+    out
+}
+
+/// Where a trip that starts at `snap` (on segment `snap.segment`) first meets a node: its
+/// end node (`v`, travelling forward), its start node (`u`, backward), each with the time
+/// and metres along the segment; `NONE` where the direction is not allowed (the mirror of
+/// [`arrivals`]).
+pub(super) fn departures(
+    g: &RoadGraph,
+    mode: TravelMode,
+    speed: f64,
+    snap: OnRoad,
+) -> [(u32, f64, f64); 2] {
+    let (fwd, bwd) = mode_bits(mode);
+    let s = snap.segment as usize;
+    let (len, t) = (g.seg_len_m[s] as f64, g.segment_time_s(snap.segment, speed));
+    let f = snap.fraction;
+    let mut out = [(NONE, 0.0, 0.0); 2];
+    if g.seg_flags[s] & fwd != 0 || f == 1.0 {
+        out[0] = (g.seg_v[s], (1.0 - f) * t, (1.0 - f) * len);
+    }
+    if g.seg_flags[s] & bwd != 0 || f == 0.0 {
+        out[1] = (g.seg_u[s], f * t, f * len);
     }
     out
 }
@@ -898,13 +984,18 @@ fn reached_pieces_into(
 ) -> Option<Snap> {
     pieces.clear();
     let speed = speeds.of(mode);
-    let origin = g.snap(from, mode, SnapRole::Origin, max_snap_m)?;
+    // The station is where trips end: the search runs toward it, and a segment counts in the
+    // direction riders may take it toward the station.
+    let origin = g.snap(from, mode, SnapRole::Destination, max_snap_m)?;
     let limit = minutes * 60.0;
     let lead = origin.distance_m / speed;
-    let mut search = Search::new(g, mode, speed, limit);
+    let mut search = Search::toward(g, mode, speed, limit);
     search.add_snap_source(&origin, lead);
     search.run();
-    let (fwd, bwd) = mode_bits(mode);
+    let (fwd, bwd) = {
+        let (f, b) = mode_bits(mode);
+        (b, f)
+    };
     let xy = |p: LonLat| {
         let [x, y] = g.proj.forward(p);
         Coord { x, y }
@@ -913,9 +1004,10 @@ fn reached_pieces_into(
         x: a.x + t * (b.x - a.x),
         y: a.y + t * (b.y - a.y),
     };
-    // The reached road pieces: the origin's segment from its snap both ways as the
-    // directions allow, and from each reached node every usable segment as far as the time
-    // left allows (partially at the end). Ferries carry the search but reach no land on their
+    // The reached road pieces: the station's segment from its snap both ways as riders may
+    // come along it, and toward each reached node every segment riders may take to it, as
+    // far back as the time left allows (partially at the end; `fwd`/`bwd` are the mode's
+    // bits swapped, as the search's). Ferries carry the search but reach no land on their
     // way; the rest are in the plane as segments.
     {
         let s = origin.segment as usize;
@@ -946,16 +1038,20 @@ fn reached_pieces_into(
                 continue;
             }
             // The time left at each end, at most the segment's time: the segment is reached
-            // whole when the two ends' parts cover it (in seconds, so no division here).
+            // whole when the two ends' parts cover it (in seconds, so no division here). A
+            // rider coming along it passes the node: its junction delay counts.
             let st = g.segment_time_s(s, speed);
-            let rem = (limit - l.time_s).min(st);
+            let rem = (limit - l.time_s - search.pass_delay_s(node, s, l.pred)).min(st);
+            if rem < 0.0 {
+                continue;
+            }
             // A segment reached whole (from its two ends together) is one piece, given by its
             // end with the smaller id; otherwise each end gives its part.
             let back_bit = if g.seg_u[si] == other { fwd } else { bwd };
             let back = (g.seg_flags[si] & back_bit != 0)
-                .then(|| search.settled(other))
+                .then(|| search.settled_pred(other))
                 .flatten()
-                .map(|(t, _)| (limit - t).min(st));
+                .map(|(t, pred)| (limit - t - search.pass_delay_s(other, s, pred)).min(st));
             if back.is_some_and(|b| rem + b >= st) {
                 if node <= other {
                     whole.push(s);

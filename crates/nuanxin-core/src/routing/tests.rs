@@ -293,6 +293,58 @@ fn service_area_is_the_reached_road_with_a_walk_off_band() {
     assert!(a.polygon.0[0].interiors().is_empty());
 }
 
+/// Regression (newcomer, stop 25): e-bike service areas and network coverage were computed
+/// from the station outward, so a one-way street leading away from a station was "covered"
+/// although riders on it cannot ride back to it. A one-way street W → E (0.003° = 3 DX,
+/// 334 m) from the station at W, and a two-way street 0.001° north of it (W' … E') joined
+/// at both ends: a rider at the middle of the one-way street (X, 1.5 DX east of W) must go
+/// on to E, north to E', west to W' and south to W, 4.5 DX + 2 DY metres; a rider at the
+/// middle of the north street, 1.5 DX + DY. No motor roads: no junction delays.
+#[test]
+fn service_areas_and_coverage_count_trips_to_the_station() {
+    use geo::Contains;
+    let oneway = WALK_FORWARD | WALK_BACKWARD | EBIKE_FORWARD;
+    let g = graph(
+        &[
+            (0.0, 0.0),      // 0 W (station)
+            (0.0015, 0.0),   // 1 X
+            (0.003, 0.0),    // 2 E
+            (0.0, 0.001),    // 3 W'
+            (0.0015, 0.001), // 4
+            (0.003, 0.001),  // 5 E'
+        ],
+        &[
+            (0, 1, oneway),
+            (1, 2, oneway),
+            (3, 4, ALL),
+            (4, 5, ALL),
+            (0, 3, ALL),
+            (2, 5, ALL),
+        ],
+    );
+    let station = ll(0.0, 0.0);
+    let (x, north) = (ll(0.0015, 0.0), ll(0.0015, 0.001));
+    let sp = speeds();
+    // By e-bike at 5 m/s: X → W takes (4.5 DX + 2 DY) / 5 = 144.4 s; north → W takes
+    // (1.5 DX + DY) / 5 = 55.5 s.
+    let reach = NetworkReach::new(&g, &[station], TravelMode::Ebike, &sp, 600.0, 200.0);
+    let want_x = (4.5 * DX + 2.0 * DY) / 5.0;
+    let want_north = (1.5 * DX + DY) / 5.0;
+    let got = reach.time_to(x).unwrap();
+    assert!((got - want_x).abs() < 1e-3, "{got} vs {want_x}");
+    let got = reach.time_to(north).unwrap();
+    assert!((got - want_north).abs() < 1e-3, "{got} vs {want_north}");
+    // The 1.5-minute e-bike area (90 s) holds the north street's middle, not X.
+    let area = service_area(&g, station, TravelMode::Ebike, &sp, 1.5, 200.0).unwrap();
+    let at = |p: LonLat| geo::Point::new(p.lon, p.lat);
+    assert!(area.polygon.contains(&at(north)));
+    assert!(!area.polygon.contains(&at(x)));
+    // On foot the one-way street is two-way: X is 1.5 DX = 167 m from W, under 3 minutes
+    // at 1 m/s, and in the area.
+    let walk = service_area(&g, station, TravelMode::Walk, &sp, 3.0, 200.0).unwrap();
+    assert!(walk.polygon.contains(&at(x)));
+}
+
 #[test]
 fn network_reach_times_positions() {
     let g = river(ALL);
@@ -662,6 +714,37 @@ proptest! {
                 prop_assert!((got - want).abs() < 1e-6, "node {node}: {got} vs {want}");
             } else if want > limit + 1e-6 {
                 prop_assert!(got.is_none(), "node {node} beyond the limit was settled");
+            }
+        }
+    }
+
+    /// Network coverage and service areas count trips that end at the station: the time a
+    /// search toward one station gives a position equals the time of the trip from that
+    /// position to the station that nearest by time computes (a forward search, another
+    /// code path), one-way streets, junction delays and snapping included.
+    #[test]
+    fn coverage_times_are_the_times_of_trips_to_the_station(
+        g in arb_grid(),
+        station in 0u32..64,
+        at in proptest::collection::vec((-0.0005f64..0.0065, -0.0005f64..0.0045), 1..8),
+        ebike in any::<bool>(),
+    ) {
+        let n = g.node_count() as u32;
+        let mode = if ebike { TravelMode::Ebike } else { TravelMode::Walk };
+        let sp = speeds();
+        let to = g.node(station % n);
+        let reach = NetworkReach::new(&g, &[to], mode, &sp, 1e6, 200.0);
+        let opts = NetworkOptions { max_snap_m: 200.0, route: false, speeds: sp };
+        for &(x, y) in &at {
+            let p = ll(112.97 + x, 28.19 + y);
+            let by_reach = reach.time_to(p);
+            let by_trip = super::search::trip(&g, p, to, mode, &opts)
+                .filter(|h| h.network)
+                .map(|h| h.travel_time_s);
+            match (by_reach, by_trip) {
+                (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-6, "{p:?}: {a} vs {b}"),
+                (None, None) => {}
+                (a, b) => prop_assert!(false, "{p:?}: reach {a:?}, trip {b:?}"),
             }
         }
     }

@@ -326,7 +326,8 @@ pub enum Msg<'a> {
     BuildingIndex,
     /// `nearest --by time`: the distance from the position to the nearest road, metres.
     OriginSnap(f64),
-    /// `nearest --by time`: no road within this many metres of the position.
+    /// `nearest --by time`: no road within this many metres of the position leads into the
+    /// network (none at all, or only one-way streets that lead nowhere).
     OriginNoRoad(f64),
     /// `nearest --by time`: how the minutes were computed.
     NearestByTimeFooter {
@@ -756,9 +757,9 @@ pub fn zh(m: &Msg<'_>) -> String {
         Msg::Model(network) => if network { "沿道路" } else { "直线" }.into(),
         Msg::BuildingIndex => "无法建立空间索引".into(),
         Msg::OriginSnap(m) => format!("起点距道路 {m:.0} 米"),
-        Msg::OriginNoRoad(m) => format!("起点 {m} 米内没有道路，按直线计算"),
+        Msg::OriginNoRoad(m) => format!("起点 {m} 米内没有可通往路网的道路，按直线计算"),
         Msg::NearestByTimeFooter { kmh, mode, source } => format!(
-            "分钟按{}每小时 {kmh:.0} 公里沿道路计算（道路网：OpenStreetMap，{source}），含到道路的直线段。",
+            "分钟按{}每小时 {kmh:.0} 公里沿道路计算（道路网：OpenStreetMap，{source}），含到道路的直线段；电动车另计路口等待和转弯限制。",
             zh(&Msg::Mode(mode))
         ),
         Msg::StreetNames(n) => format!("供地点搜索的街道名称：{n} 个"),
@@ -1040,9 +1041,9 @@ pub fn en(m: &Msg<'_>) -> String {
         Msg::Model(network) => if network { "along roads" } else { "straight line" }.into(),
         Msg::BuildingIndex => "building the spatial index".into(),
         Msg::OriginSnap(m) => format!("origin is {m:.0} m from the road"),
-        Msg::OriginNoRoad(m) => format!("no road within {m} m of the origin: straight line"),
+        Msg::OriginNoRoad(m) => format!("no road within {m} m of the origin leads into the network: straight line"),
         Msg::NearestByTimeFooter { kmh, mode, source } => format!(
-            "Minutes by {} at {kmh:.0} km/h along roads (OpenStreetMap, {source}), off-road legs included.",
+            "Minutes by {} at {kmh:.0} km/h along roads (OpenStreetMap, {source}), off-road legs included; e-bikes also wait at junctions and obey turn restrictions.",
             en(&Msg::Mode(mode))
         ),
         Msg::StreetNames(n) => format!("street names for search: {n}"),

@@ -238,12 +238,35 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("nuanxin.toml"));
         check_file_keys(&file)?;
-        Figment::from(Serialized::defaults(Config::default()))
+        let config: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("NUANXIN_").split("__"))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        check_speeds(&config.speeds).map_err(|e| Box::new(figment::Error::from(e)))?;
+        Ok(config)
     }
+}
+
+/// Fastest speed a `[speeds]` setting may have, metres per second (100 m/s = 360 km/h: far
+/// above any walker or e-bike, so only mistakes such as a unit slip are refused).
+const MAX_SPEED_M_PER_S: f64 = 100.0;
+
+/// Rejects a speed that is not a positive number of metres per second up to
+/// [`MAX_SPEED_M_PER_S`]: zero or a negative speed gave infinite or negative minutes
+/// (newcomer, stop 25).
+fn check_speeds(speeds: &Speeds) -> Result<(), String> {
+    for (key, v) in [
+        ("speeds.walk_m_per_s", speeds.walk_m_per_s),
+        ("speeds.ebike_m_per_s", speeds.ebike_m_per_s),
+    ] {
+        if !(v.is_finite() && v > 0.0 && v <= MAX_SPEED_M_PER_S) {
+            return Err(format!(
+                "{key} = {v}：须为不超过 {MAX_SPEED_M_PER_S} 的正数（米/秒） (must be a positive number of metres per second, at most {MAX_SPEED_M_PER_S})"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects keys of the TOML file that no setting has (a typo such as `ratelimit` would
