@@ -6,7 +6,7 @@
 //! snapping; the graph, its import and the area outlines already live beside it.
 
 use super::area::band_outline;
-use super::graph::{mode_bits, RoadGraph, SnapRole, FERRY, TIGHT_SNAP_MAX_M, TUNNEL};
+use super::graph::{mode_bits, RoadGraph, SnapRole, FERRY, SPLIT, TIGHT_SNAP_MAX_M, TUNNEL};
 use super::labels::{Label, Labels, Queued, NONE};
 use super::{RoutingError, DEFAULT_MAX_SNAP_M, WALK_OFF_M};
 use super::{FILL_HOLES_M2, SERVICE_AREA_CELL_M};
@@ -1034,7 +1034,10 @@ fn reached_pieces_into(
         let here = xy(g.node(node));
         for (s, other) in g.out_edges(node, fwd, bwd) {
             let si = s as usize;
-            if g.seg_flags[si] & FERRY != 0 {
+            // Ferries reach no land on their way; a zero-length link between copies of a node
+            // split for turn restrictions draws nothing the copies' own roads do not.
+            let link = g.seg_flags[si] & SPLIT != 0 && g.seg_len_m[si] == 0.0;
+            if g.seg_flags[si] & FERRY != 0 || link {
                 continue;
             }
             // The time left at each end, at most the segment's time: the segment is reached
