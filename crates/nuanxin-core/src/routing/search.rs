@@ -255,7 +255,7 @@ impl<'g> Search<'g> {
     /// For a search toward its sources: the junction delay a trip pays passing settled
     /// `node` after arriving on segment `via` — none at a source where trips end exactly,
     /// none for pedestrians.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pass_delay_s(&self, node: u32, via: u32, pred: u32) -> f64 {
         if !self.junctions || (pred == NONE && self.exact_sources.contains(&node)) {
             0.0
@@ -1029,6 +1029,8 @@ fn reached_pieces_into(
     // Whole segments wait in `whole`: a straight run reached whole becomes one piece.
     let mut whole = std::mem::take(&mut search.labels.whole);
     whole.clear();
+    // Pedestrians pay no junction delays: their loop below skips the look-ups.
+    let junctions = mode == TravelMode::Ebike;
     for l in search.settled_labels() {
         let node = l.node;
         let here = xy(g.node(node));
@@ -1044,17 +1046,26 @@ fn reached_pieces_into(
             // whole when the two ends' parts cover it (in seconds, so no division here). A
             // rider coming along it passes the node: its junction delay counts.
             let st = g.segment_time_s(s, speed);
-            let rem = (limit - l.time_s - search.pass_delay_s(node, s, l.pred)).min(st);
+            let rem = if junctions {
+                (limit - l.time_s - search.pass_delay_s(node, s, l.pred)).min(st)
+            } else {
+                (limit - l.time_s).min(st)
+            };
             if rem < 0.0 {
                 continue;
             }
             // A segment reached whole (from its two ends together) is one piece, given by its
             // end with the smaller id; otherwise each end gives its part.
             let back_bit = if g.seg_u[si] == other { fwd } else { bwd };
-            let back = (g.seg_flags[si] & back_bit != 0)
-                .then(|| search.settled_pred(other))
-                .flatten()
-                .map(|(t, pred)| (limit - t - search.pass_delay_s(other, s, pred)).min(st));
+            let back = if g.seg_flags[si] & back_bit == 0 {
+                None
+            } else if junctions {
+                search
+                    .settled_pred(other)
+                    .map(|(t, pred)| (limit - t - search.pass_delay_s(other, s, pred)).min(st))
+            } else {
+                search.settled(other).map(|(t, _)| (limit - t).min(st))
+            };
             if back.is_some_and(|b| rem + b >= st) {
                 if node <= other {
                     whole.push(s);
