@@ -32,26 +32,22 @@ pub const MOTOR: u8 = 64;
 /// charged it).
 pub const SPLIT: u8 = 128;
 
-/// Seconds an e-bike loses passing a T-junction of motor roads (a node of three segments, at
-/// least two of them, besides the one it arrives on, open to motor vehicles).
-///
-/// Valhalla's bicycle costing (`src/sif/bicyclecost.cc`, `TransitionCost`) charges
-/// `stop impact × turn cost` seconds at each transition. Its graph builder
-/// (`src/mjolnir/graphenhancer.cc`, `GetStopImpact`) gives a stop impact of 3 where roads
-/// of the same minor class meet (the class difference plus 3), and its turn costs are 0.15
-/// (straight on), 0.3 (a turn away from oncoming traffic), 1.0 (across it) and 0.75 (through
-/// a crossing, other roads on both sides). At a T-junction we charge 3 × 0.3 = 0.9 s, at a
-/// crossing ([`CROSSING_DELAY_S`]) 3 × 0.75 = 2.25 s, whatever the turn: a node-based
-/// model that the one-label-per-node search can carry. Against Valhalla's own delays along
-/// its 999 Helsinki bicycle routes it errs by a median 2.0 % and a 95th percentile 5.5 % of
-/// the trip's time, where leaving delays out errs by 8.5 % and 13.9 %
-/// (docs/benchmarks.md, "Accuracy against Valhalla").
-pub const TEE_JUNCTION_DELAY_S: f64 = 0.9;
+/// Junction delays ([`RoadGraph::junction_delay_s`]) follow Valhalla's bicycle costing
+/// (`src/sif/bicyclecost.cc`, `TransitionCost`): `stop impact × turn cost` seconds at each
+/// transition, with the stop impact of its graph builder (`src/mjolnir/graphenhancer.cc`,
+/// `GetStopImpact`: the class difference plus 3). This is its turn cost through a crossing
+/// (other roads on both sides, `kTCCrossing`), charged where four or more segments meet,
+/// seconds per unit of stop impact: where minor roads cross (stop impact 3), 2.25 s.
+pub const CROSSING_TURN_COST_S: f64 = 0.75;
 
-/// Seconds an e-bike loses passing a crossing of motor roads (a node of four or more
-/// segments, at least two of them, besides the one it arrives on, open to motor vehicles):
-/// 3 × 0.75 ([`TEE_JUNCTION_DELAY_S`] for the source).
-pub const CROSSING_DELAY_S: f64 = 2.25;
+/// Valhalla's turn cost for a turn away from oncoming traffic (`kTCFavorable`), charged where
+/// three segments meet (a T-junction), seconds per unit of stop impact: 0.9 s where minor
+/// roads meet ([`CROSSING_TURN_COST_S`] for the source).
+pub const TEE_TURN_COST_S: f64 = 0.3;
+
+/// The largest junction delay, seconds: the largest stop impact, a minor road (class 5, the
+/// cap) meeting a motorway (class 0), 5 − 0 + 3 = 8, times [`CROSSING_TURN_COST_S`].
+pub const MAX_JUNCTION_DELAY_S: f64 = 8.0 * CROSSING_TURN_COST_S;
 
 /// Speed on a ferry, m/s (10 km/h: an assumed average for short urban river ferries, waiting
 /// not included; the product's extracts rarely contain any).
@@ -505,12 +501,13 @@ impl RoadGraph {
 
     /// Seconds an e-bike loses passing `node` after arriving on segment `via` (one of its
     /// ends), by Valhalla's bicycle transition model carried node by node
-    /// ([`TEE_JUNCTION_DELAY_S`] for the source): where at least two segments besides `via`
+    /// ([`CROSSING_TURN_COST_S`] for the source): where at least two segments besides `via`
     /// are open to motor vehicles, `stop impact × turn cost`, with the stop impact
     /// `c(via) − c(best) + 3` (0 when below −3) of the classes of `via` (at most 5) and of
     /// the best other motor road (at most 5) but one of `via`'s own class, taken as its
-    /// continuation, and the turn cost 0.75 where four or more segments meet (a crossing)
-    /// and 0.3 where three do. Minor roads meeting: 2.25 s and 0.9 s; riding a primary road
+    /// continuation, and the turn cost [`CROSSING_TURN_COST_S`] where four or more segments
+    /// meet (a crossing) and [`TEE_TURN_COST_S`] where three do; at most
+    /// [`MAX_JUNCTION_DELAY_S`]. Minor roads meeting: 2.25 s and 0.9 s; riding a primary road
     /// past minor ones: 0; a minor road onto a primary one: 4.5 s and 1.8 s. Against
     /// Valhalla's own delays along its 999 Helsinki bicycle routes (original tiles) this
     /// errs by a median 1.2 % and a 95th percentile 3.8 % of the trip's time (docs/roads.md).
@@ -601,9 +598,14 @@ impl RoadGraph {
                 let from = i32::from(self.seg_class[s].min(5));
                 let impact = from - i32::from(best);
                 let stop_impact = if impact < -3 { 0 } else { impact + 3 };
-                // Turn costs 0.75 and 0.3 s per unit of stop impact: 15 and 6 twentieths.
-                let turn = if members.len() >= 4 { 15 } else { 6 };
-                delays[end] = (stop_impact * turn).min(255) as u8;
+                let turn = if members.len() >= 4 {
+                    CROSSING_TURN_COST_S
+                } else {
+                    TEE_TURN_COST_S
+                };
+                // Every value is a whole number of twentieths (0.75 = 15/20, 0.3 = 6/20), at
+                // most 8 × 15 = 120.
+                delays[end] = (f64::from(stop_impact) * turn * 20.0).round() as u8;
             }
         }
         out

@@ -471,7 +471,7 @@ impl<'g> Search<'g> {
     /// The most [`Search::end_time_s`] can take off a settled time.
     pub(crate) fn max_arrival_delay_s(&self) -> f64 {
         if self.junctions {
-            super::graph::CROSSING_DELAY_S.max(super::graph::TEE_JUNCTION_DELAY_S)
+            super::graph::MAX_JUNCTION_DELAY_S
         } else {
             0.0
         }

@@ -662,6 +662,25 @@ fn junction_delays_follow_the_road_classes() {
     assert_eq!(g.junction_delay_s(1, 0), 0.0);
     assert_eq!(g.junction_delay_s(5, 4), 0.0);
     assert!((g.junction_delay_s(5, 5) - 1.8).abs() < 1e-12);
+    // A street across a motorway-class road: stop impact 5 − 0 + 3 = 8, × 0.75 = 6 s, the
+    // largest delay there is (nearest by time stops its search on that bound).
+    let g = graph_classified(
+        &[
+            (0.0, 0.0),
+            (0.001, 0.0),
+            (0.002, 0.0),
+            (0.001, 0.001),
+            (0.001, -0.001),
+        ],
+        &[
+            (0, 1, road, 0),
+            (1, 2, road, 0),
+            (3, 1, road, 6),
+            (1, 4, road, 6),
+        ],
+    );
+    assert_eq!(g.junction_delay_s(1, 2), 6.0);
+    assert_eq!(super::graph::MAX_JUNCTION_DELAY_S, 6.0);
 }
 
 /// Riding along a street over a footway crossing, and a bend of motor roads, cost nothing;
@@ -714,6 +733,17 @@ proptest! {
                 prop_assert!((got - want).abs() < 1e-6, "node {node}: {got} vs {want}");
             } else if want > limit + 1e-6 {
                 prop_assert!(got.is_none(), "node {node} beyond the limit was settled");
+            }
+        }
+    }
+
+    /// No junction delay exceeds the bound nearest by time stops its search on.
+    #[test]
+    fn junction_delays_stay_within_their_bound(g in arb_grid()) {
+        for s in 0..g.segment_count() as u32 {
+            for node in [g.seg_u[s as usize], g.seg_v[s as usize]] {
+                let d = g.junction_delay_s(node, s);
+                prop_assert!(d <= super::graph::MAX_JUNCTION_DELAY_S, "{d}");
             }
         }
     }
