@@ -204,41 +204,37 @@ pub fn proposals_geojson(
 
 #[cfg(test)]
 mod time_tests {
+    use crate::coverage::analysis::{analyze, CoverageOptions, CoverageReport};
+    use crate::coverage::{AreaSpec, NoProgress};
+    use crate::districts::Districts;
+
+    /// The analysis of an empty index over a small Changsha bbox at resolution 7, no gaps.
+    fn empty_area_report(o: &mut CoverageOptions) -> CoverageReport {
+        let idx = crate::index::ServiceIndex::new(Vec::new()).unwrap();
+        let area = AreaSpec::Bbox(crate::model::Bbox::new(112.9, 28.1, 112.95, 28.15).unwrap());
+        o.resolution = crate::coverage::resolution(7).unwrap();
+        o.gaps = false;
+        analyze(&idx, Districts::embedded(), &area, o, &NoProgress).unwrap()
+    }
+
+    /// 08:30 UTC (16:30 in Beijing), the export's "now" in these tests.
+    fn now() -> chrono::DateTime<chrono::FixedOffset> {
+        chrono::DateTime::parse_from_rfc3339("2026-12-07T08:30:00+00:00").unwrap()
+    }
+
     #[test]
     /// Regression (issue 15, then polish5 item 6): the CSV stated the wall-clock time of the
     /// export for `--at 2026-12-01T02:00+08:00`, then the `--at` time under the header 分析时间
     /// (analysed at). Now 分析时间 is when the analysis ran and 开放时间基准 the `--at` time.
     fn the_export_states_when_it_ran_and_the_open_at_time() {
-        use crate::coverage::analysis::{analyze, CoverageOptions};
-        use crate::coverage::{AreaSpec, NoProgress};
-        let idx = crate::index::ServiceIndex::new(Vec::new()).unwrap();
-        let area = AreaSpec::Bbox(crate::model::Bbox::new(112.9, 28.1, 112.95, 28.15).unwrap());
         let mut o = CoverageOptions::new(500.0);
-        o.resolution = crate::coverage::resolution(7).unwrap();
-        o.gaps = false;
-        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:30:00+00:00").unwrap();
-        let r = analyze(
-            &idx,
-            crate::districts::Districts::embedded(),
-            &area,
-            &o,
-            &NoProgress,
-        )
-        .unwrap();
+        let r = empty_area_report(&mut o);
         assert_eq!(super::open_at(&r), None);
         o.filter.open_at = crate::model::parse_local_time("2026-12-01T02:00");
-        let r = analyze(
-            &idx,
-            crate::districts::Districts::embedded(),
-            &area,
-            &o,
-            &NoProgress,
-        )
-        .unwrap();
+        let r = empty_area_report(&mut o);
         let at = super::open_at(&r).unwrap();
         assert_eq!(at.to_rfc3339(), "2026-12-01T02:00:00+08:00");
-        // 08:30 UTC is 16:30 in Beijing
-        let header = super::proposals_csv(&r, crate::districts::Districts::embedded(), now);
+        let header = super::proposals_csv(&r, Districts::embedded(), now());
         assert!(header.contains("分析时间 analysed at"), "{header}");
         assert!(header.contains("开放时间基准 open at"), "{header}");
     }
@@ -248,26 +244,11 @@ mod time_tests {
     /// (radius 1 250 m): the three last columns of each row.
     #[test]
     fn the_export_names_the_model_mode_and_minutes() {
-        use crate::coverage::analysis::{analyze, CoverageOptions};
-        use crate::coverage::{AreaSpec, NoProgress};
-        use crate::travel::TravelMode;
-        let idx = crate::index::ServiceIndex::new(Vec::new()).unwrap();
-        let area = AreaSpec::Bbox(crate::model::Bbox::new(112.9, 28.1, 112.95, 28.15).unwrap());
         let mut o = CoverageOptions::new(1250.0);
-        o.travel = Some((TravelMode::Ebike, 5.0));
-        o.resolution = crate::coverage::resolution(7).unwrap();
-        o.gaps = false;
+        o.travel = Some((crate::travel::TravelMode::Ebike, 5.0));
         o.propose = 1;
-        let r = analyze(
-            &idx,
-            crate::districts::Districts::embedded(),
-            &area,
-            &o,
-            &NoProgress,
-        )
-        .unwrap();
-        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T08:30:00+00:00").unwrap();
-        let csv = super::proposals_csv(&r, crate::districts::Districts::embedded(), now);
+        let r = empty_area_report(&mut o);
+        let csv = super::proposals_csv(&r, Districts::embedded(), now());
         let mut lines = csv.lines();
         let header = lines.next().unwrap();
         assert!(

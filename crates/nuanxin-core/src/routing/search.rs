@@ -210,8 +210,8 @@ pub(crate) struct Search<'g> {
     /// With `reverse`: the sources that lie exactly at their node (a trip ends there, so it
     /// pays no junction delay at it).
     exact_sources: Vec<u32>,
-    /// With `junctions`: the sources and their times without a junction delay (the time of a
-    /// trip that ends there, [`Search::end_time_s`]).
+    /// With `junctions`, forward: the sources and their times without a junction delay (the
+    /// time of a trip that ends there, [`Search::end_time_s`]).
     source_ends: Vec<(u32, f64)>,
     limit_s: f64,
     labels: Labels,
@@ -290,7 +290,7 @@ impl<'g> Search<'g> {
 
     /// A source reached after `time_s`, plus `delay_s` of junction delay for going on.
     fn add_source_after(&mut self, node: u32, time_s: f64, delay_s: f64, dist_m: f64) {
-        if self.junctions {
+        if self.junctions && !self.reverse {
             self.source_ends.push((node, time_s));
         }
         self.offer(node, time_s + delay_s, dist_m, NONE);
@@ -306,32 +306,26 @@ impl<'g> Search<'g> {
         );
         let f = snap.fraction;
         let (u, v) = (self.g.seg_u[s], self.g.seg_v[s]);
-        if self.reverse {
-            // Trips end at the snap: from `v` against the segment's drawing direction, from
-            // `u` along it (the search's bits are swapped); an end at the snap itself is
-            // where a trip stops.
-            for (node, at_node) in [(v, f == 1.0), (u, f == 0.0)] {
-                if at_node {
-                    self.exact_sources.push(node);
-                }
-            }
-            if self.g.seg_flags[s] & self.fwd != 0 || f == 1.0 {
-                self.offer(v, lead_s + (1.0 - f) * t, (1.0 - f) * len, NONE);
-            }
-            if self.g.seg_flags[s] & self.bwd != 0 || f == 0.0 {
-                self.offer(u, lead_s + f * t, f * len, NONE);
-            }
-            return;
-        }
-        // An end reached along the segment is passed like any node reached on it.
+        // Forward, an end reached along the segment is passed like any node reached on it
+        // and pays its junction delay. Toward the sources the delay is charged when the
+        // search leaves a node ([`Search::pass_delay_s`]), and an end at the snap itself is
+        // where trips stop. (The bits of a search toward the sources are swapped, so the
+        // same conditions say from which end trips may ride to the snap.)
         let delay = |node: u32, moved: bool| {
-            if self.junctions && moved {
+            if self.junctions && !self.reverse && moved {
                 self.g.junction_delay_s(node, snap.segment)
             } else {
                 0.0
             }
         };
         let (dv, du) = (delay(v, f < 1.0), delay(u, f > 0.0));
+        if self.reverse {
+            for (node, at_node) in [(v, f == 1.0), (u, f == 0.0)] {
+                if at_node {
+                    self.exact_sources.push(node);
+                }
+            }
+        }
         // At an end of the segment (fraction 0 or 1) that end is reached at once, whatever
         // the segment's direction.
         if self.g.seg_flags[s] & self.fwd != 0 || f == 1.0 {
@@ -521,6 +515,29 @@ impl<'g> Search<'g> {
     }
 }
 
+/// The two ends of `snap`'s segment with the time and metres between each and the snap:
+/// `u` when the segment's flags have `via_u` (or the snap is at `u`), `v` when they have
+/// `via_v` (or it is at `v`); `NONE` otherwise.
+fn segment_ends(
+    g: &RoadGraph,
+    speed: f64,
+    snap: OnRoad,
+    via_u: u8,
+    via_v: u8,
+) -> [(u32, f64, f64); 2] {
+    let s = snap.segment as usize;
+    let (len, t) = (g.seg_len_m[s] as f64, g.segment_time_s(snap.segment, speed));
+    let f = snap.fraction;
+    let mut out = [(NONE, 0.0, 0.0); 2];
+    if g.seg_flags[s] & via_u != 0 || f == 0.0 {
+        out[0] = (g.seg_u[s], f * t, f * len);
+    }
+    if g.seg_flags[s] & via_v != 0 || f == 1.0 {
+        out[1] = (g.seg_v[s], (1.0 - f) * t, (1.0 - f) * len);
+    }
+    out
+}
+
 /// How a destination on segment `snap.segment` is reached from the search: via its start
 /// node (`u`, travelling forward), via its end node (`v`, backward), each with the extra
 /// time and metres along the segment.
@@ -531,23 +548,12 @@ pub(super) fn arrivals(
     snap: OnRoad,
 ) -> [(u32, f64, f64); 2] {
     let (fwd, bwd) = mode_bits(mode);
-    let s = snap.segment as usize;
-    let (len, t) = (g.seg_len_m[s] as f64, g.segment_time_s(snap.segment, speed));
-    let f = snap.fraction;
-    let mut out = [(NONE, 0.0, 0.0); 2];
-    if g.seg_flags[s] & fwd != 0 || f == 0.0 {
-        out[0] = (g.seg_u[s], f * t, f * len);
-    }
-    if g.seg_flags[s] & bwd != 0 || f == 1.0 {
-        out[1] = (g.seg_v[s], (1.0 - f) * t, (1.0 - f) * len);
-    }
-    out
+    segment_ends(g, speed, snap, fwd, bwd)
 }
 
-/// Where a trip that starts at `snap` (on segment `snap.segment`) first meets a node: its
-/// end node (`v`, travelling forward), its start node (`u`, backward), each with the time
-/// and metres along the segment; `NONE` where the direction is not allowed (the mirror of
-/// [`arrivals`]).
+/// Where a trip that starts at `snap` first meets a node: its start node (`u`, travelling
+/// backward), its end node (`v`, forward), each with the time and metres along the segment
+/// (the mirror of [`arrivals`]).
 pub(super) fn departures(
     g: &RoadGraph,
     mode: TravelMode,
@@ -555,17 +561,7 @@ pub(super) fn departures(
     snap: OnRoad,
 ) -> [(u32, f64, f64); 2] {
     let (fwd, bwd) = mode_bits(mode);
-    let s = snap.segment as usize;
-    let (len, t) = (g.seg_len_m[s] as f64, g.segment_time_s(snap.segment, speed));
-    let f = snap.fraction;
-    let mut out = [(NONE, 0.0, 0.0); 2];
-    if g.seg_flags[s] & fwd != 0 || f == 1.0 {
-        out[0] = (g.seg_v[s], (1.0 - f) * t, (1.0 - f) * len);
-    }
-    if g.seg_flags[s] & bwd != 0 || f == 0.0 {
-        out[1] = (g.seg_u[s], f * t, f * len);
-    }
-    out
+    segment_ends(g, speed, snap, bwd, fwd)
 }
 
 /// Time and metres from `a` to `b` on the same segment without leaving it, if the direction
@@ -1030,7 +1026,7 @@ fn reached_pieces_into(
     let mut whole = std::mem::take(&mut search.labels.whole);
     whole.clear();
     // Pedestrians pay no junction delays: their loop below skips the look-ups.
-    let junctions = mode == TravelMode::Ebike;
+    let junctions = search.junctions;
     for l in search.settled_labels() {
         let node = l.node;
         let here = xy(g.node(node));
